@@ -1,0 +1,146 @@
+"""Counters -> per-replication KPIs at center, segment, team and collector level.
+
+Pure functions: no simulation state, no I/O. Every METRIC of the contract is produced at every
+level; a ratio whose denominator is 0 is ``None``.
+
+Allocation rule for segment hours: a collector's paid, productive and idle time and cost are
+split across the segments the collector dialed in proportion to the collector's handling time
+(ring + talk + wrap seconds) on each segment; a collector who dialed nothing splits them equally
+over the team's segments. With teams dedicated to one segment the split is exact.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .world.build import Structure
+from .world.counters import MACHINE, RPC, THIRD_PARTY, Counters
+
+METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connects", "rpc",
+           "third_party", "abandoned", "abandon_rate", "rpc_per_productive_hour", "promises",
+           "promise_rate", "kept", "kept_rate", "broken", "broken_rate", "collected", "avg_payment",
+           "value_per_paid_hour", "cost", "cost_per_dollar", "occupancy")
+"""Contract metric names, in the order they are reported."""
+
+EXTRA_METRICS = ("dials_per_productive_hour", "machine", "idle_hours", "talk_hours", "wrap_hours",
+                 "promised_usd", "net_value", "accounts_dialed_share")
+"""Further metrics reported after the contract's (extensions, never replacements)."""
+
+Metrics = dict[str, Optional[float]]
+
+
+def _ratio(a: float, b: float) -> Optional[float]:
+    return float(a) / float(b) if b else None
+
+
+def kpis(t: dict[str, float]) -> Metrics:
+    """The metrics of one unit (a collector, team, segment or the center) from its totals.
+
+    ``t`` holds seconds (paid_s, productive_s, idle_s, talk_s, wrap_s), counts (dials, rpc,
+    third_party, machine, abandoned, promises, kept, broken), dollars (collected, promised_usd,
+    cost) and optionally accounts and accounts_dialed.
+    """
+    paid_h, prod_h = t["paid_s"] / 3600.0, t["productive_s"] / 3600.0
+    connects = t["rpc"] + t["third_party"] + t["abandoned"]
+    m: Metrics = {
+        "paid_hours": paid_h,
+        "productive_hours": prod_h,
+        "productive_rate": _ratio(prod_h, paid_h),
+        "dials": float(t["dials"]),
+        "connects": float(connects),
+        "rpc": float(t["rpc"]),
+        "third_party": float(t["third_party"]),
+        "abandoned": float(t["abandoned"]),
+        "abandon_rate": _ratio(t["abandoned"], connects),
+        "rpc_per_productive_hour": _ratio(t["rpc"], prod_h),
+        "promises": float(t["promises"]),
+        "promise_rate": _ratio(t["promises"], t["rpc"]),
+        "kept": float(t["kept"]),
+        "kept_rate": _ratio(t["kept"], t["promises"]),
+        "broken": float(t["broken"]),
+        "broken_rate": _ratio(t["broken"], t["promises"]),
+        "collected": float(t["collected"]),
+        "avg_payment": _ratio(t["collected"], t["kept"]),
+        "value_per_paid_hour": _ratio(t["collected"], paid_h),
+        "cost": float(t["cost"]),
+        "cost_per_dollar": _ratio(t["cost"], t["collected"]),
+        "occupancy": _ratio(t["talk_s"] + t["wrap_s"], t["productive_s"]),
+        "dials_per_productive_hour": _ratio(t["dials"], prod_h),
+        "machine": float(t["machine"]),
+        "idle_hours": t["idle_s"] / 3600.0,
+        "talk_hours": t["talk_s"] / 3600.0,
+        "wrap_hours": t["wrap_s"] / 3600.0,
+        "promised_usd": float(t["promised_usd"]),
+        "net_value": float(t["collected"] - t["cost"]),
+        "accounts_dialed_share": _ratio(t.get("accounts_dialed", 0.0), t.get("accounts", 0.0)),
+    }
+    return m
+
+
+def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, coll_mask: np.ndarray,
+            seg_mask: np.ndarray) -> dict[str, float]:
+    """Sum counters over the (collector, segment) cells selected by the masks.
+
+    ``cs_weight`` (C, S) is each collector's share of time per segment (rows sum to 1).
+    """
+    cells = np.outer(coll_mask, seg_mask).astype(float)
+    share = cells * cs_weight
+    wage = np.asarray(st.collector_wage_usd)
+    paid = (cnt.paid_s[:, None] * share).sum()
+    d = cnt.dials * cells[:, :, None]
+    return {
+        "paid_s": paid,
+        "productive_s": (cnt.productive_s[:, None] * share).sum(),
+        "idle_s": (cnt.idle_s[:, None] * share).sum(),
+        "talk_s": (cnt.handle_s[:, :, 1] * cells).sum(),
+        "wrap_s": (cnt.handle_s[:, :, 2] * cells).sum(),
+        "dials": d.sum(),
+        "rpc": d[:, :, RPC].sum(),
+        "third_party": d[:, :, THIRD_PARTY].sum(),
+        "machine": d[:, :, MACHINE].sum(),
+        "abandoned": 0.0,
+        "promises": (cnt.promises * cells).sum(),
+        "promised_usd": (cnt.promised_usd * cells).sum(),
+        "kept": (cnt.kept * cells).sum(),
+        "broken": (cnt.broken * cells).sum(),
+        "collected": (cnt.collected * cells).sum(),
+        "cost": (cnt.paid_s[:, None] * share * wage[:, None]).sum() / 3600.0,
+    }
+
+
+def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
+    """(C, S) share of each collector's time attributed to each segment (the allocation rule)."""
+    C, S = cnt.promises.shape
+    handle = cnt.handle_s.sum(axis=2)
+    tot = handle.sum(axis=1, keepdims=True)
+    equal = np.zeros((C, S))
+    for c, segs in enumerate(st.collector_segments):
+        equal[c, list(segs)] = 1.0 / len(segs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(tot > 0, handle / np.where(tot > 0, tot, 1.0), equal)
+    return w
+
+
+def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Metrics]]:
+    """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
+    C, S = cnt.promises.shape
+    w = segment_shares(cnt, st)
+    all_c, all_s = np.ones(C, bool), np.ones(S, bool)
+    coverage = {"accounts": float(cnt.accounts.sum()), "accounts_dialed": float(cnt.accounts_dialed.sum())}
+    out: dict[str, dict[str, Metrics]] = {
+        "center": {"center": kpis({**_totals(cnt, st, w, all_c, all_s), **coverage})},
+        "segments": {}, "teams": {}, "collectors": {}}
+    for si, sname in enumerate(st.segments):
+        mask = np.zeros(S, bool)
+        mask[si] = True
+        cov = {"accounts": float(cnt.accounts[si]), "accounts_dialed": float(cnt.accounts_dialed[si])}
+        out["segments"][sname] = kpis({**_totals(cnt, st, w, all_c, mask), **cov})
+    team = np.asarray(st.collector_team)
+    for ti, tname in enumerate(st.teams):
+        out["teams"][tname] = kpis(_totals(cnt, st, w, team == ti, all_s))
+    for ci, cname in enumerate(st.collectors):
+        mask = np.zeros(C, bool)
+        mask[ci] = True
+        out["collectors"][cname] = kpis(_totals(cnt, st, w, mask, all_s))
+    return out

@@ -1,0 +1,59 @@
+"""Plain-text tables of a results document (the dict of ``Results.to_dict()``)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..pyramid import LAYER_LABELS, LAYERS
+
+_PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy"}
+
+
+def _fmt(metric: str, s: dict) -> str:
+    mean: Optional[float] = s["mean"]
+    if mean is None:
+        return "n/a"
+    scale = 100.0 if metric in _PERCENT else 1.0
+    digits = 1 if metric in _PERCENT else (2 if abs(mean) < 100 else 1 if abs(mean) < 10_000 else 0)
+    text = f"{mean * scale:,.{digits}f}"
+    if s["ci95_low"] is not None:
+        half = (s["ci95_high"] - s["ci95_low"]) / 2 * scale
+        text += f" ± {half:,.{digits}f}"
+    return text
+
+
+def _columns(doc: dict[str, Any]) -> list[tuple[str, dict]]:
+    m = doc["metrics"]
+    return [*m["segments"].items(), ("center", m["center"])]
+
+
+def _render(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
+    widths = [max(len(header[0]), *(len(r[0]) for r in rows))]
+    for j in range(1, len(header)):
+        widths.append(max(len(header[j]), *(len(r[1][j - 1]) for r in rows)))
+    line = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells))
+    out = [line(header), "  ".join("-" * w for w in widths)]
+    out += [line([label, *cells]) for label, cells in rows]
+    return "\n".join(out)
+
+
+def pyramid_table(doc: dict[str, Any]) -> str:
+    """The pyramid layers per segment and for the center, mean ± 95% CI half-width."""
+    cols = _columns(doc)
+    metrics = [*LAYERS, "value_per_paid_hour"]
+    rows = []
+    for metric in metrics:
+        label = LAYER_LABELS[metric] + (" %" if metric in _PERCENT else "")
+        rows.append((label, [_fmt(metric, stats[metric]) for _, stats in cols]))
+    return _render(rows, ["pyramid", *(name for name, _ in cols)])
+
+
+VOLUME = ("paid_hours", "productive_hours", "dials", "connects", "rpc", "third_party", "promises",
+          "kept", "broken", "collected", "cost", "cost_per_dollar", "occupancy", "idle_hours")
+
+
+def volume_table(doc: dict[str, Any]) -> str:
+    """Volumes and costs per segment and for the center, mean ± 95% CI half-width."""
+    cols = _columns(doc)
+    rows = [(m + (" %" if m in _PERCENT else ""), [_fmt(m, stats[m]) for _, stats in cols]) for m in VOLUME]
+    return _render(rows, ["volumes per replication", *(name for name, _ in cols)])

@@ -1,0 +1,294 @@
+"""The scenario schema: typed, frozen models with strict keys and cross-field checks.
+
+Components of the world never read raw dicts: they receive these models. Every quantity carries
+its unit in its name (``_s`` seconds, ``_min`` minutes, ``_h`` hours, ``_days`` days, ``_usd``
+US dollars; probabilities are fractions in [0, 1]; clock times are ``"HH:MM"`` local to the center).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from .distributions import Constant, Dist
+
+__all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes", "Segment",
+           "Attempts", "Dialer", "OUTCOMES", "WEEKDAYS", "clock_minutes"]
+
+OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc")
+"""Every dial ends in exactly one of these, in this order (index = outcome code)."""
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def clock_minutes(text: str) -> int:
+    """Minutes after midnight of an ``"HH:MM"`` clock time (``"24:00"`` is allowed)."""
+    h, m = text.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _clock(v: str) -> str:
+    if not _CLOCK.match(v) or clock_minutes(v) > 24 * 60:
+        raise ValueError(f"expected a clock time \"HH:MM\" between 00:00 and 24:00, got {v!r}")
+    return v
+
+
+def _finite(v: float) -> float:
+    if not math.isfinite(v):
+        raise ValueError(f"expected a finite number, got {v!r}")
+    return v
+
+
+Clock = Annotated[str, AfterValidator(_clock)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_finite)]
+NonNeg = Annotated[float, Field(ge=0.0), AfterValidator(_finite)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Meta(_Model):
+    """What the scenario is called and what it is for."""
+    name: str = Field(min_length=1, max_length=120, description="short name, shown in tables and results")
+    description: str = Field("", description="free text: purpose, sources, how parameters were derived")
+
+
+class Calendar(_Model):
+    """The working calendar of the center. Day 0 of the run is a ``start_weekday``."""
+    working_days: int = Field(ge=1, le=3660, description="number of calling days simulated (days the center works)")
+    weekdays: list[Weekday] = Field(["mon", "tue", "wed", "thu", "fri"], min_length=1,
+                                    description="weekdays on which the center works")
+    start_weekday: Weekday = Field("mon", description="weekday of the first calendar day of the run")
+    open_time: Clock = Field("08:00", description="center opens, local clock time HH:MM; no shift starts earlier")
+    close_time: Clock = Field("21:00", description="center closes, local clock time HH:MM; no shift ends later")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Calendar":
+        if len(set(self.weekdays)) != len(self.weekdays):
+            raise ValueError(f"weekdays lists a day twice: {self.weekdays}")
+        if clock_minutes(self.close_time) <= clock_minutes(self.open_time):
+            raise ValueError(f"close_time {self.close_time} must be after open_time {self.open_time}")
+        return self
+
+
+class Block(_Model):
+    """A scheduled block of unproductive time inside a shift (a break or lunch)."""
+    start_time: Clock = Field(description="local clock time HH:MM at which the block is scheduled to start")
+    length_min: float = Field(gt=0, le=24 * 60, description="length of the block in minutes")
+
+
+class Team(_Model):
+    """A team of identical-schedule collectors dedicated to one or more segments."""
+    headcount: int = Field(ge=0, le=100_000, description="number of collectors on the team")
+    segments: list[str] = Field(min_length=1, description="names of the segments this team works")
+    hourly_wage_usd: NonNeg = Field(description="fully loaded cost of one paid hour, US dollars")
+    shift_start_time: Clock = Field(description="local clock time HH:MM at which the shift starts")
+    shift_length_h: float = Field(gt=0, le=24, description="paid length of the shift in hours (breaks and lunch included)")
+    breaks: list[Block] = Field([], description="paid breaks, each a start time and a length")
+    lunch: Block | None = Field(None, description="lunch (paid, unproductive); omit for none")
+    meeting_min_per_day: NonNeg = Field(0.0, description="minutes of team meeting per day, held at the start of the shift")
+    training_min_per_day: NonNeg = Field(0.0, description="minutes of training or coaching per day, held at the end of the shift")
+    break_stagger_min: NonNeg = Field(0.0, description=(
+        "spread of break and lunch start times across the team in minutes: collector i of n starts "
+        "them i/n of this later than scheduled (0: the whole team breaks together)"))
+
+    @property
+    def shift_start_min(self) -> float:
+        return float(clock_minutes(self.shift_start_time))
+
+    @property
+    def shift_end_min(self) -> float:
+        return self.shift_start_min + self.shift_length_h * 60
+
+    def unproductive_blocks(self, offset_min: float = 0.0) -> list[tuple[float, float, str]]:
+        """Scheduled (start, length, kind) blocks in minutes after midnight, sorted by start.
+
+        ``offset_min`` delays the breaks and lunch (staggering); meetings open the shift and
+        training closes it whatever the offset.
+        """
+        out: list[tuple[float, float, str]] = []
+        if self.meeting_min_per_day > 0:
+            out.append((self.shift_start_min, self.meeting_min_per_day, "meeting"))
+        for b in self.breaks:
+            out.append((clock_minutes(b.start_time) + offset_min, b.length_min, "break"))
+        if self.lunch is not None:
+            out.append((clock_minutes(self.lunch.start_time) + offset_min, self.lunch.length_min, "lunch"))
+        if self.training_min_per_day > 0:
+            out.append((self.shift_end_min - self.training_min_per_day, self.training_min_per_day, "training"))
+        return sorted(out)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Team":
+        if len(set(self.segments)) != len(self.segments):
+            raise ValueError(f"segments lists a segment twice: {self.segments}")
+        if self.shift_end_min > 24 * 60:
+            raise ValueError(f"shift starting {self.shift_start_time} for {self.shift_length_h} h ends after midnight")
+        blocks = self.unproductive_blocks(self.break_stagger_min)
+        for start, length, kind in self.unproductive_blocks(0.0) + blocks:
+            if start < self.shift_start_min or start + length > self.shift_end_min + 1e-9:
+                raise ValueError(f"{kind} at {_hhmm(start)} for {length:g} min does not fit inside the shift "
+                                 f"{self.shift_start_time}-{_hhmm(self.shift_end_min)}")
+        for (s1, l1, k1), (s2, _, k2) in zip(blocks, blocks[1:]):
+            if s1 + l1 > s2 + 1e-9:
+                raise ValueError(f"{k1} at {_hhmm(s1)} for {l1:g} min overlaps {k2} at {_hhmm(s2)}")
+        if sum(b[1] for b in blocks) >= self.shift_length_h * 60:
+            raise ValueError("breaks, lunch, meetings and training fill the whole shift: no productive time is left")
+        return self
+
+
+def _hhmm(minutes: float) -> str:
+    m = int(round(minutes))
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+class Outcome(_Model):
+    """One dial outcome: how likely it is and how long it holds the collector.
+
+    Ring time is from the start of the dial until the outcome is known (ring-out for no answer,
+    the tone for busy or invalid numbers, the greeting for a machine or a person). Talk and
+    wrap-up time follow only where a collector is connected to the call.
+    """
+    probability: Probability = Field(description="probability that a dial ends in this outcome")
+    ring_time_s: Dist = Field(description="seconds from dialing until the outcome is known")
+    talk_time_s: Dist = Field(Constant(value=0.0), description="seconds of talk after the outcome is known (0 if nobody talks)")
+    wrap_time_s: Dist = Field(Constant(value=0.0), description="seconds of after-call work (notes, dispositions)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Outcome":
+        for key in ("ring_time_s", "talk_time_s", "wrap_time_s"):
+            d = getattr(self, key)
+            if d.lower < 0:
+                raise ValueError(f"{key} can be negative (smallest value {d.lower:g}); durations must be >= 0")
+        return self
+
+    @property
+    def mean_handling_s(self) -> float:
+        """Expected seconds of collector time one dial with this outcome takes."""
+        return self.ring_time_s.mean + self.talk_time_s.mean + self.wrap_time_s.mean
+
+
+class Outcomes(_Model):
+    """The six ways a dial can end. Probabilities must sum to 1."""
+    no_answer: Outcome = Field(description="rings out with nobody answering")
+    busy: Outcome = Field(description="busy tone")
+    machine: Outcome = Field(description="answering machine or voicemail")
+    invalid: Outcome = Field(description="invalid or disconnected number (special information tone)")
+    third_party: Outcome = Field(description="a live person who is not the debtor")
+    rpc: Outcome = Field(description="right-party contact: the debtor in person")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Outcomes":
+        total = sum(getattr(self, o).probability for o in OUTCOMES)
+        if abs(total - 1.0) > 1e-6:
+            listing = ", ".join(f"{o}={getattr(self, o).probability:g}" for o in OUTCOMES)
+            raise ValueError(f"outcome probabilities must sum to 1, they sum to {total:.6g} ({listing})")
+        if self.mean_handling_s <= 0:
+            raise ValueError("every outcome takes 0 seconds on average: a dial must take some time")
+        return self
+
+    def as_list(self) -> list[Outcome]:
+        return [getattr(self, o) for o in OUTCOMES]
+
+    @property
+    def mean_handling_s(self) -> float:
+        """Expected collector seconds per dial, over all outcomes."""
+        return sum(o.probability * o.mean_handling_s for o in self.as_list())
+
+
+class Segment(_Model):
+    """A portfolio segment: its accounts and how they respond to calls."""
+    accounts: int = Field(ge=1, le=50_000_000, description="number of delinquent accounts in the segment")
+    balance_usd: Dist = Field(description="balance owed per account, US dollars")
+    outcomes: Outcomes = Field(description="dial outcomes with their probabilities and handling times")
+    promise_probability: Probability = Field(description="probability that a right-party contact ends in a promise to pay")
+    keep_probability: Probability = Field(description="probability that a promise is kept on its due date")
+    payment_usd: Dist = Field(description="amount promised (and paid, if kept), US dollars; capped at the balance")
+    promise_due_days: Dist = Field(description="calendar days from the promise to its due date (whole numbers >= 0)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Segment":
+        if self.balance_usd.lower < 0:
+            raise ValueError("balance_usd can be negative; balances must be >= 0")
+        if self.payment_usd.lower < 0:
+            raise ValueError("payment_usd can be negative; payments must be >= 0")
+        d = self.promise_due_days
+        if d.lower < 0 or not d.integer_valued:
+            raise ValueError("promise_due_days must produce whole numbers >= 0 "
+                             "(use a constant, uniform_int or discrete distribution)")
+        return self
+
+
+class Attempts(_Model):
+    """How often an account may be dialed."""
+    max_per_day: int = Field(3, ge=1, le=100, description="most dial attempts per account per calendar day")
+    retry_delay_min: NonNeg = Field(120.0, description="minutes after an unsuccessful attempt before the account may be dialed again")
+    recontact_after_rpc_days: int = Field(7, ge=0, le=365, description=(
+        "calendar days after a right-party conversation during which the account is not dialed "
+        "(US Regulation F presumes harassment inside 7 days)"))
+    broken_promise_first: bool = Field(True, description="broken promises go to the front of the next day's list")
+
+
+class Dialer(_Model):
+    """How the dialer paces calls."""
+    mode: Literal["progressive"] = Field("progressive", description=(
+        "dialing mode; progressive: one call per available collector"))
+
+
+class Scenario(_Model):
+    """A whole scenario file."""
+    scenario: Meta = Field(description="name and description")
+    calendar: Calendar = Field(description="working days and hours")
+    teams: dict[str, Team] = Field(min_length=1, description="teams of collectors, by name")
+    segments: dict[str, Segment] = Field(min_length=1, description="portfolio segments, by name")
+    attempts: Attempts = Field(Attempts(), description="attempt rules")
+    dialer: Dialer = Field(Dialer(), description="dialer settings")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scenario":
+        problems = self.cross_problems()
+        if problems:
+            # One line per problem, each opening with its key path; load.py splits them again.
+            raise ValueError("\n".join(f"{path}: {msg}" for path, msg in problems))
+        return self
+
+    def cross_problems(self) -> list[tuple[str, str]]:
+        """Rules that tie sections together, as (key path, message) pairs."""
+        out: list[tuple[str, str]] = []
+        for kind, names in (("teams", self.teams), ("segments", self.segments)):
+            for n in names:
+                if not _NAME.match(n):
+                    out.append((f"{kind}.{n}", f"name {n!r} must start with a letter and hold only letters, "
+                                "digits, '_' and '-' (at most 64 characters)"))
+        open_m, close_m = clock_minutes(self.calendar.open_time), clock_minutes(self.calendar.close_time)
+        worked: set[str] = set()
+        for tname, team in self.teams.items():
+            unknown = [s for s in team.segments if s not in self.segments]
+            if unknown:
+                out.append((f"teams.{tname}.segments", f"unknown segment(s) {unknown}; "
+                            f"expected names from [segments]: {sorted(self.segments)}"))
+            worked.update(team.segments)
+            if team.shift_start_min < open_m or team.shift_end_min > close_m:
+                out.append((f"teams.{tname}.shift_start_time",
+                            f"shift {team.shift_start_time}-{_hhmm(team.shift_end_min)} is outside the "
+                            f"center's hours {self.calendar.open_time}-{self.calendar.close_time} (calendar)"))
+        for s in self.segments:
+            if s not in worked:
+                out.append((f"segments.{s}", "no team works this segment; list it in some team's segments"))
+        if sum(t.headcount for t in self.teams.values()) == 0:
+            out.append(("teams", "every team has headcount 0: nobody to make calls"))
+        return out
+
+    @property
+    def segment_names(self) -> list[str]:
+        return list(self.segments)
+
+    @property
+    def team_names(self) -> list[str]:
+        return list(self.teams)

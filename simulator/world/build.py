@@ -1,0 +1,161 @@
+"""The one place where a Scenario becomes a running world: build, run, collect."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from ..rng import Streams
+from ..scenario.schema import Scenario
+from .accounts import OPEN, PAID, CallLists, Portfolio
+from .calendar import DAY_S, WorkCalendar
+from .collectors import Collector, collector_process
+from .contact import SegmentModel
+from .counters import Counters, DialLog
+from .dialer import ProgressiveDialer
+from .promises import PromiseBook
+from .routing import TeamSegments
+
+DIALERS = {"progressive": ProgressiveDialer}
+
+
+def max_due_days(scenario: Scenario) -> int:
+    """Largest promise due delay any segment can draw (due-day distributions are bounded)."""
+    out = 0
+    for seg in scenario.segments.values():
+        d = seg.promise_due_days
+        hi = getattr(d, "value", None)
+        if hi is None:
+            hi = getattr(d, "high", None)
+        if hi is None:
+            hi = max(d.values)
+        out = max(out, int(hi))
+    return out
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Names and attributes of the world's parts, in counter index order."""
+    segments: tuple[str, ...]
+    teams: tuple[str, ...]
+    collectors: tuple[str, ...]
+    collector_team: tuple[int, ...]
+    collector_wage_usd: tuple[float, ...]
+    collector_segments: tuple[tuple[int, ...], ...]
+    n_days: int
+
+
+def collector_roster(scenario: Scenario) -> list[Collector]:
+    """Collectors with stable readable ids ``<team>-NN`` in team order."""
+    out: list[Collector] = []
+    seg_index = {s: i for i, s in enumerate(scenario.segment_names)}
+    for ti, (tname, team) in enumerate(scenario.teams.items()):
+        width = max(2, len(str(team.headcount)))
+        for k in range(team.headcount):
+            offset = team.break_stagger_min * k / team.headcount if team.headcount else 0.0
+            blocks = [(s * 60.0, length * 60.0, kind) for s, length, kind in team.unproductive_blocks(offset)]
+            out.append(Collector(
+                idx=len(out), name=f"{tname}-{k + 1:0{width}d}", team=ti,
+                hourly_wage_usd=team.hourly_wage_usd, segments=[seg_index[s] for s in team.segments],
+                shift_start_s=team.shift_start_min * 60.0, shift_end_s=team.shift_end_min * 60.0,
+                blocks=blocks))
+    return out
+
+
+class World:
+    """A collection center for one replication."""
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int, trace: bool = False) -> None:
+        self.scenario = scenario
+        # Optional event trace of every dial (small runs, tests and training demos only).
+        self.trace: list[dict[str, np.ndarray]] | None = [] if trace else None
+        self.streams = Streams(seed, replication)
+        self.env = simpy.Environment()
+        self.calendar = WorkCalendar(scenario.calendar)
+        self.portfolio = Portfolio(scenario, self.streams)
+        att = scenario.attempts
+        self.recontact_s = att.recontact_after_rpc_days * DAY_S
+        self.lists = CallLists(self.portfolio, len(scenario.segments), att.max_per_day,
+                               att.retry_delay_min * 60.0, att.broken_promise_first)
+        self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
+        self.collectors = collector_roster(scenario)
+        self.router = TeamSegments(self.lists)
+        self.dialer = DIALERS[scenario.dialer.mode](self)
+        self.book = PromiseBook()
+        self.log = DialLog()
+        self.n_days = self.calendar.last_work_day + max_due_days(scenario) + 2
+        self.counters = Counters.zeros(len(self.collectors), len(scenario.segments), self.n_days)
+        self.structure = Structure(
+            segments=tuple(scenario.segment_names), teams=tuple(scenario.team_names),
+            collectors=tuple(c.name for c in self.collectors),
+            collector_team=tuple(c.team for c in self.collectors),
+            collector_wage_usd=tuple(c.hourly_wage_usd for c in self.collectors),
+            collector_segments=tuple(tuple(c.segments) for c in self.collectors),
+            n_days=self.n_days)
+
+    def day_process(self):
+        """At each midnight: fold yesterday's dials, resolve promises due yesterday, and on a
+        working day rebuild the call lists. Runs past the last calling day until every promise
+        has been resolved."""
+        env, cal, cnt = self.env, self.calendar, self.counters
+        work = set(cal.work_days)
+        day = 0
+        while True:
+            if day > 0:
+                self.close_day(day - 1)
+            if day > cal.last_work_day and self.book.open == 0:
+                return
+            if day in work:
+                self.lists.rebuild(day * DAY_S)
+            day += 1
+            yield env.timeout(day * DAY_S - env.now)
+
+    def close_day(self, day: int) -> None:
+        cnt, p = self.counters, self.portfolio
+        cnt.fold(self.log, p.segment, day, self.calendar.weekday(day))
+        if self.trace is not None and len(self.log):
+            self.trace.append(self.log.to_numpy())
+        self.log.clear()
+        for coll, a, s, amount, kept in self.book.take_due(day):
+            if kept:
+                cnt.kept[coll, s] += 1
+                cnt.collected[coll, s] += amount
+                cnt.daily_kept[s, day] += 1
+                cnt.daily_collected[s, day] += amount
+                p.balance[a] -= amount
+                p.status[a] = PAID
+            else:
+                cnt.broken[coll, s] += 1
+                p.status[a] = OPEN
+                p.priority[a] = 1
+
+    def trace_arrays(self) -> dict[str, np.ndarray]:
+        """The whole dial trace as columns (needs ``trace=True``): coll, acct, t, out, ring, talk, wrap."""
+        if self.trace is None:
+            raise RuntimeError("build the World with trace=True to keep a dial trace")
+        keys = ("coll", "acct", "t", "out", "ring", "talk", "wrap")
+        if not self.trace:
+            return {k: np.zeros(0) for k in keys}
+        return {k: np.concatenate([d[k] for d in self.trace]) for k in keys}
+
+    def run(self) -> Counters:
+        env = self.env
+        env.process(self.day_process())
+        for c in self.collectors:
+            env.process(collector_process(self, c))
+        env.run()
+        cnt = self.counters
+        p = self.portfolio
+        p.ever_dialed[:] = p.last_attempt_s > -np.inf
+        cnt.accounts_dialed[:] = np.bincount(p.segment[p.ever_dialed], minlength=len(self.models))
+        cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
+        eid = getattr(env, "_eid", None)  # events scheduled: a private SimPy counter, for benchmarks only
+        cnt.events = next(eid) if eid is not None else 0
+        return cnt
+
+
+def simulate(scenario: Scenario, seed: int = 1, replication: int = 0) -> tuple[Structure, Counters]:
+    """Run one replication; returns the world's structure and its counters."""
+    w = World(scenario, seed, replication)
+    return w.structure, w.run()

@@ -1,0 +1,26 @@
+"""The clock: simulation time is in seconds from midnight of calendar day 0."""
+from __future__ import annotations
+
+from ..scenario.schema import WEEKDAYS, Calendar
+
+DAY_S = 86_400.0
+HOUR_S = 3_600.0
+
+
+class WorkCalendar:
+    """Which calendar days are working days, and weekday/hour lookups."""
+
+    def __init__(self, cal: Calendar) -> None:
+        self.start_weekday = WEEKDAYS.index(cal.start_weekday)
+        working = {WEEKDAYS.index(d) for d in cal.weekdays}
+        self.work_days: list[int] = []
+        d = 0
+        while len(self.work_days) < cal.working_days:
+            if (self.start_weekday + d) % 7 in working:
+                self.work_days.append(d)
+            d += 1
+        self.last_work_day = self.work_days[-1]
+
+    def weekday(self, day: int) -> int:
+        """0 = Monday ... 6 = Sunday."""
+        return (self.start_weekday + day) % 7

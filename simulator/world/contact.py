@@ -1,0 +1,52 @@
+"""What a dial reaches and how long it takes, per segment; what a conversation yields."""
+from __future__ import annotations
+
+import itertools
+
+from ..rng import Batched, Streams
+from ..scenario.distributions import Constant
+from ..scenario.schema import OUTCOMES, Segment
+
+
+class Fixed:
+    """A constant with the sampler interface; saves drawing numbers that are all the same."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = float(value)
+
+    def next(self) -> float:
+        return self.value
+
+
+def sampler(streams: Streams, name: str, dist) -> Batched | Fixed:
+    if isinstance(dist, Constant):
+        return Fixed(dist.value)
+    return streams.batched(name, dist.sample)
+
+
+def _uniform(rng, n):
+    return rng.random(n)
+
+
+class SegmentModel:
+    """Samplers of one segment, each on its own named stream."""
+
+    def __init__(self, name: str, seg: Segment, streams: Streams) -> None:
+        outs = seg.outcomes.as_list()
+        self.name = name
+        # Cumulative outcome probabilities; the last is raised above 1 so rounding never lets a
+        # uniform draw fall off the end.
+        self.cum = list(itertools.accumulate(o.probability for o in outs))
+        self.cum[-1] = 2.0
+        self.u_outcome = streams.batched(f"outcome/{name}", _uniform)
+        self.ring = [sampler(streams, f"ring/{name}/{o}", d.ring_time_s) for o, d in zip(OUTCOMES, outs)]
+        self.talk = [sampler(streams, f"talk/{name}/{o}", d.talk_time_s) for o, d in zip(OUTCOMES, outs)]
+        self.wrap = [sampler(streams, f"wrap/{name}/{o}", d.wrap_time_s) for o, d in zip(OUTCOMES, outs)]
+        self.promise_p = seg.promise_probability
+        self.keep_p = seg.keep_probability
+        self.u_promise = streams.batched(f"promise/{name}", _uniform)
+        self.u_keep = streams.batched(f"keep/{name}", _uniform)
+        self.payment = sampler(streams, f"payment/{name}", seg.payment_usd)
+        self.due_days = sampler(streams, f"due/{name}", seg.promise_due_days)

@@ -1,0 +1,97 @@
+"""Compact counters filled by the world; KPIs are computed from them elsewhere (metrics.py).
+
+Each dial is appended to a small columnar log of typed arrays (a few bytes per dial, no Python
+objects kept), and at the end of every calendar day the log is folded into count arrays with
+``np.bincount`` and cleared, so memory does not grow with the number of dials.
+"""
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+N_OUT = 6
+RPC = 5  # index of "rpc" in schema.OUTCOMES
+THIRD_PARTY = 4
+MACHINE = 2
+
+
+class DialLog:
+    """Today's dials, one entry per dial in parallel typed arrays."""
+
+    __slots__ = ("coll", "acct", "t", "out", "ring", "talk", "wrap")
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.coll = array("i")
+        self.acct = array("i")
+        self.t = array("d")
+        self.out = array("b")
+        self.ring = array("d")
+        self.talk = array("d")
+        self.wrap = array("d")
+
+    def __len__(self) -> int:
+        return len(self.out)
+
+    def to_numpy(self) -> dict[str, np.ndarray]:
+        """Copies of today's columns as numpy arrays."""
+        return {"coll": np.array(self.coll, dtype=np.int32), "acct": np.array(self.acct, dtype=np.int32),
+                "t": np.array(self.t), "out": np.array(self.out, dtype=np.int8),
+                "ring": np.array(self.ring), "talk": np.array(self.talk), "wrap": np.array(self.wrap)}
+
+
+@dataclass
+class Counters:
+    """Everything a replication measured. Times are in seconds, money in US dollars.
+
+    Shapes: C collectors, S segments, D calendar days (calling days and the days after them
+    until every promise is resolved), 6 outcomes in ``schema.OUTCOMES`` order.
+    """
+    dials: np.ndarray          # (C, S, 6) dials by outcome
+    handle_s: np.ndarray       # (C, S, 3) ring, talk, wrap seconds
+    promises: np.ndarray       # (C, S)
+    promised_usd: np.ndarray   # (C, S)
+    kept: np.ndarray           # (C, S)
+    broken: np.ndarray         # (C, S)
+    collected: np.ndarray      # (C, S) dollars paid on kept promises
+    paid_s: np.ndarray         # (C,) logged-in time from shift start to logout
+    productive_s: np.ndarray   # (C,) paid time less breaks, lunch, meetings, training
+    idle_s: np.ndarray         # (C,) productive time with no account to dial
+    daily_dials: np.ndarray    # (S, D, 6)
+    daily_promises: np.ndarray  # (S, D) by day made
+    daily_kept: np.ndarray     # (S, D) by due day
+    daily_collected: np.ndarray  # (S, D) by due day
+    hourly_dials: np.ndarray   # (S, 7, 24, 6) by weekday and hour of the dial
+    accounts_dialed: np.ndarray  # (S,) accounts dialed at least once
+    accounts: np.ndarray       # (S,) accounts in the portfolio
+    events: int = 0            # SimPy events processed
+
+    @classmethod
+    def zeros(cls, n_coll: int, n_seg: int, n_days: int) -> "Counters":
+        f = lambda *shape: np.zeros(shape, dtype=float)  # noqa: E731
+        i = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
+        return cls(i(n_coll, n_seg, N_OUT), f(n_coll, n_seg, 3), i(n_coll, n_seg), f(n_coll, n_seg),
+                   i(n_coll, n_seg), i(n_coll, n_seg), f(n_coll, n_seg), f(n_coll), f(n_coll), f(n_coll),
+                   i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
+                   i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg))
+
+    def fold(self, log: DialLog, segment_of: np.ndarray, day: int, weekday: int) -> None:
+        """Add one day's dial log to the counters."""
+        if not len(log):
+            return
+        C, S, _ = self.dials.shape
+        coll = np.frombuffer(log.coll, dtype=np.int32).astype(np.int64)
+        seg = segment_of[np.frombuffer(log.acct, dtype=np.int32)].astype(np.int64)
+        out = np.frombuffer(log.out, dtype=np.int8).astype(np.int64)
+        cs = coll * S + seg
+        self.dials += np.bincount(cs * N_OUT + out, minlength=C * S * N_OUT).reshape(C, S, N_OUT)
+        for k, col in enumerate((log.ring, log.talk, log.wrap)):
+            self.handle_s[:, :, k] += np.bincount(cs, weights=np.frombuffer(col), minlength=C * S).reshape(C, S)
+        self.daily_dials[:, day, :] += np.bincount(seg * N_OUT + out, minlength=S * N_OUT).reshape(S, N_OUT)
+        hour = (np.frombuffer(log.t) % 86_400.0 // 3_600.0).astype(np.int64)
+        self.hourly_dials[:, weekday] += np.bincount((seg * 24 + hour) * N_OUT + out,
+                                                     minlength=S * 24 * N_OUT).reshape(S, 24, N_OUT)

@@ -1,0 +1,84 @@
+"""Shared fixtures: small scenarios built as dicts, so each test states what it changes."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def small_scenario(**over) -> dict:
+    """A one-team, one-segment center small enough for unit tests (well under a second)."""
+    raw = {
+        "scenario": {"name": "small"},
+        "calendar": {"working_days": 3},
+        "attempts": {"max_per_day": 3, "retry_delay_min": 60.0, "recontact_after_rpc_days": 7},
+        "teams": {"t1": {
+            "headcount": 4, "segments": ["s1"], "hourly_wage_usd": 20.0,
+            "shift_start_time": "09:00", "shift_length_h": 8.0,
+            "breaks": [{"start_time": "10:30", "length_min": 15.0}, {"start_time": "15:00", "length_min": 15.0}],
+            "lunch": {"start_time": "12:30", "length_min": 30.0},
+            "meeting_min_per_day": 6.0, "training_min_per_day": 6.0}},
+        "segments": {"s1": {
+            "accounts": 3000,
+            "balance_usd": {"dist": "lognormal", "mean": 1000.0, "sd": 400.0},
+            "outcomes": {
+                "no_answer": {"probability": 0.40, "ring_time_s": 30.0},
+                "busy": {"probability": 0.05, "ring_time_s": 4.0},
+                "invalid": {"probability": 0.10, "ring_time_s": 6.0},
+                "machine": {"probability": 0.15, "ring_time_s": 14.0, "talk_time_s": 20.0, "wrap_time_s": 5.0},
+                "third_party": {"probability": 0.10, "ring_time_s": 12.0, "talk_time_s": 40.0, "wrap_time_s": 10.0},
+                "rpc": {"probability": 0.20, "ring_time_s": 12.0,
+                        "talk_time_s": {"dist": "exponential", "mean": 180.0},
+                        "wrap_time_s": {"dist": "gamma", "mean": 45.0, "sd": 15.0}}},
+            "promise_probability": 0.8, "keep_probability": 0.6,
+            "payment_usd": {"dist": "lognormal", "mean": 120.0, "sd": 50.0},
+            "promise_due_days": {"dist": "uniform_int", "low": 0, "high": 10}}},
+    }
+    for path, value in over.items():
+        node = raw
+        keys = path.split("__")
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+    return copy.deepcopy(raw)
+
+
+@pytest.fixture
+def small_raw() -> dict:
+    return small_scenario()
+
+
+def write_toml(path: Path, raw: dict) -> Path:
+    """Serialise a scenario dict as TOML (enough of TOML for scenarios: tables, arrays, inline tables)."""
+    lines: list[str] = []
+
+    def val(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, list):
+            return "[" + ", ".join(val(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f'"{k}" = {val(x)}' for k, x in v.items()) + " }"
+        raise TypeError(type(v))
+
+    def table(prefix: str, d: dict) -> None:
+        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
+        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
+        if prefix:
+            lines.append(f"[{prefix}]")
+        for k, v in scalars.items():
+            lines.append(f'"{k}" = {val(v)}')
+        for k, v in subs.items():
+            table(f'{prefix}."{k}"' if prefix else f'"{k}"', v)
+
+    table("", raw)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
