@@ -144,3 +144,23 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         mask[ci] = True
         out["collectors"][cname] = kpis(_totals(cnt, st, w, mask, all_s))
     return out
+
+
+def replication_series(st: Structure, cnt: Counters) -> dict:
+    """Per-segment daily and weekday-by-hour counts of one replication (plain lists, for JSON).
+
+    daily: calendar day -> dials, rpc, promises (by day made), kept and collected (by due day);
+    hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started.
+    """
+    daily, hourly = {}, {}
+    for si, s in enumerate(st.segments):
+        daily[s] = {
+            "dials": cnt.daily_dials[si].sum(axis=1).tolist(),
+            "rpc": cnt.daily_dials[si, :, RPC].tolist(),
+            "promises": cnt.daily_promises[si].tolist(),
+            "kept": cnt.daily_kept[si].tolist(),
+            "collected": cnt.daily_collected[si].tolist(),
+        }
+        hourly[s] = {"dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
+                     "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}
+    return {"daily": daily, "hourly": hourly}

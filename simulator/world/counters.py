@@ -7,7 +7,7 @@ objects kept), and at the end of every calendar day the log is folded into count
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -69,6 +69,7 @@ class Counters:
     accounts_dialed: np.ndarray  # (S,) accounts dialed at least once
     accounts: np.ndarray       # (S,) accounts in the portfolio
     events: int = 0            # SimPy events processed
+    blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
 
     @classmethod
     def zeros(cls, n_coll: int, n_seg: int, n_days: int) -> "Counters":
