@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from .world.build import Structure
-from .world.counters import MACHINE, RPC, THIRD_PARTY, Counters
+from .world.counters import ABANDONED, MACHINE, RPC, THIRD_PARTY, Counters
 
 METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connects", "rpc",
            "third_party", "abandoned", "abandon_rate", "rpc_per_productive_hour", "promises",
@@ -23,8 +23,8 @@ METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connec
            "value_per_paid_hour", "cost", "cost_per_dollar", "occupancy")
 """Contract metric names, in the order they are reported."""
 
-EXTRA_METRICS = ("dials_per_productive_hour", "machine", "idle_hours", "talk_hours", "wrap_hours",
-                 "promised_usd", "net_value", "accounts_dialed_share")
+EXTRA_METRICS = ("dials_per_productive_hour", "machine", "idle_hours", "idle_s_per_call", "talk_hours",
+                 "wrap_hours", "promised_usd", "net_value", "accounts_dialed_share")
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
 Metrics = dict[str, Optional[float]]
@@ -37,9 +37,9 @@ def _ratio(a: float, b: float) -> Optional[float]:
 def kpis(t: dict[str, float]) -> Metrics:
     """The metrics of one unit (a collector, team, segment or the center) from its totals.
 
-    ``t`` holds seconds (paid_s, productive_s, idle_s, talk_s, wrap_s), counts (dials, rpc,
-    third_party, machine, abandoned, promises, kept, broken), dollars (collected, promised_usd,
-    cost) and optionally accounts and accounts_dialed.
+    ``t`` holds seconds (paid_s, productive_s, idle_s, talk_s, wrap_s), counts (dials, handled
+    (calls a collector took), rpc, third_party, machine, abandoned, promises, kept, broken),
+    dollars (collected, promised_usd, cost) and optionally accounts and accounts_dialed.
     """
     paid_h, prod_h = t["paid_s"] / 3600.0, t["productive_s"] / 3600.0
     connects = t["rpc"] + t["third_party"] + t["abandoned"]
@@ -69,6 +69,7 @@ def kpis(t: dict[str, float]) -> Metrics:
         "dials_per_productive_hour": _ratio(t["dials"], prod_h),
         "machine": float(t["machine"]),
         "idle_hours": t["idle_s"] / 3600.0,
+        "idle_s_per_call": _ratio(t["idle_s"], t["handled"]),
         "talk_hours": t["talk_s"] / 3600.0,
         "wrap_hours": t["wrap_s"] / 3600.0,
         "promised_usd": float(t["promised_usd"]),
@@ -78,15 +79,16 @@ def kpis(t: dict[str, float]) -> Metrics:
     return m
 
 
-def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, coll_mask: np.ndarray,
+def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, row_mask: np.ndarray,
             seg_mask: np.ndarray) -> dict[str, float]:
-    """Sum counters over the (collector, segment) cells selected by the masks.
+    """Sum counters over the (row, segment) cells selected by the masks.
 
-    ``cs_weight`` (C, S) is each collector's share of time per segment (rows sum to 1).
+    ``cs_weight`` (R, S) is each row's share of time per segment (rows sum to 1).
     """
-    cells = np.outer(coll_mask, seg_mask).astype(float)
+    cells = np.outer(row_mask, seg_mask).astype(float)
     share = cells * cs_weight
-    wage = np.asarray(st.collector_wage_usd)
+    wage = np.concatenate([st.collector_wage_usd, np.zeros(len(st.campaigns))])
+    is_coll = np.arange(len(row_mask)) < st.n_collectors
     paid = (cnt.paid_s[:, None] * share).sum()
     d = cnt.dials * cells[:, :, None]
     return {
@@ -96,10 +98,11 @@ def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, coll_mask: np.n
         "talk_s": (cnt.handle_s[:, :, 1] * cells).sum(),
         "wrap_s": (cnt.handle_s[:, :, 2] * cells).sum(),
         "dials": d.sum(),
+        "handled": d[is_coll].sum(),
         "rpc": d[:, :, RPC].sum(),
         "third_party": d[:, :, THIRD_PARTY].sum(),
         "machine": d[:, :, MACHINE].sum(),
-        "abandoned": 0.0,
+        "abandoned": d[:, :, ABANDONED].sum(),
         "promises": (cnt.promises * cells).sum(),
         "promised_usd": (cnt.promised_usd * cells).sum(),
         "kept": (cnt.kept * cells).sum(),
@@ -111,11 +114,11 @@ def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, coll_mask: np.n
 
 def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
     """(C, S) share of each collector's time attributed to each segment (the allocation rule)."""
-    C, S = cnt.promises.shape
+    R, S = cnt.promises.shape
     handle = cnt.handle_s.sum(axis=2)
     tot = handle.sum(axis=1, keepdims=True)
-    equal = np.zeros((C, S))
-    for c, segs in enumerate(st.collector_segments):
+    equal = np.zeros((R, S))
+    for c, segs in enumerate(st.collector_segments + st.campaign_segments):
         equal[c, list(segs)] = 1.0 / len(segs)
     with np.errstate(invalid="ignore", divide="ignore"):
         w = np.where(tot > 0, handle / np.where(tot > 0, tot, 1.0), equal)
@@ -124,9 +127,9 @@ def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
 
 def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Metrics]]:
     """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
-    C, S = cnt.promises.shape
+    R, S = cnt.promises.shape
     w = segment_shares(cnt, st)
-    all_c, all_s = np.ones(C, bool), np.ones(S, bool)
+    all_c, all_s = np.ones(R, bool), np.ones(S, bool)
     coverage = {"accounts": float(cnt.accounts.sum()), "accounts_dialed": float(cnt.accounts_dialed.sum())}
     out: dict[str, dict[str, Metrics]] = {
         "center": {"center": kpis({**_totals(cnt, st, w, all_c, all_s), **coverage})},
@@ -136,11 +139,11 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         mask[si] = True
         cov = {"accounts": float(cnt.accounts[si]), "accounts_dialed": float(cnt.accounts_dialed[si])}
         out["segments"][sname] = kpis({**_totals(cnt, st, w, all_c, mask), **cov})
-    team = np.asarray(st.collector_team)
+    team = st.row_team
     for ti, tname in enumerate(st.teams):
         out["teams"][tname] = kpis(_totals(cnt, st, w, team == ti, all_s))
     for ci, cname in enumerate(st.collectors):
-        mask = np.zeros(C, bool)
+        mask = np.zeros(R, bool)
         mask[ci] = True
         out["collectors"][cname] = kpis(_totals(cnt, st, w, mask, all_s))
     return out

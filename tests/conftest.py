@@ -15,7 +15,8 @@ def small_scenario(**over) -> dict:
     raw = {
         "scenario": {"name": "small"},
         "calendar": {"working_days": 3},
-        "attempts": {"max_per_day": 3, "retry_delay_min": 60.0, "recontact_after_rpc_days": 7},
+        "attempts": {"max_per_day": 3, "retry_delay_min": 60.0},
+        "compliance": {"wait_after_conversation_days": 7.0},
         "teams": {"t1": {
             "headcount": 4, "segments": ["s1"], "hourly_wage_usd": 20.0,
             "shift_start_time": "09:00", "shift_length_h": 8.0,

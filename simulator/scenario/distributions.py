@@ -44,7 +44,7 @@ class _DistBase(BaseModel):
 class Constant(_DistBase):
     """Always the same value."""
     dist: Literal["constant"] = "constant"
-    value: float = Field(description="the value")
+    value: float = Field(allow_inf_nan=False, description="the value")
 
     @property
     def mean(self) -> float:
@@ -69,7 +69,7 @@ class Constant(_DistBase):
 class Exponential(_DistBase):
     """Exponential with the given mean."""
     dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0, description="mean (> 0)")
+    mean_: float = Field(allow_inf_nan=False, alias="mean", gt=0, description="mean (> 0)")
 
     @property
     def mean(self) -> float:
@@ -88,8 +88,19 @@ class Exponential(_DistBase):
 
 
 class _MeanSd(_DistBase):
-    mean_: float = Field(alias="mean", gt=0, description="mean of the variable (> 0)")
-    sd: float = Field(ge=0, description="standard deviation of the variable (>= 0)")
+    mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False, description="mean of the variable (> 0)")
+    sd: float = Field(ge=0, allow_inf_nan=False, description="standard deviation of the variable (>= 0)")
+
+    @model_validator(mode="after")
+    def _spread(self) -> "_MeanSd":
+        if self.sd > 1e6 * self.mean_:
+            raise ValueError(f"sd ({self.sd:g}) is more than a million times the mean ({self.mean_:g})")
+        return self
+
+    @property
+    def _degenerate(self) -> bool:
+        # A spread far below the mean's precision would overflow the shape parameters.
+        return self.sd <= 1e-9 * self.mean_
 
     @property
     def mean(self) -> float:
@@ -109,7 +120,7 @@ class LogNormal(_MeanSd):
     dist: Literal["lognormal"]
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        if self.sd == 0:
+        if self._degenerate:
             return np.full(n, self.mean_, dtype=float)
         s2 = math.log1p((self.sd / self.mean_) ** 2)
         mu = math.log(self.mean_) - s2 / 2
@@ -121,7 +132,7 @@ class Gamma(_MeanSd):
     dist: Literal["gamma"]
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        if self.sd == 0:
+        if self._degenerate:
             return np.full(n, self.mean_, dtype=float)
         shape = (self.mean_ / self.sd) ** 2
         return rng.gamma(shape, self.mean_ / shape, n)
@@ -130,8 +141,8 @@ class Gamma(_MeanSd):
 class Uniform(_DistBase):
     """Continuous uniform on [low, high]."""
     dist: Literal["uniform"]
-    low: float = Field(description="lower bound")
-    high: float = Field(description="upper bound (>= low)")
+    low: float = Field(allow_inf_nan=False, description="lower bound")
+    high: float = Field(allow_inf_nan=False, description="upper bound (>= low)")
 
     @model_validator(mode="after")
     def _order(self) -> "Uniform":
@@ -191,9 +202,9 @@ class UniformInt(_DistBase):
 class Triangular(_DistBase):
     """Triangular on [low, high] with the given mode."""
     dist: Literal["triangular"]
-    low: float = Field(description="lower bound")
-    mode: float = Field(description="most likely value (low <= mode <= high)")
-    high: float = Field(description="upper bound")
+    low: float = Field(allow_inf_nan=False, description="lower bound")
+    mode: float = Field(allow_inf_nan=False, description="most likely value (low <= mode <= high)")
+    high: float = Field(allow_inf_nan=False, description="upper bound")
 
     @model_validator(mode="after")
     def _order(self) -> "Triangular":

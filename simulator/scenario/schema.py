@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from .distributions import Constant, Dist
 
 __all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes", "Segment",
-           "Attempts", "Dialer", "OUTCOMES", "WEEKDAYS", "clock_minutes"]
+           "ContactCurve", "TimeZones", "Schedule", "Window", "Attempts", "Dialer", "Compliance",
+           "OUTCOMES", "WEEKDAYS", "clock_minutes"]
 
 OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc")
 """Every dial ends in exactly one of these, in this order (index = outcome code)."""
@@ -202,6 +203,70 @@ class Outcomes(_Model):
         return sum(o.probability * o.mean_handling_s for o in self.as_list())
 
 
+class ContactCurve(_Model):
+    """Multipliers on the base outcome probabilities by the account's local hour and weekday.
+
+    At local hour h on weekday d the answer multiplier a = answer_by_hour[h] * answer_by_weekday[d]
+    scales both live outcomes (third party and right party); the right-party multiplier
+    r = rpc_by_hour[h] * rpc_by_weekday[d] scales the right-party outcome once more; no answer,
+    busy, machine and invalid are rescaled together so the probabilities still sum to 1.
+    """
+    answer_by_hour: list[NonNeg] = Field([1.0] * 24, min_length=24, max_length=24,
+                                         description="24 multipliers, local hours 0-23, on the chance of a live answer")
+    rpc_by_hour: list[NonNeg] = Field([1.0] * 24, min_length=24, max_length=24,
+                                      description="24 multipliers, local hours 0-23, on the chance that a live answer is the debtor")
+    answer_by_weekday: list[NonNeg] = Field([1.0] * 7, min_length=7, max_length=7,
+                                            description="7 multipliers, Monday first, on the chance of a live answer")
+    rpc_by_weekday: list[NonNeg] = Field([1.0] * 7, min_length=7, max_length=7,
+                                         description="7 multipliers, Monday first, on the chance that a live answer is the debtor")
+
+
+class TimeZones(_Model):
+    """Where the segment's accounts live: offsets of their local clock from the center's."""
+    offsets_h: list[float] = Field([0.0], min_length=1, description=(
+        "hours to add to the center's clock to get the account's local time (-1: one hour behind); "
+        "multiples of 0.25"))
+    weights: list[NonNeg] = Field([1.0], min_length=1, description="share of accounts in each offset (normalised)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "TimeZones":
+        if len(self.offsets_h) != len(self.weights):
+            raise ValueError(f"offsets_h has {len(self.offsets_h)} entries but weights has {len(self.weights)}")
+        if len(set(self.offsets_h)) != len(self.offsets_h):
+            raise ValueError(f"offsets_h lists an offset twice: {self.offsets_h}")
+        for o in self.offsets_h:
+            if not math.isfinite(o) or abs(o) > 14 or abs(o * 4 - round(o * 4)) > 1e-9:
+                raise ValueError(f"offset {o!r} h: expected a multiple of 0.25 between -14 and 14")
+        if sum(self.weights) <= 0:
+            raise ValueError("weights must not all be 0")
+        return self
+
+
+class Window(_Model):
+    """A daily time window, center clock."""
+    start_time: Clock = Field(description="start, HH:MM")
+    end_time: Clock = Field(description="end, HH:MM (after start)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Window":
+        if clock_minutes(self.end_time) <= clock_minutes(self.start_time):
+            raise ValueError(f"end_time {self.end_time} must be after start_time {self.start_time}")
+        return self
+
+
+class Schedule(_Model):
+    """When the dialer may work a segment (campaign design), center clock."""
+    weekdays: list[Weekday] = Field(list(WEEKDAYS), min_length=1, description="weekdays on which the segment is dialed")
+    windows: list[Window] = Field([Window(start_time="00:00", end_time="24:00")], min_length=1,
+                                  description="time windows in which the segment is dialed (center clock)")
+
+    def allows_minute(self, weekday: int, minute: int) -> bool:
+        """Whether minute ``minute`` (0-1439, center clock) of weekday ``weekday`` is scheduled."""
+        if WEEKDAYS[weekday] not in self.weekdays:
+            return False
+        return any(clock_minutes(w.start_time) <= minute < clock_minutes(w.end_time) for w in self.windows)
+
+
 class Segment(_Model):
     """A portfolio segment: its accounts and how they respond to calls."""
     accounts: int = Field(ge=1, le=50_000_000, description="number of delinquent accounts in the segment")
@@ -211,6 +276,12 @@ class Segment(_Model):
     keep_probability: Probability = Field(description="probability that a promise is kept on its due date")
     payment_usd: Dist = Field(description="amount promised (and paid, if kept), US dollars; capped at the balance")
     promise_due_days: Dist = Field(description="calendar days from the promise to its due date (whole numbers >= 0)")
+    risk_score: Dist = Field(Constant(value=0.5), description=(
+        "collection score per account, higher = more likely to pay (used by the risk_score list strategy)"))
+    days_past_due: Dist = Field(Constant(value=30.0), description="days past due of each account at the start of the run")
+    contact_curve: ContactCurve = Field(ContactCurve(), description="hour and weekday multipliers on contact probabilities")
+    time_zones: TimeZones = Field(TimeZones(), description="time zones of the accounts")
+    schedule: Schedule = Field(Schedule(), description="when the dialer may work this segment (campaign design)")
 
     @model_validator(mode="after")
     def _check(self) -> "Segment":
@@ -222,23 +293,119 @@ class Segment(_Model):
         if d.lower < 0 or not d.integer_valued:
             raise ValueError("promise_due_days must produce whole numbers >= 0 "
                              "(use a constant, uniform_int or discrete distribution)")
+        if self.days_past_due.lower < 0:
+            raise ValueError("days_past_due can be negative; expected values >= 0")
+        o, c = self.outcomes, self.contact_curve
+        for d in range(7):
+            for h in range(24):
+                a = c.answer_by_hour[h] * c.answer_by_weekday[d]
+                r = c.rpc_by_hour[h] * c.rpc_by_weekday[d]
+                p = a * (o.third_party.probability + o.rpc.probability * r)
+                if p > 1.0 + 1e-9:
+                    raise ValueError(f"contact_curve: at hour {h} on {WEEKDAYS[d]} the live-answer probability "
+                                     f"would be {p:.3f} (> 1); lower the multipliers")
+                if o.rpc.probability * r * a > 1.0 + 1e-9:
+                    raise ValueError(f"contact_curve: at hour {h} on {WEEKDAYS[d]} the right-party probability exceeds 1")
         return self
+
+    def outcome_probabilities(self, hour: int, weekday: int) -> list[float]:
+        """Outcome probabilities (``OUTCOMES`` order) at a local hour and weekday, after the curve."""
+        o, c = self.outcomes, self.contact_curve
+        a = c.answer_by_hour[hour] * c.answer_by_weekday[weekday]
+        r = c.rpc_by_hour[hour] * c.rpc_by_weekday[weekday]
+        base = [x.probability for x in o.as_list()]
+        tp, rpc = base[4] * a, base[5] * a * r
+        other = sum(base[:4])
+        rest = max(0.0, 1.0 - tp - rpc)
+        scale = rest / other if other > 0 else 0.0
+        probs = [b * scale for b in base[:4]] + [tp, rpc]
+        if other == 0 and rest > 0:  # nothing to rescale: the shortfall becomes no answer
+            probs[0] = rest
+        return probs
 
 
 class Attempts(_Model):
-    """How often an account may be dialed."""
+    """How often an account may be dialed (campaign design)."""
     max_per_day: int = Field(3, ge=1, le=100, description="most dial attempts per account per calendar day")
-    retry_delay_min: NonNeg = Field(120.0, description="minutes after an unsuccessful attempt before the account may be dialed again")
-    recontact_after_rpc_days: int = Field(7, ge=0, le=365, description=(
-        "calendar days after a right-party conversation during which the account is not dialed "
-        "(US Regulation F presumes harassment inside 7 days)"))
-    broken_promise_first: bool = Field(True, description="broken promises go to the front of the next day's list")
+    retry_delay_min: NonNeg = Field(120.0, description="minutes after an unsuccessful attempt before the account may be dialed again the same day")
+    retry_delay_by_outcome_min: dict[Literal["no_answer", "busy", "machine", "invalid", "third_party", "abandoned"], NonNeg] = Field(
+        {}, description="per-outcome retry delays in minutes, overriding retry_delay_min (e.g. busy = 15)")
+    recycle_after_days: int = Field(1, ge=1, le=365, description=(
+        "calendar days after an unsuccessful day of attempts before the account returns to the fresh list (1: next day)"))
+    broken_promise_first: bool = Field(True, description="broken promises go to the front of the next lists")
+    promise_reminder: bool = Field(False, description=(
+        "call accounts holding a promise reminder_days_before_due days before the due date to confirm it"))
+    reminder_days_before_due: int = Field(1, ge=0, le=60, description="days before the due date of the reminder call")
+    reminder_keep_multiplier: float = Field(1.0, ge=0, le=10, description=(
+        "multiplier on the keep probability when the reminder reaches the debtor"))
 
 
 class Dialer(_Model):
-    """How the dialer paces calls."""
-    mode: Literal["progressive"] = Field("progressive", description=(
-        "dialing mode; progressive: one call per available collector"))
+    """How the dialer paces calls (production)."""
+    mode: Literal["preview", "progressive", "predictive"] = Field("progressive", description=(
+        "preview: the collector reads the account for preview_time_s, then dials one call; "
+        "progressive: one call per available collector; predictive: several calls per available collector"))
+    preview_time_s: Dist = Field(Constant(value=20.0), description="seconds a collector reads an account before dialing (preview mode)")
+    pacing: Literal["fixed", "adaptive", "poisson"] = Field("fixed", description=(
+        "predictive pacing. fixed: ratio lines per available collector; adaptive: a controller moves the dial "
+        "level to keep the abandon rate under max_abandon_rate; poisson: calls placed at calls_per_hour at "
+        "random (open loop; for validation and blasting studies)"))
+    ratio: float = Field(1.5, gt=0, le=20, description="lines per available collector (fixed pacing; start level of adaptive pacing)")
+    max_dial_level: float = Field(4.0, ge=1, le=20, description="cap on lines per available collector (adaptive pacing)")
+    max_lines: int = Field(0, ge=0, le=100_000, description="cap on lines in use per campaign, ringing or connected (0: no cap)")
+    max_abandon_rate: Probability = Field(0.03, description="abandon-rate limit the adaptive controller keeps under (3% in US and UK rules)")
+    target_margin: float = Field(0.25, ge=0, lt=1, description=(
+        "adaptive pacing aims at (1 - target_margin) x max_abandon_rate, leaving room for chance"))
+    control_interval_s: float = Field(30.0, ge=1, le=3600, description="seconds between adaptive pacing adjustments")
+    abandon_after_s: NonNeg = Field(2.0, description="a live answer that finds no free collector within this many seconds is abandoned")
+    ring_timeout_s: float = Field(0.0, ge=0, le=300, description=(
+        "ring-out: the dialer hangs up unanswered calls after this many seconds (0: use each outcome's "
+        "ring_time_s; when set, at least 15)"))
+    amd: bool = Field(False, description="answering-machine detection on (progressive and predictive)")
+    amd_accuracy: Probability = Field(0.9, description=(
+        "probability AMD classifies an answer correctly; a live person taken for a machine is hung up on "
+        "(abandoned), a machine taken for a person goes to a collector"))
+    calls_per_hour: float = Field(0.0, ge=0, description="calls placed per hour per campaign (poisson pacing)")
+    list_strategy: Literal["least_recent", "balance", "risk_score", "days_past_due", "random", "best_time"] = Field(
+        "least_recent", description=(
+            "order of the daily lists. least_recent: least recently attempted first; balance: largest first; "
+            "risk_score: highest score first; days_past_due: fewest days first; random; best_time: least recent "
+            "order, and at each moment the dialer works the segment and time zone whose right-party rate is "
+            "highest at the account's local hour"))
+
+    @model_validator(mode="after")
+    def _check(self) -> "Dialer":
+        if 0 < self.ring_timeout_s < 15:
+            raise ValueError(f"ring_timeout_s = {self.ring_timeout_s:g}: expected 0 (off) or at least 15 seconds")
+        if self.mode == "predictive" and self.pacing == "poisson" and self.calls_per_hour <= 0:
+            raise ValueError("pacing = \"poisson\" needs calls_per_hour > 0")
+        if self.pacing == "adaptive" and self.ratio > self.max_dial_level:
+            raise ValueError(f"ratio {self.ratio:g} (the starting level) exceeds max_dial_level {self.max_dial_level:g}")
+        return self
+
+
+class Compliance(_Model):
+    """Calling rules. Each is measured in the results' compliance block whether enforced or not."""
+    calling_window_start: Clock = Field("08:00", description="earliest local time of the account at which a call may be placed")
+    calling_window_end: Clock = Field("21:00", description="latest local time (exclusive) at which a call may be placed")
+    enforce_calling_window: bool = Field(True, description="the dialer places calls only inside the account's local window")
+    max_attempts_in_7_days: int = Field(7, ge=1, le=1000, description="most attempts per account in any 7 consecutive days (US Regulation F)")
+    enforce_7_in_7: bool = Field(True, description="the dialer obeys max_attempts_in_7_days")
+    wait_after_conversation_days: float = Field(7.0, ge=0, le=365, description=(
+        "days after a right-party conversation during which the account is not called (Regulation F)"))
+    enforce_wait_after_conversation: bool = Field(True, description="the dialer obeys wait_after_conversation_days")
+    exempt_promise_confirmation: bool = Field(True, description=(
+        "promise reminder calls (attempts.promise_reminder) are allowed inside the waiting period"))
+    no_redial_after_abandon_h: float = Field(72.0, ge=0, le=24 * 365, description=(
+        "hours after an abandoned call during which the account is not redialed (UK Ofcom)"))
+    enforce_no_redial_after_abandon: bool = Field(False, description="the dialer obeys no_redial_after_abandon_h (off by default)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Compliance":
+        if clock_minutes(self.calling_window_end) <= clock_minutes(self.calling_window_start):
+            raise ValueError(f"calling_window_end {self.calling_window_end} must be after "
+                             f"calling_window_start {self.calling_window_start}")
+        return self
 
 
 class Scenario(_Model):
@@ -249,6 +416,7 @@ class Scenario(_Model):
     segments: dict[str, Segment] = Field(min_length=1, description="portfolio segments, by name")
     attempts: Attempts = Field(Attempts(), description="attempt rules")
     dialer: Dialer = Field(Dialer(), description="dialer settings")
+    compliance: Compliance = Field(Compliance(), description="calling rules")
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":

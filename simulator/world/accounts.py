@@ -1,4 +1,9 @@
-"""The portfolio: accounts of every segment, their state, and the daily call lists."""
+"""The portfolio: accounts of every segment, their state, and the daily call lists.
+
+Accounts live in *buckets*: one per (segment, time zone). Each bucket has today's fresh list
+(in list-strategy order) and a heap of same-day retries by ready time, so the dialer can pick
+the accounts whose local clock is inside the calling window without scanning anything.
+"""
 from __future__ import annotations
 
 import heapq
@@ -8,92 +13,150 @@ import numpy as np
 
 from ..rng import Streams
 from ..scenario.schema import Scenario
+from .calendar import DAY_S
 
 OPEN, PROMISED, PAID = 0, 1, 2
 """Account status: on the lists; holding a promise until its due date; paid (off the lists)."""
 
 
 class Portfolio:
-    """All accounts in one set of arrays; account ``a`` belongs to segment ``segment[a]``.
+    """All accounts in one set of arrays; account ``a`` belongs to segment ``segment[a]`` and
+    bucket ``bucket[a]``.
 
-    Hot per-dial state (attempts today) lives in Python lists, which are several times faster
-    than numpy for one element at a time; state read only when the day's lists are rebuilt lives
-    in numpy arrays.
+    Hot per-dial state lives in Python lists (several times faster than numpy for one element at
+    a time); state read only when the day's lists are rebuilt lives in numpy arrays.
     """
 
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
         names = scenario.segment_names
         sizes = [scenario.segments[s].accounts for s in names]
-        self.n = int(sum(sizes))
+        self.n = n = int(sum(sizes))
         self.segment = np.repeat(np.arange(len(names), dtype=np.int32), sizes)
         self.segment_list: list[int] = self.segment.tolist()
         self.first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        balance = np.empty(self.n)
+        self.balance = np.empty(n)
+        self.risk_score = np.empty(n)
+        self.days_past_due = np.empty(n)
+        self.bucket = np.empty(n, dtype=np.int32)
+        # Buckets: (segment, time-zone offset in seconds), numbered segment by segment.
+        self.bucket_segment: list[int] = []
+        self.bucket_offset_s: list[float] = []
+        self.segment_buckets: list[list[int]] = []
         for i, s in enumerate(names):
-            rng = streams.generator(f"portfolio/{s}/balance")
-            balance[self.first[i]:self.first[i + 1]] = scenario.segments[s].balance_usd.sample(rng, sizes[i])
-        self.balance = balance
-        self.status = np.zeros(self.n, dtype=np.int8)
-        self.priority = np.zeros(self.n, dtype=np.int8)        # 1: broken promise awaiting follow-up
-        self.blocked_until_s = np.full(self.n, -np.inf)         # no dial before this (after a conversation)
-        self.last_attempt_s = np.full(self.n, -np.inf)
-        self.attempts_today: list[int] = [0] * self.n
-        self.ever_dialed = np.zeros(self.n, dtype=bool)
+            seg = scenario.segments[s]
+            lo, hi = int(self.first[i]), int(self.first[i + 1])
+            self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"portfolio/{s}/balance"), hi - lo)
+            self.risk_score[lo:hi] = seg.risk_score.sample(streams.generator(f"portfolio/{s}/risk_score"), hi - lo)
+            self.days_past_due[lo:hi] = seg.days_past_due.sample(streams.generator(f"portfolio/{s}/dpd"), hi - lo)
+            tz = seg.time_zones
+            w = np.asarray(tz.weights, dtype=float)
+            zone = streams.generator(f"portfolio/{s}/tz").choice(len(w), hi - lo, p=w / w.sum())
+            base = len(self.bucket_segment)
+            self.segment_buckets.append(list(range(base, base + len(w))))
+            for off in tz.offsets_h:
+                self.bucket_segment.append(i)
+                self.bucket_offset_s.append(off * 3600.0)
+            self.bucket[lo:hi] = base + zone
+        self.bucket_list: list[int] = self.bucket.tolist()
+        self.status = np.zeros(n, dtype=np.int8)
+        self.priority = np.zeros(n, dtype=np.int8)          # 1: broken promise awaiting follow-up
+        self.blocked_until_s = np.full(n, -np.inf)           # no dial before this (rules and recycling)
+        self.last_attempt_s = np.full(n, -np.inf)
+        self.last_conversation_end_s: list[float] = [-np.inf] * n
+        self.last_abandon_s: list[float] = [-np.inf] * n
+        self.reminder_due = np.zeros(n, dtype=np.int8)      # 1: a promise-confirmation call is due today
+        self.attempts_today: list[int] = [0] * n
+        self.allowed_today: list[int] = [0] * n
+        # Attempts per calendar day for the last 7 days (ring buffer by day % 7): enforces and
+        # measures "at most N attempts in any 7 consecutive days".
+        self.attempts_7 = np.zeros((n, 7), dtype=np.int16)
 
 
 class CallLists:
-    """Per segment: today's fresh list (in list-strategy order) and a heap of retries by ready time."""
+    """Per bucket: today's fresh list and a heap of retries by ready time."""
 
-    def __init__(self, portfolio: Portfolio, n_segments: int, max_per_day: int, retry_delay_s: float,
-                 broken_first: bool) -> None:
+    def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
         self.p = portfolio
-        self.fresh: list[deque[int]] = [deque() for _ in range(n_segments)]
-        self.retry: list[list[tuple[float, int]]] = [[] for _ in range(n_segments)]
-        self.max_per_day = max_per_day
-        self.retry_delay_s = retry_delay_s
-        self.broken_first = broken_first
+        self.scenario = scenario
+        nb = len(portfolio.bucket_segment)
+        self.fresh: list[deque[int]] = [deque() for _ in range(nb)]
+        self.retry: list[list[tuple[float, int]]] = [[] for _ in range(nb)]
+        att, comp = scenario.attempts, scenario.compliance
+        self.max_per_day = att.max_per_day
+        delays = [att.retry_delay_min * 60.0] * 7
+        names = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc", "abandoned")
+        for k, v in att.retry_delay_by_outcome_min.items():
+            delays[names.index(k)] = v * 60.0
+        self.retry_delay_s = delays
+        self.recycle_s = att.recycle_after_days * DAY_S
+        self.strategy = scenario.dialer.list_strategy
+        self.rng = streams.generator("lists/order")
+        self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
+        self.abandon_block_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
 
-    def rebuild(self, day_start_s: float) -> None:
-        """Start a calling day: every open, unblocked account goes on its segment's list.
+    def rebuild(self, day: int) -> None:
+        """Start a calling day: every open account not blocked goes on its bucket's list.
 
-        Order: broken promises first (if configured), then least recently attempted, then
-        account number, so the list rotates through the portfolio day after day.
+        Order: promise reminders and (if configured) broken promises first, then the list
+        strategy, then account number.
         """
-        p = self.p
-        p.attempts_today = [0] * p.n
-        for s in range(len(self.fresh)):
-            lo, hi = int(p.first[s]), int(p.first[s + 1])
-            ok = (p.status[lo:hi] == OPEN) & (p.blocked_until_s[lo:hi] <= day_start_s)
-            idx = np.flatnonzero(ok)
-            last = p.last_attempt_s[lo:hi][idx]
-            if self.broken_first:
-                order = np.lexsort((idx, last, -p.priority[lo:hi][idx]))
-            else:
-                order = np.lexsort((idx, last))
-            self.fresh[s] = deque((idx[order] + lo).tolist())
-            self.retry[s] = []
+        p, day_start = self.p, day * DAY_S
+        n = p.n
+        p.attempts_today = [0] * n
+        prev6 = p.attempts_7.sum(axis=1, dtype=np.int32) - p.attempts_7[:, day % 7]
+        allowed = np.minimum(self.max_per_day, np.maximum(0, self.cap_7 - prev6))
+        p.allowed_today = allowed.tolist()
+        ok = (((p.status == OPEN) & (p.blocked_until_s <= day_start)) | (p.reminder_due == 1)) & (allowed > 0)
+        first = np.where(p.reminder_due == 1, 2, p.priority if self.scenario.attempts.broken_promise_first else 0)
+        idx = np.flatnonzero(ok)
+        key = {
+            "least_recent": lambda i: p.last_attempt_s[i],
+            "best_time": lambda i: p.last_attempt_s[i],
+            "balance": lambda i: -p.balance[i],
+            "risk_score": lambda i: -p.risk_score[i],
+            "days_past_due": lambda i: p.days_past_due[i],
+            "random": lambda i: self.rng.random(len(i)),
+        }[self.strategy](idx)
+        order = idx[np.lexsort((idx, key, -first[idx]))]
+        buckets = p.bucket[order]
+        for b in range(len(self.fresh)):
+            self.fresh[b] = deque(order[buckets == b].tolist())
+            self.retry[b] = []
 
-    def next_account(self, s: int, now: float) -> int | None:
-        """The next account of segment ``s`` to dial at time ``now``, or None if none is ready."""
-        r = self.retry[s]
+    def take(self, b: int, now: float) -> int | None:
+        """The next account of bucket ``b`` to dial at ``now``, or None if none is ready."""
+        r = self.retry[b]
         if r and r[0][0] <= now:
             return heapq.heappop(r)[1]
-        f = self.fresh[s]
+        f = self.fresh[b]
         if f:
             return f.popleft()
         return None
 
-    def next_ready_s(self, s: int) -> float:
-        """When segment ``s`` will next have an account ready (inf if not today)."""
-        if self.fresh[s]:
+    def next_ready_s(self, b: int) -> float:
+        """When bucket ``b`` next has an account ready today (-inf: now; inf: not today)."""
+        if self.fresh[b]:
             return -np.inf
-        r = self.retry[s]
+        r = self.retry[b]
         return r[0][0] if r else np.inf
 
-    def after_attempt(self, a: int, s: int, end_s: float, rpc: bool) -> None:
-        """Bookkeeping once account ``a`` has been dialed; the call ends at ``end_s``."""
+    def after_attempt(self, a: int, end_s: float, outcome: int) -> None:
+        """Bookkeeping once account ``a`` has been dialed; the call ends at ``end_s``.
+
+        A right-party contact leaves the lists (the conversation rules block it); anything else
+        is retried the same day after the outcome's retry delay while attempts remain, and
+        otherwise waits recycle_after_days before it returns.
+        """
         p = self.p
         n = p.attempts_today[a] + 1
         p.attempts_today[a] = n
-        if not rpc and n < self.max_per_day:
-            heapq.heappush(self.retry[s], (end_s + self.retry_delay_s, a))
+        if outcome == 5:
+            return
+        if outcome == 6 and self.abandon_block_s:
+            p.blocked_until_s[a] = max(p.blocked_until_s[a], end_s + self.abandon_block_s)
+            return
+        if n < p.allowed_today[a]:
+            heapq.heappush(self.retry[p.bucket_list[a]], (end_s + self.retry_delay_s[outcome], a))
+        else:
+            day_start = (end_s // DAY_S) * DAY_S
+            p.blocked_until_s[a] = max(p.blocked_until_s[a], day_start + self.recycle_s)

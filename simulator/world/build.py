@@ -11,13 +11,12 @@ from ..scenario.schema import Scenario
 from .accounts import OPEN, PAID, CallLists, Portfolio
 from .calendar import DAY_S, WorkCalendar
 from .collectors import Collector, collector_process
+from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
 from .counters import Counters, DialLog
-from .dialer import ProgressiveDialer
-from .promises import PromiseBook
-from .routing import TeamSegments
-
-DIALERS = {"progressive": ProgressiveDialer}
+from .dialer import DIALERS
+from .promises import ACCT, AMOUNT, COLL, P_KEEP, SEG, U_KEEP, PromiseBook
+from .routing import team_campaigns
 
 
 def max_due_days(scenario: Scenario) -> int:
@@ -36,14 +35,29 @@ def max_due_days(scenario: Scenario) -> int:
 
 @dataclass(frozen=True)
 class Structure:
-    """Names and attributes of the world's parts, in counter index order."""
+    """Names and attributes of the world's parts, in counter index order.
+
+    Counter rows are the collectors followed by one row per campaign (calls of a predictive
+    campaign that no collector took)."""
     segments: tuple[str, ...]
     teams: tuple[str, ...]
     collectors: tuple[str, ...]
     collector_team: tuple[int, ...]
     collector_wage_usd: tuple[float, ...]
     collector_segments: tuple[tuple[int, ...], ...]
+    campaigns: tuple[str, ...]
+    campaign_team: tuple[int, ...]
+    campaign_segments: tuple[tuple[int, ...], ...]
     n_days: int
+
+    @property
+    def n_collectors(self) -> int:
+        return len(self.collectors)
+
+    @property
+    def row_team(self) -> np.ndarray:
+        """Team of each counter row (-1 for a multi-team campaign's row)."""
+        return np.asarray(self.collector_team + self.campaign_team, dtype=np.int64)
 
 
 def collector_roster(scenario: Scenario) -> list[Collector]:
@@ -74,31 +88,38 @@ class World:
         self.env = simpy.Environment()
         self.calendar = WorkCalendar(scenario.calendar)
         self.portfolio = Portfolio(scenario, self.streams)
-        att = scenario.attempts
-        self.recontact_s = att.recontact_after_rpc_days * DAY_S
-        self.lists = CallLists(self.portfolio, len(scenario.segments), att.max_per_day,
-                               att.retry_delay_min * 60.0, att.broken_promise_first)
+        self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
         self.collectors = collector_roster(scenario)
-        self.router = TeamSegments(self.lists)
-        self.dialer = DIALERS[scenario.dialer.mode](self)
+        self.n_collectors = len(self.collectors)
         self.book = PromiseBook()
         self.log = DialLog()
+        self.rules = RuleCounters()
         self.n_days = self.calendar.last_work_day + max_due_days(scenario) + 2
-        self.counters = Counters.zeros(len(self.collectors), len(scenario.segments), self.n_days)
         self.structure = Structure(
             segments=tuple(scenario.segment_names), teams=tuple(scenario.team_names),
             collectors=tuple(c.name for c in self.collectors),
             collector_team=tuple(c.team for c in self.collectors),
             collector_wage_usd=tuple(c.hourly_wage_usd for c in self.collectors),
             collector_segments=tuple(tuple(c.segments) for c in self.collectors),
-            n_days=self.n_days)
+            campaigns=(), campaign_team=(), campaign_segments=(), n_days=self.n_days)
+        self.campaigns = team_campaigns(self)
+        self.structure = Structure(
+            **{**self.structure.__dict__,
+               "campaigns": tuple(k.name for k in self.campaigns),
+               "campaign_team": tuple(k.team for k in self.campaigns),
+               "campaign_segments": tuple(tuple(k.segments) for k in self.campaigns)})
+        self.counters = Counters.zeros(self.n_collectors + len(self.campaigns), len(scenario.segments),
+                                       self.n_days, len(self.campaigns))
+        self.dialer = DIALERS[scenario.dialer.mode](self)
+        att = scenario.attempts
+        self.reminder_lead = att.reminder_days_before_due if att.promise_reminder else None
 
     def day_process(self):
         """At each midnight: fold yesterday's dials, resolve promises due yesterday, and on a
         working day rebuild the call lists. Runs past the last calling day until every promise
         has been resolved."""
-        env, cal, cnt = self.env, self.calendar, self.counters
+        env, cal = self.env, self.calendar
         work = set(cal.work_days)
         day = 0
         while True:
@@ -107,18 +128,41 @@ class World:
             if day > cal.last_work_day and self.book.open == 0:
                 return
             if day in work:
-                self.lists.rebuild(day * DAY_S)
+                self.mark_reminders(day)
+                self.lists.rebuild(day)
             day += 1
             yield env.timeout(day * DAY_S - env.now)
 
+    def mark_reminders(self, day: int) -> None:
+        """Flag accounts whose promise falls due ``reminder_days_before_due`` days from now."""
+        p = self.portfolio
+        p.reminder_due[:] = 0
+        if self.reminder_lead is None:
+            return
+        comp = self.scenario.compliance
+        wait_s = comp.wait_after_conversation_days * DAY_S
+        for e in self.book.due_on(day + self.reminder_lead):
+            a = e[ACCT]
+            if comp.exempt_promise_confirmation or not comp.enforce_wait_after_conversation \
+                    or p.last_conversation_end_s[a] + wait_s <= day * DAY_S:
+                p.reminder_due[a] = 1
+
     def close_day(self, day: int) -> None:
         cnt, p = self.counters, self.portfolio
-        cnt.fold(self.log, p.segment, day, self.calendar.weekday(day))
-        if self.trace is not None and len(self.log):
-            self.trace.append(self.log.to_numpy())
-        self.log.clear()
-        for coll, a, s, amount, kept in self.book.take_due(day):
-            if kept:
+        log = self.log
+        if len(log):
+            counts = np.bincount(np.frombuffer(log.acct, dtype=np.int32), minlength=p.n)
+            p.attempts_7[:, day % 7] = np.minimum(counts, np.iinfo(np.int16).max)
+        else:
+            p.attempts_7[:, day % 7] = 0
+        self.rules.close_day(p.attempts_7)
+        cnt.fold(log, p.segment, day, self.calendar.weekday(day))
+        if self.trace is not None and len(log):
+            self.trace.append(log.to_numpy())
+        log.clear()
+        for e in self.book.take_due(day):
+            coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
+            if e[U_KEEP] < min(1.0, e[P_KEEP]):
                 cnt.kept[coll, s] += 1
                 cnt.collected[coll, s] += amount
                 cnt.daily_kept[s, day] += 1
@@ -131,10 +175,10 @@ class World:
                 p.priority[a] = 1
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
-        """The whole dial trace as columns (needs ``trace=True``): coll, acct, t, out, ring, talk, wrap."""
+        """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t, out, ring, talk, wrap."""
         if self.trace is None:
             raise RuntimeError("build the World with trace=True to keep a dial trace")
-        keys = ("coll", "acct", "t", "out", "ring", "talk", "wrap")
+        keys = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap")
         if not self.trace:
             return {k: np.zeros(0) for k in keys}
         return {k: np.concatenate([d[k] for d in self.trace]) for k in keys}
@@ -142,16 +186,25 @@ class World:
     def run(self) -> Counters:
         env = self.env
         env.process(self.day_process())
+        self.dialer.start()
         for c in self.collectors:
             env.process(collector_process(self, c))
         env.run()
         cnt = self.counters
         p = self.portfolio
-        p.ever_dialed[:] = p.last_attempt_s > -np.inf
-        cnt.accounts_dialed[:] = np.bincount(p.segment[p.ever_dialed], minlength=len(self.models))
+        dialed = p.last_attempt_s > -np.inf
+        cnt.accounts_dialed[:] = np.bincount(p.segment[dialed], minlength=len(self.models))
         cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
         eid = getattr(env, "_eid", None)  # events scheduled: a private SimPy counter, for benchmarks only
         cnt.events = next(eid) if eid is not None else 0
+        worst_day, worst_30 = worst_rates(cnt.campaign_live, cnt.campaign_abandoned)
+        cnt.blocks["compliance"] = {
+            "calls_outside_window": float(self.rules.outside_window),
+            "max_attempts_in_7_days": float(self.rules.max_attempts_7),
+            "calls_in_waiting_period": float(self.rules.in_waiting_period),
+            "worst_daily_abandon_rate": worst_day,
+            "worst_30_day_abandon_rate": worst_30,
+        }
         return cnt
 
 

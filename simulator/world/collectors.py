@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
 from .calendar import DAY_S
 
@@ -25,7 +25,8 @@ class Collector:
     keep_mult: float = 1.0
     payment_mult: float = 1.0
     talk_mult: float = 1.0
-    next_segment: int = field(default=0, repr=False)  # round-robin pointer over self.segments
+    campaign: Any = field(default=None, repr=False)   # the routing.Campaign the collector works in
+    wake: Any = field(default=None, repr=False)       # predictive: event a free collector waits on
 
 
 def collector_process(world: "World", c: Collector) -> Generator:

@@ -36,10 +36,18 @@ class SegmentModel:
     def __init__(self, name: str, seg: Segment, streams: Streams) -> None:
         outs = seg.outcomes.as_list()
         self.name = name
-        # Cumulative outcome probabilities; the last is raised above 1 so rounding never lets a
-        # uniform draw fall off the end.
-        self.cum = list(itertools.accumulate(o.probability for o in outs))
-        self.cum[-1] = 2.0
+        # Cumulative outcome probabilities for each local (weekday, hour), index weekday*24+hour;
+        # the last entry is raised above 1 so rounding never lets a uniform draw fall off the end.
+        self.cum_by_slot: list[list[float]] = []
+        self.p_rpc_by_slot: list[float] = []
+        for wd in range(7):
+            for h in range(24):
+                probs = seg.outcome_probabilities(h, wd)
+                cum = list(itertools.accumulate(probs))
+                cum[-1] = 2.0
+                self.cum_by_slot.append(cum)
+                self.p_rpc_by_slot.append(probs[5])
+        self.cum = self.cum_by_slot[0]
         self.u_outcome = streams.batched(f"outcome/{name}", _uniform)
         self.ring = [sampler(streams, f"ring/{name}/{o}", d.ring_time_s) for o, d in zip(OUTCOMES, outs)]
         self.talk = [sampler(streams, f"talk/{name}/{o}", d.talk_time_s) for o, d in zip(OUTCOMES, outs)]

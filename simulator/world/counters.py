@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-N_OUT = 6
-RPC = 5  # index of "rpc" in schema.OUTCOMES
-THIRD_PARTY = 4
-MACHINE = 2
+N_OUT = 7
+"""Dial outcomes: schema.OUTCOMES plus ``abandoned`` (a live answer nobody took)."""
+NO_ANSWER, BUSY, MACHINE, INVALID, THIRD_PARTY, RPC, ABANDONED = range(N_OUT)
+OUTCOME_NAMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc", "abandoned")
 
 
 class DialLog:
     """Today's dials, one entry per dial in parallel typed arrays."""
 
-    __slots__ = ("coll", "acct", "t", "out", "ring", "talk", "wrap")
+    __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap")
 
     def __init__(self) -> None:
         self.clear()
@@ -28,6 +28,7 @@ class DialLog:
     def clear(self) -> None:
         self.coll = array("i")
         self.acct = array("i")
+        self.camp = array("i")
         self.t = array("d")
         self.out = array("b")
         self.ring = array("d")
@@ -40,6 +41,7 @@ class DialLog:
     def to_numpy(self) -> dict[str, np.ndarray]:
         """Copies of today's columns as numpy arrays."""
         return {"coll": np.array(self.coll, dtype=np.int32), "acct": np.array(self.acct, dtype=np.int32),
+                "camp": np.array(self.camp, dtype=np.int32),
                 "t": np.array(self.t), "out": np.array(self.out, dtype=np.int8),
                 "ring": np.array(self.ring), "talk": np.array(self.talk), "wrap": np.array(self.wrap)}
 
@@ -48,11 +50,13 @@ class DialLog:
 class Counters:
     """Everything a replication measured. Times are in seconds, money in US dollars.
 
-    Shapes: C collectors, S segments, D calendar days (calling days and the days after them
-    until every promise is resolved), 6 outcomes in ``schema.OUTCOMES`` order.
+    Shapes: R rows = C collectors then K campaign rows (predictive calls no collector took),
+    S segments, D calendar days (calling days and the days after them until every promise is
+    resolved), 7 outcomes in ``OUTCOME_NAMES`` order. Per-collector time arrays have R entries
+    (campaign rows stay 0).
     """
-    dials: np.ndarray          # (C, S, 6) dials by outcome
-    handle_s: np.ndarray       # (C, S, 3) ring, talk, wrap seconds
+    dials: np.ndarray          # (R, S, 7) dials by outcome
+    handle_s: np.ndarray       # (R, S, 3) ring, talk, wrap seconds
     promises: np.ndarray       # (C, S)
     promised_usd: np.ndarray   # (C, S)
     kept: np.ndarray           # (C, S)
@@ -65,20 +69,23 @@ class Counters:
     daily_promises: np.ndarray  # (S, D) by day made
     daily_kept: np.ndarray     # (S, D) by due day
     daily_collected: np.ndarray  # (S, D) by due day
-    hourly_dials: np.ndarray   # (S, 7, 24, 6) by weekday and hour of the dial
+    hourly_dials: np.ndarray   # (S, 7, 24, 7) by weekday and hour of the dial (center clock)
     accounts_dialed: np.ndarray  # (S,) accounts dialed at least once
     accounts: np.ndarray       # (S,) accounts in the portfolio
+    campaign_live: np.ndarray  # (K, D) live answers (rpc + third party + abandoned) per day
+    campaign_abandoned: np.ndarray  # (K, D)
     events: int = 0            # SimPy events processed
+    reminders_reached: int = 0  # promise-confirmation calls that reached the debtor
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
 
     @classmethod
-    def zeros(cls, n_coll: int, n_seg: int, n_days: int) -> "Counters":
+    def zeros(cls, n_rows: int, n_seg: int, n_days: int, n_camp: int) -> "Counters":
         f = lambda *shape: np.zeros(shape, dtype=float)  # noqa: E731
         i = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
-        return cls(i(n_coll, n_seg, N_OUT), f(n_coll, n_seg, 3), i(n_coll, n_seg), f(n_coll, n_seg),
-                   i(n_coll, n_seg), i(n_coll, n_seg), f(n_coll, n_seg), f(n_coll), f(n_coll), f(n_coll),
+        return cls(i(n_rows, n_seg, N_OUT), f(n_rows, n_seg, 3), i(n_rows, n_seg), f(n_rows, n_seg),
+                   i(n_rows, n_seg), i(n_rows, n_seg), f(n_rows, n_seg), f(n_rows), f(n_rows), f(n_rows),
                    i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
-                   i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg))
+                   i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg), i(n_camp, n_days), i(n_camp, n_days))
 
     def fold(self, log: DialLog, segment_of: np.ndarray, day: int, weekday: int) -> None:
         """Add one day's dial log to the counters."""
@@ -96,3 +103,8 @@ class Counters:
         hour = (np.frombuffer(log.t) % 86_400.0 // 3_600.0).astype(np.int64)
         self.hourly_dials[:, weekday] += np.bincount((seg * 24 + hour) * N_OUT + out,
                                                      minlength=S * 24 * N_OUT).reshape(S, 24, N_OUT)
+        K = self.campaign_live.shape[0]
+        camp = np.frombuffer(log.camp, dtype=np.int32)
+        live = out >= THIRD_PARTY
+        self.campaign_live[:, day] += np.bincount(camp[live], minlength=K)
+        self.campaign_abandoned[:, day] += np.bincount(camp[out == ABANDONED], minlength=K)

@@ -1,81 +1,409 @@
-"""Dialer modes: how a ready collector's time turns into dials."""
+"""Dialer modes: how ready collectors' time turns into dials.
+
+Preview and progressive are collector-driven: the collector's own process places each call and
+waits through it, so a dial costs one SimPy timeout. Predictive is dialer-driven: a campaign
+places calls for its free collectors, each call is one timeout with a callback (no process),
+and a live answer that finds no free collector within ``abandon_after_s`` is abandoned.
+"""
 from __future__ import annotations
 
-from bisect import bisect_right
+import math
+from bisect import bisect_right, insort
+from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Generator
 
 from .accounts import PROMISED
 from .calendar import DAY_S
 from .collectors import Collector
-from .counters import RPC
+from .contact import sampler
+from .counters import ABANDONED, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from .promises import P_KEEP
+from .routing import Campaign
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import World
 
 
-class ProgressiveDialer:
+class _Base:
+    """What every mode shares: drawing a dial, conversations, bookkeeping and rule checks."""
+
+    def __init__(self, world: "World") -> None:
+        self.world = world
+        self.env = world.env
+        sc = world.scenario
+        d, comp = sc.dialer, sc.compliance
+        self.ring_timeout = d.ring_timeout_s
+        self.amd = d.amd
+        self.amd_ok = world.streams.batched("dialer/amd", lambda rng, n: rng.random(n))
+        self.amd_accuracy = d.amd_accuracy
+        self.wait_s = comp.wait_after_conversation_days * DAY_S
+        self.enforce_wait = comp.enforce_wait_after_conversation
+        self.exempt = comp.exempt_promise_confirmation
+        self.ofcom_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+        self.window = (comp.calling_window_start, comp.calling_window_end)
+        from ..scenario.schema import clock_minutes
+        self.win_lo, self.win_hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
+        self.reminder_mult = sc.attempts.reminder_keep_multiplier
+
+    def start(self) -> None:
+        """Start any processes the mode needs (called once the world is built)."""
+
+    def draw(self, a: int, now: float) -> tuple[int, int, float, float, float]:
+        """Segment, outcome and ring/talk/wrap seconds of a dial to account ``a`` placed at ``now``,
+        after the contact curve at the account's local time, the ring-out and AMD. Also counts
+        rule violations (measured independently of how the lists enforce them)."""
+        w = self.world
+        p = w.portfolio
+        b = p.bucket_list[a]
+        s = p.bucket_segment[b]
+        m = w.models[s]
+        local = now + p.bucket_offset_s[b]
+        tod = local % DAY_S
+        slot = w.calendar.weekday(int(local // DAY_S)) * 24 + int(tod // 3600.0)
+        o = bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
+        ring = m.ring[o].next()
+        talk = m.talk[o].next()
+        wrap = m.wrap[o].next()
+        rt = self.ring_timeout
+        if rt:
+            if o == NO_ANSWER:
+                ring = rt
+            elif ring > rt and o >= MACHINE and o != 3:
+                o, ring, talk, wrap = NO_ANSWER, rt, 0.0, 0.0
+        if self.amd and (o == MACHINE or o == THIRD_PARTY or o == RPC):
+            correct = self.amd_ok.next() < self.amd_accuracy
+            if o == MACHINE and correct:
+                talk = wrap = 0.0          # detected: the dialer drops it, nobody listens
+            elif o != MACHINE and not correct:
+                o, talk, wrap = ABANDONED, 0.0, 0.0   # a live person hung up on
+        # compliance, measured at the moment of dialing
+        rules = w.rules
+        minute = int(tod // 60.0)
+        if not self.win_lo <= minute < self.win_hi:
+            rules.outside_window += 1
+        reminder = p.status[a] == PROMISED
+        if now < p.last_conversation_end_s[a] + self.wait_s and not (reminder and self.exempt):
+            rules.in_waiting_period += 1
+        if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
+            rules.in_waiting_period += 1
+        return s, o, ring, talk, wrap
+
+    def log(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float) -> None:
+        log = self.world.log
+        log.coll.append(row)
+        log.acct.append(a)
+        log.camp.append(camp)
+        log.t.append(t)
+        log.out.append(o)
+        log.ring.append(ring)
+        log.talk.append(talk)
+        log.wrap.append(wrap)
+
+    def settle(self, a: int, o: int, end_s: float) -> None:
+        """Account bookkeeping after a dial ending at ``end_s``."""
+        p = self.world.portfolio
+        if o == ABANDONED:
+            p.last_abandon_s[a] = end_s
+        self.world.lists.after_attempt(a, end_s, o)
+
+    def conversation(self, c: Collector, a: int, s: int, end_s: float) -> None:
+        """A right-party conversation ending at ``end_s``: a promise (amount, due day) or, on a
+        promise-confirmation call, a firmer promise."""
+        w = self.world
+        p = w.portfolio
+        m = w.models[s]
+        p.last_conversation_end_s[a] = end_s
+        if self.enforce_wait:
+            p.blocked_until_s[a] = max(p.blocked_until_s[a], end_s + self.wait_s)
+        p.priority[a] = 0
+        if p.status[a] == PROMISED:  # a reminder call reached the debtor
+            p.reminder_due[a] = 0
+            entry = w.book.by_account.get(a)
+            if entry is not None:
+                entry[P_KEEP] *= self.reminder_mult
+            w.counters.reminders_reached += 1
+            return
+        if m.u_promise.next() >= min(1.0, m.promise_p * c.promise_mult):
+            return
+        amount = min(m.payment.next() * c.payment_mult, float(p.balance[a]))
+        day = int(end_s // DAY_S)
+        due = day + int(m.due_days.next())
+        p.status[a] = PROMISED
+        cnt = w.counters
+        cnt.promises[c.idx, s] += 1
+        cnt.promised_usd[c.idx, s] += amount
+        cnt.daily_promises[s, day] += 1
+        w.book.add(due, c.idx, a, s, amount, m.u_keep.next(), m.keep_p * c.keep_mult)
+
+
+class ProgressiveDialer(_Base):
     """One call per available collector: the collector waits through the ring, talks if someone
     answers, wraps up, and the next call is placed the moment the collector is free again.
-
-    Everything about a dial (outcome, ring, talk and wrap times, promise) is drawn when it is
-    placed, so each dial costs one SimPy timeout and no process of its own.
-    """
+    In preview mode the collector first reads the account for ``preview_time_s``."""
 
     name = "progressive"
 
     def __init__(self, world: "World") -> None:
-        self.world = world
+        super().__init__(world)
+        d = world.scenario.dialer
+        self.preview = sampler(world.streams, "dialer/preview", d.preview_time_s) if d.mode == "preview" else None
 
     def work(self, c: Collector, until: float) -> Generator:
         """Dial for collector ``c`` until ``until`` (seconds); the last call may run past it."""
-        w = self.world
-        env, router, lists, models, p = w.env, w.router, w.lists, w.models, w.portfolio
-        log, book, seg_of = w.log, w.book, p.segment_list
+        env = self.env
+        camp = c.campaign
         timeout = env.timeout
-        ci = c.idx
+        idle = self.world.counters.idle_s
+        preview = self.preview
+        ci, ki = c.idx, camp.idx
         while env.now < until:
             now = env.now
-            a = router.next_account(c, now)
+            a = camp.next_account(now)
             if a is None:
-                wait_to = min(router.next_ready_s(c), until)
-                w.counters.idle_s[ci] += wait_to - now
+                wait_to = min(camp.next_ready_s(now), until)
+                idle[ci] += wait_to - now
                 yield timeout(wait_to - now)
                 continue
-            s = seg_of[a]
-            m = models[s]
-            o = bisect_right(m.cum, m.u_outcome.next())
-            ring = m.ring[o].next()
-            talk = m.talk[o].next()
-            wrap = m.wrap[o].next()
+            if preview is not None:
+                # Reading the account is productive, unconnected time: counted as ring (dialing) time.
+                pv = preview.next()
+                yield timeout(pv)
+                now = env.now
+            else:
+                pv = 0.0
+            s, o, ring, talk, wrap = self.draw(a, now)
             if o == RPC:
                 talk *= c.talk_mult
-                self.conversation(c, a, s, m, now + ring + talk)
+                self.conversation(c, a, s, now + ring + talk)
             dur = ring + talk + wrap
-            log.coll.append(ci)
-            log.acct.append(a)
-            log.t.append(now)
-            log.out.append(o)
-            log.ring.append(ring)
-            log.talk.append(talk)
-            log.wrap.append(wrap)
+            self.log(ci, a, ki, now - pv, o, ring + pv, talk, wrap)
+            p = self.world.portfolio
             p.last_attempt_s[a] = now
-            lists.after_attempt(a, s, now + dur, o == RPC)
+            self.settle(a, o, now + dur)
             yield timeout(dur)
 
-    def conversation(self, c: Collector, a: int, s: int, m, end_s: float) -> None:
-        """A right-party conversation ending at ``end_s``: maybe a promise, with amount and due day."""
-        w = self.world
-        p = w.portfolio
-        p.blocked_until_s[a] = end_s + w.recontact_s
-        p.priority[a] = 0
-        if m.u_promise.next() >= min(1.0, m.promise_p * c.promise_mult):
+
+class PredictiveDialer(_Base):
+    """Several calls per available collector, paced per campaign.
+
+    fixed: lines = round(ratio x free collectors); adaptive: the level moves every
+    ``control_interval_s`` to keep the abandon rate under (1 - target_margin) x max_abandon_rate,
+    and counts as available the collectors who will finish within the expected time to answer;
+    poisson: calls at random at ``calls_per_hour`` whatever the collectors do.
+    """
+
+    name = "predictive"
+
+    def __init__(self, world: "World") -> None:
+        super().__init__(world)
+        d = world.scenario.dialer
+        self.pacing = d.pacing
+        self.max_lines = d.max_lines or 1 << 30
+        self.max_level = d.max_dial_level
+        self.patience = d.abandon_after_s
+        self.target = d.max_abandon_rate * (1.0 - d.target_margin)
+        self.interval = d.control_interval_s
+        # Expected seconds from dialing to a live answer: how far ahead the adaptive pacer looks.
+        la = []
+        for seg in world.scenario.segments.values():
+            for o in (seg.outcomes.third_party, seg.outcomes.rpc):
+                la.append(o.ring_time_s.mean)
+        self.lookahead = sum(la) / len(la)
+        self.horizon = max(self.lookahead, d.ring_timeout_s) + self.patience
+        self.arrivals = world.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
+        self.calls_per_hour = d.calls_per_hour
+
+    def start(self) -> None:
+        for camp in self.world.campaigns:
+            camp.busy_until = []
+            camp.logged_in = 0
+            camp.wake_at = math.inf
+            camp.waiting = deque()
+            if self.pacing == "adaptive":
+                self.env.process(self.controller(camp))
+            elif self.pacing == "poisson":
+                self.env.process(self.poisson(camp))
+
+    # -- collectors ---------------------------------------------------------------------------
+    def work(self, c: Collector, until: float) -> Generator:
+        env = self.env
+        camp = c.campaign
+        idle = self.world.counters.idle_s
+        camp.logged_in += 1
+        try:
+            while env.now < until:
+                call = self.take_waiting(camp)
+                if call is None:
+                    ev = env.event()
+                    c.wake = ev
+                    t_free = env.now
+                    camp.free[c] = until
+                    if self.pacing != "poisson":
+                        self.pace(camp)
+                    if not ev.triggered:
+                        env.timeout(until - env.now).callbacks.append(partial(self._release, camp, c, ev))
+                    call = yield ev
+                    idle[c.idx] += env.now - t_free
+                    if call is None:
+                        break
+                yield env.timeout(self.connect(c, camp, call))
+                camp.connected -= 1
+                del camp.busy_until[bisect_right(camp.busy_until, env.now) - 1]
+        finally:
+            camp.logged_in -= 1
+
+    def _release(self, camp: Campaign, c: Collector, ev, _t) -> None:
+        if not ev.triggered:
+            camp.free.pop(c, None)
+            ev.succeed(None)
+
+    def take_waiting(self, camp: Campaign):
+        q = camp.waiting
+        while q:
+            entry = q.popleft()
+            if entry[1]:
+                entry[1] = False
+                return entry[0]
+        return None
+
+    def connect(self, c: Collector, camp: Campaign, call) -> float:
+        """Collector ``c`` takes an answered call now; returns the seconds it will be busy."""
+        a, s, o, ring, talk, wrap, t0 = call
+        now = self.env.now
+        if o == RPC:
+            talk *= c.talk_mult
+            self.conversation(c, a, s, now + talk)
+        if o == RPC or o == THIRD_PARTY:
+            camp.live += 1
+        self.log(c.idx, a, camp.idx, t0, o, now - t0, talk, wrap)
+        busy = talk + wrap
+        self.settle(a, o, now + busy)
+        camp.connected += 1
+        insort(camp.busy_until, now + busy)
+        return busy
+
+    # -- calls -------------------------------------------------------------------------------
+    def pace(self, camp: Campaign) -> None:
+        """Place as many calls as the pacing wants for this campaign now."""
+        if self.pacing == "poisson":
             return
-        amount = min(m.payment.next() * c.payment_mult, float(p.balance[a]))
-        kept = m.u_keep.next() < min(1.0, m.keep_p * c.keep_mult)
-        day = int(end_s // DAY_S)
-        due = day + int(m.due_days.next())
-        p.status[a] = PROMISED
-        w.counters.promises[c.idx, s] += 1
-        w.counters.promised_usd[c.idx, s] += amount
-        w.counters.daily_promises[s, day] += 1
-        w.book.add(due, c.idx, a, s, amount, kept)
+        now = self.env.now
+        # A collector about to leave for a break or the end of the shift is "paused after this
+        # call": calls placed for them now would be answered after they have gone.
+        horizon = now + self.horizon
+        n_free = 0
+        for until in camp.free.values():
+            if until > horizon:
+                n_free += 1
+        if not n_free and self.pacing != "adaptive":
+            return
+        if self.pacing == "adaptive":
+            # Collectors who will finish before a call placed now could be answered count as
+            # available, at the share of calls that reach a collector at all.
+            soon = bisect_right(camp.busy_until, now + self.lookahead)
+            want = math.floor(camp.level * (n_free + soon) + 0.5)
+        else:
+            want = math.floor(camp.level * n_free + 0.5)
+        room = self.max_lines - camp.ringing - camp.connected
+        n = min(want - camp.ringing, room)
+        for _ in range(n):
+            if not self.place(camp, now):
+                break
+
+    def place(self, camp: Campaign, now: float) -> bool:
+        a = camp.next_account(now)
+        if a is None:
+            nxt = camp.next_ready_s(now)
+            if nxt < camp.wake_at:
+                camp.wake_at = nxt
+                self.env.timeout(nxt - now).callbacks.append(partial(self._wake, camp))
+            return False
+        s, o, ring, talk, wrap = self.draw(a, now)
+        self.world.portfolio.last_attempt_s[a] = now
+        camp.ringing += 1
+        self.env.timeout(ring).callbacks.append(partial(self._answer, camp, (a, s, o, ring, talk, wrap, now)))
+        return True
+
+    def _wake(self, camp: Campaign, _ev) -> None:
+        camp.wake_at = math.inf
+        if self.pacing != "poisson":
+            self.pace(camp)
+
+    def _answer(self, camp: Campaign, call, _ev) -> None:
+        """The call's outcome is known: drop it, or find it a collector, or let it wait."""
+        camp.ringing -= 1
+        a, s, o, ring, talk, wrap, t0 = call
+        now = t0 + ring
+        reaches_collector = o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0)
+        if not reaches_collector:
+            if o == ABANDONED:  # AMD took a live person for a machine
+                camp.live += 1
+                camp.abandoned += 1
+            self.log(self.world.n_collectors + camp.idx, a, camp.idx, t0, o, ring, 0.0, 0.0)
+            self.settle(a, o, now)
+            self.pace(camp)
+            return
+        if o == MACHINE:
+            pass  # an undetected machine is handed to a collector like a live answer
+        if camp.free:
+            c = next(iter(camp.free))
+            del camp.free[c]
+            c.wake.succeed(call)
+            return
+        entry = [call, True]
+        camp.waiting.append(entry)
+        self.env.timeout(self.patience).callbacks.append(partial(self._give_up, camp, entry))
+
+    def _give_up(self, camp: Campaign, entry, _ev) -> None:
+        if not entry[1]:
+            return
+        entry[1] = False
+        a, s, o, ring, talk, wrap, t0 = entry[0]
+        if o != MACHINE:
+            o = ABANDONED
+            camp.live += 1
+            camp.abandoned += 1
+        now = self.env.now
+        self.log(self.world.n_collectors + camp.idx, a, camp.idx, t0, o, now - t0, 0.0, 0.0)
+        self.settle(a, o, now)
+        self.pace(camp)
+
+    # -- pacing processes ---------------------------------------------------------------------
+    def controller(self, camp: Campaign) -> Generator:
+        """Adaptive pacing: raise the level while the abandon rate is under target, cut it when
+        the recent or the cumulative (measurement-window) rate is over."""
+        env = self.env
+        decay = 0.5 ** (self.interval / 600.0)   # recent rate: ten-minute half-life
+        last_live = last_ab = 0
+        end = (self.world.calendar.last_work_day + 1) * DAY_S
+        while env.now + self.interval < end:
+            yield env.timeout(self.interval)
+            d_live, d_ab = camp.live - last_live, camp.abandoned - last_ab
+            last_live, last_ab = camp.live, camp.abandoned
+            camp.recent_live = camp.recent_live * decay + d_live
+            camp.recent_abandoned = camp.recent_abandoned * decay + d_ab
+            if not camp.logged_in:
+                continue
+            recent = camp.recent_abandoned / camp.recent_live if camp.recent_live >= 20 else 0.0
+            # Steer the recent rate to the target; while the measurement-window rate is over the
+            # target, steer to half of it so the window recovers.
+            over = camp.live and camp.abandoned > self.target * camp.live
+            setpoint = self.target * (0.5 if over else 1.0)
+            step = 0.03 * (setpoint - recent) / setpoint
+            camp.level = min(self.max_level, max(1.0, camp.level * (1.0 + max(-0.05, min(0.03, step)))))
+            self.pace(camp)
+
+    def poisson(self, camp: Campaign) -> Generator:
+        env = self.env
+        mean = 3600.0 / self.calls_per_hour
+        end = (self.world.calendar.last_work_day + 1) * DAY_S
+        while True:
+            yield env.timeout(self.arrivals.next() * mean)
+            if env.now >= end:
+                return
+            if camp.logged_in and camp.ringing + camp.connected < self.max_lines:
+                self.place(camp, env.now)
+
+
+DIALERS = {"preview": ProgressiveDialer, "progressive": ProgressiveDialer, "predictive": PredictiveDialer}

@@ -3,25 +3,38 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+# A promise is a small list so a confirmation call can raise its keep probability in place:
+# [collector, account, segment, amount_usd, u_keep, p_keep]; kept iff u_keep < min(1, p_keep).
+COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP = range(6)
+
 
 class PromiseBook:
     """Open promises filed by due day; resolved in one batch per day, not one process each."""
 
-    __slots__ = ("by_due_day", "open", "last_due_day")
+    __slots__ = ("by_due_day", "by_account", "open", "last_due_day")
 
     def __init__(self) -> None:
-        # due day -> list of (collector, account, segment, amount_usd, kept)
-        self.by_due_day: dict[int, list[tuple[int, int, int, float, bool]]] = defaultdict(list)
+        self.by_due_day: dict[int, list[list]] = defaultdict(list)
+        self.by_account: dict[int, list] = {}
         self.open = 0
         self.last_due_day = -1
 
-    def add(self, due_day: int, collector: int, account: int, segment: int, amount: float, kept: bool) -> None:
-        self.by_due_day[due_day].append((collector, account, segment, amount, kept))
+    def add(self, due_day: int, collector: int, account: int, segment: int, amount: float,
+            u_keep: float, p_keep: float) -> None:
+        entry = [collector, account, segment, amount, u_keep, p_keep]
+        self.by_due_day[due_day].append(entry)
+        self.by_account[account] = entry
         self.open += 1
         if due_day > self.last_due_day:
             self.last_due_day = due_day
 
-    def take_due(self, day: int) -> list[tuple[int, int, int, float, bool]]:
+    def due_on(self, day: int) -> list[list]:
+        """Promises falling due on ``day`` (not removed)."""
+        return self.by_due_day.get(day, [])
+
+    def take_due(self, day: int) -> list[list]:
         items = self.by_due_day.pop(day, [])
+        for e in items:
+            self.by_account.pop(e[ACCT], None)
         self.open -= len(items)
         return items

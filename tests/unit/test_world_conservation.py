@@ -22,8 +22,8 @@ def run():
 def test_every_dial_has_exactly_one_outcome(run):
     _, _, cnt, _, tr = run
     assert cnt.dials.sum() == len(tr["out"]) > 0
-    assert set(np.unique(tr["out"])) <= set(range(6))
-    np.testing.assert_array_equal(cnt.dials.sum(axis=(0, 1)), np.bincount(tr["out"], minlength=6))
+    assert set(np.unique(tr["out"])) <= set(range(7))
+    np.testing.assert_array_equal(cnt.dials.sum(axis=(0, 1)), np.bincount(tr["out"], minlength=7))
     assert cnt.daily_dials.sum() == cnt.hourly_dials.sum() == cnt.dials.sum()
 
 
@@ -64,7 +64,7 @@ def test_attempt_caps_retry_delay_and_recontact(run):
     assert gap[retry].min() >= att.retry_delay_min * 60 - 1e-6
     after_rpc = same & (o[:-1] == 5)
     if after_rpc.any():
-        assert gap[after_rpc].min() >= att.recontact_after_rpc_days * DAY_S - 1e-6
+        assert gap[after_rpc].min() >= sc.compliance.wait_after_conversation_days * DAY_S - 1e-6
 
 
 def test_no_dials_outside_shift_and_breaks(run):

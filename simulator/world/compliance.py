@@ -1,0 +1,45 @@
+"""Calling rules measured as the world runs: the results' ``compliance`` block.
+
+Enforcement lives where calls are chosen (accounts.py, routing.py, dialer.py); measurement
+happens here and at the moment of dialing, from what was actually dialed, so a rule switched off
+shows up as violations rather than silently passing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class RuleCounters:
+    """Violations and extremes counted during one replication."""
+
+    __slots__ = ("outside_window", "in_waiting_period", "max_attempts_7")
+
+    def __init__(self) -> None:
+        self.outside_window = 0
+        self.in_waiting_period = 0
+        self.max_attempts_7 = 0
+
+    def close_day(self, attempts_7: np.ndarray) -> None:
+        """After a day's attempts are in the 7-day ring buffer, note the largest 7-day total."""
+        if attempts_7.size:
+            self.max_attempts_7 = max(self.max_attempts_7, int(attempts_7.sum(axis=1, dtype=np.int32).max()))
+
+
+def worst_rates(live: np.ndarray, abandoned: np.ndarray, window_days: int = 30) -> tuple[float, float]:
+    """Worst daily and worst rolling-``window_days`` abandon rate over campaigns (K, D arrays).
+
+    Days without live answers are skipped; a run shorter than the window is measured whole.
+    """
+    worst_day = 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        daily = np.where(live > 0, abandoned / np.maximum(live, 1), 0.0)
+    if daily.size:
+        worst_day = float(daily.max())
+    D = live.shape[1]
+    w = min(window_days, D)
+    cl = np.cumsum(np.pad(live, ((0, 0), (1, 0))), axis=1)
+    ca = np.cumsum(np.pad(abandoned, ((0, 0), (1, 0))), axis=1)
+    wl = cl[:, w:] - cl[:, :-w]
+    wa = ca[:, w:] - ca[:, :-w]
+    worst_30 = float(np.where(wl > 0, wa / np.maximum(wl, 1), 0.0).max()) if wl.size else 0.0
+    return worst_day, worst_30
