@@ -96,3 +96,112 @@ def solve_rpc_wrap_s(segment: Segment, target_rpc_per_hour: float) -> float:
         raise ValueError(f"target {target_rpc_per_hour}/h is unreachable: even with no wrap-up a dial "
                          f"takes {rest / 1:.1f} s of handling per {p:.3f} RPC")
     return wrap
+
+
+DIAGNOSIS = {
+    "productive_rate": "discipline and adherence (schedule, breaks, not-ready time)",
+    "rpc_per_productive_hour": "production or dialer design (lists, pacing, time of day)",
+    "promise_rate": "opening and negotiation (getting to a promise)",
+    "kept_rate": "handling the customer's resistance (promises that hold)",
+    "avg_payment": "negotiation skills (the size of the promise)",
+}
+"""The seed's reading of a weak layer: what a supervisor should coach."""
+
+
+def weakest_layer(actual: dict, targets: dict) -> str | None:
+    """The layer with the lowest attainment (actual / target) among the five, or None."""
+    best: tuple[float, str] | None = None
+    for layer in LAYERS:
+        a, t = actual.get(layer), targets.get(layer)
+        if a is None or not t:
+            continue
+        ratio = a / t
+        if best is None or ratio < best[0]:
+            best = (ratio, layer)
+    return None if best is None else best[1]
+
+
+def next_dollar(actual: dict, targets: dict | None = None) -> list[dict]:
+    """Where the next dollar comes from, ranked: for each layer, the gain in value per paid hour
+    from a 1% relative improvement (analytic: the pyramid is a product, so every layer's
+    elasticity is 1 and the gain is 1% of value per paid hour) and, with targets, the gain from
+    bringing the layer up to its target (value x (target / actual - 1)). Ranked by the gain to
+    target, then by layer order."""
+    value = 1.0
+    for layer in LAYERS:
+        v = actual.get(layer)
+        if v is None:
+            return []
+        value *= v
+    out = []
+    for i, layer in enumerate(LAYERS):
+        a = actual[layer]
+        t = (targets or {}).get(layer)
+        to_target = value * (t / a - 1.0) if t and a and t > a else 0.0
+        out.append({"layer": layer, "gain_per_1pct": 0.01 * value, "gain_to_target": to_target,
+                    "diagnosis": DIAGNOSIS[layer], "_order": i})
+    out.sort(key=lambda d: (-d["gain_to_target"], d["_order"]))
+    for d in out:
+        del d["_order"]
+    return out
+
+
+def planned_center_targets(team_targets: dict[str, tuple[float, "Pyramid"]]) -> "Pyramid":
+    """Center targets from team targets weighted by planned paid hours: each team's target
+    pyramid is turned into volumes (productive hours, contacts, promises, kept, dollars) and the
+    center's layers are the ratios of the summed volumes, so they multiply to the center's value."""
+    paid = prod = rpc = prom = kept = dollars = 0.0
+    for hours, p in team_targets.values():
+        ph = hours * p.productive_rate
+        r = ph * p.rpc_per_productive_hour
+        pr = r * p.promise_rate
+        k = pr * p.kept_rate
+        paid, prod, rpc, prom, kept = paid + hours, prod + ph, rpc + r, prom + pr, kept + k
+        dollars += k * p.avg_payment
+    div = lambda a, b: a / b if b else 0.0  # noqa: E731
+    return Pyramid(div(prod, paid), div(rpc, prod), div(prom, rpc), div(kept, prom), div(dollars, kept))
+
+
+def targets_block(scenario, metrics: dict) -> dict | None:
+    """The results' ``targets`` block: for the center, each team with targets and its collectors,
+    and each segment worked by exactly one such team: targets, actual means, attainment, weakest
+    layer with the seed's diagnosis, and the ranked next-dollar list. None without any targets."""
+    teams = {n: t for n, t in scenario.teams.items() if t.targets is not None}
+    if not teams and scenario.targets is None:
+        return None
+
+    def pyr(t) -> Pyramid:
+        return Pyramid(t.productive_rate, t.rpc_per_productive_hour, t.promise_rate, t.kept_rate, t.avg_payment)
+
+    def unit(stats: dict, target: Pyramid) -> dict:
+        actual = {k: stats[k]["mean"] for k in (*LAYERS, "value_per_paid_hour")}
+        tg = target.as_dict()
+        attain = {k: (actual[k] / tg[k] if actual[k] is not None and tg[k] else None) for k in tg}
+        weak = weakest_layer(actual, tg)
+        return {"targets": tg, "actual": actual, "attainment": attain, "weakest_layer": weak,
+                "diagnosis": DIAGNOSIS.get(weak) if weak else None,
+                "on_target": all(v is not None and v >= 1.0 for k, v in attain.items() if k in LAYERS),
+                "next_dollar": next_dollar(actual, tg) if None not in actual.values() else []}
+
+    days = scenario.calendar.working_days
+    if scenario.targets is not None:
+        center = pyr(scenario.targets)
+    else:
+        center = planned_center_targets({n: (t.headcount * t.shift_length_h * days, pyr(t.targets))
+                                         for n, t in teams.items()})
+    out: dict = {"center": {"center": unit(metrics["center"], center)}, "segments": {}, "teams": {},
+                 "collectors": {}}
+    for name, t in teams.items():
+        if name in metrics["teams"]:
+            out["teams"][name] = unit(metrics["teams"][name], pyr(t.targets))
+        prefix = f"{name}-"
+        for cid, stats in metrics["collectors"].items():
+            if cid.startswith(prefix) and cid[len(prefix):].isdigit():
+                out["collectors"][cid] = {**unit(stats, pyr(t.targets)), "team": name}
+    if scenario.routing.policy == "segment_teams":
+        for seg in scenario.segments:
+            owners = [n for n, t in scenario.teams.items() if seg in t.segments]
+            if len(owners) == 1 and owners[0] in teams and len(scenario.teams[owners[0]].segments) == 1:
+                out["segments"][seg] = {**unit(metrics["segments"][seg], pyr(teams[owners[0]].targets)),
+                                        "team": owners[0]}
+    return out

@@ -16,6 +16,7 @@ from .distributions import Constant, Dist
 
 __all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes", "Segment",
            "ContactCurve", "TimeZones", "Schedule", "Window", "Attempts", "Dialer", "Compliance",
+           "SkillTier", "TeamSkill", "Targets", "Routing",
            "OUTCOMES", "WEEKDAYS", "clock_minutes"]
 
 OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc")
@@ -85,6 +86,40 @@ class Block(_Model):
     length_min: float = Field(gt=0, le=24 * 60, description="length of the block in minutes")
 
 
+class SkillTier(_Model):
+    """A named skill level: multipliers on a segment's base behaviour (1.0 = as specified)."""
+    promise_multiplier: float = Field(1.0, gt=0, le=10, description="multiplier on the promise probability of a right-party contact")
+    keep_multiplier: float = Field(1.0, gt=0, le=10, description="multiplier on the keep probability of the promises taken")
+    payment_multiplier: float = Field(1.0, gt=0, le=10, description="multiplier on the amount promised")
+    talk_time_multiplier: float = Field(1.0, gt=0, le=10, description="multiplier on right-party talk time")
+
+
+class TeamSkill(_Model):
+    """How a team's collectors' skill profiles are set."""
+    tiers: dict[str, NonNeg] = Field({}, description=(
+        "share of the team in each tier of [skill_tiers], e.g. { junior = 0.6, senior = 0.4 }; collectors are "
+        "assigned in id order, the first tier first (empty: every collector at 1.0)"))
+    individual_sd: float = Field(0.0, ge=0, le=1, description=(
+        "spread of each collector around the tier: each multiplier is scaled by a log-normal factor with "
+        "this standard deviation of its log (0: identical within a tier)"))
+    collectors: dict[str, str] = Field({}, description=(
+        "per-collector tier by collector number, e.g. { \"03\" = \"expert\" } (overrides tiers)"))
+
+
+class Targets(_Model):
+    """Pyramid targets (seed Table 14-1 style). Rates are fractions."""
+    productive_rate: Probability = Field(description="productive hours / paid hours")
+    rpc_per_productive_hour: NonNeg = Field(description="right-party contacts per productive hour")
+    promise_rate: Probability = Field(description="promises / right-party contacts")
+    kept_rate: Probability = Field(description="promises kept / promises")
+    avg_payment: NonNeg = Field(description="dollars collected / promise kept, US dollars")
+
+    @property
+    def value_per_paid_hour(self) -> float:
+        return (self.productive_rate * self.rpc_per_productive_hour * self.promise_rate
+                * self.kept_rate * self.avg_payment)
+
+
 class Team(_Model):
     """A team of identical-schedule collectors dedicated to one or more segments."""
     headcount: int = Field(ge=0, le=100_000, description="number of collectors on the team")
@@ -99,6 +134,8 @@ class Team(_Model):
     break_stagger_min: NonNeg = Field(0.0, description=(
         "spread of break and lunch start times across the team in minutes: collector i of n starts "
         "them i/n of this later than scheduled (0: the whole team breaks together)"))
+    skill: TeamSkill = Field(TeamSkill(), description="skill profiles of the team's collectors")
+    targets: Targets | None = Field(None, description="the team's weekly pyramid targets, also applied to each of its collectors")
 
     @property
     def shift_start_min(self) -> float:
@@ -408,6 +445,21 @@ class Compliance(_Model):
         return self
 
 
+class Routing(_Model):
+    """Case matching: which collectors work which segments."""
+    policy: Literal["segment_teams", "pooled", "skill_tiered", "reverse_tiered", "mapping"] = Field(
+        "segment_teams", description=(
+            "segment_teams: each team works its own segments; pooled: any free collector takes any segment; "
+            "skill_tiered: the most skilled collectors work the segments of highest expected value per dial; "
+            "reverse_tiered: the mismatch (least skilled on the best segments), for demonstration; "
+            "mapping: the teams-to-segments table in routing.mapping, with overflow"))
+    mapping: dict[str, list[str]] = Field({}, description="policy mapping: segments worked by each team, e.g. { a = [\"s1\"] }")
+    overflow: Literal["wait", "overflow", "abandon"] = Field("wait", description=(
+        "predictive dialing, a live answer whose group has no free collector: wait (up to "
+        "dialer.abandon_after_s for its own group), overflow (take a free collector of another group, "
+        "else wait), abandon (abandoned at once)"))
+
+
 class Scenario(_Model):
     """A whole scenario file."""
     scenario: Meta = Field(description="name and description")
@@ -417,6 +469,10 @@ class Scenario(_Model):
     attempts: Attempts = Field(Attempts(), description="attempt rules")
     dialer: Dialer = Field(Dialer(), description="dialer settings")
     compliance: Compliance = Field(Compliance(), description="calling rules")
+    skill_tiers: dict[str, SkillTier] = Field({}, description="named skill tiers (e.g. junior, senior, expert)")
+    routing: Routing = Field(Routing(), description="case matching")
+    targets: Targets | None = Field(None, description=(
+        "center targets (omit to derive them from the teams' targets weighted by planned paid hours)"))
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
@@ -449,6 +505,29 @@ class Scenario(_Model):
         for s in self.segments:
             if s not in worked:
                 out.append((f"segments.{s}", "no team works this segment; list it in some team's segments"))
+        for tname, team in self.teams.items():
+            for tier in team.skill.tiers:
+                if tier not in self.skill_tiers:
+                    out.append((f"teams.{tname}.skill.tiers.{tier}", f"unknown tier; expected one of [skill_tiers]: "
+                                f"{sorted(self.skill_tiers)}"))
+            if team.skill.tiers and sum(team.skill.tiers.values()) <= 0:
+                out.append((f"teams.{tname}.skill.tiers", "shares must not all be 0"))
+            for num, tier in team.skill.collectors.items():
+                if tier not in self.skill_tiers:
+                    out.append((f"teams.{tname}.skill.collectors.{num}", f"unknown tier {tier!r}; expected one of "
+                                f"{sorted(self.skill_tiers)}"))
+                if not num.isdigit() or not 1 <= int(num) <= max(team.headcount, 1):
+                    out.append((f"teams.{tname}.skill.collectors.{num}", f"expected a collector number 1-{team.headcount}"))
+        if self.routing.policy == "mapping":
+            if not self.routing.mapping:
+                out.append(("routing.mapping", "policy \"mapping\" needs a mapping of teams to segments"))
+            for tname, segs in self.routing.mapping.items():
+                if tname not in self.teams:
+                    out.append((f"routing.mapping.{tname}", f"unknown team; expected one of {sorted(self.teams)}"))
+                bad = [x for x in segs if x not in self.segments]
+                if bad or not segs:
+                    out.append((f"routing.mapping.{tname}", f"unknown or no segment(s) {bad}; expected names from "
+                                f"{sorted(self.segments)}"))
         if sum(t.headcount for t in self.teams.values()) == 0:
             out.append(("teams", "every team has headcount 0: nobody to make calls"))
         return out

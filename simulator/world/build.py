@@ -16,7 +16,7 @@ from .contact import SegmentModel
 from .counters import Counters, DialLog
 from .dialer import DIALERS
 from .promises import ACCT, AMOUNT, COLL, P_KEEP, SEG, U_KEEP, PromiseBook
-from .routing import team_campaigns
+from .routing import build_campaigns
 
 
 def max_due_days(scenario: Scenario) -> int:
@@ -60,12 +60,39 @@ class Structure:
         return np.asarray(self.collector_team + self.campaign_team, dtype=np.int64)
 
 
-def collector_roster(scenario: Scenario) -> list[Collector]:
-    """Collectors with stable readable ids ``<team>-NN`` in team order."""
+def _tier_of_each(team, n: int) -> list[str | None]:
+    """Tier names for collectors 1..n: shares by largest remainder in tier order, then overrides."""
+    out: list[str | None] = [None] * n
+    tiers = team.skill.tiers
+    total = sum(tiers.values())
+    if tiers and total > 0 and n:
+        exact = [n * v / total for v in tiers.values()]
+        counts = [int(x) for x in exact]
+        for i in sorted(range(len(exact)), key=lambda i: -(exact[i] - counts[i]))[: n - sum(counts)]:
+            counts[i] += 1
+        k = 0
+        for name, c in zip(tiers, counts):
+            for _ in range(c):
+                out[k] = name
+                k += 1
+    for num, name in team.skill.collectors.items():
+        if 1 <= int(num) <= n:
+            out[int(num) - 1] = name
+    return out
+
+
+def collector_roster(scenario: Scenario, streams: Streams | None = None) -> list[Collector]:
+    """Collectors with stable readable ids ``<team>-NN`` in team order, with skill profiles."""
     out: list[Collector] = []
     seg_index = {s: i for i, s in enumerate(scenario.segment_names)}
     for ti, (tname, team) in enumerate(scenario.teams.items()):
         width = max(2, len(str(team.headcount)))
+        tiers = _tier_of_each(team, team.headcount)
+        sd = team.skill.individual_sd
+        noise = np.ones((team.headcount, 4))
+        if sd > 0 and streams is not None:
+            # mean-preserving log-normal spread around the tier
+            noise = streams.generator(f"skill/{tname}").lognormal(-sd * sd / 2, sd, (team.headcount, 4))
         for k in range(team.headcount):
             offset = team.break_stagger_min * k / team.headcount if team.headcount else 0.0
             blocks = [(s * 60.0, length * 60.0, kind) for s, length, kind in team.unproductive_blocks(offset)]
@@ -74,6 +101,16 @@ def collector_roster(scenario: Scenario) -> list[Collector]:
                 hourly_wage_usd=team.hourly_wage_usd, segments=[seg_index[s] for s in team.segments],
                 shift_start_s=team.shift_start_min * 60.0, shift_end_s=team.shift_end_min * 60.0,
                 blocks=blocks))
+            c = out[-1]
+            tier = scenario.skill_tiers[tiers[k]] if tiers[k] else None
+            if tier is not None:
+                c.tier = tiers[k]
+                c.promise_mult, c.keep_mult = tier.promise_multiplier, tier.keep_multiplier
+                c.payment_mult, c.talk_mult = tier.payment_multiplier, tier.talk_time_multiplier
+            c.promise_mult *= noise[k, 0]
+            c.keep_mult *= noise[k, 1]
+            c.payment_mult *= noise[k, 2]
+            c.talk_mult *= noise[k, 3]
     return out
 
 
@@ -90,7 +127,7 @@ class World:
         self.portfolio = Portfolio(scenario, self.streams)
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
-        self.collectors = collector_roster(scenario)
+        self.collectors = collector_roster(scenario, self.streams)
         self.n_collectors = len(self.collectors)
         self.book = PromiseBook()
         self.log = DialLog()
@@ -101,11 +138,11 @@ class World:
             collectors=tuple(c.name for c in self.collectors),
             collector_team=tuple(c.team for c in self.collectors),
             collector_wage_usd=tuple(c.hourly_wage_usd for c in self.collectors),
-            collector_segments=tuple(tuple(c.segments) for c in self.collectors),
-            campaigns=(), campaign_team=(), campaign_segments=(), n_days=self.n_days)
-        self.campaigns = team_campaigns(self)
+            collector_segments=(), campaigns=(), campaign_team=(), campaign_segments=(), n_days=self.n_days)
+        self.campaigns = build_campaigns(self)
         self.structure = Structure(
             **{**self.structure.__dict__,
+               "collector_segments": tuple(tuple(c.segments) for c in self.collectors),
                "campaigns": tuple(k.name for k in self.campaigns),
                "campaign_team": tuple(k.team for k in self.campaigns),
                "campaign_segments": tuple(tuple(k.segments) for k in self.campaigns)})

@@ -13,6 +13,11 @@ if TYPE_CHECKING:  # pragma: no cover
 @dataclass(eq=False)
 class Collector:
     """One collector. Skill multipliers scale the segment's base behaviour (1.0 = as specified)."""
+
+    @property
+    def skill_score(self) -> float:
+        """Expected dollars per right-party contact relative to an average collector."""
+        return self.promise_mult * self.keep_mult * self.payment_mult
     idx: int
     name: str
     team: int
@@ -25,6 +30,7 @@ class Collector:
     keep_mult: float = 1.0
     payment_mult: float = 1.0
     talk_mult: float = 1.0
+    tier: str = ""
     campaign: Any = field(default=None, repr=False)   # the routing.Campaign the collector works in
     wake: Any = field(default=None, repr=False)       # predictive: event a free collector waits on
 

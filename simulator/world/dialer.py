@@ -90,7 +90,9 @@ class _Base:
         return s, o, ring, talk, wrap
 
     def log(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float) -> None:
-        log = self.world.log
+        w = self.world
+        w.campaigns[camp].used_s[w.portfolio.segment_list[a]] += ring + talk + wrap
+        log = w.log
         log.coll.append(row)
         log.acct.append(a)
         log.camp.append(camp)
@@ -213,6 +215,7 @@ class PredictiveDialer(_Base):
         self.horizon = max(self.lookahead, d.ring_timeout_s) + self.patience
         self.arrivals = world.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
         self.calls_per_hour = d.calls_per_hour
+        self.overflow = world.scenario.routing.overflow
 
     def start(self) -> None:
         for camp in self.world.campaigns:
@@ -268,15 +271,16 @@ class PredictiveDialer(_Base):
         return None
 
     def connect(self, c: Collector, camp: Campaign, call) -> float:
-        """Collector ``c`` takes an answered call now; returns the seconds it will be busy."""
-        a, s, o, ring, talk, wrap, t0 = call
+        """Collector ``c`` (of campaign ``camp``) takes an answered call now; returns the seconds it
+        will be busy. The call counts for the campaign that placed it (overflow may differ)."""
+        a, s, o, ring, talk, wrap, t0, placed = call
         now = self.env.now
         if o == RPC:
             talk *= c.talk_mult
             self.conversation(c, a, s, now + talk)
         if o == RPC or o == THIRD_PARTY:
-            camp.live += 1
-        self.log(c.idx, a, camp.idx, t0, o, now - t0, talk, wrap)
+            placed.live += 1
+        self.log(c.idx, a, placed.idx, t0, o, now - t0, talk, wrap)
         busy = talk + wrap
         self.settle(a, o, now + busy)
         camp.connected += 1
@@ -322,7 +326,7 @@ class PredictiveDialer(_Base):
         s, o, ring, talk, wrap = self.draw(a, now)
         self.world.portfolio.last_attempt_s[a] = now
         camp.ringing += 1
-        self.env.timeout(ring).callbacks.append(partial(self._answer, camp, (a, s, o, ring, talk, wrap, now)))
+        self.env.timeout(ring).callbacks.append(partial(self._answer, camp, (a, s, o, ring, talk, wrap, now, camp)))
         return True
 
     def _wake(self, camp: Campaign, _ev) -> None:
@@ -333,7 +337,7 @@ class PredictiveDialer(_Base):
     def _answer(self, camp: Campaign, call, _ev) -> None:
         """The call's outcome is known: drop it, or find it a collector, or let it wait."""
         camp.ringing -= 1
-        a, s, o, ring, talk, wrap, t0 = call
+        a, s, o, ring, talk, wrap, t0, _ = call
         now = t0 + ring
         reaches_collector = o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0)
         if not reaches_collector:
@@ -351,6 +355,17 @@ class PredictiveDialer(_Base):
             del camp.free[c]
             c.wake.succeed(call)
             return
+        if self.overflow == "overflow":
+            for other in self.world.campaigns:
+                if other is not camp and other.free:
+                    c = next(iter(other.free))
+                    del other.free[c]
+                    c.wake.succeed(call)
+                    return
+        elif self.overflow == "abandon":
+            entry = [call, True]
+            self._give_up(camp, entry, None)
+            return
         entry = [call, True]
         camp.waiting.append(entry)
         self.env.timeout(self.patience).callbacks.append(partial(self._give_up, camp, entry))
@@ -359,7 +374,7 @@ class PredictiveDialer(_Base):
         if not entry[1]:
             return
         entry[1] = False
-        a, s, o, ring, talk, wrap, t0 = entry[0]
+        a, s, o, ring, talk, wrap, t0, _ = entry[0]
         if o != MACHINE:
             o = ABANDONED
             camp.live += 1

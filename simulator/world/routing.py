@@ -4,8 +4,10 @@ A campaign is a pool of collectors working a set of segments with one pacing. Wi
 policy each team runs its own campaign over its own segments. Within a campaign the dialer
 takes accounts from the buckets (segment x time zone) that are open now: the segment's
 schedule allows the center's clock, and the account's local clock is inside the calling
-window. Among open buckets it rotates (or, with the best_time strategy, prefers the bucket
-whose right-party rate at its local hour is highest).
+window. A campaign of several segments shares its collectors' time between them in the
+planned proportions (it works next the segment furthest behind its share of handling time),
+rotating over each segment's open buckets; with the best_time strategy it instead prefers the
+bucket whose right-party rate at its local hour is highest.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ class Campaign:
     """A pool of collectors and the buckets they dial."""
 
     def __init__(self, world: "World", idx: int, name: str, team: int, segments: list[int],
-                 members: list["Collector"]) -> None:
+                 members: list["Collector"], weights: list[float] | None = None) -> None:
         self.world = world
         self.idx = idx
         self.name = name
@@ -32,6 +34,10 @@ class Campaign:
         self.members = members
         p = world.portfolio
         self.buckets = [b for s in segments for b in p.segment_buckets[s]]
+        w = weights or [1.0] * len(segments)
+        total = sum(w) or 1.0
+        self.share = {s: max(x / total, 1e-9) for s, x in zip(segments, w)}
+        self.used_s = {s: 0.0 for s in segments}   # handling seconds spent on each segment
         self._slot = -1
         self._open: list[int] = []
         self._rr = 0
@@ -77,6 +83,10 @@ class Campaign:
         if self.best_time:
             out.sort()
         self._open = [b for _, b in out]
+        by_seg: dict[int, list[int]] = {}
+        for b in self._open:
+            by_seg.setdefault(p.bucket_segment[b], []).append(b)
+        self._open_by_seg = list(by_seg.items())
         self._slot = slot
         return self._open
 
@@ -93,12 +103,18 @@ class Campaign:
                 if a is not None:
                     return a
             return None
-        for k in range(n):
-            j = (self._rr + k) % n
-            a = lists.take(open_[j], now)
-            if a is not None:
-                self._rr = j + 1
-                return a
+        groups = self._open_by_seg
+        if len(groups) > 1:
+            used, share = self.used_s, self.share
+            groups = sorted(groups, key=lambda g: used[g[0]] / share[g[0]])
+        for _, buckets in groups:
+            m = len(buckets)
+            for k in range(m):
+                j = (self._rr + k) % m
+                a = lists.take(buckets[j], now)
+                if a is not None:
+                    self._rr = j + 1
+                    return a
         return None
 
     def next_ready_s(self, now: float) -> float:
@@ -111,15 +127,75 @@ class Campaign:
         return max(nxt, now)
 
 
-def team_campaigns(world: "World") -> list[Campaign]:
-    """Default case matching (segment_teams): each team is a campaign over its own segments."""
+def segment_value_per_dial(world: "World", s: int) -> float:
+    """Expected dollars per dial of segment ``s`` at base skill: the ranking of the tiered policies
+    (high contact rate and high value rank first)."""
+    seg = world.scenario.segments[world.structure.segments[s]]
+    return (seg.outcomes.rpc.probability * seg.promise_probability * seg.keep_probability
+            * seg.payment_usd.mean)
+
+
+def planned_staff(world: "World") -> list[float]:
+    """Planned collectors per segment: each team's headcount split equally over its segments."""
+    names = world.structure.segments
+    planned = [0.0] * len(names)
+    for team in world.scenario.teams.values():
+        for x in team.segments:
+            planned[names.index(x)] += team.headcount / len(team.segments)
+    return planned
+
+
+def _campaign(world: "World", idx: int, name: str, segs: list[int], members: list["Collector"],
+              weights: list[float] | None = None) -> Campaign:
+    teams = {c.team for c in members}
+    order = sorted(range(len(segs)), key=lambda i: segs[i])
+    camp = Campaign(world, idx, name, teams.pop() if len(teams) == 1 else -1, [segs[i] for i in order], members,
+                    [weights[i] for i in order] if weights else None)
+    for c in members:
+        c.campaign = camp
+        c.segments = sorted(segs)
+    return camp
+
+
+def _by_team(world: "World", segments_of: dict[str, list[str]]) -> list[Campaign]:
+    seg_index = {n: i for i, n in enumerate(world.structure.segments)}
     out = []
     for ti, tname in enumerate(world.structure.teams):
         members = [c for c in world.collectors if c.team == ti]
-        segs = sorted({s for c in members for s in c.segments}) or \
-            [world.structure.segments.index(s) for s in world.scenario.teams[tname].segments]
-        camp = Campaign(world, len(out), tname, ti, segs, members)
-        for c in members:
-            c.campaign = camp
-        out.append(camp)
+        out.append(_campaign(world, len(out), tname, [seg_index[x] for x in segments_of[tname]], members))
     return out
+
+
+def _tiered(world: "World", reverse: bool) -> list[Campaign]:
+    """Groups the size of each segment's planned staff (teams' headcount split over the segments
+    they list); the most skilled collectors go to the segment worth most per dial (or the least
+    skilled, when ``reverse``)."""
+    names = world.structure.segments
+    planned = planned_staff(world)
+    n = len(world.collectors)
+    sizes = [int(x) for x in planned]
+    for i in sorted(range(len(planned)), key=lambda i: -(planned[i] - sizes[i]))[: n - sum(sizes)]:
+        sizes[i] += 1
+    seg_order = sorted(range(len(names)), key=lambda s: (-segment_value_per_dial(world, s), s))
+    coll_order = sorted(world.collectors, key=lambda c: (c.skill_score if reverse else -c.skill_score, c.idx))
+    out, k = [], 0
+    for s in seg_order:
+        members = coll_order[k:k + sizes[s]]
+        k += sizes[s]
+        if members:
+            out.append(_campaign(world, len(out), names[s], [s], members))
+    return out
+
+
+def build_campaigns(world: "World") -> list[Campaign]:
+    """Campaigns of the scenario's routing policy (case matching)."""
+    sc = world.scenario
+    policy = sc.routing.policy
+    if policy == "pooled":
+        return [_campaign(world, 0, "pooled", list(range(len(world.structure.segments))), list(world.collectors),
+                          planned_staff(world))]
+    if policy in ("skill_tiered", "reverse_tiered"):
+        return _tiered(world, reverse=policy == "reverse_tiered")
+    if policy == "mapping":
+        return _by_team(world, {t: sc.routing.mapping.get(t, sc.teams[t].segments) for t in sc.teams})
+    return _by_team(world, {t: sc.teams[t].segments for t in sc.teams})
