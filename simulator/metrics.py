@@ -153,7 +153,9 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
     """Per-segment daily and weekday-by-hour counts of one replication (plain lists, for JSON).
 
     daily: calendar day -> dials, rpc, promises (by day made), kept and collected (by due day);
-    hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started.
+    hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started;
+    campaigns: per dialer campaign and calendar day, live answers and abandoned calls (the daily
+    abandon rate is their ratio).
     """
     daily, hourly = {}, {}
     for si, s in enumerate(st.segments):
@@ -166,4 +168,6 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
         }
         hourly[s] = {"dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
                      "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}
-    return {"daily": daily, "hourly": hourly}
+    campaigns = {name: {"live": cnt.campaign_live[k].tolist(), "abandoned": cnt.campaign_abandoned[k].tolist()}
+                 for k, name in enumerate(st.campaigns)}
+    return {"daily": daily, "hourly": hourly, "campaigns": campaigns}

@@ -304,7 +304,7 @@ class PredictiveDialer(_Base):
             return
         if self.pacing == "adaptive":
             # Collectors who will finish before a call placed now could be answered count as
-            # available, at the share of calls that reach a collector at all.
+            # available: the "expected availability" of the pacing literature.
             soon = bisect_right(camp.busy_until, now + self.lookahead)
             want = math.floor(camp.level * (n_free + soon) + 0.5)
         else:
@@ -400,7 +400,10 @@ class PredictiveDialer(_Base):
             camp.recent_abandoned = camp.recent_abandoned * decay + d_ab
             if not camp.logged_in:
                 continue
-            recent = camp.recent_abandoned / camp.recent_live if camp.recent_live >= 20 else 0.0
+            if camp.recent_live >= 20:
+                recent = camp.recent_abandoned / camp.recent_live
+            else:  # too few recent answers to judge (a small pool): fall back on the window's rate
+                recent = camp.abandoned / camp.live if camp.live >= 20 else 0.0
             # Steer the recent rate to the target; while the measurement-window rate is over the
             # target, steer to half of it so the window recovers.
             over = camp.live and camp.abandoned > self.target * camp.live
