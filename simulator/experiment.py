@@ -1,20 +1,42 @@
-"""Replications of a scenario and the results document of the contract."""
+"""Replications of a scenario, paired comparisons and the results documents of the contract.
+
+One replication function (:func:`run_replication`), one way to run many of them
+(:func:`run_jobs`, through any ``concurrent.futures`` executor, results in job order), and on top:
+
+- :func:`run_experiment`: N replications of a scenario, or as many as a precision target needs;
+- :func:`run_comparison`: two scenarios at the same seeds (common random numbers), paired
+  differences with 95% CIs and the variance reduction against independent sampling.
+
+Replication ``r`` at seed ``S`` draws every random number from the named streams of ``(S, r)``
+(see :mod:`simulator.rng`), so its result is a pure function of ``(scenario, S, r)``: identical
+whatever the executor, the number of workers or the order in which jobs finish.
+"""
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from . import __version__
-from .analysis import stat
+from .pyramid import targets_block
+from .analysis import half_width, paired_difference, replications_needed, stat
 from .metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series
 from .scenario.load import LoadedScenario
 from .scenario.schema import Scenario
 from .world.build import simulate
 
 SCHEMA = "collectsim.results/1"
+COMPARE_SCHEMA = "collectsim.compare/1"
 LEVELS = ("center", "segments", "teams", "collectors")
+ALL_METRICS = METRICS + EXTRA_METRICS
+KEY_METRICS = ("value_per_paid_hour", "rpc_per_productive_hour", "promise_rate", "kept_rate",
+               "avg_payment", "collected", "net_value", "abandon_rate")
+"""The metrics `collectsim compare` prints for the center and each segment and team."""
+DEFAULT_MAX_REPLICATIONS = 200
+
+ExecutorSpec = Any  # "serial" | "process" | "dask" | concurrent.futures.Executor | None
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> dict[str, Any]:
@@ -29,12 +51,100 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> dict[str
             "series": replication_series(st, cnt)}
 
 
+# ---------------------------------------------------------------------------------------------
+# Metric references: "value_per_paid_hour", "center.kept_rate", "segments.low_risk.promise_rate"
+
+@dataclass(frozen=True)
+class MetricRef:
+    """A metric of one unit: ``level`` in LEVELS, ``unit`` ("center" for the center)."""
+    level: str
+    unit: str
+    metric: str
+
+    def __str__(self) -> str:
+        return f"center.{self.metric}" if self.level == "center" else f"{self.level}.{self.unit}.{self.metric}"
+
+    def values(self, per_rep: Sequence[Mapping[str, Any]]) -> list[Optional[float]]:
+        return [rep["metrics"][self.level][self.unit][self.metric] for rep in per_rep]
+
+
+def parse_metric_ref(text: str, scenario: Optional[Scenario] = None) -> MetricRef:
+    """Parse ``METRIC``, ``center.METRIC`` or ``LEVEL.UNIT.METRIC`` (LEVEL: segments, teams,
+    collectors). Raises ValueError with what was expected. Segment and team names are checked
+    against ``scenario`` when given."""
+    parts = text.strip().split(".")
+    if len(parts) == 1:
+        level, unit, metric = "center", "center", parts[0]
+    elif len(parts) == 2 and parts[0] == "center":
+        level, unit, metric = "center", "center", parts[1]
+    elif len(parts) == 3 and parts[0] in LEVELS[1:]:
+        level, unit, metric = parts
+    else:
+        raise ValueError(f"metric {text!r}: expected METRIC, center.METRIC or LEVEL.UNIT.METRIC with "
+                         f"LEVEL one of segments, teams, collectors (e.g. segments.low_risk.promise_rate)")
+    if metric not in ALL_METRICS:
+        import difflib
+        close = difflib.get_close_matches(metric, ALL_METRICS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: "
+                         f"{', '.join(ALL_METRICS)}")
+    if scenario is not None and level in ("segments", "teams"):
+        names = list(scenario.segments if level == "segments" else scenario.teams)
+        if unit not in names:
+            raise ValueError(f"metric {text!r}: no {level[:-1]} named {unit!r}; expected one of: "
+                             f"{', '.join(names)}")
+    return MetricRef(level, unit, metric)
+
+
+@dataclass(frozen=True)
+class PrecisionTarget:
+    """Stop adding replications once the 95% CI half-width of ``ref`` is below ``rel`` x |mean|."""
+    ref: MetricRef
+    rel: float
+
+    def check(self, per_rep: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        vals = [float(v) for v in self.ref.values(per_rep) if v is not None]
+        out: dict[str, Any] = {"metric": str(self.ref), "rel": self.rel, "n": len(vals), "mean": None,
+                               "half_width": None, "target_half_width": None, "met": False}
+        if not vals:
+            return out
+        mean = math.fsum(vals) / len(vals)
+        hw = half_width(vals) if len(vals) >= 2 else None
+        out.update(mean=mean, half_width=hw, target_half_width=self.rel * abs(mean))
+        out["met"] = hw is not None and hw < self.rel * abs(mean) or (hw == 0.0)
+        return out
+
+
+def parse_precision(text: str, scenario: Optional[Scenario] = None) -> PrecisionTarget:
+    """``METRIC=REL`` (e.g. ``center.value_per_paid_hour=0.02``) -> PrecisionTarget."""
+    ref_text, sep, rel_text = text.partition("=")
+    if not sep:
+        raise ValueError(f"--precision {text!r}: expected METRIC=REL, e.g. value_per_paid_hour=0.02 "
+                         "(half-width under 2% of the mean)")
+    try:
+        rel = float(rel_text)
+    except ValueError:
+        raise ValueError(f"--precision {text!r}: REL = {rel_text!r}: expected a number between 0 "
+                         "and 1, e.g. 0.02 for 2%") from None
+    if not 0 < rel < 1 or not math.isfinite(rel):
+        raise ValueError(f"--precision {text!r}: REL = {rel}: expected a number between 0 and 1 "
+                         "(exclusive), e.g. 0.02 for 2%")
+    return PrecisionTarget(parse_metric_ref(ref_text, scenario), rel)
+
+
+# ---------------------------------------------------------------------------------------------
+
 @dataclass
 class Results:
-    """Replications of one scenario, aggregated into the contract's results document."""
+    """Replications of one scenario, aggregated into the contract's results document.
+
+    ``per_rep[r]`` is what :func:`run_replication` returned for replication ``r``. ``precision``
+    says how a precision-driven run stopped (None for a fixed number of replications).
+    """
     loaded: LoadedScenario
     seed: int
     per_rep: list[dict[str, Any]] = field(default_factory=list)
+    precision: Optional[dict[str, Any]] = None
 
     @property
     def replications(self) -> int:
@@ -43,7 +153,7 @@ class Results:
     def metric_stats(self, level: str, name: str) -> dict[str, dict]:
         """{metric: STAT} for one unit (``level`` "center" has the single unit "center")."""
         out = {}
-        for metric in METRICS + EXTRA_METRICS:
+        for metric in ALL_METRICS:
             out[metric] = stat([rep["metrics"][level][name][metric] for rep in self.per_rep])
         return out
 
@@ -55,7 +165,7 @@ class Results:
         extra: dict[str, Any] = {}
         for block, values in first["blocks"].items():
             extra[block] = {k: stat([rep["blocks"][block][k] for rep in self.per_rep]) for k in values}
-        return {
+        doc = {
             "schema": SCHEMA,
             "scenario": {"name": self.loaded.scenario.scenario.name, "sha256": self.loaded.sha256,
                          "file_sha256": self.loaded.file_sha256, "source": self.loaded.source,
@@ -67,23 +177,292 @@ class Results:
             **extra,
             "series": _mean_series([rep["series"] for rep in self.per_rep]),
         }
+        targets = targets_block(self.loaded.scenario, metrics)
+        if targets is not None:
+            doc["targets"] = targets
+        if self.precision is not None:
+            doc["precision"] = self.precision
+        return doc
 
     def to_json(self) -> str:
         """Canonical JSON text: the same seed and scenario always give the same bytes."""
         return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
 
+    def summary(self, metrics: Sequence[str] = KEY_METRICS) -> str:
+        """A readable plain-text table: for the center, each segment and each team, the mean and
+        95% CI half-width of ``metrics`` (default: the key metrics of :data:`KEY_METRICS`)."""
+        sc = self.loaded.scenario
+        head = (f"scenario {sc.scenario.name!r} ({self.loaded.source}), seed {self.seed}, "
+                f"{self.replications} replication(s); mean ± 95% CI half-width")
+        units = [("center", "center")] + [("segments", s) for s in self.per_rep[0]["metrics"]["segments"]] \
+            + [("teams", t) for t in self.per_rep[0]["metrics"]["teams"]]
+        rows = [["unit", *metrics]]
+        for level, unit in units:
+            row = [unit if level == "center" else f"{level[:-1]} {unit}"]
+            stats = self.metric_stats(level, unit)
+            for m in metrics:
+                row.append(format_stat(stats[m]["mean"], stats[m]["ci95_low"], stats[m]["ci95_high"]))
+            rows.append(row)
+        return head + "\n" + _grid(rows)
 
-def run_experiment(loaded: LoadedScenario, replications: int = 10, seed: int = 1,
-                   progress: Optional[Callable[[int, int], None]] = None) -> Results:
-    """Run ``replications`` replications of a loaded scenario at ``seed``, serially."""
+    def values(self, metric: Union[str, MetricRef]) -> list[Optional[float]]:
+        """Per-replication values of a metric, e.g. ``values("segments.low_risk.kept_rate")``."""
+        ref = metric if isinstance(metric, MetricRef) else parse_metric_ref(metric)
+        return ref.values(self.per_rep)
+
+    def to_frame(self):
+        """Long-format pandas DataFrame, one row per replication, level, unit and metric:
+        columns ``replication, level, unit, metric, value`` (value NaN where undefined).
+        Needs pandas (``pip install pandas``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Results.to_frame() needs pandas, which is not installed; install it "
+                              "with pip install pandas (or use to_dict() / to_json())") from None
+        rows = [(r, level, unit, metric, value)
+                for r, level, unit, metric, value in iter_long(self.per_rep)]
+        df = pd.DataFrame(rows, columns=["replication", "level", "unit", "metric", "value"])
+        df["value"] = df["value"].astype(float)
+        return df
+
+
+def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Optional[Sequence[int]] = None):
+    """(replication, level, unit, metric, value) for every replication, level, unit and metric,
+    in a fixed order (replication, then center/segments/teams/collectors, then metric order)."""
+    for i, rep in enumerate(per_rep):
+        r = replications[i] if replications is not None else i
+        for level in LEVELS:
+            for unit, ms in rep["metrics"][level].items():
+                for metric in ALL_METRICS:
+                    yield r, level, unit, metric, ms[metric]
+
+
+def format_stat(mean: Optional[float], lo: Optional[float], hi: Optional[float]) -> str:
+    """``mean ± half-width`` with digits suited to the size of the number."""
+    if mean is None:
+        return "n/a"
+    a = abs(mean)
+    digits = 4 if a < 1 else 2 if a < 100 else 1 if a < 10_000 else 0
+    text = f"{mean:,.{digits}f}"
+    if lo is not None and hi is not None:
+        text += f" ± {(hi - lo) / 2:,.{digits}f}"
+    return text
+
+
+def _grid(rows: list[list[str]]) -> str:
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    out = []
+    for i, r in enumerate(rows):
+        out.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(r)))
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: ExecutorSpec = None,
+             workers: Optional[int] = None, scheduler: Optional[str] = None,
+             progress: Optional[Callable[[int, int], None]] = None) -> list[dict[str, Any]]:
+    """Run ``run_replication(scenario, seed, r)`` for each job; results in job order.
+
+    A replication that raises stops the run: the error is raised again as RuntimeError naming the
+    job (use :mod:`simulator.sweep` to record failures and go on)."""
+    from .executors import open_executor, run_ordered
+
+    done = 0
+
+    def on_done(i: int, fut) -> None:
+        nonlocal done
+        if fut.exception() is not None:
+            _, seed, r = jobs[i]
+            raise RuntimeError(f"replication {r} (seed {seed}) failed: "
+                               f"{type(fut.exception()).__name__}: {fut.exception()}") from fut.exception()
+        done += 1
+        if progress:
+            progress(done, len(jobs))
+
+    with open_executor(executor, workers, scheduler) as ex:
+        futures = run_ordered(ex, _replication_job, jobs, on_done)
+    return [f.result() for f in futures]
+
+
+def _replication_job(scenario: Scenario, seed: int, replication: int) -> dict[str, Any]:
+    # Looked up at call time, so a test may monkeypatch experiment.run_replication (serial runs).
+    return run_replication(scenario, seed, replication)
+
+
+def _as_loaded(loaded: Union[LoadedScenario, str, Path, None]) -> LoadedScenario:
+    if isinstance(loaded, LoadedScenario):
+        return loaded
+    from .scenario.load import load_scenario
+    return load_scenario(loaded)
+
+
+def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications: int = 10, seed: int = 1,
+                   progress: Optional[Callable[[int, int], None]] = None, *,
+                   executor: ExecutorSpec = None, workers: Optional[int] = None,
+                   scheduler: Optional[str] = None,
+                   precision: Union[str, PrecisionTarget, Iterable[Union[str, PrecisionTarget]], None] = None,
+                   max_replications: int = DEFAULT_MAX_REPLICATIONS) -> Results:
+    """Run replications ``0 .. N-1`` of a scenario at ``seed`` and return their :class:`Results`.
+
+    ``loaded``: a LoadedScenario, or a scenario file path (None: the bundled default).
+    ``executor``: "serial", "process", "dask", a ``concurrent.futures.Executor``, or None (a
+    process pool if ``workers`` > 1, else serial); ``scheduler``: a Dask scheduler address.
+    Results are identical whatever the executor and the number of workers.
+
+    ``precision``: one or more targets ``"METRIC=REL"`` (or PrecisionTarget). Then ``replications``
+    is the first batch (at least 2), and batches are added until every target's 95% CI half-width
+    is below REL x |mean| or ``max_replications`` is reached; ``results.precision`` tells which.
+    Batch sizes depend only on the values seen, never on the executor.
+    ``progress(done, total)`` is called after each replication (total may grow between batches).
+    """
     if replications < 1:
         raise ValueError("replications must be >= 1")
+    loaded = _as_loaded(loaded)
+    sc = loaded.scenario
     res = Results(loaded, seed)
-    for r in range(replications):
-        res.per_rep.append(run_replication(loaded.scenario, seed, r))
-        if progress:
-            progress(r + 1, replications)
+    if precision is None:
+        res.per_rep = run_jobs([(sc, seed, r) for r in range(replications)], executor, workers, scheduler,
+                               progress)
+        return res
+
+    targets = _targets(precision, sc)
+    if max_replications < 2:
+        raise ValueError("max_replications must be >= 2 with a precision target")
+    from .executors import open_executor
+
+    n = min(max(2, replications), max_replications)
+    with open_executor(executor, workers, scheduler) as ex:
+        batch = n
+        while True:
+            start = res.replications
+
+            def prog(done: int, total: int, start: int = start) -> None:
+                if progress:
+                    progress(start + done, start + total)
+
+            res.per_rep += run_jobs([(sc, seed, r) for r in range(start, start + batch)], ex, progress=prog)
+            checks = [t.check(res.per_rep) for t in targets]
+            met = all(c["met"] for c in checks)
+            n = res.replications
+            if met or n >= max_replications:
+                break
+            batch = _next_batch(targets, res.per_rep, max_replications)
+            if batch == 0:
+                break
+    stopped = "target met" if met else ("cap reached" if n >= max_replications else "undefined")
+    res.precision = {"targets": checks, "met": met, "stopped": stopped, "replications": n,
+                     "first_batch": min(max(2, replications), max_replications),
+                     "max_replications": max_replications}
     return res
+
+
+def _targets(precision, sc: Scenario) -> list[PrecisionTarget]:
+    items = [precision] if isinstance(precision, (str, PrecisionTarget)) else list(precision)
+    return [t if isinstance(t, PrecisionTarget) else parse_precision(t, sc) for t in items]
+
+
+def _next_batch(targets: Sequence[PrecisionTarget], per_rep: list, cap: int) -> int:
+    """Replications to add next: what the current variance suggests (+10%), at least a quarter of
+    those done and 2, at most as many as done (doubling), never beyond the cap. 0: hopeless
+    (a target metric is undefined or its mean is 0 with a positive spread)."""
+    n = len(per_rep)
+    need = n
+    for t in targets:
+        vals = [float(v) for v in t.ref.values(per_rep) if v is not None]
+        est = replications_needed(vals, t.rel) if len(vals) >= 2 else None
+        if est is None:
+            if len(vals) < 2 and n >= 2 * max(1, len(vals)) + 8:
+                return 0  # the metric is almost never defined
+            est = 2 * n
+        need = max(need, math.ceil(est * 1.1))
+    batch = max(need - n, math.ceil(n / 4), 2)
+    return max(0, min(batch, n, cap - n))
+
+
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    """Two scenarios run at the same seeds: replication r of A and of B use streams (seed, r)."""
+    a: Results
+    b: Results
+
+    def units(self) -> list[tuple[str, str]]:
+        """(level, unit) pairs present in both: center, then segments and teams."""
+        out = [("center", "center")]
+        for level in ("segments", "teams"):
+            ua = self.a.per_rep[0]["metrics"][level]
+            ub = self.b.per_rep[0]["metrics"][level]
+            out += [(level, u) for u in ua if u in ub]
+        return out
+
+    def only_in_one(self) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {}
+        for level in ("segments", "teams"):
+            ua = list(self.a.per_rep[0]["metrics"][level])
+            ub = list(self.b.per_rep[0]["metrics"][level])
+            extra = {"a": [u for u in ua if u not in ub], "b": [u for u in ub if u not in ua]}
+            if extra["a"] or extra["b"]:
+                out[level] = extra
+        return out
+
+    def paired(self, level: str, unit: str, metric: str) -> dict[str, Any]:
+        ref = MetricRef(level, unit, metric)
+        return paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
+
+    def to_dict(self, metrics: Sequence[str] = ALL_METRICS) -> dict[str, Any]:
+        """The comparison document, schema ``collectsim.compare/1``::
+
+            {"schema", "seed", "replications",
+             "a": {"name", "sha256", "file_sha256", "source", "overrides"}, "b": {...},
+             "metrics": {"center": {METRIC: PAIRED}, "segments": {NAME: {METRIC: PAIRED}},
+                         "teams": {NAME: {METRIC: PAIRED}}},
+             "only_in_one": {level: {"a": [...], "b": [...]}}}
+            PAIRED = analysis.paired_difference(...) plus "a_values", "b_values"
+        """
+        out: dict[str, Any] = {"center": {}, "segments": {}, "teams": {}}
+        for level, unit in self.units():
+            d = {}
+            for m in metrics:
+                ref = MetricRef(level, unit, m)
+                p = paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
+                p["a_values"] = ref.values(self.a.per_rep)
+                p["b_values"] = ref.values(self.b.per_rep)
+                d[m] = p
+            if level == "center":
+                out["center"] = d
+            else:
+                out[level][unit] = d
+
+        def side(r: Results) -> dict[str, Any]:
+            lo = r.loaded
+            return {"name": lo.scenario.scenario.name, "sha256": lo.sha256, "file_sha256": lo.file_sha256,
+                    "source": lo.source, "overrides": list(lo.overrides)}
+
+        return {"schema": COMPARE_SCHEMA, "seed": self.a.seed, "replications": self.a.replications,
+                "collectsim_version": __version__, "a": side(self.a), "b": side(self.b),
+                "metrics": out, "only_in_one": self.only_in_one()}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
+
+
+def run_comparison(a: Union[LoadedScenario, str, Path], b: Union[LoadedScenario, str, Path],
+                   replications: int = 10, seed: int = 1,
+                   progress: Optional[Callable[[int, int], None]] = None, *,
+                   executor: ExecutorSpec = None, workers: Optional[int] = None,
+                   scheduler: Optional[str] = None) -> Comparison:
+    """Run A and B with common random numbers (replication r of both at (seed, r)) and pair them."""
+    if replications < 2:
+        raise ValueError("a comparison needs replications >= 2 for confidence intervals")
+    la, lb = _as_loaded(a), _as_loaded(b)
+    jobs = [(la.scenario, seed, r) for r in range(replications)] + \
+           [(lb.scenario, seed, r) for r in range(replications)]
+    out = run_jobs(jobs, executor, workers, scheduler, progress)
+    return Comparison(Results(la, seed, out[:replications]), Results(lb, seed, out[replications:]))
 
 
 def _mean_series(reps: list[Any]) -> Any:

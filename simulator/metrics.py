@@ -10,6 +10,7 @@ over the team's segments. With teams dedicated to one segment the split is exact
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import numpy as np
@@ -31,7 +32,11 @@ Metrics = dict[str, Optional[float]]
 
 
 def _ratio(a: float, b: float) -> Optional[float]:
-    return float(a) / float(b) if b else None
+    """a / b, or None when b is 0 or the quotient is not finite (a denormal denominator)."""
+    if not b:
+        return None
+    q = float(a) / float(b)
+    return q if math.isfinite(q) else None
 
 
 def kpis(t: dict[str, float]) -> Metrics:

@@ -172,6 +172,11 @@ class ProgressiveDialer(_Base):
                 pv = preview.next()
                 yield timeout(pv)
                 now = env.now
+                if not camp.can_dial(a, now):
+                    # The calling window (or the segment's schedule) closed while the collector
+                    # read the account: put it back at the head of its list, undialed.
+                    self.world.lists.fresh[self.world.portfolio.bucket_list[a]].appendleft(a)
+                    continue
             else:
                 pv = 0.0
             s, o, ring, talk, wrap = self.draw(a, now)

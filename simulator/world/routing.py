@@ -90,6 +90,10 @@ class Campaign:
         self._slot = slot
         return self._open
 
+    def can_dial(self, a: int, now: float) -> bool:
+        """Whether account ``a`` may be dialed at ``now`` (its bucket is open this minute)."""
+        return self.world.portfolio.bucket_list[a] in self.open_buckets(now)
+
     def next_account(self, now: float) -> int | None:
         """The next account to dial now, or None if no open bucket has one ready."""
         open_ = self.open_buckets(now)

@@ -1,0 +1,197 @@
+"""Where replications run: serial, a local process pool, or Dask, all through ``concurrent.futures``.
+
+Every executor is used the same way: jobs are submitted in job order, results are put back in job
+order, so what comes out never depends on which worker finished first. Each job is a pure function
+of its arguments (``run_replication(scenario, seed, replication)``), hence results are identical
+whatever the executor and the number of workers.
+
+Dask is optional (``pip install "simulator[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
+on this machine, ``scheduler="tcp://host:8786"`` connects to a running cluster whose workers have
+``simulator`` installed at the same version.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
+
+__all__ = ["EXECUTORS", "ExecutorUnavailable", "SerialExecutor", "open_executor", "run_ordered",
+           "default_workers"]
+
+EXECUTORS = ("serial", "process", "dask")
+
+DASK_HINT = ('the Dask executor needs the optional dependency dask[distributed]; install it with '
+             'pip install "simulator[dask]" (or pip install "dask[distributed]")')
+
+
+DASK_CONNECT_TIMEOUT_S = 10
+"""How long to try reaching a Dask scheduler given by --scheduler before giving up."""
+
+
+class ExecutorUnavailable(Exception):
+    """The requested executor cannot be used here (missing optional dependency, bad option)."""
+
+
+class SerialExecutor(Executor):
+    """Runs each job at once in the calling process; its futures are already done."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - recorded on the future like a pool would
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            fut.set_exception(e)
+        return fut
+
+
+def default_workers() -> int:
+    """CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _mp_context():
+    """fork while this process runs a single thread (fastest: the workers start with everything
+    imported, and no ``if __name__ == "__main__"`` guard is needed); forkserver otherwise (forking
+    a process that runs threads, e.g. a Dask client, can deadlock), with the simulator preloaded."""
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["simulator.experiment"])
+        return ctx
+    return multiprocessing.get_context("spawn")  # pragma: no cover - not POSIX
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool worker initializer: Ctrl-C is the parent's business (it stops the pool), and the
+    worker ends when its parent is gone."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent(parent_pid)
+
+
+def _abort_pool(ex: ProcessPoolExecutor) -> None:
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        try:
+            p.terminate()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    for p in procs:
+        p.join(timeout=5)
+
+
+def _exit_with_parent(parent_pid: int, every_s: float = 0.5) -> None:
+    """End this pool worker soon after the process that owns the pool dies.
+
+    A sweep killed with SIGKILL cannot shut its pool down, and the workers of a
+    ProcessPoolExecutor would otherwise wait for jobs forever (or finish a replication nobody will
+    record). A daemon thread checks every ``every_s`` that the owner is still there."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - the pid was reused by another user's process
+                os._exit(1)
+
+    threading.Thread(target=watch, name="collectsim-exit-with-parent", daemon=True).start()
+
+
+@contextmanager
+def open_executor(kind: Union[str, Executor, None] = None, workers: Optional[int] = None,
+                  scheduler: Optional[str] = None) -> Iterator[Executor]:
+    """An executor, shut down on exit.
+
+    ``kind``: "serial", "process", "dask", an ``Executor`` instance (used as given and not shut
+    down) or None: "dask" if ``scheduler`` is given, "process" if ``workers`` > 1, else "serial".
+    ``workers``: processes of the pool or of the local Dask cluster (default: CPUs available).
+    ``scheduler``: address of a running Dask scheduler (implies "dask").
+    """
+    if isinstance(kind, Executor):
+        yield kind
+        return
+    if kind is None:
+        kind = "dask" if scheduler else ("process" if workers and workers > 1 else "serial")
+    if kind not in EXECUTORS:
+        raise ExecutorUnavailable(f"executor {kind!r}: expected one of {', '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise ExecutorUnavailable(f"workers = {workers}: expected a whole number >= 1")
+    if scheduler and kind != "dask":
+        raise ExecutorUnavailable(f"--scheduler {scheduler} needs the dask executor, not {kind!r}")
+    if kind == "serial":
+        yield SerialExecutor()
+    elif kind == "process":
+        ex = ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=_mp_context(),
+                                 initializer=_worker_init, initargs=(os.getpid(),))
+        try:
+            yield ex
+        except BaseException:
+            _abort_pool(ex)  # Ctrl-C or a failing job: do not wait for the running replications
+            raise
+        ex.shutdown(wait=True)
+    else:
+        with _dask_executor(workers, scheduler) as ex:
+            yield ex
+
+
+@contextmanager
+def _dask_executor(workers: Optional[int], scheduler: Optional[str]) -> Iterator[Executor]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ExecutorUnavailable(DASK_HINT) from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as e:
+            raise ExecutorUnavailable(f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
+                                      f"there ({type(e).__name__}: {e}); expected the address of a "
+                                      "running scheduler, e.g. tcp://10.0.0.5:8786") from None
+        with client:
+            yield client.get_executor(pure=False)
+        return
+    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                           processes=True, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        yield client.get_executor(pure=False)
+
+
+def run_ordered(executor: Executor, fn: Callable, jobs: Sequence[tuple],
+                on_done: Optional[Callable[[int, Future], None]] = None) -> list[Future]:
+    """Submit ``fn(*job)`` for every job in order; call ``on_done(index, future)`` in the calling
+    thread as each finishes (completion order), and return the futures in job order. The caller
+    reads results from the returned list, so nothing depends on completion order."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    futures = [executor.submit(fn, *job) for job in jobs]
+    index = {id(f): i for i, f in enumerate(futures)}
+    pending = set(futures)
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in sorted(done, key=lambda f: index[id(f)]):
+                if on_done:
+                    on_done(index[id(f)], f)
+    except BaseException:
+        for f in pending:
+            f.cancel()
+        raise
+    return futures

@@ -1,0 +1,297 @@
+"""Reading saved results for the report: checks, targets and the weakest-layer diagnosis.
+
+Pure functions of the documents (the results JSON of ``Results.to_dict()`` and a sweep's
+``summary.json``); nothing here runs the model or draws. Optional blocks (compliance, targets,
+series, sweep staffing) may be absent: callers get ``None`` or an empty mapping and say so.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Optional
+
+from ..pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
+
+RESULTS_SCHEMA = "collectsim.results/1"
+SWEEP_SCHEMA = "collectsim.sweep/1"
+ALL_LAYERS = (*LAYERS, "value_per_paid_hour")
+PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy",
+           "accounts_dialed_share", "worst_daily_abandon_rate", "worst_30_day_abandon_rate"}
+DOLLARS = {"avg_payment", "value_per_paid_hour", "collected", "cost", "net_value", "promised_usd"}
+
+DIAGNOSIS = {
+    "productive_rate": "paid time lost to breaks, meetings and not-ready time: check schedule adherence",
+    "rpc_per_productive_hour": "too few right-party contacts: review the dialer campaign, calling hours "
+                               "and list quality",
+    "promise_rate": "contacts not turned into promises: coach the call and the ask for payment",
+    "kept_rate": "promises broken: the customer's resistance is not handled; firm up promises and follow up",
+    "avg_payment": "small payments: negotiation coaching",
+}
+"""What a supervisor coaches when a layer is the weakest (seed, section 14: the pyramid as diagnostic)."""
+
+COMPLIANCE_LIMITS = {
+    # name: (label, limit, kind) with kind "max" (worst replication must be <= limit)
+    "calls_outside_window": ("calls outside the calling window (8am-9pm local)", 0.0, "count"),
+    "max_attempts_in_7_days": ("most attempts on one account in 7 days (Reg F: 7)", 7.0, "count"),
+    "calls_in_waiting_period": ("calls within 7 days after a conversation", 0.0, "count"),
+    "worst_daily_abandon_rate": ("worst daily abandon rate (3% limit)", 0.03, "rate"),
+    "worst_30_day_abandon_rate": ("worst 30-day abandon rate (FCC/Ofcom 3%)", 0.03, "rate"),
+}
+
+
+ABANDON_LIMIT = 0.03
+"""The 3% abandoned-call limit (US FCC/TCPA, UK Ofcom), as a fraction of live answers."""
+ON_TARGET = 0.98
+"""A layer at or above this share of its target counts as on target in the diagnosis text."""
+
+
+class ReportInputError(ValueError):
+    """The file or folder given to the report is not something it can draw."""
+
+
+# ---------------------------------------------------------------------------------------- loading
+
+def load_input(path: str | Path) -> tuple[str, dict[str, Any], Path]:
+    """Read a results JSON file or a sweep output folder.
+
+    Returns ``(kind, doc, file)`` with kind ``"results"`` or ``"sweep"``; raises
+    :class:`ReportInputError` naming the file and what was expected.
+    """
+    p = Path(path)
+    if p.is_dir():
+        f = p / "summary.json"
+        if not f.is_file():
+            raise ReportInputError(f"{p}: folder has no summary.json; expected a results JSON file "
+                                   "or a sweep output folder")
+    elif p.is_file():
+        f = p
+    else:
+        raise ReportInputError(f"{p}: not found; expected a results JSON file or a sweep output folder")
+    try:
+        doc = json.loads(f.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ReportInputError(f"{f}: not UTF-8 text; expected a results JSON file") from None
+    except json.JSONDecodeError as e:
+        raise ReportInputError(f"{f}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "
+                               "expected a results JSON file") from None
+    except OSError as e:
+        raise ReportInputError(f"{f}: cannot read: {e.strerror}") from None
+    kind = check_document(doc, str(f))
+    return kind, doc, f
+
+
+def check_document(doc: Any, where: str = "document") -> str:
+    """Check the shape the report relies on; return ``"results"`` or ``"sweep"``."""
+    if not isinstance(doc, dict):
+        raise ReportInputError(f"{where}: expected a JSON object, got {type(doc).__name__}")
+    schema = doc.get("schema")
+    if schema == RESULTS_SCHEMA:
+        m = doc.get("metrics")
+        if not isinstance(m, dict):
+            raise ReportInputError(f"{where}: metrics: missing; expected an object with center, segments, "
+                                   "teams and collectors")
+        if not isinstance(m.get("center"), dict) or not isinstance(m["center"].get("value_per_paid_hour"), dict):
+            raise ReportInputError(f"{where}: metrics.center.value_per_paid_hour: missing; expected a STAT "
+                                   "object with mean, ci95_low, ci95_high and values")
+        for level in ("segments", "teams", "collectors"):
+            if not isinstance(m.get(level), dict):
+                raise ReportInputError(f"{where}: metrics.{level}: missing; expected an object of units")
+            for name, unit in m[level].items():
+                if not isinstance(unit, dict) or any(not isinstance(unit.get(k), dict) for k in ALL_LAYERS):
+                    raise ReportInputError(f"{where}: metrics.{level}.{name}: expected STATs for "
+                                           + ", ".join(ALL_LAYERS))
+        return "results"
+    if schema == SWEEP_SCHEMA:
+        if not isinstance(doc.get("variants"), list):
+            raise ReportInputError(f"{where}: variants: missing; expected a list of variants")
+        for i, v in enumerate(doc["variants"]):
+            if not isinstance(v, dict) or not isinstance(v.get("values"), dict) \
+                    or not isinstance(v.get("metrics", {}).get("center"), dict):
+                raise ReportInputError(f"{where}: variants[{i}]: expected id, values and metrics.center")
+        return "sweep"
+    raise ReportInputError(f"{where}: schema is {schema!r}; expected {RESULTS_SCHEMA!r} (a results file "
+                           f"from 'collectsim run --json') or {SWEEP_SCHEMA!r} (a sweep's summary.json)")
+
+
+# ------------------------------------------------------------------------------------- formatting
+
+def mean(s: Optional[dict]) -> Optional[float]:
+    if not isinstance(s, dict):
+        return None
+    v = s.get("mean")
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def fmt(metric: str, v: Optional[float]) -> str:
+    """A number as a manager reads it: 85.0%, 9.98, $141.00, $662.2, 20,448."""
+    if v is None:
+        return "n/a"
+    if metric in PERCENT:
+        return f"{v * 100:.1f}%"
+    if metric in DOLLARS:
+        return f"${v:,.2f}" if abs(v) < 1000 else f"${v:,.0f}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.2f}"
+
+
+def fmt_ci(metric: str, s: Optional[dict]) -> str:
+    """The 95% interval as ``low – high``, or ``n/a`` with a single replication."""
+    if not isinstance(s, dict) or s.get("ci95_low") is None or s.get("ci95_high") is None:
+        return "n/a"
+    return f"{fmt(metric, s['ci95_low'])} – {fmt(metric, s['ci95_high'])}"
+
+
+def label(metric: str) -> str:
+    return LAYER_LABELS.get(metric, metric.replace("_", " "))
+
+
+# ---------------------------------------------------------------------------------------- targets
+
+def weakest_layer(actual: dict[str, Optional[float]], targets: dict[str, float]) -> Optional[str]:
+    """The layer furthest below its target (lowest actual / target), or None if none is comparable."""
+    best, best_ratio = None, math.inf
+    for layer in LAYERS:
+        a, t = actual.get(layer), targets.get(layer)
+        if a is None or not t:
+            continue
+        if a / t < best_ratio:
+            best, best_ratio = layer, a / t
+    return best
+
+
+def _with_value(t: dict[str, float]) -> dict[str, float]:
+    out = {k: float(v) for k, v in t.items() if v is not None}
+    if "value_per_paid_hour" not in out and all(k in out for k in LAYERS):
+        out["value_per_paid_hour"] = math.prod(out[k] for k in LAYERS)
+    return out
+
+
+def _mix_target(parts: list[tuple[float, dict[str, float]]]) -> Optional[dict[str, float]]:
+    """A target pyramid for a mix of segments: each segment's paid hours run through its own target
+    pyramid; the volumes add up and their ratios are the mix's targets."""
+    paid = prod = rpc = promises = kept = dollars = 0.0
+    for hours, t in parts:
+        if not all(k in t for k in LAYERS):
+            return None
+        p = hours * t["productive_rate"]
+        r = p * t["rpc_per_productive_hour"]
+        pr = r * t["promise_rate"]
+        k = pr * t["kept_rate"]
+        paid, prod, rpc, promises, kept = paid + hours, prod + p, rpc + r, promises + pr, kept + k
+        dollars += k * t["avg_payment"]
+    if not (paid and prod and rpc and promises and kept):
+        return None
+    return _with_value({"productive_rate": prod / paid, "rpc_per_productive_hour": rpc / prod,
+                        "promise_rate": promises / rpc, "kept_rate": kept / promises,
+                        "avg_payment": dollars / kept})
+
+
+def _unit(targets: dict[str, float], actual: dict[str, Any], source: str,
+          weakest: Optional[str] = None, diagnosis: Optional[str] = None) -> dict[str, Any]:
+    means = {k: mean(actual.get(k)) for k in ALL_LAYERS}
+    w = weakest if weakest is not None else weakest_layer(means, targets)
+    if diagnosis is None and w in DIAGNOSIS:
+        a, t = means.get(w), targets.get(w)
+        share = a / t if a is not None and t else None
+        if share is not None and share >= ON_TARGET:
+            diagnosis = (f"every layer is on target (the lowest, {LAYER_LABELS[w]}, is at "
+                         f"{share * 100:.0f}% of target); nothing urgent to coach")
+        else:
+            diagnosis = DIAGNOSIS[w] + (f" ({share * 100:.0f}% of target)" if share is not None else "")
+    return {"targets": targets, "weakest_layer": w, "diagnosis": diagnosis, "source": source}
+
+
+def resolve_targets(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Targets per level and unit: ``{level: {name: {"targets", "weakest_layer", "diagnosis",
+    "source"}}}`` for levels center, segments, teams, collectors. Units without targets are absent.
+
+    The results' own ``targets`` block (when the simulator writes one) wins. Otherwise the seed's
+    Table 14-1 is used for segments named low_risk/high_risk; the center's target is the paid-hour
+    mix of its segments' targets; a team whose name starts with a segment's name (low_risk_team)
+    takes that segment's target and its collectors (``TEAM-NN``) take the team's.
+    """
+    m = doc["metrics"]
+    out: dict[str, dict[str, dict[str, Any]]] = {"center": {}, "segments": {}, "teams": {}, "collectors": {}}
+    given = doc.get("targets")
+    if isinstance(given, dict) and given:
+        for level in out:
+            for name, u in (given.get(level) or {}).items():
+                if not isinstance(u, dict) or not isinstance(u.get("targets"), dict):
+                    continue
+                units = m["center"] if level == "center" else m.get(level, {}).get(name)
+                if units is None:
+                    continue
+                out[level][name] = _unit(_with_value(u["targets"]), units, "results",
+                                         u.get("weakest_layer"), u.get("diagnosis"))
+        if any(out.values()):
+            # segments are not in the block: use the table where the names match
+            for seg, stats in m["segments"].items():
+                if seg not in out["segments"] and seg in TABLE_14_1:
+                    out["segments"][seg] = _unit(TABLE_14_1[seg].as_dict(), stats, "Table 14-1")
+            return out
+    for seg, stats in m["segments"].items():
+        if seg in TABLE_14_1:
+            out["segments"][seg] = _unit(TABLE_14_1[seg].as_dict(), stats, "Table 14-1")
+    segs = out["segments"]
+    if segs and len(segs) == len(m["segments"]):
+        parts = [(mean(m["segments"][s].get("paid_hours")) or 0.0, segs[s]["targets"]) for s in segs]
+        t = _mix_target(parts)
+        if t:
+            out["center"]["center"] = _unit(t, m["center"], "Table 14-1, paid-hour mix of the segments")
+    for team, stats in m["teams"].items():
+        seg = max((s for s in segs if team.startswith(s)), key=len, default=None)
+        if seg:
+            out["teams"][team] = _unit(segs[seg]["targets"], stats, f"Table 14-1 ({seg})")
+    for cid, stats in m["collectors"].items():
+        team = collector_team(cid, m["teams"])
+        if team in out["teams"]:
+            out["collectors"][cid] = _unit(out["teams"][team]["targets"], stats, out["teams"][team]["source"])
+    return out
+
+
+def collector_team(cid: str, teams: dict[str, Any]) -> Optional[str]:
+    """The team of a collector id ``TEAM-NN`` (the simulator's naming), or None."""
+    cands = [t for t in teams if cid.startswith(t + "-")]
+    return max(cands, key=len) if cands else None
+
+
+# ------------------------------------------------------------------------------------------ sweeps
+
+def sweep_points(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The successful variants of a sweep (or the single point of a results file) as
+    ``{"id", "values", "metrics"}`` with metrics ``{"center": {...}, "teams": {...}}``."""
+    if doc.get("schema") == RESULTS_SCHEMA:
+        return [{"id": "results", "values": {}, "metrics": doc["metrics"]}]
+    return [v for v in doc.get("variants", []) if isinstance(v, dict) and v.get("metrics")]
+
+
+def headcount_params(doc: dict[str, Any]) -> list[str]:
+    params = doc.get("parameters") or sorted({k for v in sweep_points(doc) for k in v["values"]})
+    return [p for p in params if p.startswith("teams.") and p.endswith(".headcount")]
+
+
+def pacing_params(doc: dict[str, Any]) -> list[str]:
+    params = doc.get("parameters") or sorted({k for v in sweep_points(doc) for k in v["values"]})
+    return [p for p in params if p in ("dialer.ratio", "dialer.mode")]
+
+
+def stat_of(values: list[Optional[float]]) -> dict[str, Any]:
+    from ..analysis import stat
+    return stat(values)
+
+
+def net_value(center: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The center's net value (collected - cost) STAT: as reported, or from per-replication values."""
+    if isinstance(center.get("net_value"), dict):
+        return center["net_value"]
+    c, k = center.get("collected"), center.get("cost")
+    if not (isinstance(c, dict) and isinstance(k, dict)):
+        return None
+    cv, kv = c.get("values") or [], k.get("values") or []
+    if cv and len(cv) == len(kv):
+        return stat_of([None if a is None or b is None else a - b for a, b in zip(cv, kv)])
+    if mean(c) is not None and mean(k) is not None:
+        return {"mean": mean(c) - mean(k), "ci95_low": None, "ci95_high": None, "values": []}
+    return None

@@ -1,0 +1,345 @@
+"""Plots of saved results, for managers and training. Each function takes a results document
+(or a sweep summary) and returns a :class:`matplotlib.figure.Figure`.
+
+Figures are built with ``Figure()`` directly (the Agg canvas), never through pyplot, so nothing
+leaks into global state and no display is needed. Save one with ``fig.savefig("x.png")`` or
+``fig.savefig("x.svg")``, or use :func:`figure_bytes`.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any, Optional
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from .data import (ABANDON_LIMIT, ALL_LAYERS, LAYERS, collector_team, fmt, headcount_params, label, mean,
+                   net_value, resolve_targets, sweep_points)
+
+__all__ = ["pyramid_funnel", "staffing_curve", "pacing_frontier", "rpc_heatmap", "league_table",
+           "daily_series", "figure_bytes", "ABANDON_LIMIT"]
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+SHORT = {"productive_rate": "productive\nrate", "rpc_per_productive_hour": "contacts per\nprod. hour",
+         "promise_rate": "promise\nrate", "kept_rate": "kept\nrate", "avg_payment": "average\npayment $"}
+BLUE, RED, GREY, GREEN = "#3b6ea8", "#c0392b", "#555555", "#2e8b57"
+
+
+def figure_bytes(fig: Figure, fmt_: str = "png", dpi: int = 100) -> bytes:
+    """The figure encoded as PNG or SVG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt_, dpi=dpi,
+                metadata={"Software": None} if fmt_ == "png" else {"Date": None})
+    return buf.getvalue()
+
+
+def _note(fig: Figure, text: str) -> Figure:
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color=GREY)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------ funnel
+
+def pyramid_funnel(results: dict[str, Any]) -> Figure:
+    """The pyramid per segment and for the center: one centered bar per layer, its width the actual
+    as a share of the target (the target is the outline at 100%), 95% CI as error bars and the
+    weakest layer in red. Without targets the widths are relative to the largest unit."""
+    m = results["metrics"]
+    units = [(s, "segments", stats) for s, stats in m["segments"].items()] + [("center", "center", m["center"])]
+    tg = resolve_targets(results)
+    n = len(units)
+    fig = Figure(figsize=(max(4.6 * n, 6.0), 4.4), layout="constrained")
+    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
+    layers = list(ALL_LAYERS)
+    for j, (ax, (name, level, stats)) in enumerate(zip(axes, units)):
+        u = tg[level].get(name)
+        targets = u["targets"] if u else {}
+        weakest = u["weakest_layer"] if u else None
+        ratios, lo_hi, texts, colors = [], [], [], []
+        for layer in layers:
+            s = stats.get(layer) or {}
+            a = mean(s)
+            if targets.get(layer):
+                base = targets[layer]
+            else:  # no target: relative to the largest unit on this layer
+                base = max((mean(st.get(layer)) or 0.0) for _, _, st in units) or 1.0
+            r = (a / base) if a is not None else 0.0
+            ratios.append(r)
+            lo, hi = s.get("ci95_low"), s.get("ci95_high")
+            lo_hi.append((r - lo / base, hi / base - r) if lo is not None and hi is not None else (0.0, 0.0))
+            t = fmt(layer, a)
+            if targets.get(layer):
+                t += f"  ({r * 100:.0f}% of {fmt(layer, targets[layer])})"
+            texts.append(t)
+            colors.append(RED if layer == weakest else (GREEN if layer == "value_per_paid_hour" else BLUE))
+        y = np.arange(len(layers))
+        ax.barh(y, ratios, left=[-r / 2 for r in ratios], color=colors, height=0.62, alpha=0.9)
+        err = np.array(lo_hi).T / 2
+        ax.errorbar([r / 2 for r in ratios], y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+        if targets:
+            ty = [i for i, layer in enumerate(layers) if targets.get(layer)]
+            ax.plot([-0.5] * len(ty), ty, "k|", ms=18, mew=2, label="target", gid="target")
+            ax.plot([0.5] * len(ty), ty, "k|", ms=18, mew=2, gid="target")
+        right = max(0.5, max(ratios) / 2)
+        for i, t in enumerate(texts):
+            ax.text(right + 0.05, i, t, va="center", fontsize=8.5, parse_math=False,
+                    color=RED if layers[i] == weakest else "black",
+                    fontweight="bold" if layers[i] in (weakest, "value_per_paid_hour") else "normal")
+        ax.set_xlim(-right - 0.05, right + 1.25)
+        ax.set_yticks(y, [label(x) for x in layers])
+        ax.invert_yaxis() if j == 0 else None
+        ax.set_xticks([])
+        for side in ("top", "right", "bottom"):
+            ax.spines[side].set_visible(False)
+        title = f"{name}" + (f"\nweakest layer: {label(weakest)}" if weakest else
+                             ("" if targets else "\n(no targets: widths relative to the largest)"))
+        ax.set_title(title, fontsize=10, color=RED if weakest else "black")
+    fig.suptitle("The pyramid: actual against target (bar width = share of target; | marks 100%)",
+                 fontsize=11)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------ sweeps
+
+def _band(ax, x, stats, color, lbl, scale=1.0):
+    order = np.argsort(x)
+    xs = np.asarray(x, float)[order]
+    ys = np.array([mean(stats[i]) if mean(stats[i]) is not None else np.nan for i in order]) * scale
+    lo = np.array([stats[i].get("ci95_low") if stats[i].get("ci95_low") is not None else np.nan
+                   for i in order], float) * scale
+    hi = np.array([stats[i].get("ci95_high") if stats[i].get("ci95_high") is not None else np.nan
+                   for i in order], float) * scale
+    ax.plot(xs, ys, "o-", color=color, label=lbl)
+    if np.isfinite(lo).any():
+        ax.fill_between(xs, lo, hi, color=color, alpha=0.2, label=f"{lbl}: 95% CI" if lbl else "95% CI")
+
+
+def _headcount(p: dict[str, Any], params: list[str]) -> Optional[float]:
+    if params:
+        vals = [p["values"].get(k) for k in params]
+        return float(sum(vals)) if all(isinstance(v, (int, float)) for v in vals) else None
+    coll = p["metrics"].get("collectors")
+    return float(len(coll)) if isinstance(coll, dict) else None
+
+
+def staffing_curve(results: dict[str, Any]) -> Figure:
+    """Value per paid hour and net value (collected - cost) against headcount, from a staffing sweep
+    (a ``teams.<T>.headcount`` parameter), with 95% CI bands. Several headcount parameters add up;
+    other swept parameters give one line each."""
+    params = headcount_params(results)
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    pts = [p for p in sweep_points(results) if _headcount(p, params) is not None]
+    if not pts:
+        return _note(fig, "No staffing sweep: no teams.<team>.headcount parameter.")
+    others = sorted({k for p in pts for k in p["values"] if k not in params})
+    groups: dict[str, list] = {}
+    for p in pts:
+        key = ", ".join(f"{k}={p['values'].get(k)}" for k in others)
+        groups.setdefault(key, []).append(p)
+    ax1, ax2 = fig.subplots(1, 2)
+    colors = [BLUE, GREEN, "#8e44ad", "#d35400", "#16a085", GREY]
+    for i, (key, ps) in enumerate(groups.items()):
+        x = [_headcount(p, params) for p in ps]
+        c = colors[i % len(colors)]
+        _band(ax1, x, [p["metrics"]["center"].get("value_per_paid_hour") or {} for p in ps], c, key or None)
+        nv = [net_value(p["metrics"]["center"]) or {} for p in ps]
+        _band(ax2, x, nv, c, key or None)
+    xl = "headcount" + (f" ({' + '.join(params)})" if params else "")
+    ax1.set(xlabel=xl, ylabel="value per paid hour ($)", title="Value per paid hour")
+    ax2.set(xlabel=xl, ylabel="net value = collected - cost ($)", title="Net value")
+    ax2.axhline(0, color=GREY, lw=0.8)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle("Staffing: what another collector is worth", fontsize=11)
+    return fig
+
+
+def pacing_frontier(results: dict[str, Any]) -> Figure:
+    """Abandon rate against RPC per productive hour across dialer ratios and modes (one line per
+    mode, points labelled by ratio), with 95% CIs and the 3% abandon limit."""
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    pts = sweep_points(results)
+    ax = fig.add_subplot(1, 1, 1)
+    by_mode: dict[str, list] = {}
+    fixed = results.get("fixed") if isinstance(results.get("fixed"), dict) else {}
+    for p in pts:
+        c = p["metrics"]["center"]
+        if mean(c.get("rpc_per_productive_hour")) is None:
+            continue
+        mode = str(p["values"].get("dialer.mode", fixed.get("dialer.mode", "as in scenario")))
+        by_mode.setdefault(mode, []).append(p)
+    colors = [BLUE, "#d35400", GREEN, "#8e44ad", GREY]
+    for i, (mode, ps) in enumerate(sorted(by_mode.items())):
+        ps.sort(key=lambda p: (p["values"].get("dialer.ratio") or 0, mean(p["metrics"]["center"]["rpc_per_productive_hour"])))
+        xs, ys, xe, ye = [], [], [[], []], [[], []]
+        for p in ps:
+            c = p["metrics"]["center"]
+            x = mean(c["rpc_per_productive_hour"])
+            y = (mean(c.get("abandon_rate")) or 0.0) * 100
+            xs.append(x)
+            ys.append(y)
+            for arr, s, v, sc in ((xe, c["rpc_per_productive_hour"], x, 1), (ye, c.get("abandon_rate") or {}, y, 100)):
+                lo, hi = s.get("ci95_low"), s.get("ci95_high")
+                arr[0].append(v - lo * sc if lo is not None else 0.0)
+                arr[1].append(hi * sc - v if hi is not None else 0.0)
+            r = p["values"].get("dialer.ratio")
+            if r is not None:
+                ax.annotate(f"ratio {r:g}", (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        c_ = colors[i % len(colors)]
+        ax.errorbar(xs, ys, xerr=np.clip(xe, 0, None), yerr=np.clip(ye, 0, None), fmt="o-", color=c_,
+                    capsize=3, label=f"mode: {mode}")
+    ax.axhline(ABANDON_LIMIT * 100, color=RED, ls="--", lw=1.5, label="3% abandon limit")
+    ax.set(xlabel="right-party contacts per productive hour", ylabel="abandon rate (% of live answers)",
+           title="Pacing frontier: contacts bought with abandoned calls")
+    ax.set_ylim(bottom=0.0, top=max(ax.get_ylim()[1], ABANDON_LIMIT * 100 * 4 / 3))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if not by_mode:
+        ax.text(0.5, 0.5, "no pacing data", transform=ax.transAxes, ha="center", color=GREY)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------- heatmap
+
+def rpc_rate_grid(results: dict[str, Any], segment: Optional[str] = None) -> tuple[np.ndarray, np.ndarray]:
+    """(rate, dials) arrays [7 weekdays][24 hours]: right-party contacts / dials, NaN with no dials."""
+    hourly = (results.get("series") or {}).get("hourly") or {}
+    segs = [segment] if segment else list(hourly)
+    dials = np.zeros((7, 24))
+    rpc = np.zeros((7, 24))
+    for s in segs:
+        dials += np.asarray(hourly[s]["dials"], float)
+        rpc += np.asarray(hourly[s]["rpc"], float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(dials > 0, rpc / np.where(dials > 0, dials, 1), np.nan)
+    return rate, dials
+
+
+def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figure:
+    """Right-party rate (RPC / dials) by local hour and weekday, over all segments or one."""
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    hourly = (results.get("series") or {}).get("hourly")
+    if not hourly:
+        return _note(fig, "No hourly series in these results.")
+    rate, dials = rpc_rate_grid(results, segment)
+    rows = [d for d in range(7) if dials[d].sum() > 0] or list(range(7))
+    cols = [h for h in range(24) if dials[:, h].sum() > 0] or list(range(24))
+    h0, h1 = min(cols), max(cols)
+    sub = rate[np.ix_(rows, list(range(h0, h1 + 1)))] * 100
+    ax = fig.add_subplot(1, 1, 1)
+    im = ax.imshow(np.ma.masked_invalid(sub), aspect="auto", cmap="viridis")
+    ax.set_xticks(range(h1 - h0 + 1), [f"{h:02d}" for h in range(h0, h1 + 1)])
+    ax.set_yticks(range(len(rows)), [WEEKDAYS[d] for d in rows])
+    ax.set(xlabel="hour of the day (dial start, local time)", ylabel="weekday")
+    for i in range(sub.shape[0]):
+        for j in range(sub.shape[1]):
+            if np.isfinite(sub[i, j]):
+                ax.text(j, i, f"{sub[i, j]:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if sub[i, j] < np.nanmean(sub) else "black")
+    fig.colorbar(im, ax=ax, label="right-party rate, % of dials\n(colours span the observed range)")
+    ax.set_title("Right-party rate by hour and weekday" + (f" — {segment}" if segment else " — all segments"),
+                 fontsize=11)
+    return fig
+
+
+# ------------------------------------------------------------------------------------ league table
+
+def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
+    """Collectors (or teams) ranked by value per paid hour, with their target marked, and each
+    layer as a share of target, the weakest layer boxed. Without targets the benchmark is the
+    center's actual pyramid."""
+    m = results["metrics"]
+    units = m.get(level) or {}
+    fig = Figure(figsize=(11, max(2.5, 0.32 * len(units) + 1.6)), layout="constrained")
+    if not units:
+        return _note(fig, f"No {level} in these results.")
+    tg = resolve_targets(results)[level]
+    center = {k: mean(m["center"].get(k)) for k in ALL_LAYERS}
+    names = sorted(units, key=lambda n: -(mean(units[n]["value_per_paid_hour"]) or 0.0))
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1.0])
+    y = np.arange(len(names))
+    teams = m.get("teams") or {}
+    team_of = [collector_team(n, teams) if level == "collectors" else n for n in names]
+    palette = [BLUE, "#d35400", GREEN, "#8e44ad", "#16a085", GREY]
+    tcolor = {t: palette[i % len(palette)] for i, t in enumerate(dict.fromkeys(team_of))}
+    v = [mean(units[n]["value_per_paid_hour"]) or 0.0 for n in names]
+    lo = [units[n]["value_per_paid_hour"].get("ci95_low") for n in names]
+    hi = [units[n]["value_per_paid_hour"].get("ci95_high") for n in names]
+    xerr = np.array([[a - (l if l is not None else a) for a, l in zip(v, lo)],
+                     [(h if h is not None else a) - a for a, h in zip(v, hi)]])
+    ax1.barh(y, v, color=[tcolor[t] for t in team_of], xerr=np.clip(xerr, 0, None), capsize=2,
+             error_kw={"lw": 0.8})
+    tx = [(i, tg[n]["targets"]["value_per_paid_hour"]) for i, n in enumerate(names)
+          if n in tg and tg[n]["targets"].get("value_per_paid_hour")]
+    if tx:
+        ax1.plot([t for _, t in tx], [i for i, _ in tx], "kD", ms=5, label="target")
+        ax1.legend(fontsize=8, loc="lower right")
+    ax1.set_yticks(y, names, fontsize=8)
+    ax1.invert_yaxis()
+    ax1.set(xlabel="value per paid hour ($)", title="League table: value per paid hour")
+    ax1.grid(axis="x", alpha=0.3)
+
+    grid = np.full((len(names), len(LAYERS)), np.nan)
+    weakest_idx = []
+    for i, n in enumerate(names):
+        bench = tg[n]["targets"] if n in tg else center
+        for j, layer in enumerate(LAYERS):
+            a, b = mean(units[n].get(layer)), bench.get(layer)
+            if a is not None and b:
+                grid[i, j] = a / b * 100
+        w = tg[n]["weakest_layer"] if n in tg else None
+        if w is None and np.isfinite(grid[i]).any():
+            w = LAYERS[int(np.nanargmin(grid[i]))]
+        weakest_idx.append(LAYERS.index(w) if w in LAYERS else None)
+    im = ax2.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="RdYlGn", vmin=70, vmax=130)
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            if np.isfinite(grid[i, j]):
+                ax2.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=7)
+        if weakest_idx[i] is not None:
+            ax2.add_patch(Rectangle((weakest_idx[i] - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2,
+                                    gid="weakest"))
+    ax2.set_xticks(range(len(LAYERS)), [SHORT[x] for x in LAYERS], fontsize=8)
+    ax2.set_yticks(y, [""] * len(names))
+    bench_name = "target" if tg else "center average"
+    ax2.set_title(f"Each layer as % of {bench_name} (boxed: weakest layer)", fontsize=10)
+    fig.colorbar(im, ax=ax2, label=f"% of {bench_name}", fraction=0.06, aspect=30)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------- daily
+
+DAILY = (("dials", "dials"), ("rpc", "right-party contacts"), ("promises", "promises made"),
+         ("kept", "promises kept (by due day)"), ("collected", "dollars collected"))
+
+
+def daily_series(results: dict[str, Any]) -> Figure:
+    """Daily dials, right-party contacts, promises, kept promises and dollars per segment, by
+    calendar day of the run (mean over replications). Kept and dollars count on the due day."""
+    daily = (results.get("series") or {}).get("daily")
+    fig = Figure(figsize=(10, 8.5), layout="constrained")
+    if not daily:
+        return _note(fig, "No daily series in these results.")
+    axes = fig.subplots(len(DAILY), 1, sharex=True)
+    colors = [BLUE, "#d35400", GREEN, "#8e44ad", GREY]
+    for ax, (key, title) in zip(axes, DAILY):
+        for i, (seg, s) in enumerate(daily.items()):
+            ys = s.get(key) or []
+            ax.plot(np.arange(1, len(ys) + 1), ys, "o-", ms=3, color=colors[i % len(colors)], label=seg)
+        ax.set_ylabel(title, fontsize=8)
+        ax.grid(alpha=0.3)
+        if key == "collected":
+            ax.yaxis.set_major_formatter("${x:,.0f}")
+    axes[0].legend(fontsize=8, ncol=len(daily))
+    axes[-1].set_xlabel("calendar day of the run")
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle("Day by day (mean over replications)", fontsize=11)
+    return fig
+
+

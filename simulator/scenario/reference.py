@@ -1,0 +1,546 @@
+"""The scenario reference, generated from the schema: every key, its type, default and meaning.
+
+``python -m simulator.scenario.reference`` prints the Markdown; ``--write`` writes it to
+``docs/scenario-reference.md`` (a test checks that file is up to date). The pydantic models are
+walked generically (nested models, ``dict[str, Model]``, ``list[Model]``, optional fields,
+literals and distributions), so new fields and sections appear here without editing this module.
+Only the cross-field rules are written by hand, in :data:`CROSS_RULES`; a test fails when a model
+gains a cross-field validator that is not described there.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import math
+import sys
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Literal, Union, get_args, get_origin
+
+import annotated_types as at
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from . import distributions
+from .distributions import _DistBase
+from .schema import Scenario
+
+__all__ = ["generate", "type_words", "field_rows", "sections", "dist_classes", "walk_models",
+           "missing_descriptions", "undocumented_validators", "CROSS_RULES", "DOC_PATH", "main"]
+
+_REPO = Path(__file__).resolve().parents[2]
+DOC_PATH = (_REPO if (_REPO / "pyproject.toml").exists() else Path(".")) / "docs" / "scenario-reference.md"
+"""Where ``--write`` puts the reference: docs/ of the source tree (of the working folder when
+the package is installed elsewhere)."""
+REGENERATE = "python -m simulator.scenario.reference --write"
+
+# Cross-field rules, by model class name. Each model that has a pydantic model validator must have
+# an entry here or a docstring on the validator (one rule per paragraph or "- " bullet);
+# tests/unit/test_validation.py checks it, so a new rule cannot go undocumented.
+CROSS_RULES: dict[str, list[str]] = {
+    "Calendar": [
+        "`weekdays` lists each day at most once.",
+        "`close_time` is after `open_time`.",
+    ],
+    "Team": [
+        "`segments` lists each segment at most once.",
+        "The shift (`shift_start_time` + `shift_length_h`) ends by midnight (24:00).",
+        "Every break, the lunch, the meeting (at the start of the shift) and the training (at the "
+        "end) lie inside the shift, both as scheduled and when delayed by `break_stagger_min`.",
+        "Breaks, lunch, meeting and training do not overlap.",
+        "Together they leave some productive time in the shift.",
+    ],
+    "Outcome": [
+        "`ring_time_s`, `talk_time_s` and `wrap_time_s` can never be negative (for example "
+        "a `uniform` with `low = -5` is rejected).",
+    ],
+    "Outcomes": [
+        "The six outcome probabilities sum to 1 (within 1e-6).",
+        "A dial takes some time: the mean ring + talk + wrap-up time over all outcomes is above 0.",
+    ],
+    "Segment": [
+        "`balance_usd` and `payment_usd` can never be negative.",
+        "`promise_due_days` produces whole numbers >= 0 (a whole-number `constant`, "
+        "`uniform_int` or a `discrete` with whole values).",
+        "`days_past_due` can never be negative.",
+        "With the `contact_curve` multipliers, the live-answer probability and the right-party "
+        "probability stay at most 1 at every hour and weekday.",
+    ],
+    "TimeZones": [
+        "`offsets_h` and `weights` have the same length.",
+        "`offsets_h` lists each offset at most once; each is a multiple of 0.25 between -14 and 14.",
+        "`weights` are not all 0.",
+    ],
+    "Window": ["`end_time` is after `start_time`."],
+    "Dialer": [
+        "`ring_timeout_s` is 0 (off) or at least 15.",
+        "Predictive mode with `pacing = \"poisson\"` needs `calls_per_hour` > 0.",
+        "With `pacing = \"adaptive\"`, `ratio` (the starting level) is at most `max_dial_level`.",
+    ],
+    "Compliance": ["`calling_window_end` is after `calling_window_start`."],
+    "Scenario": [
+        "Team and segment names start with a letter and hold only letters, digits, `_` and `-` "
+        "(at most 64 characters).",
+        "Every segment a team lists in `segments` exists under `[segments]`.",
+        "Every segment is worked by at least one team.",
+        "Every team's shift lies inside the center's hours (`calendar.open_time` to "
+        "`calendar.close_time`).",
+        "At least one team has a headcount above 0.",
+        "Every tier named in a team's `skill.tiers` or `skill.collectors` exists under "
+        "`[skill_tiers]`; tier shares are not all 0; `skill.collectors` keys are collector numbers "
+        "(1 to the headcount).",
+        "With `routing.policy = \"mapping\"`, `routing.mapping` is given and names existing teams "
+        "and segments.",
+    ],
+    "LogNormal": ["`sd` is at most a million times `mean`."],
+    "Gamma": ["`sd` is at most a million times `mean`."],
+    "Uniform": ["`high` >= `low`."],
+    "UniformInt": ["`high` >= `low`."],
+    "Triangular": ["`low` <= `mode` <= `high` and `low` < `high`."],
+    "Discrete": ["`values` and `weights` have the same length; weights are finite, >= 0 and not all 0."],
+}
+
+GENERAL_RULES = [
+    "Unknown keys are errors (with a 'did you mean' hint), never ignored.",
+    "Types are strict: a number in quotes (`\"12\"`) is text, not a number; `true`/`false` are "
+    "not numbers; a whole number is accepted where a number is expected, not the reverse.",
+    "`nan` and `inf` are rejected everywhere, and so is any number beyond ±1e12.",
+    "`collectsim validate FILE` lists every problem at once, each with its key path, the value "
+    "found and what was expected; it exits 0 if the file is valid and 2 otherwise.",
+    "`--set PATH=VALUE` (on `run`, `validate`, ...) changes one key before validation; VALUE is "
+    "a TOML value (a bare word such as `predictive` is taken as text). A wrong path is "
+    "reported like a typo in the file.",
+]
+
+
+# --------------------------------------------------------------------------- type words
+
+def _unwrap(tp: Any) -> tuple[Any, list[Any]]:
+    """Strip ``Annotated`` layers, returning the bare type and the collected metadata."""
+    meta: list[Any] = []
+    while get_origin(tp) is typing.Annotated:
+        args = get_args(tp)
+        tp, meta = args[0], meta + list(args[1:])
+    return tp, meta
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _optional_inner(tp: Any) -> Any | None:
+    """``X | None`` -> X; anything else -> None."""
+    if _is_union(tp):
+        args = get_args(tp)
+        if type(None) in args:
+            rest = [a for a in args if a is not type(None)]
+            return rest[0] if len(rest) == 1 else Union[tuple(rest)]  # type: ignore[return-value]
+    return None
+
+
+def dist_classes(tp: Any = None) -> list[type[_DistBase]]:
+    """The distribution classes of a ``Dist`` annotation (default: of ``distributions.Dist``)."""
+    tp, _ = _unwrap(distributions.Dist if tp is None else tp)
+    if _is_union(tp):
+        members = [_unwrap(a)[0] for a in get_args(tp)]
+        if members and all(isinstance(m, type) and issubclass(m, _DistBase) for m in members):
+            return members
+    return []
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel) and not issubclass(tp, _DistBase)
+
+
+def _fmt_num(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
+
+
+def _constraints(meta: list[Any]) -> list[str]:
+    out: list[str] = []
+    for m in meta:
+        if isinstance(m, at.Ge):
+            out.append(f">= {_fmt_num(m.ge)}")
+        elif isinstance(m, at.Gt):
+            out.append(f"> {_fmt_num(m.gt)}")
+        elif isinstance(m, at.Le):
+            out.append(f"<= {_fmt_num(m.le)}")
+        elif isinstance(m, at.Lt):
+            out.append(f"< {_fmt_num(m.lt)}")
+        elif (isinstance(m, at.MinLen) and any(isinstance(x, at.MaxLen) and x.max_length == m.min_length
+                                                for x in meta)):
+            out.append(f"exactly {m.min_length} entr{'y' if m.min_length == 1 else 'ies'}")
+        elif isinstance(m, at.MaxLen) and any(isinstance(x, at.MinLen) and x.min_length == m.max_length
+                                              for x in meta):
+            continue
+        elif isinstance(m, at.MinLen) and m.min_length:
+            out.append(f"at least {m.min_length} entr{'y' if m.min_length == 1 else 'ies'}")
+        elif isinstance(m, at.MaxLen):
+            out.append(f"at most {m.max_length} entr{'y' if m.max_length == 1 else 'ies'}")
+        elif hasattr(m, "metadata") and isinstance(getattr(m, "metadata"), list):  # FieldInfo
+            out.extend(_constraints(m.metadata))
+    return out
+
+
+def _validator_names(meta: list[Any]) -> set[str]:
+    names = set()
+    for m in meta:
+        func = getattr(m, "func", None)
+        if func is not None:
+            names.add(getattr(func, "__name__", ""))
+        if isinstance(m, FieldInfo):
+            names |= _validator_names(m.metadata)
+    return names
+
+
+def _section_name(model: type[BaseModel]) -> str:
+    return model.__name__
+
+
+def type_words(tp: Any, meta: list[Any] | None = None, plural: bool = False) -> str:
+    """A type annotation in plain words: ``number >= 0``, ``probability 0-1``, ``list of ...``."""
+    tp, more = _unwrap(tp)
+    meta = list(meta or []) + more
+    cons = _constraints(meta)
+    vals = _validator_names(meta)
+    inner = _optional_inner(tp)
+    if inner is not None:
+        return type_words(inner, meta, plural)
+    if dist_classes(tp):
+        return "distributions" if plural else "distribution (number or table)"
+    if get_origin(tp) is Literal:
+        return "one of " + " | ".join(f'"{a}"' if isinstance(a, str) else repr(a) for a in get_args(tp))
+    if get_origin(tp) is list:
+        (item,) = get_args(tp) or (Any,)
+        words = f"list of {type_words(item, plural=True)}"
+        return f"{words} ({', '.join(cons)})" if cons else words
+    if get_origin(tp) is dict:
+        key, item = get_args(tp) or (str, Any)
+        key = _unwrap(key)[0]
+        if get_origin(key) is Literal:
+            words = f"table of {type_words(item, plural=True)} by key ({type_words(key)})"
+        else:
+            words = f"table of named {type_words(item, plural=True)}"
+        return f"{words} ({', '.join(cons)})" if cons else words
+    if _is_model(tp):
+        return "tables" if plural else "table"
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        base = "whole numbers" if plural else "whole number"
+    elif tp is float:
+        if "_probability" in vals or set(cons) == {">= 0", "<= 1"}:
+            return "probabilities 0-1" if plural else "probability 0-1"
+        base = "numbers" if plural else "number"
+    elif tp is str:
+        if "_clock" in vals:
+            return 'clock times "HH:MM"' if plural else 'clock time "HH:MM"'
+        base = "texts" if plural else "text"
+        cons = [c.replace("entries", "characters").replace("entry", "character") for c in cons]
+        return f"{base} ({', '.join(cons)})" if cons else base
+    elif _is_union(tp):
+        return " or ".join(type_words(a) for a in get_args(tp))
+    else:
+        base = getattr(tp, "__name__", str(tp))
+    return f"{base} {', '.join(cons)}" if cons else base
+
+
+# --------------------------------------------------------------------------- defaults
+
+def _toml(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return _fmt_num(v) if math.isfinite(v) else str(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, BaseModel):
+        return _toml(v.model_dump(by_alias=True))
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_toml(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+def default_words(f: FieldInfo) -> str:
+    if f.is_required():
+        return "required"
+    v = f.default_factory() if f.default_factory is not None else f.default  # type: ignore[call-arg]
+    if v is None:
+        return "none (omit the key)"
+    if isinstance(v, distributions.Constant):
+        return _toml(v.value)
+    if isinstance(v, BaseModel):
+        if isinstance(v, _DistBase):
+            return _toml(v.model_dump(by_alias=True))
+        return "all defaults"
+    if isinstance(v, list) and len(v) > 7 and all(x == v[0] for x in v):
+        return f"{len(v)} × `{_toml(v[0])}`"
+    if isinstance(v, list) and not v:
+        return "`[]` (none)"
+    if isinstance(v, dict) and not v:
+        return "`{}` (none)"
+    return f"`{_toml(v)}`"
+
+
+# --------------------------------------------------------------------------- walking the models
+
+@dataclass
+class Row:
+    key: str
+    type: str
+    default: str
+    description: str
+
+
+@dataclass
+class Section:
+    path: str
+    model: type[BaseModel]
+    note: str
+    rows: list[Row]
+
+
+def _key(name: str, f: FieldInfo) -> str:
+    return f.alias or name
+
+
+def _child(tp: Any) -> tuple[str, type[BaseModel]] | None:
+    """(container, model) when a field holds a model: '' plain, '.<name>' dict, '[]' list."""
+    tp, _ = _unwrap(tp)
+    inner = _optional_inner(tp)
+    if inner is not None:
+        tp = _unwrap(inner)[0]
+    if _is_model(tp):
+        return "", tp
+    if get_origin(tp) is dict:
+        item = _unwrap(get_args(tp)[1])[0]
+        if _is_model(item):
+            return ".<name>", item
+    if get_origin(tp) is list:
+        item = _unwrap(get_args(tp)[0])[0]
+        if _is_model(item):
+            return "[]", item
+    return None
+
+
+def sections(model: type[BaseModel] = Scenario, path: str = "") -> Iterator[Section]:
+    """Every table of a scenario file, depth first, with its rows.
+
+    Sibling fields holding the same model the same way (the six outcomes) share one section,
+    named after the model (``segments.<name>.outcomes.<outcome>``).
+    """
+    rows: list[Row] = []
+    children: list[tuple[str, type[BaseModel], list[str]]] = []
+    groups: dict[tuple[str, type[BaseModel]], list[str]] = {}
+    for name, f in model.model_fields.items():
+        ch = _child(f.annotation)
+        if ch is not None:
+            groups.setdefault(ch, []).append(_key(name, f))
+    child_path: dict[str, str] = {}
+    for (container, sub), keys in groups.items():
+        if len(keys) == 1:
+            p = f"{path}.{keys[0]}{container}".lstrip(".")
+        else:
+            p = f"{path}.<{sub.__name__.lower()}>{container}".lstrip(".")
+        for k in keys:
+            child_path[k] = p
+        children.append((p, sub, keys))
+    for name, f in model.model_fields.items():
+        key = _key(name, f)
+        words = type_words(f.annotation, f.metadata)
+        if key in child_path:
+            words += f" (see [`{child_path[key]}`](#{_anchor(child_path[key])}))"
+        rows.append(Row(key, words, default_words(f), (f.description or "").strip()))
+    note = inspect.cleandoc(model.__doc__ or "")
+    yield Section(path or "(top level)", model, note, rows)
+    for p, sub, keys in children:
+        sec = list(sections(sub, p))
+        if len(keys) > 1:
+            sec[0].note = (f"Keys {', '.join(f'`{k}`' for k in keys)} of `{path}` each hold such a table. "
+                           + sec[0].note).strip()
+        yield from sec
+
+
+def walk_models(model: type[BaseModel] = Scenario) -> list[type[BaseModel]]:
+    """Every model class reachable from ``model``, including the distribution classes."""
+    seen: list[type[BaseModel]] = []
+
+    def visit(m: type[BaseModel]) -> None:
+        if m in seen:
+            return
+        seen.append(m)
+        for f in m.model_fields.values():
+            ch = _child(f.annotation)
+            if ch is not None:
+                visit(ch[1])
+            for d in _dists_in(f.annotation):
+                visit(d)
+
+    visit(model)
+    return seen
+
+
+def _dists_in(tp: Any) -> list[type[_DistBase]]:
+    tp, _ = _unwrap(tp)
+    inner = _optional_inner(tp)
+    if inner is not None:
+        tp = _unwrap(inner)[0]
+    if get_origin(tp) in (list, dict):
+        return _dists_in(get_args(tp)[-1])
+    return dist_classes(tp)
+
+
+def missing_descriptions(model: type[BaseModel] = Scenario) -> list[str]:
+    """``Model.field`` for every field of every reachable model that has no description."""
+    out = []
+    for m in walk_models(model):
+        for name, f in m.model_fields.items():
+            if issubclass(m, _DistBase) and name == "dist":
+                continue  # the tag; documented by the distribution's own docstring
+            if not (f.description or "").strip():
+                out.append(f"{m.__name__}.{name}")
+    return out
+
+
+def rules_for(model: type[BaseModel]) -> list[str]:
+    """The documented cross-field rules of a model: its CROSS_RULES entry, else the docstrings of
+    its model validators (one rule per paragraph or per ``- `` bullet)."""
+    if model.__name__ in CROSS_RULES:
+        return CROSS_RULES[model.__name__]
+    out: list[str] = []
+    for dec in model.__pydantic_decorators__.model_validators.values():
+        doc = inspect.cleandoc(getattr(dec.func, "__doc__", None) or "")
+        if not doc:
+            continue
+        parts = [p for p in doc.replace("\n- ", "\n\n").split("\n\n")]
+        out += [" ".join(p.removeprefix("- ").split()) for p in parts if p.strip()]
+    return out
+
+
+def undocumented_validators(model: type[BaseModel] = Scenario) -> list[str]:
+    """Model classes with a cross-field validator documented neither in CROSS_RULES nor by a
+    docstring on the validator."""
+    return [m.__name__ for m in walk_models(model)
+            if m.__pydantic_decorators__.model_validators and not rules_for(m)]
+
+
+def field_rows(model: type[BaseModel]) -> list[Row]:
+    return next(sections(model)).rows
+
+
+# --------------------------------------------------------------------------- Markdown
+
+def _anchor(path: str) -> str:
+    """GitHub-style heading anchor of a section heading."""
+    text = path.lower()
+    keep = "".join(c for c in text if c.isalnum() or c in " -_")
+    return keep.replace(" ", "-")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(rows: list[Row]) -> list[str]:
+    out = ["| key | type | default | description |", "|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| `{r.key}` | {_cell(r.type)} | {_cell(r.default)} | {_cell(r.description)} |")
+    return out
+
+
+def _dist_section() -> list[str]:
+    out = ["## Distributions", "",
+           "A key of type *distribution* holds either a bare number, which is a constant "
+           "(`ring_time_s = 30` always takes 30 s), or an inline table with a `dist` key naming "
+           "the kind and its parameters, for example "
+           '`talk_time_s = { dist = "lognormal", mean = 180, sd = 90 }`. '
+           "The unit is the unit of the key that holds it (`_s` seconds, `_usd` US dollars, "
+           "`_days` days). Parameters are strict: unknown parameters are errors.", ""]
+    for cls in dist_classes():
+        tag = cls.model_fields["dist"].annotation
+        kind = get_args(tag)[0] if get_origin(tag) is Literal else cls.__name__.lower()
+        out += [f"### `{kind}`", "", inspect.cleandoc(cls.__doc__ or ""), ""]
+        rows = [Row("dist", f'"{kind}"', "required" if cls.model_fields["dist"].is_required() else f'`"{kind}"`',
+                    "the kind of distribution")]
+        rows += [r for r in field_rows(cls) if r.key != "dist"]
+        out += _table(rows)
+        rules = rules_for(cls)
+        if rules:
+            out += ["", "Rules: " + " ".join(rules)]
+        out.append("")
+    return out
+
+
+def _rules_section() -> list[str]:
+    out = ["## Rules checked when a scenario is loaded", ""]
+    out += [f"- {r}" for r in GENERAL_RULES]
+    out.append("")
+    for m in walk_models():
+        if issubclass(m, _DistBase):
+            continue
+        rules = rules_for(m)
+        if not rules:
+            continue
+        where = [s.path for s in sections() if s.model is m]
+        out += [f"### {', '.join(f'`{w}`' for w in where) or m.__name__}", ""]
+        out += [f"- {r}" for r in rules]
+        out.append("")
+    return out
+
+
+def generate() -> str:
+    """The whole reference as Markdown."""
+    secs = list(sections())
+    out = ["# Scenario file reference", "",
+           f"<!-- Generated from simulator/scenario/schema.py by `{REGENERATE}`; do not edit by hand. -->",
+           "",
+           "A scenario is a TOML file (see `scenarios/table_14_1.toml`). Every key of every table is "
+           "listed below with its type, its default (*required* when it has none) and its meaning. "
+           "Units are in the key names: `_s` seconds, `_min` minutes, `_h` hours, `_days` days, "
+           "`_usd` US dollars; probabilities are fractions from 0 to 1; clock times are "
+           '`"HH:MM"` strings (00:00 to 24:00) local to the center. In a path, `<name>` stands for '
+           "a name you choose (a team or a segment) and `[]` for each entry of a list.", "",
+           "## Contents", ""]
+    out += [f"- [`{s.path}`](#{_anchor(s.path)})" for s in secs]
+    out += ["- [Distributions](#distributions)",
+            "- [Rules checked when a scenario is loaded](#rules-checked-when-a-scenario-is-loaded)", ""]
+    for s in secs:
+        out += [f"## `{s.path}`", ""]
+        if s.note:
+            out += [s.note, ""]
+        out += _table(s.rows)
+        out.append("")
+    out += _dist_section()
+    out += _rules_section()
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m simulator.scenario.reference",
+                                 description="Print the scenario file reference (Markdown) generated "
+                                             "from the schema.")
+    ap.add_argument("--write", action="store_true", help=f"write it to {DOC_PATH} instead")
+    ap.add_argument("--to", metavar="FILE", type=Path, default=DOC_PATH,
+                    help="with --write: the file to write (default: %(default)s)")
+    args = ap.parse_args(argv)
+    text = generate()
+    if args.write:
+        args.to.parent.mkdir(parents=True, exist_ok=True)
+        args.to.write_text(text, encoding="utf-8")
+        print(f"{args.to}: written", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Hypothesis property and fuzz tests."""

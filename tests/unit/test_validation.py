@@ -1,0 +1,542 @@
+"""One test per scenario rule: loading fails with a ScenarioError that names the key path, the
+value found and what was expected. Also: the generated scenario reference is up to date."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from simulator.scenario import ScenarioError, load_scenario, parse_scenario
+from simulator.scenario import reference
+
+from ..conftest import ROOT, small_scenario, write_toml
+
+SRC = "s.toml"
+
+
+def errors(raw: dict) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(raw, SRC)
+    return info.value
+
+
+def problem(raw: dict, path: str, *fragments: str) -> str:
+    """The rendered problem at exactly ``path``; it must contain every fragment."""
+    err = errors(raw)
+    found = [p for p in err.problems if p.path == path]
+    assert found, f"no problem at {path!r}; got:\n{err}"
+    line = found[0].render(SRC)
+    assert line.startswith(f"{SRC}: {path}"), line
+    for frag in fragments:
+        assert frag in line, f"{frag!r} not in {line!r}"
+    return line
+
+
+def test_small_scenario_is_valid():
+    sc = parse_scenario(small_scenario(), SRC)
+    assert sc.teams["t1"].headcount == 4
+
+
+# --------------------------------------------------------------------------- unknown keys
+
+def test_unknown_key_top_level():
+    raw = small_scenario()
+    raw["segmnts"] = {}
+    problem(raw, "segmnts", "unknown key", "did you mean 'segments'", "expected one of")
+
+
+def test_unknown_key_in_team():
+    raw = small_scenario()
+    raw["teams"]["t1"]["headcont"] = 5
+    problem(raw, "teams.t1.headcont", "= 5", "unknown key", "did you mean 'headcount'")
+
+
+def test_unknown_key_in_outcome():
+    raw = small_scenario()
+    raw["segments"]["s1"]["outcomes"]["rpc"]["probabilty"] = 0.2
+    problem(raw, "segments.s1.outcomes.rpc.probabilty", "= 0.2", "did you mean 'probability'",
+            "ring_time_s")
+
+
+def test_unknown_key_in_distribution():
+    raw = small_scenario()
+    raw["segments"]["s1"]["balance_usd"]["sdd"] = 3.0
+    problem(raw, "segments.s1.balance_usd.sdd", "= 3.0", "unknown key", "did you mean 'sd'",
+            "expected one of", "mean")
+
+
+def test_unknown_key_in_break_entry():
+    raw = small_scenario()
+    raw["teams"]["t1"]["breaks"][1]["lenght_min"] = 15.0
+    problem(raw, "teams.t1.breaks[1].lenght_min", "did you mean 'length_min'")
+
+
+# --------------------------------------------------------------------------- missing and types
+
+def test_missing_required_key():
+    raw = small_scenario()
+    del raw["teams"]["t1"]["hourly_wage_usd"]
+    problem(raw, "teams.t1.hourly_wage_usd", "missing required key", "number >= 0", "US dollars")
+
+
+def test_missing_section():
+    raw = small_scenario()
+    del raw["calendar"]
+    problem(raw, "calendar", "missing required key", "table")
+
+
+def test_string_where_number_expected():
+    raw = small_scenario()
+    raw["teams"]["t1"]["headcount"] = "4"
+    problem(raw, "teams.t1.headcount", "= '4'", "expected a whole number")
+
+
+def test_string_where_float_expected():
+    raw = small_scenario()
+    raw["segments"]["s1"]["promise_probability"] = "0.8"
+    problem(raw, "segments.s1.promise_probability", "= '0.8'", "expected a number")
+
+
+def test_number_where_string_expected():
+    raw = small_scenario()
+    raw["scenario"]["name"] = 5
+    problem(raw, "scenario.name", "= 5", "expected text")
+
+
+def test_bool_where_number_expected():
+    raw = small_scenario()
+    raw["teams"]["t1"]["hourly_wage_usd"] = True
+    problem(raw, "teams.t1.hourly_wage_usd", "= true", "expected a number")
+
+
+def test_bool_where_distribution_expected():
+    raw = small_scenario()
+    raw["segments"]["s1"]["outcomes"]["busy"]["ring_time_s"] = True
+    problem(raw, "segments.s1.outcomes.busy.ring_time_s", "= true", "expected a number or a table")
+
+
+def test_list_where_table_expected():
+    raw = small_scenario()
+    raw["teams"]["t1"]["lunch"] = ["12:30", 30]
+    problem(raw, "teams.t1.lunch", '["12:30", 30]', "expected a table")
+
+
+def test_float_where_whole_number_expected():
+    raw = small_scenario()
+    raw["calendar"]["working_days"] = 2.5
+    problem(raw, "calendar.working_days", "= 2.5", "expected a whole number")
+
+
+def test_empty_teams_table():
+    raw = small_scenario()
+    raw["teams"] = {}
+    problem(raw, "teams", "expected at least 1 entry")
+
+
+# --------------------------------------------------------------------------- ranges
+
+def test_probability_above_one():
+    raw = small_scenario()
+    raw["segments"]["s1"]["outcomes"]["rpc"]["probability"] = 1.3
+    problem(raw, "segments.s1.outcomes.rpc.probability", "= 1.3", "<= 1")
+
+
+def test_probability_below_zero():
+    raw = small_scenario()
+    raw["segments"]["s1"]["keep_probability"] = -0.1
+    problem(raw, "segments.s1.keep_probability", "= -0.1", ">= 0")
+
+
+def test_outcome_probabilities_must_sum_to_one():
+    raw = small_scenario()
+    raw["segments"]["s1"]["outcomes"]["rpc"]["probability"] = 0.3
+    problem(raw, "segments.s1.outcomes", "sum to 1", "1.1", "rpc=0.3")
+
+
+def test_negative_duration_from_distribution():
+    raw = small_scenario()
+    raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {"dist": "uniform", "low": -5.0, "high": 10.0}
+    problem(raw, "segments.s1.outcomes.machine.talk_time_s", "-5", "durations must be >= 0")
+
+
+def test_negative_balance_from_distribution():
+    raw = small_scenario()
+    raw["segments"]["s1"]["balance_usd"] = {"dist": "triangular", "low": -10.0, "mode": 0.0, "high": 5.0}
+    problem(raw, "segments.s1.balance_usd", "-10", "must be >= 0")
+
+
+def test_headcount_negative():
+    raw = small_scenario()
+    raw["teams"]["t1"]["headcount"] = -1
+    problem(raw, "teams.t1.headcount", "= -1", ">= 0")
+
+
+@pytest.mark.parametrize("value", ["25:00", "9am", "9:00", "12:60", ""])
+def test_bad_clock_time(value):
+    raw = small_scenario()
+    raw["teams"]["t1"]["shift_start_time"] = value
+    problem(raw, "teams.t1.shift_start_time", repr(value), 'clock time "HH:MM"')
+
+
+def test_bad_clock_time_in_calendar():
+    raw = small_scenario()
+    raw["calendar"]["open_time"] = "9am"
+    problem(raw, "calendar.open_time", "'9am'", "HH:MM")
+
+
+# --------------------------------------------------------------------------- shifts and breaks
+
+def test_break_outside_the_shift():
+    raw = small_scenario()
+    raw["teams"]["t1"]["breaks"][0]["start_time"] = "08:00"
+    problem(raw, "teams.t1", "break at 08:00", "does not fit inside the shift 09:00-17:00")
+
+
+def test_break_pushed_outside_the_shift_by_stagger():
+    raw = small_scenario()
+    raw["teams"]["t1"]["breaks"][1]["start_time"] = "16:30"
+    raw["teams"]["t1"]["break_stagger_min"] = 60.0
+    problem(raw, "teams.t1", "does not fit inside the shift")
+
+
+def test_overlapping_breaks():
+    raw = small_scenario()
+    raw["teams"]["t1"]["breaks"][0]["start_time"] = "12:40"
+    line = problem(raw, "teams.t1.lunch", "12:30", "overlaps break at 12:40")
+    assert "30 min" in line
+
+
+def test_breaks_fill_the_whole_shift():
+    raw = small_scenario()
+    t = raw["teams"]["t1"]
+    t["meeting_min_per_day"] = t["training_min_per_day"] = 0.0
+    t["lunch"] = None
+    del t["lunch"]
+    t["breaks"] = [{"start_time": "09:00", "length_min": 240.0}, {"start_time": "13:00", "length_min": 240.0}]
+    problem(raw, "teams.t1.breaks", "fill the whole shift", "no productive time")
+
+
+def test_shift_outside_center_hours():
+    raw = small_scenario()
+    raw["calendar"]["open_time"] = "10:00"
+    problem(raw, "teams.t1.shift_start_time", "09:00-17:00", "outside the center's hours 10:00-21:00")
+
+
+def test_shift_ending_after_midnight():
+    raw = small_scenario()
+    t = raw["teams"]["t1"]
+    t["shift_start_time"] = "20:00"
+    t["breaks"], t["lunch"] = [], {"start_time": "21:00", "length_min": 30.0}
+    problem(raw, "teams.t1", "shift starting 20:00 for 8.0 h", "ends after midnight")
+
+
+def test_close_before_open():
+    raw = small_scenario()
+    raw["calendar"].update(open_time="09:00", close_time="08:00")
+    problem(raw, "calendar.close_time", "'08:00'", "must be after open_time 09:00")
+
+
+def test_duplicate_weekdays():
+    raw = small_scenario()
+    raw["calendar"]["weekdays"] = ["mon", "tue", "mon"]
+    problem(raw, "calendar.weekdays", '["mon", "tue", "mon"]', "lists a day twice")
+
+
+def test_unknown_weekday():
+    raw = small_scenario()
+    raw["calendar"]["weekdays"] = ["mon", "funday"]
+    problem(raw, "calendar.weekdays[1]", "'funday'", "expected one of", "'sun'")
+
+
+# --------------------------------------------------------------------------- teams and segments
+
+def test_team_works_unknown_segment():
+    raw = small_scenario()
+    raw["teams"]["t1"]["segments"] = ["s1", "s9"]
+    problem(raw, "teams.t1.segments", "['s9']", "expected names from [segments]", "'s1'")
+
+
+def test_segment_worked_by_no_team():
+    raw = small_scenario()
+    raw["segments"]["s2"] = small_scenario()["segments"]["s1"]
+    problem(raw, "segments.s2", "no team works this segment")
+
+
+def test_all_headcounts_zero():
+    raw = small_scenario()
+    raw["teams"]["t1"]["headcount"] = 0
+    problem(raw, "teams", "headcount 0", "nobody to make calls")
+
+
+@pytest.mark.parametrize("name", ["1team", "my team", "a.b", "x" * 65, "équipe"])
+def test_bad_team_name(name):
+    raw = small_scenario()
+    raw["teams"][name] = raw["teams"].pop("t1")
+    problem(raw, f"teams.{name}", repr(name), "must start with a letter")
+
+
+def test_bad_segment_name():
+    raw = small_scenario()
+    raw["segments"]["low risk"] = raw["segments"].pop("s1")
+    raw["teams"]["t1"]["segments"] = ["low risk"]
+    problem(raw, "segments.low risk", "'low risk'", "must start with a letter")
+
+
+def test_team_lists_segment_twice():
+    raw = small_scenario()
+    raw["teams"]["t1"]["segments"] = ["s1", "s1"]
+    problem(raw, "teams.t1.segments", "twice")
+
+
+# --------------------------------------------------------------------------- distributions
+
+def test_promise_due_days_not_whole_numbers():
+    raw = small_scenario()
+    raw["segments"]["s1"]["promise_due_days"] = {"dist": "uniform", "low": 0.0, "high": 5.0}
+    problem(raw, "segments.s1.promise_due_days", '"uniform"', "whole numbers >= 0", "uniform_int")
+
+
+def test_promise_due_days_fractional_constant():
+    raw = small_scenario()
+    raw["segments"]["s1"]["promise_due_days"] = 2.5
+    problem(raw, "segments.s1.promise_due_days", "2.5", "whole numbers")
+
+
+def test_discrete_weights_mismatch():
+    raw = small_scenario()
+    raw["segments"]["s1"]["promise_due_days"] = {"dist": "discrete", "values": [1, 2, 3], "weights": [1, 1]}
+    problem(raw, "segments.s1.promise_due_days.values", "[1, 2, 3]", "3 entries but weights has 2")
+
+
+def test_discrete_negative_weight():
+    raw = small_scenario()
+    raw["segments"]["s1"]["payment_usd"] = {"dist": "discrete", "values": [10.0, 20.0], "weights": [1.0, -1.0]}
+    problem(raw, "segments.s1.payment_usd.weights", "[1.0, -1.0]", ">= 0")
+
+
+def test_uniform_high_below_low():
+    raw = small_scenario()
+    raw["segments"]["s1"]["payment_usd"] = {"dist": "uniform", "low": 50.0, "high": 10.0}
+    problem(raw, "segments.s1.payment_usd.high", "= 10.0", "must be >= low (50.0)")
+
+
+def test_triangular_bad_order():
+    raw = small_scenario()
+    raw["segments"]["s1"]["payment_usd"] = {"dist": "triangular", "low": 10.0, "mode": 5.0, "high": 20.0}
+    problem(raw, "segments.s1.payment_usd", "low <= mode <= high", "mode=5.0")
+
+
+def test_unknown_dist_kind():
+    raw = small_scenario()
+    raw["segments"]["s1"]["payment_usd"] = {"dist": "lognormall", "mean": 10.0, "sd": 2.0}
+    problem(raw, "segments.s1.payment_usd", '"lognormall"', "did you mean dist = 'lognormal'",
+            "expected a number or a table with dist = one of")
+
+
+def test_distribution_without_dist_key():
+    raw = small_scenario()
+    raw["segments"]["s1"]["payment_usd"] = {"mean": 10.0, "sd": 2.0}
+    problem(raw, "segments.s1.payment_usd", "dist = one of")
+
+
+def test_distribution_missing_parameter():
+    raw = small_scenario()
+    raw["segments"]["s1"]["payment_usd"] = {"dist": "lognormal", "mean": 10.0}
+    problem(raw, "segments.s1.payment_usd.sd", "missing required key", "standard deviation")
+
+
+def test_exponential_mean_must_be_positive():
+    raw = small_scenario()
+    raw["segments"]["s1"]["outcomes"]["rpc"]["talk_time_s"] = {"dist": "exponential", "mean": 0}
+    problem(raw, "segments.s1.outcomes.rpc.talk_time_s.mean", "= 0", "> 0")
+
+
+def test_all_outcomes_take_zero_seconds():
+    raw = small_scenario()
+    for o in raw["segments"]["s1"]["outcomes"].values():
+        o["ring_time_s"], o["talk_time_s"], o["wrap_time_s"] = 0, 0, 0
+    problem(raw, "segments.s1.outcomes", "0 seconds", "must take some time")
+
+
+@pytest.mark.parametrize("path", [
+    ("teams", "t1", "hourly_wage_usd"),
+    ("teams", "t1", "shift_length_h"),
+    ("segments", "s1", "outcomes", "rpc", "probability"),
+    ("segments", "s1", "outcomes", "no_answer", "ring_time_s"),
+    ("segments", "s1", "payment_usd"),
+    ("segments", "s1", "balance_usd", "mean"),
+])
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_nan_and_inf_rejected(path, value):
+    raw = small_scenario()
+    node = raw
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    err = errors(raw)
+    where = ".".join(path)
+    problem(raw, where, repr(value), "finite number")
+    assert len([p for p in err.problems if p.path == where]) == 1, str(err)
+
+
+@pytest.mark.parametrize("path, value", [
+    (("segments", "s1", "outcomes", "rpc", "talk_time_s"), {"dist": "exponential", "mean": 1e308}),
+    (("segments", "s1", "payment_usd"), {"dist": "uniform", "low": -1e308, "high": 1e308}),
+    (("segments", "s1", "promise_due_days"), {"dist": "uniform_int", "low": 0, "high": 2 ** 63}),
+    (("teams", "t1", "headcount"), 10 ** 30),
+])
+def test_absurdly_large_numbers_rejected(path, value):
+    """They pass the range checks of their field but overflow the samplers' arithmetic."""
+    raw = small_scenario()
+    node = raw
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    err = errors(raw)
+    assert any("between -1e+12 and 1e+12" in p.message and p.path.startswith(".".join(path))
+               for p in err.problems), str(err)
+
+
+def test_nan_and_inf_from_a_toml_file(tmp_path):
+    text = write_toml(tmp_path / "s.toml", small_scenario()).read_text()
+    text = text.replace('"hourly_wage_usd" = 20.0', '"hourly_wage_usd" = nan')
+    text = text.replace('"ring_time_s" = 30.0', '"ring_time_s" = inf')
+    (tmp_path / "s.toml").write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "s.toml")
+    msg = str(info.value)
+    assert "teams.t1.hourly_wage_usd = nan" in msg
+    assert "segments.s1.outcomes.no_answer.ring_time_s = inf" in msg
+    assert len(info.value.problems) == 2, msg
+
+
+# --------------------------------------------------------------------------- many problems at once
+
+def test_every_problem_is_listed():
+    raw = small_scenario()
+    raw["teams"]["t1"]["headcont"] = 4                       # typo
+    raw["segments"]["s1"]["keep_probability"] = 1.5           # out of range
+    raw["calendar"]["open_time"] = "8am"                      # bad clock time
+    err = errors(raw)
+    paths = sorted(p.path for p in err.problems)
+    assert paths == ["calendar.open_time", "segments.s1.keep_probability", "teams.t1.headcont"], str(err)
+    assert len(str(err).splitlines()) == 3
+    assert all(line.startswith(SRC + ": ") for line in str(err).splitlines())
+
+
+# --------------------------------------------------------------------------- --set overrides
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    raw = small_scenario()
+    raw["calendar"]["working_days"] = 1
+    return write_toml(tmp_path / "s.toml", raw)
+
+
+def test_set_override_is_applied(scenario_file):
+    loaded = load_scenario(scenario_file, ["teams.t1.headcount=7", "segments.s1.keep_probability=0.5",
+                                           "calendar.weekdays=['mon', 'wed']"])
+    sc = loaded.scenario
+    assert sc.teams["t1"].headcount == 7
+    assert sc.segments["s1"].keep_probability == 0.5
+    assert sc.calendar.weekdays == ["mon", "wed"]
+    assert loaded.sha256 != load_scenario(scenario_file).sha256
+
+
+def test_set_bare_word_is_text(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["dialer.mode=telepathic"])
+    assert "dialer.mode = 'telepathic'" in str(info.value)
+    assert "expected one of" in str(info.value)
+
+
+def test_set_unknown_path_reads_like_a_typo(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["teams.t1.headcont=7"])
+    msg = str(info.value)
+    assert f"{scenario_file}: teams.t1.headcont = 7: unknown key; did you mean 'headcount'?" in msg
+
+
+def test_set_unknown_section(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["dialler.mode=progressive"])
+    assert "dialler" in str(info.value) and "did you mean 'dialer'" in str(info.value)
+
+
+def test_set_without_equals(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["teams.t1.headcount"])
+    msg = str(info.value)
+    assert "--set 'teams.t1.headcount'" in msg and "expected PATH=VALUE" in msg
+
+
+def test_set_empty_path_part(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["teams..headcount=3"])
+    assert "empty part" in str(info.value)
+
+
+def test_set_subkey_of_a_scalar(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["teams.t1.headcount.value=3"])
+    msg = str(info.value)
+    assert "teams.t1.headcount is a value, not a table" in msg
+
+
+def test_set_out_of_range_value(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["segments.s1.outcomes.rpc.probability=1.3"])
+    assert "segments.s1.outcomes.rpc.probability = 1.3: expected a number <= 1" in str(info.value)
+
+
+def test_set_nan(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["teams.t1.hourly_wage_usd=nan"])
+    assert "teams.t1.hourly_wage_usd = nan" in str(info.value)
+
+
+# --------------------------------------------------------------------------- the generated reference
+
+def test_every_schema_field_has_a_description():
+    missing = reference.missing_descriptions()
+    assert not missing, ("these scenario fields have no Field(description=...); the scenario "
+                         f"reference needs one for each: {missing}")
+
+
+def test_every_cross_field_rule_is_documented():
+    missing = reference.undocumented_validators()
+    assert not missing, ("these models have a model validator but no entry in CROSS_RULES of "
+                         f"simulator/scenario/reference.py: {missing}")
+
+
+def test_reference_covers_every_key():
+    text = reference.generate()
+    for model in reference.walk_models():
+        for name, f in model.model_fields.items():
+            assert f"| `{f.alias or name}` |" in text, f"{model.__name__}.{name} not in the reference"
+    for heading in ["`teams.<name>`", "`teams.<name>.breaks[]`", "`teams.<name>.lunch`",
+                    "`segments.<name>.outcomes.<outcome>`", "`attempts`", "`dialer`", "Distributions"]:
+        assert f"## {heading}" in text
+    for kind in ("constant", "exponential", "lognormal", "gamma", "uniform", "uniform_int",
+                 "triangular", "discrete"):
+        assert f"### `{kind}`" in text
+
+
+def test_reference_type_words():
+    from simulator.scenario import schema
+    words = {r.key: r.type for r in reference.field_rows(schema.Segment)}
+    assert words["promise_probability"] == "probability 0-1"
+    assert words["payment_usd"].startswith("distribution")
+    assert words["accounts"].startswith("whole number")
+    cal = {r.key: (r.type, r.default) for r in reference.field_rows(schema.Calendar)}
+    assert cal["open_time"] == ('clock time "HH:MM"', '`"08:00"`')
+    assert cal["working_days"][1] == "required"
+    assert cal["start_weekday"][0].startswith('one of "mon" | "tue"')
+
+
+def test_reference_doc_is_up_to_date():
+    doc = ROOT / "docs" / "scenario-reference.md"
+    expected = reference.generate()
+    actual = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    assert actual == expected, (f"{doc} is out of date with the scenario schema; "
+                                f"regenerate it with: {reference.REGENERATE}")
