@@ -172,9 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = _load(args)
     tty = sys.stderr.isatty() and not args.quiet
 
-    def progress(done: int, total: int) -> None:
-        if tty:
-            print(f"\rreplication {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    progress = _progress_bar(tty)
 
     precision = _precision_targets(args, loaded)
     with _executor_errors():
@@ -227,6 +225,30 @@ def _blocks_text(doc: dict) -> str:
                 out.append(name + ":\n" + "\n".join(f"  {k:<28} {_fmt(k, v)}" for k, v in doc[name].items()))
         return "\n".join(out)
     return blocks_table(doc)
+
+
+def _progress_bar(enabled: bool):
+    """A progress callback drawing the sweep's bar (done/total, rate, ETA) on a terminal only."""
+    import time
+
+    from .sweep import ProgressBar
+
+    state: dict = {"t0": time.monotonic()}
+
+    def progress(done: int, total: int) -> None:
+        if not enabled:
+            return
+        bar = state.get("bar")
+        if bar is None or bar.total != total:
+            bar = state["bar"] = ProgressBar(total, 0, enabled=True)
+            bar.t0 = state["t0"]  # the work started before the first replication finished
+        bar.update(done - bar.done)
+        if done >= total:
+            bar.close()
+            state.pop("bar")
+            state["t0"] = time.monotonic()
+
+    return progress
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -351,9 +373,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     loaded = _load(args)
     tty = sys.stderr.isatty() and not args.quiet
 
-    def progress(done: int, total: int) -> None:
-        if tty:
-            print(f"\rreplication {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    progress = _progress_bar(tty)
 
     with _executor_errors():
         doc = simulated_sensitivity(loaded, args.replications, args.seed, progress, executor=args.executor,
@@ -561,9 +581,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     la, lb = _comparison_loaded(args)
     tty = sys.stderr.isatty() and not args.quiet
 
-    def progress(done: int, total: int) -> None:
-        if tty:
-            print(f"\rreplication {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    progress = _progress_bar(tty)
 
     with _executor_errors():
         cmp = run_comparison(la, lb, args.replications, args.seed, progress, executor=args.executor,
