@@ -609,6 +609,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          if d["diff_ci95_low"] is not None else "n/a",
                          "n/a" if d["variance_ratio"] is None else f"{d['variance_ratio']:.3f}"])
         print(_table(rows))
+    for block, keys in cmp.blocks().items():
+        print()
+        print(f"{block} (result block)")
+        rows = [["entry", "A mean", "B mean", "B - A", "95% CI of B - A", "var ratio"]]
+        for k in keys:
+            d = cmp.paired_block(block, k)
+            rows.append([k, _num(d["a_mean"]), _num(d["b_mean"]),
+                         _num(d["diff_mean"]) + (" *" if _excludes_zero(d) else "  "),
+                         f"[{_num(d['diff_ci95_low'])}, {_num(d['diff_ci95_high'])}]"
+                         if d["diff_ci95_low"] is not None else "n/a",
+                         "n/a" if d["variance_ratio"] is None else f"{d['variance_ratio']:.3f}"])
+        print(_table(rows))
     print()
     print("* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
           "the paired difference against independent sampling; below 1, common random numbers helped.")

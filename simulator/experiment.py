@@ -413,6 +413,16 @@ class Comparison:
         ref = MetricRef(level, unit, metric)
         return paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
 
+    def blocks(self) -> dict[str, list[str]]:
+        """Result blocks (compliance, placement, roll_rates, ...) and their entries present in both."""
+        ba, bb = self.a.per_rep[0]["blocks"], self.b.per_rep[0]["blocks"]
+        return {name: [k for k in ba[name] if k in bb[name]] for name in ba if name in bb}
+
+    def paired_block(self, block: str, name: str) -> dict[str, Any]:
+        va = [rep["blocks"][block][name] for rep in self.a.per_rep]
+        vb = [rep["blocks"][block][name] for rep in self.b.per_rep]
+        return {**paired_difference(va, vb), "a_values": va, "b_values": vb}
+
     def to_dict(self, metrics: Sequence[str] = ALL_METRICS) -> dict[str, Any]:
         """The comparison document, schema ``collectsim.compare/1``::
 
@@ -444,7 +454,8 @@ class Comparison:
 
         return {"schema": COMPARE_SCHEMA, "seed": self.a.seed, "replications": self.a.replications,
                 "collectsim_version": __version__, "a": side(self.a), "b": side(self.b),
-                "metrics": out, "only_in_one": self.only_in_one()}
+                "metrics": out, "only_in_one": self.only_in_one(),
+                "blocks": {b: {k: self.paired_block(b, k) for k in keys} for b, keys in self.blocks().items()}}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"

@@ -160,7 +160,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
     daily: calendar day -> dials, rpc, promises (by day made), kept and collected (by due day);
     hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started;
     campaigns: per dialer campaign and calendar day, live answers and abandoned calls (the daily
-    abandon rate is their ratio).
+    abandon rate is their ratio). Special-task series (e.g. ``tracking``) follow when their blocks
+    are on (``Counters.series``).
     """
     daily, hourly = {}, {}
     for si, s in enumerate(st.segments):
@@ -175,4 +176,13 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
                      "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}
     campaigns = {name: {"live": cnt.campaign_live[k].tolist(), "abandoned": cnt.campaign_abandoned[k].tolist()}
                  for k, name in enumerate(st.campaigns)}
-    return {"daily": daily, "hourly": hourly, "campaigns": campaigns}
+    out = {"daily": daily, "hourly": hourly, "campaigns": campaigns}
+    out.update(special_series(cnt))
+    return out
+
+
+def special_series(cnt: Counters) -> dict:
+    """The special tasks' per-day series of one replication (empty when their blocks are off):
+    ``tracking`` = {"daily": {open_promises, due_today, broken_awaiting, plans_in_force: [per
+    calendar day]}, "collectors": {COLLECTOR: {dials, rpc, promises, kept, collected: [per day]}}}."""
+    return dict(cnt.series)

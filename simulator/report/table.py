@@ -57,3 +57,38 @@ def volume_table(doc: dict[str, Any]) -> str:
     cols = _columns(doc)
     rows = [(m + (" %" if m in _PERCENT else ""), [_fmt(m, stats[m]) for _, stats in cols]) for m in VOLUME]
     return _render(rows, ["volumes per replication", *(name for name, _ in cols)])
+
+
+_NOT_BLOCKS = {"metrics", "series", "scenario", "targets"}
+
+
+def _is_stat(v: Any) -> bool:
+    return isinstance(v, dict) and "mean" in v and "ci95_low" in v
+
+
+def _fmt_block(name: str, s: dict) -> str:
+    mean = s["mean"]
+    if mean is None:
+        return "n/a"
+    rate = name.endswith(("_rate", "_share")) or name.startswith("roll_")
+    scale, digits = (100.0, 1) if rate else (1.0, 2 if abs(mean) < 100 else 1 if abs(mean) < 10_000 else 0)
+    text = f"{mean * scale:,.{digits}f}"
+    if s["ci95_low"] is not None:
+        text += f" ± {(s['ci95_high'] - s['ci95_low']) / 2 * scale:,.{digits}f}"
+    return text + (" %" if rate else "")
+
+
+def blocks_table(doc: dict[str, Any]) -> str:
+    """Every extra top-level result block ({name: STAT}, e.g. compliance, skip_trace, placement)
+    as a small "name  mean ± 95% CI half-width" table, one section per block; rates in percent.
+    Top-level entries that are not such blocks (metrics, series, scenario, targets, provenance)
+    are skipped. Empty text when there is no block."""
+    sections = []
+    for block, body in doc.items():
+        if block in _NOT_BLOCKS or not isinstance(body, dict) or not body:
+            continue
+        if not all(_is_stat(v) for v in body.values()):
+            continue
+        rows = [(name, [_fmt_block(name, s)]) for name, s in body.items()]
+        sections.append(_render(rows, [block, "mean ± 95% CI"]))
+    return "\n\n".join(sections)

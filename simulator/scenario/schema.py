@@ -16,7 +16,8 @@ from .distributions import Constant, Dist
 
 __all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes", "Segment",
            "ContactCurve", "TimeZones", "Schedule", "Window", "Attempts", "Dialer", "Compliance",
-           "SkillTier", "TeamSkill", "Targets", "Routing",
+           "SkillTier", "TeamSkill", "Targets", "Routing", "SkipTrace", "RearrangeOption", "Settlement",
+           "PaymentPlan", "Reage", "Rearrangement", "Tracking", "RollRates", "Placement",
            "OUTCOMES", "WEEKDAYS", "clock_minutes"]
 
 OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc")
@@ -460,6 +461,144 @@ class Routing(_Model):
         "else wait), abandon (abandoned at once)"))
 
 
+# ------------------------------------------------------------------ the seed's special tasks
+# Each block below is optional and off by default (omitted, or enabled = false); when off it
+# changes nothing. Cross-field rules of these blocks are checked in Scenario.cross_problems.
+
+class SkipTrace(_Model):
+    """Skip tracing: finding a debtor whose phone number no longer reaches them.
+
+    With the block on each account has a phone number that is good or bad. A share of each
+    segment's accounts (``bad_number_share_by_segment``, default the segment's ``invalid``
+    probability q) starts with a bad number: every dial to it ends ``invalid``. A good number
+    never ends ``invalid``: its other outcome probabilities are the segment's divided by (1 - q).
+    So a first dial to a random account ends o with probability q for invalid and
+    (1 - q) p_o / (1 - q) = p_o otherwise: the segment's marginal outcome probabilities are kept
+    (exactly with a flat contact curve; with a curve the good-number probabilities are
+    renormalised hour by hour). An account goes to the skip-trace queue (off the lists) after
+    ``invalid_attempts`` invalid dials, or after ``third_party_attempts`` third-party answers
+    without ever reaching the debtor. After ``delay_days`` a trace hits with ``hit_probability``:
+    the account returns to the lists with a fresh number that is bad with probability
+    ``new_number_bad_probability`` and otherwise good, with the right-party probability
+    multiplied by ``new_number_rpc_multiplier`` (the other outcomes rescaled together to keep the sum 1).
+    A miss leaves the account unreachable (off the lists) once it has used ``max_traces_per_account``.
+    """
+    enabled: bool = Field(True, description="skip tracing on (the block present and enabled)")
+    bad_number_share_by_segment: dict[str, Probability] = Field({}, description=(
+        "share of each segment's accounts whose number is bad at the start, by segment name "
+        "(segments not listed: the segment's invalid outcome probability, which keeps its marginal outcome probabilities)"))
+    invalid_attempts: int = Field(1, ge=1, le=100, description="invalid dials after which an account goes to the skip-trace queue")
+    third_party_attempts: int = Field(0, ge=0, le=1000, description=(
+        "third-party answers, without ever a right-party contact, after which an account goes to the queue (0: never)"))
+    cost_per_trace_usd: NonNeg = Field(2.5, description="cost of one trace (data vendor fee and handling), US dollars")
+    hit_probability: Probability = Field(0.6, description="probability that a trace finds a new number")
+    delay_days: int = Field(3, ge=0, le=365, description="calendar days from queueing until the trace's result is known")
+    new_number_bad_probability: Probability = Field(0.1, description="probability that the number a trace finds is itself bad")
+    new_number_rpc_multiplier: float = Field(1.0, gt=0, le=10, description=(
+        "multiplier on the right-party probability of a good traced number (quality of the fresh number)"))
+    max_traces_per_account: int = Field(1, ge=1, le=100, description="most traces per account in the run")
+
+
+class RearrangeOption(_Model):
+    """Eligibility, acceptance and keep behaviour shared by every rearrangement option."""
+    min_balance_usd: NonNeg = Field(0.0, description="offered only to accounts owing at least this, US dollars")
+    min_days_past_due: NonNeg = Field(0.0, description="offered only to accounts at least this many days past due")
+    max_days_past_due: NonNeg = Field(100_000.0, description="offered only to accounts at most this many days past due")
+    acceptance_probability: Probability = Field(0.3, description="probability that the debtor accepts the offer")
+    acceptance_by_segment: dict[str, Probability] = Field({}, description=(
+        "acceptance probability by segment name, overriding acceptance_probability"))
+    keep_probability: Probability | None = Field(None, description=(
+        "probability that each payment of the arrangement is kept (omit: the segment's keep_probability); "
+        "scaled by the collector's keep multiplier"))
+    due_days: int = Field(7, ge=0, le=365, description="calendar days from the acceptance to the first payment")
+
+
+class Settlement(RearrangeOption):
+    """A settlement: the debtor pays the balance less a discount in one payment, and the rest is forgiven."""
+    discount_share: Probability = Field(0.3, description="share of the balance forgiven when the settlement is paid")
+
+
+class PaymentPlan(RearrangeOption):
+    """A payment plan: the balance in equal installments, each due, kept or broken one by one."""
+    installments: int = Field(3, ge=1, le=120, description="number of equal installments the balance is split into")
+    interval_days: int = Field(30, ge=1, le=365, description="calendar days between installments")
+    breaks_allowed: int = Field(0, ge=0, le=120, description=(
+        "broken installments tolerated (each is skipped); one more breaks the plan and the account returns to the lists"))
+
+
+class Reage(RearrangeOption):
+    """A re-age: after a qualifying payment the account is brought current (days past due reset to 0)."""
+    qualifying_payment_usd: NonNeg = Field(50.0, description="payment that qualifies the re-age, US dollars (capped at the balance)")
+
+
+class Rearrangement(_Model):
+    """Account rearrangement options offered at a right-party contact.
+
+    When a right-party contact ends without a promise, the collector offers the options in
+    ``order``, each only if the account is eligible, until one is accepted (each offer and each
+    acceptance is counted). An accepted option is a promise: settlement and re-age one payment,
+    a plan one promise per installment (the next installment is promised when the previous one
+    resolves). Payments count in the center's promises, kept, broken and collected.
+    """
+    enabled: bool = Field(True, description="rearrangement offers on (the block present and enabled)")
+    order: list[Literal["settlement", "plan", "reage"]] = Field(["plan", "settlement", "reage"], description=(
+        "the order in which the collector offers the configured options"))
+    settlement: Settlement | None = Field(None, description="the settlement option (omit: not offered)")
+    plan: PaymentPlan | None = Field(None, description="the payment-plan option (omit: not offered)")
+    reage: Reage | None = Field(None, description="the re-age option (omit: not offered)")
+
+
+class Tracking(_Model):
+    """Tracking for the MIS: daily series of promises, plans and per-collector counters."""
+    enabled: bool = Field(True, description="tracking series on (the block present and enabled)")
+    per_collector: bool = Field(True, description="also record per-collector daily dials, rpc, promises, kept and collected")
+
+
+class RollRates(_Model):
+    """Days past due, delinquency buckets and roll rates.
+
+    Each account ages one day past due per calendar day. Its minimum payment per 30-day cycle is
+    M = max(min_payment_usd, min_payment_share x starting balance); the past-due amount at d days
+    past due is M x ceil(d / 30). A kept payment x >= the past-due amount cures the account
+    (days past due 0, and it stays current); otherwise it partly cures it: days past due fall by
+    30 x floor(x / M). Buckets: current, 1-29, 30-59, 60-89, 90+. A roll rate is the share of the
+    accounts in a bucket at the start of a ``period_days`` period that are in the next worse
+    bucket at its end (accounts placed with an agency during the period are left out).
+    """
+    enabled: bool = Field(True, description="days-past-due aging and roll rates on (the block present and enabled)")
+    min_payment_usd: NonNeg = Field(25.0, description="smallest minimum payment per 30-day cycle, US dollars")
+    min_payment_share: Probability = Field(0.03, description="minimum payment per 30-day cycle as a share of the starting balance")
+    period_days: int = Field(30, ge=1, le=365, description="calendar days between the snapshots the roll rates compare")
+
+
+class Placement(_Model):
+    """Outsourcing: placing unresolved accounts with a collection agency ("the last straw").
+
+    An account still open (not paid, not holding a promise or plan) is placed when it reaches
+    ``at_days_past_due`` days past due or when the run reaches day ``after_days`` (either rule
+    may be 0: off). A placed account leaves the lists for good. The agency recovers the whole
+    balance of a placed account with probability curve(t) by t days after placement (the
+    cumulative recovery curve, linear between its points and flat after the last); the center
+    gets the recovery less ``commission_share``. Recoveries are counted up to ``horizon_days``
+    after placement (a projection beyond the run), so the expected net to the center is
+    placed balance x curve(horizon_days) x (1 - commission_share).
+    """
+    enabled: bool = Field(True, description="agency placement on (the block present and enabled)")
+    at_days_past_due: NonNeg = Field(0.0, description="place an open account once it is this many days past due (0: off)")
+    after_days: int = Field(0, ge=0, le=3660, description="place every open account on this calendar day of the run (0: off)")
+    recovery_curve_days: list[NonNeg] = Field([0.0, 30.0, 90.0, 180.0], min_length=1, description=(
+        "days since placement of the points of the cumulative recovery curve (increasing)"))
+    recovery_curve_share: list[Probability] = Field([0.0, 0.04, 0.09, 0.12], min_length=1, description=(
+        "cumulative share of the placed balance recovered by each of recovery_curve_days (non-decreasing)"))
+    commission_share: Probability = Field(0.3, description="agency's commission as a share of what it recovers")
+    horizon_days: NonNeg = Field(180.0, description="days after placement over which agency recoveries are counted")
+
+    def curve(self, days):
+        """Cumulative recovery share after ``days`` since placement (numpy-friendly)."""
+        import numpy as np
+        return np.interp(days, self.recovery_curve_days, self.recovery_curve_share)
+
+
 class Scenario(_Model):
     """A whole scenario file."""
     scenario: Meta = Field(description="name and description")
@@ -473,6 +612,11 @@ class Scenario(_Model):
     routing: Routing = Field(Routing(), description="case matching")
     targets: Targets | None = Field(None, description=(
         "center targets (omit to derive them from the teams' targets weighted by planned paid hours)"))
+    skip_trace: SkipTrace | None = Field(None, description="skip tracing (special task; omit: off)")
+    rearrangement: Rearrangement | None = Field(None, description="account rearrangement options (special task; omit: off)")
+    tracking: Tracking | None = Field(None, description="tracking series for the MIS (special task; omit: off)")
+    roll_rates: RollRates | None = Field(None, description="days-past-due aging and roll rates (special task; omit: off)")
+    placement: Placement | None = Field(None, description="agency placement (special task; omit: off)")
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
@@ -530,7 +674,52 @@ class Scenario(_Model):
                                 f"{sorted(self.segments)}"))
         if sum(t.headcount for t in self.teams.values()) == 0:
             out.append(("teams", "every team has headcount 0: nobody to make calls"))
+        out += self._special_problems()
         return out
+
+    def _special_problems(self) -> list[tuple[str, str]]:
+        """Rules of the special-task blocks: segment names exist, options are configured, the
+        recovery curve is increasing and as long as its days."""
+        out: list[tuple[str, str]] = []
+        segs = sorted(self.segments)
+        st = self.skip_trace
+        if st is not None:
+            for name in st.bad_number_share_by_segment:
+                if name not in self.segments:
+                    out.append((f"skip_trace.bad_number_share_by_segment.{name}", f"unknown segment; expected one of {segs}"))
+        r = self.rearrangement
+        if r is not None:
+            if len(set(r.order)) != len(r.order):
+                out.append(("rearrangement.order", f"lists an option twice: {r.order}"))
+            for opt in ("settlement", "plan", "reage"):
+                o = getattr(r, opt)
+                if o is None:
+                    continue
+                if opt not in r.order:
+                    out.append((f"rearrangement.{opt}", f"configured but not in rearrangement.order {r.order}"))
+                if o.max_days_past_due < o.min_days_past_due:
+                    out.append((f"rearrangement.{opt}.max_days_past_due",
+                                f"{o.max_days_past_due:g} is below min_days_past_due {o.min_days_past_due:g}"))
+                for name in o.acceptance_by_segment:
+                    if name not in self.segments:
+                        out.append((f"rearrangement.{opt}.acceptance_by_segment.{name}", f"unknown segment; expected one of {segs}"))
+            if r.enabled and all(getattr(r, o) is None for o in ("settlement", "plan", "reage")):
+                out.append(("rearrangement", "no option configured: add [rearrangement.plan], .settlement or .reage"))
+        pl = self.placement
+        if pl is not None:
+            d, c = pl.recovery_curve_days, pl.recovery_curve_share
+            if len(d) != len(c):
+                out.append(("placement.recovery_curve_share", f"has {len(c)} points but recovery_curve_days has {len(d)}"))
+            if any(b <= a for a, b in zip(d, d[1:])):
+                out.append(("placement.recovery_curve_days", f"must be increasing, got {d}"))
+            if any(b < a for a, b in zip(c, c[1:])):
+                out.append(("placement.recovery_curve_share", f"must not decrease (a cumulative share), got {c}"))
+        return out
+
+    def special_on(self, name: str) -> bool:
+        """Whether the special-task block ``name`` (skip_trace, rearrangement, ...) is present and enabled."""
+        b = getattr(self, name)
+        return b is not None and b.enabled
 
     @property
     def segment_names(self) -> list[str]:

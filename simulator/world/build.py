@@ -17,6 +17,7 @@ from .counters import Counters, DialLog
 from .dialer import DIALERS
 from .promises import ACCT, AMOUNT, COLL, P_KEEP, SEG, U_KEEP, PromiseBook
 from .routing import build_campaigns
+from .special import SpecialTasks, Tracker, extra_days
 
 
 def max_due_days(scenario: Scenario) -> int:
@@ -127,12 +128,18 @@ class World:
         self.portfolio = Portfolio(scenario, self.streams)
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
+        # The seed's special tasks (skip tracing, rearrangement, tracking, roll rates, placement):
+        # None unless a block is on, so the default world does exactly what it did before.
+        self.special = SpecialTasks(self) if SpecialTasks.wanted(scenario) else None
         self.collectors = collector_roster(scenario, self.streams)
         self.n_collectors = len(self.collectors)
         self.book = PromiseBook()
         self.log = DialLog()
         self.rules = RuleCounters()
         self.n_days = self.calendar.last_work_day + max_due_days(scenario) + 2
+        if self.special is not None:
+            self.n_days = max(self.calendar.last_work_day + max(max_due_days(scenario), extra_days(scenario)) + 2,
+                              (scenario.roll_rates.period_days + 2) if scenario.special_on("roll_rates") else 0)
         self.structure = Structure(
             segments=tuple(scenario.segment_names), teams=tuple(scenario.team_names),
             collectors=tuple(c.name for c in self.collectors),
@@ -148,6 +155,8 @@ class World:
                "campaign_segments": tuple(tuple(k.segments) for k in self.campaigns)})
         self.counters = Counters.zeros(self.n_collectors + len(self.campaigns), len(scenario.segments),
                                        self.n_days, len(self.campaigns))
+        if self.special is not None and scenario.special_on("tracking"):
+            self.special.tracker = Tracker(self)
         self.dialer = DIALERS[scenario.dialer.mode](self)
         att = scenario.attempts
         self.reminder_lead = att.reminder_days_before_due if att.promise_reminder else None
@@ -162,8 +171,11 @@ class World:
         while True:
             if day > 0:
                 self.close_day(day - 1)
-            if day > cal.last_work_day and self.book.open == 0:
+            sp = self.special
+            if day > cal.last_work_day and self.book.open == 0 and (sp is None or not sp.wants_day(day)):
                 return
+            if sp is not None:
+                sp.start_day(day)
             if day in work:
                 self.mark_reminders(day)
                 self.lists.rebuild(day)
@@ -187,6 +199,9 @@ class World:
     def close_day(self, day: int) -> None:
         cnt, p = self.counters, self.portfolio
         log = self.log
+        sp = self.special
+        if sp is not None:
+            sp.before_fold(day, np.frombuffer(log.acct, dtype=np.int32))
         if len(log):
             counts = np.bincount(np.frombuffer(log.acct, dtype=np.int32), minlength=p.n)
             p.attempts_7[:, day % 7] = np.minimum(counts, np.iinfo(np.int16).max)
@@ -197,8 +212,12 @@ class World:
         if self.trace is not None and len(log):
             self.trace.append(log.to_numpy())
         log.clear()
-        for e in self.book.take_due(day):
+        due = self.book.take_due(day)
+        for e in due:
             coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
+            if len(e) > 6:  # a rearrangement's payment
+                sp.rearrange.resolve(e, day)
+                continue
             if e[U_KEEP] < min(1.0, e[P_KEEP]):
                 cnt.kept[coll, s] += 1
                 cnt.collected[coll, s] += amount
@@ -206,10 +225,14 @@ class World:
                 cnt.daily_collected[s, day] += amount
                 p.balance[a] -= amount
                 p.status[a] = PAID
+                if sp is not None:
+                    sp.on_paid(a, amount, day)
             else:
                 cnt.broken[coll, s] += 1
                 p.status[a] = OPEN
                 p.priority[a] = 1
+        if sp is not None:
+            sp.end_of_day(day, len(due))
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
         """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t, out, ring, talk, wrap."""
@@ -242,6 +265,8 @@ class World:
             "worst_daily_abandon_rate": worst_day,
             "worst_30_day_abandon_rate": worst_30,
         }
+        if self.special is not None:
+            self.special.finish(cnt)
         return cnt
 
 

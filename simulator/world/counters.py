@@ -77,6 +77,7 @@ class Counters:
     events: int = 0            # SimPy events processed
     reminders_reached: int = 0  # promise-confirmation calls that reached the debtor
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
+    series: dict = field(default_factory=dict)  # extra per-day series of the special tasks, e.g. {"tracking": {...}}
 
     @classmethod
     def zeros(cls, n_rows: int, n_seg: int, n_days: int, n_camp: int) -> "Counters":

@@ -45,6 +45,11 @@ class _Base:
         from ..scenario.schema import clock_minutes
         self.win_lo, self.win_hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
         self.reminder_mult = sc.attempts.reminder_keep_multiplier
+        # Special tasks (special.py): None when their blocks are off (one attribute check per dial).
+        sp = world.special
+        self.skip = sp.skip if sp is not None else None
+        self.phone = self.skip.phone if self.skip is not None else None
+        self.rearrange = sp.rearrange if sp is not None else None
 
     def start(self) -> None:
         """Start any processes the mode needs (called once the world is built)."""
@@ -61,7 +66,11 @@ class _Base:
         local = now + p.bucket_offset_s[b]
         tod = local % DAY_S
         slot = w.calendar.weekday(int(local // DAY_S)) * 24 + int(tod // 3600.0)
-        o = bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
+        phone = self.phone
+        if phone is None:
+            o = bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
+        else:  # skip tracing on: the account's number decides its outcome table
+            o = bisect_right(m.cum_phone[phone[a]][slot], m.u_outcome.next())
         ring = m.ring[o].next()
         talk = m.talk[o].next()
         wrap = m.wrap[o].next()
@@ -107,6 +116,8 @@ class _Base:
         p = self.world.portfolio
         if o == ABANDONED:
             p.last_abandon_s[a] = end_s
+        if self.skip is not None and self.skip.after_dial(a, o, end_s):
+            return  # gone to the skip-trace queue: off the lists
         self.world.lists.after_attempt(a, end_s, o)
 
     def conversation(self, c: Collector, a: int, s: int, end_s: float) -> None:
@@ -127,6 +138,8 @@ class _Base:
             w.counters.reminders_reached += 1
             return
         if m.u_promise.next() >= min(1.0, m.promise_p * c.promise_mult):
+            if self.rearrange is not None:
+                self.rearrange.offer(c, a, s, end_s)
             return
         amount = min(m.payment.next() * c.payment_mult, float(p.balance[a]))
         day = int(end_s // DAY_S)

@@ -20,8 +20,10 @@ class PromiseBook:
         self.last_due_day = -1
 
     def add(self, due_day: int, collector: int, account: int, segment: int, amount: float,
-            u_keep: float, p_keep: float) -> None:
+            u_keep: float, p_keep: float, extra: tuple = ()) -> None:
         entry = [collector, account, segment, amount, u_keep, p_keep]
+        if extra:  # a rearrangement's payment (special.py): option code and its state
+            entry.extend(extra)
         self.by_due_day[due_day].append(entry)
         self.by_account[account] = entry
         self.open += 1
