@@ -26,14 +26,19 @@ class DialLog:
         self.clear()
 
     def clear(self) -> None:
-        self.coll = array("i")
-        self.acct = array("i")
-        self.camp = array("i")
-        self.t = array("d")
-        self.out = array("b")
-        self.ring = array("d")
-        self.talk = array("d")
-        self.wrap = array("d")
+        """Empty the columns in place (the dialer keeps bound ``append`` methods)."""
+        if not hasattr(self, "coll"):
+            self.coll = array("i")
+            self.acct = array("i")
+            self.camp = array("i")
+            self.t = array("d")
+            self.out = array("b")
+            self.ring = array("d")
+            self.talk = array("d")
+            self.wrap = array("d")
+            return
+        for col in (self.coll, self.acct, self.camp, self.t, self.out, self.ring, self.talk, self.wrap):
+            del col[:]
 
     def __len__(self) -> int:
         return len(self.out)

@@ -45,6 +45,7 @@ class _Base:
         from ..scenario.schema import clock_minutes
         self.win_lo, self.win_hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
         self.reminder_mult = sc.attempts.reminder_keep_multiplier
+        self.start_wd = world.calendar.start_weekday
         # Special tasks (special.py): None when their blocks are off (one attribute check per dial).
         sp = world.special
         self.skip = sp.skip if sp is not None else None
@@ -64,8 +65,8 @@ class _Base:
         s = p.bucket_segment[b]
         m = w.models[s]
         local = now + p.bucket_offset_s[b]
-        tod = local % DAY_S
-        slot = w.calendar.weekday(int(local // DAY_S)) * 24 + int(tod // 3600.0)
+        hour = int(local // 3600.0)   # hours since day 0 began, account's clock (floor)
+        slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
         phone = self.phone
         if phone is None:
             o = bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
@@ -87,15 +88,13 @@ class _Base:
             elif o != MACHINE and not correct:
                 o, talk, wrap = ABANDONED, 0.0, 0.0   # a live person hung up on
         # compliance, measured at the moment of dialing
-        rules = w.rules
-        minute = int(tod // 60.0)
+        minute = int(local % DAY_S // 60.0)
         if not self.win_lo <= minute < self.win_hi:
-            rules.outside_window += 1
-        reminder = p.status[a] == PROMISED
-        if now < p.last_conversation_end_s[a] + self.wait_s and not (reminder and self.exempt):
-            rules.in_waiting_period += 1
+            w.rules.outside_window += 1
+        if now < p.last_conversation_end_s[a] + self.wait_s and not (self.exempt and p.status[a] == PROMISED):
+            w.rules.in_waiting_period += 1
         if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
-            rules.in_waiting_period += 1
+            w.rules.in_waiting_period += 1
         return s, o, ring, talk, wrap
 
     def log(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float) -> None:
@@ -172,6 +171,12 @@ class ProgressiveDialer(_Base):
         idle = self.world.counters.idle_s
         preview = self.preview
         ci, ki = c.idx, camp.idx
+        w = self.world
+        used, seg_of, last_attempt = camp.used_s, w.portfolio.segment_list, w.portfolio.last_attempt_s
+        log = w.log
+        # DialLog.clear() empties its arrays in place, so these bound methods stay valid all run.
+        l_coll, l_acct, l_camp, l_t = log.coll.append, log.acct.append, log.camp.append, log.t.append
+        l_out, l_ring, l_talk, l_wrap = log.out.append, log.ring.append, log.talk.append, log.wrap.append
         while env.now < until:
             now = env.now
             a = camp.next_account(now)
@@ -197,9 +202,17 @@ class ProgressiveDialer(_Base):
                 talk *= c.talk_mult
                 self.conversation(c, a, s, now + ring + talk)
             dur = ring + talk + wrap
-            self.log(ci, a, ki, now - pv, o, ring + pv, talk, wrap)
-            p = self.world.portfolio
-            p.last_attempt_s[a] = now
+            # the log, inlined: this is the hot path (one entry per dial)
+            used[seg_of[a]] += dur + pv
+            l_coll(ci)
+            l_acct(a)
+            l_camp(ki)
+            l_t(now - pv)
+            l_out(o)
+            l_ring(ring + pv)
+            l_talk(talk)
+            l_wrap(wrap)
+            last_attempt[a] = now
             self.settle(a, o, now + dur)
             yield timeout(dur)
 
