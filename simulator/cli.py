@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from contextlib import contextmanager
 from typing import Iterator, Sequence
@@ -50,41 +49,31 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
-def write_output(path: Path, text: str, force: bool) -> str:
-    """Write ``text`` to ``path`` atomically (temporary file, then rename).
+def write_output(path: Path, content: "str | bytes", force: bool) -> str:
+    """Write ``content`` (text, stored as UTF-8, or bytes) to ``path`` atomically.
 
     An existing file is never overwritten silently: identical content is left as it is, and
     different content needs ``force``. Returns what happened, for the user.
     """
+    from .fileio import atomic_write
+
+    data = content.encode("utf-8") if isinstance(content, str) else content
     if path.is_dir():
         raise InputError(f"{path}: is a folder; expected a file path to write")
     if path.exists():
         try:
-            same = path.read_text(encoding="utf-8") == text
-        except (OSError, UnicodeDecodeError):
+            same = path.read_bytes() == data
+        except OSError:
             same = False
         if same:
-            return f"{path}: unchanged (identical results already there)"
+            return f"{path}: unchanged (identical content already there)"
         if not force:
             raise InputError(f"{path}: exists and holds different content; not overwritten. "
                              "Use --force to replace it, or choose another path")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{path}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, data)
     return f"{path}: written"
 
 

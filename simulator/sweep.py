@@ -29,7 +29,6 @@ import itertools
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 from concurrent.futures import Future
@@ -42,6 +41,7 @@ from . import experiment
 from .analysis import stat
 from .experiment import ALL_METRICS, MetricRef, Results, iter_long, parse_metric_ref
 from .scenario.load import LoadedScenario, ScenarioError, load_scenario, parse_set
+from .fileio import atomic_write
 
 __all__ = ["SweepError", "Variant", "SweepPlan", "plan_sweep", "run_sweep", "SweepOutcome",
            "split_values", "parse_sweep_set", "ProgressBar", "SWEEP_SCHEMA", "EXIT_FAILED_REPLICATIONS",
@@ -197,22 +197,7 @@ def plan_sweep(scenario: Optional[str], sets: Sequence[str], replications: int, 
 # The output folder
 
 def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, text.encode("utf-8"), fsync=True)
 
 
 def _canon(obj: Any) -> str:

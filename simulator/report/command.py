@@ -6,9 +6,7 @@ The CLI calls :func:`register` with its subparsers object. Bad input raises
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 __all__ = ["register", "cmd_report"]
@@ -31,35 +29,9 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def _write_bytes(path: Path, data: bytes, force: bool) -> str:
-    """Binary twin of ``simulator.cli.write_output``: atomic, never silently overwriting."""
-    from ..cli import InputError
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected a file path to write")
-    if path.exists():
-        try:
-            same = path.read_bytes() == data
-        except OSError:
-            same = False
-        if same:
-            return f"{path}: unchanged (identical content already there)"
-        if not force:
-            raise InputError(f"{path}: exists and holds different content; not overwritten. "
-                             "Use --force to replace it, or choose another path")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return f"{path}: written"
+    """``simulator.cli.write_output`` for bytes: atomic, never silently overwriting."""
+    from ..cli import write_output
+    return write_output(path, data, force)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

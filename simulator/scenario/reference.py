@@ -22,7 +22,6 @@ from typing import Any, Iterator, Literal, Union, get_args, get_origin
 import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 
 from . import distributions
 from .distributions import _DistBase

@@ -392,7 +392,7 @@ class Placer:
 
     def __init__(self, world: "World") -> None:
         self.world = world
-        cfg = self.cfg = world.scenario.placement
+        self.cfg = world.scenario.placement
         n = world.portfolio.n
         self.placed = np.zeros(n, dtype=bool)
         self.placed_day = np.full(n, -1, dtype=np.int64)

@@ -1,7 +1,6 @@
 """Dialer modes against theory and against each other."""
 import math
 
-import numpy as np
 import pytest
 
 from simulator.analysis import t_interval

@@ -1,5 +1,4 @@
 """Case matching, skill and targets."""
-import numpy as np
 import pytest
 
 from simulator.analysis import t_interval
