@@ -13,11 +13,6 @@ if TYPE_CHECKING:  # pragma: no cover
 @dataclass(eq=False)
 class Collector:
     """One collector. Skill multipliers scale the segment's base behaviour (1.0 = as specified)."""
-
-    @property
-    def skill_score(self) -> float:
-        """Expected dollars per right-party contact relative to an average collector."""
-        return self.promise_mult * self.keep_mult * self.payment_mult
     idx: int
     name: str
     team: int
@@ -33,6 +28,11 @@ class Collector:
     tier: str = ""
     campaign: Any = field(default=None, repr=False)   # the routing.Campaign the collector works in
     wake: Any = field(default=None, repr=False)       # predictive: event a free collector waits on
+
+    @property
+    def skill_score(self) -> float:
+        """Expected dollars per right-party contact relative to an average collector."""
+        return self.promise_mult * self.keep_mult * self.payment_mult
 
 
 def collector_process(world: "World", c: Collector) -> Generator:

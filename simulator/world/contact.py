@@ -47,7 +47,6 @@ class SegmentModel:
                 cum[-1] = 2.0
                 self.cum_by_slot.append(cum)
                 self.p_rpc_by_slot.append(probs[5])
-        self.cum = self.cum_by_slot[0]
         self.u_outcome = streams.batched(f"outcome/{name}", _uniform)
         self.ring = [sampler(streams, f"ring/{name}/{o}", d.ring_time_s) for o, d in zip(OUTCOMES, outs)]
         self.talk = [sampler(streams, f"talk/{name}/{o}", d.talk_time_s) for o, d in zip(OUTCOMES, outs)]

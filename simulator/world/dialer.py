@@ -41,7 +41,6 @@ class _Base:
         self.enforce_wait = comp.enforce_wait_after_conversation
         self.exempt = comp.exempt_promise_confirmation
         self.ofcom_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
-        self.window = (comp.calling_window_start, comp.calling_window_end)
         from ..scenario.schema import clock_minutes
         self.win_lo, self.win_hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
         self.reminder_mult = sc.attempts.reminder_keep_multiplier
