@@ -173,6 +173,7 @@ class ProgressiveDialer(_Base):
         w = self.world
         used, seg_of, last_attempt = camp.used_s, w.portfolio.segment_list, w.portfolio.last_attempt_s
         log = w.log
+        skip, after_attempt = self.skip, w.lists.after_attempt
         # DialLog.clear() empties its arrays in place, so these bound methods stay valid all run.
         l_coll, l_acct, l_camp, l_t = log.coll.append, log.acct.append, log.camp.append, log.t.append
         l_out, l_ring, l_talk, l_wrap = log.out.append, log.ring.append, log.talk.append, log.wrap.append
@@ -212,7 +213,10 @@ class ProgressiveDialer(_Base):
             l_talk(talk)
             l_wrap(wrap)
             last_attempt[a] = now
-            self.settle(a, o, now + dur)
+            if o == ABANDONED or skip is not None:
+                self.settle(a, o, now + dur)
+            else:  # settle() without the cases that cannot happen here
+                after_attempt(a, now + dur, o)
             yield timeout(dur)
 
 

@@ -11,6 +11,7 @@ bucket whose right-party rate at its local hour is highest.
 """
 from __future__ import annotations
 
+from heapq import heappop
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import clock_minutes
@@ -96,11 +97,18 @@ class Campaign:
 
     def next_account(self, now: float) -> int | None:
         """The next account to dial now, or None if no open bucket has one ready."""
-        open_ = self.open_buckets(now)
+        open_ = self._open if int(now // 60.0) == self._slot else self.open_buckets(now)
         n = len(open_)
         if not n:
             return None
         lists = self.world.lists
+        if n == 1:  # the common case (one segment, one time zone): take() inlined
+            b = open_[0]
+            r = lists.retry[b]
+            if r and r[0][0] <= now:
+                return heappop(r)[1]
+            f = lists.fresh[b]
+            return f.popleft() if f else None
         if self.best_time:
             for b in open_:
                 a = lists.take(b, now)
