@@ -166,6 +166,12 @@ class NaiveCenter:
         self.mode = mode
         self.ratio = ratio
         self.abandon_after_s = abandon_after_s
+        # collectsim's pause-before-break horizon: expected seconds to a live answer (mean ring
+        # of third party and right party over segments), or the ring-out if longer, plus patience
+        la = [o.ring_time_s.mean for seg in scenario.segments.values()
+              for o in (seg.outcomes.third_party, seg.outcomes.rpc)]
+        rt = getattr(scenario.dialer, "ring_timeout_s", 0.0) or 0.0
+        self.horizon = max(sum(la) / len(la), rt) + abandon_after_s
         self.rng = random.Random(seed)
         self.env = simpy.Environment()
         cal = scenario.calendar
@@ -360,7 +366,12 @@ class NaiveCenter:
     def pacer(self, team: Team):
         env = self.env
         while True:
-            free = len(team.answered.get_queue)
+            # Like collectsim: a collector whose break or shift end comes before a call placed now
+            # could be answered is "paused after this call" and not counted.
+            horizon = env.now + self.horizon
+            # (the pending gets of the store: a get satisfied by an answered call leaves the queue at
+            # once, so a collector about to take a call is never counted twice)
+            free = sum(1 for g in team.answered.get_queue if g.until > horizon)
             want = int(math.floor(self.ratio * free + 0.5)) - team.ringing   # round(ratio x free)
             waiting_for_accounts = False
             for _ in range(max(0, want)):
@@ -412,6 +423,7 @@ class NaiveCenter:
         team = self.teams[ag.team]
         while env.now < until:
             get = team.answered.get()
+            get.until = until
             self.poke(team)
             yield get | env.timeout(until - env.now)
             if not get.triggered:

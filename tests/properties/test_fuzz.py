@@ -241,7 +241,7 @@ def mutated_scenarios(draw) -> dict:
             parent = parent[k]
         action = draw(st.sampled_from(["set", "set", "delete", "unknown", "delete_section"]))
         if action == "set":
-            parent[path[-1]] = draw(junk_values)
+            parent[path[-1]] = copy.deepcopy(draw(junk_values))  # never mutate a shared example
         elif action == "delete":
             if isinstance(parent, dict):
                 del parent[path[-1]]
@@ -252,13 +252,13 @@ def mutated_scenarios(draw) -> dict:
             if isinstance(target, dict):
                 key = draw(st.one_of(st.text(min_size=1, max_size=12),
                                      st.sampled_from(["headcont", "probabilty", "sdd", "mode", "dist"])))
-                target[key] = draw(junk_values)
+                target[key] = copy.deepcopy(draw(junk_values))
         else:
             section = draw(st.sampled_from(sorted(raw)))
             if draw(st.booleans()):
                 del raw[section]
             else:
-                raw[section] = draw(junk_values)
+                raw[section] = copy.deepcopy(draw(junk_values))
     return raw
 
 
