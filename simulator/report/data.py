@@ -151,14 +151,8 @@ def label(metric: str) -> str:
 
 def weakest_layer(actual: dict[str, Optional[float]], targets: dict[str, float]) -> Optional[str]:
     """The layer furthest below its target (lowest actual / target), or None if none is comparable."""
-    best, best_ratio = None, math.inf
-    for layer in LAYERS:
-        a, t = actual.get(layer), targets.get(layer)
-        if a is None or not t:
-            continue
-        if a / t < best_ratio:
-            best, best_ratio = layer, a / t
-    return best
+    from ..pyramid import weakest_layer as _weakest
+    return _weakest(actual, targets)
 
 
 def _with_value(t: dict[str, float]) -> dict[str, float]:

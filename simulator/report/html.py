@@ -34,6 +34,7 @@ th,td{padding:4px 10px;border-bottom:1px solid #e3e7ed;text-align:right;white-sp
 th:first-child,td:first-child{text-align:left}
 thead th{background:#eef2f7;color:#33465e}
 tr.weakest td{background:#fde2df;color:#8e1b10;font-weight:bold}
+tr.weakest-ok td{background:#fdf3d8;color:#7a5600;font-weight:bold}
 tr.value td{font-weight:bold;background:#e9f5ee}
 td.low{color:#b03a2e} td.ok{color:#1e7a46}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0}
@@ -92,7 +93,11 @@ def pyramid_table_html(stats: dict[str, Any], unit: Optional[dict[str, Any]]) ->
         s = stats.get(layer) or {}
         a, t = mean(s), targets.get(layer)
         pct = f"{a / t * 100:.0f}%" if a is not None and t else "–"
-        cls = "weakest" if layer == weakest else ("value" if layer == "value_per_paid_hour" else "")
+        # The weakest layer is red only when it is below target; on target it is amber (a note,
+        # not an alarm: "nothing urgent to coach").
+        below = a is not None and t and a / t < 1.0
+        cls = (("weakest" if below else "weakest-ok") if layer == weakest
+               else ("value" if layer == "value_per_paid_hour" else ""))
         pcls = "" if a is None or not t else (' class="low"' if a / t < 0.97 else ' class="ok"')
         name = label(layer) + (" ◀ weakest layer" if layer == weakest else "")
         rows.append(f'<tr class="{cls}"><td>{escape(name)}</td><td>{escape(fmt(layer, a))}</td>'
