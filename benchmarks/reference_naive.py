@@ -348,6 +348,12 @@ class NaiveCenter:
         if name in ("rpc", "third_party", "machine"):
             self.totals[name] += 1
         yield env.timeout(draw(o.ring_time_s, self.rng))
+        yield from self.talk_and_wrap(a, name, o)
+        self.attempted(a, start, env.now, name)
+
+    def talk_and_wrap(self, a: Account, name: str, o: Any):
+        """A collector on the line: talk (a conversation if it is the debtor), then wrap up."""
+        env = self.env
         talk = draw(o.talk_time_s, self.rng)
         if talk > 0:
             yield env.timeout(talk)
@@ -356,7 +362,6 @@ class NaiveCenter:
         wrap = draw(o.wrap_time_s, self.rng)
         if wrap > 0:
             yield env.timeout(wrap)
-        self.attempted(a, start, env.now, name)
 
     # ---- predictive: per-team pacer, calls wait briefly for a collector
     def poke(self, team: Team) -> None:
@@ -436,14 +441,7 @@ class NaiveCenter:
             call["taken"].succeed()
             name, o, a = call["name"], call["outcome"], call["account"]
             self.totals[name] += 1
-            talk = draw(o.talk_time_s, self.rng)
-            if talk > 0:
-                yield env.timeout(talk)
-            if name == "rpc":
-                self.conversation(a)
-            wrap = draw(o.wrap_time_s, self.rng)
-            if wrap > 0:
-                yield env.timeout(wrap)
+            yield from self.talk_and_wrap(a, name, o)
             self.attempted(a, call["start"], env.now, name)
 
     # ---- run

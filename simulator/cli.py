@@ -177,7 +177,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(pyramid_table(doc))
     print()
     print(volume_table(doc))
-    blocks = _blocks_text(doc)
+    from .report.table import blocks_table
+
+    blocks = blocks_table(doc)
     if blocks:
         print()
         print(blocks)
@@ -200,20 +202,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         table = pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n"
         print(write_output(out / "summary.txt", table, args.force), file=sys.stderr)
     return EXIT_OK
-
-
-def _blocks_text(doc: dict) -> str:
-    """Extra result blocks (compliance and the special tasks) as text, when the table module can."""
-    try:
-        from .report.table import blocks_table
-    except ImportError:
-        from .report.table import _fmt
-        out = []
-        for name in ("compliance",):
-            if name in doc:
-                out.append(name + ":\n" + "\n".join(f"  {k:<28} {_fmt(k, v)}" for k, v in doc[name].items()))
-        return "\n".join(out)
-    return blocks_table(doc)
 
 
 def _progress_bar(enabled: bool):
@@ -268,6 +256,18 @@ def cmd_pyramid(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _replication_args(p: argparse.ArgumentParser, reps_help: str) -> None:
+    """-r/--replications, --seed and -q/--quiet, shared by every command that simulates."""
+    p.add_argument("-r", "--replications", type=_positive_int, default=10, metavar="N", help=reps_help)
+    p.add_argument("--seed", type=_seed, default=1, metavar="S", help="random seed (default 1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _json_args(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--json", metavar="FILE", help=f"write {what} here")
+    p.add_argument("--force", action="store_true", help="replace an existing --json file that differs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="collectsim",
@@ -290,13 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Simulate a scenario N times, print the pyramid per segment and for "
                                    "the center with 95% t-intervals, and optionally save the results JSON.")
     scenario_args(p, optional=True)
-    p.add_argument("-r", "--replications", type=_positive_int, default=10, metavar="N",
-                   help="independent replications (default 10)")
-    p.add_argument("--seed", type=_seed, default=1, metavar="S", help="random seed (default 1)")
+    _replication_args(p, "independent replications (default 10)")
     p.add_argument("--json", metavar="FILE", help="write the results JSON (schema collectsim.results/1) here")
     p.add_argument("--out", metavar="DIR", help="write results.json and summary.txt into this folder")
     p.add_argument("--force", action="store_true", help="replace existing output files that differ")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     p.add_argument("--targets", action="store_true",
                    help="also print actual against target for the center, each team and each collector, "
                         "with the weakest layer and the seed's diagnosis (needs targets in the scenario)")
@@ -339,12 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "unchanged scenario; next to the analytic figure (1%% of value per paid "
                                    "hour for every layer, since the pyramid is a product).")
     scenario_args(p, optional=True)
-    p.add_argument("-r", "--replications", type=_positive_int, default=10, metavar="N",
-                   help="replications per variant (default 10; at least 2)")
-    p.add_argument("--seed", type=_seed, default=1, metavar="S", help="random seed (default 1)")
-    p.add_argument("--json", metavar="FILE", help="write the sensitivity document here")
-    p.add_argument("--force", action="store_true", help="replace an existing --json file that differs")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    _replication_args(p, "replications per variant (default 10; at least 2)")
+    _json_args(p, "the sensitivity document (schema collectsim.sensitivity/1)")
     _executor_args(p)
     p.set_defaults(func=cmd_sensitivity)
     _register_report(sub)
@@ -460,13 +453,9 @@ def _experiment_parsers(sub, scenario_args) -> None:
     p.add_argument("--set", action="append", metavar="PATH=VALUE", help="override for both A and B (repeatable)")
     p.add_argument("--set-a", action="append", metavar="PATH=VALUE", help="override for A only (repeatable)")
     p.add_argument("--set-b", action="append", metavar="PATH=VALUE", help="override for B only (repeatable)")
-    p.add_argument("-r", "--replications", type=_positive_int, default=10, metavar="N",
-                   help="paired replications (default 10; at least 2)")
-    p.add_argument("--seed", type=_seed, default=1, metavar="S", help="random seed (default 1)")
+    _replication_args(p, "paired replications (default 10; at least 2)")
     p.add_argument("--all-metrics", action="store_true", help="print every metric, not only the key ones")
-    p.add_argument("--json", metavar="FILE", help="write the comparison JSON (schema collectsim.compare/1)")
-    p.add_argument("--force", action="store_true", help="replace an existing --json file that differs")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    _json_args(p, "the comparison JSON (schema collectsim.compare/1)")
     _executor_args(p)
     p.set_defaults(func=cmd_compare)
 
@@ -535,12 +524,9 @@ def _wrap(text: str) -> str:
 
 
 def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
-    p.add_argument("-r", "--replications", type=_positive_int, default=10, metavar="N",
-                   help="replications per variant (default 10)")
-    p.add_argument("--seed", type=_seed, default=1, metavar="S", help="random seed (default 1)")
+    _replication_args(p, "replications per variant (default 10)")
     p.add_argument("--out", metavar="DIR", default=default_out,
                    help=f"output folder, new, empty, or a sweep to resume (default {default_out})")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _executor_args(p)
 
 

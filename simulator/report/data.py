@@ -163,23 +163,16 @@ def _with_value(t: dict[str, float]) -> dict[str, float]:
 
 
 def _mix_target(parts: list[tuple[float, dict[str, float]]]) -> Optional[dict[str, float]]:
-    """A target pyramid for a mix of segments: each segment's paid hours run through its own target
-    pyramid; the volumes add up and their ratios are the mix's targets."""
-    paid = prod = rpc = promises = kept = dollars = 0.0
-    for hours, t in parts:
-        if not all(k in t for k in LAYERS):
-            return None
-        p = hours * t["productive_rate"]
-        r = p * t["rpc_per_productive_hour"]
-        pr = r * t["promise_rate"]
-        k = pr * t["kept_rate"]
-        paid, prod, rpc, promises, kept = paid + hours, prod + p, rpc + r, promises + pr, kept + k
-        dollars += k * t["avg_payment"]
-    if not (paid and prod and rpc and promises and kept):
+    """A target pyramid for a mix of segments weighted by their paid hours (the same volume rule
+    as the simulator's planned center targets, :func:`simulator.pyramid.planned_center_targets`)."""
+    from ..pyramid import Pyramid, planned_center_targets
+
+    if not parts or not all(all(k in t for k in LAYERS) for _, t in parts):
         return None
-    return _with_value({"productive_rate": prod / paid, "rpc_per_productive_hour": rpc / prod,
-                        "promise_rate": promises / rpc, "kept_rate": kept / promises,
-                        "avg_payment": dollars / kept})
+    mix = planned_center_targets({str(i): (h, Pyramid(*(t[k] for k in LAYERS))) for i, (h, t) in enumerate(parts)})
+    if not mix.avg_payment:  # no planned hours, contacts, promises or kept: nothing to mix
+        return None
+    return _with_value({k: getattr(mix, k) for k in LAYERS})
 
 
 def _unit(targets: dict[str, float], actual: dict[str, Any], source: str,

@@ -70,6 +70,15 @@ class Portfolio:
         # Attempts per calendar day for the last 7 days (ring buffer by day % 7): enforces and
         # measures "at most N attempts in any 7 consecutive days".
         self.attempts_7 = np.zeros((n, 7), dtype=np.int16)
+        self.attempts_7_total = np.zeros(n, dtype=np.int32)  # running sum of the 7 columns
+
+    def record_day(self, day: int, accounts: np.ndarray) -> None:
+        """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring buffer."""
+        col = day % 7
+        today = np.zeros(self.n, dtype=np.int16) if not len(accounts) else \
+            np.minimum(np.bincount(accounts, minlength=self.n), np.iinfo(np.int16).max).astype(np.int16)
+        self.attempts_7_total += today.astype(np.int32) - self.attempts_7[:, col]
+        self.attempts_7[:, col] = today
 
 
 class CallLists:
@@ -103,7 +112,7 @@ class CallLists:
         p, day_start = self.p, day * DAY_S
         n = p.n
         p.attempts_today = [0] * n
-        prev6 = p.attempts_7.sum(axis=1, dtype=np.int32) - p.attempts_7[:, day % 7]
+        prev6 = p.attempts_7_total - p.attempts_7[:, day % 7]   # the column holds day - 7
         allowed = np.minimum(self.max_per_day, np.maximum(0, self.cap_7 - prev6))
         p.allowed_today = allowed.tolist()
         ok = (((p.status == OPEN) & (p.blocked_until_s <= day_start)) | (p.reminder_due == 1)) & (allowed > 0)

@@ -136,23 +136,24 @@ class World:
         self.book = PromiseBook()
         self.log = DialLog()
         self.rules = RuleCounters()
-        self.n_days = self.calendar.last_work_day + max_due_days(scenario) + 2
+        # Calendar days counted: the calling days and then until the last promise (or a special
+        # task's last event) can fall due.
+        horizon = max_due_days(scenario)
         if self.special is not None:
-            self.n_days = max(self.calendar.last_work_day + max(max_due_days(scenario), extra_days(scenario)) + 2,
-                              (scenario.roll_rates.period_days + 2) if scenario.special_on("roll_rates") else 0)
+            horizon = max(horizon, extra_days(scenario))
+        self.n_days = self.calendar.last_work_day + horizon + 2
+        if self.special is not None and scenario.special_on("roll_rates"):
+            self.n_days = max(self.n_days, scenario.roll_rates.period_days + 2)
+        self.campaigns = build_campaigns(self)   # also sets each collector's campaign and segments
         self.structure = Structure(
             segments=tuple(scenario.segment_names), teams=tuple(scenario.team_names),
             collectors=tuple(c.name for c in self.collectors),
             collector_team=tuple(c.team for c in self.collectors),
             collector_wage_usd=tuple(c.hourly_wage_usd for c in self.collectors),
-            collector_segments=(), campaigns=(), campaign_team=(), campaign_segments=(), n_days=self.n_days)
-        self.campaigns = build_campaigns(self)
-        self.structure = Structure(
-            **{**self.structure.__dict__,
-               "collector_segments": tuple(tuple(c.segments) for c in self.collectors),
-               "campaigns": tuple(k.name for k in self.campaigns),
-               "campaign_team": tuple(k.team for k in self.campaigns),
-               "campaign_segments": tuple(tuple(k.segments) for k in self.campaigns)})
+            collector_segments=tuple(tuple(c.segments) for c in self.collectors),
+            campaigns=tuple(k.name for k in self.campaigns),
+            campaign_team=tuple(k.team for k in self.campaigns),
+            campaign_segments=tuple(tuple(k.segments) for k in self.campaigns), n_days=self.n_days)
         self.counters = Counters.zeros(self.n_collectors + len(self.campaigns), len(scenario.segments),
                                        self.n_days, len(self.campaigns))
         if self.special is not None and scenario.special_on("tracking"):
@@ -199,19 +200,16 @@ class World:
     def close_day(self, day: int) -> None:
         cnt, p = self.counters, self.portfolio
         log = self.log
+        cols = log.to_numpy()
+        log.clear()
         sp = self.special
         if sp is not None:
-            sp.before_fold(day, np.frombuffer(log.acct, dtype=np.int32))
-        if len(log):
-            counts = np.bincount(np.frombuffer(log.acct, dtype=np.int32), minlength=p.n)
-            p.attempts_7[:, day % 7] = np.minimum(counts, np.iinfo(np.int16).max)
-        else:
-            p.attempts_7[:, day % 7] = 0
-        self.rules.close_day(p.attempts_7)
-        cnt.fold(log, p.segment, day, self.calendar.weekday(day))
-        if self.trace is not None and len(log):
-            self.trace.append(log.to_numpy())
-        log.clear()
+            sp.before_fold(day, cols["acct"])
+        p.record_day(day, cols["acct"])
+        self.rules.close_day(p.attempts_7_total)
+        cnt.fold(cols, p.segment, day, self.calendar.weekday(day))
+        if self.trace is not None and len(cols["out"]):
+            self.trace.append(cols)
         due = self.book.take_due(day)
         for e in due:
             coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]

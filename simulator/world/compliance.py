@@ -19,10 +19,10 @@ class RuleCounters:
         self.in_waiting_period = 0
         self.max_attempts_7 = 0
 
-    def close_day(self, attempts_7: np.ndarray) -> None:
-        """After a day's attempts are in the 7-day ring buffer, note the largest 7-day total."""
-        if attempts_7.size:
-            self.max_attempts_7 = max(self.max_attempts_7, int(attempts_7.sum(axis=1, dtype=np.int32).max()))
+    def close_day(self, attempts_7_total: np.ndarray) -> None:
+        """After a day is filed, note the largest 7-day attempt total of any account."""
+        if attempts_7_total.size:
+            self.max_attempts_7 = max(self.max_attempts_7, int(attempts_7_total.max()))
 
 
 def worst_rates(live: np.ndarray, abandoned: np.ndarray, window_days: int = 30) -> tuple[float, float]:

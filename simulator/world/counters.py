@@ -44,12 +44,14 @@ class DialLog:
         return len(self.out)
 
     def to_numpy(self) -> dict[str, np.ndarray]:
-        """Copies of today's columns as numpy arrays."""
-        return {"coll": np.array(self.coll, dtype=np.int32), "acct": np.array(self.acct, dtype=np.int32),
-                "camp": np.array(self.camp, dtype=np.int32),
-                "t": np.array(self.t), "out": np.array(self.out, dtype=np.int8),
-                "ring": np.array(self.ring), "talk": np.array(self.talk), "wrap": np.array(self.wrap)}
-
+        """Copies of today's columns as numpy arrays. Copies, not ``frombuffer`` views: a view
+        still alive anywhere (a profiler holding a frame, for one) would stop ``clear()`` from
+        emptying the arrays in place."""
+        # frombuffer + copy is a memcpy; np.array(array.array) would walk the items one by one.
+        # The view lives only inside this expression, so no export outlasts the call.
+        dtypes = {"coll": np.int32, "acct": np.int32, "camp": np.int32, "t": np.float64, "out": np.int8,
+                  "ring": np.float64, "talk": np.float64, "wrap": np.float64}
+        return {k: np.frombuffer(getattr(self, k), dtype=d).copy() for k, d in dtypes.items()}
 
 @dataclass
 class Counters:
@@ -93,24 +95,24 @@ class Counters:
                    i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
                    i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg), i(n_camp, n_days), i(n_camp, n_days))
 
-    def fold(self, log: DialLog, segment_of: np.ndarray, day: int, weekday: int) -> None:
-        """Add one day's dial log to the counters."""
-        if not len(log):
+    def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
+        """Add one day's dials (``DialLog.to_numpy()`` columns) to the counters."""
+        if not len(cols["out"]):
             return
         C, S, _ = self.dials.shape
-        coll = np.frombuffer(log.coll, dtype=np.int32).astype(np.int64)
-        seg = segment_of[np.frombuffer(log.acct, dtype=np.int32)].astype(np.int64)
-        out = np.frombuffer(log.out, dtype=np.int8).astype(np.int64)
+        coll = cols["coll"].astype(np.int64)
+        seg = segment_of[cols["acct"]].astype(np.int64)
+        out = cols["out"].astype(np.int64)
         cs = coll * S + seg
         self.dials += np.bincount(cs * N_OUT + out, minlength=C * S * N_OUT).reshape(C, S, N_OUT)
-        for k, col in enumerate((log.ring, log.talk, log.wrap)):
-            self.handle_s[:, :, k] += np.bincount(cs, weights=np.frombuffer(col), minlength=C * S).reshape(C, S)
+        for k, name in enumerate(("ring", "talk", "wrap")):
+            self.handle_s[:, :, k] += np.bincount(cs, weights=cols[name], minlength=C * S).reshape(C, S)
         self.daily_dials[:, day, :] += np.bincount(seg * N_OUT + out, minlength=S * N_OUT).reshape(S, N_OUT)
-        hour = (np.frombuffer(log.t) % 86_400.0 // 3_600.0).astype(np.int64)
+        hour = (cols["t"] % 86_400.0 // 3_600.0).astype(np.int64)
         self.hourly_dials[:, weekday] += np.bincount((seg * 24 + hour) * N_OUT + out,
                                                      minlength=S * 24 * N_OUT).reshape(S, 24, N_OUT)
         K = self.campaign_live.shape[0]
-        camp = np.frombuffer(log.camp, dtype=np.int32)
+        camp = cols["camp"]
         live = out >= THIRD_PARTY
         self.campaign_live[:, day] += np.bincount(camp[live], minlength=K)
         self.campaign_abandoned[:, day] += np.bincount(camp[out == ABANDONED], minlength=K)

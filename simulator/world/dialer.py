@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right, insort
-from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Generator
 
@@ -253,10 +252,6 @@ class PredictiveDialer(_Base):
 
     def start(self) -> None:
         for camp in self.world.campaigns:
-            camp.busy_until = []
-            camp.logged_in = 0
-            camp.wake_at = math.inf
-            camp.waiting = deque()
             if self.pacing == "adaptive":
                 self.env.process(self.controller(camp))
             elif self.pacing == "poisson":
@@ -382,9 +377,7 @@ class PredictiveDialer(_Base):
             self.settle(a, o, now)
             self.pace(camp)
             return
-        if o == MACHINE:
-            pass  # an undetected machine is handed to a collector like a live answer
-        if camp.free:
+        if camp.free:  # a live answer, or an undetected machine: both go to a collector
             c = next(iter(camp.free))
             del camp.free[c]
             c.wake.succeed(call)

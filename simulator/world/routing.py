@@ -11,6 +11,8 @@ bucket whose right-party rate at its local hour is highest.
 """
 from __future__ import annotations
 
+import math
+from collections import deque
 from heapq import heappop
 from typing import TYPE_CHECKING
 
@@ -47,9 +49,13 @@ class Campaign:
         self.window = (clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end))
         self.enforce_window = comp.enforce_calling_window
         self.best_time = sc.dialer.list_strategy == "best_time"
-        # dialer state (predictive)
-        self.free: dict["Collector", None] = {}
-        self.waiting: list = []
+        self.schedules = [sc.segments[n].schedule for n in sc.segment_names]   # by segment index
+        # Predictive dialer state, all of it here so the dialer never adds attributes later.
+        self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
+        self.waiting: deque = deque()              # answered calls waiting for a collector
+        self.busy_until: list[float] = []          # sorted ends of the calls in progress (s)
+        self.logged_in = 0
+        self.wake_at = math.inf                    # pending re-pace when the lists were empty
         self.ringing = 0
         self.connected = 0
         self.level = sc.dialer.ratio
@@ -72,7 +78,7 @@ class Campaign:
         out: list[tuple[float, int]] = []
         for b in self.buckets:
             s = p.bucket_segment[b]
-            if not w.scenario.segments[w.structure.segments[s]].schedule.allows_minute(center_wd, center_min):
+            if not self.schedules[s].allows_minute(center_wd, center_min):
                 continue
             local = now + p.bucket_offset_s[b]
             local_min = int(local % DAY_S // 60.0)
@@ -142,14 +148,14 @@ class Campaign:
 def segment_value_per_dial(world: "World", s: int) -> float:
     """Expected dollars per dial of segment ``s`` at base skill: the ranking of the tiered policies
     (high contact rate and high value rank first)."""
-    seg = world.scenario.segments[world.structure.segments[s]]
+    seg = world.scenario.segments[world.scenario.segment_names[s]]
     return (seg.outcomes.rpc.probability * seg.promise_probability * seg.keep_probability
             * seg.payment_usd.mean)
 
 
 def planned_staff(world: "World") -> list[float]:
     """Planned collectors per segment: each team's headcount split equally over its segments."""
-    names = world.structure.segments
+    names = world.scenario.segment_names
     planned = [0.0] * len(names)
     for team in world.scenario.teams.values():
         for x in team.segments:
@@ -170,9 +176,9 @@ def _campaign(world: "World", idx: int, name: str, segs: list[int], members: lis
 
 
 def _by_team(world: "World", segments_of: dict[str, list[str]]) -> list[Campaign]:
-    seg_index = {n: i for i, n in enumerate(world.structure.segments)}
+    seg_index = {n: i for i, n in enumerate(world.scenario.segment_names)}
     out = []
-    for ti, tname in enumerate(world.structure.teams):
+    for ti, tname in enumerate(world.scenario.team_names):
         members = [c for c in world.collectors if c.team == ti]
         out.append(_campaign(world, len(out), tname, [seg_index[x] for x in segments_of[tname]], members))
     return out
@@ -182,7 +188,7 @@ def _tiered(world: "World", reverse: bool) -> list[Campaign]:
     """Groups the size of each segment's planned staff (teams' headcount split over the segments
     they list); the most skilled collectors go to the segment worth most per dial (or the least
     skilled, when ``reverse``)."""
-    names = world.structure.segments
+    names = world.scenario.segment_names
     planned = planned_staff(world)
     n = len(world.collectors)
     sizes = [int(x) for x in planned]
@@ -204,7 +210,7 @@ def build_campaigns(world: "World") -> list[Campaign]:
     sc = world.scenario
     policy = sc.routing.policy
     if policy == "pooled":
-        return [_campaign(world, 0, "pooled", list(range(len(world.structure.segments))), list(world.collectors),
+        return [_campaign(world, 0, "pooled", list(range(len(world.scenario.segment_names))), list(world.collectors),
                           planned_staff(world))]
     if policy in ("skill_tiered", "reverse_tiered"):
         return _tiered(world, reverse=policy == "reverse_tiered")
