@@ -7,7 +7,7 @@ the accounts whose local clock is inside the calling window without scanning any
 from __future__ import annotations
 
 import heapq
-from collections import deque
+import math
 
 import numpy as np
 
@@ -17,6 +17,26 @@ from .calendar import DAY_S
 
 OPEN, PROMISED, PAID = 0, 1, 2
 """Account status: on the lists; holding a promise until its due date; paid (off the lists)."""
+
+TICKS_PER_S = 1024
+"""Retry heaps hold one int per retry: (ready time in ticks, rounded up) << 32 | account. Ints
+compare several times faster than (time, account) tuples, and a retry is never early."""
+ACCOUNT_MASK = (1 << 32) - 1
+
+
+def retry_key(ready_s: float, a: int) -> int:
+    """Heap key of a retry of account ``a`` ready at ``ready_s`` seconds."""
+    return (math.ceil(ready_s * TICKS_PER_S) << 32) | a
+
+
+def due_limit(now: float) -> int:
+    """Keys below this are ready at ``now``."""
+    return (int(now * TICKS_PER_S) + 1) << 32
+
+
+def key_time_s(key: int) -> float:
+    """The ready time (s) of a heap key."""
+    return (key >> 32) / TICKS_PER_S
 
 
 class Portfolio:
@@ -82,14 +102,19 @@ class Portfolio:
 
 
 class CallLists:
-    """Per bucket: today's fresh list and a heap of retries by ready time."""
+    """Per bucket: today's fresh list and a heap of retries by ready time.
+
+    The fresh list of bucket ``b`` is ``fresh[b][head[b]:]`` (taking an account moves the head;
+    no list is ever shifted).
+    """
 
     def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
         self.p = portfolio
         self.scenario = scenario
         nb = len(portfolio.bucket_segment)
-        self.fresh: list[deque[int]] = [deque() for _ in range(nb)]
-        self.retry: list[list[tuple[float, int]]] = [[] for _ in range(nb)]
+        self.fresh: list[list[int]] = [[] for _ in range(nb)]
+        self.head: list[int] = [0] * nb
+        self.retry: list[list[int]] = [[] for _ in range(nb)]   # heaps of retry_key()
         att, comp = scenario.attempts, scenario.compliance
         self.max_per_day = att.max_per_day
         delays = [att.retry_delay_min * 60.0] * 7
@@ -129,25 +154,41 @@ class CallLists:
         order = idx[np.lexsort((idx, key, -first[idx]))]
         buckets = p.bucket[order]
         for b in range(len(self.fresh)):
-            self.fresh[b] = deque(order[buckets == b].tolist())
+            self.fresh[b] = order[buckets == b].tolist()
+            self.head[b] = 0
             self.retry[b] = []
 
     def take(self, b: int, now: float) -> int | None:
         """The next account of bucket ``b`` to dial at ``now``, or None if none is ready."""
         r = self.retry[b]
-        if r and r[0][0] <= now:
-            return heapq.heappop(r)[1]
+        if r and r[0] < due_limit(now):
+            return heapq.heappop(r) & ACCOUNT_MASK
+        h = self.head[b]
         f = self.fresh[b]
-        if f:
-            return f.popleft()
+        if h < len(f):
+            self.head[b] = h + 1
+            return f[h]
         return None
+
+    def put_back(self, a: int, now: float) -> None:
+        """Return account ``a``, taken but not dialed, to the front of its bucket's list."""
+        b = self.p.bucket_list[a]
+        h = self.head[b]
+        if h and self.fresh[b][h - 1] == a:
+            self.head[b] = h - 1
+        else:  # it was a retry: ready again now
+            heapq.heappush(self.retry[b], retry_key(now, a))
+
+    def fresh_left(self, b: int) -> int:
+        """Accounts left on bucket ``b``'s fresh list."""
+        return len(self.fresh[b]) - self.head[b]
 
     def next_ready_s(self, b: int) -> float:
         """When bucket ``b`` next has an account ready today (-inf: now; inf: not today)."""
-        if self.fresh[b]:
+        if self.head[b] < len(self.fresh[b]):
             return -np.inf
         r = self.retry[b]
-        return r[0][0] if r else np.inf
+        return key_time_s(r[0]) if r else np.inf
 
     def after_attempt(self, a: int, end_s: float, outcome: int) -> None:
         """Bookkeeping once account ``a`` has been dialed; the call ends at ``end_s``.
@@ -165,7 +206,7 @@ class CallLists:
             p.blocked_until_s[a] = max(p.blocked_until_s[a], end_s + self.abandon_block_s)
             return
         if n < p.allowed_today[a]:
-            heapq.heappush(self.retry[p.bucket_list[a]], (end_s + self.retry_delay_s[outcome], a))
+            heapq.heappush(self.retry[p.bucket_list[a]], retry_key(end_s + self.retry_delay_s[outcome], a))
         else:
             day_start = (end_s // DAY_S) * DAY_S
             p.blocked_until_s[a] = max(p.blocked_until_s[a], day_start + self.recycle_s)

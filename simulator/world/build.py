@@ -135,6 +135,7 @@ class World:
         self.n_collectors = len(self.collectors)
         self.book = PromiseBook()
         self.log = DialLog()
+        self.promises_today: list[tuple[int, int, float, int]] = []   # (collector, segment, amount, day)
         self.rules = RuleCounters()
         # Calendar days counted: the calling days and then until the last promise (or a special
         # task's last event) can fall due.
@@ -202,6 +203,15 @@ class World:
         log = self.log
         cols = log.to_numpy()
         log.clear()
+        if len(cols["acct"]):
+            np.maximum.at(p.last_attempt_s, cols["acct"], cols["t"])
+        if self.promises_today:
+            pr = np.array(self.promises_today)
+            coll, seg, day_made = pr[:, 0].astype(np.int64), pr[:, 1].astype(np.int64), pr[:, 3].astype(np.int64)
+            np.add.at(cnt.promises, (coll, seg), 1)
+            np.add.at(cnt.promised_usd, (coll, seg), pr[:, 2])
+            np.add.at(cnt.daily_promises, (seg, day_made), 1)
+            self.promises_today.clear()
         sp = self.special
         if sp is not None:
             sp.before_fold(day, cols["acct"])

@@ -7,6 +7,7 @@ objects kept), and at the end of every calendar day the log is folded into count
 from __future__ import annotations
 
 from array import array
+from itertools import chain
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,9 +19,10 @@ OUTCOME_NAMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc"
 
 
 class DialLog:
-    """Today's dials, one entry per dial in parallel typed arrays."""
+    """Today's dials: one entry per dial in parallel typed arrays (dials made one at a time),
+    plus rows of whole runs of one collector (ProgressiveDialer.run_of_dials)."""
 
-    __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap")
+    __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap", "rows", "runs")
 
     def __init__(self) -> None:
         self.clear()
@@ -36,22 +38,43 @@ class DialLog:
             self.ring = array("d")
             self.talk = array("d")
             self.wrap = array("d")
+            self.rows: list[tuple] = []               # (acct, t, out, ring, talk, wrap) per dial of a run
+            self.runs: list[tuple[int, int, int]] = []  # (coll, camp, number of rows) per run
             return
         for col in (self.coll, self.acct, self.camp, self.t, self.out, self.ring, self.talk, self.wrap):
             del col[:]
+        self.rows.clear()
+        self.runs.clear()
 
     def __len__(self) -> int:
-        return len(self.out)
+        return len(self.out) + len(self.rows)
+
+    def add_run(self, coll: int, camp: int, rows: list[tuple]) -> None:
+        """Append a run of dials of collector row ``coll`` in campaign ``camp``; each row is
+        (acct, t, out, ring, talk, wrap)."""
+        self.rows.extend(rows)
+        self.runs.append((coll, camp, len(rows)))
 
     def to_numpy(self) -> dict[str, np.ndarray]:
-        """Copies of today's columns as numpy arrays. Copies, not ``frombuffer`` views: a view
-        still alive anywhere (a profiler holding a frame, for one) would stop ``clear()`` from
-        emptying the arrays in place."""
+        """Today's dials as numpy columns, in time order (copies: nothing here outlives a
+        ``clear()``)."""
         # frombuffer + copy is a memcpy; np.array(array.array) would walk the items one by one.
-        # The view lives only inside this expression, so no export outlasts the call.
+        # A view lives only inside this expression, so no buffer export outlasts the call (one
+        # still alive, say in a profiler's frame, would stop clear() from emptying the arrays).
         dtypes = {"coll": np.int32, "acct": np.int32, "camp": np.int32, "t": np.float64, "out": np.int8,
                   "ring": np.float64, "talk": np.float64, "wrap": np.float64}
-        return {k: np.frombuffer(getattr(self, k), dtype=d).copy() for k, d in dtypes.items()}
+        cols = {k: np.frombuffer(getattr(self, k), dtype=d).copy() for k, d in dtypes.items()}
+        if self.rows:
+            # account numbers are exact in a float64; fromiter avoids np.array's per-row dispatch
+            r = np.fromiter(chain.from_iterable(self.rows), dtype=np.float64,
+                            count=6 * len(self.rows)).reshape(-1, 6)
+            meta = np.array(self.runs, dtype=np.int64)
+            runs = {"coll": np.repeat(meta[:, 0], meta[:, 2]), "camp": np.repeat(meta[:, 1], meta[:, 2]),
+                    "acct": r[:, 0], "t": r[:, 1], "out": r[:, 2], "ring": r[:, 3], "talk": r[:, 4], "wrap": r[:, 5]}
+            cols = {k: np.concatenate([cols[k], runs[k].astype(d)]) for k, d in dtypes.items()}
+        order = np.argsort(cols["t"], kind="stable")
+        return {k: v[order] for k, v in cols.items()}
+
 
 @dataclass
 class Counters:

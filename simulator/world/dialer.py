@@ -8,15 +8,19 @@ and a live answer that finds no free collector within ``abandon_after_s`` is aba
 from __future__ import annotations
 
 import math
+from math import ceil
 from bisect import bisect_right, insort
 from functools import partial
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Generator
 
-from .accounts import PROMISED
+import numpy as np
+
+from .accounts import ACCOUNT_MASK, PROMISED, TICKS_PER_S, due_limit
 from .calendar import DAY_S
 from .collectors import Collector
 from .contact import sampler
-from .counters import ABANDONED, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from .counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from .promises import P_KEEP
 from .routing import Campaign
 
@@ -67,7 +71,7 @@ class _Base:
         slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
         phone = self.phone
         if phone is None:
-            o = bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
+            o = m.codes.next() if m.codes is not None else bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
         else:  # skip tracing on: the account's number decides its outcome table
             o = bisect_right(m.cum_phone[phone[a]][slot], m.u_outcome.next())
         ring = m.ring[o].next()
@@ -142,10 +146,7 @@ class _Base:
         day = int(end_s // DAY_S)
         due = day + int(m.due_days.next())
         p.status[a] = PROMISED
-        cnt = w.counters
-        cnt.promises[c.idx, s] += 1
-        cnt.promised_usd[c.idx, s] += amount
-        cnt.daily_promises[s, day] += 1
+        w.promises_today.append((c.idx, s, amount, day))   # counted at midnight (World.close_day)
         w.book.add(due, c.idx, a, s, amount, m.u_keep.next(), m.keep_p * c.keep_mult)
 
 
@@ -155,11 +156,19 @@ class ProgressiveDialer(_Base):
     In preview mode the collector first reads the account for ``preview_time_s``."""
 
     name = "progressive"
+    MAX_RUN_S = 3600.0
+    """Longest run of dials planned at once (seconds of the collector's time)."""
+    MAX_RUN_DIALS = 1024
 
     def __init__(self, world: "World") -> None:
         super().__init__(world)
         d = world.scenario.dialer
         self.preview = sampler(world.streams, "dialer/preview", d.preview_time_s) if d.mode == "preview" else None
+        # Runs of dials (run_of_dials) need every retry that could fall due inside a run to exist
+        # when the run is planned: a run is never longer than the shortest retry delay.
+        delays = world.lists.retry_delay_s
+        self.max_run_s = min([self.MAX_RUN_S] + [x for k, x in enumerate(delays) if k != RPC])
+        self.runs = self.preview is None and self.skip is None and self.max_run_s >= 60.0
 
     def work(self, c: Collector, until: float) -> Generator:
         """Dial for collector ``c`` until ``until`` (seconds); the last call may run past it."""
@@ -170,14 +179,20 @@ class ProgressiveDialer(_Base):
         preview = self.preview
         ci, ki = c.idx, camp.idx
         w = self.world
-        used, seg_of, last_attempt = camp.used_s, w.portfolio.segment_list, w.portfolio.last_attempt_s
+        used, seg_of = camp.used_s, w.portfolio.segment_list
         log = w.log
         skip, after_attempt = self.skip, w.lists.after_attempt
         # DialLog.clear() empties its arrays in place, so these bound methods stay valid all run.
         l_coll, l_acct, l_camp, l_t = log.coll.append, log.acct.append, log.camp.append, log.t.append
         l_out, l_ring, l_talk, l_wrap = log.out.append, log.ring.append, log.talk.append, log.wrap.append
+        runs = self.runs and camp.whole_minutes
         while env.now < until:
             now = env.now
+            if runs:
+                d = self.run_of_dials(c, camp, now, until)
+                if d is not None:
+                    yield timeout(d)
+                    continue
             a = camp.next_account(now)
             if a is None:
                 wait_to = min(camp.next_ready_s(now), until)
@@ -192,7 +207,7 @@ class ProgressiveDialer(_Base):
                 if not camp.can_dial(a, now):
                     # The calling window (or the segment's schedule) closed while the collector
                     # read the account: put it back at the head of its list, undialed.
-                    self.world.lists.fresh[self.world.portfolio.bucket_list[a]].appendleft(a)
+                    self.world.lists.put_back(a, now)
                     continue
             else:
                 pv = 0.0
@@ -211,12 +226,141 @@ class ProgressiveDialer(_Base):
             l_ring(ring + pv)
             l_talk(talk)
             l_wrap(wrap)
-            last_attempt[a] = now
             if o == ABANDONED or skip is not None:
                 self.settle(a, o, now + dur)
             else:  # settle() without the cases that cannot happen here
                 after_attempt(a, now + dur, o)
             yield timeout(dur)
+
+    def run_of_dials(self, c: Collector, camp: Campaign, now: float, until: float) -> float | None:
+        """Make collector ``c``'s next dials from ``now`` in one go, as one SimPy timeout.
+
+        Applies while the campaign has one open bucket: until ``until``, until the open buckets,
+        the bucket's outcome probabilities or its calling-window state may change
+        (Campaign.stable_until), and for at most ``max_run_s`` (shorter than any retry delay, so
+        no account can come due twice inside a run and every retry that falls due inside it
+        already exists). Each dial is the one the one-at-a-time path would make at its moment:
+        same streams, the earliest retry due by then or else the next fresh account, same rules
+        and bookkeeping. The only difference is that a run claims its accounts when it starts,
+        so collectors interleave on the lists run by run rather than dial by dial.
+
+        Returns the seconds until the collector is free again, or None when the one-dial path
+        must handle this moment (several open buckets, or no account ready now).
+        """
+        open_ = camp._open if camp._open_from <= now < camp._open_to else camp.open_buckets(now)
+        if len(open_) != 1:
+            return None
+        b = open_[0]
+        w = self.world
+        lists = w.lists
+        r = lists.retry[b]
+        f = lists.fresh[b]
+        h = lists.head[b]
+        nf = len(f)
+        if h >= nf and not (r and r[0] < due_limit(now)):
+            return None
+        horizon = min(until, camp.stable_until(now), now + self.max_run_s)
+        p = w.portfolio
+        s = p.bucket_segment[b]
+        m = w.models[s]
+        off = p.bucket_offset_s[b]
+        hour = int((now + off) // 3600.0)
+        slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
+        cum = m.cum_by_slot[slot]
+        u_next = m.u_outcome.next
+        codes = m.codes   # flat outcome probabilities: read the codes inline
+        if codes is not None:
+            cbuf, ci, cn = codes.buf, codes.i, len(codes.buf)
+        fixed, rings, talks, wraps = m.fixed, m.ring_next, m.talk_next, m.wrap_next
+        att, allowed = p.attempts_today, p.allowed_today
+        conv_end, abandon_end = p.last_conversation_end_s, p.last_abandon_s
+        status = p.status
+        delay = lists.retry_delay_s
+        wait_s, exempt, ofcom_s = self.wait_s, self.exempt, self.ofcom_s
+        rt, amd, amd_next, amd_acc = self.ring_timeout, self.amd, self.amd_ok.next, self.amd_accuracy
+        talk_mult = c.talk_mult
+        rows: list[tuple[int, float, int, float, float, float]] = []   # the dial log, row by row
+        spent: list[tuple[int, float]] = []   # (account, end): no attempts left today
+        rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
+        waiting = 0
+        t = now
+        while t < horizon:
+            if r and r[0] < (int(t * TICKS_PER_S) + 1) << 32:   # accounts.due_limit(t)
+                a = heappop(r) & ACCOUNT_MASK
+            elif h < nf:
+                a = f[h]
+                h += 1
+            else:
+                break   # the lists ran dry: the one-dial path waits for the next retry
+            if codes is None:
+                o = bisect_right(cum, u_next())
+            elif ci < cn:
+                o = cbuf[ci]
+                ci += 1
+            else:
+                codes.i = ci
+                o = codes.next()
+                cbuf, ci, cn = codes.buf, codes.i, len(codes.buf)
+            hf = fixed[o]
+            if hf is None:
+                ring = rings[o]()
+                talk = talks[o]()
+                wrap = wraps[o]()
+            else:
+                ring, talk, wrap = hf
+            if rt:
+                if o == NO_ANSWER:
+                    ring = rt
+                elif ring > rt and o >= MACHINE and o != INVALID:
+                    o, ring, talk, wrap = NO_ANSWER, rt, 0.0, 0.0
+            if amd and (o == MACHINE or o == THIRD_PARTY or o == RPC):
+                correct = amd_next() < amd_acc
+                if o == MACHINE and correct:
+                    talk = wrap = 0.0
+                elif o != MACHINE and not correct:
+                    o, talk, wrap = ABANDONED, 0.0, 0.0
+            if t < conv_end[a] + wait_s and not (exempt and status[a] == PROMISED):
+                waiting += 1
+            if ofcom_s and t < abandon_end[a] + ofcom_s:
+                waiting += 1
+            if o == RPC:
+                talk *= talk_mult
+                rpcs.append((a, t + ring + talk))
+            end = t + ring + talk + wrap
+            rows.append((a, t, o, ring, talk, wrap))
+            # lists.after_attempt, inlined
+            n = att[a] + 1
+            att[a] = n
+            if o != RPC:
+                if o == ABANDONED:
+                    abandon_end[a] = end
+                    if lists.abandon_block_s:
+                        p.blocked_until_s[a] = max(p.blocked_until_s[a], end + lists.abandon_block_s)
+                        t = end
+                        continue
+                if n < allowed[a]:
+                    heappush(r, (ceil((end + delay[o]) * TICKS_PER_S) << 32) | a)   # accounts.retry_key
+                else:
+                    spent.append((a, end))
+            t = end
+        lists.head[b] = h
+        if codes is not None:
+            codes.i = ci
+        if not rows:
+            return None
+        # The calling window's state is constant over a run (its edges are critical minutes).
+        minute = int((now + off) % DAY_S // 60.0)
+        rules = w.rules
+        if not self.win_lo <= minute < self.win_hi:
+            rules.outside_window += len(rows)
+        rules.in_waiting_period += waiting
+        for a, e in spent:
+            p.blocked_until_s[a] = max(p.blocked_until_s[a], e // DAY_S * DAY_S + lists.recycle_s)
+        for a, e in rpcs:
+            self.conversation(c, a, s, e)
+        w.log.add_run(c.idx, camp.idx, rows)
+        camp.used_s[s] += t - now
+        return t - now
 
 
 class PredictiveDialer(_Base):
@@ -353,7 +497,6 @@ class PredictiveDialer(_Base):
                 self.env.timeout(nxt - now).callbacks.append(partial(self._wake, camp))
             return False
         s, o, ring, talk, wrap = self.draw(a, now)
-        self.world.portfolio.last_attempt_s[a] = now
         camp.ringing += 1
         self.env.timeout(ring).callbacks.append(partial(self._answer, camp, (a, s, o, ring, talk, wrap, now, camp)))
         return True

@@ -12,11 +12,13 @@ bucket whose right-party rate at its local hour is highest.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 from heapq import heappop
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import clock_minutes
+from .accounts import ACCOUNT_MASK, due_limit
 from .calendar import DAY_S
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,7 +43,7 @@ class Campaign:
         total = sum(w) or 1.0
         self.share = {s: max(x / total, 1e-9) for s, x in zip(segments, w)}
         self.used_s = {s: 0.0 for s in segments}   # handling seconds spent on each segment
-        self._slot = -1
+        self._open_from = self._open_to = -1.0   # the cached open buckets hold for [from, to)
         self._open: list[int] = []
         self._rr = 0
         sc = world.scenario
@@ -50,6 +52,7 @@ class Campaign:
         self.enforce_window = comp.enforce_calling_window
         self.best_time = sc.dialer.list_strategy == "best_time"
         self.schedules = [sc.segments[n].schedule for n in sc.segment_names]   # by segment index
+        self._critical_min, self.whole_minutes = self._critical_minutes()
         # Predictive dialer state, all of it here so the dialer never adds attributes later.
         self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
         self.waiting: deque = deque()              # answered calls waiting for a collector
@@ -65,10 +68,10 @@ class Campaign:
         self.recent_abandoned = 0.0
 
     def open_buckets(self, now: float) -> list[int]:
-        """Buckets that may be dialed during the current minute (cached per minute)."""
-        slot = int(now // 60.0)
-        if slot == self._slot:
+        """Buckets that may be dialed now (cached until they may change)."""
+        if self._open_from <= now < self._open_to:
             return self._open
+        slot = int(now // 60.0)
         w = self.world
         p = w.portfolio
         day = int(now // DAY_S)
@@ -94,8 +97,38 @@ class Campaign:
         for b in self._open:
             by_seg.setdefault(p.bucket_segment[b], []).append(b)
         self._open_by_seg = list(by_seg.items())
-        self._slot = slot
+        self._open_from = slot * 60.0
+        self._open_to = self.stable_until(now) if self.whole_minutes else (slot + 1) * 60.0
         return self._open
+
+    def _critical_minutes(self) -> tuple[list[int], bool]:
+        """Minutes of the day (center clock) at which the open buckets, the outcome
+        probabilities of an open bucket, or whether its local clock is inside the calling
+        window may change: calling-window edges at each bucket's local
+        clock, schedule edges, local hour boundaries where a contact curve varies, midnight.
+        Also whether every bucket's offset is a whole number of minutes (else none is known)."""
+        p, w = self.world.portfolio, self.world
+        lo, hi = self.window
+        out = {0, 1440}
+        whole = True
+        for b in self.buckets:
+            off = p.bucket_offset_s[b] / 60.0
+            if off != int(off):
+                whole = False
+            off = int(off)
+            s = p.bucket_segment[b]
+            out.update(((lo - off) % 1440, (hi - off) % 1440))   # measured even when not enforced
+            if not w.models[s].flat:
+                out.update((60 * k - off) % 1440 for k in range(24))
+            for win in self.schedules[s].windows:
+                out.update((clock_minutes(win.start_time) % 1440, clock_minutes(win.end_time) % 1440))
+        return sorted(out), whole
+
+    def stable_until(self, now: float) -> float:
+        """The next time (s) at which the open buckets or their outcome probabilities may change."""
+        day0 = now - now % DAY_S
+        crit = self._critical_min
+        return day0 + 60.0 * crit[bisect_right(crit, int(now % DAY_S // 60.0))]
 
     def can_dial(self, a: int, now: float) -> bool:
         """Whether account ``a`` may be dialed at ``now`` (its bucket is open this minute)."""
@@ -103,7 +136,7 @@ class Campaign:
 
     def next_account(self, now: float) -> int | None:
         """The next account to dial now, or None if no open bucket has one ready."""
-        open_ = self._open if int(now // 60.0) == self._slot else self.open_buckets(now)
+        open_ = self._open if self._open_from <= now < self._open_to else self.open_buckets(now)
         n = len(open_)
         if not n:
             return None
@@ -111,10 +144,14 @@ class Campaign:
         if n == 1:  # the common case (one segment, one time zone): take() inlined
             b = open_[0]
             r = lists.retry[b]
-            if r and r[0][0] <= now:
-                return heappop(r)[1]
+            if r and r[0] < due_limit(now):
+                return heappop(r) & ACCOUNT_MASK
+            h = lists.head[b]
             f = lists.fresh[b]
-            return f.popleft() if f else None
+            if h < len(f):
+                lists.head[b] = h + 1
+                return f[h]
+            return None
         if self.best_time:
             for b in open_:
                 a = lists.take(b, now)
