@@ -221,7 +221,9 @@ class World:
         if self.trace is not None and len(cols["out"]):
             self.trace.append(cols)
         due = self.book.take_due(day)
-        for e in due:
+        if sp is None and due:
+            self._resolve(due, day)
+        for e in (due if sp is not None else ()):
             coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
             if len(e) > 6:  # a rearrangement's payment
                 sp.rearrange.resolve(e, day)
@@ -233,14 +235,33 @@ class World:
                 cnt.daily_collected[s, day] += amount
                 p.balance[a] -= amount
                 p.status[a] = PAID
-                if sp is not None:
-                    sp.on_paid(a, amount, day)
+                sp.on_paid(a, amount, day)
             else:
                 cnt.broken[coll, s] += 1
                 p.status[a] = OPEN
                 p.priority[a] = 1
         if sp is not None:
             sp.end_of_day(day, len(due))
+
+    def _resolve(self, due: list[list], day: int) -> None:
+        """Promises due on ``day`` (no special task on): kept ones pay, broken ones go back to
+        the lists first in line. The loop above, vectorized (one promise per account)."""
+        cnt, p = self.counters, self.portfolio
+        e = np.array(due, dtype=np.float64)
+        coll, a, s = e[:, COLL].astype(np.int64), e[:, ACCT].astype(np.int64), e[:, SEG].astype(np.int64)
+        amount = e[:, AMOUNT]
+        kept = e[:, U_KEEP] < np.minimum(1.0, e[:, P_KEEP])
+        broken = ~kept
+        S = cnt.daily_kept.shape[0]
+        np.add.at(cnt.kept, (coll[kept], s[kept]), 1)
+        np.add.at(cnt.collected, (coll[kept], s[kept]), amount[kept])
+        cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=S)
+        cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=S)
+        np.subtract.at(p.balance, a[kept], amount[kept])
+        p.status[a[kept]] = PAID
+        np.add.at(cnt.broken, (coll[broken], s[broken]), 1)
+        p.status[a[broken]] = OPEN
+        p.priority[a[broken]] = 1
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
         """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t, out, ring, talk, wrap."""

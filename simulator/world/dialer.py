@@ -129,25 +129,31 @@ class _Base:
         m = w.models[s]
         p.last_conversation_end_s[a] = end_s
         if self.enforce_wait:
-            p.blocked_until_s[a] = max(p.blocked_until_s[a], end_s + self.wait_s)
+            until = end_s + self.wait_s
+            if p.blocked_until_s[a] < until:
+                p.blocked_until_s[a] = until
         p.priority[a] = 0
-        if p.status[a] == PROMISED:  # a reminder call reached the debtor
+        status = p.status
+        if status[a] == PROMISED:  # a reminder call reached the debtor
             p.reminder_due[a] = 0
             entry = w.book.by_account.get(a)
             if entry is not None:
                 entry[P_KEEP] *= self.reminder_mult
             w.counters.reminders_reached += 1
             return
-        if m.u_promise.next() >= min(1.0, m.promise_p * c.promise_mult):
+        pp = m.promise_p * c.promise_mult
+        if m.u_promise.next() >= pp:   # (a probability over 1 always promises)
             if self.rearrange is not None:
                 self.rearrange.offer(c, a, s, end_s)
             return
-        amount = min(m.payment.next() * c.payment_mult, float(p.balance[a]))
+        amount = m.payment.next() * c.payment_mult
+        balance = p.balance[a]
+        if amount > balance:
+            amount = float(balance)
         day = int(end_s // DAY_S)
-        due = day + int(m.due_days.next())
-        p.status[a] = PROMISED
+        status[a] = PROMISED
         w.promises_today.append((c.idx, s, amount, day))   # counted at midnight (World.close_day)
-        w.book.add(due, c.idx, a, s, amount, m.u_keep.next(), m.keep_p * c.keep_mult)
+        w.book.add(day + int(m.due_days.next()), c.idx, a, s, amount, m.u_keep.next(), m.keep_p * c.keep_mult)
 
 
 class ProgressiveDialer(_Base):
@@ -283,10 +289,15 @@ class ProgressiveDialer(_Base):
         spent: list[tuple[int, float]] = []   # (account, end): no attempts left today
         rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
         waiting = 0
+        # When the earliest retry falls due (s). Retries pushed during the run fall due after
+        # it (shortest delay >= max_run_s), so only a pop can change this within the run.
+        ticks = TICKS_PER_S
+        due_at = (r[0] >> 32) / ticks if r else math.inf
         t = now
         while t < horizon:
-            if r and r[0] < (int(t * TICKS_PER_S) + 1) << 32:   # accounts.due_limit(t)
+            if due_at <= t:
                 a = heappop(r) & ACCOUNT_MASK
+                due_at = (r[0] >> 32) / ticks if r else math.inf
             elif h < nf:
                 a = f[h]
                 h += 1
@@ -339,7 +350,7 @@ class ProgressiveDialer(_Base):
                         t = end
                         continue
                 if n < allowed[a]:
-                    heappush(r, (ceil((end + delay[o]) * TICKS_PER_S) << 32) | a)   # accounts.retry_key
+                    heappush(r, (ceil((end + delay[o]) * ticks) << 32) | a)   # accounts.retry_key
                 else:
                     spent.append((a, end))
             t = end
