@@ -374,9 +374,16 @@ class NaiveCenter:
             # Like collectsim: a collector whose break or shift end comes before a call placed now
             # could be answered is "paused after this call" and not counted.
             horizon = env.now + self.horizon
-            # (the pending gets of the store: a get satisfied by an answered call leaves the queue at
-            # once, so a collector about to take a call is never counted twice)
-            free = sum(1 for g in team.answered.get_queue if g.until > horizon)
+            # Free = the pending gets of the store, less those about to be served. An answered call
+            # put in the store is handed to the first waiting get only when the put *event* is
+            # processed, later in the same instant (Put's callback Store._trigger_get); the call's
+            # ``changed`` poke is scheduled before that, so the pacer can run while the call sits in
+            # ``items`` and its collector's get is still queued. The store serves gets and items
+            # first in, first out, so the first len(items) gets are taken: skip them (collectsim
+            # hands a live answer to a free collector at once, and pacing never counts that
+            # collector; counting it here kept about one line too many ringing after a live answer).
+            q = team.answered
+            free = sum(1 for g in q.get_queue[len(q.items):] if g.until > horizon)
             want = int(math.floor(self.ratio * free + 0.5)) - team.ringing   # round(ratio x free)
             waiting_for_accounts = False
             for _ in range(max(0, want)):

@@ -206,7 +206,9 @@ class CallLists:
             p.blocked_until_s[a] = max(p.blocked_until_s[a], end_s + self.abandon_block_s)
             return
         if n < p.allowed_today[a]:
-            heapq.heappush(self.retry[p.bucket_list[a]], retry_key(end_s + self.retry_delay_s[outcome], a))
+            # retry_key(), inlined (once per dial)
+            heapq.heappush(self.retry[p.bucket_list[a]],
+                           (math.ceil((end_s + self.retry_delay_s[outcome]) * TICKS_PER_S) << 32) | a)
         else:
             day_start = (end_s // DAY_S) * DAY_S
             p.blocked_until_s[a] = max(p.blocked_until_s[a], day_start + self.recycle_s)

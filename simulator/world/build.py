@@ -172,6 +172,7 @@ class World:
         day = 0
         while True:
             if day > 0:
+                self.dialer.flush(env.now)
                 self.close_day(day - 1)
             sp = self.special
             if day > cal.last_work_day and self.book.open == 0 and (sp is None or not sp.wants_day(day)):

@@ -27,7 +27,10 @@ class Collector:
     talk_mult: float = 1.0
     tier: str = ""
     campaign: Any = field(default=None, repr=False)   # the routing.Campaign the collector works in
-    wake: Any = field(default=None, repr=False)       # predictive: event a free collector waits on
+    # predictive dialer state within a work window (dialer.PredictiveDialer)
+    until: float = field(default=0.0, repr=False)     # end of the current work window (s)
+    done: Any = field(default=None, repr=False)       # event: the work window is over
+    t_free: float | None = field(default=None, repr=False)  # when the collector became free
 
     @property
     def skill_score(self) -> float:

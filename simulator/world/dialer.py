@@ -53,9 +53,21 @@ class _Base:
         self.skip = sp.skip if sp is not None else None
         self.phone = self.skip.phone if self.skip is not None else None
         self.rearrange = sp.rearrange if sp is not None else None
+        # Looked up on every dial: bound once (the portfolio's bucket tables and the dial log's
+        # columns never move; DialLog.clear() empties the columns in place).
+        p = world.portfolio
+        self.bucket_list, self.bucket_segment, self.bucket_offset_s = p.bucket_list, p.bucket_segment, p.bucket_offset_s
+        self.segment_list = p.segment_list
+        self.models = world.models
+        log = world.log
+        self._log_cols = (log.coll.append, log.acct.append, log.camp.append, log.t.append, log.out.append,
+                          log.ring.append, log.talk.append, log.wrap.append)
 
     def start(self) -> None:
         """Start any processes the mode needs (called once the world is built)."""
+
+    def flush(self, now: float) -> None:
+        """Bring any deferred bookkeeping up to ``now`` (called before each midnight's fold)."""
 
     def draw(self, a: int, now: float) -> tuple[int, int, float, float, float]:
         """Segment, outcome and ring/talk/wrap seconds of a dial to account ``a`` placed at ``now``,
@@ -63,20 +75,26 @@ class _Base:
         rule violations (measured independently of how the lists enforce them)."""
         w = self.world
         p = w.portfolio
-        b = p.bucket_list[a]
-        s = p.bucket_segment[b]
-        m = w.models[s]
-        local = now + p.bucket_offset_s[b]
-        hour = int(local // 3600.0)   # hours since day 0 began, account's clock (floor)
-        slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
+        b = self.bucket_list[a]
+        m = self.models[self.bucket_segment[b]]
+        local = now + self.bucket_offset_s[b]
         phone = self.phone
-        if phone is None:
-            o = m.codes.next() if m.codes is not None else bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
-        else:  # skip tracing on: the account's number decides its outcome table
-            o = bisect_right(m.cum_phone[phone[a]][slot], m.u_outcome.next())
-        ring = m.ring[o].next()
-        talk = m.talk[o].next()
-        wrap = m.wrap[o].next()
+        if phone is None and m.codes is not None:
+            o = m.codes.next()
+        else:
+            hour = int(local // 3600.0)   # hours since day 0 began, account's clock (floor)
+            slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
+            if phone is None:
+                o = bisect_right(m.cum_by_slot[slot], m.u_outcome.next())
+            else:  # skip tracing on: the account's number decides its outcome table
+                o = bisect_right(m.cum_phone[phone[a]][slot], m.u_outcome.next())
+        hf = m.fixed[o]
+        if hf is None:
+            ring = m.ring_next[o]()
+            talk = m.talk_next[o]()
+            wrap = m.wrap_next[o]()
+        else:
+            ring, talk, wrap = hf
         rt = self.ring_timeout
         if rt:
             if o == NO_ANSWER:
@@ -97,29 +115,28 @@ class _Base:
             w.rules.in_waiting_period += 1
         if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
             w.rules.in_waiting_period += 1
-        return s, o, ring, talk, wrap
+        return self.bucket_segment[b], o, ring, talk, wrap
 
     def log(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float) -> None:
-        w = self.world
-        w.campaigns[camp].used_s[w.portfolio.segment_list[a]] += ring + talk + wrap
-        log = w.log
-        log.coll.append(row)
-        log.acct.append(a)
-        log.camp.append(camp)
-        log.t.append(t)
-        log.out.append(o)
-        log.ring.append(ring)
-        log.talk.append(talk)
-        log.wrap.append(wrap)
+        self.world.campaigns[camp].used_s[self.segment_list[a]] += ring + talk + wrap
+        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self._log_cols
+        c_coll(row)
+        c_acct(a)
+        c_camp(camp)
+        c_t(t)
+        c_out(o)
+        c_ring(ring)
+        c_talk(talk)
+        c_wrap(wrap)
 
     def settle(self, a: int, o: int, end_s: float) -> None:
         """Account bookkeeping after a dial ending at ``end_s``."""
-        p = self.world.portfolio
+        w = self.world
         if o == ABANDONED:
-            p.last_abandon_s[a] = end_s
+            w.portfolio.last_abandon_s[a] = end_s
         if self.skip is not None and self.skip.after_dial(a, o, end_s):
             return  # gone to the skip-trace queue: off the lists
-        self.world.lists.after_attempt(a, end_s, o)
+        w.lists.after_attempt(a, end_s, o)
 
     def conversation(self, c: Collector, a: int, s: int, end_s: float) -> None:
         """A right-party conversation ending at ``end_s``: a promise (amount, due day) or, on a
@@ -389,6 +406,7 @@ class PredictiveDialer(_Base):
         super().__init__(world)
         d = world.scenario.dialer
         self.pacing = d.pacing
+        self.pacing_kind = ("fixed", "adaptive", "poisson").index(d.pacing)
         self.max_lines = d.max_lines or 1 << 30
         self.max_level = d.max_dial_level
         self.patience = d.abandon_after_s
@@ -404,6 +422,10 @@ class PredictiveDialer(_Base):
         self.arrivals = world.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
         self.calls_per_hour = d.calls_per_hour
         self.overflow = world.scenario.routing.overflow
+        # Shortest ring before a call can reach a collector (s): how long unanswered ends may
+        # wait to be played (see catch_up).
+        self.r_min = min(o.ring_time_s.lower for seg in world.scenario.segments.values()
+                         for o in (seg.outcomes.machine, seg.outcomes.third_party, seg.outcomes.rpc))
 
     def start(self) -> None:
         for camp in self.world.campaigns:
@@ -412,38 +434,120 @@ class PredictiveDialer(_Base):
             elif self.pacing == "poisson":
                 self.env.process(self.poisson(camp))
 
+    # -- calls that never reach a collector -----------------------------------------------------
+    # A call that ends unanswered (no answer, busy, invalid, a machine the AMD drops, a person
+    # the AMD hangs up on) only frees a line and lets the pacer dial again. Such ends are kept
+    # in the campaign's heap ``lazy`` instead of each being a SimPy event, and are played, in
+    # time order and each at its own time, before anything else touches the campaign
+    # (catch_up). A sweep event at the earliest end + the shortest ring of an answered call
+    # guarantees that a call placed while catching up is answered no earlier than the moment
+    # it is caught up to. The model is the eager one; only the bookkeeping is deferred.
+    def catch_up(self, camp: Campaign, now: float) -> None:
+        """Play every unanswered end of ``camp`` up to ``now``."""
+        lazy = camp.lazy
+        while lazy and lazy[0][0] <= now:
+            end, _, call = heappop(lazy)
+            self._drop(camp, call, end)
+
+    def flush(self, now: float) -> None:
+        for camp in self.world.campaigns:
+            self.catch_up(camp, now)
+
+    def _drop(self, camp: Campaign, call, now: float) -> None:
+        """A call that reached nobody ends at ``now``."""
+        camp.ringing -= 1
+        a, s, o, ring, talk, wrap, t0, _ = call
+        if o == ABANDONED:  # AMD took a live person for a machine
+            camp.live += 1
+            camp.abandoned += 1
+        # self.log(...), inlined
+        camp.used_s[s] += ring
+        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self._log_cols
+        c_coll(self.world.n_collectors + camp.idx)
+        c_acct(a)
+        c_camp(camp.idx)
+        c_t(t0)
+        c_out(o)
+        c_ring(ring)
+        c_talk(0.0)
+        c_wrap(0.0)
+        self.settle(a, o, now)
+        self.pace(camp, now)
+
+    def _sweep(self, ev) -> None:
+        camp = ev.value
+        now = self.env.now
+        if camp.sweep_at <= now:
+            camp.sweep_at = math.inf
+        self.catch_up(camp, now)
+        if camp.lazy:
+            self._schedule_sweep(camp, camp.lazy[0][0] + self.r_min)
+
+    def _schedule_sweep(self, camp: Campaign, at: float) -> None:
+        if at < camp.sweep_at:
+            camp.sweep_at = at
+            self.env.timeout(max(0.0, at - self.env.now), camp).callbacks.append(self._sweep)
+
     # -- collectors ---------------------------------------------------------------------------
+    # Inside a work window a collector is driven by callbacks, not by its process: free (in
+    # ``camp.free``), or on a call until a timeout fires. The process only waits for the window
+    # to end (``c.done``).
     def work(self, c: Collector, until: float) -> Generator:
         env = self.env
         camp = c.campaign
-        idle = self.world.counters.idle_s
         camp.logged_in += 1
-        try:
-            while env.now < until:
-                call = self.take_waiting(camp)
-                if call is None:
-                    ev = env.event()
-                    c.wake = ev
-                    t_free = env.now
-                    camp.free[c] = until
-                    if self.pacing != "poisson":
-                        self.pace(camp)
-                    if not ev.triggered:
-                        env.timeout(until - env.now).callbacks.append(partial(self._release, camp, c, ev))
-                    call = yield ev
-                    idle[c.idx] += env.now - t_free
-                    if call is None:
-                        break
-                yield env.timeout(self.connect(c, camp, call))
-                camp.connected -= 1
-                del camp.busy_until[bisect_right(camp.busy_until, env.now) - 1]
-        finally:
-            camp.logged_in -= 1
+        c.until = until
+        c.done = env.event()
+        env.timeout(until - env.now).callbacks.append(partial(self._release, camp, c))
+        self._free(c, camp, env.now)
+        yield c.done
+        camp.logged_in -= 1
 
-    def _release(self, camp: Campaign, c: Collector, ev, _t) -> None:
-        if not ev.triggered:
-            camp.free.pop(c, None)
-            ev.succeed(None)
+    def _free(self, c: Collector, camp: Campaign, now: float) -> None:
+        """Collector ``c`` is ready at ``now``: the work window is over, or a waiting call is
+        taken, or the collector joins the free pool and the campaign paces."""
+        if camp.lazy and camp.lazy[0][0] <= now:
+            self.catch_up(camp, now)
+        if now >= c.until:
+            c.done.succeed()
+            return
+        call = self.take_waiting(camp)
+        if call is not None:
+            self._take(c, camp, call)
+            return
+        c.t_free = now
+        camp.add_free(c, c.until)
+        if self.pacing != "poisson":
+            self.pace(camp, now)
+
+    def _take(self, c: Collector, camp: Campaign, call) -> None:
+        """Collector ``c`` takes an answered call now."""
+        now = self.env.now
+        if c.t_free is not None:
+            self.world.counters.idle_s[c.idx] += now - c.t_free
+            c.t_free = None
+        self.env.timeout(self.connect(c, camp, call), c).callbacks.append(self._hang_up)
+
+    def _hang_up(self, ev) -> None:
+        """A collector's call (talk and wrap-up) is over."""
+        c = ev.value
+        camp = c.campaign
+        now = self.env.now
+        if camp.lazy and camp.lazy[0][0] <= now:
+            self.catch_up(camp, now)
+        camp.connected -= 1
+        del camp.busy_until[bisect_right(camp.busy_until, now) - 1]
+        self._free(c, camp, now)
+
+    def _release(self, camp: Campaign, c: Collector, _ev) -> None:
+        """End of ``c``'s work window: a collector still waiting for a call stops waiting."""
+        if c in camp.free:
+            now = self.env.now
+            self.catch_up(camp, now)
+            camp.drop_free(c)
+            self.world.counters.idle_s[c.idx] += now - c.t_free
+            c.t_free = None
+            c.done.succeed()
 
     def take_waiting(self, camp: Campaign):
         q = camp.waiting
@@ -472,77 +576,83 @@ class PredictiveDialer(_Base):
         return busy
 
     # -- calls -------------------------------------------------------------------------------
-    def pace(self, camp: Campaign) -> None:
-        """Place as many calls as the pacing wants for this campaign now."""
-        if self.pacing == "poisson":
+    def pace(self, camp: Campaign, now: float) -> None:
+        """Place as many calls as the pacing wants for this campaign at ``now``."""
+        if self.pacing_kind == 2:   # poisson: calls come at random, not from the pacer
             return
-        now = self.env.now
         # A collector about to leave for a break or the end of the shift is "paused after this
         # call": calls placed for them now would be answered after they have gone.
-        horizon = now + self.horizon
-        n_free = 0
-        for until in camp.free.values():
-            if until > horizon:
-                n_free += 1
-        if not n_free and self.pacing != "adaptive":
-            return
-        if self.pacing == "adaptive":
+        fu = camp.free_untils
+        n_free = len(fu) - bisect_right(fu, now + self.horizon) if fu else 0
+        if self.pacing_kind == 1:
             # Collectors who will finish before a call placed now could be answered count as
             # available: the "expected availability" of the pacing literature.
             soon = bisect_right(camp.busy_until, now + self.lookahead)
             want = math.floor(camp.level * (n_free + soon) + 0.5)
+        elif not n_free:
+            return
         else:
             want = math.floor(camp.level * n_free + 0.5)
+        n = want - camp.ringing
         room = self.max_lines - camp.ringing - camp.connected
-        n = min(want - camp.ringing, room)
+        if room < n:
+            n = room
+        place = self.place
         for _ in range(n):
-            if not self.place(camp, now):
+            if not place(camp, now):
                 break
 
     def place(self, camp: Campaign, now: float) -> bool:
         a = camp.next_account(now)
+        env = self.env
         if a is None:
             nxt = camp.next_ready_s(now)
             if nxt < camp.wake_at:
                 camp.wake_at = nxt
-                self.env.timeout(nxt - now).callbacks.append(partial(self._wake, camp))
+                env.timeout(max(0.0, nxt - env.now)).callbacks.append(partial(self._wake, camp))
             return False
         s, o, ring, talk, wrap = self.draw(a, now)
         camp.ringing += 1
-        self.env.timeout(ring).callbacks.append(partial(self._answer, camp, (a, s, o, ring, talk, wrap, now, camp)))
+        call = (a, s, o, ring, talk, wrap, now, camp)
+        end = now + ring
+        if o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0):
+            # answered by someone a collector must take: a real event (never in the past)
+            env.timeout(max(0.0, end - env.now), call).callbacks.append(self._answer)
+        else:
+            camp.seq += 1
+            heappush(camp.lazy, (end, camp.seq, call))
+            at = end + self.r_min
+            if at < camp.sweep_at:   # self._schedule_sweep(camp, at), inlined
+                camp.sweep_at = at
+                env.timeout(max(0.0, at - env.now), camp).callbacks.append(self._sweep)
         return True
 
     def _wake(self, camp: Campaign, _ev) -> None:
         camp.wake_at = math.inf
+        now = self.env.now
+        self.catch_up(camp, now)
         if self.pacing != "poisson":
-            self.pace(camp)
+            self.pace(camp, now)
 
-    def _answer(self, camp: Campaign, call, _ev) -> None:
-        """The call's outcome is known: drop it, or find it a collector, or let it wait."""
+    def _answer(self, ev) -> None:
+        """A call is answered by a person (or an undetected machine): find it a collector, or
+        let it wait."""
+        call = ev.value
+        camp = call[7]
+        now = self.env.now
+        if camp.lazy and camp.lazy[0][0] <= now:
+            self.catch_up(camp, now)
         camp.ringing -= 1
-        a, s, o, ring, talk, wrap, t0, _ = call
-        now = t0 + ring
-        reaches_collector = o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0)
-        if not reaches_collector:
-            if o == ABANDONED:  # AMD took a live person for a machine
-                camp.live += 1
-                camp.abandoned += 1
-            self.log(self.world.n_collectors + camp.idx, a, camp.idx, t0, o, ring, 0.0, 0.0)
-            self.settle(a, o, now)
-            self.pace(camp)
-            return
-        if camp.free:  # a live answer, or an undetected machine: both go to a collector
-            c = next(iter(camp.free))
-            del camp.free[c]
-            c.wake.succeed(call)
+        if camp.free:
+            self._take(camp.pop_free(), camp, call)
             return
         if self.overflow == "overflow":
             for other in self.world.campaigns:
-                if other is not camp and other.free:
-                    c = next(iter(other.free))
-                    del other.free[c]
-                    c.wake.succeed(call)
-                    return
+                if other is not camp:
+                    self.catch_up(other, now)
+                    if other.free:
+                        self._take(other.pop_free(), other, call)
+                        return
         elif self.overflow == "abandon":
             entry = [call, True]
             self._give_up(camp, entry, None)
@@ -555,15 +665,16 @@ class PredictiveDialer(_Base):
         if not entry[1]:
             return
         entry[1] = False
+        now = self.env.now
+        self.catch_up(camp, now)
         a, s, o, ring, talk, wrap, t0, _ = entry[0]
         if o != MACHINE:
             o = ABANDONED
             camp.live += 1
             camp.abandoned += 1
-        now = self.env.now
         self.log(self.world.n_collectors + camp.idx, a, camp.idx, t0, o, now - t0, 0.0, 0.0)
         self.settle(a, o, now)
-        self.pace(camp)
+        self.pace(camp, now)
 
     # -- pacing processes ---------------------------------------------------------------------
     def controller(self, camp: Campaign) -> Generator:
@@ -575,6 +686,7 @@ class PredictiveDialer(_Base):
         end = (self.world.calendar.last_work_day + 1) * DAY_S
         while env.now + self.interval < end:
             yield env.timeout(self.interval)
+            self.catch_up(camp, env.now)
             d_live, d_ab = camp.live - last_live, camp.abandoned - last_ab
             last_live, last_ab = camp.live, camp.abandoned
             camp.recent_live = camp.recent_live * decay + d_live
@@ -591,7 +703,7 @@ class PredictiveDialer(_Base):
             setpoint = self.target * (0.5 if over else 1.0)
             step = 0.03 * (setpoint - recent) / setpoint
             camp.level = min(self.max_level, max(1.0, camp.level * (1.0 + max(-0.05, min(0.03, step)))))
-            self.pace(camp)
+            self.pace(camp, env.now)
 
     def poisson(self, camp: Campaign) -> Generator:
         env = self.env
@@ -601,6 +713,7 @@ class PredictiveDialer(_Base):
             yield env.timeout(self.arrivals.next() * mean)
             if env.now >= end:
                 return
+            self.catch_up(camp, env.now)
             if camp.logged_in and camp.ringing + camp.connected < self.max_lines:
                 self.place(camp, env.now)
 

@@ -12,13 +12,13 @@ bucket whose right-party rate at its local hour is highest.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from heapq import heappop
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import clock_minutes
-from .accounts import ACCOUNT_MASK, due_limit
+from .accounts import ACCOUNT_MASK, TICKS_PER_S
 from .calendar import DAY_S
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +55,10 @@ class Campaign:
         self._critical_min, self.whole_minutes = self._critical_minutes()
         # Predictive dialer state, all of it here so the dialer never adds attributes later.
         self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
+        self.free_untils: list[float] = []         # the same ends, sorted
+        self.lazy: list = []                       # heap of (end s, seq, call): unanswered ends to play
+        self.seq = 0
+        self.sweep_at = math.inf                   # earliest pending sweep of ``lazy``
         self.waiting: deque = deque()              # answered calls waiting for a collector
         self.busy_until: list[float] = []          # sorted ends of the calls in progress (s)
         self.logged_in = 0
@@ -66,6 +70,26 @@ class Campaign:
         self.abandoned = 0
         self.recent_live = 0.0  # exponentially weighted, for the adaptive controller
         self.recent_abandoned = 0.0
+
+    # -- free collectors (predictive) ------------------------------------------------------------
+    def add_free(self, c: "Collector", until: float) -> None:
+        self.free[c] = until
+        insort(self.free_untils, until)
+
+    def pop_free(self) -> "Collector":
+        """The collector free the longest (taken off the free set)."""
+        c = next(iter(self.free))
+        self.drop_free(c)
+        return c
+
+    def drop_free(self, c: "Collector") -> None:
+        until = self.free.pop(c)
+        fu = self.free_untils
+        del fu[bisect_left(fu, until)]
+
+    def n_free_after(self, t: float) -> int:
+        """Free collectors whose work window ends after ``t``."""
+        return len(self.free_untils) - bisect_right(self.free_untils, t)
 
     def open_buckets(self, now: float) -> list[int]:
         """Buckets that may be dialed now (cached until they may change)."""
@@ -144,7 +168,7 @@ class Campaign:
         if n == 1:  # the common case (one segment, one time zone): take() inlined
             b = open_[0]
             r = lists.retry[b]
-            if r and r[0] < due_limit(now):
+            if r and r[0] < (int(now * TICKS_PER_S) + 1) << 32:   # due_limit(now), inlined
                 return heappop(r) & ACCOUNT_MASK
             h = lists.head[b]
             f = lists.fresh[b]
