@@ -280,6 +280,7 @@ class World:
         for c in self.collectors:
             env.process(collector_process(self, c))
         env.run()
+        self.dialer.flush(env.now)
         cnt = self.counters
         p = self.portfolio
         dialed = p.last_attempt_s > -np.inf

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from math import ceil
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from functools import partial
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Generator
@@ -46,6 +46,7 @@ class _Base:
         self.ofcom_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
         from ..scenario.schema import clock_minutes
         self.win_lo, self.win_hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
+        self.win_lo_s, self.win_hi_s = 60.0 * self.win_lo, 60.0 * self.win_hi
         self.reminder_mult = sc.attempts.reminder_keep_multiplier
         self.start_wd = world.calendar.start_weekday
         # Special tasks (special.py): None when their blocks are off (one attribute check per dial).
@@ -59,6 +60,8 @@ class _Base:
         self.bucket_list, self.bucket_segment, self.bucket_offset_s = p.bucket_list, p.bucket_segment, p.bucket_offset_s
         self.segment_list = p.segment_list
         self.models = world.models
+        if not (self.ring_timeout or self.amd or self.phone is not None):
+            self.draw = self._draw_plain   # no ring-out, no AMD, no skip tracing: the short version
         log = world.log
         self._log_cols = (log.coll.append, log.acct.append, log.camp.append, log.t.append, log.out.append,
                           log.ring.append, log.talk.append, log.wrap.append)
@@ -107,15 +110,40 @@ class _Base:
                 talk = wrap = 0.0          # detected: the dialer drops it, nobody listens
             elif o != MACHINE and not correct:
                 o, talk, wrap = ABANDONED, 0.0, 0.0   # a live person hung up on
-        # compliance, measured at the moment of dialing
-        minute = int(local % DAY_S // 60.0)
-        if not self.win_lo <= minute < self.win_hi:
+        # compliance, measured at the moment of dialing (minute in [lo, hi) <=> second in [60 lo, 60 hi))
+        if not self.win_lo_s <= local % DAY_S < self.win_hi_s:
             w.rules.outside_window += 1
         if now < p.last_conversation_end_s[a] + self.wait_s and not (self.exempt and p.status[a] == PROMISED):
             w.rules.in_waiting_period += 1
         if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
             w.rules.in_waiting_period += 1
         return self.bucket_segment[b], o, ring, talk, wrap
+
+    def _draw_plain(self, a: int, now: float) -> tuple[int, int, float, float, float]:
+        """``draw`` without ring-out, AMD or skip tracing (once per dial: kept short)."""
+        b = self.bucket_list[a]
+        s = self.bucket_segment[b]
+        m = self.models[s]
+        local = now + self.bucket_offset_s[b]
+        codes = m.codes
+        if codes is not None:
+            o = codes.next()
+        else:
+            hour = int(local // 3600.0)
+            o = bisect_right(m.cum_by_slot[((self.start_wd + hour // 24) % 7) * 24 + hour % 24], m.u_outcome.next())
+        hf = m.fixed[o]
+        if hf is None:
+            ring, talk, wrap = m.ring_next[o](), m.talk_next[o](), m.wrap_next[o]()
+        else:
+            ring, talk, wrap = hf
+        if not self.win_lo_s <= local % DAY_S < self.win_hi_s:
+            self.world.rules.outside_window += 1
+        p = self.world.portfolio
+        if now < p.last_conversation_end_s[a] + self.wait_s and not (self.exempt and p.status[a] == PROMISED):
+            self.world.rules.in_waiting_period += 1
+        if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
+            self.world.rules.in_waiting_period += 1
+        return s, o, ring, talk, wrap
 
     def log(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float) -> None:
         self.world.campaigns[camp].used_s[self.segment_list[a]] += ring + talk + wrap
@@ -422,6 +450,7 @@ class PredictiveDialer(_Base):
         self.arrivals = world.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
         self.calls_per_hour = d.calls_per_hour
         self.overflow = world.scenario.routing.overflow
+        self.idle = [0.0] * world.n_collectors   # idle seconds since the last flush, by collector
         # Shortest ring before a call can reach a collector (s): how long unanswered ends may
         # wait to be played (see catch_up).
         self.r_min = min(o.ring_time_s.lower for seg in world.scenario.segments.values()
@@ -443,36 +472,66 @@ class PredictiveDialer(_Base):
     # guarantees that a call placed while catching up is answered no earlier than the moment
     # it is caught up to. The model is the eager one; only the bookkeeping is deferred.
     def catch_up(self, camp: Campaign, now: float) -> None:
-        """Play every unanswered end of ``camp`` up to ``now``."""
+        """Play every unanswered end of ``camp`` up to ``now``: each frees its line, is logged
+        and settled (as ``log`` and ``settle`` would, inlined: once per unanswered dial), and
+        lets the pacer dial again at that moment."""
         lazy = camp.lazy
+        if not lazy or lazy[0][0] > now:
+            return
+        w = self.world
+        p, lists = w.portfolio, w.lists
+        att, allowed, retry, bucket_list = p.attempts_today, p.allowed_today, lists.retry, self.bucket_list
+        delay, ticks = lists.retry_delay_s, TICKS_PER_S
+        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self._log_cols
+        row, ci, used = w.n_collectors + camp.idx, camp.idx, camp.used_s
+        skip = self.skip
+        pace, place = self.pace, self.place
+        fixed = self.pacing_kind == 0
+        level, horizon, max_lines, fu = camp.level, self.horizon, self.max_lines, camp.free_untils
         while lazy and lazy[0][0] <= now:
             end, _, call = heappop(lazy)
-            self._drop(camp, call, end)
+            camp.ringing -= 1
+            a, s, o, ring, _talk, _wrap, t0, _ = call
+            used[s] += ring
+            c_coll(row)
+            c_acct(a)
+            c_camp(ci)
+            c_t(t0)
+            c_out(o)
+            c_ring(ring)
+            c_talk(0.0)
+            c_wrap(0.0)
+            if o == ABANDONED:  # AMD took a live person for a machine
+                camp.live += 1
+                camp.abandoned += 1
+                self.settle(a, o, end)
+            elif skip is not None:
+                self.settle(a, o, end)
+            else:  # settle() -> lists.after_attempt(), for an outcome that is neither rpc nor abandoned
+                n = att[a] + 1
+                att[a] = n
+                if n < allowed[a]:
+                    heappush(retry[bucket_list[a]], (ceil((end + delay[o]) * ticks) << 32) | a)
+                else:
+                    until = end // DAY_S * DAY_S + lists.recycle_s
+                    if p.blocked_until_s[a] < until:
+                        p.blocked_until_s[a] = until
+            if fixed:  # self.pace(camp, end), inlined for fixed pacing
+                if fu:
+                    n = min(math.floor(level * (len(fu) - bisect_right(fu, end + horizon)) + 0.5) - camp.ringing,
+                            max_lines - camp.ringing - camp.connected)
+                    for _ in range(n):
+                        if not place(camp, end):
+                            break
+            else:
+                pace(camp, end)
 
     def flush(self, now: float) -> None:
         for camp in self.world.campaigns:
             self.catch_up(camp, now)
-
-    def _drop(self, camp: Campaign, call, now: float) -> None:
-        """A call that reached nobody ends at ``now``."""
-        camp.ringing -= 1
-        a, s, o, ring, talk, wrap, t0, _ = call
-        if o == ABANDONED:  # AMD took a live person for a machine
-            camp.live += 1
-            camp.abandoned += 1
-        # self.log(...), inlined
-        camp.used_s[s] += ring
-        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self._log_cols
-        c_coll(self.world.n_collectors + camp.idx)
-        c_acct(a)
-        c_camp(camp.idx)
-        c_t(t0)
-        c_out(o)
-        c_ring(ring)
-        c_talk(0.0)
-        c_wrap(0.0)
-        self.settle(a, o, now)
-        self.pace(camp, now)
+        # idle seconds are summed in a list (numpy scalar updates are slow) and filed here
+        self.world.counters.idle_s[:len(self.idle)] += self.idle
+        self.idle = [0.0] * len(self.idle)
 
     def _sweep(self, ev) -> None:
         camp = ev.value
@@ -521,23 +580,64 @@ class PredictiveDialer(_Base):
             self.pace(camp, now)
 
     def _take(self, c: Collector, camp: Campaign, call) -> None:
-        """Collector ``c`` takes an answered call now."""
-        now = self.env.now
+        """Collector ``c`` (of campaign ``camp``) takes an answered call now, until a timeout ends
+        its talk and wrap-up. The call counts for the campaign that placed it (overflow may
+        differ)."""
+        env = self.env
+        now = env.now
         if c.t_free is not None:
-            self.world.counters.idle_s[c.idx] += now - c.t_free
+            self.idle[c.idx] += now - c.t_free
             c.t_free = None
-        self.env.timeout(self.connect(c, camp, call), c).callbacks.append(self._hang_up)
+        a, s, o, ring, talk, wrap, t0, placed = call
+        if o == RPC:
+            talk *= c.talk_mult
+            self.conversation(c, a, s, now + talk)
+        if o == RPC or o == THIRD_PARTY:
+            placed.live += 1
+        busy = talk + wrap
+        # self.log(...), inlined
+        placed.used_s[s] += now - t0 + busy
+        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self._log_cols
+        c_coll(c.idx)
+        c_acct(a)
+        c_camp(placed.idx)
+        c_t(t0)
+        c_out(o)
+        c_ring(now - t0)
+        c_talk(talk)
+        c_wrap(wrap)
+        end = now + busy
+        if self.skip is None:
+            self.world.lists.after_attempt(a, end, o)
+        else:
+            self.settle(a, o, end)
+        camp.connected += 1
+        insort(camp.busy_until, end)
+        env.timeout(busy, c).callbacks.append(self._hang_up)
 
     def _hang_up(self, ev) -> None:
-        """A collector's call (talk and wrap-up) is over."""
+        """A collector's call (talk and wrap-up) is over: the collector is ready again."""
         c = ev.value
         camp = c.campaign
         now = self.env.now
         if camp.lazy and camp.lazy[0][0] <= now:
             self.catch_up(camp, now)
         camp.connected -= 1
-        del camp.busy_until[bisect_right(camp.busy_until, now) - 1]
-        self._free(c, camp, now)
+        bu = camp.busy_until
+        del bu[bisect_right(bu, now) - 1]
+        until = c.until
+        if now >= until:
+            c.done.succeed()
+            return
+        if camp.waiting:
+            call = self.take_waiting(camp)
+            if call is not None:
+                self._take(c, camp, call)
+                return
+        c.t_free = now
+        camp.free[c] = until   # camp.add_free(c, until), inlined
+        insort(camp.free_untils, until)
+        self.pace(camp, now)
 
     def _release(self, camp: Campaign, c: Collector, _ev) -> None:
         """End of ``c``'s work window: a collector still waiting for a call stops waiting."""
@@ -545,7 +645,7 @@ class PredictiveDialer(_Base):
             now = self.env.now
             self.catch_up(camp, now)
             camp.drop_free(c)
-            self.world.counters.idle_s[c.idx] += now - c.t_free
+            self.idle[c.idx] += now - c.t_free
             c.t_free = None
             c.done.succeed()
 
@@ -557,23 +657,6 @@ class PredictiveDialer(_Base):
                 entry[1] = False
                 return entry[0]
         return None
-
-    def connect(self, c: Collector, camp: Campaign, call) -> float:
-        """Collector ``c`` (of campaign ``camp``) takes an answered call now; returns the seconds it
-        will be busy. The call counts for the campaign that placed it (overflow may differ)."""
-        a, s, o, ring, talk, wrap, t0, placed = call
-        now = self.env.now
-        if o == RPC:
-            talk *= c.talk_mult
-            self.conversation(c, a, s, now + talk)
-        if o == RPC or o == THIRD_PARTY:
-            placed.live += 1
-        self.log(c.idx, a, placed.idx, t0, o, now - t0, talk, wrap)
-        busy = talk + wrap
-        self.settle(a, o, now + busy)
-        camp.connected += 1
-        insort(camp.busy_until, now + busy)
-        return busy
 
     # -- calls -------------------------------------------------------------------------------
     def pace(self, camp: Campaign, now: float) -> None:
@@ -603,7 +686,23 @@ class PredictiveDialer(_Base):
                 break
 
     def place(self, camp: Campaign, now: float) -> bool:
-        a = camp.next_account(now)
+        open_ = camp._open if camp._open_from <= now < camp._open_to else camp.open_buckets(now)
+        if len(open_) == 1:  # camp.next_account(now), inlined for one open bucket
+            b = open_[0]
+            lists = self.world.lists
+            r = lists.retry[b]
+            if r and r[0] < (int(now * TICKS_PER_S) + 1) << 32:
+                a = heappop(r) & ACCOUNT_MASK
+            else:
+                h = lists.head[b]
+                f = lists.fresh[b]
+                if h < len(f):
+                    lists.head[b] = h + 1
+                    a = f[h]
+                else:
+                    a = None
+        else:
+            a = camp.next_account(now)
         env = self.env
         if a is None:
             nxt = camp.next_ready_s(now)
@@ -643,8 +742,13 @@ class PredictiveDialer(_Base):
         if camp.lazy and camp.lazy[0][0] <= now:
             self.catch_up(camp, now)
         camp.ringing -= 1
-        if camp.free:
-            self._take(camp.pop_free(), camp, call)
+        free = camp.free
+        if free:  # camp.pop_free(), inlined: the collector free the longest
+            c = next(iter(free))
+            until = free.pop(c)
+            fu = camp.free_untils
+            del fu[bisect_left(fu, until)]
+            self._take(c, camp, call)
             return
         if self.overflow == "overflow":
             for other in self.world.campaigns:
