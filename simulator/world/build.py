@@ -1,6 +1,9 @@
 """The one place where a Scenario becomes a running world: build, run, collect."""
 from __future__ import annotations
 
+import gc
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +21,37 @@ from .dialer import DIALERS
 from .promises import ACCT, AMOUNT, COLL, P_KEEP, SEG, U_KEEP, PromiseBook
 from .routing import build_campaigns
 from .special import SpecialTasks, Tracker, extra_days
+
+
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] | None = None
+RUN_GC_THRESHOLD = (100_000, 50, 100)
+"""Cyclic-GC thresholds while a world runs. A run allocates millions of short-lived objects and
+holds large lists (the portfolio's per-account state); with the default thresholds (700, 10, 10)
+the collector runs hundreds of times per simulated month and each full pass walks every account
+list, which cost about a fifth of a progressive run and grew with portfolio size x dials. The
+world creates almost no reference cycles, so collecting rarely loses nothing."""
+
+
+@contextmanager
+def gc_tuned():
+    """Raise the cyclic-GC thresholds for the duration (nested and thread-safe; the previous
+    thresholds come back when the last user leaves)."""
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(*RUN_GC_THRESHOLD)
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0 and _gc_saved is not None:
+                gc.set_threshold(*_gc_saved)
+                _gc_saved = None
 
 
 def max_due_days(scenario: Scenario) -> int:
@@ -279,7 +313,8 @@ class World:
         self.dialer.start()
         for c in self.collectors:
             env.process(collector_process(self, c))
-        env.run()
+        with gc_tuned():
+            env.run()
         self.dialer.flush(env.now)
         cnt = self.counters
         p = self.portfolio
