@@ -482,25 +482,21 @@ class PredictiveDialer(_Base):
         p, lists = w.portfolio, w.lists
         att, allowed, retry, bucket_list = p.attempts_today, p.allowed_today, lists.retry, self.bucket_list
         delay, ticks = lists.retry_delay_s, TICKS_PER_S
-        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self._log_cols
-        row, ci, used = w.n_collectors + camp.idx, camp.idx, camp.used_s
+        rows: list[tuple] = []   # the dial log of these ends (one run of the campaign's row)
+        used = camp.used_s
         skip = self.skip
         pace, place = self.pace, self.place
         fixed = self.pacing_kind == 0
         level, horizon, max_lines, fu = camp.level, self.horizon, self.max_lines, camp.free_untils
+        capped = max_lines < 1 << 30
+        recount_at = -math.inf   # free collectors do not change while catching up (no handler runs)
+        want = 0
         while lazy and lazy[0][0] <= now:
             end, _, call = heappop(lazy)
             camp.ringing -= 1
             a, s, o, ring, _talk, _wrap, t0, _ = call
             used[s] += ring
-            c_coll(row)
-            c_acct(a)
-            c_camp(ci)
-            c_t(t0)
-            c_out(o)
-            c_ring(ring)
-            c_talk(0.0)
-            c_wrap(0.0)
+            rows.append((a, t0, o, ring, 0.0, 0.0))
             if o == ABANDONED:  # AMD took a live person for a machine
                 camp.live += 1
                 camp.abandoned += 1
@@ -518,13 +514,18 @@ class PredictiveDialer(_Base):
                         p.blocked_until_s[a] = until
             if fixed:  # self.pace(camp, end), inlined for fixed pacing
                 if fu:
-                    n = min(math.floor(level * (len(fu) - bisect_right(fu, end + horizon)) + 0.5) - camp.ringing,
-                            max_lines - camp.ringing - camp.connected)
-                    for _ in range(n):
-                        if not place(camp, end):
-                            break
+                    if end >= recount_at:   # the lines wanted change only when a free window nears its end
+                        k = bisect_right(fu, end + horizon)
+                        want = math.floor(level * (len(fu) - k) + 0.5)
+                        recount_at = fu[k] - horizon if k < len(fu) else math.inf
+                    n = want - camp.ringing
+                    if capped:
+                        n = min(n, max_lines - camp.ringing - camp.connected)
+                    while n > 0 and place(camp, end):
+                        n -= 1
             else:
                 pace(camp, end)
+        w.log.add_run(w.n_collectors + camp.idx, camp.idx, rows)
 
     def flush(self, now: float) -> None:
         for camp in self.world.campaigns:
@@ -691,7 +692,7 @@ class PredictiveDialer(_Base):
             b = open_[0]
             lists = self.world.lists
             r = lists.retry[b]
-            if r and r[0] < (int(now * TICKS_PER_S) + 1) << 32:
+            if r and r[0] >> 32 <= now * TICKS_PER_S:   # due (accounts.due_limit)
                 a = heappop(r) & ACCOUNT_MASK
             else:
                 h = lists.head[b]
