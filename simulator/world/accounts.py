@@ -87,18 +87,33 @@ class Portfolio:
         self.reminder_due = np.zeros(n, dtype=np.int8)      # 1: a promise-confirmation call is due today
         self.attempts_today: list[int] = [0] * n
         self.allowed_today: list[int] = [0] * n
-        # Attempts per calendar day for the last 7 days (ring buffer by day % 7): enforces and
-        # measures "at most N attempts in any 7 consecutive days".
-        self.attempts_7 = np.zeros((n, 7), dtype=np.int16)
-        self.attempts_7_total = np.zeros(n, dtype=np.int32)  # running sum of the 7 columns
+        # Attempts in the last 7 calendar days: enforces and measures "at most N attempts in any
+        # 7 consecutive days". The accounts dialed on calendar day d and their counts sit in slot
+        # d % 7 of a ring, so filing a day costs the accounts dialed, not the portfolio.
+        self.attempts_7_total = np.zeros(n, dtype=np.int32)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        self.day_dials: list[tuple[np.ndarray, np.ndarray]] = [empty] * 7
+        self.allowed_np = np.zeros(n, dtype=np.int32)   # allowed_today as an array
 
-    def record_day(self, day: int, accounts: np.ndarray) -> None:
-        """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring buffer."""
+    def record_day(self, day: int, accounts: np.ndarray) -> np.ndarray:
+        """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring; returns
+        the accounts dialed that day, each once."""
         col = day % 7
-        today = np.zeros(self.n, dtype=np.int16) if not len(accounts) else \
-            np.minimum(np.bincount(accounts, minlength=self.n), np.iinfo(np.int16).max).astype(np.int16)
-        self.attempts_7_total += today.astype(np.int32) - self.attempts_7[:, col]
-        self.attempts_7[:, col] = today
+        old_a, old_c = self.day_dials[col]
+        if len(old_a):
+            self.attempts_7_total[old_a] -= old_c
+        u, c = np.unique(accounts.astype(np.int64), return_counts=True)
+        self.attempts_7_total[u] += c.astype(np.int32)
+        self.day_dials[col] = (u, c.astype(np.int32))
+        return u
+
+    def attempts_last_6_days(self, day: int) -> np.ndarray:
+        """Attempts per account on calendar days day-6 .. day-1 (called before day is filed)."""
+        prev6 = self.attempts_7_total.copy()
+        old_a, old_c = self.day_dials[day % 7]   # still holds day - 7
+        if len(old_a):
+            prev6[old_a] -= old_c
+        return prev6
 
 
 class CallLists:
@@ -114,6 +129,10 @@ class CallLists:
         nb = len(portfolio.bucket_segment)
         self.fresh: list[list[int]] = [[] for _ in range(nb)]
         self.head: list[int] = [0] * nb
+        # Today's eligible accounts not yet served to the fresh list: (accounts, keys, priority)
+        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+            (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int8)) for _ in range(nb)]
+        self.helping: list[int] = [self.MIN_HELPING] * nb
         self.retry: list[list[int]] = [[] for _ in range(nb)]   # heaps of retry_key()
         att, comp = scenario.attempts, scenario.compliance
         self.max_per_day = att.max_per_day
@@ -136,13 +155,18 @@ class CallLists:
         """
         p, day_start = self.p, day * DAY_S
         n = p.n
-        p.attempts_today = [0] * n
-        prev6 = p.attempts_7_total - p.attempts_7[:, day % 7]   # the column holds day - 7
-        allowed = np.minimum(self.max_per_day, np.maximum(0, self.cap_7 - prev6))
-        p.allowed_today = allowed.tolist()
+        # attempts_today went back to 0 for yesterday's accounts when the day was filed
+        allowed = np.minimum(self.max_per_day, np.maximum(0, self.cap_7 - p.attempts_last_6_days(day)))
+        changed = np.flatnonzero(allowed != p.allowed_np)
+        if len(changed):   # the Python list follows the array where it changed (not n items a day)
+            lst = p.allowed_today
+            for a, v in zip(changed.tolist(), allowed[changed].tolist()):
+                lst[a] = v
+            p.allowed_np = allowed
         ok = (((p.status == OPEN) & (p.blocked_until_s <= day_start)) | (p.reminder_due == 1)) & (allowed > 0)
-        first = np.where(p.reminder_due == 1, 2, p.priority if self.scenario.attempts.broken_promise_first else 0)
         idx = np.flatnonzero(ok)
+        first = np.where(p.reminder_due[idx] == 1, 2,
+                         p.priority[idx] if self.scenario.attempts.broken_promise_first else 0).astype(np.int8)
         key = {
             "least_recent": lambda i: p.last_attempt_s[i],
             "best_time": lambda i: p.last_attempt_s[i],
@@ -151,12 +175,72 @@ class CallLists:
             "days_past_due": lambda i: p.days_past_due[i],
             "random": lambda i: self.rng.random(len(i)),
         }[self.strategy](idx)
-        order = idx[np.lexsort((idx, key, -first[idx]))]
-        buckets = p.bucket[order]
+        buckets = p.bucket[idx]
         for b in range(len(self.fresh)):
-            self.fresh[b] = order[buckets == b].tolist()
+            mine = buckets == b
+            # Yesterday's use of the bucket sizes today's first helping (see _serve).
+            self.helping[b] = max(self.MIN_HELPING, 2 * self.head[b])
+            self.pending[b] = (idx[mine], key[mine], first[mine])
+            self.fresh[b] = []
             self.head[b] = 0
             self.retry[b] = []
+            self._serve(b)
+
+    MIN_HELPING = 2000
+
+    def _serve(self, b: int) -> bool:
+        """Move the next ``helping[b]`` accounts of bucket ``b``, in list order, from today's
+        pending accounts to the end of its fresh list; False if none was left.
+
+        Only what the day will use gets sorted: the best ``helping`` of the pending accounts
+        are selected in linear time and only they are sorted, so a day costs about the accounts
+        dialed rather than the portfolio (a month-long run over millions of accounts stays
+        linear). The order is exactly that of sorting the whole list once at midnight.
+        """
+        idx, key, first = self.pending[b]
+        m = len(idx)
+        if not m:
+            return False
+        k = self.helping[b]
+        if m <= k:
+            pick = np.arange(m)
+        else:
+            # The k smallest by (-first, key, account): whole priority groups first, then the
+            # group that straddles k by key, ties on the boundary key by account number.
+            pick_parts = []
+            need = k
+            for g in (2, 1, 0):
+                in_g = np.flatnonzero(first == g)
+                if not len(in_g):
+                    continue
+                if len(in_g) <= need:
+                    pick_parts.append(in_g)
+                    need -= len(in_g)
+                    if not need:
+                        break
+                    continue
+                kg = key[in_g]
+                v = np.partition(kg, need - 1)[need - 1]
+                below = in_g[kg < v]
+                tied = in_g[kg == v]
+                tied = tied[np.argsort(idx[tied], kind="stable")][: need - len(below)]
+                pick_parts.extend((below, tied))
+                break
+            pick = np.concatenate(pick_parts)
+        chosen = pick[np.lexsort((idx[pick], key[pick], -first[pick].astype(np.int16)))]
+        if m > k:
+            keep = np.ones(m, dtype=bool)
+            keep[pick] = False
+            self.pending[b] = (idx[keep], key[keep], first[keep])
+            self.helping[b] = 2 * k
+        else:
+            self.pending[b] = (idx[:0], key[:0], first[:0])
+        self.fresh[b].extend(idx[chosen].tolist())
+        return True
+
+    def refill(self, b: int) -> bool:
+        """Bucket ``b``'s fresh list ran out: serve it more of today's accounts (False: none)."""
+        return self._serve(b)
 
     def take(self, b: int, now: float) -> int | None:
         """The next account of bucket ``b`` to dial at ``now``, or None if none is ready."""
@@ -165,7 +249,7 @@ class CallLists:
             return heapq.heappop(r) & ACCOUNT_MASK
         h = self.head[b]
         f = self.fresh[b]
-        if h < len(f):
+        if h < len(f) or self.refill(b):
             self.head[b] = h + 1
             return f[h]
         return None
@@ -181,11 +265,11 @@ class CallLists:
 
     def fresh_left(self, b: int) -> int:
         """Accounts left on bucket ``b``'s fresh list."""
-        return len(self.fresh[b]) - self.head[b]
+        return len(self.fresh[b]) - self.head[b] + len(self.pending[b][0])
 
     def next_ready_s(self, b: int) -> float:
         """When bucket ``b`` next has an account ready today (-inf: now; inf: not today)."""
-        if self.head[b] < len(self.fresh[b]):
+        if self.head[b] < len(self.fresh[b]) or len(self.pending[b][0]):
             return -np.inf
         r = self.retry[b]
         return key_time_s(r[0]) if r else np.inf

@@ -250,8 +250,11 @@ class World:
         sp = self.special
         if sp is not None:
             sp.before_fold(day, cols["acct"])
-        p.record_day(day, cols["acct"])
-        self.rules.close_day(p.attempts_7_total)
+        dialed = p.record_day(day, cols["acct"])
+        att = p.attempts_today
+        for a in dialed.tolist():   # a new calling day starts from 0 attempts
+            att[a] = 0
+        self.rules.close_day(p.attempts_7_total, dialed)
         cnt.fold(cols, p.segment, day, self.calendar.weekday(day))
         if self.trace is not None and len(cols["out"]):
             self.trace.append(cols)

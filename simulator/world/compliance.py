@@ -19,10 +19,11 @@ class RuleCounters:
         self.in_waiting_period = 0
         self.max_attempts_7 = 0
 
-    def close_day(self, attempts_7_total: np.ndarray) -> None:
-        """After a day is filed, note the largest 7-day attempt total of any account."""
-        if attempts_7_total.size:
-            self.max_attempts_7 = max(self.max_attempts_7, int(attempts_7_total.max()))
+    def close_day(self, attempts_7_total: np.ndarray, dialed: np.ndarray) -> None:
+        """After a day is filed, note the largest 7-day attempt total of any account (only the
+        accounts dialed that day can have a new largest total)."""
+        if len(dialed):
+            self.max_attempts_7 = max(self.max_attempts_7, int(attempts_7_total[dialed].max()))
 
 
 def worst_rates(live: np.ndarray, abandoned: np.ndarray, window_days: int = 30) -> tuple[float, float]:

@@ -307,9 +307,9 @@ class ProgressiveDialer(_Base):
         r = lists.retry[b]
         f = lists.fresh[b]
         h = lists.head[b]
-        nf = len(f)
-        if h >= nf and not (r and r[0] < due_limit(now)):
+        if h >= len(f) and not (r and r[0] < due_limit(now)) and not lists.refill(b):
             return None
+        nf = len(f)
         horizon = min(until, camp.stable_until(now), now + self.max_run_s)
         p = w.portfolio
         s = p.bucket_segment[b]
@@ -343,7 +343,8 @@ class ProgressiveDialer(_Base):
             if due_at <= t:
                 a = heappop(r) & ACCOUNT_MASK
                 due_at = (r[0] >> 32) / ticks if r else math.inf
-            elif h < nf:
+            elif h < nf or lists.refill(b):
+                nf = len(f)
                 a = f[h]
                 h += 1
             else:
@@ -493,6 +494,10 @@ class PredictiveDialer(_Base):
         want = 0
         while lazy and lazy[0][0] <= now:
             end, _, call = heappop(lazy)
+            if call is None:   # a wake-up: the lists were dry, an account comes due at ``end``
+                camp.wake_at = math.inf
+                pace(camp, end)
+                continue
             camp.ringing -= 1
             a, s, o, ring, _talk, _wrap, t0, _ = call
             used[s] += ring
@@ -697,7 +702,7 @@ class PredictiveDialer(_Base):
             else:
                 h = lists.head[b]
                 f = lists.fresh[b]
-                if h < len(f):
+                if h < len(f) or lists.refill(b):
                     lists.head[b] = h + 1
                     a = f[h]
                 else:
@@ -706,10 +711,18 @@ class PredictiveDialer(_Base):
             a = camp.next_account(now)
         env = self.env
         if a is None:
+            # The lists are dry: wake the pacer when an account comes due. The wake-up is played
+            # like an unanswered end (catch_up), so it happens at its own time even when this
+            # moment is itself being caught up.
             nxt = camp.next_ready_s(now)
             if nxt < camp.wake_at:
                 camp.wake_at = nxt
-                env.timeout(max(0.0, nxt - env.now)).callbacks.append(partial(self._wake, camp))
+                camp.seq += 1
+                heappush(camp.lazy, (nxt, camp.seq, None))
+                at = nxt + self.r_min
+                if at < camp.sweep_at:
+                    camp.sweep_at = at
+                    env.timeout(max(0.0, at - env.now), camp).callbacks.append(self._sweep)
             return False
         s, o, ring, talk, wrap = self.draw(a, now)
         camp.ringing += 1
@@ -726,13 +739,6 @@ class PredictiveDialer(_Base):
                 camp.sweep_at = at
                 env.timeout(max(0.0, at - env.now), camp).callbacks.append(self._sweep)
         return True
-
-    def _wake(self, camp: Campaign, _ev) -> None:
-        camp.wake_at = math.inf
-        now = self.env.now
-        self.catch_up(camp, now)
-        if self.pacing != "poisson":
-            self.pace(camp, now)
 
     def _answer(self, ev) -> None:
         """A call is answered by a person (or an undetected machine): find it a collector, or

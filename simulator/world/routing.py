@@ -172,7 +172,7 @@ class Campaign:
                 return heappop(r) & ACCOUNT_MASK
             h = lists.head[b]
             f = lists.fresh[b]
-            if h < len(f):
+            if h < len(f) or lists.refill(b):
                 lists.head[b] = h + 1
                 return f[h]
             return None
