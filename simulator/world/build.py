@@ -238,11 +238,13 @@ class World:
         log = self.log
         cols = log.to_numpy()
         log.clear()
+        cnt.ensure_day(day)
         if len(cols["acct"]):
             np.maximum.at(p.last_attempt_s, cols["acct"], cols["t"])
         if self.promises_today:
             pr = np.array(self.promises_today)
             coll, seg, day_made = pr[:, 0].astype(np.int64), pr[:, 1].astype(np.int64), pr[:, 3].astype(np.int64)
+            cnt.ensure_day(int(day_made.max()))
             np.add.at(cnt.promises, (coll, seg), 1)
             np.add.at(cnt.promised_usd, (coll, seg), pr[:, 2])
             np.add.at(cnt.daily_promises, (seg, day_made), 1)

@@ -118,6 +118,22 @@ class Counters:
                    i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
                    i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg), i(n_camp, n_days), i(n_camp, n_days))
 
+    def ensure_day(self, day: int) -> None:
+        """Make the per-day arrays long enough to hold calendar day ``day``. The world sizes them
+        for its calling days plus the longest promise delay, but a call may end days after it
+        was placed (a ring or talk time drawn from a long-tailed distribution), and so may the
+        promise it brings."""
+        have = self.daily_promises.shape[1]
+        if day < have:
+            return
+        extra = max(day + 1 - have, have // 2)
+        for name in ("daily_dials", "daily_promises", "daily_kept", "daily_collected", "campaign_live",
+                     "campaign_abandoned"):
+            a = getattr(self, name)
+            pad = [(0, 0)] * a.ndim
+            pad[1] = (0, extra)
+            setattr(self, name, np.pad(a, pad))
+
     def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
         """Add one day's dials (``DialLog.to_numpy()`` columns) to the counters."""
         if not len(cols["out"]):

@@ -576,14 +576,14 @@ class PredictiveDialer(_Base):
         if now >= c.until:
             c.done.succeed()
             return
-        call = self.take_waiting(camp)
-        if call is not None:
-            self._take(c, camp, call)
-            return
+        if camp.waiting:
+            call = self.take_waiting(camp)
+            if call is not None:
+                self._take(c, camp, call)
+                return
         c.t_free = now
         camp.add_free(c, c.until)
-        if self.pacing != "poisson":
-            self.pace(camp, now)
+        self.pace(camp, now)
 
     def _take(self, c: Collector, camp: Campaign, call) -> None:
         """Collector ``c`` (of campaign ``camp``) takes an answered call now, until a timeout ends
@@ -631,19 +631,7 @@ class PredictiveDialer(_Base):
         camp.connected -= 1
         bu = camp.busy_until
         del bu[bisect_right(bu, now) - 1]
-        until = c.until
-        if now >= until:
-            c.done.succeed()
-            return
-        if camp.waiting:
-            call = self.take_waiting(camp)
-            if call is not None:
-                self._take(c, camp, call)
-                return
-        c.t_free = now
-        camp.free[c] = until   # camp.add_free(c, until), inlined
-        insort(camp.free_untils, until)
-        self.pace(camp, now)
+        self._free(c, camp, now)
 
     def _release(self, camp: Campaign, c: Collector, _ev) -> None:
         """End of ``c``'s work window: a collector still waiting for a call stops waiting."""

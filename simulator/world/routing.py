@@ -87,10 +87,6 @@ class Campaign:
         fu = self.free_untils
         del fu[bisect_left(fu, until)]
 
-    def n_free_after(self, t: float) -> int:
-        """Free collectors whose work window ends after ``t``."""
-        return len(self.free_untils) - bisect_right(self.free_untils, t)
-
     def open_buckets(self, now: float) -> list[int]:
         """Buckets that may be dialed now (cached until they may change)."""
         if self._open_from <= now < self._open_to:

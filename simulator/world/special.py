@@ -242,6 +242,7 @@ class Rearranger:
         w.portfolio.status[a] = PROMISED
         cnt.promises[coll, s] += 1
         cnt.promised_usd[coll, s] += amount
+        cnt.ensure_day(day)
         cnt.daily_promises[s, day] += 1
         w.book.add(due, coll, a, s, amount, self.u_keep[OPTIONS[code]].next(), p_keep, extra=(code, state))
 
