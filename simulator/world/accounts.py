@@ -47,6 +47,11 @@ class Portfolio:
     a time); state read only when the day's lists are rebuilt lives in numpy arrays.
     """
 
+    __slots__ = ('allowed_np', 'allowed_today', 'attempts_7_total', 'attempts_today', 'balance', 'blocked_until_s', 'bucket',
+                 'bucket_list', 'bucket_offset_s', 'bucket_segment', 'day_dials', 'days_past_due', 'first',
+                 'last_abandon_s', 'last_attempt_s', 'last_conversation_end_s', 'n', 'priority',
+                 'reminder_due', 'risk_score', 'segment', 'segment_buckets', 'segment_list', 'status')
+
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
         names = scenario.segment_names
         sizes = [scenario.segments[s].accounts for s in names]
@@ -122,6 +127,9 @@ class CallLists:
     The fresh list of bucket ``b`` is ``fresh[b][head[b]:]`` (taking an account moves the head;
     no list is ever shifted).
     """
+
+    __slots__ = ('abandon_block_s', 'cap_7', 'fresh', 'head', 'helping', 'max_per_day', 'p', 'pending', 'recycle_s',
+                 'retry', 'retry_delay_s', 'rng', 'scenario', 'strategy')
 
     def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
         self.p = portfolio

@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .build import World
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Collector:
     """One collector. Skill multipliers scale the segment's base behaviour (1.0 = as specified)."""
     idx: int

@@ -718,7 +718,8 @@ class PredictiveDialer(_Base):
         end = now + ring
         if o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0):
             # answered by someone a collector must take: a real event (never in the past)
-            env.timeout(max(0.0, end - env.now), call).callbacks.append(self._answer)
+            d = end - env.now
+            env.timeout(d if d > 0.0 else 0.0, call).callbacks.append(self._answer)
         else:
             camp.seq += 1
             heappush(camp.lazy, (end, camp.seq, call))
