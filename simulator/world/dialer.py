@@ -31,6 +31,12 @@ if TYPE_CHECKING:  # pragma: no cover
 class _Base:
     """What every mode shares: drawing a dial, conversations, bookkeeping and rule checks."""
 
+    # Slots: read on every dial (faster than an instance dict).
+    __slots__ = ('_log_cols', 'amd', 'amd_accuracy', 'amd_ok', 'bucket_list', 'bucket_offset_s',
+                 'bucket_segment', 'draw', 'enforce_wait', 'env', 'exempt', 'models', 'ofcom_s', 'phone',
+                 'rearrange', 'reminder_mult', 'ring_timeout', 'segment_list', 'skip', 'start_wd', 'wait_s',
+                 'win_hi', 'win_hi_s', 'win_lo', 'win_lo_s', 'world')
+
     def __init__(self, world: "World") -> None:
         self.world = world
         self.env = world.env
@@ -60,8 +66,10 @@ class _Base:
         self.bucket_list, self.bucket_segment, self.bucket_offset_s = p.bucket_list, p.bucket_segment, p.bucket_offset_s
         self.segment_list = p.segment_list
         self.models = world.models
-        if not (self.ring_timeout or self.amd or self.phone is not None):
-            self.draw = self._draw_plain   # no ring-out, no AMD, no skip tracing: the short version
+        # draw(a, now): segment, outcome and ring/talk/wrap seconds of a dial (see _draw_full);
+        # without ring-out, AMD or skip tracing, the short version.
+        plain = not (self.ring_timeout or self.amd or self.phone is not None)
+        self.draw = self._draw_plain if plain else self._draw_full
         log = world.log
         self._log_cols = (log.coll.append, log.acct.append, log.camp.append, log.t.append, log.out.append,
                           log.ring.append, log.talk.append, log.wrap.append)
@@ -72,7 +80,7 @@ class _Base:
     def flush(self, now: float) -> None:
         """Bring any deferred bookkeeping up to ``now`` (called before each midnight's fold)."""
 
-    def draw(self, a: int, now: float) -> tuple[int, int, float, float, float]:
+    def _draw_full(self, a: int, now: float) -> tuple[int, int, float, float, float]:
         """Segment, outcome and ring/talk/wrap seconds of a dial to account ``a`` placed at ``now``,
         after the contact curve at the account's local time, the ring-out and AMD. Also counts
         rule violations (measured independently of how the lists enforce them)."""
@@ -205,6 +213,9 @@ class ProgressiveDialer(_Base):
     """One call per available collector: the collector waits through the ring, talks if someone
     answers, wraps up, and the next call is placed the moment the collector is free again.
     In preview mode the collector first reads the account for ``preview_time_s``."""
+
+    # Slots, as in _Base.
+    __slots__ = ('max_run_s', 'preview', 'runs')
 
     name = "progressive"
     MAX_RUN_S = 3600.0
@@ -428,6 +439,10 @@ class PredictiveDialer(_Base):
     and counts as available the collectors who will finish within the expected time to answer;
     poisson: calls at random at ``calls_per_hour`` whatever the collectors do.
     """
+
+    # Slots, as in _Base.
+    __slots__ = ('arrivals', 'calls_per_hour', 'horizon', 'idle', 'interval', 'lookahead', 'max_level',
+                 'max_lines', 'overflow', 'pacing', 'pacing_kind', 'patience', 'r_min', 'target')
 
     name = "predictive"
 

@@ -72,18 +72,22 @@ def _run_progressive(raw, seed, runs=True, trace=False):
     w = World(parse_scenario(raw), seed, 0, trace=trace)
     w.dialer.runs = runs
     made = {"runs": 0, "rows": []}
-    inner = w.dialer.run_of_dials
+    cls = type(w.dialer)   # the dialer has slots: wrap the method on its class for this run
+    inner = cls.run_of_dials
 
-    def counted(c, camp, now, until):
+    def counted(self, c, camp, now, until):
         n0 = len(w.log.rows)
-        d = inner(c, camp, now, until)
+        d = inner(self, c, camp, now, until)
         if d is not None:
             made["runs"] += 1
             made["rows"].extend((c.idx, int(r[0]), r[1], int(r[2])) for r in w.log.rows[n0:])
         return d
 
-    w.dialer.run_of_dials = counted   # work() looks the method up on the instance at each step
-    cnt = w.run()
+    cls.run_of_dials = counted   # work() looks the method up at each step
+    try:
+        cnt = w.run()
+    finally:
+        cls.run_of_dials = inner
     return w, cnt, made
 
 
