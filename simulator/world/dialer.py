@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import math
 from math import ceil
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_right, insort
 from functools import partial
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Generator
-
-import numpy as np
 
 from .accounts import ACCOUNT_MASK, PROMISED, TICKS_PER_S, due_limit
 from .calendar import DAY_S
@@ -695,23 +693,7 @@ class PredictiveDialer(_Base):
                 break
 
     def place(self, camp: Campaign, now: float) -> bool:
-        open_ = camp._open if camp._open_from <= now < camp._open_to else camp.open_buckets(now)
-        if len(open_) == 1:  # camp.next_account(now), inlined for one open bucket
-            b = open_[0]
-            lists = self.world.lists
-            r = lists.retry[b]
-            if r and r[0] >> 32 <= now * TICKS_PER_S:   # due (accounts.due_limit)
-                a = heappop(r) & ACCOUNT_MASK
-            else:
-                h = lists.head[b]
-                f = lists.fresh[b]
-                if h < len(f) or lists.refill(b):
-                    lists.head[b] = h + 1
-                    a = f[h]
-                else:
-                    a = None
-        else:
-            a = camp.next_account(now)
+        a = camp.next_account(now)
         env = self.env
         if a is None:
             # The lists are dry: wake the pacer when an account comes due. The wake-up is played
@@ -722,10 +704,7 @@ class PredictiveDialer(_Base):
                 camp.wake_at = nxt
                 camp.seq += 1
                 heappush(camp.lazy, (nxt, camp.seq, None))
-                at = nxt + self.r_min
-                if at < camp.sweep_at:
-                    camp.sweep_at = at
-                    env.timeout(max(0.0, at - env.now), camp).callbacks.append(self._sweep)
+                self._schedule_sweep(camp, nxt + self.r_min)
             return False
         s, o, ring, talk, wrap = self.draw(a, now)
         camp.ringing += 1
@@ -738,10 +717,7 @@ class PredictiveDialer(_Base):
         else:
             camp.seq += 1
             heappush(camp.lazy, (end, camp.seq, call))
-            at = end + self.r_min
-            if at < camp.sweep_at:   # self._schedule_sweep(camp, at), inlined
-                camp.sweep_at = at
-                env.timeout(max(0.0, at - env.now), camp).callbacks.append(self._sweep)
+            self._schedule_sweep(camp, end + self.r_min)
         return True
 
     def _answer(self, ev) -> None:
@@ -754,12 +730,8 @@ class PredictiveDialer(_Base):
             self.catch_up(camp, now)
         camp.ringing -= 1
         free = camp.free
-        if free:  # camp.pop_free(), inlined: the collector free the longest
-            c = next(iter(free))
-            until = free.pop(c)
-            fu = camp.free_untils
-            del fu[bisect_left(fu, until)]
-            self._take(c, camp, call)
+        if free:
+            self._take(camp.pop_free(), camp, call)
             return
         if self.overflow == "overflow":
             for other in self.world.campaigns:
