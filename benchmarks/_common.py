@@ -10,6 +10,11 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# Measure the checkout these scripts belong to, not whatever copy of the package is installed
+# (``python benchmarks/x.py`` puts benchmarks/, not the checkout, first on the path).
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 BENCH_SCENARIO = HERE / "scenarios" / "bench_100.toml"
 
 # Accounts per collector: enough for one day's dials (about 340 per collector), the accounts

@@ -143,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="further overrides")
     a = ap.parse_args(argv)
     overrides = size_overrides(a.scenario, a.collectors, a.days) + a.set
+    import simulator
     print(f"collectsim vs naive reference: {Path(a.scenario).name}, {a.collectors} collectors x {a.days} days, "
           f"{a.reps} replications each, interleaved")
+    print(f"collectsim measured from {Path(simulator.__file__).parent}")
     summary = {}
     for mode in a.modes.split(","):
         summary[mode] = compare_mode(mode.strip(), a.scenario, overrides, a.reps, a.seed, a.alpha)

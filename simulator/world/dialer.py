@@ -22,6 +22,14 @@ from .counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from .promises import P_KEEP
 from .routing import Campaign
 
+# Kinds of a predictive campaign's own events (PredictiveDialer.catch_up).
+END, WAKE, ANSWER, HANG_UP, GIVE_UP = 0, 1, 2, 3, 4
+# Subtracted from the sequence number of unanswered ends and wake-ups: at the same instant
+# they are played before answers, hang-ups and waits (a freed line is seen before an answer is
+# routed), the order the model had when only they were deferred. Ties happen when durations
+# are fixed (a 12 s ring placed 6 s after a 6 s one).
+FIRST = 1 << 62
+
 if TYPE_CHECKING:  # pragma: no cover
     from .build import World
 
@@ -440,7 +448,7 @@ class PredictiveDialer(_Base):
 
     # Slots, as in _Base.
     __slots__ = ('arrivals', 'calls_per_hour', 'horizon', 'idle', 'interval', 'lookahead', 'max_level',
-                 'max_lines', 'overflow', 'pacing', 'pacing_kind', 'patience', 'r_min', 'target')
+                 'local', 'max_lines', 'overflow', 'pacing', 'pacing_kind', 'patience', 'r_min', 'target')
 
     name = "predictive"
 
@@ -464,6 +472,9 @@ class PredictiveDialer(_Base):
         self.arrivals = world.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
         self.calls_per_hour = d.calls_per_hour
         self.overflow = world.scenario.routing.overflow
+        # A campaign's answers, hang-ups and waits are its own events (see catch_up) unless an
+        # answer may overflow to another campaign's collector.
+        self.local = self.overflow != "overflow" or len(world.campaigns) <= 1
         self.idle = [0.0] * world.n_collectors   # idle seconds since the last flush, by collector
         # Shortest ring before a call can reach a collector (s): how long unanswered ends may
         # wait to be played (see catch_up).
@@ -477,20 +488,33 @@ class PredictiveDialer(_Base):
             elif self.pacing == "poisson":
                 self.env.process(self.poisson(camp))
 
-    # -- calls that never reach a collector -----------------------------------------------------
-    # A call that ends unanswered (no answer, busy, invalid, a machine the AMD drops, a person
-    # the AMD hangs up on) only frees a line and lets the pacer dial again. Such ends are kept
-    # in the campaign's heap ``lazy`` instead of each being a SimPy event, and are played, in
-    # time order and each at its own time, before anything else touches the campaign
-    # (catch_up). A sweep event at the earliest end + the shortest ring of an answered call
-    # guarantees that a call placed while catching up is answered no earlier than the moment
-    # it is caught up to. The model is the eager one; only the bookkeeping is deferred.
-    def catch_up(self, camp: Campaign, now: float) -> None:
-        """Play every unanswered end of ``camp`` up to ``now``: each frees its line, is logged
-        and settled (as ``log`` and ``settle`` would, inlined: once per unanswered dial), and
-        lets the pacer dial again at that moment."""
+    # -- the campaign's own events ---------------------------------------------------------------
+    # What happens inside a campaign between two outside events (a work window starting or
+    # ending, a pacing tick, midnight) touches nobody else: an unanswered end frees a line and
+    # lets the pacer dial again, an answer finds a free collector (or waits, or is abandoned),
+    # a hang-up frees the collector, a wait runs out. These events are kept in the campaign's
+    # heap ``lazy`` of (time s, seq, kind, payload) instead of each being a SimPy event, and
+    # are played in time order, each at its own time, by catch_up(camp, now) before anything
+    # from outside reads or changes the campaign. Only a hang-up at or after the end of the
+    # collector's work window is a SimPy event (the collector's own process waits for it).
+    #
+    # With ``overflow = "overflow"`` and several campaigns an answer may go to another
+    # campaign's collector, so answers, hang-ups and waits stay SimPy events (``local`` is
+    # False): only unanswered ends are deferred, and a sweep at (earliest end + the shortest
+    # ring of an answered call) guarantees that a call placed while catching up is answered no
+    # earlier than the moment it is caught up to. Setting ``local = False`` and ``r_min = 0``
+    # gives the eager model, every event a SimPy event at its own time (tests compare).
+    def catch_up(self, camp: Campaign, now: float, inclusive: bool = False) -> None:
+        """Play the campaign's own events up to ``now``. An unanswered end frees its line, is
+        logged and settled (as ``log`` and ``settle`` would, inlined: once per unanswered dial),
+        and lets the pacer dial again at that moment.
+
+        An outside event at ``now`` goes before the campaign's answers, hang-ups and waits at
+        the same instant (as in SimPy, where it was scheduled first), after its unanswered
+        ends; ``inclusive`` plays them all (a sweep)."""
         lazy = camp.lazy
-        if not lazy or lazy[0][0] > now:
+        bound = (now, FIRST) if inclusive else (now, 0)
+        if not lazy or not lazy[0] < bound:
             return
         w = self.world
         p, lists = w.portfolio, w.lists
@@ -503,13 +527,21 @@ class PredictiveDialer(_Base):
         fixed = self.pacing_kind == 0
         level, horizon, max_lines, fu = camp.level, self.horizon, self.max_lines, camp.free_untils
         capped = max_lines < 1 << 30
-        recount_at = -math.inf   # free collectors do not change while catching up (no handler runs)
+        recount_at = -math.inf   # free collectors change only at answers, hang-ups and waits
         want = 0
-        while lazy and lazy[0][0] <= now:
-            end, _, call = heappop(lazy)
-            if call is None:   # a wake-up: the lists were dry, an account comes due at ``end``
-                camp.wake_at = math.inf
-                pace(camp, end)
+        while lazy and lazy[0] < bound:
+            end, _, kind, call = heappop(lazy)
+            if kind:
+                recount_at = -math.inf
+                if kind == ANSWER:
+                    self.answer(call, end)
+                elif kind == HANG_UP:
+                    self.hang_up(call, end)
+                elif kind == GIVE_UP:
+                    self.give_up(camp, call, end)
+                else:   # a wake-up: the lists were dry, an account comes due at ``end``
+                    camp.wake_at = math.inf
+                    pace(camp, end)
                 continue
             camp.ringing -= 1
             a, s, o, ring, _talk, _wrap, t0, _ = call
@@ -543,11 +575,14 @@ class PredictiveDialer(_Base):
                         n -= 1
             else:
                 pace(camp, end)
-        w.log.add_run(w.n_collectors + camp.idx, camp.idx, rows)
+        if rows:
+            w.log.add_run(w.n_collectors + camp.idx, camp.idx, rows)
 
     def flush(self, now: float) -> None:
         for camp in self.world.campaigns:
             self.catch_up(camp, now)
+            if camp.lazy:   # events after ``now`` with no outside event to play them: a sweep will
+                self._schedule_sweep(camp, camp.lazy[0][0])
         # idle seconds are summed in a list (numpy scalar updates are slow) and filed here
         self.world.counters.idle_s[:len(self.idle)] += self.idle
         self.idle = [0.0] * len(self.idle)
@@ -557,22 +592,27 @@ class PredictiveDialer(_Base):
         now = self.env.now
         if camp.sweep_at <= now:
             camp.sweep_at = math.inf
-        self.catch_up(camp, now)
+        self.catch_up(camp, now, inclusive=True)
         if camp.lazy:
-            self._schedule_sweep(camp, camp.lazy[0][0] + self.r_min)
+            self._schedule_sweep(camp, camp.lazy[0][0] + (0.0 if self.local else self.r_min))
 
     def _schedule_sweep(self, camp: Campaign, at: float) -> None:
         if at < camp.sweep_at:
             camp.sweep_at = at
             self.env.timeout(max(0.0, at - self.env.now), camp).callbacks.append(self._sweep)
 
+    def _push(self, camp: Campaign, t: float, kind: int, payload) -> None:
+        camp.seq += 1
+        heappush(camp.lazy, (t, camp.seq, kind, payload))
+
     # -- collectors ---------------------------------------------------------------------------
-    # Inside a work window a collector is driven by callbacks, not by its process: free (in
-    # ``camp.free``), or on a call until a timeout fires. The process only waits for the window
-    # to end (``c.done``).
+    # Inside a work window a collector is driven by events, not by its process: free (in
+    # ``camp.free``), or on a call until its hang-up. The process only waits for the window to
+    # end (``c.done``).
     def work(self, c: Collector, until: float) -> Generator:
         env = self.env
         camp = c.campaign
+        self.catch_up(camp, env.now)
         camp.logged_in += 1
         c.until = until
         c.done = env.event()
@@ -584,26 +624,22 @@ class PredictiveDialer(_Base):
     def _free(self, c: Collector, camp: Campaign, now: float) -> None:
         """Collector ``c`` is ready at ``now``: the work window is over, or a waiting call is
         taken, or the collector joins the free pool and the campaign paces."""
-        if camp.lazy and camp.lazy[0][0] <= now:
-            self.catch_up(camp, now)
         if now >= c.until:
             c.done.succeed()
             return
         if camp.waiting:
             call = self.take_waiting(camp)
             if call is not None:
-                self._take(c, camp, call)
+                self._take(c, camp, call, now)
                 return
         c.t_free = now
         camp.add_free(c, c.until)
         self.pace(camp, now)
 
-    def _take(self, c: Collector, camp: Campaign, call) -> None:
-        """Collector ``c`` (of campaign ``camp``) takes an answered call now, until a timeout ends
-        its talk and wrap-up. The call counts for the campaign that placed it (overflow may
-        differ)."""
-        env = self.env
-        now = env.now
+    def _take(self, c: Collector, camp: Campaign, call, now: float) -> None:
+        """Collector ``c`` (of campaign ``camp``) takes an answered call at ``now``, until its
+        talk and wrap-up are over. The call counts for the campaign that placed it (overflow
+        may differ)."""
         if c.t_free is not None:
             self.idle[c.idx] += now - c.t_free
             c.t_free = None
@@ -632,15 +668,22 @@ class PredictiveDialer(_Base):
             self.settle(a, o, end)
         camp.connected += 1
         insort(camp.busy_until, end)
-        env.timeout(busy, c).callbacks.append(self._hang_up)
+        if self.local and end < c.until:
+            camp.seq += 1
+            heappush(camp.lazy, (end, camp.seq, HANG_UP, c))
+        else:   # the collector's process waits for this one (or another campaign may take calls)
+            d = end - self.env.now
+            self.env.timeout(d if d > 0.0 else 0.0, c).callbacks.append(self._hang_up)
 
     def _hang_up(self, ev) -> None:
-        """A collector's call (talk and wrap-up) is over: the collector is ready again."""
         c = ev.value
-        camp = c.campaign
         now = self.env.now
-        if camp.lazy and camp.lazy[0][0] <= now:
-            self.catch_up(camp, now)
+        self.catch_up(c.campaign, now)
+        self.hang_up(c, now)
+
+    def hang_up(self, c: Collector, now: float) -> None:
+        """A collector's call (talk and wrap-up) is over at ``now``: the collector is ready again."""
+        camp = c.campaign
         camp.connected -= 1
         bu = camp.busy_until
         del bu[bisect_right(bu, now) - 1]
@@ -648,9 +691,9 @@ class PredictiveDialer(_Base):
 
     def _release(self, camp: Campaign, c: Collector, _ev) -> None:
         """End of ``c``'s work window: a collector still waiting for a call stops waiting."""
+        now = self.env.now
+        self.catch_up(camp, now)
         if c in camp.free:
-            now = self.env.now
-            self.catch_up(camp, now)
             camp.drop_free(c)
             self.idle[c.idx] += now - c.t_free
             c.t_free = None
@@ -694,66 +737,78 @@ class PredictiveDialer(_Base):
 
     def place(self, camp: Campaign, now: float) -> bool:
         a = camp.next_account(now)
-        env = self.env
         if a is None:
-            # The lists are dry: wake the pacer when an account comes due. The wake-up is played
-            # like an unanswered end (catch_up), so it happens at its own time even when this
-            # moment is itself being caught up.
+            # The lists are dry: wake the pacer when an account comes due. The wake-up is one of
+            # the campaign's own events, so it happens at its own time even when this moment
+            # is itself being caught up.
             nxt = camp.next_ready_s(now)
             if nxt < camp.wake_at:
                 camp.wake_at = nxt
                 camp.seq += 1
-                heappush(camp.lazy, (nxt, camp.seq, None))
-                self._schedule_sweep(camp, nxt + self.r_min)
+                heappush(camp.lazy, (nxt, camp.seq - FIRST, WAKE, None))
+                if not self.local:
+                    self._schedule_sweep(camp, nxt + self.r_min)
             return False
         s, o, ring, talk, wrap = self.draw(a, now)
         camp.ringing += 1
         call = (a, s, o, ring, talk, wrap, now, camp)
         end = now + ring
+        camp.seq += 1
         if o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0):
-            # answered by someone a collector must take: a real event (never in the past)
-            d = end - env.now
-            env.timeout(d if d > 0.0 else 0.0, call).callbacks.append(self._answer)
+            # answered by someone a collector must take
+            if self.local:
+                heappush(camp.lazy, (end, camp.seq, ANSWER, call))
+            else:   # a real event (never in the past: see the sweeps)
+                d = end - self.env.now
+                self.env.timeout(d if d > 0.0 else 0.0, call).callbacks.append(self._answer)
         else:
-            camp.seq += 1
-            heappush(camp.lazy, (end, camp.seq, call))
-            self._schedule_sweep(camp, end + self.r_min)
+            heappush(camp.lazy, (end, camp.seq - FIRST, END, call))
+            if not self.local:
+                self._schedule_sweep(camp, end + self.r_min)
         return True
 
     def _answer(self, ev) -> None:
-        """A call is answered by a person (or an undetected machine): find it a collector, or
-        let it wait."""
         call = ev.value
-        camp = call[7]
         now = self.env.now
-        if camp.lazy and camp.lazy[0][0] <= now:
-            self.catch_up(camp, now)
+        self.catch_up(call[7], now)
+        self.answer(call, now)
+
+    def answer(self, call, now: float) -> None:
+        """A call is answered at ``now`` by a person (or an undetected machine): find it a
+        collector, or let it wait."""
+        camp = call[7]
         camp.ringing -= 1
-        free = camp.free
-        if free:
-            self._take(camp.pop_free(), camp, call)
+        if camp.free:
+            self._take(camp.pop_free(), camp, call, now)
             return
         if self.overflow == "overflow":
             for other in self.world.campaigns:
                 if other is not camp:
                     self.catch_up(other, now)
                     if other.free:
-                        self._take(other.pop_free(), other, call)
+                        self._take(other.pop_free(), other, call, now)
                         return
         elif self.overflow == "abandon":
-            entry = [call, True]
-            self._give_up(camp, entry, None)
+            self.give_up(camp, [call, True], now)
             return
         entry = [call, True]
         camp.waiting.append(entry)
-        self.env.timeout(self.patience).callbacks.append(partial(self._give_up, camp, entry))
+        if self.local:
+            self._push(camp, now + self.patience, GIVE_UP, entry)
+        else:
+            self.env.timeout(self.patience).callbacks.append(partial(self._give_up, camp, entry))
 
     def _give_up(self, camp: Campaign, entry, _ev) -> None:
+        now = self.env.now
+        self.catch_up(camp, now)
+        self.give_up(camp, entry, now)
+
+    def give_up(self, camp: Campaign, entry, now: float) -> None:
+        """An answered call has waited ``abandon_after_s`` at ``now`` with no collector: the
+        person hangs up (abandoned; an undetected machine just ends)."""
         if not entry[1]:
             return
         entry[1] = False
-        now = self.env.now
-        self.catch_up(camp, now)
         a, s, o, ring, talk, wrap, t0, _ = entry[0]
         if o != MACHINE:
             o = ABANDONED

@@ -63,7 +63,7 @@ class Campaign:
         # Predictive dialer state, all of it here so the dialer never adds attributes later.
         self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
         self.free_untils: list[float] = []         # the same ends, sorted
-        self.lazy: list = []                       # heap of (end s, seq, call): unanswered ends to play
+        self.lazy: list = []                       # heap of (time s, seq, kind, payload): the campaign's own events
         self.seq = 0
         self.sweep_at = math.inf                   # earliest pending sweep of ``lazy``
         self.waiting: deque = deque()              # answered calls waiting for a collector
