@@ -31,6 +31,7 @@ class Collector:
     until: float = field(default=0.0, repr=False)     # end of the current work window (s)
     done: Any = field(default=None, repr=False)       # event: the work window is over
     t_free: float | None = field(default=None, repr=False)  # when the collector became free
+    mark: int = field(default=0, repr=False)          # campaign seq at the last logout (catch_up ties)
 
     @property
     def skill_score(self) -> float:

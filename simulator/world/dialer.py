@@ -504,16 +504,18 @@ class PredictiveDialer(_Base):
     # ring of an answered call) guarantees that a call placed while catching up is answered no
     # earlier than the moment it is caught up to. Setting ``local = False`` and ``r_min = 0``
     # gives the eager model, every event a SimPy event at its own time (tests compare).
-    def catch_up(self, camp: Campaign, now: float, inclusive: bool = False) -> None:
+    def catch_up(self, camp: Campaign, now: float, mark: int = -1) -> None:
         """Play the campaign's own events up to ``now``. An unanswered end frees its line, is
         logged and settled (as ``log`` and ``settle`` would, inlined: once per unanswered dial),
         and lets the pacer dial again at that moment.
 
-        An outside event at ``now`` goes before the campaign's answers, hang-ups and waits at
-        the same instant (as in SimPy, where it was scheduled first), after its unanswered
-        ends; ``inclusive`` plays them all (a sweep)."""
+        Ties are played as SimPy would play them were they its events: an outside event at
+        ``now`` scheduled when the campaign's sequence number was ``mark`` goes after the
+        campaign's events at ``now`` numbered up to ``mark`` and before the later ones
+        (unanswered ends and wake-ups at ``now`` always go first). So the counters are those of
+        the eager model even when fixed durations make events coincide."""
         lazy = camp.lazy
-        bound = (now, FIRST) if inclusive else (now, 0)
+        bound = (now, mark + 1)
         if not lazy or not lazy[0] < bound:
             return
         w = self.world
@@ -580,7 +582,8 @@ class PredictiveDialer(_Base):
 
     def flush(self, now: float) -> None:
         for camp in self.world.campaigns:
-            self.catch_up(camp, now)
+            self.catch_up(camp, now, camp.mark)   # midnight was scheduled at the last flush
+            camp.mark = camp.seq
             if camp.lazy:   # events after ``now`` with no outside event to play them: a sweep will
                 self._schedule_sweep(camp, camp.lazy[0][0])
         # idle seconds are summed in a list (numpy scalar updates are slow) and filed here
@@ -592,7 +595,7 @@ class PredictiveDialer(_Base):
         now = self.env.now
         if camp.sweep_at <= now:
             camp.sweep_at = math.inf
-        self.catch_up(camp, now, inclusive=True)
+        self.catch_up(camp, now, FIRST)
         if camp.lazy:
             self._schedule_sweep(camp, camp.lazy[0][0] + (0.0 if self.local else self.r_min))
 
@@ -612,14 +615,15 @@ class PredictiveDialer(_Base):
     def work(self, c: Collector, until: float) -> Generator:
         env = self.env
         camp = c.campaign
-        self.catch_up(camp, env.now)
+        self.catch_up(camp, env.now, c.mark)   # the process scheduled this moment at its last logout
         camp.logged_in += 1
         c.until = until
         c.done = env.event()
-        env.timeout(until - env.now).callbacks.append(partial(self._release, camp, c))
+        env.timeout(until - env.now).callbacks.append(partial(self._release, camp, c, camp.seq))
         self._free(c, camp, env.now)
         yield c.done
         camp.logged_in -= 1
+        c.mark = camp.seq
 
     def _free(self, c: Collector, camp: Campaign, now: float) -> None:
         """Collector ``c`` is ready at ``now``: the work window is over, or a waiting call is
@@ -673,12 +677,12 @@ class PredictiveDialer(_Base):
             heappush(camp.lazy, (end, camp.seq, HANG_UP, c))
         else:   # the collector's process waits for this one (or another campaign may take calls)
             d = end - self.env.now
-            self.env.timeout(d if d > 0.0 else 0.0, c).callbacks.append(self._hang_up)
+            self.env.timeout(d if d > 0.0 else 0.0, (c, camp.seq)).callbacks.append(self._hang_up)
 
     def _hang_up(self, ev) -> None:
-        c = ev.value
+        c, mark = ev.value
         now = self.env.now
-        self.catch_up(c.campaign, now)
+        self.catch_up(c.campaign, now, mark)
         self.hang_up(c, now)
 
     def hang_up(self, c: Collector, now: float) -> None:
@@ -689,10 +693,10 @@ class PredictiveDialer(_Base):
         del bu[bisect_right(bu, now) - 1]
         self._free(c, camp, now)
 
-    def _release(self, camp: Campaign, c: Collector, _ev) -> None:
+    def _release(self, camp: Campaign, c: Collector, mark: int, _ev) -> None:
         """End of ``c``'s work window: a collector still waiting for a call stops waiting."""
         now = self.env.now
-        self.catch_up(camp, now)
+        self.catch_up(camp, now, mark)
         if c in camp.free:
             camp.drop_free(c)
             self.idle[c.idx] += now - c.t_free
@@ -827,8 +831,9 @@ class PredictiveDialer(_Base):
         last_live = last_ab = 0
         end = (self.world.calendar.last_work_day + 1) * DAY_S
         while env.now + self.interval < end:
+            mark = camp.seq
             yield env.timeout(self.interval)
-            self.catch_up(camp, env.now)
+            self.catch_up(camp, env.now, mark)
             d_live, d_ab = camp.live - last_live, camp.abandoned - last_ab
             last_live, last_ab = camp.live, camp.abandoned
             camp.recent_live = camp.recent_live * decay + d_live
@@ -852,10 +857,11 @@ class PredictiveDialer(_Base):
         mean = 3600.0 / self.calls_per_hour
         end = (self.world.calendar.last_work_day + 1) * DAY_S
         while True:
+            mark = camp.seq
             yield env.timeout(self.arrivals.next() * mean)
             if env.now >= end:
                 return
-            self.catch_up(camp, env.now)
+            self.catch_up(camp, env.now, mark)
             if camp.logged_in and camp.ringing + camp.connected < self.max_lines:
                 self.place(camp, env.now)
 

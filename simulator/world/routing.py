@@ -33,7 +33,7 @@ class Campaign:
     __slots__ = ('_critical_min', '_open', '_open_by_seg', '_open_from', '_open_to', '_rr', 'abandoned',
                  'best_time', 'buckets', 'busy_until', 'connected', 'enforce_window', 'free', 'free_untils',
                  'idx', 'lazy', 'level', 'live', 'logged_in', 'members', 'name', 'recent_abandoned',
-                 'recent_live', 'ringing', 'schedules', 'segments', 'seq', 'share', 'sweep_at', 'team',
+                 'recent_live', 'ringing', 'schedules', 'segments', 'seq', 'mark', 'share', 'sweep_at', 'team',
                  'used_s', 'waiting', 'wake_at', 'whole_minutes', 'window', 'world')
 
     def __init__(self, world: "World", idx: int, name: str, team: int, segments: list[int],
@@ -65,6 +65,7 @@ class Campaign:
         self.free_untils: list[float] = []         # the same ends, sorted
         self.lazy: list = []                       # heap of (time s, seq, kind, payload): the campaign's own events
         self.seq = 0
+        self.mark = 0                              # seq when midnight was last scheduled (flush)
         self.sweep_at = math.inf                   # earliest pending sweep of ``lazy``
         self.waiting: deque = deque()              # answered calls waiting for a collector
         self.busy_until: list[float] = []          # sorted ends of the calls in progress (s)

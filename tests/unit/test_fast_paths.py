@@ -358,12 +358,9 @@ def _assert_identical(a, b):
     ("fixed", {"amd": True, "ring_timeout_s": 18.0}, "fixed"),
     ("fixed", {"amd": True, "ring_timeout_s": 18.0}, "continuous"),
     ("poisson", {"calls_per_hour": 900.0}, "fixed"), ("poisson", {"calls_per_hour": 900.0}, "continuous"),
-    # Not ("adaptive", fixed durations): a pacing tick falls on whole seconds, like answers and
-    # hang-ups of calls with fixed durations; SimPy plays such a tie in the order the two were
-    # scheduled, catch_up plays the tick first.
-    ("adaptive", {}, "continuous")],
+    ("adaptive", {}, "fixed"), ("adaptive", {}, "continuous")],
     ids=["fixed", "fixed_continuous", "fixed_amd_ringout", "fixed_amd_ringout_continuous", "poisson",
-         "poisson_continuous", "adaptive_continuous"])
+         "poisson_continuous", "adaptive", "adaptive_continuous"])
 def test_campaign_events_match_eager_model(pacing, dialer, durations):
     """With a list long enough never to run dry, playing the campaign's own events in catch_up
     (the default: unanswered ends, answers, hang-ups, waits; ``local``), and deferring only the
