@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -242,7 +243,9 @@ class World:
         if len(cols["acct"]):
             np.maximum.at(p.last_attempt_s, cols["acct"], cols["t"])
         if self.promises_today:
-            pr = np.array(self.promises_today)
+            # fromiter over the flattened rows: np.array on a list of tuples costs ~0.5 us a row
+            pr = np.fromiter(chain.from_iterable(self.promises_today), dtype=np.float64,
+                             count=4 * len(self.promises_today)).reshape(-1, 4)
             coll, seg, day_made = pr[:, 0].astype(np.int64), pr[:, 1].astype(np.int64), pr[:, 3].astype(np.int64)
             cnt.ensure_day(int(day_made.max()))
             np.add.at(cnt.promises, (coll, seg), 1)
@@ -287,7 +290,7 @@ class World:
         """Promises due on ``day`` (no special task on): kept ones pay, broken ones go back to
         the lists first in line. The loop above, vectorized (one promise per account)."""
         cnt, p = self.counters, self.portfolio
-        e = np.array(due, dtype=np.float64)
+        e = np.fromiter(chain.from_iterable(due), dtype=np.float64, count=6 * len(due)).reshape(-1, 6)
         coll, a, s = e[:, COLL].astype(np.int64), e[:, ACCT].astype(np.int64), e[:, SEG].astype(np.int64)
         amount = e[:, AMOUNT]
         kept = e[:, U_KEEP] < np.minimum(1.0, e[:, P_KEEP])

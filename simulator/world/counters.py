@@ -7,7 +7,6 @@ objects kept), and at the end of every calendar day the log is folded into count
 from __future__ import annotations
 
 from array import array
-from itertools import chain
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,16 +18,19 @@ OUTCOME_NAMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc"
 
 
 class DialLog:
-    """Today's dials: one entry per dial in parallel typed arrays (dials made one at a time),
-    plus rows of whole runs of one collector (ProgressiveDialer.run_of_dials)."""
+    """Today's dials: one entry per dial in parallel typed arrays for dials made one at a time,
+    and in a second set of arrays for runs of dials of one collector or campaign row
+    (ProgressiveDialer.run_of_dials, PredictiveDialer.catch_up), whose row and campaign are
+    kept once per run."""
 
-    __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap", "rows", "runs")
+    __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap",
+                 "r_acct", "r_t", "r_out", "r_ring", "r_talk", "r_wrap", "run_cols", "runs", "open_at")
 
     def __init__(self) -> None:
         self.clear()
 
     def clear(self) -> None:
-        """Empty the columns in place (the dialer keeps bound ``append`` methods)."""
+        """Empty the columns in place (the dialers keep bound ``append`` methods)."""
         if not hasattr(self, "coll"):
             self.coll = array("i")
             self.acct = array("i")
@@ -38,22 +40,39 @@ class DialLog:
             self.ring = array("d")
             self.talk = array("d")
             self.wrap = array("d")
-            self.rows: list[tuple] = []               # (acct, t, out, ring, talk, wrap) per dial of a run
-            self.runs: list[tuple[int, int, int]] = []  # (coll, camp, number of rows) per run
+            self.r_acct = array("i")
+            self.r_t = array("d")
+            self.r_out = array("b")
+            self.r_ring = array("d")
+            self.r_talk = array("d")
+            self.r_wrap = array("d")
+            # appended to once per dial of a run, in this order: acct, t, out, ring, talk, wrap
+            self.run_cols = (self.r_acct.append, self.r_t.append, self.r_out.append, self.r_ring.append,
+                             self.r_talk.append, self.r_wrap.append)
+            self.runs: list[tuple[int, int, int]] = []  # (coll, camp, number of dials) per run
+            self.open_at = -1
             return
-        for col in (self.coll, self.acct, self.camp, self.t, self.out, self.ring, self.talk, self.wrap):
+        for col in (self.coll, self.acct, self.camp, self.t, self.out, self.ring, self.talk, self.wrap,
+                    self.r_acct, self.r_t, self.r_out, self.r_ring, self.r_talk, self.r_wrap):
             del col[:]
-        self.rows.clear()
         self.runs.clear()
 
     def __len__(self) -> int:
-        return len(self.out) + len(self.rows)
+        return len(self.out) + len(self.r_out)
 
-    def add_run(self, coll: int, camp: int, rows: list[tuple]) -> None:
-        """Append a run of dials of collector row ``coll`` in campaign ``camp``; each row is
-        (acct, t, out, ring, talk, wrap)."""
-        self.rows.extend(rows)
-        self.runs.append((coll, camp, len(rows)))
+    def begin_run(self) -> None:
+        """A run starts: its dials are appended through ``run_cols`` until ``end_run``."""
+        if self.open_at >= 0:   # two runs at once would mix their dials
+            raise RuntimeError("runs of the dial log cannot nest")
+        self.open_at = len(self.r_out)
+
+    def end_run(self, coll: int, camp: int) -> int:
+        """The run of collector row ``coll`` in campaign ``camp`` is over; returns its dials."""
+        n = len(self.r_out) - self.open_at
+        self.open_at = -1
+        if n:
+            self.runs.append((coll, camp, n))
+        return n
 
     def to_numpy(self) -> dict[str, np.ndarray]:
         """Today's dials as numpy columns, in time order (copies: nothing here outlives a
@@ -64,14 +83,13 @@ class DialLog:
         dtypes = {"coll": np.int32, "acct": np.int32, "camp": np.int32, "t": np.float64, "out": np.int8,
                   "ring": np.float64, "talk": np.float64, "wrap": np.float64}
         cols = {k: np.frombuffer(getattr(self, k), dtype=d).copy() for k, d in dtypes.items()}
-        if self.rows:
-            # account numbers are exact in a float64; fromiter avoids np.array's per-row dispatch
-            r = np.fromiter(chain.from_iterable(self.rows), dtype=np.float64,
-                            count=6 * len(self.rows)).reshape(-1, 6)
+        if self.runs:
             meta = np.array(self.runs, dtype=np.int64)
-            runs = {"coll": np.repeat(meta[:, 0], meta[:, 2]), "camp": np.repeat(meta[:, 1], meta[:, 2]),
-                    "acct": r[:, 0], "t": r[:, 1], "out": r[:, 2], "ring": r[:, 3], "talk": r[:, 4], "wrap": r[:, 5]}
-            cols = {k: np.concatenate([cols[k], runs[k].astype(d)]) for k, d in dtypes.items()}
+            runs = {"coll": np.repeat(meta[:, 0], meta[:, 2]).astype(np.int32),
+                    "camp": np.repeat(meta[:, 1], meta[:, 2]).astype(np.int32)}
+            # (views again only inside the expression)
+            cols = {k: np.concatenate([cols[k], runs[k] if k in runs else
+                                       np.frombuffer(getattr(self, "r_" + k), dtype=d)]) for k, d in dtypes.items()}
         order = np.argsort(cols["t"], kind="stable")
         return {k: v[order] for k, v in cols.items()}
 

@@ -347,7 +347,9 @@ class ProgressiveDialer(_Base):
         wait_s, exempt, ofcom_s = self.wait_s, self.exempt, self.ofcom_s
         rt, amd, amd_next, amd_acc = self.ring_timeout, self.amd, self.amd_ok.next, self.amd_accuracy
         talk_mult = c.talk_mult
-        rows: list[tuple[int, float, int, float, float, float]] = []   # the dial log, row by row
+        log = w.log
+        r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
+        log.begin_run()
         spent: list[tuple[int, float]] = []   # (account, end): no attempts left today
         rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
         waiting = 0
@@ -401,7 +403,12 @@ class ProgressiveDialer(_Base):
                 talk *= talk_mult
                 rpcs.append((a, t + ring + talk))
             end = t + ring + talk + wrap
-            rows.append((a, t, o, ring, talk, wrap))
+            r_acct(a)
+            r_t(t)
+            r_out(o)
+            r_ring(ring)
+            r_talk(talk)
+            r_wrap(wrap)
             # lists.after_attempt, inlined
             n = att[a] + 1
             att[a] = n
@@ -420,19 +427,19 @@ class ProgressiveDialer(_Base):
         lists.head[b] = h
         if codes is not None:
             codes.i = ci
-        if not rows:
+        n_dials = log.end_run(c.idx, camp.idx)
+        if not n_dials:
             return None
         # The calling window's state is constant over a run (its edges are critical minutes).
         minute = int((now + off) % DAY_S // 60.0)
         rules = w.rules
         if not self.win_lo <= minute < self.win_hi:
-            rules.outside_window += len(rows)
+            rules.outside_window += n_dials
         rules.in_waiting_period += waiting
         for a, e in spent:
             p.blocked_until_s[a] = max(p.blocked_until_s[a], e // DAY_S * DAY_S + lists.recycle_s)
         for a, e in rpcs:
             self.conversation(c, a, s, e)
-        w.log.add_run(c.idx, camp.idx, rows)
         camp.used_s[s] += t - now
         return t - now
 
@@ -522,7 +529,12 @@ class PredictiveDialer(_Base):
         p, lists = w.portfolio, w.lists
         att, allowed, retry, bucket_list = p.attempts_today, p.allowed_today, lists.retry, self.bucket_list
         delay, ticks = lists.retry_delay_s, TICKS_PER_S
-        rows: list[tuple] = []   # the dial log of these ends (one run of the campaign's row)
+        # The unanswered ends are logged as one run of the campaign's row. (catch_up never
+        # nests: only an answer calls it for another campaign, and only in the eager model,
+        # ``local`` off, where answers are not played here.)
+        log = w.log
+        r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
+        log.begin_run()
         used = camp.used_s
         skip = self.skip
         pace, place = self.pace, self.place
@@ -548,7 +560,12 @@ class PredictiveDialer(_Base):
             camp.ringing -= 1
             a, s, o, ring, _talk, _wrap, t0, _ = call
             used[s] += ring
-            rows.append((a, t0, o, ring, 0.0, 0.0))
+            r_acct(a)
+            r_t(t0)
+            r_out(o)
+            r_ring(ring)
+            r_talk(0.0)
+            r_wrap(0.0)
             if o == ABANDONED:  # AMD took a live person for a machine
                 camp.live += 1
                 camp.abandoned += 1
@@ -577,8 +594,7 @@ class PredictiveDialer(_Base):
                         n -= 1
             else:
                 pace(camp, end)
-        if rows:
-            w.log.add_run(w.n_collectors + camp.idx, camp.idx, rows)
+        log.end_run(w.n_collectors + camp.idx, camp.idx)
 
     def flush(self, now: float) -> None:
         for camp in self.world.campaigns:

@@ -77,11 +77,13 @@ def _run_progressive(raw, seed, runs=True, trace=False):
     inner = cls.run_of_dials
 
     def counted(self, c, camp, now, until):
-        n0 = len(w.log.rows)
+        log = w.log
+        n0 = len(log.r_out)
         d = inner(self, c, camp, now, until)
         if d is not None:
             made["runs"] += 1
-            made["rows"].extend((c.idx, int(r[0]), r[1], int(r[2])) for r in w.log.rows[n0:])
+            made["rows"].extend((c.idx, int(a), t, int(o)) for a, t, o in
+                                zip(log.r_acct[n0:], log.r_t[n0:], log.r_out[n0:]))
         return d
 
     cls.run_of_dials = counted   # work() looks the method up at each step
