@@ -168,7 +168,8 @@ class World:
         self.special = SpecialTasks(self) if SpecialTasks.wanted(scenario) else None
         self.collectors = collector_roster(scenario, self.streams)
         self.n_collectors = len(self.collectors)
-        self.book = PromiseBook()
+        # Promise-confirmation calls are the only reason to look a promise up by account.
+        self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)
         self.log = DialLog()
         self.promises_today: list[tuple[int, int, float, int]] = []   # (collector, segment, amount, day)
         self.rules = RuleCounters()

@@ -11,11 +11,14 @@ COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP = range(6)
 class PromiseBook:
     """Open promises filed by due day; resolved in one batch per day, not one process each."""
 
-    __slots__ = ("by_due_day", "by_account", "open", "last_due_day")
+    __slots__ = ("by_due_day", "by_account", "open", "last_due_day", "track")
 
-    def __init__(self) -> None:
+    def __init__(self, track_accounts: bool = True) -> None:
         self.by_due_day: dict[int, list[list]] = defaultdict(list)
+        # account -> its open promise, for confirmation calls that firm it up; kept only when
+        # such calls can happen (an untracked book saves a dict entry per promise)
         self.by_account: dict[int, list] = {}
+        self.track = track_accounts
         self.open = 0
         self.last_due_day = -1
 
@@ -25,7 +28,8 @@ class PromiseBook:
         if extra:  # a rearrangement's payment (special.py): option code and its state
             entry.extend(extra)
         self.by_due_day[due_day].append(entry)
-        self.by_account[account] = entry
+        if self.track:
+            self.by_account[account] = entry
         self.open += 1
         if due_day > self.last_due_day:
             self.last_due_day = due_day
@@ -36,7 +40,8 @@ class PromiseBook:
 
     def take_due(self, day: int) -> list[list]:
         items = self.by_due_day.pop(day, [])
-        for e in items:
-            self.by_account.pop(e[ACCT], None)
+        if self.track:
+            for e in items:
+                self.by_account.pop(e[ACCT], None)
         self.open -= len(items)
         return items
