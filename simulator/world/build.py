@@ -325,6 +325,8 @@ class World:
         with gc_tuned():
             env.run()
         self.dialer.flush(env.now)
+        if len(self.log):   # calls still going at the last midnight the day process filed
+            self.close_day(int(env.now // DAY_S))
         cnt = self.counters
         p = self.portfolio
         dialed = p.last_attempt_s > -np.inf

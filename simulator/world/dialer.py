@@ -479,9 +479,13 @@ class PredictiveDialer(_Base):
         self.arrivals = world.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
         self.calls_per_hour = d.calls_per_hour
         self.overflow = world.scenario.routing.overflow
-        # A campaign's answers, hang-ups and waits are its own events (see catch_up) unless an
-        # answer may overflow to another campaign's collector.
-        self.local = self.overflow != "overflow" or len(world.campaigns) <= 1
+        # A campaign's answers, hang-ups and waits are its own events (see catch_up) unless
+        # campaigns touch each other between outside events: an answer may overflow to another
+        # campaign's collector, or two campaigns dial the same buckets (shared lists, where one
+        # campaign played ahead would take accounts out of the other's past).
+        buckets = [b for k in world.campaigns for b in k.buckets]
+        self.local = ((self.overflow != "overflow" or len(world.campaigns) <= 1)
+                      and len(set(buckets)) == len(buckets))
         self.idle = [0.0] * world.n_collectors   # idle seconds since the last flush, by collector
         # Shortest ring before a call can reach a collector (s): how long unanswered ends may
         # wait to be played (see catch_up).
