@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from itertools import chain
 
 import numpy as np
 
@@ -129,7 +130,7 @@ class CallLists:
     """
 
     __slots__ = ('abandon_block_s', 'cap_7', 'fresh', 'head', 'helping', 'max_per_day', 'p', 'pending', 'recycle_s',
-                 'retry', 'retry_delay_s', 'rng', 'scenario', 'strategy')
+                 'retry', 'retry_delay_s', 'rng', 'scenario', 'spent', 'strategy')
 
     def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
         self.p = portfolio
@@ -154,6 +155,11 @@ class CallLists:
         self.rng = streams.generator("lists/order")
         self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
         self.abandon_block_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+        # (account, end s) of dials that used up the account's attempts for the day: recycled
+        # (blocked_until_s raised) in one batch at midnight by file_spent. Exact: every write
+        # of blocked_until_s is a max, and the only read that can see the difference is the
+        # next rebuild, which comes after file_spent.
+        self.spent: list[tuple[int, float]] = []
 
     def rebuild(self, day: int) -> None:
         """Start a calling day: every open account not blocked goes on its bucket's list.
@@ -302,5 +308,13 @@ class CallLists:
             heapq.heappush(self.retry[p.bucket_list[a]],
                            (math.ceil((end_s + self.retry_delay_s[outcome]) * TICKS_PER_S) << 32) | a)
         else:
-            day_start = (end_s // DAY_S) * DAY_S
-            p.blocked_until_s[a] = max(p.blocked_until_s[a], day_start + self.recycle_s)
+            self.spent.append((a, end_s))
+
+    def file_spent(self) -> None:
+        """Recycle the accounts that used up their attempts: no dial before ``recycle_after_days``
+        after the start of the day their last call ended (called at each midnight)."""
+        if self.spent:
+            e = np.fromiter(chain.from_iterable(self.spent), dtype=np.float64, count=2 * len(self.spent))
+            a, end = e[0::2].astype(np.int64), e[1::2]
+            np.maximum.at(self.p.blocked_until_s, a, end // DAY_S * DAY_S + self.recycle_s)
+            self.spent.clear()

@@ -256,6 +256,7 @@ class World:
         sp = self.special
         if sp is not None:
             sp.before_fold(day, cols["acct"])
+        self.lists.file_spent()   # before the next rebuild reads blocked_until_s
         dialed = p.record_day(day, cols["acct"])
         att = p.attempts_today
         for a in dialed.tolist():   # a new calling day starts from 0 attempts

@@ -350,7 +350,7 @@ class ProgressiveDialer(_Base):
         log = w.log
         r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
         log.begin_run()
-        spent: list[tuple[int, float]] = []   # (account, end): no attempts left today
+        spent = lists.spent.append   # (account, end): no attempts left today (recycled at midnight)
         rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
         waiting = 0
         # When the earliest retry falls due (s). Retries pushed during the run fall due after
@@ -422,7 +422,7 @@ class ProgressiveDialer(_Base):
                 if n < allowed[a]:
                     heappush(r, (ceil((end + delay[o]) * ticks) << 32) | a)   # accounts.retry_key
                 else:
-                    spent.append((a, end))
+                    spent((a, end))
             t = end
         lists.head[b] = h
         if codes is not None:
@@ -436,8 +436,6 @@ class ProgressiveDialer(_Base):
         if not self.win_lo <= minute < self.win_hi:
             rules.outside_window += n_dials
         rules.in_waiting_period += waiting
-        for a, e in spent:
-            p.blocked_until_s[a] = max(p.blocked_until_s[a], e // DAY_S * DAY_S + lists.recycle_s)
         for a, e in rpcs:
             self.conversation(c, a, s, e)
         camp.used_s[s] += t - now
@@ -532,6 +530,7 @@ class PredictiveDialer(_Base):
         w = self.world
         p, lists = w.portfolio, w.lists
         att, allowed, retry, bucket_list = p.attempts_today, p.allowed_today, lists.retry, self.bucket_list
+        spent = lists.spent.append   # recycled at midnight (CallLists.file_spent)
         delay, ticks = lists.retry_delay_s, TICKS_PER_S
         # The unanswered ends are logged as one run of the campaign's row. (catch_up never
         # nests: only an answer calls it for another campaign, and only in the eager model,
@@ -582,9 +581,7 @@ class PredictiveDialer(_Base):
                 if n < allowed[a]:
                     heappush(retry[bucket_list[a]], (ceil((end + delay[o]) * ticks) << 32) | a)
                 else:
-                    until = end // DAY_S * DAY_S + lists.recycle_s
-                    if p.blocked_until_s[a] < until:
-                        p.blocked_until_s[a] = until
+                    spent((a, end))
             if fixed:  # self.pace(camp, end), inlined for fixed pacing
                 if fu:
                     if end >= recount_at:   # the lines wanted change only when a free window nears its end

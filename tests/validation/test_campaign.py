@@ -90,3 +90,35 @@ def test_promise_confirmation_call_firms_up_the_promise():
     assert r1 > 200 and r2 > 200 and n1 > 1000 and n2 > 1000
     # binomial standard error of a share near 0.6 from > 1000 promises: < 0.016 each
     assert share2 - share1 > 0.08, (share1, share2)
+
+
+@pytest.mark.parametrize("mode", ["preview", "progressive", "predictive"])
+def test_account_out_of_attempts_rests_recycle_after_days(mode):
+    """An account whose attempts for the day ran out on a call that was not a right-party
+    contact is not dialed again until recycle_after_days (3) after the start of that day: read
+    from the dial trace, for every such account. (Recycling is filed in one batch at midnight,
+    CallLists.file_spent; this fails if it is not.)"""
+    from simulator.world.calendar import DAY_S
+    from simulator.world.counters import RPC
+    raw = small_scenario(segments__s1__accounts=400)
+    raw["calendar"]["working_days"] = 8
+    raw["attempts"].update(max_per_day=2, recycle_after_days=3)
+    raw["compliance"]["enforce_7_in_7"] = False
+    raw["dialer"] = {"mode": mode}
+    w = World(parse_scenario(raw), 2, 0, trace=True)
+    w.run()
+    tr = w.trace_arrays()
+    day = (tr["t"] // DAY_S).astype(int)
+    order = np.lexsort((tr["t"], tr["acct"]))
+    acct, day, out = tr["acct"][order], day[order], tr["out"][order]
+    checked = 0
+    for a in np.unique(acct):
+        mine = acct == a
+        d, o = day[mine], out[mine]
+        for k, dd in enumerate(np.unique(d)):
+            today = np.flatnonzero(d == dd)
+            if len(today) == 2 and o[today[-1]] != RPC:   # out of attempts, not a conversation
+                later = d[d > dd]
+                assert not len(later) or later.min() >= dd + 3, (a, dd, later.min())
+                checked += 1
+    assert checked > 50
