@@ -102,8 +102,8 @@ class Portfolio:
         self.allowed_np = np.zeros(n, dtype=np.int32)   # allowed_today as an array
 
     def record_day(self, day: int, accounts: np.ndarray) -> np.ndarray:
-        """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring; returns
-        the accounts dialed that day, each once."""
+        """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring and start
+        the next calling day from 0 attempts for those accounts; returns them, each once."""
         col = day % 7
         old_a, old_c = self.day_dials[col]
         if len(old_a):
@@ -111,6 +111,9 @@ class Portfolio:
         u, c = np.unique(accounts.astype(np.int64), return_counts=True)
         self.attempts_7_total[u] += c.astype(np.int32)
         self.day_dials[col] = (u, c.astype(np.int32))
+        att = self.attempts_today
+        for a in u.tolist():   # only the accounts dialed have attempts to reset (not n a day)
+            att[a] = 0
         return u
 
     def attempts_last_6_days(self, day: int) -> np.ndarray:
@@ -168,8 +171,7 @@ class CallLists:
         strategy, then account number.
         """
         p, day_start = self.p, day * DAY_S
-        n = p.n
-        # attempts_today went back to 0 for yesterday's accounts when the day was filed
+        # attempts_today went back to 0 for yesterday's accounts when the day was filed (record_day)
         allowed = np.minimum(self.max_per_day, np.maximum(0, self.cap_7 - p.attempts_last_6_days(day)))
         changed = np.flatnonzero(allowed != p.allowed_np)
         if len(changed):   # the Python list follows the array where it changed (not n items a day)
@@ -192,17 +194,17 @@ class CallLists:
         buckets = p.bucket[idx]
         for b in range(len(self.fresh)):
             mine = buckets == b
-            # Yesterday's use of the bucket sizes today's first helping (see _serve).
+            # Yesterday's use of the bucket sizes today's first helping (see refill).
             self.helping[b] = max(self.MIN_HELPING, 2 * self.head[b])
             self.pending[b] = (idx[mine], key[mine], first[mine])
             self.fresh[b] = []
             self.head[b] = 0
             self.retry[b] = []
-            self._serve(b)
+            self.refill(b)
 
     MIN_HELPING = 2000
 
-    def _serve(self, b: int) -> bool:
+    def refill(self, b: int) -> bool:
         """Move the next ``helping[b]`` accounts of bucket ``b``, in list order, from today's
         pending accounts to the end of its fresh list; False if none was left.
 
@@ -251,10 +253,6 @@ class CallLists:
             self.pending[b] = (idx[:0], key[:0], first[:0])
         self.fresh[b].extend(idx[chosen].tolist())
         return True
-
-    def refill(self, b: int) -> bool:
-        """Bucket ``b``'s fresh list ran out: serve it more of today's accounts (False: none)."""
-        return self._serve(b)
 
     def take(self, b: int, now: float) -> int | None:
         """The next account of bucket ``b`` to dial at ``now``, or None if none is ready."""

@@ -258,17 +258,16 @@ class World:
             sp.before_fold(day, cols["acct"])
         self.lists.file_spent()   # before the next rebuild reads blocked_until_s
         dialed = p.record_day(day, cols["acct"])
-        att = p.attempts_today
-        for a in dialed.tolist():   # a new calling day starts from 0 attempts
-            att[a] = 0
         self.rules.close_day(p.attempts_7_total, dialed)
         cnt.fold(cols, p.segment, day, self.calendar.weekday(day))
         if self.trace is not None and len(cols["out"]):
             self.trace.append(cols)
         due = self.book.take_due(day)
-        if sp is None and due:
-            self._resolve(due, day)
-        for e in (due if sp is not None else ()):
+        if sp is None:
+            if due:
+                self._resolve(due, day)
+            return
+        for e in due:   # with special tasks, one by one: a payment may be a rearrangement's
             coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
             if len(e) > 6:  # a rearrangement's payment
                 sp.rearrange.resolve(e, day)
@@ -285,12 +284,12 @@ class World:
                 cnt.broken[coll, s] += 1
                 p.status[a] = OPEN
                 p.priority[a] = 1
-        if sp is not None:
-            sp.end_of_day(day, len(due))
+        sp.end_of_day(day, len(due))
 
     def _resolve(self, due: list[list], day: int) -> None:
         """Promises due on ``day`` (no special task on): kept ones pay, broken ones go back to
-        the lists first in line. The loop above, vectorized (one promise per account)."""
+        the lists first in line. close_day's loop for special tasks, vectorized (one promise per
+        account)."""
         cnt, p = self.counters, self.portfolio
         e = np.fromiter(chain.from_iterable(due), dtype=np.float64, count=6 * len(due)).reshape(-1, 6)
         coll, a, s = e[:, COLL].astype(np.int64), e[:, ACCT].astype(np.int64), e[:, SEG].astype(np.int64)

@@ -1,9 +1,10 @@
 """Dialer modes: how ready collectors' time turns into dials.
 
 Preview and progressive are collector-driven: the collector's own process places each call and
-waits through it, so a dial costs one SimPy timeout. Predictive is dialer-driven: a campaign
-places calls for its free collectors, each call is one timeout with a callback (no process),
-and a live answer that finds no free collector within ``abandon_after_s`` is abandoned.
+waits through it, a run of dials at a time where it can (one SimPy timeout per run). Predictive
+is dialer-driven: a campaign places calls for its free collectors and plays the ends, answers
+and hang-ups of those calls itself, between outside events (PredictiveDialer.catch_up); a live
+answer that finds no free collector within ``abandon_after_s`` is abandoned.
 """
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ class _Base:
         if rt:
             if o == NO_ANSWER:
                 ring = rt
-            elif ring > rt and o >= MACHINE and o != 3:
+            elif ring > rt and o >= MACHINE and o != INVALID:
                 o, ring, talk, wrap = NO_ANSWER, rt, 0.0, 0.0
         if self.amd and (o == MACHINE or o == THIRD_PARTY or o == RPC):
             correct = self.amd_ok.next() < self.amd_accuracy
@@ -226,7 +227,6 @@ class ProgressiveDialer(_Base):
     name = "progressive"
     MAX_RUN_S = 3600.0
     """Longest run of dials planned at once (seconds of the collector's time)."""
-    MAX_RUN_DIALS = 1024
 
     def __init__(self, world: "World") -> None:
         super().__init__(world)
@@ -248,11 +248,8 @@ class ProgressiveDialer(_Base):
         ci, ki = c.idx, camp.idx
         w = self.world
         used, seg_of = camp.used_s, w.portfolio.segment_list
-        log = w.log
         skip, after_attempt = self.skip, w.lists.after_attempt
-        # DialLog.clear() empties its arrays in place, so these bound methods stay valid all run.
-        l_coll, l_acct, l_camp, l_t = log.coll.append, log.acct.append, log.camp.append, log.t.append
-        l_out, l_ring, l_talk, l_wrap = log.out.append, log.ring.append, log.talk.append, log.wrap.append
+        l_coll, l_acct, l_camp, l_t, l_out, l_ring, l_talk, l_wrap = self._log_cols
         runs = self.runs and camp.whole_minutes
         while env.now < until:
             now = env.now
@@ -507,11 +504,11 @@ class PredictiveDialer(_Base):
     # from outside reads or changes the campaign. Only a hang-up at or after the end of the
     # collector's work window is a SimPy event (the collector's own process waits for it).
     #
-    # With ``overflow = "overflow"`` and several campaigns an answer may go to another
-    # campaign's collector, so answers, hang-ups and waits stay SimPy events (``local`` is
-    # False): only unanswered ends are deferred, and a sweep at (earliest end + the shortest
-    # ring of an answered call) guarantees that a call placed while catching up is answered no
-    # earlier than the moment it is caught up to. Setting ``local = False`` and ``r_min = 0``
+    # Where campaigns touch each other between outside events (an answer may overflow to
+    # another campaign's collector, or two campaigns dial the same lists), answers, hang-ups and
+    # waits stay SimPy events (``local`` is False): only unanswered ends are deferred, and a
+    # sweep at (earliest end + the shortest ring of an answered call) guarantees that a call
+    # placed while catching up is answered no earlier than the moment it is caught up to. Setting ``local = False`` and ``r_min = 0``
     # gives the eager model, every event a SimPy event at its own time (tests compare).
     def catch_up(self, camp: Campaign, now: float, mark: int = -1) -> None:
         """Play the campaign's own events up to ``now``. An unanswered end frees its line, is
@@ -622,8 +619,10 @@ class PredictiveDialer(_Base):
             self.env.timeout(max(0.0, at - self.env.now), camp).callbacks.append(self._sweep)
 
     def _push(self, camp: Campaign, t: float, kind: int, payload) -> None:
+        """File one of the campaign's own events at ``t`` (inlined where it runs once a dial:
+        place and _take). Unanswered ends and wake-ups go first among ties (see FIRST)."""
         camp.seq += 1
-        heappush(camp.lazy, (t, camp.seq, kind, payload))
+        heappush(camp.lazy, (t, camp.seq - FIRST if kind <= WAKE else camp.seq, kind, payload))
 
     # -- collectors ---------------------------------------------------------------------------
     # Inside a work window a collector is driven by events, not by its process: free (in
@@ -688,7 +687,8 @@ class PredictiveDialer(_Base):
         else:
             self.settle(a, o, end)
         camp.connected += 1
-        insort(camp.busy_until, end)
+        if self.pacing_kind == 1:   # only adaptive pacing counts collectors finishing soon
+            insort(camp.busy_until, end)
         if self.local and end < c.until:
             camp.seq += 1
             heappush(camp.lazy, (end, camp.seq, HANG_UP, c))
@@ -706,8 +706,9 @@ class PredictiveDialer(_Base):
         """A collector's call (talk and wrap-up) is over at ``now``: the collector is ready again."""
         camp = c.campaign
         camp.connected -= 1
-        bu = camp.busy_until
-        del bu[bisect_right(bu, now) - 1]
+        if self.pacing_kind == 1:
+            bu = camp.busy_until
+            del bu[bisect_right(bu, now) - 1]
         self._free(c, camp, now)
 
     def _release(self, camp: Campaign, c: Collector, mark: int, _ev) -> None:
@@ -765,8 +766,7 @@ class PredictiveDialer(_Base):
             nxt = camp.next_ready_s(now)
             if nxt < camp.wake_at:
                 camp.wake_at = nxt
-                camp.seq += 1
-                heappush(camp.lazy, (nxt, camp.seq - FIRST, WAKE, None))
+                self._push(camp, nxt, WAKE, None)
                 if not self.local:
                     self._schedule_sweep(camp, nxt + self.r_min)
             return False

@@ -68,7 +68,7 @@ class Campaign:
         self.mark = 0                              # seq when midnight was last scheduled (flush)
         self.sweep_at = math.inf                   # earliest pending sweep of ``lazy``
         self.waiting: deque = deque()              # answered calls waiting for a collector
-        self.busy_until: list[float] = []          # sorted ends of the calls in progress (s)
+        self.busy_until: list[float] = []          # sorted ends of the calls in progress (s; adaptive pacing)
         self.logged_in = 0
         self.wake_at = math.inf                    # pending re-pace when the lists were empty
         self.ringing = 0
