@@ -6,9 +6,11 @@ the accounts whose local clock is inside the calling window without scanning any
 """
 from __future__ import annotations
 
-import heapq
 import math
+from bisect import insort
+from heapq import heappop, heappush
 from itertools import chain
+from operator import neg
 
 import numpy as np
 
@@ -20,7 +22,7 @@ OPEN, PROMISED, PAID = 0, 1, 2
 """Account status: on the lists; holding a promise until its due date; paid (off the lists)."""
 
 TICKS_PER_S = 1024
-"""Retry heaps hold one int per retry: (ready time in ticks, rounded up) << 32 | account. Ints
+"""Retry queues hold one int per retry: (ready time in ticks, rounded up) << 32 | account. Ints
 compare several times faster than (time, account) tuples, and a retry is never early."""
 ACCOUNT_MASK = (1 << 32) - 1
 
@@ -38,6 +40,82 @@ def due_limit(now: float) -> int:
 def key_time_s(key: int) -> float:
     """The ready time (s) of a heap key."""
     return (key >> 32) / TICKS_PER_S
+
+
+class RetryQueue:
+    """One bucket's same-day retries, earliest key first: a calendar queue.
+
+    A binary heap of tens of thousands of retries (a 1000-seat center) costs a pointer-chasing
+    sift of ~15 levels per pop, which was the largest per-dial cost that grew with the center.
+    Here retries wait unsorted in slots of ``2**SLOT_BITS`` ticks (64 s) and a slot is sorted
+    once, by C code, when it becomes the earliest; a pop is then ``list.pop()``.
+
+    ``due`` holds the earliest slots' keys in descending order, so ``due[-1]`` is the earliest
+    key of the whole queue and the hot loops read and pop it inline:
+
+        if due and due[-1] < limit:
+            a = due.pop() & ACCOUNT_MASK
+            if not due and q.slots:
+                q.load()
+
+    Invariants: every key in ``due`` is below ``end``, every key in ``far`` is at or above it,
+    and ``due`` is empty only when the whole queue is. Pops come out in exactly the order of
+    a heap of the same keys.
+    """
+
+    __slots__ = ('due', 'end', 'far', 'slots')
+
+    SLOT_BITS = 32 + 16
+
+    def __init__(self) -> None:
+        self.due: list[int] = []            # descending
+        self.end = 0                        # keys below this belong in due
+        self.far: dict[int, list[int]] = {}  # slot -> its keys, unsorted
+        self.slots: list[int] = []          # heap of far's slots
+
+    def __len__(self) -> int:
+        return len(self.due) + sum(map(len, self.far.values()))
+
+    def push(self, key: int) -> None:
+        """Add a retry key (retry_key())."""
+        if key >= self.end:
+            if self.due:
+                s = key >> self.SLOT_BITS
+                lst = self.far.get(s)
+                if lst is None:
+                    self.far[s] = [key]
+                    heappush(self.slots, s)
+                else:
+                    lst.append(key)
+                return
+            self.end = ((key >> self.SLOT_BITS) + 1) << self.SLOT_BITS
+        insort(self.due, key, key=neg)
+
+    def peek(self) -> int | None:
+        """The earliest key, or None when empty."""
+        return self.due[-1] if self.due else None
+
+    def pop(self) -> int:
+        """Remove and return the earliest key (the queue must not be empty)."""
+        due = self.due
+        k = due.pop()
+        if not due and self.slots:
+            self.load()
+        return k
+
+    def load(self) -> None:
+        """Move the earliest far slot into the empty ``due``."""
+        s = heappop(self.slots)
+        lst = self.far.pop(s)
+        lst.sort(reverse=True)
+        self.due.extend(lst)
+        self.end = (s + 1) << self.SLOT_BITS
+
+    def clear(self) -> None:
+        self.due.clear()
+        self.end = 0
+        self.far.clear()
+        self.slots.clear()
 
 
 class Portfolio:
@@ -145,7 +223,7 @@ class CallLists:
         self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
             (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int8)) for _ in range(nb)]
         self.helping: list[int] = [self.MIN_HELPING] * nb
-        self.retry: list[list[int]] = [[] for _ in range(nb)]   # heaps of retry_key()
+        self.retry: list[RetryQueue] = [RetryQueue() for _ in range(nb)]
         att, comp = scenario.attempts, scenario.compliance
         self.max_per_day = att.max_per_day
         delays = [att.retry_delay_min * 60.0] * 7
@@ -199,7 +277,7 @@ class CallLists:
             self.pending[b] = (idx[mine], key[mine], first[mine])
             self.fresh[b] = []
             self.head[b] = 0
-            self.retry[b] = []
+            self.retry[b].clear()
             self.refill(b)
 
     MIN_HELPING = 2000
@@ -256,9 +334,9 @@ class CallLists:
 
     def take(self, b: int, now: float) -> int | None:
         """The next account of bucket ``b`` to dial at ``now``, or None if none is ready."""
-        r = self.retry[b]
-        if r and r[0] < due_limit(now):
-            return heapq.heappop(r) & ACCOUNT_MASK
+        q = self.retry[b]
+        if q.due and q.due[-1] < due_limit(now):
+            return q.pop() & ACCOUNT_MASK
         h = self.head[b]
         f = self.fresh[b]
         if h < len(f) or self.refill(b):
@@ -273,7 +351,7 @@ class CallLists:
         if h and self.fresh[b][h - 1] == a:
             self.head[b] = h - 1
         else:  # it was a retry: ready again now
-            heapq.heappush(self.retry[b], retry_key(now, a))
+            self.retry[b].push(retry_key(now, a))
 
     def fresh_left(self, b: int) -> int:
         """Accounts left on bucket ``b``'s fresh list."""
@@ -283,8 +361,8 @@ class CallLists:
         """When bucket ``b`` next has an account ready today (-inf: now; inf: not today)."""
         if self.head[b] < len(self.fresh[b]) or len(self.pending[b][0]):
             return -np.inf
-        r = self.retry[b]
-        return key_time_s(r[0]) if r else np.inf
+        due = self.retry[b].due
+        return key_time_s(due[-1]) if due else np.inf
 
     def after_attempt(self, a: int, end_s: float, outcome: int) -> None:
         """Bookkeeping once account ``a`` has been dialed; the call ends at ``end_s``.
@@ -303,8 +381,8 @@ class CallLists:
             return
         if n < p.allowed_today[a]:
             # retry_key(), inlined (once per dial)
-            heapq.heappush(self.retry[p.bucket_list[a]],
-                           (math.ceil((end_s + self.retry_delay_s[outcome]) * TICKS_PER_S) << 32) | a)
+            self.retry[p.bucket_list[a]].push(
+                (math.ceil((end_s + self.retry_delay_s[outcome]) * TICKS_PER_S) << 32) | a)
         else:
             self.spent.append((a, end_s))
 

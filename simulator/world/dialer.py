@@ -318,10 +318,11 @@ class ProgressiveDialer(_Base):
         b = open_[0]
         w = self.world
         lists = w.lists
-        r = lists.retry[b]
+        q = lists.retry[b]
+        due = q.due   # descending: due[-1] is the earliest retry (see RetryQueue)
         f = lists.fresh[b]
         h = lists.head[b]
-        if h >= len(f) and not (r and r[0] < due_limit(now)) and not lists.refill(b):
+        if h >= len(f) and not (due and due[-1] < due_limit(now)) and not lists.refill(b):
             return None
         nf = len(f)
         horizon = min(until, camp.stable_until(now), now + self.max_run_s)
@@ -353,12 +354,15 @@ class ProgressiveDialer(_Base):
         # When the earliest retry falls due (s). Retries pushed during the run fall due after
         # it (shortest delay >= max_run_s), so only a pop can change this within the run.
         ticks = TICKS_PER_S
-        due_at = (r[0] >> 32) / ticks if r else math.inf
+        push = q.push
+        due_at = (due[-1] >> 32) / ticks if due else math.inf
         t = now
         while t < horizon:
             if due_at <= t:
-                a = heappop(r) & ACCOUNT_MASK
-                due_at = (r[0] >> 32) / ticks if r else math.inf
+                a = due.pop() & ACCOUNT_MASK
+                if not due and q.slots:
+                    q.load()
+                due_at = (due[-1] >> 32) / ticks if due else math.inf
             elif h < nf or lists.refill(b):
                 nf = len(f)
                 a = f[h]
@@ -417,7 +421,7 @@ class ProgressiveDialer(_Base):
                         t = end
                         continue
                 if n < allowed[a]:
-                    heappush(r, (ceil((end + delay[o]) * ticks) << 32) | a)   # accounts.retry_key
+                    push((ceil((end + delay[o]) * ticks) << 32) | a)   # accounts.retry_key
                 else:
                     spent((a, end))
             t = end
@@ -576,7 +580,7 @@ class PredictiveDialer(_Base):
                 n = att[a] + 1
                 att[a] = n
                 if n < allowed[a]:
-                    heappush(retry[bucket_list[a]], (ceil((end + delay[o]) * ticks) << 32) | a)
+                    retry[bucket_list[a]].push((ceil((end + delay[o]) * ticks) << 32) | a)
                 else:
                     spent((a, end))
             if fixed:  # self.pace(camp, end), inlined for fixed pacing

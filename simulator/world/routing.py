@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from heapq import heappop
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import clock_minutes
@@ -171,9 +170,13 @@ class Campaign:
         lists = self.world.lists
         if n == 1:  # the common case (one segment, one time zone): take() inlined
             b = open_[0]
-            r = lists.retry[b]
-            if r and r[0] < (int(now * TICKS_PER_S) + 1) << 32:   # due_limit(now), inlined
-                return heappop(r) & ACCOUNT_MASK
+            q = lists.retry[b]
+            due = q.due
+            if due and due[-1] < (int(now * TICKS_PER_S) + 1) << 32:   # due_limit(now), inlined
+                a = due.pop()
+                if not due and q.slots:
+                    q.load()
+                return a & ACCOUNT_MASK
             h = lists.head[b]
             f = lists.fresh[b]
             if h < len(f) or lists.refill(b):

@@ -19,7 +19,7 @@ from scipy import stats
 
 from simulator.scenario import parse_scenario
 from simulator.scenario.schema import clock_minutes
-from simulator.world.accounts import ACCOUNT_MASK, TICKS_PER_S, due_limit, key_time_s, retry_key
+from simulator.world.accounts import ACCOUNT_MASK, TICKS_PER_S, RetryQueue, due_limit, key_time_s, retry_key
 from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
 from simulator.world.calendar import DAY_S
 from simulator.world.counters import ABANDONED, RPC
@@ -515,9 +515,49 @@ def test_retry_key_roundtrip_due_and_order():
                 assert not due
     # order: a heap pops by ready tick, then account
     expected = sorted(zip(np.ceil(ready * TICKS_PER_S).astype(np.int64).tolist(), accts.tolist()))
-    heapq.heapify(keys)
-    popped = [heapq.heappop(keys) for _ in range(len(keys))]
+    q = RetryQueue()
+    for k in keys:
+        q.push(k)
+    popped = [q.pop() for _ in range(len(keys))]
     assert [(k >> 32, k & ACCOUNT_MASK) for k in popped] == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_retry_queue_pops_exactly_as_a_heap(seed):
+    """RetryQueue against heapq under random interleaved pushes and pops: keys inside the slot
+    being served (a collector put back, a short delay), in later slots, exactly on slot edges,
+    into an emptied queue, and far ahead; the earliest key, the pops and the length agree at
+    every step, whatever the state of the slots."""
+    rng = np.random.default_rng(seed)
+    q, h = RetryQueue(), []
+    slot_ticks = 1 << (RetryQueue.SLOT_BITS - 32)
+    now = 0
+    for step in range(6000):
+        assert q.peek() == (h[0] if h else None)
+        assert len(q) == len(h)
+        if h and rng.random() < (0.3 if seed % 2 else 0.5):
+            assert q.pop() == heapq.heappop(h)
+            continue
+        kind = rng.integers(5)
+        if kind == 0:
+            t = now + rng.integers(0, 3)                        # ready almost at once
+        elif kind == 1:
+            t = (now // slot_ticks + rng.integers(0, 4)) * slot_ticks   # on a slot edge
+        elif kind == 2:
+            t = now + rng.integers(0, 50 * slot_ticks)           # a retry delay ahead
+        else:
+            t = now + rng.integers(0, 3 * slot_ticks)
+        k = (int(t) << 32) | int(rng.integers(0, 2 ** 32))
+        q.push(k)
+        heapq.heappush(h, k)
+        if h:
+            now = max(now, h[0] >> 32)
+    while h:
+        assert q.pop() == heapq.heappop(h)
+    assert q.peek() is None and len(q) == 0 and not q.slots
+    q.push(5 << 32)   # a drained queue takes keys below its old edge again
+    q.push(3 << 32)
+    assert q.pop() == 3 << 32 and q.pop() == 5 << 32
 
 
 def test_lists_and_campaign_take_a_retry_exactly_when_due():
@@ -529,17 +569,18 @@ def test_lists_and_campaign_take_a_retry_exactly_when_due():
     assert lists.fresh_left(b) == 0   # no list built yet (the first midnight has not come)
     t0 = 9 * 3600.0 + 0.3
     r = t0 + 1234.56789
-    lists.retry[b] = [retry_key(r, 17)]
-    kt = key_time_s(lists.retry[b][0])
+    lists.retry[b].push(retry_key(r, 17))
+    kt = key_time_s(lists.retry[b].peek())
     assert kt > r
     early = np.nextafter(kt, -np.inf)
     assert lists.take(b, early) is None and lists.take(b, r) is None
     assert lists.take(b, kt) == 17
-    lists.retry[b] = [retry_key(r, 18)]
+    assert len(lists.retry[b]) == 0
+    lists.retry[b].push(retry_key(r, 18))
     assert camp.open_buckets(t0) == [b]
     assert camp.next_account(early) is None
     assert camp.next_account(kt) == 18
-    assert lists.retry[b] == []
+    assert len(lists.retry[b]) == 0
 
 
 @pytest.mark.parametrize("runs", [True, False], ids=["runs", "one_dial"])
