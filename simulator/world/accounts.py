@@ -210,7 +210,7 @@ class CallLists:
     no list is ever shifted).
     """
 
-    __slots__ = ('abandon_block_s', 'cap_7', 'fresh', 'head', 'helping', 'max_per_day', 'p', 'pending', 'recycle_s',
+    __slots__ = ('abandon_block_s', 'cap_7', 'fresh', 'head', 'helping', 'max_per_day', 'p', 'pending', 'recycle_s', 'served',
                  'retry', 'retry_delay_s', 'rng', 'scenario', 'spent', 'strategy')
 
     def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
@@ -219,9 +219,12 @@ class CallLists:
         nb = len(portfolio.bucket_segment)
         self.fresh: list[list[int]] = [[] for _ in range(nb)]
         self.head: list[int] = [0] * nb
-        # Today's eligible accounts not yet served to the fresh list: (accounts, keys, priority)
+        # Today's eligible accounts not yet served to the fresh list: (accounts in ascending
+        # order, keys, priority), less the positions in served[b] (the last helping, dropped
+        # from the arrays by the next refill).
         self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
             (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int8)) for _ in range(nb)]
+        self.served: list[np.ndarray | None] = [None] * nb
         self.helping: list[int] = [self.MIN_HELPING] * nb
         self.retry: list[RetryQueue] = [RetryQueue() for _ in range(nb)]
         att, comp = scenario.attempts, scenario.compliance
@@ -275,6 +278,7 @@ class CallLists:
             # Yesterday's use of the bucket sizes today's first helping (see refill).
             self.helping[b] = max(self.MIN_HELPING, 2 * self.head[b])
             self.pending[b] = (idx[mine], key[mine], first[mine])
+            self.served[b] = None
             self.fresh[b] = []
             self.head[b] = 0
             self.retry[b].clear()
@@ -292,6 +296,14 @@ class CallLists:
         linear). The order is exactly that of sorting the whole list once at midnight.
         """
         idx, key, first = self.pending[b]
+        served = self.served[b]
+        if served is not None:
+            # The previous helping leaves the pending arrays only now: most days need one
+            # helping, and the next rebuild replaces the arrays without compressing them.
+            keep = np.ones(len(idx), dtype=bool)
+            keep[served] = False
+            idx, key, first = self.pending[b] = (idx[keep], key[keep], first[keep])
+            self.served[b] = None
         m = len(idx)
         if not m:
             return False
@@ -300,37 +312,58 @@ class CallLists:
             pick = np.arange(m)
         else:
             # The k smallest by (-first, key, account): whole priority groups first, then the
-            # group that straddles k by key, ties on the boundary key by account number.
+            # group that straddles k by key, ties on the boundary key by account number. The
+            # pending accounts are in ascending account order (rebuild and the compression
+            # above keep it), so the first tied positions are the lowest account numbers: no
+            # sort of the ties, which can be most of the portfolio (never-dialed accounts all
+            # have last_attempt_s = -inf).
             pick_parts = []
             need = k
             for g in (2, 1, 0):
-                in_g = np.flatnonzero(first == g)
-                if not len(in_g):
+                in_g = first == g
+                n_g = int(np.count_nonzero(in_g))
+                if not n_g:
                     continue
-                if len(in_g) <= need:
-                    pick_parts.append(in_g)
-                    need -= len(in_g)
+                if n_g <= need:
+                    pick_parts.append(np.flatnonzero(in_g))
+                    need -= n_g
                     if not need:
                         break
                     continue
-                kg = key[in_g]
-                v = np.partition(kg, need - 1)[need - 1]
-                below = in_g[kg < v]
-                tied = in_g[kg == v]
-                tied = tied[np.argsort(idx[tied], kind="stable")][: need - len(below)]
+                if n_g == m:   # one group (the usual case): no gather
+                    pos, kg = None, key
+                else:
+                    pos = np.flatnonzero(in_g)
+                    kg = key[pos]
+                v = kg.min()
+                at_min = kg == v
+                if np.count_nonzero(at_min) >= need:
+                    # the boundary is the smallest key (never-dialed accounts under
+                    # least_recent): np.partition is slow on so many equal keys
+                    below = pos[:0] if pos is not None else np.zeros(0, dtype=np.int64)
+                    tied = np.flatnonzero(at_min)[:need]
+                else:
+                    v = np.partition(kg, need - 1)[need - 1]
+                    below = np.flatnonzero(kg < v)
+                    tied = np.flatnonzero(kg == v)[: need - len(below)]
+                if pos is not None:
+                    below, tied = pos[below], pos[tied]
                 pick_parts.extend((below, tied))
                 break
             pick = np.concatenate(pick_parts)
         chosen = pick[np.lexsort((idx[pick], key[pick], -first[pick].astype(np.int16)))]
+        self.fresh[b].extend(idx[chosen].tolist())
         if m > k:
-            keep = np.ones(m, dtype=bool)
-            keep[pick] = False
-            self.pending[b] = (idx[keep], key[keep], first[keep])
+            self.served[b] = pick
             self.helping[b] = 2 * k
         else:
             self.pending[b] = (idx[:0], key[:0], first[:0])
-        self.fresh[b].extend(idx[chosen].tolist())
         return True
+
+    def pending_left(self, b: int) -> int:
+        """Today's eligible accounts of bucket ``b`` not yet served to its fresh list."""
+        served = self.served[b]
+        return len(self.pending[b][0]) - (0 if served is None else len(served))
 
     def take(self, b: int, now: float) -> int | None:
         """The next account of bucket ``b`` to dial at ``now``, or None if none is ready."""
@@ -355,11 +388,11 @@ class CallLists:
 
     def fresh_left(self, b: int) -> int:
         """Accounts left on bucket ``b``'s fresh list."""
-        return len(self.fresh[b]) - self.head[b] + len(self.pending[b][0])
+        return len(self.fresh[b]) - self.head[b] + self.pending_left(b)
 
     def next_ready_s(self, b: int) -> float:
         """When bucket ``b`` next has an account ready today (-inf: now; inf: not today)."""
-        if self.head[b] < len(self.fresh[b]) or len(self.pending[b][0]):
+        if self.head[b] < len(self.fresh[b]) or self.pending_left(b):
             return -np.inf
         due = self.retry[b].due
         return key_time_s(due[-1]) if due else np.inf
