@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -113,25 +114,28 @@ def main(argv: list[str] | None = None) -> int:
     big = BASE[0] * BASE[1] * a.big_factor
     print(f"\nScaling (1 replication per run; {a.repeat} runs per cell, 1 run for cells above "
           f"{a.big_factor:g}x the base's collector-days; accounts per collector = 1000 + 50 x days)")
-    print(f"ratio = best wall seconds per collector-day / that of {BASE[0]}x{BASE[1]} (linear = 1.00, goal <= 1.2)")
+    print(f"ratio = wall seconds per collector-day / that of a {BASE[0]}x{BASE[1]} run made just before it "
+          f"(paired, so the machine's drift over a long grid cancels; best and median of the pairs; "
+          f"linear = 1.00, goal <= 1.2)")
     print(f"  {'coll':>5} {'days':>4} {'accounts':>10} {'dials':>11} {'idle_h':>7} {'runs':>4} {'best_s':>8} "
-          f"{'med_s':>8} {'cpu_s':>8} {'dials/s':>9} {'peak_MB':>8} {'ratio':>6} {'cpu_ratio':>9}")
-    results = {BASE: s} if a.reps == 1 and a.scenario == str(BENCH_SCENARIO) else {}
-    if BASE not in results:
-        results[BASE] = summarize(measure(scen, size_overrides(scen, *BASE), 1, a.seed, a.repeat))
-    base_wall = results[BASE]["wall"][0] / (BASE[0] * BASE[1])
-    base_cpu = results[BASE]["cpu"][0] / (BASE[0] * BASE[1])
+          f"{'med_s':>8} {'base_s':>7} {'dials/s':>9} {'peak_MB':>8} {'ratio':>6} {'med_ratio':>9}")
+    base_ov = size_overrides(scen, *BASE)
     for c in cs:
         for d in ds:
-            if (c, d) not in results:
-                n = a.repeat if c * d <= big else 1
-                results[(c, d)] = summarize(measure(scen, size_overrides(scen, c, d), 1, a.seed, n))
-                results[(c, d)]["runs"] = n
-            r = results[(c, d)]
+            n = a.repeat if c * d <= big else 1
+            runs, bases, ratios = [], [], []
+            for _ in range(n):
+                b = measure(scen, base_ov, 1, a.seed, 1)[0] if (c, d) != BASE else None
+                r = measure(scen, size_overrides(scen, c, d), 1, a.seed, 1)[0]
+                b = b or r
+                runs.append(r)
+                bases.append(b["wall_s"])
+                ratios.append(r["wall_s"] / (c * d) / (b["wall_s"] / (BASE[0] * BASE[1])))
+            r = summarize(runs)
             print(f"  {c:>5} {d:>4} {r['accounts']:>10,} {r['dials']:>11,} {r['idle_hours']:>7.2f} "
-                  f"{r.get('runs', a.repeat):>4} {r['wall'][0]:>8.2f} {r['wall'][1]:>8.2f} {r['cpu'][0]:>8.2f} "
-                  f"{r['dps'][0]:>9,.0f} {r['mem'][1]:>8.0f} {r['wall'][0] / (c * d) / base_wall:>6.2f} "
-                  f"{r['cpu'][0] / (c * d) / base_cpu:>9.2f}", flush=True)
+                  f"{n:>4} {r['wall'][0]:>8.2f} {r['wall'][1]:>8.2f} {statistics.median(bases):>7.2f} "
+                  f"{r['dps'][0]:>9,.0f} {r['mem'][1]:>8.0f} {min(ratios):>6.2f} {statistics.median(ratios):>9.2f}",
+                  flush=True)
 
     print(f"\nPortfolio of 1,000,000 accounts ({BASE[0]} collectors, {a.million_days} working days, 1 replication)")
     ov = size_overrides(scen, BASE[0], a.million_days, accounts_total=1_000_000)

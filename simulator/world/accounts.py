@@ -1,7 +1,7 @@
 """The portfolio: accounts of every segment, their state, and the daily call lists.
 
 Accounts live in *buckets*: one per (segment, time zone). Each bucket has today's fresh list
-(in list-strategy order) and a heap of same-day retries by ready time, so the dialer can pick
+(in list-strategy order) and a calendar queue of same-day retries by ready time, so the dialer can pick
 the accounts whose local clock is inside the calling window without scanning anything.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ def due_limit(now: float) -> int:
 
 
 def key_time_s(key: int) -> float:
-    """The ready time (s) of a heap key."""
+    """The ready time (s) of a retry key."""
     return (key >> 32) / TICKS_PER_S
 
 
@@ -47,8 +47,9 @@ class RetryQueue:
 
     A binary heap of tens of thousands of retries (a 1000-seat center) costs a pointer-chasing
     sift of ~15 levels per pop, which was the largest per-dial cost that grew with the center.
-    Here retries wait unsorted in slots of ``2**SLOT_BITS`` ticks (64 s) and a slot is sorted
-    once, by C code, when it becomes the earliest; a pop is then ``list.pop()``.
+    Here retries wait unsorted in slots of ``2**(SLOT_BITS - 32)`` ticks (256 s) and a slot is
+    sorted once, by C code, when it becomes the earliest; a pop is then ``list.pop()``. (Slots
+    of 64 s cost a load per four pops at 10 collectors; at 1000 a 256-s slot holds ~1,500.)
 
     ``due`` holds the earliest slots' keys in descending order, so ``due[-1]`` is the earliest
     key of the whole queue and the hot loops read and pop it inline:
@@ -65,7 +66,7 @@ class RetryQueue:
 
     __slots__ = ('due', 'end', 'far', 'slots')
 
-    SLOT_BITS = 32 + 16
+    SLOT_BITS = 32 + 18
 
     def __init__(self) -> None:
         self.due: list[int] = []            # descending
@@ -204,7 +205,7 @@ class Portfolio:
 
 
 class CallLists:
-    """Per bucket: today's fresh list and a heap of retries by ready time.
+    """Per bucket: today's fresh list and a queue of retries by ready time (RetryQueue).
 
     The fresh list of bucket ``b`` is ``fresh[b][head[b]:]`` (taking an account moves the head;
     no list is ever shifted).
