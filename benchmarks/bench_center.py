@@ -125,12 +125,13 @@ def main(argv: list[str] | None = None) -> int:
             n = a.repeat if c * d <= big else 1
             runs, bases, ratios = [], [], []
             for _ in range(n):
-                b = measure(scen, base_ov, 1, a.seed, 1)[0] if (c, d) != BASE else None
+                # the base run just before this one (the base cell is its own pair)
+                base_s = None if (c, d) == BASE else measure(scen, base_ov, 1, a.seed, 1)[0]["wall_s"]
                 r = measure(scen, size_overrides(scen, c, d), 1, a.seed, 1)[0]
-                b = b or r
+                base_s = base_s or r["wall_s"]
                 runs.append(r)
-                bases.append(b["wall_s"])
-                ratios.append(r["wall_s"] / (c * d) / (b["wall_s"] / (BASE[0] * BASE[1])))
+                bases.append(base_s)
+                ratios.append(r["wall_s"] / (c * d) / (base_s / (BASE[0] * BASE[1])))
             r = summarize(runs)
             print(f"  {c:>5} {d:>4} {r['accounts']:>10,} {r['dials']:>11,} {r['idle_hours']:>7.2f} "
                   f"{n:>4} {r['wall'][0]:>8.2f} {r['wall'][1]:>8.2f} {statistics.median(bases):>7.2f} "

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from bisect import insort
 from heapq import heappop, heappush
-from itertools import chain
 from operator import neg
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from ..rng import Streams
 from ..scenario.schema import Scenario
 from .calendar import DAY_S
+from .counters import float_rows
 
 OPEN, PROMISED, PAID = 0, 1, 2
 """Account status: on the lists; holding a promise until its due date; paid (off the lists)."""
@@ -336,17 +336,15 @@ class CallLists:
                 else:
                     pos = np.flatnonzero(in_g)
                     kg = key[pos]
+                # The boundary key: np.partition is slow on many equal keys, so it runs only
+                # when the smallest key (never-dialed accounts under least_recent) falls short.
                 v = kg.min()
-                at_min = kg == v
-                if np.count_nonzero(at_min) >= need:
-                    # the boundary is the smallest key (never-dialed accounts under
-                    # least_recent): np.partition is slow on so many equal keys
-                    below = pos[:0] if pos is not None else np.zeros(0, dtype=np.int64)
-                    tied = np.flatnonzero(at_min)[:need]
-                else:
+                at_v = kg == v
+                if np.count_nonzero(at_v) < need:
                     v = np.partition(kg, need - 1)[need - 1]
-                    below = np.flatnonzero(kg < v)
-                    tied = np.flatnonzero(kg == v)[: need - len(below)]
+                    at_v = kg == v
+                below = np.flatnonzero(kg < v)
+                tied = np.flatnonzero(at_v)[: need - len(below)]
                 if pos is not None:
                     below, tied = pos[below], pos[tied]
                 pick_parts.extend((below, tied))
@@ -395,8 +393,8 @@ class CallLists:
         """When bucket ``b`` next has an account ready today (-inf: now; inf: not today)."""
         if self.head[b] < len(self.fresh[b]) or self.pending_left(b):
             return -np.inf
-        due = self.retry[b].due
-        return key_time_s(due[-1]) if due else np.inf
+        k = self.retry[b].peek()
+        return np.inf if k is None else key_time_s(k)
 
     def after_attempt(self, a: int, end_s: float, outcome: int) -> None:
         """Bookkeeping once account ``a`` has been dialed; the call ends at ``end_s``.
@@ -424,7 +422,7 @@ class CallLists:
         """Recycle the accounts that used up their attempts: no dial before ``recycle_after_days``
         after the start of the day their last call ended (called at each midnight)."""
         if self.spent:
-            e = np.fromiter(chain.from_iterable(self.spent), dtype=np.float64, count=2 * len(self.spent))
-            a, end = e[0::2].astype(np.int64), e[1::2]
+            e = float_rows(self.spent, 2)
+            a, end = e[:, 0].astype(np.int64), e[:, 1]
             np.maximum.at(self.p.blocked_until_s, a, end // DAY_S * DAY_S + self.recycle_s)
             self.spent.clear()

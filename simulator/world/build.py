@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gc
 import threading
-from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from .calendar import DAY_S, WorkCalendar
 from .collectors import Collector, collector_process
 from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
-from .counters import Counters, DialLog
+from .counters import Counters, DialLog, float_rows
 from .dialer import DIALERS
 from .promises import ACCT, AMOUNT, COLL, P_KEEP, SEG, U_KEEP, PromiseBook
 from .routing import build_campaigns
@@ -247,9 +246,7 @@ class World:
         if len(cols["acct"]):
             np.maximum.at(p.last_attempt_s, cols["acct"], cols["t"])
         if self.promises_today:
-            # fromiter over the flattened rows: np.array on a list of tuples costs ~0.5 us a row
-            pr = np.fromiter(chain.from_iterable(self.promises_today), dtype=np.float64,
-                             count=4 * len(self.promises_today)).reshape(-1, 4)
+            pr = float_rows(self.promises_today, 4)
             coll, seg, day_made = pr[:, 0].astype(np.int64), pr[:, 1].astype(np.int64), pr[:, 3].astype(np.int64)
             cnt.ensure_day(int(day_made.max()))
             np.add.at(cnt.promises, (coll, seg), 1)
@@ -294,7 +291,7 @@ class World:
         the lists first in line. close_day's loop for special tasks, vectorized (one promise per
         account)."""
         cnt, p = self.counters, self.portfolio
-        e = np.fromiter(chain.from_iterable(due), dtype=np.float64, count=6 * len(due)).reshape(-1, 6)
+        e = float_rows(due, 6)
         coll, a, s = e[:, COLL].astype(np.int64), e[:, ACCT].astype(np.int64), e[:, SEG].astype(np.int64)
         amount = e[:, AMOUNT]
         kept = e[:, U_KEEP] < np.minimum(1.0, e[:, P_KEEP])

@@ -7,6 +7,7 @@ objects kept), and at the end of every calendar day the log is folded into count
 from __future__ import annotations
 
 from array import array
+from itertools import chain
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +16,13 @@ N_OUT = 7
 """Dial outcomes: schema.OUTCOMES plus ``abandoned`` (a live answer nobody took)."""
 NO_ANSWER, BUSY, MACHINE, INVALID, THIRD_PARTY, RPC, ABANDONED = range(N_OUT)
 OUTCOME_NAMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc", "abandoned")
+
+
+def float_rows(rows: list, width: int) -> np.ndarray:
+    """Rows of ``width`` numbers (tuples or lists) as an (n, width) float64 array. Integers up
+    to 2**53 stay exact. fromiter over the flattened rows: np.array on a list of tuples costs
+    ~0.5 us a row."""
+    return np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=width * len(rows)).reshape(-1, width)
 
 
 class DialLog:

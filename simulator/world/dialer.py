@@ -512,8 +512,9 @@ class PredictiveDialer(_Base):
     # another campaign's collector, or two campaigns dial the same lists), answers, hang-ups and
     # waits stay SimPy events (``local`` is False): only unanswered ends are deferred, and a
     # sweep at (earliest end + the shortest ring of an answered call) guarantees that a call
-    # placed while catching up is answered no earlier than the moment it is caught up to. Setting ``local = False`` and ``r_min = 0``
-    # gives the eager model, every event a SimPy event at its own time (tests compare).
+    # placed while catching up is answered no earlier than the moment it is caught up to.
+    # Setting ``local = False`` and ``r_min = 0`` gives the eager model, every event a SimPy event
+    # at its own time (tests compare).
     def catch_up(self, camp: Campaign, now: float, mark: int = -1) -> None:
         """Play the campaign's own events up to ``now``. An unanswered end frees its line, is
         logged and settled (as ``log`` and ``settle`` would, inlined: once per unanswered dial),
@@ -813,10 +814,10 @@ class PredictiveDialer(_Base):
                     if other.free:
                         self._take(other.pop_free(), other, call, now)
                         return
-        elif self.overflow == "abandon":
-            self.give_up(camp, [call, True], now)
-            return
         entry = [call, True]
+        if self.overflow == "abandon":
+            self.give_up(camp, entry, now)
+            return
         camp.waiting.append(entry)
         if self.local:
             self._push(camp, now + self.patience, GIVE_UP, entry)
