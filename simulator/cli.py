@@ -14,12 +14,10 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 from . import __version__
+from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError
+from .fileio import write_output
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-
-
-class InputError(Exception):
-    """Bad input from the user: printed without a traceback, exit code 2."""
+__all__ = ["main", "build_parser", "InputError"]
 
 
 def _positive_int(text: str) -> int:
@@ -47,34 +45,6 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-
-
-def write_output(path: Path, content: "str | bytes", force: bool) -> str:
-    """Write ``content`` (text, stored as UTF-8, or bytes) to ``path`` atomically.
-
-    An existing file is never overwritten silently: identical content is left as it is, and
-    different content needs ``force``. Returns what happened, for the user.
-    """
-    from .fileio import atomic_write
-
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected a file path to write")
-    if path.exists():
-        try:
-            same = path.read_bytes() == data
-        except OSError:
-            same = False
-        if same:
-            return f"{path}: unchanged (identical content already there)"
-        if not force:
-            raise InputError(f"{path}: exists and holds different content; not overwritten. "
-                             "Use --force to replace it, or choose another path")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{path}: folder {parent} does not exist")
-    atomic_write(path, data)
-    return f"{path}: written"
 
 
 @contextmanager

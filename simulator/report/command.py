@@ -1,13 +1,16 @@
 """The ``collectsim report`` subcommand: plots and the HTML MIS page from saved results.
 
 The CLI calls :func:`register` with its subparsers object. Bad input raises
-``simulator.cli.InputError`` (exit 2, a message, no traceback).
+:class:`simulator.errors.InputError` (exit 2, a message, no traceback).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+from ..errors import InputError
+from ..fileio import write_output
 
 __all__ = ["register", "cmd_report"]
 
@@ -28,14 +31,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _write_bytes(path: Path, data: bytes, force: bool) -> str:
-    """``simulator.cli.write_output`` for bytes: atomic, never silently overwriting."""
-    from ..cli import write_output
-    return write_output(path, data, force)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..cli import InputError, write_output
     from .data import ReportInputError, load_input
 
     try:
@@ -61,5 +57,5 @@ def cmd_report(args: argparse.Namespace) -> int:
         if not images:
             print(f"{d}: no plots apply to {src}", file=sys.stderr)
         for name, data in images.items():
-            print(_write_bytes(d / f"{name}.png", data, args.force), file=sys.stderr)
+            print(write_output(d / f"{name}.png", data, args.force), file=sys.stderr)
     return 0
