@@ -231,7 +231,7 @@ def test_staff(scen, tmp_path, capsys):
 
 
 def test_a_folder_in_use_is_refused(scen, tmp_path, capsys, monkeypatch):
-    from simulator.sweep import _Lock
+    from simulator.sweep.store import _Lock
 
     monkeypatch.setattr(_Lock, "wait_s", 0.2)
 
