@@ -15,11 +15,12 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .distributions import DIST_NAMES
+from .introspect import dist_classes, optional_inner, type_words, unwrap
 from .schema import Scenario
 
 __all__ = ["ScenarioError", "Problem", "LoadedScenario", "load_scenario", "parse_scenario",
@@ -153,19 +154,13 @@ def _field(model: type[BaseModel] | None, key: Any) -> Any:
 
 
 def _resolve(tp: Any) -> Any:
-    from .reference import _optional_inner, _unwrap
-
-    tp, _ = _unwrap(tp)
-    inner = _optional_inner(tp)
-    return _unwrap(inner)[0] if inner is not None else tp
+    tp, _ = unwrap(tp)
+    inner = optional_inner(tp)
+    return unwrap(inner)[0] if inner is not None else tp
 
 
 def _step(tp: Any, item: Any) -> Any:
     """The type found one key below ``tp`` (None when the path leaves the schema)."""
-    from typing import get_args, get_origin
-
-    from .reference import dist_classes
-
     tp = _resolve(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         f = _field(tp, item)
@@ -267,15 +262,11 @@ def _get(raw: Any, path: str) -> tuple[bool, Any]:
 
 
 def _is_dist_at(loc: tuple) -> bool:
-    from .reference import dist_classes
-
     f = _field(_model_at(loc), loc[-1]) if loc else None
     return f is not None and bool(dist_classes(f.annotation))
 
 
 def _problems_from(err: ValidationError) -> list[Problem]:
-    from .reference import type_words
-
     out: list[Problem] = []
     for e in err.errors(include_url=False):
         loc, typ, msg = e["loc"], e["type"], e["msg"]
