@@ -16,7 +16,7 @@ import numpy as np
 from ..rng import Streams
 from ..scenario.schema import Scenario
 from .calendar import DAY_S
-from .counters import float_rows
+from .dial_log import float_rows
 
 OPEN, PROMISED, PAID = 0, 1, 2
 """Account status: on the lists; holding a promise until its due date; paid (off the lists)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 import simpy
@@ -16,7 +15,8 @@ from .calendar import DAY_S, WorkCalendar
 from .collectors import Collector, collector_process
 from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
-from .counters import Counters, DialLog, float_rows
+from ..counters import Counters, Structure
+from .dial_log import DialLog, float_rows
 from .dialer import DIALERS
 from .promises import ACCT, AMOUNT, COLL, P_KEEP, SEG, U_KEEP, PromiseBook
 from .routing import build_campaigns
@@ -69,33 +69,6 @@ def max_due_days(scenario: Scenario) -> int:
             hi = max(d.values)
         out = max(out, int(hi))
     return out
-
-
-@dataclass(frozen=True)
-class Structure:
-    """Names and attributes of the world's parts, in counter index order.
-
-    Counter rows are the collectors followed by one row per campaign (calls of a predictive
-    campaign that no collector took)."""
-    segments: tuple[str, ...]
-    teams: tuple[str, ...]
-    collectors: tuple[str, ...]
-    collector_team: tuple[int, ...]
-    collector_wage_usd: tuple[float, ...]
-    collector_segments: tuple[tuple[int, ...], ...]
-    campaigns: tuple[str, ...]
-    campaign_team: tuple[int, ...]
-    campaign_segments: tuple[tuple[int, ...], ...]
-    n_days: int
-
-    @property
-    def n_collectors(self) -> int:
-        return len(self.collectors)
-
-    @property
-    def row_team(self) -> np.ndarray:
-        """Team of each counter row (-1 for a multi-team campaign's row)."""
-        return np.asarray(self.collector_team + self.campaign_team, dtype=np.int64)
 
 
 def _tier_of_each(team, n: int) -> list[str | None]:

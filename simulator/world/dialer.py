@@ -19,7 +19,7 @@ from .accounts import ACCOUNT_MASK, PROMISED, TICKS_PER_S, due_limit
 from .calendar import DAY_S
 from .collectors import Collector
 from .contact import sampler
-from .counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from ..counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from .promises import P_KEEP
 from .routing import Campaign
 

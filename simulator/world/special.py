@@ -23,7 +23,7 @@ import numpy as np
 
 from .accounts import OPEN, PAID, PROMISED
 from .calendar import DAY_S
-from .counters import INVALID, RPC, THIRD_PARTY
+from ..counters import INVALID, RPC, THIRD_PARTY
 from .promises import ACCT, AMOUNT, COLL, P_KEEP, SEG, U_KEEP
 
 if TYPE_CHECKING:  # pragma: no cover

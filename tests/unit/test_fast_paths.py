@@ -22,7 +22,7 @@ from simulator.scenario.schema import clock_minutes
 from simulator.world.accounts import ACCOUNT_MASK, TICKS_PER_S, RetryQueue, due_limit, key_time_s, retry_key
 from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
 from simulator.world.calendar import DAY_S
-from simulator.world.counters import ABANDONED, RPC
+from simulator.counters import ABANDONED, RPC
 
 from ..conftest import small_scenario
 

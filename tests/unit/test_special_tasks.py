@@ -9,7 +9,7 @@ from simulator.report.table import blocks_table
 from simulator.scenario.load import ScenarioError
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
-from simulator.world.counters import INVALID
+from simulator.counters import INVALID
 from simulator.world.special import PLACED, bucket_of
 
 from ..conftest import small_scenario, write_toml
