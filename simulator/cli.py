@@ -13,7 +13,7 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
-from . import __version__
+from ._version import __version__
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError
 from .fileio import write_output
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from . import __version__
+from ._version import __version__
 from .pyramid import targets_block
 from .analysis import half_width, paired_difference, replications_needed, stat
 from .metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from ..scenario.load import LoadedScenario, ScenarioError, load_scenario, parse_set
 

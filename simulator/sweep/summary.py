@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from .. import __version__
+from .._version import __version__
 from ..analysis import stat
 from ..experiment import ALL_METRICS, Results, iter_long
 from .plan import SweepPlan
