@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Iterator, Optional, Sequence
 
 from ._version import __version__
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError
@@ -129,12 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .report import pyramid_table, volume_table
 
     loaded = _load(args)
-    tty = sys.stderr.isatty() and not args.quiet
-
-    progress = _progress_bar(tty)
-
     precision = _precision_targets(args, loaded)
-    with _executor_errors():
+    with _executor_errors(), Progress(args, args.replications) as progress:
         res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler, precision=precision,
                              max_replications=args.max_replications)
@@ -174,28 +170,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _progress_bar(enabled: bool):
-    """A progress callback drawing the sweep's bar (done/total, rate, ETA) on a terminal only."""
-    import time
+class Progress:
+    """The progress bar of a command that simulates (tqdm on stderr): replications done of the
+    total, elapsed time, ETA and rate, advancing as each replication ends. Drawn only when stderr
+    is a terminal and -q is not given. Call it as ``progress(done, total)``; use it as a context
+    manager so the bar's line is ended on Ctrl-C too."""
 
-    from .sweep import ProgressBar
+    def __init__(self, args: argparse.Namespace, total: Optional[int] = None) -> None:
+        self.enabled = sys.stderr.isatty() and not getattr(args, "quiet", False)
+        self.bar = None
+        if total is not None:
+            self(0, total)
 
-    state: dict = {"t0": time.monotonic()}
-
-    def progress(done: int, total: int) -> None:
-        if not enabled:
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
             return
-        bar = state.get("bar")
-        if bar is None or bar.total != total:
-            bar = state["bar"] = ProgressBar(total, 0, enabled=True)
-            bar.t0 = state["t0"]  # the work started before the first replication finished
-        bar.update(done - bar.done)
-        if done >= total:
-            bar.close()
-            state.pop("bar")
-            state["t0"] = time.monotonic()
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, initial=done, desc="replications", unit="rep", file=sys.stderr,
+                            dynamic_ncols=True, smoothing=0.1)
+            return
+        if total != self.bar.total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
 
-    return progress
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -323,11 +328,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if args.replications < 2:
         raise InputError("--replications: a paired comparison needs at least 2")
     loaded = _load(args)
-    tty = sys.stderr.isatty() and not args.quiet
+    from .pyramid import LAYERS
 
-    progress = _progress_bar(tty)
-
-    with _executor_errors():
+    with _executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
         doc = simulated_sensitivity(loaded, args.replications, args.seed, progress, executor=args.executor,
                                     workers=args.workers, scheduler=args.scheduler)
     base = doc["baseline_value_per_paid_hour"]
@@ -524,11 +527,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.replications < 2:
         raise InputError(f"-r {args.replications}: a paired comparison needs at least 2 replications")
     la, lb = _comparison_loaded(args)
-    tty = sys.stderr.isatty() and not args.quiet
-
-    progress = _progress_bar(tty)
-
-    with _executor_errors():
+    with _executor_errors(), Progress(args, 2 * args.replications) as progress:
         cmp = run_comparison(la, lb, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler)
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
@@ -608,9 +607,9 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
     _check_executor(args)
     try:
         plan = plan_sweep(args.scenario, sets, args.replications, args.seed)
-        with _executor_errors():
+        with _executor_errors(), Progress(args) as progress:
             outcome = run_sweep(plan, Path(args.out), args.executor, args.workers, args.scheduler,
-                                progress=sys.stderr.isatty() and not args.quiet, extra=extra)
+                                progress=progress, extra=extra)
     except SweepError as e:
         raise InputError(str(e)) from None
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ whatever the executor, the number of workers or the order in which jobs finish.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -261,30 +262,41 @@ def _grid(rows: list[list[str]]) -> str:
 
 # ---------------------------------------------------------------------------------------------
 
-def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: ExecutorSpec = None,
+def run_jobs(jobs: Iterable[tuple[Scenario, int, int]], executor: ExecutorSpec = None,
              workers: Optional[int] = None, scheduler: Optional[str] = None,
-             progress: Optional[Callable[[int, int], None]] = None) -> list[dict[str, Any]]:
+             progress: Optional[Callable[[int, int], None]] = None,
+             total: Optional[int] = None) -> list[dict[str, Any]]:
     """Run ``run_replication(scenario, seed, r)`` for each job; results in job order.
 
-    A replication that raises stops the run: the error is raised again as RuntimeError naming the
-    job (use :mod:`simulator.sweep` to record failures and go on)."""
+    ``jobs`` may be any iterable (a generator of a billion jobs is taken lazily); ``total`` is
+    its length for ``progress(done, total)``, called as each replication ends (default
+    ``len(jobs)``). A replication that raises stops the run: the error is raised again as
+    RuntimeError naming the job (use :mod:`simulator.sweep` to record failures and go on)."""
     from .executors import open_executor, run_ordered
 
-    done = 0
+    if total is None:
+        jobs = list(jobs)
+        total = len(jobs)
+    results: dict[int, dict[str, Any]] = {}
+    started: dict[int, tuple[Scenario, int, int]] = {}
+
+    def feed():
+        for i, job in enumerate(jobs):
+            started[i] = job
+            yield job
 
     def on_done(i: int, fut) -> None:
-        nonlocal done
-        if fut.exception() is not None:
-            _, seed, r = jobs[i]
-            raise RuntimeError(f"replication {r} (seed {seed}) failed: "
-                               f"{type(fut.exception()).__name__}: {fut.exception()}") from fut.exception()
-        done += 1
+        _, seed, r = started.pop(i)
+        exc = fut.exception()
+        if exc is not None:
+            raise RuntimeError(f"replication {r} (seed {seed}) failed: {type(exc).__name__}: {exc}") from exc
+        results[i] = fut.result()
         if progress:
-            progress(done, len(jobs))
+            progress(len(results), total)
 
     with open_executor(executor, workers, scheduler) as ex:
-        futures = run_ordered(ex, _replication_job, jobs, on_done)
-    return [f.result() for f in futures]
+        n = run_ordered(ex, _replication_job, feed(), on_done)
+    return [results.pop(i) for i in range(n)]
 
 
 def _replication_job(scenario: Scenario, seed: int, replication: int) -> dict[str, Any]:
@@ -324,8 +336,8 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
     sc = loaded.scenario
     res = Results(loaded, seed)
     if precision is None:
-        res.per_rep = run_jobs([(sc, seed, r) for r in range(replications)], executor, workers, scheduler,
-                               progress)
+        res.per_rep = run_jobs(((sc, seed, r) for r in range(replications)), executor, workers, scheduler,
+                               progress, total=replications)
         return res
 
     targets = _targets(precision, sc)
@@ -470,9 +482,9 @@ def run_comparison(a: Union[LoadedScenario, str, Path], b: Union[LoadedScenario,
     if replications < 2:
         raise ValueError("a comparison needs replications >= 2 for confidence intervals")
     la, lb = _as_loaded(a), _as_loaded(b)
-    jobs = [(la.scenario, seed, r) for r in range(replications)] + \
-           [(lb.scenario, seed, r) for r in range(replications)]
-    out = run_jobs(jobs, executor, workers, scheduler, progress)
+    jobs = itertools.chain(((la.scenario, seed, r) for r in range(replications)),
+                           ((lb.scenario, seed, r) for r in range(replications)))
+    out = run_jobs(jobs, executor, workers, scheduler, progress, total=2 * replications)
     return Comparison(Results(la, seed, out[:replications]), Results(lb, seed, out[replications:]))
 
 

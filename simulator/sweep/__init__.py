@@ -26,12 +26,12 @@ recorded as failed is tried again. The arguments must match ``manifest.json`` (e
 byte-identical to that of an uninterrupted run, whatever the executor and the number of workers.
 """
 from .plan import SweepError, SweepPlan, Variant, parse_sweep_set, plan_sweep, split_values
-from .run import EXIT_FAILED_REPLICATIONS, ProgressBar, SweepOutcome, run_sweep
+from .run import EXIT_FAILED_REPLICATIONS, SweepOutcome, run_sweep
 from .staffing import STAFF_METRICS, Constraint, headcount_values, parse_constraint, staffing_block
 from .store import read_records, record_outcome
 from .summary import SWEEP_SCHEMA, summary_document, write_outputs
 
 __all__ = ["SweepError", "Variant", "SweepPlan", "plan_sweep", "run_sweep", "SweepOutcome",
-           "split_values", "parse_sweep_set", "ProgressBar", "SWEEP_SCHEMA", "EXIT_FAILED_REPLICATIONS",
+           "split_values", "parse_sweep_set", "SWEEP_SCHEMA", "EXIT_FAILED_REPLICATIONS",
            "Constraint", "parse_constraint", "staffing_block", "STAFF_METRICS", "headcount_values",
            "read_records", "record_outcome", "summary_document", "write_outputs"]

@@ -12,7 +12,7 @@ import pytest
 
 from simulator import experiment
 from simulator.cli import main
-from simulator.sweep import (ProgressBar, SweepError, parse_sweep_set, read_records, record_outcome,
+from simulator.sweep import (SweepError, parse_sweep_set, read_records, record_outcome,
                              split_values)
 
 from ..conftest import ROOT, small_scenario, write_toml
@@ -192,19 +192,6 @@ def test_record_outcome_and_torn_lines(tmp_path):
     recs = read_records(p)
     assert recs[("v000", 1)]["result"] == 2 and len(recs) == 2  # the later record of a job wins
     assert p.read_text().endswith('"result": 2}\n')  # the torn line is gone
-
-
-def test_progress_bar_text():
-    import io
-    s = io.StringIO()
-    bar = ProgressBar(10, 2, stream=s, enabled=True)
-    bar.update()
-    text = bar.render()
-    assert "3/10" in text and "/s" in text and "ETA" in text
-    assert "\r" in s.getvalue()
-    quiet = io.StringIO()
-    ProgressBar(10, stream=quiet, enabled=False).update()
-    assert quiet.getvalue() == ""
 
 
 def test_staff(scen, tmp_path, capsys):
