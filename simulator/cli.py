@@ -16,6 +16,7 @@ from typing import Iterator, Optional, Sequence
 from ._version import __version__
 from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError
 from .fileio import write_output
+from .formatting import NA, number, stat, stat_of, table
 
 __all__ = ["main", "build_parser", "InputError"]
 
@@ -105,9 +106,10 @@ def _precision_report(p: dict) -> str:
             lines.append(f"precision: {t['metric']}: undefined after {t['n']} replication(s) with a value")
             continue
         rel_now = t["half_width"] / abs(t["mean"]) if t["mean"] else float("inf")
-        lines.append(f"precision: {t['metric']} = {t['mean']:,.4g} ± {t['half_width']:,.4g} "
-                     f"(half-width {rel_now:.2%} of the mean; target < {t['rel']:.2%}): "
-                     f"{'met' if t['met'] else 'NOT met'}")
+        hw = t["half_width"]
+        lines.append(f"precision: {t['metric']} = {stat(t['mean'], t['mean'] - hw, t['mean'] + hw)} "
+                     f"(half-width {number(rel_now, percent=True, decimals=2)}% of the mean; "
+                     f"target < {number(t['rel'], percent=True, decimals=2)}%): {'met' if t['met'] else 'NOT met'}")
     if p["stopped"] == "target met":
         lines.append(f"stopped: target met after {p['replications']} replications")
     elif p["stopped"] == "cap reached":
@@ -222,12 +224,11 @@ def cmd_pyramid(args: argparse.Namespace) -> int:
                     args.avg_payment)
     except ValueError as e:
         raise InputError(str(e)) from None
-    d = p.as_dict()
-    width = max(len(v) for v in LAYER_LABELS.values())
-    for k, v in d.items():
+    rows = [["layer", "value"]]
+    for k, v in p.as_dict().items():
         pct = k in ("productive_rate", "promise_rate", "kept_rate")
-        shown = f"{v * 100:.2f} %" if pct else f"{v:,.3f}"
-        print(f"{LAYER_LABELS[k]:<{width}}  {shown:>12}")
+        rows.append([LAYER_LABELS[k] + (" %" if pct else ""), number(v, percent=pct, decimals=2 if pct else 3)])
+    print(table(rows))
     return EXIT_OK
 
 
@@ -334,15 +335,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         doc = simulated_sensitivity(loaded, args.replications, args.seed, progress, executor=args.executor,
                                     workers=args.workers, scheduler=args.scheduler)
     base = doc["baseline_value_per_paid_hour"]
-    print(f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {base:,.2f} $ "
+    print(f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
           f"({args.replications} paired replications, seed {args.seed})")
     print("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
-    print(f"{'layer':<30} {'analytic':>9} {'simulated (95% CI)':>28}  how")
+    rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
     for lv in doc["levers"]:
         sim = lv["simulated"]
-        ci = (f"{sim['diff_mean']:+.2f} [{sim['diff_ci95_low']:+.2f}, {sim['diff_ci95_high']:+.2f}]"
-              if sim["diff_ci95_low"] is not None else "n/a")
-        print(f"{LAYER_LABELS[lv['layer']]:<30} {lv['analytic_gain']:>+9.2f} {ci:>28}  {lv['how']}")
+        ci = (f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
+              if sim["diff_ci95_low"] is not None else NA)
+        rows.append([LAYER_LABELS[lv["layer"]], _signed(lv["analytic_gain"]), ci, lv["how"]])
+    print(table(rows, left=(0, 3)))
     if args.json:
         text = _json.dumps({"schema": "collectsim.sensitivity/1", "scenario": {
             "name": loaded.scenario.scenario.name, "sha256": loaded.sha256}, **doc}, indent=1) + "\n"
@@ -541,30 +543,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for side, names in extra.items():
             if names:
                 print(f"note: {level} only in {side.upper()} (not compared): {', '.join(names)}")
+    header = ["A mean", "B mean", "B - A", "95% CI of B - A", "var ratio"]
     for level, unit in cmp.units():
         print()
         print("center" if level == "center" else f"{level[:-1]} {unit}")
-        rows = [["metric", "A mean", "B mean", "B - A", "95% CI of B - A", "var ratio"]]
-        for m in metrics:
-            d = cmp.paired(level, unit, m)
-            rows.append([m, _num(d["a_mean"]), _num(d["b_mean"]),
-                         _num(d["diff_mean"]) + (" *" if _excludes_zero(d) else "  "),
-                         f"[{_num(d['diff_ci95_low'])}, {_num(d['diff_ci95_high'])}]"
-                         if d["diff_ci95_low"] is not None else "n/a",
-                         "n/a" if d["variance_ratio"] is None else f"{d['variance_ratio']:.3f}"])
-        print(_table(rows))
+        print(table([["metric", *header], *(_paired_row(m, cmp.paired(level, unit, m)) for m in metrics)]))
     for block, keys in cmp.blocks().items():
         print()
         print(f"{block} (result block)")
-        rows = [["entry", "A mean", "B mean", "B - A", "95% CI of B - A", "var ratio"]]
-        for k in keys:
-            d = cmp.paired_block(block, k)
-            rows.append([k, _num(d["a_mean"]), _num(d["b_mean"]),
-                         _num(d["diff_mean"]) + (" *" if _excludes_zero(d) else "  "),
-                         f"[{_num(d['diff_ci95_low'])}, {_num(d['diff_ci95_high'])}]"
-                         if d["diff_ci95_low"] is not None else "n/a",
-                         "n/a" if d["variance_ratio"] is None else f"{d['variance_ratio']:.3f}"])
-        print(_table(rows))
+        print(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))
     print()
     print("* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
           "the paired difference against independent sampling; below 1, common random numbers helped.")
@@ -573,32 +560,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _signed(v) -> str:
+    """A gain in US dollars per paid hour, with its sign."""
+    return NA if v is None else ("+" if v >= 0 else "") + number(v, money=True)
+
+
+def _paired_row(name: str, d: dict) -> list[str]:
+    """A row of the compare table: both means, B - A (marked * when its CI excludes 0), the CI and
+    the variance ratio."""
+    ci = (f"[{number(d['diff_ci95_low'])}, {number(d['diff_ci95_high'])}]"
+          if d["diff_ci95_low"] is not None else NA)
+    ratio = NA if d["variance_ratio"] is None else number(d["variance_ratio"], decimals=3)
+    return [name, number(d["a_mean"]), number(d["b_mean"]),
+            number(d["diff_mean"]) + (" *" if _excludes_zero(d) else "  "), ci, ratio]
+
+
 def _excludes_zero(d: dict) -> bool:
     lo, hi = d["diff_ci95_low"], d["diff_ci95_high"]
     return lo is not None and (lo > 0 or hi < 0)
-
-
-def _num(v) -> str:
-    if v is None:
-        return "n/a"
-    a = abs(v)
-    digits = 4 if a < 1 else 2 if a < 100 else 1 if a < 10_000 else 0
-    return f"{v:,.{digits}f}"
-
-
-def _pm(s) -> str:
-    from .experiment import format_stat
-    return "n/a" if s is None else format_stat(s["mean"], s["ci95_low"], s["ci95_high"])
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    out = []
-    for i, r in enumerate(rows):
-        out.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(r)).rstrip())
-        if i == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
@@ -645,9 +624,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         c = v["metrics"]["center"] if v["metrics"] else {}
         rows.append([v["id"], *[json.dumps(v["values"][p]) if not isinstance(v["values"][p], str)
                                 else v["values"][p] for p in params],
-                     f"{v['replications_ok']}/{plan.replications}", *[_pm(c.get(m)) for m in shown]])
+                     f"{v['replications_ok']}/{plan.replications}", *[stat_of(c.get(m)) for m in shown]])
     print("center, mean ± 95% CI half-width:")
-    print(_table(rows))
+    print(table(rows))
     return _sweep_done(outcome)
 
 
@@ -676,14 +655,14 @@ def cmd_staff(args: argparse.Namespace) -> int:
               "RPC/prod h", "abandon_rate": "abandon rate", "accounts_dialed_share": "coverage"}
     rows = [["headcount", *[labels[m] for m in STAFF_METRICS]]]
     for r in st["rows"]:
-        rows.append([str(r["headcount"]), *[_pm(r[m]) for m in STAFF_METRICS]])
+        rows.append([str(r["headcount"]), *[stat_of(r[m]) for m in STAFF_METRICS]])
     print(f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width "
           "(coverage = share of accounts dialed at least once)")
-    print(_table(rows))
+    print(table(rows))
     b = st["best_net_value"]
     print()
     if b:
-        print(f"largest mean net value: headcount {b['headcount']} ({_pm(b)})")
+        print(f"largest mean net value: headcount {b['headcount']} ({stat_of(b)})")
     if constraints:
         cs = " and ".join(c.text for c in constraints)
         m, mc = st["smallest_meeting_constraints"], st["smallest_meeting_constraints_ci95"]

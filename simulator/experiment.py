@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from ._version import __version__
 from .pyramid import targets_block
+from .formatting import stat_of, table
 from .analysis import half_width, paired_difference, replications_needed, stat
 from .metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series
 from .scenario.load import LoadedScenario
@@ -202,9 +203,9 @@ class Results:
             row = [unit if level == "center" else f"{level[:-1]} {unit}"]
             stats = self.metric_stats(level, unit)
             for m in metrics:
-                row.append(format_stat(stats[m]["mean"], stats[m]["ci95_low"], stats[m]["ci95_high"]))
+                row.append(stat_of(stats[m]))
             rows.append(row)
-        return head + "\n" + _grid(rows)
+        return head + "\n" + table(rows)
 
     def values(self, metric: Union[str, MetricRef]) -> list[Optional[float]]:
         """Per-replication values of a metric, e.g. ``values("segments.low_risk.kept_rate")``."""
@@ -236,28 +237,6 @@ def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Optional[Seque
             for unit, ms in rep["metrics"][level].items():
                 for metric in ALL_METRICS:
                     yield r, level, unit, metric, ms[metric]
-
-
-def format_stat(mean: Optional[float], lo: Optional[float], hi: Optional[float]) -> str:
-    """``mean ± half-width`` with digits suited to the size of the number."""
-    if mean is None:
-        return "n/a"
-    a = abs(mean)
-    digits = 4 if a < 1 else 2 if a < 100 else 1 if a < 10_000 else 0
-    text = f"{mean:,.{digits}f}"
-    if lo is not None and hi is not None:
-        text += f" ± {(hi - lo) / 2:,.{digits}f}"
-    return text
-
-
-def _grid(rows: list[list[str]]) -> str:
-    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    out = []
-    for i, r in enumerate(rows):
-        out.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(r)))
-        if i == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------

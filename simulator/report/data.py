@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
+from ..formatting import NA, number
 from ..pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
 
 RESULTS_SCHEMA = "collectsim.results/1"
@@ -125,15 +126,10 @@ def mean(s: Optional[dict]) -> Optional[float]:
 
 def fmt(metric: str, v: Optional[float]) -> str:
     """A number as a manager reads it: 85.0%, 9.98, $141.00, $662.2, 20,448."""
-    if v is None:
-        return "n/a"
-    if metric in PERCENT:
-        return f"{v * 100:.1f}%"
-    if metric in DOLLARS:
-        return f"${v:,.2f}" if abs(v) < 1000 else f"${v:,.0f}"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:,.2f}"
+    text = number(v, percent=metric in PERCENT, money=metric in DOLLARS)
+    if text == NA:
+        return text
+    return text + "%" if metric in PERCENT else ("$" + text if metric in DOLLARS else text)
 
 
 def fmt_ci(metric: str, s: Optional[dict]) -> str:
