@@ -216,6 +216,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .scenario.json_schema import scenario_json_schema_text
+
+    text = scenario_json_schema_text()
+    if args.out:
+        print(write_output(Path(args.out), text, args.force), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_pyramid(args: argparse.Namespace) -> int:
     from .pyramid import LAYER_LABELS, Pyramid
 
@@ -288,6 +299,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    "problem with its key path otherwise.")
     scenario_args(p, optional=False)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="write the scenario JSON Schema, for editors that check TOML",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description=_wrap("Write the JSON Schema (draft 2020-12) of scenario files, generated "
+                                         "from the scenario models: every key with its type, bounds, default "
+                                         "and description; unknown keys are refused. Point taplo or Even "
+                                         "Better TOML at it to check scenario files as you type (see "
+                                         "docs/editor-schema.md). Cross-field rules are checked by "
+                                         "'collectsim validate' only."),
+                       epilog="examples:\n  collectsim schema --out collectsim.schema.json\n"
+                              "  then, on the first line of a scenario file:  #:schema ./collectsim.schema.json")
+    p.add_argument("--out", metavar="FILE", help="write it here (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file that differs")
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("pyramid", help="the deterministic pyramid calculator (no simulation)",
                        description="Multiply the five layers into value per paid hour. Rates are "
