@@ -13,7 +13,6 @@ whatever the executor, the number of workers or the order in which jobs finish.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -23,14 +22,13 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 from ._version import __version__
 from .pyramid import targets_block
 from .formatting import stat_of, table
-from .analysis import half_width, paired_difference, replications_needed, stat
+from .analysis import half_width, replications_needed, stat
 from .metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series
 from .scenario.load import LoadedScenario
 from .scenario.schema import Scenario
 from .world.build import simulate
 
 SCHEMA = "collectsim.results/1"
-COMPARE_SCHEMA = "collectsim.compare/1"
 LEVELS = ("center", "segments", "teams", "collectors")
 ALL_METRICS = METRICS + EXTRA_METRICS
 KEY_METRICS = ("value_per_paid_hour", "rpc_per_productive_hour", "promise_rate", "kept_rate",
@@ -283,7 +281,8 @@ def _replication_job(scenario: Scenario, seed: int, replication: int) -> dict[st
     return run_replication(scenario, seed, replication)
 
 
-def _as_loaded(loaded: Union[LoadedScenario, str, Path, None]) -> LoadedScenario:
+def as_loaded(loaded: Union[LoadedScenario, str, Path, None]) -> LoadedScenario:
+    """A LoadedScenario as given, or the scenario file at a path (None: the bundled default)."""
     if isinstance(loaded, LoadedScenario):
         return loaded
     from .scenario.load import load_scenario
@@ -311,7 +310,7 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
-    loaded = _as_loaded(loaded)
+    loaded = as_loaded(loaded)
     sc = loaded.scenario
     res = Results(loaded, seed)
     if precision is None:
@@ -371,100 +370,6 @@ def _next_batch(targets: Sequence[PrecisionTarget], per_rep: list, cap: int) -> 
         need = max(need, math.ceil(est * 1.1))
     batch = max(need - n, math.ceil(n / 4), 2)
     return max(0, min(batch, n, cap - n))
-
-
-# ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Comparison:
-    """Two scenarios run at the same seeds: replication r of A and of B use streams (seed, r)."""
-    a: Results
-    b: Results
-
-    def units(self) -> list[tuple[str, str]]:
-        """(level, unit) pairs present in both: center, then segments and teams."""
-        out = [("center", "center")]
-        for level in ("segments", "teams"):
-            ua = self.a.per_rep[0]["metrics"][level]
-            ub = self.b.per_rep[0]["metrics"][level]
-            out += [(level, u) for u in ua if u in ub]
-        return out
-
-    def only_in_one(self) -> dict[str, dict[str, list[str]]]:
-        out: dict[str, dict[str, list[str]]] = {}
-        for level in ("segments", "teams"):
-            ua = list(self.a.per_rep[0]["metrics"][level])
-            ub = list(self.b.per_rep[0]["metrics"][level])
-            extra = {"a": [u for u in ua if u not in ub], "b": [u for u in ub if u not in ua]}
-            if extra["a"] or extra["b"]:
-                out[level] = extra
-        return out
-
-    def paired(self, level: str, unit: str, metric: str) -> dict[str, Any]:
-        ref = MetricRef(level, unit, metric)
-        return paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
-
-    def blocks(self) -> dict[str, list[str]]:
-        """Result blocks (compliance, placement, roll_rates, ...) and their entries present in both."""
-        ba, bb = self.a.per_rep[0]["blocks"], self.b.per_rep[0]["blocks"]
-        return {name: [k for k in ba[name] if k in bb[name]] for name in ba if name in bb}
-
-    def paired_block(self, block: str, name: str) -> dict[str, Any]:
-        va = [rep["blocks"][block][name] for rep in self.a.per_rep]
-        vb = [rep["blocks"][block][name] for rep in self.b.per_rep]
-        return {**paired_difference(va, vb), "a_values": va, "b_values": vb}
-
-    def to_dict(self, metrics: Sequence[str] = ALL_METRICS) -> dict[str, Any]:
-        """The comparison document, schema ``collectsim.compare/1``::
-
-            {"schema", "seed", "replications",
-             "a": {"name", "sha256", "file_sha256", "source", "overrides"}, "b": {...},
-             "metrics": {"center": {METRIC: PAIRED}, "segments": {NAME: {METRIC: PAIRED}},
-                         "teams": {NAME: {METRIC: PAIRED}}},
-             "only_in_one": {level: {"a": [...], "b": [...]}}}
-            PAIRED = analysis.paired_difference(...) plus "a_values", "b_values"
-        """
-        out: dict[str, Any] = {"center": {}, "segments": {}, "teams": {}}
-        for level, unit in self.units():
-            d = {}
-            for m in metrics:
-                ref = MetricRef(level, unit, m)
-                p = paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
-                p["a_values"] = ref.values(self.a.per_rep)
-                p["b_values"] = ref.values(self.b.per_rep)
-                d[m] = p
-            if level == "center":
-                out["center"] = d
-            else:
-                out[level][unit] = d
-
-        def side(r: Results) -> dict[str, Any]:
-            lo = r.loaded
-            return {"name": lo.scenario.scenario.name, "sha256": lo.sha256, "file_sha256": lo.file_sha256,
-                    "source": lo.source, "overrides": list(lo.overrides)}
-
-        return {"schema": COMPARE_SCHEMA, "seed": self.a.seed, "replications": self.a.replications,
-                "collectsim_version": __version__, "a": side(self.a), "b": side(self.b),
-                "metrics": out, "only_in_one": self.only_in_one(),
-                "blocks": {b: {k: self.paired_block(b, k) for k in keys} for b, keys in self.blocks().items()}}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
-
-
-def run_comparison(a: Union[LoadedScenario, str, Path], b: Union[LoadedScenario, str, Path],
-                   replications: int = 10, seed: int = 1,
-                   progress: Optional[Callable[[int, int], None]] = None, *,
-                   executor: ExecutorSpec = None, workers: Optional[int] = None,
-                   scheduler: Optional[str] = None) -> Comparison:
-    """Run A and B with common random numbers (replication r of both at (seed, r)) and pair them."""
-    if replications < 2:
-        raise ValueError("a comparison needs replications >= 2 for confidence intervals")
-    la, lb = _as_loaded(a), _as_loaded(b)
-    jobs = itertools.chain(((la.scenario, seed, r) for r in range(replications)),
-                           ((lb.scenario, seed, r) for r in range(replications)))
-    out = run_jobs(jobs, executor, workers, scheduler, progress, total=2 * replications)
-    return Comparison(Results(la, seed, out[:replications]), Results(lb, seed, out[replications:]))
 
 
 def _mean_series(reps: list[Any]) -> Any:

@@ -61,7 +61,8 @@ def _label(loaded) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..experiment import ALL_METRICS, KEY_METRICS, run_comparison
+    from ..comparison import run_comparison
+    from ..experiment import ALL_METRICS, KEY_METRICS
 
     check_executor(args)
     if args.replications < 2:
