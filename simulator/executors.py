@@ -6,9 +6,9 @@ job order, so what comes out never depends on which worker finished first. Each 
 of its arguments (``run_replication(scenario, seed, replication)``), hence results are identical
 whatever the executor and the number of workers.
 
-Dask is optional (``pip install "simulator[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
+Dask is optional (``pip install "collectsim[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
 on this machine, ``scheduler="tcp://host:8786"`` connects to a running cluster whose workers have
-``simulator`` installed at the same version.
+collectsim installed at the same version.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ __all__ = ["EXECUTORS", "ExecutorUnavailable", "SerialExecutor", "open_executor"
 EXECUTORS = ("serial", "process", "dask")
 
 DASK_HINT = ('the Dask executor needs the optional dependency dask[distributed]; install it with '
-             'pip install "simulator[dask]" (or pip install "dask[distributed]")')
+             'pip install "collectsim[dask]" (or pip install "dask[distributed]")')
 
 
 DASK_CONNECT_TIMEOUT_S = 10

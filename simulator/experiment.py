@@ -213,12 +213,13 @@ class Results:
     def to_frame(self):
         """Long-format pandas DataFrame, one row per replication, level, unit and metric:
         columns ``replication, level, unit, metric, value`` (value NaN where undefined).
-        Needs pandas (``pip install pandas``)."""
+        Needs pandas (``pip install "collectsim[pandas]"``)."""
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("Results.to_frame() needs pandas, which is not installed; install it "
-                              "with pip install pandas (or use to_dict() / to_json())") from None
+            raise ImportError("Results.to_frame() needs pandas, which is not installed; install it with "
+                              'pip install "collectsim[pandas]" (or pip install pandas), or use '
+                              "to_dict() / to_json()") from None
         rows = [(r, level, unit, metric, value)
                 for r, level, unit, metric, value in iter_long(self.per_rep)]
         df = pd.DataFrame(rows, columns=["replication", "level", "unit", "metric", "value"])

@@ -74,10 +74,10 @@ def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
     g.add_argument("--executor", choices=("serial", "process", "dask"),
                    help="serial; process: a local process pool of --workers processes; dask: a Dask "
                         "LocalCluster of --workers processes, or the cluster at --scheduler (needs "
-                        'pip install "simulator[dask]"). Default: process if --workers > 1, else serial')
+                        'pip install "collectsim[dask]"). Default: process if --workers > 1, else serial')
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
-                        "--executor dask; its workers need simulator installed)")
+                        "--executor dask; its workers need collectsim installed)")
 
 
 def check_executor(args: argparse.Namespace) -> None:

@@ -83,7 +83,7 @@ def test_missing_dask_is_bad_input_with_the_install_command(scen, tmp_path, monk
     rc = main(["run", str(scen), "-r", "2", "--executor", "dask", "-q"])
     assert rc == 2
     err = capsys.readouterr().err
-    assert 'pip install "simulator[dask]"' in err and "Traceback" not in err
+    assert 'pip install "collectsim[dask]"' in err and "Traceback" not in err
     rc = main(["sweep", str(scen), "--set", "teams.t1.headcount=3,4", "-r", "1", "--executor", "dask",
                "--out", str(tmp_path / "o"), "-q"])
     assert rc == 2 and "dask" in capsys.readouterr().err
