@@ -11,7 +11,7 @@ MAX_LINES = 450
 EXEMPT_FROM_SIZE = {"simulator/scenario/schema.py"}
 
 # TEMPORARY allow-lists: the offenders inside simulator/world/ that the rebuild of the world
-# (issue 14) removes. Nothing may be added here; the world's rebuild empties both.
+# removes: nothing may be added here, and the rebuild empties both.
 TEMPORARY_WORLD_CYCLES = [
     {"simulator.world.build", "simulator.world.collectors", "simulator.world.dialer",
      "simulator.world.routing", "simulator.world.special"},

@@ -50,7 +50,7 @@ def real_results() -> dict:
 
 
 def sweep_doc(kind: str = "staffing") -> dict:
-    """A hand-made sweep summary.json in the shape of issue 5."""
+    """A hand-made sweep summary.json (schema collectsim.sweep/1)."""
     def center(vph, coll, cost, rpc_h, ab):
         def s(m, half):
             return {"mean": m, "ci95_low": m - half, "ci95_high": m + half, "values": [m - half / 2, m + half / 2]}
