@@ -5,9 +5,10 @@ One module per group of commands (:mod:`.run`: run, validate, schema, pyramid, s
 :mod:`simulator.report.command`), each adding its parsers with ``register(subparsers)``;
 :mod:`.common` holds the options they share and the progress bar.
 
-Exit codes: 0 success; 2 bad input (scenario, option, path) with a message naming the file, the
-key path, the value and what was expected; 1 internal error; 3 a sweep finished but some
-replications raised; 130 interrupted.
+Exit codes (docs/contract.md): 0 success; 1 internal error (a bug); 2 bad input (scenario,
+option, path) or an output the system refused (read-only, full, permission, out of memory), with a
+message naming the file, the key path, the value and what was expected; 3 a sweep finished but
+some replications raised; 130 interrupted (Ctrl-C); 141 standard output closed by its reader.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import sys
 from typing import Sequence
 
 from .._version import __version__
-from ..errors import EXIT_INPUT, EXIT_INTERNAL, InputError
+from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError
 
 __all__ = ["main", "build_parser", "InputError"]
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ..fileio import os_error_words
     from ..scenario import ScenarioError
 
     parser = build_parser()
@@ -58,10 +60,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("collectsim: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of standard output went away (collectsim run | head): end quietly, as Unix
+        # tools do, and keep Python from complaining when it flushes stdout at exit.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except MemoryError:
+        print("collectsim: error: out of memory; the scenario (or -r, or --workers) needs more memory than "
+              "this machine has: see the size estimate of 'collectsim validate SCENARIO'", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"collectsim: error: {where}{os_error_words(e)}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("COLLECTSIM_DEBUG"):
             raise
         print(f"collectsim: internal error: {type(e).__name__}: {e}\n"
               "This is a bug in collectsim; set COLLECTSIM_DEBUG=1 to see the traceback.", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

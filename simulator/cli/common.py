@@ -7,11 +7,13 @@ import shutil
 import sys
 import textwrap
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, Optional
 
 from ..errors import InputError
+from ..fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
 
-__all__ = ["positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
+__all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "OUTPUT_RULES", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
            "executor_args", "check_executor", "executor_errors", "load", "wrap", "Progress"]
 
 
@@ -62,8 +64,9 @@ def replication_args(p: argparse.ArgumentParser, reps_help: str) -> None:
 
 
 def json_args(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--json", metavar="FILE", help=f"write {what} here")
-    p.add_argument("--force", action="store_true", help="replace an existing --json file that differs")
+    p.add_argument("--json", metavar="FILE", help=f"write {what} here; - for standard output (the tables "
+                                                  "then go to stderr)")
+    p.add_argument("--force", action="store_true", help="replace an existing --json file (regular files only)")
 
 
 def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
@@ -136,3 +139,67 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+OUTPUT_RULES = ("Output paths are checked before anything runs: their folder must exist; only regular "
+                "files are written (never a folder, a device such as /dev/null, a FIFO or a socket, even "
+                "with --force); an existing file is replaced only with --force, and left untouched when "
+                "it already holds the same content; a symbolic link is followed to an existing regular "
+                "file, which is replaced while the link stays.")
+
+
+def json_target(args: argparse.Namespace) -> Optional[OutputFile]:
+    """The checked ``--json`` target (``-``: standard output), or None."""
+    if not getattr(args, "json", None):
+        return None
+    return check_output_file(args.json, "--json", args.force, allow_stdout=True)
+
+
+def folder_target(text: Optional[str], option: str, names: tuple[str, ...], force: bool) -> Optional[Path]:
+    """A checked output folder and, when it exists already, the files that will be written in it."""
+    if not text:
+        return None
+    folder = check_output_folder(text, option)
+    if folder.exists():
+        for name in names:
+            check_output_file(folder / name, option, force)
+    return folder
+
+
+def emit(out: OutputFile, content: "str | bytes") -> None:
+    """Write a checked output and say what happened on stderr."""
+    said = write_output(out, content)
+    if said:
+        print(said, file=sys.stderr)
+
+
+def emit_in_folder(folder: Path, option: str, name: str, content: "str | bytes", force: bool) -> None:
+    """Write ``name`` in a folder checked by :func:`folder_target`, creating the folder."""
+    make_folder(folder, option)
+    emit(check_output_file(folder / name, option, force), content)
+
+
+def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
+    """Before a run expected to take more than about 10 minutes or hold more than about 2 GB,
+    say so on stderr with the estimate and what it rests on (:mod:`simulator.sizing`).
+    ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""
+    from ..executors import default_workers
+    from ..sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
+
+    items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
+    ests = [estimate(x.scenario) for x in items]
+    serial = args.executor == "serial" or (args.executor is None and not args.scheduler
+                                           and not (args.workers and args.workers > 1))
+    workers = 1 if serial else (args.workers or default_workers())
+    remote = bool(args.scheduler)
+    core_s = sum(e.seconds for e in ests) * replications
+    wall_s = core_s / workers
+    big = max(ests, key=lambda e: e.peak_mb)
+    mem_mb = big.peak_mb * (1 if remote else workers + (0 if serial else 1))
+    if wall_s <= LONG_RUN_S and mem_mb <= LARGE_RUN_MB:
+        return
+    print(f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
+          f"({len(ests) * replications:,} replication(s) of about {describe_duration(core_s / (len(ests) * replications))} "
+          f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
+          f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
+          file=sys.stderr)

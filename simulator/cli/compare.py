@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
-from pathlib import Path
 
 from .._version import __version__
 from ..errors import EXIT_OK, InputError
-from ..fileio import write_output
 from ..formatting import NA, number, table
-from .common import Progress, check_executor, executor_args, executor_errors, json_args, replication_args, wrap
+from .common import (Progress, check_executor, emit, executor_args, executor_errors, json_args, json_target,
+                     replication_args, warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -68,34 +68,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.replications < 2:
         raise InputError(f"-r {args.replications}: a paired comparison needs at least 2 replications")
     la, lb = _comparison_loaded(args)
+    json_out = json_target(args)
+    warn_size(args, [la, lb], args.replications)
     with executor_errors(), Progress(args, 2 * args.replications) as progress:
         cmp = run_comparison(la, lb, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler)
+    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
-    print(f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
+    say(f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
           "(common random numbers)")
-    print(f"A: {_label(la)}")
-    print(f"B: {_label(lb)}")
+    say(f"A: {_label(la)}")
+    say(f"B: {_label(lb)}")
     if la.sha256 == lb.sha256:
-        print("note: A and B resolve to the same scenario; every difference is 0")
+        say("note: A and B resolve to the same scenario; every difference is 0")
     for level, extra in cmp.only_in_one().items():
         for side, names in extra.items():
             if names:
-                print(f"note: {level} only in {side.upper()} (not compared): {', '.join(names)}")
+                say(f"note: {level} only in {side.upper()} (not compared): {', '.join(names)}")
     header = ["A mean", "B mean", "B - A", "95% CI of B - A", "var ratio"]
     for level, unit in cmp.units():
-        print()
-        print("center" if level == "center" else f"{level[:-1]} {unit}")
-        print(table([["metric", *header], *(_paired_row(m, cmp.paired(level, unit, m)) for m in metrics)]))
+        say()
+        say("center" if level == "center" else f"{level[:-1]} {unit}")
+        say(table([["metric", *header], *(_paired_row(m, cmp.paired(level, unit, m)) for m in metrics)]))
     for block, keys in cmp.blocks().items():
-        print()
-        print(f"{block} (result block)")
-        print(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))
-    print()
-    print("* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
+        say()
+        say(f"{block} (result block)")
+        say(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))
+    say()
+    say("* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
           "the paired difference against independent sampling; below 1, common random numbers helped.")
-    if args.json:
-        print(write_output(Path(args.json), cmp.to_json(), args.force), file=sys.stderr)
+    if json_out is not None:
+        emit(json_out, cmp.to_json())
     return EXIT_OK
 
 

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
-from pathlib import Path
 
 from .._version import __version__
 from ..errors import EXIT_OK, InputError
-from ..fileio import write_output
+from ..fileio import STDOUT, check_output_file
 from ..formatting import NA, number, stat, table
-from .common import (Progress, check_executor, executor_args, executor_errors, json_args, load, number_arg,
-                     positive_int, replication_args, scenario_args, wrap)
+from .common import (Progress, check_executor, emit, emit_in_folder, executor_args, executor_errors, folder_target,
+                     json_args, json_target, load, number_arg, positive_int, replication_args, scenario_args,
+                     warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -23,9 +24,11 @@ def register(sub) -> None:
                                    "the center with 95% t-intervals, and optionally save the results JSON.")
     scenario_args(p, optional=True)
     replication_args(p, "independent replications (default 10)")
-    p.add_argument("--json", metavar="FILE", help="write the results JSON (schema collectsim.results/1) here")
-    p.add_argument("--out", metavar="DIR", help="write results.json and summary.txt into this folder")
-    p.add_argument("--force", action="store_true", help="replace existing output files that differ")
+    p.add_argument("--json", metavar="FILE", help="write the results JSON (schema collectsim.results/1) here; "
+                                                  "- for standard output (the tables then go to stderr)")
+    p.add_argument("--out", metavar="DIR", help="write results.json and summary.txt into this folder (created "
+                                                "if missing; its parent must exist)")
+    p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.add_argument("--targets", action="store_true",
                    help="also print actual against target for the center, each team and each collector, "
                         "with the weakest layer and the seed's diagnosis (needs targets in the scenario)")
@@ -53,8 +56,8 @@ def register(sub) -> None:
                                          "'collectsim validate' only."),
                        epilog="examples:\n  collectsim schema --out collectsim.schema.json\n"
                               "  then, on the first line of a scenario file:  #:schema ./collectsim.schema.json")
-    p.add_argument("--out", metavar="FILE", help="write it here (default: standard output)")
-    p.add_argument("--force", action="store_true", help="replace an existing --out file that differs")
+    p.add_argument("--out", metavar="FILE", help="write it here (default, or -: standard output)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (regular files only)")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("pyramid", help="the deterministic pyramid calculator (no simulation)",
@@ -136,43 +139,44 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     loaded = load(args)
     precision = _precision_targets(args, loaded)
+    json_out = json_target(args)
+    out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt"), args.force)
+    warn_size(args, loaded, args.replications)
     with executor_errors(), Progress(args, args.replications) as progress:
         res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler, precision=precision,
                              max_replications=args.max_replications)
     doc = res.to_dict()
     sc = loaded.scenario
-    print(f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})")
-    print(f"seed {args.seed}, {res.replications} replication(s), {sc.calendar.working_days} working day(s); "
+    # With --json -, standard output carries the JSON alone and the tables go to stderr.
+    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
+    say(f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})")
+    say(f"seed {args.seed}, {res.replications} replication(s), {sc.calendar.working_days} working day(s); "
           f"mean ± 95% CI half-width" + ("" if res.replications > 1 else " (one replication: no CI)"))
-    print()
-    print(pyramid_table(doc))
-    print()
-    print(volume_table(doc))
+    say()
+    say(pyramid_table(doc))
+    say()
+    say(volume_table(doc))
     from ..report.table import blocks_table
 
     blocks = blocks_table(doc)
     if blocks:
-        print()
-        print(blocks)
+        say()
+        say(blocks)
     if getattr(args, "targets", False):
         from ..report.coaching import targets_table
-        print()
-        print(targets_table(doc))
+        say()
+        say(targets_table(doc))
     if res.precision is not None:
-        print()
-        print(_precision_report(res.precision))
+        say()
+        say(_precision_report(res.precision))
     text = res.to_json()
-    if args.json:
-        print(write_output(Path(args.json), text, args.force), file=sys.stderr)
-    if args.out:
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise InputError(f"{out}: exists and is not a folder")
-        out.mkdir(parents=True, exist_ok=True)
-        print(write_output(out / "results.json", text, args.force), file=sys.stderr)
-        table = pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n"
-        print(write_output(out / "summary.txt", table, args.force), file=sys.stderr)
+    if json_out is not None:
+        emit(json_out, text)
+    if out_dir is not None:
+        emit_in_folder(out_dir, "--out", "results.json", text, args.force)
+        emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
+                       args.force)
     return EXIT_OK
 
 
@@ -184,17 +188,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"ok: {loaded.source}: scenario {sc.scenario.name!r}, {len(sc.teams)} team(s) with {n_coll} "
           f"collector(s), {len(sc.segments)} segment(s) with {n_acc:,} accounts, "
           f"{sc.calendar.working_days} working day(s), dialer {sc.dialer.mode}")
+    from ..sizing import describe_duration, describe_mb, estimate
+
+    e = estimate(sc)
+    print(f"size: one replication takes about {describe_duration(e.seconds)} of one core and "
+          f"{describe_mb(e.peak_mb)} of memory (an estimate from {e.basis()}; "
+          f"-r N takes N times as long, shared among --workers)")
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from ..scenario.json_schema import scenario_json_schema_text
 
-    text = scenario_json_schema_text()
-    if args.out:
-        print(write_output(Path(args.out), text, args.force), file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    out = check_output_file(args.out or STDOUT, "--out", args.force, allow_stdout=True)
+    emit(out, scenario_json_schema_text())
     return EXIT_OK
 
 
@@ -221,26 +228,28 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if args.replications < 2:
         raise InputError("--replications: a paired comparison needs at least 2")
     loaded = load(args)
+    json_out = json_target(args)
+    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
     from ..pyramid import LAYERS
 
     with executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
         doc = simulated_sensitivity(loaded, args.replications, args.seed, progress, executor=args.executor,
                                     workers=args.workers, scheduler=args.scheduler)
     base = doc["baseline_value_per_paid_hour"]
-    print(f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
+    say(f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
           f"({args.replications} paired replications, seed {args.seed})")
-    print("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
+    say("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
     rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
     for lv in doc["levers"]:
         sim = lv["simulated"]
         ci = (f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
               if sim["diff_ci95_low"] is not None else NA)
         rows.append([LAYER_LABELS[lv["layer"]], _signed(lv["analytic_gain"]), ci, lv["how"]])
-    print(table(rows, left=(0, 3)))
-    if args.json:
+    say(table(rows, left=(0, 3)))
+    if json_out is not None:
         text = json.dumps({"schema": "collectsim.sensitivity/1", "scenario": {
             "name": loaded.scenario.scenario.name, "sha256": loaded.sha256}, **doc}, indent=1) + "\n"
-        print(write_output(Path(args.json), text, args.force), file=sys.stderr)
+        emit(json_out, text)
     return EXIT_OK
 
 

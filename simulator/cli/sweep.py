@@ -8,8 +8,10 @@ from pathlib import Path
 
 from .._version import __version__
 from ..errors import EXIT_OK, InputError
+from ..fileio import check_output_folder
 from ..formatting import stat_of, table
-from .common import Progress, check_executor, executor_args, executor_errors, positive_int, replication_args, wrap
+from .common import (Progress, check_executor, executor_args, executor_errors, positive_int, replication_args,
+                     warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -76,7 +78,8 @@ def register(sub) -> None:
 def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
     replication_args(p, "replications per variant (default 10)")
     p.add_argument("--out", metavar="DIR", default=default_out,
-                   help=f"output folder, new, empty, or a sweep to resume (default {default_out})")
+                   help=f"output folder: new (its parent must exist), empty, or a sweep to resume "
+                        f"(default {default_out})")
     executor_args(p)
 
 
@@ -86,6 +89,8 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
     check_executor(args)
     try:
         plan = plan_sweep(args.scenario, sets, args.replications, args.seed)
+        check_output_folder(args.out, "--out")
+        warn_size(args, [v.loaded for v in plan.variants], plan.replications)
         with executor_errors(), Progress(args) as progress:
             outcome = run_sweep(plan, Path(args.out), args.executor, args.workers, args.scheduler,
                                 progress=progress, extra=extra)

@@ -7,15 +7,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .. import experiment
+from ..errors import EXIT_FAILED_REPLICATIONS
 from .plan import SweepPlan
 from .store import Appender, prepare_folder, read_records, record_outcome
 from .summary import write_outputs
 
 __all__ = ["run_sweep", "SweepOutcome", "EXIT_FAILED_REPLICATIONS"]
 
-EXIT_FAILED_REPLICATIONS = 3
-"""Exit code of `collectsim sweep` / `staff` when every replication ran but some raised: the
-outputs are complete for the others and the failures are listed in summary.json["failed"]."""
 
 
 @dataclass

@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..fileio import atomic_write
+from ..fileio import atomic_write, os_error_words
 from .plan import SweepError
 
 __all__ = ["prepare_folder", "read_records", "record_outcome", "Appender", "write_text"]
@@ -29,7 +29,10 @@ __all__ = ["prepare_folder", "read_records", "record_outcome", "Appender", "writ
 
 def write_text(path: Path, text: str) -> None:
     """Atomic and fsynced: a sweep's files must survive a power cut or a SIGKILL mid-run."""
-    atomic_write(path, text.encode("utf-8"), fsync=True)
+    try:
+        atomic_write(path, text.encode("utf-8"), fsync=True)
+    except OSError as e:
+        raise SweepError(f"{path}: cannot write: {os_error_words(e)}") from None
 
 
 def _canon(obj: Any) -> str:
@@ -93,10 +96,10 @@ def prepare_folder(out: Path, manifest: dict[str, Any]) -> "_Lock":
         raise SweepError(f"--out {out}: folder exists, is not empty and holds no sweep manifest.json; "
                          "expected a new or empty folder (or a sweep to resume)")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)
+        lock = _Lock(out)
     except OSError as e:
-        raise SweepError(f"--out {out}: cannot create the folder ({e.strerror})") from None
-    lock = _Lock(out)
+        raise SweepError(f"--out {out}: cannot create the folder or its lock: {os_error_words(e)}") from None
     try:
         _check_or_write_manifest(out, mpath, manifest)
     except BaseException:
@@ -164,7 +167,11 @@ class Appender:
     """Appends one record per line and makes it durable at once (flush + fsync)."""
 
     def __init__(self, path: Path) -> None:
-        self.f = open(path, "a", encoding="utf-8")
+        self.path = path
+        try:
+            self.f = open(path, "a", encoding="utf-8")
+        except OSError as e:
+            raise SweepError(f"{path}: cannot open for appending: {os_error_words(e)}") from None
 
     def write(self, rec: Mapping[str, Any]) -> dict[str, Any]:
         try:
@@ -173,10 +180,17 @@ class Appender:
             rec = {k: rec[k] for k in ("variant", "replication", "seed")}
             rec.update(ok=False, error=f"result not storable as JSON: {type(e).__name__}: {e}", traceback="")
             line = json.dumps(rec, separators=(",", ":")) + "\n"
-        self.f.write(line)
-        self.f.flush()
-        os.fsync(self.f.fileno())
+        try:
+            self.f.write(line)
+            self.f.flush()
+            os.fsync(self.f.fileno())
+        except OSError as e:  # a torn last line is dropped when the sweep resumes
+            raise SweepError(f"{self.path}: cannot record a finished replication: {os_error_words(e)}; the "
+                             "replications recorded before are kept") from None
         return json.loads(line)  # what a resumed run will read: identical summaries either way
 
     def close(self) -> None:
-        self.f.close()
+        try:
+            self.f.close()
+        except OSError:
+            pass  # reported by write(), which saw the same error first
