@@ -113,7 +113,7 @@ def test_every_problem_is_listed_by_validate(tmp_path, capsys):
 def test_set_errors_exit_2(tmp_path, capsys):
     path = str(write_toml(tmp_path / "ok.toml", tiny_scenario()))
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.hedcount=3")
-    assert_input_error(code, out, err, "ok.toml", "teams.t1.hedcount = 3", "did you mean 'headcount'")
+    assert_input_error(code, out, err, "--set teams.t1.hedcount=3: teams.t1.hedcount = 3", "did you mean 'headcount'")
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.headcount")
     assert_input_error(code, out, err, "--set 'teams.t1.headcount'", "PATH=VALUE")
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.headcount.x=1")
