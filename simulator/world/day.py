@@ -95,8 +95,11 @@ _NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP)
 def settle_due(state: "WorldState", day: int) -> int:
     """Settle every promise due on calendar day ``day``; returns how many there were.
 
-    A kept promise pays its amount: the collector's and segment's kept count and dollars, the
-    day's collected dollars, the account's balance. A broken one counts as broken. An ordinary
+    A kept promise pays its amount: the collector's and segment's kept count and dollars (and
+    cash in the calling period when due by its last day), the day's collected dollars, the
+    account's balance. A broken one counts as broken. A plan's later installments are payments
+    but not promises of the pyramid (see tasks/rearrangement.py): their dollars count, their
+    kept or broken state does not. An ordinary
     promise then leaves the account paid (kept) or back on the lists, first in line (broken);
     an arrangement's payment is followed up by its task. Counters are added in the order the
     promises were filed (``np.add.at`` is sequential), so the sums are those of settling them
@@ -113,15 +116,20 @@ def settle_due(state: "WorldState", day: int) -> int:
     kept = e[:, U_KEEP] < np.minimum(1.0, e[:, P_KEEP])
     broken = ~kept
     n_seg = cnt.daily_kept.shape[0]
-    np.add.at(cnt.kept, (coll[kept], s[kept]), 1)
+    ordinary = np.fromiter((x[ARRANGEMENT] is None for x in due), dtype=bool, count=n)
+    # promises of the pyramid: ordinary ones and an arrangement's payment agreed in the conversation
+    promise = ordinary if ordinary.all() else \
+        np.fromiter((x[ARRANGEMENT] is None or x[ARRANGEMENT].negotiated for x in due), dtype=bool, count=n)
+    np.add.at(cnt.kept, (coll[kept & promise], s[kept & promise]), 1)
     np.add.at(cnt.collected, (coll[kept], s[kept]), amount[kept])
+    if day <= state.calendar.last_work_day:
+        np.add.at(cnt.collected_in_period, (coll[kept], s[kept]), amount[kept])
     cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
     cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
-    np.add.at(cnt.broken, (coll[broken], s[broken]), 1)
+    np.add.at(cnt.broken, (coll[broken & promise], s[broken & promise]), 1)
     paying = a[kept]
     np.subtract.at(p.balance, paying, amount[kept])
     p.balance[paying] = np.maximum(p.balance[paying], 0.0)
-    ordinary = np.fromiter((x[ARRANGEMENT] is None for x in due), dtype=bool, count=n)
     p.status[a[kept & ordinary]] = PAID
     again = a[broken & ordinary]
     p.status[again] = OPEN

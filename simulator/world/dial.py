@@ -197,12 +197,12 @@ class DialKernel:
                 p.blocked_until_s[a] = until
         p.priority[a] = 0
         status = p.status
-        if status[a] == PROMISED:  # a reminder call reached the debtor
-            p.reminder_due[a] = 0
+        if status[a] == PROMISED:  # a reminder call reached the debtor: not a negotiation, so
+            p.reminder_due[a] = 0  # it is counted apart from the pyramid's right-party contacts
             entry = self.book.by_account.get(a)
             if entry is not None:
                 entry[P_KEEP] *= self.reminder_mult
-            self.counters.reminders_reached += 1
+            self.counters.reminder_contacts[c.idx, s] += 1
             return
         if m.u_promise.next() >= m.promise_p * c.promise_mult:   # (a probability over 1 always promises)
             for offer in self.refusal_hooks:

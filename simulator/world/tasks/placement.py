@@ -63,6 +63,9 @@ class Placement(Task):
         placed_bal = float(self.placed_balance.sum())
         collected = float(counters.collected.sum())
         agency_net = gross - commission
+        seg, S = w.portfolio.segment, len(counters.accounts)
+        counters.agency_collected_usd[:] = np.bincount(seg[rec], weights=self.placed_balance[rec], minlength=S)
+        counters.agency_commission_usd[:] = counters.agency_collected_usd * cfg.commission_share
         counters.blocks[self.name] = {
             "placed_accounts": float(self.placed.sum()),
             "placed_balance_usd": placed_bal,

@@ -21,12 +21,17 @@ OPTIONS = ("settlement", "plan", "reage")
 class Arrangement:
     """An accepted option, attached to each of its payments in the promise book: which option,
     its state (the settlement's discount; a plan's installment, installments left and broken so
-    far; the re-age's days past due) and the task that follows its payments up."""
+    far; the re-age's days past due) and the task that follows its payments up.
 
-    __slots__ = ("owner", "option", "state")
+    ``negotiated``: the payment was agreed in the conversation (the option's first payment). Only
+    such a payment is a promise of the pyramid (promises, kept, broken); a plan's later
+    installments are counted apart (plan_installments_due and _kept), their dollars in
+    ``collected``."""
 
-    def __init__(self, owner: "Rearrangement", option: str, state: list) -> None:
-        self.owner, self.option, self.state = owner, option, state
+    __slots__ = ("owner", "option", "state", "negotiated")
+
+    def __init__(self, owner: "Rearrangement", option: str, state: list, negotiated: bool = True) -> None:
+        self.owner, self.option, self.state, self.negotiated = owner, option, state, negotiated
 
     def on_promise_due(self, entry: list, kept: bool, day: int) -> None:
         self.owner.follow_up(self, entry, kept, day)
@@ -107,29 +112,39 @@ class Rearrangement(Task):
 
     def _promise(self, coll: int, a: int, s: int, amount: float, day: int, due: int, arrangement: Arrangement,
                  p_keep: float) -> None:
+        """File one payment of an arrangement. Its dollars count as promised; only the payment
+        agreed in the conversation counts as a promise made (and on ``day`` in the daily series)."""
         w = self.state
         cnt = w.counters
         w.portfolio.status[a] = PROMISED
-        cnt.promises[coll, s] += 1
+        if arrangement.negotiated:
+            cnt.promises[coll, s] += 1
+            cnt.arrangement_promises[coll, s] += 1
+            cnt.ensure_day(day)
+            cnt.daily_promises[s, day] += 1
         cnt.promised_usd[coll, s] += amount
-        cnt.ensure_day(day)
-        cnt.daily_promises[s, day] += 1
         w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement)
 
     def follow_up(self, arrangement: Arrangement, e: list, kept: bool, day: int) -> None:
         """One of the arrangement's payments was settled (day.settle_due counted it and
         paid it down): the plan's next installment, the arrangement completed, or broken."""
         p = self.state.portfolio
+        cnt = self.state.counters
         coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
         opt, state = arrangement.option, arrangement.state
         st = self.stats[opt]
         if kept:
             st["payments_kept"] += 1
             st["collected_usd"] += amount
+            cnt.arrangement_collected[coll, s] += amount
+            if arrangement.negotiated:
+                cnt.arrangement_kept[coll, s] += 1
         else:
             st["payments_broken"] += 1
         o = self.config[opt]
         if opt == "plan":
+            cnt.plan_installments_due[coll, s] += 1
+            cnt.plan_installments_kept[coll, s] += kept
             inst, remaining, broken = state
             remaining -= 1
             broken += 0 if kept else 1
@@ -144,7 +159,7 @@ class Rearrangement(Task):
                 p.status[a] = PAID
                 return
             self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
-                          Arrangement(self, opt, [inst, remaining, broken]), e[P_KEEP])
+                          Arrangement(self, opt, [inst, remaining, broken], negotiated=False), e[P_KEEP])
             return
         if kept:
             st["completed"] += 1
