@@ -8,7 +8,9 @@ One module per group of commands (:mod:`.run`: run, validate, schema, pyramid, s
 Exit codes (docs/contract.md): 0 success; 1 internal error (a bug); 2 bad input (scenario,
 option, path) or an output the system refused (read-only, full, permission, out of memory), with a
 message naming the file, the key path, the value and what was expected; 3 a sweep finished but
-some replications raised; 130 interrupted (Ctrl-C); 141 standard output closed by its reader.
+some replications raised; 4 with --strict, a compliance limit was exceeded (run, compare, sweep,
+staff: the ``warning:`` lines on stderr name it); 130 interrupted (Ctrl-C); 141 standard output
+closed by its reader.
 """
 from __future__ import annotations
 
@@ -20,7 +22,16 @@ from typing import Sequence
 from .._version import __version__
 from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError
 
-__all__ = ["main", "build_parser", "InputError"]
+__all__ = ["main", "build_parser", "InputError", "EXIT_CODES"]
+
+EXIT_CODES = """exit codes:
+  0    success
+  1    internal error (a bug; COLLECTSIM_DEBUG=1 shows the traceback)
+  2    bad input: scenario, option or path (a message names it; nothing is run)
+  3    sweep/staff finished, but some replications raised (recorded; the rest is written)
+  4    --strict and a compliance limit was exceeded (a warning: line on stderr names it;
+       every output is written)
+  130  interrupted (Ctrl-C)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,9 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import compare, run, sweep
 
     ap = argparse.ArgumentParser(
-        prog="collectsim",
+        prog="collectsim", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Simulate a debt-collection call center and estimate its pyramid of KPIs "
-                    "(productive rate x contacts per hour x promise rate x kept rate x average payment).")
+                    "(productive rate x contacts per hour x promise rate x kept rate x average payment).",
+        epilog=EXIT_CODES)
     ap.add_argument("--version", action="version", version=f"collectsim {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     run.register(sub)

@@ -12,7 +12,7 @@ from ..fileio import STDOUT, check_output_file
 from ..formatting import NA, number, stat, table
 from .common import (Progress, check_executor, emit, emit_in_folder, executor_args, executor_errors, folder_target,
                      json_args, json_target, load, number_arg, positive_int, replication_args, scenario_args,
-                     warn_size, wrap)
+                     strict_arg, warn_breaches, warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -38,6 +38,7 @@ def register(sub) -> None:
                         "segments.low_risk.promise_rate=0.01; repeatable (all must be met)")
     p.add_argument("--max-replications", type=positive_int, metavar="N",
                    help="cap on replications with --precision (default 200)")
+    strict_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("validate", help="check a scenario file and list every problem",
@@ -177,7 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         emit_in_folder(out_dir, "--out", "results.json", text, args.force)
         emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
                        args.force)
-    return EXIT_OK
+    return warn_breaches([("", doc["breaches"])], args.strict, EXIT_OK)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

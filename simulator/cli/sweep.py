@@ -11,7 +11,7 @@ from ..errors import EXIT_OK, InputError
 from ..fileio import check_output_folder
 from ..formatting import stat_of, table
 from .common import (Progress, check_executor, executor_args, executor_errors, positive_int, replication_args,
-                     warn_size, wrap)
+                     strict_arg, warn_breaches, warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -30,7 +30,8 @@ def register(sub) -> None:
                     "Replication r of every variant uses the same seeds (common random numbers).\n"
                     "exit codes: 0 done; 2 bad input (nothing run); 3 done, but some replications\n"
                     "raised: their errors are in summary.json \"failed\" and replications.jsonl, every\n"
-                    "other result is written, and a rerun tries the failed ones again; 130 interrupted\n"
+                    "other result is written, and a rerun tries the failed ones again; 4 with --strict,\n"
+                    "a variant exceeded a compliance limit (a warning: line names it); 130 interrupted\n"
                     "(finished replications are kept).")
     p = sub.add_parser(
         "sweep", help="every combination of scenario values, N replications each; resumable",
@@ -80,6 +81,7 @@ def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--out", metavar="DIR", default=default_out,
                    help=f"output folder: new (its parent must exist), empty, or a sweep to resume "
                         f"(default {default_out})")
+    strict_arg(p)
     executor_args(p)
 
 
@@ -107,8 +109,11 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
     return plan, outcome
 
 
-def _sweep_done(outcome) -> int:
+def _sweep_done(outcome, strict: bool = False) -> int:
     print(f"outputs in {outcome.out}/: summary.json, summary.csv, tidy.csv, variants/, replications.jsonl")
+    found = [(f"{v['id']} ({_values_text(v['values'])}): ", v.get("breaches") or [])
+             for v in outcome.summary["variants"]]
+    code = warn_breaches(found, strict, EXIT_OK)
     if outcome.failed:
         print(f"collectsim: warning: {len(outcome.failed)} replication(s) failed and are recorded in "
               f"{outcome.out}/summary.json (\"failed\"); the others are complete. Run again to retry them.",
@@ -117,7 +122,11 @@ def _sweep_done(outcome) -> int:
             print(f"  {f['variant']} replication {f['replication']}: {f['error']}", file=sys.stderr)
         from ..sweep import EXIT_FAILED_REPLICATIONS
         return EXIT_FAILED_REPLICATIONS
-    return EXIT_OK
+    return code
+
+
+def _values_text(values: dict) -> str:
+    return ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()) or "base"
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -132,7 +141,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                      f"{v['replications_ok']}/{plan.replications}", *[stat_of(c.get(m)) for m in shown]])
     print("center, mean ± 95% CI half-width:")
     print(table(rows))
-    return _sweep_done(outcome)
+    return _sweep_done(outcome, args.strict)
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
@@ -175,4 +184,4 @@ def cmd_staff(args: argparse.Namespace) -> int:
               + (f"{m['headcount']} (on the means)" if m else "none in the range (on the means)")
               + "; " + (f"{mc['headcount']} with the whole 95% CI inside" if mc
                         else "none with the whole 95% CI inside"))
-    return _sweep_done(outcome)
+    return _sweep_done(outcome, args.strict)

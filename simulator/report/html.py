@@ -51,6 +51,9 @@ img{max-width:100%;height:auto;display:block;margin:8px 0}
 table.compact th,table.compact td{padding:3px 6px;font-size:12px}
 table.kv td{text-align:left;white-space:normal}
 code{font-size:12px;background:#eef2f7;padding:1px 4px;border-radius:3px;word-break:break-all}
+section.breaches{background:#fdecea;border:2px solid #c0392b}
+section.breaches h2{color:#b03a2e;border-bottom-color:#f2b8b0}
+section.breaches li{color:#b03a2e;font-weight:bold;font-size:14px;margin:4px 0}
 """
 
 
@@ -172,6 +175,24 @@ def compliance_html(doc: dict[str, Any]) -> str:
             + "".join(rows) + "</tbody></table></section>")
 
 
+def breaches_html(doc: dict[str, Any]) -> str:
+    """The compliance limits exceeded, in red, for the top of the page ("" when none). A results
+    document lists them in ``breaches``; a sweep summary per variant."""
+    items = []
+    if doc.get("schema") == "collectsim.sweep/1":
+        for v in doc.get("variants") or []:
+            vals = ", ".join(f"{k}={json.dumps(x) if not isinstance(x, str) else x}" for k, x in v["values"].items())
+            items += [f"{v['id']} ({vals}): {b['message']}" for b in v.get("breaches") or []]
+    else:
+        items = [b["message"] for b in doc.get("breaches") or [] if isinstance(b, dict) and "message" in b]
+    if not items:
+        return ""
+    lis = "".join(f"<li>{escape(t)}</li>" for t in items)
+    return (f'<section class="breaches"><h2>Compliance limits exceeded ({len(items)})</h2><ul>{lis}</ul>'
+            '<p class="note">The calling rules are measured whether the dialer enforces them or not. '
+            "Figures from a run that breaks them are not a plan a center may follow.</p></section>")
+
+
 def provenance_html(doc: dict[str, Any], source_file: str = "") -> str:
     sc = doc.get("scenario") or {}
     items = [("scenario", sc.get("name")), ("scenario file", sc.get("source")),
@@ -209,7 +230,8 @@ def render_results(doc: dict[str, Any], source_file: str = "",
     nv = net_value(c)
     if nv:
         cards.append(_card("net value (collected - cost)", fmt("net_value", mean(nv)), "per replication"))
-    body = [f'<section><h2>Headline</h2><div class="cards">{"".join(cards)}</div>'
+    body = [breaches_html(doc),
+            f'<section><h2>Headline</h2><div class="cards">{"".join(cards)}</div>'
             '<p class="note">Value per paid hour = productive rate × contacts per productive hour × promise '
             "rate × kept rate × average payment. Each figure is the mean over replications with its 95% "
             "confidence interval.</p></section>"]
@@ -269,7 +291,8 @@ def render_sweep(doc: dict[str, Any], source_file: str = "",
             cells += f"<td{cls}>{escape(fmt(key, mean(s)))}</td>"
         cls = ' class="value"' if p is best else ""
         rows.append(f"<tr{cls}><td>{escape(str(p.get('id', '')))}</td>{cells}</tr>")
-    body = ["<section><h2>Variants</h2><table><thead><tr><th>variant</th>" + head + "</tr></thead><tbody>"
+    body = [breaches_html(doc),
+            "<section><h2>Variants</h2><table><thead><tr><th>variant</th>" + head + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table><p class=\"note\">Center figures, mean per replication. "
             "Highlighted: the highest net value among variants within the 3% abandon limit; red: abandon "
             "rate over the limit.</p></section>"]

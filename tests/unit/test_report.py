@@ -299,3 +299,22 @@ def test_cli_exit_code_when_wired(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "missing.json"), "--html", str(tmp_path / "o.html")]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and "Traceback" not in err
+
+
+def test_breaches_are_red_at_the_top_of_the_page():
+    from simulator.report.html import render_results, render_sweep
+
+    doc = real_results()
+    assert doc["breaches"] == []
+    page = render_results(doc, images={})
+    assert "Compliance limits exceeded" not in page
+    msg = "30-day abandon rate 42.8% in the worst replication (mean 42.6%; 2 of 2 over) exceeds the limit of 3.0%"
+    doc["breaches"] = [{"message": msg}]
+    page = render_results(doc, images={})
+    top = page.index('<section class="breaches">')
+    assert top < page.index("<h2>Headline</h2>") and "42.8%" in page[top:page.index("<h2>Headline</h2>")]
+    assert "section.breaches li{color:#b03a2e" in page
+    sw = sweep_doc("staffing")
+    sw["variants"][1]["breaches"] = [{"message": msg}]
+    page = render_sweep(sw, images={})
+    assert f"{sw['variants'][1]['id']} (" in page and page.index("breaches") < page.index("<h2>Variants</h2>")
