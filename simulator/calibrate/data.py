@@ -155,8 +155,8 @@ KPI = FileSpec("daily.csv", (
     _c("dials", "float", nonneg=True),
     _c("rpc", "float", nonneg=True, doc="right-party contacts"),
     _c("promises", "float", nonneg=True),
-    _c("kept", "float", nonneg=True, doc="promises kept (on their due day)"),
-    _c("collected_usd", "float", nonneg=True, unit="USD"),
+    _c("kept", "float", nonneg=True, doc="promises made that day that were kept (cohort basis)"),
+    _c("collected_usd", "float", nonneg=True, unit="USD", doc="dollars paid on the promises made that day"),
 ), order_by="date", doc="one row per collector or team per day")
 
 FILES = (DIALS, PROMISES, PAYMENTS, ACCOUNTS, SHIFTS)
