@@ -15,8 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from .world.build import Structure
-from .world.counters import ABANDONED, MACHINE, RPC, THIRD_PARTY, Counters
+from .counters import ABANDONED, MACHINE, RPC, THIRD_PARTY, Counters, Structure
 
 METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connects", "rpc",
            "third_party", "abandoned", "abandon_rate", "rpc_per_productive_hour", "promises",

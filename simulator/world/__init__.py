@@ -1,5 +1,5 @@
 """The SimPy model. Knows nothing of files, sweeps or plots."""
-from .build import Structure, World, simulate
-from .counters import Counters
+from ..counters import Counters, Structure
+from .build import World, simulate
 
 __all__ = ["World", "Structure", "Counters", "simulate"]

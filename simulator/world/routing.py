@@ -11,31 +11,27 @@ bucket whose right-party rate at its local hour is highest.
 """
 from __future__ import annotations
 
-import math
-from bisect import bisect_left, bisect_right, insort
-from collections import deque
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import clock_minutes
-from .accounts import ACCOUNT_MASK, TICKS_PER_S
 from .calendar import DAY_S
+from .retry_queue import ACCOUNT_MASK, TICKS_PER_S
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build import World
     from .collectors import Collector
+    from .state import WorldState
 
 
 class Campaign:
     """A pool of collectors and the buckets they dial."""
 
     # Slots: the dialers read and write these on every call (faster than an instance dict).
-    __slots__ = ('_critical_min', '_open', '_open_by_seg', '_open_from', '_open_to', '_rr', 'abandoned',
-                 'best_time', 'buckets', 'busy_until', 'connected', 'enforce_window', 'free', 'free_untils',
-                 'idx', 'lazy', 'level', 'live', 'logged_in', 'members', 'name', 'recent_abandoned',
-                 'recent_live', 'ringing', 'schedules', 'segments', 'seq', 'mark', 'share', 'sweep_at', 'team',
-                 'used_s', 'waiting', 'wake_at', 'whole_minutes', 'window', 'world')
+    __slots__ = ('_critical_min', '_open', '_open_by_seg', '_open_from', '_open_to', '_rr', 'best_time', 'buckets',
+                 'enforce_window', 'idx', 'members', 'name', 'schedules', 'segments', 'share', 'team', 'used_s',
+                 'whole_minutes', 'window', 'world')
 
-    def __init__(self, world: "World", idx: int, name: str, team: int, segments: list[int],
+    def __init__(self, world: "WorldState", idx: int, name: str, team: int, segments: list[int],
                  members: list["Collector"], weights: list[float] | None = None) -> None:
         self.world = world
         self.idx = idx
@@ -59,40 +55,6 @@ class Campaign:
         self.best_time = sc.dialer.list_strategy == "best_time"
         self.schedules = [sc.segments[n].schedule for n in sc.segment_names]   # by segment index
         self._critical_min, self.whole_minutes = self._critical_minutes()
-        # Predictive dialer state, all of it here so the dialer never adds attributes later.
-        self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
-        self.free_untils: list[float] = []         # the same ends, sorted
-        self.lazy: list = []                       # heap of (time s, seq, kind, payload): the campaign's own events
-        self.seq = 0
-        self.mark = 0                              # seq when midnight was last scheduled (flush)
-        self.sweep_at = math.inf                   # earliest pending sweep of ``lazy``
-        self.waiting: deque = deque()              # answered calls waiting for a collector
-        self.busy_until: list[float] = []          # sorted ends of the calls in progress (s; adaptive pacing)
-        self.logged_in = 0
-        self.wake_at = math.inf                    # pending re-pace when the lists were empty
-        self.ringing = 0
-        self.connected = 0
-        self.level = sc.dialer.ratio
-        self.live = 0           # live answers (connects) in the abandon-measurement window
-        self.abandoned = 0
-        self.recent_live = 0.0  # exponentially weighted, for the adaptive controller
-        self.recent_abandoned = 0.0
-
-    # -- free collectors (predictive) ------------------------------------------------------------
-    def add_free(self, c: "Collector", until: float) -> None:
-        self.free[c] = until
-        insort(self.free_untils, until)
-
-    def pop_free(self) -> "Collector":
-        """The collector free the longest (taken off the free set)."""
-        c = next(iter(self.free))
-        self.drop_free(c)
-        return c
-
-    def drop_free(self, c: "Collector") -> None:
-        until = self.free.pop(c)
-        fu = self.free_untils
-        del fu[bisect_left(fu, until)]
 
     def open_buckets(self, now: float) -> list[int]:
         """Buckets that may be dialed now (cached until they may change)."""
@@ -213,7 +175,7 @@ class Campaign:
         return max(nxt, now)
 
 
-def segment_value_per_dial(world: "World", s: int) -> float:
+def segment_value_per_dial(world: "WorldState", s: int) -> float:
     """Expected dollars per dial of segment ``s`` at base skill: the ranking of the tiered policies
     (high contact rate and high value rank first)."""
     seg = world.scenario.segments[world.scenario.segment_names[s]]
@@ -221,7 +183,7 @@ def segment_value_per_dial(world: "World", s: int) -> float:
             * seg.payment_usd.mean)
 
 
-def planned_staff(world: "World") -> list[float]:
+def planned_staff(world: "WorldState") -> list[float]:
     """Planned collectors per segment: each team's headcount split equally over its segments."""
     names = world.scenario.segment_names
     planned = [0.0] * len(names)
@@ -231,7 +193,7 @@ def planned_staff(world: "World") -> list[float]:
     return planned
 
 
-def _campaign(world: "World", idx: int, name: str, segs: list[int], members: list["Collector"],
+def _campaign(world: "WorldState", idx: int, name: str, segs: list[int], members: list["Collector"],
               weights: list[float] | None = None) -> Campaign:
     teams = {c.team for c in members}
     order = sorted(range(len(segs)), key=lambda i: segs[i])
@@ -243,7 +205,7 @@ def _campaign(world: "World", idx: int, name: str, segs: list[int], members: lis
     return camp
 
 
-def _by_team(world: "World", segments_of: dict[str, list[str]]) -> list[Campaign]:
+def _by_team(world: "WorldState", segments_of: dict[str, list[str]]) -> list[Campaign]:
     seg_index = {n: i for i, n in enumerate(world.scenario.segment_names)}
     out = []
     for ti, tname in enumerate(world.scenario.team_names):
@@ -252,7 +214,7 @@ def _by_team(world: "World", segments_of: dict[str, list[str]]) -> list[Campaign
     return out
 
 
-def _tiered(world: "World", reverse: bool) -> list[Campaign]:
+def _tiered(world: "WorldState", reverse: bool) -> list[Campaign]:
     """Groups the size of each segment's planned staff (teams' headcount split over the segments
     they list); the most skilled collectors go to the segment worth most per dial (or the least
     skilled, when ``reverse``)."""
@@ -273,7 +235,7 @@ def _tiered(world: "World", reverse: bool) -> list[Campaign]:
     return out
 
 
-def build_campaigns(world: "World") -> list[Campaign]:
+def build_campaigns(world: "WorldState") -> list[Campaign]:
     """Campaigns of the scenario's routing policy (case matching)."""
     sc = world.scenario
     policy = sc.routing.policy

@@ -19,10 +19,11 @@ from scipy import stats
 
 from simulator.scenario import parse_scenario
 from simulator.scenario.schema import clock_minutes
-from simulator.world.accounts import ACCOUNT_MASK, TICKS_PER_S, RetryQueue, due_limit, key_time_s, retry_key
+from simulator.world.retry_queue import ACCOUNT_MASK, TICKS_PER_S, RetryQueue, due_limit, key_time_s, retry_key
 from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
 from simulator.world.calendar import DAY_S
-from simulator.world.counters import ABANDONED, RPC
+from simulator.world.dialing import ProgressiveDialer
+from simulator.counters import ABANDONED, RPC
 
 from ..conftest import small_scenario
 
@@ -153,7 +154,7 @@ def test_runs_switch_follows_max_run_s_preview_and_skip_tracing():
     assert d.runs and d.max_run_s == 60.0
     d = dialer(attempts={"retry_delay_by_outcome_min": {"machine": 0.5}})
     assert not d.runs and d.max_run_s == 30.0
-    assert not dialer(dialer={"mode": "preview"}).runs
+    assert not isinstance(dialer(dialer={"mode": "preview"}), ProgressiveDialer)   # no runs in preview
     assert not dialer(skip_trace={"enabled": True}).runs
 
 

@@ -1,0 +1,147 @@
+"""What a replication measured, below both the world (which fills it) and the metrics (which
+read it): the dial outcomes, the compact counters and the structure that names their rows.
+
+The world folds each day's dials into these count arrays once a day (``Counters.fold``), so
+memory does not grow with the number of dials; KPIs are pure functions of them (metrics.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+
+class Outcome(IntEnum):
+    """How a dial ended: the scenario's six outcomes (schema.OUTCOMES, same order) plus
+    ``ABANDONED``, a live answer nobody took (or a live person hung up on by AMD)."""
+    NO_ANSWER = 0
+    BUSY = 1
+    MACHINE = 2
+    INVALID = 3
+    THIRD_PARTY = 4
+    RPC = 5
+    ABANDONED = 6
+
+    @property
+    def label(self) -> str:
+        """The outcome's name in results and scenario files (``no_answer``, ..., ``abandoned``)."""
+        return self.name.lower()
+
+
+N_OUT = len(Outcome)
+OUTCOME_NAMES = tuple(o.label for o in Outcome)
+# Plain ints of the outcomes, for hot loops: indexing a list with an IntEnum member goes through
+# __index__ and costs about 60% more than with an int.
+NO_ANSWER, BUSY, MACHINE, INVALID, THIRD_PARTY, RPC, ABANDONED = (int(o) for o in Outcome)
+LIVE = (THIRD_PARTY, RPC, ABANDONED)
+"""Outcomes that are live answers (``connects``)."""
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Names and attributes of the world's parts, in counter index order.
+
+    Counter rows are the collectors followed by one row per campaign (calls of a predictive
+    campaign that no collector took)."""
+    segments: tuple[str, ...]
+    teams: tuple[str, ...]
+    collectors: tuple[str, ...]
+    collector_team: tuple[int, ...]
+    collector_wage_usd: tuple[float, ...]
+    collector_segments: tuple[tuple[int, ...], ...]
+    campaigns: tuple[str, ...]
+    campaign_team: tuple[int, ...]
+    campaign_segments: tuple[tuple[int, ...], ...]
+    n_days: int
+
+    @property
+    def n_collectors(self) -> int:
+        return len(self.collectors)
+
+    @property
+    def row_team(self) -> np.ndarray:
+        """Team of each counter row (-1 for a multi-team campaign's row)."""
+        return np.asarray(self.collector_team + self.campaign_team, dtype=np.int64)
+
+
+@dataclass
+class Counters:
+    """Everything a replication measured. Times are in seconds, money in US dollars.
+
+    Shapes: R rows = C collectors then K campaign rows (predictive calls no collector took),
+    S segments, D calendar days (calling days and the days after them until every promise is
+    resolved), 7 outcomes in ``OUTCOME_NAMES`` order. Per-collector time arrays have R entries
+    (campaign rows stay 0).
+    """
+    dials: np.ndarray          # (R, S, 7) dials by outcome
+    handle_s: np.ndarray       # (R, S, 3) ring, talk, wrap seconds
+    promises: np.ndarray       # (C, S)
+    promised_usd: np.ndarray   # (C, S)
+    kept: np.ndarray           # (C, S)
+    broken: np.ndarray         # (C, S)
+    collected: np.ndarray      # (C, S) dollars paid on kept promises
+    paid_s: np.ndarray         # (C,) logged-in time from shift start to logout
+    productive_s: np.ndarray   # (C,) paid time less breaks, lunch, meetings, training
+    idle_s: np.ndarray         # (C,) productive time with no account to dial
+    daily_dials: np.ndarray    # (S, D, 6)
+    daily_promises: np.ndarray  # (S, D) by day made
+    daily_kept: np.ndarray     # (S, D) by due day
+    daily_collected: np.ndarray  # (S, D) by due day
+    hourly_dials: np.ndarray   # (S, 7, 24, 7) by weekday and hour of the dial (center clock)
+    accounts_dialed: np.ndarray  # (S,) accounts dialed at least once
+    accounts: np.ndarray       # (S,) accounts in the portfolio
+    campaign_live: np.ndarray  # (K, D) live answers (rpc + third party + abandoned) per day
+    campaign_abandoned: np.ndarray  # (K, D)
+    events: int = 0            # SimPy events processed
+    reminders_reached: int = 0  # promise-confirmation calls that reached the debtor
+    blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
+    series: dict = field(default_factory=dict)  # extra per-day series of the special tasks, e.g. {"tracking": {...}}
+
+    @classmethod
+    def zeros(cls, n_rows: int, n_seg: int, n_days: int, n_camp: int) -> "Counters":
+        f = lambda *shape: np.zeros(shape, dtype=float)  # noqa: E731
+        i = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
+        return cls(i(n_rows, n_seg, N_OUT), f(n_rows, n_seg, 3), i(n_rows, n_seg), f(n_rows, n_seg),
+                   i(n_rows, n_seg), i(n_rows, n_seg), f(n_rows, n_seg), f(n_rows), f(n_rows), f(n_rows),
+                   i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
+                   i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg), i(n_camp, n_days), i(n_camp, n_days))
+
+    def ensure_day(self, day: int) -> None:
+        """Make the per-day arrays long enough to hold calendar day ``day``. The world sizes them
+        for its calling days plus the longest promise delay, but a call may end days after it
+        was placed (a ring or talk time drawn from a long-tailed distribution), and so may the
+        promise it brings."""
+        have = self.daily_promises.shape[1]
+        if day < have:
+            return
+        extra = max(day + 1 - have, have // 2)
+        for name in ("daily_dials", "daily_promises", "daily_kept", "daily_collected", "campaign_live",
+                     "campaign_abandoned"):
+            a = getattr(self, name)
+            pad = [(0, 0)] * a.ndim
+            pad[1] = (0, extra)
+            setattr(self, name, np.pad(a, pad))
+
+    def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
+        """Add one day's dials (columns coll, acct, camp, t, out, ring, talk, wrap, in time
+        order; see world.dial_log.DialLog.to_numpy) to the counters."""
+        if not len(cols["out"]):
+            return
+        C, S, _ = self.dials.shape
+        coll = cols["coll"].astype(np.int64)
+        seg = segment_of[cols["acct"]].astype(np.int64)
+        out = cols["out"].astype(np.int64)
+        cs = coll * S + seg
+        self.dials += np.bincount(cs * N_OUT + out, minlength=C * S * N_OUT).reshape(C, S, N_OUT)
+        for k, name in enumerate(("ring", "talk", "wrap")):
+            self.handle_s[:, :, k] += np.bincount(cs, weights=cols[name], minlength=C * S).reshape(C, S)
+        self.daily_dials[:, day, :] += np.bincount(seg * N_OUT + out, minlength=S * N_OUT).reshape(S, N_OUT)
+        hour = (cols["t"] % 86_400.0 // 3_600.0).astype(np.int64)
+        self.hourly_dials[:, weekday] += np.bincount((seg * 24 + hour) * N_OUT + out,
+                                                     minlength=S * 24 * N_OUT).reshape(S, 24, N_OUT)
+        K = self.campaign_live.shape[0]
+        camp = cols["camp"]
+        live = out >= THIRD_PARTY
+        self.campaign_live[:, day] += np.bincount(camp[live], minlength=K)
+        self.campaign_abandoned[:, day] += np.bincount(camp[out == ABANDONED], minlength=K)
