@@ -35,7 +35,7 @@ from .data import KPI, CalibrationDataError, Codes, read_table
 from .regression import Estimate
 from .shifts import block_layout, ratio_estimate
 
-__all__ = ["KpiFit", "fit_kpi", "calibrate_kpi", "write_daily_kpis", "KPI_RATIOS", "KPI_NOT_IDENTIFIED"]
+__all__ = ["KpiFit", "fit_kpi", "read_kpi", "kpi_dates", "observed_kpi_layers", "calibrate_kpi", "write_daily_kpis", "KPI_RATIOS", "KPI_NOT_IDENTIFIED"]
 
 KPI_RATIOS = {
     "productive_rate": ("productive_hours", "paid_hours"),
@@ -73,8 +73,9 @@ class KpiFit:
     notes: list[str] = field(default_factory=list)
 
 
-def fit_kpi(path: str | Path, base: Scenario) -> KpiFit:
-    """Read daily.csv and estimate :data:`KPI_RATIOS` for the center and each team."""
+def read_kpi(path: str | Path) -> tuple[Any, list[str]]:
+    """daily.csv as a Table, with the team names in code order; rows whose productive hours
+    exceed paid hours, or rpc exceed dials, are errors."""
     codes = Codes()
     t = read_table(path, KPI, codes)
     name = str(path)
@@ -83,29 +84,70 @@ def fit_kpi(path: str | Path, base: Scenario) -> KpiFit:
         if bad.any():
             i = int(np.argmax(bad))
             raise CalibrationDataError(name, i + 2, num, f"{t[num][i]:g} exceeds {den} {t[den][i]:g}")
-    teams = t.cols.get("team")
-    labels = t["team"] if t.has("team") else None
-    units: dict[str, np.ndarray] = {"center": np.ones(t.rows, bool)}
-    if labels is not None:
-        for code, team in enumerate(codes.labels("team")):
+    return t, codes.labels("team")
+
+
+def kpi_dates(path: str | Path) -> np.ndarray:
+    """The distinct dates of daily.csv, ascending (datetime64[D])."""
+    return np.unique(read_kpi(path)[0]["date"])
+
+
+def _units(t, teams: list[str], base: Scenario, name: str, rows: np.ndarray) -> dict[str, np.ndarray]:
+    units: dict[str, np.ndarray] = {"center": rows}
+    if t.has("team"):
+        for code, team in enumerate(teams):
             if team not in base.teams:
-                i = int(np.argmax(teams == code))
+                i = int(np.argmax(t["team"] == code))
                 raise CalibrationDataError(name, i + 2, "team", f"unknown team {team!r}; expected a team of the "
                                            f"base scenario: {', '.join(base.teams)}")
-            units[team] = teams == code
+            units[team] = rows & (t["team"] == code)
     elif len(base.teams) > 1:
         raise CalibrationDataError(name, 1, "team", "missing column; the base scenario has several teams "
                                    f"({', '.join(base.teams)}), so each row must say which")
     else:
-        units[next(iter(base.teams))] = units["center"]
+        units[next(iter(base.teams))] = rows
+    return units
+
+
+def fit_kpi(path: str | Path, base: Scenario, before: np.datetime64 | None = None) -> KpiFit:
+    """Read daily.csv and estimate :data:`KPI_RATIOS` for the center and each team (rows dated
+    before ``before`` only, when given)."""
+    t, teams = read_kpi(path)
+    d = t["date"]
+    rows = np.ones(t.rows, bool) if before is None else d < before
+    if not rows.any():
+        raise CalibrationDataError(str(path), None, "date", f"no rows before {before}")
     fits: dict[str, dict[str, Estimate]] = {}
     totals: dict[str, dict[str, float]] = {}
-    for unit, m in units.items():
+    for unit, m in _units(t, teams, base, str(path), rows).items():
         fits[unit] = {r: ratio_estimate(t[a][m], t[b][m]) for r, (a, b) in KPI_RATIOS.items()}
         totals[unit] = {c: float(t[c][m].sum()) for c in ("paid_hours", "productive_hours", "dials", "rpc",
                                                           "promises", "kept", "collected_usd")}
-    d = t["date"]
-    return KpiFit(name, t.sha256, t.rows, str(d.min()), str(d.max()), fits, totals, int(len(np.unique(d))))
+    return KpiFit(str(path), t.sha256, int(rows.sum()), str(d[rows].min()), str(d[rows].max()), fits, totals,
+                  int(len(np.unique(d[rows]))))
+
+
+def observed_kpi_layers(path: str | Path, since: np.datetime64, days: int) -> dict[str, dict[str, float | None]]:
+    """The pyramid layers and daily volumes of the rows dated ``since`` or later, for the center
+    and each team (the back-test's observed side)."""
+    t, teams = read_kpi(path)
+    rows = t["date"] >= since
+    units: dict[str, np.ndarray] = {"center": rows}
+    if t.has("team"):
+        units.update({team: rows & (t["team"] == code) for code, team in enumerate(teams)})
+    out: dict[str, dict[str, float | None]] = {}
+    for unit, m in units.items():
+        s = {c: float(t[c][m].sum()) for c in ("paid_hours", "productive_hours", "dials", "rpc", "promises",
+                                                "kept", "collected_usd")}
+
+        def div(a, b):
+            return s[a] / s[b] if s[b] else None
+        out[unit] = {"productive_rate": div("productive_hours", "paid_hours"),
+                     "rpc_per_productive_hour": div("rpc", "productive_hours"), "promise_rate": div("promises", "rpc"),
+                     "kept_rate": div("kept", "promises"), "avg_payment": div("collected_usd", "kept"),
+                     "value_per_paid_hour": div("collected_usd", "paid_hours"), "dials": s["dials"] / days,
+                     "rpc": s["rpc"] / days, "promises": s["promises"] / days, "collected": s["collected_usd"] / days}
+    return out
 
 
 def _scale_dist(spec: Any, factor: float) -> Any:
@@ -133,11 +175,12 @@ def _mean_rpc_share(seg, team, sc: Scenario) -> float:
     return float(np.mean(vals))
 
 
-def calibrate_kpi(path: str | Path, base: BaseSpec = None) -> Calibrated:
-    """Fit daily KPIs onto a base scenario (None: the bundled default) and say what is left."""
+def calibrate_kpi(path: str | Path, base: BaseSpec = None, before: np.datetime64 | None = None) -> Calibrated:
+    """Fit daily KPIs (rows before ``before``, when given) onto a base scenario (None: the
+    bundled default) and say what is left."""
     base_l: LoadedScenario = as_loaded(base) or load_scenario(None)
     sc = base_l.scenario
-    kf = fit_kpi(path, sc)
+    kf = fit_kpi(path, sc, before)
     raw = copy.deepcopy(dict(base_l.raw))
     raw.pop("calibration", None)
     params: list[dict] = []
