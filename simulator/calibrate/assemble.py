@@ -9,6 +9,7 @@ from typing import Any
 from .. import __version__
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Team
+from .data import CalibrationDataError
 from .distfit import DistFit
 from .fit import DURATIONS, SegmentFit, TraceFit
 from .outcomes import Z95
@@ -210,7 +211,8 @@ def _team(tf: TeamFit, base: dict | None, segments: list[str], notes: list[str],
     if segments:
         team["segments"] = segments
     elif "segments" not in team:
-        raise ValueError(f"team {tf.name} dialed no segment in dials.csv")
+        raise CalibrationDataError("shifts.csv", None, "team", f"team {tf.name!r}: its collectors dialed no "
+                                   "segment in dials.csv (collector_id links shifts to dials)")
     unprod = tf.unproductive_min.value
     for layout_base in (base, None):
         team.update(block_layout(tf.shift_start_min, tf.shift_length_h, unprod, layout_base))
@@ -251,8 +253,8 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
         segs[sname] = _segment(sf, segs.get(sname, {}), notes, params)
     teams = raw.setdefault("teams", {})
     if not fit.teams and base is None:
-        raise ValueError("shifts.csv is missing and no base scenario gives the teams: add shifts.csv to the "
-                         "folder or give --base SCENARIO")
+        raise CalibrationDataError(f"{fit.folder}/shifts.csv", None, None, "missing, and no base scenario gives "
+                                   "the teams: add shifts.csv to the folder or give --base SCENARIO")
     if not fit.teams:
         notes.append("teams: no shifts.csv; headcount, shifts, breaks and productive rate kept from the base")
     for tname, tf in fit.teams.items():
