@@ -13,7 +13,6 @@ import warnings
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -169,14 +168,17 @@ class Codes:
     def __init__(self) -> None:
         self.books: dict[str, dict[str, int]] = {}
 
-    def encode(self, book: str, values: Iterable[str], blank_ok: bool) -> np.ndarray:
+    def encode(self, book: str, values: tuple[str, ...], blanks: bool) -> np.ndarray:
+        """Integer codes of ``values`` (-1 for an empty value when ``blanks``); new values get
+        the next codes in order of first appearance."""
         d = self.books.setdefault(book, {})
-        get = d.setdefault
-        if blank_ok:
-            out = np.fromiter((-1 if v == "" else get(v, len(d)) for v in values), dtype=np.int64)
-        else:
-            out = np.fromiter((get(v, len(d)) for v in values), dtype=np.int64)
-        return out
+        arr = np.array(values)
+        uniq, first, inv = np.unique(arr, return_index=True, return_inverse=True)
+        ucode = np.empty(len(uniq), dtype=np.int64)
+        for k in np.argsort(first, kind="stable"):
+            u = str(uniq[k])
+            ucode[k] = -1 if (blanks and u == "") else d.setdefault(u, len(d))
+        return ucode[inv.reshape(-1)]
 
     def labels(self, book: str) -> list[str]:
         return list(self.books.get(book, {}))
@@ -236,17 +238,13 @@ def _convert(spec: FileSpec, col: Column, values: tuple[str, ...], row0: int, co
     def fail(i: int, msg: str) -> CalibrationDataError:
         return CalibrationDataError(spec.name, row0 + i, col.name, msg)
 
-    blank = None
-    if col.kind not in ("code",):
-        blank = np.fromiter((v == "" for v in values), dtype=bool, count=len(values))
-        if blank.any() and not col.blank_ok:
-            raise fail(int(np.argmax(blank)), f"empty value; expected {_expect(col)}")
+    has_blank = "" in values          # a C-speed scan; the mask is built only when needed
+    if has_blank and not col.blank_ok:
+        raise fail(values.index(""), f"empty value; expected {_expect(col)}")
     if col.kind == "code":
-        if not col.blank_ok:
-            for i, v in enumerate(values):
-                if v == "":
-                    raise fail(i, f"empty value; expected {_expect(col)}")
-        return codes.encode(col.codes, values, col.blank_ok)
+        return codes.encode(col.codes, values, has_blank)
+    blank = (np.fromiter((v == "" for v in values), dtype=bool, count=len(values)) if has_blank
+             else np.zeros(len(values), dtype=bool))
     if col.kind in ("enum", "flag"):
         choices = col.choices if col.kind == "enum" else ("0", "1")
         lookup = {c: k for k, c in enumerate(choices)}
