@@ -5,7 +5,7 @@
     fitted.loaded          # a LoadedScenario for run_experiment
     fitted.toml()          # the scenario file, with its [calibration] section
 
-File formats: docs/data-formats.md. Methods: docs/calibration.md.
+File formats and methods: docs/data-formats.md.
 """
 from .api import Calibrated, calibrate, calibrate_trace
 from .data import CalibrationDataError

@@ -1,8 +1,9 @@
 """The back-test: fit all but the last N days, simulate those N days from the fit, and compare.
 
-Rule (docs/calibration.md): the held-out days are one more realisation of the process the
-fitted scenario describes. For each layer, the simulated replications give the distribution of
-that realisation; the observed value passes when it lies inside the prediction interval
+Rule (docs/data-formats.md, "The back-test"): the held-out days are one more realisation of the
+process the fitted scenario describes. For each layer, the simulated replications give the
+distribution of that realisation; the observed value passes when it lies inside the prediction
+interval
 
     mean +- t(R-1, 1 - a/2) * s * sqrt(1 + 1/R + N_holdout / N_fit)
 

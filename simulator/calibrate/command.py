@@ -32,7 +32,7 @@ cannot identify is printed.
 
 --backtest holds out the last --holdout-days calling days, fits the rest, simulates the
 held-out days and prints each pyramid layer and the daily volumes: observed against simulated,
-with a verdict per layer (docs/calibration.md gives the rule)."""
+with a verdict per layer (docs/data-formats.md gives the rule)."""
 
 EPILOG = """\
 examples:
