@@ -1,4 +1,4 @@
-"""The long fuzz run of the scenario input (issue 8, item 3).
+"""The long fuzz run of the scenario input.
 
 Runs the strategies of ``tests/properties/test_fuzz.py`` for N examples (default 10000), split
 over worker processes, and prints how many examples ran, the exit codes of ``validate`` and

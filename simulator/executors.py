@@ -1,30 +1,31 @@
 """Where replications run: serial, a local process pool, or Dask, all through ``concurrent.futures``.
 
-Every executor is used the same way: jobs are submitted in job order, results are put back in job
-order, so what comes out never depends on which worker finished first. Each job is a pure function
+Every executor is used the same way (:func:`run_ordered`): jobs are submitted lazily in job order
+with a bounded number in flight, each is handled as it finishes, and callers put results back in
+job order, so what comes out never depends on which worker finished first. Each job is a pure function
 of its arguments (``run_replication(scenario, seed, replication)``), hence results are identical
 whatever the executor and the number of workers.
 
-Dask is optional (``pip install "simulator[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
+Dask is optional (``pip install "collectsim[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
 on this machine, ``scheduler="tcp://host:8786"`` connects to a running cluster whose workers have
-``simulator`` installed at the same version.
+collectsim installed at the same version.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 __all__ = ["EXECUTORS", "ExecutorUnavailable", "SerialExecutor", "open_executor", "run_ordered",
-           "default_workers"]
+           "default_workers", "in_flight_limit"]
 
 EXECUTORS = ("serial", "process", "dask")
 
 DASK_HINT = ('the Dask executor needs the optional dependency dask[distributed]; install it with '
-             'pip install "simulator[dask]" (or pip install "dask[distributed]")')
+             'pip install "collectsim[dask]" (or pip install "dask[distributed]")')
 
 
 DASK_CONNECT_TIMEOUT_S = 10
@@ -36,7 +37,10 @@ class ExecutorUnavailable(Exception):
 
 
 class SerialExecutor(Executor):
-    """Runs each job at once in the calling process; its futures are already done."""
+    """Runs each job at once in the calling process; its futures are already done.
+
+    :func:`run_ordered` submits one job at a time to it, so each replication is handled (reported,
+    recorded) before the next one starts."""
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
         fut: Future = Future()
@@ -174,24 +178,50 @@ def _dask_executor(workers: Optional[int], scheduler: Optional[str]) -> Iterator
         yield client.get_executor(pure=False)
 
 
-def run_ordered(executor: Executor, fn: Callable, jobs: Sequence[tuple],
-                on_done: Optional[Callable[[int, Future], None]] = None) -> list[Future]:
-    """Submit ``fn(*job)`` for every job in order; call ``on_done(index, future)`` in the calling
-    thread as each finishes (completion order), and return the futures in job order. The caller
-    reads results from the returned list, so nothing depends on completion order."""
-    from concurrent.futures import FIRST_COMPLETED, wait
+def in_flight_limit(executor: Executor) -> int:
+    """How many jobs to keep submitted at once: 1 for the serial executor (each job runs and is
+    handled before the next is submitted), twice the workers of a pool or a Dask cluster (a
+    worker never waits for its next job), so memory stays bounded whatever the number of jobs."""
+    if isinstance(executor, SerialExecutor):
+        return 1
+    workers = getattr(executor, "_max_workers", None)
+    if workers is None:
+        client = getattr(executor, "_client", None)
+        try:
+            workers = sum(client.nthreads().values()) if client is not None else None
+        except Exception:  # noqa: BLE001 - a cluster that cannot say: fall back to this machine
+            workers = None
+    return 2 * max(1, workers or default_workers())
 
-    futures = [executor.submit(fn, *job) for job in jobs]
-    index = {id(f): i for i, f in enumerate(futures)}
-    pending = set(futures)
+
+def run_ordered(executor: Executor, fn: Callable, jobs: Iterable[tuple],
+                on_done: Callable[[int, Future], None], max_in_flight: Optional[int] = None) -> int:
+    """Call ``fn(*job)`` for every job through ``executor`` and ``on_done(index, future)`` in the
+    calling thread as each finishes. Returns the number of jobs.
+
+    Jobs are taken from ``jobs`` lazily, in order, with at most ``max_in_flight`` submitted and
+    not yet handled (default :func:`in_flight_limit`): a run of a billion replications holds a
+    few jobs at a time, a serial run handles (reports, records) each replication as soon as it
+    ends, and Ctrl-C stops at once. Among jobs that finish together, ``on_done`` sees the lower
+    index first; callers that need results in job order put them back by index."""
+    limit = max_in_flight or in_flight_limit(executor)
+    feed = enumerate(jobs)
+    pending: dict[Future, int] = {}
+    submitted = 0
     try:
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in sorted(done, key=lambda f: index[id(f)]):
-                if on_done:
-                    on_done(index[id(f)], f)
+        while True:
+            while len(pending) < limit:
+                nxt = next(feed, None)
+                if nxt is None:
+                    break
+                pending[executor.submit(fn, *nxt[1])] = nxt[0]
+                submitted += 1
+            if not pending:
+                return submitted
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for f in sorted(done, key=pending.__getitem__):
+                on_done(pending.pop(f), f)
     except BaseException:
         for f in pending:
             f.cancel()
         raise
-    return futures

@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from . import __version__
+from ._version import __version__
 from .pyramid import targets_block
-from .analysis import half_width, paired_difference, replications_needed, stat
+from .formatting import stat_of, table
+from .analysis import half_width, replications_needed, stat
 from .metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series
 from .scenario.load import LoadedScenario
 from .scenario.schema import Scenario
 from .world.build import simulate
 
 SCHEMA = "collectsim.results/1"
-COMPARE_SCHEMA = "collectsim.compare/1"
 LEVELS = ("center", "segments", "teams", "collectors")
 ALL_METRICS = METRICS + EXTRA_METRICS
 KEY_METRICS = ("value_per_paid_hour", "rpc_per_productive_hour", "promise_rate", "kept_rate",
@@ -201,9 +201,9 @@ class Results:
             row = [unit if level == "center" else f"{level[:-1]} {unit}"]
             stats = self.metric_stats(level, unit)
             for m in metrics:
-                row.append(format_stat(stats[m]["mean"], stats[m]["ci95_low"], stats[m]["ci95_high"]))
+                row.append(stat_of(stats[m]))
             rows.append(row)
-        return head + "\n" + _grid(rows)
+        return head + "\n" + table(rows)
 
     def values(self, metric: Union[str, MetricRef]) -> list[Optional[float]]:
         """Per-replication values of a metric, e.g. ``values("segments.low_risk.kept_rate")``."""
@@ -213,12 +213,13 @@ class Results:
     def to_frame(self):
         """Long-format pandas DataFrame, one row per replication, level, unit and metric:
         columns ``replication, level, unit, metric, value`` (value NaN where undefined).
-        Needs pandas (``pip install pandas``)."""
+        Needs pandas (``pip install "collectsim[pandas]"``)."""
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("Results.to_frame() needs pandas, which is not installed; install it "
-                              "with pip install pandas (or use to_dict() / to_json())") from None
+            raise ImportError("Results.to_frame() needs pandas, which is not installed; install it with "
+                              'pip install "collectsim[pandas]" (or pip install pandas), or use '
+                              "to_dict() / to_json()") from None
         rows = [(r, level, unit, metric, value)
                 for r, level, unit, metric, value in iter_long(self.per_rep)]
         df = pd.DataFrame(rows, columns=["replication", "level", "unit", "metric", "value"])
@@ -237,54 +238,43 @@ def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Optional[Seque
                     yield r, level, unit, metric, ms[metric]
 
 
-def format_stat(mean: Optional[float], lo: Optional[float], hi: Optional[float]) -> str:
-    """``mean ± half-width`` with digits suited to the size of the number."""
-    if mean is None:
-        return "n/a"
-    a = abs(mean)
-    digits = 4 if a < 1 else 2 if a < 100 else 1 if a < 10_000 else 0
-    text = f"{mean:,.{digits}f}"
-    if lo is not None and hi is not None:
-        text += f" ± {(hi - lo) / 2:,.{digits}f}"
-    return text
-
-
-def _grid(rows: list[list[str]]) -> str:
-    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    out = []
-    for i, r in enumerate(rows):
-        out.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(r)))
-        if i == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
-
 # ---------------------------------------------------------------------------------------------
 
-def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: ExecutorSpec = None,
+def run_jobs(jobs: Iterable[tuple[Scenario, int, int]], executor: ExecutorSpec = None,
              workers: Optional[int] = None, scheduler: Optional[str] = None,
-             progress: Optional[Callable[[int, int], None]] = None) -> list[dict[str, Any]]:
+             progress: Optional[Callable[[int, int], None]] = None,
+             total: Optional[int] = None) -> list[dict[str, Any]]:
     """Run ``run_replication(scenario, seed, r)`` for each job; results in job order.
 
-    A replication that raises stops the run: the error is raised again as RuntimeError naming the
-    job (use :mod:`simulator.sweep` to record failures and go on)."""
+    ``jobs`` may be any iterable (a generator of a billion jobs is taken lazily); ``total`` is
+    its length for ``progress(done, total)``, called as each replication ends (default
+    ``len(jobs)``). A replication that raises stops the run: the error is raised again as
+    RuntimeError naming the job (use :mod:`simulator.sweep` to record failures and go on)."""
     from .executors import open_executor, run_ordered
 
-    done = 0
+    if total is None:
+        jobs = list(jobs)
+        total = len(jobs)
+    results: dict[int, dict[str, Any]] = {}
+    started: dict[int, tuple[Scenario, int, int]] = {}
+
+    def feed():
+        for i, job in enumerate(jobs):
+            started[i] = job
+            yield job
 
     def on_done(i: int, fut) -> None:
-        nonlocal done
-        if fut.exception() is not None:
-            _, seed, r = jobs[i]
-            raise RuntimeError(f"replication {r} (seed {seed}) failed: "
-                               f"{type(fut.exception()).__name__}: {fut.exception()}") from fut.exception()
-        done += 1
+        _, seed, r = started.pop(i)
+        exc = fut.exception()
+        if exc is not None:
+            raise RuntimeError(f"replication {r} (seed {seed}) failed: {type(exc).__name__}: {exc}") from exc
+        results[i] = fut.result()
         if progress:
-            progress(done, len(jobs))
+            progress(len(results), total)
 
     with open_executor(executor, workers, scheduler) as ex:
-        futures = run_ordered(ex, _replication_job, jobs, on_done)
-    return [f.result() for f in futures]
+        n = run_ordered(ex, _replication_job, feed(), on_done)
+    return [results.pop(i) for i in range(n)]
 
 
 def _replication_job(scenario: Scenario, seed: int, replication: int) -> dict[str, Any]:
@@ -292,7 +282,8 @@ def _replication_job(scenario: Scenario, seed: int, replication: int) -> dict[st
     return run_replication(scenario, seed, replication)
 
 
-def _as_loaded(loaded: Union[LoadedScenario, str, Path, None]) -> LoadedScenario:
+def as_loaded(loaded: Union[LoadedScenario, str, Path, None]) -> LoadedScenario:
+    """A LoadedScenario as given, or the scenario file at a path (None: the bundled default)."""
     if isinstance(loaded, LoadedScenario):
         return loaded
     from .scenario.load import load_scenario
@@ -320,12 +311,12 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
-    loaded = _as_loaded(loaded)
+    loaded = as_loaded(loaded)
     sc = loaded.scenario
     res = Results(loaded, seed)
     if precision is None:
-        res.per_rep = run_jobs([(sc, seed, r) for r in range(replications)], executor, workers, scheduler,
-                               progress)
+        res.per_rep = run_jobs(((sc, seed, r) for r in range(replications)), executor, workers, scheduler,
+                               progress, total=replications)
         return res
 
     targets = _targets(precision, sc)
@@ -380,100 +371,6 @@ def _next_batch(targets: Sequence[PrecisionTarget], per_rep: list, cap: int) -> 
         need = max(need, math.ceil(est * 1.1))
     batch = max(need - n, math.ceil(n / 4), 2)
     return max(0, min(batch, n, cap - n))
-
-
-# ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Comparison:
-    """Two scenarios run at the same seeds: replication r of A and of B use streams (seed, r)."""
-    a: Results
-    b: Results
-
-    def units(self) -> list[tuple[str, str]]:
-        """(level, unit) pairs present in both: center, then segments and teams."""
-        out = [("center", "center")]
-        for level in ("segments", "teams"):
-            ua = self.a.per_rep[0]["metrics"][level]
-            ub = self.b.per_rep[0]["metrics"][level]
-            out += [(level, u) for u in ua if u in ub]
-        return out
-
-    def only_in_one(self) -> dict[str, dict[str, list[str]]]:
-        out: dict[str, dict[str, list[str]]] = {}
-        for level in ("segments", "teams"):
-            ua = list(self.a.per_rep[0]["metrics"][level])
-            ub = list(self.b.per_rep[0]["metrics"][level])
-            extra = {"a": [u for u in ua if u not in ub], "b": [u for u in ub if u not in ua]}
-            if extra["a"] or extra["b"]:
-                out[level] = extra
-        return out
-
-    def paired(self, level: str, unit: str, metric: str) -> dict[str, Any]:
-        ref = MetricRef(level, unit, metric)
-        return paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
-
-    def blocks(self) -> dict[str, list[str]]:
-        """Result blocks (compliance, placement, roll_rates, ...) and their entries present in both."""
-        ba, bb = self.a.per_rep[0]["blocks"], self.b.per_rep[0]["blocks"]
-        return {name: [k for k in ba[name] if k in bb[name]] for name in ba if name in bb}
-
-    def paired_block(self, block: str, name: str) -> dict[str, Any]:
-        va = [rep["blocks"][block][name] for rep in self.a.per_rep]
-        vb = [rep["blocks"][block][name] for rep in self.b.per_rep]
-        return {**paired_difference(va, vb), "a_values": va, "b_values": vb}
-
-    def to_dict(self, metrics: Sequence[str] = ALL_METRICS) -> dict[str, Any]:
-        """The comparison document, schema ``collectsim.compare/1``::
-
-            {"schema", "seed", "replications",
-             "a": {"name", "sha256", "file_sha256", "source", "overrides"}, "b": {...},
-             "metrics": {"center": {METRIC: PAIRED}, "segments": {NAME: {METRIC: PAIRED}},
-                         "teams": {NAME: {METRIC: PAIRED}}},
-             "only_in_one": {level: {"a": [...], "b": [...]}}}
-            PAIRED = analysis.paired_difference(...) plus "a_values", "b_values"
-        """
-        out: dict[str, Any] = {"center": {}, "segments": {}, "teams": {}}
-        for level, unit in self.units():
-            d = {}
-            for m in metrics:
-                ref = MetricRef(level, unit, m)
-                p = paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
-                p["a_values"] = ref.values(self.a.per_rep)
-                p["b_values"] = ref.values(self.b.per_rep)
-                d[m] = p
-            if level == "center":
-                out["center"] = d
-            else:
-                out[level][unit] = d
-
-        def side(r: Results) -> dict[str, Any]:
-            lo = r.loaded
-            return {"name": lo.scenario.scenario.name, "sha256": lo.sha256, "file_sha256": lo.file_sha256,
-                    "source": lo.source, "overrides": list(lo.overrides)}
-
-        return {"schema": COMPARE_SCHEMA, "seed": self.a.seed, "replications": self.a.replications,
-                "collectsim_version": __version__, "a": side(self.a), "b": side(self.b),
-                "metrics": out, "only_in_one": self.only_in_one(),
-                "blocks": {b: {k: self.paired_block(b, k) for k in keys} for b, keys in self.blocks().items()}}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
-
-
-def run_comparison(a: Union[LoadedScenario, str, Path], b: Union[LoadedScenario, str, Path],
-                   replications: int = 10, seed: int = 1,
-                   progress: Optional[Callable[[int, int], None]] = None, *,
-                   executor: ExecutorSpec = None, workers: Optional[int] = None,
-                   scheduler: Optional[str] = None) -> Comparison:
-    """Run A and B with common random numbers (replication r of both at (seed, r)) and pair them."""
-    if replications < 2:
-        raise ValueError("a comparison needs replications >= 2 for confidence intervals")
-    la, lb = _as_loaded(a), _as_loaded(b)
-    jobs = [(la.scenario, seed, r) for r in range(replications)] + \
-           [(lb.scenario, seed, r) for r in range(replications)]
-    out = run_jobs(jobs, executor, workers, scheduler, progress)
-    return Comparison(Results(la, seed, out[:replications]), Results(lb, seed, out[replications:]))
 
 
 def _mean_series(reps: list[Any]) -> Any:

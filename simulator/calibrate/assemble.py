@@ -6,7 +6,7 @@ import copy
 import math
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Team
 from .data import CalibrationDataError

@@ -1,7 +1,9 @@
 """The ``collectsim calibrate`` subcommand. The CLI calls :func:`register` with its subparsers
 object; the command's ``func`` returns the exit code: 0, or 2 for bad input (bad data naming
-file, row and column; a bad base scenario; an output path that cannot be written or holds
-something else), with a message and no traceback."""
+file, row and column; a bad base scenario; an output path that cannot be written, or that exists
+without --force), with a message and no traceback. Output paths follow simulator.fileio's rules:
+checked before any work, written atomically, an existing file replaced only with --force and
+left untouched when it already holds the content."""
 from __future__ import annotations
 
 import argparse
@@ -74,69 +76,38 @@ def register(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-class _Refused(Exception):
-    """Bad input: printed as one message, exit 2."""
-
-
-def _check_path(path: Path) -> None:
-    """Refuse early an output path that cannot be written."""
-    if path.is_dir():
-        raise _Refused(f"{path}: is a folder; expected a file path to write")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise _Refused(f"{path}: folder {parent} does not exist")
-
-
-def _write(path: Path, text: str, force: bool) -> str:
-    """Atomic write that never replaces different content without ``force``."""
-    from ..fileio import atomic_write
-    data = text.encode("utf-8")
-    if path.exists():
-        try:
-            same = path.read_bytes() == data
-        except OSError:
-            same = False
-        if same:
-            return f"{path}: unchanged (identical content already there)"
-        if not force:
-            raise _Refused(f"{path}: exists and holds different content; not overwritten. Use --force to replace "
-                           "it, or choose another path")
-    atomic_write(path, data)
-    return f"{path}: written"
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Run the command; bad input is printed (exit 2) here as well as by the CLI's main, so the
+    command behaves the same when called on its own."""
+    from ..errors import InputError
     from ..scenario import ScenarioError
-    from .data import CalibrationDataError
     try:
         return _run(args)
-    except CalibrationDataError as e:
-        print(f"collectsim: error: {e}", file=sys.stderr)
-        return EXIT_INPUT
     except ScenarioError as e:
         print(f"collectsim: error: {len(e.problems)} problem(s):\n{e}", file=sys.stderr)
         return EXIT_INPUT
-    except _Refused as e:
+    except InputError as e:
         print(f"collectsim: error: {e}", file=sys.stderr)
         return EXIT_INPUT
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..fileio import check_output_file, write_output
     from .api import as_loaded
     if (args.folder is None) == (args.kpi is None):
-        raise _Refused("give either DIR (a trace folder) or --kpi DAILY.csv, not " +
+        raise InputError("give either DIR (a trace folder) or --kpi DAILY.csv, not " +
                        ("both" if args.folder else "neither"))
     if not (args.out or args.html or args.backtest):
-        raise _Refused("nothing to do: give --out FILE, --html FILE and/or --backtest")
+        raise InputError("nothing to do: give --out FILE, --html FILE and/or --backtest")
     if args.holdout_days is not None and not args.backtest:
-        raise _Refused("--holdout-days needs --backtest")
+        raise InputError("--holdout-days needs --backtest")
     if args.backtest and args.replications < 2:
-        raise _Refused("--backtest needs at least 2 replications (-r)")
-    outs = [Path(p) for p in (args.out, args.html) if p]
-    for p in outs:
-        _check_path(p)
-    if len(outs) == 2 and outs[0].resolve() == outs[1].resolve():
-        raise _Refused(f"--out and --html are the same file {outs[0]}")
+        raise InputError("--backtest needs at least 2 replications (-r)")
+    if args.out and args.html and Path(args.out).resolve() == Path(args.html).resolve():
+        raise InputError(f"--out and --html are the same file {args.out}")
+    out = check_output_file(args.out, "--out", args.force) if args.out else None
+    html = check_output_file(args.html, "--html", args.force) if args.html else None
     base = as_loaded(args.base) if args.base else None
     bt = None
     if args.kpi:
@@ -162,11 +133,11 @@ def _run(args: argparse.Namespace) -> int:
             bt = backtest(trace, hold, base, replications=args.replications, seed=args.seed)
         print()
         print(bt.table())
-    if args.out:
-        print(_write(Path(args.out), fitted.toml(), args.force), file=sys.stderr)
-    if args.html:
+    if out is not None:
+        print(write_output(out, fitted.toml()), file=sys.stderr)
+    if html is not None:
         from .html import render_calibration
-        print(_write(Path(args.html), render_calibration(fitted, bt), args.force), file=sys.stderr)
+        print(write_output(html, render_calibration(fitted, bt)), file=sys.stderr)
     return 0
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
+
 __all__ = ["CalibrationDataError", "Column", "FileSpec", "Codes", "Table", "read_table",
            "DIALS", "PROMISES", "PAYMENTS", "ACCOUNTS", "SHIFTS", "KPI", "FILES",
            "DIAL_OUTCOMES", "PROMISE_KINDS", "PROMISE_STATUSES", "PAYMENT_SOURCES", "PHONE_STATUSES"]
@@ -31,8 +33,9 @@ PHONE_STATUSES = ("valid", "wrong", "disconnected")
 CHUNK_ROWS = 100_000
 
 
-class CalibrationDataError(ValueError):
-    """Bad input data: ``file``, ``row`` (1 = the header) and ``column`` say where."""
+class CalibrationDataError(InputError, ValueError):
+    """Bad input data: ``file``, ``row`` (1 = the header) and ``column`` say where. An
+    ``InputError``, so the command line prints it and exits 2."""
 
     def __init__(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.file, self.row, self.column, self.message = file, row, column, message

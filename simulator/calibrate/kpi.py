@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
 from .api import BaseSpec, Calibrated, as_loaded, validated

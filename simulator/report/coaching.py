@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..formatting import number, table
 from ..pyramid import LAYER_LABELS, LAYERS
 
 _PCT = {"productive_rate", "promise_rate", "kept_rate"}
@@ -11,9 +12,7 @@ SHORT = {"productive_rate": "prod%", "rpc_per_productive_hour": "rpc/h", "promis
 
 
 def _v(layer: str, x) -> str:
-    if x is None:
-        return "n/a"
-    return f"{x * 100:.1f}" if layer in _PCT else (f"{x:.2f}" if x < 100 else f"{x:.0f}")
+    return number(x, percent=layer in _PCT)
 
 
 def targets_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
@@ -34,15 +33,11 @@ def targets_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
         mark = "" if not weak else (LAYER_LABELS[weak] + ("" if not u.get("on_target") else " (on target)"))
         rows.append([f"{kind} {name}" if kind != "center" else "center", *cells, mark,
                      (u["diagnosis"] or "") if not u.get("on_target") else "-"])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i in (0, len(widths) - 2, len(widths) - 1) else c.rjust(w)
-                       for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
     head = "actual/target per layer (rates in %); weakest layer = lowest actual/target"
     nd = tb["center"]["center"].get("next_dollar") or []
     tail = ""
     if nd:
         tail = "\nwhere the next dollar is (center, value per paid hour): " + "; ".join(
-            f"{LAYER_LABELS[d['layer']]} +{d['gain_to_target']:.1f} to target" for d in nd if d["gain_to_target"] > 0
-        ) + f" (each +1% of any layer: +{nd[0]['gain_per_1pct']:.2f})"
-    return head + "\n" + "\n".join(lines) + tail
+            f"{LAYER_LABELS[d['layer']]} +{number(d['gain_to_target'], money=True)} to target" for d in nd if d["gain_to_target"] > 0
+        ) + f" (each +1% of any layer: +{number(nd[0]['gain_per_1pct'], money=True)})"
+    return head + "\n" + table(rows, left=(0, len(rows[0]) - 2, len(rows[0]) - 1)) + tail

@@ -1,13 +1,16 @@
 """The ``collectsim report`` subcommand: plots and the HTML MIS page from saved results.
 
 The CLI calls :func:`register` with its subparsers object. Bad input raises
-``simulator.cli.InputError`` (exit 2, a message, no traceback).
+:class:`simulator.errors.InputError` (exit 2, a message, no traceback).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from pathlib import Path
+
+from ..errors import InputError
+from ..fileio import check_output_file, check_output_folder, make_folder, write_output
 
 __all__ = ["register", "cmd_report"]
 
@@ -21,45 +24,54 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "sweep output folder, into one self-contained HTML page and/or PNG files.")
     p.add_argument("results", metavar="RESULTS.json|SWEEP_DIR",
                    help="a results JSON file or a sweep output folder (holding summary.json)")
-    p.add_argument("--html", metavar="FILE", help="write the self-contained HTML report here")
-    p.add_argument("--png", metavar="DIR", help="write each plot as a PNG file into this folder")
-    p.add_argument("--force", action="store_true", help="replace existing output files that differ")
+    p.add_argument("--html", metavar="FILE", help="write the self-contained HTML report here (- for standard "
+                                                  "output)")
+    p.add_argument("--png", metavar="DIR", help="write each plot as a PNG file into this folder (created if "
+                                                "missing; its parent must exist)")
+    p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.set_defaults(func=cmd_report)
     return p
 
 
-def _write_bytes(path: Path, data: bytes, force: bool) -> str:
-    """``simulator.cli.write_output`` for bytes: atomic, never silently overwriting."""
-    from ..cli import write_output
-    return write_output(path, data, force)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..cli import InputError, write_output
     from .data import ReportInputError, load_input
+    from .html import figures_for, png_images, render
 
+    if not args.html and not args.png:
+        raise InputError("nothing to write: give --html FILE and/or --png DIR")
     try:
         kind, doc, src = load_input(args.results)
     except ReportInputError as e:
         raise InputError(str(e)) from None
-    if not args.html and not args.png:
-        raise InputError("nothing to write: give --html FILE and/or --png DIR")
-    from .html import png_images, render
-
-    if args.html:
-        out = Path(args.html)
-        if not (out.parent if str(out.parent) else Path(".")).is_dir():
-            raise InputError(f"{out}: folder {out.parent} does not exist")
-    images = png_images(kind, doc)
-    if args.html:
-        print(write_output(Path(args.html), render(kind, doc, str(src), images), args.force), file=sys.stderr)
+    html_out = check_output_file(args.html, "--html", args.force, allow_stdout=True) if args.html else None
+    png_dir, names = None, []
     if args.png:
-        d = Path(args.png)
-        if d.exists() and not d.is_dir():
-            raise InputError(f"{d}: exists and is not a folder")
-        d.mkdir(parents=True, exist_ok=True)
-        if not images:
-            print(f"{d}: no plots apply to {src}", file=sys.stderr)
+        png_dir = check_output_folder(args.png, "--png")
+        names = list(figures_for(kind, doc))
+        if png_dir.exists():
+            for name in names:
+                check_output_file(png_dir / f"{name}.png", "--png", args.force)
+    try:
+        images = png_images(kind, doc)
+        page = render(kind, doc, str(src), images) if html_out is not None else ""
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as e:
+        # check_document vets the shape the report reads; a value of a wrong type deeper down
+        # (a list where a number belongs) surfaces here, and it is the file's fault.
+        if os.environ.get("COLLECTSIM_DEBUG"):
+            raise
+        raise InputError(f"{src}: does not hold what a collectsim {kind} document holds "
+                         f"({type(e).__name__}: {e}); expected a file written by collectsim") from None
+    if html_out is not None:
+        _say(write_output(html_out, page))
+    if png_dir is not None:
+        make_folder(png_dir, "--png")
+        if not names:
+            print(f"{png_dir}: no plots apply to {src}", file=sys.stderr)
         for name, data in images.items():
-            print(_write_bytes(d / f"{name}.png", data, args.force), file=sys.stderr)
+            _say(write_output(check_output_file(png_dir / f"{name}.png", "--png", args.force), data))
     return 0
+
+
+def _say(what: str) -> None:
+    if what:
+        print(what, file=sys.stderr)

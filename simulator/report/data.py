@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
+from ..formatting import NA, number
 from ..pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
 
 RESULTS_SCHEMA = "collectsim.results/1"
@@ -18,6 +19,9 @@ SWEEP_SCHEMA = "collectsim.sweep/1"
 ALL_LAYERS = (*LAYERS, "value_per_paid_hour")
 PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy",
            "accounts_dialed_share", "worst_daily_abandon_rate", "worst_30_day_abandon_rate"}
+MAX_INPUT_BYTES = 1 << 30
+"""Largest results file read (1 GiB): far above any real run, and it keeps a mistyped path such
+as a disk image from being read whole."""
 DOLLARS = {"avg_payment", "value_per_paid_hour", "collected", "cost", "net_value", "promised_usd"}
 
 DIAGNOSIS = {
@@ -66,9 +70,15 @@ def load_input(path: str | Path) -> tuple[str, dict[str, Any], Path]:
                                    "or a sweep output folder")
     elif p.is_file():
         f = p
+    elif p.exists():
+        raise ReportInputError(f"{p}: not a regular file; expected a results JSON file or a sweep output folder")
     else:
         raise ReportInputError(f"{p}: not found; expected a results JSON file or a sweep output folder")
     try:
+        size = f.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise ReportInputError(f"{f}: {size / 2**20:,.0f} MiB; results documents of collectsim are at most "
+                                   f"{MAX_INPUT_BYTES // 2**20} MiB; expected a results JSON file")
         doc = json.loads(f.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ReportInputError(f"{f}: not UTF-8 text; expected a results JSON file") from None
@@ -97,6 +107,11 @@ def check_document(doc: Any, where: str = "document") -> str:
         for level in ("segments", "teams", "collectors"):
             if not isinstance(m.get(level), dict):
                 raise ReportInputError(f"{where}: metrics.{level}: missing; expected an object of units")
+        _check_stats(where, "metrics.center", m["center"])
+        for level in ("segments", "teams", "collectors"):
+            for name, unit in m[level].items():
+                if isinstance(unit, dict):
+                    _check_stats(where, f"metrics.{level}.{name}", unit)
             for name, unit in m[level].items():
                 if not isinstance(unit, dict) or any(not isinstance(unit.get(k), dict) for k in ALL_LAYERS):
                     raise ReportInputError(f"{where}: metrics.{level}.{name}: expected STATs for "
@@ -114,6 +129,25 @@ def check_document(doc: Any, where: str = "document") -> str:
                            f"from 'collectsim run --json') or {SWEEP_SCHEMA!r} (a sweep's summary.json)")
 
 
+def _is_number(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _check_stats(where: str, path: str, stats: dict) -> None:
+    """Every entry of ``{METRIC: STAT}`` is a STAT of numbers (or nulls)."""
+    for metric, st in stats.items():
+        if not isinstance(st, dict):
+            raise ReportInputError(f"{where}: {path}.{metric}: expected a STAT object with mean, ci95_low, "
+                                   f"ci95_high and values, got {type(st).__name__}")
+        for key in ("mean", "ci95_low", "ci95_high"):
+            if not _is_number(st.get(key)):
+                raise ReportInputError(f"{where}: {path}.{metric}.{key} = {json.dumps(st.get(key))[:40]}: "
+                                       "expected a number or null")
+        values = st.get("values", [])
+        if not isinstance(values, list) or not all(_is_number(v) for v in values):
+            raise ReportInputError(f"{where}: {path}.{metric}.values: expected a list of numbers or nulls")
+
+
 # ------------------------------------------------------------------------------------- formatting
 
 def mean(s: Optional[dict]) -> Optional[float]:
@@ -125,15 +159,10 @@ def mean(s: Optional[dict]) -> Optional[float]:
 
 def fmt(metric: str, v: Optional[float]) -> str:
     """A number as a manager reads it: 85.0%, 9.98, $141.00, $662.2, 20,448."""
-    if v is None:
-        return "n/a"
-    if metric in PERCENT:
-        return f"{v * 100:.1f}%"
-    if metric in DOLLARS:
-        return f"${v:,.2f}" if abs(v) < 1000 else f"${v:,.0f}"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:,.2f}"
+    text = number(v, percent=metric in PERCENT, money=metric in DOLLARS)
+    if text == NA:
+        return text
+    return text + "%" if metric in PERCENT else ("$" + text if metric in DOLLARS else text)
 
 
 def fmt_ci(metric: str, s: Optional[dict]) -> str:

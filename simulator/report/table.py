@@ -1,24 +1,16 @@
 """Plain-text tables of a results document (the dict of ``Results.to_dict()``)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
+from ..formatting import NA, stat_of, table
 from ..pyramid import LAYER_LABELS, LAYERS
 
 _PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy"}
 
 
 def _fmt(metric: str, s: dict) -> str:
-    mean: Optional[float] = s["mean"]
-    if mean is None:
-        return "n/a"
-    scale = 100.0 if metric in _PERCENT else 1.0
-    digits = 1 if metric in _PERCENT else (2 if abs(mean) < 100 else 1 if abs(mean) < 10_000 else 0)
-    text = f"{mean * scale:,.{digits}f}"
-    if s["ci95_low"] is not None:
-        half = (s["ci95_high"] - s["ci95_low"]) / 2 * scale
-        text += f" ± {half:,.{digits}f}"
-    return text
+    return stat_of(s, percent=metric in _PERCENT)
 
 
 def _columns(doc: dict[str, Any]) -> list[tuple[str, dict]]:
@@ -27,14 +19,7 @@ def _columns(doc: dict[str, Any]) -> list[tuple[str, dict]]:
 
 
 def _render(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
-    widths = [max(len(header[0]), *(len(r[0]) for r in rows))]
-    for j in range(1, len(header)):
-        widths.append(max(len(header[j]), *(len(r[1][j - 1]) for r in rows)))
-    line = lambda cells: "  ".join(  # noqa: E731
-        c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells))
-    out = [line(header), "  ".join("-" * w for w in widths)]
-    out += [line([label, *cells]) for label, cells in rows]
-    return "\n".join(out)
+    return table([header, *([label, *cells] for label, cells in rows)])
 
 
 def pyramid_table(doc: dict[str, Any]) -> str:
@@ -67,15 +52,9 @@ def _is_stat(v: Any) -> bool:
 
 
 def _fmt_block(name: str, s: dict) -> str:
-    mean = s["mean"]
-    if mean is None:
-        return "n/a"
     rate = name.endswith(("_rate", "_share")) or name.startswith("roll_")
-    scale, digits = (100.0, 1) if rate else (1.0, 2 if abs(mean) < 100 else 1 if abs(mean) < 10_000 else 0)
-    text = f"{mean * scale:,.{digits}f}"
-    if s["ci95_low"] is not None:
-        text += f" ± {(s['ci95_high'] - s['ci95_low']) / 2 * scale:,.{digits}f}"
-    return text + (" %" if rate else "")
+    text = stat_of(s, percent=rate)
+    return text + " %" if rate and text != NA else text
 
 
 def blocks_table(doc: dict[str, Any]) -> str:

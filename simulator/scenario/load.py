@@ -5,6 +5,7 @@ Scenario files are parsed as data only (``tomllib``); nothing in them is evaluat
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -15,17 +16,21 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .distributions import DIST_NAMES
+from .introspect import dist_classes, optional_inner, type_words, unwrap
 from .schema import Scenario
 
 __all__ = ["ScenarioError", "Problem", "LoadedScenario", "load_scenario", "parse_scenario",
            "apply_overrides", "parse_set", "DEFAULT_SCENARIO", "default_scenario_path"]
 
 DEFAULT_SCENARIO = "table_14_1.toml"
+MAX_SCENARIO_BYTES = 5 * 2**20
+"""Scenario files are refused above 5 MB before they are parsed: real ones are a few KB, and a
+mistyped path (a data file, a device) would otherwise be parsed for minutes."""
 
 
 @dataclass(frozen=True)
@@ -35,16 +40,22 @@ class Problem:
     message: str
     value: Any = None
     has_value: bool = False
+    origin: str = ""
+    """Where the value came from when not from the file: ``--set PATH=VALUE``."""
 
     def render(self, source: str) -> str:
-        where = f"{source}: {self.path}" if self.path else source
+        if self.origin:
+            where = f"{self.origin}: {self.path}" if self.path else self.origin
+        else:
+            where = f"{source}: {self.path}" if self.path else source
         if self.has_value:
             return f"{where} = {_show(self.value)}: {self.message}"
         return f"{where}: {self.message}"
 
 
 class ScenarioError(Exception):
-    """Bad scenario input. ``str()`` lists every problem, one per line, naming the file."""
+    """Bad scenario input. ``str()`` lists every problem, one per line, naming the file (or the
+    ``--set`` argument that put the bad value there)."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
@@ -153,19 +164,13 @@ def _field(model: type[BaseModel] | None, key: Any) -> Any:
 
 
 def _resolve(tp: Any) -> Any:
-    from .reference import _optional_inner, _unwrap
-
-    tp, _ = _unwrap(tp)
-    inner = _optional_inner(tp)
-    return _unwrap(inner)[0] if inner is not None else tp
+    tp, _ = unwrap(tp)
+    inner = optional_inner(tp)
+    return unwrap(inner)[0] if inner is not None else tp
 
 
 def _step(tp: Any, item: Any) -> Any:
     """The type found one key below ``tp`` (None when the path leaves the schema)."""
-    from typing import get_args, get_origin
-
-    from .reference import dist_classes
-
     tp = _resolve(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         f = _field(tp, item)
@@ -267,15 +272,11 @@ def _get(raw: Any, path: str) -> tuple[bool, Any]:
 
 
 def _is_dist_at(loc: tuple) -> bool:
-    from .reference import dist_classes
-
     f = _field(_model_at(loc), loc[-1]) if loc else None
     return f is not None and bool(dist_classes(f.annotation))
 
 
 def _problems_from(err: ValidationError) -> list[Problem]:
-    from .reference import type_words
-
     out: list[Problem] = []
     for e in err.errors(include_url=False):
         loc, typ, msg = e["loc"], e["type"], e["msg"]
@@ -367,12 +368,24 @@ def parse_scenario(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenar
     return scenario
 
 
+def _blame_override(problem: Problem, overrides: tuple[str, ...]) -> Problem:
+    """The problem, attributed to the last ``--set`` whose key path holds the problem's key (the
+    value came from the command line, not the file)."""
+    for text in reversed(overrides):
+        keys, _ = parse_set(text)
+        path = ".".join(keys)
+        if problem.path and _under(problem.path, {path}):
+            return dataclasses.replace(problem, origin=f"--set {text.strip()}")
+    return problem
+
+
 def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ()) -> LoadedScenario:
     """Read, override and validate a scenario file. ``None`` loads the bundled default."""
     p = default_scenario_path() if path is None else Path(path)
     source = str(path) if path is not None else f"<bundled {DEFAULT_SCENARIO}>"
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as f:
+            data = f.read(MAX_SCENARIO_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(source, [Problem("", "file not found; expected a TOML scenario file "
                                              "(see scenarios/ for examples)")]) from None
@@ -380,6 +393,10 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ())
         raise ScenarioError(source, [Problem("", "is a folder; expected a TOML scenario file")]) from None
     except OSError as e:
         raise ScenarioError(source, [Problem("", f"cannot read: {e.strerror}")]) from None
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(source, [Problem("", f"larger than {MAX_SCENARIO_BYTES // 2**20} MB, the largest scenario "
+                                                 "file collectsim reads; expected a TOML scenario file (the "
+                                                 "bundled ones are under 10 KB)")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -398,5 +415,8 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ())
         raise ScenarioError(source, [Problem("", "nested too deeply; expected a scenario file")]) from None
     except ValueError as e:
         raise ScenarioError(source, [Problem("", str(e))]) from None
-    scenario = parse_scenario(resolved, source)
+    try:
+        scenario = parse_scenario(resolved, source)
+    except ScenarioError as e:
+        raise ScenarioError(source, [_blame_override(p, overrides) for p in e.problems]) from None
     return LoadedScenario(scenario, source, hashlib.sha256(data).hexdigest(), overrides, resolved)

@@ -18,7 +18,7 @@ from ..rng import Streams
 from ..scenario.schema import Scenario
 from .calendar import DAY_S, WorkCalendar
 from .call_lists import CallLists
-from .collectors import collector_process, collector_roster
+from .collectors import collector_roster
 from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
 from .day import close_day, day_process
@@ -27,7 +27,8 @@ from .dial_log import DialLog
 from .dialing import DIALERS
 from .portfolio import Portfolio
 from .promises import PromiseBook
-from .routing import build_campaigns
+from .routing import Dialables, build_campaigns
+from .shift import collector_process
 from .state import WorldState
 from .tasks import build_tasks, days_counted
 
@@ -106,7 +107,9 @@ class World(WorldState):
         # task's last event) can fall due.
         last = self.calendar.last_work_day
         self.n_days = max(last + max_due_days(scenario) + 2, days_counted(scenario, last))
-        self.campaigns = build_campaigns(self)   # also sets each collector's campaign and segments
+        # also sets each collector's campaign and segments
+        self.campaigns = build_campaigns(Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models,
+                                                   self.collectors))
         self.structure = Structure(
             segments=tuple(scenario.segment_names), teams=tuple(scenario.team_names),
             collectors=tuple(c.name for c in self.collectors),

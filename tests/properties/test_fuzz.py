@@ -1,4 +1,4 @@
-"""Fuzzing the scenario input (issue 8, item 3).
+"""Fuzzing the scenario input.
 
 Hypothesis writes scenario files, valid ones (random but valid values around the small test
 scenario) and broken ones (wrong types, out-of-range and huge values, missing sections, unknown

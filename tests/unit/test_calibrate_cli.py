@@ -51,11 +51,13 @@ def test_fit_writes_a_loadable_scenario_and_a_report(trace_dir, tmp_path, capsys
     assert f"{out}: written" in err
     page = html.read_text()
     assert page.startswith("<!DOCTYPE html>") and "Segment low_risk" in page and "data:image/png;base64," in page
-    # a second identical run leaves the files alone; different content needs --force
-    code, _, err = run([trace_dir, "--out", out], capsys)
-    assert code == 0 and "unchanged" in err
+    # an existing file is refused before any work without --force; with it, identical content
+    # is left alone and different content replaced
+    before = out.read_bytes()
     code, _, err = run([trace_dir, "--out", out, "--base", SCENARIOS / "table_14_1.toml"], capsys)
-    assert code == 2 and "exists and holds different content" in err and "--force" in err
+    assert code == 2 and f"--out {out}: exists; not overwritten" in err and out.read_bytes() == before
+    code, _, err = run([trace_dir, "--out", out, "--force"], capsys)
+    assert code == 0 and "unchanged" in err
     code, _, err = run([trace_dir, "--out", out, "--base", SCENARIOS / "table_14_1.toml", "--force"], capsys)
     assert code == 0 and load_scenario(out).scenario.calibration.base.startswith(str(SCENARIOS / "table_14_1.toml"))
 

@@ -113,7 +113,7 @@ def test_every_problem_is_listed_by_validate(tmp_path, capsys):
 def test_set_errors_exit_2(tmp_path, capsys):
     path = str(write_toml(tmp_path / "ok.toml", tiny_scenario()))
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.hedcount=3")
-    assert_input_error(code, out, err, "ok.toml", "teams.t1.hedcount = 3", "did you mean 'headcount'")
+    assert_input_error(code, out, err, "--set teams.t1.hedcount=3: teams.t1.hedcount = 3", "did you mean 'headcount'")
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.headcount")
     assert_input_error(code, out, err, "--set 'teams.t1.headcount'", "PATH=VALUE")
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.headcount.x=1")
@@ -181,16 +181,16 @@ def test_run_json_is_never_overwritten_silently(tmp_path, capsys):
     assert json.loads(first)["seed"] == 3
     mtime = os.stat(out_json).st_mtime_ns
 
-    # Same content: exit 0, the file is left as it is.
-    code, _, err = cli(capsys, "run", path, "-r", "1", "-q", "--seed", "3", "--json", str(out_json))
+    # An existing file without --force: exit 2 before simulating, the file is kept.
+    code, out, err = cli(capsys, "run", path, "-r", "1", "-q", "--seed", "4", "--json", str(out_json))
+    assert_input_error(code, "", err, "res.json", "--force")
+    assert out_json.read_bytes() == first and os.stat(out_json).st_mtime_ns == mtime
+
+    # Same content with --force: exit 0, the file is left as it is.
+    code, _, err = cli(capsys, "run", path, "-r", "1", "-q", "--seed", "3", "--json", str(out_json), "--force")
     assert code == 0, err
     assert "unchanged" in err
     assert out_json.read_bytes() == first and os.stat(out_json).st_mtime_ns == mtime
-
-    # Different content (other seed): exit 2, the old file is kept.
-    code, out, err = cli(capsys, "run", path, "-r", "1", "-q", "--seed", "4", "--json", str(out_json))
-    assert_input_error(code, "", err, "res.json", "--force")
-    assert out_json.read_bytes() == first
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
     # --force replaces it.

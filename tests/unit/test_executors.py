@@ -45,11 +45,12 @@ def test_run_ordered_keeps_job_order_whatever_the_completion_order():
         time.sleep(0.02 * (4 - i))  # later jobs finish first
         return i
 
-    seen = []
+    seen = {}
     with ThreadPoolExecutor(4) as ex:
-        futs = run_ordered(ex, job, [(i,) for i in range(4)], lambda i, f: seen.append(i))
-    assert [f.result() for f in futs] == [0, 1, 2, 3]
-    assert sorted(seen) == [0, 1, 2, 3]
+        n = run_ordered(ex, job, [(i,) for i in range(4)], lambda i, f: seen.setdefault(i, f.result()),
+                        max_in_flight=4)
+    assert n == 4 and seen == {0: 0, 1: 1, 2: 2, 3: 3}
+    assert list(seen) != [0, 1, 2, 3]  # handled in completion order, each with its own index
 
 
 def test_serial_executor_keeps_errors_on_the_future():
@@ -82,7 +83,7 @@ def test_missing_dask_is_bad_input_with_the_install_command(scen, tmp_path, monk
     rc = main(["run", str(scen), "-r", "2", "--executor", "dask", "-q"])
     assert rc == 2
     err = capsys.readouterr().err
-    assert 'pip install "simulator[dask]"' in err and "Traceback" not in err
+    assert 'pip install "collectsim[dask]"' in err and "Traceback" not in err
     rc = main(["sweep", str(scen), "--set", "teams.t1.headcount=3,4", "-r", "1", "--executor", "dask",
                "--out", str(tmp_path / "o"), "-q"])
     assert rc == 2 and "dask" in capsys.readouterr().err

@@ -8,7 +8,8 @@ import pytest
 from simulator import load_scenario, run_experiment
 from simulator.analysis import half_width, paired_difference, replications_needed
 from simulator.cli import main
-from simulator.experiment import parse_metric_ref, parse_precision, run_comparison
+from simulator.comparison import run_comparison
+from simulator.experiment import parse_metric_ref, parse_precision
 
 from ..conftest import small_scenario, write_toml
 

@@ -50,7 +50,7 @@ def real_results() -> dict:
 
 
 def sweep_doc(kind: str = "staffing") -> dict:
-    """A hand-made sweep summary.json in the shape of issue 5."""
+    """A hand-made sweep summary.json (schema collectsim.sweep/1)."""
     def center(vph, coll, cost, rpc_h, ab):
         def s(m, half):
             return {"mean": m, "ci95_low": m - half, "ci95_high": m + half, "values": [m - half / 2, m + half / 2]}
@@ -245,13 +245,19 @@ def test_command_writes_html_and_png_and_never_overwrites(tmp_path, monkeypatch)
     # the rest checks the overwrite rules: reuse the images drawn above instead of drawing again
     images = {p.stem: p.read_bytes() for p in png.iterdir()}
     monkeypatch.setattr("simulator.report.html.png_images", lambda kind, doc: dict(images))
-    # same content again: fine; different content: refused without --force
-    assert _main(["report", str(res), "--html", str(out)]) == 0
+    # an existing file is refused before anything is drawn, without --force; with --force, the
+    # same content is left untouched and different content is replaced
+    r = _main(["report", str(res), "--html", str(out)])
+    assert isinstance(r, str) and "--force" in r
+    mtime = out.stat().st_mtime_ns
+    assert _main(["report", str(res), "--html", str(out), "--force"]) == 0
+    assert out.stat().st_mtime_ns == mtime
     out.write_text("other", encoding="utf-8")
     r = _main(["report", str(res), "--html", str(out)])
     assert isinstance(r, str) and "--force" in r and out.read_text(encoding="utf-8") == "other"
     (png / "pyramid.png").write_bytes(b"x")
     assert "--force" in _main(["report", str(res), "--png", str(png)])
+    assert (png / "pyramid.png").read_bytes() == b"x"
     assert _main(["report", str(res), "--html", str(out), "--png", str(png), "--force"]) == 0
     assert out.read_text(encoding="utf-8") != "other"
     assert not [p for p in tmp_path.rglob(".*.tmp")]

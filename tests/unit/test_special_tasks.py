@@ -9,7 +9,7 @@ from simulator.report.table import blocks_table
 from simulator.scenario.load import ScenarioError
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
-from simulator.counters import INVALID
+from simulator.counters import INVALID, NO_ANSWER, RPC
 from simulator.world.portfolio import PLACED
 from simulator.world.tasks.aging import bucket_of
 
@@ -99,7 +99,7 @@ def test_skip_trace_keeps_first_dial_marginals(tmp_path):
     o = tr["out"][first]
     n = len(o)
     assert n > 2500
-    for code, p in ((INVALID, 0.10), (5, 0.20), (0, 0.40)):
+    for code, p in ((INVALID, 0.10), (RPC, 0.20), (NO_ANSWER, 0.40)):
         share = (o == code).mean()
         assert abs(share - p) < 3.5 * np.sqrt(p * (1 - p) / n), (code, share)
 

@@ -12,7 +12,7 @@ import pytest
 
 from simulator import experiment
 from simulator.cli import main
-from simulator.sweep import (ProgressBar, SweepError, parse_sweep_set, read_records, record_outcome,
+from simulator.sweep import (SweepError, parse_sweep_set, read_records, record_outcome,
                              split_values)
 
 from ..conftest import ROOT, small_scenario, write_toml
@@ -194,19 +194,6 @@ def test_record_outcome_and_torn_lines(tmp_path):
     assert p.read_text().endswith('"result": 2}\n')  # the torn line is gone
 
 
-def test_progress_bar_text():
-    import io
-    s = io.StringIO()
-    bar = ProgressBar(10, 2, stream=s, enabled=True)
-    bar.update()
-    text = bar.render()
-    assert "3/10" in text and "/s" in text and "ETA" in text
-    assert "\r" in s.getvalue()
-    quiet = io.StringIO()
-    ProgressBar(10, stream=quiet, enabled=False).update()
-    assert quiet.getvalue() == ""
-
-
 def test_staff(scen, tmp_path, capsys):
     out = tmp_path / "st"
     rc = main(["staff", str(scen), "--team", "t1", "--range", "1:3", "-r", "3", "--out", str(out), "-q",
@@ -231,7 +218,7 @@ def test_staff(scen, tmp_path, capsys):
 
 
 def test_a_folder_in_use_is_refused(scen, tmp_path, capsys, monkeypatch):
-    from simulator.sweep import _Lock
+    from simulator.sweep.store import _Lock
 
     monkeypatch.setattr(_Lock, "wait_s", 0.2)
 

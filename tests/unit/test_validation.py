@@ -7,7 +7,7 @@ import math
 import pytest
 
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario
-from simulator.scenario import reference
+from simulator import scenario_reference as reference
 
 from ..conftest import ROOT, small_scenario, write_toml
 
@@ -450,11 +450,27 @@ def test_set_bare_word_is_text(scenario_file):
     assert "expected one of" in str(info.value)
 
 
-def test_set_unknown_path_reads_like_a_typo(scenario_file):
+def test_set_unknown_path_reads_like_a_typo_blamed_on_the_set_argument(scenario_file):
     with pytest.raises(ScenarioError) as info:
         load_scenario(scenario_file, ["teams.t1.headcont=7"])
     msg = str(info.value)
-    assert f"{scenario_file}: teams.t1.headcont = 7: unknown key; did you mean 'headcount'?" in msg
+    assert "--set teams.t1.headcont=7: teams.t1.headcont = 7: unknown key; did you mean 'headcount'?" in msg
+    assert str(scenario_file) not in msg  # the file is not where the typo is
+
+
+def test_bad_set_values_name_the_set_argument_and_file_problems_the_file(scenario_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file, ["teams.t1.headcount=-1", "segments.s1.promise_probability=1.3"])
+    lines = str(info.value).splitlines()
+    assert lines == ["--set teams.t1.headcount=-1: teams.t1.headcount = -1: expected a number >= 0",
+                     "--set segments.s1.promise_probability=1.3: segments.s1.promise_probability = 1.3: "
+                     "expected a number <= 1"]
+    raw = small_scenario()
+    raw["segments"]["s1"]["keep_probability"] = 2.0
+    bad_file = write_toml(scenario_file.parent / "bad.toml", raw)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad_file, ["teams.t1.headcount=5"])
+    assert str(info.value).startswith(f"{bad_file}: segments.s1.keep_probability = 2.0")
 
 
 def test_set_unknown_section(scenario_file):
@@ -506,7 +522,7 @@ def test_every_schema_field_has_a_description():
 def test_every_cross_field_rule_is_documented():
     missing = reference.undocumented_validators()
     assert not missing, ("these models have a model validator but no entry in CROSS_RULES of "
-                         f"simulator/scenario/reference.py: {missing}")
+                         f"simulator/scenario_reference.py: {missing}")
 
 
 def test_reference_covers_every_key():

@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Generator, Protocol
+
+import simpy
 
 from ..calendar import DAY_S
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...scenario.schema import Scenario
+    from ..state import WorldState
     from .campaign_events import PredictiveCampaign
-    from .predictive import PredictiveDialer
+
+
+class PacedDialer(Protocol):
+    """What a pacing needs of the predictive dialer (dialing.predictive.PredictiveDialer)."""
+    state: "WorldState"
+    env: simpy.Environment
+    max_lines: int
+
+    def catch_up(self, pc: "PredictiveCampaign", now: float, mark: int = -1) -> None: ...
+
+    def pace(self, pc: "PredictiveCampaign", now: float) -> None: ...
+
+    def place(self, pc: "PredictiveCampaign", now: float) -> bool: ...
 
 
 class Pacing:
@@ -28,7 +43,7 @@ class Pacing:
     tracks_busy = False
     """Whether the pacing reads the ends of the calls in progress (PredictiveCampaign.busy_until)."""
 
-    def __init__(self, dialer: "PredictiveDialer", scenario: "Scenario") -> None:
+    def __init__(self, dialer: "PacedDialer", scenario: "Scenario") -> None:
         d = scenario.dialer
         self.dialer = dialer
         # Expected seconds from dialing to a live answer.
@@ -70,7 +85,7 @@ class AdaptivePacing(Pacing):
     name = "adaptive"
     tracks_busy = True
 
-    def __init__(self, dialer: "PredictiveDialer", scenario: "Scenario") -> None:
+    def __init__(self, dialer: "PacedDialer", scenario: "Scenario") -> None:
         super().__init__(dialer, scenario)
         d = scenario.dialer
         self.max_level = d.max_dial_level
@@ -121,7 +136,7 @@ class PoissonPacing(Pacing):
 
     name = "poisson"
 
-    def __init__(self, dialer: "PredictiveDialer", scenario: "Scenario") -> None:
+    def __init__(self, dialer: "PacedDialer", scenario: "Scenario") -> None:
         super().__init__(dialer, scenario)
         self.mean_gap_s = 3600.0 / scenario.dialer.calls_per_hour if scenario.dialer.calls_per_hour else math.inf
         self.arrivals = dialer.state.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))

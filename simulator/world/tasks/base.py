@@ -12,7 +12,7 @@ payment or promise: ``on_payment``, ``on_promise_due``. Once a day: ``start_day`
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -20,16 +20,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...counters import Counters
     from ...scenario.schema import Scenario
     from ..collectors import Collector
-    from ..state import WorldState
 
 
 class Task:
     """Base class of the special tasks. ``name`` is the task's scenario block (and results
-    block); every hook below does nothing unless a subclass overrides it."""
+    block); every hook below does nothing unless a subclass overrides it. ``state`` is the
+    world's shared state (state.WorldState, which lists the tasks: this module stays below it)."""
 
     name: ClassVar[str] = ""
 
-    def __init__(self, state: "WorldState") -> None:
+    def __init__(self, state: Any) -> None:
         self.state = state
 
     @classmethod
@@ -61,7 +61,7 @@ class Task:
         """A kept promise paid ``amount_usd`` on calendar day ``day``."""
 
     # (a task that files promises of its own gives them an arrangement object with an
-    # ``on_promise_due(entry, kept, day)`` method: see promises.settle_due)
+    # ``on_promise_due(entry, kept, day)`` method: see day.settle_due)
 
     # -- once a day ---------------------------------------------------------------------------
     def start_day(self, day: int) -> None:

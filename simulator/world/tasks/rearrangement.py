@@ -117,7 +117,7 @@ class Rearrangement(Task):
         w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement)
 
     def follow_up(self, arrangement: Arrangement, e: list, kept: bool, day: int) -> None:
-        """One of the arrangement's payments was settled (promises.settle_due counted it and
+        """One of the arrangement's payments was settled (day.settle_due counted it and
         paid it down): the plan's next installment, the arrangement completed, or broken."""
         p = self.state.portfolio
         coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...counters import INVALID, RPC, THIRD_PARTY
+from ...counters import INVALID, NO_ANSWER, RPC, THIRD_PARTY
+from ...scenario.schema import OUTCOMES
 from ..calendar import DAY_S
 from ..portfolio import OPEN, TRACING, UNREACHABLE
 from .base import Task
@@ -46,7 +47,7 @@ class SkipTrace(Task):
             q = cfg.bad_number_share_by_segment.get(name, seg.outcomes.invalid.probability)
             phone[lo:hi] = state.streams.generator(f"skip_trace/{name}/bad_number").random(hi - lo) < q
             good, bad, traced = [], [], []
-            only_invalid = [0.0] * 6
+            only_invalid = [0.0] * len(OUTCOMES)
             only_invalid[INVALID] = 1.0
             for wd in range(7):
                 for h in range(24):
@@ -55,7 +56,7 @@ class SkipTrace(Task):
                     g = [x / rest if rest > 0 else 0.0 for x in probs]
                     g[INVALID] = 0.0
                     if rest <= 0:
-                        g[0] = 1.0
+                        g[NO_ANSWER] = 1.0
                     good.append(_cum(g))
                     bad.append(_cum(only_invalid))
                     t = list(g)

@@ -1,6 +1,6 @@
 """The scenario reference, generated from the schema: every key, its type, default and meaning.
 
-``python -m simulator.scenario.reference`` prints the Markdown; ``--write`` writes it to
+``python -m simulator.scenario_reference`` prints the Markdown; ``--write`` writes it to
 ``docs/scenario-reference.md`` (a test checks that file is up to date). The pydantic models are
 walked generically (nested models, ``dict[str, Model]``, ``list[Model]``, optional fields,
 literals and distributions), so new fields and sections appear here without editing this module.
@@ -13,28 +13,26 @@ import argparse
 import inspect
 import math
 import sys
-import types
-import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal, Union, get_args, get_origin
+from typing import Any, Iterator, Literal, get_args, get_origin
 
-import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from . import distributions
-from .distributions import _DistBase
-from .schema import Scenario
+from .scenario import distributions
+from .scenario.distributions import _DistBase
+from .scenario.introspect import dist_classes, fmt_num, is_model, optional_inner, type_words, unwrap
+from .scenario.schema import Scenario
 
 __all__ = ["generate", "type_words", "field_rows", "sections", "dist_classes", "walk_models",
            "missing_descriptions", "undocumented_validators", "CROSS_RULES", "DOC_PATH", "main"]
 
-_REPO = Path(__file__).resolve().parents[2]
+_REPO = Path(__file__).resolve().parents[1]
 DOC_PATH = (_REPO if (_REPO / "pyproject.toml").exists() else Path(".")) / "docs" / "scenario-reference.md"
 """Where ``--write`` puts the reference: docs/ of the source tree (of the working folder when
 the package is installed elsewhere)."""
-REGENERATE = "python -m simulator.scenario.reference --write"
+REGENERATE = "python -m simulator.scenario_reference --write"
 
 # Cross-field rules, by model class name. Each model that has a pydantic model validator must have
 # an entry here or a docstring on the validator (one rule per paragraph or "- " bullet);
@@ -117,145 +115,11 @@ GENERAL_RULES = [
 
 # --------------------------------------------------------------------------- type words
 
-def _unwrap(tp: Any) -> tuple[Any, list[Any]]:
-    """Strip ``Annotated`` layers, returning the bare type and the collected metadata."""
-    meta: list[Any] = []
-    while get_origin(tp) is typing.Annotated:
-        args = get_args(tp)
-        tp, meta = args[0], meta + list(args[1:])
-    return tp, meta
-
-
-def _is_union(tp: Any) -> bool:
-    return get_origin(tp) in (Union, types.UnionType)
-
-
-def _optional_inner(tp: Any) -> Any | None:
-    """``X | None`` -> X; anything else -> None."""
-    if _is_union(tp):
-        args = get_args(tp)
-        if type(None) in args:
-            rest = [a for a in args if a is not type(None)]
-            return rest[0] if len(rest) == 1 else Union[tuple(rest)]  # type: ignore[return-value]
-    return None
-
-
-def dist_classes(tp: Any = None) -> list[type[_DistBase]]:
-    """The distribution classes of a ``Dist`` annotation (default: of ``distributions.Dist``)."""
-    tp, _ = _unwrap(distributions.Dist if tp is None else tp)
-    if _is_union(tp):
-        members = [_unwrap(a)[0] for a in get_args(tp)]
-        if members and all(isinstance(m, type) and issubclass(m, _DistBase) for m in members):
-            return members
-    return []
-
-
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel) and not issubclass(tp, _DistBase)
-
-
-def _fmt_num(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return str(v)
-
-
-def _constraints(meta: list[Any]) -> list[str]:
-    out: list[str] = []
-    for m in meta:
-        if isinstance(m, at.Ge):
-            out.append(f">= {_fmt_num(m.ge)}")
-        elif isinstance(m, at.Gt):
-            out.append(f"> {_fmt_num(m.gt)}")
-        elif isinstance(m, at.Le):
-            out.append(f"<= {_fmt_num(m.le)}")
-        elif isinstance(m, at.Lt):
-            out.append(f"< {_fmt_num(m.lt)}")
-        elif (isinstance(m, at.MinLen) and any(isinstance(x, at.MaxLen) and x.max_length == m.min_length
-                                                for x in meta)):
-            out.append(f"exactly {m.min_length} entr{'y' if m.min_length == 1 else 'ies'}")
-        elif isinstance(m, at.MaxLen) and any(isinstance(x, at.MinLen) and x.min_length == m.max_length
-                                              for x in meta):
-            continue
-        elif isinstance(m, at.MinLen) and m.min_length:
-            out.append(f"at least {m.min_length} entr{'y' if m.min_length == 1 else 'ies'}")
-        elif isinstance(m, at.MaxLen):
-            out.append(f"at most {m.max_length} entr{'y' if m.max_length == 1 else 'ies'}")
-        elif hasattr(m, "metadata") and isinstance(getattr(m, "metadata"), list):  # FieldInfo
-            out.extend(_constraints(m.metadata))
-    return out
-
-
-def _validator_names(meta: list[Any]) -> set[str]:
-    names = set()
-    for m in meta:
-        func = getattr(m, "func", None)
-        if func is not None:
-            names.add(getattr(func, "__name__", ""))
-        if isinstance(m, FieldInfo):
-            names |= _validator_names(m.metadata)
-    return names
-
-
-def _section_name(model: type[BaseModel]) -> str:
-    return model.__name__
-
-
-def type_words(tp: Any, meta: list[Any] | None = None, plural: bool = False) -> str:
-    """A type annotation in plain words: ``number >= 0``, ``probability 0-1``, ``list of ...``."""
-    tp, more = _unwrap(tp)
-    meta = list(meta or []) + more
-    cons = _constraints(meta)
-    vals = _validator_names(meta)
-    inner = _optional_inner(tp)
-    if inner is not None:
-        return type_words(inner, meta, plural)
-    if dist_classes(tp):
-        return "distributions" if plural else "distribution (number or table)"
-    if get_origin(tp) is Literal:
-        return "one of " + " | ".join(f'"{a}"' if isinstance(a, str) else repr(a) for a in get_args(tp))
-    if get_origin(tp) is list:
-        (item,) = get_args(tp) or (Any,)
-        words = f"list of {type_words(item, plural=True)}"
-        return f"{words} ({', '.join(cons)})" if cons else words
-    if get_origin(tp) is dict:
-        key, item = get_args(tp) or (str, Any)
-        key = _unwrap(key)[0]
-        if get_origin(key) is Literal:
-            words = f"table of {type_words(item, plural=True)} by key ({type_words(key)})"
-        else:
-            words = f"table of named {type_words(item, plural=True)}"
-        return f"{words} ({', '.join(cons)})" if cons else words
-    if _is_model(tp):
-        return "tables" if plural else "table"
-    if tp is bool:
-        return "true or false"
-    if tp is int:
-        base = "whole numbers" if plural else "whole number"
-    elif tp is float:
-        if "_probability" in vals or set(cons) == {">= 0", "<= 1"}:
-            return "probabilities 0-1" if plural else "probability 0-1"
-        base = "numbers" if plural else "number"
-    elif tp is str:
-        if "_clock" in vals:
-            return 'clock times "HH:MM"' if plural else 'clock time "HH:MM"'
-        base = "texts" if plural else "text"
-        cons = [c.replace("entries", "characters").replace("entry", "character") for c in cons]
-        return f"{base} ({', '.join(cons)})" if cons else base
-    elif _is_union(tp):
-        return " or ".join(type_words(a) for a in get_args(tp))
-    else:
-        base = getattr(tp, "__name__", str(tp))
-    return f"{base} {', '.join(cons)}" if cons else base
-
-
-# --------------------------------------------------------------------------- defaults
-
 def _toml(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return _fmt_num(v) if math.isfinite(v) else str(v)
+        return fmt_num(v) if math.isfinite(v) else str(v)
     if isinstance(v, str):
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(v, BaseModel):
@@ -312,19 +176,19 @@ def _key(name: str, f: FieldInfo) -> str:
 
 def _child(tp: Any) -> tuple[str, type[BaseModel]] | None:
     """(container, model) when a field holds a model: '' plain, '.<name>' dict, '[]' list."""
-    tp, _ = _unwrap(tp)
-    inner = _optional_inner(tp)
+    tp, _ = unwrap(tp)
+    inner = optional_inner(tp)
     if inner is not None:
-        tp = _unwrap(inner)[0]
-    if _is_model(tp):
+        tp = unwrap(inner)[0]
+    if is_model(tp):
         return "", tp
     if get_origin(tp) is dict:
-        item = _unwrap(get_args(tp)[1])[0]
-        if _is_model(item):
+        item = unwrap(get_args(tp)[1])[0]
+        if is_model(item):
             return ".<name>", item
     if get_origin(tp) is list:
-        item = _unwrap(get_args(tp)[0])[0]
-        if _is_model(item):
+        item = unwrap(get_args(tp)[0])[0]
+        if is_model(item):
             return "[]", item
     return None
 
@@ -387,10 +251,10 @@ def walk_models(model: type[BaseModel] = Scenario) -> list[type[BaseModel]]:
 
 
 def _dists_in(tp: Any) -> list[type[_DistBase]]:
-    tp, _ = _unwrap(tp)
-    inner = _optional_inner(tp)
+    tp, _ = unwrap(tp)
+    inner = optional_inner(tp)
     if inner is not None:
-        tp = _unwrap(inner)[0]
+        tp = unwrap(inner)[0]
     if get_origin(tp) in (list, dict):
         return _dists_in(get_args(tp)[-1])
     return dist_classes(tp)
@@ -524,7 +388,7 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m simulator.scenario.reference",
+    ap = argparse.ArgumentParser(prog="python -m simulator.scenario_reference",
                                  description="Print the scenario file reference (Markdown) generated "
                                              "from the schema.")
     ap.add_argument("--write", action="store_true", help=f"write it to {DOC_PATH} instead")

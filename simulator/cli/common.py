@@ -1,0 +1,205 @@
+"""What the commands share: option types, the scenario, replication and executor options, and
+the progress bar."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import textwrap
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+from ..errors import InputError
+from ..fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
+
+__all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "OUTPUT_RULES", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
+           "executor_args", "check_executor", "executor_errors", "load", "wrap", "Progress"]
+
+
+def positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {v}")
+    return v
+
+
+def seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number between 0 and 2**63-1, got {v}")
+    return v
+
+
+def number_arg(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def scenario_args(p: argparse.ArgumentParser, optional: bool) -> None:
+    """SCENARIO (optional: the bundled default) and --set PATH=VALUE."""
+    if optional:
+        p.add_argument("scenario", nargs="?", metavar="SCENARIO",
+                       help="scenario TOML file (default: the bundled table_14_1.toml)")
+    else:
+        p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="override a scenario value, e.g. --set teams.low_risk_team.headcount=15 "
+                        "(VALUE is a TOML value; repeatable)")
+
+
+def replication_args(p: argparse.ArgumentParser, reps_help: str) -> None:
+    """-r/--replications, --seed and -q/--quiet, shared by every command that simulates."""
+    p.add_argument("-r", "--replications", type=positive_int, default=10, metavar="N", help=reps_help)
+    p.add_argument("--seed", type=seed, default=1, metavar="S", help="random seed (default 1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def json_args(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--json", metavar="FILE", help=f"write {what} here; - for standard output (the tables "
+                                                  "then go to stderr)")
+    p.add_argument("--force", action="store_true", help="replace an existing --json file (regular files only)")
+
+
+def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
+    g = p.add_argument_group("where replications run (results are identical whatever you choose)")
+    g.add_argument("--workers", type=positive_int, metavar="K",
+                   help="worker processes (default: 1, i.e. serial; with --executor process or dask: "
+                        "the CPUs available)" + default_note)
+    g.add_argument("--executor", choices=("serial", "process", "dask"),
+                   help="serial; process: a local process pool of --workers processes; dask: a Dask "
+                        "LocalCluster of --workers processes, or the cluster at --scheduler (needs "
+                        'pip install "collectsim[dask]"). Default: process if --workers > 1, else serial')
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
+                        "--executor dask; its workers need collectsim installed)")
+
+
+def check_executor(args: argparse.Namespace) -> None:
+    if args.scheduler and args.executor not in (None, "dask"):
+        raise InputError(f"--scheduler {args.scheduler}: needs --executor dask, not --executor {args.executor}")
+
+
+@contextmanager
+def executor_errors() -> Iterator[None]:
+    """A missing optional executor dependency or a bad executor option is bad input (exit 2)."""
+    from ..executors import ExecutorUnavailable
+    try:
+        yield
+    except ExecutorUnavailable as e:
+        raise InputError(str(e)) from None
+
+
+def load(args: argparse.Namespace):
+    from ..scenario import load_scenario
+    return load_scenario(args.scenario, args.set or ())
+
+
+def wrap(text: str) -> str:
+    """Fill a description for the raw formatter (which keeps the examples' line breaks)."""
+    return textwrap.fill(text, width=min(100, max(60, shutil.get_terminal_size().columns - 2)))
+
+
+class Progress:
+    """The progress bar of a command that simulates (tqdm on stderr): replications done of the
+    total, elapsed time, ETA and rate, advancing as each replication ends. Drawn only when stderr
+    is a terminal and -q is not given. Call it as ``progress(done, total)``; use it as a context
+    manager so the bar's line is ended on Ctrl-C too."""
+
+    def __init__(self, args: argparse.Namespace, total: Optional[int] = None) -> None:
+        self.enabled = sys.stderr.isatty() and not getattr(args, "quiet", False)
+        self.bar = None
+        if total is not None:
+            self(0, total)
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, initial=done, desc="replications", unit="rep", file=sys.stderr,
+                            dynamic_ncols=True, smoothing=0.1)
+            return
+        if total != self.bar.total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+OUTPUT_RULES = ("Output paths are checked before anything runs: their folder must exist; only regular "
+                "files are written (never a folder, a device such as /dev/null, a FIFO or a socket, even "
+                "with --force); an existing file is replaced only with --force, and left untouched when "
+                "it already holds the same content; a symbolic link is followed to an existing regular "
+                "file, which is replaced while the link stays.")
+
+
+def json_target(args: argparse.Namespace) -> Optional[OutputFile]:
+    """The checked ``--json`` target (``-``: standard output), or None."""
+    if not getattr(args, "json", None):
+        return None
+    return check_output_file(args.json, "--json", args.force, allow_stdout=True)
+
+
+def folder_target(text: Optional[str], option: str, names: tuple[str, ...], force: bool) -> Optional[Path]:
+    """A checked output folder and, when it exists already, the files that will be written in it."""
+    if not text:
+        return None
+    folder = check_output_folder(text, option)
+    if folder.exists():
+        for name in names:
+            check_output_file(folder / name, option, force)
+    return folder
+
+
+def emit(out: OutputFile, content: "str | bytes") -> None:
+    """Write a checked output and say what happened on stderr."""
+    said = write_output(out, content)
+    if said:
+        print(said, file=sys.stderr)
+
+
+def emit_in_folder(folder: Path, option: str, name: str, content: "str | bytes", force: bool) -> None:
+    """Write ``name`` in a folder checked by :func:`folder_target`, creating the folder."""
+    make_folder(folder, option)
+    emit(check_output_file(folder / name, option, force), content)
+
+
+def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
+    """Before a run expected to take more than about 10 minutes or hold more than about 2 GB,
+    say so on stderr with the estimate and what it rests on (:mod:`simulator.sizing`).
+    ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""
+    from ..executors import default_workers
+    from ..sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
+
+    items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
+    ests = [estimate(x.scenario) for x in items]
+    serial = args.executor == "serial" or (args.executor is None and not args.scheduler
+                                           and not (args.workers and args.workers > 1))
+    workers = 1 if serial else (args.workers or default_workers())
+    remote = bool(args.scheduler)
+    core_s = sum(e.seconds for e in ests) * replications
+    wall_s = core_s / workers
+    big = max(ests, key=lambda e: e.peak_mb)
+    mem_mb = big.peak_mb * (1 if remote else workers + (0 if serial else 1))
+    if wall_s <= LONG_RUN_S and mem_mb <= LARGE_RUN_MB:
+        return
+    print(f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
+          f"({len(ests) * replications:,} replication(s) of about {describe_duration(core_s / (len(ests) * replications))} "
+          f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
+          f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
+          file=sys.stderr)

@@ -1,0 +1,258 @@
+"""``run``, ``validate``, ``schema``, ``pyramid`` and ``sensitivity``: one scenario at a time."""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+
+from .._version import __version__
+from ..errors import EXIT_OK, InputError
+from ..fileio import STDOUT, check_output_file
+from ..formatting import NA, number, stat, table
+from .common import (Progress, check_executor, emit, emit_in_folder, executor_args, executor_errors, folder_target,
+                     json_args, json_target, load, number_arg, positive_int, replication_args, scenario_args,
+                     warn_size, wrap)
+
+__all__ = ["register"]
+
+
+def register(sub) -> None:
+    """Add run, validate, schema, pyramid and sensitivity to the subparsers ``sub``."""
+    p = sub.add_parser("run", help="simulate a scenario N times and print the pyramid table",
+                       description="Simulate a scenario N times, print the pyramid per segment and for "
+                                   "the center with 95% t-intervals, and optionally save the results JSON.")
+    scenario_args(p, optional=True)
+    replication_args(p, "independent replications (default 10)")
+    p.add_argument("--json", metavar="FILE", help="write the results JSON (schema collectsim.results/1) here; "
+                                                  "- for standard output (the tables then go to stderr)")
+    p.add_argument("--out", metavar="DIR", help="write results.json and summary.txt into this folder (created "
+                                                "if missing; its parent must exist)")
+    p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
+    p.add_argument("--targets", action="store_true",
+                   help="also print actual against target for the center, each team and each collector, "
+                        "with the weakest layer and the seed's diagnosis (needs targets in the scenario)")
+    p.add_argument("--precision", action="append", metavar="METRIC=REL",
+                   help="add replications (in batches, -r N being the first) until the 95%% CI half-width "
+                        "of METRIC is below REL x |mean|, e.g. value_per_paid_hour=0.02 (the center) or "
+                        "segments.low_risk.promise_rate=0.01; repeatable (all must be met)")
+    p.add_argument("--max-replications", type=positive_int, metavar="N",
+                   help="cap on replications with --precision (default 200)")
+    executor_args(p)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("validate", help="check a scenario file and list every problem",
+                       description="Check a scenario file. Exit 0 if it is valid; exit 2 listing every "
+                                   "problem with its key path otherwise.")
+    scenario_args(p, optional=False)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="write the scenario JSON Schema, for editors that check TOML",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description=wrap("Write the JSON Schema (draft 2020-12) of scenario files, generated "
+                                         "from the scenario models: every key with its type, bounds, default "
+                                         "and description; unknown keys are refused. Point taplo or Even "
+                                         "Better TOML at it to check scenario files as you type (see "
+                                         "docs/editor-schema.md). Cross-field rules are checked by "
+                                         "'collectsim validate' only."),
+                       epilog="examples:\n  collectsim schema --out collectsim.schema.json\n"
+                              "  then, on the first line of a scenario file:  #:schema ./collectsim.schema.json")
+    p.add_argument("--out", metavar="FILE", help="write it here (default, or -: standard output)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (regular files only)")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("pyramid", help="the deterministic pyramid calculator (no simulation)",
+                       description="Multiply the five layers into value per paid hour. Rates are "
+                                   "fractions: 85% is 0.85. Example (Table 14-1, low risk): "
+                                   "--productive-rate 0.85 --contacts-per-hour 10 --promise-rate 0.85 "
+                                   "--kept-rate 0.65 --avg-payment 140")
+    p.add_argument("--productive-rate", type=number_arg, required=True, metavar="R",
+                   help="productive hours / paid hours (fraction)")
+    p.add_argument("--contacts-per-hour", type=number_arg, required=True, metavar="C",
+                   help="right-party contacts per productive hour")
+    p.add_argument("--promise-rate", type=number_arg, required=True, metavar="P",
+                   help="promises / right-party contacts (fraction)")
+    p.add_argument("--kept-rate", type=number_arg, required=True, metavar="K",
+                   help="promises kept / promises (fraction)")
+    p.add_argument("--avg-payment", type=number_arg, required=True, metavar="A",
+                   help="dollars collected / promises kept (US dollars)")
+    p.set_defaults(func=cmd_pyramid)
+
+    p = sub.add_parser("sensitivity", help="where the next dollar is: +1%% on each pyramid lever, simulated",
+                       description="Improve each lever of the scenario by 1%% (relative) in turn and measure "
+                                   "the change in the center's value per paid hour, paired by seed with the "
+                                   "unchanged scenario; next to the analytic figure (1%% of value per paid "
+                                   "hour for every layer, since the pyramid is a product).")
+    scenario_args(p, optional=True)
+    replication_args(p, "replications per variant (default 10; at least 2)")
+    json_args(p, "the sensitivity document (schema collectsim.sensitivity/1)")
+    executor_args(p)
+    p.set_defaults(func=cmd_sensitivity)
+
+
+def _precision_targets(args: argparse.Namespace, loaded) -> list:
+    from ..experiment import parse_precision
+
+    check_executor(args)
+    if not args.precision:
+        if args.max_replications is not None:
+            raise InputError("--max-replications is only used with --precision METRIC=REL")
+        return None
+    if args.max_replications is None:
+        from ..experiment import DEFAULT_MAX_REPLICATIONS
+        args.max_replications = DEFAULT_MAX_REPLICATIONS
+    if args.max_replications < 2:
+        raise InputError(f"--max-replications {args.max_replications}: expected a whole number >= 2")
+    out = []
+    for text in args.precision:
+        try:
+            out.append(parse_precision(text, loaded.scenario))
+        except ValueError as e:
+            raise InputError(str(e)) from None
+    return out
+
+
+def _precision_report(p: dict) -> str:
+    lines = []
+    for t in p["targets"]:
+        if t["half_width"] is None:
+            lines.append(f"precision: {t['metric']}: undefined after {t['n']} replication(s) with a value")
+            continue
+        rel_now = t["half_width"] / abs(t["mean"]) if t["mean"] else float("inf")
+        hw = t["half_width"]
+        lines.append(f"precision: {t['metric']} = {stat(t['mean'], t['mean'] - hw, t['mean'] + hw)} "
+                     f"(half-width {number(rel_now, percent=True, decimals=2)}% of the mean; "
+                     f"target < {number(t['rel'], percent=True, decimals=2)}%): {'met' if t['met'] else 'NOT met'}")
+    if p["stopped"] == "target met":
+        lines.append(f"stopped: target met after {p['replications']} replications")
+    elif p["stopped"] == "cap reached":
+        lines.append(f"stopped: cap of --max-replications {p['max_replications']} reached "
+                     f"({p['replications']} replications) before the target was met")
+    else:
+        lines.append(f"stopped after {p['replications']} replications: the target metric is undefined "
+                     "(its denominator is 0) in too many replications")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..experiment import run_experiment
+    from ..report import pyramid_table, volume_table
+
+    loaded = load(args)
+    precision = _precision_targets(args, loaded)
+    json_out = json_target(args)
+    out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt"), args.force)
+    warn_size(args, loaded, args.replications)
+    with executor_errors(), Progress(args, args.replications) as progress:
+        res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,
+                             workers=args.workers, scheduler=args.scheduler, precision=precision,
+                             max_replications=args.max_replications)
+    doc = res.to_dict()
+    sc = loaded.scenario
+    # With --json -, standard output carries the JSON alone and the tables go to stderr.
+    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
+    say(f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})")
+    say(f"seed {args.seed}, {res.replications} replication(s), {sc.calendar.working_days} working day(s); "
+          f"mean ± 95% CI half-width" + ("" if res.replications > 1 else " (one replication: no CI)"))
+    say()
+    say(pyramid_table(doc))
+    say()
+    say(volume_table(doc))
+    from ..report.table import blocks_table
+
+    blocks = blocks_table(doc)
+    if blocks:
+        say()
+        say(blocks)
+    if getattr(args, "targets", False):
+        from ..report.coaching import targets_table
+        say()
+        say(targets_table(doc))
+    if res.precision is not None:
+        say()
+        say(_precision_report(res.precision))
+    text = res.to_json()
+    if json_out is not None:
+        emit(json_out, text)
+    if out_dir is not None:
+        emit_in_folder(out_dir, "--out", "results.json", text, args.force)
+        emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
+                       args.force)
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded = load(args)
+    sc = loaded.scenario
+    n_coll = sum(t.headcount for t in sc.teams.values())
+    n_acc = sum(s.accounts for s in sc.segments.values())
+    print(f"ok: {loaded.source}: scenario {sc.scenario.name!r}, {len(sc.teams)} team(s) with {n_coll} "
+          f"collector(s), {len(sc.segments)} segment(s) with {n_acc:,} accounts, "
+          f"{sc.calendar.working_days} working day(s), dialer {sc.dialer.mode}")
+    from ..sizing import describe_duration, describe_mb, estimate
+
+    e = estimate(sc)
+    print(f"size: one replication takes about {describe_duration(e.seconds)} of one core and "
+          f"{describe_mb(e.peak_mb)} of memory (an estimate from {e.basis()}; "
+          f"-r N takes N times as long, shared among --workers)")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from ..scenario.json_schema import scenario_json_schema_text
+
+    out = check_output_file(args.out or STDOUT, "--out", args.force, allow_stdout=True)
+    emit(out, scenario_json_schema_text())
+    return EXIT_OK
+
+
+def cmd_pyramid(args: argparse.Namespace) -> int:
+    from ..pyramid import LAYER_LABELS, Pyramid
+
+    try:
+        p = Pyramid(args.productive_rate, args.contacts_per_hour, args.promise_rate, args.kept_rate,
+                    args.avg_payment)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    rows = [["layer", "value"]]
+    for k, v in p.as_dict().items():
+        pct = k in ("productive_rate", "promise_rate", "kept_rate")
+        rows.append([LAYER_LABELS[k] + (" %" if pct else ""), number(v, percent=pct, decimals=2 if pct else 3)])
+    print(table(rows))
+    return EXIT_OK
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from ..pyramid import LAYER_LABELS
+    from ..sensitivity import simulated_sensitivity
+
+    if args.replications < 2:
+        raise InputError("--replications: a paired comparison needs at least 2")
+    loaded = load(args)
+    json_out = json_target(args)
+    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
+    from ..pyramid import LAYERS
+
+    with executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
+        doc = simulated_sensitivity(loaded, args.replications, args.seed, progress, executor=args.executor,
+                                    workers=args.workers, scheduler=args.scheduler)
+    base = doc["baseline_value_per_paid_hour"]
+    say(f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
+          f"({args.replications} paired replications, seed {args.seed})")
+    say("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
+    rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
+    for lv in doc["levers"]:
+        sim = lv["simulated"]
+        ci = (f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
+              if sim["diff_ci95_low"] is not None else NA)
+        rows.append([LAYER_LABELS[lv["layer"]], _signed(lv["analytic_gain"]), ci, lv["how"]])
+    say(table(rows, left=(0, 3)))
+    if json_out is not None:
+        text = json.dumps({"schema": "collectsim.sensitivity/1", "scenario": {
+            "name": loaded.scenario.scenario.name, "sha256": loaded.sha256}, **doc}, indent=1) + "\n"
+        emit(json_out, text)
+    return EXIT_OK
+
+
+def _signed(v) -> str:
+    """A gain in US dollars per paid hour, with its sign."""
+    return NA if v is None else ("+" if v >= 0 else "") + number(v, money=True)

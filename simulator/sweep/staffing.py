@@ -1,0 +1,123 @@
+"""The headcount what-if of ``collectsim staff``: headcount ranges, constraints and conclusions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence
+
+from ..experiment import MetricRef, parse_metric_ref
+from .plan import SweepError
+
+__all__ = ["Constraint", "parse_constraint", "staffing_block", "headcount_values", "STAFF_METRICS"]
+
+STAFF_METRICS = ("value_per_paid_hour", "net_value", "rpc_per_productive_hour", "abandon_rate",
+                 "accounts_dialed_share")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    ref: MetricRef
+    op: str  # "<=" or ">="
+    value: float
+    text: str
+
+    def holds(self, stat_: Mapping[str, Any], use_ci: bool = False) -> bool:
+        """On the mean, or (``use_ci``) on the whole 95% CI: its upper bound for <=, lower for >=."""
+        if stat_["mean"] is None:
+            return False
+        if use_ci:
+            x = stat_["ci95_high"] if self.op == "<=" else stat_["ci95_low"]
+            if x is None:
+                return False
+        else:
+            x = stat_["mean"]
+        return x <= self.value if self.op == "<=" else x >= self.value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "level": self.ref.level, "unit": self.ref.unit, "metric": self.ref.metric,
+                "op": self.op, "value": self.value}
+
+
+def parse_constraint(text: str, scenario=None) -> Constraint:
+    """``METRIC<=V`` or ``METRIC>=V`` (METRIC as in --precision: ``abandon_rate``,
+    ``segments.low_risk.accounts_dialed_share``)."""
+    for op in ("<=", ">="):
+        if op in text:
+            left, _, right = text.partition(op)
+            try:
+                value = float(right)
+            except ValueError:
+                raise SweepError(f"--constraint {text!r}: {right.strip()!r} is not a number; expected "
+                                 f"METRIC{op}NUMBER, e.g. abandon_rate<=0.03") from None
+            try:
+                ref = parse_metric_ref(left, scenario)
+            except ValueError as e:
+                raise SweepError(f"--constraint {text!r}: {e}") from None
+            return Constraint(ref, op, value, text.strip())
+    raise SweepError(f"--constraint {text!r}: expected METRIC<=V or METRIC>=V, e.g. abandon_rate<=0.03 "
+                     "or accounts_dialed_share>=0.9")
+
+
+def _unit_stat(variant: Mapping[str, Any], ref: MetricRef) -> Optional[Mapping[str, Any]]:
+    m = variant["metrics"]
+    if m is None:
+        return None
+    if ref.level == "center":
+        return m["center"][ref.metric]
+    return m.get(ref.level, {}).get(ref.unit, {}).get(ref.metric)
+
+
+def staffing_block(summary: Mapping[str, Any], team: str, path: str,
+                   constraints: Sequence[Constraint]) -> dict[str, Any]:
+    """Conclusions of a headcount sweep from summary.json's variants (center-level metrics)::
+
+        {"team", "parameter", "level": "center", "metrics": [...],
+         "rows": [{"headcount", "variant", METRIC: {"mean", "ci95_low", "ci95_high"}}],
+         "best_net_value": {"headcount", "variant", "mean", "ci95_low", "ci95_high"} | null,
+         "constraints": [...],
+         "smallest_meeting_constraints": {"headcount", "variant"} | null      (on the means)
+         "smallest_meeting_constraints_ci95": {"headcount", "variant"} | null (whole 95% CI inside)}
+    """
+    rows = []
+    for v in summary["variants"]:
+        hc = v["values"].get(path)
+        row: dict[str, Any] = {"headcount": hc, "variant": v["id"]}
+        for m in STAFF_METRICS:
+            s = v["metrics"]["center"][m] if v["metrics"] else None
+            row[m] = None if s is None else {k: s[k] for k in ("mean", "ci95_low", "ci95_high")}
+        rows.append(row)
+    rows.sort(key=lambda r: r["headcount"])
+    best = None
+    for r in rows:
+        s = r["net_value"]
+        if s and s["mean"] is not None and (best is None or s["mean"] > best["mean"]):
+            best = {"headcount": r["headcount"], "variant": r["variant"], **s}
+    by_id = {v["id"]: v for v in summary["variants"]}
+
+    def smallest(use_ci: bool):
+        if not constraints:
+            return None
+        for r in rows:
+            v = by_id[r["variant"]]
+            stats_ = [_unit_stat(v, c.ref) for c in constraints]
+            if all(s is not None and c.holds(s, use_ci) for c, s in zip(constraints, stats_)):
+                return {"headcount": r["headcount"], "variant": r["variant"]}
+        return None
+
+    return {"team": team, "parameter": path, "level": "center", "metrics": list(STAFF_METRICS), "rows": rows,
+            "best_net_value": best, "constraints": [c.as_dict() for c in constraints],
+            "smallest_meeting_constraints": smallest(False),
+            "smallest_meeting_constraints_ci95": smallest(True)}
+
+
+def headcount_values(text: str, step: int) -> list[int]:
+    """``A:B`` with ``step`` -> [A, A+step, ..., <= B] (B included when on the grid)."""
+    a, sep, b = text.partition(":")
+    try:
+        lo, hi = int(a), int(b)
+    except ValueError:
+        raise SweepError(f"--range {text!r}: expected A:B with whole numbers, e.g. 8:16") from None
+    if not sep or lo < 0 or hi < lo:
+        raise SweepError(f"--range {text!r}: expected A:B with 0 <= A <= B, e.g. 8:16")
+    if step < 1:
+        raise SweepError(f"--step {step}: expected a whole number >= 1")
+    return list(range(lo, hi + 1, step))

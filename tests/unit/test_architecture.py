@@ -1,0 +1,82 @@
+"""The architecture as tests: the import-linter layers, no import cycles (type-only imports
+included) and no module over 450 lines (scenario/schema.py excepted)."""
+import sys
+
+import grimp
+
+from ..conftest import ROOT
+
+MAX_LINES = 450
+EXEMPT_FROM_SIZE = {"simulator/scenario/schema.py"}
+
+def test_import_linter_contracts_are_kept():
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0, \
+        "lint-imports found a broken contract (run lint-imports to see which import)"
+
+
+def import_cycles(graph) -> list[set[str]]:
+    """Strongly connected components of more than one module (Tarjan), i.e. the import cycles."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[set[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.find_modules_directly_imported_by(v)):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                cycles.append(comp)
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        for m in sorted(graph.modules):
+            if m not in index:
+                visit(m)
+    finally:
+        sys.setrecursionlimit(limit)
+    return cycles
+
+
+def test_cycle_finder_finds_a_type_only_cycle():
+    g = grimp.ImportGraph()
+    for m in ("p", "p.a", "p.b", "p.c"):
+        g.add_module(m)
+    g.add_import(importer="p.a", imported="p.b")
+    g.add_import(importer="p.b", imported="p.a")  # e.g. under TYPE_CHECKING
+    g.add_import(importer="p.c", imported="p.a")
+    assert import_cycles(g) == [{"p.a", "p.b"}]
+
+
+def test_no_import_cycles_type_only_imports_included():
+    graph = grimp.build_graph("simulator", exclude_type_checking_imports=False)
+    assert len(graph.modules) > 40
+    cycles = import_cycles(graph)
+    assert cycles == [], f"import cycles among simulator modules: {[sorted(c) for c in cycles]}"
+
+
+def test_no_module_over_450_lines():
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+             for p in (ROOT / "simulator").rglob("*.py")}
+    assert len(sizes) > 40
+    over = {p: n for p, n in sizes.items()
+            if n > MAX_LINES and p not in EXEMPT_FROM_SIZE}
+    assert over == {}, f"modules over {MAX_LINES} lines: {over}"
