@@ -44,16 +44,6 @@ examples:
   collectsim calibrate --kpi daily.csv --base my_center.toml --out fitted.toml"""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {v}")
-    return v
-
-
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``calibrate`` to an argparse subparsers object."""
     p = subparsers.add_parser("calibrate", help="fit a scenario to a center's own data (dial trace or daily KPIs)",
@@ -65,9 +55,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                                                       "identify (teams, wages, policies... come from it)")
     p.add_argument("--kpi", metavar="DAILY.csv", help="fit daily KPI aggregates instead of a trace folder")
     p.add_argument("--backtest", action="store_true", help="hold out the last days, simulate them, compare")
-    p.add_argument("--holdout-days", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--holdout-days", type=int, default=None, metavar="N",
                    help="calling days held out by --backtest (default: a fifth of the days, at least 1)")
-    p.add_argument("-r", "--replications", type=_positive_int, default=10, metavar="N",
+    p.add_argument("-r", "--replications", type=int, default=10, metavar="N",
                    help="replications of the held-out days in the back-test (default 10, at least 2)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed of the back-test (default 1)")
     p.add_argument("--html", metavar="FILE", help="write the calibration report (HTML) here")
@@ -102,6 +92,8 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("nothing to do: give --out FILE, --html FILE and/or --backtest")
     if args.holdout_days is not None and not args.backtest:
         raise InputError("--holdout-days needs --backtest")
+    if args.holdout_days is not None and args.holdout_days < 1:
+        raise InputError(f"--holdout-days {args.holdout_days}: expected a whole number >= 1")
     if args.backtest and args.replications < 2:
         raise InputError("--backtest needs at least 2 replications (-r)")
     if args.out and args.html and Path(args.out).resolve() == Path(args.html).resolve():
