@@ -66,7 +66,7 @@ def validated(raw: dict[str, Any], source: str) -> LoadedScenario:
 def calibrate_trace(trace: Trace, base: BaseSpec = None) -> Calibrated:
     """Fit a trace already read (see :func:`calibrate`)."""
     base_l = as_loaded(base)
-    fit: TraceFit = fit_trace(trace)
+    fit: TraceFit = fit_trace(trace, per_account_invalid=base_l is not None and base_l.scenario.special_on("skip_trace"))
     raw = scenario_from_fit(fit, base_l)
     return Calibrated(raw, validated(raw, f"<fitted from {trace.folder}>"), fit, trace)
 

@@ -139,6 +139,11 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict]) -
                     notes.append(f"{key}.outcomes.{o}.{k}: no {o} dials to fit; set to 0")
         outs[o] = entry
     seg["outcomes"] = outs
+    if sf.bad_number_share is not None:
+        q = sf.bad_number_share
+        params.append(_est(f"skip_trace.bad_number_share_by_segment.{sf.name}", q,
+                           "accounts whose first dial was invalid / accounts dialed (Wilson interval); also the "
+                           "segment's invalid probability"))
     curve = {}
     for name in ("answer_by_hour", "rpc_by_hour", "answer_by_weekday", "rpc_by_weekday"):
         vals = getattr(of, name)
@@ -259,6 +264,14 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
         notes.append("teams: no shifts.csv; headcount, shifts, breaks and productive rate kept from the base")
     for tname, tf in fit.teams.items():
         teams[tname] = _team(tf, teams.get(tname), [s for s in tf.segments if s in segs], notes, params)
+    worked = {x for t in teams.values() for x in t.get("segments", [])}
+    orphans = [x for x in fit.segments if x not in worked]
+    if orphans:
+        raise CalibrationDataError(f"{fit.folder}/dials.csv", None, "segment", (
+            f"segment(s) {', '.join(orphans)} of the data are worked by no team: "
+            + ("no collector of shifts.csv dialed them" if fit.teams else
+               f"the base scenario has no such segment and there is no shifts.csv to say which team works them "
+               f"(base segments: {', '.join(sorted(base.scenario.segments)) if base else 'none'})")))
     if fit.teams:
         starts = [Team.model_validate(t).shift_start_min for t in teams.values()]
         ends = [Team.model_validate(t).shift_end_min for t in teams.values()]
@@ -268,6 +281,9 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
         cal["close_time"] = "24:00" if close_m > 23 * 60 else f"{int(math.ceil(close_m / 60)):02d}:00"
     if fit.dialer_mode is not None:
         raw.setdefault("dialer", {})["mode"] = fit.dialer_mode
+    for sname, sf in fit.segments.items():
+        if sf.bad_number_share is not None:
+            raw["skip_trace"].setdefault("bad_number_share_by_segment", {})[sname] = _r(sf.bad_number_share.value)
     notes += [
         "campaign rules (attempts, retry delays, compliance windows, dialer pacing) are policies, not behaviour: "
         + ("kept from the base" if base is not None else "schema defaults"),

@@ -14,6 +14,7 @@ from .behaviour import Behaviour, Portfolio, fit_behaviour, fit_portfolio
 from .distfit import DistFit, fit_distribution
 from .outcomes import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
 from .shifts import TeamFit, fit_teams
+from .regression import Estimate, proportion
 from .trace import ABANDONED, Source, Trace
 
 __all__ = ["SegmentFit", "TraceFit", "fit_trace", "DURATIONS"]
@@ -21,6 +22,7 @@ __all__ = ["SegmentFit", "TraceFit", "fit_trace", "DURATIONS"]
 DURATIONS = ("ring", "talk", "wrap")
 """Handling-time columns of dials.csv (seconds), fitted per segment and outcome."""
 DIALER_MODES = ("preview", "progressive", "predictive")
+INVALID = 3
 
 
 @dataclass
@@ -31,6 +33,7 @@ class SegmentFit:
     behaviour: Behaviour
     portfolio: Portfolio
     dials: int
+    bad_number_share: Estimate | None = None            # per-account invalid numbers (skip tracing)
 
 
 @dataclass
@@ -67,8 +70,25 @@ def _durations(tr: Trace, dm: np.ndarray) -> dict[str, dict[str, DistFit | None]
     return out
 
 
-def fit_trace(tr: Trace) -> TraceFit:
-    """Fit every segment and team of ``tr`` (see the package doc for the methods)."""
+def _per_account_invalid(of: OutcomeFit, tr: Trace, dm: np.ndarray) -> Estimate:
+    """With skip tracing, an invalid number belongs to the account, not the dial: a bad number
+    is taken off the lists after its first invalid dial, so invalid dials are rarer than bad
+    numbers. The share of accounts whose first dial in the data was invalid estimates the
+    segment's invalid probability (the simulator's default bad-number share); ``of`` was fitted
+    without invalid dials (the good numbers' outcomes) and is rescaled to leave room for it."""
+    d = tr.dials
+    _, first = np.unique(d["acct"][dm], return_index=True)
+    q = proportion(float((d["out"][dm][first] == INVALID).sum()), float(len(first)))
+    of.base = of.base * (1.0 - q.value)
+    of.base_se = np.sqrt((of.base_se * (1.0 - q.value)) ** 2 + (of.base / max(1 - q.value, 1e-12) * q.se) ** 2)
+    of.base[INVALID], of.base_se[INVALID] = q.value, q.se
+    return q
+
+
+def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
+    """Fit every segment and team of ``tr`` (see the package doc for the methods).
+    ``per_account_invalid``: the scenario has skip tracing on, so invalid numbers are fitted per
+    account (see :func:`_per_account_invalid`)."""
     d = tr.dials
     days = tr.dial_days
     last_day = int(days[-1])
@@ -79,9 +99,11 @@ def fit_trace(tr: Trace) -> TraceFit:
         dm = d["seg"] == s
         if not dm.any():
             continue   # a segment named only in accounts/promises: nothing to fit contact from
-        counts = cell_counts(d["out"][dm], hour[dm], weekday[dm])
-        segments[name] = SegmentFit(name, fit_outcomes(counts), _durations(tr, dm), fit_behaviour(tr, s),
-                                    fit_portfolio(tr, s, last_day), int(dm.sum()))
+        keep = dm & (d["out"] != INVALID) if per_account_invalid else dm
+        of = fit_outcomes(cell_counts(d["out"][keep], hour[keep], weekday[keep]))
+        q = _per_account_invalid(of, tr, dm) if per_account_invalid else None
+        segments[name] = SegmentFit(name, of, _durations(tr, dm), fit_behaviour(tr, s),
+                                    fit_portfolio(tr, s, last_day), int(dm.sum()), q)
     teams = fit_teams(tr) if tr.shifts is not None else {}
     mode = None
     if (d["mode"] >= 0).any():

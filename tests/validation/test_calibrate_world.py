@@ -8,12 +8,13 @@ import datetime
 import numpy as np
 import pytest
 
-from simulator.calibrate import calibrate
+from simulator.calibrate import CalibrationDataError, calibrate
 from simulator.calibrate.data import DIAL_OUTCOMES
 from simulator.calibrate.outcomes import in_fit_convention
 from simulator.calibrate.regression import Z95
 from simulator.experiment import run_experiment
 from simulator.scenario import load_scenario
+from simulator.scenario.load import LoadedScenario, parse_scenario
 from simulator.scenario.schema import OUTCOMES
 from simulator.world.build import World
 from tests.conftest import SCENARIOS
@@ -91,3 +92,31 @@ def test_fitted_scenario_reproduces_value_per_paid_hour(fitted_table):
             va = np.mean(a.values(f"segments.{seg}.{metric}"))
             vb = np.mean(b.values(f"segments.{seg}.{metric}"))
             assert abs(vb / va - 1) < 0.05, (seg, metric, va, vb)
+
+
+def test_skip_tracing_invalid_numbers_are_fitted_per_account(tmp_path):
+    """With skip tracing a bad number leaves the lists after its first invalid dial, so invalid
+    dials are far rarer than bad numbers; the fit counts accounts whose first dial was invalid."""
+    loaded = load_scenario(SCENARIOS / "skip_trace.toml")
+    world = World(loaded.scenario, 1, 0, trace=True)
+    world.run()
+    write_world_dials(world, tmp_path / "dials.csv")
+    per_account = calibrate(tmp_path, base=loaded)
+    raw = dict(loaded.raw)
+    raw.pop("skip_trace")
+    no_skip = LoadedScenario(parse_scenario(raw), "<no skip tracing>", "0" * 64, (), raw)
+    per_dial = calibrate(tmp_path, base=no_skip)
+    with pytest.raises(CalibrationDataError, match="s1 of the data are worked by no team"):
+        calibrate(tmp_path, base=SCENARIOS / "table_14_1.toml")
+    params = {p.key: p for p in per_account.calibration.parameters}
+    for name, seg in loaded.scenario.segments.items():
+        truth = seg.outcomes.invalid.probability
+        q = params[f"skip_trace.bad_number_share_by_segment.{name}"]
+        assert abs(q.value - truth) <= max(0.01, Z95 * q.se), (name, q.value, truth)
+        assert per_account.scenario.skip_trace.bad_number_share_by_segment[name] == pytest.approx(q.value, rel=1e-5)
+        got = per_account.fit.segments[name].outcomes
+        for i, o in enumerate(OUTCOMES):
+            true = getattr(seg.outcomes, o).probability
+            assert abs(got.base[i] - true) <= max(0.012, Z95 * got.base_se[i]), (name, o, got.base[i], true)
+        # read per dial, the invalid share is far below the bad-number share
+        assert per_dial.fit.segments[name].outcomes.base[3] < truth - 0.04
