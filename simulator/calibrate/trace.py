@@ -154,7 +154,8 @@ def _dials(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     _check((out == ABANDONED) & ~ab, name, "abandoned",
            lambda i: "outcome is abandoned but abandoned is 0; expected 1 (or the outcome the call reached)")
     tz = t["tz_offset_h"] if t.has("tz_offset_h") else np.zeros(n)
-    _check(np.abs(tz) > 14, name, "tz_offset_h", lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14")
+    _check((np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)), name, "tz_offset_h",
+           lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h")
     t_s = _seconds(t["call_start"], origin)
     none = np.full(n, -1, dtype=np.int64)
     return {
@@ -176,6 +177,10 @@ def _accounts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
         i = int(order[1:][np.argmax(dup)])
         raise CalibrationDataError(name, i + 2, "account_id", "the account is listed twice; expected one row "
                                    "per account")
+    if t.has("tz_offset_h"):
+        tz = t["tz_offset_h"]
+        _check((np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)), name, "tz_offset_h",
+               lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h")
     out = dict(t.cols)
     out["day"] = _days(t["entered_date"], origin)
     return out

@@ -159,6 +159,10 @@ def test_cross_column_checks(tmp_path):
     with pytest.raises(CalibrationDataError) as e:
         read_trace(folder(tmp_path, shifts=[over]))
     assert (e.value.row, e.value.column) == (2, "productive_s")
+    odd_zone = ROWS[1].replace(",-1,", ",-1.1,")
+    with pytest.raises(CalibrationDataError) as e:
+        read_trace(folder(tmp_path, dials=[ROWS[0], odd_zone]))
+    assert (e.value.row, e.value.column) == (3, "tz_offset_h") and "steps of 0.25" in str(e.value)
     inconsistent = ROWS[2].replace(",1", ",0")
     with pytest.raises(CalibrationDataError) as e:
         read_trace(folder(tmp_path, dials=[ROWS[0], ROWS[1], inconsistent]))
