@@ -152,7 +152,8 @@ class _LiveModel:
                 S = np.zeros((k, k))
                 S[sl, sl] = P
                 self.blocks[name] = S
-        self.groups = {"hour_answer": ["alpha_h"], "hour_rpc": ["rho_h"], "weekday": ["alpha_d", "rho_d"]}
+        self.groups = {"hour_answer": ["alpha_h"], "hour_rpc": ["rho_h"], "weekday_answer": ["alpha_d"],
+                       "weekday_rpc": ["rho_d"]}
         self.groups = {g: [b for b in bl if b in self.blocks] for g, bl in self.groups.items()}
         self.groups = {g: bl for g, bl in self.groups.items() if bl}
 
