@@ -2,8 +2,9 @@
 
 For tests of the calibrator (does it recover what was put in?), for its benchmark and for
 examples. Not the simulator: dials follow each other back to back from shift start to shift
-end, skipping the scheduled blocks, with no call lists and no calling rules, which is all the
-calibrator's estimators assume. Each collector-day's dials are drawn step by step, all
+end, with no call lists and no calling rules, which is all the calibrator's estimators assume;
+a scheduled block starts when the call in progress ends and keeps its full length, as in the
+simulator. Each collector-day's dials are drawn step by step, all
 collector-days at once: the outcome from the segment's probabilities at the account's local
 hour and weekday (``Segment.outcome_probabilities``), the ring, talk and wrap times from the
 segment's specs. A right-party contact becomes a promise, which is kept or broken, with
@@ -105,12 +106,14 @@ def _dials(sc: Scenario, rng: np.random.Generator, acc: dict[str, np.ndarray], d
     end = np.array([r[5] for r in rows])
     out: dict[str, list] = {k: [] for k in ("t", "coll", "acct", "out", "ring", "talk", "wrap")}
     max_blocks = max((len(r[6]) for r in rows), default=0)
-    b_start = np.full((n, max(max_blocks, 1)), np.inf)
-    b_end = np.full((n, max(max_blocks, 1)), np.inf)
+    b_start = np.full((n, max_blocks + 1), np.inf)     # a sentinel column: no block left
+    b_len = np.zeros((n, max_blocks + 1))
     for i, r in enumerate(rows):
         for j, (bs, bl) in enumerate(r[6]):
             b_start[i, j] = r[3] * DAY_S + bs
-            b_end[i, j] = b_start[i, j] + bl
+            b_len[i, j] = bl
+    nb = np.zeros(n, dtype=np.int64)                     # each collector-day's next block
+    rows_i = np.arange(n)
     seg_choice = [np.array(r[2]) for r in rows]
     n_seg_choice = np.array([len(c) for c in seg_choice])
     seg_table = np.full((n, max(n_seg_choice)), -1)
@@ -120,9 +123,14 @@ def _dials(sc: Scenario, rng: np.random.Generator, acc: dict[str, np.ndarray], d
     day = np.array([r[3] for r in rows])
     samplers = [[(o.ring_time_s, o.talk_time_s, o.wrap_time_s) for o in s.outcomes.as_list()] for s in segs]
     while True:
-        inb = (t[:, None] >= b_start) & (t[:, None] < b_end)
-        if inb.any():
-            t = np.where(inb.any(axis=1), np.max(np.where(inb, b_end, -np.inf), axis=1), t)
+        # a block due starts when the call in progress ends and keeps its full length (as the
+        # simulator's collectors take them)
+        while True:
+            due = t >= b_start[rows_i, nb]
+            if not due.any():
+                break
+            t = np.where(due, t + b_len[rows_i, nb], t)
+            nb = nb + due
         live = t < end
         if not live.any():
             break

@@ -28,7 +28,9 @@ def trace15(tmp_path_factory):
 
 def test_the_fit_passes_its_back_test(trace15):
     _, tr = trace15
-    bt = backtest(tr, 5, replications=8, seed=2)
+    # 16 replications: the prediction interval rests on their standard deviation, which a
+    # handful of replications estimates poorly
+    bt = backtest(tr, 5, replications=16, seed=2)
     assert bt.passed, bt.table()
     assert (bt.holdout_days, bt.fit_days, bt.first_holdout_date) == (5, 10, "2024-01-15")
     units = {c.unit for c in bt.checks}

@@ -48,8 +48,12 @@ def test_outcome_probabilities_within_001_or_inside_their_ci(curved):
 
 
 def test_hour_and_weekday_curves_cover_the_truth(curved):
+    """95% bands: at least 90% of the hours covered over the four hour curves together (the
+    issue's criterion), at least 80% on each (one curve has only 10 hours: two misses are
+    ordinary), and 90% over every curve and weekday."""
     truth, fitted = curved
     covered = total = 0
+    hour_ok = hour_n = 0
     for name, sf in fitted.fit.segments.items():
         of = sf.outcomes
         true = in_fit_convention(truth.segments[name], of)
@@ -59,7 +63,9 @@ def test_hour_and_weekday_curves_cover_the_truth(curved):
             ci = getattr(of, curve + "_ci")
             ok = (ci[0, seen] <= true[curve][seen]) & (true[curve][seen] <= ci[1, seen])
             if "hour" in curve:
-                assert ok.mean() >= 0.9, (name, curve, ok.mean())
+                assert ok.mean() >= 0.8, (name, curve, ok.mean())
+                hour_ok += int(ok.sum())
+                hour_n += len(seen)
                 # and the intervals are informative: half-widths of a few percent to ~20%
                 half = (ci[1, seen] - ci[0, seen]) / 2 / getattr(of, curve)[seen]
                 assert np.median(half) < 0.15
@@ -68,6 +74,7 @@ def test_hour_and_weekday_curves_cover_the_truth(curved):
         # the curve is not flat where the truth is not: the peak hour is found
         hours = np.flatnonzero(of.hour_weights > 0)
         assert hours[np.argmax(of.rpc_by_hour[hours])] in hours[np.argsort(true["rpc_by_hour"][hours])[-3:]]
+    assert hour_ok / hour_n >= 0.9
     assert covered / total >= 0.9
     assert total == 2 * (2 * 10 + 2 * 5)   # 10 local hours (two zones), 5 weekdays
 
