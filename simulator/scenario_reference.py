@@ -67,7 +67,7 @@ CROSS_RULES: dict[str, list[str]] = {
         "With the `contact_curve` multipliers, the live-answer probability and the right-party "
         "probability stay at most 1 at every hour and weekday.",
         "`phones` produces whole numbers >= 1.",
-        "`wrong_number_share` plus the `invalid` outcome's probability is below 1.",
+        "A `wrong_number_share` above 0 plus the `invalid` outcome's probability is below 1.",
     ],
     "Inflow": [
         "`days_past_due` produces values >= 1.",

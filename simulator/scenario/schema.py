@@ -352,7 +352,7 @@ class Segment(_Model):
             raise ValueError("days_past_due can be negative; expected values >= 0")
         if self.phones.lower < 1 or not self.phones.integer_valued:
             raise ValueError("phones must produce whole numbers >= 1 (use a constant, uniform_int or discrete distribution)")
-        if self.wrong_number_share + self.outcomes.invalid.probability >= 1.0:
+        if self.wrong_number_share > 0 and self.wrong_number_share + self.outcomes.invalid.probability >= 1.0:
             raise ValueError("wrong_number_share plus the invalid outcome's probability must be below 1: some numbers must work")
         o, c = self.outcomes, self.contact_curve
         for d in range(7):
@@ -642,6 +642,8 @@ class Scenario(_Model):
     portfolio: LivingPortfolio | None = Field(None, description=(
         "the living portfolio: partial payments, cures, charge-off, inflow, self-cure, account-level "
         "behaviour (omit: a closed portfolio where one kept promise pays an account off)"))
+    calibration: Calibration | None = Field(None, description=(
+        "provenance of a fitted scenario: what `collectsim calibrate` estimated, from which files (omit: none)"))
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
@@ -777,3 +779,63 @@ class Scenario(_Model):
     @property
     def team_names(self) -> list[str]:
         return list(self.teams)
+
+
+# ------------------------------------------------------------------ calibration provenance
+# Written by `collectsim calibrate` (simulator/calibrate); the simulation itself never reads it.
+
+class CalibrationSource(_Model):
+    """A data file a calibration read."""
+    file: str = Field(min_length=1, description="file name (as given to collectsim calibrate)")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes")
+    rows: int = Field(ge=0, description="data rows read (the header not counted)")
+
+
+class FittedParameter(_Model):
+    """One fitted number with its uncertainty.
+
+    ``key`` is the scenario key path the value was written to (for example
+    ``segments.low_risk.outcomes.rpc.probability`` or ``segments.low_risk.contact_curve.answer_by_hour[9]``),
+    or, for quantities the scenario has no key for yet, a path under ``portfolio.`` or ``kpi.``.
+    """
+    key: str = Field(min_length=1, description="scenario key path (or portfolio./kpi. quantity) the value belongs to")
+    value: float = Field(allow_inf_nan=False, description="the fitted value, in the key's unit")
+    se: float | None = Field(None, ge=0, allow_inf_nan=False, description="standard error (omit: not available)")
+    ci95_low: float | None = Field(None, allow_inf_nan=False, description="lower end of the 95% interval")
+    ci95_high: float | None = Field(None, allow_inf_nan=False, description="upper end of the 95% interval")
+    n: int = Field(0, ge=0, description="observations the estimate rests on (dials, promises, collector-days...)")
+    method: str = Field("", description="how it was estimated")
+    in_scenario: bool = Field(True, description="the value was written to the scenario key (false: provenance only)")
+
+
+class FittedLink(_Model):
+    """A regression of an account-level behaviour on account attributes at entry:
+    link(response) = coef[0] + sum_j coef[j] (x_j - center[j-1]) with logit for probabilities
+    (rpc per dial, promise per right-party contact, keep per promise) and log for payment_usd."""
+    segment: str = Field(min_length=1, description="segment name")
+    response: Literal["rpc", "promise", "keep", "payment_usd"] = Field(description="what is modelled")
+    link: Literal["logit", "log"] = Field(description="logit (probabilities) or log (amounts)")
+    terms: list[str] = Field(description="covariates: risk_score, days_past_due, log_balance_usd")
+    center: list[float] = Field(description="mean of each covariate (the intercept is at these values)")
+    coef: list[float] = Field(description="intercept, then one slope per term (per unit of the covariate)")
+    se: list[float] = Field(description="standard errors of coef")
+    n: int = Field(ge=0, description="observations")
+    residual_sd: float = Field(0.0, ge=0, description="log link: standard deviation of the residual log amount")
+
+
+class Calibration(_Model):
+    """Provenance of a fitted scenario (``[calibration]``): the data, the method, every fitted
+    number with its standard error and 95% interval, and what the data could not identify."""
+    method: str = Field(min_length=1, description="the estimation method, in words")
+    data: Literal["trace", "kpi"] = Field(description="trace: event files (dials.csv ...); kpi: daily aggregates")
+    collectsim_version: str = Field("", description="version of collectsim that fitted it")
+    base: str = Field("", description="base scenario the fit started from, with its SHA-256 (empty: none)")
+    sources: list[CalibrationSource] = Field(min_length=1, description="files read")
+    first_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="first date of the data used, YYYY-MM-DD")
+    last_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="last date of the data used, YYYY-MM-DD")
+    parameters: list[FittedParameter] = Field([], description="fitted values with standard errors and 95% intervals")
+    links: list[FittedLink] = Field([], description="regressions of behaviour on account attributes")
+    not_identified: list[str] = Field([], description="what the data could not identify (kept from the base or defaults)")
+
+
+Scenario.model_rebuild()

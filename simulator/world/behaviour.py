@@ -151,8 +151,9 @@ class AccountBehaviour:
         for wd in range(7):
             for h in range(24):
                 probs = seg.outcome_probabilities(h, wd)
-                rpc_v = probs[RPC] / (1.0 - q_dead - q_wrong)
-                tp_v = max(0.0, (probs[THIRD_PARTY] - q_wrong * rpc_v) / (1.0 - q_dead))
+                working = 1.0 - q_dead - q_wrong   # every number disconnected: no live answer at all
+                rpc_v = probs[RPC] / working if working > 0 else 0.0
+                tp_v = max(0.0, (probs[THIRD_PARTY] - q_wrong * rpc_v) / (1.0 - q_dead)) if working > 0 else 0.0
                 rest = [probs[o] for o in UNANSWERED]
                 total = sum(rest)
                 cum = list(np.cumsum(rest) / total) if total > 0 else [1.0, 1.0, 1.0]
