@@ -34,7 +34,8 @@ COST_COMPONENTS = ("cost_wages", "cost_supervision", "cost_telecom", "cost_diale
 """The parts of ``cost``, which they sum to at every level."""
 
 EXTRA_METRICS = ("dials_per_productive_hour", "machine", "idle_hours", "idle_s_per_call", "talk_hours",
-                 "wrap_hours", "promised_usd", "net_value", "accounts_dialed_share",
+                 "wrap_hours", "promised_usd", "net_value", "accounts_dialed_share", "self_cure_collected",
+                 "incremental_collected",
                  "reminder_contacts", "arrangement_promises", "plan_installments_due", "plan_installments_kept",
                  "plan_kept_rate", "arrangement_collected", "avg_payment_ordinary", "collected_in_period",
                  "kept_rate_usd", *COST_COMPONENTS, "agency_collected", "attempted_7d_share",
@@ -222,6 +223,30 @@ def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
     return w
 
 
+def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
+    """Self-cure and incremental dollars of a group of segments (None where not defined).
+
+    ``self_cure_collected``: dollars accounts paid with no promise (self-cure), in the measured
+    window. ``incremental_collected``: dollars over what the same accounts would have paid
+    uncalled, estimated segment by segment from the never-called control group: dollars from
+    the called accounts - control dollars x (called accounts / control accounts). Needs a
+    living portfolio with ``control_share`` > 0 (docs/portfolio.md)."""
+    if cnt.received_usd is None:
+        return {"self_cure_collected": 0.0, "incremental_collected": None}
+    incremental = 0.0
+    for s in segments:
+        (treated_usd, control_usd), (n_treated, n_control) = cnt.received_usd[s], cnt.present_accounts[s]
+        if not n_control:
+            incremental = None
+            break
+        incremental += float(treated_usd - control_usd * n_treated / n_control)
+    return {"self_cure_collected": float(cnt.self_cure_usd[segments].sum()), "incremental_collected": incremental}
+
+
+NOT_BY_COLLECTOR: Metrics = {"self_cure_collected": None, "incremental_collected": None}
+"""Portfolio dollars belong to segments, not to the collectors or teams who called them."""
+
+
 def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Metrics]]:
     """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
     R, S = cnt.promises.shape
@@ -234,19 +259,21 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         return {k: float(getattr(cnt, k)[sel].sum()) for k in accounts}
 
     out: dict[str, dict[str, Metrics]] = {
-        "center": {"center": kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)})},
+        "center": {"center": {**kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
+                              **portfolio_dollars(cnt, list(range(S)))}},
         "segments": {}, "teams": {}, "collectors": {}}
     for si, sname in enumerate(st.segments):
         mask = np.zeros(S, bool)
         mask[si] = True
-        out["segments"][sname] = kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)})
+        out["segments"][sname] = {**kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
+                                  **portfolio_dollars(cnt, [si])}
     team = st.row_team
     for ti, tname in enumerate(st.teams):
-        out["teams"][tname] = kpis(_totals(cnt, st, w, team == ti, all_s, money))
+        out["teams"][tname] = {**kpis(_totals(cnt, st, w, team == ti, all_s, money)), **NOT_BY_COLLECTOR}
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
         mask[ci] = True
-        out["collectors"][cname] = kpis(_totals(cnt, st, w, mask, all_s, money))
+        out["collectors"][cname] = {**kpis(_totals(cnt, st, w, mask, all_s, money)), **NOT_BY_COLLECTOR}
     return out
 
 
@@ -255,7 +282,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
 
     daily: calendar day -> dials, rpc (every right-party answer, reminder calls included),
     promises (by day made), kept (payments kept, plan installments included) and collected (by
-    due day); calendar: calling_day, 1 on the days the center calls and 0 on the others (weekends,
+    due day), and with a living portfolio the open accounts at the day's end and the self-cure
+    dollars; calendar: calling_day, 1 on the days the center calls and 0 on the others (weekends,
     and the days after the calling period while promises fall due);
     hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started (center clock);
     campaigns: per dialer campaign and calendar day, live answers and abandoned calls (the daily
@@ -271,6 +299,9 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
             "kept": cnt.daily_kept[si].tolist(),
             "collected": cnt.daily_collected[si].tolist(),
         }
+        if cnt.daily_open_accounts is not None:
+            daily[s]["open_accounts"] = cnt.daily_open_accounts[si].tolist()
+            daily[s]["self_cure_collected"] = cnt.daily_self_cure_usd[si].tolist()
         hourly[s] = {"dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
                      "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}
     campaigns = {name: {"live": cnt.campaign_live[k].tolist(), "abandoned": cnt.campaign_abandoned[k].tolist()}

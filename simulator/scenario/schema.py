@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from ..counters import Outcome as OutcomeCode
 from .distributions import Constant, Dist
+from .portfolio import Inflow, LivingPortfolio
 
 __all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes", "Segment",
            "ContactCurve", "TimeZones", "Schedule", "Window", "Attempts", "Dialer", "Compliance",
@@ -72,11 +73,17 @@ class Calendar(_Model):
     start_weekday: Weekday = Field("mon", description="weekday of the first calendar day of the run")
     open_time: Clock = Field("08:00", description="center opens, local clock time HH:MM; no shift starts earlier")
     close_time: Clock = Field("21:00", description="center closes, local clock time HH:MM; no shift ends later")
+    warmup_days: int = Field(0, ge=0, le=3650, description=(
+        "calling days at the start of the run left out of every metric (the warm-up of a living "
+        "portfolio; docs/portfolio.md says how to choose it); the daily series still show them"))
 
     @model_validator(mode="after")
     def _check(self) -> "Calendar":
         if len(set(self.weekdays)) != len(self.weekdays):
             raise ValueError(f"weekdays lists a day twice: {self.weekdays}")
+        if self.warmup_days >= self.working_days:
+            raise ValueError(f"warmup_days ({self.warmup_days}) must be below working_days ({self.working_days}): "
+                             "nothing would be measured")
         if clock_minutes(self.close_time) <= clock_minutes(self.open_time):
             raise ValueError(f"close_time {self.close_time} must be after open_time {self.open_time}")
         return self
@@ -323,6 +330,15 @@ class Segment(_Model):
     contact_curve: ContactCurve = Field(ContactCurve(), description="hour and weekday multipliers on contact probabilities")
     time_zones: TimeZones = Field(TimeZones(), description="time zones of the accounts")
     schedule: Schedule = Field(Schedule(), description="when the dialer may work this segment (campaign design)")
+    inflow: Inflow | None = Field(None, description="new accounts entering each calendar day (needs [portfolio]; omit: none)")
+    self_cure_per_day: Probability = Field(0.0, description=(
+        "probability per calendar day that an open account pays its past-due amount without any contact "
+        "(needs [portfolio]; with account-level behaviour the segment average)"))
+    phones: Dist = Field(Constant(value=1.0), description=(
+        "number of phone numbers per account (whole numbers >= 1; used by account-level behaviour)"))
+    wrong_number_share: Probability = Field(0.0, description=(
+        "share of accounts whose number reaches someone else: live answers are third parties until skip "
+        "tracing finds a new number (used by account-level behaviour)"))
 
     @model_validator(mode="after")
     def _check(self) -> "Segment":
@@ -336,6 +352,10 @@ class Segment(_Model):
                              "(use a constant, uniform_int or discrete distribution)")
         if self.days_past_due.lower < 0:
             raise ValueError("days_past_due can be negative; expected values >= 0")
+        if self.phones.lower < 1 or not self.phones.integer_valued:
+            raise ValueError("phones must produce whole numbers >= 1 (use a constant, uniform_int or discrete distribution)")
+        if self.wrong_number_share > 0 and self.wrong_number_share + self.outcomes.invalid.probability >= 1.0:
+            raise ValueError("wrong_number_share plus the invalid outcome's probability must be below 1: some numbers must work")
         o, c = self.outcomes, self.contact_curve
         for d in range(7):
             for h in range(24):
@@ -658,6 +678,11 @@ class Scenario(_Model):
     tracking: Tracking | None = Field(None, description="tracking series for the MIS (special task; omit: off)")
     roll_rates: RollRates | None = Field(None, description="days-past-due aging and roll rates (special task; omit: off)")
     placement: Placement | None = Field(None, description="agency placement (special task; omit: off)")
+    portfolio: LivingPortfolio | None = Field(None, description=(
+        "the living portfolio: partial payments, cures, charge-off, inflow, self-cure, account-level "
+        "behaviour (omit: a closed portfolio where one kept promise pays an account off)"))
+    calibration: Calibration | None = Field(None, description=(
+        "provenance of a fitted scenario: what `collectsim calibrate` estimated, from which files (omit: none)"))
     costs: Costs = Field(Costs(), description="costs beyond wages: loading, supervision, telecom, dialer seats")
 
     @model_validator(mode="after")
@@ -717,6 +742,30 @@ class Scenario(_Model):
         if sum(t.headcount for t in self.teams.values()) == 0:
             out.append(("teams", "every team has headcount 0: nobody to make calls"))
         out += self._special_problems()
+        out += self._portfolio_problems()
+        return out
+
+    @property
+    def portfolio_on(self) -> bool:
+        """Whether the living portfolio is on (a [portfolio] block, enabled)."""
+        return self.portfolio is not None and self.portfolio.enabled
+
+    def _portfolio_problems(self) -> list[tuple[str, str]]:
+        """The living portfolio's keys are used only with the block on; with it on, the roll-rates
+        block measures the portfolio's own aging and takes no payment rule of its own."""
+        out: list[tuple[str, str]] = []
+        if not self.portfolio_on:
+            for name, seg in self.segments.items():
+                for key in ("inflow", "self_cure_per_day"):
+                    if key in seg.model_fields_set and getattr(seg, key):
+                        out.append((f"segments.{name}.{key}", "needs the living portfolio: add a [portfolio] block"))
+            return out
+        rr = self.roll_rates
+        if rr is not None:
+            for key in ("min_payment_usd", "min_payment_share"):
+                if key in rr.model_fields_set:
+                    out.append((f"roll_rates.{key}", "with [portfolio] on, minimum payments are set in "
+                                f"[portfolio] (portfolio.{key}); roll_rates only measures"))
         return out
 
     def _special_problems(self) -> list[tuple[str, str]]:
@@ -770,3 +819,63 @@ class Scenario(_Model):
     @property
     def team_names(self) -> list[str]:
         return list(self.teams)
+
+
+# ------------------------------------------------------------------ calibration provenance
+# Written by `collectsim calibrate` (simulator/calibrate); the simulation itself never reads it.
+
+class CalibrationSource(_Model):
+    """A data file a calibration read."""
+    file: str = Field(min_length=1, description="file name (as given to collectsim calibrate)")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes")
+    rows: int = Field(ge=0, description="data rows read (the header not counted)")
+
+
+class FittedParameter(_Model):
+    """One fitted number with its uncertainty.
+
+    ``key`` is the scenario key path the value was written to (for example
+    ``segments.low_risk.outcomes.rpc.probability`` or ``segments.low_risk.contact_curve.answer_by_hour[9]``),
+    or, for quantities the scenario has no key for yet, a path under ``portfolio.`` or ``kpi.``.
+    """
+    key: str = Field(min_length=1, description="scenario key path (or portfolio./kpi. quantity) the value belongs to")
+    value: float = Field(allow_inf_nan=False, description="the fitted value, in the key's unit")
+    se: float | None = Field(None, ge=0, allow_inf_nan=False, description="standard error (omit: not available)")
+    ci95_low: float | None = Field(None, allow_inf_nan=False, description="lower end of the 95% interval")
+    ci95_high: float | None = Field(None, allow_inf_nan=False, description="upper end of the 95% interval")
+    n: int = Field(0, ge=0, description="observations the estimate rests on (dials, promises, collector-days...)")
+    method: str = Field("", description="how it was estimated")
+    in_scenario: bool = Field(True, description="the value was written to the scenario key (false: provenance only)")
+
+
+class FittedLink(_Model):
+    """A regression of an account-level behaviour on account attributes at entry:
+    link(response) = coef[0] + sum_j coef[j] (x_j - center[j-1]) with logit for probabilities
+    (rpc per dial, promise per right-party contact, keep per promise) and log for payment_usd."""
+    segment: str = Field(min_length=1, description="segment name")
+    response: Literal["rpc", "promise", "keep", "payment_usd"] = Field(description="what is modelled")
+    link: Literal["logit", "log"] = Field(description="logit (probabilities) or log (amounts)")
+    terms: list[str] = Field(description="covariates: risk_score, days_past_due, log_balance_usd")
+    center: list[float] = Field(description="mean of each covariate (the intercept is at these values)")
+    coef: list[float] = Field(description="intercept, then one slope per term (per unit of the covariate)")
+    se: list[float] = Field(description="standard errors of coef")
+    n: int = Field(ge=0, description="observations")
+    residual_sd: float = Field(0.0, ge=0, description="log link: standard deviation of the residual log amount")
+
+
+class Calibration(_Model):
+    """Provenance of a fitted scenario (``[calibration]``): the data, the method, every fitted
+    number with its standard error and 95% interval, and what the data could not identify."""
+    method: str = Field(min_length=1, description="the estimation method, in words")
+    data: Literal["trace", "kpi"] = Field(description="trace: event files (dials.csv ...); kpi: daily aggregates")
+    collectsim_version: str = Field("", description="version of collectsim that fitted it")
+    base: str = Field("", description="base scenario the fit started from, with its SHA-256 (empty: none)")
+    sources: list[CalibrationSource] = Field(min_length=1, description="files read")
+    first_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="first date of the data used, YYYY-MM-DD")
+    last_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="last date of the data used, YYYY-MM-DD")
+    parameters: list[FittedParameter] = Field([], description="fitted values with standard errors and 95% intervals")
+    links: list[FittedLink] = Field([], description="regressions of behaviour on account attributes")
+    not_identified: list[str] = Field([], description="what the data could not identify (kept from the base or defaults)")
+
+
+Scenario.model_rebuild()

@@ -1,9 +1,11 @@
 """Service measures at the end of a run: how well the calling covered the accounts still owing.
 
-For each segment: the accounts still open when the run ends (``OPEN_STATES``: not paid off and not
-placed with an agency), and how many of them were dialed, and reached in person, in the last 7
-calendar days of calling (the 7 days ending on the last calling day). The metrics divide them
-into ``attempted_7d_share`` and ``contacted_7d_share`` (metrics.py).
+For each segment: the accounts still open when the run ends (``OPEN_STATES``: still owing, so not
+paid off, cured, settled, charged off, placed with an agency or yet to arrive; a living
+portfolio's control group, never called on purpose, is left out), and how many of them were
+dialed, and reached in person (reminder calls included), in the last 7 calendar days of calling
+(the 7 days ending on the last calling day). The metrics divide them into
+``attempted_7d_share`` and ``contacted_7d_share`` (metrics.py).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ def service_at_end(state: "WorldState") -> None:
     p, cnt = state.portfolio, state.counters
     S = len(state.models)
     since = (state.calendar.last_work_day - (WINDOW_DAYS - 1)) * DAY_S
-    is_open = np.isin(p.status, OPEN_STATES)
+    is_open = np.isin(p.status, OPEN_STATES) & ~p.control
     seg = p.segment[is_open]
     attempted = p.last_attempt_s[is_open] >= since
     contacted = np.asarray(p.last_conversation_end_s, dtype=float)[is_open] >= since

@@ -23,6 +23,7 @@ COMPONENTS = ("cost_wages", "cost_supervision", "cost_telecom", "cost_dialer", "
 @st.composite
 def scenarios_with_tasks(draw) -> dict:
     raw = draw(valid_scenarios())
+    raw["scenario"]["name"] = "invariants"   # (random names are the fuzz test's business)
     raw["calendar"]["working_days"] = draw(st.integers(1, 3))
     if draw(st.booleans()):
         raw["attempts"]["promise_reminder"] = True

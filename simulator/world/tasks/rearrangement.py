@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import DAY_S
-from ..portfolio import OPEN, PAID, PROMISED
-from ..promises import ACCT, AMOUNT, COLL, P_KEEP, SEG
+from ..portfolio import CURED, OPEN, PAID, PROMISED, SETTLED
+from ..promises import ACCT, AMOUNT, COLL, MADE, P_KEEP, SEG
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,17 +76,21 @@ class Rearrangement(Task):
         self.plans_in_force = 0
         self.days_forgiven = 0.0
 
-    @property
-    def aging(self):
-        """The aging task (days past due): always on with rearrangement."""
-        return self.state.task("aging")
+    def _done(self, a: int, exit_status: int, day: int) -> None:
+        """The arrangement is complete: in a living portfolio the account leaves as
+        ``exit_status``; in a closed one it is paid."""
+        living = self.state.living
+        if living is None:
+            self.state.portfolio.status[a] = PAID
+        else:
+            living.leave(a, exit_status, day)
 
     def on_refusal(self, collector: "Collector", account: int, segment: int, end_s: float) -> None:
         """Offer the eligible options in order until one is accepted."""
         a, s = account, segment
         p = self.state.portfolio
         bal = float(p.balance[a])
-        dpd = float(self.aging.dpd[a])
+        dpd = float(p.days_past_due[a])
         for opt, o, acc, keep in self.options:
             if bal < o.min_balance_usd or bal <= 0 or not o.min_days_past_due <= dpd <= o.max_days_past_due:
                 continue
@@ -123,7 +127,7 @@ class Rearrangement(Task):
             cnt.ensure_day(day)
             cnt.daily_promises[s, day] += 1
         cnt.promised_usd[coll, s] += amount
-        w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement)
+        w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day)
 
     def follow_up(self, arrangement: Arrangement, e: list, kept: bool, day: int) -> None:
         """One of the arrangement's payments was settled (day.settle_due counted it and
@@ -133,18 +137,20 @@ class Rearrangement(Task):
         coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
         opt, state = arrangement.option, arrangement.state
         st = self.stats[opt]
+        measured = e[MADE] >= self.state.calendar.first_measured_day   # as day.settle_due counts it
         if kept:
             st["payments_kept"] += 1
             st["collected_usd"] += amount
-            cnt.arrangement_collected[coll, s] += amount
-            if arrangement.negotiated:
-                cnt.arrangement_kept[coll, s] += 1
+            if measured:
+                cnt.arrangement_collected[coll, s] += amount
+                cnt.arrangement_kept[coll, s] += arrangement.negotiated
         else:
             st["payments_broken"] += 1
         o = self.config[opt]
         if opt == "plan":
-            cnt.plan_installments_due[coll, s] += 1
-            cnt.plan_installments_kept[coll, s] += kept
+            if measured:
+                cnt.plan_installments_due[coll, s] += 1
+                cnt.plan_installments_kept[coll, s] += kept
             inst, remaining, broken = state
             remaining -= 1
             broken += 0 if kept else 1
@@ -156,20 +162,22 @@ class Rearrangement(Task):
             if remaining <= 0:
                 self.plans_in_force -= 1
                 st["completed"] += 1
-                p.status[a] = PAID
+                self._done(a, PAID if p.balance[a] <= 0.0 else CURED, day)
                 return
             self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
                           Arrangement(self, opt, [inst, remaining, broken], negotiated=False), e[P_KEEP])
             return
         if kept:
             st["completed"] += 1
-            p.status[a] = PAID
             if opt == "settlement":
                 st["discount_usd"] += state[0]
-                p.balance[a] = 0.0
+                self._done(a, SETTLED, day)
+                if self.state.living is None:
+                    p.balance[a] = 0.0
             else:
-                self.days_forgiven += float(self.aging.dpd[a])
-            self.aging.settle(a)
+                self.days_forgiven += float(p.days_past_due[a])
+                self._done(a, CURED, day)
+            p.days_past_due[a] = 0.0
         else:
             st["broken_arrangements"] += 1
             p.status[a], p.priority[a] = OPEN, 1

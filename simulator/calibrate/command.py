@@ -1,0 +1,161 @@
+"""The ``collectsim calibrate`` subcommand. The CLI calls :func:`register` with its subparsers
+object; the command's ``func`` returns the exit code: 0, or 2 for bad input (bad data naming
+file, row and column; a bad base scenario; an output path that cannot be written, or that exists
+without --force), with a message and no traceback. Output paths follow simulator.fileio's rules:
+checked before any work, written atomically, an existing file replaced only with --force and
+left untouched when it already holds the content."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+__all__ = ["register", "cmd_calibrate"]
+
+EXIT_INPUT = 2
+
+DESCRIPTION = """\
+Fit a scenario to an operation's own data and write it as a scenario file whose [calibration]
+section lists every fitted number with its standard error and 95% interval.
+
+DIR holds one CSV file per kind of event, as a dialer and a collection system export them
+(docs/data-formats.md): dials.csv (required), promises.csv, payments.csv, accounts.csv and
+shifts.csv. What is fitted: outcome probabilities with hour-of-day and weekday contact curves
+(a smoothed GLM), ring/talk/wrap times (lognormal or gamma by AIC), promise and keep rates,
+the promised amount, the due-day distribution, links of rpc/promise/keep/amount to account
+score, days past due and balance, teams' shifts and productive rate, inflow and self-cure.
+Without shifts.csv give --base for the teams.
+
+With --kpi DAILY.csv instead of DIR, one row per collector or team per day (date, team,
+collector_id, paid_hours, productive_hours, dials, rpc, promises, kept, collected_usd): the
+ratios those identify are fitted onto --base (default: the bundled table_14_1), and what they
+cannot identify is printed.
+
+--backtest holds out the last --holdout-days calling days, fits the rest, simulates the
+held-out days and prints each pyramid layer and the daily volumes: observed against simulated,
+with a verdict per layer (docs/data-formats.md gives the rule)."""
+
+EPILOG = """\
+examples:
+  collectsim calibrate export/ --out fitted.toml
+  collectsim calibrate export/ --out fitted.toml --base scenarios/table_14_1.toml --html calibration.html
+  collectsim calibrate export/ --out fitted.toml --backtest --holdout-days 5 -r 20
+  collectsim calibrate --kpi daily.csv --base my_center.toml --out fitted.toml"""
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``calibrate`` to an argparse subparsers object."""
+    p = subparsers.add_parser("calibrate", help="fit a scenario to a center's own data (dial trace or daily KPIs)",
+                              description=DESCRIPTION, epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folder", nargs="?", metavar="DIR", help="folder holding dials.csv and the other CSV files")
+    p.add_argument("--out", metavar="FILE", help="write the fitted scenario (TOML) here")
+    p.add_argument("--base", metavar="SCENARIO", help="start from this scenario and replace only what the data "
+                                                      "identify (teams, wages, policies... come from it)")
+    p.add_argument("--kpi", metavar="DAILY.csv", help="fit daily KPI aggregates instead of a trace folder")
+    p.add_argument("--backtest", action="store_true", help="hold out the last days, simulate them, compare")
+    p.add_argument("--holdout-days", type=int, default=None, metavar="N",
+                   help="calling days held out by --backtest (default: a fifth of the days, at least 1)")
+    p.add_argument("-r", "--replications", type=int, default=10, metavar="N",
+                   help="replications of the held-out days in the back-test (default 10, at least 2)")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed of the back-test (default 1)")
+    p.add_argument("--html", metavar="FILE", help="write the calibration report (HTML) here")
+    p.add_argument("--force", action="store_true", help="replace existing output files that differ")
+    p.set_defaults(func=cmd_calibrate)
+    return p
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Run the command; bad input is printed (exit 2) here as well as by the CLI's main, so the
+    command behaves the same when called on its own."""
+    from ..errors import InputError
+    from ..scenario import ScenarioError
+    try:
+        return _run(args)
+    except ScenarioError as e:
+        print(f"collectsim: error: {len(e.problems)} problem(s):\n{e}", file=sys.stderr)
+        return EXIT_INPUT
+    except InputError as e:
+        print(f"collectsim: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..fileio import check_output_file, write_output
+    from .api import as_loaded
+    if (args.folder is None) == (args.kpi is None):
+        raise InputError("give either DIR (a trace folder) or --kpi DAILY.csv, not " +
+                       ("both" if args.folder else "neither"))
+    if not (args.out or args.html or args.backtest):
+        raise InputError("nothing to do: give --out FILE, --html FILE and/or --backtest")
+    if args.holdout_days is not None and not args.backtest:
+        raise InputError("--holdout-days needs --backtest")
+    if args.holdout_days is not None and args.holdout_days < 1:
+        raise InputError(f"--holdout-days {args.holdout_days}: expected a whole number >= 1")
+    if args.backtest and args.replications < 2:
+        raise InputError("--backtest needs at least 2 replications (-r)")
+    if args.out and args.html and Path(args.out).resolve() == Path(args.html).resolve():
+        raise InputError(f"--out and --html are the same file {args.out}")
+    out = check_output_file(args.out, "--out", args.force) if args.out else None
+    html = check_output_file(args.html, "--html", args.force) if args.html else None
+    base = as_loaded(args.base) if args.base else None
+    bt = None
+    if args.kpi:
+        from .kpi import calibrate_kpi
+        fitted = calibrate_kpi(args.kpi, base)
+    else:
+        from .api import calibrate_trace
+        from .trace import read_trace
+        trace = read_trace(args.folder)
+        fitted = calibrate_trace(trace, base)
+    print(summary(fitted))
+    if args.backtest:
+        from .backtest import backtest, backtest_kpi
+        if args.kpi:
+            from .kpi import kpi_dates
+            n_days = len(kpi_dates(args.kpi))
+        else:
+            n_days = len(trace.dial_days)
+        hold = args.holdout_days or max(1, n_days // 5)
+        if args.kpi:
+            bt = backtest_kpi(args.kpi, hold, base, replications=args.replications, seed=args.seed)
+        else:
+            bt = backtest(trace, hold, base, replications=args.replications, seed=args.seed)
+        print()
+        print(bt.table())
+    if out is not None:
+        print(write_output(out, fitted.toml()), file=sys.stderr)
+    if html is not None:
+        from .html import render_calibration
+        print(write_output(html, render_calibration(fitted, bt)), file=sys.stderr)
+    return 0
+
+
+def summary(fitted) -> str:
+    """A plain-text summary: the headline fitted values and what the data could not identify."""
+    cal = fitted.calibration
+    lines = [f"fitted {cal.data} data {cal.first_date} to {cal.last_date} "
+             f"({', '.join(f'{s.file} {s.rows:,} rows' for s in cal.sources)})"]
+    rows = [["parameter", "value", "95% interval", "n"]]
+    for p in cal.parameters:
+        k = p.key
+        if not (k.endswith(".probability") or k.endswith("_probability") or k.endswith("payment_usd.mean")
+                or k.endswith("productive_rate") or k.startswith("kpi.") or k.endswith("_per_day")
+                or k.endswith("rpc.talk_time_s.mean")):
+            continue
+        ci = "-" if p.ci95_low is None else f"{_g(p.ci95_low)} - {_g(p.ci95_high)}"
+        rows.append([k, _g(p.value), ci, f"{p.n:,}" if p.n else ""])
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines += ["  ".join(x.ljust(w[i]) if i == 0 else x.rjust(w[i]) for i, x in enumerate(r)) for r in rows]
+    lines.append(f"({len(cal.parameters)} fitted values in all, with SEs, in the [calibration] section)")
+    lines.append("not identified by the data:")
+    lines += [f"  - {x}" for x in cal.not_identified]
+    return "\n".join(lines)
+
+
+def _g(x: float) -> str:
+    if not math.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"

@@ -1,0 +1,118 @@
+"""Fitting a trace: every estimate the data identify, segment by segment and team by team.
+
+:func:`fit_trace` returns a :class:`TraceFit`; :mod:`.assemble` turns it into a scenario.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..scenario.schema import OUTCOMES
+from .behaviour import Behaviour, Portfolio, fit_behaviour, fit_portfolio
+from .distfit import DistFit, fit_distribution
+from .outcomes import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
+from .shifts import TeamFit, fit_teams
+from .regression import Estimate, proportion
+from .trace import ABANDONED, Source, Trace
+
+__all__ = ["SegmentFit", "TraceFit", "fit_trace", "DURATIONS"]
+
+DURATIONS = ("ring", "talk", "wrap")
+"""Handling-time columns of dials.csv (seconds), fitted per segment and outcome."""
+DIALER_MODES = ("preview", "progressive", "predictive")
+INVALID = 3
+
+
+@dataclass
+class SegmentFit:
+    name: str
+    outcomes: OutcomeFit
+    durations: dict[str, dict[str, DistFit | None]]     # outcome -> ring/talk/wrap -> fit
+    behaviour: Behaviour
+    portfolio: Portfolio
+    dials: int
+    bad_number_share: Estimate | None = None            # per-account invalid numbers (skip tracing)
+
+
+@dataclass
+class TraceFit:
+    """Everything fitted from a trace folder."""
+    folder: str
+    sources: list[Source]
+    first_date: datetime.date
+    last_date: datetime.date
+    start_weekday: int
+    working_days: int
+    weekdays: list[int]
+    segments: dict[str, SegmentFit]
+    teams: dict[str, TeamFit]
+    dialer_mode: str | None
+    calls_by_local_hour: np.ndarray           # dials per local hour, all segments
+    notes: list[str] = field(default_factory=list)
+
+
+def _durations(tr: Trace, dm: np.ndarray) -> dict[str, dict[str, DistFit | None]]:
+    """Ring, talk and wrap fits per outcome. Abandoned calls (party unknown, nobody talked) are
+    left out; a dial abandoned after its party was known gives its ring time only."""
+    d = tr.dials
+    out: dict[str, dict[str, DistFit | None]] = {}
+    for code, name in enumerate(OUTCOMES):
+        m = dm & (d["out"] == code)
+        talked = m & ~d["abandoned"]
+        fits: dict[str, DistFit | None] = {}
+        for col in DURATIONS:
+            sel = m if col == "ring" else talked
+            x = d[col][sel]
+            fits[col] = fit_distribution(x) if len(x) else None
+        out[name] = fits
+    return out
+
+
+def _per_account_invalid(of: OutcomeFit, tr: Trace, dm: np.ndarray) -> Estimate:
+    """With skip tracing, an invalid number belongs to the account, not the dial: a bad number
+    is taken off the lists after its first invalid dial, so invalid dials are rarer than bad
+    numbers. The share of accounts whose first dial in the data was invalid estimates the
+    segment's invalid probability (the simulator's default bad-number share); ``of`` was fitted
+    without invalid dials (the good numbers' outcomes) and is rescaled to leave room for it."""
+    d = tr.dials
+    _, first = np.unique(d["acct"][dm], return_index=True)
+    q = proportion(float((d["out"][dm][first] == INVALID).sum()), float(len(first)))
+    of.base = of.base * (1.0 - q.value)
+    of.base_se = np.sqrt((of.base_se * (1.0 - q.value)) ** 2 + (of.base / max(1 - q.value, 1e-12) * q.se) ** 2)
+    of.base[INVALID], of.base_se[INVALID] = q.value, q.se
+    return q
+
+
+def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
+    """Fit every segment and team of ``tr`` (see the package doc for the methods).
+    ``per_account_invalid``: the scenario has skip tracing on, so invalid numbers are fitted per
+    account (see :func:`_per_account_invalid`)."""
+    d = tr.dials
+    days = tr.dial_days
+    last_day = int(days[-1])
+    hour, weekday = local_hour_weekday(d["t"], d["tz_h"], tr.origin_weekday)
+    segments: dict[str, SegmentFit] = {}
+    notes: list[str] = []
+    for s, name in enumerate(tr.segments):
+        dm = d["seg"] == s
+        if not dm.any():
+            continue   # a segment named only in accounts/promises: nothing to fit contact from
+        keep = dm & (d["out"] != INVALID) if per_account_invalid else dm
+        of = fit_outcomes(cell_counts(d["out"][keep], hour[keep], weekday[keep]))
+        q = _per_account_invalid(of, tr, dm) if per_account_invalid else None
+        segments[name] = SegmentFit(name, of, _durations(tr, dm), fit_behaviour(tr, s),
+                                    fit_portfolio(tr, s, last_day), int(dm.sum()), q)
+    teams = fit_teams(tr) if tr.shifts is not None else {}
+    mode = None
+    if (d["mode"] >= 0).any():
+        counts = np.bincount(d["mode"][d["mode"] >= 0], minlength=3)
+        mode = DIALER_MODES[int(np.argmax(counts))]
+        if (counts > 0).sum() > 1:
+            mix = ", ".join(f"{m} {c / counts.sum():.0%}" for m, c in zip(DIALER_MODES, counts) if c)
+            notes.append(f"dialer modes are mixed ({mix}); the scenario uses the most common, {mode}")
+    weekdays_c = sorted({int((tr.origin_weekday + int(x)) % 7) for x in days})
+    return TraceFit(tr.folder, tr.sources, tr.date_of(int(days[0])), tr.date_of(last_day),
+                    int((tr.origin_weekday + int(days[0])) % 7), len(days), weekdays_c, segments, teams, mode,
+                    np.bincount(hour[d["out"] != ABANDONED], minlength=24), notes)

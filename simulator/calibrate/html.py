@@ -1,0 +1,198 @@
+"""The calibration report: one self-contained HTML page (inline CSS and PNG images, no scripts),
+in the look of the MIS report (simulator/report/html.py), built from a :class:`Calibrated`
+and, when run, its :class:`Backtest`.
+
+Sections: provenance, fitted contact curves with their 95% bands and the raw hourly ratios,
+outcome probabilities, handling times, conversion, account-level links, teams, inflow and
+self-cure, the back-test, and what the data could not identify.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import math
+from html import escape
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..scenario.schema import OUTCOMES
+from .api import Calibrated
+from .backtest import Backtest
+from .trace import RPC, THIRD_PARTY
+
+__all__ = ["render_calibration"]
+
+CSS = """
+body{font-family:"Liberation Sans",Arial,Helvetica,sans-serif;margin:0;background:#f4f5f7;color:#1d2633}
+header{background:#1f3a5f;color:#fff;padding:18px 28px}
+header h1{margin:0 0 4px;font-size:24px}
+header p{margin:0;color:#c9d6e8;font-size:13px}
+main{padding:8px 28px 40px;max-width:1400px}
+section{background:#fff;border-radius:6px;padding:14px 20px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+h2{font-size:19px;margin:4px 0 10px;color:#1f3a5f;border-bottom:2px solid #e1e6ee;padding-bottom:4px}
+h3{font-size:15px;margin:14px 0 6px}
+table{border-collapse:collapse;font-size:13px;margin:6px 0 10px}
+th,td{padding:4px 10px;border-bottom:1px solid #e3e7ed;text-align:right;white-space:nowrap}
+th:first-child,td:first-child,td.text{text-align:left}
+thead th{background:#eef2f7;color:#33465e}
+tr.fail td{background:#fde2df;color:#8e1b10;font-weight:bold}
+.note{color:#5a6b80;font-size:13px}
+.pass{color:#1e7a46;font-weight:bold} .breach{color:#b03a2e;font-weight:bold}
+img{max-width:100%;height:auto;display:block;margin:8px 0}
+ul.plain{font-size:13px;margin:4px 0 4px 18px;padding:0}
+code{font-size:12px;background:#eef2f7;padding:1px 4px;border-radius:3px;word-break:break-all}
+"""
+BLUE, GREY = "#3b6ea8", "#555555"
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode("ascii")}">'
+
+
+def _f(x: Any, digits: int = 4) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    if isinstance(x, (int, np.integer)):
+        return f"{x:,}"
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def _table(head: list[str], rows: list[list[Any]], classes: list[str] | None = None) -> str:
+    out = ["<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+    for i, r in enumerate(rows):
+        cls = f' class="{classes[i]}"' if classes and classes[i] else ""
+        out.append(f"<tr{cls}>" + "".join(f'<td class="text">{escape(c)}</td>' if isinstance(c, str) and j
+                                          else f"<td>{escape(c) if isinstance(c, str) else _f(c)}</td>"
+                                          for j, c in enumerate(r)) + "</tr>")
+    return "\n".join(out) + "</tbody></table>"
+
+
+def _curve_figure(name: str, of) -> Figure:
+    """Answer and right-party multipliers by local hour: the fit, its 95% band and raw ratios."""
+    fig = Figure(figsize=(10.5, 3.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    c = of.counts                                # (7 weekdays, 24 hours, 7 outcomes)
+    n_dh = c.sum(axis=2)
+    n = n_dh.sum(axis=0)
+    seen = np.flatnonzero(n > 0)
+    tp, rpc = c[:, :, THIRD_PARTY].sum(axis=0), c[:, :, RPC].sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # the weekday multipliers each hour's dials met, on average
+        wa = (n_dh * of.answer_by_weekday[:, None]).sum(axis=0) / n
+        wr = (n_dh * of.rpc_by_weekday[:, None]).sum(axis=0) / n
+        # raw multipliers: third-party share over its base, rpc-to-third-party odds over theirs
+        raw_answer = tp / n / of.base[4] / wa
+        raw_rpc = (rpc / tp) / (of.base[5] / of.base[4]) / wr
+    for ax, curve, raw, title in ((axes[0], "answer_by_hour", raw_answer, "answer_by_hour (live answer)"),
+                                  (axes[1], "rpc_by_hour", raw_rpc, "rpc_by_hour (debtor, given a live answer)")):
+        v, ci = getattr(of, curve), getattr(of, curve + "_ci")
+        ax.fill_between(seen, ci[0, seen], ci[1, seen], color=BLUE, alpha=0.2, label="95% band")
+        ax.plot(seen, v[seen], color=BLUE, marker="o", ms=3, label="fitted multiplier")
+        ax.scatter(seen, raw[seen], color=GREY, s=12, marker="x", label="raw estimate of the hour alone")
+        ax.axhline(1.0, color="#999", lw=0.8)
+        ax.set_xlim(-0.5, 23.5)
+        ax.set_xticks(range(0, 24, 2))
+        ax.set_xlabel("account's local hour")
+        ax.set_title(f"{name}: {title}", fontsize=10)
+        ax.legend(fontsize=7, loc="best")
+    return fig
+
+
+def _params(cal, prefix: str) -> list[list[Any]]:
+    rows = []
+    for p in cal.parameters:
+        if p.key.startswith(prefix):
+            rows.append([p.key[len(prefix):], p.value, p.se, p.ci95_low, p.ci95_high, p.n or None, p.method])
+    return rows
+
+
+HEAD = ["parameter", "value", "SE", "95% low", "95% high", "n", "method"]
+
+
+def _segment_sections(c: Calibrated) -> list[str]:
+    cal = c.calibration
+    out = []
+    fit = c.fit
+    for name, sf in getattr(fit, "segments", {}).items():
+        of = sf.outcomes
+        body = [f"<section><h2>Segment {escape(name)}</h2>",
+                f'<p class="note">{of.n_dials:,} dials. Smoothing weights (larger = smoother): '
+                + ", ".join(f"{k} {v:.3g}" for k, v in of.lambdas.items()) + "</p>", _png(_curve_figure(name, of))]
+        rows = [[o, of.base[i], of.base_se[i], max(0.0, of.base[i] - 1.96 * of.base_se[i]),
+                 min(1.0, of.base[i] + 1.96 * of.base_se[i])] for i, o in enumerate(OUTCOMES)]
+        body.append("<h3>Base outcome probabilities (at the data's typical hour and weekday)</h3>")
+        body.append(_table(["outcome", "probability", "SE", "95% low", "95% high"], rows))
+        dur = [r for r in _params(cal, f"segments.{name}.outcomes.") if "_time_s" in r[0]]
+        if dur:
+            body.append("<h3>Handling times (seconds)</h3>" + _table(HEAD, dur))
+        conv = [r for r in _params(cal, f"segments.{name}.") if r[0].split(".")[0] in (
+            "promise_probability", "keep_probability", "payment_usd", "promise_due_days", "accounts", "balance_usd",
+            "risk_score", "days_past_due")]
+        if conv:
+            body.append("<h3>Conversion and accounts</h3>" + _table(HEAD, conv))
+        links = [ln for ln in cal.links if ln.segment == name]
+        if links:
+            rows = []
+            for ln in links:
+                for j, term in enumerate(["intercept", *ln.terms]):
+                    rows.append([f"{ln.response} ({ln.link})", term, ln.coef[j], ln.se[j],
+                                 ln.coef[j] - 1.96 * ln.se[j], ln.coef[j] + 1.96 * ln.se[j], ln.n])
+            body.append("<h3>Account-level links (provenance only: the scenario has no keys for them yet)</h3>"
+                        + _table(["response", "term", "coefficient", "SE", "95% low", "95% high", "n"], rows))
+        port = _params(cal, f"portfolio.{name}.")
+        if port:
+            body.append("<h3>Inflow and self-cure</h3>" + _table(HEAD, port))
+        out.append("\n".join(body) + "</section>")
+    return out
+
+
+def _backtest_section(bt: Backtest) -> str:
+    rows, classes = [], []
+    for ch in bt.checks:
+        rows.append([ch.unit, ch.metric, ch.observed, ch.sim_mean, ch.ci_low, ch.ci_high, ch.sim_low, ch.sim_high,
+                     ch.verdict])
+        classes.append("fail" if ch.verdict == "fail" else "")
+    verdict = '<span class="pass">PASSED</span>' if bt.passed else '<span class="breach">FAILED</span>'
+    return (f"<section><h2>Back-test: {verdict}</h2><p class=\"note\">The last {bt.holdout_days} calling day(s) "
+            f"from {escape(bt.first_holdout_date)} were held out and the model fitted on the {bt.fit_days} before "
+            f"them; {bt.replications} replications of the held-out days. A check passes when the observed value "
+            f"lies in the {bt.level:.2%} prediction interval (95% for each unit's checks together, Bonferroni; "
+            "the interval adds the fit's own error), or within 1% of the simulated mean.</p>"
+            + _table(["unit", "metric", "observed", "simulated mean", "95% CI low", "95% CI high", "prediction low",
+                      "prediction high", "verdict"], rows, classes) + "</section>")
+
+
+def render_calibration(c: Calibrated, bt: Backtest | None = None) -> str:
+    """The calibration report as HTML text."""
+    cal = c.calibration
+    title = f"Calibration: {c.scenario.scenario.name}"
+    sub = f"{cal.data} data from {cal.first_date} to {cal.last_date}; collectsim {cal.collectsim_version}"
+    body = ["<section><h2>Provenance</h2>",
+            f"<p>{escape(cal.method)}</p>",
+            _table(["file", "rows", "sha256"], [[s.file, s.rows, s.sha256] for s in cal.sources])]
+    if cal.base:
+        body.append(f"<p class=\"note\">Base scenario: <code>{escape(cal.base)}</code></p>")
+    body.append("</section>")
+    body += _segment_sections(c)
+    teams = [r for r in _params(cal, "teams.")]
+    if teams:
+        body.append("<section><h2>Teams</h2>" + _table(HEAD, teams) + "</section>")
+    kpi = _params(cal, "kpi.")
+    if kpi:
+        body.append("<section><h2>Daily KPI ratios</h2>" + _table(HEAD, kpi) + "</section>")
+    if bt is not None:
+        body.append(_backtest_section(bt))
+    body.append("<section><h2>Not identified by the data</h2><ul class=\"plain\">"
+                + "".join(f"<li>{escape(x)}</li>" for x in cal.not_identified) + "</ul></section>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"<header><h1>{escape(title)}</h1><p>{escape(sub)}</p></header>\n<main>\n"
+            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")

@@ -1,0 +1,226 @@
+"""A trace folder read into arrays: dials, and the promises, payments, accounts and shifts files
+when present, with the checks that span columns or files.
+
+Times are seconds from midnight of the first dial's date (``origin``), center clock; days are
+whole days from ``origin`` (negative for accounts that entered before the first dial).
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .data import (ACCOUNTS, DIAL_OUTCOMES, DIALS, PAYMENTS, PROMISES, SHIFTS, CalibrationDataError, Codes,
+                   Table, read_table)
+
+__all__ = ["Trace", "read_trace", "ABANDONED", "RPC", "THIRD_PARTY", "DAY_S"]
+
+DAY_S = 86_400.0
+THIRD_PARTY, RPC, ABANDONED = 4, 5, 6
+MS_PER_S = 1000.0
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file the calibration read."""
+    file: str
+    sha256: str
+    rows: int
+
+
+@dataclass
+class Trace:
+    """What a folder holds. ``dials`` etc. are column dicts (see :func:`read_trace`); optional
+    files are ``None`` when absent."""
+    folder: str
+    codes: Codes
+    origin: np.datetime64                    # midnight of the first dial's date
+    dials: dict[str, np.ndarray]
+    promises: dict[str, np.ndarray] | None = None
+    payments: dict[str, np.ndarray] | None = None
+    accounts: dict[str, np.ndarray] | None = None
+    shifts: dict[str, np.ndarray] | None = None
+    present: dict[str, frozenset[str]] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+
+    @property
+    def segments(self) -> list[str]:
+        return self.codes.labels("segment")
+
+    @property
+    def collectors(self) -> list[str]:
+        return self.codes.labels("collector")
+
+    @property
+    def teams(self) -> list[str]:
+        return self.codes.labels("team")
+
+    @property
+    def origin_date(self) -> datetime.date:
+        return self.origin.astype("datetime64[D]").item()
+
+    @property
+    def origin_weekday(self) -> int:
+        """0 = Monday."""
+        return self.origin_date.weekday()
+
+    def date_of(self, day: int) -> datetime.date:
+        return self.origin_date + datetime.timedelta(days=int(day))
+
+    @property
+    def dial_days(self) -> np.ndarray:
+        """Days with at least one dial, ascending (the working days the data cover)."""
+        return np.unique(self.dials["day"])
+
+    def has(self, file: str, column: str) -> bool:
+        return column in self.present.get(file, frozenset())
+
+    def window(self, first_day: int | None = None, last_day: int | None = None) -> "Trace":
+        """The part of the data from ``first_day`` to ``last_day`` (inclusive, None: open):
+        dials and shifts by their day, promises by the day made, payments by the day paid;
+        accounts that entered up to ``last_day``."""
+        lo = -np.inf if first_day is None else first_day
+        hi = np.inf if last_day is None else last_day
+
+        def cut(cols, key):
+            if cols is None:
+                return None
+            m = (cols[key] >= lo) & (cols[key] <= hi)
+            return {k: v[m] for k, v in cols.items()}
+
+        acc = None
+        if self.accounts is not None:
+            m = self.accounts["day"] <= hi
+            acc = {k: v[m] for k, v in self.accounts.items()}
+        return replace(self, dials=cut(self.dials, "day"), promises=cut(self.promises, "day"),
+                       payments=cut(self.payments, "day"), shifts=cut(self.shifts, "day"), accounts=acc)
+
+
+def _days(a: np.ndarray, origin: np.datetime64) -> np.ndarray:
+    """Whole days from origin of a datetime64 array (NaT -> a very negative number)."""
+    d = (a.astype("datetime64[D]") - origin.astype("datetime64[D]")).astype(np.int64)
+    return d
+
+
+def _seconds(a: np.ndarray, origin: np.datetime64) -> np.ndarray:
+    return (a.astype("datetime64[ms]") - origin.astype("datetime64[ms]")).astype(np.int64) / MS_PER_S
+
+
+def _check(cond: np.ndarray, file: str, column: str, message) -> None:
+    """Raise for the first row where ``cond`` holds (row = index + 2)."""
+    if cond.any():
+        i = int(np.argmax(cond))
+        raise CalibrationDataError(file, i + 2, column, message(i))
+
+
+def read_trace(folder: str | Path) -> Trace:
+    """Read a trace folder: ``dials.csv`` (required) and, when present, ``promises.csv``,
+    ``payments.csv``, ``accounts.csv`` and ``shifts.csv``. Raises :class:`CalibrationDataError`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CalibrationDataError(str(folder), None, None, "not a folder; expected a folder holding dials.csv "
+                                   "(and optionally promises.csv, payments.csv, accounts.csv, shifts.csv)")
+    codes = Codes()
+    tables: dict[str, Table] = {}
+    for spec in (DIALS, ACCOUNTS, PROMISES, PAYMENTS, SHIFTS):
+        p = folder / spec.name
+        if spec is DIALS or p.exists():
+            tables[spec.name] = read_table(p, spec, codes)
+    dt = tables[DIALS.name]
+    origin = dt["call_start"][0].astype("datetime64[D]")
+    dials = _dials(dt, origin)
+    tr = Trace(str(folder), codes, origin, dials,
+               present={n: t.present for n, t in tables.items()},
+               sources=[Source(t.spec.name, t.sha256, t.rows) for t in tables.values()])
+    if ACCOUNTS.name in tables:
+        tr.accounts = _accounts(tables[ACCOUNTS.name], origin)
+    if PROMISES.name in tables:
+        tr.promises = _promises(tables[PROMISES.name], origin)
+    if PAYMENTS.name in tables:
+        t = tables[PAYMENTS.name]
+        tr.payments = {k: v for k, v in t.cols.items()} | {"day": _days(t["paid_date"], origin)}
+    if SHIFTS.name in tables:
+        tr.shifts = _shifts(tables[SHIFTS.name], origin)
+    return tr
+
+
+def _dials(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
+    name = str(t.path)
+    n = t.rows
+    out = t["outcome"].astype(np.int8)
+    ab = t["abandoned"].astype(bool) if t.has("abandoned") else out == ABANDONED
+    _check((out == ABANDONED) & ~ab, name, "abandoned",
+           lambda i: "outcome is abandoned but abandoned is 0; expected 1 (or the outcome the call reached)")
+    tz = t["tz_offset_h"] if t.has("tz_offset_h") else np.zeros(n)
+    _check((np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)), name, "tz_offset_h",
+           lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h")
+    t_s = _seconds(t["call_start"], origin)
+    none = np.full(n, -1, dtype=np.int64)
+    return {
+        "t": t_s, "day": np.floor(t_s / DAY_S).astype(np.int64),
+        "acct": t["account_id"], "seg": t["segment"], "tz_h": tz,
+        "coll": t["collector_id"] if t.has("collector_id") else none,
+        "camp": t["campaign"] if t.has("campaign") else none,
+        "mode": t["dialer_mode"] if t.has("dialer_mode") else none,
+        "out": out, "ring": t["ring_s"], "talk": t["talk_s"], "wrap": t["wrap_s"], "abandoned": ab,
+    }
+
+
+def _accounts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
+    name = str(t.path)
+    acct = t["account_id"]
+    order = np.argsort(acct, kind="stable")
+    dup = acct[order][1:] == acct[order][:-1]
+    if dup.any():
+        i = int(order[1:][np.argmax(dup)])
+        raise CalibrationDataError(name, i + 2, "account_id", "the account is listed twice; expected one row "
+                                   "per account")
+    if t.has("tz_offset_h"):
+        tz = t["tz_offset_h"]
+        _check((np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)), name, "tz_offset_h",
+               lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h")
+    out = dict(t.cols)
+    out["day"] = _days(t["entered_date"], origin)
+    return out
+
+
+def _promises(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
+    name = str(t.path)
+    made = t["made_at"]
+    due = t["due_date"]
+    _check(due < made.astype("datetime64[D]"), name, "due_date",
+           lambda i: f"{due[i]} is before the promise was made ({made[i]})")
+    status = t["status"]
+    if t.has("paid_date"):
+        pd_ = t["paid_date"]
+        _check((status == 0) & np.isnat(pd_), name, "paid_date", lambda i: "empty for a kept promise; expected "
+                                                                           "the date it was paid")
+    out = dict(t.cols)
+    out["t"] = _seconds(made, origin)
+    out["day"] = np.floor(out["t"] / DAY_S).astype(np.int64)
+    out["due_day"] = _days(due, origin)
+    if "kind" not in out:
+        out["kind"] = np.zeros(t.rows, dtype=np.int64)
+    if "paid_usd" not in out:
+        out["paid_usd"] = np.where(status == 0, t["amount_usd"], np.nan)
+    return out
+
+
+def _shifts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
+    name = str(t.path)
+    login, logout = t["login"], t["logout"]
+    _check(logout < login, name, "logout", lambda i: f"{logout[i]} is before login {login[i]}")
+    paid, prod = t["paid_s"], t["productive_s"]
+    _check(prod > paid + 1.0, name, "productive_s",
+           lambda i: f"{prod[i]:g} s exceeds paid_s {paid[i]:g} s; productive time is part of paid time")
+    out = dict(t.cols)
+    out["day"] = _days(t["date"], origin)
+    out["login_s"] = _seconds(login, origin)
+    out["logout_s"] = _seconds(logout, origin)
+    return out
+
+
+def outcome_name(code: int) -> str:
+    return DIAL_OUTCOMES[code]
