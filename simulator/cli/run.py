@@ -30,8 +30,10 @@ def register(sub) -> None:
                                                 "if missing; its parent must exist)")
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.add_argument("--targets", action="store_true",
-                   help="also print actual against target for the center, each team and each collector, "
-                        "with the weakest layer and the seed's diagnosis (needs targets in the scenario)")
+                   help="also print actual against target for the center, each team, segment and collector: "
+                        "the layers significantly below target (flagged: one-sided t-test, Holm correction "
+                        "across units and layers) and the coaching they call for, and the lowest layer as "
+                        "information (needs targets in the scenario and 2+ replications)")
     p.add_argument("--precision", action="append", metavar="METRIC=REL",
                    help="add replications (in batches, -r N being the first) until the 95%% CI half-width "
                         "of METRIC is below REL x |mean|, e.g. value_per_paid_hour=0.02 (the center) or "

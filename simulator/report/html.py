@@ -1,8 +1,8 @@
 """The HTML MIS report: one self-contained page (inline CSS and PNG images, no scripts, no network).
 
-Order: headline, center, segments, teams, collectors (actual against target with each layer's
-95% CI, the weakest layer highlighted), compliance, day-by-day and hour-by-hour patterns, and the
-scenario's provenance. A sweep folder gets its own page with the staffing and pacing plots.
+Order: compliance breaches (red, when any), headline, center, segments, teams, collectors (actual
+against target with each layer's 95% CI, the layers significantly below target flagged),
+compliance, day-by-day and hour-by-hour patterns, and the scenario's provenance. A sweep folder gets its own page with the staffing and pacing plots.
 """
 from __future__ import annotations
 
@@ -33,8 +33,7 @@ table{border-collapse:collapse;font-size:13px;margin:6px 0 10px}
 th,td{padding:4px 10px;border-bottom:1px solid #e3e7ed;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 thead th{background:#eef2f7;color:#33465e}
-tr.weakest td{background:#fde2df;color:#8e1b10;font-weight:bold}
-tr.weakest-ok td{background:#fdf3d8;color:#7a5600;font-weight:bold}
+tr.flagged td{background:#fde2df;color:#8e1b10;font-weight:bold}
 tr.value td{font-weight:bold;background:#e9f5ee}
 td.low{color:#b03a2e} td.ok{color:#1e7a46}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0}
@@ -87,34 +86,42 @@ def _card(k: str, v: str, s: str = "", alert: bool = False) -> str:
             f'<div class="v">{escape(v)}</div><div class="s">{escape(s)}</div></div>')
 
 
+FLAG_NOTE = ("flagged: significantly below target (one-sided t-test over the replications, Holm "
+             "correction across every unit and layer, 5%)")
+
+
 def pyramid_table_html(stats: dict[str, Any], unit: Optional[dict[str, Any]]) -> str:
-    """One unit's pyramid: layer, actual, 95% CI, target, % of target; weakest row highlighted."""
+    """One unit's pyramid: layer, actual, 95% CI, target, % of target; the layers significantly
+    below target flagged in red, the coaching text from them."""
     targets = (unit or {}).get("targets") or {}
-    weakest = (unit or {}).get("weakest_layer")
+    flagged = set((unit or {}).get("flagged_layers") or [])
     rows = []
     for layer in ALL_LAYERS:
         s = stats.get(layer) or {}
         a, t = mean(s), targets.get(layer)
         pct = f"{a / t * 100:.0f}%" if a is not None and t else "–"
-        # The weakest layer is red only when it is below target; on target it is amber (a note,
-        # not an alarm: "nothing urgent to coach").
-        below = a is not None and t and a / t < 1.0
-        cls = (("weakest" if below else "weakest-ok") if layer == weakest
-               else ("value" if layer == "value_per_paid_hour" else ""))
-        pcls = "" if a is None or not t else (' class="low"' if a / t < 0.97 else ' class="ok"')
-        name = label(layer) + (" ◀ weakest layer" if layer == weakest else "")
+        cls = "flagged" if layer in flagged else ("value" if layer == "value_per_paid_hour" else "")
+        pcls = ' class="low"' if layer in flagged else ""
+        name = label(layer) + (" ▼ flagged" if layer in flagged else "")
         rows.append(f'<tr class="{cls}"><td>{escape(name)}</td><td>{escape(fmt(layer, a))}</td>'
                     f'<td>{escape(fmt_ci(layer, s))}</td><td>{escape(fmt(layer, t) if t else "–")}</td>'
                     f"<td{pcls}>{escape(pct)}</td></tr>")
     head = ("<table><thead><tr><th>layer</th><th>actual</th><th>95% CI</th><th>target</th>"
             "<th>% of target</th></tr></thead><tbody>")
     out = head + "".join(rows) + "</tbody></table>"
-    if unit and unit.get("diagnosis"):
-        out += f'<p class="note">Diagnosis: {escape(unit["diagnosis"])}.</p>'
-    if unit and unit.get("source"):
-        out += f'<p class="note">Targets: {escape(unit["source"])}.</p>'
-    elif not unit:
-        out += '<p class="note">No targets for this unit.</p>'
+    if not unit:
+        return out + '<p class="note">No targets for this unit.</p>'
+    if unit.get("diagnosis"):
+        cls = "breach" if flagged else "pass"
+        out += f'<p class="note">Coaching: <span class="{cls}">{escape(unit["diagnosis"])}</span></p>'
+    w = unit.get("weakest_layer")
+    if w and w not in flagged:
+        a, t = mean(stats.get(w)), targets.get(w)
+        share = f" ({a / t * 100:.1f}% of target)" if a is not None and t else ""
+        out += (f'<p class="note">Lowest share of target: {escape(label(w))}{escape(share)}, not significantly '
+                "below it: no coaching on it.</p>")
+    if unit.get("source", "scenario") != "scenario":
+        out += f'<p class="note">Targets from {escape(unit["source"])}: the scenario sets none.</p>'
     return out
 
 
@@ -135,21 +142,22 @@ def _collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
     rows = []
     for cid in sorted(coll, key=lambda c: -(mean(coll[c]["value_per_paid_hour"]) or 0.0)):
         u = tg["collectors"].get(cid)
-        w = u["weakest_layer"] if u else None
+        flagged = (u or {}).get("flagged_layers") or []
         cells = []
         for layer in ALL_LAYERS:
             s = coll[cid].get(layer) or {}
-            a, t = mean(s), (u["targets"].get(layer) if u else None)
-            cls = ' class="low"' if (a is not None and t and a / t < 0.97) else ""
-            mark = " ◀" if layer == w else ""
-            cells.append(f"<td{cls}>{escape(fmt(layer, a) + mark)}</td>")
+            a = mean(s)
+            cls = ' class="low"' if layer in flagged else ""
+            cells.append(f"<td{cls}>{escape(fmt(layer, a) + (' ▼' if layer in flagged else ''))}</td>")
         team = collector_team(cid, m["teams"]) or ""
-        rows.append(f"<tr><td>{escape(cid)}</td><td>{escape(team)}</td>{''.join(cells)}"
-                    f"<td>{escape(label(w) if w else '–')}</td></tr>")
-    return (f'<div class="scroll"><table class="compact"><thead><tr><th>collector</th><th>team</th>{head}'
-            f"<th>weakest layer</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-            '<p class="note">◀ marks each collector\'s weakest layer (furthest below target); red: below 97% '
-            "of target.</p>")
+        flags = ", ".join(label(x) for x in flagged) or ("none" if u and u.get("tested") else "–")
+        fcls = ' class="low"' if flagged else ""
+        rows.append(f"<tr><td>{escape(cid)}</td><td>{escape(team)}</td><td{fcls}>{escape(flags)}</td>"
+                    f"{''.join(cells)}</tr>")
+    return (f'<div class="scroll"><table class="compact"><thead><tr><th>collector</th><th>team</th>'
+            f"<th>flagged layers</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            f'<p class="note">▼ {escape(FLAG_NOTE)}; –: not tested (too few right-party contacts or '
+            "replications).</p>")
 
 
 def compliance_html(doc: dict[str, Any]) -> str:
@@ -223,9 +231,10 @@ def render_results(doc: dict[str, Any], source_file: str = "",
     for seg, s in m["segments"].items():
         cards.append(_card(f"{seg}: value per paid hour", fmt("value_per_paid_hour", mean(s["value_per_paid_hour"])),
                            f"95% CI {fmt_ci('value_per_paid_hour', s['value_per_paid_hour'])}"))
-    if cu and cu.get("weakest_layer"):
-        cards.append(_card("center: weakest layer", label(cu["weakest_layer"]),
-                           (cu.get("diagnosis") or ""), alert=True))
+    if cu and cu.get("diagnosis"):
+        flagged = cu.get("flagged_layers") or []
+        cards.append(_card("center: flagged layers", ", ".join(label(x) for x in flagged) or "none",
+                           cu["diagnosis"], alert=bool(flagged)))
     cards.append(_card("dollars collected", fmt("collected", mean(c.get("collected"))), "per replication"))
     nv = net_value(c)
     if nv:

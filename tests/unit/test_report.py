@@ -180,8 +180,10 @@ def test_results_page_content_and_escaping():
     m = doc["metrics"]
     for seg in ("low_risk", "high_risk"):
         assert fmt("value_per_paid_hour", mean(m["segments"][seg]["value_per_paid_hour"])) in text
-    weakest = resolve_targets(doc)["center"]["center"]["weakest_layer"]
-    assert f"center: weakest layer {label(weakest)}" in " ".join(text.split())
+    center = resolve_targets(doc)["center"]["center"]
+    flagged = ", ".join(label(x) for x in center["flagged_layers"]) or "none"
+    assert f"center: flagged layers {flagged} {center['diagnosis']}" in " ".join(text.split())
+    assert "Targets: results" not in text and "Targets:" not in text
     assert "two <segments> & co" in text and "<segments>" not in html  # escaped
     assert doc["scenario"]["file_sha256"] in text and str(doc["seed"]) in text
     assert "Compliance" in text and "BREACH" in text and "within limit" in text
