@@ -17,12 +17,15 @@ from ..pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
 RESULTS_SCHEMA = "collectsim.results/1"
 SWEEP_SCHEMA = "collectsim.sweep/1"
 ALL_LAYERS = (*LAYERS, "value_per_paid_hour")
-PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy",
+PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy", "kept_rate_usd",
            "accounts_dialed_share", "worst_daily_abandon_rate", "worst_30_day_abandon_rate"}
 MAX_INPUT_BYTES = 1 << 30
 """Largest results file read (1 GiB): far above any real run, and it keeps a mistyped path such
 as a disk image from being read whole."""
-DOLLARS = {"avg_payment", "value_per_paid_hour", "collected", "cost", "net_value", "promised_usd"}
+DOLLARS = {"avg_payment", "value_per_paid_hour", "collected", "cost", "net_value", "promised_usd",
+           "collected_in_period", "arrangement_collected", "avg_payment_ordinary", "agency_collected", "cost_wages",
+           "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace", "cost_agency",
+           "cost_abandon_penalty"}
 
 COMPLIANCE_LIMITS = {
     # name: (label, limit, kind) with kind "max" (worst replication must be <= limit)

@@ -11,7 +11,7 @@ import json
 from html import escape
 from typing import Any, Callable, Optional
 
-from .data import (ABANDON_LIMIT, ALL_LAYERS, COMPLIANCE_LIMITS, collector_team, fmt, fmt_ci, headcount_params,
+from .data import (ABANDON_LIMIT, ALL_LAYERS, COMPLIANCE_LIMITS, DOLLARS, collector_team, fmt, fmt_ci, headcount_params,
                    label, mean, net_value, pacing_params, resolve_targets, sweep_points)
 
 SHORT = {"productive_rate": "productive", "rpc_per_productive_hour": "contacts / prod. hour",
@@ -160,6 +160,27 @@ def _collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
             "replications).</p>")
 
 
+def dollars_html(doc: dict[str, Any]) -> str:
+    """Dollars in both views, labelled, and cost by component, for each segment and the center."""
+    from .table import LABELS, VOLUME, _shown
+
+    m = doc["metrics"]
+    cols = [*m["segments"].items(), ("center", m["center"])]
+    money = DOLLARS | {"kept_rate_usd", "cost_per_dollar"}
+    names = [k for k in VOLUME if k in m["center"] and k in money and _shown(k, cols)]
+    head = "".join(f"<th>{escape(n)}</th>" for n, _ in cols)
+    rows = []
+    for k in names:
+        cells = "".join(f"<td>{escape(fmt(k, mean(st.get(k))))}</td>" for _, st in cols)
+        rows.append(f"<tr><td>{escape(LABELS.get(k, k.replace('_', ' ')).strip())}</td>{cells}</tr>")
+    return ("<section><h2>Dollars and costs</h2><table><thead><tr><th>per replication</th>" + head
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            '<p class="note">Cohort view: the eventual dollars of the promises made in the calling period, '
+            "whenever paid (the pyramid's value per paid hour). Cash view: the payments received by the last "
+            "calling day. Cost is the sum of its parts (docs/contract.md says how each is attributed).</p>"
+            "</section>")
+
+
 def compliance_html(doc: dict[str, Any]) -> str:
     block = doc.get("compliance")
     if not isinstance(block, dict) or not block:
@@ -235,17 +256,22 @@ def render_results(doc: dict[str, Any], source_file: str = "",
         flagged = cu.get("flagged_layers") or []
         cards.append(_card("center: flagged layers", ", ".join(label(x) for x in flagged) or "none",
                            cu["diagnosis"], alert=bool(flagged)))
-    cards.append(_card("dollars collected", fmt("collected", mean(c.get("collected"))), "per replication"))
+    cards.append(_card("collected: cohort view", fmt("collected", mean(c.get("collected"))),
+                       "the period's promises, paid whenever; per replication"))
+    if isinstance(c.get("collected_in_period"), dict):
+        cards.append(_card("collected: cash view", fmt("collected", mean(c["collected_in_period"])),
+                           "paid by the last calling day; per replication"))
     nv = net_value(c)
     if nv:
-        cards.append(_card("net value (collected - cost)", fmt("net_value", mean(nv)), "per replication"))
+        cards.append(_card("net value", fmt("net_value", mean(nv)), "collected + agency - full cost; per replication"))
     body = [breaches_html(doc),
             f'<section><h2>Headline</h2><div class="cards">{"".join(cards)}</div>'
             '<p class="note">Value per paid hour = productive rate × contacts per productive hour × promise '
-            "rate × kept rate × average payment. Each figure is the mean over replications with its 95% "
-            "confidence interval.</p></section>"]
+            "rate × kept rate × average payment, on the cohort view of dollars. Each figure is the mean over "
+            "replications with its 95% confidence interval.</p></section>"]
     body.append("<section><h2>Center</h2>" + pyramid_table_html(c, cu)
                 + _img(images, "pyramid", "pyramid funnel per segment and center") + "</section>")
+    body.append(dollars_html(doc))
     body.append(_unit_section("Segments", "segments", m["segments"], tg))
     body.append(_unit_section("Teams", "teams", m["teams"], tg))
     coll = m["collectors"]

@@ -320,3 +320,22 @@ def test_breaches_are_red_at_the_top_of_the_page():
     sw["variants"][1]["breaches"] = [{"message": msg}]
     page = render_sweep(sw, images={})
     assert f"{sw['variants'][1]['id']} (" in page and page.index("breaches") < page.index("<h2>Variants</h2>")
+
+
+def test_cohort_and_cash_are_labelled_in_tables_and_page():
+    from simulator.report.html import render_results
+    from simulator.report.table import pyramid_table, volume_table
+
+    doc = real_results()
+    vol = volume_table(doc)
+    c = doc["metrics"]["center"]
+    assert "collected: cohort (promises of the period, paid whenever)" in vol
+    assert "collected: cash (paid by the last calling day)" in vol
+    assert "value per paid hour $ (cohort)" in pyramid_table(doc)
+    # no rearrangements, no costs beyond wages: their rows stay out of the table
+    assert "accepted offers" not in vol and "supervision" not in vol and "ordinary" not in vol
+    text, _ = page_text(render_results(doc, images={}))
+    cohort, cash = fmt("collected", mean(c["collected"])), fmt("collected", mean(c["collected_in_period"]))
+    assert f"collected: cohort view {cohort}" in text and f"collected: cash view {cash}" in text
+    assert "Dollars and costs" in text and "collected: cash (paid by the last calling day)" in text
+    assert mean(c["collected_in_period"]) < mean(c["collected"])
