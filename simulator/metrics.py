@@ -183,7 +183,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
     """Per-segment daily and weekday-by-hour counts of one replication (plain lists, for JSON).
 
     daily: calendar day -> dials, rpc, promises (by day made), kept and collected (by due day),
-    and with a living portfolio the open accounts at the day's end and the self-cure dollars;
+    and with a living portfolio the open accounts at the day's end (those worked, and the control
+    group's) and the self-cure dollars;
     hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started;
     campaigns: per dialer campaign and calendar day, live answers and abandoned calls (the daily
     abandon rate is their ratio). Special-task series (e.g. ``tracking``) follow when their blocks
@@ -199,7 +200,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
             "collected": cnt.daily_collected[si].tolist(),
         }
         if cnt.daily_open_accounts is not None:
-            daily[s]["open_accounts"] = cnt.daily_open_accounts[si].tolist()
+            daily[s]["open_accounts"] = cnt.daily_open_accounts[0, si].tolist()
+            daily[s]["control_open_accounts"] = cnt.daily_open_accounts[1, si].tolist()
             daily[s]["self_cure_collected"] = cnt.daily_self_cure_usd[si].tolist()
         hourly[s] = {"dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
                      "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}

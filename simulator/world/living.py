@@ -195,9 +195,12 @@ class LivingPortfolio:
             self.ledger_usd[RESIDUAL[status]] += float(p.balance[accounts].sum())
 
     def close_day(self, day: int) -> None:
-        """Calendar day ``day`` is over: note the open accounts."""
+        """Calendar day ``day`` is over: note the open accounts the unit works (the control
+        group, never called, apart)."""
         p = self.p
-        self.daily_open[day] = np.bincount(p.segment[self._active()], minlength=self.n_seg)
+        active = self._active()
+        self.daily_open[day] = np.stack([np.bincount(p.segment[active & ~p.control], minlength=self.n_seg),
+                                         np.bincount(p.segment[active & p.control], minlength=self.n_seg)])
 
     # -- results --------------------------------------------------------------------------------
     def fill(self, counters) -> None:
@@ -206,11 +209,11 @@ class LivingPortfolio:
         counters.received_usd = self.received_usd.copy()
         counters.present_accounts = self.present.copy()
         counters.self_cure_usd = self.self_cure_usd.copy()
-        counters.daily_open_accounts = np.zeros((self.n_seg, days))
+        counters.daily_open_accounts = np.zeros((2, self.n_seg, days))
         counters.daily_self_cure_usd = np.zeros((self.n_seg, days))
         for day, v in self.daily_open.items():
             if day < days:
-                counters.daily_open_accounts[:, day] = v
+                counters.daily_open_accounts[:, :, day] = v
         for day, v in self.daily_self_cure.items():
             if day < days:
                 counters.daily_self_cure_usd[:, day] = v
