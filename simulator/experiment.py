@@ -266,6 +266,8 @@ def run_jobs(jobs: Iterable[tuple[Scenario, int, int]], executor: ExecutorSpec =
     def on_done(i: int, fut) -> None:
         _, seed, r = started.pop(i)
         exc = fut.exception()
+        if isinstance(exc, MemoryError):
+            raise exc  # the machine's limit, not the replication's fault: reported as such
         if exc is not None:
             raise RuntimeError(f"replication {r} (seed {seed}) failed: {type(exc).__name__}: {exc}") from exc
         results[i] = fut.result()

@@ -18,7 +18,7 @@ import sys
 from typing import Sequence
 
 from .._version import __version__
-from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError
+from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError, Interrupted
 
 __all__ = ["main", "build_parser", "InputError"]
 
@@ -58,8 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         print(f"collectsim: error: {e}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("collectsim: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        print(f"collectsim: {e}" if isinstance(e, Interrupted) else "collectsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of standard output went away (collectsim run | head): end quietly, as Unix
