@@ -1,11 +1,16 @@
-"""The long fuzz run of the scenario input.
+"""The long fuzz run of the command line's input and output sides.
 
-Runs the strategies of ``tests/properties/test_fuzz.py`` for N examples (default 10000), split
-over worker processes, and prints how many examples ran, the exit codes of ``validate`` and
-``run -r 1``, and every failure (exit 1, a traceback, a hang) grouped by cause. Exit 0 when
-nothing failed, 1 otherwise.
+``--kind scenarios`` (default) runs the strategies of ``tests/properties/test_fuzz.py``: scenario
+files, valid, mutated or broken bytes, and --set arguments, through ``validate`` and
+``run -r 1``. ``--kind outputs`` runs ``tests/properties/test_fuzz_outputs.py``: odd output
+paths (missing folders, FIFOs, devices, sockets, folders, symbolic links, read-only and full
+mounts, standard output, long and odd names) for every command that writes, and broken results
+files for ``report``. N examples (default 10000) are split over worker processes; it prints how
+many ran, the exit codes, and every failure (exit 1, a traceback, a hang, a node replaced, a
+file changed without --force) grouped by cause. Exit 0 when nothing failed, 1 otherwise.
 
-    python benchmarks/fuzz.py                 # 10000 examples
+    python benchmarks/fuzz.py                 # 10000 scenario examples
+    python benchmarks/fuzz.py --kind outputs -n 10000 -j 2
     python benchmarks/fuzz.py -n 2000 -j 4 --seed 7 --save fuzz-failures/
 """
 from __future__ import annotations
@@ -32,11 +37,13 @@ def _alarm(signum, frame):  # pragma: no cover - only on a hang
     raise _Timeout()
 
 
-def _worker(args: tuple[int, int, int]) -> dict:
-    n, seed, timeout_s = args
+def _worker(args: tuple[int, int, int, str]) -> dict:
+    n, seed, timeout_s, kind = args
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
 
+    if kind == "outputs":
+        return _output_worker(n, seed, timeout_s)
     from tests.properties.test_fuzz import Result, cases, check_case
 
     stats: dict = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
@@ -74,6 +81,47 @@ def _worker(args: tuple[int, int, int]) -> dict:
     return stats
 
 
+def _output_worker(n: int, seed: int, timeout_s: int) -> dict:
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+
+    from tests.properties.test_fuzz_outputs import OutputResult, check_output_case, output_cases, release_mounts
+
+    stats: dict = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
+                   "run": collections.Counter(), "failures": []}
+    signal.signal(signal.SIGALRM, _alarm)
+
+    @hseed(seed)
+    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(output_cases)
+    def one(case):
+        stats["examples"] += 1
+        stats["origin"][case.command] += 1
+        signal.alarm(timeout_s)
+        try:
+            res = check_output_case(case)
+        except _Timeout:
+            res = OutputResult(error=f"hang: no answer within {timeout_s} s")
+        finally:
+            signal.alarm(0)
+        stats["run"][f"{case.target}: {res.code}"] += 1
+        if res.error:
+            stats["failures"].append({"error": res.error, "traceback": res.traceback,
+                                      "data": repr(case).encode(), "sets": [], "origin": case.origin})
+
+    try:
+        one()
+    except BaseException as e:  # noqa: BLE001 - report it; never lose the other workers' figures
+        import traceback
+        stats["failures"].append({"error": f"fuzz worker (seed {seed}) stopped: {type(e).__name__}: {e}",
+                                  "traceback": traceback.format_exc(), "data": b"", "sets": [],
+                                  "origin": "harness"})
+    finally:
+        release_mounts()
+    return stats
+
+
 def _cause(f: dict) -> str:
     """Group failures: the error's first line (numbers blanked) and the innermost frame inside
     simulator/ of the first traceback in the chain (where the fault was raised)."""
@@ -96,12 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk", type=int, default=250, help="examples per job (default 250)")
     ap.add_argument("--timeout", type=int, default=120, help="seconds before one example counts as a hang")
     ap.add_argument("--save", metavar="DIR", help="write each failing input and its traceback here")
+    ap.add_argument("--kind", choices=("scenarios", "outputs"), default="scenarios",
+                    help="scenario files through validate and run (default), or output paths and results "
+                         "files through every command that writes")
     args = ap.parse_args(argv)
 
     # Chunks of at most --chunk examples, each with its own seed, so progress shows and a
     # chunk that stops early costs only its own examples.
     sizes = [min(args.chunk, args.examples - i) for i in range(0, args.examples, args.chunk)]
-    jobs = [(n, args.seed + k, args.timeout) for k, n in enumerate(sizes)]
+    jobs = [(n, args.seed + k, args.timeout, args.kind) for k, n in enumerate(sizes)]
     t0 = time.time()
     results = []
     if args.workers == 1:
@@ -133,8 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"examples: {total['examples']} in {time.time() - t0:.0f} s ({len(jobs)} job(s), "
           f"{args.workers} worker(s), seeds {args.seed}..{args.seed + len(jobs) - 1})")
     print("  by kind:        " + ", ".join(f"{k} {v}" for k, v in sorted(total["origin"].items())))
-    print("  validate exits: " + ", ".join(f"{k}: {v}" for k, v in sorted(total["validate"].items())))
-    print("  run -r 1 exits: " + (", ".join(f"{k}: {v}" for k, v in sorted(total["run"].items())) or "none"))
+    if args.kind == "outputs":
+        print("  exits by target: " + ", ".join(f"{k} -> {v}" for k, v in sorted(total["run"].items())))
+    else:
+        print("  validate exits: " + ", ".join(f"{k}: {v}" for k, v in sorted(total["validate"].items())))
+        print("  run -r 1 exits: " + (", ".join(f"{k}: {v}" for k, v in sorted(total["run"].items())) or "none"))
     print(f"failures: {len(fails)} (internal errors/exit 1: {exits1}, tracebacks: {tracebacks}, hangs: {hangs})")
     groups = collections.defaultdict(list)
     for f in fails:

@@ -236,7 +236,11 @@ def write_output(out: Union[OutputFile, Path], content: Union[str, bytes], force
     data = content.encode("utf-8") if isinstance(content, str) else content
     if out.is_stdout:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text stream standing in for stdout (tests, notebooks)
+            sys.stdout.write(data.decode("utf-8", "replace"))
+        else:
+            buffer.write(data)
         sys.stdout.flush()
         return ""
     target = out.target
