@@ -264,3 +264,14 @@ def test_a_long_run_is_announced_with_its_estimate_and_validate_shows_it(capsys,
     assert "note:" not in err  # a small run says nothing
     code, out, _ = run_cli(capsys, "validate", ROOT / "scenarios" / "table_14_1.toml", *sets)
     assert code == 0 and "size: one replication takes about" in out and "100,012 collector(s)" in out
+
+
+def test_help_and_contract_document_exit_codes_and_the_symlink_policy(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    contract = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
+    for doc in (text, contract):
+        assert "Symbolic links" in doc and "regular file" in doc
+        for code in ("0", "1", "2", "3", "130", "141"):
+            assert f"\n  {code} " in doc or f"| {code} |" in doc, code
