@@ -38,32 +38,30 @@ def _alarm(signum, frame):  # pragma: no cover - only on a hang
 
 
 def _worker(args: tuple[int, int, int, str]) -> dict:
+    """One chunk of examples: ``n`` cases of the chosen kind drawn with Hypothesis seed ``seed``."""
     n, seed, timeout_s, kind = args
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hseed
-
-    if kind == "outputs":
-        return _output_worker(n, seed, timeout_s)
-    from tests.properties.test_fuzz import Result, cases, check_case
-
     stats: dict = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
                    "run": collections.Counter(), "failures": []}
-    signal.signal(signal.SIGALRM, _alarm)
+    if kind == "outputs":
+        from tests.properties.test_fuzz_outputs import OutputResult, check_output_case, output_cases, release_mounts
 
-    @hseed(seed)
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(cases)
-    def one(case):
-        stats["examples"] += 1
-        stats["origin"][case.origin] += 1
-        signal.alarm(timeout_s)
+        def tally(case, res) -> None:
+            stats["origin"][case.command] += 1
+            stats["run"][f"{case.target}: {res.code}"] += 1
+            if res.error:
+                stats["failures"].append({"error": res.error, "traceback": res.traceback,
+                                          "data": repr(case).encode(), "sets": [], "origin": case.origin})
+
         try:
-            res = check_case(case)
-        except _Timeout:
-            res = Result(error=f"hang: no answer within {timeout_s} s")
+            _examples(n, seed, timeout_s, output_cases, check_output_case, OutputResult, tally, stats)
         finally:
-            signal.alarm(0)
+            release_mounts()
+        return stats
+
+    from tests.properties.test_fuzz import Result, cases, check_case
+
+    def tally(case, res) -> None:
+        stats["origin"][case.origin] += 1
         stats["validate"][str(res.validate_code)] += 1
         if res.run_code is not None:
             stats["run"][str(res.run_code)] += 1
@@ -71,44 +69,32 @@ def _worker(args: tuple[int, int, int, str]) -> dict:
             stats["failures"].append({"error": res.error, "traceback": res.traceback, "data": case.data,
                                       "sets": case.sets, "origin": case.origin})
 
-    try:
-        one()
-    except BaseException as e:  # noqa: BLE001 - report it; never lose the other workers' figures
-        import traceback
-        stats["failures"].append({"error": f"fuzz worker (seed {seed}) stopped: {type(e).__name__}: {e}",
-                                  "traceback": traceback.format_exc(), "data": b"", "sets": [],
-                                  "origin": "harness"})
+    _examples(n, seed, timeout_s, cases, check_case, Result, tally, stats)
     return stats
 
 
-def _output_worker(n: int, seed: int, timeout_s: int) -> dict:
+def _examples(n: int, seed: int, timeout_s: int, strategy, check, result_type, tally, stats: dict) -> None:
+    """Draw ``n`` examples of ``strategy``, ``check`` each under a ``timeout_s`` alarm (a hang is
+    a failure) and ``tally`` it; a stop of the harness itself is recorded, never raised."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
 
-    from tests.properties.test_fuzz_outputs import OutputResult, check_output_case, output_cases, release_mounts
-
-    stats: dict = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
-                   "run": collections.Counter(), "failures": []}
     signal.signal(signal.SIGALRM, _alarm)
 
     @hseed(seed)
     @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(output_cases)
+    @given(strategy)
     def one(case):
         stats["examples"] += 1
-        stats["origin"][case.command] += 1
         signal.alarm(timeout_s)
         try:
-            res = check_output_case(case)
+            res = check(case)
         except _Timeout:
-            res = OutputResult(error=f"hang: no answer within {timeout_s} s")
+            res = result_type(error=f"hang: no answer within {timeout_s} s")
         finally:
             signal.alarm(0)
-        stats["run"][f"{case.target}: {res.code}"] += 1
-        if res.error:
-            stats["failures"].append({"error": res.error, "traceback": res.traceback,
-                                      "data": repr(case).encode(), "sets": [], "origin": case.origin})
+        tally(case, res)
 
     try:
         one()
@@ -117,9 +103,6 @@ def _output_worker(n: int, seed: int, timeout_s: int) -> dict:
         stats["failures"].append({"error": f"fuzz worker (seed {seed}) stopped: {type(e).__name__}: {e}",
                                   "traceback": traceback.format_exc(), "data": b"", "sets": [],
                                   "origin": "harness"})
-    finally:
-        release_mounts()
-    return stats
 
 
 def _cause(f: dict) -> str:
