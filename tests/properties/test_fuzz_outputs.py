@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 
-from ..conftest import small_scenario, write_toml
+from ..conftest import fill_device, small_scenario, write_toml
 
 TARGETS = ("missing_parent", "new_file", "existing_same", "existing_other", "folder", "fifo", "char_device",
            "socket", "link_to_file", "link_dangling", "link_to_folder", "link_to_fifo", "file_as_folder",
@@ -110,14 +110,7 @@ def _mount(kind: str) -> Optional[Path]:
             return None
         atexit.register(release_mounts)
         if kind == "full":
-            fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT)
-            try:
-                while os.write(fd, b"\0" * 4096):
-                    pass
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            fill_device(mnt / "filler")
         return mnt
     return _shared(f"mount-{kind}", make)
 

@@ -15,7 +15,7 @@ import pytest
 from simulator import experiment
 from simulator.cli import main
 
-from ..conftest import ROOT, small_scenario, write_toml
+from ..conftest import ROOT, fill_device, small_scenario, write_toml
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
@@ -225,14 +225,7 @@ def test_a_read_only_folder_is_refused_before_simulating(scen, tmp_path, capsys,
 def test_a_full_device_is_refused_and_a_disk_filling_up_is_reported(scen, tmp_path, capsys):
     with tmpfs(tmp_path) as mnt:
         filler = mnt / "filler"
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-        try:
-            while os.write(fd, b"\0" * 4096):
-                pass
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        fill_device(filler)
         code, _, err = run_cli(capsys, "run", scen, "-r", "1", "-q", "--json", mnt / "x.json")
         assert code == 2 and f"--json {mnt / 'x.json'}" in err and "no space left on the device" in err
         # room for the check (8 KiB), not for the results: the write fails after the run, in words
