@@ -36,6 +36,8 @@ OUTCOME_NAMES = tuple(o.label for o in Outcome)
 NO_ANSWER, BUSY, MACHINE, INVALID, THIRD_PARTY, RPC, ABANDONED = (int(o) for o in Outcome)
 LIVE = (THIRD_PARTY, RPC, ABANDONED)
 """Outcomes that are live answers (``connects``)."""
+RING, TALK, WRAP = range(3)
+"""Columns of ``Counters.handle_s``: seconds ringing (dialing), talking and wrapping up."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Counters:
     (campaign rows stay 0).
     """
     dials: np.ndarray          # (R, S, 7) dials by outcome
-    handle_s: np.ndarray       # (R, S, 3) ring, talk, wrap seconds
+    handle_s: np.ndarray       # (R, S, 3) ring, talk, wrap seconds (RING, TALK, WRAP)
     promises: np.ndarray       # (C, S)
     promised_usd: np.ndarray   # (C, S)
     kept: np.ndarray           # (C, S)
@@ -134,7 +136,7 @@ class Counters:
         out = cols["out"].astype(np.int64)
         cs = coll * S + seg
         self.dials += np.bincount(cs * N_OUT + out, minlength=C * S * N_OUT).reshape(C, S, N_OUT)
-        for k, name in enumerate(("ring", "talk", "wrap")):
+        for k, name in ((RING, "ring"), (TALK, "talk"), (WRAP, "wrap")):
             self.handle_s[:, :, k] += np.bincount(cs, weights=cols[name], minlength=C * S).reshape(C, S)
         self.daily_dials[:, day, :] += np.bincount(seg * N_OUT + out, minlength=S * N_OUT).reshape(S, N_OUT)
         hour = (cols["t"] % 86_400.0 // 3_600.0).astype(np.int64)

@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from .counters import ABANDONED, MACHINE, RPC, THIRD_PARTY, Counters, Structure
+from .counters import ABANDONED, MACHINE, RPC, TALK, THIRD_PARTY, WRAP, Counters, Structure
 
 METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connects", "rpc",
            "third_party", "abandoned", "abandon_rate", "rpc_per_productive_hour", "promises",
@@ -99,8 +99,8 @@ def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, row_mask: np.nd
         "paid_s": paid,
         "productive_s": (cnt.productive_s[:, None] * share).sum(),
         "idle_s": (cnt.idle_s[:, None] * share).sum(),
-        "talk_s": (cnt.handle_s[:, :, 1] * cells).sum(),
-        "wrap_s": (cnt.handle_s[:, :, 2] * cells).sum(),
+        "talk_s": (cnt.handle_s[:, :, TALK] * cells).sum(),
+        "wrap_s": (cnt.handle_s[:, :, WRAP] * cells).sum(),
         "dials": d.sum(),
         "handled": d[is_coll].sum(),
         "rpc": d[:, :, RPC].sum(),

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ..counters import Outcome as OutcomeCode
 from .distributions import Constant, Dist
 
 __all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes", "Segment",
@@ -352,13 +353,14 @@ class Segment(_Model):
         a = c.answer_by_hour[hour] * c.answer_by_weekday[weekday]
         r = c.rpc_by_hour[hour] * c.rpc_by_weekday[weekday]
         base = [x.probability for x in o.as_list()]
-        tp, rpc = base[4] * a, base[5] * a * r
-        other = sum(base[:4])
+        tp, rpc = base[OutcomeCode.THIRD_PARTY] * a, base[OutcomeCode.RPC] * a * r
+        unanswered = base[:OutcomeCode.THIRD_PARTY]     # no answer, busy, machine, invalid
+        other = sum(unanswered)
         rest = max(0.0, 1.0 - tp - rpc)
         scale = rest / other if other > 0 else 0.0
-        probs = [b * scale for b in base[:4]] + [tp, rpc]
+        probs = [b * scale for b in unanswered] + [tp, rpc]
         if other == 0 and rest > 0:  # nothing to rescale: the shortfall becomes no answer
-            probs[0] = rest
+            probs[OutcomeCode.NO_ANSWER] = rest
         return probs
 
 

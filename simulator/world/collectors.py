@@ -1,13 +1,14 @@
-"""Collectors: shifts, breaks and skill. How ready time is spent belongs to the dialer."""
+"""Collectors: the roster, with readable ids, skill profiles, shifts and breaks. A collector's
+working day is shift.py; how ready time is spent belongs to the dialer."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generator
+from typing import Any
 
-from .calendar import DAY_S
+import numpy as np
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .build import World
+from ..rng import Streams
+from ..scenario.schema import Scenario
 
 
 @dataclass(eq=False, slots=True)
@@ -27,7 +28,7 @@ class Collector:
     talk_mult: float = 1.0
     tier: str = ""
     campaign: Any = field(default=None, repr=False)   # the routing.Campaign the collector works in
-    # predictive dialer state within a work window (dialer.PredictiveDialer)
+    # predictive dialer state within a work window (dialing.predictive.PredictiveDialer)
     until: float = field(default=0.0, repr=False)     # end of the current work window (s)
     done: Any = field(default=None, repr=False)       # event: the work window is over
     t_free: float | None = field(default=None, repr=False)  # when the collector became free
@@ -39,31 +40,55 @@ class Collector:
         return self.promise_mult * self.keep_mult * self.payment_mult
 
 
-def collector_process(world: "World", c: Collector) -> Generator:
-    """Log in at shift start, work between scheduled blocks, take each block, log out.
+def _tier_of_each(team, n: int) -> list[str | None]:
+    """Tier names for collectors 1..n: shares by largest remainder in tier order, then overrides."""
+    out: list[str | None] = [None] * n
+    tiers = team.skill.tiers
+    total = sum(tiers.values())
+    if tiers and total > 0 and n:
+        exact = [n * v / total for v in tiers.values()]
+        counts = [int(x) for x in exact]
+        for i in sorted(range(len(exact)), key=lambda i: -(exact[i] - counts[i]))[: n - sum(counts)]:
+            counts[i] += 1
+        k = 0
+        for name, c in zip(tiers, counts):
+            for _ in range(c):
+                out[k] = name
+                k += 1
+    for num, name in team.skill.collectors.items():
+        if 1 <= int(num) <= n:
+            out[int(num) - 1] = name
+    return out
 
-    A block (break, lunch, meeting, training) starts when it is due or, if a call is still
-    going on then, when that call ends; it keeps its full length. Paid time is measured from
-    shift start to logout, so a call running past the end of the shift is paid overtime.
-    """
-    env, dialer, cnt = world.env, world.dialer, world.counters
-    for day in world.calendar.work_days:
-        day0 = day * DAY_S
-        start = day0 + c.shift_start_s
-        if env.now < start:
-            yield env.timeout(start - env.now)
-        login = env.now
-        unproductive = 0.0
-        for b_start, b_len, _kind in c.blocks:
-            due = day0 + b_start
-            if env.now < due:
-                yield from dialer.work(c, due)
-            t0 = env.now
-            yield env.timeout(b_len)
-            unproductive += env.now - t0
-        end = day0 + c.shift_end_s
-        if env.now < end:
-            yield from dialer.work(c, end)
-        paid = env.now - login
-        cnt.paid_s[c.idx] += paid
-        cnt.productive_s[c.idx] += paid - unproductive
+
+def collector_roster(scenario: Scenario, streams: Streams | None = None) -> list[Collector]:
+    """Collectors with stable readable ids ``<team>-NN`` in team order, with skill profiles."""
+    out: list[Collector] = []
+    seg_index = {s: i for i, s in enumerate(scenario.segment_names)}
+    for ti, (tname, team) in enumerate(scenario.teams.items()):
+        width = max(2, len(str(team.headcount)))
+        tiers = _tier_of_each(team, team.headcount)
+        sd = team.skill.individual_sd
+        noise = np.ones((team.headcount, 4))
+        if sd > 0 and streams is not None:
+            # mean-preserving log-normal spread around the tier
+            noise = streams.generator(f"skill/{tname}").lognormal(-sd * sd / 2, sd, (team.headcount, 4))
+        for k in range(team.headcount):
+            offset = team.break_stagger_min * k / team.headcount if team.headcount else 0.0
+            blocks = [(s * 60.0, length * 60.0, kind) for s, length, kind in team.unproductive_blocks(offset)]
+            out.append(Collector(
+                idx=len(out), name=f"{tname}-{k + 1:0{width}d}", team=ti,
+                hourly_wage_usd=team.hourly_wage_usd, segments=[seg_index[s] for s in team.segments],
+                shift_start_s=team.shift_start_min * 60.0, shift_end_s=team.shift_end_min * 60.0,
+                blocks=blocks))
+            c = out[-1]
+            tier = scenario.skill_tiers[tiers[k]] if tiers[k] else None
+            if tier is not None:
+                c.tier = tiers[k]
+                c.promise_mult, c.keep_mult = tier.promise_multiplier, tier.keep_multiplier
+                c.payment_mult, c.talk_mult = tier.payment_multiplier, tier.talk_time_multiplier
+            c.promise_mult *= noise[k, 0]
+            c.keep_mult *= noise[k, 1]
+            c.payment_mult *= noise[k, 2]
+            c.talk_mult *= noise[k, 3]
+    return out

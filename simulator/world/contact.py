@@ -5,6 +5,7 @@ import itertools
 
 import numpy as np
 
+from ..counters import RPC
 from ..rng import Batched, Streams
 from ..scenario.distributions import Constant
 from ..scenario.schema import OUTCOMES, Segment
@@ -72,7 +73,7 @@ class SegmentModel:
                 cum = list(itertools.accumulate(probs))
                 cum[-1] = 2.0
                 self.cum_by_slot.append(cum)
-                self.p_rpc_by_slot.append(probs[5])
+                self.p_rpc_by_slot.append(probs[RPC])
         self.flat = all(c == self.cum_by_slot[0] for c in self.cum_by_slot)   # no hour/weekday effect
         # One stream of outcome uniforms; when the probabilities are flat, drawn as codes.
         self.u_outcome = streams.batched(f"outcome/{name}", _uniform)

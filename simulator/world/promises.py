@@ -1,15 +1,19 @@
-"""Promises to pay: made at a right-party contact, kept or broken on their due date."""
+"""Promises to pay: filed by due date when a conversation ends in one (or an arrangement makes
+one); settled, kept or broken, at the close of their due day (day.settle_due)."""
 from __future__ import annotations
 
 from collections import defaultdict
 
-# A promise is a small list so a confirmation call can raise its keep probability in place:
-# [collector, account, segment, amount_usd, u_keep, p_keep]; kept iff u_keep < min(1, p_keep).
-COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP = range(6)
+# A promise is a small list, so a confirmation call can raise its keep probability in place:
+# [collector, account, segment, amount_usd, u_keep, p_keep, arrangement]. It is kept iff
+# u_keep < min(1, p_keep). ``arrangement`` is None for a promise taken in a conversation, or the
+# object of the special task whose payment it is (a plan installment, a settlement, a re-age):
+# that object's ``on_promise_due(entry, kept, day)`` says what follows.
+COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, ARRANGEMENT = range(7)
 
 
 class PromiseBook:
-    """Open promises filed by due day; resolved in one batch per day, not one process each."""
+    """Open promises filed by due day; settled in one batch per day, not one process each."""
 
     __slots__ = ("by_due_day", "by_account", "open", "last_due_day", "track")
 
@@ -23,10 +27,9 @@ class PromiseBook:
         self.last_due_day = -1
 
     def add(self, due_day: int, collector: int, account: int, segment: int, amount: float,
-            u_keep: float, p_keep: float, extra: tuple = ()) -> None:
-        entry = [collector, account, segment, amount, u_keep, p_keep]
-        if extra:  # a rearrangement's payment (special.py): option code and its state
-            entry.extend(extra)
+            u_keep: float, p_keep: float, arrangement: object = None) -> None:
+        """File a promise of ``amount`` US dollars due on calendar day ``due_day``."""
+        entry = [collector, account, segment, amount, u_keep, p_keep, arrangement]
         self.by_due_day[due_day].append(entry)
         if self.track:
             self.by_account[account] = entry
@@ -39,6 +42,7 @@ class PromiseBook:
         return self.by_due_day.get(day, [])
 
     def take_due(self, day: int) -> list[list]:
+        """Remove and return the promises falling due on ``day``."""
         items = self.by_due_day.pop(day, [])
         if self.track:
             for e in items:

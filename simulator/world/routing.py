@@ -11,40 +11,39 @@ bucket whose right-party rate at its local hour is highest.
 """
 from __future__ import annotations
 
-import math
-from bisect import bisect_left, bisect_right, insort
-from collections import deque
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import clock_minutes
-from .accounts import ACCOUNT_MASK, TICKS_PER_S
 from .calendar import DAY_S
+from .retry_queue import ACCOUNT_MASK, TICKS_PER_S
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build import World
+    from ..scenario.schema import Scenario
+    from .calendar import WorkCalendar
+    from .call_lists import CallLists
     from .collectors import Collector
+    from .contact import SegmentModel
+    from .portfolio import Portfolio
 
 
 class Campaign:
     """A pool of collectors and the buckets they dial."""
 
     # Slots: the dialers read and write these on every call (faster than an instance dict).
-    __slots__ = ('_critical_min', '_open', '_open_by_seg', '_open_from', '_open_to', '_rr', 'abandoned',
-                 'best_time', 'buckets', 'busy_until', 'connected', 'enforce_window', 'free', 'free_untils',
-                 'idx', 'lazy', 'level', 'live', 'logged_in', 'members', 'name', 'recent_abandoned',
-                 'recent_live', 'ringing', 'schedules', 'segments', 'seq', 'mark', 'share', 'sweep_at', 'team',
-                 'used_s', 'waiting', 'wake_at', 'whole_minutes', 'window', 'world')
+    __slots__ = ('_critical_min', '_open', '_open_by_seg', '_open_from', '_open_to', '_rr', 'best_time', 'buckets',
+                 'calendar', 'enforce_window', 'idx', 'lists', 'members', 'models', 'name', 'portfolio', 'schedules',
+                 'segments', 'share', 'team', 'used_s', 'whole_minutes', 'window')
 
-    def __init__(self, world: "World", idx: int, name: str, team: int, segments: list[int],
-                 members: list["Collector"], weights: list[float] | None = None) -> None:
-        self.world = world
+    def __init__(self, idx: int, name: str, team: int, segments: list[int], members: list["Collector"],
+                 weights: list[float] | None, dials: "Dialables") -> None:
+        self.portfolio, self.lists, self.calendar, self.models = dials.portfolio, dials.lists, dials.calendar, dials.models
         self.idx = idx
         self.name = name
         self.team = team            # owning team index, or -1 for a multi-team campaign
         self.segments = segments
         self.members = members
-        p = world.portfolio
-        self.buckets = [b for s in segments for b in p.segment_buckets[s]]
+        self.buckets = [b for s in segments for b in self.portfolio.segment_buckets[s]]
         w = weights or [1.0] * len(segments)
         total = sum(w) or 1.0
         self.share = {s: max(x / total, 1e-9) for s, x in zip(segments, w)}
@@ -52,57 +51,22 @@ class Campaign:
         self._open_from = self._open_to = -1.0   # the cached open buckets hold for [from, to)
         self._open: list[int] = []
         self._rr = 0
-        sc = world.scenario
+        sc = dials.scenario
         comp = sc.compliance
         self.window = (clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end))
         self.enforce_window = comp.enforce_calling_window
         self.best_time = sc.dialer.list_strategy == "best_time"
         self.schedules = [sc.segments[n].schedule for n in sc.segment_names]   # by segment index
         self._critical_min, self.whole_minutes = self._critical_minutes()
-        # Predictive dialer state, all of it here so the dialer never adds attributes later.
-        self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
-        self.free_untils: list[float] = []         # the same ends, sorted
-        self.lazy: list = []                       # heap of (time s, seq, kind, payload): the campaign's own events
-        self.seq = 0
-        self.mark = 0                              # seq when midnight was last scheduled (flush)
-        self.sweep_at = math.inf                   # earliest pending sweep of ``lazy``
-        self.waiting: deque = deque()              # answered calls waiting for a collector
-        self.busy_until: list[float] = []          # sorted ends of the calls in progress (s; adaptive pacing)
-        self.logged_in = 0
-        self.wake_at = math.inf                    # pending re-pace when the lists were empty
-        self.ringing = 0
-        self.connected = 0
-        self.level = sc.dialer.ratio
-        self.live = 0           # live answers (connects) in the abandon-measurement window
-        self.abandoned = 0
-        self.recent_live = 0.0  # exponentially weighted, for the adaptive controller
-        self.recent_abandoned = 0.0
-
-    # -- free collectors (predictive) ------------------------------------------------------------
-    def add_free(self, c: "Collector", until: float) -> None:
-        self.free[c] = until
-        insort(self.free_untils, until)
-
-    def pop_free(self) -> "Collector":
-        """The collector free the longest (taken off the free set)."""
-        c = next(iter(self.free))
-        self.drop_free(c)
-        return c
-
-    def drop_free(self, c: "Collector") -> None:
-        until = self.free.pop(c)
-        fu = self.free_untils
-        del fu[bisect_left(fu, until)]
 
     def open_buckets(self, now: float) -> list[int]:
         """Buckets that may be dialed now (cached until they may change)."""
         if self._open_from <= now < self._open_to:
             return self._open
         slot = int(now // 60.0)
-        w = self.world
-        p = w.portfolio
+        p = self.portfolio
         day = int(now // DAY_S)
-        center_wd = w.calendar.weekday(day)
+        center_wd = self.calendar.weekday(day)
         center_min = int(now % DAY_S // 60.0)
         lo, hi = self.window
         out: list[tuple[float, int]] = []
@@ -114,8 +78,8 @@ class Campaign:
             local_min = int(local % DAY_S // 60.0)
             if self.enforce_window and not lo <= local_min < hi:
                 continue
-            wd = w.calendar.weekday(int(local // DAY_S))
-            score = w.models[s].p_rpc_by_slot[wd * 24 + int(local % DAY_S // 3600.0)] if self.best_time else 0.0
+            wd = self.calendar.weekday(int(local // DAY_S))
+            score = self.models[s].p_rpc_by_slot[wd * 24 + int(local % DAY_S // 3600.0)] if self.best_time else 0.0
             out.append((-score, b))
         if self.best_time:
             out.sort()
@@ -134,7 +98,7 @@ class Campaign:
         window may change: calling-window edges at each bucket's local
         clock, schedule edges, local hour boundaries where a contact curve varies, midnight.
         Also whether every bucket's offset is a whole number of minutes (else none is known)."""
-        p, w = self.world.portfolio, self.world
+        p = self.portfolio
         lo, hi = self.window
         out = {0, 1440}
         whole = True
@@ -145,7 +109,7 @@ class Campaign:
             off = int(off)
             s = p.bucket_segment[b]
             out.update(((lo - off) % 1440, (hi - off) % 1440))   # measured even when not enforced
-            if not w.models[s].flat:
+            if not self.models[s].flat:
                 out.update((60 * k - off) % 1440 for k in range(24))
             for win in self.schedules[s].windows:
                 out.update((clock_minutes(win.start_time) % 1440, clock_minutes(win.end_time) % 1440))
@@ -159,7 +123,7 @@ class Campaign:
 
     def can_dial(self, a: int, now: float) -> bool:
         """Whether account ``a`` may be dialed at ``now`` (its bucket is open this minute)."""
-        return self.world.portfolio.bucket_list[a] in self.open_buckets(now)
+        return self.portfolio.bucket_list[a] in self.open_buckets(now)
 
     def next_account(self, now: float) -> int | None:
         """The next account to dial now, or None if no open bucket has one ready."""
@@ -167,7 +131,7 @@ class Campaign:
         n = len(open_)
         if not n:
             return None
-        lists = self.world.lists
+        lists = self.lists
         if n == 1:  # the common case (one segment, one time zone): take() inlined
             b = open_[0]
             q = lists.retry[b]
@@ -206,82 +170,94 @@ class Campaign:
     def next_ready_s(self, now: float) -> float:
         """When an account may next be ready: a retry coming due, or the next minute (when open
         buckets can change)."""
-        lists = self.world.lists
+        lists = self.lists
         nxt = (int(now // 60.0) + 1) * 60.0
         for b in self.open_buckets(now):
             nxt = min(nxt, lists.next_ready_s(b))
         return max(nxt, now)
 
 
-def segment_value_per_dial(world: "World", s: int) -> float:
+class Dialables:
+    """What campaigns dial from: the scenario, the calendar, the portfolio and its call lists, and
+    the segment models."""
+
+    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors")
+
+    def __init__(self, scenario: "Scenario", calendar: "WorkCalendar", portfolio: "Portfolio", lists: "CallLists",
+                 models: list["SegmentModel"], collectors: list["Collector"]) -> None:
+        self.scenario, self.calendar, self.portfolio, self.lists = scenario, calendar, portfolio, lists
+        self.models, self.collectors = models, collectors
+
+
+def segment_value_per_dial(dials: Dialables, s: int) -> float:
     """Expected dollars per dial of segment ``s`` at base skill: the ranking of the tiered policies
     (high contact rate and high value rank first)."""
-    seg = world.scenario.segments[world.scenario.segment_names[s]]
+    seg = dials.scenario.segments[dials.scenario.segment_names[s]]
     return (seg.outcomes.rpc.probability * seg.promise_probability * seg.keep_probability
             * seg.payment_usd.mean)
 
 
-def planned_staff(world: "World") -> list[float]:
+def planned_staff(dials: Dialables) -> list[float]:
     """Planned collectors per segment: each team's headcount split equally over its segments."""
-    names = world.scenario.segment_names
+    names = dials.scenario.segment_names
     planned = [0.0] * len(names)
-    for team in world.scenario.teams.values():
+    for team in dials.scenario.teams.values():
         for x in team.segments:
             planned[names.index(x)] += team.headcount / len(team.segments)
     return planned
 
 
-def _campaign(world: "World", idx: int, name: str, segs: list[int], members: list["Collector"],
+def _campaign(dials: Dialables, idx: int, name: str, segs: list[int], members: list["Collector"],
               weights: list[float] | None = None) -> Campaign:
     teams = {c.team for c in members}
     order = sorted(range(len(segs)), key=lambda i: segs[i])
-    camp = Campaign(world, idx, name, teams.pop() if len(teams) == 1 else -1, [segs[i] for i in order], members,
-                    [weights[i] for i in order] if weights else None)
+    camp = Campaign(idx, name, teams.pop() if len(teams) == 1 else -1, [segs[i] for i in order], members,
+                    [weights[i] for i in order] if weights else None, dials)
     for c in members:
         c.campaign = camp
         c.segments = sorted(segs)
     return camp
 
 
-def _by_team(world: "World", segments_of: dict[str, list[str]]) -> list[Campaign]:
-    seg_index = {n: i for i, n in enumerate(world.scenario.segment_names)}
+def _by_team(dials: Dialables, segments_of: dict[str, list[str]]) -> list[Campaign]:
+    seg_index = {n: i for i, n in enumerate(dials.scenario.segment_names)}
     out = []
-    for ti, tname in enumerate(world.scenario.team_names):
-        members = [c for c in world.collectors if c.team == ti]
-        out.append(_campaign(world, len(out), tname, [seg_index[x] for x in segments_of[tname]], members))
+    for ti, tname in enumerate(dials.scenario.team_names):
+        members = [c for c in dials.collectors if c.team == ti]
+        out.append(_campaign(dials, len(out), tname, [seg_index[x] for x in segments_of[tname]], members))
     return out
 
 
-def _tiered(world: "World", reverse: bool) -> list[Campaign]:
+def _tiered(dials: Dialables, reverse: bool) -> list[Campaign]:
     """Groups the size of each segment's planned staff (teams' headcount split over the segments
     they list); the most skilled collectors go to the segment worth most per dial (or the least
     skilled, when ``reverse``)."""
-    names = world.scenario.segment_names
-    planned = planned_staff(world)
-    n = len(world.collectors)
+    names = dials.scenario.segment_names
+    planned = planned_staff(dials)
+    n = len(dials.collectors)
     sizes = [int(x) for x in planned]
     for i in sorted(range(len(planned)), key=lambda i: -(planned[i] - sizes[i]))[: n - sum(sizes)]:
         sizes[i] += 1
-    seg_order = sorted(range(len(names)), key=lambda s: (-segment_value_per_dial(world, s), s))
-    coll_order = sorted(world.collectors, key=lambda c: (c.skill_score if reverse else -c.skill_score, c.idx))
+    seg_order = sorted(range(len(names)), key=lambda s: (-segment_value_per_dial(dials, s), s))
+    coll_order = sorted(dials.collectors, key=lambda c: (c.skill_score if reverse else -c.skill_score, c.idx))
     out, k = [], 0
     for s in seg_order:
         members = coll_order[k:k + sizes[s]]
         k += sizes[s]
         if members:
-            out.append(_campaign(world, len(out), names[s], [s], members))
+            out.append(_campaign(dials, len(out), names[s], [s], members))
     return out
 
 
-def build_campaigns(world: "World") -> list[Campaign]:
+def build_campaigns(dials: Dialables) -> list[Campaign]:
     """Campaigns of the scenario's routing policy (case matching)."""
-    sc = world.scenario
+    sc = dials.scenario
     policy = sc.routing.policy
     if policy == "pooled":
-        return [_campaign(world, 0, "pooled", list(range(len(world.scenario.segment_names))), list(world.collectors),
-                          planned_staff(world))]
+        return [_campaign(dials, 0, "pooled", list(range(len(dials.scenario.segment_names))), list(dials.collectors),
+                          planned_staff(dials))]
     if policy in ("skill_tiered", "reverse_tiered"):
-        return _tiered(world, reverse=policy == "reverse_tiered")
+        return _tiered(dials, reverse=policy == "reverse_tiered")
     if policy == "mapping":
-        return _by_team(world, {t: sc.routing.mapping.get(t, sc.teams[t].segments) for t in sc.teams})
-    return _by_team(world, {t: sc.teams[t].segments for t in sc.teams})
+        return _by_team(dials, {t: sc.routing.mapping.get(t, sc.teams[t].segments) for t in sc.teams})
+    return _by_team(dials, {t: sc.teams[t].segments for t in sc.teams})

@@ -3,21 +3,11 @@ included) and no module over 450 lines (scenario/schema.py excepted)."""
 import sys
 
 import grimp
-import pytest
 
 from ..conftest import ROOT
 
 MAX_LINES = 450
 EXEMPT_FROM_SIZE = {"simulator/scenario/schema.py"}
-
-# TEMPORARY allow-lists: the offenders inside simulator/world/ that the rebuild of the world
-# removes: nothing may be added here, and the rebuild empties both.
-TEMPORARY_WORLD_CYCLES = [
-    {"simulator.world.build", "simulator.world.collectors", "simulator.world.dialer",
-     "simulator.world.routing", "simulator.world.special"},
-]
-TEMPORARY_WORLD_OVERSIZED = {"simulator/world/dialer.py", "simulator/world/special.py"}
-
 
 def test_import_linter_contracts_are_kept():
     from importlinter.cli import lint_imports
@@ -79,7 +69,7 @@ def test_cycle_finder_finds_a_type_only_cycle():
 def test_no_import_cycles_type_only_imports_included():
     graph = grimp.build_graph("simulator", exclude_type_checking_imports=False)
     assert len(graph.modules) > 40
-    cycles = [c for c in import_cycles(graph) if not any(c <= allowed for allowed in TEMPORARY_WORLD_CYCLES)]
+    cycles = import_cycles(graph)
     assert cycles == [], f"import cycles among simulator modules: {[sorted(c) for c in cycles]}"
 
 
@@ -88,11 +78,5 @@ def test_no_module_over_450_lines():
              for p in (ROOT / "simulator").rglob("*.py")}
     assert len(sizes) > 40
     over = {p: n for p, n in sizes.items()
-            if n > MAX_LINES and p not in EXEMPT_FROM_SIZE | TEMPORARY_WORLD_OVERSIZED}
+            if n > MAX_LINES and p not in EXEMPT_FROM_SIZE}
     assert over == {}, f"modules over {MAX_LINES} lines: {over}"
-
-
-@pytest.mark.parametrize("path", sorted(TEMPORARY_WORLD_OVERSIZED))
-def test_the_temporary_allow_lists_name_only_the_world(path):
-    assert path.startswith("simulator/world/")
-    assert all(m.startswith("simulator.world.") for c in TEMPORARY_WORLD_CYCLES for m in c)

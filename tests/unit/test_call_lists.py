@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from simulator.scenario import parse_scenario
-from simulator.world.accounts import OPEN, PAID, PROMISED, CallLists
+from simulator.world.call_lists import CallLists
+from simulator.world.portfolio import OPEN, PAID, PROMISED
 from simulator.world.build import World
 
 from ..conftest import small_scenario

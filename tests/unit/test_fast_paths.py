@@ -19,10 +19,11 @@ from scipy import stats
 
 from simulator.scenario import parse_scenario
 from simulator.scenario.schema import clock_minutes
-from simulator.world.accounts import ACCOUNT_MASK, TICKS_PER_S, RetryQueue, due_limit, key_time_s, retry_key
+from simulator.world.retry_queue import ACCOUNT_MASK, TICKS_PER_S, RetryQueue, due_limit, key_time_s, retry_key
 from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
 from simulator.world.calendar import DAY_S
-from simulator.counters import ABANDONED, RPC
+from simulator.world.dialing import ProgressiveDialer
+from simulator.counters import ABANDONED, BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 
 from ..conftest import small_scenario
 
@@ -153,7 +154,7 @@ def test_runs_switch_follows_max_run_s_preview_and_skip_tracing():
     assert d.runs and d.max_run_s == 60.0
     d = dialer(attempts={"retry_delay_by_outcome_min": {"machine": 0.5}})
     assert not d.runs and d.max_run_s == 30.0
-    assert not dialer(dialer={"mode": "preview"}).runs
+    assert not isinstance(dialer(dialer={"mode": "preview"}), ProgressiveDialer)   # no runs in preview
     assert not dialer(skip_trace={"enabled": True}).runs
 
 
@@ -377,7 +378,8 @@ def test_campaign_events_match_eager_model(pacing, dialer, durations):
         _, ends_only = _run_predictive(raw, seed, local=False)
         _, eager = _run_predictive(raw, seed, r_min=0.0, local=False)
         assert default == 12.0   # the shortest ring of an answered call: ends really are deferred
-        assert local.dials[..., :4].sum() > 3000 and local.dials[..., ABANDONED].sum() > 0
+        unanswered = local.dials[..., [NO_ANSWER, BUSY, MACHINE, INVALID]].sum()
+        assert unanswered > 3000 and local.dials[..., ABANDONED].sum() > 0
         _assert_identical(local, eager)
         _assert_identical(ends_only, eager)
 
@@ -409,7 +411,7 @@ def test_campaign_events_need_few_simpy_events():
     raw = _predictive("fixed", 5000)
     _, local = _run_predictive(raw, 0)
     _, eager = _run_predictive(raw, 0, r_min=0.0, local=False)
-    answered = int(local.dials[..., 4:6].sum())
+    answered = int(local.dials[..., [THIRD_PARTY, RPC]].sum())
     assert answered > 1000
     assert eager.events > 2 * answered        # an answer and a hang-up each
     assert local.events < answered / 5, (local.events, answered)

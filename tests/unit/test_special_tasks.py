@@ -9,8 +9,9 @@ from simulator.report.table import blocks_table
 from simulator.scenario.load import ScenarioError
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
-from simulator.counters import INVALID
-from simulator.world.special import PLACED, bucket_of
+from simulator.counters import INVALID, NO_ANSWER, RPC
+from simulator.world.portfolio import PLACED
+from simulator.world.tasks.aging import bucket_of
 
 from ..conftest import small_scenario, write_toml
 
@@ -66,7 +67,7 @@ def _skip_raw(**st):
 
 def test_skip_trace_conservation(tmp_path):
     w = _world(tmp_path, _skip_raw(), trace=True)
-    sk = w.special.skip
+    sk = w.task("skip_trace")
     b = w.counters.blocks["skip_trace"]
     # one trace per account (max_traces_per_account = 1): traced accounts are counted once
     assert b["traces"] == b["accounts_traced"] == len(sk.history) == len({a for a, _, _ in sk.history})
@@ -98,7 +99,7 @@ def test_skip_trace_keeps_first_dial_marginals(tmp_path):
     o = tr["out"][first]
     n = len(o)
     assert n > 2500
-    for code, p in ((INVALID, 0.10), (5, 0.20), (0, 0.40)):
+    for code, p in ((INVALID, 0.10), (RPC, 0.20), (NO_ANSWER, 0.40)):
         share = (o == code).mean()
         assert abs(share - p) < 3.5 * np.sqrt(p * (1 - p) / n), (code, share)
 
@@ -156,11 +157,11 @@ def test_buckets_and_cure_rule(tmp_path):
     raw = small_scenario(calendar__working_days=1)
     raw["roll_rates"] = {"min_payment_usd": 25.0, "min_payment_share": 0.0, "period_days": 5}
     w = World(_load(tmp_path, raw).scenario, 1, 0)
-    ag = w.special.aging
+    ag = w.task("aging")
     ag.dpd[:3] = [75.0, 75.0, 75.0]            # three cycles past due: $75 cures
-    ag.on_paid(0, 75.0)
-    ag.on_paid(1, 50.0)                         # two minimum payments: 60 days back
-    ag.on_paid(2, 20.0)                         # less than one: no change
+    ag.on_payment(0, 75.0, 0)
+    ag.on_payment(1, 50.0, 0)                   # two minimum payments: 60 days back
+    ag.on_payment(2, 20.0, 0)                   # less than one: no change
     assert ag.dpd[:3].tolist() == [0.0, 15.0, 75.0]
     w.run()
     b = w.counters.blocks["roll_rates"]
@@ -174,7 +175,7 @@ def test_no_placed_account_is_dialed(tmp_path):
     raw["segments"]["s1"]["days_past_due"] = {"dist": "uniform", "low": 60.0, "high": 95.0}
     raw["placement"] = {"at_days_past_due": 90.0}
     w = _world(tmp_path, raw, trace=True)
-    pl = w.special.placer
+    pl = w.task("placement")
     assert pl.placed.sum() > 1000
     assert (w.portfolio.status[pl.placed] == PLACED).all()
     tr = w.trace_arrays()

@@ -5,6 +5,7 @@ import pytest
 from simulator.scenario import parse_scenario
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
+from simulator.counters import RPC, Outcome
 from simulator.metrics import replication_metrics
 
 from ..conftest import small_scenario
@@ -22,8 +23,8 @@ def run():
 def test_every_dial_has_exactly_one_outcome(run):
     _, _, cnt, _, tr = run
     assert cnt.dials.sum() == len(tr["out"]) > 0
-    assert set(np.unique(tr["out"])) <= set(range(7))
-    np.testing.assert_array_equal(cnt.dials.sum(axis=(0, 1)), np.bincount(tr["out"], minlength=7))
+    assert set(np.unique(tr["out"])) <= set(Outcome)
+    np.testing.assert_array_equal(cnt.dials.sum(axis=(0, 1)), np.bincount(tr["out"], minlength=len(Outcome)))
     assert cnt.daily_dials.sum() == cnt.hourly_dials.sum() == cnt.dials.sum()
 
 
@@ -59,10 +60,10 @@ def test_attempt_caps_retry_delay_and_recontact(run):
     end = t + (tr["ring"] + tr["talk"] + tr["wrap"])[order]
     same = a[1:] == a[:-1]
     gap = t[1:] - end[:-1]
-    retry = same & (o[:-1] != 5) & (day[order][1:] == day[order][:-1])
+    retry = same & (o[:-1] != RPC) & (day[order][1:] == day[order][:-1])
     assert retry.any()
     assert gap[retry].min() >= att.retry_delay_min * 60 - 1e-6
-    after_rpc = same & (o[:-1] == 5)
+    after_rpc = same & (o[:-1] == RPC)
     if after_rpc.any():
         assert gap[after_rpc].min() >= sc.compliance.wait_after_conversation_days * DAY_S - 1e-6
 

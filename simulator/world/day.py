@@ -1,0 +1,137 @@
+"""Midnight: the one place where a calendar day is closed and the next one opened.
+
+Closing day d: fold the day's dials into the counters, count the promises made, recycle the
+accounts out of attempts, file the day's attempts in the 7-day ring, settle the promises due
+(:func:`settle_due`, the one place a promise is kept or broken), and let the special tasks end
+their day. Opening a working day: promise
+reminders, then the call lists. The world keeps going after the last calling day until every
+promise has been settled (and no special task wants another day).
+"""
+from __future__ import annotations
+
+from itertools import chain
+from operator import itemgetter
+from typing import TYPE_CHECKING, Generator
+
+import numpy as np
+
+from .calendar import DAY_S
+from .dial_log import float_rows
+from .portfolio import OPEN, PAID
+from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, P_KEEP, SEG, U_KEEP
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dialing.base import Dialer
+    from .state import WorldState
+
+
+def day_process(state: "WorldState", dialer: "Dialer") -> Generator:
+    """At each midnight: close yesterday; on a working day open the calling day. Runs past the
+    last calling day until every promise has been settled."""
+    env, cal = state.env, state.calendar
+    work = set(cal.work_days)
+    day = 0
+    while True:
+        if day > 0:
+            dialer.flush(env.now)
+            close_day(state, day - 1)
+        if day > cal.last_work_day and state.book.open == 0 and not any(t.wants_day(day) for t in state.tasks):
+            return
+        for t in state.tasks:
+            t.start_day(day)
+        if day in work:
+            mark_reminders(state, day)
+            state.lists.rebuild(day)
+        day += 1
+        yield env.timeout(day * DAY_S - env.now)
+
+
+def mark_reminders(state: "WorldState", day: int) -> None:
+    """Flag accounts whose promise falls due ``reminder_days_before_due`` days from now."""
+    p = state.portfolio
+    p.reminder_due[:] = 0
+    if state.reminder_lead is None:
+        return
+    comp = state.scenario.compliance
+    wait_s = comp.wait_after_conversation_days * DAY_S
+    for e in state.book.due_on(day + state.reminder_lead):
+        a = e[ACCT]
+        if comp.exempt_promise_confirmation or not comp.enforce_wait_after_conversation \
+                or p.last_conversation_end_s[a] + wait_s <= day * DAY_S:
+            p.reminder_due[a] = 1
+
+
+def close_day(state: "WorldState", day: int) -> None:
+    """Close calendar day ``day`` (see the module docstring)."""
+    cnt, p = state.counters, state.portfolio
+    cols = state.log.to_numpy()
+    state.log.clear()
+    cnt.ensure_day(day)
+    if len(cols["acct"]):
+        np.maximum.at(p.last_attempt_s, cols["acct"], cols["t"])
+    made = state.promises_today
+    if made:
+        pr = float_rows(made, 4)
+        coll, seg, day_made = pr[:, 0].astype(np.int64), pr[:, 1].astype(np.int64), pr[:, 3].astype(np.int64)
+        cnt.ensure_day(int(day_made.max()))
+        np.add.at(cnt.promises, (coll, seg), 1)
+        np.add.at(cnt.promised_usd, (coll, seg), pr[:, 2])
+        np.add.at(cnt.daily_promises, (seg, day_made), 1)
+        made.clear()
+    state.lists.file_spent()   # before the next rebuild reads blocked_until_s
+    dialed = p.record_day(day, cols["acct"])
+    state.rules.close_day(p.attempts_7_total, dialed)
+    cnt.fold(cols, p.segment, day, state.calendar.weekday(day))
+    if state.trace is not None and len(cols["out"]):
+        state.trace.append(cols)
+    due = settle_due(state, day)
+    for t in state.tasks:
+        t.end_of_day(day, cols["acct"], due)
+
+
+_NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP)
+
+
+def settle_due(state: "WorldState", day: int) -> int:
+    """Settle every promise due on calendar day ``day``; returns how many there were.
+
+    A kept promise pays its amount: the collector's and segment's kept count and dollars, the
+    day's collected dollars, the account's balance. A broken one counts as broken. An ordinary
+    promise then leaves the account paid (kept) or back on the lists, first in line (broken);
+    an arrangement's payment is followed up by its task. Counters are added in the order the
+    promises were filed (``np.add.at`` is sequential), so the sums are those of settling them
+    one at a time.
+    """
+    due = state.book.take_due(day)
+    n = len(due)
+    if not n:
+        return 0
+    cnt, p = state.counters, state.portfolio
+    e = np.fromiter(chain.from_iterable(map(_NUMBERS, due)), dtype=np.float64, count=6 * n).reshape(n, 6)
+    coll, a, s = e[:, COLL].astype(np.int64), e[:, ACCT].astype(np.int64), e[:, SEG].astype(np.int64)
+    amount = e[:, AMOUNT]
+    kept = e[:, U_KEEP] < np.minimum(1.0, e[:, P_KEEP])
+    broken = ~kept
+    n_seg = cnt.daily_kept.shape[0]
+    np.add.at(cnt.kept, (coll[kept], s[kept]), 1)
+    np.add.at(cnt.collected, (coll[kept], s[kept]), amount[kept])
+    cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
+    cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
+    np.add.at(cnt.broken, (coll[broken], s[broken]), 1)
+    paying = a[kept]
+    np.subtract.at(p.balance, paying, amount[kept])
+    p.balance[paying] = np.maximum(p.balance[paying], 0.0)
+    ordinary = np.fromiter((x[ARRANGEMENT] is None for x in due), dtype=bool, count=n)
+    p.status[a[kept & ordinary]] = PAID
+    again = a[broken & ordinary]
+    p.status[again] = OPEN
+    p.priority[again] = 1
+    payment_hooks = [t.on_payment for t in state.tasks if t.hooks("on_payment")]
+    if payment_hooks or not ordinary.all():
+        for x, k in zip(due, kept.tolist()):
+            if k:
+                for hook in payment_hooks:
+                    hook(x[ACCT], x[AMOUNT], day)
+            if x[ARRANGEMENT] is not None:
+                x[ARRANGEMENT].on_promise_due(x, k, day)
+    return n

@@ -1,0 +1,218 @@
+"""The dial kernel: the one place where what a dial does is decided.
+
+A dial goes through four steps, each written once, here:
+
+1. **draw**: the outcome at the account's local hour and weekday (from its phone's outcome table
+   when phone status is modelled), its ring, talk and wrap seconds, then ring-out (the dialer
+   hangs up after ``ring_timeout_s``) and answering-machine detection;
+2. **rules**: the calling rules measured at the moment of dialing (calls outside the account's
+   local window, calls inside a waiting period), whatever the lists enforce: a rule switched off
+   shows up as violations in the compliance block;
+3. **settle**: the account's bookkeeping once the call ends: the abandon time, the special
+   tasks' say (skip tracing may take the account off the lists), then a same-day retry after
+   the outcome's delay while attempts remain, or recycling at midnight;
+4. **log**: the dial's row in today's dial log, and the campaign's handling seconds.
+
+A right-party contact also has a conversation (:meth:`DialKernel.talk`): a promise with an
+amount and a due day, a firmer promise on a reminder call, or a refusal the special tasks may
+answer with an offer.
+
+The dialers compose these steps: a collector-driven dial is :meth:`DialKernel.dial`; a predictive
+call is drawn when placed and logged and settled when it ends, is taken or is abandoned.
+``ProgressiveDialer.run_of_dials`` holds the one inlined copy of steps 1-4 for speed, marked
+``KERNEL INLINED``; tests/unit/test_dial_kernel.py fails when the two differ.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from math import ceil
+from typing import TYPE_CHECKING
+
+from ..counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from ..scenario.schema import clock_minutes
+from .calendar import DAY_S
+from .portfolio import PROMISED
+from .promises import P_KEEP
+from .retry_queue import TICKS_PER_S
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .collectors import Collector
+    from .state import WorldState
+
+
+class DialKernel:
+    """Draw, rules, settle and log of one dial, and the conversation of a right-party contact.
+
+    Times are seconds from midnight of calendar day 0 (center clock)."""
+
+    # Slots: read on every dial.
+    __slots__ = ('amd', 'amd_accuracy', 'amd_ok', 'abandon_block_s', 'book', 'bucket_list', 'bucket_offset_s',
+                 'bucket_segment', 'campaigns', 'counters', 'dial_hooks', 'enforce_wait', 'exempt', 'lists',
+                 'log_cols', 'models', 'ofcom_s', 'phone', 'portfolio', 'promises_today', 'refusal_hooks',
+                 'reminder_mult', 'retry_delay_s', 'ring_timeout', 'rules', 'segment_list', 'spent', 'start_wd',
+                 'wait_s', 'win_hi', 'win_hi_s', 'win_lo', 'win_lo_s')
+
+    def __init__(self, state: "WorldState") -> None:
+        sc = state.scenario
+        d, comp = sc.dialer, sc.compliance
+        p = state.portfolio
+        self.portfolio, self.lists, self.models, self.book = p, state.lists, state.models, state.book
+        self.campaigns, self.counters, self.rules = state.campaigns, state.counters, state.rules
+        self.promises_today = state.promises_today
+        # the portfolio's bucket tables never move: bound once
+        self.bucket_list, self.bucket_segment, self.bucket_offset_s = p.bucket_list, p.bucket_segment, p.bucket_offset_s
+        self.segment_list = p.segment_list
+        self.phone = p.phone    # per-account phone state, or None when phone status is not modelled
+        self.start_wd = state.calendar.start_weekday
+        # draw
+        self.ring_timeout = d.ring_timeout_s
+        self.amd = d.amd
+        self.amd_ok = state.streams.batched("dialer/amd", lambda rng, n: rng.random(n))
+        self.amd_accuracy = d.amd_accuracy
+        # rules
+        self.win_lo, self.win_hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
+        self.win_lo_s, self.win_hi_s = 60.0 * self.win_lo, 60.0 * self.win_hi
+        self.wait_s = comp.wait_after_conversation_days * DAY_S
+        self.enforce_wait = comp.enforce_wait_after_conversation
+        self.exempt = comp.exempt_promise_confirmation
+        self.ofcom_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+        # settle
+        self.dial_hooks = tuple(t.on_dial for t in state.tasks if t.hooks("on_dial"))
+        self.refusal_hooks = tuple(t.on_refusal for t in state.tasks if t.hooks("on_refusal"))
+        self.retry_delay_s = state.lists.retry_delay_s
+        self.abandon_block_s = state.lists.abandon_block_s
+        self.spent = state.lists.spent
+        self.reminder_mult = sc.attempts.reminder_keep_multiplier
+        # log: the dial log's columns never move (DialLog.clear() empties them in place)
+        log = state.log
+        self.log_cols = (log.coll.append, log.acct.append, log.camp.append, log.t.append, log.out.append,
+                         log.ring.append, log.talk.append, log.wrap.append)
+
+    def draw(self, a: int, now: float) -> tuple[int, int, float, float, float]:
+        """Steps 1 and 2 for a dial to account ``a`` placed at ``now``: returns its segment, its
+        outcome and its ring, talk and wrap seconds, and counts the rules it breaks."""
+        b = self.bucket_list[a]
+        s = self.bucket_segment[b]
+        m = self.models[s]
+        local = now + self.bucket_offset_s[b]
+        phone = self.phone
+        if phone is None and m.codes is not None:   # flat outcome probabilities: codes a batch at a time
+            o = m.codes.next()
+        else:
+            hour = int(local // 3600.0)   # hours since day 0 began, account's clock (floor)
+            slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
+            cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
+            o = bisect_right(cum, m.u_outcome.next())
+        hf = m.fixed[o]
+        if hf is None:
+            ring, talk, wrap = m.ring_next[o](), m.talk_next[o](), m.wrap_next[o]()
+        else:
+            ring, talk, wrap = hf
+        rt = self.ring_timeout
+        if rt:
+            if o == NO_ANSWER:
+                ring = rt
+            elif ring > rt and o >= MACHINE and o != INVALID:
+                o, ring, talk, wrap = NO_ANSWER, rt, 0.0, 0.0
+        if self.amd and (o == MACHINE or o == THIRD_PARTY or o == RPC):
+            correct = self.amd_ok.next() < self.amd_accuracy
+            if o == MACHINE and correct:
+                talk = wrap = 0.0          # detected: the dialer drops it, nobody listens
+            elif o != MACHINE and not correct:
+                o, talk, wrap = ABANDONED, 0.0, 0.0   # a live person hung up on
+        # rules (minute in [lo, hi) <=> second in [60 lo, 60 hi))
+        rules = self.rules
+        if not self.win_lo_s <= local % DAY_S < self.win_hi_s:
+            rules.outside_window += 1
+        p = self.portfolio
+        if now < p.last_conversation_end_s[a] + self.wait_s and not (self.exempt and p.status[a] == PROMISED):
+            rules.in_waiting_period += 1
+        if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
+            rules.in_waiting_period += 1
+        return s, o, ring, talk, wrap
+
+    def settle(self, a: int, o: int, end_s: float) -> None:
+        """Step 3: account ``a``'s bookkeeping once its dial (outcome ``o``) ends at ``end_s``.
+
+        A right-party contact leaves today's lists (the conversation rules block it); anything
+        else is retried the same day after the outcome's retry delay while the day's attempts
+        remain, and otherwise is recycled at midnight (CallLists.file_spent)."""
+        p = self.portfolio
+        if o == ABANDONED:
+            p.last_abandon_s[a] = end_s
+        for claims in self.dial_hooks:
+            if claims(a, o, end_s):
+                return   # a task took the account off the lists
+        n = p.attempts_today[a] + 1
+        p.attempts_today[a] = n
+        if o == RPC:
+            return
+        if o == ABANDONED and self.abandon_block_s:
+            p.blocked_until_s[a] = max(p.blocked_until_s[a], end_s + self.abandon_block_s)
+            return
+        if n < p.allowed_today[a]:   # a retry key: ready time in ticks, rounded up, and the account
+            self.lists.retry[self.bucket_list[a]].push(
+                (ceil((end_s + self.retry_delay_s[o]) * TICKS_PER_S) << 32) | a)
+        else:
+            self.spent.append((a, end_s))
+
+    def log(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float) -> None:
+        """Step 4: the dial's row (counter row ``row``: a collector, or a campaign's row for calls
+        no collector took), placed at ``t`` by campaign ``camp``."""
+        self.campaigns[camp].used_s[self.segment_list[a]] += ring + talk + wrap
+        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self.log_cols
+        c_coll(row)
+        c_acct(a)
+        c_camp(camp)
+        c_t(t)
+        c_out(o)
+        c_ring(ring)
+        c_talk(talk)
+        c_wrap(wrap)
+
+    def dial(self, c: "Collector", a: int, now: float, lead_s: float = 0.0) -> float:
+        """A whole dial by collector ``c`` to account ``a`` at ``now``, the collector waiting
+        through the ring, talking and wrapping up. ``lead_s``: seconds the collector spent on the
+        account before dialing (preview), logged as ring time. Returns the seconds from ``now``
+        until the collector is free again."""
+        s, o, ring, talk, wrap = self.draw(a, now)
+        if o == RPC:
+            talk *= c.talk_mult
+            self.talk(c, a, s, now + ring + talk)
+        dur = ring + talk + wrap
+        self.log(c.idx, a, c.campaign.idx, now - lead_s, o, ring + lead_s, talk, wrap)
+        self.settle(a, o, now + dur)
+        return dur
+
+    def talk(self, c: "Collector", a: int, s: int, end_s: float) -> None:
+        """A right-party conversation of collector ``c`` with account ``a`` (segment ``s``) ending
+        at ``end_s``: a promise (amount, due day), a firmer promise on a confirmation call, or a
+        refusal."""
+        p = self.portfolio
+        m = self.models[s]
+        p.last_conversation_end_s[a] = end_s
+        if self.enforce_wait:
+            until = end_s + self.wait_s
+            if p.blocked_until_s[a] < until:
+                p.blocked_until_s[a] = until
+        p.priority[a] = 0
+        status = p.status
+        if status[a] == PROMISED:  # a reminder call reached the debtor
+            p.reminder_due[a] = 0
+            entry = self.book.by_account.get(a)
+            if entry is not None:
+                entry[P_KEEP] *= self.reminder_mult
+            self.counters.reminders_reached += 1
+            return
+        if m.u_promise.next() >= m.promise_p * c.promise_mult:   # (a probability over 1 always promises)
+            for offer in self.refusal_hooks:
+                offer(c, a, s, end_s)
+            return
+        amount = m.payment.next() * c.payment_mult
+        balance = p.balance[a]
+        if amount > balance:
+            amount = float(balance)
+        day = int(end_s // DAY_S)
+        status[a] = PROMISED
+        self.promises_today.append((c.idx, s, amount, day))   # counted at midnight (day.close_day)
+        self.book.add(day + int(m.due_days.next()), c.idx, a, s, amount, m.u_keep.next(), m.keep_p * c.keep_mult)

@@ -1,0 +1,51 @@
+"""The dialer contract: how a collector's ready time turns into dials.
+
+A dialer mode is one class in this package, subclassing :class:`Dialer`, listed in
+``dialing.DIALERS`` under the name ``dialer.mode`` takes in a scenario. The world builds it once,
+calls :meth:`start`, runs each collector's working day (collectors.collector_process), which
+yields from :meth:`work` for every stretch of ready time between breaks, and calls
+:meth:`flush` before each midnight's close. Every dial goes through the dial kernel
+(world/dial.py): draw, rules, settle, log.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Generator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..collectors import Collector
+    from ..dial import DialKernel
+    from ..routing import Campaign
+    from ..state import WorldState
+
+
+class Dialer(ABC):
+    """A dialer mode. Times are seconds from midnight of calendar day 0 (center clock)."""
+
+    name = ""
+    # Slots on the dialers: their attributes are read on every call (faster than an instance dict).
+    __slots__ = ("state", "env", "kernel")
+
+    def __init__(self, state: "WorldState", kernel: "DialKernel") -> None:
+        self.state = state
+        self.env = state.env
+        self.kernel = kernel
+
+    def start(self) -> None:
+        """Start any processes the mode needs (called once the world is built)."""
+
+    @abstractmethod
+    def work(self, c: "Collector", until: float) -> Generator:
+        """Collector ``c`` is ready from now until ``until``: dial (a SimPy process body the
+        collector's process yields from). The last call may run past ``until``."""
+
+    def flush(self, now: float) -> None:
+        """Bring any deferred bookkeeping up to ``now`` (called before each midnight's close)."""
+
+
+def wait_for_account(state: "WorldState", c: "Collector", camp: "Campaign", now: float, until: float) -> float:
+    """No account is ready for collector ``c``: seconds to wait (until an account may be ready,
+    or ``until``), counted as the collector's idle time."""
+    wait_to = min(camp.next_ready_s(now), until)
+    state.counters.idle_s[c.idx] += wait_to - now
+    return wait_to - now

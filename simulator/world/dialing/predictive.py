@@ -1,0 +1,244 @@
+"""Predictive dialing: several calls per free collector, paced per campaign, so that live
+answers meet free collectors; a live answer that finds none within ``abandon_after_s`` is
+abandoned.
+
+Inside a work window a collector is driven by events, not by its process: free (in the
+campaign's free pool), or on a call until its hang-up. The process only waits for the window to
+end (``c.done``). Calls are placed through the dial kernel's draw; a call's end, answer, hang-up
+and abandonment are the campaign's own events (campaign_events.py).
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right, insort
+from functools import partial
+from heapq import heappush
+from typing import TYPE_CHECKING, Generator
+
+from ...counters import ABANDONED, MACHINE, RPC, THIRD_PARTY
+from .base import Dialer
+from .campaign_events import ANSWER, END, GIVE_UP, HANG_UP, WAKE, CampaignEvents, PredictiveCampaign
+from .pacing import PACINGS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..collectors import Collector
+    from ..dial import DialKernel
+    from ..state import WorldState
+
+
+class PredictiveDialer(CampaignEvents, Dialer):
+    """Several calls per available collector, paced per campaign (dialing/pacing.py)."""
+
+    name = "predictive"
+    __slots__ = ("campaigns", "idle", "local", "max_lines", "overflow", "pacing", "patience", "r_min", "tracks_busy")
+
+    def __init__(self, state: "WorldState", kernel: "DialKernel") -> None:
+        super().__init__(state, kernel)
+        sc = state.scenario
+        d = sc.dialer
+        self.pacing = PACINGS[d.pacing](self, sc)
+        self.tracks_busy = self.pacing.tracks_busy
+        self.campaigns = [PredictiveCampaign(camp, d.ratio) for camp in state.campaigns]
+        self.max_lines = d.max_lines or 1 << 30
+        self.patience = d.abandon_after_s
+        self.overflow = sc.routing.overflow
+        # A campaign's answers, hang-ups and waits are its own events unless campaigns touch
+        # each other between outside events: an answer may overflow to another campaign's
+        # collector, or two campaigns dial the same buckets (shared lists, where one campaign
+        # played ahead would take accounts out of the other's past).
+        buckets = [b for k in state.campaigns for b in k.buckets]
+        self.local = ((self.overflow != "overflow" or len(state.campaigns) <= 1)
+                      and len(set(buckets)) == len(buckets))
+        self.idle = [0.0] * state.n_collectors   # idle seconds since the last flush, by collector
+        # Shortest ring before a call can reach a collector (s): how long unanswered ends may
+        # wait to be played (see catch_up).
+        self.r_min = min(o.ring_time_s.lower for seg in sc.segments.values()
+                         for o in (seg.outcomes.machine, seg.outcomes.third_party, seg.outcomes.rpc))
+
+    def start(self) -> None:
+        for pc in self.campaigns:
+            self.pacing.start(pc)
+
+    # -- collectors ---------------------------------------------------------------------------
+    def work(self, c: "Collector", until: float) -> Generator:
+        env = self.env
+        pc = self.campaigns[c.campaign.idx]
+        self.catch_up(pc, env.now, c.mark)   # the process scheduled this moment at its last logout
+        pc.logged_in += 1
+        c.until = until
+        c.done = env.event()
+        env.timeout(until - env.now).callbacks.append(partial(self._release, pc, c, pc.seq))
+        self._free(c, pc, env.now)
+        yield c.done
+        pc.logged_in -= 1
+        c.mark = pc.seq
+
+    def _free(self, c: "Collector", pc: PredictiveCampaign, now: float) -> None:
+        """Collector ``c`` is ready at ``now``: the work window is over, or a waiting call is
+        taken, or the collector joins the free pool and the campaign paces."""
+        if now >= c.until:
+            c.done.succeed()
+            return
+        if pc.waiting:
+            call = self.take_waiting(pc)
+            if call is not None:
+                self._take(c, pc, call, now)
+                return
+        c.t_free = now
+        pc.add_free(c, c.until)
+        self.pace(pc, now)
+
+    def _take(self, c: "Collector", pc: PredictiveCampaign, call, now: float) -> None:
+        """Collector ``c`` (of campaign ``pc``) takes an answered call at ``now``, until its talk
+        and wrap-up are over. The call counts for the campaign that placed it (overflow may
+        differ)."""
+        if c.t_free is not None:
+            self.idle[c.idx] += now - c.t_free
+            c.t_free = None
+        a, s, o, ring, talk, wrap, t0, placed = call
+        k = self.kernel
+        if o == RPC:
+            talk *= c.talk_mult
+            k.talk(c, a, s, now + talk)
+        if o == RPC or o == THIRD_PARTY:
+            placed.live += 1
+        end = now + (talk + wrap)
+        k.log(c.idx, a, placed.idx, t0, o, now - t0, talk, wrap)
+        k.settle(a, o, end)
+        pc.connected += 1
+        if self.tracks_busy:
+            insort(pc.busy_until, end)
+        if self.local and end < c.until:
+            self.push(pc, end, HANG_UP, c)
+        else:   # the collector's process waits for this one (or another campaign may take calls)
+            d = end - self.env.now
+            self.env.timeout(d if d > 0.0 else 0.0, (c, pc.seq)).callbacks.append(self._hang_up)
+
+    def _hang_up(self, ev) -> None:
+        c, mark = ev.value
+        now = self.env.now
+        self.catch_up(self.campaigns[c.campaign.idx], now, mark)
+        self.hang_up(c, now)
+
+    def hang_up(self, c: "Collector", now: float) -> None:
+        """A collector's call (talk and wrap-up) is over at ``now``: the collector is ready again."""
+        pc = self.campaigns[c.campaign.idx]
+        pc.connected -= 1
+        if self.tracks_busy:
+            bu = pc.busy_until
+            del bu[bisect_right(bu, now) - 1]
+        self._free(c, pc, now)
+
+    def _release(self, pc: PredictiveCampaign, c: "Collector", mark: int, _ev) -> None:
+        """End of ``c``'s work window: a collector still waiting for a call stops waiting."""
+        now = self.env.now
+        self.catch_up(pc, now, mark)
+        if c in pc.free:
+            pc.drop_free(c)
+            self.idle[c.idx] += now - c.t_free
+            c.t_free = None
+            c.done.succeed()
+
+    def take_waiting(self, pc: PredictiveCampaign):
+        q = pc.waiting
+        while q:
+            entry = q.popleft()
+            if entry[1]:
+                entry[1] = False
+                return entry[0]
+        return None
+
+    # -- calls --------------------------------------------------------------------------------
+    def pace(self, pc: PredictiveCampaign, now: float) -> None:
+        """Place as many calls as the pacing wants for this campaign at ``now``."""
+        n = self.pacing.lines_wanted(pc, now) - pc.ringing
+        room = self.max_lines - pc.ringing - pc.connected
+        if room < n:
+            n = room
+        place = self.place
+        for _ in range(n):
+            if not place(pc, now):
+                break
+
+    def place(self, pc: PredictiveCampaign, now: float) -> bool:
+        """Place one call at ``now``; False when no account is ready (the lists are dry)."""
+        a = pc.next_account(now)
+        if a is None:
+            # The lists are dry: wake the pacer when an account comes due. The wake-up is one of
+            # the campaign's own events, so it happens at its own time even when this moment
+            # is itself being caught up.
+            nxt = pc.next_ready_s(now)
+            if nxt < pc.wake_at:
+                pc.wake_at = nxt
+                self.push(pc, nxt, WAKE, None)
+                if not self.local:
+                    self.schedule_sweep(pc, nxt + self.r_min)
+            return False
+        s, o, ring, talk, wrap = self.kernel.draw(a, now)
+        pc.ringing += 1
+        call = (a, s, o, ring, talk, wrap, now, pc)
+        end = now + ring
+        if o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0):
+            # answered by someone a collector must take
+            if self.local:
+                self.push(pc, end, ANSWER, call)
+            else:   # a real event (never in the past: see the sweeps)
+                pc.seq += 1
+                d = end - self.env.now
+                self.env.timeout(d if d > 0.0 else 0.0, call).callbacks.append(self._answer)
+        else:
+            self.push(pc, end, END, call)
+            if not self.local:
+                self.schedule_sweep(pc, end + self.r_min)
+        return True
+
+    def _answer(self, ev) -> None:
+        call = ev.value
+        now = self.env.now
+        self.catch_up(call[7], now)
+        self.answer(call, now)
+
+    def answer(self, call, now: float) -> None:
+        """A call is answered at ``now`` by a person (or an undetected machine): find it a
+        collector, or let it wait."""
+        pc = call[7]
+        pc.ringing -= 1
+        if pc.free:
+            self._take(pc.pop_free(), pc, call, now)
+            return
+        if self.overflow == "overflow":
+            for other in self.campaigns:
+                if other is not pc:
+                    self.catch_up(other, now)
+                    if other.free:
+                        self._take(other.pop_free(), other, call, now)
+                        return
+        entry = [call, True]
+        if self.overflow == "abandon":
+            self.give_up(pc, entry, now)
+            return
+        pc.waiting.append(entry)
+        if self.local:
+            self.push(pc, now + self.patience, GIVE_UP, entry)
+        else:
+            self.env.timeout(self.patience).callbacks.append(partial(self._give_up, pc, entry))
+
+    def _give_up(self, pc: PredictiveCampaign, entry, _ev) -> None:
+        now = self.env.now
+        self.catch_up(pc, now)
+        self.give_up(pc, entry, now)
+
+    def give_up(self, pc: PredictiveCampaign, entry, now: float) -> None:
+        """An answered call has waited ``abandon_after_s`` at ``now`` with no collector: the
+        person hangs up (abandoned; an undetected machine just ends)."""
+        if not entry[1]:
+            return
+        entry[1] = False
+        a, s, o, ring, talk, wrap, t0, _ = entry[0]
+        if o != MACHINE:
+            o = ABANDONED
+            pc.live += 1
+            pc.abandoned += 1
+        self.kernel.log(self.state.n_collectors + pc.idx, a, pc.idx, t0, o, now - t0, 0.0, 0.0)
+        self.kernel.settle(a, o, now)
+        self.pace(pc, now)

@@ -1,0 +1,112 @@
+"""The portfolio: every account of every segment in one set of arrays, and its status."""
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from ..rng import Streams
+from ..scenario.schema import Scenario
+
+
+class AccountStatus(IntEnum):
+    """Where an account stands. Only OPEN accounts go on the call lists (and PROMISED ones for
+    a promise reminder)."""
+    OPEN = 0          # on the lists
+    PROMISED = 1      # holding a promise (or an arrangement payment) until its due date
+    PAID = 2          # paid off: off the lists for good
+    TRACING = 3       # waiting for a skip trace
+    UNREACHABLE = 4   # no working number and no trace left
+    PLACED = 5        # placed with an agency
+
+
+# Plain ints for the per-dial code and numpy comparisons.
+OPEN, PROMISED, PAID, TRACING, UNREACHABLE, PLACED = (int(x) for x in AccountStatus)
+
+
+class Portfolio:
+    """All accounts in one set of arrays; account ``a`` belongs to segment ``segment[a]`` and
+    bucket ``bucket[a]``.
+
+    Hot per-dial state lives in Python lists (several times faster than numpy for one element at
+    a time); state read only when the day's lists are rebuilt lives in numpy arrays.
+    """
+
+    __slots__ = ('allowed_np', 'allowed_today', 'attempts_7_total', 'attempts_today', 'balance', 'blocked_until_s', 'bucket',
+                 'bucket_list', 'bucket_offset_s', 'bucket_segment', 'day_dials', 'days_past_due', 'first',
+                 'last_abandon_s', 'last_attempt_s', 'last_conversation_end_s', 'n', 'phone', 'priority',
+                 'reminder_due', 'risk_score', 'segment', 'segment_buckets', 'segment_list', 'status')
+
+    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+        names = scenario.segment_names
+        sizes = [scenario.segments[s].accounts for s in names]
+        self.n = n = int(sum(sizes))
+        self.segment = np.repeat(np.arange(len(names), dtype=np.int32), sizes)
+        self.segment_list: list[int] = self.segment.tolist()
+        self.first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.balance = np.empty(n)
+        self.risk_score = np.empty(n)
+        self.days_past_due = np.empty(n)
+        self.bucket = np.empty(n, dtype=np.int32)
+        # Buckets: (segment, time-zone offset in seconds), numbered segment by segment.
+        self.bucket_segment: list[int] = []
+        self.bucket_offset_s: list[float] = []
+        self.segment_buckets: list[list[int]] = []
+        for i, s in enumerate(names):
+            seg = scenario.segments[s]
+            lo, hi = int(self.first[i]), int(self.first[i + 1])
+            self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"portfolio/{s}/balance"), hi - lo)
+            self.risk_score[lo:hi] = seg.risk_score.sample(streams.generator(f"portfolio/{s}/risk_score"), hi - lo)
+            self.days_past_due[lo:hi] = seg.days_past_due.sample(streams.generator(f"portfolio/{s}/dpd"), hi - lo)
+            tz = seg.time_zones
+            w = np.asarray(tz.weights, dtype=float)
+            zone = streams.generator(f"portfolio/{s}/tz").choice(len(w), hi - lo, p=w / w.sum())
+            base = len(self.bucket_segment)
+            self.segment_buckets.append(list(range(base, base + len(w))))
+            for off in tz.offsets_h:
+                self.bucket_segment.append(i)
+                self.bucket_offset_s.append(off * 3600.0)
+            self.bucket[lo:hi] = base + zone
+        self.bucket_list: list[int] = self.bucket.tolist()
+        self.status = np.zeros(n, dtype=np.int8)
+        self.priority = np.zeros(n, dtype=np.int8)          # 1: broken promise awaiting follow-up
+        self.blocked_until_s = np.full(n, -np.inf)           # no dial before this (rules and recycling)
+        self.last_attempt_s = np.full(n, -np.inf)
+        self.last_conversation_end_s: list[float] = [-np.inf] * n
+        self.last_abandon_s: list[float] = [-np.inf] * n
+        self.reminder_due = np.zeros(n, dtype=np.int8)      # 1: a promise-confirmation call is due today
+        self.attempts_today: list[int] = [0] * n
+        self.allowed_today: list[int] = [0] * n
+        # Attempts in the last 7 calendar days: enforces and measures "at most N attempts in any
+        # 7 consecutive days". The accounts dialed on calendar day d and their counts sit in slot
+        # d % 7 of a ring, so filing a day costs the accounts dialed, not the portfolio.
+        self.attempts_7_total = np.zeros(n, dtype=np.int32)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        self.day_dials: list[tuple[np.ndarray, np.ndarray]] = [empty] * 7
+        self.allowed_np = np.zeros(n, dtype=np.int32)   # allowed_today as an array
+        # Phone state per account, which picks its outcome table (SegmentModel.cum_phone); None
+        # when phone status is not modelled (the segment's outcome probabilities apply).
+        self.phone: list[int] | None = None
+
+    def record_day(self, day: int, accounts: np.ndarray) -> np.ndarray:
+        """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring and start
+        the next calling day from 0 attempts for those accounts; returns them, each once."""
+        col = day % 7
+        old_a, old_c = self.day_dials[col]
+        if len(old_a):
+            self.attempts_7_total[old_a] -= old_c
+        u, c = np.unique(accounts.astype(np.int64), return_counts=True)
+        self.attempts_7_total[u] += c.astype(np.int32)
+        self.day_dials[col] = (u, c.astype(np.int32))
+        att = self.attempts_today
+        for a in u.tolist():   # only the accounts dialed have attempts to reset (not n a day)
+            att[a] = 0
+        return u
+
+    def attempts_last_6_days(self, day: int) -> np.ndarray:
+        """Attempts per account on calendar days day-6 .. day-1 (called before day is filed)."""
+        prev6 = self.attempts_7_total.copy()
+        old_a, old_c = self.day_dials[day % 7]   # still holds day - 7
+        if len(old_a):
+            prev6[old_a] -= old_c
+        return prev6

@@ -1,0 +1,41 @@
+"""A collector's working day: log in, work between scheduled blocks, take each block, log out."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Generator
+
+from .calendar import DAY_S
+from .collectors import Collector
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dialing.base import Dialer
+    from .state import WorldState
+
+
+def collector_process(state: "WorldState", dialer: "Dialer", c: Collector) -> Generator:
+    """Log in at shift start, work between scheduled blocks, take each block, log out.
+
+    A block (break, lunch, meeting, training) starts when it is due or, if a call is still
+    going on then, when that call ends; it keeps its full length. Paid time is measured from
+    shift start to logout, so a call running past the end of the shift is paid overtime.
+    """
+    env, cnt = state.env, state.counters
+    for day in state.calendar.work_days:
+        day0 = day * DAY_S
+        start = day0 + c.shift_start_s
+        if env.now < start:
+            yield env.timeout(start - env.now)
+        login = env.now
+        unproductive = 0.0
+        for b_start, b_len, _kind in c.blocks:
+            due = day0 + b_start
+            if env.now < due:
+                yield from dialer.work(c, due)
+            t0 = env.now
+            yield env.timeout(b_len)
+            unproductive += env.now - t0
+        end = day0 + c.shift_end_s
+        if env.now < end:
+            yield from dialer.work(c, end)
+        paid = env.now - login
+        cnt.paid_s[c.idx] += paid
+        cnt.productive_s[c.idx] += paid - unproductive

@@ -1,0 +1,78 @@
+"""Placement of unresolved accounts with a collection agency, and its recovery curve (see
+schema.Placement for the model)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..portfolio import OPEN, PLACED, UNREACHABLE
+from .base import Task
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...counters import Counters
+    from ..state import WorldState
+
+
+class Placement(Task):
+    """Places open accounts at a days-past-due threshold or on a given day; they leave the lists
+    for good and the agency's recovery is projected over its horizon."""
+
+    name = "placement"
+
+    def __init__(self, state: "WorldState") -> None:
+        super().__init__(state)
+        self.cfg = state.scenario.placement
+        n = state.portfolio.n
+        self.placed = np.zeros(n, dtype=bool)
+        self.placed_day = np.full(n, -1, dtype=np.int64)
+        self.placed_balance = np.zeros(n)
+        # one uniform per account, drawn up front: common random numbers across placement rules
+        self.u_recover = state.streams.generator("placement/recovery").random(n)
+        self.dialed_after = 0
+
+    def start_day(self, day: int) -> None:
+        cfg, p = self.cfg, self.state.portfolio
+        rule = np.zeros(p.n, dtype=bool)
+        if cfg.at_days_past_due > 0:
+            rule |= self.state.task("aging").dpd >= cfg.at_days_past_due
+        if cfg.after_days > 0 and day >= cfg.after_days:
+            rule[:] = True
+        new = rule & ~self.placed & ((p.status == OPEN) | (p.status == UNREACHABLE))
+        if new.any():
+            self.placed |= new
+            self.placed_day[new] = day
+            self.placed_balance[new] = p.balance[new]
+            p.status[new] = PLACED
+
+    def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
+        """Conservation: count dials today to accounts placed on or before today (should be 0)."""
+        if len(dialed):
+            pd = self.placed_day[dialed]
+            self.dialed_after += int(((pd >= 0) & (pd <= day)).sum())
+
+    def finish(self, counters: "Counters") -> None:
+        cfg = self.cfg
+        w = self.state
+        wage = np.asarray([c.hourly_wage_usd for c in w.collectors])
+        inhouse_cost_usd = float((counters.paid_s[: w.n_collectors] * wage).sum() / 3600.0)
+        share = float(cfg.curve(cfg.horizon_days))
+        rec = self.placed & (self.u_recover < share)
+        gross = float(self.placed_balance[rec].sum())
+        commission = gross * cfg.commission_share
+        placed_bal = float(self.placed_balance.sum())
+        collected = float(counters.collected.sum())
+        agency_net = gross - commission
+        counters.blocks[self.name] = {
+            "placed_accounts": float(self.placed.sum()),
+            "placed_balance_usd": placed_bal,
+            "agency_recovered_usd": gross,
+            "agency_commission_usd": commission,
+            "agency_net_usd": agency_net,
+            "expected_agency_net_usd": placed_bal * share * (1.0 - cfg.commission_share),
+            "inhouse_collected_usd": collected,
+            "inhouse_cost_usd": inhouse_cost_usd,
+            "inhouse_net_usd": collected - inhouse_cost_usd,
+            "total_net_usd": collected - inhouse_cost_usd + agency_net,
+            "dialed_after_placement": float(self.dialed_after),
+        }

@@ -1,0 +1,175 @@
+"""Account rearrangement: settlements, payment plans and re-ages offered when a right-party
+contact ends without a promise (see schema.Rearrangement for the model)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..calendar import DAY_S
+from ..portfolio import OPEN, PAID, PROMISED
+from ..promises import ACCT, AMOUNT, COLL, P_KEEP, SEG
+from .base import Task
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...counters import Counters
+    from ...scenario.schema import Scenario
+    from ..collectors import Collector
+    from ..state import WorldState
+
+OPTIONS = ("settlement", "plan", "reage")
+
+
+class Arrangement:
+    """An accepted option, attached to each of its payments in the promise book: which option,
+    its state (the settlement's discount; a plan's installment, installments left and broken so
+    far; the re-age's days past due) and the task that follows its payments up."""
+
+    __slots__ = ("owner", "option", "state")
+
+    def __init__(self, owner: "Rearrangement", option: str, state: list) -> None:
+        self.owner, self.option, self.state = owner, option, state
+
+    def on_promise_due(self, entry: list, kept: bool, day: int) -> None:
+        self.owner.follow_up(self, entry, kept, day)
+
+
+class Rearrangement(Task):
+    """Offers, acceptances and the payments of settlements, plans and re-ages."""
+
+    name = "rearrangement"
+
+    @classmethod
+    def days_counted(cls, sc: "Scenario", last_work_day: int) -> int:
+        """Until the last payment of an arrangement accepted on the last calling day falls due."""
+        span = 0
+        for opt in OPTIONS:
+            o = getattr(sc.rearrangement, opt)
+            if o is not None:
+                span = max(span, o.due_days + (o.installments - 1) * o.interval_days if opt == "plan" else o.due_days)
+        return last_work_day + span + 2
+
+    def __init__(self, state: "WorldState") -> None:
+        super().__init__(state)
+        sc = state.scenario
+        cfg = sc.rearrangement
+        names = sc.segment_names
+        self.options = []   # (name, cfg, acceptance by segment, keep by segment), in offer order
+        for opt in cfg.order:
+            o = getattr(cfg, opt)
+            if o is None:
+                continue
+            acc = [o.acceptance_by_segment.get(s, o.acceptance_probability) for s in names]
+            keep = [o.keep_probability if o.keep_probability is not None else sc.segments[s].keep_probability
+                    for s in names]
+            self.options.append((opt, o, acc, keep))
+        self.config = {opt: o for opt, o, _a, _k in self.options}
+        uni = lambda rng, k: rng.random(k)  # noqa: E731
+        self.u_accept = {opt: state.streams.batched(f"rearrange/{opt}/accept", uni) for opt in OPTIONS}
+        self.u_keep = {opt: state.streams.batched(f"rearrange/{opt}/keep", uni) for opt in OPTIONS}
+        self.stats = {opt: dict.fromkeys(("offers", "accepted", "offered_balance_usd", "accepted_balance_usd",
+                                          "payments_kept", "payments_broken", "collected_usd", "discount_usd",
+                                          "completed", "broken_arrangements"), 0.0) for opt in OPTIONS}
+        self.plans_in_force = 0
+        self.days_forgiven = 0.0
+
+    @property
+    def aging(self):
+        """The aging task (days past due): always on with rearrangement."""
+        return self.state.task("aging")
+
+    def on_refusal(self, collector: "Collector", account: int, segment: int, end_s: float) -> None:
+        """Offer the eligible options in order until one is accepted."""
+        a, s = account, segment
+        p = self.state.portfolio
+        bal = float(p.balance[a])
+        dpd = float(self.aging.dpd[a])
+        for opt, o, acc, keep in self.options:
+            if bal < o.min_balance_usd or bal <= 0 or not o.min_days_past_due <= dpd <= o.max_days_past_due:
+                continue
+            st = self.stats[opt]
+            st["offers"] += 1
+            st["offered_balance_usd"] += bal
+            if self.u_accept[opt].next() >= acc[s]:
+                continue
+            st["accepted"] += 1
+            st["accepted_balance_usd"] += bal
+            day = int(end_s // DAY_S)
+            if opt == "settlement":
+                amount, state = bal * (1.0 - o.discount_share), [bal * o.discount_share]
+            elif opt == "plan":
+                amount = bal / o.installments
+                state = [amount, o.installments, 0]      # installment, remaining, broken so far
+                self.plans_in_force += 1
+            else:
+                amount, state = min(o.qualifying_payment_usd, bal), [dpd]
+            self._promise(collector.idx, a, s, amount, day, day + o.due_days, Arrangement(self, opt, state),
+                          keep[s] * collector.keep_mult)
+            return
+
+    def _promise(self, coll: int, a: int, s: int, amount: float, day: int, due: int, arrangement: Arrangement,
+                 p_keep: float) -> None:
+        w = self.state
+        cnt = w.counters
+        w.portfolio.status[a] = PROMISED
+        cnt.promises[coll, s] += 1
+        cnt.promised_usd[coll, s] += amount
+        cnt.ensure_day(day)
+        cnt.daily_promises[s, day] += 1
+        w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement)
+
+    def follow_up(self, arrangement: Arrangement, e: list, kept: bool, day: int) -> None:
+        """One of the arrangement's payments was settled (day.settle_due counted it and
+        paid it down): the plan's next installment, the arrangement completed, or broken."""
+        p = self.state.portfolio
+        coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
+        opt, state = arrangement.option, arrangement.state
+        st = self.stats[opt]
+        if kept:
+            st["payments_kept"] += 1
+            st["collected_usd"] += amount
+        else:
+            st["payments_broken"] += 1
+        o = self.config[opt]
+        if opt == "plan":
+            inst, remaining, broken = state
+            remaining -= 1
+            broken += 0 if kept else 1
+            if broken > o.breaks_allowed:
+                self.plans_in_force -= 1
+                st["broken_arrangements"] += 1
+                p.status[a], p.priority[a] = OPEN, 1
+                return
+            if remaining <= 0:
+                self.plans_in_force -= 1
+                st["completed"] += 1
+                p.status[a] = PAID
+                return
+            self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
+                          Arrangement(self, opt, [inst, remaining, broken]), e[P_KEEP])
+            return
+        if kept:
+            st["completed"] += 1
+            p.status[a] = PAID
+            if opt == "settlement":
+                st["discount_usd"] += state[0]
+                p.balance[a] = 0.0
+            else:
+                self.days_forgiven += float(self.aging.dpd[a])
+            self.aging.settle(a)
+        else:
+            st["broken_arrangements"] += 1
+            p.status[a], p.priority[a] = OPEN, 1
+
+    def finish(self, counters: "Counters") -> None:
+        out: dict[str, float | None] = {}
+        for opt, _o, _a, _k in self.options:
+            st = self.stats[opt]
+            for k, v in st.items():
+                out[f"{opt}_{k}"] = float(v)
+            out[f"{opt}_acceptance_rate"] = st["accepted"] / st["offers"] if st["offers"] else None
+            paid = st["payments_kept"] + st["payments_broken"]
+            out[f"{opt}_kept_rate"] = st["payments_kept"] / paid if paid else None
+            out[f"{opt}_collected_per_offer_usd"] = st["collected_usd"] / st["offers"] if st["offers"] else None
+        if "reage" in self.config:
+            out["reage_days_past_due_forgiven"] = self.days_forgiven
+        out["plans_in_force_at_end"] = float(self.plans_in_force)
+        counters.blocks[self.name] = out

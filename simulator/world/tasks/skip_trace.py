@@ -1,0 +1,157 @@
+"""Skip tracing: per-account phone validity, the skip-trace queue, traces and fresh numbers
+(see schema.SkipTrace for the model)."""
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ...counters import INVALID, NO_ANSWER, RPC, THIRD_PARTY
+from ...scenario.schema import OUTCOMES
+from ..calendar import DAY_S
+from ..portfolio import OPEN, TRACING, UNREACHABLE
+from .base import Task
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...counters import Counters
+    from ..state import WorldState
+
+GOOD, BAD, TRACED_GOOD = 0, 1, 2
+"""Phone states of an account (Portfolio.phone): which outcome table its dials use
+(SegmentModel.cum_phone)."""
+
+
+def _cum(probs: list[float]) -> list[float]:
+    cum = list(itertools.accumulate(probs))
+    cum[-1] = 2.0
+    return cum
+
+
+class SkipTrace(Task):
+    """An account whose number is bad (or reaches only third parties) goes to the skip-trace
+    queue, off the lists; a trace a few days later finds a fresh number or misses."""
+
+    name = "skip_trace"
+
+    def __init__(self, state: "WorldState") -> None:
+        super().__init__(state)
+        sc = state.scenario
+        cfg = self.cfg = sc.skip_trace
+        p = self.p = state.portfolio
+        n = p.n
+        phone = np.zeros(n, dtype=np.int8)
+        for i, (name, seg) in enumerate(sc.segments.items()):
+            lo, hi = int(p.first[i]), int(p.first[i + 1])
+            q = cfg.bad_number_share_by_segment.get(name, seg.outcomes.invalid.probability)
+            phone[lo:hi] = state.streams.generator(f"skip_trace/{name}/bad_number").random(hi - lo) < q
+            good, bad, traced = [], [], []
+            only_invalid = [0.0] * len(OUTCOMES)
+            only_invalid[INVALID] = 1.0
+            for wd in range(7):
+                for h in range(24):
+                    probs = seg.outcome_probabilities(h, wd)
+                    rest = 1.0 - probs[INVALID]
+                    g = [x / rest if rest > 0 else 0.0 for x in probs]
+                    g[INVALID] = 0.0
+                    if rest <= 0:
+                        g[NO_ANSWER] = 1.0
+                    good.append(_cum(g))
+                    bad.append(_cum(only_invalid))
+                    t = list(g)
+                    t[RPC] = min(1.0, g[RPC] * cfg.new_number_rpc_multiplier)
+                    others = 1.0 - g[RPC]
+                    scale = (1.0 - t[RPC]) / others if others > 0 else 0.0
+                    t = [x * scale if k != RPC else x for k, x in enumerate(t)]
+                    traced.append(_cum(t))
+            state.models[i].cum_phone = (good, bad, traced)
+        self.bad_at_start = int(phone.sum())
+        p.phone = phone.tolist()      # read per dial (DialKernel.draw)
+        self.phone = p.phone
+        self.invalid_n = [0] * n
+        self.tp_n = [0] * n
+        self.rpc_seen = [0] * n
+        self.traces_n = np.zeros(n, dtype=np.int32)
+        self.traced = np.zeros(n, dtype=bool)        # a trace has hit for this account
+        self.queue: dict[int, list[int]] = defaultdict(list)
+        self.history: list[tuple[int, float, int]] = []   # (account, queued at s, result day) per trace
+        self.u_hit = state.streams.batched("skip_trace/hit", lambda rng, k: rng.random(k))
+        self.u_number = state.streams.batched("skip_trace/number", lambda rng, k: rng.random(k))
+        self.traces = self.hits = self.misses = 0
+        self.cost_usd = 0.0
+        self.collected_traced_usd = 0.0
+
+    def on_dial(self, account: int, outcome: int, end_s: float) -> bool:
+        """Count the dial's outcome; True if the account went to the queue (it leaves today's
+        lists: no retry)."""
+        a = account
+        if outcome == RPC:
+            self.rpc_seen[a] = 1
+            return False
+        if outcome == INVALID:
+            k = self.invalid_n[a] + 1
+            self.invalid_n[a] = k
+            if k >= self.cfg.invalid_attempts:
+                return self._enqueue(a, end_s)
+        elif outcome == THIRD_PARTY and self.cfg.third_party_attempts and not self.rpc_seen[a]:
+            k = self.tp_n[a] + 1
+            self.tp_n[a] = k
+            if k >= self.cfg.third_party_attempts:
+                return self._enqueue(a, end_s)
+        return False
+
+    def _enqueue(self, a: int, end_s: float) -> bool:
+        p = self.p
+        if p.status[a] != OPEN:
+            return False
+        if self.traces_n[a] >= self.cfg.max_traces_per_account:
+            p.status[a] = UNREACHABLE
+            return True
+        self.traces_n[a] += 1
+        self.traces += 1
+        self.cost_usd += self.cfg.cost_per_trace_usd
+        p.status[a] = TRACING
+        due = int(end_s // DAY_S) + self.cfg.delay_days
+        self.queue[due].append(a)
+        self.history.append((a, end_s, due))
+        return True
+
+    def on_payment(self, account: int, amount_usd: float, day: int) -> None:
+        if self.traced[account]:
+            self.collected_traced_usd += amount_usd
+
+    def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
+        """Traces whose result is known at the end of ``day``: hits return to the lists from the
+        next calendar day with a fresh number; misses are traced again or become unreachable."""
+        p, cfg = self.p, self.cfg
+        for a in self.queue.pop(day, []):
+            if self.u_hit.next() < cfg.hit_probability:
+                self.hits += 1
+                self.traced[a] = True
+                self.phone[a] = BAD if self.u_number.next() < cfg.new_number_bad_probability else TRACED_GOOD
+                self.invalid_n[a] = self.tp_n[a] = 0
+                p.status[a] = OPEN
+                p.blocked_until_s[a] = max(p.blocked_until_s[a], (day + 1) * DAY_S)
+            else:
+                self.misses += 1
+                p.status[a] = OPEN
+                if not self._enqueue(a, (day + 1) * DAY_S):   # traced again from tomorrow, if traces remain
+                    p.status[a] = UNREACHABLE
+
+    def finish(self, counters: "Counters") -> None:
+        resolved = self.hits + self.misses
+        counters.blocks[self.name] = {
+            "bad_number_accounts_start": float(self.bad_at_start),
+            "traces": float(self.traces),
+            "accounts_traced": float((self.traces_n > 0).sum()),
+            "hits": float(self.hits),
+            "misses": float(self.misses),
+            "pending": float(self.traces - resolved),
+            "hit_rate": self.hits / resolved if resolved else None,
+            "cost_usd": self.cost_usd,
+            "collected_traced_usd": self.collected_traced_usd,
+            "net_usd": self.collected_traced_usd - self.cost_usd,
+            "unreachable_accounts": float((self.p.status == UNREACHABLE).sum()),
+            "invalid_dials": float(counters.dials[:, :, INVALID].sum()),
+        }

@@ -1,0 +1,134 @@
+"""The dial kernel (world/dial.py) and its one inlined copy (ProgressiveDialer.run_of_dials).
+
+With a single collector nobody else takes accounts from the lists, so a run of dials must make
+exactly the dials the kernel makes one at a time: the same accounts, at the same times, with the
+same outcomes, durations, promises and rule counts. (Times agree to the last bits only: a run
+adds a dial's ring, talk and wrap to its clock one by one, SimPy adds their sum.) Each scenario below switches on a branch of
+draw, rules or settle (flat and hourly outcome tables, random and fixed durations, ring-out,
+AMD, the waiting-period and no-redial rules measured and enforced, retries by outcome, the
+daily cap); if the inlined copy and the kernel ever differ on one of them, its trace differs.
+"""
+import numpy as np
+import pytest
+
+from simulator.counters import ABANDONED, NO_ANSWER, RPC
+from simulator.scenario import parse_scenario
+from simulator.world.build import World
+
+from ..conftest import small_scenario
+
+
+def _one_collector(**over) -> dict:
+    raw = small_scenario(teams__t1__headcount=1, segments__s1__accounts=400, calendar__working_days=4)
+    for path, value in over.items():
+        node = raw
+        keys = path.split("__")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    return raw
+
+
+def _flat():
+    return _one_collector()
+
+
+def _hourly_curve():
+    """A contact curve that varies by hour: outcomes drawn by bisecting the hour's table."""
+    curve = [1.0] * 24
+    for h in range(9, 18):
+        curve[h] = 0.6 + 0.1 * (h - 9)
+    return _one_collector(segments__s1__contact_curve={"answer_by_hour": curve})
+
+
+def _ringout_amd_random():
+    """Ring-out, AMD (false positives abandon), random rings that ring-out can cut."""
+    raw = _one_collector()
+    outs = raw["segments"]["s1"]["outcomes"]
+    for o in ("rpc", "third_party", "machine"):
+        outs[o]["ring_time_s"] = {"dist": "uniform", "low": 5.0, "high": 30.0}
+    raw["dialer"] = {"ring_timeout_s": 20.0, "amd": True, "amd_accuracy": 0.8}
+    return raw
+
+
+def _rules_measured():
+    """The waiting period measured but not enforced, and the no-redial rule after an abandon
+    enforced: accounts come back inside their waiting period, and abandons block redials."""
+    raw = _ringout_amd_random()
+    raw["compliance"].update(enforce_wait_after_conversation=False, enforce_no_redial_after_abandon=True,
+                             no_redial_after_abandon_h=20.0, exempt_promise_confirmation=False)
+    raw["attempts"].update(max_per_day=5, retry_delay_by_outcome_min={"busy": 61.0, "no_answer": 90.0})
+    raw["segments"]["s1"]["accounts"] = 120   # the lists run dry: retries and the daily cap bind
+    return raw
+
+
+def _reminders():
+    """Promise reminders: calls to accounts holding a promise, inside the waiting period."""
+    raw = _one_collector(attempts__promise_reminder=True, attempts__reminder_keep_multiplier=1.2)
+    raw["segments"]["s1"]["promise_due_days"] = {"dist": "uniform_int", "low": 2, "high": 3}
+    return raw
+
+
+SCENARIOS = {"flat": _flat, "hourly_curve": _hourly_curve, "ringout_amd_random": _ringout_amd_random,
+             "rules_measured": _rules_measured, "reminders": _reminders}
+
+
+def _run(raw: dict, seed: int, runs: bool):
+    w = World(parse_scenario(raw), seed, 0, trace=True)
+    w.dialer.runs = runs
+    cnt = w.run()
+    return w, cnt
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_runs_of_dials_make_exactly_the_kernels_dials(name, seed):
+    raw = SCENARIOS[name]()
+    w_run, run = _run(raw, seed, runs=True)
+    w_one, one = _run(raw, seed, runs=False)
+    tr_run, tr_one = w_run.trace_arrays(), w_one.trace_arrays()
+    # the runs path really made (most of) the dials: a run logs into the run columns
+    assert w_run.dialer.runs and not w_one.dialer.runs
+    assert len(tr_one["out"]) > 500
+    for col in ("coll", "acct", "camp", "out", "ring", "talk", "wrap"):
+        np.testing.assert_array_equal(tr_run[col], tr_one[col], err_msg=col)
+    np.testing.assert_allclose(tr_run["t"], tr_one["t"], rtol=0, atol=1e-6)
+    for field in ("dials", "handle_s", "promises", "promised_usd", "kept", "broken", "collected"):
+        np.testing.assert_array_equal(getattr(run, field), getattr(one, field), err_msg=field)
+    for field in ("paid_s", "productive_s", "idle_s"):
+        np.testing.assert_allclose(getattr(run, field), getattr(one, field), rtol=0, atol=1e-6, err_msg=field)
+    assert run.blocks["compliance"] == one.blocks["compliance"]
+    assert run.reminders_reached == one.reminders_reached
+
+
+def test_the_scenarios_reach_the_branches_they_are_for():
+    """Each scenario of the pin test exercises what it claims (else the pin has no teeth)."""
+    _, cnt = _run(_ringout_amd_random(), 0, runs=True)
+    assert cnt.dials[..., ABANDONED].sum() > 0                   # AMD false positives
+    _, cnt = _run(_rules_measured(), 0, runs=True)
+    comp = cnt.blocks["compliance"]
+    assert comp["calls_in_waiting_period"] > 0
+    w, cnt = _run(_rules_measured(), 0, runs=True)
+    tr = w.trace_arrays()
+    assert (tr["ring"][tr["out"] == NO_ANSWER] == 20.0).all()    # ring-out
+    _, cnt = _run(_reminders(), 0, runs=True)
+    assert cnt.reminders_reached > 0
+    assert cnt.dials[..., RPC].sum() > 50
+
+
+def test_the_pin_fails_when_the_inlined_copy_differs(monkeypatch):
+    """Change one rule in the kernel only (ring-out at 19 s instead of 20 s): the run path keeps
+    the old rule and the traces differ. The pin would catch such a drift."""
+    from simulator.world.dial import DialKernel
+
+    raw = _ringout_amd_random()
+    inner = DialKernel.draw
+
+    def drifted(self, a, now):
+        s, o, ring, talk, wrap = inner(self, a, now)
+        return s, o, (19.0 if o == NO_ANSWER else ring), talk, wrap
+
+    w_run, _ = _run(raw, 0, runs=True)
+    monkeypatch.setattr(DialKernel, "draw", drifted)
+    w_one, _ = _run(raw, 0, runs=False)
+    assert not np.array_equal(w_run.trace_arrays()["ring"], w_one.trace_arrays()["ring"])
