@@ -152,6 +152,8 @@ def check_output_folder(text: Union[str, Path], option: str) -> Path:
     """Check an output folder (``--out DIR``, ``--png DIR``) before any work: an existing folder
     (or a link to one) that accepts files, or a new one whose parent folder exists. Returns the
     path; :func:`make_folder` creates it when the outputs are written."""
+    if str(text) == STDOUT:
+        raise _refuse(option, text, "standard output cannot hold a folder of files; give a folder path")
     path = Path(text)
     try:
         st = os.stat(path) if path.exists() else None

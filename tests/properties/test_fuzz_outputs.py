@@ -228,7 +228,8 @@ def check_output_case(case: OutputCase) -> OutputResult:
             before = os.lstat(special) if special is not None else None
             regular_before = (d / "regular.json").read_bytes()
             argv = _argv(case, target, d)
-            code, out, err = _call(argv)
+            with contextlib.chdir(d):  # relative paths ("-" for a folder option, odd names) land here
+                code, out, err = _call(argv)
         except BaseException as e:  # noqa: BLE001 - a crash of the command or of the harness
             res.error, res.traceback = f"raised {type(e).__name__}: {e}", traceback.format_exc()
             return res

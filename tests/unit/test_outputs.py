@@ -103,6 +103,14 @@ def test_dev_null_is_refused_and_dash_is_standard_output(scen, capsys, no_simula
     assert code == 2 and "is a character device" in err and "--json -" in err
 
 
+def test_dash_is_no_folder(scen, tmp_path, capsys, monkeypatch, no_simulation):
+    monkeypatch.chdir(tmp_path)
+    for argv in (["run", scen, "--out", "-"], ["sweep", scen, "--set", "teams.t1.headcount=2,3", "--out", "-"]):
+        code, _, err = run_cli(capsys, *argv, "-q")
+        assert code == 2 and "--out -: standard output cannot hold a folder" in err
+    assert not (tmp_path / "-").exists()
+
+
 def test_json_to_standard_output_alone(scen, capsys):
     code, out, err = run_cli(capsys, "run", scen, "-r", "2", "-q", "--json", "-")
     assert code == 0
