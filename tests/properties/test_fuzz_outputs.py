@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -87,6 +88,7 @@ def _scenario() -> Path:
         d = Path(tempfile.mkdtemp(prefix="collectsim-fuzz-"))
         raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2)
         raw["segments"]["s1"]["accounts"] = 500
+        atexit.register(release_mounts)
         return write_toml(d / "s.toml", raw)
     return _shared("scenario", make)
 
@@ -107,6 +109,7 @@ def _mount(kind: str) -> Optional[Path]:
         mnt = Path(tempfile.mkdtemp(prefix=f"collectsim-fuzz-{kind}-"))
         opts = "size=64k,ro" if kind == "ro" else "size=64k"
         if subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(mnt)], capture_output=True).returncode:
+            mnt.rmdir()
             return None
         atexit.register(release_mounts)
         if kind == "full":
@@ -116,12 +119,17 @@ def _mount(kind: str) -> Optional[Path]:
 
 
 def release_mounts() -> None:
-    """Unmount what :func:`_mount` mounted (also at exit; call it where atexit does not run, as in
-    multiprocessing workers)."""
+    """Unmount what :func:`_mount` mounted and remove the process's temporary folders (also at
+    exit; call it where atexit does not run, as in multiprocessing workers)."""
     for kind in ("ro", "full"):
         mnt = _SHARED.pop(f"mount-{kind}", None)
         if mnt is not None:
             subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+            shutil.rmtree(mnt, ignore_errors=True)
+    scenario = _SHARED.pop("scenario", None)
+    _SHARED.pop("results", None)
+    if scenario is not None:
+        shutil.rmtree(scenario.parent, ignore_errors=True)
 
 
 def _call(argv: list[str]) -> tuple[int, str, str]:
