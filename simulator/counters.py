@@ -95,6 +95,14 @@ class Counters:
     accounts: np.ndarray       # (S,) accounts in the portfolio
     campaign_live: np.ndarray  # (K, D) live answers (rpc + third party + abandoned) per day
     campaign_abandoned: np.ndarray  # (K, D)
+    # The living portfolio ([portfolio] on; None otherwise), by segment: dollars received from
+    # treated and control accounts (S, 2), accounts present (S, 2), self-cure dollars (S,), and
+    # per day the open accounts at midnight and the self-cure dollars (S, D).
+    received_usd: np.ndarray | None = None
+    present_accounts: np.ndarray | None = None
+    self_cure_usd: np.ndarray | None = None
+    daily_open_accounts: np.ndarray | None = None
+    daily_self_cure_usd: np.ndarray | None = None
     events: int = 0            # SimPy events processed
     reminders_reached: int = 0  # promise-confirmation calls that reached the debtor
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
@@ -119,11 +127,20 @@ class Counters:
             return
         extra = max(day + 1 - have, have // 2)
         for name in ("daily_dials", "daily_promises", "daily_kept", "daily_collected", "campaign_live",
-                     "campaign_abandoned"):
+                     "campaign_abandoned", "daily_open_accounts", "daily_self_cure_usd"):
             a = getattr(self, name)
+            if a is None:
+                continue
             pad = [(0, 0)] * a.ndim
             pad[1] = (0, extra)
             setattr(self, name, np.pad(a, pad))
+
+    def reset_totals(self) -> None:
+        """Zero the run totals, keeping the per-day series (the end of the warm-up)."""
+        for name in ("dials", "handle_s", "promises", "promised_usd", "kept", "broken", "collected", "paid_s",
+                     "productive_s", "idle_s", "hourly_dials"):
+            getattr(self, name)[...] = 0
+        self.reminders_reached = 0
 
     def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
         """Add one day's dials (columns coll, acct, camp, t, out, ring, talk, wrap, in time

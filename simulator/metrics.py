@@ -24,7 +24,8 @@ METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connec
 """Contract metric names, in the order they are reported."""
 
 EXTRA_METRICS = ("dials_per_productive_hour", "machine", "idle_hours", "idle_s_per_call", "talk_hours",
-                 "wrap_hours", "promised_usd", "net_value", "accounts_dialed_share")
+                 "wrap_hours", "promised_usd", "net_value", "accounts_dialed_share", "self_cure_collected",
+                 "incremental_collected")
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
 Metrics = dict[str, Optional[float]]
@@ -129,6 +130,30 @@ def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
     return w
 
 
+def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
+    """Self-cure and incremental dollars of a group of segments (None where not defined).
+
+    ``self_cure_collected``: dollars accounts paid with no promise (self-cure), in the measured
+    window. ``incremental_collected``: dollars over what the same accounts would have paid
+    uncalled, estimated segment by segment from the never-called control group: dollars from
+    the called accounts - control dollars x (called accounts / control accounts). Needs a
+    living portfolio with ``control_share`` > 0 (docs/portfolio.md)."""
+    if cnt.received_usd is None:
+        return {"self_cure_collected": 0.0, "incremental_collected": None}
+    incremental = 0.0
+    for s in segments:
+        (treated_usd, control_usd), (n_treated, n_control) = cnt.received_usd[s], cnt.present_accounts[s]
+        if not n_control:
+            incremental = None
+            break
+        incremental += float(treated_usd - control_usd * n_treated / n_control)
+    return {"self_cure_collected": float(cnt.self_cure_usd[segments].sum()), "incremental_collected": incremental}
+
+
+NOT_BY_COLLECTOR: Metrics = {"self_cure_collected": None, "incremental_collected": None}
+"""Portfolio dollars belong to segments, not to the collectors or teams who called them."""
+
+
 def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Metrics]]:
     """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
     R, S = cnt.promises.shape
@@ -136,27 +161,29 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
     all_c, all_s = np.ones(R, bool), np.ones(S, bool)
     coverage = {"accounts": float(cnt.accounts.sum()), "accounts_dialed": float(cnt.accounts_dialed.sum())}
     out: dict[str, dict[str, Metrics]] = {
-        "center": {"center": kpis({**_totals(cnt, st, w, all_c, all_s), **coverage})},
+        "center": {"center": {**kpis({**_totals(cnt, st, w, all_c, all_s), **coverage}),
+                              **portfolio_dollars(cnt, list(range(S)))}},
         "segments": {}, "teams": {}, "collectors": {}}
     for si, sname in enumerate(st.segments):
         mask = np.zeros(S, bool)
         mask[si] = True
         cov = {"accounts": float(cnt.accounts[si]), "accounts_dialed": float(cnt.accounts_dialed[si])}
-        out["segments"][sname] = kpis({**_totals(cnt, st, w, all_c, mask), **cov})
+        out["segments"][sname] = {**kpis({**_totals(cnt, st, w, all_c, mask), **cov}), **portfolio_dollars(cnt, [si])}
     team = st.row_team
     for ti, tname in enumerate(st.teams):
-        out["teams"][tname] = kpis(_totals(cnt, st, w, team == ti, all_s))
+        out["teams"][tname] = {**kpis(_totals(cnt, st, w, team == ti, all_s)), **NOT_BY_COLLECTOR}
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
         mask[ci] = True
-        out["collectors"][cname] = kpis(_totals(cnt, st, w, mask, all_s))
+        out["collectors"][cname] = {**kpis(_totals(cnt, st, w, mask, all_s)), **NOT_BY_COLLECTOR}
     return out
 
 
 def replication_series(st: Structure, cnt: Counters) -> dict:
     """Per-segment daily and weekday-by-hour counts of one replication (plain lists, for JSON).
 
-    daily: calendar day -> dials, rpc, promises (by day made), kept and collected (by due day);
+    daily: calendar day -> dials, rpc, promises (by day made), kept and collected (by due day),
+    and with a living portfolio the open accounts at the day's end and the self-cure dollars;
     hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started;
     campaigns: per dialer campaign and calendar day, live answers and abandoned calls (the daily
     abandon rate is their ratio). Special-task series (e.g. ``tracking``) follow when their blocks
@@ -171,6 +198,9 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
             "kept": cnt.daily_kept[si].tolist(),
             "collected": cnt.daily_collected[si].tolist(),
         }
+        if cnt.daily_open_accounts is not None:
+            daily[s]["open_accounts"] = cnt.daily_open_accounts[si].tolist()
+            daily[s]["self_cure_collected"] = cnt.daily_self_cure_usd[si].tolist()
         hourly[s] = {"dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
                      "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}
     campaigns = {name: {"live": cnt.campaign_live[k].tolist(), "abandoned": cnt.campaign_abandoned[k].tolist()}

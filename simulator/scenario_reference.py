@@ -41,6 +41,7 @@ CROSS_RULES: dict[str, list[str]] = {
     "Calendar": [
         "`weekdays` lists each day at most once.",
         "`close_time` is after `open_time`.",
+        "`warmup_days` is below `working_days` (something is left to measure).",
     ],
     "Team": [
         "`segments` lists each segment at most once.",
@@ -65,7 +66,14 @@ CROSS_RULES: dict[str, list[str]] = {
         "`days_past_due` can never be negative.",
         "With the `contact_curve` multipliers, the live-answer probability and the right-party "
         "probability stay at most 1 at every hour and weekday.",
+        "`phones` produces whole numbers >= 1.",
+        "`wrong_number_share` plus the `invalid` outcome's probability is below 1.",
     ],
+    "Inflow": [
+        "`days_past_due` produces values >= 1.",
+        "`dated` lists each day at most once.",
+    ],
+    "LivingPortfolio": ["`redefault_after_days` produces whole numbers >= 1."],
     "TimeZones": [
         "`offsets_h` and `weights` have the same length.",
         "`offsets_h` lists each offset at most once; each is a multiple of 0.25 between -14 and 14.",
@@ -91,6 +99,10 @@ CROSS_RULES: dict[str, list[str]] = {
         "(1 to the headcount).",
         "With `routing.policy = \"mapping\"`, `routing.mapping` is given and names existing teams "
         "and segments.",
+        "A segment's `inflow` and `self_cure_per_day` need the living portfolio (a `[portfolio]` "
+        "block, enabled).",
+        "With `[portfolio]` on, `roll_rates.min_payment_usd` and `roll_rates.min_payment_share` are "
+        "not set: minimum payments are the portfolio's, and roll rates only measure.",
     ],
     "LogNormal": ["`sd` is at most a million times `mean`."],
     "Gamma": ["`sd` is at most a million times `mean`."],

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from ..counters import Outcome as OutcomeCode
 from .distributions import Constant, Dist
+from .portfolio import Inflow, LivingPortfolio
 
 __all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes", "Segment",
            "ContactCurve", "TimeZones", "Schedule", "Window", "Attempts", "Dialer", "Compliance",
@@ -72,11 +73,17 @@ class Calendar(_Model):
     start_weekday: Weekday = Field("mon", description="weekday of the first calendar day of the run")
     open_time: Clock = Field("08:00", description="center opens, local clock time HH:MM; no shift starts earlier")
     close_time: Clock = Field("21:00", description="center closes, local clock time HH:MM; no shift ends later")
+    warmup_days: int = Field(0, ge=0, le=3650, description=(
+        "calling days at the start of the run left out of every metric (the warm-up of a living "
+        "portfolio; docs/portfolio.md says how to choose it); the daily series still show them"))
 
     @model_validator(mode="after")
     def _check(self) -> "Calendar":
         if len(set(self.weekdays)) != len(self.weekdays):
             raise ValueError(f"weekdays lists a day twice: {self.weekdays}")
+        if self.warmup_days >= self.working_days:
+            raise ValueError(f"warmup_days ({self.warmup_days}) must be below working_days ({self.working_days}): "
+                             "nothing would be measured")
         if clock_minutes(self.close_time) <= clock_minutes(self.open_time):
             raise ValueError(f"close_time {self.close_time} must be after open_time {self.open_time}")
         return self
@@ -321,6 +328,15 @@ class Segment(_Model):
     contact_curve: ContactCurve = Field(ContactCurve(), description="hour and weekday multipliers on contact probabilities")
     time_zones: TimeZones = Field(TimeZones(), description="time zones of the accounts")
     schedule: Schedule = Field(Schedule(), description="when the dialer may work this segment (campaign design)")
+    inflow: Inflow | None = Field(None, description="new accounts entering each calendar day (needs [portfolio]; omit: none)")
+    self_cure_per_day: Probability = Field(0.0, description=(
+        "probability per calendar day that an open account pays its past-due amount without any contact "
+        "(needs [portfolio]; with account-level behaviour the segment average)"))
+    phones: Dist = Field(Constant(value=1.0), description=(
+        "number of phone numbers per account (whole numbers >= 1; used by account-level behaviour)"))
+    wrong_number_share: Probability = Field(0.0, description=(
+        "share of accounts whose number reaches someone else: live answers are third parties until skip "
+        "tracing finds a new number (used by account-level behaviour)"))
 
     @model_validator(mode="after")
     def _check(self) -> "Segment":
@@ -334,6 +350,10 @@ class Segment(_Model):
                              "(use a constant, uniform_int or discrete distribution)")
         if self.days_past_due.lower < 0:
             raise ValueError("days_past_due can be negative; expected values >= 0")
+        if self.phones.lower < 1 or not self.phones.integer_valued:
+            raise ValueError("phones must produce whole numbers >= 1 (use a constant, uniform_int or discrete distribution)")
+        if self.wrong_number_share + self.outcomes.invalid.probability >= 1.0:
+            raise ValueError("wrong_number_share plus the invalid outcome's probability must be below 1: some numbers must work")
         o, c = self.outcomes, self.contact_curve
         for d in range(7):
             for h in range(24):
@@ -619,6 +639,9 @@ class Scenario(_Model):
     tracking: Tracking | None = Field(None, description="tracking series for the MIS (special task; omit: off)")
     roll_rates: RollRates | None = Field(None, description="days-past-due aging and roll rates (special task; omit: off)")
     placement: Placement | None = Field(None, description="agency placement (special task; omit: off)")
+    portfolio: LivingPortfolio | None = Field(None, description=(
+        "the living portfolio: partial payments, cures, charge-off, inflow, self-cure, account-level "
+        "behaviour (omit: a closed portfolio where one kept promise pays an account off)"))
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
@@ -677,6 +700,30 @@ class Scenario(_Model):
         if sum(t.headcount for t in self.teams.values()) == 0:
             out.append(("teams", "every team has headcount 0: nobody to make calls"))
         out += self._special_problems()
+        out += self._portfolio_problems()
+        return out
+
+    @property
+    def portfolio_on(self) -> bool:
+        """Whether the living portfolio is on (a [portfolio] block, enabled)."""
+        return self.portfolio is not None and self.portfolio.enabled
+
+    def _portfolio_problems(self) -> list[tuple[str, str]]:
+        """The living portfolio's keys are used only with the block on; with it on, the roll-rates
+        block measures the portfolio's own aging and takes no payment rule of its own."""
+        out: list[tuple[str, str]] = []
+        if not self.portfolio_on:
+            for name, seg in self.segments.items():
+                for key in ("inflow", "self_cure_per_day"):
+                    if key in seg.model_fields_set and getattr(seg, key):
+                        out.append((f"segments.{name}.{key}", "needs the living portfolio: add a [portfolio] block"))
+            return out
+        rr = self.roll_rates
+        if rr is not None:
+            for key in ("min_payment_usd", "min_payment_share"):
+                if key in rr.model_fields_set:
+                    out.append((f"roll_rates.{key}", "with [portfolio] on, minimum payments are set in "
+                                f"[portfolio] (portfolio.{key}); roll_rates only measures"))
         return out
 
     def _special_problems(self) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ import simpy
 from ..counters import Counters, Structure
 from ..rng import Streams
 from ..scenario.schema import Scenario
+from .behaviour import AccountBehaviour
 from .calendar import DAY_S, WorkCalendar
 from .call_lists import CallLists
 from .collectors import collector_roster
@@ -25,6 +26,7 @@ from .day import close_day, day_process
 from .dial import DialKernel
 from .dial_log import DialLog
 from .dialing import DIALERS
+from .living import LivingPortfolio
 from .portfolio import Portfolio
 from .promises import PromiseBook
 from .routing import Dialables, build_campaigns
@@ -92,7 +94,12 @@ class World(WorldState):
         self.streams = Streams(seed, replication)
         self.env = simpy.Environment()
         self.calendar = WorkCalendar(scenario.calendar)
-        self.portfolio = Portfolio(scenario, self.streams)
+        self.portfolio = Portfolio(scenario, self.streams, self.calendar)
+        # The living portfolio and account-level behaviour: None unless their blocks are on.
+        pf = scenario.portfolio
+        self.behaviour = AccountBehaviour(scenario, self.portfolio, self.streams) if pf and pf.behaviour_on else None
+        self.living = (LivingPortfolio(scenario, self.portfolio, self.streams, self.calendar, self.behaviour)
+                       if scenario.portfolio_on else None)
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
         self.collectors = collector_roster(scenario, self.streams)
@@ -148,12 +155,17 @@ class World(WorldState):
             close_day(self, int(env.now // DAY_S))
         cnt = self.counters
         p = self.portfolio
-        dialed = p.last_attempt_s > -np.inf
+        first = self.calendar.first_measured_day   # the measured window starts that midnight
+        dialed = p.last_attempt_s >= first * DAY_S
         cnt.accounts_dialed[:] = np.bincount(p.segment[dialed], minlength=len(self.models))
-        cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
+        if self.living is not None:
+            self.living.fill(cnt)
+            cnt.accounts[:] = cnt.present_accounts.sum(axis=1)
+        else:
+            cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
         eid = getattr(env, "_eid", None)  # events scheduled: a private SimPy counter, for benchmarks only
         cnt.events = next(eid) if eid is not None else 0
-        worst_day, worst_30 = worst_rates(cnt.campaign_live, cnt.campaign_abandoned)
+        worst_day, worst_30 = worst_rates(cnt.campaign_live[:, first:], cnt.campaign_abandoned[:, first:])
         cnt.blocks["compliance"] = {
             "calls_outside_window": float(self.rules.outside_window),
             "max_attempts_in_7_days": float(self.rules.max_attempts_7),

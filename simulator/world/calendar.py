@@ -20,6 +20,9 @@ class WorkCalendar:
                 self.work_days.append(d)
             d += 1
         self.last_work_day = self.work_days[-1]
+        # The first calendar day measured: warm-up calling days (and the days between them) are
+        # left out of every metric.
+        self.first_measured_day = self.work_days[cal.warmup_days] if cal.warmup_days else 0
 
     def weekday(self, day: int) -> int:
         """0 = Monday ... 6 = Sunday."""

@@ -15,6 +15,10 @@ class RuleCounters:
     __slots__ = ("outside_window", "in_waiting_period", "max_attempts_7")
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Count from zero (the end of the warm-up)."""
         self.outside_window = 0
         self.in_waiting_period = 0
         self.max_attempts_7 = 0

@@ -18,7 +18,7 @@ import numpy as np
 from .calendar import DAY_S
 from .dial_log import float_rows
 from .portfolio import OPEN, PAID
-from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, P_KEEP, SEG, U_KEEP
+from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, MADE, P_KEEP, SEG, U_KEEP
 
 if TYPE_CHECKING:  # pragma: no cover
     from .dialing.base import Dialer
@@ -35,8 +35,13 @@ def day_process(state: "WorldState", dialer: "Dialer") -> Generator:
         if day > 0:
             dialer.flush(env.now)
             close_day(state, day - 1)
+            if day == cal.first_measured_day:   # the warm-up is over: measure from here
+                state.counters.reset_totals()
+                state.rules.reset()
         if day > cal.last_work_day and state.book.open == 0 and not any(t.wants_day(day) for t in state.tasks):
             return
+        if state.living is not None:
+            state.living.open_day(day)
         for t in state.tasks:
             t.start_day(day)
         if day in work:
@@ -87,51 +92,64 @@ def close_day(state: "WorldState", day: int) -> None:
     due = settle_due(state, day)
     for t in state.tasks:
         t.end_of_day(day, cols["acct"], due)
+    if state.living is not None:
+        state.living.close_day(day)
 
 
-_NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP)
+_NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, MADE)
 
 
 def settle_due(state: "WorldState", day: int) -> int:
     """Settle every promise due on calendar day ``day``; returns how many there were.
 
     A kept promise pays its amount: the collector's and segment's kept count and dollars, the
-    day's collected dollars, the account's balance. A broken one counts as broken. An ordinary
+    day's collected dollars, the account's balance. A broken one counts as broken (promises
+    made in the warm-up are left out of these counts; the daily series keep them). An ordinary
     promise then leaves the account paid (kept) or back on the lists, first in line (broken);
-    an arrangement's payment is followed up by its task. Counters are added in the order the
-    promises were filed (``np.add.at`` is sequential), so the sums are those of settling them
-    one at a time.
+    with a living portfolio a kept one is a payment that may leave the account open
+    (living.LivingPortfolio.after_payment). An arrangement's payment is followed up by its task.
+    Counters are added in the order the promises were filed (``np.add.at`` is sequential), so
+    the sums are those of settling them one at a time.
     """
     due = state.book.take_due(day)
     n = len(due)
     if not n:
         return 0
-    cnt, p = state.counters, state.portfolio
-    e = np.fromiter(chain.from_iterable(map(_NUMBERS, due)), dtype=np.float64, count=6 * n).reshape(n, 6)
+    cnt, p, living = state.counters, state.portfolio, state.living
+    e = np.fromiter(chain.from_iterable(map(_NUMBERS, due)), dtype=np.float64, count=7 * n).reshape(n, 7)
     coll, a, s = e[:, COLL].astype(np.int64), e[:, ACCT].astype(np.int64), e[:, SEG].astype(np.int64)
     amount = e[:, AMOUNT]
     kept = e[:, U_KEEP] < np.minimum(1.0, e[:, P_KEEP])
     broken = ~kept
     n_seg = cnt.daily_kept.shape[0]
-    np.add.at(cnt.kept, (coll[kept], s[kept]), 1)
-    np.add.at(cnt.collected, (coll[kept], s[kept]), amount[kept])
     cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
     cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
-    np.add.at(cnt.broken, (coll[broken], s[broken]), 1)
-    paying = a[kept]
-    np.subtract.at(p.balance, paying, amount[kept])
-    p.balance[paying] = np.maximum(p.balance[paying], 0.0)
+    counted = e[:, 6] >= state.calendar.first_measured_day
+    ck, cb = kept & counted, broken & counted
+    np.add.at(cnt.kept, (coll[ck], s[ck]), 1)
+    np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])
+    np.add.at(cnt.broken, (coll[cb], s[cb]), 1)
     ordinary = np.fromiter((x[ARRANGEMENT] is None for x in due), dtype=bool, count=n)
-    p.status[a[kept & ordinary]] = PAID
     again = a[broken & ordinary]
+    if living is None:
+        paying = a[kept]
+        np.subtract.at(p.balance, paying, amount[kept])
+        p.balance[paying] = np.maximum(p.balance[paying], 0.0)
+        p.status[a[kept & ordinary]] = PAID
+    else:
+        for x, k in zip(due, kept.tolist()):
+            if k:
+                living.pay(x[ACCT], x[AMOUNT])
     p.status[again] = OPEN
     p.priority[again] = 1
     payment_hooks = [t.on_payment for t in state.tasks if t.hooks("on_payment")]
-    if payment_hooks or not ordinary.all():
+    if payment_hooks or living is not None or not ordinary.all():
         for x, k in zip(due, kept.tolist()):
             if k:
                 for hook in payment_hooks:
                     hook(x[ACCT], x[AMOUNT], day)
             if x[ARRANGEMENT] is not None:
                 x[ARRANGEMENT].on_promise_due(x, k, day)
+            elif k and living is not None:
+                living.after_payment(x[ACCT], day)
     return n

@@ -46,7 +46,7 @@ class DialKernel:
     Times are seconds from midnight of calendar day 0 (center clock)."""
 
     # Slots: read on every dial.
-    __slots__ = ('amd', 'amd_accuracy', 'amd_ok', 'abandon_block_s', 'book', 'bucket_list', 'bucket_offset_s',
+    __slots__ = ('amd', 'amd_accuracy', 'amd_ok', 'abandon_block_s', 'behaviour', 'book', 'bucket_list', 'bucket_offset_s',
                  'bucket_segment', 'campaigns', 'counters', 'dial_hooks', 'enforce_wait', 'exempt', 'lists',
                  'log_cols', 'models', 'ofcom_s', 'phone', 'portfolio', 'promises_today', 'refusal_hooks',
                  'reminder_mult', 'retry_delay_s', 'ring_timeout', 'rules', 'segment_list', 'spent', 'start_wd',
@@ -63,6 +63,7 @@ class DialKernel:
         self.bucket_list, self.bucket_segment, self.bucket_offset_s = p.bucket_list, p.bucket_segment, p.bucket_offset_s
         self.segment_list = p.segment_list
         self.phone = p.phone    # per-account phone state, or None when phone status is not modelled
+        self.behaviour = state.behaviour   # account-level behaviour, or None: the segment's rates
         self.start_wd = state.calendar.start_weekday
         # draw
         self.ring_timeout = d.ring_timeout_s
@@ -101,8 +102,11 @@ class DialKernel:
         else:
             hour = int(local // 3600.0)   # hours since day 0 began, account's clock (floor)
             slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
-            cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
-            o = bisect_right(cum, m.u_outcome.next())
+            if self.behaviour is not None:   # the account's own propensities and phone
+                o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())
+            else:
+                cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
+                o = bisect_right(cum, m.u_outcome.next())
         hf = m.fixed[o]
         if hf is None:
             ring, talk, wrap = m.ring_next[o](), m.talk_next[o](), m.wrap_next[o]()
@@ -204,15 +208,21 @@ class DialKernel:
                 entry[P_KEEP] *= self.reminder_mult
             self.counters.reminders_reached += 1
             return
-        if m.u_promise.next() >= m.promise_p * c.promise_mult:   # (a probability over 1 always promises)
+        beh = self.behaviour
+        promise_p = m.promise_p if beh is None else beh.promise_probability(a)
+        if m.u_promise.next() >= promise_p * c.promise_mult:   # (a probability over 1 always promises)
             for offer in self.refusal_hooks:
                 offer(c, a, s, end_s)
             return
         amount = m.payment.next() * c.payment_mult
+        if beh is not None:
+            amount *= beh.payment_mult[a]
         balance = p.balance[a]
         if amount > balance:
             amount = float(balance)
         day = int(end_s // DAY_S)
         status[a] = PROMISED
         self.promises_today.append((c.idx, s, amount, day))   # counted at midnight (day.close_day)
-        self.book.add(day + int(m.due_days.next()), c.idx, a, s, amount, m.u_keep.next(), m.keep_p * c.keep_mult)
+        keep_p = m.keep_p if beh is None else beh.keep_probability(a)
+        self.book.add(day + int(m.due_days.next()), c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult,
+                      made_day=day)

@@ -1,12 +1,21 @@
-"""The portfolio: every account of every segment in one set of arrays, and its status."""
+"""The portfolio: every account of every segment in one set of arrays, and its status.
+
+With a living portfolio, the accounts that will enter during the run (segments' inflow) are
+drawn when the world is built and wait, status WAITING, for their entry day: the arrays never
+grow, and every account's attributes come from named streams of its own segment.
+"""
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..rng import Streams
 from ..scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .calendar import WorkCalendar
 
 
 class AccountStatus(IntEnum):
@@ -18,10 +27,31 @@ class AccountStatus(IntEnum):
     TRACING = 3       # waiting for a skip trace
     UNREACHABLE = 4   # no working number and no trace left
     PLACED = 5        # placed with an agency
+    WAITING = 6       # enters the portfolio later in the run (living portfolio)
+    CURED = 7         # paid its past-due amount: current again, out of the portfolio
+    SETTLED = 8       # paid a settlement; the rest of the balance forgiven
+    CHARGED_OFF = 9   # reached the charge-off days past due unpaid
 
 
 # Plain ints for the per-dial code and numpy comparisons.
-OPEN, PROMISED, PAID, TRACING, UNREACHABLE, PLACED = (int(x) for x in AccountStatus)
+OPEN, PROMISED, PAID, TRACING, UNREACHABLE, PLACED, WAITING, CURED, SETTLED, CHARGED_OFF = (
+    int(x) for x in AccountStatus)
+ACTIVE = (OPEN, PROMISED, TRACING, UNREACHABLE)
+"""Statuses of an account that is in the portfolio (open delinquent, whether or not on the lists)."""
+
+
+def inflow_counts(scenario: Scenario, segment: str, calendar: "WorkCalendar", streams: Streams) -> np.ndarray:
+    """New accounts of ``segment`` entering on each calendar day 0 .. the last calling day."""
+    inflow = scenario.segments[segment].inflow
+    days = calendar.last_work_day + 1
+    if inflow is None or not scenario.portfolio_on:
+        return np.zeros(days, dtype=np.int64)
+    mean = np.array([inflow.accounts_per_day * inflow.weekday_profile[calendar.weekday(d)] for d in range(days)])
+    counts = streams.generator(f"portfolio/{segment}/inflow/count").poisson(mean)
+    for dated in inflow.dated:
+        if dated.day < days:
+            counts[dated.day] = dated.accounts
+    return counts.astype(np.int64)
 
 
 class Portfolio:
@@ -32,43 +62,67 @@ class Portfolio:
     a time); state read only when the day's lists are rebuilt lives in numpy arrays.
     """
 
-    __slots__ = ('allowed_np', 'allowed_today', 'attempts_7_total', 'attempts_today', 'balance', 'blocked_until_s', 'bucket',
-                 'bucket_list', 'bucket_offset_s', 'bucket_segment', 'day_dials', 'days_past_due', 'first',
-                 'last_abandon_s', 'last_attempt_s', 'last_conversation_end_s', 'n', 'phone', 'priority',
-                 'reminder_due', 'risk_score', 'segment', 'segment_buckets', 'segment_list', 'status')
+    __slots__ = ('allowed_np', 'allowed_today', 'attempts_7_list', 'attempts_7_total', 'attempts_today', 'balance',
+                 'balance_at_entry', 'blocked_until_s', 'bucket', 'bucket_list', 'bucket_offset_s', 'bucket_segment',
+                 'control', 'day_dials', 'days_past_due', 'days_past_due_at_entry', 'entry_day', 'first',
+                 'last_abandon_s', 'last_attempt_s', 'last_conversation_end_s', 'n', 'n_initial', 'phone', 'phones',
+                 'priority', 'reminder_due', 'risk_score', 'segment', 'segment_buckets', 'segment_list', 'status')
 
-    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+    def __init__(self, scenario: Scenario, streams: Streams, calendar: "WorkCalendar") -> None:
         names = scenario.segment_names
         sizes = [scenario.segments[s].accounts for s in names]
-        self.n = n = int(sum(sizes))
-        self.segment = np.repeat(np.arange(len(names), dtype=np.int32), sizes)
+        self.n_initial = n0 = int(sum(sizes))
+        # The accounts entering later (living portfolio): after the initial ones, segment by
+        # segment, in order of entry day.
+        arrivals = [inflow_counts(scenario, s, calendar, streams) for s in names]
+        later = [int(c.sum()) for c in arrivals]
+        self.n = n = n0 + sum(later)
+        self.segment = np.concatenate([np.repeat(np.arange(len(names), dtype=np.int32), sizes),
+                                       np.repeat(np.arange(len(names), dtype=np.int32), later)])
         self.segment_list: list[int] = self.segment.tolist()
-        self.first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)   # initial accounts by segment
+        self.entry_day = np.zeros(n, dtype=np.int64)   # calendar day the account enters (0: at the start)
         self.balance = np.empty(n)
         self.risk_score = np.empty(n)
-        self.days_past_due = np.empty(n)
+        self.days_past_due = np.zeros(n)
         self.bucket = np.empty(n, dtype=np.int32)
         # Buckets: (segment, time-zone offset in seconds), numbered segment by segment.
         self.bucket_segment: list[int] = []
         self.bucket_offset_s: list[float] = []
         self.segment_buckets: list[list[int]] = []
+        self.days_past_due_at_entry = np.zeros(n)
+        lo_later = n0
         for i, s in enumerate(names):
             seg = scenario.segments[s]
-            lo, hi = int(self.first[i]), int(self.first[i + 1])
-            self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"portfolio/{s}/balance"), hi - lo)
-            self.risk_score[lo:hi] = seg.risk_score.sample(streams.generator(f"portfolio/{s}/risk_score"), hi - lo)
-            self.days_past_due[lo:hi] = seg.days_past_due.sample(streams.generator(f"portfolio/{s}/dpd"), hi - lo)
             tz = seg.time_zones
             w = np.asarray(tz.weights, dtype=float)
-            zone = streams.generator(f"portfolio/{s}/tz").choice(len(w), hi - lo, p=w / w.sum())
             base = len(self.bucket_segment)
             self.segment_buckets.append(list(range(base, base + len(w))))
             for off in tz.offsets_h:
                 self.bucket_segment.append(i)
                 self.bucket_offset_s.append(off * 3600.0)
+            lo, hi = int(self.first[i]), int(self.first[i + 1])
+            self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"portfolio/{s}/balance"), hi - lo)
+            self.risk_score[lo:hi] = seg.risk_score.sample(streams.generator(f"portfolio/{s}/risk_score"), hi - lo)
+            self.days_past_due_at_entry[lo:hi] = seg.days_past_due.sample(streams.generator(f"portfolio/{s}/dpd"), hi - lo)
+            zone = streams.generator(f"portfolio/{s}/tz").choice(len(w), hi - lo, p=w / w.sum())
             self.bucket[lo:hi] = base + zone
+            if later[i]:
+                lo, hi = lo_later, lo_later + later[i]
+                lo_later = hi
+                pre = f"portfolio/{s}/inflow"
+                self.entry_day[lo:hi] = np.repeat(np.arange(len(arrivals[i])), arrivals[i])
+                self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"{pre}/balance"), hi - lo)
+                self.risk_score[lo:hi] = seg.risk_score.sample(streams.generator(f"{pre}/risk_score"), hi - lo)
+                self.days_past_due_at_entry[lo:hi] = seg.inflow.days_past_due.sample(
+                    streams.generator(f"{pre}/dpd"), hi - lo)
+                zone = streams.generator(f"{pre}/tz").choice(len(w), hi - lo, p=w / w.sum())
+                self.bucket[lo:hi] = base + zone
+        self.days_past_due[:n0] = self.days_past_due_at_entry[:n0]
+        self.balance_at_entry = self.balance.copy()
         self.bucket_list: list[int] = self.bucket.tolist()
         self.status = np.zeros(n, dtype=np.int8)
+        self.status[n0:] = WAITING
         self.priority = np.zeros(n, dtype=np.int8)          # 1: broken promise awaiting follow-up
         self.blocked_until_s = np.full(n, -np.inf)           # no dial before this (rules and recycling)
         self.last_attempt_s = np.full(n, -np.inf)
@@ -87,6 +141,13 @@ class Portfolio:
         # Phone state per account, which picks its outcome table (SegmentModel.cum_phone); None
         # when phone status is not modelled (the segment's outcome probabilities apply).
         self.phone: list[int] | None = None
+        self.phones: np.ndarray | None = None          # phone numbers per account (account-level behaviour)
+        # Attempts in the last 7 days as a Python list, for per-dial reads (contact fatigue);
+        # None unless something reads it.
+        self.attempts_7_list: list[int] | None = None
+        # Never called (the control group of a living portfolio): such an account is also
+        # blocked from the lists for good.
+        self.control = np.zeros(n, dtype=bool)
 
     def record_day(self, day: int, accounts: np.ndarray) -> np.ndarray:
         """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring and start
@@ -98,6 +159,11 @@ class Portfolio:
         u, c = np.unique(accounts.astype(np.int64), return_counts=True)
         self.attempts_7_total[u] += c.astype(np.int32)
         self.day_dials[col] = (u, c.astype(np.int32))
+        recent = self.attempts_7_list
+        if recent is not None:   # the list follows the array where it changed
+            changed = np.union1d(old_a, u)
+            for a, v in zip(changed.tolist(), self.attempts_7_total[changed].tolist()):
+                recent[a] = v
         att = self.attempts_today
         for a in u.tolist():   # only the accounts dialed have attempts to reset (not n a day)
             att[a] = 0

@@ -13,11 +13,13 @@ import simpy
 from ..counters import Counters, Structure
 from ..rng import Streams
 from ..scenario.schema import Scenario
+from .behaviour import AccountBehaviour
 from .calendar import WorkCalendar
 from .call_lists import CallLists
 from .compliance import RuleCounters
 from .contact import SegmentModel
 from .dial_log import DialLog
+from .living import LivingPortfolio
 from .portfolio import Portfolio
 from .promises import PromiseBook
 
@@ -38,6 +40,8 @@ class WorldState:
     env: simpy.Environment
     calendar: WorkCalendar
     portfolio: Portfolio             # every account and its state
+    living: LivingPortfolio | None   # arrivals, exits, payments and the ledger ([portfolio] on)
+    behaviour: AccountBehaviour | None   # account-level behaviour ([portfolio.behaviour] on)
     lists: CallLists                 # today's call lists and retry queues
     models: list[SegmentModel]       # per segment: outcome tables and samplers
     collectors: list["Collector"]

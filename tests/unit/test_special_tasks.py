@@ -186,7 +186,7 @@ def test_no_placed_account_is_dialed(tmp_path):
     # the rule: never before the account reaches 90 days past due; on that day unless it then held
     # a promise (placed once the promise is broken)
     placed = np.flatnonzero(pl.placed)
-    due = np.maximum(0, np.ceil(90.0 - np.maximum(w.portfolio.days_past_due[placed], 0)))
+    due = np.maximum(0, np.ceil(90.0 - np.maximum(w.portfolio.days_past_due_at_entry[placed], 0)))
     assert (pl.placed_day[placed] >= due).all()
     assert (pl.placed_day[placed] == due).mean() > 0.9
 

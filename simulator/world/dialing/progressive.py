@@ -36,8 +36,10 @@ class ProgressiveDialer(Dialer):
         # is planned: a run is never longer than the shortest retry delay.
         delays = state.lists.retry_delay_s
         self.max_run_s = min([self.MAX_RUN_S] + [x for k, x in enumerate(delays) if k != RPC])
-        # The inlined kernel in run_of_dials knows no task hooks and no phone states.
-        self.runs = not kernel.dial_hooks and kernel.phone is None and self.max_run_s >= 60.0
+        # The inlined kernel in run_of_dials knows no task hooks, and phone states only through
+        # account-level behaviour.
+        self.runs = (not kernel.dial_hooks and (kernel.phone is None or kernel.behaviour is not None)
+                     and self.max_run_s >= 60.0)
 
     def work(self, c: "Collector", until: float) -> Generator:
         env, camp, dial = self.env, c.campaign, self.kernel.dial
@@ -91,9 +93,11 @@ class ProgressiveDialer(Dialer):
         m = w.models[s]
         off = p.bucket_offset_s[b]
         hour = int((now + off) // 3600.0)
-        cum = m.cum_by_slot[((k.start_wd + hour // 24) % 7) * 24 + hour % 24]
+        slot = ((k.start_wd + hour // 24) % 7) * 24 + hour % 24
+        cum = m.cum_by_slot[slot]
         u_next = m.u_outcome.next
-        codes = m.codes   # flat outcome probabilities: read the codes inline
+        account_outcome = k.behaviour.outcome if k.behaviour is not None else None
+        codes = m.codes if account_outcome is None else None   # flat outcome probabilities: read the codes inline
         if codes is not None:
             cbuf, ci, cn = codes.buf, codes.i, len(codes.buf)
         fixed, rings, talks, wraps = m.fixed, m.ring_next, m.talk_next, m.wrap_next
@@ -131,7 +135,9 @@ class ProgressiveDialer(Dialer):
             # ---- KERNEL INLINED: DialKernel.draw, settle and log for one dial (the only copy;
             # tests/unit/test_dial_kernel.py fails when it differs from the kernel) ----
             # draw (the hour and the calling-window state are constant over a run)
-            if codes is None:
+            if account_outcome is not None:
+                o = account_outcome(a, s, slot, u_next())
+            elif codes is None:
                 o = bisect_right(cum, u_next())
             elif ci < cn:
                 o = cbuf[ci]

@@ -1,12 +1,18 @@
-"""Days past due by calendar day, and with the roll-rates block on, cures, delinquency buckets
-and roll rates (see schema.RollRates for the model)."""
+"""Roll rates between delinquency buckets (see schema.RollRates), and in a closed portfolio the
+aging itself: days past due by calendar day and cures on payment (delinquency.py's rule).
+
+With the living portfolio on, the portfolio ages its accounts and applies payments itself
+(living.py); this task then only measures: its roll rates are a view of the portfolio's days
+past due.
+"""
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..delinquency import age_one_day, days_past_due_after_payment, minimum_payment_usd
+from ..portfolio import ACTIVE
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,15 +29,17 @@ def bucket_of(dpd: np.ndarray) -> np.ndarray:
 
 
 class Aging(Task):
-    """Days past due per account, one more per calendar day unpaid. On whenever a task reads
-    them (rearrangement eligibility and re-ages, placement) or roll rates are measured; its
-    results block is ``roll_rates``."""
+    """Days past due per account (Portfolio.days_past_due), one more per calendar day unpaid.
+    On whenever roll rates are measured, or, in a closed portfolio, a task reads days past due
+    (rearrangement eligibility and re-ages, placement); its results block is ``roll_rates``."""
 
     name = "aging"
 
     @classmethod
     def wanted(cls, sc: "Scenario") -> bool:
-        return any(sc.special_on(b) for b in ("roll_rates", "rearrangement", "placement"))
+        if sc.special_on("roll_rates"):
+            return True
+        return not sc.portfolio_on and any(sc.special_on(b) for b in ("rearrangement", "placement"))
 
     @classmethod
     def days_counted(cls, sc: "Scenario", last_work_day: int) -> int:
@@ -42,32 +50,30 @@ class Aging(Task):
         super().__init__(state)
         sc = state.scenario
         p = state.portfolio
-        self.dpd = np.maximum(p.days_past_due, 0.0).astype(float)
+        self.dpd = p.days_past_due
+        self.ages = state.living is None   # a living portfolio ages its accounts itself
         self.roll = sc.roll_rates if sc.special_on("roll_rates") else None
         if self.roll is not None:
             r = self.roll
-            self.min_payment = np.maximum(r.min_payment_usd, r.min_payment_share * p.balance)
+            if self.ages:
+                self.min_payment = minimum_payment_usd(p.balance, r.min_payment_usd, r.min_payment_share)
             self.snap = bucket_of(self.dpd)
-            self.start_counts = np.bincount(self.snap, minlength=5)
+            self.snap_in = self._in_portfolio()
+            self.start_counts = np.bincount(self.snap[self.snap_in], minlength=5)
             self.trans = np.zeros((5, 5), dtype=np.int64)
             self.periods = 0
 
-    def settle(self, a: int) -> None:
-        """The account is paid off or re-aged: current from now on."""
-        self.dpd[a] = 0.0
-
     def on_payment(self, account: int, amount_usd: float, day: int) -> None:
-        """A kept payment cures or partly cures the account (roll rates on)."""
-        if self.roll is None:
+        """A kept payment cures or partly cures the account (roll rates on, closed portfolio)."""
+        if self.roll is None or not self.ages:
             return
-        d = self.dpd[account]
-        if d <= 0:
-            return
-        m = self.min_payment[account]
-        if amount_usd >= m * math.ceil(d / 30.0) - 1e-9:
-            self.dpd[account] = 0.0
-        else:
-            self.dpd[account] = max(0.0, d - 30.0 * math.floor(amount_usd / m + 1e-12))
+        self.dpd[account] = days_past_due_after_payment(float(self.dpd[account]), float(self.min_payment[account]),
+                                                        amount_usd)
+
+    def _in_portfolio(self) -> np.ndarray:
+        """Accounts measured: all in a closed portfolio; in a living one, those in it now."""
+        p = self.state.portfolio
+        return np.ones(p.n, bool) if self.ages else np.isin(p.status, ACTIVE)
 
     def _placed(self) -> np.ndarray | None:
         placement = self.state.task("placement")
@@ -75,14 +81,15 @@ class Aging(Task):
 
     def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
         d = self.dpd
-        d[d > 0] += 1.0
+        if self.ages:
+            age_one_day(d)
         r = self.roll
         if r is not None and (day + 1) % r.period_days == 0:
             placed = self._placed()
             now = bucket_of(d)
-            keep = np.ones(len(d), bool) if placed is None else ~placed
+            keep = self.snap_in if placed is None else self.snap_in & ~placed
             self.trans += np.bincount(self.snap[keep].astype(np.int64) * 5 + now[keep], minlength=25).reshape(5, 5)
-            self.snap = now
+            self.snap, self.snap_in = now, self._in_portfolio()
             self.periods += 1
 
     def wants_day(self, day: int) -> bool:
@@ -103,8 +110,10 @@ class Aging(Task):
         out["cure_rate"] = r(t[1:, 0].sum(), rows[1:].sum())
         out["collected_usd"] = float(counters.collected.sum())
         end = bucket_of(self.dpd)
+        keep = self._in_portfolio()
         if placed is not None:
-            end = end[~placed]
+            keep &= ~placed
+        end = end[keep]
         end_counts = np.bincount(end, minlength=5)
         for i, b in enumerate(BUCKETS):
             out[f"accounts_{b}_start"] = float(self.start_counts[i])

@@ -35,7 +35,7 @@ class Placement(Task):
         cfg, p = self.cfg, self.state.portfolio
         rule = np.zeros(p.n, dtype=bool)
         if cfg.at_days_past_due > 0:
-            rule |= self.state.task("aging").dpd >= cfg.at_days_past_due
+            rule |= p.days_past_due >= cfg.at_days_past_due
         if cfg.after_days > 0 and day >= cfg.after_days:
             rule[:] = True
         new = rule & ~self.placed & ((p.status == OPEN) | (p.status == UNREACHABLE))
@@ -43,7 +43,10 @@ class Placement(Task):
             self.placed |= new
             self.placed_day[new] = day
             self.placed_balance[new] = p.balance[new]
-            p.status[new] = PLACED
+            if self.state.living is None:
+                p.status[new] = PLACED
+            else:
+                self.state.living.leave_many(np.flatnonzero(new), PLACED, day)
 
     def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
         """Conservation: count dials today to accounts placed on or before today (should be 0)."""

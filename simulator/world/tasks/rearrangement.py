@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import DAY_S
-from ..portfolio import OPEN, PAID, PROMISED
+from ..portfolio import CURED, OPEN, PAID, PROMISED, SETTLED
 from ..promises import ACCT, AMOUNT, COLL, P_KEEP, SEG
 from .base import Task
 
@@ -71,17 +71,21 @@ class Rearrangement(Task):
         self.plans_in_force = 0
         self.days_forgiven = 0.0
 
-    @property
-    def aging(self):
-        """The aging task (days past due): always on with rearrangement."""
-        return self.state.task("aging")
+    def _done(self, a: int, exit_status: int, day: int) -> None:
+        """The arrangement is complete: in a living portfolio the account leaves as
+        ``exit_status``; in a closed one it is paid."""
+        living = self.state.living
+        if living is None:
+            self.state.portfolio.status[a] = PAID
+        else:
+            living.leave(a, exit_status, day)
 
     def on_refusal(self, collector: "Collector", account: int, segment: int, end_s: float) -> None:
         """Offer the eligible options in order until one is accepted."""
         a, s = account, segment
         p = self.state.portfolio
         bal = float(p.balance[a])
-        dpd = float(self.aging.dpd[a])
+        dpd = float(p.days_past_due[a])
         for opt, o, acc, keep in self.options:
             if bal < o.min_balance_usd or bal <= 0 or not o.min_days_past_due <= dpd <= o.max_days_past_due:
                 continue
@@ -114,7 +118,7 @@ class Rearrangement(Task):
         cnt.promised_usd[coll, s] += amount
         cnt.ensure_day(day)
         cnt.daily_promises[s, day] += 1
-        w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement)
+        w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day)
 
     def follow_up(self, arrangement: Arrangement, e: list, kept: bool, day: int) -> None:
         """One of the arrangement's payments was settled (day.settle_due counted it and
@@ -141,20 +145,22 @@ class Rearrangement(Task):
             if remaining <= 0:
                 self.plans_in_force -= 1
                 st["completed"] += 1
-                p.status[a] = PAID
+                self._done(a, PAID if p.balance[a] <= 0.0 else CURED, day)
                 return
             self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
                           Arrangement(self, opt, [inst, remaining, broken]), e[P_KEEP])
             return
         if kept:
             st["completed"] += 1
-            p.status[a] = PAID
             if opt == "settlement":
                 st["discount_usd"] += state[0]
-                p.balance[a] = 0.0
+                self._done(a, SETTLED, day)
+                if self.state.living is None:
+                    p.balance[a] = 0.0
             else:
-                self.days_forgiven += float(self.aging.dpd[a])
-            self.aging.settle(a)
+                self.days_forgiven += float(p.days_past_due[a])
+                self._done(a, CURED, day)
+            p.days_past_due[a] = 0.0
         else:
             st["broken_arrangements"] += 1
             p.status[a], p.priority[a] = OPEN, 1

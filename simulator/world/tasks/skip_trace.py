@@ -66,8 +66,11 @@ class SkipTrace(Task):
                     t = [x * scale if k != RPC else x for k, x in enumerate(t)]
                     traced.append(_cum(t))
             state.models[i].cum_phone = (good, bad, traced)
-        self.bad_at_start = int(phone.sum())
-        p.phone = phone.tolist()      # read per dial (DialKernel.draw)
+        if p.phone is None:
+            p.phone = phone.tolist()      # read per dial (DialKernel.draw)
+            self.bad_at_start = int(phone.sum())
+        else:   # account-level behaviour set the numbers' states (behaviour.py; the same codes)
+            self.bad_at_start = sum(1 for x in p.phone if x != GOOD and x != TRACED_GOOD)
         self.phone = p.phone
         self.invalid_n = [0] * n
         self.tp_n = [0] * n

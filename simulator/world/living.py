@@ -1,0 +1,227 @@
+"""The living portfolio's days and payments (scenario block ``[portfolio]``, docs/portfolio.md).
+
+Each midnight (:meth:`LivingPortfolio.open_day`): accounts still past due age a day; those at
+the charge-off threshold leave; open accounts may self-cure (pay their past-due amount with no
+contact); cured accounts due to default again come back; the day's new accounts enter. Every
+payment (:meth:`pay`) reduces the balance and the past-due amount by the rule of
+delinquency.py, and every exit (:meth:`leave`) is booked. The ledger (:meth:`ledger`) then
+balances, for the measured window (after the warm-up):
+
+    balance_start + balance_inflow = collected_total + settlement_discount + balance_cured
+                                     + balance_charged_off + balance_placed + balance_end
+
+and the same for accounts (paid, cured, settled, charged off, placed).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .delinquency import CYCLE_DAYS, age_one_day, days_past_due_after_payment, minimum_payment_usd
+from .portfolio import (ACTIVE, CHARGED_OFF, CURED, OPEN, PAID, PLACED, PROMISED, SETTLED, TRACING, UNREACHABLE,
+                        WAITING)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..rng import Streams
+    from ..scenario.schema import Scenario
+    from .behaviour import AccountBehaviour
+    from .calendar import WorkCalendar
+    from .portfolio import Portfolio
+
+EXITS = {PAID: "paid", CURED: "cured", SETTLED: "settled", CHARGED_OFF: "charged_off", PLACED: "placed"}
+"""How an account leaves the portfolio, by status, as named in the ledger."""
+RESIDUAL = {CURED: "balance_cured", SETTLED: "settlement_discount", CHARGED_OFF: "balance_charged_off",
+            PLACED: "balance_placed"}
+"""Where the balance an account still owes when it leaves goes in the ledger (a paid account owes 0)."""
+SELF_CURING = (OPEN, TRACING, UNREACHABLE)
+"""Statuses from which an account can self-cure (not one holding a promise)."""
+
+
+class LivingPortfolio:
+    """Arrivals, aging, exits, self-cure, re-defaults, payments and the ledger of one world."""
+
+    def __init__(self, sc: "Scenario", portfolio: "Portfolio", streams: "Streams", calendar: "WorkCalendar",
+                 behaviour: "AccountBehaviour | None") -> None:
+        cfg = self.cfg = sc.portfolio
+        p = self.p = portfolio
+        self.behaviour = behaviour
+        self.min_payment = minimum_payment_usd(p.balance_at_entry, cfg.min_payment_usd, cfg.min_payment_share)
+        self.min_payment_list: list[float] = self.min_payment.tolist()
+        n_seg = len(sc.segments)
+        # The control group: drawn per segment at entry, never on the lists.
+        for i, name in enumerate(sc.segment_names):
+            mine = np.flatnonzero(p.segment == i)
+            u = streams.generator(f"portfolio/{name}/control").random(len(mine))
+            p.control[mine] = u < cfg.control_share
+        p.blocked_until_s[p.control] = np.inf
+        self.control_list: list[bool] = p.control.tolist()
+        self.self_cure = (behaviour.self_cure_per_day if behaviour is not None else
+                          np.array([sc.segments[s].self_cure_per_day for s in sc.segment_names])[p.segment])
+        self.any_self_cure = bool(np.any(self.self_cure > 0))
+        self.u_self_cure = streams.generator("portfolio/self_cure")
+        self.u_redefault = streams.batched("portfolio/redefault", lambda rng, k: rng.random(k))
+        self.redefault_days = streams.batched("portfolio/redefault_after",
+                                                    lambda rng, k: cfg.redefault_after_days.sample(rng, k))
+        self.redefaults: dict[int, list[int]] = defaultdict(list)   # calendar day -> accounts defaulting again
+        self.first_day = calendar.first_measured_day
+        self.measuring = self.first_day == 0
+        self.ledger_usd = dict.fromkeys(("balance_start", "balance_inflow", "collected_total", "settlement_discount",
+                                         "balance_cured", "balance_charged_off", "balance_placed"), 0.0)
+        self.ledger_accounts = dict.fromkeys(("accounts_start", "accounts_inflow", "accounts_paid", "accounts_cured",
+                                              "accounts_settled", "accounts_charged_off", "accounts_placed"), 0)
+        # dollars received (all sources) and accounts present in the measured window, by segment
+        # and treated (0) / control (1): the incremental-value estimate
+        self.received_usd = np.zeros((n_seg, 2))
+        self.present = np.zeros((n_seg, 2), dtype=np.int64)
+        self.self_cure_usd = np.zeros(n_seg)
+        self.n_seg = n_seg
+        self.daily_open: dict[int, np.ndarray] = {}        # calendar day -> open accounts at its end, by segment
+        self.daily_self_cure: dict[int, np.ndarray] = {}   # calendar day -> self-cure dollars, by segment
+        if self.measuring:
+            self._start_measuring()
+
+    # -- the measured window ------------------------------------------------------------------
+    def _active(self) -> np.ndarray:
+        return np.isin(self.p.status, ACTIVE)
+
+    def _start_measuring(self) -> None:
+        p = self.p
+        active = self._active()
+        self.ledger_usd["balance_start"] = float(p.balance[active].sum())
+        self.ledger_accounts["accounts_start"] = int(active.sum())
+        np.add.at(self.present, (p.segment[active], p.control[active].astype(np.int64)), 1)
+        self.measuring = True
+
+    def _enter(self, accounts: np.ndarray) -> None:
+        """Accounts come in (new, or defaulting again): booked as inflow."""
+        if not self.measuring or not len(accounts):
+            return
+        p = self.p
+        self.ledger_usd["balance_inflow"] += float(p.balance[accounts].sum())
+        self.ledger_accounts["accounts_inflow"] += len(accounts)
+        np.add.at(self.present, (p.segment[accounts], p.control[accounts].astype(np.int64)), 1)
+
+    # -- midnight -------------------------------------------------------------------------------
+    def open_day(self, day: int) -> None:
+        """Calendar day ``day`` begins (see the module docstring for the order)."""
+        p = self.p
+        if day == self.first_day and not self.measuring:
+            self._start_measuring()
+        dpd, status = p.days_past_due, p.status
+        active = np.isin(status, ACTIVE)
+        age_one_day(dpd, active)
+        over = np.flatnonzero(active & (status != PROMISED) & (dpd >= self.cfg.charge_off_days_past_due))
+        self.leave_many(over, CHARGED_OFF, day)
+        if self.any_self_cure:
+            self._self_cure(day)
+        back = self.redefaults.pop(day, None)
+        if back:
+            a = np.asarray(back, dtype=np.int64)
+            status[a] = OPEN
+            dpd[a] = 1.0
+            p.priority[a] = 0
+            self._enter(a)
+        new = np.flatnonzero((p.entry_day == day) & (status == WAITING))
+        if len(new):
+            status[new] = OPEN
+            dpd[new] = p.days_past_due_at_entry[new]
+            self._enter(new)
+
+    def _self_cure(self, day: int) -> None:
+        """Open accounts that pay their past-due amount today with no contact."""
+        p = self.p
+        u = self.u_self_cure.random(p.n)   # one uniform per account and day: common random numbers
+        rate = self.self_cure if self.behaviour is None else self.behaviour.self_cure_today(p.days_past_due)
+        cure = np.flatnonzero(np.isin(p.status, SELF_CURING) & (u < rate))
+        if not len(cure):
+            return
+        owed = np.minimum(self.min_payment[cure] * np.ceil(p.days_past_due[cure] / CYCLE_DAYS), p.balance[cure])
+        p.balance[cure] -= owed
+        p.days_past_due[cure] = 0.0
+        self.daily_self_cure[day] = np.bincount(p.segment[cure], weights=owed, minlength=self.n_seg)
+        if self.measuring:
+            self.ledger_usd["collected_total"] += float(owed.sum())
+            seg = p.segment[cure]
+            np.add.at(self.received_usd, (seg, p.control[cure].astype(np.int64)), owed)
+            np.add.at(self.self_cure_usd, seg, owed)
+        paid_off = p.balance[cure] <= 0.0
+        self.leave_many(cure[paid_off], PAID, day)
+        self.leave_many(cure[~paid_off], CURED, day)
+
+    # -- payments and exits ---------------------------------------------------------------------
+    def pay(self, a: int, amount_usd: float) -> float:
+        """Account ``a`` pays ``amount_usd`` (at most its balance); returns what was paid. Its
+        days past due follow the rule of delinquency.py; whether it leaves is the caller's."""
+        p = self.p
+        paid = min(amount_usd, float(p.balance[a]))
+        p.balance[a] -= paid
+        p.days_past_due[a] = days_past_due_after_payment(float(p.days_past_due[a]), self.min_payment_list[a], paid)
+        if self.measuring:
+            self.ledger_usd["collected_total"] += paid
+            self.received_usd[p.segment_list[a], int(self.control_list[a])] += paid
+        return paid
+
+    def after_payment(self, a: int, day: int) -> None:
+        """After an ordinary promise is kept on calendar day ``day``: paid in full, cured, or
+        still open (a partial payment: back on the lists, where a later contact can take a new
+        promise)."""
+        p = self.p
+        if p.balance[a] <= 0.0:
+            self.leave(a, PAID, day)
+        elif p.days_past_due[a] <= 0.0:
+            self.leave(a, CURED, day)
+        else:
+            p.status[a] = OPEN
+
+    def leave(self, a: int, status: int, day: int) -> None:
+        """Account ``a`` leaves the portfolio as ``status`` (one of EXITS) on calendar day ``day``."""
+        self.leave_many(np.array([a], dtype=np.int64), status, day)
+
+    def leave_many(self, accounts: np.ndarray, status: int, day: int) -> None:
+        if not len(accounts):
+            return
+        p = self.p
+        p.status[accounts] = status
+        if status == CURED and self.cfg.cure_redefault_probability > 0:
+            for a in accounts.tolist():
+                if self.u_redefault.next() < self.cfg.cure_redefault_probability:
+                    self.redefaults[day + int(self.redefault_days.next())].append(a)
+        if not self.measuring:
+            return
+        self.ledger_accounts["accounts_" + EXITS[status]] += len(accounts)
+        if status in RESIDUAL:
+            self.ledger_usd[RESIDUAL[status]] += float(p.balance[accounts].sum())
+
+    def close_day(self, day: int) -> None:
+        """Calendar day ``day`` is over: note the open accounts."""
+        p = self.p
+        self.daily_open[day] = np.bincount(p.segment[self._active()], minlength=self.n_seg)
+
+    # -- results --------------------------------------------------------------------------------
+    def fill(self, counters) -> None:
+        """Put the portfolio's measures into the counters (see Counters.received_usd)."""
+        days = counters.daily_kept.shape[1]
+        counters.received_usd = self.received_usd.copy()
+        counters.present_accounts = self.present.copy()
+        counters.self_cure_usd = self.self_cure_usd.copy()
+        counters.daily_open_accounts = np.zeros((self.n_seg, days))
+        counters.daily_self_cure_usd = np.zeros((self.n_seg, days))
+        for day, v in self.daily_open.items():
+            if day < days:
+                counters.daily_open_accounts[:, day] = v
+        for day, v in self.daily_self_cure.items():
+            if day < days:
+                counters.daily_self_cure_usd[:, day] = v
+        counters.blocks["portfolio"] = self.ledger()
+
+    def ledger(self) -> dict[str, float]:
+        """The ``portfolio`` result block: the balance and account ledgers of the measured window."""
+        p = self.p
+        active = self._active()
+        out = {k: float(v) for k, v in self.ledger_usd.items()}
+        out["balance_end"] = float(p.balance[active].sum())
+        out.update({k: float(v) for k, v in self.ledger_accounts.items()})
+        out["accounts_end"] = float(active.sum())
+        return out
