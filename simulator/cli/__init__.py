@@ -46,6 +46,7 @@ docs/contract.md has the whole contract."""
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ..calibrate.command import register as register_calibrate
     from ..report.command import register as register_report
     from . import compare, run, sweep
 
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.register(sub)
     sweep.register(sub)
     register_report(sub)
+    register_calibrate(sub)
     return ap
 
 

@@ -30,6 +30,10 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="DIR", help="write results.json and summary.txt into this folder (created "
                                                 "if missing; its parent must exist), and replications.jsonl, "
                                                 "one line per replication as it ends")
+    p.add_argument("--trace", metavar="DIR", help="also write the dial-level record of replication 0 into this "
+                                                  "folder (created if missing): dials.csv, promises.csv, "
+                                                  "payments.csv, accounts.csv and shifts.csv, the files "
+                                                  "`collectsim calibrate` reads (docs/data-formats.md)")
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.add_argument("--targets", action="store_true",
                    help="also print actual against target for the center, each team and each collector, "
@@ -143,7 +147,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     precision = _precision_targets(args, loaded)
     json_out = json_target(args)
     out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
-    warn_size(args, loaded, args.replications)
+    from ..export import TRACE_FILES
+    trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
+    warn_size(args, loaded, args.replications + (trace_dir is not None))
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler, precision=precision,
@@ -158,6 +164,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         emit_in_folder(out_dir, "--out", "results.json", text, args.force)
         emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
                        args.force)
+    if trace_dir is not None:
+        from ..export import trace_tables, traced_world
+
+        # Replication 0 once more, with the recorder on: the same numbers (a replication is a
+        # pure function of scenario, seed and replication).
+        tables = trace_tables(traced_world(loaded.scenario, args.seed, 0))
+        for name, data in tables.items():
+            emit_in_folder(trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
     say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
     say(f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})")

@@ -47,6 +47,7 @@ class LivingPortfolio:
         cfg = self.cfg = sc.portfolio
         p = self.p = portfolio
         self.behaviour = behaviour
+        self.recorder = None   # set by the world when it keeps a trace (recorder.Recorder)
         self.min_payment = minimum_payment_usd(p.balance_at_entry, cfg.min_payment_usd, cfg.min_payment_share)
         self.min_payment_list: list[float] = self.min_payment.tolist()
         n_seg = len(sc.segments)
@@ -141,6 +142,8 @@ class LivingPortfolio:
         p.balance[cure] -= owed
         p.days_past_due[cure] = 0.0
         self.daily_self_cure[day] = np.bincount(p.segment[cure], weights=owed, minlength=self.n_seg)
+        if self.recorder is not None:
+            self.recorder.self_cure(day, cure.tolist(), p.segment[cure].tolist(), owed.tolist())
         if self.measuring:
             self.ledger_usd["collected_total"] += float(owed.sum())
             seg = p.segment[cure]
