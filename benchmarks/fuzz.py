@@ -1,11 +1,16 @@
-"""The long fuzz run of the scenario input.
+"""The long fuzz run of the command line's input and output sides.
 
-Runs the strategies of ``tests/properties/test_fuzz.py`` for N examples (default 10000), split
-over worker processes, and prints how many examples ran, the exit codes of ``validate`` and
-``run -r 1``, and every failure (exit 1, a traceback, a hang) grouped by cause. Exit 0 when
-nothing failed, 1 otherwise.
+``--kind scenarios`` (default) runs the strategies of ``tests/properties/test_fuzz.py``: scenario
+files, valid, mutated or broken bytes, and --set arguments, through ``validate`` and
+``run -r 1``. ``--kind outputs`` runs ``tests/properties/test_fuzz_outputs.py``: odd output
+paths (missing folders, FIFOs, devices, sockets, folders, symbolic links, read-only and full
+mounts, standard output, long and odd names) for every command that writes, and broken results
+files for ``report``. N examples (default 10000) are split over worker processes; it prints how
+many ran, the exit codes, and every failure (exit 1, a traceback, a hang, a node replaced, a
+file changed without --force) grouped by cause. Exit 0 when nothing failed, 1 otherwise.
 
-    python benchmarks/fuzz.py                 # 10000 examples
+    python benchmarks/fuzz.py                 # 10000 scenario examples
+    python benchmarks/fuzz.py --kind outputs -n 10000 -j 2
     python benchmarks/fuzz.py -n 2000 -j 4 --seed 7 --save fuzz-failures/
 """
 from __future__ import annotations
@@ -32,37 +37,64 @@ def _alarm(signum, frame):  # pragma: no cover - only on a hang
     raise _Timeout()
 
 
-def _worker(args: tuple[int, int, int]) -> dict:
-    n, seed, timeout_s = args
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hseed
+def _worker(args: tuple[int, int, int, str]) -> dict:
+    """One chunk of examples: ``n`` cases of the chosen kind drawn with Hypothesis seed ``seed``."""
+    n, seed, timeout_s, kind = args
+    stats: dict = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
+                   "run": collections.Counter(), "failures": []}
+    if kind == "outputs":
+        from tests.properties.test_fuzz_outputs import OutputResult, check_output_case, output_cases, release_mounts
+
+        def tally(case, res) -> None:
+            stats["origin"][case.command] += 1
+            stats["run"][f"{case.target}: {res.code}"] += 1
+            if res.error:
+                stats["failures"].append({"error": res.error, "traceback": res.traceback,
+                                          "data": repr(case).encode(), "sets": [], "origin": case.origin})
+
+        try:
+            _examples(n, seed, timeout_s, output_cases, check_output_case, OutputResult, tally, stats)
+        finally:
+            release_mounts()
+        return stats
 
     from tests.properties.test_fuzz import Result, cases, check_case
 
-    stats: dict = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
-                   "run": collections.Counter(), "failures": []}
-    signal.signal(signal.SIGALRM, _alarm)
-
-    @hseed(seed)
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(cases)
-    def one(case):
-        stats["examples"] += 1
+    def tally(case, res) -> None:
         stats["origin"][case.origin] += 1
-        signal.alarm(timeout_s)
-        try:
-            res = check_case(case)
-        except _Timeout:
-            res = Result(error=f"hang: no answer within {timeout_s} s")
-        finally:
-            signal.alarm(0)
         stats["validate"][str(res.validate_code)] += 1
         if res.run_code is not None:
             stats["run"][str(res.run_code)] += 1
         if res.error:
             stats["failures"].append({"error": res.error, "traceback": res.traceback, "data": case.data,
                                       "sets": case.sets, "origin": case.origin})
+
+    _examples(n, seed, timeout_s, cases, check_case, Result, tally, stats)
+    return stats
+
+
+def _examples(n: int, seed: int, timeout_s: int, strategy, check, result_type, tally, stats: dict) -> None:
+    """Draw ``n`` examples of ``strategy``, ``check`` each under a ``timeout_s`` alarm (a hang is
+    a failure) and ``tally`` it; a stop of the harness itself is recorded, never raised."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+
+    signal.signal(signal.SIGALRM, _alarm)
+
+    @hseed(seed)
+    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def one(case):
+        stats["examples"] += 1
+        signal.alarm(timeout_s)
+        try:
+            res = check(case)
+        except _Timeout:
+            res = result_type(error=f"hang: no answer within {timeout_s} s")
+        finally:
+            signal.alarm(0)
+        tally(case, res)
 
     try:
         one()
@@ -71,7 +103,6 @@ def _worker(args: tuple[int, int, int]) -> dict:
         stats["failures"].append({"error": f"fuzz worker (seed {seed}) stopped: {type(e).__name__}: {e}",
                                   "traceback": traceback.format_exc(), "data": b"", "sets": [],
                                   "origin": "harness"})
-    return stats
 
 
 def _cause(f: dict) -> str:
@@ -96,12 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk", type=int, default=250, help="examples per job (default 250)")
     ap.add_argument("--timeout", type=int, default=120, help="seconds before one example counts as a hang")
     ap.add_argument("--save", metavar="DIR", help="write each failing input and its traceback here")
+    ap.add_argument("--kind", choices=("scenarios", "outputs"), default="scenarios",
+                    help="scenario files through validate and run (default), or output paths and results "
+                         "files through every command that writes")
     args = ap.parse_args(argv)
 
     # Chunks of at most --chunk examples, each with its own seed, so progress shows and a
     # chunk that stops early costs only its own examples.
     sizes = [min(args.chunk, args.examples - i) for i in range(0, args.examples, args.chunk)]
-    jobs = [(n, args.seed + k, args.timeout) for k, n in enumerate(sizes)]
+    jobs = [(n, args.seed + k, args.timeout, args.kind) for k, n in enumerate(sizes)]
     t0 = time.time()
     results = []
     if args.workers == 1:
@@ -133,8 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"examples: {total['examples']} in {time.time() - t0:.0f} s ({len(jobs)} job(s), "
           f"{args.workers} worker(s), seeds {args.seed}..{args.seed + len(jobs) - 1})")
     print("  by kind:        " + ", ".join(f"{k} {v}" for k, v in sorted(total["origin"].items())))
-    print("  validate exits: " + ", ".join(f"{k}: {v}" for k, v in sorted(total["validate"].items())))
-    print("  run -r 1 exits: " + (", ".join(f"{k}: {v}" for k, v in sorted(total["run"].items())) or "none"))
+    if args.kind == "outputs":
+        print("  exits by target: " + ", ".join(f"{k} -> {v}" for k, v in sorted(total["run"].items())))
+    else:
+        print("  validate exits: " + ", ".join(f"{k}: {v}" for k, v in sorted(total["validate"].items())))
+        print("  run -r 1 exits: " + (", ".join(f"{k}: {v}" for k, v in sorted(total["run"].items())) or "none"))
     print(f"failures: {len(fails)} (internal errors/exit 1: {exits1}, tracebacks: {tracebacks}, hangs: {hangs})")
     groups = collections.defaultdict(list)
     for f in fails:

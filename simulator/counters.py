@@ -113,8 +113,9 @@ class Counters:
     campaign_live: np.ndarray  # (K, D) live answers (rpc + third party + abandoned) per day
     campaign_abandoned: np.ndarray  # (K, D)
     # The living portfolio ([portfolio] on; None otherwise), by segment: dollars received from
-    # treated and control accounts (S, 2), accounts present (S, 2), self-cure dollars (S,), and
-    # per day the open accounts at midnight and the self-cure dollars (S, D).
+    # treated and control accounts (S, 2), accounts present (S, 2), self-cure dollars (S,), per
+    # day the open accounts at midnight, treated and control (2, S, D), and the self-cure
+    # dollars (S, D).
     received_usd: np.ndarray | None = None
     present_accounts: np.ndarray | None = None
     self_cure_usd: np.ndarray | None = None
@@ -178,7 +179,7 @@ class Counters:
             if a is None:
                 continue
             pad = [(0, 0)] * a.ndim
-            pad[1] = (0, extra)
+            pad[-1 if name == "daily_open_accounts" else 1] = (0, extra)
             setattr(self, name, np.pad(a, pad))
 
     def reset_totals(self) -> None:

@@ -5,7 +5,7 @@ command line.
 """
 from __future__ import annotations
 
-__all__ = ["InputError", "EXIT_OK", "EXIT_INTERNAL", "EXIT_INPUT", "EXIT_FAILED_REPLICATIONS",
+__all__ = ["InputError", "Interrupted", "EXIT_OK", "EXIT_INTERNAL", "EXIT_INPUT", "EXIT_FAILED_REPLICATIONS",
            "EXIT_BREACH", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]
 
 EXIT_OK = 0
@@ -27,3 +27,7 @@ EXIT_BROKEN_PIPE = 141
 
 class InputError(Exception):
     """Bad input from the user (an option, a path, a file): printed without a traceback, exit 2."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the user should know in one line (where the finished work is kept)."""

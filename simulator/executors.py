@@ -172,10 +172,60 @@ def _dask_executor(workers: Optional[int], scheduler: Optional[str]) -> Iterator
         with client:
             yield client.get_executor(pure=False)
         return
-    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                           processes=True, dashboard_address=None)
-    with cluster, Client(cluster) as client:
-        yield client.get_executor(pure=False)
+    # The cluster's processes inherit an ignored SIGINT (Python then installs no KeyboardInterrupt
+    # handler in them): Ctrl-C on a terminal reaches the whole process group, and only this
+    # process should act on it, by shutting the cluster down, instead of every worker and nanny
+    # printing its own tracebacks.
+    with _sigint_ignored(), _environ(DASK_LOGGING__DISTRIBUTED="error"):
+        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+    try:
+        with Client(cluster) as client:
+            yield client.get_executor(pure=False)
+    except BaseException:
+        _quiet_dask_logs()  # shutting down mid-run: the cluster's complaints are expected
+        raise
+    finally:
+        cluster.close()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while child processes start (main thread only: signals live there)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    """Environment variables set while child processes start (they read them at start-up):
+    the local cluster's workers log errors only, not the warnings of a cancelled run."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _quiet_dask_logs() -> None:
+    import logging
+
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def in_flight_limit(executor: Executor) -> int:

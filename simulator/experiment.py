@@ -253,12 +253,15 @@ def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Optional[Seque
 def run_jobs(jobs: Iterable[tuple[Scenario, int, int]], executor: ExecutorSpec = None,
              workers: Optional[int] = None, scheduler: Optional[str] = None,
              progress: Optional[Callable[[int, int], None]] = None,
-             total: Optional[int] = None) -> list[dict[str, Any]]:
+             total: Optional[int] = None,
+             on_result: Optional[Callable[[tuple[Scenario, int, int], dict[str, Any]], None]] = None
+             ) -> list[dict[str, Any]]:
     """Run ``run_replication(scenario, seed, r)`` for each job; results in job order.
 
     ``jobs`` may be any iterable (a generator of a billion jobs is taken lazily); ``total`` is
     its length for ``progress(done, total)``, called as each replication ends (default
-    ``len(jobs)``). A replication that raises stops the run: the error is raised again as
+    ``len(jobs)``). ``on_result(job, result)`` is called as each replication ends (to record it
+    at once). A replication that raises stops the run: the error is raised again as
     RuntimeError naming the job (use :mod:`simulator.sweep` to record failures and go on)."""
     from .executors import open_executor, run_ordered
 
@@ -274,11 +277,16 @@ def run_jobs(jobs: Iterable[tuple[Scenario, int, int]], executor: ExecutorSpec =
             yield job
 
     def on_done(i: int, fut) -> None:
-        _, seed, r = started.pop(i)
+        job = started.pop(i)
+        _, seed, r = job
         exc = fut.exception()
+        if isinstance(exc, MemoryError):
+            raise exc  # the machine's limit, not the replication's fault: reported as such
         if exc is not None:
             raise RuntimeError(f"replication {r} (seed {seed}) failed: {type(exc).__name__}: {exc}") from exc
         results[i] = fut.result()
+        if on_result:
+            on_result(job, results[i])
         if progress:
             progress(len(results), total)
 
@@ -305,7 +313,9 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
                    executor: ExecutorSpec = None, workers: Optional[int] = None,
                    scheduler: Optional[str] = None,
                    precision: Union[str, PrecisionTarget, Iterable[Union[str, PrecisionTarget]], None] = None,
-                   max_replications: int = DEFAULT_MAX_REPLICATIONS) -> Results:
+                   max_replications: int = DEFAULT_MAX_REPLICATIONS,
+                   on_result: Optional[Callable[[tuple[Scenario, int, int], dict[str, Any]], None]] = None
+                   ) -> Results:
     """Run replications ``0 .. N-1`` of a scenario at ``seed`` and return their :class:`Results`.
 
     ``loaded``: a LoadedScenario, or a scenario file path (None: the bundled default).
@@ -317,7 +327,8 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
     is the first batch (at least 2), and batches are added until every target's 95% CI half-width
     is below REL x |mean| or ``max_replications`` is reached; ``results.precision`` tells which.
     Batch sizes depend only on the values seen, never on the executor.
-    ``progress(done, total)`` is called after each replication (total may grow between batches).
+    ``progress(done, total)`` is called after each replication (total may grow between batches);
+    ``on_result((scenario, seed, r), result)`` as each replication ends.
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
@@ -326,7 +337,7 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
     res = Results(loaded, seed)
     if precision is None:
         res.per_rep = run_jobs(((sc, seed, r) for r in range(replications)), executor, workers, scheduler,
-                               progress, total=replications)
+                               progress, total=replications, on_result=on_result)
         return res
 
     targets = _targets(precision, sc)
@@ -344,7 +355,8 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
                 if progress:
                     progress(start + done, start + total)
 
-            res.per_rep += run_jobs([(sc, seed, r) for r in range(start, start + batch)], ex, progress=prog)
+            res.per_rep += run_jobs([(sc, seed, r) for r in range(start, start + batch)], ex, progress=prog,
+                                    on_result=on_result)
             checks = [t.check(res.per_rep) for t in targets]
             met = all(c["met"] for c in checks)
             n = res.replications

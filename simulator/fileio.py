@@ -32,7 +32,7 @@ from typing import Optional, Union
 from .errors import InputError
 
 __all__ = ["atomic_write", "write_output", "OutputError", "OutputFile", "check_output_file",
-           "check_output_folder", "os_error_words", "STDOUT", "file_kind"]
+           "check_output_folder", "make_folder", "os_error_words", "STDOUT", "file_kind"]
 
 STDOUT = "-"
 """The output path that means standard output."""
@@ -152,6 +152,8 @@ def check_output_folder(text: Union[str, Path], option: str) -> Path:
     """Check an output folder (``--out DIR``, ``--png DIR``) before any work: an existing folder
     (or a link to one) that accepts files, or a new one whose parent folder exists. Returns the
     path; :func:`make_folder` creates it when the outputs are written."""
+    if str(text) == STDOUT:
+        raise _refuse(option, text, "standard output cannot hold a folder of files; give a folder path")
     path = Path(text)
     try:
         st = os.stat(path) if path.exists() else None
@@ -221,22 +223,18 @@ def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
         raise
 
 
-def write_output(out: Union[OutputFile, Path], content: Union[str, bytes], force: bool = False) -> str:
-    """Write ``content`` (text, stored as UTF-8, or bytes) to a checked output (or a path, checked
-    now) atomically. A file that already holds the content is left untouched. Returns what
-    happened, for the user (empty for standard output)."""
-    if not isinstance(out, OutputFile):
-        out = check_output_file(out, "", True)
-        if out.target is not None and out.target.exists() and not force:
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            if _same_content(out.target, data):
-                return f"{out}: unchanged (identical content already there)"
-            raise _refuse("", out, "exists and holds different content; not overwritten. "
-                                   "Use --force to replace it, or choose another path")
+def write_output(out: OutputFile, content: Union[str, bytes]) -> str:
+    """Write ``content`` (text, stored as UTF-8, or bytes) to an output checked by
+    :func:`check_output_file`, atomically. A file that already holds the content is left
+    untouched. Returns what happened, for the user (empty for standard output)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     if out.is_stdout:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text stream standing in for stdout (tests, notebooks)
+            sys.stdout.write(data.decode("utf-8", "replace"))
+        else:
+            buffer.write(data)
         sys.stdout.flush()
         return ""
     target = out.target

@@ -282,9 +282,10 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
 
     daily: calendar day -> dials, rpc (every right-party answer, reminder calls included),
     promises (by day made), kept (payments kept, plan installments included) and collected (by
-    due day), and with a living portfolio the open accounts at the day's end and the self-cure
-    dollars; calendar: calling_day, 1 on the days the center calls and 0 on the others (weekends,
-    and the days after the calling period while promises fall due);
+    due day), and with a living portfolio the open accounts at the day's end (those worked, and
+    the control group's) and the self-cure dollars; calendar: calling_day, 1 on the days the
+    center calls and 0 on the others (weekends, and the days after the calling period while
+    promises fall due);
     hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started (center clock);
     campaigns: per dialer campaign and calendar day, live answers and abandoned calls (the daily
     abandon rate is their ratio). Special-task series (e.g. ``tracking``) follow when their blocks
@@ -300,7 +301,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
             "collected": cnt.daily_collected[si].tolist(),
         }
         if cnt.daily_open_accounts is not None:
-            daily[s]["open_accounts"] = cnt.daily_open_accounts[si].tolist()
+            daily[s]["open_accounts"] = cnt.daily_open_accounts[0, si].tolist()
+            daily[s]["control_open_accounts"] = cnt.daily_open_accounts[1, si].tolist()
             daily[s]["self_cure_collected"] = cnt.daily_self_cure_usd[si].tolist()
         hourly[s] = {"dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
                      "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,15 @@ def write_toml(path: Path, raw: dict) -> Path:
     table("", raw)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def fill_device(path: Path) -> None:
+    """Write zeros to ``path`` until its device is full (ENOSPC), for tests of a full disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

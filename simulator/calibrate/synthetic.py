@@ -24,18 +24,12 @@ import numpy as np
 from scipy import special
 
 from ..scenario.schema import WEEKDAYS, Scenario
+from ..world.calendar import NOMINAL_MONDAY, nominal_date
 from .data import DIAL_OUTCOMES
 
 __all__ = ["SyntheticLinks", "write_synthetic_trace", "NOMINAL_MONDAY", "nominal_date"]
 
-NOMINAL_MONDAY = datetime.date(2024, 1, 1)
-"""Day 0 of a run that starts on a Monday; a run starting on weekday k starts k days later."""
 DAY_S = 86_400.0
-
-
-def nominal_date(start_weekday: str, day: int = 0) -> datetime.date:
-    """The date of calendar day ``day`` of a run whose day 0 is a ``start_weekday``."""
-    return NOMINAL_MONDAY + datetime.timedelta(days=WEEKDAYS.index(start_weekday) + day)
 
 
 @dataclass

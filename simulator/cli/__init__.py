@@ -20,21 +20,36 @@ import sys
 from typing import Sequence
 
 from .._version import __version__
-from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError
+from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError, Interrupted
 
-__all__ = ["main", "build_parser", "InputError", "EXIT_CODES"]
+__all__ = ["main", "build_parser", "InputError"]
 
-EXIT_CODES = """exit codes:
+EPILOG = """\
+output files:
+  Every output path (--json, --out, --html, --png) is checked before anything runs. Its folder
+  must exist; collectsim creates only the target (a file, or the --out/--png folder). Only
+  regular files are written: a folder, a device such as /dev/null, a FIFO or a socket is refused,
+  even with --force. An existing file is replaced only with --force, and left untouched when it
+  already holds the same content. '-' is standard output for --json and --html.
+  Symbolic links: a link to an existing regular file is followed and that file is replaced (the
+  link stays); a link to a missing file or to anything else is refused.
+
+exit codes:
   0    success
   1    internal error (a bug; COLLECTSIM_DEBUG=1 shows the traceback)
-  2    bad input: scenario, option or path (a message names it; nothing is run)
-  3    sweep/staff finished, but some replications raised (recorded; the rest is written)
-  4    --strict and a compliance limit was exceeded (a warning: line on stderr names it;
-       every output is written)
-  130  interrupted (Ctrl-C)"""
+  2    bad input (scenario, --set, option, path) or an output the system refused (read-only,
+       no space left, permission denied, out of memory): one line naming the file or argument
+  3    sweep/staff finished, but some replications raised (recorded with their error)
+  4    run, compare, sweep, staff with --strict: a compliance limit was exceeded (a warning: line
+       on stderr names the rule and the figure); every output is written
+  130  interrupted (Ctrl-C); a sweep keeps every finished replication: rerun it to resume
+  141  standard output closed by its reader (collectsim run | head), quietly
+
+docs/contract.md has the whole contract."""
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ..calibrate.command import register as register_calibrate
     from ..report.command import register as register_report
     from . import compare, run, sweep
 
@@ -42,13 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="collectsim", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Simulate a debt-collection call center and estimate its pyramid of KPIs "
                     "(productive rate x contacts per hour x promise rate x kept rate x average payment).",
-        epilog=EXIT_CODES)
+        epilog=EPILOG)
     ap.add_argument("--version", action="version", version=f"collectsim {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     run.register(sub)
     compare.register(sub)
     sweep.register(sub)
     register_report(sub)
+    register_calibrate(sub)
     return ap
 
 
@@ -70,8 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         print(f"collectsim: error: {e}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("collectsim: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        print(f"collectsim: {e}" if isinstance(e, Interrupted) else "collectsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of standard output went away (collectsim run | head): end quietly, as Unix

@@ -13,7 +13,7 @@ from typing import Iterator, Optional
 from ..errors import InputError
 from ..fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
 
-__all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "OUTPUT_RULES", "strict_arg", "warn_breaches", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
+__all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "strict_arg", "warn_breaches", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
            "executor_args", "check_executor", "executor_errors", "load", "wrap", "Progress"]
 
 
@@ -139,13 +139,6 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-OUTPUT_RULES = ("Output paths are checked before anything runs: their folder must exist; only regular "
-                "files are written (never a folder, a device such as /dev/null, a FIFO or a socket, even "
-                "with --force); an existing file is replaced only with --force, and left untouched when "
-                "it already holds the same content; a symbolic link is followed to an existing regular "
-                "file, which is replaced while the link stays.")
 
 
 def json_target(args: argparse.Namespace) -> Optional[OutputFile]:

@@ -75,6 +75,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         cmp = run_comparison(la, lb, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler)
     say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
+    if json_out is not None:  # before the tables: a reader that goes away (| head) must not cost it
+        emit(json_out, cmp.to_json())
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
     say(f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
           "(common random numbers)")
@@ -98,8 +100,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     say()
     say("* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
           "the paired difference against independent sampling; below 1, common random numbers helped.")
-    if json_out is not None:
-        emit(json_out, cmp.to_json())
+
     return warn_breaches([("A: ", cmp.a.breaches()), ("B: ", cmp.b.breaches())], args.strict, EXIT_OK)
 
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import sys
 
 from .._version import __version__
-from ..errors import EXIT_OK, InputError
-from ..fileio import STDOUT, check_output_file
+from ..errors import EXIT_OK, InputError, Interrupted
+from ..fileio import STDOUT, check_output_file, make_folder
 from ..formatting import NA, number, stat, table
 from .common import (Progress, check_executor, emit, emit_in_folder, executor_args, executor_errors, folder_target,
                      json_args, json_target, load, number_arg, positive_int, replication_args, scenario_args,
@@ -27,7 +28,12 @@ def register(sub) -> None:
     p.add_argument("--json", metavar="FILE", help="write the results JSON (schema collectsim.results/1) here; "
                                                   "- for standard output (the tables then go to stderr)")
     p.add_argument("--out", metavar="DIR", help="write results.json and summary.txt into this folder (created "
-                                                "if missing; its parent must exist)")
+                                                "if missing; its parent must exist), and replications.jsonl, "
+                                                "one line per replication as it ends")
+    p.add_argument("--trace", metavar="DIR", help="also write the dial-level record of replication 0 into this "
+                                                  "folder (created if missing): dials.csv, promises.csv, "
+                                                  "payments.csv, accounts.csv and shifts.csv, the files "
+                                                  "`collectsim calibrate` reads (docs/data-formats.md)")
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.add_argument("--targets", action="store_true",
                    help="also print actual against target for the center, each team, segment and collector: "
@@ -143,14 +149,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = load(args)
     precision = _precision_targets(args, loaded)
     json_out = json_target(args)
-    out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt"), args.force)
-    warn_size(args, loaded, args.replications)
-    with executor_errors(), Progress(args, args.replications) as progress:
+    out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
+    from ..export import TRACE_FILES
+    trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
+    warn_size(args, loaded, args.replications + (trace_dir is not None))
+    with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler, precision=precision,
-                             max_replications=args.max_replications)
+                             max_replications=args.max_replications, on_result=record)
     doc = res.to_dict()
     sc = loaded.scenario
+    # The files first: a reader of the tables that goes away (| head) must not cost the results.
+    text = res.to_json()
+    if json_out is not None:
+        emit(json_out, text)
+    if out_dir is not None:
+        emit_in_folder(out_dir, "--out", "results.json", text, args.force)
+        emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
+                       args.force)
+    if trace_dir is not None:
+        from ..export import trace_tables, traced_world
+
+        # Replication 0 once more, with the recorder on: the same numbers (a replication is a
+        # pure function of scenario, seed and replication).
+        tables = trace_tables(traced_world(loaded.scenario, args.seed, 0))
+        for name, data in tables.items():
+            emit_in_folder(trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
     say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
     say(f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})")
@@ -173,14 +197,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     if res.precision is not None:
         say()
         say(_precision_report(res.precision))
-    text = res.to_json()
-    if json_out is not None:
-        emit(json_out, text)
-    if out_dir is not None:
-        emit_in_folder(out_dir, "--out", "results.json", text, args.force)
-        emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
-                       args.force)
     return warn_breaches([("", doc["breaches"])], args.strict, EXIT_OK)
+
+
+RECORDS = "replications.jsonl"
+
+
+@contextlib.contextmanager
+def _recorder(out_dir, args: argparse.Namespace):
+    """With --out DIR: DIR/replications.jsonl gets one fsynced line per replication as it ends
+    ({"replication", "seed", "ok": true, "result"}), so an interrupted run keeps what finished."""
+    if out_dir is None:
+        yield None
+        return
+    from ..sweep.store import Appender
+
+    make_folder(out_dir, "--out")
+    path = out_dir / RECORDS
+    if path.exists():
+        path.unlink()  # checked: --force was given
+    app = Appender(path)
+
+    def record(job, result) -> None:
+        _, seed, r = job
+        app.write({"replication": r, "seed": seed, "ok": True, "result": result})
+
+    try:
+        yield record
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; the finished replications are in {path}") from None
+    finally:
+        app.close()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -225,7 +272,7 @@ def cmd_pyramid(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..pyramid import LAYER_LABELS
+    from ..pyramid import LAYER_LABELS, LAYERS
     from ..sensitivity import simulated_sensitivity
 
     if args.replications < 2:
@@ -233,14 +280,17 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     loaded = load(args)
     json_out = json_target(args)
     say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
-    from ..pyramid import LAYERS
-
+    warn_size(args, [loaded] * (len(LAYERS) + 1), args.replications)
     with executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
         doc = simulated_sensitivity(loaded, args.replications, args.seed, progress, executor=args.executor,
                                     workers=args.workers, scheduler=args.scheduler)
+    if json_out is not None:
+        text = json.dumps({"schema": "collectsim.sensitivity/1", "scenario": {
+            "name": loaded.scenario.scenario.name, "sha256": loaded.sha256}, **doc}, indent=1) + "\n"
+        emit(json_out, text)
     base = doc["baseline_value_per_paid_hour"]
     say(f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
-          f"({args.replications} paired replications, seed {args.seed})")
+        f"({args.replications} paired replications, seed {args.seed})")
     say("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
     rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
     for lv in doc["levers"]:
@@ -249,10 +299,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
               if sim["diff_ci95_low"] is not None else NA)
         rows.append([LAYER_LABELS[lv["layer"]], _signed(lv["analytic_gain"]), ci, lv["how"]])
     say(table(rows, left=(0, 3)))
-    if json_out is not None:
-        text = json.dumps({"schema": "collectsim.sensitivity/1", "scenario": {
-            "name": loaded.scenario.scenario.name, "sha256": loaded.sha256}, **doc}, indent=1) + "\n"
-        emit(json_out, text)
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .._version import __version__
-from ..errors import EXIT_OK, InputError
+from ..errors import EXIT_OK, InputError, Interrupted
 from ..fileio import check_output_folder
 from ..formatting import stat_of, table
 from .common import (Progress, check_executor, executor_args, executor_errors, positive_int, replication_args,
@@ -99,9 +99,8 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
     except SweepError as e:
         raise InputError(str(e)) from None
     except KeyboardInterrupt:
-        print(f"collectsim: finished replications are kept in {args.out}; run the same command again "
-              "to resume", file=sys.stderr)
-        raise
+        raise Interrupted(f"interrupted; finished replications are kept in {args.out}: run the same command "
+                          "again to resume") from None
     n = len(plan.variants) * plan.replications
     print(f"collectsim {__version__}  sweep of {plan.base.scenario.scenario.name!r} ({plan.base.source}): "
           f"{len(plan.variants)} variant(s) x {plan.replications} replication(s) = {n}; seed {plan.seed}; "

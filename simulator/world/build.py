@@ -29,6 +29,7 @@ from .dialing import DIALERS
 from .living import LivingPortfolio
 from .portfolio import Portfolio
 from .promises import PromiseBook
+from .recorder import Recorder
 from .routing import Dialables, build_campaigns
 from .costs import cost_rates, supervision_rates
 from .service import service_at_end
@@ -93,6 +94,7 @@ class World(WorldState):
     def __init__(self, scenario: Scenario, seed: int, replication: int, trace: bool = False) -> None:
         self.scenario = scenario
         self.trace = [] if trace else None
+        self.recorder = Recorder() if trace else None
         self.streams = Streams(seed, replication)
         self.env = simpy.Environment()
         self.calendar = WorkCalendar(scenario.calendar)
@@ -102,6 +104,8 @@ class World(WorldState):
         self.behaviour = AccountBehaviour(scenario, self.portfolio, self.streams) if pf and pf.behaviour_on else None
         self.living = (LivingPortfolio(scenario, self.portfolio, self.streams, self.calendar, self.behaviour)
                        if scenario.portfolio_on else None)
+        if self.living is not None:
+            self.living.recorder = self.recorder
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
         self.collectors = collector_roster(scenario, self.streams)
@@ -134,6 +138,8 @@ class World(WorldState):
         self.counters = Counters.zeros(self.n_collectors + len(self.campaigns), len(scenario.segments),
                                        self.n_days, len(self.campaigns))
         build_tasks(self)
+        if self.recorder is not None and self.portfolio.phone is not None:
+            self.recorder.phone_at_entry = list(self.portfolio.phone)
         self.kernel = DialKernel(self)
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
 

@@ -1,10 +1,20 @@
 """The clock: simulation time is in seconds from midnight of calendar day 0."""
 from __future__ import annotations
 
+import datetime
+
 from ..scenario.schema import WEEKDAYS, Calendar
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
+NOMINAL_MONDAY = datetime.date(2024, 1, 1)
+"""The nominal date of day 0 of a run that starts on a Monday (exported traces carry dates;
+a run starting on weekday k starts k days later, so dates carry the right weekdays)."""
+
+
+def nominal_date(start_weekday: str, day: int = 0) -> datetime.date:
+    """The nominal date of calendar day ``day`` of a run whose day 0 is a ``start_weekday``."""
+    return NOMINAL_MONDAY + datetime.timedelta(days=WEEKDAYS.index(start_weekday) + day)
 
 
 class WorkCalendar:

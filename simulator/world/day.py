@@ -140,15 +140,20 @@ def settle_due(state: "WorldState", day: int) -> int:
     if state.calendar.first_measured_day <= day <= state.calendar.last_work_day:
         np.add.at(cnt.collected_in_period, (coll[kept], s[kept]), amount[kept])
     again = a[broken & ordinary]
+    rec = state.recorder
     if living is None:
         paying = a[kept]
         np.subtract.at(p.balance, paying, amount[kept])
         p.balance[paying] = np.maximum(p.balance[paying], 0.0)
         p.status[a[kept & ordinary]] = PAID
+        if rec is not None:
+            for x, k in zip(due, kept.tolist()):
+                rec.promise_settled(x, k, x[AMOUNT], day)
     else:
         for x, k in zip(due, kept.tolist()):
-            if k:
-                living.pay(x[ACCT], x[AMOUNT])
+            paid = living.pay(x[ACCT], x[AMOUNT]) if k else 0.0
+            if rec is not None:
+                rec.promise_settled(x, k, paid, day)
     p.status[again] = OPEN
     p.priority[again] = 1
     payment_hooks = [t.on_payment for t in state.tasks if t.hooks("on_payment")]

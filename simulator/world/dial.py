@@ -48,7 +48,7 @@ class DialKernel:
     # Slots: read on every dial.
     __slots__ = ('amd', 'amd_accuracy', 'amd_ok', 'abandon_block_s', 'behaviour', 'book', 'bucket_list', 'bucket_offset_s',
                  'bucket_segment', 'campaigns', 'counters', 'dial_hooks', 'enforce_wait', 'exempt', 'lists',
-                 'log_cols', 'models', 'ofcom_s', 'phone', 'portfolio', 'promises_today', 'refusal_hooks',
+                 'log_cols', 'models', 'ofcom_s', 'phone', 'portfolio', 'promises_today', 'recorder', 'refusal_hooks',
                  'reminder_mult', 'retry_delay_s', 'ring_timeout', 'rules', 'segment_list', 'spent', 'start_wd',
                  'wait_s', 'win_hi', 'win_hi_s', 'win_lo', 'win_lo_s')
 
@@ -59,6 +59,7 @@ class DialKernel:
         self.portfolio, self.lists, self.models, self.book = p, state.lists, state.models, state.book
         self.campaigns, self.counters, self.rules = state.campaigns, state.counters, state.rules
         self.promises_today = state.promises_today
+        self.recorder = state.recorder   # None unless the world keeps a trace
         # the portfolio's bucket tables never move: bound once
         self.bucket_list, self.bucket_segment, self.bucket_offset_s = p.bucket_list, p.bucket_segment, p.bucket_offset_s
         self.segment_list = p.segment_list
@@ -224,5 +225,7 @@ class DialKernel:
         status[a] = PROMISED
         self.promises_today.append((c.idx, s, amount, day))   # counted at midnight (day.close_day)
         keep_p = m.keep_p if beh is None else beh.keep_probability(a)
-        self.book.add(day + int(m.due_days.next()), c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult,
-                      made_day=day)
+        due = day + int(m.due_days.next())
+        entry = self.book.add(due, c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult, made_day=day)
+        if self.recorder is not None:
+            self.recorder.promise_made(entry, end_s, due)

@@ -47,6 +47,7 @@ class LivingPortfolio:
         cfg = self.cfg = sc.portfolio
         p = self.p = portfolio
         self.behaviour = behaviour
+        self.recorder = None   # set by the world when it keeps a trace (recorder.Recorder)
         self.min_payment = minimum_payment_usd(p.balance_at_entry, cfg.min_payment_usd, cfg.min_payment_share)
         self.min_payment_list: list[float] = self.min_payment.tolist()
         n_seg = len(sc.segments)
@@ -141,6 +142,8 @@ class LivingPortfolio:
         p.balance[cure] -= owed
         p.days_past_due[cure] = 0.0
         self.daily_self_cure[day] = np.bincount(p.segment[cure], weights=owed, minlength=self.n_seg)
+        if self.recorder is not None:
+            self.recorder.self_cure(day, cure.tolist(), p.segment[cure].tolist(), owed.tolist())
         if self.measuring:
             self.ledger_usd["collected_total"] += float(owed.sum())
             seg = p.segment[cure]
@@ -195,9 +198,12 @@ class LivingPortfolio:
             self.ledger_usd[RESIDUAL[status]] += float(p.balance[accounts].sum())
 
     def close_day(self, day: int) -> None:
-        """Calendar day ``day`` is over: note the open accounts."""
+        """Calendar day ``day`` is over: note the open accounts the unit works (the control
+        group, never called, apart)."""
         p = self.p
-        self.daily_open[day] = np.bincount(p.segment[self._active()], minlength=self.n_seg)
+        active = self._active()
+        self.daily_open[day] = np.stack([np.bincount(p.segment[active & ~p.control], minlength=self.n_seg),
+                                         np.bincount(p.segment[active & p.control], minlength=self.n_seg)])
 
     # -- results --------------------------------------------------------------------------------
     def fill(self, counters) -> None:
@@ -206,11 +212,11 @@ class LivingPortfolio:
         counters.received_usd = self.received_usd.copy()
         counters.present_accounts = self.present.copy()
         counters.self_cure_usd = self.self_cure_usd.copy()
-        counters.daily_open_accounts = np.zeros((self.n_seg, days))
+        counters.daily_open_accounts = np.zeros((2, self.n_seg, days))
         counters.daily_self_cure_usd = np.zeros((self.n_seg, days))
         for day, v in self.daily_open.items():
             if day < days:
-                counters.daily_open_accounts[:, day] = v
+                counters.daily_open_accounts[:, :, day] = v
         for day, v in self.daily_self_cure.items():
             if day < days:
                 counters.daily_self_cure_usd[:, day] = v

@@ -28,9 +28,9 @@ class PromiseBook:
         self.last_due_day = -1
 
     def add(self, due_day: int, collector: int, account: int, segment: int, amount: float,
-            u_keep: float, p_keep: float, arrangement: object = None, made_day: int = 0) -> None:
+            u_keep: float, p_keep: float, arrangement: object = None, made_day: int = 0) -> list:
         """File a promise of ``amount`` US dollars made on calendar day ``made_day`` and due on
-        ``due_day``."""
+        ``due_day``; returns its entry."""
         entry = [collector, account, segment, amount, u_keep, p_keep, arrangement, made_day]
         self.by_due_day[due_day].append(entry)
         if self.track:
@@ -38,6 +38,7 @@ class PromiseBook:
         self.open += 1
         if due_day > self.last_due_day:
             self.last_due_day = due_day
+        return entry
 
     def due_on(self, day: int) -> list[list]:
         """Promises falling due on ``day`` (not removed)."""

@@ -18,7 +18,7 @@ def collector_process(state: "WorldState", dialer: "Dialer", c: Collector) -> Ge
     going on then, when that call ends; it keeps its full length. Paid time is measured from
     shift start to logout, so a call running past the end of the shift is paid overtime.
     """
-    env, cnt = state.env, state.counters
+    env, cnt, rec = state.env, state.counters, state.recorder
     for day in state.calendar.work_days:
         day0 = day * DAY_S
         start = day0 + c.shift_start_s
@@ -40,3 +40,5 @@ def collector_process(state: "WorldState", dialer: "Dialer", c: Collector) -> Ge
         paid = env.now - login
         cnt.paid_s[c.idx] += paid
         cnt.productive_s[c.idx] += paid - unproductive
+        if rec is not None:
+            rec.shift(c.idx, login, env.now, paid, paid - unproductive)

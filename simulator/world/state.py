@@ -22,6 +22,7 @@ from .dial_log import DialLog
 from .living import LivingPortfolio
 from .portfolio import Portfolio
 from .promises import PromiseBook
+from .recorder import Recorder
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -55,6 +56,7 @@ class WorldState:
     n_days: int                      # calendar days the per-day counters cover
     promises_today: list[tuple[int, int, float, int]]   # (collector, segment, amount, day made)
     trace: "list[dict[str, np.ndarray]] | None"          # every day's dial columns (trace=True)
+    recorder: Recorder | None        # promises, payments and shifts (trace=True)
     reminder_lead: int | None        # days before the due date of promise reminders (None: off)
 
     @property

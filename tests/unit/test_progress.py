@@ -115,3 +115,20 @@ def test_submission_is_lazy_and_bounded():
         n = run_ordered(ex, job, ((i,) for i in range(60)), lambda i, f: seen.append(f.result()),
                         max_in_flight=3)
     assert n == 60 and sorted(seen) == list(range(60)) and peak[0] <= 3
+
+
+def test_run_out_records_each_replication_as_it_ends_and_keeps_them_on_ctrl_c(scen, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run"
+    lines_at_start = []
+
+    def before(r):
+        lines_at_start.append(len((out / "replications.jsonl").read_text().splitlines()))
+        if r == 3:
+            raise KeyboardInterrupt
+
+    _recording(monkeypatch, [], before=before)
+    assert main(["run", str(scen), "-r", "6", "-q", "--out", str(out)]) == 130
+    assert lines_at_start == [0, 1, 2, 3]
+    recs = [json.loads(x) for x in (out / "replications.jsonl").read_text().splitlines()]
+    assert [r["replication"] for r in recs] == [0, 1, 2] and all(r["ok"] for r in recs)
+    assert f"the finished replications are in {out / 'replications.jsonl'}" in capsys.readouterr().err

@@ -111,11 +111,11 @@ class Rearrangement(Task):
             else:
                 amount, state = min(o.qualifying_payment_usd, bal), [dpd]
             self._promise(collector.idx, a, s, amount, day, day + o.due_days, Arrangement(self, opt, state),
-                          keep[s] * collector.keep_mult)
+                          keep[s] * collector.keep_mult, end_s)
             return
 
     def _promise(self, coll: int, a: int, s: int, amount: float, day: int, due: int, arrangement: Arrangement,
-                 p_keep: float) -> None:
+                 p_keep: float, made_at_s: float) -> None:
         """File one payment of an arrangement. Its dollars count as promised; only the payment
         agreed in the conversation counts as a promise made (and on ``day`` in the daily series)."""
         w = self.state
@@ -127,7 +127,9 @@ class Rearrangement(Task):
             cnt.ensure_day(day)
             cnt.daily_promises[s, day] += 1
         cnt.promised_usd[coll, s] += amount
-        w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day)
+        entry = w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day)
+        if w.recorder is not None:
+            w.recorder.promise_made(entry, made_at_s, due, arrangement.option)
 
     def follow_up(self, arrangement: Arrangement, e: list, kept: bool, day: int) -> None:
         """One of the arrangement's payments was settled (day.settle_due counted it and
@@ -165,7 +167,8 @@ class Rearrangement(Task):
                 self._done(a, PAID if p.balance[a] <= 0.0 else CURED, day)
                 return
             self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
-                          Arrangement(self, opt, [inst, remaining, broken], negotiated=False), e[P_KEEP])
+                          Arrangement(self, opt, [inst, remaining, broken], negotiated=False), e[P_KEEP],
+                          (day + 1) * DAY_S)
             return
         if kept:
             st["completed"] += 1

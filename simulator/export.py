@@ -1,0 +1,133 @@
+"""The dial-level trace of a replication as the CSV files a dialer and a collection system
+export (docs/data-formats.md): dials, promises, payments, accounts and shifts.
+
+``collectsim run ... --trace DIR`` runs replication 0 once more with the world's recorder on
+(the same numbers: a replication is a pure function of scenario, seed and replication) and
+writes the files with :func:`write_trace`. ``collectsim calibrate DIR`` reads them back.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .counters import ABANDONED, OUTCOME_NAMES
+from .fileio import atomic_write
+from .scenario.schema import Scenario
+from .world.build import World
+from .world.calendar import nominal_date
+from .world.portfolio import WAITING
+
+TRACE_FILES = ("dials.csv", "promises.csv", "payments.csv", "accounts.csv", "shifts.csv")
+PHONE_STATUS = {0: "valid", 1: "disconnected", 2: "valid", 3: "wrong"}
+"""phone_status in accounts.csv, by the world's phone codes (behaviour.VALID, DISCONNECTED,
+TRACED, WRONG)."""
+
+
+def traced_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
+    """Run one replication with its trace and recorder on; returns the finished world."""
+    w = World(scenario, seed, replication, trace=True)
+    w.run()
+    return w
+
+
+class _Clock:
+    """Simulation seconds and days as the nominal dates of docs/data-formats.md."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        start = nominal_date(scenario.calendar.start_weekday)
+        self.origin = datetime.datetime(start.year, start.month, start.day)
+
+    def when(self, seconds: float) -> str:
+        return (self.origin + datetime.timedelta(seconds=float(seconds))).isoformat(timespec="milliseconds")
+
+    def date(self, day: int) -> str:
+        return (self.origin + datetime.timedelta(days=int(day))).date().isoformat()
+
+
+def _csv(header: list[str], rows) -> bytes:
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(header)
+    out.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def trace_tables(w: World) -> dict[str, bytes]:
+    """The five files' contents (CSV bytes) of a finished traced world."""
+    sc, p, st = w.scenario, w.portfolio, w.structure
+    clock = _Clock(sc)
+    names = [f"A{a}" for a in range(p.n)]
+    segs = st.segments
+    collectors = st.collectors
+    offset_h = [x / 3600.0 for x in p.bucket_offset_s]
+    tr = w.trace_arrays()
+    n_coll = len(collectors)
+    mode = sc.dialer.mode
+    dials = []
+    for coll, a, camp, t, o, ring, talk, wrap in zip(tr["coll"].astype(int).tolist(), tr["acct"].astype(int).tolist(),
+                                                      tr["camp"].astype(int).tolist(), tr["t"].tolist(),
+                                                      tr["out"].astype(int).tolist(), tr["ring"].tolist(),
+                                                      tr["talk"].tolist(), tr["wrap"].tolist()):
+        dials.append((clock.when(t), names[a], segs[p.segment_list[a]], f"{offset_h[p.bucket_list[a]]:g}",
+                      collectors[coll] if coll < n_coll else "", st.campaigns[camp], mode, OUTCOME_NAMES[o],
+                      f"{ring:.3f}", f"{talk:.3f}", f"{wrap:.3f}", int(o == ABANDONED)))
+    rec = w.recorder
+    promises = []
+    for r in sorted(rec.promises, key=lambda r: r.made_at_s):
+        kept = r.status == "kept"
+        promises.append((f"P{r.promise_id}", clock.when(r.made_at_s), names[r.account], segs[r.segment],
+                         collectors[r.collector], f"{r.amount_usd:.2f}", clock.date(r.due_day), r.kind, r.status,
+                         f"{r.paid_usd:.2f}" if kept else "", clock.date(r.paid_day) if kept else ""))
+    payments = [(clock.date(day), names[a], segs[s], f"{x:.2f}", source, f"P{pid}" if pid >= 0 else "")
+                for day, a, s, x, source, pid in sorted(rec.payments, key=lambda r: r[0])]
+    entered = np.flatnonzero(p.status != WAITING)
+    living = w.living
+    minimum = living.min_payment if living is not None else None
+    phone = rec.phone_at_entry
+    # Columns the model has: no past-due amount in a closed portfolio, no phones without
+    # account-level behaviour (an optional column is left out rather than left empty).
+    columns = ["account_id", "segment", "entered_date", "balance_usd"] + (["past_due_usd"] if minimum is not None else []) \
+        + ["days_past_due", "risk_score"] + (["phones"] if p.phones is not None else []) \
+        + (["phone_status"] if phone is not None else []) + ["tz_offset_h", "control"]
+    accounts = []
+    for a in entered.tolist():
+        dpd = float(p.days_past_due_at_entry[a])
+        row = [names[a], segs[p.segment_list[a]], clock.date(p.entry_day[a]), f"{p.balance_at_entry[a]:.2f}"]
+        if minimum is not None:
+            row.append(f"{min(minimum[a] * np.ceil(dpd / 30.0), p.balance_at_entry[a]):.2f}")
+        row += [f"{dpd:g}", f"{p.risk_score[a]:g}"]
+        if p.phones is not None:
+            row.append(int(p.phones[a]))
+        if phone is not None:
+            row.append(PHONE_STATUS[phone[a]])
+        accounts.append(row + [f"{offset_h[p.bucket_list[a]]:g}", int(p.control[a])])
+    team_of = [st.teams[t] for t in st.collector_team]
+    shifts = [(clock.date(day), collectors[c], team_of[c], clock.when(login), clock.when(logout), f"{paid:.3f}",
+               f"{productive:.3f}") for day, c, login, logout, paid, productive in sorted(rec.shifts)]
+    return {
+        "dials.csv": _csv(["call_start", "account_id", "segment", "tz_offset_h", "collector_id", "campaign",
+                           "dialer_mode", "outcome", "ring_s", "talk_s", "wrap_s", "abandoned"], dials),
+        "promises.csv": _csv(["promise_id", "made_at", "account_id", "segment", "collector_id", "amount_usd",
+                              "due_date", "kind", "status", "paid_usd", "paid_date"], promises),
+        "payments.csv": _csv(["paid_date", "account_id", "segment", "amount_usd", "source", "promise_id"], payments),
+        "accounts.csv": _csv(columns, accounts),
+        "shifts.csv": _csv(["date", "collector_id", "team", "login", "logout", "paid_s", "productive_s"], shifts),
+    }
+
+
+def write_trace(w: World, folder: Path) -> list[Path]:
+    """Write the five files of a finished traced world into ``folder`` (which must exist and
+    have been checked for writing); returns their paths."""
+    out = []
+    for name, data in trace_tables(w).items():
+        path = Path(folder) / name
+        atomic_write(path, data)
+        out.append(path)
+    return out
+
+
+__all__ = ["TRACE_FILES", "traced_world", "trace_tables", "write_trace"]
