@@ -49,14 +49,18 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(
-        "staff", help="what-if on a team's headcount: value, net value, RPC/h, abandons, coverage",
+        "staff", help="what-if on a team's headcount: value, net value per added collector, RPC/h, service",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=wrap("Sweep one team's headcount over --range A:B and report for the center, per "
-                    "headcount, value per paid hour, net value (collected - cost), RPC per productive "
-                    "hour, abandon rate and list coverage (accounts_dialed_share: the share of accounts "
-                    "dialed at least once), with 95% CIs. Names the headcount with the largest mean "
-                    "net value and the smallest one meeting every --constraint. Writes the sweep "
-                    "outputs (plus a \"staffing\" block in summary.json) and resumes like sweep."),
+                    "headcount, value per paid hour, net value (collected + agency - full cost), the net "
+                    "value each added collector brings over the previous headcount (paired replication "
+                    "by replication: common random numbers), RPC per productive hour, abandon rate, list "
+                    "coverage (accounts_dialed_share: the share of accounts dialed at least once) and "
+                    "service (attempted_7d_share and contacted_7d_share: open accounts dialed and reached "
+                    "in the last 7 days of calling; attempts_per_account), with 95% CIs. Names the "
+                    "headcount with the largest mean net value, the last one up to which every added "
+                    "collector pays beyond doubt, and the smallest one meeting every --constraint. Writes "
+                    "the sweep outputs (plus a \"staffing\" block in summary.json) and resumes like sweep."),
         epilog="example:\n  collectsim staff scenarios/table_14_1.toml --team low_risk_team --range 8:16 "
                "--step 2 -r 6 \\\n      --constraint 'abandon_rate<=0.03' --constraint 'accounts_dialed_share>=0.5'\n\n"
                "constraints (quote them: < and > are special to the shell): METRIC<=V or METRIC>=V;\n"
@@ -165,17 +169,26 @@ def cmd_staff(args: argparse.Namespace) -> int:
         args, sets, extra=lambda summ: {"staffing": staffing_block(summ, args.team, path, constraints)})
     st = outcome.summary["staffing"]
     labels = {"value_per_paid_hour": "value/paid h", "net_value": "net value", "rpc_per_productive_hour":
-              "RPC/prod h", "abandon_rate": "abandon rate", "accounts_dialed_share": "coverage"}
-    rows = [["headcount", *[labels[m] for m in STAFF_METRICS]]]
+              "RPC/prod h", "abandon_rate": "abandon rate", "accounts_dialed_share": "coverage",
+              "attempted_7d_share": "attempted 7d", "contacted_7d_share": "contacted 7d",
+              "attempts_per_account": "attempts/acct"}
+    rows = [["headcount", labels["net_value"], "+1 collector", *[labels[m] for m in STAFF_METRICS if m != "net_value"]]]
     for r in st["rows"]:
-        rows.append([str(r["headcount"]), *[stat_of(r[m]) for m in STAFF_METRICS]])
-    print(f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width "
-          "(coverage = share of accounts dialed at least once)")
+        mv = r["marginal_net_value"]
+        rows.append([str(r["headcount"]), stat_of(r["net_value"]), stat_of(mv) if mv else "-",
+                     *[stat_of(r[m], percent=m.endswith(("_share", "_rate"))) for m in STAFF_METRICS if m != "net_value"]])
+    print(f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width. +1 collector: net value "
+          "each added collector brings over the previous headcount (paired by replication). coverage: share "
+          "of accounts dialed at least once; attempted/contacted 7d: share of open accounts dialed/reached in "
+          "the last 7 days of calling (%)")
     print(table(rows))
     b = st["best_net_value"]
     print()
     if b:
         print(f"largest mean net value: headcount {b['headcount']} ({stat_of(b)})")
+    paying = st["last_paying_headcount"]
+    print("each added collector brings net value (95% CI above 0) "
+          + (f"up to headcount {paying}" if paying is not None else "at no step of the range"))
     if constraints:
         cs = " and ".join(c.text for c in constraints)
         m, mc = st["smallest_meeting_constraints"], st["smallest_meeting_constraints_ci95"]
