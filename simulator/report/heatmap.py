@@ -80,7 +80,7 @@ def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figur
     one. Every cell shows its rate; only cells whose departure from the average is significant
     (:func:`rpc_departures`) are coloured, on a scale set by those departures alone, so noise on a
     flat contact curve stays grey."""
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    fig = Figure(figsize=(9, 4.0), layout="constrained")
     hourly = (results.get("series") or {}).get("hourly")
     if not hourly:
         return _note(fig, "No hourly series in these results.")
@@ -94,8 +94,8 @@ def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figur
     sub_dep = dep[np.ix_(rows, span)]
     sub_sig = sig[np.ix_(rows, span)]
     ax = fig.add_subplot(1, 1, 1)
-    ax.imshow(np.ma.masked_invalid(np.where(np.isfinite(sub), 0.0, np.nan)), aspect="auto", cmap="Greys",
-              vmin=0, vmax=8)   # a light grey ground for every cell with dials
+    ax.imshow(np.ma.masked_invalid(np.where(np.isfinite(sub), 1.0, np.nan)), aspect="auto", cmap="Greys",
+              vmin=0, vmax=10)   # a light grey ground for every cell with dials
     shaded = np.where(sub_sig, sub_dep, np.nan)
     reach = float(np.nanmax(np.abs(shaded))) if sub_sig.any() else 0.0
     im = ax.imshow(np.ma.masked_invalid(shaded), aspect="auto", cmap="RdBu", vmin=-max(reach, 1e-9),
@@ -115,5 +115,5 @@ def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figur
     else:
         note = "no hour differs significantly from the average: no best time to call in these data"
     ax.set_title("Right-party rate by hour and weekday, % of dials" + (f" — {segment}" if segment else "")
-                 + f"\n{note} (grey: within noise; two-sided test, Holm, 5%)", fontsize=10)
+                 + f"\n{note}\n(grey: within noise; a two-sided test per cell, Holm-corrected, 5%)", fontsize=9.5)
     return fig

@@ -323,10 +323,13 @@ def daily_series(results: dict[str, Any]) -> Figure:
         if key == "collected":
             ax.yaxis.set_major_formatter("${x:,.0f}")
     axes[0].legend(fontsize=8, ncol=len(daily), loc="upper right")
+    box = {"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5}
     if last and n_days > last:
-        axes[-2].text(last + 1, axes[-2].get_ylim()[1], "payment tail: no calls; promises fall due", va="top",
-                      fontsize=8, color=GREY)
-    axes[0].text(1, axes[0].get_ylim()[1], "calling days", va="top", fontsize=8, color=BLUE)
+        axes[0].annotate("payment tail: no calls; the promises made fall due (below)", xy=(last + 0.8, 0.5),
+                         xycoords=("data", "axes fraction"), va="center", fontsize=9, color=GREY)
+    if last:
+        axes[0].annotate("calling days", xy=(0.8, 0.96), xycoords=("data", "axes fraction"), va="top", fontsize=8,
+                         color=BLUE, bbox=box)
     axes[-1].set_xlabel("calendar day of the run")
     axes[-1].set_xlim(0.5, max(n_days, 1) + 0.5)
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
