@@ -2,7 +2,9 @@
 
 Each midnight (:meth:`LivingPortfolio.open_day`): accounts still past due age a day; those at
 the charge-off threshold leave; open accounts may self-cure (pay their past-due amount with no
-contact); cured accounts due to default again come back; the day's new accounts enter. Every
+contact); cured accounts due to default again come back; the day's new accounts enter. (Day 0
+opens the run: the initial accounts start at their own days past due, with no night behind
+them.) Every
 payment (:meth:`pay`) reduces the balance and the past-due amount by the rule of
 delinquency.py, and every exit (:meth:`leave`) is booked. The ledger (:meth:`ledger`) then
 balances, for the measured window (after the warm-up):
@@ -112,10 +114,11 @@ class LivingPortfolio:
             self._start_measuring()
         dpd, status = p.days_past_due, p.status
         active = np.isin(status, ACTIVE)
-        age_one_day(dpd, active)
+        if day > 0:   # a night has passed (the initial accounts start the run at their own age)
+            age_one_day(dpd, active)
         over = np.flatnonzero(active & (status != PROMISED) & (dpd >= self.cfg.charge_off_days_past_due))
         self.leave_many(over, CHARGED_OFF, day)
-        if self.any_self_cure:
+        if self.any_self_cure and day > 0:
             self._self_cure(day)
         back = self.redefaults.pop(day, None)
         if back:
