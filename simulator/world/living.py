@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..analysis import mser5_truncation
 from .delinquency import CYCLE_DAYS, age_one_day, days_past_due_after_payment, minimum_payment_usd
 from .portfolio import (ACTIVE, CHARGED_OFF, CURED, OPEN, PAID, PLACED, PROMISED, SETTLED, TRACING, UNREACHABLE,
                         WAITING)
@@ -69,6 +70,7 @@ class LivingPortfolio:
                                                     lambda rng, k: cfg.redefault_after_days.sample(rng, k))
         self.redefaults: dict[int, list[int]] = defaultdict(list)   # calendar day -> accounts defaulting again
         self.first_day = calendar.first_measured_day
+        self.work_days = calendar.work_days
         self.measuring = self.first_day == 0
         self.ledger_usd = dict.fromkeys(("balance_start", "balance_inflow", "collected_total", "settlement_discount",
                                          "balance_cured", "balance_charged_off", "balance_placed"), 0.0)
@@ -223,7 +225,13 @@ class LivingPortfolio:
         for day, v in self.daily_self_cure.items():
             if day < days:
                 counters.daily_self_cure_usd[:, day] = v
-        counters.blocks["portfolio"] = self.ledger()
+        counters.blocks["portfolio"] = {**self.ledger(), "warmup_days_mser5": float(self.mser5_warmup())}
+
+    def mser5_warmup(self) -> int:
+        """The calling days of warm-up that MSER-5 suggests for this run's daily open accounts
+        (analysis.mser5_truncation; docs/portfolio.md)."""
+        series = [float(self.daily_open[d].sum()) for d in self.work_days if d in self.daily_open]
+        return mser5_truncation(series)
 
     def ledger(self) -> dict[str, float]:
         """The ``portfolio`` result block: the balance and account ledgers of the measured window."""
