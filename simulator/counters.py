@@ -69,6 +69,8 @@ class Structure:
     n_days: int
     work_days: tuple[int, ...] = ()
     """Calendar days on which the center calls (the calling period runs from day 0 to the last)."""
+    first_measured_day: int = 0
+    """The first calendar day the metrics count (calendar.warmup_days calling days before it)."""
     collector_supervision_usd_per_h: tuple[float, ...] = ()
     """Per collector: supervision cost per paid hour of the collector (the team's supervisors'
     loaded wages shared over its collectors); empty without a costs block."""

@@ -283,7 +283,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
     daily: calendar day -> dials, rpc (every right-party answer, reminder calls included),
     promises (by day made), kept (payments kept, plan installments included) and collected (by
     due day), and with a living portfolio the open accounts at the day's end (those worked, and
-    the control group's) and the self-cure dollars; calendar: calling_day, 1 on the days the
+    the control group's) and the self-cure dollars; calendar: first_measured_day (after the
+    warm-up) and calling_day, 1 on the days the
     center calls and 0 on the others (weekends, and the days after the calling period while
     promises fall due);
     hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started (center clock);
@@ -310,7 +311,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
                  for k, name in enumerate(st.campaigns)}
     n_days = cnt.daily_promises.shape[1]
     work = set(st.work_days)
-    calendar = {"calling_day": [1 if d in work else 0 for d in range(n_days)]}
+    calendar = {"calling_day": [1 if d in work else 0 for d in range(n_days)],
+                "first_measured_day": st.first_measured_day}
     out = {"daily": daily, "hourly": hourly, "campaigns": campaigns, "calendar": calendar}
     out.update(special_series(cnt))
     return out

@@ -11,6 +11,7 @@ import json
 from html import escape
 from typing import Any, Callable, Optional
 
+from .portfolio import portfolio_daily, portfolio_html
 from .data import (ABANDON_LIMIT, ALL_LAYERS, COMPLIANCE_LIMITS, DOLLARS, collector_team, fmt, fmt_ci, headcount_params,
                    label, mean, net_value, pacing_params, resolve_targets, sweep_points)
 
@@ -282,6 +283,8 @@ def render_results(doc: dict[str, Any], source_file: str = "",
     else:
         body.append("<section><h2>Collectors</h2><p class=\"note\">None in these results.</p></section>")
     body.append(compliance_html(doc))
+    if doc.get("portfolio"):
+        body.append(portfolio_html(doc, _img(images, "portfolio_daily", "the living portfolio day by day")))
     series = doc.get("series") or {}
     if series.get("daily") or series.get("hourly"):
         part = ["<section><h2>Day by day and hour by hour</h2>"]
@@ -378,4 +381,6 @@ def figures_for(kind: str, doc: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         out["daily"] = lambda: plots.daily_series(doc)
     if series.get("hourly"):
         out["rpc_heatmap"] = lambda: plots.rpc_heatmap(doc)
+    if doc.get("portfolio"):
+        out["portfolio_daily"] = lambda: portfolio_daily(doc)
     return out

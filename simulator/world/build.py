@@ -132,7 +132,7 @@ class World(WorldState):
             campaigns=tuple(k.name for k in self.campaigns),
             campaign_team=tuple(k.team for k in self.campaigns),
             campaign_segments=tuple(tuple(k.segments) for k in self.campaigns), n_days=self.n_days,
-            work_days=tuple(self.calendar.work_days),
+            work_days=tuple(self.calendar.work_days), first_measured_day=self.calendar.first_measured_day,
             collector_supervision_usd_per_h=supervision_rates(scenario, self.collectors),
             cost_rates=cost_rates(scenario))
         self.counters = Counters.zeros(self.n_collectors + len(self.campaigns), len(scenario.segments),

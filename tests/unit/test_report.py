@@ -339,3 +339,24 @@ def test_cohort_and_cash_are_labelled_in_tables_and_page():
     assert f"collected: cohort view {cohort}" in text and f"collected: cash view {cash}" in text
     assert "Dollars and costs" in text and "collected: cash (paid by the last calling day)" in text
     assert mean(c["collected_in_period"]) < mean(c["collected"])
+
+
+def test_living_portfolio_section_and_daily_plot():
+    """A living portfolio's results get a Portfolio section (the ledger) and a day-by-day plot
+    of open accounts, dials, contacts and dollars with the warm-up shaded; others get neither."""
+    from simulator import load_scenario, run_experiment
+    from simulator.report.html import figures_for, render_results
+    from simulator.report.portfolio import portfolio_daily
+
+    from ..conftest import SCENARIOS
+
+    doc = run_experiment(load_scenario(SCENARIOS / "open_portfolio.toml", ["calendar.working_days=25"]), 2, 1).to_dict()
+    page = render_results(doc, images={})
+    assert "<h2>Portfolio</h2>" in page and "owed by cured accounts" in page and "MSER-5" in page
+    fig = portfolio_daily(doc)
+    assert [a.get_ylabel() for a in fig.axes] == ["open accounts", "dials", "right-party contacts", "dollars received"]
+    warm = [p for a in fig.axes for p in a.patches if p.get_gid() == "warmup"]
+    assert len(warm) == 4 and warm[0].get_x() + warm[0].get_width() == 28.5   # 20 calling days to day 27
+    assert "portfolio_daily" in figures_for("results", doc)
+    plain = run_experiment(load_scenario(SCENARIOS / "table_14_1.toml", ["calendar.working_days=1"]), 2, 1).to_dict()
+    assert "portfolio_daily" not in figures_for("results", plain) and "<h2>Portfolio</h2>" not in render_results(plain, images={})
