@@ -48,7 +48,7 @@ class CallLists:
         self.rng = streams.generator("lists/order")
         self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
         self.abandon_block_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
-        # (account, end s) of dials that used up the account's attempts for the day (DialKernel.settle): recycled
+        # (account, end s) of dials that used up the account's attempts for the day (DialKernel.finish): recycled
         # (blocked_until_s raised) in one batch at midnight by file_spent. Exact: every write
         # of blocked_until_s is a max, and the only read that can see the difference is the
         # next rebuild, which comes after file_spent.

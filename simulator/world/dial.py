@@ -13,6 +13,9 @@ A dial goes through four steps, each written once, here:
    the outcome's delay while attempts remain, or recycling at midnight;
 4. **log**: the dial's row in today's dial log, and the campaign's handling seconds.
 
+Steps 1 and 2 are :meth:`DialKernel.draw`, made when the dial is placed; steps 4 and 3 are
+:meth:`DialKernel.finish`, made when the call is over.
+
 A right-party contact also has a conversation (:meth:`DialKernel.talk`): a promise with an
 amount and a due day, a firmer promise on a reminder call, or a refusal the special tasks may
 answer with an offer.
@@ -47,7 +50,7 @@ class DialKernel:
 
     # Slots: read on every dial.
     __slots__ = ('amd', 'amd_accuracy', 'amd_ok', 'abandon_block_s', 'behaviour', 'book', 'bucket_list', 'bucket_offset_s',
-                 'bucket_segment', 'campaigns', 'counters', 'dial_hooks', 'enforce_wait', 'exempt', 'lists',
+                 'bucket_segment', 'counters', 'dial_hooks', 'handling_s', 'enforce_wait', 'exempt', 'lists',
                  'log_cols', 'models', 'ofcom_s', 'phone', 'portfolio', 'promises_today', 'recorder', 'refusal_hooks',
                  'reminder_mult', 'retry_delay_s', 'ring_timeout', 'rules', 'segment_list', 'spent', 'start_wd',
                  'wait_s', 'win_hi', 'win_hi_s', 'win_lo', 'win_lo_s')
@@ -57,7 +60,10 @@ class DialKernel:
         d, comp = sc.dialer, sc.compliance
         p = state.portfolio
         self.portfolio, self.lists, self.models, self.book = p, state.lists, state.models, state.book
-        self.campaigns, self.counters, self.rules = state.campaigns, state.counters, state.rules
+        self.counters, self.rules = state.counters, state.rules
+        # Handling seconds by segment, per campaign: read only to share a campaign of several
+        # segments between them (routing.Campaign.next_account), so kept only for those.
+        self.handling_s = [camp.used_s if len(camp.segments) > 1 else None for camp in state.campaigns]
         self.promises_today = state.promises_today
         self.recorder = state.recorder   # None unless the world keeps a trace
         # the portfolio's bucket tables never move: bound once
@@ -98,8 +104,14 @@ class DialKernel:
         m = self.models[s]
         local = now + self.bucket_offset_s[b]
         phone = self.phone
-        if phone is None and m.codes is not None:   # flat outcome probabilities: codes a batch at a time
-            o = m.codes.next()
+        codes = m.codes
+        if phone is None and codes is not None:   # flat outcome probabilities: codes a batch at a time
+            i = codes.i
+            if i < len(codes.buf):   # FlatOutcomes.next, read inline (once per dial)
+                o = codes.buf[i]
+                codes.i = i + 1
+            else:
+                o = codes.next()
         else:
             hour = int(local // 3600.0)   # hours since day 0 began, account's clock (floor)
             slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
@@ -136,18 +148,36 @@ class DialKernel:
             rules.in_waiting_period += 1
         return s, o, ring, talk, wrap
 
-    def settle(self, a: int, o: int, end_s: float) -> None:
-        """Step 3: account ``a``'s bookkeeping once its dial (outcome ``o``) ends at ``end_s``.
+    def finish(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float,
+               end_s: float) -> None:
+        """Steps 4 and 3 once the call is over at ``end_s``: the dial's row in the log (counter row
+        ``row``: a collector, or a campaign's row for calls no collector took; placed at ``t`` by
+        campaign ``camp``), then the account's bookkeeping.
 
-        A right-party contact leaves today's lists (the conversation rules block it); anything
-        else is retried the same day after the outcome's retry delay while the day's attempts
-        remain, and otherwise is recycled at midnight (CallLists.file_spent)."""
+        Settling: a right-party contact leaves today's lists (the conversation rules block it);
+        anything else is retried the same day after the outcome's retry delay while the day's
+        attempts remain, and otherwise is recycled at midnight (CallLists.file_spent)."""
+        # log
+        used = self.handling_s[camp]
+        if used is not None:
+            used[self.segment_list[a]] += ring + talk + wrap
+        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self.log_cols
+        c_coll(row)
+        c_acct(a)
+        c_camp(camp)
+        c_t(t)
+        c_out(o)
+        c_ring(ring)
+        c_talk(talk)
+        c_wrap(wrap)
+        # settle
         p = self.portfolio
         if o == ABANDONED:
             p.last_abandon_s[a] = end_s
-        for claims in self.dial_hooks:
-            if claims(a, o, end_s):
-                return   # a task took the account off the lists
+        if self.dial_hooks:
+            for claims in self.dial_hooks:
+                if claims(a, o, end_s):
+                    return   # a task took the account off the lists
         n = p.attempts_today[a] + 1
         p.attempts_today[a] = n
         if o == RPC:
@@ -161,20 +191,6 @@ class DialKernel:
         else:
             self.spent.append((a, end_s))
 
-    def log(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float) -> None:
-        """Step 4: the dial's row (counter row ``row``: a collector, or a campaign's row for calls
-        no collector took), placed at ``t`` by campaign ``camp``."""
-        self.campaigns[camp].used_s[self.segment_list[a]] += ring + talk + wrap
-        c_coll, c_acct, c_camp, c_t, c_out, c_ring, c_talk, c_wrap = self.log_cols
-        c_coll(row)
-        c_acct(a)
-        c_camp(camp)
-        c_t(t)
-        c_out(o)
-        c_ring(ring)
-        c_talk(talk)
-        c_wrap(wrap)
-
     def dial(self, c: "Collector", a: int, now: float, lead_s: float = 0.0) -> float:
         """A whole dial by collector ``c`` to account ``a`` at ``now``, the collector waiting
         through the ring, talking and wrapping up. ``lead_s``: seconds the collector spent on the
@@ -185,8 +201,7 @@ class DialKernel:
             talk *= c.talk_mult
             self.talk(c, a, s, now + ring + talk)
         dur = ring + talk + wrap
-        self.log(c.idx, a, c.campaign.idx, now - lead_s, o, ring + lead_s, talk, wrap)
-        self.settle(a, o, now + dur)
+        self.finish(c.idx, a, c.campaign.idx, now - lead_s, o, ring + lead_s, talk, wrap, now + dur)
         return dur
 
     def talk(self, c: "Collector", a: int, s: int, end_s: float) -> None:

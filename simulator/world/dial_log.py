@@ -17,7 +17,7 @@ def float_rows(rows: list, width: int) -> np.ndarray:
 
 class DialLog:
     """Today's dials: one entry per dial in parallel typed arrays for dials made one at a time
-    (DialKernel.log), and in a second set of arrays for runs of dials of one collector
+    (DialKernel.finish), and in a second set of arrays for runs of dials of one collector
     (ProgressiveDialer.run_of_dials), whose row and campaign are kept once per run."""
 
     __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap",
@@ -53,18 +53,19 @@ class DialLog:
     def __len__(self) -> int:
         return len(self.out) + len(self.r_out)
 
-    def add_run(self, coll: int, camp: int, rows: list[tuple[int, float, int, float, float, float]]) -> int:
-        """The dials of a run of collector row ``coll`` in campaign ``camp``: (account, t,
-        outcome, ring, talk, wrap) each; returns how many."""
-        acct, t, out, ring, talk, wrap = zip(*rows)
-        self.r_acct.extend(acct)
-        self.r_t.extend(t)
-        self.r_out.extend(out)
-        self.r_ring.extend(ring)
-        self.r_talk.extend(talk)
-        self.r_wrap.extend(wrap)
-        self.runs.append((coll, camp, len(rows)))
-        return len(rows)
+    def run_columns(self) -> tuple:
+        """The bound ``append`` of each run column, in the order acct, t, out, ring, talk, wrap:
+        a run appends its dials through them, then calls :meth:`end_run`."""
+        return (self.r_acct.append, self.r_t.append, self.r_out.append, self.r_ring.append, self.r_talk.append,
+                self.r_wrap.append)
+
+    def end_run(self, coll: int, camp: int, start: int) -> int:
+        """The run of collector row ``coll`` in campaign ``camp``, whose dials were appended from
+        position ``start`` of the run columns, is over; returns how many dials it made."""
+        n = len(self.r_out) - start
+        if n:
+            self.runs.append((coll, camp, n))
+        return n
 
     def to_numpy(self) -> dict[str, np.ndarray]:
         """Today's dials as numpy columns, in time order (copies: nothing here outlives a

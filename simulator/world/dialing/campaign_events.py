@@ -36,21 +36,24 @@ FIRST = 1 << 62
 """Subtracted from the sequence number of unanswered ends and wake-ups: at the same instant they
 are played before answers, hang-ups and waits (a freed line is seen before an answer is routed).
 Ties happen when durations are fixed (a 12 s ring placed 6 s after a 6 s one)."""
+TIE = (-FIRST, -FIRST, 0, 0, 0)
+"""Added to an event's sequence number in its heap key, by kind (END, WAKE, ANSWER, HANG_UP,
+GIVE_UP): the one statement of the tie rule above (CampaignEvents.push, and the heap pushes
+made inline once a call)."""
 
 
 class PredictiveCampaign:
     """A campaign's predictive state: its free collectors, lines in use, calls waiting for a
     collector, its pacing level and abandon counts, and its own event heap. ``idx``,
-    ``used_s``, ``next_account`` and ``next_ready_s`` are the campaign's (routing.Campaign)."""
+    ``next_account`` and ``next_ready_s`` are the campaign's (routing.Campaign)."""
 
     __slots__ = ('abandoned', 'busy_until', 'campaign', 'connected', 'free', 'free_untils', 'free_from', 'free_to',
                  'free_ready', 'idx', 'lazy', 'level', 'live', 'logged_in', 'mark', 'next_account', 'next_ready_s',
-                 'recent_abandoned', 'recent_live', 'ringing', 'seq', 'sweep_at', 'used_s', 'waiting', 'wake_at')
+                 'recent_abandoned', 'recent_live', 'ringing', 'seq', 'sweep_at', 'waiting', 'wake_at')
 
     def __init__(self, campaign: "Campaign", level: float) -> None:
         self.campaign = campaign
         self.idx = campaign.idx
-        self.used_s = campaign.used_s
         self.next_account = campaign.next_account
         self.next_ready_s = campaign.next_ready_s
         self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
@@ -102,7 +105,7 @@ class CampaignEvents:
 
     def catch_up(self, pc: PredictiveCampaign, now: float, mark: int = -1) -> None:
         """Play the campaign's own events up to ``now``. An unanswered end frees its line, is
-        logged and settled by the kernel, and lets the pacer dial again at that moment.
+        finished by the kernel (logged and settled), and lets the pacer dial again at that moment.
 
         Ties are played as SimPy would play them were they its events: an outside event at
         ``now`` scheduled when the campaign's sequence number was ``mark`` goes after the
@@ -113,7 +116,7 @@ class CampaignEvents:
         bound = (now, mark + 1)
         if not lazy or not lazy[0] < bound:
             return
-        log, settle, pace = self.kernel.log, self.kernel.settle, self.pace
+        finish, pace = self.kernel.finish, self.pace
         row, ki = self.state.n_collectors + pc.idx, pc.idx   # unanswered calls: the campaign's row
         while lazy and lazy[0] < bound:
             end, _, kind, call = heappop(lazy)
@@ -123,8 +126,7 @@ class CampaignEvents:
                 if o == ABANDONED:  # AMD took a live person for a machine
                     pc.live += 1
                     pc.abandoned += 1
-                log(row, a, ki, t0, o, ring, 0.0, 0.0)
-                settle(a, o, end)
+                finish(row, a, ki, t0, o, ring, 0.0, 0.0, end)
                 pace(pc, end)
             elif kind == ANSWER:
                 self.answer(call, end)
@@ -166,4 +168,4 @@ class CampaignEvents:
         """File one of the campaign's own events at ``t`` (unanswered ends and wake-ups first
         among ties: see FIRST)."""
         pc.seq += 1
-        heappush(pc.lazy, (t, pc.seq - FIRST if kind <= WAKE else pc.seq, kind, payload))
+        heappush(pc.lazy, (t, pc.seq + TIE[kind], kind, payload))

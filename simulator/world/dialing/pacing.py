@@ -78,7 +78,8 @@ class FixedPacing(Pacing):
     name = "fixed"
 
     def lines_wanted(self, pc: "PredictiveCampaign", now: float) -> int:
-        n_free = self.free_for_a_call(pc, now)
+        # free_for_a_call's kept count, read inline (asked after every call)
+        n_free = pc.free_ready if pc.free_from <= now < pc.free_to else self.free_for_a_call(pc, now)
         return math.floor(pc.level * n_free + 0.5) if n_free else 0
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from functools import partial
+from heapq import heappush
 from typing import TYPE_CHECKING, Generator
 
 from ...counters import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from .base import Dialer
-from .campaign_events import ANSWER, END, GIVE_UP, HANG_UP, WAKE, CampaignEvents, PredictiveCampaign
+from .campaign_events import ANSWER, END, GIVE_UP, HANG_UP, TIE, WAKE, CampaignEvents, PredictiveCampaign
 from .pacing import PACINGS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,13 +29,15 @@ class PredictiveDialer(CampaignEvents, Dialer):
     """Several calls per available collector, paced per campaign (dialing/pacing.py)."""
 
     name = "predictive"
-    __slots__ = ("campaigns", "idle", "local", "max_lines", "overflow", "pacing", "patience", "r_min", "tracks_busy")
+    __slots__ = ("campaigns", "idle", "lines_wanted", "local", "max_lines", "overflow", "pacing", "patience", "r_min",
+                 "tracks_busy")
 
     def __init__(self, state: "WorldState", kernel: "DialKernel") -> None:
         super().__init__(state, kernel)
         sc = state.scenario
         d = sc.dialer
         self.pacing = PACINGS[d.pacing](self, sc)
+        self.lines_wanted = self.pacing.lines_wanted
         self.tracks_busy = self.pacing.tracks_busy
         self.campaigns = [PredictiveCampaign(camp, d.ratio) for camp in state.campaigns]
         self.max_lines = d.max_lines or 1 << 30
@@ -101,13 +104,13 @@ class PredictiveDialer(CampaignEvents, Dialer):
         if o == RPC or o == THIRD_PARTY:
             placed.live += 1
         end = now + (talk + wrap)
-        k.log(c.idx, a, placed.idx, t0, o, now - t0, talk, wrap)
-        k.settle(a, o, end)
+        k.finish(c.idx, a, placed.idx, t0, o, now - t0, talk, wrap, end)
         pc.connected += 1
         if self.tracks_busy:
             insort(pc.busy_until, end)
         if self.local and end < c.until:
-            self.push(pc, end, HANG_UP, c)
+            pc.seq += 1   # CampaignEvents.push, inline (once an answered call)
+            heappush(pc.lazy, (end, pc.seq + TIE[HANG_UP], HANG_UP, c))
         else:   # the collector's process waits for this one (or another campaign may take calls)
             d = end - self.env.now
             self.env.timeout(d if d > 0.0 else 0.0, (c, pc.seq)).callbacks.append(self._hang_up)
@@ -149,7 +152,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
     # -- calls --------------------------------------------------------------------------------
     def pace(self, pc: PredictiveCampaign, now: float) -> None:
         """Place as many calls as the pacing wants for this campaign at ``now``."""
-        n = self.pacing.lines_wanted(pc, now) - pc.ringing
+        n = self.lines_wanted(pc, now) - pc.ringing
         room = self.max_lines - pc.ringing - pc.connected
         if room < n:
             n = room
@@ -178,14 +181,16 @@ class PredictiveDialer(CampaignEvents, Dialer):
         end = now + ring
         if o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0):
             # answered by someone a collector must take
-            if self.local:
-                self.push(pc, end, ANSWER, call)
+            if self.local:   # CampaignEvents.push, inline (once a call)
+                pc.seq += 1
+                heappush(pc.lazy, (end, pc.seq + TIE[ANSWER], ANSWER, call))
             else:   # a real event (never in the past: see the sweeps)
                 pc.seq += 1
                 d = end - self.env.now
                 self.env.timeout(d if d > 0.0 else 0.0, call).callbacks.append(self._answer)
         else:
-            self.push(pc, end, END, call)
+            pc.seq += 1
+            heappush(pc.lazy, (end, pc.seq + TIE[END], END, call))
             if not self.local:
                 self.schedule_sweep(pc, end + self.r_min)
         return True
@@ -237,6 +242,5 @@ class PredictiveDialer(CampaignEvents, Dialer):
             o = ABANDONED
             pc.live += 1
             pc.abandoned += 1
-        self.kernel.log(self.state.n_collectors + pc.idx, a, pc.idx, t0, o, now - t0, 0.0, 0.0)
-        self.kernel.settle(a, o, now)
+        self.kernel.finish(self.state.n_collectors + pc.idx, a, pc.idx, t0, o, now - t0, 0.0, 0.0, now)
         self.pace(pc, now)

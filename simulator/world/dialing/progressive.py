@@ -108,8 +108,9 @@ class ProgressiveDialer(Dialer):
         wait_s, exempt, ofcom_s = k.wait_s, k.exempt, k.ofcom_s
         rt, amd, amd_next, amd_acc = k.ring_timeout, k.amd, k.amd_ok.next, k.amd_accuracy
         talk_mult = c.talk_mult
-        rows: list[tuple[int, float, int, float, float, float]] = []   # the run's log: (account, t, outcome, ring, talk, wrap)
-        row = rows.append
+        log = w.log
+        r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_columns()
+        n0 = len(log.r_out)
         spent = k.spent.append
         rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
         waiting = 0
@@ -134,17 +135,17 @@ class ProgressiveDialer(Dialer):
             # ---- KERNEL INLINED: DialKernel.draw, settle and log for one dial (the only copy;
             # tests/unit/test_dial_kernel.py fails when it differs from the kernel) ----
             # draw (the hour and the calling-window state are constant over a run)
-            if account_outcome is not None:
-                o = account_outcome(a, s, slot, u_next())
-            elif codes is None:
-                o = bisect_right(cum, u_next())
-            elif ci < cn:
+            if codes is not None and ci < cn:
                 o = cbuf[ci]
                 ci += 1
-            else:
+            elif codes is not None:
                 codes.i = ci
                 o = codes.next()
                 cbuf, ci, cn = codes.buf, codes.i, len(codes.buf)
+            elif account_outcome is None:
+                o = bisect_right(cum, u_next())
+            else:
+                o = account_outcome(a, s, slot, u_next())
             hf = fixed[o]
             if hf is None:
                 ring = rings[o]()
@@ -173,7 +174,12 @@ class ProgressiveDialer(Dialer):
                 rpcs.append((a, t + ring + talk))   # the conversations are held after the run
             end = t + ring + talk + wrap
             # log
-            row((a, t, o, ring, talk, wrap))
+            r_acct(a)
+            r_t(t)
+            r_out(o)
+            r_ring(ring)
+            r_talk(talk)
+            r_wrap(wrap)
             # settle
             n = att[a] + 1
             att[a] = n
@@ -193,9 +199,9 @@ class ProgressiveDialer(Dialer):
         lists.head[b] = h
         if codes is not None:
             codes.i = ci
-        if not rows:
+        n_dials = log.end_run(c.idx, camp.idx, n0)
+        if not n_dials:
             return None
-        n_dials = w.log.add_run(c.idx, camp.idx, rows)
         # The calling window's state is constant over a run (its edges are critical minutes).
         minute = int((now + off) % DAY_S // 60.0)
         rules = w.rules
