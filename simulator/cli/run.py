@@ -32,7 +32,7 @@ def register(sub) -> None:
                                                 "one line per replication as it ends")
     p.add_argument("--trace", metavar="DIR", help="also write the dial-level record of replication 0 into this "
                                                   "folder (created if missing): dials.csv, promises.csv, "
-                                                  "payments.csv, accounts.csv and shifts.csv, the files "
+                                                  "payments.csv, accounts.csv, shifts.csv and account_events.csv, the files "
                                                   "`collectsim calibrate` reads (docs/data-formats.md)")
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.add_argument("--targets", action="store_true",
