@@ -143,7 +143,8 @@ def summary(fitted) -> str:
         k = p.key
         if not (k.endswith(".probability") or k.endswith("_probability") or k.endswith("payment_usd.mean")
                 or k.endswith("productive_rate") or k.startswith("kpi.") or k.endswith("_per_day")
-                or k.endswith("rpc.talk_time_s.mean")):
+                or k.endswith("rpc.talk_time_s.mean") or k == "portfolio.control_share"
+                or (k.startswith("portfolio.behaviour.") and k.count(".") == 2)):
             continue
         ci = "-" if p.ci95_low is None else f"{_g(p.ci95_low)} - {_g(p.ci95_high)}"
         rows.append([k, _g(p.value), ci, f"{p.n:,}" if p.n else ""])

@@ -1,0 +1,230 @@
+"""Dial outcomes with account-level behaviour: the contact curve and the answer link together.
+
+With account-level behaviour (world/behaviour.py) a dial to account i at local slot c (weekday,
+hour) reaches a live person with probability ``S_live(c) x o_i`` where ``S`` is the segment's
+outcome model of :mod:`.outcomes` (base probabilities and hour and weekday curves) and
+
+    o_i = exp(b_score z_score + b_dpd z_dpd + b_phones log k) / K x (1 - f)^n
+
+the account's answer multiplier (its standardised score, its days past due at entry less the
+segment's mean in 30-day cycles, its number of phones k; K the mean of the exponential over the
+segment's accounts at entry) times contact fatigue for its n attempts in the previous 7
+calendar days and earlier the same day. The phone's state persists: a disconnected number
+always ends ``invalid`` (so the segment's invalid probability is the share of such accounts),
+a wrong number's live answers are third parties, and the working numbers' right-party and
+third-party chances are those that keep the segment's marginal ones:
+
+    right party (working number)  S_rpc(c) / W x o_i,      W = 1 - q_disconnected - q_wrong
+    third party (working number) (S_tp(c) - q_wrong S_rpc(c) / W) / (1 - q_disconnected) x o_i
+    third party (wrong number)   (S_tp(c) + S_rpc(c)) / (1 - q_disconnected) x o_i
+
+Fitting the dials one by one with this likelihood (the curve's penalised terms as in
+:mod:`.outcomes`, the link's coefficients and log(1 - f) unpenalised) separates the curve from
+who was dialed when: the accounts dialed late in the day are the ones that did not answer in
+the morning, with lower multipliers and more attempts, so the segment-level hourly shares of
+right-party contacts mix the curve with that selection, which the link takes out.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+
+from .outcomes import NON_LIVE, OutcomeFit, _curve, _fellner_schall, _LiveModel, cell_counts
+from .regression import Estimate, Link, Z95
+from .trace import ABANDONED, RPC, THIRD_PARTY
+
+__all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WINDOW_DAYS"]
+
+FATIGUE_WINDOW_DAYS = 7
+"""Previous calendar days whose attempts tire an account (with the same day's earlier ones), as
+the simulator counts them (Portfolio.attempts_7_total holds the 7 days before today)."""
+INVALID = 3
+
+
+@dataclass
+class AnswerLink:
+    """The answer multiplier's link: ``link`` holds the log multiplier's slopes per unit of
+    each account attribute (``coef[0]`` is 0: the level is the contact curve's); ``fatigue``
+    is f, the share of the answer probability lost per attempt."""
+    link: Link
+    fatigue: Estimate | None
+
+
+def fatigue_attempts(acct: np.ndarray, t_s: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Per dial: dials to the same account in the previous ``FATIGUE_WINDOW_DAYS`` calendar days
+    and earlier the same day (dials in any order; ties in time count in file order)."""
+    order = np.lexsort((np.arange(len(acct)), t_s, acct))
+    a, d = acct[order].astype(np.int64), day[order].astype(np.int64)
+    span = int(d.max() - d.min()) + FATIGUE_WINDOW_DAYS + 2 if len(d) else 1
+    key = a * span + (d - (d.min() if len(d) else 0))
+    first = np.searchsorted(key, key - FATIGUE_WINDOW_DAYS, side="left")
+    out = np.empty(len(acct), dtype=np.int64)
+    out[order] = np.arange(len(acct)) - first
+    return out
+
+
+class _AccountLiveModel(_LiveModel):
+    """The curve model of :class:`outcomes._LiveModel` fitted dial by dial, with per-dial
+    covariates ``Z`` (their coefficients appended to theta, unpenalised) and the phone-state
+    coefficients of the module doc."""
+
+    def __init__(self, counts, cell, y, Z, wrong, q_dead, q_wrong) -> None:
+        super().__init__(counts, with_tp=True, with_rpc=True)
+        seen = counts.sum(axis=2) > 0
+        lookup = np.full(7 * 24, -1)
+        cells = np.argwhere(seen)
+        lookup[cells[:, 0] * 24 + cells[:, 1]] = np.arange(len(cells))
+        self.cell = lookup[cell]
+        self.n_cells = len(cells)
+        self.y = y                       # 0 third party, 1 right party, 2 live unknown, 3 not live
+        self.Z = Z
+        self.k = Z.shape[1]
+        self.P0 = self.P
+        self.P = self.P0 + self.k
+        for name, S in self.blocks.items():
+            big = np.zeros((self.P, self.P))
+            big[:self.P0, :self.P0] = S
+            self.blocks[name] = big
+        w = 1.0 - q_dead - q_wrong
+        a = 1.0 / (1.0 - q_dead)
+        # P_tp = (A_tp E1 + B_tp E2) o, P_rpc = B_rpc E2 o; live = a (E1 + E2) o for every row
+        self.A_tp = np.full(len(y), a)
+        self.B_tp = np.where(wrong, a, -q_wrong / (w * (1.0 - q_dead)))
+        self.B_rpc = np.where(wrong, 0.0, 1.0 / w)
+        self.live_a = a
+
+    def start(self) -> np.ndarray:
+        th = np.zeros(self.P)
+        y = self.y
+        n = len(y)
+        live = (y != 3).sum() / n
+        valid = self.B_rpc > 0
+        r = max((y[valid] == 1).sum() / max(valid.sum(), 1), 1e-6)
+        e2 = r / self.B_rpc[valid][0] if valid.any() else 1e-6
+        e1 = max(live / self.live_a - e2, 1e-6)
+        s = min(1.0, 0.9 / max(live, 1e-12))
+        th[self.slices["b_tp"]] = math.log(e1 * s)
+        th[self.slices["b_rpc"]] = math.log(e2 * s)
+        return th
+
+    def _rows(self, th):
+        t = th[:self.P0]
+        e1c, e2c = np.exp(self.X1 @ t), np.exp(self.X2 @ t)
+        o = np.exp(self.Z @ th[self.P0:]) if self.k else np.ones(len(self.y))
+        E1, E2 = e1c[self.cell] * o, e2c[self.cell] * o
+        tp = self.A_tp * E1 + self.B_tp * E2
+        rpc = self.B_rpc * E2
+        return E1, E2, tp, rpc
+
+    def negloglik(self, th: np.ndarray) -> float:
+        E1, E2, tp, rpc = self._rows(th)
+        live = tp + rpc
+        y = self.y
+        if np.any(live >= 1.0) or np.any(tp[y == 0] <= 0) or np.any(rpc[y == 1] <= 0):
+            return np.inf
+        ll = np.log(tp[y == 0]).sum() + np.log(rpc[y == 1]).sum() + np.log(live[y == 2]).sum() \
+            + np.log1p(-live[y == 3]).sum()
+        return -float(ll)
+
+    def grad_hess(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        E1, E2, tp, rpc = self._rows(th)
+        y = self.y
+        # per row: the probability of what happened, P, and its derivatives P1, P2 in the two
+        # linear predictors (log E1, log E2); log P contributes g = (P1, P2) / P and
+        # h = diag(P1, P2) / P - g g'; "not live" is 1 - live with sign flips
+        a = self.live_a
+        P = np.select([y == 0, y == 1, y == 2], [tp, rpc, tp + rpc], 1.0 - tp - rpc)
+        P1 = np.select([y == 0, y == 1, y == 2], [self.A_tp * E1, 0.0 * E1, a * E1], -a * E1)
+        P2 = np.select([y == 0, y == 1, y == 2], [self.B_tp * E2, self.B_rpc * E2, a * E2], -a * E2)
+        g1, g2 = P1 / P, P2 / P
+        h11, h22, h12 = g1 - g1 * g1, g2 - g2 * g2, -g1 * g2
+        C = self.n_cells
+        s = lambda v: np.bincount(self.cell, weights=v, minlength=C)   # noqa: E731
+        X1, X2 = self.X1, self.X2
+        g = np.zeros(self.P)
+        H = np.zeros((self.P, self.P))
+        g[:self.P0] = X1.T @ s(g1) + X2.T @ s(g2)
+        H[:self.P0, :self.P0] = (X1.T * s(h11)) @ X1 + (X1.T * s(h12)) @ X2 + (X2.T * s(h12)) @ X1 \
+            + (X2.T * s(h22)) @ X2
+        if self.k:
+            Z = self.Z
+            g[self.P0:] = Z.T @ (g1 + g2)
+            c1 = np.column_stack([s((h11 + h12) * Z[:, j]) for j in range(self.k)])
+            c2 = np.column_stack([s((h12 + h22) * Z[:, j]) for j in range(self.k)])
+            H[:self.P0, self.P0:] = X1.T @ c1 + X2.T @ c2
+            H[self.P0:, :self.P0] = H[:self.P0, self.P0:].T
+            H[self.P0:, self.P0:] = (Z.T * (h11 + 2 * h12 + h22)) @ Z
+        return -g, -H
+
+
+def fit_account_outcomes(out: np.ndarray, hour: np.ndarray, weekday: np.ndarray, Z: np.ndarray, terms: list[str],
+                         wrong: np.ndarray, dead: np.ndarray, q_dead: Estimate, q_wrong: Estimate | None,
+                         entry_Z: np.ndarray) -> tuple[OutcomeFit, AnswerLink]:
+    """Fit the module's model to one segment's dials: outcome codes, local hour and weekday,
+    per-dial covariates ``Z`` (columns named by ``terms``: account attributes in their units,
+    centred, then ``fatigue``, the attempts of :func:`fatigue_attempts`, last), whether the
+    account's number is wrong or disconnected, and the shares of such numbers. ``entry_Z``: the
+    attributes of the segment's accounts at entry, centred alike (for K). Returns the segment's
+    outcome model in the simulator's convention and the answer link."""
+    qd, qw = q_dead.value, (q_wrong.value if q_wrong is not None else 0.0)
+    keep = ~dead
+    o, h, d = out[keep], hour[keep], weekday[keep]
+    y = np.select([o == THIRD_PARTY, o == RPC, o == ABANDONED], [0, 1, 2], 3)
+    counts = cell_counts(o, h, d)
+    m = _AccountLiveModel(counts, d * 24 + h, y, Z[keep], wrong[keep], qd, qw)
+    th, Hp, lam = _fellner_schall(m)
+    cov = linalg.inv(Hp)
+    P0 = m.P0
+    sl = m.slices
+    i1, i2 = sl["b_tp"].start, sl["b_rpc"].start
+    # K: the mean answer multiplier over the accounts at entry (fatigue apart)
+    k_terms = [j for j, t in enumerate(terms) if t != "fatigue"]
+    beta = th[P0:][k_terms]
+    eta = entry_Z[:, :len(k_terms)] @ beta if len(k_terms) else np.zeros(len(entry_Z))
+    w = np.exp(eta - eta.max()) if len(eta) else np.ones(1)
+    log_k = float(eta.max() + math.log(w.mean())) if len(eta) else 0.0
+    dlogk = np.zeros(m.P)
+    if len(k_terms):
+        dlogk[P0 + np.array(k_terms)] = (w[:, None] * entry_Z[:, :len(k_terms)]).sum(axis=0) / w.sum()
+    base = np.zeros(6)
+    base_se = np.zeros(6)
+    for code, i in ((THIRD_PARTY, i1), (RPC, i2)):
+        grad = dlogk.copy()
+        grad[i] += 1.0
+        base[code] = math.exp(th[i] + log_k)
+        base_se[code] = base[code] * math.sqrt(max(float(grad @ cov @ grad), 0.0))
+    # the unanswered outcomes: disconnected numbers are the invalid ones; no answer, busy and
+    # machine share the rest in their proportions among the other numbers' unanswered dials
+    nl = np.bincount(o[(o != INVALID) & np.isin(o, NON_LIVE)], minlength=4)[:3].astype(float)
+    pi = nl / nl.sum() if nl.sum() else np.array([1.0, 0.0, 0.0])
+    rest = 1.0 - qd - base[THIRD_PARTY] - base[RPC]
+    var_rest = float((base_se[THIRD_PARTY] ** 2 + base_se[RPC] ** 2))
+    for k in range(3):
+        base[k] = pi[k] * rest
+        base_se[k] = math.sqrt(rest ** 2 * pi[k] * (1 - pi[k]) / max(nl.sum(), 1) + pi[k] ** 2 * (var_rest + q_dead.se ** 2))
+    base[INVALID], base_se[INVALID] = qd, q_dead.se
+    c = cov[:P0, :P0]
+    ah, ah_ci = _curve(m, th, c, "alpha_h", m.Zh, m.hours, 24)
+    rh, rh_ci = _curve(m, th, c, "rho_h", m.Zh, m.hours, 24)
+    ad, ad_ci = _curve(m, th, c, "alpha_d", m.Zd, m.days, 7)
+    rd, rd_ci = _curve(m, th, c, "rho_d", m.Zd, m.days, 7)
+    n = int(keep.sum())
+    dials_dh = counts.sum(axis=2)
+    of = OutcomeFit(base, base_se, ah, rh, ad, rd, ah_ci, rh_ci, ad_ci, rd_ci, dials_dh.sum(axis=0) / n,
+                    dials_dh.sum(axis=1) / n, counts, {g: float(v) for g, v in lam.items()}, n)
+    fatigue = None
+    if "fatigue" in terms:
+        j = P0 + terms.index("fatigue")
+        b, se = float(th[j]), math.sqrt(max(float(cov[j, j]), 0.0))
+        fatigue = Estimate(1.0 - math.exp(b), math.exp(b) * se, 1.0 - math.exp(b + Z95 * se),
+                           1.0 - math.exp(b - Z95 * se), n)
+    idx = np.array([P0 + j for j in k_terms], dtype=np.int64)
+    link = Link("log", "answer", [terms[j] for j in k_terms], [0.0] * len(k_terms), [0.0, *th[idx].tolist()],
+                [0.0, *np.sqrt(np.clip(np.diag(cov)[idx], 0, None)).tolist()], n)
+    c_link = np.zeros((len(idx) + 1, len(idx) + 1))
+    c_link[1:, 1:] = cov[np.ix_(idx, idx)]
+    link.cov = c_link
+    return of, AnswerLink(link, fatigue)
