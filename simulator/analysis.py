@@ -10,10 +10,15 @@ __all__ = ["t_interval", "stat", "half_width", "sample_variance", "paired_differ
            "replications_needed"]
 
 
-def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, Optional[float], Optional[float]]:
+def t_interval(values: Sequence[float], level: float = 0.95,
+               spread: bool = False) -> tuple[float, Optional[float], Optional[float]]:
     """Mean and two-sided Student-t confidence interval of independent replication values.
 
-    With fewer than two values the interval is undefined and returned as (mean, None, None).
+    ``spread``: the interval of one more value instead, mean +- t s sqrt(1 + 1/n): with each
+    replication drawing its parameters from a fit's sampling distribution, the range the value
+    under the true parameters plausibly lies in, which more replications do not shrink (only
+    the 1/n term, the uncertainty of the mean, goes). With fewer than two values the interval is
+    undefined and returned as (mean, None, None).
     """
     n = len(values)
     if n == 0:
@@ -22,17 +27,18 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, Opt
     if n < 2:
         return mean, None, None
     var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    half = float(stdtrit(n - 1, 0.5 + level / 2)) * math.sqrt(var / n)
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * math.sqrt(var * (1 + 1 / n) if spread else var / n)
     return mean, mean - half, mean + half
 
 
-def stat(values: Sequence[Optional[float]]) -> dict:
+def stat(values: Sequence[Optional[float]], spread: bool = False) -> dict:
     """The contract's STAT for one metric: mean and 95% t-interval over the replications where the
-    metric is defined, plus every replication's value (``None`` where undefined)."""
+    metric is defined, plus every replication's value (``None`` where undefined). ``spread``:
+    the interval of :func:`t_interval` with parameter uncertainty."""
     defined = [float(v) for v in values if v is not None]
     if not defined:
         return {"mean": None, "ci95_low": None, "ci95_high": None, "values": list(values)}
-    mean, lo, hi = t_interval(defined)
+    mean, lo, hi = t_interval(defined, spread=spread)
     return {"mean": mean, "ci95_low": lo, "ci95_high": hi,
             "values": [None if v is None else float(v) for v in values]}
 

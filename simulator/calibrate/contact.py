@@ -80,7 +80,6 @@ class _AccountLiveModel(_LiveModel):
         self.cell = lookup[cell]
         self.n_cells = len(cells)
         self.y = y                       # 0 third party, 1 right party, 2 live unknown, 3 not live
-        self.Z = Z
         self.k = Z.shape[1]
         self.P0 = self.P
         self.P = self.P0 + self.k
@@ -95,6 +94,9 @@ class _AccountLiveModel(_LiveModel):
         self.B_tp = np.where(wrong, a, -q_wrong / (w * (1.0 - q_dead)))
         self.B_rpc = np.where(wrong, 0.0, 1.0 / w)
         self.live_a = a
+        self.by_y = [np.flatnonzero(y == k) for k in range(4)]
+        self.Zt = np.ascontiguousarray(Z.T)
+        self._last = None
 
     def start(self) -> np.ndarray:
         th = np.zeros(self.P)
@@ -113,7 +115,7 @@ class _AccountLiveModel(_LiveModel):
     def _rows(self, th):
         t = th[:self.P0]
         e1c, e2c = np.exp(self.X1 @ t), np.exp(self.X2 @ t)
-        o = np.exp(self.Z @ th[self.P0:]) if self.k else np.ones(len(self.y))
+        o = np.exp(th[self.P0:] @ self.Zt) if self.k else np.ones(len(self.y))
         E1, E2 = e1c[self.cell] * o, e2c[self.cell] * o
         tp = self.A_tp * E1 + self.B_tp * E2
         rpc = self.B_rpc * E2
@@ -122,41 +124,57 @@ class _AccountLiveModel(_LiveModel):
     def negloglik(self, th: np.ndarray) -> float:
         E1, E2, tp, rpc = self._rows(th)
         live = tp + rpc
-        y = self.y
-        if np.any(live >= 1.0) or np.any(tp[y == 0] <= 0) or np.any(rpc[y == 1] <= 0):
+        i = self.by_y
+        if live.max() >= 1.0 or np.any(tp[i[0]] <= 0) or np.any(rpc[i[1]] <= 0):
             return np.inf
-        ll = np.log(tp[y == 0]).sum() + np.log(rpc[y == 1]).sum() + np.log(live[y == 2]).sum() \
-            + np.log1p(-live[y == 3]).sum()
+        ll = np.log(tp[i[0]]).sum() + np.log(rpc[i[1]]).sum() + np.log(live[i[2]]).sum() + np.log1p(-live[i[3]]).sum()
         return -float(ll)
 
     def grad_hess(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and Hessian of the negative log-likelihood (the last ones kept: the
+        optimiser asks for both at the same point)."""
+        if self._last is not None and np.array_equal(self._last[0], th):
+            return self._last[1], self._last[2]
         E1, E2, tp, rpc = self._rows(th)
-        y = self.y
         # per row: the probability of what happened, P, and its derivatives P1, P2 in the two
         # linear predictors (log E1, log E2); log P contributes g = (P1, P2) / P and
-        # h = diag(P1, P2) / P - g g'; "not live" is 1 - live with sign flips
+        # h = diag(P1, P2) / P - g g' ("not live" is 1 - live: P1, P2 change sign)
         a = self.live_a
-        P = np.select([y == 0, y == 1, y == 2], [tp, rpc, tp + rpc], 1.0 - tp - rpc)
-        P1 = np.select([y == 0, y == 1, y == 2], [self.A_tp * E1, 0.0 * E1, a * E1], -a * E1)
-        P2 = np.select([y == 0, y == 1, y == 2], [self.B_tp * E2, self.B_rpc * E2, a * E2], -a * E2)
-        g1, g2 = P1 / P, P2 / P
-        h11, h22, h12 = g1 - g1 * g1, g2 - g2 * g2, -g1 * g2
+        g1, g2 = np.empty(len(E1)), np.empty(len(E1))
+        i = self.by_y
+        g1[i[0]] = self.A_tp[i[0]] * E1[i[0]] / tp[i[0]]
+        g2[i[0]] = self.B_tp[i[0]] * E2[i[0]] / tp[i[0]]
+        g1[i[1]] = 0.0
+        g2[i[1]] = 1.0
+        live = E1[i[2]] + E2[i[2]]
+        g1[i[2]], g2[i[2]] = E1[i[2]] / live, E2[i[2]] / live
+        rest = 1.0 - tp[i[3]] - rpc[i[3]]
+        g1[i[3]], g2[i[3]] = -a * E1[i[3]] / rest, -a * E2[i[3]] / rest
+        diag = np.empty((2, len(E1)))   # d P_k / d eta_k over P: g for live outcomes, -a E / rest otherwise
+        diag[0], diag[1] = g1, g2
+        h11, h22, h12 = diag[0] - g1 * g1, diag[1] - g2 * g2, -g1 * g2
+        # per-cell sums of the row terms (rows of a terms x dials array, each contiguous)
+        k = self.k
+        Zt = self.Zt
+        terms = np.empty((5 + 2 * k, len(E1)))
+        terms[0], terms[1], terms[2], terms[3], terms[4] = g1, g2, h11, h12, h22
+        if k:
+            np.multiply(h11 + h12, Zt, out=terms[5:5 + k])
+            np.multiply(h12 + h22, Zt, out=terms[5 + k:])
         C = self.n_cells
-        s = lambda v: np.bincount(self.cell, weights=v, minlength=C)   # noqa: E731
+        cs = np.column_stack([np.bincount(self.cell, weights=t, minlength=C) for t in terms])
         X1, X2 = self.X1, self.X2
         g = np.zeros(self.P)
         H = np.zeros((self.P, self.P))
-        g[:self.P0] = X1.T @ s(g1) + X2.T @ s(g2)
-        H[:self.P0, :self.P0] = (X1.T * s(h11)) @ X1 + (X1.T * s(h12)) @ X2 + (X2.T * s(h12)) @ X1 \
-            + (X2.T * s(h22)) @ X2
-        if self.k:
-            Z = self.Z
-            g[self.P0:] = Z.T @ (g1 + g2)
-            c1 = np.column_stack([s((h11 + h12) * Z[:, j]) for j in range(self.k)])
-            c2 = np.column_stack([s((h12 + h22) * Z[:, j]) for j in range(self.k)])
-            H[:self.P0, self.P0:] = X1.T @ c1 + X2.T @ c2
+        g[:self.P0] = X1.T @ cs[:, 0] + X2.T @ cs[:, 1]
+        H[:self.P0, :self.P0] = (X1.T * cs[:, 2]) @ X1 + (X1.T * cs[:, 3]) @ X2 + (X2.T * cs[:, 3]) @ X1 \
+            + (X2.T * cs[:, 4]) @ X2
+        if k:
+            g[self.P0:] = Zt @ (g1 + g2)
+            H[:self.P0, self.P0:] = X1.T @ cs[:, 5:5 + k] + X2.T @ cs[:, 5 + k:]
             H[self.P0:, :self.P0] = H[:self.P0, self.P0:].T
-            H[self.P0:, self.P0:] = (Z.T * (h11 + 2 * h12 + h22)) @ Z
+            H[self.P0:, self.P0:] = (Zt * (h11 + 2 * h12 + h22)) @ Zt.T
+        self._last = (th.copy(), -g, -H)
         return -g, -H
 
 
