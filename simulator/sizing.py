@@ -9,6 +9,8 @@ account and per collector. The coefficients come from ``benchmarks/bench_center.
 replications of ``bench_100.toml`` for 5 days in each dialer mode (preview 2.1x, predictive 2.6x
 the progressive time) and with 2,000,000 accounts. Expect the truth within a factor of two or
 three: a center whose lists run dry idles at more cost per collector-day than the benchmark.
+With a living portfolio, the accounts that will enter are counted, and account-level behaviour
+costs ``BEHAVIOUR_FACTOR`` per dial.
 """
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ __all__ = ["SizeEstimate", "estimate", "LONG_RUN_S", "LARGE_RUN_MB", "describe_d
 SECONDS_PER_COLLECTOR_DAY = 3.9 / (100 * 22)
 """Progressive dialer, from bench_center.py's 100 x 22 run (3.9 s)."""
 MODE_FACTOR = {"progressive": 1.0, "preview": 2.1, "predictive": 2.6}
+BEHAVIOUR_FACTOR = 1.9
+"""Account-level behaviour (each dial drawn from the account's own table): bench_100_living.toml
+ran at 177,500 dials/s against 318,300 for bench_100.toml."""
 SECONDS_PER_ACCOUNT_DAY = 2.5e-7
 """The daily call-list rebuild (1.2 s for 2,000,000 accounts x 2 days)."""
 BASE_MB = 70.0
@@ -51,9 +56,14 @@ class SizeEstimate:
 def estimate(scenario: Scenario) -> SizeEstimate:
     """The estimated cost of one replication of ``scenario``."""
     collectors = sum(t.headcount for t in scenario.teams.values())
-    accounts = sum(s.accounts for s in scenario.segments.values())
     days = scenario.calendar.working_days
-    seconds = (collectors * days * SECONDS_PER_COLLECTOR_DAY * MODE_FACTOR.get(scenario.dialer.mode, 2.6)
+    calendar_days = days * 7 / max(1, len(scenario.calendar.weekdays))
+    accounts = sum(s.accounts + (s.inflow.accounts_per_day * calendar_days + sum(d.accounts for d in s.inflow.dated)
+                                 if s.inflow is not None and scenario.portfolio_on else 0)
+                   for s in scenario.segments.values())
+    accounts = int(accounts)
+    per_dial = BEHAVIOUR_FACTOR if scenario.portfolio_on and scenario.portfolio.behaviour_on else 1.0
+    seconds = (collectors * days * SECONDS_PER_COLLECTOR_DAY * MODE_FACTOR.get(scenario.dialer.mode, 2.6) * per_dial
                + accounts * days * SECONDS_PER_ACCOUNT_DAY)
     peak = BASE_MB + accounts * MB_PER_ACCOUNT + collectors * MB_PER_COLLECTOR
     return SizeEstimate(collectors, days, accounts, seconds, peak)

@@ -77,6 +77,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if json_out is not None:  # before the tables: a reader that goes away (| head) must not cost it
         emit(json_out, cmp.to_json())
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
+    if not args.all_metrics and (la.scenario.portfolio_on or lb.scenario.portfolio_on):
+        metrics = (*metrics, "self_cure_collected", "incremental_collected")   # a living portfolio's dollars
     say(f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
           "(common random numbers)")
     say(f"A: {_label(la)}")

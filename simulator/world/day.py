@@ -3,9 +3,10 @@
 Closing day d: fold the day's dials into the counters, count the promises made, recycle the
 accounts out of attempts, file the day's attempts in the 7-day ring, settle the promises due
 (:func:`settle_due`, the one place a promise is kept or broken), and let the special tasks end
-their day. Opening a working day: promise
-reminders, then the call lists. The world keeps going after the last calling day until every
-promise has been settled (and no special task wants another day).
+their day. At the end of the warm-up the run totals start from zero. Opening a day: the living
+portfolio's night (aging, exits, self-cure, arrivals), the special tasks' start, and on a
+working day the promise reminders and the call lists. The world keeps going after the last
+calling day until every promise has been settled (and no special task wants another day).
 """
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from ..counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.schema import clock_minutes
 from .calendar import DAY_S
-from .portfolio import PROMISED
+from .portfolio import OPEN, PROMISED
 from .promises import P_KEEP
 from .retry_queue import TICKS_PER_S
 
@@ -202,7 +202,10 @@ class DialKernel:
                 p.blocked_until_s[a] = until
         p.priority[a] = 0
         status = p.status
-        if status[a] == PROMISED:  # a reminder call reached the debtor
+        if status[a] != OPEN:
+            if status[a] != PROMISED:   # it left the portfolio while the call went on (past midnight)
+                return
+            # a reminder call reached the debtor
             p.reminder_due[a] = 0
             entry = self.book.by_account.get(a)
             if entry is not None:

@@ -2,7 +2,9 @@
 
 Each midnight (:meth:`LivingPortfolio.open_day`): accounts still past due age a day; those at
 the charge-off threshold leave; open accounts may self-cure (pay their past-due amount with no
-contact); cured accounts due to default again come back; the day's new accounts enter. Every
+contact); cured accounts due to default again come back; the day's new accounts enter. (Day 0
+opens the run: the initial accounts start at their own days past due, with no night behind
+them.) Every
 payment (:meth:`pay`) reduces the balance and the past-due amount by the rule of
 delinquency.py, and every exit (:meth:`leave`) is booked. The ledger (:meth:`ledger`) then
 balances, for the measured window (after the warm-up):
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..analysis import mser5_truncation
 from .delinquency import CYCLE_DAYS, age_one_day, days_past_due_after_payment, minimum_payment_usd
 from .portfolio import (ACTIVE, CHARGED_OFF, CURED, OPEN, PAID, PLACED, PROMISED, SETTLED, TRACING, UNREACHABLE,
                         WAITING)
@@ -67,6 +70,7 @@ class LivingPortfolio:
                                                     lambda rng, k: cfg.redefault_after_days.sample(rng, k))
         self.redefaults: dict[int, list[int]] = defaultdict(list)   # calendar day -> accounts defaulting again
         self.first_day = calendar.first_measured_day
+        self.work_days = calendar.work_days
         self.measuring = self.first_day == 0
         self.ledger_usd = dict.fromkeys(("balance_start", "balance_inflow", "collected_total", "settlement_discount",
                                          "balance_cured", "balance_charged_off", "balance_placed"), 0.0)
@@ -112,10 +116,11 @@ class LivingPortfolio:
             self._start_measuring()
         dpd, status = p.days_past_due, p.status
         active = np.isin(status, ACTIVE)
-        age_one_day(dpd, active)
+        if day > 0:   # a night has passed (the initial accounts start the run at their own age)
+            age_one_day(dpd, active)
         over = np.flatnonzero(active & (status != PROMISED) & (dpd >= self.cfg.charge_off_days_past_due))
         self.leave_many(over, CHARGED_OFF, day)
-        if self.any_self_cure:
+        if self.any_self_cure and day > 0:
             self._self_cure(day)
         back = self.redefaults.pop(day, None)
         if back:
@@ -225,7 +230,13 @@ class LivingPortfolio:
         for day, v in self.daily_self_cure.items():
             if day < days:
                 counters.daily_self_cure_usd[:, day] = v
-        counters.blocks["portfolio"] = self.ledger()
+        counters.blocks["portfolio"] = {**self.ledger(), "warmup_days_mser5": float(self.mser5_warmup())}
+
+    def mser5_warmup(self) -> int:
+        """The calling days of warm-up that MSER-5 suggests for this run's daily open accounts
+        (analysis.mser5_truncation; docs/portfolio.md)."""
+        series = [float(self.daily_open[d].sum()) for d in self.work_days if d in self.daily_open]
+        return mser5_truncation(series)
 
     def ledger(self) -> dict[str, float]:
         """The ``portfolio`` result block: the balance and account ledgers of the measured window."""

@@ -10,7 +10,7 @@ from simulator.world.calendar import DAY_S
 
 from ..conftest import small_scenario
 
-RPC, ABANDONED = 5, 6
+from simulator.counters import ABANDONED, RPC  # noqa: E402
 
 
 @st.composite

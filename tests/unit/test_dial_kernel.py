@@ -69,8 +69,21 @@ def _reminders():
     return raw
 
 
+def _account_behaviour():
+    """A living portfolio with account-level behaviour: each account's own outcome table (its
+    phone, answer multiplier and fatigue), promise, keep and payment; inflow and self-cure."""
+    raw = _hourly_curve()
+    seg = raw["segments"]["s1"]
+    seg.update(risk_score={"dist": "uniform", "low": 300.0, "high": 800.0},
+               days_past_due={"dist": "uniform", "low": 1.0, "high": 90.0},
+               phones={"dist": "uniform_int", "low": 1, "high": 3}, wrong_number_share=0.05,
+               self_cure_per_day=0.01, inflow={"accounts_per_day": 30.0})
+    raw["portfolio"] = {"control_share": 0.1, "behaviour": {"spread": 1.5, "fatigue_per_attempt": 0.1}}
+    return raw
+
+
 SCENARIOS = {"flat": _flat, "hourly_curve": _hourly_curve, "ringout_amd_random": _ringout_amd_random,
-             "rules_measured": _rules_measured, "reminders": _reminders}
+             "rules_measured": _rules_measured, "reminders": _reminders, "account_behaviour": _account_behaviour}
 
 
 def _run(raw: dict, seed: int, runs: bool):

@@ -158,3 +158,22 @@ def test_cli_compare(scen, tmp_path, capsys):
     # one file and no variants: bad input
     assert main(["compare", str(scen), "-q"]) == 2
     assert "--set-b" in capsys.readouterr().err
+
+
+def test_mser5_finds_the_warmup_of_a_transient_and_none_in_a_stationary_series():
+    """A series with an exponential start-up transient of time constant tau (height 10 noise
+    sd): MSER-5 drops about the time the transient takes to fall below the noise, and nothing of
+    a stationary series."""
+    import numpy as np
+
+    from simulator.analysis import mser5_truncation
+
+    rng = np.random.default_rng(7)
+    t = np.arange(300)
+    flat = (100 + rng.normal(0, 5, 300)).tolist()
+    assert mser5_truncation(flat) <= 10
+    for tau in (10.0, 30.0):
+        y = (100 + 50 * np.exp(-t / tau) + rng.normal(0, 5, 300)).tolist()
+        cut = mser5_truncation(y)
+        assert tau * np.log(50 / 5) - 15 <= cut <= tau * np.log(50 / 5) + 3 * tau, (tau, cut)
+    assert mser5_truncation([1.0, 2.0, 3.0]) == 0   # too short to judge

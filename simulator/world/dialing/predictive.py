@@ -9,10 +9,8 @@ and abandonment are the campaign's own events (campaign_events.py).
 """
 from __future__ import annotations
 
-import math
 from bisect import bisect_right, insort
 from functools import partial
-from heapq import heappush
 from typing import TYPE_CHECKING, Generator
 
 from ...counters import ABANDONED, MACHINE, RPC, THIRD_PARTY

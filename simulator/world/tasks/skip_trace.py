@@ -129,6 +129,8 @@ class SkipTrace(Task):
         next calendar day with a fresh number; misses are traced again or become unreachable."""
         p, cfg = self.p, self.cfg
         for a in self.queue.pop(day, []):
+            if p.status[a] != TRACING:   # it left the portfolio meanwhile (charged off, self-cured)
+                continue
             if self.u_hit.next() < cfg.hit_probability:
                 self.hits += 1
                 self.traced[a] = True
