@@ -97,8 +97,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
     for a in entered.tolist():
         dpd = float(p.days_past_due_at_entry[a])
         # The initial portfolio was there before the run: dated the day before its first day,
-        # so it is told apart from the first day's inflow (and, aged at the first midnight, is
-        # days_past_due + 1 days late on day 0, as an account entering the day before would be).
+        # so it is told apart from the first day's inflow; its attributes are those of day 0.
         entered_day = p.entry_day[a] - (1 if a < p.n_initial else 0)
         row = [names[a], segs[p.segment_list[a]], clock.date(entered_day), f"{p.balance_at_entry[a]:.2f}"]
         if minimum is not None:

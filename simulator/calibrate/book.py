@@ -8,8 +8,9 @@ not at risk of self-curing until its due date). The rules are those of the livin
 (docs/portfolio.md, simulator/world/delinquency.py), stated here from the data's side:
 
 - an account ages one day per calendar day from its entry: on day d it is
-  ``days_past_due + (d - entered)`` days late (the initial portfolio is dated the day before the
-  first day), back to 1 on the day it comes back (``redefaulted``);
+  ``days_past_due + (d - entered)`` days late, back to 1 on the day it comes back
+  (``redefaulted``); an account already there when the data start (dated before the first day)
+  counts as entered on day 0, with its attributes as of that day;
 - a payment x on day X that leaves it on the books takes ``30 floor(x / M)`` days off from day
   X + 1, M being its minimum payment per 30-day cycle;
 - it may self-cure on the days after it entered (or came back) up to the day it left, except
@@ -118,7 +119,7 @@ def replay(tr: Trace, last_day: int, minimum: MinimumPayment | None) -> Book | N
     row = np.full(int(codes.max()) + 1 if n else 0, -1, dtype=np.int64)
     row[codes] = np.arange(n)
     book = Book(last_day, np.zeros((n, days), bool), np.zeros((n, days), bool), np.zeros((n, days)), row)
-    entered = acc["day"].astype(np.int64)
+    entered = np.maximum(acc["day"].astype(np.int64), 0)
     dpd0 = acc["days_past_due"] if tr.has("accounts.csv", "days_past_due") else np.zeros(n)
     d = np.arange(days)
     book.dpd[:] = dpd0[:, None] + (d[None, :] - entered[:, None])
