@@ -114,8 +114,9 @@ def portfolio_part(raw: dict[str, Any], fit, living: LivingFit, base_raw: dict |
                                           "weights": [_r(w) for w in d.spec["weights"]]}
             params.append(param("portfolio.redefault_after_days.mean", d.mean, d.mean_se, n=d.n,
                                 method="days from a cure to the return, empirical distribution"))
-    elif living.redefault is None:
-        notes.append("portfolio.cure_redefault_probability: no account_events.csv with cures; "
+    else:
+        notes.append("portfolio.cure_redefault_probability, redefault_after_days: no cured account came back "
+                     "inside the data (or no account_events.csv); "
                      + ("kept from the base" if "cure_redefault_probability" in base_pf else "0 (schema default)"))
     if living.charge_off_dpd is not None:
         pf["charge_off_days_past_due"] = living.charge_off_dpd

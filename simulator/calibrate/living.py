@@ -209,19 +209,23 @@ def _redefaults(tr: Trace, last_day: int) -> tuple[Estimate | None, DistFit | No
     ev = tr.events
     if ev is None or not len(ev["day"]):
         return None, None
+    inside = ev["day"] <= last_day
+    ev = {k: v[inside] for k, v in ev.items()}
     order = np.lexsort((ev["day"], ev["account_id"]))
     a, d, k = ev["account_id"][order], ev["day"][order], ev["event"][order]
     cure = np.flatnonzero(k[:-1] == CURED) if len(k) > 1 else np.zeros(0, dtype=np.int64)
     back = cure[(a[cure + 1] == a[cure]) & (k[cure + 1] == REDEFAULTED)]
-    if not (k == CURED).any():
-        return None, None
+    if not len(back):
+        return None, None    # no return inside the data: neither the share nor the delay is identified
     delays = d[back + 1] - d[back]
-    longest = int(delays.max()) if len(delays) else 0
+    longest = int(delays.max())
     all_cures = np.flatnonzero(k == CURED)
     eligible = all_cures[d[all_cures] + longest <= last_day]
+    if not len(eligible):
+        return None, None
     returned = np.isin(eligible, back)
     share = proportion(int(returned.sum()), len(eligible))
-    return share, (whole_days(np.maximum(delays[np.isin(back, eligible)], 1)) if len(delays) else None)
+    return share, whole_days(np.maximum(delays[np.isin(back, eligible)], 1))
 
 
 def _event_dpd(tr: Trace, code: int) -> float | None:
