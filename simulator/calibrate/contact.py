@@ -12,7 +12,9 @@ segment's accounts at entry) times contact fatigue for its n attempts in the pre
 calendar days and earlier the same day. The phone's state persists: a disconnected number
 always ends ``invalid`` (so the segment's invalid probability is the share of such accounts),
 a wrong number's live answers are third parties, and the working numbers' right-party and
-third-party chances are those that keep the segment's marginal ones:
+third-party chances are those that keep the segment's marginal ones (and a live-answer
+probability over 1, for a very responsive account at a good hour, is scaled down to 1 as the
+simulator does):
 
     right party (working number)  S_rpc(c) / W x o_i,      W = 1 - q_disconnected - q_wrong
     third party (working number) (S_tp(c) - q_wrong S_rpc(c) / W) / (1 - q_disconnected) x o_i
@@ -125,9 +127,12 @@ class _AccountLiveModel(_LiveModel):
         E1, E2, tp, rpc = self._rows(th)
         live = tp + rpc
         i = self.by_y
-        if live.max() >= 1.0 or np.any(tp[i[0]] <= 0) or np.any(rpc[i[1]] <= 0):
+        if np.any(live[i[3]] >= 1.0) or np.any(tp[i[0]] <= 0) or np.any(rpc[i[1]] <= 0):
             return np.inf
-        ll = np.log(tp[i[0]]).sum() + np.log(rpc[i[1]]).sum() + np.log(live[i[2]]).sum() + np.log1p(-live[i[3]]).sum()
+        # a live-answer probability over 1 is scaled down to 1, as the simulator does
+        over = np.maximum(live, 1.0)
+        ll = np.log(tp[i[0]] / over[i[0]]).sum() + np.log(rpc[i[1]] / over[i[1]]).sum() \
+            + np.log(np.minimum(live[i[2]], 1.0)).sum() + np.log1p(-live[i[3]]).sum()
         return -float(ll)
 
     def grad_hess(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,9 +155,18 @@ class _AccountLiveModel(_LiveModel):
         g1[i[2]], g2[i[2]] = E1[i[2]] / live, E2[i[2]] / live
         rest = 1.0 - tp[i[3]] - rpc[i[3]]
         g1[i[3]], g2[i[3]] = -a * E1[i[3]] / rest, -a * E2[i[3]] / rest
-        diag = np.empty((2, len(E1)))   # d P_k / d eta_k over P: g for live outcomes, -a E / rest otherwise
-        diag[0], diag[1] = g1, g2
-        h11, h22, h12 = diag[0] - g1 * g1, diag[1] - g2 * g2, -g1 * g2
+        h11, h22, h12 = g1 - g1 * g1, g2 - g2 * g2, -g1 * g2
+        # a live answer over 1, scaled down to 1 (P / L): log L's derivatives w = (E1, E2) / (E1 + E2)
+        # and diag(w) - w w' come off (for a live answer of unknown party nothing is left)
+        over = np.flatnonzero((tp + rpc >= 1.0) & (self.y != 3))
+        if len(over):
+            w1 = E1[over] / (E1[over] + E2[over])
+            w2 = 1.0 - w1
+            g1[over] -= w1
+            g2[over] -= w2
+            h11[over] -= w1 - w1 * w1
+            h22[over] -= w2 - w2 * w2
+            h12[over] += w1 * w2
         # per-cell sums of the row terms (rows of a terms x dials array, each contiguous)
         k = self.k
         Zt = self.Zt
