@@ -79,8 +79,13 @@ class _AccountLiveModel(_LiveModel):
         lookup = np.full(7 * 24, -1)
         cells = np.argwhere(seen)
         lookup[cells[:, 0] * 24 + cells[:, 1]] = np.arange(len(cells))
-        self.cell = lookup[cell]
+        # the dials sorted by cell, so per-cell sums are one np.add.reduceat over contiguous runs
+        cell = lookup[cell]
+        order = np.argsort(cell, kind="stable")
+        self.cell = cell[order]
         self.n_cells = len(cells)
+        self.cell_start = np.searchsorted(self.cell, np.arange(self.n_cells))
+        y, Z, wrong = y[order], Z[order], wrong[order]
         self.y = y                       # 0 third party, 1 right party, 2 live unknown, 3 not live
         self.k = Z.shape[1]
         self.P0 = self.P
@@ -175,8 +180,7 @@ class _AccountLiveModel(_LiveModel):
         if k:
             np.multiply(h11 + h12, Zt, out=terms[5:5 + k])
             np.multiply(h12 + h22, Zt, out=terms[5 + k:])
-        C = self.n_cells
-        cs = np.column_stack([np.bincount(self.cell, weights=t, minlength=C) for t in terms])
+        cs = np.add.reduceat(terms, self.cell_start, axis=1).T
         X1, X2 = self.X1, self.X2
         g = np.zeros(self.P)
         H = np.zeros((self.P, self.P))
