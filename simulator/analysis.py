@@ -17,8 +17,8 @@ def t_interval(values: Sequence[float], level: float = 0.95,
     ``spread``: the interval of one more value instead, mean +- t s sqrt(1 + 1/n): with each
     replication drawing its parameters from a fit's sampling distribution, the range the value
     under the true parameters plausibly lies in, which more replications do not shrink (only
-    the 1/n term, the uncertainty of the mean, goes). With fewer than two values the interval is
-    undefined and returned as (mean, None, None).
+    the 1/n term, the uncertainty of the mean, goes). With fewer than two values, or bounds
+    beyond the float range, the interval is undefined and returned as (mean, None, None).
     """
     n = len(values)
     if n == 0:
@@ -26,8 +26,17 @@ def t_interval(values: Sequence[float], level: float = 0.95,
     mean = math.fsum(values) / n
     if n < 2:
         return mean, None, None
-    var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    half = float(stdtrit(n - 1, 0.5 + level / 2)) * math.sqrt(var * (1 + 1 / n) if spread else var / n)
+    t = float(stdtrit(n - 1, 0.5 + level / 2))
+    k = (n + 1) if spread else 1   # var x k / n: one more value, or the mean
+    try:
+        var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+        half = t * math.sqrt(var * k / n)
+    except OverflowError:   # values near the float range (a ratio with a tiny denominator)
+        dev = [v - mean for v in values]
+        scale = max(abs(d) for d in dev)
+        half = t * scale * math.sqrt(math.fsum((d / scale) ** 2 for d in dev) * k / (n * (n - 1)))
+    if not math.isfinite(mean - half) or not math.isfinite(mean + half):
+        return mean, None, None
     return mean, mean - half, mean + half
 
 
@@ -50,12 +59,15 @@ def half_width(values: Sequence[float], level: float = 0.95) -> Optional[float]:
 
 
 def sample_variance(values: Sequence[float]) -> Optional[float]:
-    """Unbiased sample variance (None with fewer than two values)."""
+    """Unbiased sample variance (None with fewer than two values, or beyond the float range)."""
     n = len(values)
     if n < 2:
         return None
     mean = math.fsum(values) / n
-    return math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    try:
+        return math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    except OverflowError:   # values near the float range: the variance is not a float
+        return None
 
 
 def paired_difference(a: Sequence[Optional[float]], b: Sequence[Optional[float]],

@@ -41,6 +41,17 @@ RING, TALK, WRAP = range(3)
 
 
 @dataclass(frozen=True)
+class CostRates:
+    """Unit costs beyond the collectors' wages (scenario block ``costs``; all 0 without it).
+    Money in US dollars."""
+    wage_loading_share: float = 0.0       # benefits and payroll taxes, as a share of wages
+    telecom_usd_per_min: float = 0.0      # per connected minute (talk time)
+    telecom_usd_per_dial: float = 0.0     # per dial placed
+    dialer_seat_usd_per_day: float = 0.0  # per collector per day logged in
+    abandon_penalty_usd: float = 0.0      # per abandoned call
+
+
+@dataclass(frozen=True)
 class Structure:
     """Names and attributes of the world's parts, in counter index order.
 
@@ -56,6 +67,14 @@ class Structure:
     campaign_team: tuple[int, ...]
     campaign_segments: tuple[tuple[int, ...], ...]
     n_days: int
+    work_days: tuple[int, ...] = ()
+    """Calendar days on which the center calls (the calling period runs from day 0 to the last)."""
+    first_measured_day: int = 0
+    """The first calendar day the metrics count (calendar.warmup_days calling days before it)."""
+    collector_supervision_usd_per_h: tuple[float, ...] = ()
+    """Per collector: supervision cost per paid hour of the collector (the team's supervisors'
+    loaded wages shared over its collectors); empty without a costs block."""
+    cost_rates: CostRates = field(default_factory=CostRates)
 
     @property
     def n_collectors(self) -> int:
@@ -105,18 +124,47 @@ class Counters:
     daily_open_accounts: np.ndarray | None = None
     daily_self_cure_usd: np.ndarray | None = None
     events: int = 0            # SimPy events processed
-    reminders_reached: int = 0  # promise-confirmation calls that reached the debtor
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(default_factory=dict)  # extra per-day series of the special tasks, e.g. {"tracking": {...}}
+    # Set by zeros() (shapes as above):
+    reminder_contacts: np.ndarray = None      # (R, S) reminder calls that reached the debtor: not in rpc
+    arrangement_promises: np.ndarray = None   # (R, S) accepted rearrangement offers (in promises)
+    arrangement_kept: np.ndarray = None       # (R, S) kept first payments of arrangements (in kept)
+    arrangement_collected: np.ndarray = None  # (R, S) every dollar paid on arrangements (in collected)
+    plan_installments_due: np.ndarray = None  # (R, S) payment-plan installments that fell due
+    plan_installments_kept: np.ndarray = None  # (R, S)
+    collected_in_period: np.ndarray = None    # (R, S) dollars paid on a calling day or before the last
+    days_worked: np.ndarray = None            # (R,) days each collector logged in
+    skip_trace_fees_usd: np.ndarray = None    # (S,) skip-trace fees by the account's segment
+    agency_commission_usd: np.ndarray = None  # (S,) agency commission by the account's segment
+    agency_collected_usd: np.ndarray = None   # (S,) agency recoveries (gross) by the account's segment
+    open_accounts: np.ndarray = None          # (S,) accounts still open at the end (world/service.py)
+    attempted_7d: np.ndarray = None           # (S,) of those, dialed in the last 7 days of calling
+    contacted_7d: np.ndarray = None           # (S,) of those, reached (right party) in those days
+
+    @property
+    def reminders_reached(self) -> int:
+        """Promise-confirmation calls that reached the debtor."""
+        return int(self.reminder_contacts.sum())
 
     @classmethod
     def zeros(cls, n_rows: int, n_seg: int, n_days: int, n_camp: int) -> "Counters":
         f = lambda *shape: np.zeros(shape, dtype=float)  # noqa: E731
         i = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
-        return cls(i(n_rows, n_seg, N_OUT), f(n_rows, n_seg, 3), i(n_rows, n_seg), f(n_rows, n_seg),
-                   i(n_rows, n_seg), i(n_rows, n_seg), f(n_rows, n_seg), f(n_rows), f(n_rows), f(n_rows),
-                   i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
-                   i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg), i(n_camp, n_days), i(n_camp, n_days))
+        c = cls(i(n_rows, n_seg, N_OUT), f(n_rows, n_seg, 3), i(n_rows, n_seg), f(n_rows, n_seg),
+                i(n_rows, n_seg), i(n_rows, n_seg), f(n_rows, n_seg), f(n_rows), f(n_rows), f(n_rows),
+                i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
+                i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg), i(n_camp, n_days), i(n_camp, n_days))
+        for name in ("reminder_contacts", "arrangement_promises", "arrangement_kept", "plan_installments_due",
+                     "plan_installments_kept"):
+            setattr(c, name, i(n_rows, n_seg))
+        c.arrangement_collected, c.collected_in_period = f(n_rows, n_seg), f(n_rows, n_seg)
+        c.days_worked = i(n_rows)
+        for name in ("skip_trace_fees_usd", "agency_commission_usd", "agency_collected_usd"):
+            setattr(c, name, f(n_seg))
+        for name in ("open_accounts", "attempted_7d", "contacted_7d"):
+            setattr(c, name, i(n_seg))
+        return c
 
     def ensure_day(self, day: int) -> None:
         """Make the per-day arrays long enough to hold calendar day ``day``. The world sizes them
@@ -139,9 +187,9 @@ class Counters:
     def reset_totals(self) -> None:
         """Zero the run totals, keeping the per-day series (the end of the warm-up)."""
         for name in ("dials", "handle_s", "promises", "promised_usd", "kept", "broken", "collected", "paid_s",
-                     "productive_s", "idle_s", "hourly_dials"):
+                     "productive_s", "idle_s", "hourly_dials", "reminder_contacts", "arrangement_promises",
+                     "days_worked"):
             getattr(self, name)[...] = 0
-        self.reminders_reached = 0
 
     def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
         """Add one day's dials (columns coll, acct, camp, t, out, ring, talk, wrap, in time

@@ -6,7 +6,7 @@ command line.
 from __future__ import annotations
 
 __all__ = ["InputError", "Interrupted", "EXIT_OK", "EXIT_INTERNAL", "EXIT_INPUT", "EXIT_FAILED_REPLICATIONS",
-           "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]
+           "EXIT_BREACH", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -16,6 +16,9 @@ EXIT_INPUT = 2
 permission denied, out of memory): a one-line message, no traceback."""
 EXIT_FAILED_REPLICATIONS = 3
 """A sweep finished but some replications raised; they are recorded with their error."""
+EXIT_BREACH = 4
+"""With --strict: the run finished and its outputs are written, but a compliance limit was
+exceeded (the ``warning:`` lines on stderr say which)."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C (SIGINT), as shells report it: 128 + 2."""
 EXIT_BROKEN_PIPE = 141

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from ._version import __version__
+from .breaches import breaches
 from .pyramid import targets_block
 from .formatting import stat_of, table
 from .analysis import half_width, replications_needed, stat
@@ -151,6 +152,14 @@ class Results:
     def replications(self) -> int:
         return len(self.per_rep)
 
+    def breaches(self) -> list[dict[str, Any]]:
+        """Compliance limits exceeded in some replication (:func:`simulator.breaches.breaches`)."""
+        blocks = [rep["blocks"].get("compliance") for rep in self.per_rep]
+        if not blocks or blocks[0] is None:
+            return []
+        comp = {k: stat([b[k] for b in blocks]) for k in blocks[0]}
+        return breaches(self.loaded.scenario, comp)
+
     def metric_stats(self, level: str, name: str) -> dict[str, dict]:
         """{metric: STAT} for one unit (``level`` "center" has the single unit "center")."""
         out = {}
@@ -180,6 +189,7 @@ class Results:
             **extra,
             "series": _mean_series([rep["series"] for rep in self.per_rep]),
         }
+        doc["breaches"] = breaches(self.loaded.scenario, extra.get("compliance"))
         targets = targets_block(self.loaded.scenario, metrics)
         if targets is not None:
             doc["targets"] = targets

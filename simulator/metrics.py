@@ -3,10 +3,16 @@
 Pure functions: no simulation state, no I/O. Every METRIC of the contract is produced at every
 level; a ratio whose denominator is 0 is ``None``.
 
-Allocation rule for segment hours: a collector's paid, productive and idle time and cost are
-split across the segments the collector dialed in proportion to the collector's handling time
-(ring + talk + wrap seconds) on each segment; a collector who dialed nothing splits them equally
-over the team's segments. With teams dedicated to one segment the split is exact.
+Allocation rule for segment hours: a collector's paid, productive and idle time and the costs
+that follow paid time (wages, supervision, dialer seats) are split across the segments the
+collector dialed in proportion to the collector's handling time (ring + talk + wrap seconds) on
+each segment; a collector who dialed nothing splits them equally over the team's segments. With
+teams dedicated to one segment the split is exact. Costs of a dial (telecom, abandon penalties)
+belong to the row and segment of the dial. Costs of an account that no dial carries (skip-trace
+fees, agency commission) and agency recoveries are split across the rows that dialed the
+account's segment in proportion to their dials on it (equally over the collectors assigned to
+the segment when nobody dialed it). The cost components therefore add up to ``cost`` at every
+level: collector, team, segment and center.
 """
 from __future__ import annotations
 
@@ -23,12 +29,24 @@ METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connec
            "value_per_paid_hour", "cost", "cost_per_dollar", "occupancy")
 """Contract metric names, in the order they are reported."""
 
+COST_COMPONENTS = ("cost_wages", "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace",
+                   "cost_agency", "cost_abandon_penalty")
+"""The parts of ``cost``, which they sum to at every level."""
+
 EXTRA_METRICS = ("dials_per_productive_hour", "machine", "idle_hours", "idle_s_per_call", "talk_hours",
                  "wrap_hours", "promised_usd", "net_value", "accounts_dialed_share", "self_cure_collected",
-                 "incremental_collected")
+                 "incremental_collected",
+                 "reminder_contacts", "arrangement_promises", "plan_installments_due", "plan_installments_kept",
+                 "plan_kept_rate", "arrangement_collected", "avg_payment_ordinary", "collected_in_period",
+                 "kept_rate_usd", *COST_COMPONENTS, "agency_collected", "attempted_7d_share",
+                 "contacted_7d_share", "attempts_per_account")
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
 Metrics = dict[str, Optional[float]]
+
+_COUNTS = ("reminder_contacts", "arrangement_promises", "arrangement_kept", "plan_installments_due",
+           "plan_installments_kept")
+_DOLLARS = ("arrangement_collected", "collected_in_period")
 
 
 def _ratio(a: float, b: float) -> Optional[float]:
@@ -43,11 +61,16 @@ def kpis(t: dict[str, float]) -> Metrics:
     """The metrics of one unit (a collector, team, segment or the center) from its totals.
 
     ``t`` holds seconds (paid_s, productive_s, idle_s, talk_s, wrap_s), counts (dials, handled
-    (calls a collector took), rpc, third_party, machine, abandoned, promises, kept, broken),
-    dollars (collected, promised_usd, cost) and optionally accounts and accounts_dialed.
+    (calls a collector took), rpc (negotiations: right-party contacts less reminder contacts),
+    reminder_contacts, third_party, machine, abandoned, promises, kept, broken), dollars
+    (collected, promised_usd, cost) and optionally the other totals of :func:`_totals` and
+    accounts, accounts_dialed, open_accounts, attempted_7d, contacted_7d.
     """
+    g = t.get
     paid_h, prod_h = t["paid_s"] / 3600.0, t["productive_s"] / 3600.0
-    connects = t["rpc"] + t["third_party"] + t["abandoned"]
+    connects = t["rpc"] + g("reminder_contacts", 0.0) + t["third_party"] + t["abandoned"]
+    agency = g("agency_collected", 0.0)
+    ordinary_kept = t["kept"] - g("arrangement_kept", 0.0)
     m: Metrics = {
         "paid_hours": paid_h,
         "productive_hours": prod_h,
@@ -69,7 +92,7 @@ def kpis(t: dict[str, float]) -> Metrics:
         "avg_payment": _ratio(t["collected"], t["kept"]),
         "value_per_paid_hour": _ratio(t["collected"], paid_h),
         "cost": float(t["cost"]),
-        "cost_per_dollar": _ratio(t["cost"], t["collected"]),
+        "cost_per_dollar": _ratio(t["cost"], t["collected"] + agency),
         "occupancy": _ratio(t["talk_s"] + t["wrap_s"], t["productive_s"]),
         "dials_per_productive_hour": _ratio(t["dials"], prod_h),
         "machine": float(t["machine"]),
@@ -78,25 +101,44 @@ def kpis(t: dict[str, float]) -> Metrics:
         "talk_hours": t["talk_s"] / 3600.0,
         "wrap_hours": t["wrap_s"] / 3600.0,
         "promised_usd": float(t["promised_usd"]),
-        "net_value": float(t["collected"] - t["cost"]),
-        "accounts_dialed_share": _ratio(t.get("accounts_dialed", 0.0), t.get("accounts", 0.0)),
+        "net_value": float(t["collected"] + agency - t["cost"]),
+        "accounts_dialed_share": _ratio(g("accounts_dialed", 0.0), g("accounts", 0.0)),
+        "reminder_contacts": float(g("reminder_contacts", 0.0)),
+        "arrangement_promises": float(g("arrangement_promises", 0.0)),
+        "plan_installments_due": float(g("plan_installments_due", 0.0)),
+        "plan_installments_kept": float(g("plan_installments_kept", 0.0)),
+        "plan_kept_rate": _ratio(g("plan_installments_kept", 0.0), g("plan_installments_due", 0.0)),
+        "arrangement_collected": float(g("arrangement_collected", 0.0)),
+        "avg_payment_ordinary": _ratio(t["collected"] - g("arrangement_collected", 0.0), ordinary_kept),
+        "collected_in_period": float(g("collected_in_period", 0.0)),
+        "kept_rate_usd": _ratio(t["collected"], t["promised_usd"]),
     }
+    for k in COST_COMPONENTS:
+        m[k] = float(g(k, 0.0))
+    m["agency_collected"] = float(agency)
+    m["attempted_7d_share"] = _ratio(g("attempted_7d", 0.0), g("open_accounts", 0.0))
+    m["contacted_7d_share"] = _ratio(g("contacted_7d", 0.0), g("open_accounts", 0.0))
+    m["attempts_per_account"] = _ratio(t["dials"], g("accounts", 0.0))
     return m
 
 
 def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, row_mask: np.ndarray,
-            seg_mask: np.ndarray) -> dict[str, float]:
+            seg_mask: np.ndarray, money: Optional[dict[str, np.ndarray]] = None) -> dict[str, float]:
     """Sum counters over the (row, segment) cells selected by the masks.
 
-    ``cs_weight`` (R, S) is each row's share of time per segment (rows sum to 1).
+    ``cs_weight`` (R, S) is each row's share of time per segment (rows sum to 1); ``money``
+    holds the (R, S) cost components and agency recoveries of :func:`money_cells` (computed
+    from them when not given).
     """
+    if money is None:
+        money = money_cells(cnt, st)
     cells = np.outer(row_mask, seg_mask).astype(float)
     share = cells * cs_weight
-    wage = np.concatenate([st.collector_wage_usd, np.zeros(len(st.campaigns))])
     is_coll = np.arange(len(row_mask)) < st.n_collectors
     paid = (cnt.paid_s[:, None] * share).sum()
     d = cnt.dials * cells[:, :, None]
-    return {
+    reminders = (cnt.reminder_contacts * cells).sum()
+    out = {
         "paid_s": paid,
         "productive_s": (cnt.productive_s[:, None] * share).sum(),
         "idle_s": (cnt.idle_s[:, None] * share).sum(),
@@ -104,7 +146,7 @@ def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, row_mask: np.nd
         "wrap_s": (cnt.handle_s[:, :, WRAP] * cells).sum(),
         "dials": d.sum(),
         "handled": d[is_coll].sum(),
-        "rpc": d[:, :, RPC].sum(),
+        "rpc": d[:, :, RPC].sum() - reminders,
         "third_party": d[:, :, THIRD_PARTY].sum(),
         "machine": d[:, :, MACHINE].sum(),
         "abandoned": d[:, :, ABANDONED].sum(),
@@ -113,8 +155,59 @@ def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, row_mask: np.nd
         "kept": (cnt.kept * cells).sum(),
         "broken": (cnt.broken * cells).sum(),
         "collected": (cnt.collected * cells).sum(),
-        "cost": (cnt.paid_s[:, None] * share * wage[:, None]).sum() / 3600.0,
     }
+    for name in _COUNTS + _DOLLARS:
+        out[name] = (getattr(cnt, name) * cells).sum()
+    # costs that follow paid time, split over segments like the hours
+    rates = st.cost_rates
+    n_camp = len(row_mask) - st.n_collectors
+    wage = np.concatenate([st.collector_wage_usd, np.zeros(n_camp)])
+    out["cost_wages"] = (cnt.paid_s[:, None] * share * wage[:, None]).sum() / 3600.0
+    if rates.wage_loading_share:
+        out["cost_wages"] *= 1.0 + rates.wage_loading_share
+    sup = np.zeros(len(row_mask))
+    if st.collector_supervision_usd_per_h:
+        sup[:st.n_collectors] = st.collector_supervision_usd_per_h
+    out["cost_supervision"] = (cnt.paid_s[:, None] * share * sup[:, None]).sum() / 3600.0
+    out["cost_dialer"] = (cnt.days_worked[:, None] * share).sum() * rates.dialer_seat_usd_per_day
+    for name, a in money.items():   # costs of dials and of accounts
+        out[name] = (a * cells).sum()
+    out["cost"] = math.fsum(out[k] for k in COST_COMPONENTS)
+    return out
+
+
+def money_cells(cnt: Counters, st: Structure) -> dict[str, np.ndarray]:
+    """(R, S) arrays of the costs of dials (telecom, abandon penalties) and of accounts
+    (skip-trace fees, agency commission) and of ``agency_collected``, attributed to counter rows
+    and segments by the allocation rule of the module docstring. (The costs that follow paid
+    time are split in :func:`_totals`.)"""
+    rates = st.cost_rates
+    dials = cnt.dials.sum(axis=2).astype(float)
+    by_dials = _dial_shares(dials, st)
+    return {
+        "cost_telecom": cnt.handle_s[:, :, TALK] / 60.0 * rates.telecom_usd_per_min
+        + dials * rates.telecom_usd_per_dial,
+        "cost_skip_trace": by_dials * cnt.skip_trace_fees_usd[None, :],
+        "cost_agency": by_dials * cnt.agency_commission_usd[None, :],
+        "cost_abandon_penalty": cnt.dials[:, :, ABANDONED] * rates.abandon_penalty_usd,
+        "agency_collected": by_dials * cnt.agency_collected_usd[None, :],
+    }
+
+
+def _dial_shares(dials: np.ndarray, st: Structure) -> np.ndarray:
+    """(R, S): each row's share of the dials on each segment (columns sum to 1); a segment nobody
+    dialed is shared equally by the collectors assigned to it (or by every collector)."""
+    R, S = dials.shape
+    tot = dials.sum(axis=0)
+    out = np.zeros((R, S))
+    for s in range(S):
+        if tot[s] > 0:
+            out[:, s] = dials[:, s] / tot[s]
+            continue
+        rows = [c for c, segs in enumerate(st.collector_segments) if s in segs] or list(range(st.n_collectors))
+        if rows:
+            out[rows, s] = 1.0 / len(rows)
+    return out
 
 
 def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
@@ -158,34 +251,43 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
     """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
     R, S = cnt.promises.shape
     w = segment_shares(cnt, st)
+    money = money_cells(cnt, st)
     all_c, all_s = np.ones(R, bool), np.ones(S, bool)
-    coverage = {"accounts": float(cnt.accounts.sum()), "accounts_dialed": float(cnt.accounts_dialed.sum())}
+    accounts = ("accounts", "accounts_dialed", "open_accounts", "attempted_7d", "contacted_7d")
+
+    def coverage(sel) -> dict[str, float]:
+        return {k: float(getattr(cnt, k)[sel].sum()) for k in accounts}
+
     out: dict[str, dict[str, Metrics]] = {
-        "center": {"center": {**kpis({**_totals(cnt, st, w, all_c, all_s), **coverage}),
+        "center": {"center": {**kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
                               **portfolio_dollars(cnt, list(range(S)))}},
         "segments": {}, "teams": {}, "collectors": {}}
     for si, sname in enumerate(st.segments):
         mask = np.zeros(S, bool)
         mask[si] = True
-        cov = {"accounts": float(cnt.accounts[si]), "accounts_dialed": float(cnt.accounts_dialed[si])}
-        out["segments"][sname] = {**kpis({**_totals(cnt, st, w, all_c, mask), **cov}), **portfolio_dollars(cnt, [si])}
+        out["segments"][sname] = {**kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
+                                  **portfolio_dollars(cnt, [si])}
     team = st.row_team
     for ti, tname in enumerate(st.teams):
-        out["teams"][tname] = {**kpis(_totals(cnt, st, w, team == ti, all_s)), **NOT_BY_COLLECTOR}
+        out["teams"][tname] = {**kpis(_totals(cnt, st, w, team == ti, all_s, money)), **NOT_BY_COLLECTOR}
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
         mask[ci] = True
-        out["collectors"][cname] = {**kpis(_totals(cnt, st, w, mask, all_s)), **NOT_BY_COLLECTOR}
+        out["collectors"][cname] = {**kpis(_totals(cnt, st, w, mask, all_s, money)), **NOT_BY_COLLECTOR}
     return out
 
 
 def replication_series(st: Structure, cnt: Counters) -> dict:
     """Per-segment daily and weekday-by-hour counts of one replication (plain lists, for JSON).
 
-    daily: calendar day -> dials, rpc, promises (by day made), kept and collected (by due day),
-    and with a living portfolio the open accounts at the day's end (those worked, and the control
-    group's) and the self-cure dollars;
-    hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started;
+    daily: calendar day -> dials, rpc (every right-party answer, reminder calls included),
+    promises (by day made), kept (payments kept, plan installments included) and collected (by
+    due day), and with a living portfolio the open accounts at the day's end (those worked, and
+    the control group's) and the self-cure dollars; calendar: first_measured_day (after the
+    warm-up) and calling_day, 1 on the days the
+    center calls and 0 on the others (weekends, and the days after the calling period while
+    promises fall due);
+    hourly: [weekday 0=Mon][hour 0-23] -> dials and rpc, by the hour the dial started (center clock);
     campaigns: per dialer campaign and calendar day, live answers and abandoned calls (the daily
     abandon rate is their ratio). Special-task series (e.g. ``tracking``) follow when their blocks
     are on (``Counters.series``).
@@ -207,7 +309,11 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
                      "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}
     campaigns = {name: {"live": cnt.campaign_live[k].tolist(), "abandoned": cnt.campaign_abandoned[k].tolist()}
                  for k, name in enumerate(st.campaigns)}
-    out = {"daily": daily, "hourly": hourly, "campaigns": campaigns}
+    n_days = cnt.daily_promises.shape[1]
+    work = set(st.work_days)
+    calendar = {"calling_day": [1 if d in work else 0 for d in range(n_days)],
+                "first_measured_day": st.first_measured_day}
+    out = {"daily": daily, "hourly": hourly, "campaigns": campaigns, "calendar": calendar}
     out.update(special_series(cnt))
     return out
 

@@ -5,12 +5,16 @@ x average payment (seed, Figure 14-1 and Table 14-1).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
+from typing import Any, Hashable, Mapping, Optional, Sequence
+
+from scipy.special import stdtr
 
 from .scenario.schema import Segment, Team
 
 __all__ = ["Pyramid", "TABLE_14_1", "LAYERS", "progressive_rpc_per_hour", "productive_rate",
-           "expected_pyramid", "solve_rpc_wrap_s"]
+           "expected_pyramid", "solve_rpc_wrap_s", "flag_layers", "holm", "one_sided_p", "FLAG_RULE"]
 
 LAYERS = ("productive_rate", "rpc_per_productive_hour", "promise_rate", "kept_rate", "avg_payment")
 """The five layers, top of the pyramid first, named as the results metrics."""
@@ -108,6 +112,104 @@ DIAGNOSIS = {
 """The seed's reading of a weak layer: what a supervisor should coach."""
 
 
+# ---------------------------------------------------------------------------------------------
+# Coaching only on real differences
+
+FLAG_ALPHA = 0.05
+MIN_RPC_PER_REPLICATION = 50.0
+FLAG_RULE = {
+    "test": "one-sided Student t-test of the replication values of each layer against its target "
+            "(H0: mean >= target)",
+    "correction": "holm",
+    "alpha": FLAG_ALPHA,
+    "family": "every tested unit x layer of the block",
+    "min_rpc_per_replication": MIN_RPC_PER_REPLICATION,
+    "min_replications": 2,
+}
+"""How ``flagged_layers`` are decided. Holm, not Benjamini-Hochberg: each flag sends a supervisor
+to coach someone, so what must be controlled is the chance of any false flag in the report (the
+family-wise error rate), not the share of false flags among many (the false discovery rate,
+which for screening tolerates some). Holm controls it at ``alpha`` under any dependence between
+the tests (units share the center's days and a unit's layers are correlated) and is uniformly
+more powerful than Bonferroni."""
+ON_TARGET_TEXT = "on target: no significant weakness"
+
+
+def one_sided_p(values: Sequence[float], target: float) -> float:
+    """p-value of H0: the mean of ``values`` (independent replications) is at least ``target``,
+    against a mean below it (Student t, n - 1 degrees of freedom). Values without spread give 0
+    when below the target and 1 otherwise."""
+    n = len(values)
+    mean = math.fsum(values) / n
+    var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    if not var > 0 or not math.isfinite(var):
+        return 0.0 if mean < target else 1.0
+    return float(stdtr(n - 1, (mean - target) / math.sqrt(var / n)))
+
+
+def holm(p_values: Mapping[Hashable, float]) -> dict[Hashable, float]:
+    """Holm's step-down adjusted p-values: the i-th smallest of m is multiplied by m - i + 1, and
+    the adjusted values are made non-decreasing in that order (capped at 1). Reject where the
+    adjusted value is below alpha."""
+    order = sorted(p_values, key=lambda k: p_values[k])
+    m, running, out = len(order), 0.0, {}
+    for i, k in enumerate(order):
+        running = max(running, min(1.0, (m - i) * p_values[k]))
+        out[k] = running
+    return out
+
+
+def flag_layers(units: Mapping[Hashable, tuple[Mapping[str, Any], Mapping[str, float]]],
+                alpha: float = FLAG_ALPHA, min_rpc: float = MIN_RPC_PER_REPLICATION) -> dict[Hashable, dict]:
+    """The layers significantly below target, per unit (see :data:`FLAG_RULE`).
+
+    ``units``: key -> (STATs of the unit's metrics, {layer: target}). Returns key ->
+    ``{"tested", "flagged_layers" (lowest attainment first), "flag_p_values" ({layer: Holm-adjusted
+    p}), "untested_reason"}``. A unit is tested with at least 2 replications and at least
+    ``min_rpc`` right-party contacts per replication on average; the correction runs over every
+    tested unit and layer together."""
+    tests: dict[tuple[Hashable, str], float] = {}
+    reason: dict[Hashable, Optional[str]] = {}
+    for key, (stats, targets) in units.items():
+        rpc = [float(v) for v in (stats.get("rpc") or {}).get("values") or [] if v is not None]
+        if len(rpc) < 2:
+            reason[key] = "not tested: needs at least 2 replications"
+            continue
+        if math.fsum(rpc) / len(rpc) < min_rpc:
+            reason[key] = (f"not tested: {math.fsum(rpc) / len(rpc):.0f} right-party contacts per replication, "
+                           f"fewer than the {min_rpc:.0f} a test needs")
+            continue
+        reason[key] = None
+        for layer in LAYERS:
+            t = targets.get(layer)
+            vals = [float(v) for v in (stats.get(layer) or {}).get("values") or [] if v is not None]
+            if t and len(vals) >= 2:
+                tests[(key, layer)] = one_sided_p(vals, t)
+    adjusted = holm(tests)
+    out = {}
+    for key, (stats, targets) in units.items():
+        p = {layer: adjusted[(key, layer)] for layer in LAYERS if (key, layer) in adjusted}
+        flagged = [layer for layer in LAYERS if p.get(layer, 1.0) < alpha]
+        flagged.sort(key=lambda layer: (stats[layer]["mean"] or 0.0) / targets[layer])
+        out[key] = {"tested": reason[key] is None, "flagged_layers": flagged, "flag_p_values": p,
+                    "untested_reason": reason[key]}
+    return out
+
+
+def flag_diagnosis(flags: Mapping[str, Any], attainment: Mapping[str, Optional[float]]) -> str:
+    """The coaching text of a unit from its flagged layers only."""
+    if not flags["tested"]:
+        return flags["untested_reason"]
+    if not flags["flagged_layers"]:
+        return ON_TARGET_TEXT
+    parts = []
+    for layer in flags["flagged_layers"]:
+        a = attainment.get(layer)
+        at = f" at {a * 100:.0f}% of target" if a is not None else ""
+        parts.append(f"{LAYER_LABELS[layer]}{at}: {DIAGNOSIS[layer]}")
+    return "; ".join(parts)
+
+
 def weakest_layer(actual: dict, targets: dict) -> str | None:
     """The layer with the lowest attainment (actual / target) among the five, or None."""
     best: tuple[float, str] | None = None
@@ -164,8 +266,10 @@ def planned_center_targets(team_targets: dict[str, tuple[float, "Pyramid"]]) -> 
 
 def targets_block(scenario, metrics: dict) -> dict | None:
     """The results' ``targets`` block: for the center, each team with targets and its collectors,
-    and each segment worked by exactly one such team: targets, actual means, attainment, weakest
-    layer with the seed's diagnosis, and the ranked next-dollar list. None without any targets."""
+    and each segment worked by exactly one such team: targets, actual means, attainment, the
+    layers significantly below target (``flagged_layers``, :func:`flag_layers`) and the coaching
+    text from them, the weakest layer (information: the lowest attainment, significant or not)
+    and the ranked next-dollar list. None without any targets."""
     teams = {n: t for n, t in scenario.teams.items() if t.targets is not None}
     if not teams and scenario.targets is None:
         return None
@@ -178,8 +282,8 @@ def targets_block(scenario, metrics: dict) -> dict | None:
         tg = target.as_dict()
         attain = {k: (actual[k] / tg[k] if actual[k] is not None and tg[k] else None) for k in tg}
         weak = weakest_layer(actual, tg)
-        return {"targets": tg, "actual": actual, "attainment": attain, "weakest_layer": weak,
-                "diagnosis": DIAGNOSIS.get(weak) if weak else None,
+        return {"targets": tg, "actual": actual, "attainment": attain, "flagged_layers": [],
+                "diagnosis": None, "weakest_layer": weak,
                 "on_target": all(v is not None and v >= 1.0 for k, v in attain.items() if k in LAYERS),
                 "next_dollar": next_dollar(actual, tg) if None not in actual.values() else []}
 
@@ -190,18 +294,27 @@ def targets_block(scenario, metrics: dict) -> dict | None:
         center = planned_center_targets({n: (t.headcount * t.shift_length_h * days, pyr(t.targets))
                                          for n, t in teams.items()})
     out: dict = {"center": {"center": unit(metrics["center"], center)}, "segments": {}, "teams": {},
-                 "collectors": {}}
+                 "collectors": {}, "flag_rule": dict(FLAG_RULE)}
+    stats_of = {("center", "center"): metrics["center"]}
     for name, t in teams.items():
         if name in metrics["teams"]:
             out["teams"][name] = unit(metrics["teams"][name], pyr(t.targets))
+            stats_of[("teams", name)] = metrics["teams"][name]
         prefix = f"{name}-"
         for cid, stats in metrics["collectors"].items():
             if cid.startswith(prefix) and cid[len(prefix):].isdigit():
                 out["collectors"][cid] = {**unit(stats, pyr(t.targets)), "team": name}
+                stats_of[("collectors", cid)] = stats
     if scenario.routing.policy == "segment_teams":
         for seg in scenario.segments:
             owners = [n for n, t in scenario.teams.items() if seg in t.segments]
             if len(owners) == 1 and owners[0] in teams and len(scenario.teams[owners[0]].segments) == 1:
                 out["segments"][seg] = {**unit(metrics["segments"][seg], pyr(teams[owners[0]].targets)),
                                         "team": owners[0]}
+                stats_of[("segments", seg)] = metrics["segments"][seg]
+    flags = flag_layers({k: (st, out[k[0]][k[1]]["targets"]) for k, st in stats_of.items()})
+    for (level, name), f in flags.items():
+        u = out[level][name]
+        u.update(f)
+        u["diagnosis"] = flag_diagnosis(f, u["attainment"])
     return out

@@ -138,7 +138,8 @@ def portfolio_part(raw: dict[str, Any], fit, living: LivingFit, base_raw: dict |
             lo, hi = (0.0, 1.0) if key == "fatigue_per_attempt" else (-COEFFICIENT_BOUND, COEFFICIENT_BOUND)
             v = min(max(e.value, lo), hi)
             if v != e.value:
-                notes.append(f"portfolio.behaviour.{key}: fitted {e.value:.4g}, outside the schema's range; set to {v:g}")
+                notes.append(f"portfolio.behaviour.{key}: fitted {e.value:.4g}, outside the schema's range; "
+                             f"set to {v:g}")
             beh[key] = _r(v)
             params.append(param(f"portfolio.behaviour.{key}", e.value, e.se, e.low, e.high, e.n, (
                 "inverse-variance weighted mean over the segments of " + _how(key))))

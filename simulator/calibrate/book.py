@@ -66,7 +66,8 @@ def fit_minimum_payment(tr: Trace) -> MinimumPayment | None:
     share = float(np.median(ratio[above])) if above.any() else 0.0
     rule = MinimumPayment(floor, share, int(ok.sum()), 0.0)
     want = np.minimum(rule.of(bal) * np.ceil(dpd / CYCLE_DAYS), bal)
-    matched = float((np.abs(want[dpd > 0] - pd[dpd > 0]) <= 0.01 + 1e-6 * pd[dpd > 0]).mean()) if (dpd > 0).any() else 1.0
+    late = dpd > 0
+    matched = float((np.abs(want[late] - pd[late]) <= 0.01 + 1e-6 * pd[late]).mean()) if late.any() else 1.0
     return MinimumPayment(round(floor, 2), round(share, 6), rule.n, matched)
 
 

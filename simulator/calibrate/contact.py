@@ -240,7 +240,8 @@ def fit_account_outcomes(out: np.ndarray, hour: np.ndarray, weekday: np.ndarray,
     var_rest = float((base_se[THIRD_PARTY] ** 2 + base_se[RPC] ** 2))
     for k in range(3):
         base[k] = pi[k] * rest
-        base_se[k] = math.sqrt(rest ** 2 * pi[k] * (1 - pi[k]) / max(nl.sum(), 1) + pi[k] ** 2 * (var_rest + q_dead.se ** 2))
+        base_se[k] = math.sqrt(rest ** 2 * pi[k] * (1 - pi[k]) / max(nl.sum(), 1)
+                               + pi[k] ** 2 * (var_rest + q_dead.se ** 2))
     base[INVALID], base_se[INVALID] = qd, q_dead.se
     c = cov[:P0, :P0]
     ah, ah_ci = _curve(m, th, c, "alpha_h", m.Zh, m.hours, 24)

@@ -8,7 +8,9 @@ One module per group of commands (:mod:`.run`: run, validate, schema, pyramid, s
 Exit codes (docs/contract.md): 0 success; 1 internal error (a bug); 2 bad input (scenario,
 option, path) or an output the system refused (read-only, full, permission, out of memory), with a
 message naming the file, the key path, the value and what was expected; 3 a sweep finished but
-some replications raised; 130 interrupted (Ctrl-C); 141 standard output closed by its reader.
+some replications raised; 4 with --strict, a compliance limit was exceeded (run, compare, sweep,
+staff: the ``warning:`` lines on stderr name it); 130 interrupted (Ctrl-C); 141 standard output
+closed by its reader.
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from .._version import __version__
 from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError, Interrupted
 
 __all__ = ["main", "build_parser", "InputError"]
-
 
 EPILOG = """\
 output files:
@@ -39,6 +40,8 @@ exit codes:
   2    bad input (scenario, --set, option, path) or an output the system refused (read-only,
        no space left, permission denied, out of memory): one line naming the file or argument
   3    sweep/staff finished, but some replications raised (recorded with their error)
+  4    run, compare, sweep, staff with --strict: a compliance limit was exceeded (a warning: line
+       on stderr names the rule and the figure); every output is written
   130  interrupted (Ctrl-C); a sweep keeps every finished replication: rerun it to resume
   141  standard output closed by its reader (collectsim run | head), quietly
 

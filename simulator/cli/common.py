@@ -13,7 +13,7 @@ from typing import Iterator, Optional
 from ..errors import InputError
 from ..fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
 
-__all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
+__all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "strict_arg", "warn_breaches", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
            "executor_args", "check_executor", "executor_errors", "load", "wrap", "Progress"]
 
 
@@ -196,3 +196,30 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
           f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
           f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
           file=sys.stderr)
+
+
+STRICT_HELP = ("exit 4 when a compliance limit is exceeded (abandon rate over the limit in 30 days or a "
+               "day, calls outside the calling window, attempts over the 7-day cap, calls in a waiting "
+               "period), after writing every output; without it the breach is a warning on stderr")
+
+
+def strict_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
+
+
+def warn_breaches(found: list[tuple[str, list]], strict: bool, ok: int) -> int:
+    """Print a ``warning:`` line on stderr for each compliance limit exceeded (``found``: pairs of
+    a prefix naming the variant or side, "" for a single run, and its breaches); return
+    EXIT_BREACH with ``strict`` and any breach, else ``ok``."""
+    from ..breaches import breach_lines
+    from ..errors import EXIT_BREACH
+
+    n = 0
+    for prefix, breaches in found:
+        for line in breach_lines(breaches, prefix):
+            print(line, file=sys.stderr)
+            n += 1
+    if n and strict:
+        print(f"collectsim: {n} compliance limit(s) exceeded; exit {EXIT_BREACH} (--strict)", file=sys.stderr)
+        return EXIT_BREACH
+    return ok

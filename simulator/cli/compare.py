@@ -9,7 +9,7 @@ from .._version import __version__
 from ..errors import EXIT_OK, InputError
 from ..formatting import NA, number, table
 from .common import (Progress, check_executor, emit, executor_args, executor_errors, json_args, json_target,
-                     replication_args, warn_size, wrap)
+                     replication_args, strict_arg, warn_breaches, warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -39,6 +39,7 @@ def register(sub) -> None:
     replication_args(p, "paired replications (default 10; at least 2)")
     p.add_argument("--all-metrics", action="store_true", help="print every metric, not only the key ones")
     json_args(p, "the comparison JSON (schema collectsim.compare/1)")
+    strict_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_compare)
 
@@ -102,7 +103,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     say("* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
           "the paired difference against independent sampling; below 1, common random numbers helped.")
 
-    return EXIT_OK
+    return warn_breaches([("A: ", cmp.a.breaches()), ("B: ", cmp.b.breaches())], args.strict, EXIT_OK)
 
 
 def _paired_row(name: str, d: dict) -> list[str]:

@@ -13,7 +13,7 @@ from ..fileio import STDOUT, check_output_file, make_folder
 from ..formatting import NA, number, stat, table
 from .common import (Progress, check_executor, emit, emit_in_folder, executor_args, executor_errors, folder_target,
                      json_args, json_target, load, number_arg, positive_int, replication_args, scenario_args,
-                     warn_size, wrap)
+                     strict_arg, warn_breaches, warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -32,12 +32,14 @@ def register(sub) -> None:
                                                 "one line per replication as it ends")
     p.add_argument("--trace", metavar="DIR", help="also write the dial-level record of replication 0 into this "
                                                   "folder (created if missing): dials.csv, promises.csv, "
-                                                  "payments.csv, accounts.csv, shifts.csv and account_events.csv, the files "
-                                                  "`collectsim calibrate` reads (docs/data-formats.md)")
+                                                  "payments.csv, accounts.csv, shifts.csv and account_events.csv, "
+                                                  "the files `collectsim calibrate` reads (docs/data-formats.md)")
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.add_argument("--targets", action="store_true",
-                   help="also print actual against target for the center, each team and each collector, "
-                        "with the weakest layer and the seed's diagnosis (needs targets in the scenario)")
+                   help="also print actual against target for the center, each team, segment and collector: "
+                        "the layers significantly below target (flagged: one-sided t-test, Holm correction "
+                        "across units and layers) and the coaching they call for, and the lowest layer as "
+                        "information (needs targets in the scenario and 2+ replications)")
     p.add_argument("--precision", action="append", metavar="METRIC=REL",
                    help="add replications (in batches, -r N being the first) until the 95%% CI half-width "
                         "of METRIC is below REL x |mean|, e.g. value_per_paid_hour=0.02 (the center) or "
@@ -50,6 +52,7 @@ def register(sub) -> None:
                         "95%% CIs include the uncertainty of the fit, not only the simulation noise. Use it when "
                         "a decision rests on a fitted scenario's numbers, above all with a few weeks of data or "
                         "a small center; values a --set changed are not drawn (docs/uncertainty.md)")
+    strict_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("validate", help="check a scenario file and list every problem",
@@ -213,7 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if res.precision is not None:
         say()
         say(_precision_report(res.precision))
-    return EXIT_OK
+    return warn_breaches([("", doc["breaches"])], args.strict, EXIT_OK)
 
 
 RECORDS = "replications.jsonl"

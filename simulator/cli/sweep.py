@@ -11,7 +11,7 @@ from ..errors import EXIT_OK, InputError, Interrupted
 from ..fileio import check_output_folder
 from ..formatting import stat_of, table
 from .common import (Progress, check_executor, executor_args, executor_errors, positive_int, replication_args,
-                     warn_size, wrap)
+                     strict_arg, warn_breaches, warn_size, wrap)
 
 __all__ = ["register"]
 
@@ -30,7 +30,8 @@ def register(sub) -> None:
                     "Replication r of every variant uses the same seeds (common random numbers).\n"
                     "exit codes: 0 done; 2 bad input (nothing run); 3 done, but some replications\n"
                     "raised: their errors are in summary.json \"failed\" and replications.jsonl, every\n"
-                    "other result is written, and a rerun tries the failed ones again; 130 interrupted\n"
+                    "other result is written, and a rerun tries the failed ones again; 4 with --strict,\n"
+                    "a variant exceeded a compliance limit (a warning: line names it); 130 interrupted\n"
                     "(finished replications are kept).")
     p = sub.add_parser(
         "sweep", help="every combination of scenario values, N replications each; resumable",
@@ -48,14 +49,18 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(
-        "staff", help="what-if on a team's headcount: value, net value, RPC/h, abandons, coverage",
+        "staff", help="what-if on a team's headcount: value, net value per added collector, RPC/h, service",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=wrap("Sweep one team's headcount over --range A:B and report for the center, per "
-                    "headcount, value per paid hour, net value (collected - cost), RPC per productive "
-                    "hour, abandon rate and list coverage (accounts_dialed_share: the share of accounts "
-                    "dialed at least once), with 95% CIs. Names the headcount with the largest mean "
-                    "net value and the smallest one meeting every --constraint. Writes the sweep "
-                    "outputs (plus a \"staffing\" block in summary.json) and resumes like sweep."),
+                    "headcount, value per paid hour, net value (collected + agency - full cost), the net "
+                    "value each added collector brings over the previous headcount (paired replication "
+                    "by replication: common random numbers), RPC per productive hour, abandon rate, list "
+                    "coverage (accounts_dialed_share: the share of accounts dialed at least once) and "
+                    "service (attempted_7d_share and contacted_7d_share: open accounts dialed and reached "
+                    "in the last 7 days of calling; attempts_per_account), with 95% CIs. Names the "
+                    "headcount with the largest mean net value, the last one up to which every added "
+                    "collector pays beyond doubt, and the smallest one meeting every --constraint. Writes "
+                    "the sweep outputs (plus a \"staffing\" block in summary.json) and resumes like sweep."),
         epilog="example:\n  collectsim staff scenarios/table_14_1.toml --team low_risk_team --range 8:16 "
                "--step 2 -r 6 \\\n      --constraint 'abandon_rate<=0.03' --constraint 'accounts_dialed_share>=0.5'\n\n"
                "constraints (quote them: < and > are special to the shell): METRIC<=V or METRIC>=V;\n"
@@ -80,6 +85,7 @@ def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--out", metavar="DIR", default=default_out,
                    help=f"output folder: new (its parent must exist), empty, or a sweep to resume "
                         f"(default {default_out})")
+    strict_arg(p)
     executor_args(p)
 
 
@@ -106,8 +112,11 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
     return plan, outcome
 
 
-def _sweep_done(outcome) -> int:
+def _sweep_done(outcome, strict: bool = False) -> int:
     print(f"outputs in {outcome.out}/: summary.json, summary.csv, tidy.csv, variants/, replications.jsonl")
+    found = [(f"{v['id']} ({_values_text(v['values'])}): ", v.get("breaches") or [])
+             for v in outcome.summary["variants"]]
+    code = warn_breaches(found, strict, EXIT_OK)
     if outcome.failed:
         print(f"collectsim: warning: {len(outcome.failed)} replication(s) failed and are recorded in "
               f"{outcome.out}/summary.json (\"failed\"); the others are complete. Run again to retry them.",
@@ -116,7 +125,11 @@ def _sweep_done(outcome) -> int:
             print(f"  {f['variant']} replication {f['replication']}: {f['error']}", file=sys.stderr)
         from ..sweep import EXIT_FAILED_REPLICATIONS
         return EXIT_FAILED_REPLICATIONS
-    return EXIT_OK
+    return code
+
+
+def _values_text(values: dict) -> str:
+    return ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()) or "base"
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -131,7 +144,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                      f"{v['replications_ok']}/{plan.replications}", *[stat_of(c.get(m)) for m in shown]])
     print("center, mean ± 95% CI half-width:")
     print(table(rows))
-    return _sweep_done(outcome)
+    return _sweep_done(outcome, args.strict)
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
@@ -156,17 +169,26 @@ def cmd_staff(args: argparse.Namespace) -> int:
         args, sets, extra=lambda summ: {"staffing": staffing_block(summ, args.team, path, constraints)})
     st = outcome.summary["staffing"]
     labels = {"value_per_paid_hour": "value/paid h", "net_value": "net value", "rpc_per_productive_hour":
-              "RPC/prod h", "abandon_rate": "abandon rate", "accounts_dialed_share": "coverage"}
-    rows = [["headcount", *[labels[m] for m in STAFF_METRICS]]]
+              "RPC/prod h", "abandon_rate": "abandon rate", "accounts_dialed_share": "coverage",
+              "attempted_7d_share": "attempted 7d", "contacted_7d_share": "contacted 7d",
+              "attempts_per_account": "attempts/acct"}
+    rows = [["headcount", labels["net_value"], "+1 collector", *[labels[m] for m in STAFF_METRICS if m != "net_value"]]]
     for r in st["rows"]:
-        rows.append([str(r["headcount"]), *[stat_of(r[m]) for m in STAFF_METRICS]])
-    print(f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width "
-          "(coverage = share of accounts dialed at least once)")
+        mv = r["marginal_net_value"]
+        rows.append([str(r["headcount"]), stat_of(r["net_value"]), stat_of(mv) if mv else "-",
+                     *[stat_of(r[m], percent=m.endswith(("_share", "_rate"))) for m in STAFF_METRICS if m != "net_value"]])
+    print(f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width. +1 collector: net value "
+          "each added collector brings over the previous headcount (paired by replication). coverage: share "
+          "of accounts dialed at least once; attempted/contacted 7d: share of open accounts dialed/reached in "
+          "the last 7 days of calling (%)")
     print(table(rows))
     b = st["best_net_value"]
     print()
     if b:
         print(f"largest mean net value: headcount {b['headcount']} ({stat_of(b)})")
+    paying = st["last_paying_headcount"]
+    print("each added collector brings net value (95% CI above 0) "
+          + (f"up to headcount {paying}" if paying is not None else "at no step of the range"))
     if constraints:
         cs = " and ".join(c.text for c in constraints)
         m, mc = st["smallest_meeting_constraints"], st["smallest_meeting_constraints_ci95"]
@@ -174,4 +196,4 @@ def cmd_staff(args: argparse.Namespace) -> int:
               + (f"{m['headcount']} (on the means)" if m else "none in the range (on the means)")
               + "; " + (f"{mc['headcount']} with the whole 95% CI inside" if mc
                         else "none with the whole 95% CI inside"))
-    return _sweep_done(outcome)
+    return _sweep_done(outcome, args.strict)

@@ -1,4 +1,5 @@
-"""Actual against target for center, teams and collectors, with the weakest layer (text)."""
+"""Actual against target for center, teams, segments and collectors: the layers significantly below
+target first, the coaching they call for, then the lowest layer as information (text)."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,28 +17,41 @@ def _v(layer: str, x) -> str:
 
 
 def targets_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
-    """One row per unit: each layer as actual/target, the weakest layer and the seed's diagnosis;
-    then, per unit, the first entry of the next-dollar ranking."""
+    """One row per unit: each layer as actual/target (▼: significantly below target), the flagged
+    layers and the coaching they call for, and the lowest layer (information only); then, for the
+    center, where the next dollar is."""
     tb = doc.get("targets")
     if not tb:
         return "no targets in this scenario (add targets to [teams.<name>] or [targets])"
     layers = [*LAYERS, "value_per_paid_hour"]
-    rows = [["unit", *(SHORT[x] for x in layers), "weakest layer", "coach on"]]
+    rows = [["unit", *(SHORT[x] for x in layers), "flagged", "coaching", "lowest (info)"]]
     units = [("center", "center", tb["center"]["center"])]
     units += [("team", n, u) for n, u in tb["teams"].items()]
     units += [("segment", n, u) for n, u in tb.get("segments", {}).items()]
     units += [("collector", n, u) for n, u in list(tb["collectors"].items())[:max_collectors]]
+    n_flagged = {"team": 0, "segment": 0, "collector": 0, "center": 0}
     for kind, name, u in units:
-        cells = [f"{_v(x, u['actual'][x])}/{_v(x, u['targets'][x])}" for x in layers]
-        weak = u["weakest_layer"]
-        mark = "" if not weak else (LAYER_LABELS[weak] + ("" if not u.get("on_target") else " (on target)"))
-        rows.append([f"{kind} {name}" if kind != "center" else "center", *cells, mark,
-                     (u["diagnosis"] or "") if not u.get("on_target") else "-"])
-    head = "actual/target per layer (rates in %); weakest layer = lowest actual/target"
+        flagged = u.get("flagged_layers") or []
+        n_flagged[kind] += bool(flagged)
+        cells = [f"{_v(x, u['actual'][x])}/{_v(x, u['targets'][x])}" + (" ▼" if x in flagged else "")
+                 for x in layers]
+        weak = u.get("weakest_layer")
+        rows.append([f"{kind} {name}" if kind != "center" else "center", *cells,
+                     ", ".join(LAYER_LABELS[x] for x in flagged) or ("-" if u.get("tested", True) else "not tested"),
+                     u.get("diagnosis") or "", LAYER_LABELS[weak] if weak else ""])
+    rule = tb.get("flag_rule") or {}
+    head = ("actual/target per layer (rates in %). Flagged ▼: significantly below target, a one-sided t-test "
+            f"over the replications with the Holm correction across all {sum(len(u.get('flag_p_values') or {}) for _, _, u in units)} "
+            f"unit x layer tests (family-wise 5%), for units with at least {rule.get('min_rpc_per_replication', 50):.0f} "
+            "right-party contacts per replication; coaching follows the flags only. Lowest: the layer with the "
+            "lowest actual/target, significant or not.\n"
+            f"flagged units: {n_flagged['team']} team(s), {n_flagged['segment']} segment(s), "
+            f"{n_flagged['collector']} collector(s)")
     nd = tb["center"]["center"].get("next_dollar") or []
     tail = ""
     if nd:
-        tail = "\nwhere the next dollar is (center, value per paid hour): " + "; ".join(
-            f"{LAYER_LABELS[d['layer']]} +{number(d['gain_to_target'], money=True)} to target" for d in nd if d["gain_to_target"] > 0
-        ) + f" (each +1% of any layer: +{number(nd[0]['gain_per_1pct'], money=True)})"
-    return head + "\n" + table(rows, left=(0, len(rows[0]) - 2, len(rows[0]) - 1)) + tail
+        gains = [f"{LAYER_LABELS[d['layer']]} +{number(d['gain_to_target'], money=True)} to target"
+                 for d in nd if d["gain_to_target"] > 0]
+        tail = ("\nwhere the next dollar is (center, value per paid hour): " + ("; ".join(gains) or "every layer at target")
+                + f" (each +1% of any layer: +{number(nd[0]['gain_per_1pct'], money=True)})")
+    return head + "\n" + table(rows, left=(0, len(rows[0]) - 3, len(rows[0]) - 2, len(rows[0]) - 1)) + tail

@@ -17,22 +17,15 @@ from ..pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
 RESULTS_SCHEMA = "collectsim.results/1"
 SWEEP_SCHEMA = "collectsim.sweep/1"
 ALL_LAYERS = (*LAYERS, "value_per_paid_hour")
-PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy",
+PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy", "kept_rate_usd",
            "accounts_dialed_share", "worst_daily_abandon_rate", "worst_30_day_abandon_rate"}
 MAX_INPUT_BYTES = 1 << 30
 """Largest results file read (1 GiB): far above any real run, and it keeps a mistyped path such
 as a disk image from being read whole."""
-DOLLARS = {"avg_payment", "value_per_paid_hour", "collected", "cost", "net_value", "promised_usd"}
-
-DIAGNOSIS = {
-    "productive_rate": "paid time lost to breaks, meetings and not-ready time: check schedule adherence",
-    "rpc_per_productive_hour": "too few right-party contacts: review the dialer campaign, calling hours "
-                               "and list quality",
-    "promise_rate": "contacts not turned into promises: coach the call and the ask for payment",
-    "kept_rate": "promises broken: the customer's resistance is not handled; firm up promises and follow up",
-    "avg_payment": "small payments: negotiation coaching",
-}
-"""What a supervisor coaches when a layer is the weakest (seed, section 14: the pyramid as diagnostic)."""
+DOLLARS = {"avg_payment", "value_per_paid_hour", "collected", "cost", "net_value", "promised_usd",
+           "collected_in_period", "arrangement_collected", "avg_payment_ordinary", "agency_collected", "cost_wages",
+           "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace", "cost_agency",
+           "cost_abandon_penalty"}
 
 COMPLIANCE_LIMITS = {
     # name: (label, limit, kind) with kind "max" (worst replication must be <= limit)
@@ -46,8 +39,6 @@ COMPLIANCE_LIMITS = {
 
 ABANDON_LIMIT = 0.03
 """The 3% abandoned-call limit (US FCC/TCPA, UK Ofcom), as a fraction of live answers."""
-ON_TARGET = 0.98
-"""A layer at or above this share of its target counts as on target in the diagnosis text."""
 
 
 class ReportInputError(ValueError):
@@ -205,28 +196,43 @@ def _mix_target(parts: list[tuple[float, dict[str, float]]]) -> Optional[dict[st
 
 
 def _unit(targets: dict[str, float], actual: dict[str, Any], source: str,
-          weakest: Optional[str] = None, diagnosis: Optional[str] = None) -> dict[str, Any]:
+          given: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """One unit's targets and coaching: ``flagged_layers`` (significantly below target), the
+    coaching text from them, and the weakest layer (information). ``given``: the unit of the
+    results' targets block, whose flags and text are used as they are."""
     means = {k: mean(actual.get(k)) for k in ALL_LAYERS}
-    w = weakest if weakest is not None else weakest_layer(means, targets)
-    if diagnosis is None and w in DIAGNOSIS:
-        a, t = means.get(w), targets.get(w)
-        share = a / t if a is not None and t else None
-        if share is not None and share >= ON_TARGET:
-            diagnosis = (f"every layer is on target (the lowest, {LAYER_LABELS[w]}, is at "
-                         f"{share * 100:.0f}% of target); nothing urgent to coach")
-        else:
-            diagnosis = DIAGNOSIS[w] + (f" ({share * 100:.0f}% of target)" if share is not None else "")
-    return {"targets": targets, "weakest_layer": w, "diagnosis": diagnosis, "source": source}
+    g = given or {}
+    w = g.get("weakest_layer") or weakest_layer(means, targets)
+    out = {"targets": targets, "weakest_layer": w, "source": source, "stats": actual,
+           "flagged_layers": list(g.get("flagged_layers") or []), "tested": g.get("tested"),
+           "diagnosis": g.get("diagnosis")}
+    return out
+
+
+def _flag(units: list[dict[str, Any]]) -> None:
+    """Flags and coaching text for units that do not carry them (a results file without them, or
+    targets taken from Table 14-1): the simulator's rule (:func:`simulator.pyramid.flag_layers`),
+    over these units together."""
+    from ..pyramid import flag_diagnosis, flag_layers
+
+    todo = [u for u in units if u["tested"] is None]
+    flags = flag_layers({i: (u["stats"], u["targets"]) for i, u in enumerate(todo)})
+    for i, u in enumerate(todo):
+        f = flags[i]
+        attain = {k: (mean(u["stats"].get(k)) or 0.0) / u["targets"][k] for k in LAYERS if u["targets"].get(k)}
+        u.update(flagged_layers=f["flagged_layers"], tested=f["tested"], diagnosis=flag_diagnosis(f, attain))
 
 
 def resolve_targets(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Targets per level and unit: ``{level: {name: {"targets", "weakest_layer", "diagnosis",
-    "source"}}}`` for levels center, segments, teams, collectors. Units without targets are absent.
+    """Targets per level and unit: ``{level: {name: {"targets", "flagged_layers", "tested",
+    "diagnosis", "weakest_layer", "source", "stats"}}}`` for levels center, segments, teams,
+    collectors. Units without targets are absent.
 
-    The results' own ``targets`` block (when the simulator writes one) wins. Otherwise the seed's
-    Table 14-1 is used for segments named low_risk/high_risk; the center's target is the paid-hour
-    mix of its segments' targets; a team whose name starts with a segment's name (low_risk_team)
-    takes that segment's target and its collectors (``TEAM-NN``) take the team's.
+    The results' own ``targets`` block (when the simulator writes one) wins (source
+    "scenario"). Otherwise the seed's Table 14-1 is used for segments named low_risk/high_risk;
+    the center's target is the paid-hour mix of its segments' targets; a team whose name starts
+    with a segment's name (low_risk_team) takes that segment's target and its collectors
+    (``TEAM-NN``) take the team's. Units without flags get them here, by the same test.
     """
     m = doc["metrics"]
     out: dict[str, dict[str, dict[str, Any]]] = {"center": {}, "segments": {}, "teams": {}, "collectors": {}}
@@ -239,17 +245,17 @@ def resolve_targets(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]
                 units = m["center"] if level == "center" else m.get(level, {}).get(name)
                 if units is None:
                     continue
-                out[level][name] = _unit(_with_value(u["targets"]), units, "results",
-                                         u.get("weakest_layer"), u.get("diagnosis"))
+                out[level][name] = _unit(_with_value(u["targets"]), units, "scenario", u)
         if any(out.values()):
             # segments are not in the block: use the table where the names match
             for seg, stats in m["segments"].items():
                 if seg not in out["segments"] and seg in TABLE_14_1:
-                    out["segments"][seg] = _unit(TABLE_14_1[seg].as_dict(), stats, "Table 14-1")
+                    out["segments"][seg] = _unit(TABLE_14_1[seg].as_dict(), stats, f"Table 14-1 ({seg})")
+            _flag([u for level in out.values() for u in level.values()])
             return out
     for seg, stats in m["segments"].items():
         if seg in TABLE_14_1:
-            out["segments"][seg] = _unit(TABLE_14_1[seg].as_dict(), stats, "Table 14-1")
+            out["segments"][seg] = _unit(TABLE_14_1[seg].as_dict(), stats, f"Table 14-1 ({seg})")
     segs = out["segments"]
     if segs and len(segs) == len(m["segments"]):
         parts = [(mean(m["segments"][s].get("paid_hours")) or 0.0, segs[s]["targets"]) for s in segs]
@@ -264,6 +270,7 @@ def resolve_targets(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]
         team = collector_team(cid, m["teams"])
         if team in out["teams"]:
             out["collectors"][cid] = _unit(out["teams"][team]["targets"], stats, out["teams"][team]["source"])
+    _flag([u for level in out.values() for u in level.values()])
     return out
 
 

@@ -1,8 +1,8 @@
 """The HTML MIS report: one self-contained page (inline CSS and PNG images, no scripts, no network).
 
-Order: headline, center, segments, teams, collectors (actual against target with each layer's
-95% CI, the weakest layer highlighted), compliance, day-by-day and hour-by-hour patterns, and the
-scenario's provenance. A sweep folder gets its own page with the staffing and pacing plots.
+Order: compliance breaches (red, when any), headline, center, segments, teams, collectors (actual
+against target with each layer's 95% CI, the layers significantly below target flagged),
+compliance, day-by-day and hour-by-hour patterns, and the scenario's provenance. A sweep folder gets its own page with the staffing and pacing plots.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import json
 from html import escape
 from typing import Any, Callable, Optional
 
-from .data import (ABANDON_LIMIT, ALL_LAYERS, COMPLIANCE_LIMITS, collector_team, fmt, fmt_ci, headcount_params,
+from .portfolio import portfolio_daily, portfolio_html
+from .data import (ABANDON_LIMIT, ALL_LAYERS, COMPLIANCE_LIMITS, DOLLARS, collector_team, fmt, fmt_ci, headcount_params,
                    label, mean, net_value, pacing_params, resolve_targets, sweep_points)
 
 SHORT = {"productive_rate": "productive", "rpc_per_productive_hour": "contacts / prod. hour",
@@ -33,8 +34,7 @@ table{border-collapse:collapse;font-size:13px;margin:6px 0 10px}
 th,td{padding:4px 10px;border-bottom:1px solid #e3e7ed;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 thead th{background:#eef2f7;color:#33465e}
-tr.weakest td{background:#fde2df;color:#8e1b10;font-weight:bold}
-tr.weakest-ok td{background:#fdf3d8;color:#7a5600;font-weight:bold}
+tr.flagged td{background:#fde2df;color:#8e1b10;font-weight:bold}
 tr.value td{font-weight:bold;background:#e9f5ee}
 td.low{color:#b03a2e} td.ok{color:#1e7a46}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0}
@@ -51,6 +51,9 @@ img{max-width:100%;height:auto;display:block;margin:8px 0}
 table.compact th,table.compact td{padding:3px 6px;font-size:12px}
 table.kv td{text-align:left;white-space:normal}
 code{font-size:12px;background:#eef2f7;padding:1px 4px;border-radius:3px;word-break:break-all}
+section.breaches{background:#fdecea;border:2px solid #c0392b}
+section.breaches h2{color:#b03a2e;border-bottom-color:#f2b8b0}
+section.breaches li{color:#b03a2e;font-weight:bold;font-size:14px;margin:4px 0}
 """
 
 
@@ -84,34 +87,42 @@ def _card(k: str, v: str, s: str = "", alert: bool = False) -> str:
             f'<div class="v">{escape(v)}</div><div class="s">{escape(s)}</div></div>')
 
 
+FLAG_NOTE = ("flagged: significantly below target (one-sided t-test over the replications, Holm "
+             "correction across every unit and layer, 5%)")
+
+
 def pyramid_table_html(stats: dict[str, Any], unit: Optional[dict[str, Any]]) -> str:
-    """One unit's pyramid: layer, actual, 95% CI, target, % of target; weakest row highlighted."""
+    """One unit's pyramid: layer, actual, 95% CI, target, % of target; the layers significantly
+    below target flagged in red, the coaching text from them."""
     targets = (unit or {}).get("targets") or {}
-    weakest = (unit or {}).get("weakest_layer")
+    flagged = set((unit or {}).get("flagged_layers") or [])
     rows = []
     for layer in ALL_LAYERS:
         s = stats.get(layer) or {}
         a, t = mean(s), targets.get(layer)
         pct = f"{a / t * 100:.0f}%" if a is not None and t else "–"
-        # The weakest layer is red only when it is below target; on target it is amber (a note,
-        # not an alarm: "nothing urgent to coach").
-        below = a is not None and t and a / t < 1.0
-        cls = (("weakest" if below else "weakest-ok") if layer == weakest
-               else ("value" if layer == "value_per_paid_hour" else ""))
-        pcls = "" if a is None or not t else (' class="low"' if a / t < 0.97 else ' class="ok"')
-        name = label(layer) + (" ◀ weakest layer" if layer == weakest else "")
+        cls = "flagged" if layer in flagged else ("value" if layer == "value_per_paid_hour" else "")
+        pcls = ' class="low"' if layer in flagged else ""
+        name = label(layer) + (" ▼ flagged" if layer in flagged else "")
         rows.append(f'<tr class="{cls}"><td>{escape(name)}</td><td>{escape(fmt(layer, a))}</td>'
                     f'<td>{escape(fmt_ci(layer, s))}</td><td>{escape(fmt(layer, t) if t else "–")}</td>'
                     f"<td{pcls}>{escape(pct)}</td></tr>")
     head = ("<table><thead><tr><th>layer</th><th>actual</th><th>95% CI</th><th>target</th>"
             "<th>% of target</th></tr></thead><tbody>")
     out = head + "".join(rows) + "</tbody></table>"
-    if unit and unit.get("diagnosis"):
-        out += f'<p class="note">Diagnosis: {escape(unit["diagnosis"])}.</p>'
-    if unit and unit.get("source"):
-        out += f'<p class="note">Targets: {escape(unit["source"])}.</p>'
-    elif not unit:
-        out += '<p class="note">No targets for this unit.</p>'
+    if not unit:
+        return out + '<p class="note">No targets for this unit.</p>'
+    if unit.get("diagnosis"):
+        cls = "breach" if flagged else "pass"
+        out += f'<p class="note">Coaching: <span class="{cls}">{escape(unit["diagnosis"])}</span></p>'
+    w = unit.get("weakest_layer")
+    if w and w not in flagged:
+        a, t = mean(stats.get(w)), targets.get(w)
+        share = f" ({a / t * 100:.1f}% of target)" if a is not None and t else ""
+        out += (f'<p class="note">Lowest share of target: {escape(label(w))}{escape(share)}, not significantly '
+                "below it: no coaching on it.</p>")
+    if unit.get("source", "scenario") != "scenario":
+        out += f'<p class="note">Targets from {escape(unit["source"])}: the scenario sets none.</p>'
     return out
 
 
@@ -132,21 +143,43 @@ def _collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
     rows = []
     for cid in sorted(coll, key=lambda c: -(mean(coll[c]["value_per_paid_hour"]) or 0.0)):
         u = tg["collectors"].get(cid)
-        w = u["weakest_layer"] if u else None
+        flagged = (u or {}).get("flagged_layers") or []
         cells = []
         for layer in ALL_LAYERS:
             s = coll[cid].get(layer) or {}
-            a, t = mean(s), (u["targets"].get(layer) if u else None)
-            cls = ' class="low"' if (a is not None and t and a / t < 0.97) else ""
-            mark = " ◀" if layer == w else ""
-            cells.append(f"<td{cls}>{escape(fmt(layer, a) + mark)}</td>")
+            a = mean(s)
+            cls = ' class="low"' if layer in flagged else ""
+            cells.append(f"<td{cls}>{escape(fmt(layer, a) + (' ▼' if layer in flagged else ''))}</td>")
         team = collector_team(cid, m["teams"]) or ""
-        rows.append(f"<tr><td>{escape(cid)}</td><td>{escape(team)}</td>{''.join(cells)}"
-                    f"<td>{escape(label(w) if w else '–')}</td></tr>")
-    return (f'<div class="scroll"><table class="compact"><thead><tr><th>collector</th><th>team</th>{head}'
-            f"<th>weakest layer</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-            '<p class="note">◀ marks each collector\'s weakest layer (furthest below target); red: below 97% '
-            "of target.</p>")
+        flags = ", ".join(label(x) for x in flagged) or ("none" if u and u.get("tested") else "–")
+        fcls = ' class="low"' if flagged else ""
+        rows.append(f"<tr><td>{escape(cid)}</td><td>{escape(team)}</td><td{fcls}>{escape(flags)}</td>"
+                    f"{''.join(cells)}</tr>")
+    return (f'<div class="scroll"><table class="compact"><thead><tr><th>collector</th><th>team</th>'
+            f"<th>flagged layers</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            f'<p class="note">▼ {escape(FLAG_NOTE)}; –: not tested (too few right-party contacts or '
+            "replications).</p>")
+
+
+def dollars_html(doc: dict[str, Any]) -> str:
+    """Dollars in both views, labelled, and cost by component, for each segment and the center."""
+    from .table import LABELS, VOLUME, _shown
+
+    m = doc["metrics"]
+    cols = [*m["segments"].items(), ("center", m["center"])]
+    money = DOLLARS | {"kept_rate_usd", "cost_per_dollar"}
+    names = [k for k in VOLUME if k in m["center"] and k in money and _shown(k, cols)]
+    head = "".join(f"<th>{escape(n)}</th>" for n, _ in cols)
+    rows = []
+    for k in names:
+        cells = "".join(f"<td>{escape(fmt(k, mean(st.get(k))))}</td>" for _, st in cols)
+        rows.append(f"<tr><td>{escape(LABELS.get(k, k.replace('_', ' ')).strip())}</td>{cells}</tr>")
+    return ("<section><h2>Dollars and costs</h2><table><thead><tr><th>per replication</th>" + head
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            '<p class="note">Cohort view: the eventual dollars of the promises made in the calling period, '
+            "whenever paid (the pyramid's value per paid hour). Cash view: the payments received by the last "
+            "calling day. Cost is the sum of its parts (docs/contract.md says how each is attributed).</p>"
+            "</section>")
 
 
 def compliance_html(doc: dict[str, Any]) -> str:
@@ -170,6 +203,24 @@ def compliance_html(doc: dict[str, Any]) -> str:
     return ("<section><h2>Compliance</h2><table><thead><tr><th>rule</th><th>mean per replication</th>"
             "<th>worst replication</th><th>limit</th><th>status</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></section>")
+
+
+def breaches_html(doc: dict[str, Any]) -> str:
+    """The compliance limits exceeded, in red, for the top of the page ("" when none). A results
+    document lists them in ``breaches``; a sweep summary per variant."""
+    items = []
+    if doc.get("schema") == "collectsim.sweep/1":
+        for v in doc.get("variants") or []:
+            vals = ", ".join(f"{k}={json.dumps(x) if not isinstance(x, str) else x}" for k, x in v["values"].items())
+            items += [f"{v['id']} ({vals}): {b['message']}" for b in v.get("breaches") or []]
+    else:
+        items = [b["message"] for b in doc.get("breaches") or [] if isinstance(b, dict) and "message" in b]
+    if not items:
+        return ""
+    lis = "".join(f"<li>{escape(t)}</li>" for t in items)
+    return (f'<section class="breaches"><h2>Compliance limits exceeded ({len(items)})</h2><ul>{lis}</ul>'
+            '<p class="note">The calling rules are measured whether the dialer enforces them or not. '
+            "Figures from a run that breaks them are not a plan a center may follow.</p></section>")
 
 
 def provenance_html(doc: dict[str, Any], source_file: str = "") -> str:
@@ -202,19 +253,26 @@ def render_results(doc: dict[str, Any], source_file: str = "",
     for seg, s in m["segments"].items():
         cards.append(_card(f"{seg}: value per paid hour", fmt("value_per_paid_hour", mean(s["value_per_paid_hour"])),
                            f"95% CI {fmt_ci('value_per_paid_hour', s['value_per_paid_hour'])}"))
-    if cu and cu.get("weakest_layer"):
-        cards.append(_card("center: weakest layer", label(cu["weakest_layer"]),
-                           (cu.get("diagnosis") or ""), alert=True))
-    cards.append(_card("dollars collected", fmt("collected", mean(c.get("collected"))), "per replication"))
+    if cu and cu.get("diagnosis"):
+        flagged = cu.get("flagged_layers") or []
+        cards.append(_card("center: flagged layers", ", ".join(label(x) for x in flagged) or "none",
+                           cu["diagnosis"], alert=bool(flagged)))
+    cards.append(_card("collected: cohort view", fmt("collected", mean(c.get("collected"))),
+                       "the period's promises, paid whenever; per replication"))
+    if isinstance(c.get("collected_in_period"), dict):
+        cards.append(_card("collected: cash view", fmt("collected", mean(c["collected_in_period"])),
+                           "paid by the last calling day; per replication"))
     nv = net_value(c)
     if nv:
-        cards.append(_card("net value (collected - cost)", fmt("net_value", mean(nv)), "per replication"))
-    body = [f'<section><h2>Headline</h2><div class="cards">{"".join(cards)}</div>'
+        cards.append(_card("net value", fmt("net_value", mean(nv)), "collected + agency - full cost; per replication"))
+    body = [breaches_html(doc),
+            f'<section><h2>Headline</h2><div class="cards">{"".join(cards)}</div>'
             '<p class="note">Value per paid hour = productive rate × contacts per productive hour × promise '
-            "rate × kept rate × average payment. Each figure is the mean over replications with its 95% "
-            "confidence interval.</p></section>"]
+            "rate × kept rate × average payment, on the cohort view of dollars. Each figure is the mean over "
+            "replications with its 95% confidence interval.</p></section>"]
     body.append("<section><h2>Center</h2>" + pyramid_table_html(c, cu)
                 + _img(images, "pyramid", "pyramid funnel per segment and center") + "</section>")
+    body.append(dollars_html(doc))
     body.append(_unit_section("Segments", "segments", m["segments"], tg))
     body.append(_unit_section("Teams", "teams", m["teams"], tg))
     coll = m["collectors"]
@@ -225,6 +283,8 @@ def render_results(doc: dict[str, Any], source_file: str = "",
     else:
         body.append("<section><h2>Collectors</h2><p class=\"note\">None in these results.</p></section>")
     body.append(compliance_html(doc))
+    if doc.get("portfolio"):
+        body.append(portfolio_html(doc, _img(images, "portfolio_daily", "the living portfolio day by day")))
     series = doc.get("series") or {}
     if series.get("daily") or series.get("hourly"):
         part = ["<section><h2>Day by day and hour by hour</h2>"]
@@ -269,7 +329,8 @@ def render_sweep(doc: dict[str, Any], source_file: str = "",
             cells += f"<td{cls}>{escape(fmt(key, mean(s)))}</td>"
         cls = ' class="value"' if p is best else ""
         rows.append(f"<tr{cls}><td>{escape(str(p.get('id', '')))}</td>{cells}</tr>")
-    body = ["<section><h2>Variants</h2><table><thead><tr><th>variant</th>" + head + "</tr></thead><tbody>"
+    body = [breaches_html(doc),
+            "<section><h2>Variants</h2><table><thead><tr><th>variant</th>" + head + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table><p class=\"note\">Center figures, mean per replication. "
             "Highlighted: the highest net value among variants within the 3% abandon limit; red: abandon "
             "rate over the limit.</p></section>"]
@@ -320,4 +381,6 @@ def figures_for(kind: str, doc: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         out["daily"] = lambda: plots.daily_series(doc)
     if series.get("hourly"):
         out["rpc_heatmap"] = lambda: plots.rpc_heatmap(doc)
+    if doc.get("portfolio"):
+        out["portfolio_daily"] = lambda: portfolio_daily(doc)
     return out

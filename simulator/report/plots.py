@@ -17,9 +17,10 @@ from matplotlib.ticker import MaxNLocator
 
 from .data import (ABANDON_LIMIT, ALL_LAYERS, LAYERS, collector_team, fmt, headcount_params, label, mean,
                    net_value, resolve_targets, sweep_points)
+from .heatmap import rpc_departures, rpc_heatmap, rpc_rate_grid
 
 __all__ = ["pyramid_funnel", "staffing_curve", "pacing_frontier", "rpc_heatmap", "league_table",
-           "daily_series", "figure_bytes", "ABANDON_LIMIT"]
+           "daily_series", "figure_bytes", "ABANDON_LIMIT", "rpc_rate_grid", "rpc_departures"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SHORT = {"productive_rate": "productive\nrate", "rpc_per_productive_hour": "contacts per\nprod. hour",
@@ -47,7 +48,8 @@ def _note(fig: Figure, text: str) -> Figure:
 def pyramid_funnel(results: dict[str, Any]) -> Figure:
     """The pyramid per segment and for the center: one centered bar per layer, its width the actual
     as a share of the target (the target is the outline at 100%), 95% CI as error bars and the
-    weakest layer in red. Without targets the widths are relative to the largest unit."""
+    layers significantly below target in red. Without targets the widths are relative to the
+    largest unit."""
     m = results["metrics"]
     units = [(s, "segments", stats) for s, stats in m["segments"].items()] + [("center", "center", m["center"])]
     tg = resolve_targets(results)
@@ -58,7 +60,7 @@ def pyramid_funnel(results: dict[str, Any]) -> Figure:
     for j, (ax, (name, level, stats)) in enumerate(zip(axes, units)):
         u = tg[level].get(name)
         targets = u["targets"] if u else {}
-        weakest = u["weakest_layer"] if u else None
+        flagged = set(u.get("flagged_layers") or []) if u else set()
         ratios, lo_hi, texts, colors = [], [], [], []
         for layer in layers:
             s = stats.get(layer) or {}
@@ -75,7 +77,7 @@ def pyramid_funnel(results: dict[str, Any]) -> Figure:
             if targets.get(layer):
                 t += f"  ({r * 100:.0f}% of {fmt(layer, targets[layer])})"
             texts.append(t)
-            colors.append(RED if layer == weakest else (GREEN if layer == "value_per_paid_hour" else BLUE))
+            colors.append(RED if layer in flagged else (GREEN if layer == "value_per_paid_hour" else BLUE))
         y = np.arange(len(layers))
         ax.barh(y, ratios, left=[-r / 2 for r in ratios], color=colors, height=0.62, alpha=0.9)
         err = np.array(lo_hi).T / 2
@@ -87,19 +89,23 @@ def pyramid_funnel(results: dict[str, Any]) -> Figure:
         right = max(0.5, max(ratios) / 2)
         for i, t in enumerate(texts):
             ax.text(right + 0.05, i, t, va="center", fontsize=8.5, parse_math=False,
-                    color=RED if layers[i] == weakest else "black",
-                    fontweight="bold" if layers[i] in (weakest, "value_per_paid_hour") else "normal")
+                    color=RED if layers[i] in flagged else "black",
+                    fontweight="bold" if layers[i] in flagged or layers[i] == "value_per_paid_hour" else "normal")
         ax.set_xlim(-right - 0.05, right + 1.25)
         ax.set_yticks(y, [label(x) for x in layers])
         ax.invert_yaxis() if j == 0 else None
         ax.set_xticks([])
         for side in ("top", "right", "bottom"):
             ax.spines[side].set_visible(False)
-        title = f"{name}" + (f"\nweakest layer: {label(weakest)}" if weakest else
-                             ("" if targets else "\n(no targets: widths relative to the largest)"))
-        ax.set_title(title, fontsize=10, color=RED if weakest else "black")
-    fig.suptitle("The pyramid: actual against target (bar width = share of target; | marks 100%)",
-                 fontsize=11)
+        if not targets:
+            note = "\n(no targets: widths relative to the largest)"
+        elif flagged:
+            note = "\nflagged: " + ", ".join(label(x) for x in layers if x in flagged)
+        else:
+            note = "\n" + ("on target: no significant weakness" if u.get("tested") else "not tested")
+        ax.set_title(name + note, fontsize=10, color=RED if flagged else "black")
+    fig.suptitle("The pyramid: actual against target (bar width = share of target; | marks 100%; red: "
+                 "significantly below target)", fontsize=11)
     return fig
 
 
@@ -205,55 +211,12 @@ def pacing_frontier(results: dict[str, Any]) -> Figure:
     return fig
 
 
-# ----------------------------------------------------------------------------------------- heatmap
-
-def rpc_rate_grid(results: dict[str, Any], segment: Optional[str] = None) -> tuple[np.ndarray, np.ndarray]:
-    """(rate, dials) arrays [7 weekdays][24 hours]: right-party contacts / dials, NaN with no dials."""
-    hourly = (results.get("series") or {}).get("hourly") or {}
-    segs = [segment] if segment else list(hourly)
-    dials = np.zeros((7, 24))
-    rpc = np.zeros((7, 24))
-    for s in segs:
-        dials += np.asarray(hourly[s]["dials"], float)
-        rpc += np.asarray(hourly[s]["rpc"], float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(dials > 0, rpc / np.where(dials > 0, dials, 1), np.nan)
-    return rate, dials
-
-
-def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figure:
-    """Right-party rate (RPC / dials) by local hour and weekday, over all segments or one."""
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    hourly = (results.get("series") or {}).get("hourly")
-    if not hourly:
-        return _note(fig, "No hourly series in these results.")
-    rate, dials = rpc_rate_grid(results, segment)
-    rows = [d for d in range(7) if dials[d].sum() > 0] or list(range(7))
-    cols = [h for h in range(24) if dials[:, h].sum() > 0] or list(range(24))
-    h0, h1 = min(cols), max(cols)
-    sub = rate[np.ix_(rows, list(range(h0, h1 + 1)))] * 100
-    ax = fig.add_subplot(1, 1, 1)
-    im = ax.imshow(np.ma.masked_invalid(sub), aspect="auto", cmap="viridis")
-    ax.set_xticks(range(h1 - h0 + 1), [f"{h:02d}" for h in range(h0, h1 + 1)])
-    ax.set_yticks(range(len(rows)), [WEEKDAYS[d] for d in rows])
-    ax.set(xlabel="hour of the day (dial start, local time)", ylabel="weekday")
-    for i in range(sub.shape[0]):
-        for j in range(sub.shape[1]):
-            if np.isfinite(sub[i, j]):
-                ax.text(j, i, f"{sub[i, j]:.0f}", ha="center", va="center", fontsize=7,
-                        color="white" if sub[i, j] < np.nanmean(sub) else "black")
-    fig.colorbar(im, ax=ax, label="right-party rate, % of dials\n(colours span the observed range)")
-    ax.set_title("Right-party rate by hour and weekday" + (f" — {segment}" if segment else " — all segments"),
-                 fontsize=11)
-    return fig
-
-
 # ------------------------------------------------------------------------------------ league table
 
 def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
-    """Collectors (or teams) ranked by value per paid hour, with their target marked, and each
-    layer as a share of target, the weakest layer boxed. Without targets the benchmark is the
-    center's actual pyramid."""
+    """Collectors (or teams) ranked by value per paid hour, with their target marked, and beside
+    each bar, on the same row, each layer as a share of target, the layers significantly below
+    target boxed. Without targets the benchmark is the center's actual pyramid (nothing boxed)."""
     m = results["metrics"]
     units = m.get(level) or {}
     fig = Figure(figsize=(11, max(2.5, 0.32 * len(units) + 1.6)), layout="constrained")
@@ -262,7 +225,8 @@ def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
     tg = resolve_targets(results)[level]
     center = {k: mean(m["center"].get(k)) for k in ALL_LAYERS}
     names = sorted(units, key=lambda n: -(mean(units[n]["value_per_paid_hour"]) or 0.0))
-    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1.0])
+    # One y axis for both panels, row i at y = i: each heat-map row sits beside its bar.
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1.0], sharey=True)
     y = np.arange(len(names))
     teams = m.get("teams") or {}
     team_of = [collector_team(n, teams) if level == "collectors" else n for n in names]
@@ -280,35 +244,32 @@ def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
     if tx:
         ax1.plot([t for _, t in tx], [i for i, _ in tx], "kD", ms=5, label="target")
         ax1.legend(fontsize=8, loc="lower right")
-    ax1.set_yticks(y, names, fontsize=8)
-    ax1.invert_yaxis()
     ax1.set(xlabel="value per paid hour ($)", title="League table: value per paid hour")
     ax1.grid(axis="x", alpha=0.3)
 
     grid = np.full((len(names), len(LAYERS)), np.nan)
-    weakest_idx = []
     for i, n in enumerate(names):
         bench = tg[n]["targets"] if n in tg else center
         for j, layer in enumerate(LAYERS):
             a, b = mean(units[n].get(layer)), bench.get(layer)
             if a is not None and b:
                 grid[i, j] = a / b * 100
-        w = tg[n]["weakest_layer"] if n in tg else None
-        if w is None and np.isfinite(grid[i]).any():
-            w = LAYERS[int(np.nanargmin(grid[i]))]
-        weakest_idx.append(LAYERS.index(w) if w in LAYERS else None)
-    im = ax2.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="RdYlGn", vmin=70, vmax=130)
-    for i in range(grid.shape[0]):
+    im = ax2.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="RdYlGn", vmin=70, vmax=130,
+                    extent=(-0.5, len(LAYERS) - 0.5, len(names) - 0.5, -0.5))
+    for i, n in enumerate(names):
         for j in range(grid.shape[1]):
             if np.isfinite(grid[i, j]):
                 ax2.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=7)
-        if weakest_idx[i] is not None:
-            ax2.add_patch(Rectangle((weakest_idx[i] - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2,
-                                    gid="weakest"))
+        for layer in (tg[n].get("flagged_layers") or []) if n in tg else []:
+            ax2.add_patch(Rectangle((LAYERS.index(layer) - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2,
+                                    gid="flagged"))
+    ax1.set_yticks(y, names, fontsize=8)
+    ax1.set_ylim(len(names) - 0.5, -0.5)   # the first (best) on top, in both panels
+    ax2.tick_params(axis="y", labelleft=False, left=False)
     ax2.set_xticks(range(len(LAYERS)), [SHORT[x] for x in LAYERS], fontsize=8)
-    ax2.set_yticks(y, [""] * len(names))
     bench_name = "target" if tg else "center average"
-    ax2.set_title(f"Each layer as % of {bench_name} (boxed: weakest layer)", fontsize=10)
+    ax2.set_title(f"Each layer as % of {bench_name}" + (" (boxed: significantly below target)" if tg else ""),
+                  fontsize=10)
     fig.colorbar(im, ax=ax2, label=f"% of {bench_name}", fraction=0.06, aspect=30)
     return fig
 
@@ -316,30 +277,62 @@ def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
 # ----------------------------------------------------------------------------------------- daily
 
 DAILY = (("dials", "dials"), ("rpc", "right-party contacts"), ("promises", "promises made"),
-         ("kept", "promises kept (by due day)"), ("collected", "dollars collected"))
+         ("kept", "payments kept (by due day)"), ("collected", "dollars collected (by due day)"))
+CALLING = ("dials", "rpc", "promises")
+"""Series that happen only on calling days (drawn on those days only)."""
+
+
+def calling_days(results: dict[str, Any]) -> list[int]:
+    """Calendar days (0-based) on which the center called: from the results' calendar series, or
+    (older files) the days with dials."""
+    series = results.get("series") or {}
+    flags = (series.get("calendar") or {}).get("calling_day")
+    if flags:
+        return [d for d, on in enumerate(flags) if on]
+    daily = series.get("daily") or {}
+    dials = np.sum([np.asarray(s.get("dials") or [], float) for s in daily.values()], axis=0) if daily else []
+    return [d for d, v in enumerate(dials) if v > 0]
 
 
 def daily_series(results: dict[str, Any]) -> Figure:
-    """Daily dials, right-party contacts, promises, kept promises and dollars per segment, by
-    calendar day of the run (mean over replications). Kept and dollars count on the due day."""
+    """Daily dials, right-party contacts and promises on the calling days, and payments kept and
+    dollars collected per segment by calendar day of the run (mean over replications), the calling
+    period shaded apart from the tail of payments that follows it. Kept and dollars count on the
+    due day."""
     daily = (results.get("series") or {}).get("daily")
     fig = Figure(figsize=(10, 8.5), layout="constrained")
     if not daily:
         return _note(fig, "No daily series in these results.")
+    work = calling_days(results)
+    last = max(work) + 1 if work else 0          # 1-based x of the last calling day
+    n_days = max(len(s.get("collected") or []) for s in daily.values())
     axes = fig.subplots(len(DAILY), 1, sharex=True)
     colors = [BLUE, "#d35400", GREEN, "#8e44ad", GREY]
     for ax, (key, title) in zip(axes, DAILY):
         for i, (seg, s) in enumerate(daily.items()):
-            ys = s.get(key) or []
-            ax.plot(np.arange(1, len(ys) + 1), ys, "o-", ms=3, color=colors[i % len(colors)], label=seg)
+            ys = np.asarray(s.get(key) or [], float)
+            days = [d for d in work if d < len(ys)] if key in CALLING and work else list(range(len(ys)))
+            ax.plot(np.asarray(days) + 1, ys[days], "o-", ms=3, color=colors[i % len(colors)], label=seg)
         ax.set_ylabel(title, fontsize=8)
         ax.grid(alpha=0.3)
+        if last:
+            ax.axvspan(0.5, last + 0.5, color="#dfe9f5", alpha=0.6, lw=0, gid="calling")
+            if n_days > last:
+                ax.axvspan(last + 0.5, n_days + 0.5, color="#eeeeee", alpha=0.8, lw=0, gid="tail")
+            ax.axvline(last + 0.5, color=GREY, ls="--", lw=1)
         if key == "collected":
             ax.yaxis.set_major_formatter("${x:,.0f}")
-    axes[0].legend(fontsize=8, ncol=len(daily))
+    axes[0].legend(fontsize=8, ncol=len(daily), loc="upper right")
+    box = {"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5}
+    if last and n_days > last:
+        axes[0].annotate("payment tail: no calls; the promises made fall due (below)", xy=(last + 0.8, 0.5),
+                         xycoords=("data", "axes fraction"), va="center", fontsize=9, color=GREY)
+    if last:
+        axes[0].annotate("calling days", xy=(0.8, 0.96), xycoords=("data", "axes fraction"), va="top", fontsize=8,
+                         color=BLUE, bbox=box)
     axes[-1].set_xlabel("calendar day of the run")
+    axes[-1].set_xlim(0.5, max(n_days, 1) + 0.5)
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle("Day by day (mean over replications)", fontsize=11)
+    fig.suptitle(f"Day by day (mean over replications): {len(work)} calling days to day {last}, then the "
+                 f"payment tail to day {n_days}", fontsize=11)
     return fig
-
-

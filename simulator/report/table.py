@@ -23,25 +23,82 @@ def _render(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
 
 
 def pyramid_table(doc: dict[str, Any]) -> str:
-    """The pyramid layers per segment and for the center, mean ± 95% CI half-width."""
+    """The pyramid layers per segment and for the center, mean ± 95% CI half-width. Value per paid
+    hour is the cohort view (the eventual dollars of the promises made in the period); with
+    rearrangements a note says what the average payment holds."""
     cols = _columns(doc)
     metrics = [*LAYERS, "value_per_paid_hour"]
     rows = []
     for metric in metrics:
         label = LAYER_LABELS[metric] + (" %" if metric in _PERCENT else "")
+        if metric == "value_per_paid_hour":
+            label += " (cohort)"
         rows.append((label, [_fmt(metric, stats[metric]) for _, stats in cols]))
-    return _render(rows, ["pyramid", *(name for name, _ in cols)])
+    text = _render(rows, ["pyramid", *(name for name, _ in cols)])
+    center = cols[-1][1]
+    if ((center.get("arrangement_collected") or {}).get("mean") or 0.0) > 0:
+        text += ("\naverage payment = every dollar per kept promise: settlements' lump sums and payment plans' "
+                 f"later installments included (ordinary promises alone: {_fmt('avg_payment', center['avg_payment_ordinary'])})")
+    return text
 
 
-VOLUME = ("paid_hours", "productive_hours", "dials", "connects", "rpc", "third_party", "promises",
-          "kept", "broken", "collected", "cost", "cost_per_dollar", "occupancy", "idle_hours")
+VOLUME = ("paid_hours", "productive_hours", "dials", "connects", "rpc", "reminder_contacts", "third_party",
+          "promises", "arrangement_promises", "kept", "broken", "plan_installments_due", "plan_installments_kept",
+          "collected", "collected_in_period", "kept_rate_usd", "arrangement_collected", "avg_payment_ordinary",
+          "agency_collected", "cost_wages", "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace",
+          "cost_agency", "cost_abandon_penalty", "cost", "cost_per_dollar", "net_value", "occupancy", "idle_hours")
+"""Rows of the volume table, in order; those after ``ALWAYS`` are shown only where some unit has
+a value other than 0 (reminders, rearrangements, agencies and the costs beyond wages are off in
+most scenarios)."""
+ALWAYS = {"paid_hours", "productive_hours", "dials", "connects", "rpc", "third_party", "promises", "kept",
+          "broken", "collected", "collected_in_period", "kept_rate_usd", "cost", "cost_per_dollar", "net_value",
+          "occupancy", "idle_hours"}
+LABELS = {
+    "rpc": "rpc (negotiations)",
+    "reminder_contacts": "reminder contacts (not in rpc)",
+    "arrangement_promises": "  of which accepted offers",
+    "collected": "collected: cohort (promises of the period, paid whenever)",
+    "collected_in_period": "collected: cash (paid by the last calling day)",
+    "kept_rate_usd": "kept rate $ (collected / promised $) %",
+    "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
+    "avg_payment_ordinary": "average payment of ordinary promises",
+    "agency_collected": "agency recoveries (projected)",
+    "cost_wages": "  wages (loaded)",
+    "cost_supervision": "  supervision",
+    "cost_telecom": "  telecom",
+    "cost_dialer": "  dialer seats",
+    "cost_skip_trace": "  skip-trace fees",
+    "cost_agency": "  agency commission",
+    "cost_abandon_penalty": "  abandon penalties",
+    "cost": "cost (the sum of the parts)",
+    "net_value": "net value (collected + agency - cost)",
+}
+
+
+def _shown(metric: str, cols: list[tuple[str, dict]]) -> bool:
+    def nonzero(m: str) -> bool:
+        return any(((st.get(m) or {}).get("mean") or 0.0) != 0.0 for _, st in cols)
+
+    if metric in ALWAYS:
+        return True
+    if metric == "avg_payment_ordinary":
+        return nonzero("arrangement_collected")
+    if metric == "cost_wages":   # the parts of cost, once there is more than wages
+        return any(nonzero(m) for m in VOLUME if m.startswith("cost_") and m != "cost_wages")
+    return nonzero(metric)
 
 
 def volume_table(doc: dict[str, Any]) -> str:
-    """Volumes and costs per segment and for the center, mean ± 95% CI half-width."""
+    """Volumes, dollars (the cohort and the cash view, labelled) and costs per segment and for the
+    center, mean ± 95% CI half-width."""
     cols = _columns(doc)
-    rows = [(m + (" %" if m in _PERCENT else ""), [_fmt(m, stats[m]) for _, stats in cols]) for m in VOLUME]
-    return _render(rows, ["volumes per replication", *(name for name, _ in cols)])
+    rows = []
+    for m in VOLUME:
+        if m in cols[-1][1] and _shown(m, cols):
+            pct = m in _PERCENT or m == "kept_rate_usd"
+            name = LABELS.get(m, m) + (" %" if m in _PERCENT else "")
+            rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))
+    return _render(rows, ["volumes and dollars per replication", *(name for name, _ in cols)])
 
 
 _NOT_BLOCKS = {"metrics", "series", "scenario", "targets"}

@@ -20,7 +20,7 @@ __all__ = ["Scenario", "Meta", "Calendar", "Block", "Team", "Outcome", "Outcomes
            "ContactCurve", "TimeZones", "Schedule", "Window", "Attempts", "Dialer", "Compliance",
            "SkillTier", "TeamSkill", "Targets", "Routing", "SkipTrace", "RearrangeOption", "Settlement",
            "PaymentPlan", "Reage", "Rearrangement", "Tracking", "RollRates", "Placement",
-           "OUTCOMES", "WEEKDAYS", "clock_minutes"]
+           "Costs", "OUTCOMES", "WEEKDAYS", "clock_minutes"]
 
 OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc")
 """Every dial ends in exactly one of these, in this order (index = outcome code)."""
@@ -133,7 +133,9 @@ class Team(_Model):
     """A team of identical-schedule collectors dedicated to one or more segments."""
     headcount: int = Field(ge=0, le=100_000, description="number of collectors on the team")
     segments: list[str] = Field(min_length=1, description="names of the segments this team works")
-    hourly_wage_usd: NonNeg = Field(description="fully loaded cost of one paid hour, US dollars")
+    hourly_wage_usd: NonNeg = Field(description=(
+        "wage of one paid hour, US dollars (costs.wage_loading_share adds benefits and taxes; without it "
+        "give the fully loaded cost here)"))
     shift_start_time: Clock = Field(description="local clock time HH:MM at which the shift starts")
     shift_length_h: float = Field(gt=0, le=24, description="paid length of the shift in hours (breaks and lunch included)")
     breaks: list[Block] = Field([], description="paid breaks, each a start time and a length")
@@ -558,9 +560,11 @@ class Rearrangement(_Model):
 
     When a right-party contact ends without a promise, the collector offers the options in
     ``order``, each only if the account is eligible, until one is accepted (each offer and each
-    acceptance is counted). An accepted option is a promise: settlement and re-age one payment,
-    a plan one promise per installment (the next installment is promised when the previous one
-    resolves). Payments count in the center's promises, kept, broken and collected.
+    acceptance is counted). An accepted option is one promise made in the conversation: its
+    first payment (the settlement's lump sum, the re-age's qualifying payment, the plan's first
+    installment) counts in promises, kept and broken. A plan's later installments (each filed
+    when the previous one resolves) are not promises made in a conversation: they count in
+    plan_installments_due and plan_installments_kept. Every dollar paid counts in collected.
     """
     enabled: bool = Field(True, description="rearrangement offers on (the block present and enabled)")
     order: list[Literal["settlement", "plan", "reage"]] = Field(["plan", "settlement", "reage"], description=(
@@ -621,6 +625,41 @@ class Placement(_Model):
         return np.interp(days, self.recovery_curve_days, self.recovery_curve_share)
 
 
+class Costs(_Model):
+    """The full cost of the operation beyond the collectors' wages (all 0 when omitted: then cost
+    is wages alone). Skip-trace fees (``skip_trace.cost_per_trace_usd``) and agency commission
+    (``placement.commission_share``) are set in their own blocks and counted in cost too.
+
+    Supervisors: each team has ceil(headcount / supervisor_span) supervisors, paid
+    supervisor_hourly_wage_usd for the hours its collectors are paid on average; their cost is
+    shared by the team's collectors in proportion to paid hours. Telecom is billed per second of
+    connected (talk) time and per dial placed. Wage loading applies to collectors' and
+    supervisors' wages.
+    """
+    wage_loading_share: NonNeg = Field(0.0, description=(
+        "benefits and payroll taxes as a share of wages (0.3: every wage dollar costs $1.30); applies to "
+        "collectors and supervisors"))
+    supervisor_span: int = Field(0, ge=0, le=1000, description=(
+        "collectors per supervisor (span of control, often 10-15); each team has ceil(headcount / span) "
+        "supervisors (0: supervision not costed)"))
+    supervisor_hourly_wage_usd: NonNeg = Field(0.0, description="a supervisor's wage per paid hour, US dollars")
+    telecom_usd_per_connected_min: NonNeg = Field(0.0, description=(
+        "telecom charge per minute of connected (talk) time, billed by the second, US dollars"))
+    telecom_usd_per_dial: NonNeg = Field(0.0, description="telecom charge per dial placed, answered or not, US dollars")
+    dialer_seat_usd_per_day: NonNeg = Field(0.0, description=(
+        "dialer seat licence per collector per working day logged in, US dollars"))
+    abandon_penalty_usd: NonNeg = Field(0.0, description=(
+        "optional cost per abandoned call (e.g. the expected fine or complaint handling), US dollars"))
+
+    @model_validator(mode="after")
+    def _check(self) -> "Costs":
+        """`supervisor_hourly_wage_usd` above 0 needs `supervisor_span` above 0 (the collectors per supervisor)."""
+        if self.supervisor_span == 0 and self.supervisor_hourly_wage_usd > 0:
+            raise ValueError("supervisor_hourly_wage_usd is set but supervisor_span is 0: give the number of "
+                             "collectors per supervisor (e.g. 12)")
+        return self
+
+
 class Scenario(_Model):
     """A whole scenario file."""
     scenario: Meta = Field(description="name and description")
@@ -644,6 +683,7 @@ class Scenario(_Model):
         "behaviour (omit: a closed portfolio where one kept promise pays an account off)"))
     calibration: Calibration | None = Field(None, description=(
         "provenance of a fitted scenario: what `collectsim calibrate` estimated, from which files (omit: none)"))
+    costs: Costs = Field(Costs(), description="costs beyond wages: loading, supervision, telecom, dialer seats")
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":

@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
+from ..analysis import t_interval
 from ..experiment import MetricRef, parse_metric_ref
 from .plan import SweepError
 
 __all__ = ["Constraint", "parse_constraint", "staffing_block", "headcount_values", "STAFF_METRICS"]
 
 STAFF_METRICS = ("value_per_paid_hour", "net_value", "rpc_per_productive_hour", "abandon_rate",
-                 "accounts_dialed_share")
+                 "accounts_dialed_share", "attempted_7d_share", "contacted_7d_share", "attempts_per_account")
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,10 @@ def staffing_block(summary: Mapping[str, Any], team: str, path: str,
     """Conclusions of a headcount sweep from summary.json's variants (center-level metrics)::
 
         {"team", "parameter", "level": "center", "metrics": [...],
-         "rows": [{"headcount", "variant", METRIC: {"mean", "ci95_low", "ci95_high"}}],
+         "rows": [{"headcount", "variant", METRIC: {"mean", "ci95_low", "ci95_high"},
+                   "marginal_net_value": {"from_headcount", "mean", "ci95_low", "ci95_high", "n"} | null}],
          "best_net_value": {"headcount", "variant", "mean", "ci95_low", "ci95_high"} | null,
+         "last_paying_headcount": int | null,   (every step up to it adds net value, 95% CI above 0)
          "constraints": [...],
          "smallest_meeting_constraints": {"headcount", "variant"} | null      (on the means)
          "smallest_meeting_constraints_ci95": {"headcount", "variant"} | null (whole 95% CI inside)}
@@ -86,12 +89,19 @@ def staffing_block(summary: Mapping[str, Any], team: str, path: str,
             row[m] = None if s is None else {k: s[k] for k in ("mean", "ci95_low", "ci95_high")}
         rows.append(row)
     rows.sort(key=lambda r: r["headcount"])
+    by_id = {v["id"]: v for v in summary["variants"]}
+    _marginal(rows, by_id, summary.get("replications"))
+    paying = None
+    for r in rows[1:]:
+        mv = r["marginal_net_value"]
+        if mv is None or mv["ci95_low"] is None or mv["ci95_low"] <= 0:
+            break
+        paying = r["headcount"]
     best = None
     for r in rows:
         s = r["net_value"]
         if s and s["mean"] is not None and (best is None or s["mean"] > best["mean"]):
             best = {"headcount": r["headcount"], "variant": r["variant"], **s}
-    by_id = {v["id"]: v for v in summary["variants"]}
 
     def smallest(use_ci: bool):
         if not constraints:
@@ -104,9 +114,41 @@ def staffing_block(summary: Mapping[str, Any], team: str, path: str,
         return None
 
     return {"team": team, "parameter": path, "level": "center", "metrics": list(STAFF_METRICS), "rows": rows,
-            "best_net_value": best, "constraints": [c.as_dict() for c in constraints],
+            "best_net_value": best, "last_paying_headcount": paying,
+            "constraints": [c.as_dict() for c in constraints],
             "smallest_meeting_constraints": smallest(False),
             "smallest_meeting_constraints_ci95": smallest(True)}
+
+
+def _replication_values(variant: Mapping[str, Any], metric: str, replications: Optional[int]) -> dict[int, float]:
+    """Replication number -> center value of ``metric`` (the variant's failed replications skipped)."""
+    if not variant["metrics"]:
+        return {}
+    values = variant["metrics"]["center"][metric]["values"]
+    failed = set(variant.get("failed_replications") or [])
+    reps = [r for r in range(replications if replications is not None else len(values) + len(failed))
+            if r not in failed]
+    return {r: v for r, v in zip(reps, values) if v is not None}
+
+
+def _marginal(rows: list[dict[str, Any]], by_id: Mapping[str, Any], replications: Optional[int]) -> None:
+    """Each row's ``marginal_net_value``: the net value one added collector brings from the
+    previous headcount, (net(h) - net(h_prev)) / (h - h_prev), US dollars per replication, with a
+    paired 95% t-interval: replication r of every headcount shares its seeds (common random
+    numbers), so the differences are taken replication by replication."""
+    prev = None
+    for r in rows:
+        r["marginal_net_value"] = None
+        cur = _replication_values(by_id[r["variant"]], "net_value", replications)
+        if prev is not None and r["headcount"] != prev[0]:
+            step = r["headcount"] - prev[0]
+            common = sorted(set(cur) & set(prev[1]))
+            diffs = [(cur[k] - prev[1][k]) / step for k in common]
+            if diffs:
+                mean, lo, hi = t_interval(diffs)
+                r["marginal_net_value"] = {"from_headcount": prev[0], "mean": mean, "ci95_low": lo,
+                                           "ci95_high": hi, "n": len(diffs)}
+        prev = (r["headcount"], cur)
 
 
 def headcount_values(text: str, step: int) -> list[int]:

@@ -43,7 +43,8 @@ def summary_document(plan: SweepPlan, records: Mapping[tuple[str, int], Mapping[
                        "failed_replications": [r, ...],
                        "metrics": {"center": {METRIC: STAT}, "segments": {NAME: {METRIC: STAT}},
                                    "teams": {NAME: {METRIC: STAT}}},
-                       "blocks": {BLOCK: {NAME: STAT}}}],   (extra groups, e.g. compliance; may be {})
+                       "blocks": {BLOCK: {NAME: STAT}},    (extra groups, e.g. compliance; may be {})
+                       "breaches": [BREACH]}],             (compliance limits exceeded: simulator.breaches)
          "failed": [{"variant", "values", "replication", "error"}]}
 
     STAT is the contract's {"mean", "ci95_low", "ci95_high", "values"} over the variant's successful
@@ -60,16 +61,17 @@ def summary_document(plan: SweepPlan, records: Mapping[tuple[str, int], Mapping[
             else:
                 bad.append(r)
                 failed.append({"variant": v.id, "values": v.values, "replication": r, "error": rec["error"]})
-        metrics, blocks = None, {}
+        metrics, blocks, breaches = None, {}, []
         if ok:
             res = Results(v.loaded, plan.seed, ok)
+            breaches = res.breaches()
             metrics = {"center": res.metric_stats("center", "center")}
             for level in SUMMARY_LEVELS[1:]:
                 metrics[level] = {u: res.metric_stats(level, u) for u in ok[0]["metrics"][level]}
             blocks = {b: {k: stat([rep["blocks"][b][k] for rep in ok]) for k in names}
                       for b, names in ok[0].get("blocks", {}).items()}
         variants.append({"id": v.id, "values": v.values, "sha256": v.loaded.sha256, "replications_ok": len(ok),
-                         "failed_replications": bad, "metrics": metrics, "blocks": blocks})
+                         "failed_replications": bad, "metrics": metrics, "blocks": blocks, "breaches": breaches})
     b = plan.base
     return {"schema": SWEEP_SCHEMA,
             "scenario": {"name": b.scenario.scenario.name, "sha256": b.sha256, "source": b.source,

@@ -31,6 +31,8 @@ from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
 from .routing import Dialables, build_campaigns
+from .costs import cost_rates, supervision_rates
+from .service import service_at_end
 from .shift import collector_process
 from .state import WorldState
 from .tasks import build_tasks, days_counted
@@ -129,7 +131,10 @@ class World(WorldState):
             collector_segments=tuple(tuple(c.segments) for c in self.collectors),
             campaigns=tuple(k.name for k in self.campaigns),
             campaign_team=tuple(k.team for k in self.campaigns),
-            campaign_segments=tuple(tuple(k.segments) for k in self.campaigns), n_days=self.n_days)
+            campaign_segments=tuple(tuple(k.segments) for k in self.campaigns), n_days=self.n_days,
+            work_days=tuple(self.calendar.work_days), first_measured_day=self.calendar.first_measured_day,
+            collector_supervision_usd_per_h=supervision_rates(scenario, self.collectors),
+            cost_rates=cost_rates(scenario))
         self.counters = Counters.zeros(self.n_collectors + len(self.campaigns), len(scenario.segments),
                                        self.n_days, len(self.campaigns))
         build_tasks(self)
@@ -181,6 +186,7 @@ class World(WorldState):
         }
         for t in self.tasks:
             t.finish(cnt)
+        service_at_end(self)
         return cnt
 
 

@@ -105,7 +105,11 @@ def settle_due(state: "WorldState", day: int) -> int:
 
     A kept promise pays its amount: the collector's and segment's kept count and dollars, the
     day's collected dollars, the account's balance. A broken one counts as broken (promises
-    made in the warm-up are left out of these counts; the daily series keep them). An ordinary
+    made in the warm-up are left out of these counts; the daily series keep them). A plan's
+    later installments are payments but not promises of the pyramid (see
+    tasks/rearrangement.py): their dollars count, their kept or broken state does not. Cash in
+    the calling period counts every payment due from the end of the warm-up to the last calling
+    day, whenever its promise was made. An ordinary
     promise then leaves the account paid (kept) or back on the lists, first in line (broken);
     with a living portfolio a kept one is a payment that may leave the account open
     (living.LivingPortfolio.after_payment). An arrangement's payment is followed up by its task.
@@ -125,12 +129,17 @@ def settle_due(state: "WorldState", day: int) -> int:
     n_seg = cnt.daily_kept.shape[0]
     cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
     cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
+    ordinary = np.fromiter((x[ARRANGEMENT] is None for x in due), dtype=bool, count=n)
+    # promises of the pyramid: ordinary ones and an arrangement's payment agreed in the conversation
+    promise = ordinary if ordinary.all() else \
+        np.fromiter((x[ARRANGEMENT] is None or x[ARRANGEMENT].negotiated for x in due), dtype=bool, count=n)
     counted = e[:, 6] >= state.calendar.first_measured_day
     ck, cb = kept & counted, broken & counted
-    np.add.at(cnt.kept, (coll[ck], s[ck]), 1)
+    np.add.at(cnt.kept, (coll[ck & promise], s[ck & promise]), 1)
     np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])
-    np.add.at(cnt.broken, (coll[cb], s[cb]), 1)
-    ordinary = np.fromiter((x[ARRANGEMENT] is None for x in due), dtype=bool, count=n)
+    np.add.at(cnt.broken, (coll[cb & promise], s[cb & promise]), 1)
+    if state.calendar.first_measured_day <= day <= state.calendar.last_work_day:
+        np.add.at(cnt.collected_in_period, (coll[kept], s[kept]), amount[kept])
     again = a[broken & ordinary]
     rec = state.recorder
     if living is None:

@@ -205,12 +205,13 @@ class DialKernel:
         if status[a] != OPEN:
             if status[a] != PROMISED:   # it left the portfolio while the call went on (past midnight)
                 return
-            # a reminder call reached the debtor
+            # a reminder call reached the debtor: not a negotiation, so it is counted apart from
+            # the pyramid's right-party contacts
             p.reminder_due[a] = 0
             entry = self.book.by_account.get(a)
             if entry is not None:
                 entry[P_KEEP] *= self.reminder_mult
-            self.counters.reminders_reached += 1
+            self.counters.reminder_contacts[c.idx, s] += 1
             return
         beh = self.behaviour
         promise_p = m.promise_p if beh is None else beh.promise_probability(a)

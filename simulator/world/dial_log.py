@@ -16,13 +16,12 @@ def float_rows(rows: list, width: int) -> np.ndarray:
 
 
 class DialLog:
-    """Today's dials: one entry per dial in parallel typed arrays for dials made one at a time,
-    and in a second set of arrays for runs of dials of one collector or campaign row
-    (ProgressiveDialer.run_of_dials, PredictiveDialer.catch_up), whose row and campaign are
-    kept once per run."""
+    """Today's dials: one entry per dial in parallel typed arrays for dials made one at a time
+    (DialKernel.log), and in a second set of arrays for runs of dials of one collector
+    (ProgressiveDialer.run_of_dials), whose row and campaign are kept once per run."""
 
     __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap",
-                 "r_acct", "r_t", "r_out", "r_ring", "r_talk", "r_wrap", "run_cols", "runs", "open_at")
+                 "r_acct", "r_t", "r_out", "r_ring", "r_talk", "r_wrap", "runs")
 
     def __init__(self) -> None:
         self.clear()
@@ -44,11 +43,7 @@ class DialLog:
             self.r_ring = array("d")
             self.r_talk = array("d")
             self.r_wrap = array("d")
-            # appended to once per dial of a run, in this order: acct, t, out, ring, talk, wrap
-            self.run_cols = (self.r_acct.append, self.r_t.append, self.r_out.append, self.r_ring.append,
-                             self.r_talk.append, self.r_wrap.append)
             self.runs: list[tuple[int, int, int]] = []  # (coll, camp, number of dials) per run
-            self.open_at = -1
             return
         for col in (self.coll, self.acct, self.camp, self.t, self.out, self.ring, self.talk, self.wrap,
                     self.r_acct, self.r_t, self.r_out, self.r_ring, self.r_talk, self.r_wrap):
@@ -58,19 +53,18 @@ class DialLog:
     def __len__(self) -> int:
         return len(self.out) + len(self.r_out)
 
-    def begin_run(self) -> None:
-        """A run starts: its dials are appended through ``run_cols`` until ``end_run``."""
-        if self.open_at >= 0:   # two runs at once would mix their dials
-            raise RuntimeError("runs of the dial log cannot nest")
-        self.open_at = len(self.r_out)
-
-    def end_run(self, coll: int, camp: int) -> int:
-        """The run of collector row ``coll`` in campaign ``camp`` is over; returns its dials."""
-        n = len(self.r_out) - self.open_at
-        self.open_at = -1
-        if n:
-            self.runs.append((coll, camp, n))
-        return n
+    def add_run(self, coll: int, camp: int, rows: list[tuple[int, float, int, float, float, float]]) -> int:
+        """The dials of a run of collector row ``coll`` in campaign ``camp``: (account, t,
+        outcome, ring, talk, wrap) each; returns how many."""
+        acct, t, out, ring, talk, wrap = zip(*rows)
+        self.r_acct.extend(acct)
+        self.r_t.extend(t)
+        self.r_out.extend(out)
+        self.r_ring.extend(ring)
+        self.r_talk.extend(talk)
+        self.r_wrap.extend(wrap)
+        self.runs.append((coll, camp, len(rows)))
+        return len(rows)
 
     def to_numpy(self) -> dict[str, np.ndarray]:
         """Today's dials as numpy columns, in time order (copies: nothing here outlives a

@@ -25,6 +25,7 @@ def collector_process(state: "WorldState", dialer: "Dialer", c: Collector) -> Ge
         if env.now < start:
             yield env.timeout(start - env.now)
         login = env.now
+        cnt.days_worked[c.idx] += 1
         unproductive = 0.0
         for b_start, b_len, _kind in c.blocks:
             due = day0 + b_start

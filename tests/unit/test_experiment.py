@@ -177,3 +177,16 @@ def test_mser5_finds_the_warmup_of_a_transient_and_none_in_a_stationary_series()
         cut = mser5_truncation(y)
         assert tau * np.log(50 / 5) - 15 <= cut <= tau * np.log(50 / 5) + 3 * tau, (tau, cut)
     assert mser5_truncation([1.0, 2.0, 3.0]) == 0   # too short to judge
+
+
+def test_t_interval_of_values_near_the_float_range():
+    """A ratio with a tiny denominator (cost per dollar of a 1e-299 dollar payment) squares past
+    the float range: the interval is computed without overflowing, or undefined, never an error."""
+    from simulator.analysis import sample_variance, stat, t_interval
+
+    mean, lo, hi = t_interval([3.2e299, 1.1e299])
+    assert mean == (3.2e299 + 1.1e299) / 2 and lo is not None and lo < mean < hi
+    mean, lo, hi = t_interval([1.7e308, -1.7e308, 1.7e308])
+    assert lo is None and hi is None
+    assert sample_variance([3.2e299, 1.1e299]) is None
+    assert stat([3.2e299, None, 1.1e299])["values"] == [3.2e299, None, 1.1e299]

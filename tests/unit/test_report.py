@@ -180,8 +180,10 @@ def test_results_page_content_and_escaping():
     m = doc["metrics"]
     for seg in ("low_risk", "high_risk"):
         assert fmt("value_per_paid_hour", mean(m["segments"][seg]["value_per_paid_hour"])) in text
-    weakest = resolve_targets(doc)["center"]["center"]["weakest_layer"]
-    assert f"center: weakest layer {label(weakest)}" in " ".join(text.split())
+    center = resolve_targets(doc)["center"]["center"]
+    flagged = ", ".join(label(x) for x in center["flagged_layers"]) or "none"
+    assert f"center: flagged layers {flagged} {center['diagnosis']}" in " ".join(text.split())
+    assert "Targets: results" not in text and "Targets:" not in text
     assert "two <segments> & co" in text and "<segments>" not in html  # escaped
     assert doc["scenario"]["file_sha256"] in text and str(doc["seed"]) in text
     assert "Compliance" in text and "BREACH" in text and "within limit" in text
@@ -299,3 +301,62 @@ def test_cli_exit_code_when_wired(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "missing.json"), "--html", str(tmp_path / "o.html")]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and "Traceback" not in err
+
+
+def test_breaches_are_red_at_the_top_of_the_page():
+    from simulator.report.html import render_results, render_sweep
+
+    doc = real_results()
+    assert doc["breaches"] == []
+    page = render_results(doc, images={})
+    assert "Compliance limits exceeded" not in page
+    msg = "30-day abandon rate 42.8% in the worst replication (mean 42.6%; 2 of 2 over) exceeds the limit of 3.0%"
+    doc["breaches"] = [{"message": msg}]
+    page = render_results(doc, images={})
+    top = page.index('<section class="breaches">')
+    assert top < page.index("<h2>Headline</h2>") and "42.8%" in page[top:page.index("<h2>Headline</h2>")]
+    assert "section.breaches li{color:#b03a2e" in page
+    sw = sweep_doc("staffing")
+    sw["variants"][1]["breaches"] = [{"message": msg}]
+    page = render_sweep(sw, images={})
+    assert f"{sw['variants'][1]['id']} (" in page and page.index("breaches") < page.index("<h2>Variants</h2>")
+
+
+def test_cohort_and_cash_are_labelled_in_tables_and_page():
+    from simulator.report.html import render_results
+    from simulator.report.table import pyramid_table, volume_table
+
+    doc = real_results()
+    vol = volume_table(doc)
+    c = doc["metrics"]["center"]
+    assert "collected: cohort (promises of the period, paid whenever)" in vol
+    assert "collected: cash (paid by the last calling day)" in vol
+    assert "value per paid hour $ (cohort)" in pyramid_table(doc)
+    # no rearrangements, no costs beyond wages: their rows stay out of the table
+    assert "accepted offers" not in vol and "supervision" not in vol and "ordinary" not in vol
+    text, _ = page_text(render_results(doc, images={}))
+    cohort, cash = fmt("collected", mean(c["collected"])), fmt("collected", mean(c["collected_in_period"]))
+    assert f"collected: cohort view {cohort}" in text and f"collected: cash view {cash}" in text
+    assert "Dollars and costs" in text and "collected: cash (paid by the last calling day)" in text
+    assert mean(c["collected_in_period"]) < mean(c["collected"])
+
+
+def test_living_portfolio_section_and_daily_plot():
+    """A living portfolio's results get a Portfolio section (the ledger) and a day-by-day plot
+    of open accounts, dials, contacts and dollars with the warm-up shaded; others get neither."""
+    from simulator import load_scenario, run_experiment
+    from simulator.report.html import figures_for, render_results
+    from simulator.report.portfolio import portfolio_daily
+
+    from ..conftest import SCENARIOS
+
+    doc = run_experiment(load_scenario(SCENARIOS / "open_portfolio.toml", ["calendar.working_days=25"]), 2, 1).to_dict()
+    page = render_results(doc, images={})
+    assert "<h2>Portfolio</h2>" in page and "owed by cured accounts" in page and "MSER-5" in page
+    fig = portfolio_daily(doc)
+    assert [a.get_ylabel() for a in fig.axes] == ["open accounts", "dials", "right-party contacts", "dollars received"]
+    warm = [p for a in fig.axes for p in a.patches if p.get_gid() == "warmup"]
+    assert len(warm) == 4 and warm[0].get_x() + warm[0].get_width() == 28.5   # 20 calling days to day 27
+    assert "portfolio_daily" in figures_for("results", doc)
+    plain = run_experiment(load_scenario(SCENARIOS / "table_14_1.toml", ["calendar.working_days=1"]), 2, 1).to_dict()
+    assert "portfolio_daily" not in figures_for("results", plain) and "<h2>Portfolio</h2>" not in render_results(plain, images={})

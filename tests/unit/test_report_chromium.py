@@ -62,7 +62,8 @@ def test_page_shows_key_figures(rendered):
         vph = fmt("value_per_paid_hour", mean(m["segments"][seg]["value_per_paid_hour"]))
         assert f"{seg}: value per paid hour {vph}" in text
     center = resolve_targets(doc)["center"]["center"]
-    assert f"center: weakest layer {label(center['weakest_layer'])}" in text
+    flagged = ", ".join(label(x) for x in center["flagged_layers"]) or "none"
+    assert f"center: flagged layers {flagged}" in text
     assert fmt("value_per_paid_hour", mean(m["center"]["value_per_paid_hour"])) in text
     assert doc["scenario"]["file_sha256"] in text
     assert sum(1 for t, _ in tags if t == "img") >= 4

@@ -231,3 +231,48 @@ def test_a_folder_in_use_is_refused(scen, tmp_path, capsys, monkeypatch):
     finally:
         lock.close()
     assert sweep(scen, out) == 0
+
+
+def test_staff_marginal_net_value_is_paired_by_replication(scen, tmp_path, capsys):
+    """+1 collector = (net(h) - net(h_prev)) / step, replication by replication (common random
+    numbers), with its t-interval; service measures per headcount."""
+    from simulator.analysis import t_interval
+
+    out = tmp_path / "st"
+    assert main(["staff", str(scen), "--team", "t1", "--range", "1:5", "--step", "2", "-r", "4", "--out", str(out),
+                 "-q", "--set", "costs.dialer_seat_usd_per_day=40"]) == 0
+    text = capsys.readouterr().out
+    assert "+1 collector" in text and "attempted 7d" in text and "each added collector brings net value" in text
+    doc = json.loads((out / "summary.json").read_text())
+    st = doc["staffing"]
+    rows = st["rows"]
+    assert rows[0]["marginal_net_value"] is None
+    for prev, row in zip(rows, rows[1:]):
+        nv = lambda r: next(v for v in doc["variants"] if v["id"] == r["variant"])["metrics"]["center"]["net_value"]["values"]  # noqa: E731
+        diffs = [(b - a) / 2 for a, b in zip(nv(prev), nv(row))]
+        mean, lo, hi = t_interval(diffs)
+        mv = row["marginal_net_value"]
+        assert mv["from_headcount"] == prev["headcount"] and mv["n"] == 4
+        assert mv["mean"] == pytest.approx(mean) and mv["ci95_low"] == pytest.approx(lo)
+        for m in ("attempted_7d_share", "contacted_7d_share", "attempts_per_account"):
+            assert row[m]["mean"] is not None
+        assert 0 < row["contacted_7d_share"]["mean"] < row["attempted_7d_share"]["mean"] <= 1
+    # more collectors dial more of the list in the last week; paying steps end where the CI reaches 0
+    att = [r["attempted_7d_share"]["mean"] for r in rows]
+    assert att == sorted(att)
+    paying = st["last_paying_headcount"]
+    ok = [r["headcount"] for r in rows[1:] if r["marginal_net_value"]["ci95_low"] > 0]
+    assert paying == (ok[-1] if ok and ok == [r["headcount"] for r in rows[1:len(ok) + 1]] else None)
+
+
+def test_marginal_skips_failed_replications():
+    from simulator.sweep.staffing import _marginal
+
+    def variant(vid, values, failed=()):
+        return {"id": vid, "failed_replications": list(failed),
+                "metrics": {"center": {"net_value": {"values": values}}}}
+    by_id = {"a": variant("a", [10.0, 20.0, 30.0]), "b": variant("b", [14.0, 38.0], failed=[1])}
+    rows = [{"headcount": 1, "variant": "a"}, {"headcount": 3, "variant": "b"}]
+    _marginal(rows, by_id, 3)
+    mv = rows[1]["marginal_net_value"]
+    assert mv["n"] == 2 and mv["mean"] == pytest.approx(((14 - 10) / 2 + (38 - 30) / 2) / 2)

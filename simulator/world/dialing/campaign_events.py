@@ -43,9 +43,9 @@ class PredictiveCampaign:
     collector, its pacing level and abandon counts, and its own event heap. ``idx``,
     ``used_s``, ``next_account`` and ``next_ready_s`` are the campaign's (routing.Campaign)."""
 
-    __slots__ = ('abandoned', 'busy_until', 'campaign', 'connected', 'free', 'free_untils', 'idx', 'lazy',
-                 'level', 'live', 'logged_in', 'mark', 'next_account', 'next_ready_s', 'recent_abandoned',
-                 'recent_live', 'ringing', 'seq', 'sweep_at', 'used_s', 'waiting', 'wake_at')
+    __slots__ = ('abandoned', 'busy_until', 'campaign', 'connected', 'free', 'free_untils', 'free_from', 'free_to',
+                 'free_ready', 'idx', 'lazy', 'level', 'live', 'logged_in', 'mark', 'next_account', 'next_ready_s',
+                 'recent_abandoned', 'recent_live', 'ringing', 'seq', 'sweep_at', 'used_s', 'waiting', 'wake_at')
 
     def __init__(self, campaign: "Campaign", level: float) -> None:
         self.campaign = campaign
@@ -55,6 +55,8 @@ class PredictiveCampaign:
         self.next_ready_s = campaign.next_ready_s
         self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
         self.free_untils: list[float] = []         # the same ends, sorted
+        # Free collectors ready for a call placed in [free_from, free_to) (Pacing.free_for_a_call)
+        self.free_ready, self.free_from, self.free_to = 0, math.inf, -math.inf
         self.lazy: list = []                       # heap of (time s, seq, kind, payload)
         self.seq = 0
         self.mark = 0                              # seq when midnight was last scheduled (flush)
@@ -74,6 +76,7 @@ class PredictiveCampaign:
     def add_free(self, c: "Collector", until: float) -> None:
         self.free[c] = until
         insort(self.free_untils, until)
+        self.free_to = -math.inf
 
     def pop_free(self) -> "Collector":
         """The collector free the longest (taken off the free set)."""
@@ -85,6 +88,7 @@ class PredictiveCampaign:
         until = self.free.pop(c)
         fu = self.free_untils
         del fu[bisect_left(fu, until)]
+        self.free_to = -math.inf
 
 
 class CampaignEvents:

@@ -53,9 +53,16 @@ class Pacing:
         self.horizon = max(self.lookahead, d.ring_timeout_s) + d.abandon_after_s
 
     def free_for_a_call(self, pc: "PredictiveCampaign", now: float) -> int:
-        """Free collectors whose work window lasts beyond ``now + horizon``."""
+        """Free collectors whose work window lasts beyond ``now + horizon``. The count holds until
+        a collector joins or leaves the free pool or ``now + horizon`` passes the next window's
+        end, so it is kept on the campaign for that stretch (it is asked after every call)."""
+        if pc.free_from <= now < pc.free_to:
+            return pc.free_ready
         fu = pc.free_untils
-        return len(fu) - bisect_right(fu, now + self.horizon) if fu else 0
+        k = bisect_right(fu, now + self.horizon)
+        pc.free_ready = len(fu) - k
+        pc.free_from, pc.free_to = now, (fu[k] - self.horizon if k < len(fu) else math.inf)
+        return pc.free_ready
 
     def lines_wanted(self, pc: "PredictiveCampaign", now: float) -> int:
         """Lines the campaign wants ringing at ``now`` (0: place nothing)."""

@@ -108,9 +108,8 @@ class ProgressiveDialer(Dialer):
         wait_s, exempt, ofcom_s = k.wait_s, k.exempt, k.ofcom_s
         rt, amd, amd_next, amd_acc = k.ring_timeout, k.amd, k.amd_ok.next, k.amd_accuracy
         talk_mult = c.talk_mult
-        log = w.log
-        r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
-        log.begin_run()
+        rows: list[tuple[int, float, int, float, float, float]] = []   # the run's log: (account, t, outcome, ring, talk, wrap)
+        row = rows.append
         spent = k.spent.append
         rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
         waiting = 0
@@ -174,12 +173,7 @@ class ProgressiveDialer(Dialer):
                 rpcs.append((a, t + ring + talk))   # the conversations are held after the run
             end = t + ring + talk + wrap
             # log
-            r_acct(a)
-            r_t(t)
-            r_out(o)
-            r_ring(ring)
-            r_talk(talk)
-            r_wrap(wrap)
+            row((a, t, o, ring, talk, wrap))
             # settle
             n = att[a] + 1
             att[a] = n
@@ -199,9 +193,9 @@ class ProgressiveDialer(Dialer):
         lists.head[b] = h
         if codes is not None:
             codes.i = ci
-        n_dials = log.end_run(c.idx, camp.idx)
-        if not n_dials:
+        if not rows:
             return None
+        n_dials = w.log.add_run(c.idx, camp.idx, rows)
         # The calling window's state is constant over a run (its edges are critical minutes).
         minute = int((now + off) % DAY_S // 60.0)
         rules = w.rules

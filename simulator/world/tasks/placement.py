@@ -70,6 +70,11 @@ class Placement(Task):
         placed_bal = float(self.placed_balance.sum())
         collected = float(counters.collected.sum())
         agency_net = gross - commission
+        # the metrics' agency dollars: placements in the measured window (after any warm-up)
+        seg, S = w.portfolio.segment, len(counters.accounts)
+        measured = rec & (self.placed_day >= w.calendar.first_measured_day)
+        counters.agency_collected_usd[:] = np.bincount(seg[measured], weights=self.placed_balance[measured], minlength=S)
+        counters.agency_commission_usd[:] = counters.agency_collected_usd * cfg.commission_share
         counters.blocks[self.name] = {
             "placed_accounts": float(self.placed.sum()),
             "placed_balance_usd": placed_bal,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..calendar import DAY_S
 from ..portfolio import CURED, OPEN, PAID, PROMISED, SETTLED
-from ..promises import ACCT, AMOUNT, COLL, P_KEEP, SEG
+from ..promises import ACCT, AMOUNT, COLL, MADE, P_KEEP, SEG
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,12 +21,17 @@ OPTIONS = ("settlement", "plan", "reage")
 class Arrangement:
     """An accepted option, attached to each of its payments in the promise book: which option,
     its state (the settlement's discount; a plan's installment, installments left and broken so
-    far; the re-age's days past due) and the task that follows its payments up."""
+    far; the re-age's days past due) and the task that follows its payments up.
 
-    __slots__ = ("owner", "option", "state")
+    ``negotiated``: the payment was agreed in the conversation (the option's first payment). Only
+    such a payment is a promise of the pyramid (promises, kept, broken); a plan's later
+    installments are counted apart (plan_installments_due and _kept), their dollars in
+    ``collected``."""
 
-    def __init__(self, owner: "Rearrangement", option: str, state: list) -> None:
-        self.owner, self.option, self.state = owner, option, state
+    __slots__ = ("owner", "option", "state", "negotiated")
+
+    def __init__(self, owner: "Rearrangement", option: str, state: list, negotiated: bool = True) -> None:
+        self.owner, self.option, self.state, self.negotiated = owner, option, state, negotiated
 
     def on_promise_due(self, entry: list, kept: bool, day: int) -> None:
         self.owner.follow_up(self, entry, kept, day)
@@ -114,13 +119,17 @@ class Rearrangement(Task):
 
     def _promise(self, coll: int, a: int, s: int, amount: float, day: int, due: int, arrangement: Arrangement,
                  p_keep: float, made_at_s: float) -> None:
+        """File one payment of an arrangement. Its dollars count as promised; only the payment
+        agreed in the conversation counts as a promise made (and on ``day`` in the daily series)."""
         w = self.state
         cnt = w.counters
         w.portfolio.status[a] = PROMISED
-        cnt.promises[coll, s] += 1
+        if arrangement.negotiated:
+            cnt.promises[coll, s] += 1
+            cnt.arrangement_promises[coll, s] += 1
+            cnt.ensure_day(day)
+            cnt.daily_promises[s, day] += 1
         cnt.promised_usd[coll, s] += amount
-        cnt.ensure_day(day)
-        cnt.daily_promises[s, day] += 1
         entry = w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day)
         if w.recorder is not None:
             w.recorder.promise_made(entry, made_at_s, due, arrangement.option)
@@ -129,16 +138,24 @@ class Rearrangement(Task):
         """One of the arrangement's payments was settled (day.settle_due counted it and
         paid it down): the plan's next installment, the arrangement completed, or broken."""
         p = self.state.portfolio
+        cnt = self.state.counters
         coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
         opt, state = arrangement.option, arrangement.state
         st = self.stats[opt]
+        measured = e[MADE] >= self.state.calendar.first_measured_day   # as day.settle_due counts it
         if kept:
             st["payments_kept"] += 1
             st["collected_usd"] += amount
+            if measured:
+                cnt.arrangement_collected[coll, s] += amount
+                cnt.arrangement_kept[coll, s] += arrangement.negotiated
         else:
             st["payments_broken"] += 1
         o = self.config[opt]
         if opt == "plan":
+            if measured:
+                cnt.plan_installments_due[coll, s] += 1
+                cnt.plan_installments_kept[coll, s] += kept
             inst, remaining, broken = state
             remaining -= 1
             broken += 0 if kept else 1
@@ -153,7 +170,8 @@ class Rearrangement(Task):
                 self._done(a, PAID if p.balance[a] <= 0.0 else CURED, day)
                 return
             self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
-                          Arrangement(self, opt, [inst, remaining, broken]), e[P_KEEP], (day + 1) * DAY_S)
+                          Arrangement(self, opt, [inst, remaining, broken], negotiated=False), e[P_KEEP],
+                          (day + 1) * DAY_S)
             return
         if kept:
             st["completed"] += 1

@@ -83,6 +83,8 @@ class SkipTrace(Task):
         self.u_number = state.streams.batched("skip_trace/number", lambda rng, k: rng.random(k))
         self.traces = self.hits = self.misses = 0
         self.cost_usd = 0.0
+        self.fees_by_segment = np.zeros(len(sc.segments))   # the fees by the account's segment (cost_skip_trace)
+        self.first_measured_s = state.calendar.first_measured_day * DAY_S
         self.collected_traced_usd = 0.0
 
     def on_dial(self, account: int, outcome: int, end_s: float) -> bool:
@@ -114,6 +116,8 @@ class SkipTrace(Task):
         self.traces_n[a] += 1
         self.traces += 1
         self.cost_usd += self.cfg.cost_per_trace_usd
+        if end_s >= self.first_measured_s:   # the metrics' fees: traces after any warm-up
+            self.fees_by_segment[p.segment_list[a]] += self.cfg.cost_per_trace_usd
         p.status[a] = TRACING
         due = int(end_s // DAY_S) + self.cfg.delay_days
         self.queue[due].append(a)
@@ -145,6 +149,7 @@ class SkipTrace(Task):
                     p.status[a] = UNREACHABLE
 
     def finish(self, counters: "Counters") -> None:
+        counters.skip_trace_fees_usd[:] = self.fees_by_segment
         resolved = self.hits + self.misses
         counters.blocks[self.name] = {
             "bad_number_accounts_start": float(self.bad_at_start),

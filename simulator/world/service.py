@@ -1,0 +1,38 @@
+"""Service measures at the end of a run: how well the calling covered the accounts still owing.
+
+For each segment: the accounts still open when the run ends (``OPEN_STATES``: still owing, so not
+paid off, cured, settled, charged off, placed with an agency or yet to arrive; a living
+portfolio's control group, never called on purpose, is left out), and how many of them were
+dialed, and reached in person (reminder calls included), in the last 7 calendar days of calling
+(the 7 days ending on the last calling day). The metrics divide them into
+``attempted_7d_share`` and ``contacted_7d_share`` (metrics.py).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .calendar import DAY_S
+from .portfolio import OPEN, PROMISED, TRACING, UNREACHABLE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .state import WorldState
+
+OPEN_STATES = (OPEN, PROMISED, TRACING, UNREACHABLE)
+"""Account states that still owe the center money (on the lists or waiting to be)."""
+WINDOW_DAYS = 7
+
+
+def service_at_end(state: "WorldState") -> None:
+    """Fill the counters' open_accounts, attempted_7d and contacted_7d per segment."""
+    p, cnt = state.portfolio, state.counters
+    S = len(state.models)
+    since = (state.calendar.last_work_day - (WINDOW_DAYS - 1)) * DAY_S
+    is_open = np.isin(p.status, OPEN_STATES) & ~p.control
+    seg = p.segment[is_open]
+    attempted = p.last_attempt_s[is_open] >= since
+    contacted = np.asarray(p.last_conversation_end_s, dtype=float)[is_open] >= since
+    cnt.open_accounts[:] = np.bincount(seg, minlength=S)
+    cnt.attempted_7d[:] = np.bincount(seg[attempted], minlength=S)
+    cnt.contacted_7d[:] = np.bincount(seg[contacted], minlength=S)
