@@ -20,12 +20,14 @@ Fit a scenario to an operation's own data and write it as a scenario file whose 
 section lists every fitted number with its standard error and 95% interval.
 
 DIR holds one CSV file per kind of event, as a dialer and a collection system export them
-(docs/data-formats.md): dials.csv (required), promises.csv, payments.csv, accounts.csv and
-shifts.csv. What is fitted: outcome probabilities with hour-of-day and weekday contact curves
-(a smoothed GLM), ring/talk/wrap times (lognormal or gamma by AIC), promise and keep rates,
-the promised amount, the due-day distribution, links of rpc/promise/keep/amount to account
-score, days past due and balance, teams' shifts and productive rate, inflow and self-cure.
-Without shifts.csv give --base for the teams.
+(docs/data-formats.md): dials.csv (required), promises.csv, payments.csv, accounts.csv,
+shifts.csv and account_events.csv. What is fitted: outcome probabilities with hour-of-day and
+weekday contact curves (a smoothed GLM), ring/talk/wrap times (lognormal or gamma by AIC),
+promise and keep rates, the promised amount, the due-day distribution, teams' shifts and
+productive rate. When the files show a living portfolio: inflow by weekday, self-cure, the
+control share, minimum payments, re-defaults, phones; and with scores and days past due in
+accounts.csv, account-level behaviour ([portfolio.behaviour]: answer, promise, keep, amount and
+self-cure links and contact fatigue). Without shifts.csv give --base for the teams.
 
 With --kpi DAILY.csv instead of DIR, one row per collector or team per day (date, team,
 collector_id, paid_hours, productive_hours, dials, rpc, promises, kept, collected_usd): the
