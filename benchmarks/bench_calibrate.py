@@ -1,11 +1,12 @@
 """Speed of `collectsim calibrate` on a month of a 100-seat center (about 750,000 dials).
 
-    python benchmarks/bench_calibrate.py                 # bench_100.toml: 100 collectors, 22 days
-    python benchmarks/bench_calibrate.py --repeat 5 --keep /tmp/month   # keep the generated folder
+    python benchmarks/bench_calibrate.py                    # bench_100.toml: 100 collectors, 22 days
+    python benchmarks/bench_calibrate.py --scenario benchmarks/scenarios/bench_100_living.toml
+    python benchmarks/bench_calibrate.py --keep /tmp/month  # keep the trace folder (reused next time)
 
-The trace folder (dials, promises, payments, accounts and shifts CSVs) is drawn once by
-simulator.calibrate.synthetic from the benchmark scenario, with account-level links, inflow and
-self-cure on so every estimator runs. Then, ``--repeat`` times: read and check the files
+The trace folder (dials, promises, payments, accounts, shifts and account events CSVs) is what
+``collectsim run SCENARIO -r 1 --trace DIR`` writes, run once in a child process (skipped when
+``--keep DIR`` already holds a trace). Then, ``--repeat`` times: read and check the files
 (read_trace), fit and validate the scenario (calibrate_trace), and render the TOML. Prints the
 best and median wall and CPU seconds of each step; asserts nothing.
 """
@@ -14,12 +15,15 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import BENCH_SCENARIO  # noqa: F401  (puts the checkout first on the path)
+from _common import BENCH_SCENARIO, ROOT
+
+FILES = ("dials.csv", "promises.csv", "payments.csv", "accounts.csv", "shifts.csv", "account_events.csv")
 
 
 def _timed(f):
@@ -30,33 +34,33 @@ def _timed(f):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", default=str(BENCH_SCENARIO), help="truth scenario (default bench_100.toml)")
+    ap.add_argument("--scenario", default=str(BENCH_SCENARIO), help="scenario traced (default bench_100.toml)")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs (default 3)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--keep", metavar="DIR", help="write the trace folder here and keep it")
+    ap.add_argument("--keep", metavar="DIR", help="write the trace folder here and keep it (reused if it holds one)")
     args = ap.parse_args(argv)
 
     from simulator.calibrate.api import calibrate_trace
-    from simulator.calibrate.synthetic import SyntheticLinks, write_synthetic_trace
     from simulator.calibrate.trace import read_trace
-    from simulator.scenario.load import load_scenario, parse_scenario
 
-    raw = dict(load_scenario(args.scenario).raw)
-    for seg in raw["segments"].values():
-        seg.setdefault("risk_score", {"dist": "uniform", "low": 0.0, "high": 1.0})
-        seg.setdefault("days_past_due", {"dist": "uniform_int", "low": 1, "high": 120})
-    truth = parse_scenario(raw)
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_calibrate_"))
-    links = SyntheticLinks(promise={"risk_score": 1.0}, keep={"risk_score": 1.5, "days_past_due": -0.01},
-                           payment={"log_balance_usd": 0.2})
-    info, w, _ = _timed(lambda: write_synthetic_trace(folder, truth, seed=args.seed, links=links,
-                                                      inflow_per_day=200.0, self_cure_per_account_day=0.001,
-                                                      control_share=0.05))
+    if all((folder / f).exists() for f in FILES):
+        print(f"reusing the trace in {folder}")
+    else:
+        cmd = [sys.executable, "-m", "simulator", "run", args.scenario, "-r", "1", "--seed", str(args.seed),
+               "--trace", str(folder), "--force", "-q"]
+        _, w, _ = _timed(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True))
+        print(f"{' '.join(cmd[2:])}: {w:.1f} s")
     sizes = {p.name: p.stat().st_size for p in sorted(folder.glob("*.csv"))}
-    print(f"trace folder {folder}: {info['dials']:,} dials, {info['promises']:,} promises, "
-          f"{info['accounts']:,} accounts ({sum(sizes.values()) / 1e6:.0f} MB of CSV; drawn in {w:.1f} s)")
+    rows = {}
+    for name in sizes:
+        with open(folder / name, "rb") as f:
+            rows[name] = sum(1 for _ in f) - 1
+    print(f"trace folder {folder}: " + ", ".join(f"{n} {r:,} rows" for n, r in rows.items())
+          + f" ({sum(sizes.values()) / 1e6:.0f} MB of CSV)")
     steps: dict[str, list[tuple[float, float]]] = {"read_trace": [], "fit + validate": [], "TOML text": [],
                                                     "total": []}
+    fitted = None
     for _ in range(args.repeat):
         tr, w1, c1 = _timed(lambda: read_trace(folder))
         fitted, w2, c2 = _timed(lambda: calibrate_trace(tr))
@@ -69,10 +73,12 @@ def main(argv=None) -> int:
         walls = [x[0] for x in v]
         cpus = [x[1] for x in v]
         print(f"{k:<16}{min(walls):>12.2f}{statistics.median(walls):>15.2f}{min(cpus):>12.2f}")
-    n = info["dials"]
+    n = rows["dials.csv"]
     best = min(x[0] for x in steps["total"])
     print(f"calibration of {n:,} dials: {best:.1f} s best of {args.repeat} ({n / best:,.0f} dials per second)")
-    print(f"{len(fitted.calibration.parameters)} fitted values, {len(fitted.calibration.links)} links")
+    account_level = any(sf.answer is not None for sf in fitted.fit.segments.values())
+    print(f"{len(fitted.calibration.parameters)} fitted values, {len(fitted.calibration.links)} links"
+          + ("; account-level behaviour fitted" if account_level else ""))
     if not args.keep:
         shutil.rmtree(folder)
     return 0

@@ -10,11 +10,15 @@ __all__ = ["t_interval", "stat", "half_width", "sample_variance", "paired_differ
            "replications_needed", "mser5_truncation"]
 
 
-def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, Optional[float], Optional[float]]:
+def t_interval(values: Sequence[float], level: float = 0.95,
+               spread: bool = False) -> tuple[float, Optional[float], Optional[float]]:
     """Mean and two-sided Student-t confidence interval of independent replication values.
 
-    With fewer than two values, or bounds beyond the float range, the interval is undefined and
-    returned as (mean, None, None).
+    ``spread``: the interval of one more value instead, mean +- t s sqrt(1 + 1/n): with each
+    replication drawing its parameters from a fit's sampling distribution, the range the value
+    under the true parameters plausibly lies in, which more replications do not shrink (only
+    the 1/n term, the uncertainty of the mean, goes). With fewer than two values, or bounds
+    beyond the float range, the interval is undefined and returned as (mean, None, None).
     """
     n = len(values)
     if n == 0:
@@ -23,25 +27,27 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, Opt
     if n < 2:
         return mean, None, None
     t = float(stdtrit(n - 1, 0.5 + level / 2))
+    k = (n + 1) if spread else 1   # var x k / n: one more value, or the mean
     try:
         var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-        half = t * math.sqrt(var / n)
+        half = t * math.sqrt(var * k / n)
     except OverflowError:   # values near the float range (a ratio with a tiny denominator)
         dev = [v - mean for v in values]
         scale = max(abs(d) for d in dev)
-        half = t * scale * math.sqrt(math.fsum((d / scale) ** 2 for d in dev) / (n * (n - 1)))
+        half = t * scale * math.sqrt(math.fsum((d / scale) ** 2 for d in dev) * k / (n * (n - 1)))
     if not math.isfinite(mean - half) or not math.isfinite(mean + half):
         return mean, None, None
     return mean, mean - half, mean + half
 
 
-def stat(values: Sequence[Optional[float]]) -> dict:
+def stat(values: Sequence[Optional[float]], spread: bool = False) -> dict:
     """The contract's STAT for one metric: mean and 95% t-interval over the replications where the
-    metric is defined, plus every replication's value (``None`` where undefined)."""
+    metric is defined, plus every replication's value (``None`` where undefined). ``spread``:
+    the interval of :func:`t_interval` with parameter uncertainty."""
     defined = [float(v) for v in values if v is not None]
     if not defined:
         return {"mean": None, "ci95_low": None, "ci95_high": None, "values": list(values)}
-    mean, lo, hi = t_interval(defined)
+    mean, lo, hi = t_interval(defined, spread=spread)
     return {"mean": mean, "ci95_low": lo, "ci95_high": hi,
             "values": [None if v is None else float(v) for v in values]}
 

@@ -146,6 +146,7 @@ class Results:
     seed: int
     per_rep: list[dict[str, Any]] = field(default_factory=list)
     precision: Optional[dict[str, Any]] = None
+    parameter_uncertainty: Optional[dict[str, Any]] = None
 
     @property
     def replications(self) -> int:
@@ -162,8 +163,9 @@ class Results:
     def metric_stats(self, level: str, name: str) -> dict[str, dict]:
         """{metric: STAT} for one unit (``level`` "center" has the single unit "center")."""
         out = {}
+        spread = self.parameter_uncertainty is not None
         for metric in ALL_METRICS:
-            out[metric] = stat([rep["metrics"][level][name][metric] for rep in self.per_rep])
+            out[metric] = stat([rep["metrics"][level][name][metric] for rep in self.per_rep], spread)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,7 +175,8 @@ class Results:
             metrics[level] = {name: self.metric_stats(level, name) for name in first["metrics"][level]}
         extra: dict[str, Any] = {}
         for block, values in first["blocks"].items():
-            extra[block] = {k: stat([rep["blocks"][block][k] for rep in self.per_rep]) for k in values}
+            extra[block] = {k: stat([rep["blocks"][block][k] for rep in self.per_rep],
+                                    self.parameter_uncertainty is not None) for k in values}
         doc = {
             "schema": SCHEMA,
             "scenario": {"name": self.loaded.scenario.scenario.name, "sha256": self.loaded.sha256,
@@ -192,6 +195,8 @@ class Results:
             doc["targets"] = targets
         if self.precision is not None:
             doc["precision"] = self.precision
+        if self.parameter_uncertainty is not None:
+            doc["parameter_uncertainty"] = self.parameter_uncertainty
         return doc
 
     def to_json(self) -> str:
@@ -314,8 +319,8 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
                    scheduler: Optional[str] = None,
                    precision: Union[str, PrecisionTarget, Iterable[Union[str, PrecisionTarget]], None] = None,
                    max_replications: int = DEFAULT_MAX_REPLICATIONS,
-                   on_result: Optional[Callable[[tuple[Scenario, int, int], dict[str, Any]], None]] = None
-                   ) -> Results:
+                   on_result: Optional[Callable[[tuple[Scenario, int, int], dict[str, Any]], None]] = None,
+                   parameter_uncertainty: bool = False) -> Results:
     """Run replications ``0 .. N-1`` of a scenario at ``seed`` and return their :class:`Results`.
 
     ``loaded``: a LoadedScenario, or a scenario file path (None: the bundled default).
@@ -329,14 +334,25 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
     Batch sizes depend only on the values seen, never on the executor.
     ``progress(done, total)`` is called after each replication (total may grow between batches);
     ``on_result((scenario, seed, r), result)`` as each replication ends.
+
+    ``parameter_uncertainty``: replication r simulates the scenario with its fitted parameters
+    drawn from the fit's sampling distribution (stream ``parameter_uncertainty`` of (seed, r);
+    see :mod:`simulator.uncertainty`), so the CIs include the fit's uncertainty. Needs a
+    scenario with a ``[calibration]`` section (InputError otherwise).
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
     loaded = as_loaded(loaded)
     sc = loaded.scenario
     res = Results(loaded, seed)
+    job = lambda r: (sc, seed, r)   # noqa: E731
+    if parameter_uncertainty:
+        from .uncertainty import parameter_uncertainty as drawable
+        pu = drawable(loaded)
+        res.parameter_uncertainty = pu.describe()
+        job = lambda r: (pu.scenario(seed, r), seed, r)   # noqa: E731
     if precision is None:
-        res.per_rep = run_jobs(((sc, seed, r) for r in range(replications)), executor, workers, scheduler,
+        res.per_rep = run_jobs((job(r) for r in range(replications)), executor, workers, scheduler,
                                progress, total=replications, on_result=on_result)
         return res
 
@@ -355,7 +371,7 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
                 if progress:
                     progress(start + done, start + total)
 
-            res.per_rep += run_jobs([(sc, seed, r) for r in range(start, start + batch)], ex, progress=prog,
+            res.per_rep += run_jobs([job(r) for r in range(start, start + batch)], ex, progress=prog,
                                     on_result=on_result)
             checks = [t.check(res.per_rep) for t in targets]
             met = all(c["met"] for c in checks)

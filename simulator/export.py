@@ -1,5 +1,5 @@
 """The dial-level trace of a replication as the CSV files a dialer and a collection system
-export (docs/data-formats.md): dials, promises, payments, accounts and shifts.
+export (docs/data-formats.md): dials, promises, payments, accounts, shifts and account events.
 
 ``collectsim run ... --trace DIR`` runs replication 0 once more with the world's recorder on
 (the same numbers: a replication is a pure function of scenario, seed and replication) and
@@ -21,7 +21,7 @@ from .world.build import World
 from .world.calendar import nominal_date
 from .world.portfolio import WAITING
 
-TRACE_FILES = ("dials.csv", "promises.csv", "payments.csv", "accounts.csv", "shifts.csv")
+TRACE_FILES = ("dials.csv", "promises.csv", "payments.csv", "accounts.csv", "shifts.csv", "account_events.csv")
 PHONE_STATUS = {0: "valid", 1: "disconnected", 2: "valid", 3: "wrong"}
 """phone_status in accounts.csv, by the world's phone codes (behaviour.VALID, DISCONNECTED,
 TRACED, WRONG)."""
@@ -57,7 +57,7 @@ def _csv(header: list[str], rows) -> bytes:
 
 
 def trace_tables(w: World) -> dict[str, bytes]:
-    """The five files' contents (CSV bytes) of a finished traced world."""
+    """The six files' contents (CSV bytes) of a finished traced world."""
     sc, p, st = w.scenario, w.portfolio, w.structure
     clock = _Clock(sc)
     names = [f"A{a}" for a in range(p.n)]
@@ -96,7 +96,10 @@ def trace_tables(w: World) -> dict[str, bytes]:
     accounts = []
     for a in entered.tolist():
         dpd = float(p.days_past_due_at_entry[a])
-        row = [names[a], segs[p.segment_list[a]], clock.date(p.entry_day[a]), f"{p.balance_at_entry[a]:.2f}"]
+        # The initial portfolio was there before the run: dated the day before its first day,
+        # so it is told apart from the first day's inflow; its attributes are those of day 0.
+        entered_day = p.entry_day[a] - (1 if a < p.n_initial else 0)
+        row = [names[a], segs[p.segment_list[a]], clock.date(entered_day), f"{p.balance_at_entry[a]:.2f}"]
         if minimum is not None:
             row.append(f"{min(minimum[a] * np.ceil(dpd / 30.0), p.balance_at_entry[a]):.2f}")
         row += [f"{dpd:g}", f"{p.risk_score[a]:g}"]
@@ -105,6 +108,8 @@ def trace_tables(w: World) -> dict[str, bytes]:
         if phone is not None:
             row.append(PHONE_STATUS[phone[a]])
         accounts.append(row + [f"{offset_h[p.bucket_list[a]]:g}", int(p.control[a])])
+    events = [(clock.date(day), names[a], segs[s], event, f"{dpd:g}")
+              for day, a, s, event, dpd in sorted(rec.events, key=lambda r: r[0])]
     team_of = [st.teams[t] for t in st.collector_team]
     shifts = [(clock.date(day), collectors[c], team_of[c], clock.when(login), clock.when(logout), f"{paid:.3f}",
                f"{productive:.3f}") for day, c, login, logout, paid, productive in sorted(rec.shifts)]
@@ -116,11 +121,12 @@ def trace_tables(w: World) -> dict[str, bytes]:
         "payments.csv": _csv(["paid_date", "account_id", "segment", "amount_usd", "source", "promise_id"], payments),
         "accounts.csv": _csv(columns, accounts),
         "shifts.csv": _csv(["date", "collector_id", "team", "login", "logout", "paid_s", "productive_s"], shifts),
+        "account_events.csv": _csv(["date", "account_id", "segment", "event", "days_past_due"], events),
     }
 
 
 def write_trace(w: World, folder: Path) -> list[Path]:
-    """Write the five files of a finished traced world into ``folder`` (which must exist and
+    """Write the six files of a finished traced world into ``folder`` (which must exist and
     have been checked for writing); returns their paths."""
     out = []
     for name, data in trace_tables(w).items():

@@ -10,6 +10,7 @@ from .._version import __version__
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Team
 from .data import CalibrationDataError
+from .assemble_portfolio import portfolio_part
 from .distfit import DistFit
 from .fit import DURATIONS, SegmentFit, TraceFit
 from .outcomes import Z95
@@ -22,6 +23,9 @@ DEFAULT_WAGE_USD = 20.0
 """Hourly wage of a team the data introduce and no base scenario prices (wages are not in the data)."""
 OUTCOME_METHOD = ("penalised log-linear multinomial model of the simulator's contact curve (hour and weekday "
                   "effects, Fellner-Schall smoothing); SE from the inverse penalised Hessian")
+ACCOUNT_OUTCOME_METHOD = ("the contact curve fitted dial by dial with the account-level answer link (score, days "
+                          "past due, phones, fatigue) and persistent phone states (calibrate/contact.py); invalid = "
+                          "share of disconnected numbers; SE from the inverse penalised Hessian")
 SIG = 6
 
 
@@ -98,7 +102,7 @@ def _probabilities(base) -> list[float]:
     return p
 
 
-def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict]) -> dict:
+def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict], living: bool = False) -> dict:
     seg = copy.deepcopy(base)
     key = f"segments.{sf.name}"
     pf, of, beh = sf.portfolio, sf.outcomes, sf.behaviour
@@ -121,12 +125,13 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict]) -
                      f"{seg['balance_usd']:g}, ten times the mean promise, so the cap on payments seldom binds")
     outs = copy.deepcopy(seg.get("outcomes", {}))
     probs = _probabilities(of.base)
+    method = OUTCOME_METHOD if sf.answer is None else ACCOUNT_OUTCOME_METHOD
     for i, o in enumerate(OUTCOMES):
         entry = outs.get(o, {})
         entry["probability"] = probs[i]
         params.append(param(f"{key}.outcomes.{o}.probability", of.base[i], of.base_se[i],
                             max(0.0, of.base[i] - Z95 * of.base_se[i]), min(1.0, of.base[i] + Z95 * of.base_se[i]),
-                            of.n_dials, OUTCOME_METHOD))
+                            of.n_dials, method))
         for col in DURATIONS:
             f = sf.durations[o][col]
             k = f"{col}_time_s"
@@ -156,23 +161,37 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict]) -
                 se = v * (math.log(hi) - math.log(lo)) / (2 * Z95)
                 params.append(param(f"{key}.contact_curve.{name}[{i}]", v, se, lo, hi,
                                     int(of.counts.sum(axis=2)[:, i].sum() if "hour" in name
-                                        else of.counts.sum(axis=2)[i].sum()), OUTCOME_METHOD))
+                                        else of.counts.sum(axis=2)[i].sum()), method))
     seg["contact_curve"] = curve
     unseen = [h for h in range(24) if of.hour_weights[h] == 0]
     if len(unseen) < 24:
         notes.append(f"{key}.contact_curve: hours with no dials ({_ranges(unseen)}) and weekdays with none "
                      f"({', '.join(WEEKDAYS[d] for d in range(7) if of.weekday_weights[d] == 0) or 'none'}) "
                      "keep multiplier 1")
-    if beh.promise.n > 0:
+    cv = sf.conversion
+    if cv is not None and cv.promise_link is not None:
+        seg["promise_probability"] = _r(cv.promise.value)
+        params.append(_est(f"{key}.promise_probability", cv.promise, "logistic link of promise per right-party "
+                           "conversation on risk_score and days past due that day, averaged over the accounts at "
+                           "entry (delta-method SE)"))
+    elif beh.promise.n > 0:
         seg["promise_probability"] = _r(beh.promise.value)
         params.append(_est(f"{key}.promise_probability", beh.promise, "plain promises / right-party contacts "
                            "(Wilson interval)"))
     else:
         notes.append(f"{key}.promise_probability: no promises.csv or no right-party contacts; kept from the base")
-    if beh.keep is not None:
+    if cv is not None and cv.keep_link is not None:
+        seg["keep_probability"] = _r(cv.keep.value)
+        params.append(_est(f"{key}.keep_probability", cv.keep, "logistic link of keep per resolved promise on "
+                           "risk_score and days past due when made, averaged over the accounts at entry"))
+    elif beh.keep is not None:
         seg["keep_probability"] = _r(beh.keep.value)
         params.append(_est(f"{key}.keep_probability", beh.keep, "kept / resolved plain promises (Wilson interval)"))
-    if beh.payment is not None:
+    if cv is not None and cv.payment is not None:
+        seg["payment_usd"] = _spec(cv.payment)
+        params += _dist_params(f"{key}.payment_usd", cv.payment, "amount_usd of plain promises over each account's "
+                               "factor (past-due amount at entry)^elasticity, normalised")
+    elif beh.payment is not None:
         seg["payment_usd"] = _spec(beh.payment)
         params += _dist_params(f"{key}.payment_usd", beh.payment, "amount_usd of plain promises")
     if beh.due_days is not None:
@@ -185,9 +204,10 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict]) -
             notes.append(f"{key}.{k}: not in the data and no base scenario; set to {seg[k]:g} as a placeholder")
     if pf.tz_offsets:
         seg["time_zones"] = {"offsets_h": pf.tz_offsets, "weights": [_r(w) for w in pf.tz_weights]}
-    for attr, what in (("inflow_per_day", "accounts entering per calendar day after the first date (Poisson)"),
-                       ("self_cure_per_account_day", "self_cure payments per account-day on the books (Poisson)"),
-                       ("control_pay_per_account_day", "payments per account-day of control accounts (Poisson)")):
+    closed_rates = (("inflow_per_day", "accounts entering per calendar day after the first date (Poisson)"),
+                    ("self_cure_per_account_day", "self_cure payments per account-day on the books (Poisson)"),
+                    ("control_pay_per_account_day", "payments per account-day of control accounts (Poisson)"))
+    for attr, what in () if living else closed_rates:
         e = getattr(pf, attr)
         if e is not None:
             params.append(_est(f"portfolio.{sf.name}.{attr}", e, what, in_scenario=False))
@@ -255,7 +275,7 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
     cal["start_weekday"] = WEEKDAYS[fit.start_weekday]
     segs = raw.setdefault("segments", {})
     for sname, sf in fit.segments.items():
-        segs[sname] = _segment(sf, segs.get(sname, {}), notes, params)
+        segs[sname] = _segment(sf, segs.get(sname, {}), notes, params, fit.living is not None)
     teams = raw.setdefault("teams", {})
     if not fit.teams and base is None:
         raise CalibrationDataError(f"{fit.folder}/shifts.csv", None, None, "missing, and no base scenario gives "
@@ -284,13 +304,20 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
     for sname, sf in fit.segments.items():
         if sf.bad_number_share is not None:
             raw["skip_trace"].setdefault("bad_number_share_by_segment", {})[sname] = _r(sf.bad_number_share.value)
+    account_level = any(sf.answer is not None for sf in fit.segments.values())
+    if fit.living is not None:
+        portfolio_part(raw, fit, fit.living, dict(base.raw) if base is not None else None, params, notes, param,
+                       _est)
     notes += [
         "campaign rules (attempts, retry delays, compliance windows, dialer pacing) are policies, not behaviour: "
         + ("kept from the base" if base is not None else "schema defaults"),
         "skill differences between collectors are not fitted: every collector works at the segment's rates",
-        "account-level links (calibration.links) are fitted and kept as provenance; the scenario has no keys "
-        "for them yet",
+        "account-level behaviour is written to [portfolio.behaviour] (calibration.links: the links per unit of each "
+        "attribute)" if account_level else
+        "account-level links (calibration.links) are fitted on the attributes at entry and kept as provenance; "
+        "without a living portfolio in the data the scenario does not use them",
     ]
+    links = [(sname, ln) for sname, sf in fit.segments.items() for ln in _links_of(sf, fit.living)]
     raw["calibration"] = {
         "method": "collectsim calibrate, trace: " + OUTCOME_METHOD + "; durations and amounts by maximum "
                   "likelihood (lognormal or gamma by AIC); rates with Wilson or Poisson intervals",
@@ -302,10 +329,25 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
         "links": [{"segment": sname, "response": ln.response, "link": "logit" if ln.kind == "logistic" else "log",
                    "terms": ln.terms, "center": [_r(c) for c in ln.center], "coef": [_r(c) for c in ln.coef],
                    "se": [_r(c) for c in ln.se], "n": ln.n, "residual_sd": _r(ln.residual_sd)}
-                  for sname, sf in fit.segments.items() for ln in sf.behaviour.links],
+                  for sname, ln in links],
         "not_identified": notes,
     }
     return clean(raw)
+
+
+def _links_of(sf: SegmentFit, living) -> list:
+    """The segment's links for calibration.links: with account-level behaviour those of the
+    simulator's link (answer, promise, keep, amount, self-cure), else the regressions on the
+    attributes at entry."""
+    if sf.answer is None:
+        return list(sf.behaviour.links)
+    out = [sf.answer.link]
+    if sf.conversion is not None:
+        out += [x for x in (sf.conversion.promise_link, sf.conversion.keep_link, sf.conversion.payment_link) if x]
+    ls = living.segments.get(sf.name) if living is not None else None
+    if ls is not None and ls.self_cure is not None and ls.self_cure.link is not None:
+        out.append(ls.self_cure.link)
+    return out
 
 
 def _clock(text: str) -> float:

@@ -150,12 +150,17 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
     return out
 
 
-def _holdout_scenario(cal: Calibrated, days: int, weekday: int) -> LoadedScenario:
+def _holdout_scenario(cal: Calibrated, fit_days: int, holdout_days: int, weekday: int) -> LoadedScenario:
+    """The scenario run over the data's whole span from its first day (``weekday``), the fitted
+    days as warm-up: the held-out days are measured after the same days from the same initial
+    portfolio as in the data (accounts worked, promised, cured and placed; its call history)."""
     raw = copy.deepcopy(cal.raw)
-    raw["calendar"]["working_days"] = days
-    raw["calendar"]["start_weekday"] = WEEKDAYS[weekday]
-    if WEEKDAYS[weekday] not in raw["calendar"].get("weekdays", WEEKDAYS[:5]):
-        raw["calendar"].setdefault("weekdays", list(WEEKDAYS[:5])).append(WEEKDAYS[weekday])
+    c = raw.setdefault("calendar", {})
+    c["working_days"] = fit_days + holdout_days
+    c["warmup_days"] = fit_days
+    c["start_weekday"] = WEEKDAYS[weekday]
+    if WEEKDAYS[weekday] not in c.get("weekdays", WEEKDAYS[:5]):
+        c.setdefault("weekdays", list(WEEKDAYS[:5])).append(WEEKDAYS[weekday])
     return validated(raw, f"<back-test of {cal.loaded.source}>")
 
 
@@ -196,13 +201,13 @@ def backtest(tr: Trace, holdout_days: int, base: BaseSpec = None, *, scenario: L
                                    f"{len(days)} calling day(s); expected 1 to {len(days) - 1}")
     cut = int(days[-holdout_days])
     fit_days = len(days) - holdout_days
-    weekday = (tr.origin_weekday + cut) % 7
+    weekday = (tr.origin_weekday + int(days[0])) % 7
     cal = None
     if scenario is None:
         cal = calibrate_trace(tr.window(None, cut - 1), base)
-        loaded = _holdout_scenario(cal, holdout_days, weekday)
+        loaded = _holdout_scenario(cal, fit_days, holdout_days, weekday)
     else:
-        loaded = _holdout_scenario(Calibrated(dict(scenario.raw), scenario, None), holdout_days, weekday)
+        loaded = _holdout_scenario(Calibrated(dict(scenario.raw), scenario, None), fit_days, holdout_days, weekday)
     obs = observed_layers(tr.window(cut, None), holdout_days)
     return _compare(loaded, obs, "segments", holdout_days, fit_days, tr.date_of(cut).isoformat(),
                     holdout_days / fit_days if scenario is None else 0.0, replications, seed, executor, workers, cal)
@@ -219,10 +224,10 @@ def backtest_kpi(path, holdout_days: int, base: BaseSpec = None, *, replications
                                    f"{len(dates)} date(s); expected 1 to {len(dates) - 1}")
     cut = dates[-holdout_days]
     cal = calibrate_kpi(path, base, before=cut)
-    weekday = int(cut.astype("datetime64[D]").item().weekday())
-    loaded = _holdout_scenario(cal, holdout_days, weekday)
-    obs = observed_kpi_layers(path, since=cut, days=holdout_days)
+    weekday = int(dates[0].astype("datetime64[D]").item().weekday())
     fit_days = len(dates) - holdout_days
+    loaded = _holdout_scenario(cal, fit_days, holdout_days, weekday)
+    obs = observed_kpi_layers(path, since=cut, days=holdout_days)
     return _compare(loaded, obs, "teams", holdout_days, fit_days, str(cut), holdout_days / fit_days,
                     replications, seed, executor, workers, cal)
 

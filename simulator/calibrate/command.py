@@ -20,12 +20,14 @@ Fit a scenario to an operation's own data and write it as a scenario file whose 
 section lists every fitted number with its standard error and 95% interval.
 
 DIR holds one CSV file per kind of event, as a dialer and a collection system export them
-(docs/data-formats.md): dials.csv (required), promises.csv, payments.csv, accounts.csv and
-shifts.csv. What is fitted: outcome probabilities with hour-of-day and weekday contact curves
-(a smoothed GLM), ring/talk/wrap times (lognormal or gamma by AIC), promise and keep rates,
-the promised amount, the due-day distribution, links of rpc/promise/keep/amount to account
-score, days past due and balance, teams' shifts and productive rate, inflow and self-cure.
-Without shifts.csv give --base for the teams.
+(docs/data-formats.md): dials.csv (required), promises.csv, payments.csv, accounts.csv,
+shifts.csv and account_events.csv. What is fitted: outcome probabilities with hour-of-day and
+weekday contact curves (a smoothed GLM), ring/talk/wrap times (lognormal or gamma by AIC),
+promise and keep rates, the promised amount, the due-day distribution, teams' shifts and
+productive rate. When the files show a living portfolio: inflow by weekday, self-cure, the
+control share, minimum payments, re-defaults, phones; and with scores and days past due in
+accounts.csv, account-level behaviour ([portfolio.behaviour]: answer, promise, keep, amount and
+self-cure links and contact fatigue). Without shifts.csv give --base for the teams.
 
 With --kpi DAILY.csv instead of DIR, one row per collector or team per day (date, team,
 collector_id, paid_hours, productive_hours, dials, rpc, promises, kept, collected_usd): the
@@ -33,14 +35,16 @@ ratios those identify are fitted onto --base (default: the bundled table_14_1), 
 cannot identify is printed.
 
 --backtest holds out the last --holdout-days calling days, fits the rest, simulates the
-held-out days and prints each pyramid layer and the daily volumes: observed against simulated,
-with a verdict per layer (docs/data-formats.md gives the rule)."""
+held-out days (after the fitted days, from the data's initial portfolio) and prints each
+pyramid layer and the daily volumes: observed against simulated, with a verdict per layer
+(docs/data-formats.md gives the rule). With --no-fit it checks --base as it is against them."""
 
 EPILOG = """\
 examples:
   collectsim calibrate export/ --out fitted.toml
   collectsim calibrate export/ --out fitted.toml --base scenarios/table_14_1.toml --html calibration.html
   collectsim calibrate export/ --out fitted.toml --backtest --holdout-days 5 -r 20
+  collectsim calibrate export/ --backtest --base my_center.toml --no-fit
   collectsim calibrate --kpi daily.csv --base my_center.toml --out fitted.toml"""
 
 
@@ -60,6 +64,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("-r", "--replications", type=int, default=10, metavar="N",
                    help="replications of the held-out days in the back-test (default 10, at least 2)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed of the back-test (default 1)")
+    p.add_argument("--no-fit", action="store_true", help="with --backtest: simulate --base as it is instead of a "
+                                                         "fit of the data (check a scenario against the data)")
     p.add_argument("--html", metavar="FILE", help="write the calibration report (HTML) here")
     p.add_argument("--force", action="store_true", help="replace existing output files that differ")
     p.set_defaults(func=cmd_calibrate)
@@ -96,6 +102,11 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(f"--holdout-days {args.holdout_days}: expected a whole number >= 1")
     if args.backtest and args.replications < 2:
         raise InputError("--backtest needs at least 2 replications (-r)")
+    if args.no_fit and not (args.backtest and args.base and args.folder):
+        raise InputError("--no-fit back-tests --base as it is: it needs --backtest, --base SCENARIO and a trace "
+                         "folder DIR")
+    if args.no_fit and (args.out or args.html):
+        raise InputError("--no-fit fits nothing: --out and --html have nothing to write")
     if args.out and args.html and Path(args.out).resolve() == Path(args.html).resolve():
         raise InputError(f"--out and --html are the same file {args.out}")
     out = check_output_file(args.out, "--out", args.force) if args.out else None
@@ -106,9 +117,15 @@ def _run(args: argparse.Namespace) -> int:
         from .kpi import calibrate_kpi
         fitted = calibrate_kpi(args.kpi, base)
     else:
-        from .api import calibrate_trace
         from .trace import read_trace
         trace = read_trace(args.folder)
+        if args.no_fit:
+            from .backtest import backtest
+            hold = args.holdout_days or max(1, len(trace.dial_days) // 5)
+            bt = backtest(trace, hold, scenario=base, replications=args.replications, seed=args.seed)
+            print(bt.table())
+            return 0   # a failed back-test is a finding, not an error: the table says FAILED
+        from .api import calibrate_trace
         fitted = calibrate_trace(trace, base)
     print(summary(fitted))
     if args.backtest:
@@ -143,7 +160,8 @@ def summary(fitted) -> str:
         k = p.key
         if not (k.endswith(".probability") or k.endswith("_probability") or k.endswith("payment_usd.mean")
                 or k.endswith("productive_rate") or k.startswith("kpi.") or k.endswith("_per_day")
-                or k.endswith("rpc.talk_time_s.mean")):
+                or k.endswith("rpc.talk_time_s.mean") or k == "portfolio.control_share"
+                or (k.startswith("portfolio.behaviour.") and k.count(".") == 2)):
             continue
         ci = "-" if p.ci95_low is None else f"{_g(p.ci95_low)} - {_g(p.ci95_high)}"
         rows.append([k, _g(p.value), ci, f"{p.n:,}" if p.n else ""])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
@@ -19,8 +19,9 @@ import numpy as np
 from ..errors import InputError
 
 __all__ = ["CalibrationDataError", "Column", "FileSpec", "Codes", "Table", "read_table",
-           "DIALS", "PROMISES", "PAYMENTS", "ACCOUNTS", "SHIFTS", "KPI", "FILES",
-           "DIAL_OUTCOMES", "PROMISE_KINDS", "PROMISE_STATUSES", "PAYMENT_SOURCES", "PHONE_STATUSES"]
+           "DIALS", "PROMISES", "PAYMENTS", "ACCOUNTS", "SHIFTS", "EVENTS", "KPI", "FILES",
+           "DIAL_OUTCOMES", "PROMISE_KINDS", "PROMISE_STATUSES", "PAYMENT_SOURCES", "PHONE_STATUSES",
+           "ACCOUNT_EVENTS"]
 
 DIAL_OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc", "abandoned")
 """Outcome codes of dials.csv: the scenario's six outcomes, then ``abandoned`` (a live answer that
@@ -29,6 +30,9 @@ PROMISE_KINDS = ("promise", "plan_installment", "settlement", "reage")
 PROMISE_STATUSES = ("kept", "broken", "pending")
 PAYMENT_SOURCES = ("promise", "plan_installment", "settlement", "reage", "self_cure", "agency", "other")
 PHONE_STATUSES = ("valid", "wrong", "disconnected")
+ACCOUNT_EVENTS = ("paid", "cured", "settled", "charged_off", "placed", "redefaulted")
+"""Events of account_events.csv: the five ways an account leaves the portfolio, then coming back
+to it (a cured account defaulting again)."""
 
 CHUNK_ROWS = 100_000
 
@@ -74,6 +78,7 @@ class FileSpec:
     columns: tuple[Column, ...]
     order_by: str | None
     doc: str = ""
+    may_be_empty: bool = False      # a header with no rows is valid (nothing of the kind happened)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -161,7 +166,15 @@ KPI = FileSpec("daily.csv", (
     _c("collected_usd", "float", nonneg=True, unit="USD", doc="dollars paid on the promises made that day"),
 ), order_by="date", doc="one row per collector or team per day")
 
-FILES = (DIALS, PROMISES, PAYMENTS, ACCOUNTS, SHIFTS)
+EVENTS = FileSpec("account_events.csv", (
+    _c("date", "date", doc="date the account left the portfolio or came back to it"),
+    _c("account_id", "code", codes="account"),
+    _c("segment", "code", codes="segment"),
+    _c("event", "enum", choices=ACCOUNT_EVENTS, doc="how it left (or redefaulted: it came back)"),
+    _c("days_past_due", "float", required=False, nonneg=True, unit="days", doc="days past due at the event"),
+), order_by="date", doc="one row per account leaving the portfolio or coming back to it", may_be_empty=True)
+
+FILES = (DIALS, PROMISES, PAYMENTS, ACCOUNTS, SHIFTS, EVENTS)
 """The files of a trace folder; only dials.csv is required."""
 
 
@@ -309,6 +322,10 @@ def _expect(col: Column) -> str:
     }[col.kind]
 
 
+_EMPTY_DTYPE = {"code": np.int64, "enum": np.int64, "flag": np.int64, "float": float, "int": float,
+                "date": "datetime64[D]", "datetime": "datetime64[ms]"}
+
+
 def read_table(path: str | Path, spec: FileSpec, codes: Codes | None = None) -> Table:
     """Read and check one CSV file of format ``spec``. Raises :class:`CalibrationDataError`."""
     path = Path(path)
@@ -322,7 +339,7 @@ def read_table(path: str | Path, spec: FileSpec, codes: Codes | None = None) -> 
         raise CalibrationDataError(name, None, None, "is a folder; expected a CSV file") from None
     except OSError as e:
         raise CalibrationDataError(name, None, None, f"cannot read: {e.strerror}") from None
-    spec_named = FileSpec(name, spec.columns, spec.order_by, spec.doc)
+    spec_named = replace(spec, name=name)
     try:
         with f:
             reader = csv.reader(f)
@@ -366,6 +383,9 @@ def read_table(path: str | Path, spec: FileSpec, codes: Codes | None = None) -> 
     except UnicodeDecodeError as e:
         raise CalibrationDataError(name, None, None, f"not UTF-8 text ({e.reason})") from None
     n = row - 2
+    if n == 0 and spec.may_be_empty:
+        cols = {c.name: np.zeros(0, dtype=_EMPTY_DTYPE[c.kind]) for c in wanted}
+        return Table(spec, path, 0, _sha256(path), cols, frozenset(c.name for c in wanted))
     if n == 0:
         raise CalibrationDataError(name, 2, spec.columns[0].name,
                                    "no data rows after the header; expected at least one")

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scenario.schema import OUTCOMES
+from .account_links import ConversionFit, behaviour_mode, fit_answer, fit_conversion
 from .behaviour import Behaviour, Portfolio, fit_behaviour, fit_portfolio
+from .contact import AnswerLink
+from .living import LivingFit, fit_living
 from .distfit import DistFit, fit_distribution
 from .outcomes import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
 from .shifts import TeamFit, fit_teams
@@ -34,6 +37,8 @@ class SegmentFit:
     portfolio: Portfolio
     dials: int
     bad_number_share: Estimate | None = None            # per-account invalid numbers (skip tracing)
+    answer: AnswerLink | None = None                     # account-level behaviour: the answer link
+    conversion: ConversionFit | None = None              # ... promise, keep and amount links
 
 
 @dataclass
@@ -51,6 +56,7 @@ class TraceFit:
     dialer_mode: str | None
     calls_by_local_hour: np.ndarray           # dials per local hour, all segments
     notes: list[str] = field(default_factory=list)
+    living: LivingFit | None = None           # the living portfolio, when the files show one
 
 
 def _durations(tr: Trace, dm: np.ndarray) -> dict[str, dict[str, DistFit | None]]:
@@ -95,15 +101,29 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
     hour, weekday = local_hour_weekday(d["t"], d["tz_h"], tr.origin_weekday)
     segments: dict[str, SegmentFit] = {}
     notes: list[str] = []
+    links = behaviour_mode(tr)
+    living = fit_living(tr, last_day, links)
     for s, name in enumerate(tr.segments):
         dm = d["seg"] == s
         if not dm.any():
             continue   # a segment named only in accounts/promises: nothing to fit contact from
-        keep = dm & (d["out"] != INVALID) if per_account_invalid else dm
-        of = fit_outcomes(cell_counts(d["out"][keep], hour[keep], weekday[keep]))
-        q = _per_account_invalid(of, tr, dm) if per_account_invalid else None
-        segments[name] = SegmentFit(name, of, _durations(tr, dm), fit_behaviour(tr, s),
-                                    fit_portfolio(tr, s, last_day), int(dm.sum()), q)
+        account_level = None
+        if living is not None and links and name in living.segments:
+            account_level = fit_answer(tr, s, dm, hour, weekday, living.segments[name], living.book)
+        if account_level is not None:
+            of, answer, q_dead, _ = account_level
+            sf = SegmentFit(name, of, _durations(tr, dm), fit_behaviour(tr, s), fit_portfolio(tr, s, last_day),
+                            int(dm.sum()), None, answer, fit_conversion(tr, s, living.book))
+            if per_account_invalid:
+                notes.append(f"segments.{name}: skip tracing with account-level behaviour: invalid numbers are the "
+                             "accounts' disconnected phones (accounts.csv), not refitted per first dial")
+        else:
+            keep = dm & (d["out"] != INVALID) if per_account_invalid else dm
+            of = fit_outcomes(cell_counts(d["out"][keep], hour[keep], weekday[keep]))
+            q = _per_account_invalid(of, tr, dm) if per_account_invalid else None
+            sf = SegmentFit(name, of, _durations(tr, dm), fit_behaviour(tr, s), fit_portfolio(tr, s, last_day),
+                            int(dm.sum()), q)
+        segments[name] = sf
     teams = fit_teams(tr) if tr.shifts is not None else {}
     mode = None
     if (d["mode"] >= 0).any():
@@ -113,6 +133,8 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
             mix = ", ".join(f"{m} {c / counts.sum():.0%}" for m, c in zip(DIALER_MODES, counts) if c)
             notes.append(f"dialer modes are mixed ({mix}); the scenario uses the most common, {mode}")
     weekdays_c = sorted({int((tr.origin_weekday + int(x)) % 7) for x in days})
+    if living is not None:
+        notes += living.notes
     return TraceFit(tr.folder, tr.sources, tr.date_of(int(days[0])), tr.date_of(last_day),
                     int((tr.origin_weekday + int(days[0])) % 7), len(days), weekdays_c, segments, teams, mode,
-                    np.bincount(hour[d["out"] != ABANDONED], minlength=24), notes)
+                    np.bincount(hour[d["out"] != ABANDONED], minlength=24), notes, living)

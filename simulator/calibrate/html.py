@@ -144,11 +144,15 @@ def _segment_sections(c: Calibrated) -> list[str]:
                 for j, term in enumerate(["intercept", *ln.terms]):
                     rows.append([f"{ln.response} ({ln.link})", term, ln.coef[j], ln.se[j],
                                  ln.coef[j] - 1.96 * ln.se[j], ln.coef[j] + 1.96 * ln.se[j], ln.n])
-            body.append("<h3>Account-level links (provenance only: the scenario has no keys for them yet)</h3>"
+            head = ("Account-level links, per unit of each attribute (converted into [portfolio.behaviour])"
+                    if sf.answer is not None else "Account-level links (provenance only: without a living portfolio "
+                    "in the data the scenario does not use them)")
+            body.append(f"<h3>{head}</h3>"
                         + _table(["response", "term", "coefficient", "SE", "95% low", "95% high", "n"], rows))
-        port = _params(cal, f"portfolio.{name}.")
+        port = _params(cal, f"portfolio.{name}.") + [r for r in _params(cal, f"segments.{name}.") if r[0].split(
+            ".")[0].split("[")[0] in ("inflow", "self_cure_per_day", "phones", "wrong_number_share")]
         if port:
-            body.append("<h3>Inflow and self-cure</h3>" + _table(HEAD, port))
+            body.append("<h3>Inflow, self-cure and phones</h3>" + _table(HEAD, port))
         out.append("\n".join(body) + "</section>")
     return out
 
@@ -162,7 +166,8 @@ def _backtest_section(bt: Backtest) -> str:
     verdict = '<span class="pass">PASSED</span>' if bt.passed else '<span class="breach">FAILED</span>'
     return (f"<section><h2>Back-test: {verdict}</h2><p class=\"note\">The last {bt.holdout_days} calling day(s) "
             f"from {escape(bt.first_holdout_date)} were held out and the model fitted on the {bt.fit_days} before "
-            f"them; {bt.replications} replications of the held-out days. A check passes when the observed value "
+            f"them; {bt.replications} replications of the data's span, the fitted days as warm-up, measured on "
+            "the held-out days. A check passes when the observed value "
             f"lies in the {bt.level:.2%} prediction interval (95% for each unit's checks together, Bonferroni; "
             "the interval adds the fit's own error), or within 1% of the simulated mean.</p>"
             + _table(["unit", "metric", "observed", "simulated mean", "95% CI low", "95% CI high", "prediction low",
@@ -181,6 +186,13 @@ def render_calibration(c: Calibrated, bt: Backtest | None = None) -> str:
         body.append(f"<p class=\"note\">Base scenario: <code>{escape(cal.base)}</code></p>")
     body.append("</section>")
     body += _segment_sections(c)
+    segs = tuple(getattr(c.fit, "segments", {}))
+    portfolio = [r for r in _params(cal, "portfolio.") if r[0].split(".")[0] not in segs
+                 and not (r[0].startswith("behaviour.") and r[0].split(".")[1] in segs)]
+    if portfolio:
+        body.append("<section><h2>Portfolio and account-level behaviour</h2><p class=\"note\">Behaviour "
+                    "coefficients in the simulator's units (docs/data-formats.md): the segments' values weighted by "
+                    "their precision.</p>" + _table(HEAD, portfolio) + "</section>")
     teams = [r for r in _params(cal, "teams.")]
     if teams:
         body.append("<section><h2>Teams</h2>" + _table(HEAD, teams) + "</section>")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (ACCOUNTS, DIAL_OUTCOMES, DIALS, PAYMENTS, PROMISES, SHIFTS, CalibrationDataError, Codes,
-                   Table, read_table)
+from .data import (ACCOUNTS, DIAL_OUTCOMES, DIALS, EVENTS, PAYMENTS, PROMISES, SHIFTS, CalibrationDataError,
+                   Codes, Table, read_table)
 
 __all__ = ["Trace", "read_trace", "ABANDONED", "RPC", "THIRD_PARTY", "DAY_S"]
 
@@ -42,6 +42,7 @@ class Trace:
     payments: dict[str, np.ndarray] | None = None
     accounts: dict[str, np.ndarray] | None = None
     shifts: dict[str, np.ndarray] | None = None
+    events: dict[str, np.ndarray] | None = None
     present: dict[str, frozenset[str]] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
 
@@ -79,8 +80,8 @@ class Trace:
 
     def window(self, first_day: int | None = None, last_day: int | None = None) -> "Trace":
         """The part of the data from ``first_day`` to ``last_day`` (inclusive, None: open):
-        dials and shifts by their day, promises by the day made, payments by the day paid;
-        accounts that entered up to ``last_day``."""
+        dials and shifts by their day, promises by the day made, payments by the day paid,
+        account events by their day; accounts that entered up to ``last_day``."""
         lo = -np.inf if first_day is None else first_day
         hi = np.inf if last_day is None else last_day
 
@@ -95,7 +96,8 @@ class Trace:
             m = self.accounts["day"] <= hi
             acc = {k: v[m] for k, v in self.accounts.items()}
         return replace(self, dials=cut(self.dials, "day"), promises=cut(self.promises, "day"),
-                       payments=cut(self.payments, "day"), shifts=cut(self.shifts, "day"), accounts=acc)
+                       payments=cut(self.payments, "day"), shifts=cut(self.shifts, "day"), accounts=acc,
+                       events=cut(self.events, "day"))
 
 
 def _days(a: np.ndarray, origin: np.datetime64) -> np.ndarray:
@@ -117,14 +119,15 @@ def _check(cond: np.ndarray, file: str, column: str, message) -> None:
 
 def read_trace(folder: str | Path) -> Trace:
     """Read a trace folder: ``dials.csv`` (required) and, when present, ``promises.csv``,
-    ``payments.csv``, ``accounts.csv`` and ``shifts.csv``. Raises :class:`CalibrationDataError`."""
+    ``payments.csv``, ``accounts.csv``, ``shifts.csv`` and ``account_events.csv``. Raises
+    :class:`CalibrationDataError`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CalibrationDataError(str(folder), None, None, "not a folder; expected a folder holding dials.csv "
                                    "(and optionally promises.csv, payments.csv, accounts.csv, shifts.csv)")
     codes = Codes()
     tables: dict[str, Table] = {}
-    for spec in (DIALS, ACCOUNTS, PROMISES, PAYMENTS, SHIFTS):
+    for spec in (DIALS, ACCOUNTS, PROMISES, PAYMENTS, SHIFTS, EVENTS):
         p = folder / spec.name
         if spec is DIALS or p.exists():
             tables[spec.name] = read_table(p, spec, codes)
@@ -143,6 +146,9 @@ def read_trace(folder: str | Path) -> Trace:
         tr.payments = {k: v for k, v in t.cols.items()} | {"day": _days(t["paid_date"], origin)}
     if SHIFTS.name in tables:
         tr.shifts = _shifts(tables[SHIFTS.name], origin)
+    if EVENTS.name in tables:
+        t = tables[EVENTS.name]
+        tr.events = dict(t.cols) | {"day": _days(t["date"], origin)}
     return tr
 
 

@@ -32,8 +32,8 @@ def register(sub) -> None:
                                                 "one line per replication as it ends")
     p.add_argument("--trace", metavar="DIR", help="also write the dial-level record of replication 0 into this "
                                                   "folder (created if missing): dials.csv, promises.csv, "
-                                                  "payments.csv, accounts.csv and shifts.csv, the files "
-                                                  "`collectsim calibrate` reads (docs/data-formats.md)")
+                                                  "payments.csv, accounts.csv, shifts.csv and account_events.csv, "
+                                                  "the files `collectsim calibrate` reads (docs/data-formats.md)")
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.add_argument("--targets", action="store_true",
                    help="also print actual against target for the center, each team, segment and collector: "
@@ -46,6 +46,12 @@ def register(sub) -> None:
                         "segments.low_risk.promise_rate=0.01; repeatable (all must be met)")
     p.add_argument("--max-replications", type=positive_int, metavar="N",
                    help="cap on replications with --precision (default 200)")
+    p.add_argument("--parameter-uncertainty", action="store_true",
+                   help="for a scenario fitted by `collectsim calibrate`: each replication draws the fitted "
+                        "parameters from the fit's sampling distribution (their SEs in [calibration]), so the "
+                        "95%% CIs include the uncertainty of the fit, not only the simulation noise. Use it when "
+                        "a decision rests on a fitted scenario's numbers, above all with a few weeks of data or "
+                        "a small center; values a --set changed are not drawn (docs/uncertainty.md)")
     strict_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_run)
@@ -148,6 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     loaded = load(args)
     precision = _precision_targets(args, loaded)
+    drawn = None
+    if args.parameter_uncertainty:
+        from ..uncertainty import parameter_uncertainty
+        drawn = parameter_uncertainty(loaded)   # refused here, before any work, without [calibration]
     json_out = json_target(args)
     out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
     from ..export import TRACE_FILES
@@ -156,7 +166,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,
                              workers=args.workers, scheduler=args.scheduler, precision=precision,
-                             max_replications=args.max_replications, on_result=record)
+                             max_replications=args.max_replications, on_result=record,
+                             parameter_uncertainty=drawn is not None)
     doc = res.to_dict()
     sc = loaded.scenario
     # The files first: a reader of the tables that goes away (| head) must not cost the results.
@@ -172,7 +183,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         # Replication 0 once more, with the recorder on: the same numbers (a replication is a
         # pure function of scenario, seed and replication).
-        tables = trace_tables(traced_world(loaded.scenario, args.seed, 0))
+        sc0 = loaded.scenario if drawn is None else drawn.scenario(args.seed, 0)
+        tables = trace_tables(traced_world(sc0, args.seed, 0))
         for name, data in tables.items():
             emit_in_folder(trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
@@ -180,6 +192,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     say(f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})")
     say(f"seed {args.seed}, {res.replications} replication(s), {sc.calendar.working_days} working day(s); "
           f"mean ± 95% CI half-width" + ("" if res.replications > 1 else " (one replication: no CI)"))
+    if drawn is not None:
+        pu = drawn.describe()
+        say(f"parameter uncertainty: {pu['drawn']} fitted value(s) drawn per replication from their sampling "
+            f"distribution; ± is the 95% interval of the value given the fit's uncertainty, t s sqrt(1 + 1/R), "
+            f"which more replications do not shrink"
+            + (f"; {len(pu['held_by_what_if'])} value(s) a what-if changed are not drawn" if pu["held_by_what_if"]
+               else ""))
     say()
     say(pyramid_table(doc))
     say()

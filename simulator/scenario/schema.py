@@ -853,9 +853,13 @@ class FittedLink(_Model):
     link(response) = coef[0] + sum_j coef[j] (x_j - center[j-1]) with logit for probabilities
     (rpc per dial, promise per right-party contact, keep per promise) and log for payment_usd."""
     segment: str = Field(min_length=1, description="segment name")
-    response: Literal["rpc", "promise", "keep", "payment_usd"] = Field(description="what is modelled")
+    response: Literal["rpc", "answer", "promise", "keep", "payment_usd", "self_cure"] = Field(
+        description="what is modelled: rpc per dial, the answer multiplier, promise per right-party contact, keep "
+                    "per promise, the promised amount, the daily self-cure rate")
     link: Literal["logit", "log"] = Field(description="logit (probabilities) or log (amounts)")
-    terms: list[str] = Field(description="covariates: risk_score, days_past_due, log_balance_usd")
+    terms: list[str] = Field(description=(
+        "covariates: risk_score, days_past_due (at entry, or the day of the event with account-level behaviour), "
+        "log_balance_usd, log_phones, log_past_due_usd"))
     center: list[float] = Field(description="mean of each covariate (the intercept is at these values)")
     coef: list[float] = Field(description="intercept, then one slope per term (per unit of the covariate)")
     se: list[float] = Field(description="standard errors of coef")

@@ -148,6 +148,8 @@ def settle_due(state: "WorldState", day: int) -> int:
         p.balance[paying] = np.maximum(p.balance[paying], 0.0)
         p.status[a[kept & ordinary]] = PAID
         if rec is not None:
+            done = a[kept & ordinary]
+            rec.accounts_moved(day, done.tolist(), p.segment[done].tolist(), "paid", p.days_past_due[done].tolist())
             for x, k in zip(due, kept.tolist()):
                 rec.promise_settled(x, k, x[AMOUNT], day)
     else:

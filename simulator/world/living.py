@@ -129,6 +129,8 @@ class LivingPortfolio:
             dpd[a] = 1.0
             p.priority[a] = 0
             self._enter(a)
+            if self.recorder is not None:
+                self.recorder.accounts_moved(day, back, p.segment[a].tolist(), "redefaulted", dpd[a].tolist())
         new = np.flatnonzero((p.entry_day == day) & (status == WAITING))
         if len(new):
             status[new] = OPEN
@@ -192,6 +194,9 @@ class LivingPortfolio:
             return
         p = self.p
         p.status[accounts] = status
+        if self.recorder is not None:
+            self.recorder.accounts_moved(day, accounts.tolist(), p.segment[accounts].tolist(), EXITS[status],
+                                         p.days_past_due[accounts].tolist())
         if status == CURED and self.cfg.cure_redefault_probability > 0:
             for a in accounts.tolist():
                 if self.u_redefault.next() < self.cfg.cure_redefault_probability:

@@ -36,6 +36,9 @@ class Recorder:
     """(day, account, segment, amount_usd, source, promise_id or -1)"""
     shifts: list[tuple[int, int, float, float, float, float]] = field(default_factory=list)
     """(day, collector, login_s, logout_s, paid_s, productive_s)"""
+    events: list[tuple[int, int, int, str, float]] = field(default_factory=list)
+    """(day, account, segment, event, days_past_due): an account leaving the portfolio (paid,
+    cured, settled, charged_off, placed) or coming back to it (redefaulted)"""
     phone_at_entry: list[int] | None = None   # Portfolio.phone as the world was built
     _open: dict[int, PromiseRecord] = field(default_factory=dict)   # id(book entry) -> its record
 
@@ -56,6 +59,12 @@ class Recorder:
     def self_cure(self, day: int, accounts: list[int], segments: list[int], amounts: list[float]) -> None:
         for a, s, x in zip(accounts, segments, amounts):
             self.payments.append((day, a, s, x, "self_cure", -1))
+
+    def accounts_moved(self, day: int, accounts: list[int], segments: list[int], event: str,
+                       days_past_due: list[float]) -> None:
+        """Accounts left the portfolio (or came back: ``redefaulted``) on calendar day ``day``."""
+        for a, s, d in zip(accounts, segments, days_past_due):
+            self.events.append((day, a, s, event, d))
 
     def shift(self, collector: int, login_s: float, logout_s: float, paid_s: float, productive_s: float) -> None:
         self.shifts.append((int(login_s // DAY_S), collector, login_s, logout_s, paid_s, productive_s))

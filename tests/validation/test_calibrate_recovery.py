@@ -131,12 +131,15 @@ def test_rates_and_amounts_within_their_intervals(linked):
         assert due.dist == "discrete" and due.values == [float(v) for v in range(1, 15)]
         p = params[f"segments.{name}.accounts"]
         assert p.value == seg.accounts
-        inflow = params[f"portfolio.{name}.inflow_per_day"]
-        assert inflow.ci95_low <= 40.0 <= inflow.ci95_high and not inflow.in_scenario
-        cure = params[f"portfolio.{name}.self_cure_per_account_day"]
+        # inflow, self-cure and the control group: the data show a living portfolio, so these
+        # are written to the scenario's keys
+        inflow = params[f"segments.{name}.inflow.accounts_per_day"]
+        assert inflow.ci95_low <= 40.0 <= inflow.ci95_high and inflow.in_scenario
+        assert fitted.scenario.segments[name].inflow.accounts_per_day == pytest.approx(inflow.value, rel=1e-5)
+        cure = params[f"segments.{name}.self_cure_per_day"]
         assert cure.ci95_low <= 0.002 <= cure.ci95_high
-        ctrl = params[f"portfolio.{name}.control_pay_per_account_day"]
-        assert ctrl.ci95_low <= 0.002 <= ctrl.ci95_high
+    ctrl = params["portfolio.control_share"]
+    assert ctrl.ci95_low <= 0.05 <= ctrl.ci95_high
     for team in truth.teams:
         pr = params[f"teams.{team}.productive_rate"]
         assert pr.ci95_low - 0.002 <= 0.85 <= pr.ci95_high + 0.002   # logout overtime: a few seconds a day

@@ -45,6 +45,10 @@ class Placement(Task):
             self.placed_balance[new] = p.balance[new]
             if self.state.living is None:
                 p.status[new] = PLACED
+                if self.state.recorder is not None:
+                    a = np.flatnonzero(new)
+                    self.state.recorder.accounts_moved(day, a.tolist(), p.segment[a].tolist(), "placed",
+                                                       p.days_past_due[a].tolist())
             else:
                 self.state.living.leave_many(np.flatnonzero(new), PLACED, day)
 

@@ -81,7 +81,10 @@ class Rearrangement(Task):
         ``exit_status``; in a closed one it is paid."""
         living = self.state.living
         if living is None:
-            self.state.portfolio.status[a] = PAID
+            p = self.state.portfolio
+            p.status[a] = PAID
+            if self.state.recorder is not None:
+                self.state.recorder.accounts_moved(day, [a], [p.segment_list[a]], "paid", [float(p.days_past_due[a])])
         else:
             living.leave(a, exit_status, day)
 
