@@ -115,7 +115,8 @@ class Counters:
     campaign_live: np.ndarray  # (K, D) live answers (rpc + third party + abandoned) per day
     campaign_abandoned: np.ndarray  # (K, D)
     # The living portfolio ([portfolio] on; None otherwise), by segment: dollars received from
-    # treated and control accounts (S, 2), accounts present (S, 2), self-cure dollars (S,), per
+    # treated and control accounts (S, 2), accounts present (S, 2), the treated accounts'
+    # self-cure dollars (S,), per
     # day the open accounts at midnight, treated and control (2, S, D), and the self-cure
     # dollars (S, D).
     received_usd: np.ndarray | None = None

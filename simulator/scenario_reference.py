@@ -103,6 +103,8 @@ CROSS_RULES: dict[str, list[str]] = {
         "block, enabled).",
         "With `[portfolio]` on, `roll_rates.min_payment_usd` and `roll_rates.min_payment_share` are "
         "not set: minimum payments are the portfolio's, and roll rates only measure.",
+        "With `[portfolio]` on, every segment's `days_past_due` is at least 1 (accounts are delinquent).",
+        "A segment's `inflow.dated` days are no later than the last calling day.",
     ],
     "LogNormal": ["`sd` is at most a million times `mean`."],
     "Gamma": ["`sd` is at most a million times `mean`."],

@@ -15,6 +15,7 @@ from .analysis import paired_difference
 from .experiment import run_jobs
 from .pyramid import LAYERS
 from .scenario.load import LoadedScenario, parse_scenario
+from .scenario.distributions import scale_spec
 
 __all__ = ["LEVERS", "lever_scenario", "simulated_sensitivity"]
 
@@ -25,19 +26,6 @@ LEVERS = {
     "kept_rate": "keep_probability x 1.01",
     "avg_payment": "payment_usd x 1.01",
 }
-
-
-def _scale_dist(d: Any, k: float) -> Any:
-    """A distribution spec (raw TOML value) scaled by ``k``."""
-    if isinstance(d, (int, float)) and not isinstance(d, bool):
-        return d * k
-    d = dict(d)
-    for key in ("value", "mean", "sd", "low", "high", "mode"):
-        if key in d:
-            d[key] = d[key] * k
-    if "values" in d:
-        d["values"] = [v * k for v in d["values"]]
-    return d
 
 
 def lever_scenario(raw: dict, lever: str, step: float = 0.01) -> dict:
@@ -52,13 +40,13 @@ def lever_scenario(raw: dict, lever: str, step: float = 0.01) -> dict:
             seg["keep_probability"] = min(1.0, seg["keep_probability"] * k)
     elif lever == "avg_payment":
         for seg in out["segments"].values():
-            seg["payment_usd"] = _scale_dist(seg["payment_usd"], k)
+            seg["payment_usd"] = scale_spec(seg["payment_usd"], k)
     elif lever == "rpc_per_productive_hour":
         for seg in out["segments"].values():
             for o in seg["outcomes"].values():
                 for key in ("ring_time_s", "talk_time_s", "wrap_time_s"):
                     if key in o:
-                        o[key] = _scale_dist(o[key], 1.0 / k)
+                        o[key] = scale_spec(o[key], 1.0 / k)
     elif lever == "productive_rate":
         for team in out["teams"].values():
             blocks = ([b["length_min"] for b in team.get("breaks", [])]

@@ -27,6 +27,7 @@ import numpy as np
 from scipy.special import stdtrit
 
 from ..experiment import run_experiment
+from ..formatting import table
 from ..pyramid import LAYERS
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import WEEKDAYS
@@ -54,7 +55,7 @@ class Check:
     sim_high: float | None
     ci_low: float | None            # 95% CI of the simulated mean
     ci_high: float | None
-    verdict: str                    # "pass", "fail" or "not observed"
+    verdict: str                    # "pass", "pass (<1%)", "fail", "inconclusive" or "not observed"
 
 
 @dataclass
@@ -72,6 +73,11 @@ class Backtest:
     def passed(self) -> bool:
         return all(c.verdict != "fail" for c in self.checks)
 
+    @property
+    def inconclusive(self) -> int:
+        """Checks whose prediction interval is too wide to fail (more replications sharpen it)."""
+        return sum(c.verdict == "inconclusive" for c in self.checks)
+
     def table(self) -> str:
         """Plain-text table of every check."""
         head = (f"back-test: last {self.holdout_days} day(s) from {self.first_holdout_date} held out, fit on "
@@ -81,11 +87,13 @@ class Backtest:
         for c in self.checks:
             rows.append([c.unit, c.metric, _fmt(c.observed), f"{_fmt(c.sim_mean)} ({_fmt(c.ci_low)}-{_fmt(c.ci_high)})",
                          f"{_fmt(c.sim_low)}-{_fmt(c.sim_high)}", c.verdict.upper() if c.verdict == "fail" else c.verdict])
-        w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(x.ljust(w[i]) if i < 2 else x.rjust(w[i]) for i, x in enumerate(r)) for r in rows]
-        verdict = "PASSED" if self.passed else "FAILED"
-        return head + "\n" + "\n".join(lines) + f"\nback-test {verdict}: " + \
-            f"{sum(c.verdict == 'fail' for c in self.checks)} of {sum(c.verdict != 'not observed' for c in self.checks)} checks failed"
+        verdict = "FAILED" if not self.passed else "INCONCLUSIVE" if self.inconclusive else "PASSED"
+        tail = (f"\nback-test {verdict}: {sum(c.verdict == 'fail' for c in self.checks)} of "
+                f"{sum(c.verdict != 'not observed' for c in self.checks)} checks failed")
+        if self.inconclusive:
+            tail += (f"; {self.inconclusive} could not fail (prediction interval wider than the observed value: "
+                     "add replications, -r)")
+        return head + "\n" + table(rows, left=(0, 1)) + tail
 
 
 def _fmt(x: float | None) -> str:
@@ -242,10 +250,12 @@ def _check(unit: str, metric: str, observed: float | None, sims: list[float], le
     half = t * s * math.sqrt(1 + 1 / R + ratio)
     t95 = float(stdtrit(R - 1, 0.975))
     ci = t95 * s / math.sqrt(R)
-    if m - half <= observed <= m + half:
-        verdict = "pass"
-    elif abs(observed - m) <= REL_TOL * abs(m):
+    if abs(observed - m) <= REL_TOL * abs(m):
         verdict = "pass (<1%)"
-    else:
+    elif not m - half <= observed <= m + half:
         verdict = "fail"
+    elif half > abs(observed):   # an interval from about 0 to twice the observed value: it cannot fail
+        verdict = "inconclusive"
+    else:
+        verdict = "pass"
     return Check(unit, metric, observed, m, m - half, m + half, m - ci, m + ci, verdict)

@@ -7,9 +7,13 @@ left untouched when it already holds the content."""
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import sys
 from pathlib import Path
+
+from ..argtypes import positive_int, seed
+from ..formatting import table
 
 __all__ = ["register", "cmd_calibrate"]
 
@@ -54,19 +58,19 @@ def register(subparsers) -> argparse.ArgumentParser:
                               description=DESCRIPTION, epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder", nargs="?", metavar="DIR", help="folder holding dials.csv and the other CSV files")
-    p.add_argument("--out", metavar="FILE", help="write the fitted scenario (TOML) here")
+    p.add_argument("--out", metavar="FILE", help="write the fitted scenario (TOML) here (- for standard output)")
     p.add_argument("--base", metavar="SCENARIO", help="start from this scenario and replace only what the data "
                                                       "identify (teams, wages, policies... come from it)")
     p.add_argument("--kpi", metavar="DAILY.csv", help="fit daily KPI aggregates instead of a trace folder")
     p.add_argument("--backtest", action="store_true", help="hold out the last days, simulate them, compare")
-    p.add_argument("--holdout-days", type=int, default=None, metavar="N",
+    p.add_argument("--holdout-days", type=positive_int, default=None, metavar="N",
                    help="calling days held out by --backtest (default: a fifth of the days, at least 1)")
-    p.add_argument("-r", "--replications", type=int, default=10, metavar="N",
+    p.add_argument("-r", "--replications", type=positive_int, default=10, metavar="N",
                    help="replications of the held-out days in the back-test (default 10, at least 2)")
-    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed of the back-test (default 1)")
+    p.add_argument("--seed", type=seed, default=1, metavar="S", help="random seed of the back-test (default 1)")
     p.add_argument("--no-fit", action="store_true", help="with --backtest: simulate --base as it is instead of a "
                                                          "fit of the data (check a scenario against the data)")
-    p.add_argument("--html", metavar="FILE", help="write the calibration report (HTML) here")
+    p.add_argument("--html", metavar="FILE", help="write the calibration report (HTML) here (- for standard output)")
     p.add_argument("--force", action="store_true", help="replace existing output files that differ")
     p.set_defaults(func=cmd_calibrate)
     return p
@@ -107,10 +111,13 @@ def _run(args: argparse.Namespace) -> int:
                          "folder DIR")
     if args.no_fit and (args.out or args.html):
         raise InputError("--no-fit fits nothing: --out and --html have nothing to write")
-    if args.out and args.html and Path(args.out).resolve() == Path(args.html).resolve():
-        raise InputError(f"--out and --html are the same file {args.out}")
-    out = check_output_file(args.out, "--out", args.force) if args.out else None
-    html = check_output_file(args.html, "--html", args.force) if args.html else None
+    if args.out and args.html and (args.out == args.html == "-" or Path(args.out).resolve() == Path(args.html).resolve()):
+        raise InputError(f"--out and --html are the same {'stream' if args.out == '-' else 'file'} {args.out}")
+    out = check_output_file(args.out, "--out", args.force, allow_stdout=True) if args.out else None
+    html = check_output_file(args.html, "--html", args.force, allow_stdout=True) if args.html else None
+    # With a file on standard output, the tables go to stderr so that stdout holds the file alone.
+    say = functools.partial(print, file=sys.stderr if (out is not None and out.is_stdout)
+                            or (html is not None and html.is_stdout) else sys.stdout)
     base = as_loaded(args.base) if args.base else None
     bt = None
     if args.kpi:
@@ -123,11 +130,11 @@ def _run(args: argparse.Namespace) -> int:
             from .backtest import backtest
             hold = args.holdout_days or max(1, len(trace.dial_days) // 5)
             bt = backtest(trace, hold, scenario=base, replications=args.replications, seed=args.seed)
-            print(bt.table())
+            say(bt.table())
             return 0   # a failed back-test is a finding, not an error: the table says FAILED
         from .api import calibrate_trace
         fitted = calibrate_trace(trace, base)
-    print(summary(fitted))
+    say(summary(fitted))
     if args.backtest:
         from .backtest import backtest, backtest_kpi
         if args.kpi:
@@ -140,8 +147,8 @@ def _run(args: argparse.Namespace) -> int:
             bt = backtest_kpi(args.kpi, hold, base, replications=args.replications, seed=args.seed)
         else:
             bt = backtest(trace, hold, base, replications=args.replications, seed=args.seed)
-        print()
-        print(bt.table())
+        say()
+        say(bt.table())
     if out is not None:
         print(write_output(out, fitted.toml()), file=sys.stderr)
     if html is not None:
@@ -165,8 +172,7 @@ def summary(fitted) -> str:
             continue
         ci = "-" if p.ci95_low is None else f"{_g(p.ci95_low)} - {_g(p.ci95_high)}"
         rows.append([k, _g(p.value), ci, f"{p.n:,}" if p.n else ""])
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines += ["  ".join(x.ljust(w[i]) if i == 0 else x.rjust(w[i]) for i, x in enumerate(r)) for r in rows]
+    lines.append(table(rows))
     lines.append(f"({len(cal.parameters)} fitted values in all, with SEs, in the [calibration] section)")
     lines.append("not identified by the data:")
     lines += [f"  - {x}" for x in cal.not_identified]

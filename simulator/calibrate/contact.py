@@ -40,9 +40,9 @@ from .trace import ABANDONED, RPC, THIRD_PARTY
 
 __all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WINDOW_DAYS"]
 
-FATIGUE_WINDOW_DAYS = 7
-"""Previous calendar days whose attempts tire an account (with the same day's earlier ones), as
-the simulator counts them (Portfolio.attempts_7_total holds the 7 days before today)."""
+FATIGUE_WINDOW_DAYS = 6
+"""Previous calendar days whose attempts tire an account (with the same day's earlier ones: the
+last 7 calendar days), as the simulator counts them (Portfolio.attempts_7_list)."""
 INVALID = 3
 
 

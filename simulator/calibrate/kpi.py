@@ -34,6 +34,7 @@ from .assemble import clean, param
 from .data import KPI, CalibrationDataError, Codes, read_table
 from .regression import Estimate
 from .shifts import block_layout, ratio_estimate
+from ..scenario.distributions import scale_spec
 
 __all__ = ["KpiFit", "fit_kpi", "read_kpi", "kpi_dates", "observed_kpi_layers", "calibrate_kpi", "write_daily_kpis", "KPI_RATIOS", "KPI_NOT_IDENTIFIED"]
 
@@ -150,21 +151,6 @@ def observed_kpi_layers(path: str | Path, since: np.datetime64, days: int) -> di
     return out
 
 
-def _scale_dist(spec: Any, factor: float) -> Any:
-    """A distribution spec with every value multiplied by ``factor`` (its shape kept)."""
-    if isinstance(spec, (int, float)):
-        return float(spec) * factor
-    out = dict(spec)
-    for k in ("value", "mean", "sd", "low", "high", "mode"):
-        if k in out:
-            out[k] = out[k] * factor
-    if "values" in out:
-        out["values"] = [v * factor for v in out["values"]]
-    if out.get("dist") == "uniform_int":
-        out = {"dist": "uniform", "low": out["low"], "high": out["high"]}
-    return out
-
-
 def _mean_rpc_share(seg, team, sc: Scenario) -> float:
     """The segment's rpc probability averaged over the team's shift hours on working weekdays
     (center clock, the segment's first time zone): what the data's rpc per dial estimates."""
@@ -227,7 +213,7 @@ def _segment(sraw: dict, seg, team, sc: Scenario, est: dict[str, Estimate], key:
     e = est["avg_payment"]
     if math.isfinite(e.value) and seg.payment_usd.mean > 0:
         f = e.value / seg.payment_usd.mean
-        sraw["payment_usd"] = _scale_dist(sraw["payment_usd"], f)
+        sraw["payment_usd"] = scale_spec(sraw["payment_usd"], f)
         params.append(param(f"{key}.payment_usd.mean", e.value, e.se, e.low, e.high, e.n,
                             "the team's average payment; the base distribution's shape kept"))
     e = est["rpc_per_dial"]
@@ -256,7 +242,7 @@ def _segment(sraw: dict, seg, team, sc: Scenario, est: dict[str, Estimate], key:
             for o in OUTCOMES:
                 for k in ("ring_time_s", "talk_time_s", "wrap_time_s"):
                     if k in outs[o]:
-                        outs[o][k] = _scale_dist(outs[o][k], f)
+                        outs[o][k] = scale_spec(outs[o][k], f)
             params.append(param(f"{key}.mean_handling_s_per_dial", 3600.0 / e.value,
                                 3600.0 * e.se / e.value ** 2, n=e.n,
                                 method="3600 / dials per productive hour; every ring, talk and wrap time scaled by "

@@ -42,17 +42,6 @@ class SyntheticLinks:
     payment: dict[str, float] = field(default_factory=dict)
 
 
-def _work_days(sc: Scenario) -> list[int]:
-    start = WEEKDAYS.index(sc.calendar.start_weekday)
-    working = {WEEKDAYS.index(d) for d in sc.calendar.weekdays}
-    out, d = [], 0
-    while len(out) < sc.calendar.working_days:
-        if (start + d) % 7 in working:
-            out.append(d)
-        d += 1
-    return out
-
-
 def _accounts(sc: Scenario, rng: np.random.Generator, inflow_per_day: float, last_day: int,
               control_share: float) -> dict[str, np.ndarray]:
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("seg", "day", "balance", "score", "dpd", "tz", "control")}
@@ -185,7 +174,7 @@ def write_synthetic_trace(folder: str | Path, sc: Scenario, seed: int = 1, links
     links = links or SyntheticLinks()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    days = _work_days(sc)
+    days = sc.calendar.work_days()
     origin = nominal_date(sc.calendar.start_weekday)
     acc = _accounts(sc, rng, inflow_per_day, days[-1], control_share)
     seg_names = list(sc.segments)

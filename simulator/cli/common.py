@@ -3,6 +3,8 @@ the progress bar."""
 from __future__ import annotations
 
 import argparse
+
+from ..argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
 import shutil
 import sys
 import textwrap
@@ -15,33 +17,6 @@ from ..fileio import OutputFile, check_output_file, check_output_folder, make_fo
 
 __all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "strict_arg", "warn_breaches", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
            "executor_args", "check_executor", "executor_errors", "load", "wrap", "Progress"]
-
-
-def positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {v}")
-    return v
-
-
-def seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a whole number between 0 and 2**63-1, got {v}")
-    return v
-
-
-def number_arg(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def scenario_args(p: argparse.ArgumentParser, optional: bool) -> None:
@@ -146,6 +121,19 @@ def json_target(args: argparse.Namespace) -> Optional[OutputFile]:
     if not getattr(args, "json", None):
         return None
     return check_output_file(args.json, "--json", args.force, allow_stdout=True)
+
+
+def no_collisions(files: dict[str, Optional[OutputFile]], folders: dict[str, tuple[Optional[Path], tuple[str, ...]]]) -> None:
+    """Refuse, before anything runs, two outputs of one command that would write the same file
+    (``files``: option -> checked file; ``folders``: option -> (checked folder, the names written in it))."""
+    seen: dict[Path, str] = {}
+    targets = [(opt, f.target) for opt, f in files.items() if f is not None and not f.is_stdout]
+    targets += [(opt, folder / name) for opt, (folder, names) in folders.items() if folder is not None for name in names]
+    for opt, path in targets:
+        key = Path(path).resolve()
+        if key in seen and seen[key] != opt:
+            raise InputError(f"{opt} and {seen[key]} would both write {path}; choose different paths")
+        seen[key] = opt
 
 
 def folder_target(text: Optional[str], option: str, names: tuple[str, ...], force: bool) -> Optional[Path]:

@@ -12,7 +12,8 @@ from ..errors import EXIT_OK, InputError, Interrupted
 from ..fileio import STDOUT, check_output_file, make_folder
 from ..formatting import NA, number, stat, table
 from .common import (Progress, check_executor, emit, emit_in_folder, executor_args, executor_errors, folder_target,
-                     json_args, json_target, load, number_arg, positive_int, replication_args, scenario_args,
+                     json_args, json_target, load, no_collisions, number_arg, positive_int, replication_args,
+                     scenario_args,
                      strict_arg, warn_breaches, warn_size, wrap)
 
 __all__ = ["register"]
@@ -162,6 +163,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
     from ..export import TRACE_FILES
     trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
+    no_collisions({"--json": json_out}, {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)),
+                                         "--trace": (trace_dir, TRACE_FILES)})
     warn_size(args, loaded, args.replications + (trace_dir is not None))
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,

@@ -11,6 +11,7 @@ import json
 from html import escape
 from typing import Any, Callable, Optional
 
+from ..html_style import PAGE_CSS
 from .portfolio import portfolio_daily, portfolio_html
 from .data import (ABANDON_LIMIT, ALL_LAYERS, COMPLIANCE_LIMITS, DOLLARS, collector_team, fmt, fmt_ci, headcount_params,
                    label, mean, net_value, pacing_params, resolve_targets, sweep_points)
@@ -21,19 +22,7 @@ SHORT = {"productive_rate": "productive", "rpc_per_productive_hour": "contacts /
 
 __all__ = ["render_results", "render_sweep", "render", "figures_for", "png_images"]
 
-CSS = """
-body{font-family:"Liberation Sans",Arial,Helvetica,sans-serif;margin:0;background:#f4f5f7;color:#1d2633}
-header{background:#1f3a5f;color:#fff;padding:18px 28px}
-header h1{margin:0 0 4px;font-size:24px}
-header p{margin:0;color:#c9d6e8;font-size:13px}
-main{padding:8px 28px 40px;max-width:1400px}
-section{background:#fff;border-radius:6px;padding:14px 20px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h2{font-size:19px;margin:4px 0 10px;color:#1f3a5f;border-bottom:2px solid #e1e6ee;padding-bottom:4px}
-h3{font-size:15px;margin:14px 0 6px}
-table{border-collapse:collapse;font-size:13px;margin:6px 0 10px}
-th,td{padding:4px 10px;border-bottom:1px solid #e3e7ed;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
-thead th{background:#eef2f7;color:#33465e}
+CSS = PAGE_CSS + """
 tr.flagged td{background:#fde2df;color:#8e1b10;font-weight:bold}
 tr.value td{font-weight:bold;background:#e9f5ee}
 td.low{color:#b03a2e} td.ok{color:#1e7a46}
@@ -44,13 +33,9 @@ td.low{color:#b03a2e} td.ok{color:#1e7a46}
 .card .s{font-size:12px;color:#5a6b80}
 .card.alert{border-color:#e6a59d;background:#fdf1ef}
 .card.alert .v{color:#b03a2e}
-.note{color:#5a6b80;font-size:13px}
-.breach{color:#b03a2e;font-weight:bold} .pass{color:#1e7a46;font-weight:bold}
-img{max-width:100%;height:auto;display:block;margin:8px 0}
 .scroll{overflow-x:auto}
 table.compact th,table.compact td{padding:3px 6px;font-size:12px}
 table.kv td{text-align:left;white-space:normal}
-code{font-size:12px;background:#eef2f7;padding:1px 4px;border-radius:3px;word-break:break-all}
 section.breaches{background:#fdecea;border:2px solid #c0392b}
 section.breaches h2{color:#b03a2e;border-bottom-color:#f2b8b0}
 section.breaches li{color:#b03a2e;font-weight:bold;font-size:14px;margin:4px 0}

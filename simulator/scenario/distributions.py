@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = ["Dist", "Constant", "Exponential", "LogNormal", "Gamma", "Uniform", "UniformInt",
-           "Triangular", "Discrete", "DIST_NAMES"]
+           "Triangular", "Discrete", "DIST_NAMES", "scale_spec"]
 
 
 class _DistBase(BaseModel):
@@ -286,3 +286,20 @@ Dist = Annotated[_Tagged, BeforeValidator(_number_is_constant)]
 
 DIST_NAMES = ("constant", "exponential", "lognormal", "gamma", "uniform", "uniform_int",
               "triangular", "discrete")
+
+
+def scale_spec(spec: Any, factor: float) -> Any:
+    """A distribution as written in a scenario (a bare number or a ``{dist = ...}`` table) with
+    every value multiplied by ``factor`` and its shape kept. A ``uniform_int`` becomes a
+    ``uniform`` (its scaled bounds are no longer whole numbers)."""
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return float(spec) * factor
+    out = dict(spec)
+    for k in ("value", "mean", "sd", "low", "high", "mode"):
+        if k in out:
+            out[k] = out[k] * factor
+    if "values" in out:
+        out["values"] = [v * factor for v in out["values"]]
+    if out.get("dist") == "uniform_int":
+        out = {"dist": "uniform", "low": out["low"], "high": out["high"]}
+    return out

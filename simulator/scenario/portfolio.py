@@ -70,17 +70,17 @@ class AccountBehaviour(_Model):
     enabled: bool = Field(True, description="account-level behaviour on (the block present and enabled)")
     spread: float = Field(1.0, ge=0.0, le=3.0, description=(
         "multiplies every coefficient below: 0 makes every account alike, 1 is the documented default"))
-    score_on_answer: Coefficient = Field(0.3, description="log answer multiplier per standard deviation of risk score")
-    dpd_on_answer: Coefficient = Field(-0.2, description="log answer multiplier per standard deviation of days past due")
+    score_on_answer: Coefficient = Field(0.3, description="log answer multiplier per standard deviation of the segment's risk scores")
+    dpd_on_answer: Coefficient = Field(-0.2, description="log answer multiplier per 30-day cycle of days past due (from the segment's mean at entry)")
     phones_on_answer: Coefficient = Field(0.4, description="log answer multiplier per unit of log(number of phones)")
     score_on_promise: Coefficient = Field(0.5, description="log-odds of a promise per standard deviation of risk score")
-    dpd_on_promise: Coefficient = Field(-0.3, description="log-odds of a promise per standard deviation of days past due")
+    dpd_on_promise: Coefficient = Field(-0.3, description="log-odds of a promise per 30-day cycle of days past due (from the segment's mean at entry, and as the account ages)")
     score_on_keep: Coefficient = Field(0.6, description="log-odds of keeping a promise per standard deviation of risk score")
-    dpd_on_keep: Coefficient = Field(-0.3, description="log-odds of keeping a promise per standard deviation of days past due")
+    dpd_on_keep: Coefficient = Field(-0.3, description="log-odds of keeping a promise per 30-day cycle of days past due (as above)")
     past_due_on_payment: Coefficient = Field(1.0, description=(
         "elasticity of the promise amount to the account's past-due amount (1: proportional)"))
     score_on_self_cure: Coefficient = Field(0.8, description="log self-cure rate per standard deviation of risk score")
-    dpd_on_self_cure: Coefficient = Field(-0.5, description="log self-cure rate per standard deviation of days past due")
+    dpd_on_self_cure: Coefficient = Field(-0.5, description="log self-cure rate per 30-day cycle of days past due (as above)")
     fatigue_per_attempt: Probability = Field(0.05, description=(
         "contact fatigue: the answer probability is multiplied by (1 - this) for every attempt on the "
         "account in the last 7 calendar days, today's included"))

@@ -77,6 +77,17 @@ class Calendar(_Model):
         "calling days at the start of the run left out of every metric (the warm-up of a living "
         "portfolio; docs/portfolio.md says how to choose it); the daily series still show them"))
 
+    def work_days(self) -> list[int]:
+        """The calendar days (0 = the first day of the run) on which the center calls."""
+        start = WEEKDAYS.index(self.start_weekday)
+        working = {WEEKDAYS.index(d) for d in self.weekdays}
+        out, day = [], 0
+        while len(out) < self.working_days:
+            if (start + day) % 7 in working:
+                out.append(day)
+            day += 1
+        return out
+
     @model_validator(mode="after")
     def _check(self) -> "Calendar":
         if len(set(self.weekdays)) != len(self.weekdays):
@@ -746,6 +757,11 @@ class Scenario(_Model):
         return out
 
     @property
+    def last_calling_day(self) -> int:
+        """The calendar day (0 = the first day of the run) of the last calling day."""
+        return self.calendar.work_days()[-1]
+
+    @property
     def portfolio_on(self) -> bool:
         """Whether the living portfolio is on (a [portfolio] block, enabled)."""
         return self.portfolio is not None and self.portfolio.enabled
@@ -760,6 +776,16 @@ class Scenario(_Model):
                     if key in seg.model_fields_set and getattr(seg, key):
                         out.append((f"segments.{name}.{key}", "needs the living portfolio: add a [portfolio] block"))
             return out
+        last_day = self.last_calling_day
+        for name, seg in self.segments.items():
+            if seg.inflow is not None:
+                late = [d.day for d in seg.inflow.dated if d.day > last_day]
+                if late:
+                    out.append((f"segments.{name}.inflow.dated", f"day(s) {late} after the last calling day "
+                                f"({last_day}); new accounts enter up to the last calling day"))
+            if seg.days_past_due.lower < 1:
+                out.append((f"segments.{name}.days_past_due", "can be below 1; in a living portfolio every account "
+                            "is delinquent (at least 1 day past due)"))
         rr = self.roll_rates
         if rr is not None:
             for key in ("min_payment_usd", "min_payment_share"):

@@ -171,7 +171,7 @@ class World(WorldState):
         cnt.accounts_dialed[:] = np.bincount(p.segment[dialed], minlength=len(self.models))
         if self.living is not None:
             self.living.fill(cnt)
-            cnt.accounts[:] = cnt.present_accounts.sum(axis=1)
+            cnt.accounts[:] = cnt.present_accounts[:, 0]   # the accounts worked (not the control group)
         else:
             cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
         eid = getattr(env, "_eid", None)  # events scheduled: a private SimPy counter, for benchmarks only

@@ -22,13 +22,7 @@ class WorkCalendar:
 
     def __init__(self, cal: Calendar) -> None:
         self.start_weekday = WEEKDAYS.index(cal.start_weekday)
-        working = {WEEKDAYS.index(d) for d in cal.weekdays}
-        self.work_days: list[int] = []
-        d = 0
-        while len(self.work_days) < cal.working_days:
-            if (self.start_weekday + d) % 7 in working:
-                self.work_days.append(d)
-            d += 1
+        self.work_days: list[int] = cal.work_days()
         self.last_work_day = self.work_days[-1]
         # The first calendar day measured: warm-up calling days (and the days between them) are
         # left out of every metric.

@@ -98,6 +98,8 @@ def close_day(state: "WorldState", day: int) -> None:
 
 
 _NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, MADE)
+E_COLL, E_ACCT, E_SEG, E_AMOUNT, E_U_KEEP, E_P_KEEP, E_MADE = range(7)
+"""Columns of the settled promises' number array (the entries' fields picked by _NUMBERS)."""
 
 
 def settle_due(state: "WorldState", day: int) -> int:
@@ -122,9 +124,9 @@ def settle_due(state: "WorldState", day: int) -> int:
         return 0
     cnt, p, living = state.counters, state.portfolio, state.living
     e = np.fromiter(chain.from_iterable(map(_NUMBERS, due)), dtype=np.float64, count=7 * n).reshape(n, 7)
-    coll, a, s = e[:, COLL].astype(np.int64), e[:, ACCT].astype(np.int64), e[:, SEG].astype(np.int64)
-    amount = e[:, AMOUNT]
-    kept = e[:, U_KEEP] < np.minimum(1.0, e[:, P_KEEP])
+    coll, a, s = e[:, E_COLL].astype(np.int64), e[:, E_ACCT].astype(np.int64), e[:, E_SEG].astype(np.int64)
+    amount = e[:, E_AMOUNT]
+    kept = e[:, E_U_KEEP] < np.minimum(1.0, e[:, E_P_KEEP])
     broken = ~kept
     n_seg = cnt.daily_kept.shape[0]
     cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
@@ -133,7 +135,7 @@ def settle_due(state: "WorldState", day: int) -> int:
     # promises of the pyramid: ordinary ones and an arrangement's payment agreed in the conversation
     promise = ordinary if ordinary.all() else \
         np.fromiter((x[ARRANGEMENT] is None or x[ARRANGEMENT].negotiated for x in due), dtype=bool, count=n)
-    counted = e[:, 6] >= state.calendar.first_measured_day
+    counted = e[:, E_MADE] >= state.calendar.first_measured_day
     ck, cb = kept & counted, broken & counted
     np.add.at(cnt.kept, (coll[ck & promise], s[ck & promise]), 1)
     np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])

@@ -154,9 +154,10 @@ class LivingPortfolio:
         if self.measuring:
             self.ledger_usd["collected_total"] += float(owed.sum())
             seg = p.segment[cure]
-            np.add.at(self.received_usd, (seg, p.control[cure].astype(np.int64)), owed)
-            np.add.at(self.self_cure_usd, seg, owed)
-        paid_off = p.balance[cure] <= 0.0
+            called = ~p.control[cure]
+            np.add.at(self.received_usd, (seg, (~called).astype(np.int64)), owed)
+            np.add.at(self.self_cure_usd, seg[called], owed[called])   # the control group's is the baseline
+        paid_off = p.balance[cure] < 0.005
         self.leave_many(cure[paid_off], PAID, day)
         self.leave_many(cure[~paid_off], CURED, day)
 
@@ -178,7 +179,7 @@ class LivingPortfolio:
         still open (a partial payment: back on the lists, where a later contact can take a new
         promise)."""
         p = self.p
-        if p.balance[a] <= 0.0:
+        if p.balance[a] < 0.005:   # paid to the cent
             self.leave(a, PAID, day)
         elif p.days_past_due[a] <= 0.0:
             self.leave(a, CURED, day)

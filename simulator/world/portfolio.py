@@ -142,8 +142,8 @@ class Portfolio:
         # when phone status is not modelled (the segment's outcome probabilities apply).
         self.phone: list[int] | None = None
         self.phones: np.ndarray | None = None          # phone numbers per account (account-level behaviour)
-        # Attempts in the last 7 days as a Python list, for per-dial reads (contact fatigue);
-        # None unless something reads it.
+        # Attempts on the 6 calendar days before today as a Python list, for per-dial reads
+        # (contact fatigue, with today's attempts); None unless something reads it.
         self.attempts_7_list: list[int] | None = None
         # Never called (the control group of a living portfolio): such an account is also
         # blocked from the lists for good.
@@ -160,9 +160,15 @@ class Portfolio:
         self.attempts_7_total[u] += c.astype(np.int32)
         self.day_dials[col] = (u, c.astype(np.int32))
         recent = self.attempts_7_list
-        if recent is not None:   # the list follows the array where it changed
-            changed = np.union1d(old_a, u)
-            for a, v in zip(changed.tolist(), self.attempts_7_total[changed].tolist()):
+        if recent is not None:
+            # Tomorrow it counts days day-5 .. day (with tomorrow's own attempts, the last 7
+            # calendar days): the 7-day total less day-6, which leaves the window. It changes
+            # only for the accounts dialed today or on day-6.
+            leaving_a, leaving_c = self.day_dials[(day + 1) % 7]
+            changed = np.union1d(u, leaving_a)
+            window = self.attempts_7_total[changed].astype(np.int64)
+            window[np.searchsorted(changed, leaving_a)] -= leaving_c
+            for a, v in zip(changed.tolist(), window.tolist()):
                 recent[a] = v
         att = self.attempts_today
         for a in u.tolist():   # only the accounts dialed have attempts to reset (not n a day)

@@ -66,7 +66,10 @@ def test_backtest_option_prints_the_verdicts(trace_dir, tmp_path, capsys):
     code, stdout, err = run([trace_dir, "--backtest", "--holdout-days", "2", "-r", "3"], capsys)
     assert code == 0, err
     assert "back-test: last 2 day(s) from 2024-01-05 held out, fit on 4 day(s); 3 replications" in stdout
-    assert "value_per_paid_hour" in stdout and ("back-test PASSED" in stdout or "back-test FAILED" in stdout)
+    assert "value_per_paid_hour" in stdout
+    assert any(f"back-test {v}" in stdout for v in ("PASSED", "FAILED", "INCONCLUSIVE"))
+    if "INCONCLUSIVE" in stdout:   # 3 replications: some intervals too wide to fail, and said so
+        assert "could not fail" in stdout and "add replications" in stdout
     code, _, err = run([trace_dir, "--backtest", "--holdout-days", "6"], capsys)
     assert code == 2 and "--holdout-days 6" in err and "expected 1 to 5" in err
 
@@ -140,3 +143,28 @@ def test_bad_data_exit_2_naming_file_row_and_column(trace_dir, tmp_path, capsys,
 
 def del_after(lines, k):
     del lines[k:]
+
+
+def test_a_check_that_cannot_fail_is_inconclusive_not_passed():
+    """Two replications give a prediction interval far wider than the value: such a check is
+    'inconclusive', and a back-test with one says so instead of PASSED."""
+    from simulator.calibrate.backtest import Backtest, _check
+
+    c = _check("center", "collected", 15_000.0, [10_000.0, 30_000.0], 0.995, 0.2)
+    assert c.verdict == "inconclusive" and c.sim_low < 0 < 2 * 15_000 < c.sim_high
+    assert _check("center", "collected", 15_000.0, [14_600.0, 15_200.0, 14_700.0, 14_900.0], 0.995, 0.2).verdict == "pass"
+    assert _check("center", "collected", 15_000.0, [20_000.0, 20_100.0, 19_900.0], 0.995, 0.2).verdict == "fail"
+    bt = Backtest(1, 4, "2024-01-05", 2, 0.995, checks=[c])
+    assert bt.passed and bt.inconclusive == 1 and "back-test INCONCLUSIVE" in bt.table()
+
+
+def test_bad_numbers_on_the_command_line_exit_2_before_any_work(capsys):
+    from simulator.cli import main
+
+    for args in (["--seed", "-1"], ["-r", "0"], ["--holdout-days", "x"]):
+        try:
+            code = main(["calibrate", "nowhere", "--backtest", *args])
+        except SystemExit as e:
+            code = e.code
+        assert code == 2, args
+        assert "expected a whole number" in capsys.readouterr().err

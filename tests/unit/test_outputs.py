@@ -276,3 +276,13 @@ def test_help_and_contract_document_exit_codes_and_the_symlink_policy(capsys):
         assert "Symbolic links" in doc and "regular file" in doc
         for code in ("0", "1", "2", "3", "130", "141"):
             assert f"\n  {code} " in doc or f"| {code} |" in doc, code
+
+
+def test_two_outputs_of_one_run_writing_the_same_file_are_refused_before_running(tmp_path, capsys):
+    from simulator.cli import main
+
+    (tmp_path / "dd").mkdir()
+    code = main(["run", "-r", "1", "-q", "--json", str(tmp_path / "dd" / "results.json"), "--out", str(tmp_path / "dd")])
+    assert code == 2
+    assert "would both write" in capsys.readouterr().err
+    assert list((tmp_path / "dd").iterdir()) == []   # nothing ran, nothing written

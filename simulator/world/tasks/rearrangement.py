@@ -167,7 +167,7 @@ class Rearrangement(Task):
             if remaining <= 0:
                 self.plans_in_force -= 1
                 st["completed"] += 1
-                self._done(a, PAID if p.balance[a] <= 0.0 else CURED, day)
+                self._done(a, PAID if p.balance[a] < 0.005 else CURED, day)   # paid to the cent
                 return
             self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
                           Arrangement(self, opt, [inst, remaining, broken], negotiated=False), e[P_KEEP],

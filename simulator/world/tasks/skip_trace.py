@@ -43,9 +43,9 @@ class SkipTrace(Task):
         n = p.n
         phone = np.zeros(n, dtype=np.int8)
         for i, (name, seg) in enumerate(sc.segments.items()):
-            lo, hi = int(p.first[i]), int(p.first[i + 1])
+            mine = np.flatnonzero(p.segment == i)   # the initial accounts, then those entering later
             q = cfg.bad_number_share_by_segment.get(name, seg.outcomes.invalid.probability)
-            phone[lo:hi] = state.streams.generator(f"skip_trace/{name}/bad_number").random(hi - lo) < q
+            phone[mine] = state.streams.generator(f"skip_trace/{name}/bad_number").random(len(mine)) < q
             good, bad, traced = [], [], []
             only_invalid = [0.0] * len(OUTCOMES)
             only_invalid[INVALID] = 1.0
