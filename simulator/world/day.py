@@ -136,10 +136,11 @@ def settle_due(state: "WorldState", day: int) -> int:
     promise = ordinary if ordinary.all() else \
         np.fromiter((x[ARRANGEMENT] is None or x[ARRANGEMENT].negotiated for x in due), dtype=bool, count=n)
     counted = e[:, E_MADE] >= state.calendar.first_measured_day
-    ck, cb = kept & counted, broken & counted
-    np.add.at(cnt.kept, (coll[ck & promise], s[ck & promise]), 1)
+    ck, cb = (kept, broken) if counted.all() else (kept & counted, broken & counted)
+    ckp, cbp = (ck, cb) if promise is ordinary and ordinary.all() else (ck & promise, cb & promise)
+    np.add.at(cnt.kept, (coll[ckp], s[ckp]), 1)
     np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])
-    np.add.at(cnt.broken, (coll[cb & promise], s[cb & promise]), 1)
+    np.add.at(cnt.broken, (coll[cbp], s[cbp]), 1)
     if state.calendar.first_measured_day <= day <= state.calendar.last_work_day:
         np.add.at(cnt.collected_in_period, (coll[kept], s[kept]), amount[kept])
     again = a[broken & ordinary]

@@ -21,7 +21,7 @@ class DialLog:
     (ProgressiveDialer.run_of_dials), whose row and campaign are kept once per run."""
 
     __slots__ = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap",
-                 "r_acct", "r_t", "r_out", "r_ring", "r_talk", "r_wrap", "runs")
+                 "r_acct", "r_t", "r_out", "r_ring", "r_talk", "r_wrap", "run_cols", "runs")
 
     def __init__(self) -> None:
         self.clear()
@@ -43,6 +43,10 @@ class DialLog:
             self.r_ring = array("d")
             self.r_talk = array("d")
             self.r_wrap = array("d")
+            # The bound ``append`` of each run column, in the order acct, t, out, ring, talk, wrap:
+            # a run appends its dials through them, then calls end_run.
+            self.run_cols = (self.r_acct.append, self.r_t.append, self.r_out.append, self.r_ring.append,
+                             self.r_talk.append, self.r_wrap.append)
             self.runs: list[tuple[int, int, int]] = []  # (coll, camp, number of dials) per run
             return
         for col in (self.coll, self.acct, self.camp, self.t, self.out, self.ring, self.talk, self.wrap,
@@ -52,12 +56,6 @@ class DialLog:
 
     def __len__(self) -> int:
         return len(self.out) + len(self.r_out)
-
-    def run_columns(self) -> tuple:
-        """The bound ``append`` of each run column, in the order acct, t, out, ring, talk, wrap:
-        a run appends its dials through them, then calls :meth:`end_run`."""
-        return (self.r_acct.append, self.r_t.append, self.r_out.append, self.r_ring.append, self.r_talk.append,
-                self.r_wrap.append)
 
     def end_run(self, coll: int, camp: int, start: int) -> int:
         """The run of collector row ``coll`` in campaign ``camp``, whose dials were appended from

@@ -109,7 +109,7 @@ class ProgressiveDialer(Dialer):
         rt, amd, amd_next, amd_acc = k.ring_timeout, k.amd, k.amd_ok.next, k.amd_accuracy
         talk_mult = c.talk_mult
         log = w.log
-        r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_columns()
+        r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
         n0 = len(log.r_out)
         spent = k.spent.append
         rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
