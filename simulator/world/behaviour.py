@@ -29,7 +29,6 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import expit, logit
 
 from ..counters import BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
@@ -59,6 +58,9 @@ def calibrated_log_odds(base: float, eta: np.ndarray) -> np.ndarray:
     lb = float(logit(base))
     if not len(eta) or not np.any(eta):
         return np.full(len(eta), lb)
+    # scipy.optimize costs ~23 MB and ~0.2 s to import, so only worlds that need it load it.
+    from scipy.optimize import brentq
+
     c0 = brentq(lambda c: float(expit(lb + eta + c).mean()) - base, -30.0, 30.0, xtol=1e-12)
     return lb + eta + c0
 
