@@ -98,6 +98,7 @@ def close_day(state: "WorldState", day: int) -> None:
 
 
 _NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, MADE)
+_ARRANGEMENT = itemgetter(ARRANGEMENT)
 E_COLL, E_ACCT, E_SEG, E_AMOUNT, E_U_KEEP, E_P_KEEP, E_MADE = range(7)
 """Columns of the settled promises' number array (the entries' fields picked by _NUMBERS)."""
 
@@ -131,10 +132,13 @@ def settle_due(state: "WorldState", day: int) -> int:
     n_seg = cnt.daily_kept.shape[0]
     cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
     cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
-    ordinary = np.fromiter((x[ARRANGEMENT] is None for x in due), dtype=bool, count=n)
+    arrangements = list(map(_ARRANGEMENT, due))
+    # list.count(None) runs in C: without arrangements due (the usual day) no per-entry loop
+    ordinary = np.ones(n, dtype=bool) if arrangements.count(None) == n else \
+        np.fromiter((x is None for x in arrangements), dtype=bool, count=n)
     # promises of the pyramid: ordinary ones and an arrangement's payment agreed in the conversation
     promise = ordinary if ordinary.all() else \
-        np.fromiter((x[ARRANGEMENT] is None or x[ARRANGEMENT].negotiated for x in due), dtype=bool, count=n)
+        np.fromiter((x is None or x.negotiated for x in arrangements), dtype=bool, count=n)
     counted = e[:, E_MADE] >= state.calendar.first_measured_day
     ck, cb = (kept, broken) if counted.all() else (kept & counted, broken & counted)
     ckp, cbp = (ck, cb) if promise is ordinary and ordinary.all() else (ck & promise, cb & promise)
