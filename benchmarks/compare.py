@@ -8,8 +8,8 @@ For each dialer mode it runs ``--reps`` replications of collectsim and of the re
 interleaved (collectsim rep r, reference rep r, ...) so both see the same machine load, and prints
 
 * speed: dials per second of each (total dials / total wall seconds, plus best and median of the
-  per-replication figures) and the ratio collectsim / reference, against the issue's goal
-  (>= 8x progressive, >= 5x predictive);
+  per-replication figures) and the ratio collectsim / reference, against the speed goal
+  (>= 8x progressive, >= 6.5x predictive);
 * agreement: per quantity (dials, rpc, promises, kept, collected dollars, paid and productive
   hours; abandoned for predictive) the mean and 95% CI of each model, whether each mean lies
   inside the other's CI, and a Welch t-test; PASS when p >= alpha / number of quantities
@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BENCH_SCENARIO, size_overrides  # noqa: E402
 from reference_naive import simulate_naive  # noqa: E402
 
-GOALS = {"progressive": 8.0, "predictive": 5.0}
+GOALS = {"progressive": 8.0, "predictive": 6.5}
+"""Speed goals (collectsim dials per second over the reference's, overall, wall time)."""
 QUANTITIES = ("dials", "rpc", "promises", "kept", "collected", "paid_hours", "productive_hours")
 
 

@@ -7,8 +7,32 @@
 
 File formats and methods: docs/data-formats.md.
 """
-from .api import Calibrated, calibrate, calibrate_trace
-from .data import CalibrationDataError
-from .trace import Trace, read_trace
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import Calibrated, calibrate, calibrate_trace
+    from .data import CalibrationDataError
+    from .trace import Trace, read_trace
 
 __all__ = ["Calibrated", "calibrate", "calibrate_trace", "CalibrationDataError", "Trace", "read_trace"]
+
+# The public names load on first use (PEP 562): the fitting modules import scipy.stats (about
+# 0.5 s), and every collectsim command imports this package for the calibrate subcommand's
+# parser (calibrate/command.py), which needs none of them.
+_HOME = {"Calibrated": ".api", "calibrate": ".api", "calibrate_trace": ".api",
+         "CalibrationDataError": ".data", "Trace": ".trace", "read_trace": ".trace"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

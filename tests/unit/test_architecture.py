@@ -80,3 +80,20 @@ def test_no_module_over_450_lines():
     over = {p: n for p, n in sizes.items()
             if n > MAX_LINES and p not in EXEMPT_FROM_SIZE}
     assert over == {}, f"modules over {MAX_LINES} lines: {over}"
+
+
+def test_cli_parser_leaves_heavy_libraries_unloaded():
+    """Every command builds the whole parser first; scipy.stats and scipy.optimize (about 0.5 s)
+    load only when a command fits or tests something, and pyplot only when it plots."""
+    import subprocess
+
+    heavy = ("scipy.stats", "scipy.optimize", "matplotlib.pyplot")
+    probe = ("import sys, simulator.cli; simulator.cli.build_parser(); "
+             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "", f"building the collectsim parser loaded {done.stdout.strip()}"
+    calibrate = subprocess.run([sys.executable, "-c", "from simulator.calibrate import "
+                                "calibrate, CalibrationDataError, read_trace; print('ok')"],
+                               capture_output=True, text=True, check=True, cwd=ROOT)
+    assert calibrate.stdout.strip() == "ok"
