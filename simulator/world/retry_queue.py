@@ -10,6 +10,8 @@ TICKS_PER_S = 1024
 """Retry queues hold one int per retry: (ready time in ticks, rounded up) << 32 | account. Ints
 compare several times faster than (time, account) tuples, and a retry is never early."""
 ACCOUNT_MASK = (1 << 32) - 1
+SLOT_BITS = 32 + 18
+"""A key's calendar slot is ``key >> SLOT_BITS``: slots of 2**18 ticks (256 s)."""
 
 
 def retry_key(ready_s: float, a: int) -> int:
@@ -44,14 +46,22 @@ class RetryQueue:
             if not due and q.slots:
                 q.load()
 
+    The run of dials (dialing/progressive.py) also makes the usual push inline, a key at or
+    above ``end`` joining its slot's existing list (there is none while ``due`` is empty, by the
+    last invariant below):
+
+        slot_keys = q.far.get(key >> SLOT_BITS) if key >= q.end else None
+        if slot_keys is None:
+            q.push(key)
+        else:
+            slot_keys.append(key)
+
     Invariants: every key in ``due`` is below ``end``, every key in ``far`` is at or above it,
     and ``due`` is empty only when the whole queue is. Pops come out in exactly the order of
     a heap of the same keys.
     """
 
     __slots__ = ('due', 'end', 'far', 'slots')
-
-    SLOT_BITS = 32 + 18
 
     def __init__(self) -> None:
         self.due: list[int] = []            # descending
@@ -66,7 +76,7 @@ class RetryQueue:
         """Add a retry key (retry_key())."""
         if key >= self.end:
             if self.due:
-                s = key >> self.SLOT_BITS
+                s = key >> SLOT_BITS
                 lst = self.far.get(s)
                 if lst is None:
                     self.far[s] = [key]
@@ -74,7 +84,7 @@ class RetryQueue:
                 else:
                     lst.append(key)
                 return
-            self.end = ((key >> self.SLOT_BITS) + 1) << self.SLOT_BITS
+            self.end = ((key >> SLOT_BITS) + 1) << SLOT_BITS
         insort(self.due, key, key=neg)
 
     def peek(self) -> int | None:
@@ -95,7 +105,7 @@ class RetryQueue:
         lst = self.far.pop(s)
         lst.sort(reverse=True)
         self.due.extend(lst)
-        self.end = (s + 1) << self.SLOT_BITS
+        self.end = (s + 1) << SLOT_BITS
 
     def clear(self) -> None:
         self.due.clear()

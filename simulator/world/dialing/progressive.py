@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Generator
 from ...counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..calendar import DAY_S
 from ..portfolio import PROMISED
-from ..retry_queue import ACCOUNT_MASK, TICKS_PER_S, due_limit
+from ..retry_queue import ACCOUNT_MASK, SLOT_BITS, TICKS_PER_S, due_limit
 from .base import Dialer, wait_for_account
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -117,7 +117,7 @@ class ProgressiveDialer(Dialer):
         # When the earliest retry falls due (s). Retries pushed during the run fall due after
         # it (shortest delay >= max_run_s), so only a pop can change this within the run.
         ticks = TICKS_PER_S
-        push = q.push
+        push, far_get = q.push, q.far.get
         due_at = (due[-1] >> 32) / ticks if due else math.inf
         t = now
         while t < horizon:
@@ -126,7 +126,10 @@ class ProgressiveDialer(Dialer):
                 if not due and q.slots:
                     q.load()
                 due_at = (due[-1] >> 32) / ticks if due else math.inf
-            elif h < nf or lists.refill(b):
+            elif h < nf:
+                a = f[h]
+                h += 1
+            elif lists.refill(b):
                 nf = len(f)
                 a = f[h]
                 h += 1
@@ -191,7 +194,13 @@ class ProgressiveDialer(Dialer):
                         t = end
                         continue
                 if n < allowed[a]:
-                    push((ceil((end + delay[o]) * ticks) << 32) | a)   # retry_queue.retry_key
+                    key = (ceil((end + delay[o]) * ticks) << 32) | a   # retry_queue.retry_key
+                    # RetryQueue.push's usual case inline: the key joins its far slot's list
+                    slot_keys = far_get(key >> SLOT_BITS) if key >= q.end else None
+                    if slot_keys is None:
+                        push(key)
+                    else:
+                        slot_keys.append(key)
                 else:
                     spent((a, end))
             # ---- end of KERNEL INLINED ----
