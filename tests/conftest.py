@@ -11,6 +11,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
 
+@pytest.fixture(autouse=True)
+def _no_debug(monkeypatch):
+    """Every test sees collectsim's user-facing errors, whatever the developer's shell sets."""
+    monkeypatch.delenv("COLLECTSIM_DEBUG", raising=False)
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run ``collectsim *argv`` in this process: (exit code, standard output, standard error)."""
+    from simulator.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def small_scenario(**over) -> dict:
     """A one-team, one-segment center small enough for unit tests (well under a second)."""
     raw = {

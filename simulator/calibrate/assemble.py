@@ -10,7 +10,7 @@ from .._version import __version__
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Team
 from .data import CalibrationDataError
-from .assemble_portfolio import portfolio_part
+from .assemble_portfolio import dist_spec, portfolio_part, rounded
 from .distfit import DistFit
 from .fit import DURATIONS, SegmentFit, TraceFit
 from .outcomes import Z95
@@ -26,26 +26,16 @@ OUTCOME_METHOD = ("penalised log-linear multinomial model of the simulator's con
 ACCOUNT_OUTCOME_METHOD = ("the contact curve fitted dial by dial with the account-level answer link (score, days "
                           "past due, phones, fatigue) and persistent phone states (calibrate/contact.py); invalid = "
                           "share of disconnected numbers; SE from the inverse penalised Hessian")
-SIG = 6
-
-
-def _r(x: float, sig: int = SIG) -> float:
-    """Round to ``sig`` significant digits (readable files; far below any estimate's SE)."""
-    if x == 0 or not math.isfinite(x):
-        return float(x)
-    return float(f"{x:.{sig}g}")
-
-
 def param(key: str, value: float, se: float | None = None, low: float | None = None, high: float | None = None,
           n: int = 0, method: str = "", in_scenario: bool = True) -> dict[str, Any]:
     """A ``calibration.parameters`` entry; a missing or non-finite SE or bound is left out."""
-    out: dict[str, Any] = {"key": key, "value": _r(value)}
+    out: dict[str, Any] = {"key": key, "value": rounded(value)}
     if se is not None and math.isfinite(se):
-        out["se"] = _r(se)
+        out["se"] = rounded(se)
         if low is None:
             low, high = value - Z95 * se, value + Z95 * se
     if low is not None and math.isfinite(low) and high is not None and math.isfinite(high):
-        out["ci95_low"], out["ci95_high"] = _r(low), _r(high)
+        out["ci95_low"], out["ci95_high"] = rounded(low), rounded(high)
     if n:
         out["n"] = int(n)
     out["method"] = method
@@ -65,19 +55,6 @@ def clean(node: Any) -> Any:
     if isinstance(node, list):
         return [clean(v) for v in node]
     return node
-
-
-def _spec(f: DistFit) -> Any:
-    s = f.spec
-    if not isinstance(s, dict):
-        return _r(float(s))
-    out = dict(s)
-    for k in ("mean", "sd", "low", "high"):
-        if k in out:
-            out[k] = _r(out[k])
-    if "weights" in out:
-        out["weights"] = [_r(w) for w in out["weights"]]
-    return out
 
 
 def _dist_params(key: str, f: DistFit, what: str) -> list[dict]:
@@ -116,11 +93,11 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict], l
     for attr, skey in (("balance", "balance_usd"), ("risk_score", "risk_score"), ("days_past_due", "days_past_due")):
         f = getattr(pf, attr)
         if f is not None:
-            seg[skey] = _spec(f)
+            seg[skey] = dist_spec(f)
             params += _dist_params(f"{key}.{skey}", f, "accounts.csv at entry")
     if "balance_usd" not in seg:
         amounts = beh.payment.mean * 10 if beh.payment is not None else 10_000.0
-        seg["balance_usd"] = _r(max(amounts, 1.0))
+        seg["balance_usd"] = rounded(max(amounts, 1.0))
         notes.append(f"{key}.balance_usd: not in the data (no accounts.csv balance_usd); set to "
                      f"{seg['balance_usd']:g}, ten times the mean promise, so the cap on payments seldom binds")
     outs = copy.deepcopy(seg.get("outcomes", {}))
@@ -136,7 +113,7 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict], l
             f = sf.durations[o][col]
             k = f"{col}_time_s"
             if f is not None:
-                entry[k] = _spec(f)
+                entry[k] = dist_spec(f)
                 params += _dist_params(f"{key}.outcomes.{o}.{k}", f, f"{col}_s of {o} dials")
             elif k not in entry:
                 entry[k] = 0.0
@@ -153,7 +130,7 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict], l
     for name in ("answer_by_hour", "rpc_by_hour", "answer_by_weekday", "rpc_by_weekday"):
         vals = getattr(of, name)
         ci = getattr(of, name + "_ci")
-        curve[name] = [_r(float(v), 5) for v in vals]
+        curve[name] = [rounded(float(v), 5) for v in vals]
         for i, v in enumerate(vals):
             lo, hi = ci[0, i], ci[1, i]
             if math.isfinite(lo) and hi > lo:
@@ -170,32 +147,32 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict], l
                      "keep multiplier 1")
     cv = sf.conversion
     if cv is not None and cv.promise_link is not None:
-        seg["promise_probability"] = _r(cv.promise.value)
+        seg["promise_probability"] = rounded(cv.promise.value)
         params.append(_est(f"{key}.promise_probability", cv.promise, "logistic link of promise per right-party "
                            "conversation on risk_score and days past due that day, averaged over the accounts at "
                            "entry (delta-method SE)"))
     elif beh.promise.n > 0:
-        seg["promise_probability"] = _r(beh.promise.value)
+        seg["promise_probability"] = rounded(beh.promise.value)
         params.append(_est(f"{key}.promise_probability", beh.promise, "plain promises / right-party contacts "
                            "(Wilson interval)"))
     else:
         notes.append(f"{key}.promise_probability: no promises.csv or no right-party contacts; kept from the base")
     if cv is not None and cv.keep_link is not None:
-        seg["keep_probability"] = _r(cv.keep.value)
+        seg["keep_probability"] = rounded(cv.keep.value)
         params.append(_est(f"{key}.keep_probability", cv.keep, "logistic link of keep per resolved promise on "
                            "risk_score and days past due when made, averaged over the accounts at entry"))
     elif beh.keep is not None:
-        seg["keep_probability"] = _r(beh.keep.value)
+        seg["keep_probability"] = rounded(beh.keep.value)
         params.append(_est(f"{key}.keep_probability", beh.keep, "kept / resolved plain promises (Wilson interval)"))
     if cv is not None and cv.payment is not None:
-        seg["payment_usd"] = _spec(cv.payment)
+        seg["payment_usd"] = dist_spec(cv.payment)
         params += _dist_params(f"{key}.payment_usd", cv.payment, "amount_usd of plain promises over each account's "
                                "factor (past-due amount at entry)^elasticity, normalised")
     elif beh.payment is not None:
-        seg["payment_usd"] = _spec(beh.payment)
+        seg["payment_usd"] = dist_spec(beh.payment)
         params += _dist_params(f"{key}.payment_usd", beh.payment, "amount_usd of plain promises")
     if beh.due_days is not None:
-        seg["promise_due_days"] = _spec(beh.due_days)
+        seg["promise_due_days"] = dist_spec(beh.due_days)
         params += _dist_params(f"{key}.promise_due_days", beh.due_days, "due_date - made_at, calendar days")
     for k in ("promise_probability", "keep_probability", "payment_usd", "promise_due_days"):
         if k not in seg:
@@ -203,7 +180,7 @@ def _segment(sf: SegmentFit, base: dict, notes: list[str], params: list[dict], l
                       "promise_due_days": 7.0}[k]
             notes.append(f"{key}.{k}: not in the data and no base scenario; set to {seg[k]:g} as a placeholder")
     if pf.tz_offsets:
-        seg["time_zones"] = {"offsets_h": pf.tz_offsets, "weights": [_r(w) for w in pf.tz_weights]}
+        seg["time_zones"] = {"offsets_h": pf.tz_offsets, "weights": [rounded(w) for w in pf.tz_weights]}
     closed_rates = (("inflow_per_day", "accounts entering per calendar day after the first date (Poisson)"),
                     ("self_cure_per_account_day", "self_cure payments per account-day on the books (Poisson)"),
                     ("control_pay_per_account_day", "payments per account-day of control accounts (Poisson)"))
@@ -303,7 +280,7 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
         raw.setdefault("dialer", {})["mode"] = fit.dialer_mode
     for sname, sf in fit.segments.items():
         if sf.bad_number_share is not None:
-            raw["skip_trace"].setdefault("bad_number_share_by_segment", {})[sname] = _r(sf.bad_number_share.value)
+            raw["skip_trace"].setdefault("bad_number_share_by_segment", {})[sname] = rounded(sf.bad_number_share.value)
     account_level = any(sf.answer is not None for sf in fit.segments.values())
     if fit.living is not None:
         portfolio_part(raw, fit, fit.living, dict(base.raw) if base is not None else None, params, notes, param,
@@ -327,8 +304,8 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
         "first_date": fit.first_date.isoformat(), "last_date": fit.last_date.isoformat(),
         "parameters": params,
         "links": [{"segment": sname, "response": ln.response, "link": "logit" if ln.kind == "logistic" else "log",
-                   "terms": ln.terms, "center": [_r(c) for c in ln.center], "coef": [_r(c) for c in ln.coef],
-                   "se": [_r(c) for c in ln.se], "n": ln.n, "residual_sd": _r(ln.residual_sd)}
+                   "terms": ln.terms, "center": [rounded(c) for c in ln.center], "coef": [rounded(c) for c in ln.coef],
+                   "se": [rounded(c) for c in ln.se], "n": ln.n, "residual_sd": rounded(ln.residual_sd)}
                   for sname, ln in links],
         "not_identified": notes,
     }

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario.schema import WEEKDAYS
+from .distfit import DistFit
 from .living import LivingFit
 from .regression import Estimate, Z95
 
@@ -41,7 +42,12 @@ LINK_KEYS = {   # (link response, term) -> [portfolio.behaviour] key
 BEHAVIOUR_KEYS = tuple(LINK_KEYS.values()) + ("fatigue_per_attempt",)
 
 
-def _r(x: float, sig: int = 6) -> float:
+SIG = 6
+"""Significant digits of the numbers written into a calibrated scenario."""
+
+
+def rounded(x: float, sig: int = SIG) -> float:
+    """Round to ``sig`` significant digits (readable files; far below any estimate's SE)."""
     return float(f"{x:.{sig}g}") if x and math.isfinite(x) else float(x)
 
 
@@ -100,18 +106,18 @@ def portfolio_part(raw: dict[str, Any], fit, living: LivingFit, base_raw: dict |
         notes.append("portfolio.min_payment_usd/min_payment_share: no past_due_usd in accounts.csv; "
                      + ("kept from the base" if "min_payment_usd" in base_pf else "schema defaults"))
     if living.control_share is not None:
-        pf["control_share"] = _r(living.control_share.value)
+        pf["control_share"] = rounded(living.control_share.value)
         params.append(est("portfolio.control_share", living.control_share,
                           "control accounts / accounts in accounts.csv (Wilson interval)"))
     if living.redefault is not None and living.redefault.n > 0:
-        pf["cure_redefault_probability"] = _r(living.redefault.value)
+        pf["cure_redefault_probability"] = rounded(living.redefault.value)
         params.append(est("portfolio.cure_redefault_probability", living.redefault,
                           "cured accounts that came back (redefaulted) / cures early enough for the longest delay "
                           "seen to fall in the data (Wilson interval)"))
         if living.redefault_days is not None:
             d = living.redefault_days
             pf["redefault_after_days"] = {"dist": "discrete", "values": d.spec["values"],
-                                          "weights": [_r(w) for w in d.spec["weights"]]}
+                                          "weights": [rounded(w) for w in d.spec["weights"]]}
             params.append(param("portfolio.redefault_after_days.mean", d.mean, d.mean_se, n=d.n,
                                 method="days from a cure to the return, empirical distribution"))
     else:
@@ -140,7 +146,7 @@ def portfolio_part(raw: dict[str, Any], fit, living: LivingFit, base_raw: dict |
             if v != e.value:
                 notes.append(f"portfolio.behaviour.{key}: fitted {e.value:.4g}, outside the schema's range; "
                              f"set to {v:g}")
-            beh[key] = _r(v)
+            beh[key] = rounded(v)
             params.append(param(f"portfolio.behaviour.{key}", e.value, e.se, e.low, e.high, e.n, (
                 "inverse-variance weighted mean over the segments of " + _how(key))))
             for seg, se_ in coefs[key].items():
@@ -156,13 +162,13 @@ def portfolio_part(raw: dict[str, Any], fit, living: LivingFit, base_raw: dict |
                                method="accounts of accounts.csv in the portfolio at the data start"))
         seg["accounts"] = max(1, ls.accounts)
         if ls.initial_dpd is not None:
-            seg["days_past_due"] = _spec(ls.initial_dpd)
+            seg["days_past_due"] = dist_spec(ls.initial_dpd)
             _replace(params, param(f"{key}.days_past_due.mean", ls.initial_dpd.mean, ls.initial_dpd.mean_se,
                                    n=ls.initial_dpd.n, method="days_past_due of the initial accounts in accounts.csv"))
         inf = ls.inflow
         if inf is not None:
-            block: dict[str, Any] = {"accounts_per_day": _r(inf.per_day.value),
-                                     "weekday_profile": [_r(p.value) for p in inf.profile]}
+            block: dict[str, Any] = {"accounts_per_day": rounded(inf.per_day.value),
+                                     "weekday_profile": [rounded(p.value) for p in inf.profile]}
             params.append(est(f"{key}.inflow.accounts_per_day", inf.per_day,
                               f"accounts entering per calendar day, the mean of the 7 weekday rates (Poisson counts "
                               f"over {inf.days} days)"))
@@ -174,24 +180,24 @@ def portfolio_part(raw: dict[str, Any], fit, living: LivingFit, base_raw: dict |
             if unseen:
                 notes.append(f"{key}.inflow.weekday_profile: no {', '.join(unseen)} in the data; set to 1")
             if inf.days_past_due is not None:
-                block["days_past_due"] = _spec(inf.days_past_due)
+                block["days_past_due"] = dist_spec(inf.days_past_due)
                 params.append(param(f"{key}.inflow.days_past_due.mean", inf.days_past_due.mean,
                                     inf.days_past_due.mean_se, n=inf.days_past_due.n,
                                     method="days_past_due of the accounts entering after the start"))
             seg["inflow"] = block
         sc = ls.self_cure
         if sc is not None:
-            seg["self_cure_per_day"] = _r(min(sc.per_day.value, 1.0))
+            seg["self_cure_per_day"] = rounded(min(sc.per_day.value, 1.0))
             params.append(est(f"{key}.self_cure_per_day", sc.per_day, (
                 f"self-cure payments / account-days at risk ({sc.events} in {sc.exposure:,})" if sc.link is None else
                 "log-link regression of each account-day's self-cure on risk_score and days past due that day, "
                 f"averaged over the accounts at entry ({sc.events} self-cures in {sc.exposure:,} account-days)")))
         if ls.phones is not None:
-            seg["phones"] = _spec(ls.phones)
+            seg["phones"] = dist_spec(ls.phones)
             params.append(param(f"{key}.phones.mean", ls.phones.mean, ls.phones.mean_se, n=ls.phones.n,
                                 method="phones of accounts.csv"))
         if ls.wrong is not None:
-            seg["wrong_number_share"] = _r(ls.wrong.value)
+            seg["wrong_number_share"] = rounded(ls.wrong.value)
             params.append(est(f"{key}.wrong_number_share", ls.wrong,
                               "accounts with phone_status wrong / accounts (Wilson interval)"))
     _placement(raw, living, base_raw, params, notes, param)
@@ -213,16 +219,17 @@ def _replace(params: list[dict], entry: dict) -> None:
     params.append(entry)
 
 
-def _spec(f) -> Any:
+def dist_spec(f: DistFit) -> Any:
+    """A fitted distribution as its scenario entry, rounded (a bare number when fixed)."""
     s = f.spec
     if not isinstance(s, dict):
-        return _r(float(s))
+        return rounded(float(s))
     out = dict(s)
     for k in ("mean", "sd", "low", "high"):
         if k in out:
-            out[k] = _r(out[k])
+            out[k] = rounded(out[k])
     if "weights" in out:
-        out["weights"] = [_r(w) for w in out["weights"]]
+        out["weights"] = [rounded(w) for w in out["weights"]]
     return out
 
 

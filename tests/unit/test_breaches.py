@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from simulator import load_scenario, run_experiment
 from simulator.breaches import RULES, breaches
-from simulator.cli import main
 from simulator.errors import EXIT_BREACH
 
-from ..conftest import SCENARIOS, small_scenario, write_toml
+from ..conftest import SCENARIOS, cli, small_scenario, write_toml
 
 RATIO_8 = ["--set", "dialer.mode=predictive", "--set", "dialer.pacing=fixed", "--set", "dialer.ratio=8"]
-
-
-@pytest.fixture(autouse=True)
-def _no_debug(monkeypatch):
-    monkeypatch.delenv("COLLECTSIM_DEBUG", raising=False)
-
-
-def cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def warnings(err: str) -> list[str]:

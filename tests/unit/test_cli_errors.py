@@ -13,7 +13,7 @@ import pytest
 
 from simulator.cli import main
 
-from ..conftest import ROOT, SCENARIOS, small_scenario, write_toml
+from ..conftest import ROOT, SCENARIOS, cli, small_scenario, write_toml
 
 
 def tiny_scenario(**over) -> dict:
@@ -23,17 +23,6 @@ def tiny_scenario(**over) -> dict:
     raw["teams"]["t1"]["headcount"] = 2
     raw["segments"]["s1"]["accounts"] = 200
     return raw
-
-
-@pytest.fixture(autouse=True)
-def _no_debug(monkeypatch):
-    monkeypatch.delenv("COLLECTSIM_DEBUG", raising=False)
-
-
-def cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_input_error(code: int, out: str, err: str, *fragments: str) -> None:

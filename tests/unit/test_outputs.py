@@ -20,11 +20,6 @@ from ..conftest import ROOT, fill_device, small_scenario, write_toml
 ENV = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
-@pytest.fixture(autouse=True)
-def _no_debug(monkeypatch):
-    monkeypatch.delenv("COLLECTSIM_DEBUG", raising=False)
-
-
 @pytest.fixture
 def scen(tmp_path):
     raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2)
