@@ -87,7 +87,16 @@ def _worker_init(parent_pid: int) -> None:
 
 
 def _abort_pool(ex: ProcessPoolExecutor) -> None:
+    """Stop a process pool now: cancel what has not started, terminate the workers, and make
+    sure the pool's manager thread ends, since interpreter exit waits for it.
+
+    A worker terminated while it was sending a result leaves the manager thread blocked on the
+    rest of that message for ever (``concurrent.futures`` reads the result pipe with a blocking
+    ``recv``). Once every worker is gone this process holds the pipe's last writing end, so
+    closing it hands the manager thread an end of file, which it takes for a broken pool."""
     procs = list((getattr(ex, "_processes", None) or {}).values())
+    manager = getattr(ex, "_executor_manager_thread", None)
+    result_queue = getattr(ex, "_result_queue", None)   # shutdown() drops the pool's reference
     ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         try:
@@ -96,6 +105,12 @@ def _abort_pool(ex: ProcessPoolExecutor) -> None:
             pass
     for p in procs:
         p.join(timeout=5)
+    if manager is None:
+        return
+    manager.join(timeout=0.5)
+    if manager.is_alive() and result_queue is not None and not any(p.is_alive() for p in procs):
+        result_queue._writer.close()
+        manager.join(timeout=5)
 
 
 def _exit_with_parent(parent_pid: int, every_s: float = 0.5) -> None:

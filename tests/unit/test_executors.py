@@ -87,3 +87,41 @@ def test_missing_dask_is_bad_input_with_the_install_command(scen, tmp_path, monk
     rc = main(["sweep", str(scen), "--set", "teams.t1.headcount=3,4", "-r", "1", "--executor", "dask",
                "--out", str(tmp_path / "o"), "-q"])
     assert rc == 2 and "dask" in capsys.readouterr().err
+
+
+ABORT_MID_RESULT = """
+import os, struct, time
+from simulator.executors import _abort_pool, open_executor
+
+def nap():
+    time.sleep(30)
+
+with open_executor("process", workers=2) as ex:
+    ex.submit(nap)
+    ex.submit(nap)
+    manager = ex._executor_manager_thread
+    deadline = time.monotonic() + 20
+    while len(ex._processes or {}) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # what a worker terminated while sending its result leaves: a message header promising
+    # 1000 bytes, and 3 of them
+    os.write(ex._result_queue._writer.fileno(), struct.pack("!i", 1000) + b"abc")
+    time.sleep(0.2)   # the manager thread is now blocked on the rest of the message
+    t = time.monotonic()
+    _abort_pool(ex)
+    print(manager.is_alive(), round(time.monotonic() - t, 1))
+    raise SystemExit(0)
+"""
+
+
+def test_aborting_a_pool_whose_worker_died_mid_result_does_not_hang_exit():
+    """Ctrl-C can terminate a pool worker while it is sending a result; the pool's manager
+    thread then waits for the rest of the message, and interpreter exit waits for that thread.
+    _abort_pool must end it (the subprocess would otherwise hang until the timeout)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", ABORT_MID_RESULT], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    alive, seconds = done.stdout.split()
+    assert alive == "False" and float(seconds) < 10
