@@ -39,6 +39,8 @@ def day_process(state: "WorldState", dialer: "Dialer") -> Generator:
             if day == cal.first_measured_day:   # the warm-up is over: measure from here
                 state.counters.reset_totals()
                 state.rules.reset()
+                for t in state.tasks:
+                    t.start_measuring(day)
         if day > cal.last_work_day and state.book.open == 0 and not any(t.wants_day(day) for t in state.tasks):
             return
         if state.living is not None:

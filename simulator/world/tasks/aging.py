@@ -92,6 +92,17 @@ class Aging(Task):
             self.snap, self.snap_in = now, self._in_portfolio()
             self.periods += 1
 
+    def start_measuring(self, day: int) -> None:
+        """Roll rates count the roll periods that end in the measured window; the
+        ``accounts_*_start`` counts are the buckets when it opens."""
+        if self.roll is not None:
+            self.trans[:] = 0
+            self.periods = 0
+            now = bucket_of(self.dpd)
+            inside = self._in_portfolio()
+            placed = self._placed()
+            self.start_counts = np.bincount(now[inside if placed is None else inside & ~placed], minlength=5)
+
     def wants_day(self, day: int) -> bool:
         """Keep the world running until the first roll period is complete."""
         return self.roll is not None and day < self.roll.period_days

@@ -71,6 +71,11 @@ class Task:
         """Calendar day ``day`` is closed: its dials are counted (``dialed``: the account of each
         dial, in time order) and its ``promises_due`` promises settled."""
 
+    def start_measuring(self, day: int) -> None:
+        """The warm-up is over and calendar day ``day`` is the first one measured (called only
+        when there is a warm-up). A task whose block adds events up in running totals takes its
+        starting point here: like every metric, a block covers the measured window."""
+
     def wants_day(self, day: int) -> bool:
         """Keep the world running through calendar day ``day`` even when calls and promises are
         over."""

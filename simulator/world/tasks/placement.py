@@ -59,24 +59,25 @@ class Placement(Task):
             self.dialed_after += int(((pd >= 0) & (pd <= day)).sum())
 
     def finish(self, counters: "Counters") -> None:
+        """The block and the metrics count the placements of the measured window (after any
+        warm-up); dialed_after_placement, a conservation check, counts the whole run."""
         cfg = self.cfg
         w = self.state
         wage = np.asarray([c.hourly_wage_usd for c in w.collectors])
         inhouse_cost_usd = float((counters.paid_s[: w.n_collectors] * wage).sum() / 3600.0)
         share = float(cfg.curve(cfg.horizon_days))
-        rec = self.placed & (self.u_recover < share)
+        placed = self.placed & (self.placed_day >= w.calendar.first_measured_day)
+        rec = placed & (self.u_recover < share)
         gross = float(self.placed_balance[rec].sum())
         commission = gross * cfg.commission_share
-        placed_bal = float(self.placed_balance.sum())
+        placed_bal = float(np.where(placed, self.placed_balance, 0.0).sum())   # 0 where not placed in the window
         collected = float(counters.collected.sum())
         agency_net = gross - commission
-        # the metrics' agency dollars: placements in the measured window (after any warm-up)
         seg, S = w.portfolio.segment, len(counters.accounts)
-        measured = rec & (self.placed_day >= w.calendar.first_measured_day)
-        counters.agency_collected_usd[:] = np.bincount(seg[measured], weights=self.placed_balance[measured], minlength=S)
+        counters.agency_collected_usd[:] = np.bincount(seg[rec], weights=self.placed_balance[rec], minlength=S)
         counters.agency_commission_usd[:] = counters.agency_collected_usd * cfg.commission_share
         counters.blocks[self.name] = {
-            "placed_accounts": float(self.placed.sum()),
+            "placed_accounts": float(placed.sum()),
             "placed_balance_usd": placed_bal,
             "agency_recovered_usd": gross,
             "agency_commission_usd": commission,

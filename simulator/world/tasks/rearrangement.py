@@ -75,6 +75,7 @@ class Rearrangement(Task):
                                           "completed", "broken_arrangements"), 0.0) for opt in OPTIONS}
         self.plans_in_force = 0
         self.days_forgiven = 0.0
+        self.at_warmup_end: tuple[dict, float] | None = None   # (stats, days forgiven) when measuring began
 
     def _done(self, a: int, exit_status: int, day: int) -> None:
         """The arrangement is complete: in a living portfolio the account leaves as
@@ -188,10 +189,17 @@ class Rearrangement(Task):
             st["broken_arrangements"] += 1
             p.status[a], p.priority[a] = OPEN, 1
 
+    def start_measuring(self, day: int) -> None:
+        self.at_warmup_end = ({opt: dict(st) for opt, st in self.stats.items()}, self.days_forgiven)
+
     def finish(self, counters: "Counters") -> None:
+        """The block counts offers and payments in the measured window; plans in force at the end."""
         out: dict[str, float | None] = {}
+        before, forgiven_before = self.at_warmup_end or ({}, 0.0)
         for opt, _o, _a, _k in self.options:
             st = self.stats[opt]
+            if opt in before:
+                st = {k: v - before[opt][k] for k, v in st.items()}
             for k, v in st.items():
                 out[f"{opt}_{k}"] = float(v)
             out[f"{opt}_acceptance_rate"] = st["accepted"] / st["offers"] if st["offers"] else None
@@ -199,6 +207,6 @@ class Rearrangement(Task):
             out[f"{opt}_kept_rate"] = st["payments_kept"] / paid if paid else None
             out[f"{opt}_collected_per_offer_usd"] = st["collected_usd"] / st["offers"] if st["offers"] else None
         if "reage" in self.config:
-            out["reage_days_past_due_forgiven"] = self.days_forgiven
+            out["reage_days_past_due_forgiven"] = self.days_forgiven - forgiven_before
         out["plans_in_force_at_end"] = float(self.plans_in_force)
         counters.blocks[self.name] = out

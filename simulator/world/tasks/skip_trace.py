@@ -81,11 +81,19 @@ class SkipTrace(Task):
         self.history: list[tuple[int, float, int]] = []   # (account, queued at s, result day) per trace
         self.u_hit = state.streams.batched("skip_trace/hit", lambda rng, k: rng.random(k))
         self.u_number = state.streams.batched("skip_trace/number", lambda rng, k: rng.random(k))
-        self.traces = self.hits = self.misses = 0
+        # The block counts the measured window (after any warm-up), by when a trace is ordered,
+        # resolved or paid; pending traces and unreachable accounts are read at the end.
+        self.traces = self.hits = self.misses = 0             # measured
+        self.unresolved = 0                                    # whole run: traces without a result yet
         self.cost_usd = 0.0
         self.fees_by_segment = np.zeros(len(sc.segments))   # the fees by the account's segment (cost_skip_trace)
-        self.first_measured_s = state.calendar.first_measured_day * DAY_S
+        self.first_measured_day = state.calendar.first_measured_day
+        self.first_measured_s = self.first_measured_day * DAY_S
+        self.measured_traced = np.zeros(n, dtype=bool)        # accounts traced in the measured window
         self.collected_traced_usd = 0.0
+
+    def start_measuring(self, day: int) -> None:
+        self.bad_at_start = sum(1 for x in self.phone if x != GOOD and x != TRACED_GOOD)
 
     def on_dial(self, account: int, outcome: int, end_s: float) -> bool:
         """Count the dial's outcome; True if the account went to the queue (it leaves today's
@@ -114,9 +122,11 @@ class SkipTrace(Task):
             p.status[a] = UNREACHABLE
             return True
         self.traces_n[a] += 1
-        self.traces += 1
-        self.cost_usd += self.cfg.cost_per_trace_usd
-        if end_s >= self.first_measured_s:   # the metrics' fees: traces after any warm-up
+        self.unresolved += 1
+        if end_s >= self.first_measured_s:   # traces ordered after any warm-up
+            self.traces += 1
+            self.measured_traced[a] = True
+            self.cost_usd += self.cfg.cost_per_trace_usd
             self.fees_by_segment[p.segment_list[a]] += self.cfg.cost_per_trace_usd
         p.status[a] = TRACING
         due = int(end_s // DAY_S) + self.cfg.delay_days
@@ -125,25 +135,27 @@ class SkipTrace(Task):
         return True
 
     def on_payment(self, account: int, amount_usd: float, day: int) -> None:
-        if self.traced[account]:
+        if self.traced[account] and day >= self.first_measured_day:
             self.collected_traced_usd += amount_usd
 
     def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
         """Traces whose result is known at the end of ``day``: hits return to the lists from the
         next calendar day with a fresh number; misses are traced again or become unreachable."""
         p, cfg = self.p, self.cfg
+        measured = day >= self.first_measured_day
         for a in self.queue.pop(day, []):
             if p.status[a] != TRACING:   # it left the portfolio meanwhile (charged off, self-cured)
                 continue
+            self.unresolved -= 1
             if self.u_hit.next() < cfg.hit_probability:
-                self.hits += 1
+                self.hits += measured
                 self.traced[a] = True
                 self.phone[a] = BAD if self.u_number.next() < cfg.new_number_bad_probability else TRACED_GOOD
                 self.invalid_n[a] = self.tp_n[a] = 0
                 p.status[a] = OPEN
                 p.blocked_until_s[a] = max(p.blocked_until_s[a], (day + 1) * DAY_S)
             else:
-                self.misses += 1
+                self.misses += measured
                 p.status[a] = OPEN
                 if not self._enqueue(a, (day + 1) * DAY_S):   # traced again from tomorrow, if traces remain
                     p.status[a] = UNREACHABLE
@@ -154,10 +166,10 @@ class SkipTrace(Task):
         counters.blocks[self.name] = {
             "bad_number_accounts_start": float(self.bad_at_start),
             "traces": float(self.traces),
-            "accounts_traced": float((self.traces_n > 0).sum()),
+            "accounts_traced": float(self.measured_traced.sum()),
             "hits": float(self.hits),
             "misses": float(self.misses),
-            "pending": float(self.traces - resolved),
+            "pending": float(self.unresolved),
             "hit_rate": self.hits / resolved if resolved else None,
             "cost_usd": self.cost_usd,
             "collected_traced_usd": self.collected_traced_usd,

@@ -52,12 +52,15 @@ class Tracking(Task):
             self.last = now
 
     def finish(self, counters: "Counters") -> None:
+        """The block: peaks and means over the measured days (after any warm-up); the daily
+        series keep every day."""
         d = self.daily
+        first = min(self.state.calendar.first_measured_day, len(d["open_promises"]) - 1)
         counters.blocks[self.name] = {
-            "peak_open_promises": float(d["open_promises"].max()),
-            "mean_open_promises": float(d["open_promises"].mean()),
-            "mean_broken_awaiting": float(d["broken_awaiting"].mean()),
-            "peak_plans_in_force": float(d["plans_in_force"].max())}
+            "peak_open_promises": float(d["open_promises"][first:].max()),
+            "mean_open_promises": float(d["open_promises"][first:].mean()),
+            "mean_broken_awaiting": float(d["broken_awaiting"][first:].mean()),
+            "peak_plans_in_force": float(d["plans_in_force"][first:].max())}
         series = {"daily": {k: v.tolist() for k, v in d.items()}}
         if self.per_collector:
             names = self.state.structure.collectors
