@@ -93,10 +93,14 @@ def _abort_pool(ex: ProcessPoolExecutor) -> None:
     A worker terminated while it was sending a result leaves the manager thread blocked on the
     rest of that message for ever (``concurrent.futures`` reads the result pipe with a blocking
     ``recv``). Once every worker is gone this process holds the pipe's last writing end, so
-    closing it hands the manager thread an end of file, which it takes for a broken pool."""
+    closing it hands the manager thread an end of file, which it takes for a broken pool: it
+    then sets an exception on every job still listed, so the jobs already cancelled (by
+    run_ordered) leave the list first, as setting one on a cancelled future raises."""
     procs = list((getattr(ex, "_processes", None) or {}).values())
     manager = getattr(ex, "_executor_manager_thread", None)
-    result_queue = getattr(ex, "_result_queue", None)   # shutdown() drops the pool's reference
+    # shutdown() drops the pool's references to these
+    result_queue = getattr(ex, "_result_queue", None)
+    work_items = getattr(ex, "_pending_work_items", None)
     ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         try:
@@ -105,10 +109,16 @@ def _abort_pool(ex: ProcessPoolExecutor) -> None:
             pass
     for p in procs:
         p.join(timeout=5)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=5)
     if manager is None:
         return
     manager.join(timeout=0.5)
     if manager.is_alive() and result_queue is not None and not any(p.is_alive() for p in procs):
+        for key, item in list((work_items or {}).items()):
+            if item.future.done():
+                work_items.pop(key, None)
         result_queue._writer.close()
         manager.join(timeout=5)
 

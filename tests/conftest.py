@@ -13,7 +13,8 @@ SCENARIOS = ROOT / "scenarios"
 
 @pytest.fixture(autouse=True)
 def _no_debug(monkeypatch):
-    """Every test sees collectsim's user-facing errors, whatever the developer's shell sets."""
+    """Every in-process test sees collectsim's user-facing errors, whatever the developer's
+    shell sets (tests that start collectsim as a subprocess build its environment themselves)."""
     monkeypatch.delenv("COLLECTSIM_DEBUG", raising=False)
 
 

@@ -26,6 +26,8 @@ OUTCOME_METHOD = ("penalised log-linear multinomial model of the simulator's con
 ACCOUNT_OUTCOME_METHOD = ("the contact curve fitted dial by dial with the account-level answer link (score, days "
                           "past due, phones, fatigue) and persistent phone states (calibrate/contact.py); invalid = "
                           "share of disconnected numbers; SE from the inverse penalised Hessian")
+
+
 def param(key: str, value: float, se: float | None = None, low: float | None = None, high: float | None = None,
           n: int = 0, method: str = "", in_scenario: bool = True) -> dict[str, Any]:
     """A ``calibration.parameters`` entry; a missing or non-finite SE or bound is left out."""
