@@ -98,9 +98,7 @@ def _abort_pool(ex: ProcessPoolExecutor) -> None:
     run_ordered) leave the list first, as setting one on a cancelled future raises."""
     procs = list((getattr(ex, "_processes", None) or {}).values())
     manager = getattr(ex, "_executor_manager_thread", None)
-    # shutdown() drops the pool's references to these
-    result_queue = getattr(ex, "_result_queue", None)
-    work_items = getattr(ex, "_pending_work_items", None)
+    result_queue = getattr(ex, "_result_queue", None)   # shutdown() drops the pool's reference
     ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         try:
@@ -116,9 +114,9 @@ def _abort_pool(ex: ProcessPoolExecutor) -> None:
         return
     manager.join(timeout=0.5)
     if manager.is_alive() and result_queue is not None and not any(p.is_alive() for p in procs):
-        for key, item in list((work_items or {}).items()):
-            if item.future.done():
-                work_items.pop(key, None)
+        items = getattr(manager, "pending_work_items", None)
+        if items is not None:   # a new dict, not an edit: the manager thread may be iterating it
+            manager.pending_work_items = {k: w for k, w in list(items.items()) if not w.future.done()}
         result_queue._writer.close()
         manager.join(timeout=5)
 

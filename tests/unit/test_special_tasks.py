@@ -264,6 +264,41 @@ def test_placement_block_agrees_with_the_living_ledger_after_a_warm_up():
     assert b["placement"]["placed_balance_usd"] == pytest.approx(b["portfolio"]["balance_placed"], abs=0.005)
 
 
+def test_task_blocks_with_a_warm_up_add_up_and_match_the_metrics():
+    """With a warm-up, each block still adds up within itself and agrees, to the cent, with the
+    metrics that count the same events."""
+    b = _bundled("skip_trace", 4).counters.blocks["skip_trace"]
+    b0 = _bundled("skip_trace", 0).counters.blocks["skip_trace"]
+    assert b["traces"] == b["hits"] + b["misses"] + b["pending"] > 0
+    assert b["hit_rate"] == pytest.approx(b["hits"] / (b["hits"] + b["misses"]))
+    assert 0 < b["collected_traced_usd"] < b0["collected_traced_usd"]
+    # counted when the window opens: the warm-up's traces have found numbers by then
+    assert 0 < b["bad_number_accounts_start"] < b0["bad_number_accounts_start"]
+    w = _bundled("rearrangement", 4)
+    c, b = w.counters, w.counters.blocks["rearrangement"]
+    options = ("plan", "settlement", "reage")
+    assert sum(b[f"{o}_collected_usd"] for o in options) == pytest.approx(c.arrangement_collected.sum(), abs=0.005)
+    assert b["plan_payments_kept"] + b["plan_payments_broken"] == c.plan_installments_due.sum() > 0
+    assert b["plan_payments_kept"] == c.plan_installments_kept.sum()
+
+
+def test_roll_rates_report_a_period_after_a_long_warm_up():
+    """The one 30-day roll period must end in the measured window: the world keeps going."""
+    sc = load_scenario(SCENARIOS / "roll_rates.toml", ["calendar.working_days=30", "calendar.warmup_days=22"]).scenario
+    w = World(sc, 1, 0)
+    r = w.run().blocks["roll_rates"]
+    assert r["periods"] == 1 and r["forward_roll_rate"] is not None
+    assert w.env.now >= 2 * 30 * DAY_S > w.calendar.first_measured_day * DAY_S
+
+
+def test_tracking_per_collector_series_start_from_zero_after_the_warm_up():
+    w = _bundled("tracking", 4)
+    coll = w.counters.series["tracking"]["collectors"]
+    for name, series in coll.items():
+        for k, v in series.items():
+            assert min(v) >= 0, (name, k)
+
+
 def test_roll_rates_and_tracking_count_the_measured_days():
     whole, measured = _bundled("roll_rates", 0), _bundled("roll_rates", 4)
     r0, r4 = whole.counters.blocks["roll_rates"], measured.counters.blocks["roll_rates"]
@@ -276,5 +311,6 @@ def test_roll_rates_and_tracking_count_the_measured_days():
     assert r4["periods"] == r0["periods"] == 1 and r4["forward_roll_rate"] == r0["forward_roll_rate"]
     whole, measured = _bundled("tracking", 0), _bundled("tracking", 4)
     d = whole.counters.series["tracking"]["daily"]["open_promises"]
-    assert measured.counters.blocks["tracking"]["mean_open_promises"] == pytest.approx(np.mean(d[4:]))
+    first = measured.calendar.first_measured_day
+    assert first == 4 and measured.counters.blocks["tracking"]["mean_open_promises"] == pytest.approx(np.mean(d[first:]))
     assert whole.counters.blocks["tracking"]["mean_open_promises"] == pytest.approx(np.mean(d))

@@ -104,8 +104,13 @@ class Aging(Task):
             self.start_counts = np.bincount(now[inside if placed is None else inside & ~placed], minlength=5)
 
     def wants_day(self, day: int) -> bool:
-        """Keep the world running until the first roll period is complete."""
-        return self.roll is not None and day < self.roll.period_days
+        """Keep the world running until the first roll period that ends in the measured window
+        is complete."""
+        if self.roll is None:
+            return False
+        period = self.roll.period_days
+        first = self.state.calendar.first_measured_day
+        return day < period * ((first + period) // period)   # the first period end >= first
 
     def finish(self, counters: "Counters") -> None:
         if self.roll is None:

@@ -70,12 +70,16 @@ class Rearrangement(Task):
         uni = lambda rng, k: rng.random(k)  # noqa: E731
         self.u_accept = {opt: state.streams.batched(f"rearrange/{opt}/accept", uni) for opt in OPTIONS}
         self.u_keep = {opt: state.streams.batched(f"rearrange/{opt}/keep", uni) for opt in OPTIONS}
-        self.stats = {opt: dict.fromkeys(("offers", "accepted", "offered_balance_usd", "accepted_balance_usd",
-                                          "payments_kept", "payments_broken", "collected_usd", "discount_usd",
-                                          "completed", "broken_arrangements"), 0.0) for opt in OPTIONS}
+        # The block counts the measured window: offers made after any warm-up, and payments as
+        # day.settle_due counts them (by the day their promise was made); the warm-up's go to
+        # warmup_stats, which nothing reports.
+        keys = ("offers", "accepted", "offered_balance_usd", "accepted_balance_usd", "payments_kept",
+                "payments_broken", "collected_usd", "discount_usd", "completed", "broken_arrangements")
+        self.stats = {opt: dict.fromkeys(keys, 0.0) for opt in OPTIONS}
+        self.warmup_stats = {opt: dict.fromkeys(keys, 0.0) for opt in OPTIONS}
+        self.first_measured_s = state.calendar.first_measured_day * DAY_S
         self.plans_in_force = 0
         self.days_forgiven = 0.0
-        self.at_warmup_end: tuple[dict, float] | None = None   # (stats, days forgiven) when measuring began
 
     def _done(self, a: int, exit_status: int, day: int) -> None:
         """The arrangement is complete: in a living portfolio the account leaves as
@@ -98,7 +102,7 @@ class Rearrangement(Task):
         for opt, o, acc, keep in self.options:
             if bal < o.min_balance_usd or bal <= 0 or not o.min_days_past_due <= dpd <= o.max_days_past_due:
                 continue
-            st = self.stats[opt]
+            st = (self.stats if end_s >= self.first_measured_s else self.warmup_stats)[opt]
             st["offers"] += 1
             st["offered_balance_usd"] += bal
             if self.u_accept[opt].next() >= acc[s]:
@@ -142,8 +146,8 @@ class Rearrangement(Task):
         cnt = self.state.counters
         coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
         opt, state = arrangement.option, arrangement.state
-        st = self.stats[opt]
         measured = e[MADE] >= self.state.calendar.first_measured_day   # as day.settle_due counts it
+        st = (self.stats if measured else self.warmup_stats)[opt]
         if kept:
             st["payments_kept"] += 1
             st["collected_usd"] += amount
@@ -182,24 +186,19 @@ class Rearrangement(Task):
                 if self.state.living is None:
                     p.balance[a] = 0.0
             else:
-                self.days_forgiven += float(p.days_past_due[a])
+                if measured:
+                    self.days_forgiven += float(p.days_past_due[a])
                 self._done(a, CURED, day)
             p.days_past_due[a] = 0.0
         else:
             st["broken_arrangements"] += 1
             p.status[a], p.priority[a] = OPEN, 1
 
-    def start_measuring(self, day: int) -> None:
-        self.at_warmup_end = ({opt: dict(st) for opt, st in self.stats.items()}, self.days_forgiven)
-
     def finish(self, counters: "Counters") -> None:
-        """The block counts offers and payments in the measured window; plans in force at the end."""
+        """The block: offers and payments of the measured window; plans in force at the end."""
         out: dict[str, float | None] = {}
-        before, forgiven_before = self.at_warmup_end or ({}, 0.0)
         for opt, _o, _a, _k in self.options:
             st = self.stats[opt]
-            if opt in before:
-                st = {k: v - before[opt][k] for k, v in st.items()}
             for k, v in st.items():
                 out[f"{opt}_{k}"] = float(v)
             out[f"{opt}_acceptance_rate"] = st["accepted"] / st["offers"] if st["offers"] else None
@@ -207,6 +206,6 @@ class Rearrangement(Task):
             out[f"{opt}_kept_rate"] = st["payments_kept"] / paid if paid else None
             out[f"{opt}_collected_per_offer_usd"] = st["collected_usd"] / st["offers"] if st["offers"] else None
         if "reage" in self.config:
-            out["reage_days_past_due_forgiven"] = self.days_forgiven - forgiven_before
+            out["reage_days_past_due_forgiven"] = self.days_forgiven
         out["plans_in_force_at_end"] = float(self.plans_in_force)
         counters.blocks[self.name] = out

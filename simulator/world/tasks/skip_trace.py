@@ -76,20 +76,20 @@ class SkipTrace(Task):
         self.tp_n = [0] * n
         self.rpc_seen = [0] * n
         self.traces_n = np.zeros(n, dtype=np.int32)
-        self.traced = np.zeros(n, dtype=bool)        # a trace has hit for this account
         self.queue: dict[int, list[int]] = defaultdict(list)
         self.history: list[tuple[int, float, int]] = []   # (account, queued at s, result day) per trace
         self.u_hit = state.streams.batched("skip_trace/hit", lambda rng, k: rng.random(k))
         self.u_number = state.streams.batched("skip_trace/number", lambda rng, k: rng.random(k))
-        # The block counts the measured window (after any warm-up), by when a trace is ordered,
-        # resolved or paid; pending traces and unreachable accounts are read at the end.
-        self.traces = self.hits = self.misses = 0             # measured
-        self.unresolved = 0                                    # whole run: traces without a result yet
+        # The block counts the traces ordered in the measured window (after any warm-up): their
+        # fees, their results whenever they come, and the payments of the accounts they found;
+        # unreachable accounts are read at the end.
+        self.traces = self.hits = self.misses = self.unresolved = 0
         self.cost_usd = 0.0
         self.fees_by_segment = np.zeros(len(sc.segments))   # the fees by the account's segment (cost_skip_trace)
-        self.first_measured_day = state.calendar.first_measured_day
-        self.first_measured_s = self.first_measured_day * DAY_S
-        self.measured_traced = np.zeros(n, dtype=bool)        # accounts traced in the measured window
+        self.first_measured_s = state.calendar.first_measured_day * DAY_S
+        self.measured_trace = np.zeros(n, dtype=bool)   # the account's latest trace was ordered in the window
+        self.measured_traced = np.zeros(n, dtype=bool)  # accounts traced in the window
+        self.measured_hit = np.zeros(n, dtype=bool)     # ... and found by such a trace
         self.collected_traced_usd = 0.0
 
     def start_measuring(self, day: int) -> None:
@@ -122,9 +122,11 @@ class SkipTrace(Task):
             p.status[a] = UNREACHABLE
             return True
         self.traces_n[a] += 1
-        self.unresolved += 1
-        if end_s >= self.first_measured_s:   # traces ordered after any warm-up
+        measured = end_s >= self.first_measured_s
+        self.measured_trace[a] = measured
+        if measured:
             self.traces += 1
+            self.unresolved += 1
             self.measured_traced[a] = True
             self.cost_usd += self.cfg.cost_per_trace_usd
             self.fees_by_segment[p.segment_list[a]] += self.cfg.cost_per_trace_usd
@@ -135,21 +137,21 @@ class SkipTrace(Task):
         return True
 
     def on_payment(self, account: int, amount_usd: float, day: int) -> None:
-        if self.traced[account] and day >= self.first_measured_day:
+        if self.measured_hit[account]:
             self.collected_traced_usd += amount_usd
 
     def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
         """Traces whose result is known at the end of ``day``: hits return to the lists from the
         next calendar day with a fresh number; misses are traced again or become unreachable."""
         p, cfg = self.p, self.cfg
-        measured = day >= self.first_measured_day
         for a in self.queue.pop(day, []):
             if p.status[a] != TRACING:   # it left the portfolio meanwhile (charged off, self-cured)
                 continue
-            self.unresolved -= 1
+            measured = bool(self.measured_trace[a])
+            self.unresolved -= measured
             if self.u_hit.next() < cfg.hit_probability:
                 self.hits += measured
-                self.traced[a] = True
+                self.measured_hit[a] |= measured
                 self.phone[a] = BAD if self.u_number.next() < cfg.new_number_bad_probability else TRACED_GOOD
                 self.invalid_n[a] = self.tp_n[a] = 0
                 p.status[a] = OPEN

@@ -29,6 +29,11 @@ class Tracking(Task):
         self.coll = {k: np.zeros((C, D)) for k in ("dials", "rpc", "promises", "kept", "collected")}
         self.last = {k: np.zeros(C) for k in self.coll}
 
+    def start_measuring(self, day: int) -> None:
+        """The counters the per-collector series difference have just been set back to zero."""
+        if self.per_collector:
+            self.last = self._cumulative()
+
     def _cumulative(self) -> dict[str, np.ndarray]:
         cnt, C = self.state.counters, self.state.n_collectors
         return {"dials": cnt.dials[:C].sum(axis=(1, 2)), "rpc": cnt.dials[:C, :, RPC].sum(axis=1),
