@@ -112,3 +112,12 @@ def fill_device(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_trace(folder: Path, scenario, seed: int) -> Path:
+    """The trace files (collectsim run --trace) of replication 0 of ``scenario``, in ``folder``."""
+    from simulator.export import trace_tables, traced_world
+
+    for name, data in trace_tables(traced_world(scenario, seed)).items():
+        (folder / name).write_bytes(data)
+    return folder

@@ -8,9 +8,8 @@ import pytest
 
 from simulator.calibrate import read_trace
 from simulator.calibrate.book import fit_minimum_payment, replay
-from simulator.export import trace_tables, traced_world
 from simulator.scenario import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, write_trace
 
 PLACED, SELF_CURE = 4, 4   # data.ACCOUNT_EVENTS and data.PAYMENT_SOURCES codes
 
@@ -19,8 +18,7 @@ PLACED, SELF_CURE = 4, 4   # data.ACCOUNT_EVENTS and data.PAYMENT_SOURCES codes
 def book(tmp_path_factory):
     loaded = load_scenario(SCENARIOS / "open_portfolio.toml", ["calendar.working_days=25"])
     folder = tmp_path_factory.mktemp("book")
-    for name, data in trace_tables(traced_world(loaded.scenario, 2)).items():
-        (folder / name).write_bytes(data)
+    write_trace(folder, loaded.scenario, 2)
     tr = read_trace(folder)
     last = int(tr.dials["day"].max())
     rule = fit_minimum_payment(tr)

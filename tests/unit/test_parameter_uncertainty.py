@@ -11,12 +11,11 @@ from scipy.special import stdtrit
 from simulator.calibrate import calibrate
 from simulator.cli import main
 from simulator.experiment import run_experiment
-from simulator.export import trace_tables, traced_world
 from simulator.rng import Streams
 from simulator.scenario import load_scenario
 from simulator.scenario.schema import OUTCOMES
 from simulator.uncertainty import STREAM, parameter_uncertainty
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, write_trace
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +23,7 @@ def fitted(tmp_path_factory):
     """table_14_1 fitted from two days of its own trace: a fit with wide intervals."""
     base = load_scenario(SCENARIOS / "table_14_1.toml", ["calendar.working_days=2"])
     folder = tmp_path_factory.mktemp("trace")
-    for name, data in trace_tables(traced_world(base.scenario, 4)).items():
-        (folder / name).write_bytes(data)
+    write_trace(folder, base.scenario, 4)
     path = folder / "fitted.toml"
     path.write_text(calibrate(folder, base=SCENARIOS / "table_14_1.toml").toml())
     return path

@@ -17,10 +17,9 @@ from simulator.calibrate import calibrate
 from simulator.calibrate.outcomes import in_fit_convention
 from simulator.calibrate.regression import Z95
 from simulator.experiment import run_experiment
-from simulator.export import trace_tables, traced_world
 from simulator.scenario import load_scenario
 from simulator.scenario.schema import OUTCOMES
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, write_trace
 
 ORIGINAL = SCENARIOS / "open_portfolio.toml"
 
@@ -29,8 +28,7 @@ ORIGINAL = SCENARIOS / "open_portfolio.toml"
 def fitted(tmp_path_factory):
     truth = load_scenario(ORIGINAL, ["calendar.working_days=60"])
     folder = tmp_path_factory.mktemp("living")
-    for name, data in trace_tables(traced_world(truth.scenario, 1)).items():
-        (folder / name).write_bytes(data)
+    write_trace(folder, truth.scenario, 1)
     fit = calibrate(folder, base=ORIGINAL)
     path = folder / "fitted.toml"
     path.write_text(fit.toml())
