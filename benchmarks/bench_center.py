@@ -29,7 +29,7 @@ GRID_DAYS = (5, 22, 66)
 
 def child(spec: dict) -> dict:
     """One measurement, inside a fresh interpreter."""
-    from simulator.metrics import replication_metrics
+    from simulator.measures.metrics import replication_metrics
     from simulator.scenario.load import load_scenario
     from simulator.world.build import simulate
 

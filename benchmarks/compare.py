@@ -53,7 +53,7 @@ def welch_p(a: list[float], b: list[float]) -> float:
 
 
 def collectsim_rep(scenario, seed: int, rep: int) -> tuple[dict, float]:
-    from simulator.metrics import replication_metrics
+    from simulator.measures.metrics import replication_metrics
     from simulator.world.build import simulate
     t0, c0 = time.perf_counter(), time.process_time()
     st, cnt = simulate(scenario, seed, rep)

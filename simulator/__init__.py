@@ -5,8 +5,8 @@ Public API::
     from simulator import load_scenario, simulate, run_experiment, Pyramid
 """
 from ._version import __version__
-from .experiment import Results, run_experiment, run_replication
-from .pyramid import TABLE_14_1, Pyramid, expected_pyramid
+from .experiment.replications import Results, run_experiment, run_replication
+from .measures.pyramid import TABLE_14_1, Pyramid, expected_pyramid
 from .scenario import ScenarioError, load_scenario
 from .world import simulate
 

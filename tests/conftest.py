@@ -116,7 +116,7 @@ def fill_device(path: Path) -> None:
 
 def write_trace(folder: Path, scenario, seed: int) -> Path:
     """The trace files (collectsim run --trace) of replication 0 of ``scenario``, in ``folder``."""
-    from simulator.export import trace_tables, traced_world
+    from simulator.experiment.trace_export import trace_tables, traced_world
 
     for name, data in trace_tables(traced_world(scenario, seed)).items():
         (folder / name).write_bytes(data)

@@ -21,7 +21,7 @@ __all__ = ["Calibrated", "calibrate", "calibrate_trace", "CalibrationDataError",
 
 # The public names load on first use (PEP 562): the fitting modules import scipy.stats (about
 # 0.5 s), and every collectsim command imports this package for the calibrate subcommand's
-# parser (calibrate/command.py), which needs none of them.
+# parser (cli/calibrate.py), which needs none of them.
 _HOME = {"Calibrated": ".api", "calibrate": ".api", "calibrate_trace": ".api",
          "CalibrationDataError": ".data", "Trace": ".trace", "read_trace": ".trace"}
 

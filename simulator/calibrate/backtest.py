@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 from scipy.special import stdtrit
 
-from ..experiment import run_experiment
-from ..formatting import table
-from ..pyramid import LAYERS
+from ..experiment.replications import run_experiment
+from ..base.formatting import table
+from ..measures.pyramid import LAYERS
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import WEEKDAYS
 from .api import BaseSpec, Calibrated, calibrate_trace, validated

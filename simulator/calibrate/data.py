@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..base.errors import InputError
 
 __all__ = ["CalibrationDataError", "Column", "FileSpec", "Codes", "Table", "read_table",
            "DIALS", "PROMISES", "PAYMENTS", "ACCOUNTS", "SHIFTS", "EVENTS", "KPI", "FILES",

@@ -12,8 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (ACCOUNTS, DIAL_OUTCOMES, DIALS, EVENTS, PAYMENTS, PROMISES, SHIFTS, CalibrationDataError,
-                   Codes, Table, read_table)
+from .data import (
+    ACCOUNTS,
+    DIAL_OUTCOMES,
+    DIALS,
+    EVENTS,
+    PAYMENTS,
+    PROMISES,
+    SHIFTS,
+    CalibrationDataError,
+    Codes,
+    Table,
+    read_table,
+)
 
 __all__ = ["Trace", "read_trace", "ABANDONED", "RPC", "THIRD_PARTY", "DAY_S"]
 

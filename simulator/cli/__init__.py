@@ -1,9 +1,9 @@
 """The collectsim command line: argument parsing and printing only.
 
 One module per group of commands (:mod:`.run`: run, validate, schema, pyramid, sensitivity;
-:mod:`.compare`; :mod:`.sweep`: sweep and staff; ``report`` lives in
-:mod:`simulator.report.command`), each adding its parsers with ``register(subparsers)``;
-:mod:`.common` holds the options they share and the progress bar.
+:mod:`.compare`; :mod:`.sweep`: sweep and staff; :mod:`.report`; :mod:`.calibrate`), each adding
+its parsers with ``register(subparsers)``; :mod:`.common` holds the options they share and the
+progress bar, :mod:`.argtypes` the argument types.
 
 Exit codes (docs/contract.md): 0 success; 1 internal error (a bug); 2 bad input (scenario,
 option, path) or an output the system refused (read-only, full, permission, out of memory), with a
@@ -20,7 +20,14 @@ import sys
 from typing import Sequence
 
 from .._version import __version__
-from ..errors import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError, Interrupted
+from ..base.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    InputError,
+    Interrupted,
+)
 
 __all__ = ["main", "build_parser", "InputError"]
 
@@ -49,8 +56,8 @@ docs/contract.md has the whole contract."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ..calibrate.command import register as register_calibrate
-    from ..report.command import register as register_report
+    from .calibrate import register as register_calibrate
+    from .report import register as register_report
     from . import compare, run, sweep
 
     ap = argparse.ArgumentParser(
@@ -69,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..fileio import os_error_words
+    from ..base.fileio import os_error_words
     from ..scenario import ScenarioError
 
     parser = build_parser()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
+from .argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
 import shutil
 import sys
 import textwrap
@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from ..errors import InputError
-from ..fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
+from ..base.errors import InputError
+from ..base.fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
 
 __all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "strict_arg", "warn_breaches", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
            "executor_args", "check_executor", "executor_errors", "load", "wrap", "Progress"]
@@ -66,7 +66,7 @@ def check_executor(args: argparse.Namespace) -> None:
 @contextmanager
 def executor_errors() -> Iterator[None]:
     """A missing optional executor dependency or a bad executor option is bad input (exit 2)."""
-    from ..executors import ExecutorUnavailable
+    from ..experiment.executors import ExecutorUnavailable
     try:
         yield
     except ExecutorUnavailable as e:
@@ -164,8 +164,8 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
     """Before a run expected to take more than about 10 minutes or hold more than about 2 GB,
     say so on stderr with the estimate and what it rests on (:mod:`simulator.sizing`).
     ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""
-    from ..executors import default_workers
-    from ..sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
+    from ..experiment.executors import default_workers
+    from ..experiment.sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
 
     items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
     ests = [estimate(x.scenario) for x in items]
@@ -199,8 +199,8 @@ def warn_breaches(found: list[tuple[str, list]], strict: bool, ok: int) -> int:
     """Print a ``warning:`` line on stderr for each compliance limit exceeded (``found``: pairs of
     a prefix naming the variant or side, "" for a single run, and its breaches); return
     EXIT_BREACH with ``strict`` and any breach, else ``ok``."""
-    from ..breaches import breach_lines
-    from ..errors import EXIT_BREACH
+    from ..measures.breaches import breach_lines
+    from ..base.errors import EXIT_BREACH
 
     n = 0
     for prefix, breaches in found:

@@ -6,10 +6,22 @@ import functools
 import sys
 
 from .._version import __version__
-from ..errors import EXIT_OK, InputError
-from ..formatting import NA, number, table
-from .common import (Progress, check_executor, emit, executor_args, executor_errors, json_args, json_target,
-                     replication_args, strict_arg, warn_breaches, warn_size, wrap)
+from ..base.errors import EXIT_OK, InputError
+from ..base.formatting import NA, number, table
+from .common import (
+    Progress,
+    check_executor,
+    emit,
+    executor_args,
+    executor_errors,
+    json_args,
+    json_target,
+    replication_args,
+    strict_arg,
+    warn_breaches,
+    warn_size,
+    wrap,
+)
 
 __all__ = ["register"]
 
@@ -62,8 +74,8 @@ def _label(loaded) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..comparison import run_comparison
-    from ..experiment import ALL_METRICS, KEY_METRICS
+    from ..studies.comparison import run_comparison
+    from ..experiment.replications import ALL_METRICS, KEY_METRICS
 
     check_executor(args)
     if args.replications < 2:

@@ -8,13 +8,30 @@ import json
 import sys
 
 from .._version import __version__
-from ..errors import EXIT_OK, InputError, Interrupted
-from ..fileio import STDOUT, check_output_file, make_folder
-from ..formatting import NA, number, stat, table
-from .common import (Progress, check_executor, emit, emit_in_folder, executor_args, executor_errors, folder_target,
-                     json_args, json_target, load, no_collisions, number_arg, positive_int, replication_args,
-                     scenario_args,
-                     strict_arg, warn_breaches, warn_size, wrap)
+from ..base.errors import EXIT_OK, InputError, Interrupted
+from ..base.fileio import STDOUT, check_output_file, make_folder
+from ..base.formatting import NA, number, stat, table
+from .common import (
+    Progress,
+    check_executor,
+    emit,
+    emit_in_folder,
+    executor_args,
+    executor_errors,
+    folder_target,
+    json_args,
+    json_target,
+    load,
+    no_collisions,
+    number_arg,
+    positive_int,
+    replication_args,
+    scenario_args,
+    strict_arg,
+    warn_breaches,
+    warn_size,
+    wrap,
+)
 
 __all__ = ["register"]
 
@@ -106,7 +123,7 @@ def register(sub) -> None:
 
 
 def _precision_targets(args: argparse.Namespace, loaded) -> list:
-    from ..experiment import parse_precision
+    from ..experiment.replications import parse_precision
 
     check_executor(args)
     if not args.precision:
@@ -114,7 +131,7 @@ def _precision_targets(args: argparse.Namespace, loaded) -> list:
             raise InputError("--max-replications is only used with --precision METRIC=REL")
         return None
     if args.max_replications is None:
-        from ..experiment import DEFAULT_MAX_REPLICATIONS
+        from ..experiment.replications import DEFAULT_MAX_REPLICATIONS
         args.max_replications = DEFAULT_MAX_REPLICATIONS
     if args.max_replications < 2:
         raise InputError(f"--max-replications {args.max_replications}: expected a whole number >= 2")
@@ -150,18 +167,18 @@ def _precision_report(p: dict) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..experiment import run_experiment
+    from ..experiment.replications import run_experiment
     from ..report import pyramid_table, volume_table
 
     loaded = load(args)
     precision = _precision_targets(args, loaded)
     drawn = None
     if args.parameter_uncertainty:
-        from ..uncertainty import parameter_uncertainty
+        from ..experiment.uncertainty import parameter_uncertainty
         drawn = parameter_uncertainty(loaded)   # refused here, before any work, without [calibration]
     json_out = json_target(args)
     out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
-    from ..export import TRACE_FILES
+    from ..experiment.trace_export import TRACE_FILES
     trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
     no_collisions({"--json": json_out}, {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)),
                                          "--trace": (trace_dir, TRACE_FILES)})
@@ -182,7 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
                        args.force)
     if trace_dir is not None:
-        from ..export import trace_tables, traced_world
+        from ..experiment.trace_export import trace_tables, traced_world
 
         # Replication 0 once more, with the recorder on: the same numbers (a replication is a
         # pure function of scenario, seed and replication).
@@ -232,7 +249,7 @@ def _recorder(out_dir, args: argparse.Namespace):
     if out_dir is None:
         yield None
         return
-    from ..sweep.store import Appender
+    from ..studies.sweep.store import Appender
 
     make_folder(out_dir, "--out")
     path = out_dir / RECORDS
@@ -260,7 +277,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"ok: {loaded.source}: scenario {sc.scenario.name!r}, {len(sc.teams)} team(s) with {n_coll} "
           f"collector(s), {len(sc.segments)} segment(s) with {n_acc:,} accounts, "
           f"{sc.calendar.working_days} working day(s), dialer {sc.dialer.mode}")
-    from ..sizing import describe_duration, describe_mb, estimate
+    from ..experiment.sizing import describe_duration, describe_mb, estimate
 
     e = estimate(sc)
     print(f"size: one replication takes about {describe_duration(e.seconds)} of one core and "
@@ -278,7 +295,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_pyramid(args: argparse.Namespace) -> int:
-    from ..pyramid import LAYER_LABELS, Pyramid
+    from ..measures.pyramid import LAYER_LABELS, Pyramid
 
     try:
         p = Pyramid(args.productive_rate, args.contacts_per_hour, args.promise_rate, args.kept_rate,
@@ -294,8 +311,8 @@ def cmd_pyramid(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..pyramid import LAYER_LABELS, LAYERS
-    from ..sensitivity import simulated_sensitivity
+    from ..measures.pyramid import LAYER_LABELS, LAYERS
+    from ..studies.sensitivity import simulated_sensitivity
 
     if args.replications < 2:
         raise InputError("--replications: a paired comparison needs at least 2")

@@ -7,11 +7,21 @@ import sys
 from pathlib import Path
 
 from .._version import __version__
-from ..errors import EXIT_OK, InputError, Interrupted
-from ..fileio import check_output_folder
-from ..formatting import stat_of, table
-from .common import (Progress, check_executor, executor_args, executor_errors, positive_int, replication_args,
-                     strict_arg, warn_breaches, warn_size, wrap)
+from ..base.errors import EXIT_OK, InputError, Interrupted
+from ..base.fileio import check_output_folder
+from ..base.formatting import stat_of, table
+from .common import (
+    Progress,
+    check_executor,
+    executor_args,
+    executor_errors,
+    positive_int,
+    replication_args,
+    strict_arg,
+    warn_breaches,
+    warn_size,
+    wrap,
+)
 
 __all__ = ["register"]
 
@@ -90,7 +100,7 @@ def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
 
 
 def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
-    from ..sweep import SweepError, plan_sweep, run_sweep
+    from ..studies.sweep import SweepError, plan_sweep, run_sweep
 
     check_executor(args)
     try:
@@ -123,7 +133,7 @@ def _sweep_done(outcome, strict: bool = False) -> int:
               file=sys.stderr)
         for f in outcome.failed[:5]:
             print(f"  {f['variant']} replication {f['replication']}: {f['error']}", file=sys.stderr)
-        from ..sweep import EXIT_FAILED_REPLICATIONS
+        from ..studies.sweep import EXIT_FAILED_REPLICATIONS
         return EXIT_FAILED_REPLICATIONS
     return code
 
@@ -149,7 +159,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_staff(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
-    from ..sweep import STAFF_METRICS, SweepError, headcount_values, parse_constraint, staffing_block
+    from ..studies.sweep import STAFF_METRICS, SweepError, headcount_values, parse_constraint, staffing_block
 
     base = load_scenario(args.scenario, args.set or ())
     if args.team not in base.scenario.teams:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..formatting import number, table
-from ..pyramid import LAYER_LABELS, LAYERS
+from ..base.formatting import number, table
+from ..measures.pyramid import LAYER_LABELS, LAYERS
 
 _PCT = {"productive_rate", "promise_rate", "kept_rate"}
 SHORT = {"productive_rate": "prod%", "rpc_per_productive_hour": "rpc/h", "promise_rate": "prom%",

@@ -11,8 +11,8 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
-from ..formatting import NA, number
-from ..pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
+from ..base.formatting import NA, number
+from ..measures.pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
 
 RESULTS_SCHEMA = "collectsim.results/1"
 SWEEP_SCHEMA = "collectsim.sweep/1"
@@ -171,7 +171,7 @@ def label(metric: str) -> str:
 
 def weakest_layer(actual: dict[str, Optional[float]], targets: dict[str, float]) -> Optional[str]:
     """The layer furthest below its target (lowest actual / target), or None if none is comparable."""
-    from ..pyramid import weakest_layer as _weakest
+    from ..measures.pyramid import weakest_layer as _weakest
     return _weakest(actual, targets)
 
 
@@ -185,7 +185,7 @@ def _with_value(t: dict[str, float]) -> dict[str, float]:
 def _mix_target(parts: list[tuple[float, dict[str, float]]]) -> Optional[dict[str, float]]:
     """A target pyramid for a mix of segments weighted by their paid hours (the same volume rule
     as the simulator's planned center targets, :func:`simulator.pyramid.planned_center_targets`)."""
-    from ..pyramid import Pyramid, planned_center_targets
+    from ..measures.pyramid import Pyramid, planned_center_targets
 
     if not parts or not all(all(k in t for k in LAYERS) for _, t in parts):
         return None
@@ -213,7 +213,7 @@ def _flag(units: list[dict[str, Any]]) -> None:
     """Flags and coaching text for units that do not carry them (a results file without them, or
     targets taken from Table 14-1): the simulator's rule (:func:`simulator.pyramid.flag_layers`),
     over these units together."""
-    from ..pyramid import flag_diagnosis, flag_layers
+    from ..measures.pyramid import flag_diagnosis, flag_layers
 
     todo = [u for u in units if u["tested"] is None]
     flags = flag_layers({i: (u["stats"], u["targets"]) for i, u in enumerate(todo)})
@@ -301,7 +301,7 @@ def pacing_params(doc: dict[str, Any]) -> list[str]:
 
 
 def stat_of(values: list[Optional[float]]) -> dict[str, Any]:
-    from ..analysis import stat
+    from ..base.statistics import stat
     return stat(values)
 
 

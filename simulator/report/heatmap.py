@@ -41,7 +41,7 @@ def rpc_departures(results: dict[str, Any], segment: Optional[str] = None,
     with dials (the chance that any cell is shaded by noise is at most ``alpha``)."""
     from scipy.special import ndtr
 
-    from ..pyramid import holm
+    from ..measures.pyramid import holm
 
     hourly = (results.get("series") or {}).get("hourly") or {}
     reps = float(results.get("replications") or 1)

@@ -11,10 +11,24 @@ import json
 from html import escape
 from typing import Any, Callable, Optional
 
-from ..html_style import PAGE_CSS
+from .style import PAGE_CSS
 from .portfolio import portfolio_daily, portfolio_html
-from .data import (ABANDON_LIMIT, ALL_LAYERS, COMPLIANCE_LIMITS, DOLLARS, collector_team, fmt, fmt_ci, headcount_params,
-                   label, mean, net_value, pacing_params, resolve_targets, sweep_points)
+from .data import (
+    ABANDON_LIMIT,
+    ALL_LAYERS,
+    COMPLIANCE_LIMITS,
+    DOLLARS,
+    collector_team,
+    fmt,
+    fmt_ci,
+    headcount_params,
+    label,
+    mean,
+    net_value,
+    pacing_params,
+    resolve_targets,
+    sweep_points,
+)
 
 SHORT = {"productive_rate": "productive", "rpc_per_productive_hour": "contacts / prod. hour",
          "promise_rate": "promise", "kept_rate": "kept", "avg_payment": "avg payment",

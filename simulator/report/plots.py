@@ -15,8 +15,19 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from .data import (ABANDON_LIMIT, ALL_LAYERS, LAYERS, collector_team, fmt, headcount_params, label, mean,
-                   net_value, resolve_targets, sweep_points)
+from .data import (
+    ABANDON_LIMIT,
+    ALL_LAYERS,
+    LAYERS,
+    collector_team,
+    fmt,
+    headcount_params,
+    label,
+    mean,
+    net_value,
+    resolve_targets,
+    sweep_points,
+)
 from .heatmap import rpc_departures, rpc_heatmap, rpc_rate_grid
 
 __all__ = ["pyramid_funnel", "staffing_curve", "pacing_frontier", "rpc_heatmap", "league_table",

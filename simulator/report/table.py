@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..formatting import NA, stat_of, table
-from ..pyramid import LAYER_LABELS, LAYERS
+from ..base.formatting import NA, stat_of, table
+from ..measures.pyramid import LAYER_LABELS, LAYERS
 
 _PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy"}
 

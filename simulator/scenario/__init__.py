@@ -1,6 +1,14 @@
 """The input side: what a user writes, validated into frozen models."""
-from .load import (LoadedScenario, Problem, ScenarioError, apply_overrides, default_scenario_path,
-                   load_scenario, parse_scenario, parse_set)
+from .load import (
+    LoadedScenario,
+    Problem,
+    ScenarioError,
+    apply_overrides,
+    default_scenario_path,
+    load_scenario,
+    parse_scenario,
+    parse_set,
+)
 from .schema import OUTCOMES, Scenario
 
 __all__ = ["LoadedScenario", "Problem", "ScenarioError", "Scenario", "OUTCOMES", "load_scenario",

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from ..counters import Outcome as OutcomeCode
+from ..base.outcomes import Outcome as OutcomeCode
 from .distributions import Constant, Dist
 from .portfolio import Inflow, LivingPortfolio
 

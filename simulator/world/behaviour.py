@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit, logit
 
-from ..counters import BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from ..base.outcomes import BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from .delinquency import CYCLE_DAYS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..rng import Streams
+    from ..base.rng import Streams
     from ..scenario.schema import Scenario
     from .portfolio import Portfolio
 

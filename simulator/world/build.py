@@ -13,8 +13,8 @@ from contextlib import contextmanager
 import numpy as np
 import simpy
 
-from ..counters import Counters, Structure
-from ..rng import Streams
+from .counters import Counters, Structure
+from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .behaviour import AccountBehaviour
 from .calendar import DAY_S, WorkCalendar

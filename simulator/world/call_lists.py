@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..counters import OUTCOME_NAMES
-from ..rng import Streams
+from ..base.outcomes import OUTCOME_NAMES
+from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .calendar import DAY_S
 from .dial_log import float_rows

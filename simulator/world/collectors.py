@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..rng import Streams
+from ..base.rng import Streams
 from ..scenario.schema import Scenario
 
 

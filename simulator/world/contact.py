@@ -5,8 +5,8 @@ import itertools
 
 import numpy as np
 
-from ..counters import RPC
-from ..rng import Batched, Streams
+from ..base.outcomes import RPC
+from ..base.rng import Batched, Streams
 from ..scenario.distributions import Constant
 from ..scenario.schema import OUTCOMES, Segment
 

@@ -1,11 +1,11 @@
 """Unit costs of a scenario's ``costs`` block, as the result structure carries them to the
-metrics (which attribute them: see metrics.py)."""
+metrics (which attribute them: see measures/metrics.py)."""
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Sequence
 
-from ..counters import CostRates
+from .counters import CostRates
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario

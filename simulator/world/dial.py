@@ -31,7 +31,7 @@ from bisect import bisect_right
 from math import ceil
 from typing import TYPE_CHECKING
 
-from ..counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from ..base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.schema import clock_minutes
 from .calendar import DAY_S
 from .portfolio import OPEN, PROMISED

@@ -21,13 +21,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis import mser5_truncation
 from .delinquency import CYCLE_DAYS, age_one_day, days_past_due_after_payment, minimum_payment_usd
-from .portfolio import (ACTIVE, CHARGED_OFF, CURED, OPEN, PAID, PLACED, PROMISED, SETTLED, TRACING, UNREACHABLE,
-                        WAITING)
+from .portfolio import (
+    ACTIVE,
+    CHARGED_OFF,
+    CURED,
+    OPEN,
+    PAID,
+    PLACED,
+    PROMISED,
+    SETTLED,
+    TRACING,
+    UNREACHABLE,
+    WAITING,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..rng import Streams
+    from ..base.rng import Streams
     from ..scenario.schema import Scenario
     from .behaviour import AccountBehaviour
     from .calendar import WorkCalendar
@@ -231,13 +241,7 @@ class LivingPortfolio:
         for day, v in self.daily_self_cure.items():
             if day < days:
                 counters.daily_self_cure_usd[:, day] = v
-        counters.blocks["portfolio"] = {**self.ledger(), "warmup_days_mser5": float(self.mser5_warmup())}
-
-    def mser5_warmup(self) -> int:
-        """The calling days of warm-up that MSER-5 suggests for this run's daily open accounts
-        (analysis.mser5_truncation; docs/portfolio.md)."""
-        series = [float(self.daily_open[d].sum()) for d in self.work_days if d in self.daily_open]
-        return mser5_truncation(series)
+        counters.blocks["portfolio"] = self.ledger()
 
     def ledger(self) -> dict[str, float]:
         """The ``portfolio`` result block: the balance and account ledgers of the measured window."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..rng import Streams
+from ..base.rng import Streams
 from ..scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover

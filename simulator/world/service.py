@@ -5,7 +5,7 @@ paid off, cured, settled, charged off, placed with an agency or yet to arrive; a
 portfolio's control group, never called on purpose, is left out), and how many of them were
 dialed, and reached in person (reminder calls included), in the last 7 calendar days of calling
 (the 7 days ending on the last calling day). The metrics divide them into
-``attempted_7d_share`` and ``contacted_7d_share`` (metrics.py).
+``attempted_7d_share`` and ``contacted_7d_share`` (measures/metrics.py).
 """
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from ..counters import Counters, Structure
-from ..rng import Streams
+from .counters import Counters, Structure
+from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .behaviour import AccountBehaviour
 from .calendar import WorkCalendar

@@ -270,6 +270,6 @@ def test_output_harness_detects_a_crash(monkeypatch):
     """The harness must be able to fail: a write that raises is reported with its traceback."""
     def boom(*a, **k):
         raise ZeroDivisionError("planted")
-    monkeypatch.setattr("simulator.fileio.atomic_write", boom)
+    monkeypatch.setattr("simulator.base.fileio.atomic_write", boom)
     res = check_output_case(OutputCase("run --json", "new_file", False))
     assert res.code == 1 and "exited 1" in res.error

@@ -10,7 +10,7 @@ from simulator.world.calendar import DAY_S
 
 from ..conftest import small_scenario
 
-from simulator.counters import ABANDONED, RPC  # noqa: E402
+from simulator.base.outcomes import ABANDONED, RPC  # noqa: E402
 
 
 @st.composite

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from simulator import load_scenario, run_experiment
-from simulator.breaches import RULES, breaches
-from simulator.errors import EXIT_BREACH
+from simulator.measures.breaches import RULES, breaches
+from simulator.base.errors import EXIT_BREACH
 
 from ..conftest import SCENARIOS, cli, small_scenario, write_toml
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from simulator.calibrate.command import register
+from simulator.cli.calibrate import register
 from simulator.calibrate.kpi import write_daily_kpis
 from simulator.calibrate.synthetic import write_synthetic_trace
 from simulator.calibrate.trace import read_trace

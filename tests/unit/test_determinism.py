@@ -27,7 +27,7 @@ def test_cli_json_is_byte_identical_across_processes(tmp_path):
 
 
 def test_new_stream_does_not_shift_others():
-    from simulator.rng import Streams
+    from simulator.base.rng import Streams
     s = Streams(3, 1)
     a = s.generator("outcome/low").random(5)
     s.generator("something/new").random(100)

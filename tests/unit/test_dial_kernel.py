@@ -11,7 +11,7 @@ daily cap); if the inlined copy and the kernel ever differ on one of them, its t
 import numpy as np
 import pytest
 
-from simulator.counters import ABANDONED, NO_ANSWER, RPC
+from simulator.base.outcomes import ABANDONED, NO_ANSWER, RPC
 from simulator.scenario import parse_scenario
 from simulator.world.build import World
 

@@ -7,7 +7,7 @@ import pytest
 
 from simulator import load_scenario, run_experiment
 from simulator.cli import main
-from simulator.executors import ExecutorUnavailable, SerialExecutor, open_executor, run_ordered
+from simulator.experiment.executors import ExecutorUnavailable, SerialExecutor, open_executor, run_ordered
 
 from ..conftest import small_scenario, write_toml
 
@@ -72,7 +72,7 @@ def test_executor_choice_and_bad_options():
 
 def test_unreachable_scheduler_is_bad_input(scen, capsys, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("simulator.executors.DASK_CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr("simulator.experiment.executors.DASK_CONNECT_TIMEOUT_S", 1)
     rc = main(["run", str(scen), "-r", "2", "--scheduler", "tcp://127.0.0.1:9", "-q"])
     assert rc == 2
     assert "cannot connect to a Dask scheduler" in capsys.readouterr().err

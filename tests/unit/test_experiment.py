@@ -6,10 +6,10 @@ import sys
 import pytest
 
 from simulator import load_scenario, run_experiment
-from simulator.analysis import half_width, paired_difference, replications_needed
+from simulator.base.statistics import half_width, paired_difference, replications_needed
 from simulator.cli import main
-from simulator.comparison import run_comparison
-from simulator.experiment import parse_metric_ref, parse_precision
+from simulator.studies.comparison import run_comparison
+from simulator.experiment.replications import parse_metric_ref, parse_precision
 
 from ..conftest import small_scenario, write_toml
 
@@ -99,7 +99,7 @@ def test_precision_stops_when_the_target_is_met(scen):
     fixed = run_experiment(loaded, res.replications, 7)
     assert res.per_rep == fixed.per_rep
     if res.replications > 3:  # it did not stop later than needed: one batch earlier was not enough
-        from simulator.experiment import PrecisionTarget, parse_metric_ref as ref
+        from simulator.experiment.replications import PrecisionTarget, parse_metric_ref as ref
         target = PrecisionTarget(ref("value_per_paid_hour"), 0.03)
         earlier = [n for n in range(3, res.replications) if target.check(fixed.per_rep[:n])["met"]]
         assert len(earlier) < res.replications - 3  # not met at every earlier batch size
@@ -166,7 +166,7 @@ def test_mser5_finds_the_warmup_of_a_transient_and_none_in_a_stationary_series()
     a stationary series."""
     import numpy as np
 
-    from simulator.analysis import mser5_truncation
+    from simulator.experiment.warmup import mser5_truncation
 
     rng = np.random.default_rng(7)
     t = np.arange(300)
@@ -182,7 +182,7 @@ def test_mser5_finds_the_warmup_of_a_transient_and_none_in_a_stationary_series()
 def test_t_interval_of_values_near_the_float_range():
     """A ratio with a tiny denominator (cost per dollar of a 1e-299 dollar payment) squares past
     the float range: the interval is computed without overflowing, or undefined, never an error."""
-    from simulator.analysis import sample_variance, stat, t_interval
+    from simulator.base.statistics import sample_variance, stat, t_interval
 
     mean, lo, hi = t_interval([3.2e299, 1.1e299])
     assert mean == (3.2e299 + 1.1e299) / 2 and lo is not None and lo < mean < hi

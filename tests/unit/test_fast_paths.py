@@ -19,12 +19,19 @@ from scipy import stats
 
 from simulator.scenario import parse_scenario
 from simulator.scenario.schema import clock_minutes
-from simulator.world.retry_queue import (ACCOUNT_MASK, SLOT_BITS, TICKS_PER_S, RetryQueue, due_limit, key_time_s,
-                                         retry_key)
+from simulator.world.retry_queue import (
+    ACCOUNT_MASK,
+    SLOT_BITS,
+    TICKS_PER_S,
+    RetryQueue,
+    due_limit,
+    key_time_s,
+    retry_key,
+)
 from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
 from simulator.world.calendar import DAY_S
 from simulator.world.dialing import ProgressiveDialer
-from simulator.counters import ABANDONED, BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from simulator.base.outcomes import ABANDONED, BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 
 from ..conftest import small_scenario
 

@@ -1,5 +1,5 @@
 """The one number formatter and table renderer of the terminal output."""
-from simulator.formatting import NA, number, stat, stat_of, table
+from simulator.base.formatting import NA, number, stat, stat_of, table
 
 
 def test_decimals_follow_the_size_of_the_number():

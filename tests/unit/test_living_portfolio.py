@@ -3,7 +3,7 @@ completed plans paid in full, the fatigue window, and inputs the portfolio refus
 import numpy as np
 import pytest
 
-from simulator.counters import INVALID
+from simulator.base.outcomes import INVALID
 from simulator.scenario import ScenarioError, parse_scenario
 from simulator.world.build import World
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from simulator import experiment
+from simulator.experiment import replications as experiment
 from simulator.cli import main
 
 from ..conftest import ROOT, fill_device, small_scenario, write_toml
@@ -132,7 +132,7 @@ def test_symbolic_links_are_followed_to_regular_files_and_kept(scen, tmp_path, c
 
 
 def test_identical_content_is_compared_in_chunks_never_read_whole(tmp_path, monkeypatch):
-    from simulator import fileio
+    from simulator.base import fileio
 
     target = tmp_path / "big.bin"
     data = os.urandom(3 * fileio._CHUNK + 5)

@@ -1,5 +1,5 @@
 """run --parameter-uncertainty: each replication draws a fitted scenario's parameters from the
-fit's sampling distribution (simulator/uncertainty.py)."""
+fit's sampling distribution (simulator/experiment/uncertainty.py)."""
 from __future__ import annotations
 
 import json
@@ -10,11 +10,11 @@ from scipy.special import stdtrit
 
 from simulator.calibrate import calibrate
 from simulator.cli import main
-from simulator.experiment import run_experiment
-from simulator.rng import Streams
+from simulator.experiment.replications import run_experiment
+from simulator.base.rng import Streams
 from simulator.scenario import load_scenario
 from simulator.scenario.schema import OUTCOMES
-from simulator.uncertainty import STREAM, parameter_uncertainty
+from simulator.experiment.uncertainty import STREAM, parameter_uncertainty
 from tests.conftest import SCENARIOS, write_trace
 
 

@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from simulator import experiment, load_scenario, run_experiment
+from simulator.experiment import replications as experiment
+from simulator import load_scenario, run_experiment
 from simulator.cli import main
-from simulator.executors import SerialExecutor, in_flight_limit, run_ordered
+from simulator.experiment.executors import SerialExecutor, in_flight_limit, run_ordered
 
 from ..conftest import small_scenario, write_toml
 

@@ -1,6 +1,12 @@
 import pytest
 
-from simulator.pyramid import TABLE_14_1, Pyramid, productive_rate, progressive_rpc_per_hour, solve_rpc_wrap_s
+from simulator.measures.pyramid import (
+    TABLE_14_1,
+    Pyramid,
+    productive_rate,
+    progressive_rpc_per_hour,
+    solve_rpc_wrap_s,
+)
 from simulator.scenario import parse_scenario
 
 from ..conftest import small_scenario

@@ -11,9 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from simulator.pyramid import TABLE_14_1
-from simulator.report.data import (ReportInputError, check_document, fmt, label, load_input, mean, net_value,
-                                   resolve_targets, weakest_layer)
+from simulator.measures.pyramid import TABLE_14_1
+from simulator.report.data import (
+    ReportInputError,
+    check_document,
+    fmt,
+    label,
+    load_input,
+    mean,
+    net_value,
+    resolve_targets,
+    weakest_layer,
+)
 from tests.conftest import small_scenario, write_toml
 
 
@@ -226,7 +235,7 @@ def _main(argv):
     import argparse
 
     from simulator.cli import InputError
-    from simulator.report.command import register
+    from simulator.cli.report import register
     ap = argparse.ArgumentParser(prog="collectsim")
     register(ap.add_subparsers(dest="command"))
     args = ap.parse_args(argv)

@@ -9,7 +9,7 @@ from simulator.report.table import blocks_table
 from simulator.scenario.load import ScenarioError
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
-from simulator.counters import INVALID, NO_ANSWER, RPC
+from simulator.base.outcomes import INVALID, NO_ANSWER, RPC
 from simulator.world.portfolio import PLACED
 from simulator.world.tasks.aging import bucket_of
 

@@ -10,10 +10,9 @@ from concurrent.futures import Future
 
 import pytest
 
-from simulator import experiment
+from simulator.experiment import replications as experiment
 from simulator.cli import main
-from simulator.sweep import (SweepError, parse_sweep_set, read_records, record_outcome,
-                             split_values)
+from simulator.studies.sweep import SweepError, parse_sweep_set, read_records, record_outcome, split_values
 
 from ..conftest import ROOT, small_scenario, write_toml
 
@@ -218,7 +217,7 @@ def test_staff(scen, tmp_path, capsys):
 
 
 def test_a_folder_in_use_is_refused(scen, tmp_path, capsys, monkeypatch):
-    from simulator.sweep.store import _Lock
+    from simulator.studies.sweep.store import _Lock
 
     monkeypatch.setattr(_Lock, "wait_s", 0.2)
 
@@ -236,7 +235,7 @@ def test_a_folder_in_use_is_refused(scen, tmp_path, capsys, monkeypatch):
 def test_staff_marginal_net_value_is_paired_by_replication(scen, tmp_path, capsys):
     """+1 collector = (net(h) - net(h_prev)) / step, replication by replication (common random
     numbers), with its t-interval; service measures per headcount."""
-    from simulator.analysis import t_interval
+    from simulator.base.statistics import t_interval
 
     out = tmp_path / "st"
     assert main(["staff", str(scen), "--team", "t1", "--range", "1:5", "--step", "2", "-r", "4", "--out", str(out),
@@ -266,7 +265,7 @@ def test_staff_marginal_net_value_is_paired_by_replication(scen, tmp_path, capsy
 
 
 def test_marginal_skips_failed_replications():
-    from simulator.sweep.staffing import _marginal
+    from simulator.studies.staffing import _marginal
 
     def variant(vid, values, failed=()):
         return {"id": vid, "failed_replications": list(failed),

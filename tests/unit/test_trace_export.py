@@ -1,4 +1,4 @@
-"""The trace a run exports (simulator/export.py) holds what calibration needs: account events
+"""The trace a run exports (simulator/experiment/trace_export.py) holds what calibration needs: account events
 that agree with the portfolio ledger, and an initial portfolio told apart from the inflow."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from simulator.export import TRACE_FILES, trace_tables, traced_world
+from simulator.experiment.trace_export import TRACE_FILES, trace_tables, traced_world
 from simulator.scenario import load_scenario
 from tests.conftest import SCENARIOS
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario
-from simulator import scenario_reference as reference
+from simulator.scenario import reference
 
 from ..conftest import ROOT, small_scenario, write_toml
 
@@ -522,7 +522,7 @@ def test_every_schema_field_has_a_description():
 def test_every_cross_field_rule_is_documented():
     missing = reference.undocumented_validators()
     assert not missing, ("these models have a model validator but no entry in CROSS_RULES of "
-                         f"simulator/scenario_reference.py: {missing}")
+                         f"simulator/scenario/reference.py: {missing}")
 
 
 def test_reference_covers_every_key():

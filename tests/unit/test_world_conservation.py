@@ -5,8 +5,8 @@ import pytest
 from simulator.scenario import parse_scenario
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
-from simulator.counters import RPC, Outcome
-from simulator.metrics import replication_metrics
+from simulator.base.outcomes import RPC, Outcome
+from simulator.measures.metrics import replication_metrics
 
 from ..conftest import small_scenario
 

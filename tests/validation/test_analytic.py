@@ -2,7 +2,7 @@
 import pytest
 
 from simulator import TABLE_14_1, load_scenario, run_experiment
-from simulator.pyramid import LAYERS, expected_pyramid, progressive_rpc_per_hour
+from simulator.measures.pyramid import LAYERS, expected_pyramid, progressive_rpc_per_hour
 from simulator.scenario import LoadedScenario, parse_scenario
 
 from ..conftest import SCENARIOS, small_scenario

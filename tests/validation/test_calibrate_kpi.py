@@ -10,7 +10,7 @@ from simulator.calibrate import CalibrationDataError, read_trace
 from simulator.calibrate.kpi import KPI_NOT_IDENTIFIED, calibrate_kpi, write_daily_kpis
 from simulator.calibrate.regression import Z95
 from simulator.calibrate.synthetic import write_synthetic_trace
-from simulator.experiment import run_experiment
+from simulator.experiment.replications import run_experiment
 from simulator.scenario import load_scenario
 from simulator.scenario.load import LoadedScenario, parse_scenario
 from simulator.scenario.schema import OUTCOMES

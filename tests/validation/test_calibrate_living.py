@@ -16,7 +16,7 @@ import pytest
 from simulator.calibrate import calibrate
 from simulator.calibrate.outcomes import in_fit_convention
 from simulator.calibrate.regression import Z95
-from simulator.experiment import run_experiment
+from simulator.experiment.replications import run_experiment
 from simulator.scenario import load_scenario
 from simulator.scenario.schema import OUTCOMES
 from tests.conftest import SCENARIOS, write_trace

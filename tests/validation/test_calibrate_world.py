@@ -12,7 +12,7 @@ from simulator.calibrate import CalibrationDataError, calibrate
 from simulator.calibrate.data import DIAL_OUTCOMES
 from simulator.calibrate.outcomes import in_fit_convention
 from simulator.calibrate.regression import Z95
-from simulator.experiment import run_experiment
+from simulator.experiment.replications import run_experiment
 from simulator.scenario import load_scenario
 from simulator.scenario.load import LoadedScenario, parse_scenario
 from simulator.scenario.schema import OUTCOMES

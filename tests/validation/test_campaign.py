@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from simulator.analysis import t_interval
-from simulator.experiment import run_experiment
+from simulator.base.statistics import t_interval
+from simulator.experiment.replications import run_experiment
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.world.build import World
 
@@ -99,7 +99,7 @@ def test_account_out_of_attempts_rests_recycle_after_days(mode):
     from the dial trace, for every such account. (Recycling is filed in one batch at midnight,
     CallLists.file_spent; this fails if it is not.)"""
     from simulator.world.calendar import DAY_S
-    from simulator.counters import RPC
+    from simulator.base.outcomes import RPC
     raw = small_scenario(segments__s1__accounts=400)
     raw["calendar"]["working_days"] = 8
     raw["attempts"].update(max_per_day=2, recycle_after_days=3)

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from simulator import load_scenario, run_experiment
-from simulator.pyramid import ON_TARGET_TEXT, flag_layers, holm, one_sided_p
+from simulator.measures.pyramid import ON_TARGET_TEXT, flag_layers, holm, one_sided_p
 
 from ..conftest import SCENARIOS
 

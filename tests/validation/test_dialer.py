@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from simulator.analysis import t_interval
-from simulator.experiment import run_experiment
+from simulator.base.statistics import t_interval
+from simulator.experiment.replications import run_experiment
 from simulator.scenario import LoadedScenario, load_scenario, parse_scenario
 
 from ..conftest import SCENARIOS, small_scenario

@@ -1,9 +1,9 @@
 """Case matching, skill and targets."""
 import pytest
 
-from simulator.analysis import t_interval
-from simulator.experiment import run_experiment
-from simulator.pyramid import targets_block
+from simulator.base.statistics import t_interval
+from simulator.experiment.replications import run_experiment
+from simulator.measures.pyramid import targets_block
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.world.build import collector_roster
 

@@ -13,9 +13,9 @@ import pytest
 from scipy import stats
 
 from simulator import TABLE_14_1, load_scenario, run_experiment
-from simulator.comparison import Comparison
-from simulator.experiment import Results
-from simulator.pyramid import LAYERS
+from simulator.studies.comparison import Comparison
+from simulator.experiment.replications import Results
+from simulator.measures.pyramid import LAYERS
 from simulator.scenario import parse_scenario
 from simulator.world.build import World
 

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from simulator import load_scenario, run_experiment
-from simulator.comparison import run_comparison
+from simulator.studies.comparison import run_comparison
 
 from ..conftest import SCENARIOS, small_scenario, write_toml
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, run_experiment
-from simulator.analysis import paired_difference, t_interval
+from simulator.base.statistics import paired_difference, t_interval
 
 from ..conftest import SCENARIOS, small_scenario, write_toml
 

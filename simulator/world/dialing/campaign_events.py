@@ -24,7 +24,7 @@ from collections import deque
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
-from ...counters import ABANDONED
+from ...base.outcomes import ABANDONED
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..collectors import Collector

@@ -14,7 +14,7 @@ from functools import partial
 from heapq import heappush
 from typing import TYPE_CHECKING, Generator
 
-from ...counters import ABANDONED, MACHINE, RPC, THIRD_PARTY
+from ...base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from .base import Dialer
 from .campaign_events import ANSWER, END, GIVE_UP, HANG_UP, TIE, WAKE, CampaignEvents, PredictiveCampaign
 from .pacing import PACINGS

@@ -7,7 +7,7 @@ from bisect import bisect_right
 from math import ceil
 from typing import TYPE_CHECKING, Generator
 
-from ...counters import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
+from ...base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..calendar import DAY_S
 from ..portfolio import PROMISED
 from ..retry_queue import ACCOUNT_MASK, SLOT_BITS, TICKS_PER_S, due_limit

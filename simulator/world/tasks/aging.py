@@ -16,7 +16,7 @@ from ..portfolio import ACTIVE
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...counters import Counters
+    from ..counters import Counters
     from ...scenario.schema import Scenario
     from ..state import WorldState
 

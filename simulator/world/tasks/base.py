@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...counters import Counters
+    from ..counters import Counters
     from ...scenario.schema import Scenario
     from ..collectors import Collector
 

@@ -10,7 +10,7 @@ from ..portfolio import OPEN, PLACED, UNREACHABLE
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...counters import Counters
+    from ..counters import Counters
     from ..state import WorldState
 
 

@@ -10,7 +10,7 @@ from ..promises import ACCT, AMOUNT, COLL, MADE, P_KEEP, SEG
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...counters import Counters
+    from ..counters import Counters
     from ...scenario.schema import Scenario
     from ..collectors import Collector
     from ..state import WorldState

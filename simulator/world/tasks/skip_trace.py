@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...counters import INVALID, NO_ANSWER, RPC, THIRD_PARTY
+from ...base.outcomes import INVALID, NO_ANSWER, RPC, THIRD_PARTY
 from ...scenario.schema import OUTCOMES
 from ..calendar import DAY_S
 from ..portfolio import OPEN, TRACING, UNREACHABLE
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...counters import Counters
+    from ..counters import Counters
     from ..state import WorldState
 
 GOOD, BAD, TRACED_GOOD = 0, 1, 2

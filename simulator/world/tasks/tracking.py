@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...counters import RPC
+from ...base.outcomes import RPC
 from ..portfolio import OPEN
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...counters import Counters
+    from ..counters import Counters
     from ..state import WorldState
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable, Optional
 
-from .analysis import paired_difference
-from .experiment import run_jobs
-from .pyramid import LAYERS
-from .scenario.load import LoadedScenario, parse_scenario
-from .scenario.distributions import scale_spec
+from ..base.statistics import paired_difference
+from ..experiment.replications import run_jobs
+from ..measures.pyramid import LAYERS
+from ..scenario.load import LoadedScenario, parse_scenario
+from ..scenario.distributions import scale_spec
 
 __all__ = ["LEVERS", "lever_scenario", "simulated_sensitivity"]
 

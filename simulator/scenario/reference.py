@@ -1,6 +1,6 @@
 """The scenario reference, generated from the schema: every key, its type, default and meaning.
 
-``python -m simulator.scenario_reference`` prints the Markdown; ``--write`` writes it to
+``python -m simulator.scenario.reference`` prints the Markdown; ``--write`` writes it to
 ``docs/scenario-reference.md`` (a test checks that file is up to date). The pydantic models are
 walked generically (nested models, ``dict[str, Model]``, ``list[Model]``, optional fields,
 literals and distributions), so new fields and sections appear here without editing this module.
@@ -20,10 +20,10 @@ from typing import Any, Iterator, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .scenario import distributions
-from .scenario.distributions import _DistBase
-from .scenario.introspect import dist_classes, fmt_num, is_model, optional_inner, type_words, unwrap
-from .scenario.schema import Scenario
+from . import distributions
+from .distributions import _DistBase
+from .introspect import dist_classes, fmt_num, is_model, optional_inner, type_words, unwrap
+from .schema import Scenario
 
 __all__ = ["generate", "type_words", "field_rows", "sections", "dist_classes", "walk_models",
            "missing_descriptions", "undocumented_validators", "CROSS_RULES", "DOC_PATH", "main"]
@@ -32,7 +32,7 @@ _REPO = Path(__file__).resolve().parents[1]
 DOC_PATH = (_REPO if (_REPO / "pyproject.toml").exists() else Path(".")) / "docs" / "scenario-reference.md"
 """Where ``--write`` puts the reference: docs/ of the source tree (of the working folder when
 the package is installed elsewhere)."""
-REGENERATE = "python -m simulator.scenario_reference --write"
+REGENERATE = "python -m simulator.scenario.reference --write"
 
 # Cross-field rules, by model class name. Each model that has a pydantic model validator must have
 # an entry here or a docstring on the validator (one rule per paragraph or "- " bullet);
@@ -402,7 +402,7 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m simulator.scenario_reference",
+    ap = argparse.ArgumentParser(prog="python -m simulator.scenario.reference",
                                  description="Print the scenario file reference (Markdown) generated "
                                              "from the schema.")
     ap.add_argument("--write", action="store_true", help=f"write it to {DOC_PATH} instead")

@@ -27,7 +27,7 @@ byte-identical to that of an uninterrupted run, whatever the executor and the nu
 """
 from .plan import SweepError, SweepPlan, Variant, parse_sweep_set, plan_sweep, split_values
 from .run import EXIT_FAILED_REPLICATIONS, SweepOutcome, run_sweep
-from .staffing import STAFF_METRICS, Constraint, headcount_values, parse_constraint, staffing_block
+from ..staffing import STAFF_METRICS, Constraint, headcount_values, parse_constraint, staffing_block
 from .store import read_records, record_outcome
 from .summary import SWEEP_SCHEMA, summary_document, write_outputs
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
-from ._version import __version__
-from .analysis import paired_difference
-from .experiment import ALL_METRICS, ExecutorSpec, MetricRef, Results, as_loaded, run_jobs
-from .scenario.load import LoadedScenario
+from .._version import __version__
+from ..base.statistics import paired_difference
+from ..experiment.replications import ALL_METRICS, ExecutorSpec, MetricRef, Results, as_loaded, run_jobs
+from ..scenario.load import LoadedScenario
 
 __all__ = ["Comparison", "run_comparison", "COMPARE_SCHEMA"]
 
@@ -69,7 +69,7 @@ class Comparison:
              "metrics": {"center": {METRIC: PAIRED}, "segments": {NAME: {METRIC: PAIRED}},
                          "teams": {NAME: {METRIC: PAIRED}}},
              "only_in_one": {level: {"a": [...], "b": [...]}}}
-            PAIRED = analysis.paired_difference(...) plus "a_values", "b_values"
+            PAIRED = statistics.paired_difference(...) plus "a_values", "b_values"
         """
         out: dict[str, Any] = {"center": {}, "segments": {}, "teams": {}}
         for level, unit in self.units():

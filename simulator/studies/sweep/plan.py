@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from .._version import __version__
-from ..errors import InputError
-from ..scenario.load import LoadedScenario, ScenarioError, load_scenario, parse_set
+from ..._version import __version__
+from ...base.errors import InputError
+from ...scenario.load import LoadedScenario, ScenarioError, load_scenario, parse_set
 
 __all__ = ["SweepError", "Variant", "SweepPlan", "plan_sweep", "split_values", "parse_sweep_set",
            "MANIFEST_SCHEMA"]

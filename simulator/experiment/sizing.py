@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .scenario.schema import Scenario
+from ..scenario.schema import Scenario
 
 __all__ = ["SizeEstimate", "estimate", "LONG_RUN_S", "LARGE_RUN_MB", "describe_duration", "describe_mb"]
 

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from .._version import __version__
-from ..analysis import stat
-from ..experiment import ALL_METRICS, Results, iter_long
+from ..._version import __version__
+from ...base.statistics import stat
+from ...experiment.replications import ALL_METRICS, Results, iter_long
 from .plan import SweepPlan
 from .store import write_text
 

@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from ._version import __version__
-from .breaches import breaches
-from .pyramid import targets_block
-from .formatting import stat_of, table
-from .analysis import half_width, replications_needed, stat
-from .metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series
-from .scenario.load import LoadedScenario
-from .scenario.schema import Scenario
-from .world.build import simulate
+from .._version import __version__
+from ..measures.breaches import breaches
+from ..measures.pyramid import targets_block
+from ..base.formatting import stat_of, table
+from ..base.statistics import half_width, replications_needed, stat
+from ..measures.metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series
+from ..scenario.load import LoadedScenario
+from ..scenario.schema import Scenario
+from ..world.build import simulate
+from .warmup import portfolio_warmup_days
 
 SCHEMA = "collectsim.results/1"
 LEVELS = ("center", "segments", "teams", "collectors")
@@ -48,7 +49,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> dict[str
     beside the metrics; ``series`` are daily and hourly counts averaged over replications.
     """
     st, cnt = simulate(scenario, seed, replication)
-    return {"metrics": replication_metrics(st, cnt), "blocks": dict(cnt.blocks),
+    blocks = dict(cnt.blocks)
+    if "portfolio" in blocks:
+        warmup = portfolio_warmup_days(st.work_days, cnt.daily_open_accounts)
+        blocks["portfolio"] = {**blocks["portfolio"], "warmup_days_mser5": float(warmup)}
+    return {"metrics": replication_metrics(st, cnt), "blocks": blocks,
             "series": replication_series(st, cnt)}
 
 
@@ -309,7 +314,7 @@ def as_loaded(loaded: Union[LoadedScenario, str, Path, None]) -> LoadedScenario:
     """A LoadedScenario as given, or the scenario file at a path (None: the bundled default)."""
     if isinstance(loaded, LoadedScenario):
         return loaded
-    from .scenario.load import load_scenario
+    from ..scenario.load import load_scenario
     return load_scenario(loaded)
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .. import experiment
-from ..errors import EXIT_FAILED_REPLICATIONS
+from ...experiment import replications as experiment
+from ...base.errors import EXIT_FAILED_REPLICATIONS
 from .plan import SweepPlan
 from .store import Appender, prepare_folder, read_records, record_outcome
 from .summary import write_outputs
@@ -38,7 +38,7 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, workers: Optiona
     already in the folder) and after each replication. ``extra(summary)`` may return further
     top-level blocks for summary.json (e.g. "staffing").
     """
-    from ..executors import open_executor, run_ordered
+    from ...experiment.executors import open_executor, run_ordered
 
     out = Path(out)
     lock = prepare_folder(out, plan.manifest())

@@ -43,10 +43,10 @@ from typing import Any, Callable
 import numpy as np
 from scipy.special import expit, logit
 
-from .errors import InputError
-from .rng import Streams
-from .scenario.load import LoadedScenario, ScenarioError, parse_scenario
-from .scenario.schema import Scenario
+from ..base.errors import InputError
+from ..base.rng import Streams
+from ..scenario.load import LoadedScenario, ScenarioError, parse_scenario
+from ..scenario.schema import Scenario
 
 __all__ = ["ParameterUncertainty", "parameter_uncertainty", "STREAM", "MAX_REDRAWS"]
 

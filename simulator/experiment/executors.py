@@ -72,7 +72,7 @@ def _mp_context():
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["simulator.experiment"])
+        ctx.set_forkserver_preload(["simulator.experiment.replications"])
         return ctx
     return multiprocessing.get_context("spawn")  # pragma: no cover - not POSIX
 

@@ -21,7 +21,8 @@ from typing import Optional
 
 import numpy as np
 
-from .counters import ABANDONED, MACHINE, RPC, TALK, THIRD_PARTY, WRAP, Counters, Structure
+from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
+from ..world.counters import TALK, WRAP, Counters, Structure
 
 METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connects", "rpc",
            "third_party", "abandoned", "abandon_rate", "rpc_per_productive_hour", "promises",

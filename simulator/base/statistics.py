@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 from scipy.special import stdtrit  # the t quantile; scipy.stats takes seconds to import
 
 __all__ = ["t_interval", "stat", "half_width", "sample_variance", "paired_difference",
-           "replications_needed", "mser5_truncation"]
+           "replications_needed"]
 
 
 def t_interval(values: Sequence[float], level: float = 0.95,
@@ -120,26 +120,3 @@ def replications_needed(values: Sequence[float], rel: float, level: float = 0.95
     if target <= 0:
         return None
     return max(n, math.ceil(n * (hw / target) ** 2))
-
-
-def mser5_truncation(series: Sequence[float], batch: int = 5) -> int:
-    """The warm-up MSER-5 suggests for one run's output ``series`` (e.g. daily open accounts):
-    how many leading observations to drop.
-
-    The series is cut into batches of ``batch`` observations and their means z_1..z_m. For each
-    candidate d = 0 .. m/2 batches dropped, MSER(d) = sum_{j>d} (z_j - mean_{j>d} z)^2 / (m - d)^2,
-    the squared standard error of the mean that is left; the d with the smallest MSER is the
-    warm-up (White, 1997; Hoad, Robinson and Davies, 2010). Returns ``batch * d``.
-    """
-    m = len(series) // batch
-    if m < 4:
-        return 0
-    z = [math.fsum(series[j * batch:(j + 1) * batch]) / batch for j in range(m)]
-    best_d, best = 0, math.inf
-    for d in range(m // 2 + 1):
-        rest = z[d:]
-        mean = math.fsum(rest) / len(rest)
-        mser = math.fsum((x - mean) ** 2 for x in rest) / len(rest) ** 2
-        if mser < best - 1e-12 * abs(best if math.isfinite(best) else 1.0):
-            best_d, best = d, mser
-    return batch * best_d

@@ -12,8 +12,8 @@ import math
 import sys
 from pathlib import Path
 
-from ..argtypes import positive_int, seed
-from ..formatting import table
+from .argtypes import positive_int, seed
+from ..base.formatting import table
 
 __all__ = ["register", "cmd_calibrate"]
 
@@ -79,7 +79,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Run the command; bad input is printed (exit 2) here as well as by the CLI's main, so the
     command behaves the same when called on its own."""
-    from ..errors import InputError
+    from ..base.errors import InputError
     from ..scenario import ScenarioError
     try:
         return _run(args)
@@ -92,9 +92,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..errors import InputError
-    from ..fileio import check_output_file, write_output
-    from .api import as_loaded
+    from ..base.errors import InputError
+    from ..base.fileio import check_output_file, write_output
+    from ..calibrate.api import as_loaded
     if (args.folder is None) == (args.kpi is None):
         raise InputError("give either DIR (a trace folder) or --kpi DAILY.csv, not " +
                        ("both" if args.folder else "neither"))
@@ -121,24 +121,24 @@ def _run(args: argparse.Namespace) -> int:
     base = as_loaded(args.base) if args.base else None
     bt = None
     if args.kpi:
-        from .kpi import calibrate_kpi
+        from ..calibrate.kpi import calibrate_kpi
         fitted = calibrate_kpi(args.kpi, base)
     else:
-        from .trace import read_trace
+        from ..calibrate.trace import read_trace
         trace = read_trace(args.folder)
         if args.no_fit:
-            from .backtest import backtest
+            from ..calibrate.backtest import backtest
             hold = args.holdout_days or max(1, len(trace.dial_days) // 5)
             bt = backtest(trace, hold, scenario=base, replications=args.replications, seed=args.seed)
             say(bt.table())
             return 0   # a failed back-test is a finding, not an error: the table says FAILED
-        from .api import calibrate_trace
+        from ..calibrate.api import calibrate_trace
         fitted = calibrate_trace(trace, base)
     say(summary(fitted))
     if args.backtest:
-        from .backtest import backtest, backtest_kpi
+        from ..calibrate.backtest import backtest, backtest_kpi
         if args.kpi:
-            from .kpi import kpi_dates
+            from ..calibrate.kpi import kpi_dates
             n_days = len(kpi_dates(args.kpi))
         else:
             n_days = len(trace.dial_days)
@@ -152,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
     if out is not None:
         print(write_output(out, fitted.toml()), file=sys.stderr)
     if html is not None:
-        from .html import render_calibration
+        from ..report.calibration import render_calibration
         print(write_output(html, render_calibration(fitted, bt)), file=sys.stderr)
     return 0
 

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..html_style import PAGE_CSS
+from .style import PAGE_CSS
 from ..scenario.schema import OUTCOMES
-from .api import Calibrated
-from .backtest import Backtest
-from .trace import RPC, THIRD_PARTY
+from ..calibrate.api import Calibrated
+from ..calibrate.backtest import Backtest
+from ..calibrate.trace import RPC, THIRD_PARTY
 
 __all__ = ["render_calibration"]
 

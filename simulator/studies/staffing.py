@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
-from ..analysis import t_interval
-from ..experiment import MetricRef, parse_metric_ref
-from .plan import SweepError
+from ..base.statistics import t_interval
+from ..experiment.replications import MetricRef, parse_metric_ref
+from .sweep.plan import SweepError
 
 __all__ = ["Constraint", "parse_constraint", "staffing_block", "headcount_values", "STAFF_METRICS"]
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .counters import ABANDONED, OUTCOME_NAMES
-from .fileio import atomic_write
-from .scenario.schema import Scenario
-from .world.build import World
-from .world.calendar import nominal_date
-from .world.portfolio import WAITING
+from ..base.outcomes import ABANDONED, OUTCOME_NAMES
+from ..base.fileio import atomic_write
+from ..scenario.schema import Scenario
+from ..world.build import World
+from ..world.calendar import nominal_date
+from ..world.portfolio import WAITING
 
 TRACE_FILES = ("dials.csv", "promises.csv", "payments.csv", "accounts.csv", "shifts.csv", "account_events.csv")
 PHONE_STATUS = {0: "valid", 1: "disconnected", 2: "valid", 3: "wrong"}

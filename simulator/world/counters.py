@@ -1,41 +1,18 @@
-"""What a replication measured, below both the world (which fills it) and the metrics (which
-read it): the dial outcomes, the compact counters and the structure that names their rows.
+"""What a replication measured, filled by the world and read by the metrics: the compact
+counters and the structure that names their rows (the outcomes are base/outcomes.py).
 
 The world folds each day's dials into these count arrays once a day (``Counters.fold``), so
-memory does not grow with the number of dials; KPIs are pure functions of them (metrics.py).
+memory does not grow with the number of dials; KPIs are pure functions of them (measures/metrics.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 
-
-class Outcome(IntEnum):
-    """How a dial ended: the scenario's six outcomes (schema.OUTCOMES, same order) plus
-    ``ABANDONED``, a live answer nobody took (or a live person hung up on by AMD)."""
-    NO_ANSWER = 0
-    BUSY = 1
-    MACHINE = 2
-    INVALID = 3
-    THIRD_PARTY = 4
-    RPC = 5
-    ABANDONED = 6
-
-    @property
-    def label(self) -> str:
-        """The outcome's name in results and scenario files (``no_answer``, ..., ``abandoned``)."""
-        return self.name.lower()
+from ..base.outcomes import ABANDONED, N_OUT, THIRD_PARTY
 
 
-N_OUT = len(Outcome)
-OUTCOME_NAMES = tuple(o.label for o in Outcome)
-# Plain ints of the outcomes, for hot loops: indexing a list with an IntEnum member goes through
-# __index__ and costs about 60% more than with an int.
-NO_ANSWER, BUSY, MACHINE, INVALID, THIRD_PARTY, RPC, ABANDONED = (int(o) for o in Outcome)
-LIVE = (THIRD_PARTY, RPC, ABANDONED)
-"""Outcomes that are live answers (``connects``)."""
 RING, TALK, WRAP = range(3)
 """Columns of ``Counters.handle_s``: seconds ringing (dialing), talking and wrapping up."""
 

@@ -9,8 +9,8 @@ import argparse
 import os
 import sys
 
-from ..errors import InputError
-from ..fileio import check_output_file, check_output_folder, make_folder, write_output
+from ..base.errors import InputError
+from ..base.fileio import check_output_file, check_output_folder, make_folder, write_output
 
 __all__ = ["register", "cmd_report"]
 
@@ -34,8 +34,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .data import ReportInputError, load_input
-    from .html import figures_for, png_images, render
+    from ..report.data import ReportInputError, load_input
+    from ..report.html import figures_for, png_images, render
 
     if not args.html and not args.png:
         raise InputError("nothing to write: give --html FILE and/or --png DIR")

@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..fileio import atomic_write, os_error_words
+from ...base.fileio import atomic_write, os_error_words
 from .plan import SweepError
 
 __all__ = ["prepare_folder", "read_records", "record_outcome", "Appender", "write_text"]

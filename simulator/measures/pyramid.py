@@ -11,7 +11,7 @@ from typing import Any, Hashable, Mapping, Optional, Sequence
 
 from scipy.special import stdtr
 
-from .scenario.schema import Segment, Team
+from ..scenario.schema import Segment, Team
 
 __all__ = ["Pyramid", "TABLE_14_1", "LAYERS", "progressive_rpc_per_hour", "productive_rate",
            "expected_pyramid", "solve_rpc_wrap_s", "flag_layers", "holm", "one_sided_p", "FLAG_RULE"]
