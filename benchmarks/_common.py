@@ -1,5 +1,6 @@
 """Helpers shared by the benchmark scripts: the benchmark scenario, its size overrides, and
 small statistics. Not part of the simulator package."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,9 @@ def accounts_per_collector(working_days: int) -> int:
     return ACCOUNTS_BASE_PER_COLLECTOR + ACCOUNTS_PER_COLLECTOR_DAY * working_days
 
 
-def size_overrides(path: str | Path, collectors: int, working_days: int,
-                   accounts_total: int | None = None) -> list[str]:
+def size_overrides(
+    path: str | Path, collectors: int, working_days: int, accounts_total: int | None = None
+) -> list[str]:
     """``--set`` overrides that give the scenario ``collectors`` collectors (split over its teams
     in proportion to their headcounts), ``working_days`` days, and accounts per segment by the
     rule above (or ``accounts_total`` split over segments in proportion to their workers)."""
@@ -77,6 +79,7 @@ def best_median(values: list[float], higher_is_better: bool = False) -> tuple[fl
 
 def peak_rss_mb() -> float:
     import resource
+
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / 1024 / 1024 if sys.platform == "darwin" else r / 1024

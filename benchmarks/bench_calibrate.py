@@ -10,6 +10,7 @@ The trace folder (dials, promises, payments, accounts, shifts and account events
 (read_trace), fit and validate the scenario (calibrate_trace), and render the TOML. Prints the
 best and median wall and CPU seconds of each step; asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,10 +35,14 @@ def _timed(f):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", default=str(BENCH_SCENARIO), help="scenario traced (default bench_100.toml)")
+    ap.add_argument(
+        "--scenario", default=str(BENCH_SCENARIO), help="scenario traced (default bench_100.toml)"
+    )
     ap.add_argument("--repeat", type=int, default=3, help="timed runs (default 3)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--keep", metavar="DIR", help="write the trace folder here and keep it (reused if it holds one)")
+    ap.add_argument(
+        "--keep", metavar="DIR", help="write the trace folder here and keep it (reused if it holds one)"
+    )
     args = ap.parse_args(argv)
 
     from simulator.calibrate.api import calibrate_trace
@@ -47,8 +52,21 @@ def main(argv=None) -> int:
     if all((folder / f).exists() for f in FILES):
         print(f"reusing the trace in {folder}")
     else:
-        cmd = [sys.executable, "-m", "simulator", "run", args.scenario, "-r", "1", "--seed", str(args.seed),
-               "--trace", str(folder), "--force", "-q"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "simulator",
+            "run",
+            args.scenario,
+            "-r",
+            "1",
+            "--seed",
+            str(args.seed),
+            "--trace",
+            str(folder),
+            "--force",
+            "-q",
+        ]
         _, w, _ = _timed(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True))
         print(f"{' '.join(cmd[2:])}: {w:.1f} s")
     sizes = {p.name: p.stat().st_size for p in sorted(folder.glob("*.csv"))}
@@ -56,17 +74,28 @@ def main(argv=None) -> int:
     for name in sizes:
         with open(folder / name, "rb") as f:
             rows[name] = sum(1 for _ in f) - 1
-    print(f"trace folder {folder}: " + ", ".join(f"{n} {r:,} rows" for n, r in rows.items())
-          + f" ({sum(sizes.values()) / 1e6:.0f} MB of CSV)")
-    steps: dict[str, list[tuple[float, float]]] = {"read_trace": [], "fit + validate": [], "TOML text": [],
-                                                    "total": []}
+    print(
+        f"trace folder {folder}: "
+        + ", ".join(f"{n} {r:,} rows" for n, r in rows.items())
+        + f" ({sum(sizes.values()) / 1e6:.0f} MB of CSV)"
+    )
+    steps: dict[str, list[tuple[float, float]]] = {
+        "read_trace": [],
+        "fit + validate": [],
+        "TOML text": [],
+        "total": [],
+    }
     fitted = None
     for _ in range(args.repeat):
         tr, w1, c1 = _timed(lambda: read_trace(folder))
         fitted, w2, c2 = _timed(lambda: calibrate_trace(tr))
         _, w3, c3 = _timed(fitted.toml)
-        for k, v in (("read_trace", (w1, c1)), ("fit + validate", (w2, c2)), ("TOML text", (w3, c3)),
-                     ("total", (w1 + w2 + w3, c1 + c2 + c3))):
+        for k, v in (
+            ("read_trace", (w1, c1)),
+            ("fit + validate", (w2, c2)),
+            ("TOML text", (w3, c3)),
+            ("total", (w1 + w2 + w3, c1 + c2 + c3)),
+        ):
             steps[k].append(v)
     print(f"{'step':<16}{'best wall s':>12}{'median wall s':>15}{'best CPU s':>12}")
     for k, v in steps.items():
@@ -75,10 +104,14 @@ def main(argv=None) -> int:
         print(f"{k:<16}{min(walls):>12.2f}{statistics.median(walls):>15.2f}{min(cpus):>12.2f}")
     n = rows["dials.csv"]
     best = min(x[0] for x in steps["total"])
-    print(f"calibration of {n:,} dials: {best:.1f} s best of {args.repeat} ({n / best:,.0f} dials per second)")
+    print(
+        f"calibration of {n:,} dials: {best:.1f} s best of {args.repeat} ({n / best:,.0f} dials per second)"
+    )
     account_level = any(sf.answer is not None for sf in fitted.fit.segments.values())
-    print(f"{len(fitted.calibration.parameters)} fitted values, {len(fitted.calibration.links)} links"
-          + ("; account-level behaviour fitted" if account_level else ""))
+    print(
+        f"{len(fitted.calibration.parameters)} fitted values, {len(fitted.calibration.links)} links"
+        + ("; account-level behaviour fitted" if account_level else "")
+    )
     if not args.keep:
         shutil.rmtree(folder)
     return 0

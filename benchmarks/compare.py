@@ -19,6 +19,7 @@ interleaved (collectsim rep r, reference rep r, ...) so both see the same machin
 otherwise it is skipped with a message. The models use independent random numbers, so
 agreement is statistical. Figures only; the exit status is 0 unless something crashes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ QUANTITIES = ("dials", "rpc", "promises", "kept", "collected", "paid_hours", "pr
 
 def mean_ci(xs: list[float]) -> tuple[float, float, float]:
     from scipy import stats
+
     m = statistics.fmean(xs)
     if len(xs) < 2:
         return m, float("nan"), float("nan")
@@ -47,6 +49,7 @@ def mean_ci(xs: list[float]) -> tuple[float, float, float]:
 
 def welch_p(a: list[float], b: list[float]) -> float:
     from scipy import stats
+
     if statistics.pvariance(a) == 0 and statistics.pvariance(b) == 0:
         return 1.0 if statistics.fmean(a) == statistics.fmean(b) else 0.0
     return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
@@ -55,6 +58,7 @@ def welch_p(a: list[float], b: list[float]) -> float:
 def collectsim_rep(scenario, seed: int, rep: int) -> tuple[dict, float]:
     from simulator.measures.metrics import replication_metrics
     from simulator.world.build import simulate
+
     t0, c0 = time.perf_counter(), time.process_time()
     st, cnt = simulate(scenario, seed, rep)
     wall = time.perf_counter() - t0
@@ -72,17 +76,20 @@ def naive_rep(scenario, seed: int, rep: int, mode: str) -> tuple[dict, float]:
 
 def load(path: str, overrides: list[str]):
     from simulator.scenario.load import ScenarioError, load_scenario
+
     try:
         return load_scenario(path, overrides=overrides).scenario, None
     except ScenarioError as e:
         return None, str(e)
 
 
-def compare_mode(mode: str, path: str, overrides: list[str], reps: int, seed: int, alpha: float) -> dict | None:
+def compare_mode(
+    mode: str, path: str, overrides: list[str], reps: int, seed: int, alpha: float
+) -> dict | None:
     sc, err = load(path, [*overrides, f'dialer.mode="{mode}"'])
     print(f"\n=== dialer mode: {mode} ===")
     if sc is None:
-        print(f"  SKIPPED: collectsim's scenario schema rejects dialer.mode = \"{mode}\":")
+        print(f'  SKIPPED: collectsim\'s scenario schema rejects dialer.mode = "{mode}":')
         for line in err.splitlines()[:3]:
             print(f"    {line}")
         return None
@@ -90,8 +97,11 @@ def compare_mode(mode: str, path: str, overrides: list[str], reps: int, seed: in
     for r in range(reps):
         cs.append(collectsim_rep(sc, seed, r))
         nv.append(naive_rep(sc, seed, r, mode))
-        print(f"  rep {r}: collectsim {cs[-1][0]['dials']:,.0f} dials in {cs[-1][1]:.2f} s; "
-              f"reference {nv[-1][0]['dials']:,.0f} dials in {nv[-1][1]:.2f} s", flush=True)
+        print(
+            f"  rep {r}: collectsim {cs[-1][0]['dials']:,.0f} dials in {cs[-1][1]:.2f} s; "
+            f"reference {nv[-1][0]['dials']:,.0f} dials in {nv[-1][1]:.2f} s",
+            flush=True,
+        )
 
     def speed(runs):
         per = [m["dials"] / w for m, w in runs]
@@ -103,19 +113,27 @@ def compare_mode(mode: str, path: str, overrides: list[str], reps: int, seed: in
     print(f"  {'naive reference':<22} {s_n[0]:>10,.0f} {s_n[1]:>10,.0f} {s_n[2]:>11,.0f}")
     ratios = [s_c[i] / s_n[i] for i in range(3)]
     goal = GOALS[mode]
-    print(f"  {'ratio collectsim/ref':<22} {ratios[0]:>9.2f}x {ratios[1]:>9.2f}x {ratios[2]:>10.2f}x"
-          f"   goal >= {goal:g}x: {'MET' if ratios[0] >= goal else 'NOT MET'} (overall)")
+    print(
+        f"  {'ratio collectsim/ref':<22} {ratios[0]:>9.2f}x {ratios[1]:>9.2f}x {ratios[2]:>10.2f}x"
+        f"   goal >= {goal:g}x: {'MET' if ratios[0] >= goal else 'NOT MET'} (overall)"
+    )
 
     cpu_c = sum(m["dials"] for m, _ in cs) / sum(m["_cpu_s"] for m, _ in cs)
     cpu_n = sum(m["dials"] for m, _ in nv) / sum(m["_cpu_s"] for m, _ in nv)
-    print(f"  dials per CPU second (process_time; less sensitive to machine load): collectsim {cpu_c:,.0f}, "
-          f"reference {cpu_n:,.0f}, ratio {cpu_c / cpu_n:.2f}x")
+    print(
+        f"  dials per CPU second (process_time; less sensitive to machine load): collectsim {cpu_c:,.0f}, "
+        f"reference {cpu_n:,.0f}, ratio {cpu_c / cpu_n:.2f}x"
+    )
     ratios.append(cpu_c / cpu_n)
     qs = QUANTITIES + (("abandoned",) if mode == "predictive" else ())
     level = alpha / len(qs)
-    print(f"\n  agreement per replication ({reps} reps each; Welch t-test, PASS if p >= {alpha:g}/{len(qs)} = {level:.4f})")
-    print(f"  {'quantity':<17} {'collectsim mean [95% CI]':>38} {'reference mean [95% CI]':>38} "
-          f"{'diff %':>7} {'in CIs':>7} {'p':>7}  verdict")
+    print(
+        f"\n  agreement per replication ({reps} reps each; Welch t-test, PASS if p >= {alpha:g}/{len(qs)} = {level:.4f})"
+    )
+    print(
+        f"  {'quantity':<17} {'collectsim mean [95% CI]':>38} {'reference mean [95% CI]':>38} "
+        f"{'diff %':>7} {'in CIs':>7} {'p':>7}  verdict"
+    )
     verdicts = {}
     for q in qs:
         a = [float(m[q] or 0.0) for m, _ in cs]
@@ -127,8 +145,10 @@ def compare_mode(mode: str, path: str, overrides: list[str], reps: int, seed: in
         ok = p >= level
         verdicts[q] = ok
         diff = 100.0 * (ma - mb) / mb if mb else float("nan")
-        print(f"  {q:<17} {ma:>14,.1f} [{la:>10,.1f}, {ha:>10,.1f}] {mb:>14,.1f} [{lb:>10,.1f}, {hb:>10,.1f}] "
-              f"{diff:>6.2f}% {inside:>5}/2 {p:>7.3f}  {'PASS' if ok else 'FAIL'}")
+        print(
+            f"  {q:<17} {ma:>14,.1f} [{la:>10,.1f}, {ha:>10,.1f}] {mb:>14,.1f} [{lb:>10,.1f}, {hb:>10,.1f}] "
+            f"{diff:>6.2f}% {inside:>5}/2 {p:>7.3f}  {'PASS' if ok else 'FAIL'}"
+        )
     return {"speed_collectsim": s_c, "speed_reference": s_n, "ratios": ratios, "verdicts": verdicts}
 
 
@@ -145,8 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     overrides = size_overrides(a.scenario, a.collectors, a.days) + a.set
     import simulator
-    print(f"collectsim vs naive reference: {Path(a.scenario).name}, {a.collectors} collectors x {a.days} days, "
-          f"{a.reps} replications each, interleaved")
+
+    print(
+        f"collectsim vs naive reference: {Path(a.scenario).name}, {a.collectors} collectors x {a.days} days, "
+        f"{a.reps} replications each, interleaved"
+    )
     print(f"collectsim measured from {Path(simulator.__file__).parent}")
     summary = {}
     for mode in a.modes.split(","):
@@ -157,9 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {mode:<12} skipped (not supported by collectsim's schema yet)")
         else:
             fails = [q for q, ok in res["verdicts"].items() if not ok]
-            print(f"  {mode:<12} speed ratio {res['ratios'][0]:.2f}x wall, {res['ratios'][3]:.2f}x CPU "
-                  f"(goal {GOALS[mode]:g}x); agreement "
-                  f"{'PASS' if not fails else 'FAIL on ' + ', '.join(fails)}")
+            print(
+                f"  {mode:<12} speed ratio {res['ratios'][0]:.2f}x wall, {res['ratios'][3]:.2f}x CPU "
+                f"(goal {GOALS[mode]:g}x); agreement "
+                f"{'PASS' if not fails else 'FAIL on ' + ', '.join(fails)}"
+            )
     return 0
 
 

@@ -13,6 +13,7 @@ file changed without --force) grouped by cause. Exit 0 when nothing failed, 1 ot
     python benchmarks/fuzz.py --kind outputs -n 10000 -j 2
     python benchmarks/fuzz.py -n 2000 -j 4 --seed 7 --save fuzz-failures/
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,17 +41,34 @@ def _alarm(signum, frame):  # pragma: no cover - only on a hang
 def _worker(args: tuple[int, int, int, str]) -> dict:
     """One chunk of examples: ``n`` cases of the chosen kind drawn with Hypothesis seed ``seed``."""
     n, seed, timeout_s, kind = args
-    stats: dict = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
-                   "run": collections.Counter(), "failures": []}
+    stats: dict = {
+        "examples": 0,
+        "origin": collections.Counter(),
+        "validate": collections.Counter(),
+        "run": collections.Counter(),
+        "failures": [],
+    }
     if kind == "outputs":
-        from tests.properties.test_fuzz_outputs import OutputResult, check_output_case, output_cases, release_mounts
+        from tests.properties.test_fuzz_outputs import (
+            OutputResult,
+            check_output_case,
+            output_cases,
+            release_mounts,
+        )
 
         def tally(case, res) -> None:
             stats["origin"][case.command] += 1
             stats["run"][f"{case.target}: {res.code}"] += 1
             if res.error:
-                stats["failures"].append({"error": res.error, "traceback": res.traceback,
-                                          "data": repr(case).encode(), "sets": [], "origin": case.origin})
+                stats["failures"].append(
+                    {
+                        "error": res.error,
+                        "traceback": res.traceback,
+                        "data": repr(case).encode(),
+                        "sets": [],
+                        "origin": case.origin,
+                    }
+                )
 
         try:
             _examples(n, seed, timeout_s, output_cases, check_output_case, OutputResult, tally, stats)
@@ -66,8 +84,15 @@ def _worker(args: tuple[int, int, int, str]) -> dict:
         if res.run_code is not None:
             stats["run"][str(res.run_code)] += 1
         if res.error:
-            stats["failures"].append({"error": res.error, "traceback": res.traceback, "data": case.data,
-                                      "sets": case.sets, "origin": case.origin})
+            stats["failures"].append(
+                {
+                    "error": res.error,
+                    "traceback": res.traceback,
+                    "data": case.data,
+                    "sets": case.sets,
+                    "origin": case.origin,
+                }
+            )
 
     _examples(n, seed, timeout_s, cases, check_case, Result, tally, stats)
     return stats
@@ -82,8 +107,13 @@ def _examples(n: int, seed: int, timeout_s: int, strategy, check, result_type, t
     signal.signal(signal.SIGALRM, _alarm)
 
     @hseed(seed)
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def one(case):
         stats["examples"] += 1
@@ -100,9 +130,16 @@ def _examples(n: int, seed: int, timeout_s: int, strategy, check, result_type, t
         one()
     except BaseException as e:  # noqa: BLE001 - report it; never lose the other workers' figures
         import traceback
-        stats["failures"].append({"error": f"fuzz worker (seed {seed}) stopped: {type(e).__name__}: {e}",
-                                  "traceback": traceback.format_exc(), "data": b"", "sets": [],
-                                  "origin": "harness"})
+
+        stats["failures"].append(
+            {
+                "error": f"fuzz worker (seed {seed}) stopped: {type(e).__name__}: {e}",
+                "traceback": traceback.format_exc(),
+                "data": b"",
+                "sets": [],
+                "origin": "harness",
+            }
+        )
 
 
 def _cause(f: dict) -> str:
@@ -121,15 +158,24 @@ def _cause(f: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--examples", type=int, default=10000, help="examples in all (default 10000)")
-    ap.add_argument("-j", "--workers", type=int, default=max(1, min(8, (os.cpu_count() or 2) - 1)),
-                    help="worker processes")
+    ap.add_argument(
+        "-j",
+        "--workers",
+        type=int,
+        default=max(1, min(8, (os.cpu_count() or 2) - 1)),
+        help="worker processes",
+    )
     ap.add_argument("--seed", type=int, default=0, help="base seed (worker k uses seed + k)")
     ap.add_argument("--chunk", type=int, default=250, help="examples per job (default 250)")
     ap.add_argument("--timeout", type=int, default=120, help="seconds before one example counts as a hang")
     ap.add_argument("--save", metavar="DIR", help="write each failing input and its traceback here")
-    ap.add_argument("--kind", choices=("scenarios", "outputs"), default="scenarios",
-                    help="scenario files through validate and run (default), or output paths and results "
-                         "files through every command that writes")
+    ap.add_argument(
+        "--kind",
+        choices=("scenarios", "outputs"),
+        default="scenarios",
+        help="scenario files through validate and run (default), or output paths and results "
+        "files through every command that writes",
+    )
     args = ap.parse_args(argv)
 
     # Chunks of at most --chunk examples, each with its own seed, so progress shows and a
@@ -148,12 +194,19 @@ def main(argv: list[str] | None = None) -> int:
         results.append(r)
         done = sum(x["examples"] for x in results)
         bad = sum(len(x["failures"]) for x in results)
-        print(f"  ... {done} examples, {bad} failure(s), {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+        print(
+            f"  ... {done} examples, {bad} failure(s), {time.time() - t0:.0f} s", file=sys.stderr, flush=True
+        )
     if pool is not None:
         pool.close()
         pool.join()
-    total = {"examples": 0, "origin": collections.Counter(), "validate": collections.Counter(),
-             "run": collections.Counter(), "failures": []}
+    total = {
+        "examples": 0,
+        "origin": collections.Counter(),
+        "validate": collections.Counter(),
+        "run": collections.Counter(),
+        "failures": [],
+    }
     for r in results:
         total["examples"] += r["examples"]
         for k in ("origin", "validate", "run"):
@@ -164,15 +217,21 @@ def main(argv: list[str] | None = None) -> int:
     tracebacks = sum(1 for f in fails if f["traceback"])
     hangs = sum(1 for f in fails if f["error"].startswith("hang"))
 
-    print(f"examples: {total['examples']} in {time.time() - t0:.0f} s ({len(jobs)} job(s), "
-          f"{args.workers} worker(s), seeds {args.seed}..{args.seed + len(jobs) - 1})")
+    print(
+        f"examples: {total['examples']} in {time.time() - t0:.0f} s ({len(jobs)} job(s), "
+        f"{args.workers} worker(s), seeds {args.seed}..{args.seed + len(jobs) - 1})"
+    )
     print("  by kind:        " + ", ".join(f"{k} {v}" for k, v in sorted(total["origin"].items())))
     if args.kind == "outputs":
         print("  exits by target: " + ", ".join(f"{k} -> {v}" for k, v in sorted(total["run"].items())))
     else:
         print("  validate exits: " + ", ".join(f"{k}: {v}" for k, v in sorted(total["validate"].items())))
-        print("  run -r 1 exits: " + (", ".join(f"{k}: {v}" for k, v in sorted(total["run"].items())) or "none"))
-    print(f"failures: {len(fails)} (internal errors/exit 1: {exits1}, tracebacks: {tracebacks}, hangs: {hangs})")
+        print(
+            "  run -r 1 exits: " + (", ".join(f"{k}: {v}" for k, v in sorted(total["run"].items())) or "none")
+        )
+    print(
+        f"failures: {len(fails)} (internal errors/exit 1: {exits1}, tracebacks: {tracebacks}, hangs: {hangs})"
+    )
     groups = collections.defaultdict(list)
     for f in fails:
         groups[_cause(f)].append(f)
@@ -185,8 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         for i, f in enumerate(fails):
             (out / f"fail-{i:04d}.toml").write_bytes(f["data"])
-            (out / f"fail-{i:04d}.txt").write_text(f"{f['error']}\n--set {f['sets']}\n\n{f['traceback']}",
-                                                 encoding="utf-8")
+            (out / f"fail-{i:04d}.txt").write_text(
+                f"{f['error']}\n--set {f['sets']}\n\n{f['traceback']}", encoding="utf-8"
+            )
         print(f"\nsaved {len(fails)} failing input(s) to {out}")
     return 0 if not fails else 1
 

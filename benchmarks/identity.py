@@ -12,6 +12,7 @@ must be equal, bytes of the canonical JSON included. With ``--allow-new`` keys p
 this checkout are listed but do not fail the check (a feature that adds metrics); a changed or
 missing value always fails. Exit 0 when every case agrees, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,16 +29,27 @@ ROOT = HERE.parent
 MODES = ("preview", "progressive", "predictive")
 EXTRA_CASES = {
     # predictive pacing and routing paths the plain modes do not reach
-    "dialer_modes/predictive-adaptive": ("dialer_modes.toml", ["dialer.mode=predictive", "dialer.pacing=adaptive"]),
-    "dialer_modes/predictive-poisson": ("dialer_modes.toml", ["dialer.mode=predictive", "dialer.pacing=poisson",
-                                                              "dialer.calls_per_hour=2000"]),
-    "dialer_modes/predictive-amd": ("dialer_modes.toml", ["dialer.mode=predictive", "dialer.amd=true",
-                                                          "dialer.ring_timeout_s=25"]),
-    "case_matching/predictive-overflow": ("case_matching.toml", ["dialer.mode=predictive",
-                                                                 "routing.overflow=\"overflow\""]),
+    "dialer_modes/predictive-adaptive": (
+        "dialer_modes.toml",
+        ["dialer.mode=predictive", "dialer.pacing=adaptive"],
+    ),
+    "dialer_modes/predictive-poisson": (
+        "dialer_modes.toml",
+        ["dialer.mode=predictive", "dialer.pacing=poisson", "dialer.calls_per_hour=2000"],
+    ),
+    "dialer_modes/predictive-amd": (
+        "dialer_modes.toml",
+        ["dialer.mode=predictive", "dialer.amd=true", "dialer.ring_timeout_s=25"],
+    ),
+    "case_matching/predictive-overflow": (
+        "case_matching.toml",
+        ["dialer.mode=predictive", 'routing.overflow="overflow"'],
+    ),
     "table_14_1/progressive-reminders": ("table_14_1.toml", ["attempts.promise_reminder=true"]),
-    "table_14_1/preview-amd": ("table_14_1.toml", ["dialer.mode=preview", "dialer.amd=true",
-                                                   "dialer.ring_timeout_s=25"]),
+    "table_14_1/preview-amd": (
+        "table_14_1.toml",
+        ["dialer.mode=preview", "dialer.amd=true", "dialer.ring_timeout_s=25"],
+    ),
 }
 DROP = ("collectsim_version",)
 
@@ -76,8 +88,14 @@ def start_checkout(src: Path, cases: dict, reps: int, seed: int) -> subprocess.P
     files from this checkout, so both sides read the same inputs)."""
     resolved = {k: (str(ROOT / "scenarios" / f), s) for k, (f, s) in cases.items()}
     env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
-    return subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(resolved), str(reps), str(seed)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=src)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(resolved), str(reps), str(seed)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=src,
+    )
 
 
 def result_of(proc: subprocess.Popen, src: Path) -> dict:
@@ -116,7 +134,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", help="comma-separated case names (default: all); see --list")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
-    ap.add_argument("--allow-new", action="store_true", help="keys only in this checkout do not fail the check")
+    ap.add_argument(
+        "--allow-new", action="store_true", help="keys only in this checkout do not fail the check"
+    )
     args = ap.parse_args(argv)
     cases = all_cases()
     if args.list:
@@ -131,8 +151,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="collectsim-identity-") as tmp:
         old_src = Path(tmp) / "old"
         old_src.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against, "simulator"],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.against, "simulator"], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(old_src)], input=archive, check=True)
         # the two checkouts run side by side (one core each)
         old_p = start_checkout(old_src, cases, args.replications, args.seed)
@@ -153,8 +174,10 @@ def main(argv=None) -> int:
             print(f"    changed {line}")
         if added:
             print(f"    new     {len(added)} key(s), e.g. {', '.join(added[:4])}")
-    print(f"{len(cases) - failed} of {len(cases)} cases agree with {args.against} "
-          f"({args.replications} replications, seed {args.seed})")
+    print(
+        f"{len(cases) - failed} of {len(cases)} cases agree with {args.against} "
+        f"({args.replications} replications, seed {args.seed})"
+    )
     return 1 if failed else 0
 
 

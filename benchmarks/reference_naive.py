@@ -44,6 +44,7 @@ Modes:
 
     python benchmarks/reference_naive.py [SCENARIO] [--mode progressive|predictive] [--seed S] [--set PATH=V ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,7 @@ from _common import BENCH_SCENARIO  # noqa: E402
 DAY_S = 86_400.0
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc")
-LIVE = ("machine", "third_party", "rpc")   # answered: needs a collector in predictive mode
+LIVE = ("machine", "third_party", "rpc")  # answered: needs a collector in predictive mode
 OPEN, PROMISED, PAID = "open", "promised", "paid"
 MODES = ("progressive", "predictive")
 
@@ -107,12 +108,12 @@ class Account:
         self.segment = segment
         self.balance = balance
         self.status = OPEN
-        self.broken = False           # broken promise awaiting follow-up
+        self.broken = False  # broken promise awaiting follow-up
         self.blocked_until = -math.inf
         self.last_attempt = -math.inf
         self.attempts_today = 0
         self.allowed_today = 0
-        self.attempts_on: dict[int, int] = {}   # calendar day -> attempts (for the 7-in-7 rule)
+        self.attempts_on: dict[int, int] = {}  # calendar day -> attempts (for the 7-in-7 rule)
 
 
 class CallList:
@@ -152,14 +153,20 @@ class Team:
     def __init__(self, env: simpy.Environment, segments: list[str]) -> None:
         self.segments = segments
         self.turn = 0
-        self.answered = simpy.Store(env)     # answered calls waiting for a collector
+        self.answered = simpy.Store(env)  # answered calls waiting for a collector
         self.ringing = 0
         self.changed = env.event()
 
 
 class NaiveCenter:
-    def __init__(self, scenario: Any, seed: int = 1, mode: str = "progressive",
-                 ratio: float = 2.0, abandon_after_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        scenario: Any,
+        seed: int = 1,
+        mode: str = "progressive",
+        ratio: float = 2.0,
+        abandon_after_s: float = 2.0,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.sc = scenario
@@ -168,8 +175,11 @@ class NaiveCenter:
         self.abandon_after_s = abandon_after_s
         # collectsim's pause-before-break horizon: expected seconds to a live answer (mean ring
         # of third party and right party over segments), or the ring-out if longer, plus patience
-        la = [o.ring_time_s.mean for seg in scenario.segments.values()
-              for o in (seg.outcomes.third_party, seg.outcomes.rpc)]
+        la = [
+            o.ring_time_s.mean
+            for seg in scenario.segments.values()
+            for o in (seg.outcomes.third_party, seg.outcomes.rpc)
+        ]
         rt = getattr(scenario.dialer, "ring_timeout_s", 0.0) or 0.0
         self.horizon = max(sum(la) / len(la), rt) + abandon_after_s
         self.rng = random.Random(seed)
@@ -191,11 +201,13 @@ class NaiveCenter:
         for o, minutes in getattr(att, "retry_delay_by_outcome_min", {}).items():
             self.retry_delay[o] = minutes * 60.0
         self.recycle = getattr(att, "recycle_after_days", 1) * DAY_S
-        if comp is None:   # older schema: the wait lived in [attempts], no 7-in-7 rule
+        if comp is None:  # older schema: the wait lived in [attempts], no 7-in-7 rule
             self.recontact = att.recontact_after_rpc_days * DAY_S
             self.cap_7 = 1 << 30
         else:
-            self.recontact = comp.wait_after_conversation_days * DAY_S if comp.enforce_wait_after_conversation else 0.0
+            self.recontact = (
+                comp.wait_after_conversation_days * DAY_S if comp.enforce_wait_after_conversation else 0.0
+            )
             self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
         self.broken_first = att.broken_promise_first
         self.accounts: dict[str, list[Account]] = {}
@@ -207,13 +219,30 @@ class NaiveCenter:
                 n += 1
             self.accounts[name] = accts
         self.lists = {name: CallList() for name in scenario.segments}
-        self.agents = [Agent(tn, k, t.headcount, t) for tn, t in scenario.teams.items() for k in range(t.headcount)]
+        self.agents = [
+            Agent(tn, k, t.headcount, t) for tn, t in scenario.teams.items() for k in range(t.headcount)
+        ]
         self.teams = {tn: Team(self.env, list(t.segments)) for tn, t in scenario.teams.items()}
         self.open_promises = 0
         self.seq = 0
-        self.totals = {k: 0.0 for k in ("dials", "rpc", "third_party", "machine", "abandoned",
-                                        "abandoned_machine", "promises", "kept", "broken", "collected",
-                                        "paid_s", "productive_s", "idle_s")}
+        self.totals = {
+            k: 0.0
+            for k in (
+                "dials",
+                "rpc",
+                "third_party",
+                "machine",
+                "abandoned",
+                "abandoned_machine",
+                "promises",
+                "kept",
+                "broken",
+                "collected",
+                "paid_s",
+                "productive_s",
+                "idle_s",
+            )
+        }
 
     # ---- days and lists
     def days(self):
@@ -227,7 +256,11 @@ class NaiveCenter:
                         a.attempts_on = {d: k for d, k in a.attempts_on.items() if d > day - 7}
                     last6 = sum(a.attempts_on.values())
                     a.allowed_today = min(self.max_per_day, max(0, self.cap_7 - last6))
-                ready = [a for a in accts if a.status == OPEN and a.blocked_until <= env.now and a.allowed_today > 0]
+                ready = [
+                    a
+                    for a in accts
+                    if a.status == OPEN and a.blocked_until <= env.now and a.allowed_today > 0
+                ]
                 if self.broken_first:
                     ready.sort(key=lambda a: (not a.broken, a.last_attempt, a.number))
                 else:
@@ -383,8 +416,8 @@ class NaiveCenter:
             # hands a live answer to a free collector at once, and pacing never counts that
             # collector; counting it here kept about one line too many ringing after a live answer).
             q = team.answered
-            free = sum(1 for g in q.get_queue[len(q.items):] if g.until > horizon)
-            want = int(math.floor(self.ratio * free + 0.5)) - team.ringing   # round(ratio x free)
+            free = sum(1 for g in q.get_queue[len(q.items) :] if g.until > horizon)
+            want = int(math.floor(self.ratio * free + 0.5)) - team.ringing  # round(ratio x free)
             waiting_for_accounts = False
             for _ in range(max(0, want)):
                 a = self.next_account(team)
@@ -415,15 +448,21 @@ class NaiveCenter:
         if name not in LIVE:
             self.attempted(a, start, env.now, name)
             return
-        call = {"account": a, "name": name, "outcome": o, "taken": env.event(), "abandoned": False,
-                "start": start}
+        call = {
+            "account": a,
+            "name": name,
+            "outcome": o,
+            "taken": env.event(),
+            "abandoned": False,
+            "start": start,
+        }
         yield team.answered.put(call)
         yield call["taken"] | env.timeout(self.abandon_after_s)
         if not call["taken"].triggered:
             call["abandoned"] = True
             if call in team.answered.items:
                 team.answered.items.remove(call)
-            if name == "machine":   # a machine nobody took: just a machine dial
+            if name == "machine":  # a machine nobody took: just a machine dial
                 self.totals["abandoned_machine"] += 1
                 self.attempted(a, start, env.now, "machine")
             else:
@@ -463,10 +502,20 @@ class NaiveCenter:
         env.run()
         t = self.totals
         assert self.open_promises == 0
-        return {"dials": t["dials"], "rpc": t["rpc"], "third_party": t["third_party"], "machine": t["machine"],
-                "abandoned": t["abandoned"], "promises": t["promises"], "kept": t["kept"], "broken": t["broken"],
-                "collected": t["collected"], "paid_hours": t["paid_s"] / 3600.0,
-                "productive_hours": t["productive_s"] / 3600.0, "idle_hours": t["idle_s"] / 3600.0}
+        return {
+            "dials": t["dials"],
+            "rpc": t["rpc"],
+            "third_party": t["third_party"],
+            "machine": t["machine"],
+            "abandoned": t["abandoned"],
+            "promises": t["promises"],
+            "kept": t["kept"],
+            "broken": t["broken"],
+            "collected": t["collected"],
+            "paid_hours": t["paid_s"] / 3600.0,
+            "productive_hours": t["productive_s"] / 3600.0,
+            "idle_hours": t["idle_s"] / 3600.0,
+        }
 
 
 def check_supported(sc: Any, mode: str) -> None:
@@ -478,12 +527,16 @@ def check_supported(sc: Any, mode: str) -> None:
         if tz is not None and any(o != 0 for o in tz.offsets_h):
             problems.append(f"segments.{name}.time_zones (only offset 0)")
         cc = getattr(seg, "contact_curve", None)
-        if cc is not None and any(v != 1.0 for lst in (cc.answer_by_hour, cc.rpc_by_hour, cc.answer_by_weekday,
-                                                       cc.rpc_by_weekday) for v in lst):
+        if cc is not None and any(
+            v != 1.0
+            for lst in (cc.answer_by_hour, cc.rpc_by_hour, cc.answer_by_weekday, cc.rpc_by_weekday)
+            for v in lst
+        ):
             problems.append(f"segments.{name}.contact_curve (only flat)")
         sch = getattr(seg, "schedule", None)
-        if sch is not None and (len(sch.weekdays) < 7 or [(w.start_time, w.end_time) for w in sch.windows]
-                                != [("00:00", "24:00")]):
+        if sch is not None and (
+            len(sch.weekdays) < 7 or [(w.start_time, w.end_time) for w in sch.windows] != [("00:00", "24:00")]
+        ):
             problems.append(f"segments.{name}.schedule (only always)")
     att, d = sc.attempts, sc.dialer
     if getattr(att, "promise_reminder", False):
@@ -519,16 +572,33 @@ def dialer_settings(scenario: Any, ratio: float | None, abandon_after_s: float |
     section (``dialer.ratio``, ``dialer.abandon_after_s``), else 2 and 2 s."""
     d = scenario.dialer
     if ratio is None:
-        ratio = next((float(getattr(d, k)) for k in ("ratio", "lines_per_collector", "pacing_ratio")
-                      if getattr(d, k, None)), 2.0)
+        ratio = next(
+            (
+                float(getattr(d, k))
+                for k in ("ratio", "lines_per_collector", "pacing_ratio")
+                if getattr(d, k, None)
+            ),
+            2.0,
+        )
     if abandon_after_s is None:
-        abandon_after_s = next((float(getattr(d, k)) for k in ("abandon_after_s", "max_wait_s")
-                                if getattr(d, k, None) is not None), 2.0)
+        abandon_after_s = next(
+            (
+                float(getattr(d, k))
+                for k in ("abandon_after_s", "max_wait_s")
+                if getattr(d, k, None) is not None
+            ),
+            2.0,
+        )
     return ratio, abandon_after_s
 
 
-def simulate_naive(scenario: Any, seed: int = 1, mode: str | None = None, ratio: float | None = None,
-                   abandon_after_s: float | None = None) -> dict[str, float]:
+def simulate_naive(
+    scenario: Any,
+    seed: int = 1,
+    mode: str | None = None,
+    ratio: float | None = None,
+    abandon_after_s: float | None = None,
+) -> dict[str, float]:
     """One replication of the naive model; ``mode`` defaults to the scenario's dialer mode."""
     mode = mode or scenario.dialer.mode
     r, w = dialer_settings(scenario, ratio, abandon_after_s)
@@ -542,8 +612,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("scenario", nargs="?", default=str(BENCH_SCENARIO))
     ap.add_argument("--mode", choices=MODES, default=None, help="default: the scenario's dialer.mode")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--ratio", type=float, default=None, help="predictive: lines per free collector (default 2)")
-    ap.add_argument("--abandon-after-s", type=float, default=None, help="predictive: wait for a collector (default 2 s)")
+    ap.add_argument(
+        "--ratio", type=float, default=None, help="predictive: lines per free collector (default 2)"
+    )
+    ap.add_argument(
+        "--abandon-after-s", type=float, default=None, help="predictive: wait for a collector (default 2 s)"
+    )
     ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     a = ap.parse_args(argv)
     sc = load_scenario(a.scenario, overrides=a.set).scenario

@@ -1,4 +1,5 @@
 """python -m simulator -> the collectsim command line."""
+
 import sys
 
 from .cli import main

@@ -1,4 +1,5 @@
 """Shared fixtures: small scenarios built as dicts, so each test states what it changes."""
+
 from __future__ import annotations
 
 import copy
@@ -34,27 +35,55 @@ def small_scenario(**over) -> dict:
         "calendar": {"working_days": 3},
         "attempts": {"max_per_day": 3, "retry_delay_min": 60.0},
         "compliance": {"wait_after_conversation_days": 7.0},
-        "teams": {"t1": {
-            "headcount": 4, "segments": ["s1"], "hourly_wage_usd": 20.0,
-            "shift_start_time": "09:00", "shift_length_h": 8.0,
-            "breaks": [{"start_time": "10:30", "length_min": 15.0}, {"start_time": "15:00", "length_min": 15.0}],
-            "lunch": {"start_time": "12:30", "length_min": 30.0},
-            "meeting_min_per_day": 6.0, "training_min_per_day": 6.0}},
-        "segments": {"s1": {
-            "accounts": 3000,
-            "balance_usd": {"dist": "lognormal", "mean": 1000.0, "sd": 400.0},
-            "outcomes": {
-                "no_answer": {"probability": 0.40, "ring_time_s": 30.0},
-                "busy": {"probability": 0.05, "ring_time_s": 4.0},
-                "invalid": {"probability": 0.10, "ring_time_s": 6.0},
-                "machine": {"probability": 0.15, "ring_time_s": 14.0, "talk_time_s": 20.0, "wrap_time_s": 5.0},
-                "third_party": {"probability": 0.10, "ring_time_s": 12.0, "talk_time_s": 40.0, "wrap_time_s": 10.0},
-                "rpc": {"probability": 0.20, "ring_time_s": 12.0,
+        "teams": {
+            "t1": {
+                "headcount": 4,
+                "segments": ["s1"],
+                "hourly_wage_usd": 20.0,
+                "shift_start_time": "09:00",
+                "shift_length_h": 8.0,
+                "breaks": [
+                    {"start_time": "10:30", "length_min": 15.0},
+                    {"start_time": "15:00", "length_min": 15.0},
+                ],
+                "lunch": {"start_time": "12:30", "length_min": 30.0},
+                "meeting_min_per_day": 6.0,
+                "training_min_per_day": 6.0,
+            }
+        },
+        "segments": {
+            "s1": {
+                "accounts": 3000,
+                "balance_usd": {"dist": "lognormal", "mean": 1000.0, "sd": 400.0},
+                "outcomes": {
+                    "no_answer": {"probability": 0.40, "ring_time_s": 30.0},
+                    "busy": {"probability": 0.05, "ring_time_s": 4.0},
+                    "invalid": {"probability": 0.10, "ring_time_s": 6.0},
+                    "machine": {
+                        "probability": 0.15,
+                        "ring_time_s": 14.0,
+                        "talk_time_s": 20.0,
+                        "wrap_time_s": 5.0,
+                    },
+                    "third_party": {
+                        "probability": 0.10,
+                        "ring_time_s": 12.0,
+                        "talk_time_s": 40.0,
+                        "wrap_time_s": 10.0,
+                    },
+                    "rpc": {
+                        "probability": 0.20,
+                        "ring_time_s": 12.0,
                         "talk_time_s": {"dist": "exponential", "mean": 180.0},
-                        "wrap_time_s": {"dist": "gamma", "mean": 45.0, "sd": 15.0}}},
-            "promise_probability": 0.8, "keep_probability": 0.6,
-            "payment_usd": {"dist": "lognormal", "mean": 120.0, "sd": 50.0},
-            "promise_due_days": {"dist": "uniform_int", "low": 0, "high": 10}}},
+                        "wrap_time_s": {"dist": "gamma", "mean": 45.0, "sd": 15.0},
+                    },
+                },
+                "promise_probability": 0.8,
+                "keep_probability": 0.6,
+                "payment_usd": {"dist": "lognormal", "mean": 120.0, "sd": 50.0},
+                "promise_due_days": {"dist": "uniform_int", "low": 0, "high": 10},
+            }
+        },
     }
     for path, value in over.items():
         node = raw

@@ -3,10 +3,20 @@
 Below every other module, so that any layer can raise a user-facing error without importing the
 command line.
 """
+
 from __future__ import annotations
 
-__all__ = ["InputError", "Interrupted", "EXIT_OK", "EXIT_INTERNAL", "EXIT_INPUT", "EXIT_FAILED_REPLICATIONS",
-           "EXIT_BREACH", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]
+__all__ = [
+    "InputError",
+    "Interrupted",
+    "EXIT_OK",
+    "EXIT_INTERNAL",
+    "EXIT_INPUT",
+    "EXIT_FAILED_REPLICATIONS",
+    "EXIT_BREACH",
+    "EXIT_INTERRUPTED",
+    "EXIT_BROKEN_PIPE",
+]
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

@@ -17,6 +17,7 @@ The rules, for every output path of the command line (``--json``, ``--out``, ``-
 - Writes go to a temporary file in the target's folder, renamed over the target, so a reader or
   a crash never sees half a file. OS errors are reported in words (:func:`os_error_words`).
 """
+
 from __future__ import annotations
 
 import errno
@@ -27,12 +28,21 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
 
 from .errors import InputError
 
-__all__ = ["atomic_write", "write_output", "OutputError", "OutputFile", "check_output_file",
-           "check_output_folder", "make_folder", "os_error_words", "STDOUT", "file_kind"]
+__all__ = [
+    "atomic_write",
+    "write_output",
+    "OutputError",
+    "OutputFile",
+    "check_output_file",
+    "check_output_folder",
+    "make_folder",
+    "os_error_words",
+    "STDOUT",
+    "file_kind",
+]
 
 STDOUT = "-"
 """The output path that means standard output."""
@@ -67,10 +77,15 @@ def os_error_words(e: OSError) -> str:
 
 def file_kind(mode: int) -> str:
     """What a file is, from its ``st_mode``, in words: ``a folder``, ``a character device``, ..."""
-    for test, words in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a folder"),
-                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                        (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-                        (stat.S_ISLNK, "a symbolic link")):
+    for test, words in (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
         if test(mode):
             return words
     return "not a regular file"
@@ -80,9 +95,10 @@ def file_kind(mode: int) -> str:
 class OutputFile:
     """An output target checked by :func:`check_output_file`: ``path`` as the user gave it,
     ``target`` the file to write (symbolic links followed), or both None for standard output."""
+
     option: str
-    path: Optional[Path]
-    target: Optional[Path]
+    path: Path | None
+    target: Path | None
     force: bool
 
     @property
@@ -93,15 +109,17 @@ class OutputFile:
         return "standard output" if self.path is None else str(self.path)
 
 
-def _refuse(option: str, path: Union[str, Path], why: str) -> OutputError:
+def _refuse(option: str, path: str | Path, why: str) -> OutputError:
     where = f"{option} {path}" if option else str(path)
     return OutputError(f"{where}: {why}")
 
 
-def _check_folder_writable(option: str, shown: Union[str, Path], folder: Path) -> None:
+def _check_folder_writable(option: str, shown: str | Path, folder: Path) -> None:
     """The folder exists, is a folder, accepts a new file and its device is not full."""
     if not folder.exists():
-        raise _refuse(option, shown, f"folder {folder} does not exist; create it first, or choose another path")
+        raise _refuse(
+            option, shown, f"folder {folder} does not exist; create it first, or choose another path"
+        )
     if not folder.is_dir():
         raise _refuse(option, shown, f"{folder} is not a folder")
     try:
@@ -118,8 +136,9 @@ def _check_folder_writable(option: str, shown: Union[str, Path], folder: Path) -
         raise _refuse(option, shown, f"cannot write in folder {folder}: no space left on the device")
 
 
-def check_output_file(text: Union[str, Path], option: str, force: bool,
-                      allow_stdout: bool = False) -> OutputFile:
+def check_output_file(
+    text: str | Path, option: str, force: bool, allow_stdout: bool = False
+) -> OutputFile:
     """Check an output file path before any work; raise :class:`OutputError` naming the option
     and the path when it cannot be written as asked (see the module's rules)."""
     if allow_stdout and str(text) == STDOUT:
@@ -130,25 +149,38 @@ def check_output_file(text: Union[str, Path], option: str, force: bool,
         if path.is_symlink():
             target = Path(os.path.realpath(path))
             if not target.exists():
-                raise _refuse(option, path, f"is a symbolic link to {target}, which does not exist; "
-                                            "collectsim follows links only to existing regular files")
+                raise _refuse(
+                    option,
+                    path,
+                    f"is a symbolic link to {target}, which does not exist; "
+                    "collectsim follows links only to existing regular files",
+                )
         st = os.stat(target) if target.exists() else None
     except OSError as e:
         raise _refuse(option, path, os_error_words(e)) from None
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
-            hint = (f"; to print it use {option} -" if allow_stdout else "") + \
-                ("; to leave it out, do not give " + option if option else "")
-            raise _refuse(option, path, f"is {file_kind(st.st_mode)}{'' if target == path else f' ({target})'}; "
-                                        f"collectsim writes regular files only, with or without --force{hint}")
+            hint = (f"; to print it use {option} -" if allow_stdout else "") + (
+                "; to leave it out, do not give " + option if option else ""
+            )
+            raise _refuse(
+                option,
+                path,
+                f"is {file_kind(st.st_mode)}{'' if target == path else f' ({target})'}; "
+                f"collectsim writes regular files only, with or without --force{hint}",
+            )
         if not force:
-            raise _refuse(option, path, "exists; not overwritten. Use --force to replace it (a file that "
-                                        "already holds the same content is left untouched), or choose another path")
+            raise _refuse(
+                option,
+                path,
+                "exists; not overwritten. Use --force to replace it (a file that "
+                "already holds the same content is left untouched), or choose another path",
+            )
     _check_folder_writable(option, path, target.parent if str(target.parent) else Path("."))
     return OutputFile(option, path, target, force)
 
 
-def check_output_folder(text: Union[str, Path], option: str) -> Path:
+def check_output_folder(text: str | Path, option: str) -> Path:
     """Check an output folder (``--out DIR``, ``--png DIR``) before any work: an existing folder
     (or a link to one) that accepts files, or a new one whose parent folder exists. Returns the
     path; :func:`make_folder` creates it when the outputs are written."""
@@ -158,7 +190,9 @@ def check_output_folder(text: Union[str, Path], option: str) -> Path:
     try:
         st = os.stat(path) if path.exists() else None
         if st is None and path.is_symlink():
-            raise _refuse(option, path, f"is a symbolic link to {os.path.realpath(path)}, which does not exist")
+            raise _refuse(
+                option, path, f"is a symbolic link to {os.path.realpath(path)}, which does not exist"
+            )
     except OSError as e:
         raise _refuse(option, path, os_error_words(e)) from None
     if st is not None:
@@ -223,7 +257,7 @@ def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
         raise
 
 
-def write_output(out: OutputFile, content: Union[str, bytes]) -> str:
+def write_output(out: OutputFile, content: str | bytes) -> str:
     """Write ``content`` (text, stored as UTF-8, or bytes) to an output checked by
     :func:`check_output_file`, atomically. A file that already holds the content is left
     untouched. Returns what happened, for the user (empty for standard output)."""
@@ -245,12 +279,17 @@ def write_output(out: OutputFile, content: Union[str, bytes]) -> str:
         except OSError as e:
             raise _refuse(out.option, out.path, os_error_words(e)) from None
         if not stat.S_ISREG(st.st_mode):
-            raise _refuse(out.option, out.path, f"is {file_kind(st.st_mode)}; collectsim writes regular files only")
+            raise _refuse(
+                out.option, out.path, f"is {file_kind(st.st_mode)}; collectsim writes regular files only"
+            )
         if _same_content(target, data):
             return f"{out}: unchanged (identical content already there)"
         if not out.force:
-            raise _refuse(out.option, out.path, "appeared while collectsim was running; not overwritten. "
-                                                "Use --force to replace it")
+            raise _refuse(
+                out.option,
+                out.path,
+                "appeared while collectsim was running; not overwritten. Use --force to replace it",
+            )
     try:
         atomic_write(target, data)
     except OSError as e:

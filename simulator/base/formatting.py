@@ -5,10 +5,11 @@
 below $1,000. :func:`stat` writes ``mean ± 95% CI half-width`` with the mean's decimals.
 :func:`table` lines columns up under a header and a rule.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Collection, Mapping, Optional, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 __all__ = ["number", "stat", "stat_of", "table", "NA"]
 
@@ -25,8 +26,9 @@ def _decimals(x: float, percent: bool, money: bool) -> int:
     return 4 if 0 < a < 1 else 2 if a < 100 else 1 if a < 10_000 else 0
 
 
-def number(v: Optional[float], *, percent: bool = False, money: bool = False,
-           decimals: Optional[int] = None) -> str:
+def number(
+    v: float | None, *, percent: bool = False, money: bool = False, decimals: int | None = None
+) -> str:
     """``v`` with thousands separators: ``percent`` shows a fraction x 100 (0.85 -> ``85.0``),
     ``money`` US dollars (``141.00``, ``1,234``); ``decimals`` overrides the choice. No unit sign
     is added. None and NaN show as ``n/a``."""
@@ -37,8 +39,14 @@ def number(v: Optional[float], *, percent: bool = False, money: bool = False,
     return f"{x:,.{d}f}"
 
 
-def stat(mean: Optional[float], low: Optional[float] = None, high: Optional[float] = None, *,
-         percent: bool = False, money: bool = False) -> str:
+def stat(
+    mean: float | None,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    percent: bool = False,
+    money: bool = False,
+) -> str:
     """``mean ± half-width`` of a 95% CI (``low``, ``high``) with the mean's decimals; the mean
     alone when there is no CI (one replication); ``n/a`` when the mean is undefined."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
@@ -51,7 +59,7 @@ def stat(mean: Optional[float], low: Optional[float] = None, high: Optional[floa
     return text
 
 
-def stat_of(s: Optional[Mapping], *, percent: bool = False, money: bool = False) -> str:
+def stat_of(s: Mapping | None, *, percent: bool = False, money: bool = False) -> str:
     """:func:`stat` of a STAT document ``{"mean", "ci95_low", "ci95_high", ...}`` (or None)."""
     if not s:
         return NA
@@ -65,7 +73,8 @@ def table(rows: Sequence[Sequence[str]], left: Collection[int] = (0,)) -> str:
     widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(widths[j]) if j in left else c.rjust(widths[j])
-                         for j, c in enumerate(cells)).rstrip()
+        return "  ".join(
+            c.ljust(widths[j]) if j in left else c.rjust(widths[j]) for j, c in enumerate(cells)
+        ).rstrip()
 
     return "\n".join([line(rows[0]), "  ".join("-" * w for w in widths), *(line(r) for r in rows[1:])])

@@ -3,6 +3,7 @@
 Every layer imports it from here: the scenario's outcome tables, the world's dial kernel and
 counters, the metrics, the trace files and calibration.
 """
+
 from __future__ import annotations
 
 from enum import IntEnum
@@ -11,6 +12,7 @@ from enum import IntEnum
 class Outcome(IntEnum):
     """How a dial ended: the scenario's six outcomes (schema.OUTCOMES, same order) plus
     ``ABANDONED``, a live answer nobody took (or a live person hung up on by AMD)."""
+
     NO_ANSWER = 0
     BUSY = 1
     MACHINE = 2

@@ -5,10 +5,11 @@ Every source of randomness in a replication draws from its own stream, derived f
 the others, and two scenario variants run at the same seed share their randomness wherever
 their structure allows (common random numbers). There is no global RNG anywhere.
 """
+
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -35,8 +36,9 @@ class Streams:
         ss = np.random.SeedSequence(entropy=self.seed, spawn_key=[self.replication, *stream_key(name)])
         return np.random.Generator(np.random.PCG64(ss))
 
-    def batched(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray],
-                batch: int = 4096) -> "Batched":
+    def batched(
+        self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray], batch: int = 4096
+    ) -> Batched:
         """A scalar sampler that draws ``batch`` values at a time from stream ``name``."""
         return Batched(self.generator(name), draw, batch)
 
@@ -50,8 +52,12 @@ class Batched:
 
     __slots__ = ("_rng", "_draw", "_n", "_buf", "_i")
 
-    def __init__(self, rng: np.random.Generator,
-                 draw: Callable[[np.random.Generator, int], np.ndarray], batch: int = 4096) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        draw: Callable[[np.random.Generator, int], np.ndarray],
+        batch: int = 4096,
+    ) -> None:
         self._rng = rng
         self._draw = draw
         self._n = int(batch)

@@ -1,17 +1,18 @@
 """Confidence intervals, paired comparisons (common random numbers) and replication-count choice."""
+
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from scipy.special import stdtrit  # the t quantile; scipy.stats takes seconds to import
 
-__all__ = ["t_interval", "stat", "half_width", "sample_variance", "paired_difference",
-           "replications_needed"]
+__all__ = ["t_interval", "stat", "half_width", "sample_variance", "paired_difference", "replications_needed"]
 
 
-def t_interval(values: Sequence[float], level: float = 0.95,
-               spread: bool = False) -> tuple[float, Optional[float], Optional[float]]:
+def t_interval(
+    values: Sequence[float], level: float = 0.95, spread: bool = False
+) -> tuple[float, float | None, float | None]:
     """Mean and two-sided Student-t confidence interval of independent replication values.
 
     ``spread``: the interval of one more value instead, mean +- t s sqrt(1 + 1/n): with each
@@ -27,11 +28,11 @@ def t_interval(values: Sequence[float], level: float = 0.95,
     if n < 2:
         return mean, None, None
     t = float(stdtrit(n - 1, 0.5 + level / 2))
-    k = (n + 1) if spread else 1   # var x k / n: one more value, or the mean
+    k = (n + 1) if spread else 1  # var x k / n: one more value, or the mean
     try:
         var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
         half = t * math.sqrt(var * k / n)
-    except OverflowError:   # values near the float range (a ratio with a tiny denominator)
+    except OverflowError:  # values near the float range (a ratio with a tiny denominator)
         dev = [v - mean for v in values]
         scale = max(abs(d) for d in dev)
         half = t * scale * math.sqrt(math.fsum((d / scale) ** 2 for d in dev) * k / (n * (n - 1)))
@@ -40,7 +41,7 @@ def t_interval(values: Sequence[float], level: float = 0.95,
     return mean, mean - half, mean + half
 
 
-def stat(values: Sequence[Optional[float]], spread: bool = False) -> dict:
+def stat(values: Sequence[float | None], spread: bool = False) -> dict:
     """The contract's STAT for one metric: mean and 95% t-interval over the replications where the
     metric is defined, plus every replication's value (``None`` where undefined). ``spread``:
     the interval of :func:`t_interval` with parameter uncertainty."""
@@ -48,17 +49,21 @@ def stat(values: Sequence[Optional[float]], spread: bool = False) -> dict:
     if not defined:
         return {"mean": None, "ci95_low": None, "ci95_high": None, "values": list(values)}
     mean, lo, hi = t_interval(defined, spread=spread)
-    return {"mean": mean, "ci95_low": lo, "ci95_high": hi,
-            "values": [None if v is None else float(v) for v in values]}
+    return {
+        "mean": mean,
+        "ci95_low": lo,
+        "ci95_high": hi,
+        "values": [None if v is None else float(v) for v in values],
+    }
 
 
-def half_width(values: Sequence[float], level: float = 0.95) -> Optional[float]:
+def half_width(values: Sequence[float], level: float = 0.95) -> float | None:
     """Half-width of the two-sided Student-t interval of the mean (None with fewer than 2 values)."""
     _, lo, hi = t_interval(values, level)
     return None if lo is None else (hi - lo) / 2
 
 
-def sample_variance(values: Sequence[float]) -> Optional[float]:
+def sample_variance(values: Sequence[float]) -> float | None:
     """Unbiased sample variance (None with fewer than two values, or beyond the float range)."""
     n = len(values)
     if n < 2:
@@ -66,12 +71,13 @@ def sample_variance(values: Sequence[float]) -> Optional[float]:
     mean = math.fsum(values) / n
     try:
         return math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    except OverflowError:   # values near the float range: the variance is not a float
+    except OverflowError:  # values near the float range: the variance is not a float
         return None
 
 
-def paired_difference(a: Sequence[Optional[float]], b: Sequence[Optional[float]],
-                      level: float = 0.95) -> dict:
+def paired_difference(
+    a: Sequence[float | None], b: Sequence[float | None], level: float = 0.95
+) -> dict:
     """Paired comparison of replication values of two variants run with common random numbers.
 
     Replication r of A and of B share the seed and replication number, so their values are paired;
@@ -88,9 +94,18 @@ def paired_difference(a: Sequence[Optional[float]], b: Sequence[Optional[float]]
     if len(a) != len(b):
         raise ValueError(f"paired values need equal lengths, got {len(a)} and {len(b)}")
     pairs = [(float(x), float(y)) for x, y in zip(a, b) if x is not None and y is not None]
-    out: dict = {"n": len(pairs), "a_mean": None, "b_mean": None, "diff_mean": None,
-                 "diff_ci95_low": None, "diff_ci95_high": None, "var_a": None, "var_b": None,
-                 "var_diff": None, "variance_ratio": None}
+    out: dict = {
+        "n": len(pairs),
+        "a_mean": None,
+        "b_mean": None,
+        "diff_mean": None,
+        "diff_ci95_low": None,
+        "diff_ci95_high": None,
+        "var_a": None,
+        "var_b": None,
+        "var_diff": None,
+        "variance_ratio": None,
+    }
     if not pairs:
         return out
     xa = [p[0] for p in pairs]
@@ -106,7 +121,7 @@ def paired_difference(a: Sequence[Optional[float]], b: Sequence[Optional[float]]
     return out
 
 
-def replications_needed(values: Sequence[float], rel: float, level: float = 0.95) -> Optional[int]:
+def replications_needed(values: Sequence[float], rel: float, level: float = 0.95) -> int | None:
     """Rough number of replications for the CI half-width to fall under ``rel`` x |mean|, from the
     current sample (normal approximation, n_needed = n (hw / target)^2). None if undefined."""
     n = len(values)

@@ -7,6 +7,7 @@
 
 File formats and methods: docs/data-formats.md.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -22,8 +23,14 @@ __all__ = ["Calibrated", "calibrate", "calibrate_trace", "CalibrationDataError",
 # The public names load on first use (PEP 562): the fitting modules import scipy.stats (about
 # 0.5 s), and every collectsim command imports this package for the calibrate subcommand's
 # parser (cli/calibrate.py), which needs none of them.
-_HOME = {"Calibrated": ".api", "calibrate": ".api", "calibrate_trace": ".api",
-         "CalibrationDataError": ".data", "Trace": ".trace", "read_trace": ".trace"}
+_HOME = {
+    "Calibrated": ".api",
+    "calibrate": ".api",
+    "calibrate_trace": ".api",
+    "CalibrationDataError": ".data",
+    "Trace": ".trace",
+    "read_trace": ".trace",
+}
 
 
 def __getattr__(name: str) -> Any:

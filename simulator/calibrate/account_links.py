@@ -17,6 +17,7 @@ which is how the simulator normalises them.
 - amount: log amount on the log of the past-due amount at entry (the elasticity); the
   segment's ``payment_usd`` is fitted to the amounts divided by each account's factor.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,12 +41,12 @@ KEPT, PENDING = 0, 2
 
 @dataclass
 class ConversionFit:
-    promise: Estimate                 # the segment's promise_probability (average at entry)
+    promise: Estimate  # the segment's promise_probability (average at entry)
     keep: Estimate | None
-    promise_link: Link | None         # logit, per score point and per day past due that day
+    promise_link: Link | None  # logit, per score point and per day past due that day
     keep_link: Link | None
-    payment_link: Link | None         # log amount on log past-due amount at entry
-    payment: DistFit | None           # the amounts over each account's factor
+    payment_link: Link | None  # log amount on log past-due amount at entry
+    payment: DistFit | None  # the amounts over each account's factor
 
 
 STRAY_INVALID_SHARE = 0.01
@@ -78,8 +79,9 @@ def stray_invalid_share(tr: Trace) -> float:
     return float((out[alive] == INVALID).mean()) if alive.any() else 0.0
 
 
-def fit_answer(tr: Trace, seg: int, dm: np.ndarray, hour: np.ndarray, weekday: np.ndarray, ls: LivingSegment,
-               book: Book) -> tuple[OutcomeFit, AnswerLink, Estimate, Estimate | None] | None:
+def fit_answer(
+    tr: Trace, seg: int, dm: np.ndarray, hour: np.ndarray, weekday: np.ndarray, ls: LivingSegment, book: Book
+) -> tuple[OutcomeFit, AnswerLink, Estimate, Estimate | None] | None:
     """The contact model of :mod:`.contact` for segment code ``seg`` (``dm``: its dials).
     Returns the outcome fit, the answer link, the disconnected and wrong shares; None when
     the segment has no right-party or no third-party contact to fit."""
@@ -92,19 +94,24 @@ def fit_answer(tr: Trace, seg: int, dm: np.ndarray, hour: np.ndarray, weekday: n
     m = acc["segment"] == seg
     sc = ls.scales
     logk = np.log(np.maximum(acc["phones"], 1.0)) if tr.has("accounts.csv", "phones") else None
-    cols = {"risk_score": acc["risk_score"] - sc.score_mean, "days_past_due": acc["days_past_due"] - sc.dpd_mean}
+    cols = {
+        "risk_score": acc["risk_score"] - sc.score_mean,
+        "days_past_due": acc["days_past_due"] - sc.dpd_mean,
+    }
     if logk is not None:
         cols["log_phones"] = logk - logk[m].mean()
     terms = [k for k, v in cols.items() if np.ptp(v[m]) > 0]
     entry_Z = np.column_stack([cols[k][m] for k in terms]) if terms else np.zeros((int(m.sum()), 0))
     r = np.where(known, rows, 0)
-    Z = np.column_stack([cols[k][r] for k in terms] + [fatigue_attempts(d["acct"][dm], d["t"][dm], d["day"][dm])])
+    Z = np.column_stack(
+        [cols[k][r] for k in terms] + [fatigue_attempts(d["acct"][dm], d["t"][dm], d["day"][dm])]
+    )
     if tr.has("accounts.csv", "phone_status"):
         st = np.where(known, acc["phone_status"][r], 0)
         dead, wrong = st == 2, st == 1
         q_dead = ls.disconnected
         q_wrong = ls.wrong
-        wrong &= ~np.isin(d["acct"][dm], d["acct"][dm][out == RPC])   # reached in person: not wrong
+        wrong &= ~np.isin(d["acct"][dm], d["acct"][dm][out == RPC])  # reached in person: not wrong
     else:
         # persistent phone states, inferred: an account whose every dial was invalid is disconnected
         acct = d["acct"][dm]
@@ -113,15 +120,23 @@ def fit_answer(tr: Trace, seg: int, dm: np.ndarray, hour: np.ndarray, weekday: n
         dead = all_bad[inv]
         q_dead = proportion(int(all_bad.sum()), len(codes))
         q_wrong, wrong = None, np.zeros(len(out), dtype=bool)
-    of, answer = fit_account_outcomes(out, hour[dm], weekday[dm], Z[:, :], [*terms, "fatigue"], wrong, dead,
-                                      q_dead, q_wrong, entry_Z)
-    answer.link.center = [float(sc.score_mean) if t == "risk_score" else float(sc.dpd_mean) if t == "days_past_due"
-                          else float(logk[m].mean()) for t in answer.link.terms]
+    of, answer = fit_account_outcomes(
+        out, hour[dm], weekday[dm], Z[:, :], [*terms, "fatigue"], wrong, dead, q_dead, q_wrong, entry_Z
+    )
+    answer.link.center = [
+        float(sc.score_mean)
+        if t == "risk_score"
+        else float(sc.dpd_mean)
+        if t == "days_past_due"
+        else float(logk[m].mean())
+        for t in answer.link.terms
+    ]
     return of, answer, q_dead, q_wrong
 
 
-def _fit_prob(X: np.ndarray, succ: np.ndarray, trials: np.ndarray | None, entry: np.ndarray, name: str
-              ) -> tuple[Estimate, Link | None]:
+def _fit_prob(
+    X: np.ndarray, succ: np.ndarray, trials: np.ndarray | None, entry: np.ndarray, name: str
+) -> tuple[Estimate, Link | None]:
     ok = np.isfinite(X).all(axis=1)
     X, succ = X[ok], succ[ok]
     trials = trials[ok] if trials is not None else None
@@ -155,15 +170,23 @@ def fit_conversion(tr: Trace, seg: int, book: Book) -> ConversionFit | None:
     succ[idx[hit]] = pc[hit]
     succ = np.minimum(succ, trials)
     rows = book.rows_of(keys // 100_003)
-    X = np.column_stack([np.where(rows >= 0, acc["risk_score"][np.maximum(rows, 0)], np.nan),
-                         book.dpd_at(rows, keys % 100_003)])
+    X = np.column_stack(
+        [
+            np.where(rows >= 0, acc["risk_score"][np.maximum(rows, 0)], np.nan),
+            book.dpd_at(rows, keys % 100_003),
+        ]
+    )
     promise, promise_link = _fit_prob(X, succ, trials.astype(float), entry, "promise")
     resolved = plain & (pr["status"] != PENDING)
     keep, keep_link = None, None
     if resolved.any():
         rows = book.rows_of(pr["account_id"][resolved])
-        Xk = np.column_stack([np.where(rows >= 0, acc["risk_score"][np.maximum(rows, 0)], np.nan),
-                              book.dpd_at(rows, pr["day"][resolved])])
+        Xk = np.column_stack(
+            [
+                np.where(rows >= 0, acc["risk_score"][np.maximum(rows, 0)], np.nan),
+                book.dpd_at(rows, pr["day"][resolved]),
+            ]
+        )
         keep, keep_link = _fit_prob(Xk, (pr["status"][resolved] == KEPT).astype(float), None, entry, "keep")
     payment_link, payment = None, None
     amount = pr["amount_usd"][plain]
@@ -172,7 +195,9 @@ def fit_conversion(tr: Trace, seg: int, book: Book) -> ConversionFit | None:
         ok = (rows >= 0) & (amount > 0)
         pd = acc["past_due_usd"]
         if ok.sum() > 3 and (pd[m] > 0).all() and np.ptp(pd[rows[ok]]) > 0:
-            payment_link = fit_loglinear(np.log(pd[rows[ok]]), amount[ok], ["log_past_due_usd"], "payment_usd")
+            payment_link = fit_loglinear(
+                np.log(pd[rows[ok]]), amount[ok], ["log_past_due_usd"], "payment_usd"
+            )
             e = payment_link.coef[1]
             rel = pd[m] / pd[m].mean()
             norm = np.power(rel, e).mean()

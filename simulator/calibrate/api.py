@@ -1,4 +1,5 @@
 """One call from a trace folder to a validated fitted scenario: :func:`calibrate`."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,9 +24,10 @@ BaseSpec = Union[LoadedScenario, str, Path, None]
 class Calibrated:
     """A fitted scenario: ``raw`` (the TOML document), ``loaded`` (validated, ready for
     ``run_experiment``), the fit behind it and the data it came from."""
+
     raw: dict[str, Any]
     loaded: LoadedScenario
-    fit: Any                  # TraceFit or kpi.KpiFit
+    fit: Any  # TraceFit or kpi.KpiFit
     trace: Trace | None = None
 
     @property
@@ -44,8 +46,10 @@ class Calibrated:
 
 
 def toml_text(raw: dict[str, Any]) -> str:
-    head = ("# Fitted by collectsim calibrate. Every fitted number, with its standard error and 95% interval,\n"
-            "# is listed under [calibration]; what the data could not identify is in calibration.not_identified.\n\n")
+    head = (
+        "# Fitted by collectsim calibrate. Every fitted number, with its standard error and 95% interval,\n"
+        "# is listed under [calibration]; what the data could not identify is in calibration.not_identified.\n\n"
+    )
     return head + tomli_w.dumps(raw)
 
 
@@ -66,7 +70,9 @@ def validated(raw: dict[str, Any], source: str) -> LoadedScenario:
 def calibrate_trace(trace: Trace, base: BaseSpec = None) -> Calibrated:
     """Fit a trace already read (see :func:`calibrate`)."""
     base_l = as_loaded(base)
-    fit: TraceFit = fit_trace(trace, per_account_invalid=base_l is not None and base_l.scenario.special_on("skip_trace"))
+    fit: TraceFit = fit_trace(
+        trace, per_account_invalid=base_l is not None and base_l.scenario.special_on("skip_trace")
+    )
     raw = scenario_from_fit(fit, base_l)
     return Calibrated(raw, validated(raw, f"<fitted from {trace.folder}>"), fit, trace)
 

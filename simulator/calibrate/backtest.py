@@ -16,6 +16,7 @@ of the simulated mean also passes, marked "pass (<1%)": a difference that precis
 can detect (the productive rate varies by a few seconds of overtime a day) but no decision
 turns on.
 """
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,8 @@ from typing import Any
 import numpy as np
 from scipy.special import stdtrit
 
-from ..experiment.replications import run_experiment
 from ..base.formatting import table
+from ..experiment.replications import run_experiment
 from ..measures.pyramid import LAYERS
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import WEEKDAYS
@@ -35,7 +36,17 @@ from .api import BaseSpec, Calibrated, calibrate_trace, validated
 from .data import CalibrationDataError
 from .trace import RPC, Trace
 
-__all__ = ["Check", "Backtest", "backtest", "backtest_kpi", "observed_layers", "LAYER_METRICS", "VOLUMES", "FAMILY_ALPHA", "REL_TOL"]
+__all__ = [
+    "Check",
+    "Backtest",
+    "backtest",
+    "backtest_kpi",
+    "observed_layers",
+    "LAYER_METRICS",
+    "VOLUMES",
+    "FAMILY_ALPHA",
+    "REL_TOL",
+]
 
 LAYER_METRICS = (*LAYERS, "value_per_paid_hour")
 VOLUMES = ("dials", "rpc", "promises", "collected")
@@ -47,15 +58,16 @@ REL_TOL = 0.01
 @dataclass
 class Check:
     """Observed against simulated for one metric of one unit."""
+
     unit: str
     metric: str
     observed: float | None
     sim_mean: float | None
-    sim_low: float | None           # prediction interval
+    sim_low: float | None  # prediction interval
     sim_high: float | None
-    ci_low: float | None            # 95% CI of the simulated mean
+    ci_low: float | None  # 95% CI of the simulated mean
     ci_high: float | None
-    verdict: str                    # "pass", "pass (<1%)", "fail", "inconclusive" or "not observed"
+    verdict: str  # "pass", "pass (<1%)", "fail", "inconclusive" or "not observed"
 
 
 @dataclass
@@ -64,7 +76,7 @@ class Backtest:
     fit_days: int
     first_holdout_date: str
     replications: int
-    level: float                    # per-check prediction level after Bonferroni
+    level: float  # per-check prediction level after Bonferroni
     checks: list[Check] = field(default_factory=list)
     calibrated: Calibrated | None = None
     scenario: LoadedScenario | None = None
@@ -80,19 +92,33 @@ class Backtest:
 
     def table(self) -> str:
         """Plain-text table of every check."""
-        head = (f"back-test: last {self.holdout_days} day(s) from {self.first_holdout_date} held out, fit on "
-                f"{self.fit_days} day(s); {self.replications} replications; pass = observed inside the "
-                f"{self.level:.2%} prediction interval (95% per unit, Bonferroni)")
+        head = (
+            f"back-test: last {self.holdout_days} day(s) from {self.first_holdout_date} held out, fit on "
+            f"{self.fit_days} day(s); {self.replications} replications; pass = observed inside the "
+            f"{self.level:.2%} prediction interval (95% per unit, Bonferroni)"
+        )
         rows = [["unit", "metric", "observed", "simulated (95% CI)", "prediction interval", "verdict"]]
         for c in self.checks:
-            rows.append([c.unit, c.metric, _fmt(c.observed), f"{_fmt(c.sim_mean)} ({_fmt(c.ci_low)}-{_fmt(c.ci_high)})",
-                         f"{_fmt(c.sim_low)}-{_fmt(c.sim_high)}", c.verdict.upper() if c.verdict == "fail" else c.verdict])
+            rows.append(
+                [
+                    c.unit,
+                    c.metric,
+                    _fmt(c.observed),
+                    f"{_fmt(c.sim_mean)} ({_fmt(c.ci_low)}-{_fmt(c.ci_high)})",
+                    f"{_fmt(c.sim_low)}-{_fmt(c.sim_high)}",
+                    c.verdict.upper() if c.verdict == "fail" else c.verdict,
+                ]
+            )
         verdict = "FAILED" if not self.passed else "INCONCLUSIVE" if self.inconclusive else "PASSED"
-        tail = (f"\nback-test {verdict}: {sum(c.verdict == 'fail' for c in self.checks)} of "
-                f"{sum(c.verdict != 'not observed' for c in self.checks)} checks failed")
+        tail = (
+            f"\nback-test {verdict}: {sum(c.verdict == 'fail' for c in self.checks)} of "
+            f"{sum(c.verdict != 'not observed' for c in self.checks)} checks failed"
+        )
         if self.inconclusive:
-            tail += (f"; {self.inconclusive} could not fail (prediction interval wider than the observed value: "
-                     "add replications, -r)")
+            tail += (
+                f"; {self.inconclusive} could not fail (prediction interval wider than the observed value: "
+                "add replications, -r)"
+            )
         return head + "\n" + table(rows, left=(0, 1)) + tail
 
 
@@ -122,7 +148,9 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
     prod = np.zeros(S)
     if tr.shifts is not None and C:
         has = d["coll"] >= 0
-        hs = np.bincount(d["coll"][has] * S + d["seg"][has], weights=handle[has], minlength=C * S).reshape(C, S)
+        hs = np.bincount(d["coll"][has] * S + d["seg"][has], weights=handle[has], minlength=C * S).reshape(
+            C, S
+        )
         tot = hs.sum(axis=1, keepdims=True)
         share = np.where(tot > 0, hs / np.where(tot > 0, tot, 1), 1.0 / S)
         cp = np.bincount(tr.shifts["collector_id"], weights=tr.shifts["paid_s"], minlength=C)
@@ -140,9 +168,19 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
         collected = np.bincount(pr["segment"][k], weights=np.nan_to_num(pr["paid_usd"][k]), minlength=S)
     units = [("center", slice(None))] + [(s, i) for i, s in enumerate(segs)]
     for name, sel in units:
-        t = {k: float(np.sum(v[sel])) for k, v in (("paid", paid), ("prod", prod), ("dials", dials), ("rpc", rpc),
-                                                    ("promises", promises), ("kept", kept),
-                                                    ("resolved", resolved), ("collected", collected))}
+        t = {
+            k: float(np.sum(v[sel]))
+            for k, v in (
+                ("paid", paid),
+                ("prod", prod),
+                ("dials", dials),
+                ("rpc", rpc),
+                ("promises", promises),
+                ("kept", kept),
+                ("resolved", resolved),
+                ("collected", collected),
+            )
+        }
         have_hours = tr.shifts is not None
         out[name] = {
             "productive_rate": _div(t["prod"], t["paid"]) if have_hours else None,
@@ -150,8 +188,11 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
             "promise_rate": _div(t["promises"], t["rpc"]) if pr is not None else None,
             "kept_rate": _div(t["kept"], t["resolved"]) if pr is not None else None,
             "avg_payment": _div(t["collected"], t["kept"]) if pr is not None else None,
-            "value_per_paid_hour": _div(t["collected"], t["paid"] / 3600) if have_hours and pr is not None else None,
-            "dials": t["dials"] / days, "rpc": t["rpc"] / days,
+            "value_per_paid_hour": _div(t["collected"], t["paid"] / 3600)
+            if have_hours and pr is not None
+            else None,
+            "dials": t["dials"] / days,
+            "rpc": t["rpc"] / days,
             "promises": t["promises"] / days if pr is not None else None,
             "collected": t["collected"] / days if pr is not None else None,
         }
@@ -177,9 +218,20 @@ def _simulated(res, level: str, unit: str, metric: str, days: int) -> list[float
     return [v / days if metric in VOLUMES else v for v in vals if v is not None]
 
 
-def _compare(loaded: LoadedScenario, obs: dict[str, dict[str, float | None]], level: str, holdout_days: int,
-             fit_days: int, first_date: str, ratio: float, replications: int, seed: int, executor: Any,
-             workers: int | None, cal: Calibrated | None) -> Backtest:
+def _compare(
+    loaded: LoadedScenario,
+    obs: dict[str, dict[str, float | None]],
+    level: str,
+    holdout_days: int,
+    fit_days: int,
+    first_date: str,
+    ratio: float,
+    replications: int,
+    seed: int,
+    executor: Any,
+    workers: int | None,
+    cal: Calibrated | None,
+) -> Backtest:
     """Simulate ``loaded`` and check every metric of every observed unit (``level``: the
     results level of the units other than "center")."""
     if replications < 2:
@@ -192,21 +244,43 @@ def _compare(loaded: LoadedScenario, obs: dict[str, dict[str, float | None]], le
     for unit in ["center"] + [u for u in obs if u != "center" and u in known]:
         lv = "center" if unit == "center" else level
         for metric in metrics:
-            bt.checks.append(_check(unit, metric, obs[unit].get(metric),
-                                    _simulated(res, lv, unit, metric, holdout_days), level_p, ratio))
+            bt.checks.append(
+                _check(
+                    unit,
+                    metric,
+                    obs[unit].get(metric),
+                    _simulated(res, lv, unit, metric, holdout_days),
+                    level_p,
+                    ratio,
+                )
+            )
     return bt
 
 
-def backtest(tr: Trace, holdout_days: int, base: BaseSpec = None, *, scenario: LoadedScenario | None = None,
-             replications: int = 10, seed: int = 1, executor: Any = None, workers: int | None = None) -> Backtest:
+def backtest(
+    tr: Trace,
+    holdout_days: int,
+    base: BaseSpec = None,
+    *,
+    scenario: LoadedScenario | None = None,
+    replications: int = 10,
+    seed: int = 1,
+    executor: Any = None,
+    workers: int | None = None,
+) -> Backtest:
     """Hold out the last ``holdout_days`` calling days of ``tr``, fit the rest (from ``base``),
     simulate the held-out days ``replications`` times and compare, for the center and each
     segment (see the module doc). ``scenario``: back-test this scenario as it is instead of a
     fit (its calendar set to the held-out days; no fit error is added to the intervals)."""
     days = tr.dial_days
     if holdout_days < 1 or holdout_days >= len(days):
-        raise CalibrationDataError(tr.folder, None, None, f"--holdout-days {holdout_days}: the data hold "
-                                   f"{len(days)} calling day(s); expected 1 to {len(days) - 1}")
+        raise CalibrationDataError(
+            tr.folder,
+            None,
+            None,
+            f"--holdout-days {holdout_days}: the data hold "
+            f"{len(days)} calling day(s); expected 1 to {len(days) - 1}",
+        )
     cut = int(days[-holdout_days])
     fit_days = len(days) - holdout_days
     weekday = (tr.origin_weekday + int(days[0])) % 7
@@ -215,32 +289,74 @@ def backtest(tr: Trace, holdout_days: int, base: BaseSpec = None, *, scenario: L
         cal = calibrate_trace(tr.window(None, cut - 1), base)
         loaded = _holdout_scenario(cal, fit_days, holdout_days, weekday)
     else:
-        loaded = _holdout_scenario(Calibrated(dict(scenario.raw), scenario, None), fit_days, holdout_days, weekday)
+        loaded = _holdout_scenario(
+            Calibrated(dict(scenario.raw), scenario, None), fit_days, holdout_days, weekday
+        )
     obs = observed_layers(tr.window(cut, None), holdout_days)
-    return _compare(loaded, obs, "segments", holdout_days, fit_days, tr.date_of(cut).isoformat(),
-                    holdout_days / fit_days if scenario is None else 0.0, replications, seed, executor, workers, cal)
+    return _compare(
+        loaded,
+        obs,
+        "segments",
+        holdout_days,
+        fit_days,
+        tr.date_of(cut).isoformat(),
+        holdout_days / fit_days if scenario is None else 0.0,
+        replications,
+        seed,
+        executor,
+        workers,
+        cal,
+    )
 
 
-def backtest_kpi(path, holdout_days: int, base: BaseSpec = None, *, replications: int = 10, seed: int = 1,
-                 executor: Any = None, workers: int | None = None) -> Backtest:
+def backtest_kpi(
+    path,
+    holdout_days: int,
+    base: BaseSpec = None,
+    *,
+    replications: int = 10,
+    seed: int = 1,
+    executor: Any = None,
+    workers: int | None = None,
+) -> Backtest:
     """The back-test of the daily-KPI path: fit the rows before the last ``holdout_days`` dates,
     simulate those dates, compare the center and each team."""
     from .kpi import calibrate_kpi, kpi_dates, observed_kpi_layers
+
     dates = kpi_dates(path)
     if holdout_days < 1 or holdout_days >= len(dates):
-        raise CalibrationDataError(str(path), None, None, f"--holdout-days {holdout_days}: the data hold "
-                                   f"{len(dates)} date(s); expected 1 to {len(dates) - 1}")
+        raise CalibrationDataError(
+            str(path),
+            None,
+            None,
+            f"--holdout-days {holdout_days}: the data hold "
+            f"{len(dates)} date(s); expected 1 to {len(dates) - 1}",
+        )
     cut = dates[-holdout_days]
     cal = calibrate_kpi(path, base, before=cut)
     weekday = int(dates[0].astype("datetime64[D]").item().weekday())
     fit_days = len(dates) - holdout_days
     loaded = _holdout_scenario(cal, fit_days, holdout_days, weekday)
     obs = observed_kpi_layers(path, since=cut, days=holdout_days)
-    return _compare(loaded, obs, "teams", holdout_days, fit_days, str(cut), holdout_days / fit_days,
-                    replications, seed, executor, workers, cal)
+    return _compare(
+        loaded,
+        obs,
+        "teams",
+        holdout_days,
+        fit_days,
+        str(cut),
+        holdout_days / fit_days,
+        replications,
+        seed,
+        executor,
+        workers,
+        cal,
+    )
 
 
-def _check(unit: str, metric: str, observed: float | None, sims: list[float], level: float, ratio: float) -> Check:
+def _check(
+    unit: str, metric: str, observed: float | None, sims: list[float], level: float, ratio: float
+) -> Check:
     if observed is None or len(sims) < 2:
         return Check(unit, metric, observed, None, None, None, None, None, "not observed")
     R = len(sims)
@@ -254,7 +370,7 @@ def _check(unit: str, metric: str, observed: float | None, sims: list[float], le
         verdict = "pass (<1%)"
     elif not m - half <= observed <= m + half:
         verdict = "fail"
-    elif half > abs(observed):   # an interval from about 0 to twice the observed value: it cannot fail
+    elif half > abs(observed):  # an interval from about 0 to twice the observed value: it cannot fail
         verdict = "inconclusive"
     else:
         verdict = "pass"

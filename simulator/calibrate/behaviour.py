@@ -2,6 +2,7 @@
 promised amount, the due-day distribution, their links to account attributes, the accounts'
 attributes, inflow and self-cure. One segment at a time; every estimate carries its SE and 95%
 interval."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,15 +18,16 @@ __all__ = ["Behaviour", "Portfolio", "fit_behaviour", "fit_portfolio", "COVARIAT
 COVARIATES = ("risk_score", "days_past_due", "log_balance_usd")
 """Account attributes the links use (when accounts.csv has them and they vary): the score, days
 past due and the natural log of the balance, each at entry."""
-PLAIN = 0   # promise kind code of a plain promise (data.PROMISE_KINDS order)
+PLAIN = 0  # promise kind code of a plain promise (data.PROMISE_KINDS order)
 KEPT, BROKEN = 0, 1
-_DAY0, _DAYS = 100_000, 200_001   # (account, day) keys: account * _DAYS + day + _DAY0
+_DAY0, _DAYS = 100_000, 200_001  # (account, day) keys: account * _DAYS + day + _DAY0
 
 
 @dataclass
 class Behaviour:
     """A segment's conversion: ``promise`` per right-party contact, ``keep`` per resolved plain
     promise, the promised amount and the due delay (calendar days) of plain promises."""
+
     promise: Estimate
     keep: Estimate | None
     payment: DistFit | None
@@ -38,6 +40,7 @@ class Behaviour:
 class Portfolio:
     """A segment's accounts: how many at the start, their attributes at entry, inflow per
     calendar day after the start, self-cure payments per open account-day."""
+
     accounts: int
     accounts_source: str
     balance: DistFit | None = None
@@ -87,15 +90,17 @@ def _lookup(acct_codes: np.ndarray, X: np.ndarray, want: np.ndarray) -> tuple[np
 def fit_behaviour(tr: Trace, seg: int) -> Behaviour:
     """Promise, keep, amount and due-day fits for segment code ``seg``."""
     d = tr.dials
-    dm = (d["seg"] == seg)
+    dm = d["seg"] == seg
     rpc = dm & (d["out"] == RPC)
     n_rpc = int(rpc.sum())
     pr = tr.promises
     if pr is None:
         return Behaviour(proportion(0, 0), None, None, None)
     pm = pr["segment"] == seg
-    kinds = {k: int((pm & (pr["kind"] == i)).sum()) for i, k in
-             enumerate(("promise", "plan_installment", "settlement", "reage"))}
+    kinds = {
+        k: int((pm & (pr["kind"] == i)).sum())
+        for i, k in enumerate(("promise", "plan_installment", "settlement", "reage"))
+    }
     plain = pm & (pr["kind"] == PLAIN)
     n_plain = int(plain.sum())
     promise = proportion(min(n_plain, n_rpc), n_rpc)
@@ -159,14 +164,20 @@ def fit_portfolio(tr: Trace, seg: int, last_day: int) -> Portfolio:
         accts, first = np.unique(d["acct"][d["seg"] == seg], return_index=True)
         tz = d["tz_h"][d["seg"] == seg][first]
         offs, counts = np.unique(tz, return_counts=True)
-        return Portfolio(len(accts), "accounts dialed (dials.csv)", tz_offsets=[float(o) for o in offs],
-                         tz_weights=[float(c / counts.sum()) for c in counts])
+        return Portfolio(
+            len(accts),
+            "accounts dialed (dials.csv)",
+            tz_offsets=[float(o) for o in offs],
+            tz_weights=[float(c / counts.sum()) for c in counts],
+        )
     m = acc["segment"] == seg
     at_start = m & (acc["day"] <= 0)
     pf = Portfolio(int(at_start.sum()) or int(m.sum()), "accounts.csv")
-    for name, attr, fams in (("balance_usd", "balance", ("lognormal", "gamma")),
-                             ("risk_score", "risk_score", ("lognormal", "gamma", "uniform")),
-                             ("days_past_due", "days_past_due", ("lognormal", "gamma", "uniform"))):
+    for name, attr, fams in (
+        ("balance_usd", "balance", ("lognormal", "gamma")),
+        ("risk_score", "risk_score", ("lognormal", "gamma", "uniform")),
+        ("days_past_due", "days_past_due", ("lognormal", "gamma", "uniform")),
+    ):
         if tr.has("accounts.csv", name) and m.any():
             x = acc[name][m]
             if (x >= 0).all():

@@ -17,6 +17,7 @@ not at risk of self-curing until its due date). The rules are those of the livin
   a charge-off day (charge-off comes before the day's self-cures) and the days after a promise
   was made up to its due date (it holds the promise).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,10 +30,16 @@ from .trace import Trace
 __all__ = ["Book", "MinimumPayment", "replay", "fit_minimum_payment", "CYCLE_DAYS"]
 
 CYCLE_DAYS = 30.0
-EXIT_EVENTS = {"paid": 0, "cured": 1, "settled": 2, "charged_off": 3, "placed": 4}   # data.ACCOUNT_EVENTS codes
+EXIT_EVENTS = {
+    "paid": 0,
+    "cured": 1,
+    "settled": 2,
+    "charged_off": 3,
+    "placed": 4,
+}  # data.ACCOUNT_EVENTS codes
 REDEFAULTED = 5
 CHARGED_OFF = 3
-SELF_CURE = 4   # data.PAYMENT_SOURCES code
+SELF_CURE = 4  # data.PAYMENT_SOURCES code
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class MinimumPayment:
     """An account's minimum payment per 30-day cycle, M = max(floor_usd, share x balance at
     entry), read off accounts.csv (past_due_usd = M x ceil(days_past_due / 30) when below the
     balance). ``matched``: share of the accounts it reproduces to the cent."""
+
     floor_usd: float
     share: float
     n: int
@@ -53,7 +61,9 @@ def fit_minimum_payment(tr: Trace) -> MinimumPayment | None:
     """The rule behind the past-due amounts at entry (None without past_due_usd, balance_usd
     and days_past_due in accounts.csv, or with no account past due)."""
     acc = tr.accounts
-    if acc is None or not all(tr.has("accounts.csv", c) for c in ("past_due_usd", "balance_usd", "days_past_due")):
+    if acc is None or not all(
+        tr.has("accounts.csv", c) for c in ("past_due_usd", "balance_usd", "days_past_due")
+    ):
         return None
     pd, bal, dpd = acc["past_due_usd"], acc["balance_usd"], acc["days_past_due"]
     ok = (dpd > 0) & (pd > 0) & (pd < bal - 0.01)
@@ -79,6 +89,7 @@ class Book:
     ``at_risk[a, d]``: could self-cure at day d's midnight draw; ``dpd[a, d]``: days past due
     during day d (NaN off the books). ``row``: accounts.csv row of an account code (-1: none).
     """
+
     last_day: int
     on_books: np.ndarray
     at_risk: np.ndarray
@@ -131,17 +142,26 @@ def replay(tr: Trace, last_day: int, minimum: MinimumPayment | None) -> Book | N
     todo: dict[int, list[tuple]] = {}
     ev = tr.events
     if ev is not None and len(ev["day"]):
-        for r, items in _by_account(ev["account_id"], book.rows_of(ev["account_id"]), ev["day"], ev["event"],
-                                    ev.get("days_past_due", np.full(len(ev["day"]), np.nan))).items():
+        for r, items in _by_account(
+            ev["account_id"],
+            book.rows_of(ev["account_id"]),
+            ev["day"],
+            ev["event"],
+            ev.get("days_past_due", np.full(len(ev["day"]), np.nan)),
+        ).items():
             todo.setdefault(r, []).extend(("event", *x) for x in items)
     pay = tr.payments
     if pay is not None and mins is not None:
         plain = pay["source"] != SELF_CURE
-        for r, items in _by_account(pay["account_id"][plain], book.rows_of(pay["account_id"][plain]),
-                                    pay["day"][plain], pay["amount_usd"][plain]).items():
+        for r, items in _by_account(
+            pay["account_id"][plain],
+            book.rows_of(pay["account_id"][plain]),
+            pay["day"][plain],
+            pay["amount_usd"][plain],
+        ).items():
             todo.setdefault(r, []).extend(("pay", *x) for x in items)
     for r, items in todo.items():
-        items.sort(key=lambda x: (x[1], x[0] == "event"))   # a day's payment before its event
+        items.sort(key=lambda x: (x[1], x[0] == "event"))  # a day's payment before its event
         for item in items:
             day = int(item[1])
             if day < 0 or day > last_day:
@@ -149,23 +169,23 @@ def replay(tr: Trace, last_day: int, minimum: MinimumPayment | None) -> Book | N
             if item[0] == "pay":
                 m = mins[r]
                 if m > 0:
-                    book.dpd[r, day + 1:] -= CYCLE_DAYS * math.floor(item[2] / m + 1e-12)
+                    book.dpd[r, day + 1 :] -= CYCLE_DAYS * math.floor(item[2] / m + 1e-12)
                 continue
             kind, at = int(item[2]), item[3]
             if kind == REDEFAULTED:
                 start = 1.0 if not np.isfinite(at) else float(at)
                 book.dpd[r, day:] = start + np.arange(days - day)
                 book.on_books[r, day:] = True
-                book.at_risk[r, day + 1:] = True
+                book.at_risk[r, day + 1 :] = True
             else:
-                book.on_books[r, day + 1:] = False
-                book.at_risk[r, day + (kind != CHARGED_OFF):] = False
+                book.on_books[r, day + 1 :] = False
+                book.at_risk[r, day + (kind != CHARGED_OFF) :] = False
     book.dpd[~book.on_books] = np.nan
     pr = tr.promises
     if pr is not None and len(pr["day"]):
         rows = book.rows_of(pr["account_id"])
-        due = np.where(pr["status"] == 2, last_day, pr["due_day"])   # pending: held to the data end
+        due = np.where(pr["status"] == 2, last_day, pr["due_day"])  # pending: held to the data end
         for r, m, x in zip(rows.tolist(), pr["day"].tolist(), due.tolist()):
             if r >= 0 and x > m:
-                book.at_risk[r, max(m + 1, 0):min(x, last_day) + 1] = False
+                book.at_risk[r, max(m + 1, 0) : min(x, last_day) + 1] = False
     return book

@@ -26,6 +26,7 @@ who was dialed when: the accounts dialed late in the day are the ones that did n
 the morning, with lower multipliers and more attempts, so the segment-level hourly shares of
 right-party contacts mix the curve with that selection, which the link takes out.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,7 @@ import numpy as np
 from scipy import linalg
 
 from .outcomes import NON_LIVE, OutcomeFit, _curve, _fellner_schall, _LiveModel, cell_counts
-from .regression import Estimate, Link, Z95
+from .regression import Z95, Estimate, Link
 from .trace import ABANDONED, RPC, THIRD_PARTY
 
 __all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WINDOW_DAYS"]
@@ -51,6 +52,7 @@ class AnswerLink:
     """The answer multiplier's link: ``link`` holds the log multiplier's slopes per unit of
     each account attribute (``coef[0]`` is 0: the level is the contact curve's); ``fatigue``
     is f, the share of the answer probability lost per attempt."""
+
     link: Link
     fatigue: Estimate | None
 
@@ -86,13 +88,13 @@ class _AccountLiveModel(_LiveModel):
         self.n_cells = len(cells)
         self.cell_start = np.searchsorted(self.cell, np.arange(self.n_cells))
         y, Z, wrong = y[order], Z[order], wrong[order]
-        self.y = y                       # 0 third party, 1 right party, 2 live unknown, 3 not live
+        self.y = y  # 0 third party, 1 right party, 2 live unknown, 3 not live
         self.k = Z.shape[1]
         self.P0 = self.P
         self.P = self.P0 + self.k
         for name, S in self.blocks.items():
             big = np.zeros((self.P, self.P))
-            big[:self.P0, :self.P0] = S
+            big[: self.P0, : self.P0] = S
             self.blocks[name] = big
         w = 1.0 - q_dead - q_wrong
         a = 1.0 / (1.0 - q_dead)
@@ -120,9 +122,9 @@ class _AccountLiveModel(_LiveModel):
         return th
 
     def _rows(self, th):
-        t = th[:self.P0]
+        t = th[: self.P0]
         e1c, e2c = np.exp(self.X1 @ t), np.exp(self.X2 @ t)
-        o = np.exp(th[self.P0:] @ self.Zt) if self.k else np.ones(len(self.y))
+        o = np.exp(th[self.P0 :] @ self.Zt) if self.k else np.ones(len(self.y))
         E1, E2 = e1c[self.cell] * o, e2c[self.cell] * o
         tp = self.A_tp * E1 + self.B_tp * E2
         rpc = self.B_rpc * E2
@@ -136,8 +138,12 @@ class _AccountLiveModel(_LiveModel):
             return np.inf
         # a live-answer probability over 1 is scaled down to 1, as the simulator does
         over = np.maximum(live, 1.0)
-        ll = np.log(tp[i[0]] / over[i[0]]).sum() + np.log(rpc[i[1]] / over[i[1]]).sum() \
-            + np.log(np.minimum(live[i[2]], 1.0)).sum() + np.log1p(-live[i[3]]).sum()
+        ll = (
+            np.log(tp[i[0]] / over[i[0]]).sum()
+            + np.log(rpc[i[1]] / over[i[1]]).sum()
+            + np.log(np.minimum(live[i[2]], 1.0)).sum()
+            + np.log1p(-live[i[3]]).sum()
+        )
         return -float(ll)
 
     def grad_hess(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -178,27 +184,37 @@ class _AccountLiveModel(_LiveModel):
         terms = np.empty((5 + 2 * k, len(E1)))
         terms[0], terms[1], terms[2], terms[3], terms[4] = g1, g2, h11, h12, h22
         if k:
-            np.multiply(h11 + h12, Zt, out=terms[5:5 + k])
-            np.multiply(h12 + h22, Zt, out=terms[5 + k:])
+            np.multiply(h11 + h12, Zt, out=terms[5 : 5 + k])
+            np.multiply(h12 + h22, Zt, out=terms[5 + k :])
         cs = np.add.reduceat(terms, self.cell_start, axis=1).T
         X1, X2 = self.X1, self.X2
         g = np.zeros(self.P)
         H = np.zeros((self.P, self.P))
-        g[:self.P0] = X1.T @ cs[:, 0] + X2.T @ cs[:, 1]
-        H[:self.P0, :self.P0] = (X1.T * cs[:, 2]) @ X1 + (X1.T * cs[:, 3]) @ X2 + (X2.T * cs[:, 3]) @ X1 \
-            + (X2.T * cs[:, 4]) @ X2
+        g[: self.P0] = X1.T @ cs[:, 0] + X2.T @ cs[:, 1]
+        H[: self.P0, : self.P0] = (
+            (X1.T * cs[:, 2]) @ X1 + (X1.T * cs[:, 3]) @ X2 + (X2.T * cs[:, 3]) @ X1 + (X2.T * cs[:, 4]) @ X2
+        )
         if k:
-            g[self.P0:] = Zt @ (g1 + g2)
-            H[:self.P0, self.P0:] = X1.T @ cs[:, 5:5 + k] + X2.T @ cs[:, 5 + k:]
-            H[self.P0:, :self.P0] = H[:self.P0, self.P0:].T
-            H[self.P0:, self.P0:] = (Zt * (h11 + 2 * h12 + h22)) @ Zt.T
+            g[self.P0 :] = Zt @ (g1 + g2)
+            H[: self.P0, self.P0 :] = X1.T @ cs[:, 5 : 5 + k] + X2.T @ cs[:, 5 + k :]
+            H[self.P0 :, : self.P0] = H[: self.P0, self.P0 :].T
+            H[self.P0 :, self.P0 :] = (Zt * (h11 + 2 * h12 + h22)) @ Zt.T
         self._last = (th.copy(), -g, -H)
         return -g, -H
 
 
-def fit_account_outcomes(out: np.ndarray, hour: np.ndarray, weekday: np.ndarray, Z: np.ndarray, terms: list[str],
-                         wrong: np.ndarray, dead: np.ndarray, q_dead: Estimate, q_wrong: Estimate | None,
-                         entry_Z: np.ndarray) -> tuple[OutcomeFit, AnswerLink]:
+def fit_account_outcomes(
+    out: np.ndarray,
+    hour: np.ndarray,
+    weekday: np.ndarray,
+    Z: np.ndarray,
+    terms: list[str],
+    wrong: np.ndarray,
+    dead: np.ndarray,
+    q_dead: Estimate,
+    q_wrong: Estimate | None,
+    entry_Z: np.ndarray,
+) -> tuple[OutcomeFit, AnswerLink]:
     """Fit the module's model to one segment's dials: outcome codes, local hour and weekday,
     per-dial covariates ``Z`` (columns named by ``terms``: account attributes in their units,
     centred, then ``fatigue``, the attempts of :func:`fatigue_attempts`, last), whether the
@@ -219,12 +235,12 @@ def fit_account_outcomes(out: np.ndarray, hour: np.ndarray, weekday: np.ndarray,
     # K: the mean answer multiplier over the accounts at entry (fatigue apart)
     k_terms = [j for j, t in enumerate(terms) if t != "fatigue"]
     beta = th[P0:][k_terms]
-    eta = entry_Z[:, :len(k_terms)] @ beta if len(k_terms) else np.zeros(len(entry_Z))
+    eta = entry_Z[:, : len(k_terms)] @ beta if len(k_terms) else np.zeros(len(entry_Z))
     w = np.exp(eta - eta.max()) if len(eta) else np.ones(1)
     log_k = float(eta.max() + math.log(w.mean())) if len(eta) else 0.0
     dlogk = np.zeros(m.P)
     if len(k_terms):
-        dlogk[P0 + np.array(k_terms)] = (w[:, None] * entry_Z[:, :len(k_terms)]).sum(axis=0) / w.sum()
+        dlogk[P0 + np.array(k_terms)] = (w[:, None] * entry_Z[:, : len(k_terms)]).sum(axis=0) / w.sum()
     base = np.zeros(6)
     base_se = np.zeros(6)
     for code, i in ((THIRD_PARTY, i1), (RPC, i2)):
@@ -237,11 +253,12 @@ def fit_account_outcomes(out: np.ndarray, hour: np.ndarray, weekday: np.ndarray,
     nl = np.bincount(o[(o != INVALID) & np.isin(o, NON_LIVE)], minlength=4)[:3].astype(float)
     pi = nl / nl.sum() if nl.sum() else np.array([1.0, 0.0, 0.0])
     rest = 1.0 - qd - base[THIRD_PARTY] - base[RPC]
-    var_rest = float((base_se[THIRD_PARTY] ** 2 + base_se[RPC] ** 2))
+    var_rest = float(base_se[THIRD_PARTY] ** 2 + base_se[RPC] ** 2)
     for k in range(3):
         base[k] = pi[k] * rest
-        base_se[k] = math.sqrt(rest ** 2 * pi[k] * (1 - pi[k]) / max(nl.sum(), 1)
-                               + pi[k] ** 2 * (var_rest + q_dead.se ** 2))
+        base_se[k] = math.sqrt(
+            rest**2 * pi[k] * (1 - pi[k]) / max(nl.sum(), 1) + pi[k] ** 2 * (var_rest + q_dead.se**2)
+        )
     base[INVALID], base_se[INVALID] = qd, q_dead.se
     c = cov[:P0, :P0]
     ah, ah_ci = _curve(m, th, c, "alpha_h", m.Zh, m.hours, 24)
@@ -250,17 +267,40 @@ def fit_account_outcomes(out: np.ndarray, hour: np.ndarray, weekday: np.ndarray,
     rd, rd_ci = _curve(m, th, c, "rho_d", m.Zd, m.days, 7)
     n = int(keep.sum())
     dials_dh = counts.sum(axis=2)
-    of = OutcomeFit(base, base_se, ah, rh, ad, rd, ah_ci, rh_ci, ad_ci, rd_ci, dials_dh.sum(axis=0) / n,
-                    dials_dh.sum(axis=1) / n, counts, {g: float(v) for g, v in lam.items()}, n)
+    of = OutcomeFit(
+        base,
+        base_se,
+        ah,
+        rh,
+        ad,
+        rd,
+        ah_ci,
+        rh_ci,
+        ad_ci,
+        rd_ci,
+        dials_dh.sum(axis=0) / n,
+        dials_dh.sum(axis=1) / n,
+        counts,
+        {g: float(v) for g, v in lam.items()},
+        n,
+    )
     fatigue = None
     if "fatigue" in terms:
         j = P0 + terms.index("fatigue")
         b, se = float(th[j]), math.sqrt(max(float(cov[j, j]), 0.0))
-        fatigue = Estimate(1.0 - math.exp(b), math.exp(b) * se, 1.0 - math.exp(b + Z95 * se),
-                           1.0 - math.exp(b - Z95 * se), n)
+        fatigue = Estimate(
+            1.0 - math.exp(b), math.exp(b) * se, 1.0 - math.exp(b + Z95 * se), 1.0 - math.exp(b - Z95 * se), n
+        )
     idx = np.array([P0 + j for j in k_terms], dtype=np.int64)
-    link = Link("log", "answer", [terms[j] for j in k_terms], [0.0] * len(k_terms), [0.0, *th[idx].tolist()],
-                [0.0, *np.sqrt(np.clip(np.diag(cov)[idx], 0, None)).tolist()], n)
+    link = Link(
+        "log",
+        "answer",
+        [terms[j] for j in k_terms],
+        [0.0] * len(k_terms),
+        [0.0, *th[idx].tolist()],
+        [0.0, *np.sqrt(np.clip(np.diag(cov)[idx], 0, None)).tolist()],
+        n,
+    )
     c_link = np.zeros((len(idx) + 1, len(idx) + 1))
     c_link[1:, 1:] = cov[np.ix_(idx, idx)]
     link.cov = c_link

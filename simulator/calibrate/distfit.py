@@ -13,6 +13,7 @@ Every fit reports the spec's mean and standard deviation with standard errors by
 method from the maximum-likelihood Fisher information (plain sample moments for the constant,
 discrete and moment-matched cases).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,6 +31,7 @@ _LOG_2PI = math.log(2 * math.pi)
 @dataclass
 class DistFit:
     """A fitted distribution: ``spec`` is what a scenario writes (a number or a dist table)."""
+
     family: str
     spec: float | dict
     mean: float
@@ -38,7 +40,7 @@ class DistFit:
     sd_se: float
     n: int
     aic: dict[str, float] = field(default_factory=dict)
-    probs_se: list[float] = field(default_factory=list)   # discrete: SE of each weight
+    probs_se: list[float] = field(default_factory=list)  # discrete: SE of each weight
 
 
 def _lognormal(x: np.ndarray) -> tuple[float, dict, float, float, float, float]:
@@ -52,21 +54,33 @@ def _lognormal(x: np.ndarray) -> tuple[float, dict, float, float, float, float]:
     v_mu, v_s = s * s / n, s * s / (2 * n)
     g_m = (m, m * s)
     g_sd = (sd, sd * s + m * s * math.exp(s * s) / c)
-    return ll, {"dist": "lognormal", "mean": m, "sd": sd}, m, sd, \
-        math.sqrt(g_m[0] ** 2 * v_mu + g_m[1] ** 2 * v_s), math.sqrt(g_sd[0] ** 2 * v_mu + g_sd[1] ** 2 * v_s)
+    return (
+        ll,
+        {"dist": "lognormal", "mean": m, "sd": sd},
+        m,
+        sd,
+        math.sqrt(g_m[0] ** 2 * v_mu + g_m[1] ** 2 * v_s),
+        math.sqrt(g_sd[0] ** 2 * v_mu + g_sd[1] ** 2 * v_s),
+    )
 
 
 def _gamma(x: np.ndarray) -> tuple[float, dict, float, float, float, float]:
     n = len(x)
     k, _, theta = stats.gamma.fit(x, floc=0)
     ll = float(stats.gamma.logpdf(x, k, scale=theta).sum())
-    info = n * np.array([[special.polygamma(1, k), 1 / theta], [1 / theta, k / theta ** 2]])
+    info = n * np.array([[special.polygamma(1, k), 1 / theta], [1 / theta, k / theta**2]])
     cov = np.linalg.inv(info)
     m, sd = k * theta, math.sqrt(k) * theta
     g_m = np.array([theta, k])
     g_sd = np.array([theta / (2 * math.sqrt(k)), math.sqrt(k)])
-    return ll, {"dist": "gamma", "mean": m, "sd": sd}, m, sd, \
-        math.sqrt(g_m @ cov @ g_m), math.sqrt(g_sd @ cov @ g_sd)
+    return (
+        ll,
+        {"dist": "gamma", "mean": m, "sd": sd},
+        m,
+        sd,
+        math.sqrt(g_m @ cov @ g_m),
+        math.sqrt(g_sd @ cov @ g_sd),
+    )
 
 
 def _uniform(x: np.ndarray) -> tuple[float, dict, float, float, float, float]:
@@ -91,12 +105,21 @@ def fit_discrete(values: np.ndarray) -> DistFit:
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else 0.0
     spec = {"dist": "discrete", "values": [float(v) for v in vals], "weights": [float(w) for w in p]}
-    return DistFit("discrete", spec, mean, sd, sd / math.sqrt(n), sd / math.sqrt(2 * max(n - 1, 1)), n,
-                   probs_se=[float(math.sqrt(q * (1 - q) / n)) for q in p])
+    return DistFit(
+        "discrete",
+        spec,
+        mean,
+        sd,
+        sd / math.sqrt(n),
+        sd / math.sqrt(2 * max(n - 1, 1)),
+        n,
+        probs_se=[float(math.sqrt(q * (1 - q) / n)) for q in p],
+    )
 
 
-def fit_distribution(values: np.ndarray, families: tuple[str, ...] = ("lognormal", "gamma"),
-                     max_discrete: int = MAX_DISCRETE) -> DistFit:
+def fit_distribution(
+    values: np.ndarray, families: tuple[str, ...] = ("lognormal", "gamma"), max_discrete: int = MAX_DISCRETE
+) -> DistFit:
     """Fit a spec to ``values`` (finite, >= 0); see the module doc for the rule."""
     x = np.asarray(values, dtype=float)
     n = len(x)
@@ -110,8 +133,15 @@ def fit_distribution(values: np.ndarray, families: tuple[str, ...] = ("lognormal
         return fit_discrete(x)
     mean, sd = float(x.mean()), float(x.std(ddof=1))
     if lo <= 0:
-        return DistFit("gamma (moments)", {"dist": "gamma", "mean": mean, "sd": sd}, mean, sd,
-                       sd / math.sqrt(n), sd / math.sqrt(2 * (n - 1)), n)
+        return DistFit(
+            "gamma (moments)",
+            {"dist": "gamma", "mean": mean, "sd": sd},
+            mean,
+            sd,
+            sd / math.sqrt(n),
+            sd / math.sqrt(2 * (n - 1)),
+            n,
+        )
     best: DistFit | None = None
     aic: dict[str, float] = {}
     for fam in families:

@@ -2,6 +2,7 @@
 
 :func:`fit_trace` returns a :class:`TraceFit`; :mod:`.assemble` turns it into a scenario.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -13,11 +14,11 @@ from ..scenario.schema import OUTCOMES
 from .account_links import ConversionFit, behaviour_mode, fit_answer, fit_conversion
 from .behaviour import Behaviour, Portfolio, fit_behaviour, fit_portfolio
 from .contact import AnswerLink
-from .living import LivingFit, fit_living
 from .distfit import DistFit, fit_distribution
+from .living import LivingFit, fit_living
 from .outcomes import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
-from .shifts import TeamFit, fit_teams
 from .regression import Estimate, proportion
+from .shifts import TeamFit, fit_teams
 from .trace import ABANDONED, Source, Trace
 
 __all__ = ["SegmentFit", "TraceFit", "fit_trace", "DURATIONS"]
@@ -32,18 +33,19 @@ INVALID = 3
 class SegmentFit:
     name: str
     outcomes: OutcomeFit
-    durations: dict[str, dict[str, DistFit | None]]     # outcome -> ring/talk/wrap -> fit
+    durations: dict[str, dict[str, DistFit | None]]  # outcome -> ring/talk/wrap -> fit
     behaviour: Behaviour
     portfolio: Portfolio
     dials: int
-    bad_number_share: Estimate | None = None            # per-account invalid numbers (skip tracing)
-    answer: AnswerLink | None = None                     # account-level behaviour: the answer link
-    conversion: ConversionFit | None = None              # ... promise, keep and amount links
+    bad_number_share: Estimate | None = None  # per-account invalid numbers (skip tracing)
+    answer: AnswerLink | None = None  # account-level behaviour: the answer link
+    conversion: ConversionFit | None = None  # ... promise, keep and amount links
 
 
 @dataclass
 class TraceFit:
     """Everything fitted from a trace folder."""
+
     folder: str
     sources: list[Source]
     first_date: datetime.date
@@ -54,9 +56,9 @@ class TraceFit:
     segments: dict[str, SegmentFit]
     teams: dict[str, TeamFit]
     dialer_mode: str | None
-    calls_by_local_hour: np.ndarray           # dials per local hour, all segments
+    calls_by_local_hour: np.ndarray  # dials per local hour, all segments
     notes: list[str] = field(default_factory=list)
-    living: LivingFit | None = None           # the living portfolio, when the files show one
+    living: LivingFit | None = None  # the living portfolio, when the files show one
 
 
 def _durations(tr: Trace, dm: np.ndarray) -> dict[str, dict[str, DistFit | None]]:
@@ -86,7 +88,9 @@ def _per_account_invalid(of: OutcomeFit, tr: Trace, dm: np.ndarray) -> Estimate:
     _, first = np.unique(d["acct"][dm], return_index=True)
     q = proportion(float((d["out"][dm][first] == INVALID).sum()), float(len(first)))
     of.base = of.base * (1.0 - q.value)
-    of.base_se = np.sqrt((of.base_se * (1.0 - q.value)) ** 2 + (of.base / max(1 - q.value, 1e-12) * q.se) ** 2)
+    of.base_se = np.sqrt(
+        (of.base_se * (1.0 - q.value)) ** 2 + (of.base / max(1 - q.value, 1e-12) * q.se) ** 2
+    )
     of.base[INVALID], of.base_se[INVALID] = q.value, q.se
     return q
 
@@ -106,23 +110,41 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
     for s, name in enumerate(tr.segments):
         dm = d["seg"] == s
         if not dm.any():
-            continue   # a segment named only in accounts/promises: nothing to fit contact from
+            continue  # a segment named only in accounts/promises: nothing to fit contact from
         account_level = None
         if living is not None and links and name in living.segments:
             account_level = fit_answer(tr, s, dm, hour, weekday, living.segments[name], living.book)
         if account_level is not None:
             of, answer, q_dead, _ = account_level
-            sf = SegmentFit(name, of, _durations(tr, dm), fit_behaviour(tr, s), fit_portfolio(tr, s, last_day),
-                            int(dm.sum()), None, answer, fit_conversion(tr, s, living.book))
+            sf = SegmentFit(
+                name,
+                of,
+                _durations(tr, dm),
+                fit_behaviour(tr, s),
+                fit_portfolio(tr, s, last_day),
+                int(dm.sum()),
+                None,
+                answer,
+                fit_conversion(tr, s, living.book),
+            )
             if per_account_invalid:
-                notes.append(f"segments.{name}: skip tracing with account-level behaviour: invalid numbers are the "
-                             "accounts' disconnected phones (accounts.csv), not refitted per first dial")
+                notes.append(
+                    f"segments.{name}: skip tracing with account-level behaviour: invalid numbers are the "
+                    "accounts' disconnected phones (accounts.csv), not refitted per first dial"
+                )
         else:
             keep = dm & (d["out"] != INVALID) if per_account_invalid else dm
             of = fit_outcomes(cell_counts(d["out"][keep], hour[keep], weekday[keep]))
             q = _per_account_invalid(of, tr, dm) if per_account_invalid else None
-            sf = SegmentFit(name, of, _durations(tr, dm), fit_behaviour(tr, s), fit_portfolio(tr, s, last_day),
-                            int(dm.sum()), q)
+            sf = SegmentFit(
+                name,
+                of,
+                _durations(tr, dm),
+                fit_behaviour(tr, s),
+                fit_portfolio(tr, s, last_day),
+                int(dm.sum()),
+                q,
+            )
         segments[name] = sf
     teams = fit_teams(tr) if tr.shifts is not None else {}
     mode = None
@@ -135,6 +157,18 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
     weekdays_c = sorted({int((tr.origin_weekday + int(x)) % 7) for x in days})
     if living is not None:
         notes += living.notes
-    return TraceFit(tr.folder, tr.sources, tr.date_of(int(days[0])), tr.date_of(last_day),
-                    int((tr.origin_weekday + int(days[0])) % 7), len(days), weekdays_c, segments, teams, mode,
-                    np.bincount(hour[d["out"] != ABANDONED], minlength=24), notes, living)
+    return TraceFit(
+        tr.folder,
+        tr.sources,
+        tr.date_of(int(days[0])),
+        tr.date_of(last_day),
+        int((tr.origin_weekday + int(days[0])) % 7),
+        len(days),
+        weekdays_c,
+        segments,
+        teams,
+        mode,
+        np.bincount(hour[d["out"] != ABANDONED], minlength=24),
+        notes,
+        living,
+    )

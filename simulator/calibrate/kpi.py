@@ -16,6 +16,7 @@ Aggregates identify ratios, and only those:
 Each is a ratio of sums over rows, with the ratio estimator's standard error (rows as the
 sampling units). Everything else comes from the base scenario, and the fit says so.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..scenario.distributions import scale_spec
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
 from .api import BaseSpec, Calibrated, as_loaded, validated
@@ -34,9 +36,18 @@ from .assemble import clean, param
 from .data import KPI, CalibrationDataError, Codes, read_table
 from .regression import Estimate
 from .shifts import block_layout, ratio_estimate
-from ..scenario.distributions import scale_spec
 
-__all__ = ["KpiFit", "fit_kpi", "read_kpi", "kpi_dates", "observed_kpi_layers", "calibrate_kpi", "write_daily_kpis", "KPI_RATIOS", "KPI_NOT_IDENTIFIED"]
+__all__ = [
+    "KpiFit",
+    "fit_kpi",
+    "read_kpi",
+    "kpi_dates",
+    "observed_kpi_layers",
+    "calibrate_kpi",
+    "write_daily_kpis",
+    "KPI_RATIOS",
+    "KPI_NOT_IDENTIFIED",
+]
 
 KPI_RATIOS = {
     "productive_rate": ("productive_hours", "paid_hours"),
@@ -63,6 +74,7 @@ KPI_NOT_IDENTIFIED = (
 @dataclass
 class KpiFit:
     """Ratios per unit: ``units[name][ratio]`` with unit "center" and each team in the data."""
+
     path: str
     sha256: str
     rows: int
@@ -99,12 +111,21 @@ def _units(t, teams: list[str], base: Scenario, name: str, rows: np.ndarray) -> 
         for code, team in enumerate(teams):
             if team not in base.teams:
                 i = int(np.argmax(t["team"] == code))
-                raise CalibrationDataError(name, i + 2, "team", f"unknown team {team!r}; expected a team of the "
-                                           f"base scenario: {', '.join(base.teams)}")
+                raise CalibrationDataError(
+                    name,
+                    i + 2,
+                    "team",
+                    f"unknown team {team!r}; expected a team of the base scenario: {', '.join(base.teams)}",
+                )
             units[team] = rows & (t["team"] == code)
     elif len(base.teams) > 1:
-        raise CalibrationDataError(name, 1, "team", "missing column; the base scenario has several teams "
-                                   f"({', '.join(base.teams)}), so each row must say which")
+        raise CalibrationDataError(
+            name,
+            1,
+            "team",
+            "missing column; the base scenario has several teams "
+            f"({', '.join(base.teams)}), so each row must say which",
+        )
     else:
         units[next(iter(base.teams))] = rows
     return units
@@ -122,13 +143,25 @@ def fit_kpi(path: str | Path, base: Scenario, before: np.datetime64 | None = Non
     totals: dict[str, dict[str, float]] = {}
     for unit, m in _units(t, teams, base, str(path), rows).items():
         fits[unit] = {r: ratio_estimate(t[a][m], t[b][m]) for r, (a, b) in KPI_RATIOS.items()}
-        totals[unit] = {c: float(t[c][m].sum()) for c in ("paid_hours", "productive_hours", "dials", "rpc",
-                                                          "promises", "kept", "collected_usd")}
-    return KpiFit(str(path), t.sha256, int(rows.sum()), str(d[rows].min()), str(d[rows].max()), fits, totals,
-                  int(len(np.unique(d[rows]))))
+        totals[unit] = {
+            c: float(t[c][m].sum())
+            for c in ("paid_hours", "productive_hours", "dials", "rpc", "promises", "kept", "collected_usd")
+        }
+    return KpiFit(
+        str(path),
+        t.sha256,
+        int(rows.sum()),
+        str(d[rows].min()),
+        str(d[rows].max()),
+        fits,
+        totals,
+        int(len(np.unique(d[rows]))),
+    )
 
 
-def observed_kpi_layers(path: str | Path, since: np.datetime64, days: int) -> dict[str, dict[str, float | None]]:
+def observed_kpi_layers(
+    path: str | Path, since: np.datetime64, days: int
+) -> dict[str, dict[str, float | None]]:
     """The pyramid layers and daily volumes of the rows dated ``since`` or later, for the center
     and each team (the back-test's observed side)."""
     t, teams = read_kpi(path)
@@ -138,16 +171,26 @@ def observed_kpi_layers(path: str | Path, since: np.datetime64, days: int) -> di
         units.update({team: rows & (t["team"] == code) for code, team in enumerate(teams)})
     out: dict[str, dict[str, float | None]] = {}
     for unit, m in units.items():
-        s = {c: float(t[c][m].sum()) for c in ("paid_hours", "productive_hours", "dials", "rpc", "promises",
-                                                "kept", "collected_usd")}
+        s = {
+            c: float(t[c][m].sum())
+            for c in ("paid_hours", "productive_hours", "dials", "rpc", "promises", "kept", "collected_usd")
+        }
 
         def div(a, b):
             return s[a] / s[b] if s[b] else None
-        out[unit] = {"productive_rate": div("productive_hours", "paid_hours"),
-                     "rpc_per_productive_hour": div("rpc", "productive_hours"), "promise_rate": div("promises", "rpc"),
-                     "kept_rate": div("kept", "promises"), "avg_payment": div("collected_usd", "kept"),
-                     "value_per_paid_hour": div("collected_usd", "paid_hours"), "dials": s["dials"] / days,
-                     "rpc": s["rpc"] / days, "promises": s["promises"] / days, "collected": s["collected_usd"] / days}
+
+        out[unit] = {
+            "productive_rate": div("productive_hours", "paid_hours"),
+            "rpc_per_productive_hour": div("rpc", "productive_hours"),
+            "promise_rate": div("promises", "rpc"),
+            "kept_rate": div("kept", "promises"),
+            "avg_payment": div("collected_usd", "kept"),
+            "value_per_paid_hour": div("collected_usd", "paid_hours"),
+            "dials": s["dials"] / days,
+            "rpc": s["rpc"] / days,
+            "promises": s["promises"] / days,
+            "collected": s["collected_usd"] / days,
+        }
     return out
 
 
@@ -156,8 +199,11 @@ def _mean_rpc_share(seg, team, sc: Scenario) -> float:
     (center clock, the segment's first time zone): what the data's rpc per dial estimates."""
     off = seg.time_zones.offsets_h[int(np.argmax(seg.time_zones.weights))]
     hours = range(int(team.shift_start_min // 60), int(math.ceil(team.shift_end_min / 60)))
-    vals = [seg.outcome_probabilities(int((h + off) % 24), WEEKDAYS.index(d))[5]
-            for d in sc.calendar.weekdays for h in hours]
+    vals = [
+        seg.outcome_probabilities(int((h + off) % 24), WEEKDAYS.index(d))[5]
+        for d in sc.calendar.weekdays
+        for h in hours
+    ]
     return float(np.mean(vals))
 
 
@@ -174,9 +220,18 @@ def calibrate_kpi(path: str | Path, base: BaseSpec = None, before: np.datetime64
     for unit, est in kf.units.items():
         for r, e in est.items():
             if math.isfinite(e.value):
-                params.append(param(f"kpi.{unit}.{r}", e.value, e.se, e.low, e.high, e.n,
-                                    f"sum {KPI_RATIOS[r][0]} / sum {KPI_RATIOS[r][1]} over rows (ratio estimator)",
-                                    in_scenario=False))
+                params.append(
+                    param(
+                        f"kpi.{unit}.{r}",
+                        e.value,
+                        e.se,
+                        e.low,
+                        e.high,
+                        e.n,
+                        f"sum {KPI_RATIOS[r][0]} / sum {KPI_RATIOS[r][1]} over rows (ratio estimator)",
+                        in_scenario=False,
+                    )
+                )
     for tname, team in sc.teams.items():
         est = kf.units.get(tname)
         if est is None:
@@ -187,24 +242,45 @@ def calibrate_kpi(path: str | Path, base: BaseSpec = None, before: np.datetime64
         if math.isfinite(pr.value):
             unprod = (1 - pr.value) * team.shift_length_h * 60
             traw.update(block_layout(team.shift_start_min, team.shift_length_h, unprod, traw))
-            params.append(param(f"teams.{tname}.unproductive_min_per_day", unprod, pr.se * team.shift_length_h * 60,
-                                n=pr.n, method="(1 - productive rate) x the base shift length; breaks scaled"))
+            params.append(
+                param(
+                    f"teams.{tname}.unproductive_min_per_day",
+                    unprod,
+                    pr.se * team.shift_length_h * 60,
+                    n=pr.n,
+                    method="(1 - productive rate) x the base shift length; breaks scaled",
+                )
+            )
         for sname in team.segments:
-            _segment(raw["segments"][sname], sc.segments[sname], team, sc, est, f"segments.{sname}", params, notes)
+            _segment(
+                raw["segments"][sname], sc.segments[sname], team, sc, est, f"segments.{sname}", params, notes
+            )
     raw["teams"] = clean(raw["teams"])
-    raw["scenario"] = {"name": (sc.scenario.name + "_kpi_fitted")[:120], "description": (
-        f"Fitted by collectsim calibrate --kpi from {kf.path} ({kf.first_date} to {kf.last_date}) on "
-        f"{base_l.source}; see [calibration].")}
+    raw["scenario"] = {
+        "name": (sc.scenario.name + "_kpi_fitted")[:120],
+        "description": (
+            f"Fitted by collectsim calibrate --kpi from {kf.path} ({kf.first_date} to {kf.last_date}) on "
+            f"{base_l.source}; see [calibration]."
+        ),
+    }
     raw["calibration"] = {
         "method": "collectsim calibrate --kpi: ratios of daily sums with ratio-estimator standard errors",
-        "data": "kpi", "collectsim_version": __version__, "base": f"{base_l.source} sha256 {base_l.sha256}",
+        "data": "kpi",
+        "collectsim_version": __version__,
+        "base": f"{base_l.source} sha256 {base_l.sha256}",
         "sources": [{"file": Path(path).name, "sha256": kf.sha256, "rows": kf.rows}],
-        "first_date": kf.first_date, "last_date": kf.last_date, "parameters": params, "not_identified": notes}
+        "first_date": kf.first_date,
+        "last_date": kf.last_date,
+        "parameters": params,
+        "not_identified": notes,
+    }
     raw = clean(raw)
     return Calibrated(raw, validated(raw, f"<fitted from {kf.path}>"), kf)
 
 
-def _segment(sraw: dict, seg, team, sc: Scenario, est: dict[str, Estimate], key: str, params: list, notes: list) -> None:
+def _segment(
+    sraw: dict, seg, team, sc: Scenario, est: dict[str, Estimate], key: str, params: list, notes: list
+) -> None:
     for rate, skey in (("promise_rate", "promise_probability"), ("kept_rate", "keep_probability")):
         e = est[rate]
         if math.isfinite(e.value) and 0 <= e.value <= 1:
@@ -214,8 +290,17 @@ def _segment(sraw: dict, seg, team, sc: Scenario, est: dict[str, Estimate], key:
     if math.isfinite(e.value) and seg.payment_usd.mean > 0:
         f = e.value / seg.payment_usd.mean
         sraw["payment_usd"] = scale_spec(sraw["payment_usd"], f)
-        params.append(param(f"{key}.payment_usd.mean", e.value, e.se, e.low, e.high, e.n,
-                            "the team's average payment; the base distribution's shape kept"))
+        params.append(
+            param(
+                f"{key}.payment_usd.mean",
+                e.value,
+                e.se,
+                e.low,
+                e.high,
+                e.n,
+                "the team's average payment; the base distribution's shape kept",
+            )
+        )
     e = est["rpc_per_dial"]
     outs = sraw["outcomes"]
     if math.isfinite(e.value):
@@ -227,14 +312,23 @@ def _segment(sraw: dict, seg, team, sc: Scenario, est: dict[str, Estimate], key:
         probs[0] += 1.0 - sum(probs)
         for o, v in zip(OUTCOMES, probs):
             outs[o]["probability"] = v
-        params.append(param(f"{key}.outcomes.rpc.probability", new_rpc, p[5] * e.se / max(
-            _mean_rpc_share(seg, team, sc), 1e-12), n=e.n, method="base rpc probability scaled so its average over "
-                            "the shift's hours matches the team's rpc per dial"))
+        params.append(
+            param(
+                f"{key}.outcomes.rpc.probability",
+                new_rpc,
+                p[5] * e.se / max(_mean_rpc_share(seg, team, sc), 1e-12),
+                n=e.n,
+                method="base rpc probability scaled so its average over "
+                "the shift's hours matches the team's rpc per dial",
+            )
+        )
     e = est["dials_per_productive_hour"]
     if math.isfinite(e.value) and e.value > 0:
         if sc.dialer.mode == "predictive":
-            notes.append(f"{key}: handling times kept from the base: a predictive dialer's dials per productive "
-                         "hour depend on pacing, not only on handling time")
+            notes.append(
+                f"{key}: handling times kept from the base: a predictive dialer's dials per productive "
+                "hour depend on pacing, not only on handling time"
+            )
         else:
             probs = [outs[o]["probability"] for o in OUTCOMES]
             mean_s = sum(pi * getattr(seg.outcomes, o).mean_handling_s for pi, o in zip(probs, OUTCOMES))
@@ -243,10 +337,17 @@ def _segment(sraw: dict, seg, team, sc: Scenario, est: dict[str, Estimate], key:
                 for k in ("ring_time_s", "talk_time_s", "wrap_time_s"):
                     if k in outs[o]:
                         outs[o][k] = scale_spec(outs[o][k], f)
-            params.append(param(f"{key}.mean_handling_s_per_dial", 3600.0 / e.value,
-                                3600.0 * e.se / e.value ** 2, n=e.n,
-                                method="3600 / dials per productive hour; every ring, talk and wrap time scaled by "
-                                       f"{f:.4g}", in_scenario=False))
+            params.append(
+                param(
+                    f"{key}.mean_handling_s_per_dial",
+                    3600.0 / e.value,
+                    3600.0 * e.se / e.value**2,
+                    n=e.n,
+                    method="3600 / dials per productive hour; every ring, talk and wrap time scaled by "
+                    f"{f:.4g}",
+                    in_scenario=False,
+                )
+            )
 
 
 def write_daily_kpis(tr, path: str | Path) -> int:
@@ -256,6 +357,7 @@ def write_daily_kpis(tr, path: str | Path) -> int:
     import csv
 
     from .trace import RPC
+
     sh, d, pr = tr.shifts, tr.dials, tr.promises
     if sh is None or pr is None:
         raise ValueError("write_daily_kpis needs shifts.csv and promises.csv in the trace")
@@ -266,7 +368,9 @@ def write_daily_kpis(tr, path: str | Path) -> int:
     def grid(coll, day, weights=None):
         ok = coll >= 0
         idx = coll[ok] * D + (day[ok] - day0)
-        return np.bincount(idx, weights=None if weights is None else weights[ok], minlength=C * D).reshape(C, D)
+        return np.bincount(idx, weights=None if weights is None else weights[ok], minlength=C * D).reshape(
+            C, D
+        )
 
     dials = grid(d["coll"], d["day"])
     rpc = grid(d["coll"][d["out"] == RPC], d["day"][d["out"] == RPC])
@@ -283,8 +387,19 @@ def write_daily_kpis(tr, path: str | Path) -> int:
         for i in order:
             c, day = int(sh["collector_id"][i]), int(sh["day"][i])
             k = day - day0
-            w.writerow([tr.date_of(day).isoformat(), teams[sh["team"][i]], names[c], f"{sh['paid_s'][i] / 3600:.6f}",
-                        f"{sh['productive_s'][i] / 3600:.6f}", int(dials[c, k]), int(rpc[c, k]), int(promises[c, k]),
-                        int(kept_n[c, k]), f"{collected[c, k]:.2f}"])
+            w.writerow(
+                [
+                    tr.date_of(day).isoformat(),
+                    teams[sh["team"][i]],
+                    names[c],
+                    f"{sh['paid_s'][i] / 3600:.6f}",
+                    f"{sh['productive_s'][i] / 3600:.6f}",
+                    int(dials[c, k]),
+                    int(rpc[c, k]),
+                    int(promises[c, k]),
+                    int(kept_n[c, k]),
+                    f"{collected[c, k]:.2f}",
+                ]
+            )
             rows += 1
     return rows

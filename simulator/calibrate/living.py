@@ -16,6 +16,7 @@ Then each segment gets:
 and the portfolio its control share, minimum-payment rule, re-default probability and delay,
 and the days past due at charge-off and at placement, where the events show them.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,15 +26,23 @@ import numpy as np
 
 from .book import CYCLE_DAYS, REDEFAULTED, Book, MinimumPayment, fit_minimum_payment, replay
 from .distfit import DistFit, fit_discrete, fit_distribution
-from .regression import Estimate, Link, Z95, entry_average, fit_log_binomial, proportion
+from .regression import Z95, Estimate, Link, entry_average, fit_log_binomial, proportion
 from .trace import Trace
 
-__all__ = ["LivingFit", "LivingSegment", "InflowFit", "SelfCureFit", "fit_living", "is_living", "Scales",
-           "whole_days"]
+__all__ = [
+    "LivingFit",
+    "LivingSegment",
+    "InflowFit",
+    "SelfCureFit",
+    "fit_living",
+    "is_living",
+    "Scales",
+    "whole_days",
+]
 
-SELF_CURE = 4          # data.PAYMENT_SOURCES code
-CURED, CHARGED_OFF, PLACED = 1, 3, 4     # data.ACCOUNT_EVENTS codes
-WRONG, DISCONNECTED = 1, 2               # data.PHONE_STATUSES codes
+SELF_CURE = 4  # data.PAYMENT_SOURCES code
+CURED, CHARGED_OFF, PLACED = 1, 3, 4  # data.ACCOUNT_EVENTS codes
+WRONG, DISCONNECTED = 1, 2  # data.PHONE_STATUSES codes
 MAX_WHOLE_VALUES = 40
 
 
@@ -42,6 +51,7 @@ class Scales:
     """How the simulator's behaviour link measures a segment's accounts (world/behaviour.py):
     the score's mean and standard deviation and the mean days past due, over the segment's
     accounts at entry."""
+
     score_mean: float
     score_sd: float
     dpd_mean: float
@@ -56,24 +66,24 @@ class Scales:
 
 @dataclass
 class InflowFit:
-    per_day: Estimate                 # mean new accounts per calendar day over the seven weekdays
-    profile: list[Estimate]           # weekday multipliers, Monday first (mean 1)
+    per_day: Estimate  # mean new accounts per calendar day over the seven weekdays
+    profile: list[Estimate]  # weekday multipliers, Monday first (mean 1)
     days_past_due: DistFit | None
-    days: int                         # calendar days counted
+    days: int  # calendar days counted
     seen_weekdays: list[int]
 
 
 @dataclass
 class SelfCureFit:
-    per_day: Estimate                 # the segment's rate at entry (the scenario key)
+    per_day: Estimate  # the segment's rate at entry (the scenario key)
     events: int
-    exposure: int                     # account-days at risk
-    link: Link | None = None          # log rate on risk_score and days past due that day, per unit
+    exposure: int  # account-days at risk
+    link: Link | None = None  # log rate on risk_score and days past due that day, per unit
 
 
 @dataclass
 class LivingSegment:
-    accounts: int                     # initial portfolio
+    accounts: int  # initial portfolio
     scales: Scales
     initial_dpd: DistFit | None = None
     inflow: InflowFit | None = None
@@ -131,8 +141,11 @@ def _scales(tr: Trace, m: np.ndarray) -> Scales:
     acc = tr.accounts
     score = acc["risk_score"][m] if tr.has("accounts.csv", "risk_score") else np.zeros(int(m.sum()))
     dpd = acc["days_past_due"][m] if tr.has("accounts.csv", "days_past_due") else np.zeros(int(m.sum()))
-    return Scales(float(score.mean()) if len(score) else 0.0, float(score.std()) if len(score) else 0.0,
-                  float(dpd.mean()) if len(dpd) else 0.0)
+    return Scales(
+        float(score.mean()) if len(score) else 0.0,
+        float(score.std()) if len(score) else 0.0,
+        float(dpd.mean()) if len(dpd) else 0.0,
+    )
 
 
 def _inflow(tr: Trace, m: np.ndarray, cut: int, last_day: int) -> InflowFit | None:
@@ -150,7 +163,7 @@ def _inflow(tr: Trace, m: np.ndarray, cut: int, last_day: int) -> InflowFit | No
     var = np.array([counts[w] / n_days[w] ** 2 if n_days[w] else np.nan for w in range(7)])
     k = len(seen)
     mean = float(np.nanmean(rate[seen]))
-    var_mean = float(np.nansum(var[seen])) / k ** 2
+    var_mean = float(np.nansum(var[seen])) / k**2
     se = math.sqrt(var_mean)
     per_day = Estimate(mean, se, max(0.0, mean - Z95 * se), mean + Z95 * se, int(new.sum()))
     profile = []
@@ -160,12 +173,20 @@ def _inflow(tr: Trace, m: np.ndarray, cut: int, last_day: int) -> InflowFit | No
             continue
         f = rate[w] / mean
         # delta method for rate_w / mean, mean holding rate_w / k
-        v = f * f * (var[w] / max(rate[w], 1e-12) ** 2 + var_mean / mean ** 2 - 2 * var[w] / (k * rate[w] * mean)) \
-            if rate[w] > 0 else var[w] / mean ** 2
+        v = (
+            f
+            * f
+            * (var[w] / max(rate[w], 1e-12) ** 2 + var_mean / mean**2 - 2 * var[w] / (k * rate[w] * mean))
+            if rate[w] > 0
+            else var[w] / mean**2
+        )
         s = math.sqrt(max(v, 0.0))
         profile.append(Estimate(f, s, max(0.0, f - Z95 * s), f + Z95 * s, int(counts[w])))
-    dpd = whole_days(np.maximum(acc["days_past_due"][new], 1.0)) \
-        if tr.has("accounts.csv", "days_past_due") and new.any() else None
+    dpd = (
+        whole_days(np.maximum(acc["days_past_due"][new], 1.0))
+        if tr.has("accounts.csv", "days_past_due") and new.any()
+        else None
+    )
     return InflowFit(per_day, profile, dpd, days, seen)
 
 
@@ -193,13 +214,18 @@ def fit_self_cure(tr: Trace, book: Book, m: np.ndarray, links: bool) -> SelfCure
     raw = proportion(events, exposure)
     fit = SelfCureFit(raw, events, exposure)
     acc = tr.accounts
-    if not links or events < 10 or not all(tr.has("accounts.csv", c) for c in ("risk_score", "days_past_due")):
+    if (
+        not links
+        or events < 10
+        or not all(tr.has("accounts.csv", c) for c in ("risk_score", "days_past_due"))
+    ):
         return fit
     ai, di = np.nonzero(risk)
     X = np.column_stack([acc["risk_score"][rows][ai], book.dpd[rows][ai, di]])
     fit.link = fit_log_binomial(X, y[ai, di], ["risk_score", "days_past_due"], "self_cure")
-    fit.per_day = entry_average(fit.link, np.column_stack([acc["risk_score"][rows], acc["days_past_due"][rows]]),
-                                "log")
+    fit.per_day = entry_average(
+        fit.link, np.column_stack([acc["risk_score"][rows], acc["days_past_due"][rows]]), "log"
+    )
     return fit
 
 
@@ -216,7 +242,7 @@ def _redefaults(tr: Trace, last_day: int) -> tuple[Estimate | None, DistFit | No
     cure = np.flatnonzero(k[:-1] == CURED) if len(k) > 1 else np.zeros(0, dtype=np.int64)
     back = cure[(a[cure + 1] == a[cure]) & (k[cure + 1] == REDEFAULTED)]
     if not len(back):
-        return None, None    # no return inside the data: neither the share nor the delay is identified
+        return None, None  # no return inside the data: neither the share nor the delay is identified
     delays = d[back + 1] - d[back]
     longest = int(delays.max())
     all_cures = np.flatnonzero(k == CURED)
@@ -246,8 +272,9 @@ def fit_living(tr: Trace, last_day: int, links: bool) -> LivingFit | None:
     acc = tr.accounts
     cut = initial_cut(acc)
     has_ctrl = tr.has("accounts.csv", "control")
-    fit = LivingFit(book, minimum, proportion(int(acc["control"].sum()), len(acc["control"])) if has_ctrl else None,
-                    {})
+    fit = LivingFit(
+        book, minimum, proportion(int(acc["control"].sum()), len(acc["control"])) if has_ctrl else None, {}
+    )
     for s, name in enumerate(tr.segments):
         m = acc["segment"] == s
         if not m.any():
@@ -255,7 +282,9 @@ def fit_living(tr: Trace, last_day: int, links: bool) -> LivingFit | None:
         initial = m & (acc["day"] <= cut)
         seg = LivingSegment(int(initial.sum()), _scales(tr, m))
         if tr.has("accounts.csv", "days_past_due") and initial.any():
-            seg.initial_dpd = fit_distribution(acc["days_past_due"][initial], ("lognormal", "gamma", "uniform"))
+            seg.initial_dpd = fit_distribution(
+                acc["days_past_due"][initial], ("lognormal", "gamma", "uniform")
+            )
         seg.inflow = _inflow(tr, m, cut, last_day)
         seg.self_cure = fit_self_cure(tr, book, m, links)
         if has_ctrl:
@@ -271,6 +300,8 @@ def fit_living(tr: Trace, last_day: int, links: bool) -> LivingFit | None:
     fit.charge_off_dpd = _event_dpd(tr, CHARGED_OFF)
     fit.placement_dpd = _event_dpd(tr, PLACED)
     if minimum is not None and minimum.matched < 0.99:
-        fit.notes.append(f"portfolio.min_payment_usd/min_payment_share: the rule max(floor, share x balance) "
-                         f"reproduces only {minimum.matched:.1%} of the past-due amounts in accounts.csv")
+        fit.notes.append(
+            f"portfolio.min_payment_usd/min_payment_share: the rule max(floor, share x balance) "
+            f"reproduces only {minimum.matched:.1%} of the past-due amounts in accounts.csv"
+        )
     return fit

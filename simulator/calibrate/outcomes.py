@@ -24,6 +24,7 @@ likelihood on the dial counts of each (weekday, hour) cell:
 - Standard errors come from the inverse penalised Hessian (the Bayesian covariance of a
   penalised fit, whose intervals have close to nominal coverage across the curve: Nychka 1988).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ NON_LIVE = (0, 1, 2, 3)
 LAMBDA_MAX = 1e9
 
 
-def local_hour_weekday(t_s: np.ndarray, tz_h: np.ndarray, origin_weekday: int) -> tuple[np.ndarray, np.ndarray]:
+def local_hour_weekday(
+    t_s: np.ndarray, tz_h: np.ndarray, origin_weekday: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Local hour (0-23) and weekday (0 = Monday) of each dial, as the simulator computes them:
     local time = center time + offset, hours floored."""
     hours = np.floor((t_s + tz_h * 3600.0) / 3600.0).astype(np.int64)
@@ -58,19 +61,20 @@ class OutcomeFit:
     """Fitted outcome model of one segment. ``base``/``base_se``: the six base probabilities
     (OUTCOMES order). Curves are (value, lower, upper) arrays of multipliers with 95% CIs
     (NaN bounds where the data have no dials)."""
+
     base: np.ndarray
     base_se: np.ndarray
     answer_by_hour: np.ndarray
     rpc_by_hour: np.ndarray
     answer_by_weekday: np.ndarray
     rpc_by_weekday: np.ndarray
-    answer_by_hour_ci: np.ndarray      # (2, 24)
+    answer_by_hour_ci: np.ndarray  # (2, 24)
     rpc_by_hour_ci: np.ndarray
-    answer_by_weekday_ci: np.ndarray   # (2, 7)
+    answer_by_weekday_ci: np.ndarray  # (2, 7)
     rpc_by_weekday_ci: np.ndarray
-    hour_weights: np.ndarray           # share of dials per local hour (the normalisation)
+    hour_weights: np.ndarray  # share of dials per local hour (the normalisation)
     weekday_weights: np.ndarray
-    counts: np.ndarray                 # (7, 24, 7) the data
+    counts: np.ndarray  # (7, 24, 7) the data
     lambdas: dict[str, float]
     n_dials: int
 
@@ -98,7 +102,7 @@ class _LiveModel:
         seen = dials_dh > 0
         self.hours = np.flatnonzero(seen.any(axis=0))
         self.days = np.flatnonzero(seen.any(axis=1))
-        cells = np.argwhere(seen)                      # (weekday, hour) pairs with dials
+        cells = np.argwhere(seen)  # (weekday, hour) pairs with dials
         d_idx, h_idx = cells[:, 0], cells[:, 1]
         c = counts[d_idx, h_idx]
         self.n1 = c[:, THIRD_PARTY].astype(float)
@@ -115,8 +119,14 @@ class _LiveModel:
         self.Zh, self.Zd = Zh, Zd
         both = with_tp and with_rpc
         # parameter blocks: b_tp, b_rpc, alpha_h, rho_h, alpha_d, rho_d (rho only with both live outcomes)
-        sizes = {"b_tp": int(with_tp), "b_rpc": int(with_rpc), "alpha_h": Zh.shape[1],
-                 "rho_h": Zh.shape[1] if both else 0, "alpha_d": Zd.shape[1], "rho_d": Zd.shape[1] if both else 0}
+        sizes = {
+            "b_tp": int(with_tp),
+            "b_rpc": int(with_rpc),
+            "alpha_h": Zh.shape[1],
+            "rho_h": Zh.shape[1] if both else 0,
+            "alpha_d": Zd.shape[1],
+            "rho_d": Zd.shape[1] if both else 0,
+        }
         self.slices, k = {}, 0
         for name, n in sizes.items():
             self.slices[name] = slice(k, k + n)
@@ -152,8 +162,12 @@ class _LiveModel:
                 S = np.zeros((k, k))
                 S[sl, sl] = P
                 self.blocks[name] = S
-        self.groups = {"hour_answer": ["alpha_h"], "hour_rpc": ["rho_h"], "weekday_answer": ["alpha_d"],
-                       "weekday_rpc": ["rho_d"]}
+        self.groups = {
+            "hour_answer": ["alpha_h"],
+            "hour_rpc": ["rho_h"],
+            "weekday_answer": ["alpha_d"],
+            "weekday_rpc": ["rho_d"],
+        }
         self.groups = {g: [b for b in bl if b in self.blocks] for g, bl in self.groups.items()}
         self.groups = {g: bl for g, bl in self.groups.items() if bl}
 
@@ -207,7 +221,7 @@ class _LiveModel:
         aA = np.where(S > 0, self.nA / np.where(S > 0, S, 1.0), 0.0)
         g1 = self.n1 - a0 * q1 + aA * q1
         g2 = self.n2 - a0 * q2 + aA * q2
-        b0 = self.n0 / r ** 2
+        b0 = self.n0 / r**2
         bA = np.where(S > 0, self.nA / np.where(S > 0, S, 1.0) ** 2, 0.0)
         h11 = -b0 * q1 * (1 - q2) + bA * q1 * q2
         h22 = -b0 * q2 * (1 - q1) + bA * q1 * q2
@@ -230,8 +244,9 @@ class _LiveModel:
         def hess(th):
             return self.grad_hess(th)[1] + S
 
-        res = optimize.minimize(f, th0, jac=jac, hess=hess, method="trust-exact",
-                                options={"gtol": 1e-8, "maxiter": 500})
+        res = optimize.minimize(
+            f, th0, jac=jac, hess=hess, method="trust-exact", options={"gtol": 1e-8, "maxiter": 500}
+        )
         th = res.x
         return th, hess(th)
 
@@ -316,8 +331,23 @@ def fit_outcomes(counts: np.ndarray) -> OutcomeFit:
     rh, rh_ci = _curve(m, th, cov, "rho_h", m.Zh, m.hours, 24)
     ad, ad_ci = _curve(m, th, cov, "alpha_d", m.Zd, m.days, 7)
     rd, rd_ci = _curve(m, th, cov, "rho_d", m.Zd, m.days, 7)
-    return OutcomeFit(b, np.sqrt(var_b), ah, rh, ad, rd, ah_ci, rh_ci, ad_ci, rd_ci, hw, dw, counts,
-                      {g: float(v) for g, v in lam.items()}, n)
+    return OutcomeFit(
+        b,
+        np.sqrt(var_b),
+        ah,
+        rh,
+        ad,
+        rd,
+        ah_ci,
+        rh_ci,
+        ad_ci,
+        rd_ci,
+        hw,
+        dw,
+        counts,
+        {g: float(v) for g, v in lam.items()},
+        n,
+    )
 
 
 def in_fit_convention(segment, fit: OutcomeFit) -> dict[str, np.ndarray]:
@@ -329,7 +359,12 @@ def in_fit_convention(segment, fit: OutcomeFit) -> dict[str, np.ndarray]:
     hw, dw = fit.hour_weights, fit.weekday_weights
     out: dict[str, np.ndarray] = {}
     shift = {}
-    for name, w in (("answer_by_hour", hw), ("rpc_by_hour", hw), ("answer_by_weekday", dw), ("rpc_by_weekday", dw)):
+    for name, w in (
+        ("answer_by_hour", hw),
+        ("rpc_by_hour", hw),
+        ("answer_by_weekday", dw),
+        ("rpc_by_weekday", dw),
+    ):
         log_v = np.log(np.asarray(getattr(c, name), dtype=float))
         shift[name] = float((w * log_v).sum())
         out[name] = np.exp(log_v - shift[name])

@@ -1,5 +1,6 @@
 """Small regressions with standard errors: binomial logistic (scipy), log-linear least squares,
 and binomial and Poisson rates with 95% intervals."""
+
 from __future__ import annotations
 
 import math
@@ -8,8 +9,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize, special
 
-__all__ = ["Link", "fit_logistic", "fit_log_binomial", "fit_loglinear", "proportion", "poisson_rate", "Estimate", "Z95",
-           "entry_average"]
+__all__ = [
+    "Link",
+    "fit_logistic",
+    "fit_log_binomial",
+    "fit_loglinear",
+    "proportion",
+    "poisson_rate",
+    "Estimate",
+    "Z95",
+    "entry_average",
+]
 
 Z95 = 1.959963984540054
 
@@ -17,6 +27,7 @@ Z95 = 1.959963984540054
 @dataclass(frozen=True)
 class Estimate:
     """A fitted number with its standard error and 95% interval."""
+
     value: float
     se: float
     low: float
@@ -41,6 +52,7 @@ def poisson_rate(count: float, exposure: float) -> Estimate:
     if exposure <= 0:
         return Estimate(math.nan, math.nan, math.nan, math.nan, 0)
     from scipy.stats import chi2
+
     lo = chi2.ppf(0.025, 2 * count) / 2 if count > 0 else 0.0
     hi = chi2.ppf(0.975, 2 * count + 2) / 2
     return Estimate(count / exposure, math.sqrt(count) / exposure, lo / exposure, hi / exposure, int(count))
@@ -51,15 +63,16 @@ class Link:
     """A fitted regression: ``response`` = intercept + sum coef_j (x_j - center_j) on the link
     scale (logit of a probability, or log of an amount). ``coef[0]`` is the intercept (the
     value at the average account); slopes are per unit of each covariate."""
-    kind: str                 # "logistic", "log-binomial" or "loglinear"
+
+    kind: str  # "logistic", "log-binomial" or "loglinear"
     response: str
     terms: list[str]
     center: list[float]
     coef: list[float]
     se: list[float]
     n: int
-    residual_sd: float = 0.0   # loglinear only
-    cov: np.ndarray | None = None   # covariance of coef (inverse information)
+    residual_sd: float = 0.0  # loglinear only
+    cov: np.ndarray | None = None  # covariance of coef (inverse information)
 
     def ci(self, j: int) -> tuple[float, float]:
         return self.coef[j] - Z95 * self.se[j], self.coef[j] + Z95 * self.se[j]
@@ -70,7 +83,9 @@ def _design(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([np.ones(len(X)), X - center]), center
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, terms: list[str], response: str) -> Link:
+def fit_logistic(
+    X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, terms: list[str], response: str
+) -> Link:
     """Binomial logistic regression by Newton's method (scipy trust-region); SEs from the
     inverse Fisher information. ``y`` successes out of ``trials`` (None: one trial per row)."""
     X = np.asarray(X, dtype=float).reshape(len(y), -1)
@@ -80,7 +95,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, terms:
     p0 = min(max(y.sum() / m.sum(), 1e-6), 1 - 1e-6)
     b0 = np.zeros(D.shape[1])
     b0[0] = math.log(p0 / (1 - p0))
-    ridge = 1e-8 * m.sum()   # keeps the Hessian invertible under separation
+    ridge = 1e-8 * m.sum()  # keeps the Hessian invertible under separation
 
     def f(b):
         eta = D @ b
@@ -100,8 +115,16 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, trials: np.ndarray | None, terms:
 
     res = optimize.minimize(f, b0, jac=jac, hess=info, method="trust-exact", options={"gtol": 1e-9})
     cov = linalg.inv(info(res.x))
-    return Link("logistic", response, terms, [float(c) for c in center], [float(c) for c in res.x],
-                [float(math.sqrt(max(v, 0.0))) for v in np.diag(cov)], int(len(y)), cov=cov)
+    return Link(
+        "logistic",
+        response,
+        terms,
+        [float(c) for c in center],
+        [float(c) for c in res.x],
+        [float(math.sqrt(max(v, 0.0))) for v in np.diag(cov)],
+        int(len(y)),
+        cov=cov,
+    )
 
 
 def fit_log_binomial(X: np.ndarray, y: np.ndarray, terms: list[str], response: str) -> Link:
@@ -144,8 +167,16 @@ def fit_log_binomial(X: np.ndarray, y: np.ndarray, terms: list[str], response: s
         if abs(ll - old) < 1e-10 * max(1.0, abs(ll)):
             break
     cov = linalg.inv(grad_hess(b)[1])
-    return Link("log-binomial", response, terms, [float(c) for c in center], [float(c) for c in b],
-                [float(math.sqrt(max(v, 0.0))) for v in np.diag(cov)], int(len(y)), cov=cov)
+    return Link(
+        "log-binomial",
+        response,
+        terms,
+        [float(c) for c in center],
+        [float(c) for c in b],
+        [float(math.sqrt(max(v, 0.0))) for v in np.diag(cov)],
+        int(len(y)),
+        cov=cov,
+    )
 
 
 def fit_loglinear(X: np.ndarray, amount: np.ndarray, terms: list[str], response: str) -> Link:
@@ -158,8 +189,17 @@ def fit_loglinear(X: np.ndarray, amount: np.ndarray, terms: list[str], response:
     dof = max(len(ly) - D.shape[1], 1)
     s2 = float(resid @ resid) / dof
     cov = s2 * linalg.inv(D.T @ D)
-    return Link("loglinear", response, terms, [float(c) for c in center], [float(c) for c in coef],
-                [float(math.sqrt(max(v, 0.0))) for v in np.diag(cov)], int(len(ly)), math.sqrt(s2), cov)
+    return Link(
+        "loglinear",
+        response,
+        terms,
+        [float(c) for c in center],
+        [float(c) for c in coef],
+        [float(math.sqrt(max(v, 0.0))) for v in np.diag(cov)],
+        int(len(ly)),
+        math.sqrt(s2),
+        cov,
+    )
 
 
 def entry_average(ln: Link, X: np.ndarray, link: str) -> Estimate:
@@ -180,6 +220,6 @@ def entry_average(ln: Link, X: np.ndarray, link: str) -> Estimate:
         return Estimate(v, se, float(special.expit(lv - Z95 * s)), float(special.expit(lv + Z95 * s)), ln.n)
     w = np.exp(eta - eta.max())
     v = float(math.exp(eta.max()) * w.mean())
-    g = (D * w[:, None]).sum(axis=0) / w.sum()        # gradient of log v
+    g = (D * w[:, None]).sum(axis=0) / w.sum()  # gradient of log v
     s = math.sqrt(max(float(g @ ln.cov @ g), 0.0))
     return Estimate(v, v * s, v * math.exp(-Z95 * s), v * math.exp(Z95 * s), ln.n)

@@ -8,6 +8,7 @@ scenario's team (lengths scaled to the fitted total) or, without one, a conventi
 two breaks at a quarter and three quarters of the shift, each a quarter of the total, and a
 lunch of half the total centred on the middle.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .regression import Estimate, Z95
+from .regression import Z95, Estimate
 from .trace import DAY_S, Trace
 
 __all__ = ["TeamFit", "fit_teams", "ratio_estimate", "block_layout", "SEGMENT_SHARE_MIN"]
@@ -94,9 +95,16 @@ def fit_teams(tr: Trace) -> dict[str, TeamFit]:
         paid, prod = sh["paid_s"][m], sh["productive_s"][m]
         days, per_day = np.unique(sh["day"][m], return_counts=True)
         members = sorted({coll_names[c] for c in sh["collector_id"][m]})
-        fit = TeamFit(tname, int(round(float(np.median(per_day)))), members, _round(start_min),
-                      max(_round(length_min), ROUND_MIN) / 60.0, _mean_estimate((paid - prod) / 60.0),
-                      ratio_estimate(prod, paid), collector_days=int(m.sum()))
+        fit = TeamFit(
+            tname,
+            int(round(float(np.median(per_day)))),
+            members,
+            _round(start_min),
+            max(_round(length_min), ROUND_MIN) / 60.0,
+            _mean_estimate((paid - prod) / 60.0),
+            ratio_estimate(prod, paid),
+            collector_days=int(m.sum()),
+        )
         has_coll = d["coll"] >= 0
         dm = has_coll & (coll_team[np.where(has_coll, d["coll"], 0)] == ti)
         if dm.any():
@@ -111,8 +119,9 @@ def _hhmm(minutes: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def block_layout(start_min: float, length_h: float, unproductive_min: float,
-                 base_team: dict | None = None) -> dict:
+def block_layout(
+    start_min: float, length_h: float, unproductive_min: float, base_team: dict | None = None
+) -> dict:
     """Team keys (breaks, lunch, meeting_min_per_day, training_min_per_day) placing
     ``unproductive_min`` minutes inside the shift: the base team's blocks scaled to that total
     and moved with the shift start, or the conventional layout (see the module doc)."""
@@ -129,20 +138,31 @@ def block_layout(start_min: float, length_h: float, unproductive_min: float,
             shift = start_min - base_start
 
             def move(b):
-                return {"start_time": _hhmm(_clock(b["start_time"]) + shift), "length_min": b["length_min"] * f}
+                return {
+                    "start_time": _hhmm(_clock(b["start_time"]) + shift),
+                    "length_min": b["length_min"] * f,
+                }
 
-            out = {"breaks": [move(b) for b in breaks], "meeting_min_per_day": meet * f,
-                   "training_min_per_day": train * f}
+            out = {
+                "breaks": [move(b) for b in breaks],
+                "meeting_min_per_day": meet * f,
+                "training_min_per_day": train * f,
+            }
             out["lunch"] = move(lunch) if lunch else None
             return out
     if U <= 0:
         return {"breaks": [], "lunch": None, "meeting_min_per_day": 0.0, "training_min_per_day": 0.0}
     L = length_h * 60.0
     q = U / 4
-    return {"breaks": [{"start_time": _hhmm(start_min + 0.25 * L - q / 2), "length_min": q},
-                       {"start_time": _hhmm(start_min + 0.75 * L - q / 2), "length_min": q}],
-            "lunch": {"start_time": _hhmm(start_min + 0.5 * L - q), "length_min": 2 * q},
-            "meeting_min_per_day": 0.0, "training_min_per_day": 0.0}
+    return {
+        "breaks": [
+            {"start_time": _hhmm(start_min + 0.25 * L - q / 2), "length_min": q},
+            {"start_time": _hhmm(start_min + 0.75 * L - q / 2), "length_min": q},
+        ],
+        "lunch": {"start_time": _hhmm(start_min + 0.5 * L - q), "length_min": 2 * q},
+        "meeting_min_per_day": 0.0,
+        "training_min_per_day": 0.0,
+    }
 
 
 def _clock(text: str) -> float:

@@ -4,6 +4,7 @@ when present, with the checks that span columns or files.
 Times are seconds from midnight of the first dial's date (``origin``), center clock; days are
 whole days from ``origin`` (negative for accounts that entered before the first dial).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -36,6 +37,7 @@ MS_PER_S = 1000.0
 @dataclass(frozen=True)
 class Source:
     """A file the calibration read."""
+
     file: str
     sha256: str
     rows: int
@@ -45,9 +47,10 @@ class Source:
 class Trace:
     """What a folder holds. ``dials`` etc. are column dicts (see :func:`read_trace`); optional
     files are ``None`` when absent."""
+
     folder: str
     codes: Codes
-    origin: np.datetime64                    # midnight of the first dial's date
+    origin: np.datetime64  # midnight of the first dial's date
     dials: dict[str, np.ndarray]
     promises: dict[str, np.ndarray] | None = None
     payments: dict[str, np.ndarray] | None = None
@@ -89,7 +92,7 @@ class Trace:
     def has(self, file: str, column: str) -> bool:
         return column in self.present.get(file, frozenset())
 
-    def window(self, first_day: int | None = None, last_day: int | None = None) -> "Trace":
+    def window(self, first_day: int | None = None, last_day: int | None = None) -> Trace:
         """The part of the data from ``first_day`` to ``last_day`` (inclusive, None: open):
         dials and shifts by their day, promises by the day made, payments by the day paid,
         account events by their day; accounts that entered up to ``last_day``."""
@@ -106,9 +109,15 @@ class Trace:
         if self.accounts is not None:
             m = self.accounts["day"] <= hi
             acc = {k: v[m] for k, v in self.accounts.items()}
-        return replace(self, dials=cut(self.dials, "day"), promises=cut(self.promises, "day"),
-                       payments=cut(self.payments, "day"), shifts=cut(self.shifts, "day"), accounts=acc,
-                       events=cut(self.events, "day"))
+        return replace(
+            self,
+            dials=cut(self.dials, "day"),
+            promises=cut(self.promises, "day"),
+            payments=cut(self.payments, "day"),
+            shifts=cut(self.shifts, "day"),
+            accounts=acc,
+            events=cut(self.events, "day"),
+        )
 
 
 def _days(a: np.ndarray, origin: np.datetime64) -> np.ndarray:
@@ -134,8 +143,13 @@ def read_trace(folder: str | Path) -> Trace:
     :class:`CalibrationDataError`."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise CalibrationDataError(str(folder), None, None, "not a folder; expected a folder holding dials.csv "
-                                   "(and optionally promises.csv, payments.csv, accounts.csv, shifts.csv)")
+        raise CalibrationDataError(
+            str(folder),
+            None,
+            None,
+            "not a folder; expected a folder holding dials.csv "
+            "(and optionally promises.csv, payments.csv, accounts.csv, shifts.csv)",
+        )
     codes = Codes()
     tables: dict[str, Table] = {}
     for spec in (DIALS, ACCOUNTS, PROMISES, PAYMENTS, SHIFTS, EVENTS):
@@ -145,9 +159,14 @@ def read_trace(folder: str | Path) -> Trace:
     dt = tables[DIALS.name]
     origin = dt["call_start"][0].astype("datetime64[D]")
     dials = _dials(dt, origin)
-    tr = Trace(str(folder), codes, origin, dials,
-               present={n: t.present for n, t in tables.items()},
-               sources=[Source(t.spec.name, t.sha256, t.rows) for t in tables.values()])
+    tr = Trace(
+        str(folder),
+        codes,
+        origin,
+        dials,
+        present={n: t.present for n, t in tables.items()},
+        sources=[Source(t.spec.name, t.sha256, t.rows) for t in tables.values()],
+    )
     if ACCOUNTS.name in tables:
         tr.accounts = _accounts(tables[ACCOUNTS.name], origin)
     if PROMISES.name in tables:
@@ -168,20 +187,35 @@ def _dials(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     n = t.rows
     out = t["outcome"].astype(np.int8)
     ab = t["abandoned"].astype(bool) if t.has("abandoned") else out == ABANDONED
-    _check((out == ABANDONED) & ~ab, name, "abandoned",
-           lambda i: "outcome is abandoned but abandoned is 0; expected 1 (or the outcome the call reached)")
+    _check(
+        (out == ABANDONED) & ~ab,
+        name,
+        "abandoned",
+        lambda i: "outcome is abandoned but abandoned is 0; expected 1 (or the outcome the call reached)",
+    )
     tz = t["tz_offset_h"] if t.has("tz_offset_h") else np.zeros(n)
-    _check((np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)), name, "tz_offset_h",
-           lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h")
+    _check(
+        (np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)),
+        name,
+        "tz_offset_h",
+        lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h",
+    )
     t_s = _seconds(t["call_start"], origin)
     none = np.full(n, -1, dtype=np.int64)
     return {
-        "t": t_s, "day": np.floor(t_s / DAY_S).astype(np.int64),
-        "acct": t["account_id"], "seg": t["segment"], "tz_h": tz,
+        "t": t_s,
+        "day": np.floor(t_s / DAY_S).astype(np.int64),
+        "acct": t["account_id"],
+        "seg": t["segment"],
+        "tz_h": tz,
         "coll": t["collector_id"] if t.has("collector_id") else none,
         "camp": t["campaign"] if t.has("campaign") else none,
         "mode": t["dialer_mode"] if t.has("dialer_mode") else none,
-        "out": out, "ring": t["ring_s"], "talk": t["talk_s"], "wrap": t["wrap_s"], "abandoned": ab,
+        "out": out,
+        "ring": t["ring_s"],
+        "talk": t["talk_s"],
+        "wrap": t["wrap_s"],
+        "abandoned": ab,
     }
 
 
@@ -192,12 +226,17 @@ def _accounts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     dup = acct[order][1:] == acct[order][:-1]
     if dup.any():
         i = int(order[1:][np.argmax(dup)])
-        raise CalibrationDataError(name, i + 2, "account_id", "the account is listed twice; expected one row "
-                                   "per account")
+        raise CalibrationDataError(
+            name, i + 2, "account_id", "the account is listed twice; expected one row per account"
+        )
     if t.has("tz_offset_h"):
         tz = t["tz_offset_h"]
-        _check((np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)), name, "tz_offset_h",
-               lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h")
+        _check(
+            (np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)),
+            name,
+            "tz_offset_h",
+            lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h",
+        )
     out = dict(t.cols)
     out["day"] = _days(t["entered_date"], origin)
     return out
@@ -207,13 +246,21 @@ def _promises(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     name = str(t.path)
     made = t["made_at"]
     due = t["due_date"]
-    _check(due < made.astype("datetime64[D]"), name, "due_date",
-           lambda i: f"{due[i]} is before the promise was made ({made[i]})")
+    _check(
+        due < made.astype("datetime64[D]"),
+        name,
+        "due_date",
+        lambda i: f"{due[i]} is before the promise was made ({made[i]})",
+    )
     status = t["status"]
     if t.has("paid_date"):
         pd_ = t["paid_date"]
-        _check((status == 0) & np.isnat(pd_), name, "paid_date", lambda i: "empty for a kept promise; expected "
-                                                                           "the date it was paid")
+        _check(
+            (status == 0) & np.isnat(pd_),
+            name,
+            "paid_date",
+            lambda i: "empty for a kept promise; expected the date it was paid",
+        )
     out = dict(t.cols)
     out["t"] = _seconds(made, origin)
     out["day"] = np.floor(out["t"] / DAY_S).astype(np.int64)
@@ -230,8 +277,12 @@ def _shifts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     login, logout = t["login"], t["logout"]
     _check(logout < login, name, "logout", lambda i: f"{logout[i]} is before login {login[i]}")
     paid, prod = t["paid_s"], t["productive_s"]
-    _check(prod > paid + 1.0, name, "productive_s",
-           lambda i: f"{prod[i]:g} s exceeds paid_s {paid[i]:g} s; productive time is part of paid time")
+    _check(
+        prod > paid + 1.0,
+        name,
+        "productive_s",
+        lambda i: f"{prod[i]:g} s exceeds paid_s {paid[i]:g} s; productive time is part of paid time",
+    )
     out = dict(t.cols)
     out["day"] = _days(t["date"], origin)
     out["login_s"] = _seconds(login, origin)

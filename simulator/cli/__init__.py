@@ -12,12 +12,13 @@ some replications raised; 4 with --strict, a compliance limit was exceeded (run,
 staff: the ``warning:`` lines on stderr name it); 130 interrupted (Ctrl-C); 141 standard output
 closed by its reader.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .._version import __version__
 from ..base.errors import (
@@ -56,15 +57,17 @@ docs/contract.md has the whole contract."""
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import compare, run, sweep
     from .calibrate import register as register_calibrate
     from .report import register as register_report
-    from . import compare, run, sweep
 
     ap = argparse.ArgumentParser(
-        prog="collectsim", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="collectsim",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Simulate a debt-collection call center and estimate its pyramid of KPIs "
-                    "(productive rate x contacts per hour x promise rate x kept rate x average payment).",
-        epilog=EPILOG)
+        "(productive rate x contacts per hour x promise rate x kept rate x average payment).",
+        epilog=EPILOG,
+    )
     ap.add_argument("--version", action="version", version=f"collectsim {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     run.register(sub)
@@ -94,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"collectsim: error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt as e:
-        print(f"collectsim: {e}" if isinstance(e, Interrupted) else "collectsim: interrupted", file=sys.stderr)
+        print(
+            f"collectsim: {e}" if isinstance(e, Interrupted) else "collectsim: interrupted", file=sys.stderr
+        )
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of standard output went away (collectsim run | head): end quietly, as Unix
@@ -102,8 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except MemoryError:
-        print("collectsim: error: out of memory; the scenario (or -r, or --workers) needs more memory than "
-              "this machine has: see the size estimate of 'collectsim validate SCENARIO'", file=sys.stderr)
+        print(
+            "collectsim: error: out of memory; the scenario (or -r, or --workers) needs more memory than "
+            "this machine has: see the size estimate of 'collectsim validate SCENARIO'",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     except OSError as e:
         where = f"{e.filename}: " if e.filename else ""
@@ -112,8 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("COLLECTSIM_DEBUG"):
             raise
-        print(f"collectsim: internal error: {type(e).__name__}: {e}\n"
-              "This is a bug in collectsim; set COLLECTSIM_DEBUG=1 to see the traceback.", file=sys.stderr)
+        print(
+            f"collectsim: internal error: {type(e).__name__}: {e}\n"
+            "This is a bug in collectsim; set COLLECTSIM_DEBUG=1 to see the traceback.",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

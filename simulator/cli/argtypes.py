@@ -1,5 +1,6 @@
 """Types of command-line values (argparse ``type=``), shared by every command: a wrong value is
 reported by argparse as bad input (exit 2) before anything runs."""
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@ file, row and column; a bad base scenario; an output path that cannot be written
 without --force), with a message and no traceback. Output paths follow simulator.fileio's rules:
 checked before any work, written atomically, an existing file replaced only with --force and
 left untouched when it already holds the content."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,8 @@ import math
 import sys
 from pathlib import Path
 
-from .argtypes import positive_int, seed
 from ..base.formatting import table
+from .argtypes import positive_int, seed
 
 __all__ = ["register", "cmd_calibrate"]
 
@@ -54,23 +55,54 @@ examples:
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``calibrate`` to an argparse subparsers object."""
-    p = subparsers.add_parser("calibrate", help="fit a scenario to a center's own data (dial trace or daily KPIs)",
-                              description=DESCRIPTION, epilog=EPILOG,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("folder", nargs="?", metavar="DIR", help="folder holding dials.csv and the other CSV files")
-    p.add_argument("--out", metavar="FILE", help="write the fitted scenario (TOML) here (- for standard output)")
-    p.add_argument("--base", metavar="SCENARIO", help="start from this scenario and replace only what the data "
-                                                      "identify (teams, wages, policies... come from it)")
+    p = subparsers.add_parser(
+        "calibrate",
+        help="fit a scenario to a center's own data (dial trace or daily KPIs)",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "folder", nargs="?", metavar="DIR", help="folder holding dials.csv and the other CSV files"
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="write the fitted scenario (TOML) here (- for standard output)"
+    )
+    p.add_argument(
+        "--base",
+        metavar="SCENARIO",
+        help="start from this scenario and replace only what the data "
+        "identify (teams, wages, policies... come from it)",
+    )
     p.add_argument("--kpi", metavar="DAILY.csv", help="fit daily KPI aggregates instead of a trace folder")
     p.add_argument("--backtest", action="store_true", help="hold out the last days, simulate them, compare")
-    p.add_argument("--holdout-days", type=positive_int, default=None, metavar="N",
-                   help="calling days held out by --backtest (default: a fifth of the days, at least 1)")
-    p.add_argument("-r", "--replications", type=positive_int, default=10, metavar="N",
-                   help="replications of the held-out days in the back-test (default 10, at least 2)")
-    p.add_argument("--seed", type=seed, default=1, metavar="S", help="random seed of the back-test (default 1)")
-    p.add_argument("--no-fit", action="store_true", help="with --backtest: simulate --base as it is instead of a "
-                                                         "fit of the data (check a scenario against the data)")
-    p.add_argument("--html", metavar="FILE", help="write the calibration report (HTML) here (- for standard output)")
+    p.add_argument(
+        "--holdout-days",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="calling days held out by --backtest (default: a fifth of the days, at least 1)",
+    )
+    p.add_argument(
+        "-r",
+        "--replications",
+        type=positive_int,
+        default=10,
+        metavar="N",
+        help="replications of the held-out days in the back-test (default 10, at least 2)",
+    )
+    p.add_argument(
+        "--seed", type=seed, default=1, metavar="S", help="random seed of the back-test (default 1)"
+    )
+    p.add_argument(
+        "--no-fit",
+        action="store_true",
+        help="with --backtest: simulate --base as it is instead of a "
+        "fit of the data (check a scenario against the data)",
+    )
+    p.add_argument(
+        "--html", metavar="FILE", help="write the calibration report (HTML) here (- for standard output)"
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files that differ")
     p.set_defaults(func=cmd_calibrate)
     return p
@@ -81,6 +113,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     command behaves the same when called on its own."""
     from ..base.errors import InputError
     from ..scenario import ScenarioError
+
     try:
         return _run(args)
     except ScenarioError as e:
@@ -95,9 +128,12 @@ def _run(args: argparse.Namespace) -> int:
     from ..base.errors import InputError
     from ..base.fileio import check_output_file, write_output
     from ..calibrate.api import as_loaded
+
     if (args.folder is None) == (args.kpi is None):
-        raise InputError("give either DIR (a trace folder) or --kpi DAILY.csv, not " +
-                       ("both" if args.folder else "neither"))
+        raise InputError(
+            "give either DIR (a trace folder) or --kpi DAILY.csv, not "
+            + ("both" if args.folder else "neither")
+        )
     if not (args.out or args.html or args.backtest):
         raise InputError("nothing to do: give --out FILE, --html FILE and/or --backtest")
     if args.holdout_days is not None and not args.backtest:
@@ -107,38 +143,55 @@ def _run(args: argparse.Namespace) -> int:
     if args.backtest and args.replications < 2:
         raise InputError("--backtest needs at least 2 replications (-r)")
     if args.no_fit and not (args.backtest and args.base and args.folder):
-        raise InputError("--no-fit back-tests --base as it is: it needs --backtest, --base SCENARIO and a trace "
-                         "folder DIR")
+        raise InputError(
+            "--no-fit back-tests --base as it is: it needs --backtest, --base SCENARIO and a trace folder DIR"
+        )
     if args.no_fit and (args.out or args.html):
         raise InputError("--no-fit fits nothing: --out and --html have nothing to write")
-    if args.out and args.html and (args.out == args.html == "-" or Path(args.out).resolve() == Path(args.html).resolve()):
-        raise InputError(f"--out and --html are the same {'stream' if args.out == '-' else 'file'} {args.out}")
+    if (
+        args.out
+        and args.html
+        and (args.out == args.html == "-" or Path(args.out).resolve() == Path(args.html).resolve())
+    ):
+        raise InputError(
+            f"--out and --html are the same {'stream' if args.out == '-' else 'file'} {args.out}"
+        )
     out = check_output_file(args.out, "--out", args.force, allow_stdout=True) if args.out else None
     html = check_output_file(args.html, "--html", args.force, allow_stdout=True) if args.html else None
     # With a file on standard output, the tables go to stderr so that stdout holds the file alone.
-    say = functools.partial(print, file=sys.stderr if (out is not None and out.is_stdout)
-                            or (html is not None and html.is_stdout) else sys.stdout)
+    say = functools.partial(
+        print,
+        file=sys.stderr
+        if (out is not None and out.is_stdout) or (html is not None and html.is_stdout)
+        else sys.stdout,
+    )
     base = as_loaded(args.base) if args.base else None
     bt = None
     if args.kpi:
         from ..calibrate.kpi import calibrate_kpi
+
         fitted = calibrate_kpi(args.kpi, base)
     else:
         from ..calibrate.trace import read_trace
+
         trace = read_trace(args.folder)
         if args.no_fit:
             from ..calibrate.backtest import backtest
+
             hold = args.holdout_days or max(1, len(trace.dial_days) // 5)
             bt = backtest(trace, hold, scenario=base, replications=args.replications, seed=args.seed)
             say(bt.table())
-            return 0   # a failed back-test is a finding, not an error: the table says FAILED
+            return 0  # a failed back-test is a finding, not an error: the table says FAILED
         from ..calibrate.api import calibrate_trace
+
         fitted = calibrate_trace(trace, base)
     say(summary(fitted))
     if args.backtest:
         from ..calibrate.backtest import backtest, backtest_kpi
+
         if args.kpi:
             from ..calibrate.kpi import kpi_dates
+
             n_days = len(kpi_dates(args.kpi))
         else:
             n_days = len(trace.dial_days)
@@ -153,6 +206,7 @@ def _run(args: argparse.Namespace) -> int:
         print(write_output(out, fitted.toml()), file=sys.stderr)
     if html is not None:
         from ..report.calibration import render_calibration
+
         print(write_output(html, render_calibration(fitted, bt)), file=sys.stderr)
     return 0
 
@@ -160,15 +214,24 @@ def _run(args: argparse.Namespace) -> int:
 def summary(fitted) -> str:
     """A plain-text summary: the headline fitted values and what the data could not identify."""
     cal = fitted.calibration
-    lines = [f"fitted {cal.data} data {cal.first_date} to {cal.last_date} "
-             f"({', '.join(f'{s.file} {s.rows:,} rows' for s in cal.sources)})"]
+    lines = [
+        f"fitted {cal.data} data {cal.first_date} to {cal.last_date} "
+        f"({', '.join(f'{s.file} {s.rows:,} rows' for s in cal.sources)})"
+    ]
     rows = [["parameter", "value", "95% interval", "n"]]
     for p in cal.parameters:
         k = p.key
-        if not (k.endswith(".probability") or k.endswith("_probability") or k.endswith("payment_usd.mean")
-                or k.endswith("productive_rate") or k.startswith("kpi.") or k.endswith("_per_day")
-                or k.endswith("rpc.talk_time_s.mean") or k == "portfolio.control_share"
-                or (k.startswith("portfolio.behaviour.") and k.count(".") == 2)):
+        if not (
+            k.endswith(".probability")
+            or k.endswith("_probability")
+            or k.endswith("payment_usd.mean")
+            or k.endswith("productive_rate")
+            or k.startswith("kpi.")
+            or k.endswith("_per_day")
+            or k.endswith("rpc.talk_time_s.mean")
+            or k == "portfolio.control_share"
+            or (k.startswith("portfolio.behaviour.") and k.count(".") == 2)
+        ):
             continue
         ci = "-" if p.ci95_low is None else f"{_g(p.ci95_low)} - {_g(p.ci95_high)}"
         rows.append([k, _g(p.value), ci, f"{p.n:,}" if p.n else ""])

@@ -1,34 +1,60 @@
 """What the commands share: option types, the scenario, replication and executor options, and
 the progress bar."""
+
 from __future__ import annotations
 
 import argparse
-
-from .argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
 import shutil
 import sys
 import textwrap
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
 
 from ..base.errors import InputError
 from ..base.fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
+from .argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
 
-__all__ = ["json_target", "folder_target", "emit", "emit_in_folder", "strict_arg", "warn_breaches", "positive_int", "seed", "number_arg", "scenario_args", "replication_args", "json_args",
-           "executor_args", "check_executor", "executor_errors", "load", "wrap", "Progress"]
+__all__ = [
+    "json_target",
+    "folder_target",
+    "emit",
+    "emit_in_folder",
+    "strict_arg",
+    "warn_breaches",
+    "positive_int",
+    "seed",
+    "number_arg",
+    "scenario_args",
+    "replication_args",
+    "json_args",
+    "executor_args",
+    "check_executor",
+    "executor_errors",
+    "load",
+    "wrap",
+    "Progress",
+]
 
 
 def scenario_args(p: argparse.ArgumentParser, optional: bool) -> None:
     """SCENARIO (optional: the bundled default) and --set PATH=VALUE."""
     if optional:
-        p.add_argument("scenario", nargs="?", metavar="SCENARIO",
-                       help="scenario TOML file (default: the bundled table_14_1.toml)")
+        p.add_argument(
+            "scenario",
+            nargs="?",
+            metavar="SCENARIO",
+            help="scenario TOML file (default: the bundled table_14_1.toml)",
+        )
     else:
         p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    p.add_argument("--set", action="append", metavar="PATH=VALUE",
-                   help="override a scenario value, e.g. --set teams.low_risk_team.headcount=15 "
-                        "(VALUE is a TOML value; repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="override a scenario value, e.g. --set teams.low_risk_team.headcount=15 "
+        "(VALUE is a TOML value; repeatable)",
+    )
 
 
 def replication_args(p: argparse.ArgumentParser, reps_help: str) -> None:
@@ -39,34 +65,52 @@ def replication_args(p: argparse.ArgumentParser, reps_help: str) -> None:
 
 
 def json_args(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--json", metavar="FILE", help=f"write {what} here; - for standard output (the tables "
-                                                  "then go to stderr)")
-    p.add_argument("--force", action="store_true", help="replace an existing --json file (regular files only)")
+    p.add_argument(
+        "--json",
+        metavar="FILE",
+        help=f"write {what} here; - for standard output (the tables then go to stderr)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing --json file (regular files only)"
+    )
 
 
 def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
     g = p.add_argument_group("where replications run (results are identical whatever you choose)")
-    g.add_argument("--workers", type=positive_int, metavar="K",
-                   help="worker processes (default: 1, i.e. serial; with --executor process or dask: "
-                        "the CPUs available)" + default_note)
-    g.add_argument("--executor", choices=("serial", "process", "dask"),
-                   help="serial; process: a local process pool of --workers processes; dask: a Dask "
-                        "LocalCluster of --workers processes, or the cluster at --scheduler (needs "
-                        'pip install "collectsim[dask]"). Default: process if --workers > 1, else serial')
-    g.add_argument("--scheduler", metavar="ADDRESS",
-                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
-                        "--executor dask; its workers need collectsim installed)")
+    g.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="K",
+        help="worker processes (default: 1, i.e. serial; with --executor process or dask: "
+        "the CPUs available)" + default_note,
+    )
+    g.add_argument(
+        "--executor",
+        choices=("serial", "process", "dask"),
+        help="serial; process: a local process pool of --workers processes; dask: a Dask "
+        "LocalCluster of --workers processes, or the cluster at --scheduler (needs "
+        'pip install "collectsim[dask]"). Default: process if --workers > 1, else serial',
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
+        "--executor dask; its workers need collectsim installed)",
+    )
 
 
 def check_executor(args: argparse.Namespace) -> None:
     if args.scheduler and args.executor not in (None, "dask"):
-        raise InputError(f"--scheduler {args.scheduler}: needs --executor dask, not --executor {args.executor}")
+        raise InputError(
+            f"--scheduler {args.scheduler}: needs --executor dask, not --executor {args.executor}"
+        )
 
 
 @contextmanager
 def executor_errors() -> Iterator[None]:
     """A missing optional executor dependency or a bad executor option is bad input (exit 2)."""
     from ..experiment.executors import ExecutorUnavailable
+
     try:
         yield
     except ExecutorUnavailable as e:
@@ -75,6 +119,7 @@ def executor_errors() -> Iterator[None]:
 
 def load(args: argparse.Namespace):
     from ..scenario import load_scenario
+
     return load_scenario(args.scenario, args.set or ())
 
 
@@ -89,7 +134,7 @@ class Progress:
     is a terminal and -q is not given. Call it as ``progress(done, total)``; use it as a context
     manager so the bar's line is ended on Ctrl-C too."""
 
-    def __init__(self, args: argparse.Namespace, total: Optional[int] = None) -> None:
+    def __init__(self, args: argparse.Namespace, total: int | None = None) -> None:
         self.enabled = sys.stderr.isatty() and not getattr(args, "quiet", False)
         self.bar = None
         if total is not None:
@@ -100,14 +145,22 @@ class Progress:
             return
         if self.bar is None:
             from tqdm import tqdm
-            self.bar = tqdm(total=total, initial=done, desc="replications", unit="rep", file=sys.stderr,
-                            dynamic_ncols=True, smoothing=0.1)
+
+            self.bar = tqdm(
+                total=total,
+                initial=done,
+                desc="replications",
+                unit="rep",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                smoothing=0.1,
+            )
             return
         if total != self.bar.total:
             self.bar.total = total
         self.bar.update(done - self.bar.n)
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -116,19 +169,26 @@ class Progress:
             self.bar = None
 
 
-def json_target(args: argparse.Namespace) -> Optional[OutputFile]:
+def json_target(args: argparse.Namespace) -> OutputFile | None:
     """The checked ``--json`` target (``-``: standard output), or None."""
     if not getattr(args, "json", None):
         return None
     return check_output_file(args.json, "--json", args.force, allow_stdout=True)
 
 
-def no_collisions(files: dict[str, Optional[OutputFile]], folders: dict[str, tuple[Optional[Path], tuple[str, ...]]]) -> None:
+def no_collisions(
+    files: dict[str, OutputFile | None], folders: dict[str, tuple[Path | None, tuple[str, ...]]]
+) -> None:
     """Refuse, before anything runs, two outputs of one command that would write the same file
     (``files``: option -> checked file; ``folders``: option -> (checked folder, the names written in it))."""
     seen: dict[Path, str] = {}
     targets = [(opt, f.target) for opt, f in files.items() if f is not None and not f.is_stdout]
-    targets += [(opt, folder / name) for opt, (folder, names) in folders.items() if folder is not None for name in names]
+    targets += [
+        (opt, folder / name)
+        for opt, (folder, names) in folders.items()
+        if folder is not None
+        for name in names
+    ]
     for opt, path in targets:
         key = Path(path).resolve()
         if key in seen and seen[key] != opt:
@@ -136,7 +196,7 @@ def no_collisions(files: dict[str, Optional[OutputFile]], folders: dict[str, tup
         seen[key] = opt
 
 
-def folder_target(text: Optional[str], option: str, names: tuple[str, ...], force: bool) -> Optional[Path]:
+def folder_target(text: str | None, option: str, names: tuple[str, ...], force: bool) -> Path | None:
     """A checked output folder and, when it exists already, the files that will be written in it."""
     if not text:
         return None
@@ -147,14 +207,14 @@ def folder_target(text: Optional[str], option: str, names: tuple[str, ...], forc
     return folder
 
 
-def emit(out: OutputFile, content: "str | bytes") -> None:
+def emit(out: OutputFile, content: str | bytes) -> None:
     """Write a checked output and say what happened on stderr."""
     said = write_output(out, content)
     if said:
         print(said, file=sys.stderr)
 
 
-def emit_in_folder(folder: Path, option: str, name: str, content: "str | bytes", force: bool) -> None:
+def emit_in_folder(folder: Path, option: str, name: str, content: str | bytes, force: bool) -> None:
     """Write ``name`` in a folder checked by :func:`folder_target`, creating the folder."""
     make_folder(folder, option)
     emit(check_output_file(folder / name, option, force), content)
@@ -169,8 +229,9 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
 
     items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
     ests = [estimate(x.scenario) for x in items]
-    serial = args.executor == "serial" or (args.executor is None and not args.scheduler
-                                           and not (args.workers and args.workers > 1))
+    serial = args.executor == "serial" or (
+        args.executor is None and not args.scheduler and not (args.workers and args.workers > 1)
+    )
     workers = 1 if serial else (args.workers or default_workers())
     remote = bool(args.scheduler)
     core_s = sum(e.seconds for e in ests) * replications
@@ -179,16 +240,20 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
     mem_mb = big.peak_mb * (1 if remote else workers + (0 if serial else 1))
     if wall_s <= LONG_RUN_S and mem_mb <= LARGE_RUN_MB:
         return
-    print(f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
-          f"({len(ests) * replications:,} replication(s) of about {describe_duration(core_s / (len(ests) * replications))} "
-          f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
-          f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
-          file=sys.stderr)
+    print(
+        f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
+        f"({len(ests) * replications:,} replication(s) of about {describe_duration(core_s / (len(ests) * replications))} "
+        f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
+        f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
+        file=sys.stderr,
+    )
 
 
-STRICT_HELP = ("exit 4 when a compliance limit is exceeded (abandon rate over the limit in 30 days or a "
-               "day, calls outside the calling window, attempts over the 7-day cap, calls in a waiting "
-               "period), after writing every output; without it the breach is a warning on stderr")
+STRICT_HELP = (
+    "exit 4 when a compliance limit is exceeded (abandon rate over the limit in 30 days or a "
+    "day, calls outside the calling window, attempts over the 7-day cap, calls in a waiting "
+    "period), after writing every output; without it the breach is a warning on stderr"
+)
 
 
 def strict_arg(p: argparse.ArgumentParser) -> None:
@@ -199,8 +264,8 @@ def warn_breaches(found: list[tuple[str, list]], strict: bool, ok: int) -> int:
     """Print a ``warning:`` line on stderr for each compliance limit exceeded (``found``: pairs of
     a prefix naming the variant or side, "" for a single run, and its breaches); return
     EXIT_BREACH with ``strict`` and any breach, else ``ok``."""
-    from ..measures.breaches import breach_lines
     from ..base.errors import EXIT_BREACH
+    from ..measures.breaches import breach_lines
 
     n = 0
     for prefix, breaches in found:

@@ -1,4 +1,5 @@
 """``compare``: two scenarios with common random numbers, paired differences with 95% CIs."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,23 +30,29 @@ __all__ = ["register"]
 def register(sub) -> None:
     """Add compare to the subparsers ``sub``."""
     p = sub.add_parser(
-        "compare", help="paired comparison of two scenarios with common random numbers",
+        "compare",
+        help="paired comparison of two scenarios with common random numbers",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=wrap("Run scenarios A and B with the same seeds (replication r of both draws from the "
-                    "named random streams of (seed, r): common random numbers) and print, for the "
-                    "center and each segment and team, A's and B's means, the paired difference "
-                    "B - A with its 95% t-interval, and the variance ratio var(B-A) / (var(A)+var(B)) "
-                    "(below 1: common random numbers made the comparison sharper than independent "
-                    "runs would; 0.25 = the precision of 4x as many independent replications)."),
+        description=wrap(
+            "Run scenarios A and B with the same seeds (replication r of both draws from the "
+            "named random streams of (seed, r): common random numbers) and print, for the "
+            "center and each segment and team, A's and B's means, the paired difference "
+            "B - A with its 95% t-interval, and the variance ratio var(B-A) / (var(A)+var(B)) "
+            "(below 1: common random numbers made the comparison sharper than independent "
+            "runs would; 0.25 = the precision of 4x as many independent replications)."
+        ),
         epilog="examples:\n"
-               "  collectsim compare base.toml policy_b.toml -r 20\n"
-               "  collectsim compare base.toml --set-b teams.low_risk_team.headcount=14\n"
-               "  collectsim compare base.toml --set-a dialer.mode=progressive --set-b dialer.mode=predictive\n"
-               "With one file, B is the same file and --set-a / --set-b make the two variants;\n"
-               "--set applies to both. A difference marked * has a 95% CI that excludes 0.")
+        "  collectsim compare base.toml policy_b.toml -r 20\n"
+        "  collectsim compare base.toml --set-b teams.low_risk_team.headcount=14\n"
+        "  collectsim compare base.toml --set-a dialer.mode=progressive --set-b dialer.mode=predictive\n"
+        "With one file, B is the same file and --set-a / --set-b make the two variants;\n"
+        "--set applies to both. A difference marked * has a 95% CI that excludes 0.",
+    )
     p.add_argument("scenario", metavar="A", help="scenario TOML file A")
     p.add_argument("scenario_b", metavar="B", nargs="?", help="scenario TOML file B (default: A again)")
-    p.add_argument("--set", action="append", metavar="PATH=VALUE", help="override for both A and B (repeatable)")
+    p.add_argument(
+        "--set", action="append", metavar="PATH=VALUE", help="override for both A and B (repeatable)"
+    )
     p.add_argument("--set-a", action="append", metavar="PATH=VALUE", help="override for A only (repeatable)")
     p.add_argument("--set-b", action="append", metavar="PATH=VALUE", help="override for B only (repeatable)")
     replication_args(p, "paired replications (default 10; at least 2)")
@@ -62,10 +69,14 @@ def _comparison_loaded(args: argparse.Namespace):
     both = list(args.set or ())
     path_b = args.scenario_b if args.scenario_b is not None else args.scenario
     if args.scenario_b is None and not (args.set_a or args.set_b):
-        raise InputError("compare needs two scenarios: give a second file B, or variants of A with "
-                         "--set-a PATH=VALUE and/or --set-b PATH=VALUE")
-    return (load_scenario(args.scenario, both + list(args.set_a or ())),
-            load_scenario(path_b, both + list(args.set_b or ())))
+        raise InputError(
+            "compare needs two scenarios: give a second file B, or variants of A with "
+            "--set-a PATH=VALUE and/or --set-b PATH=VALUE"
+        )
+    return (
+        load_scenario(args.scenario, both + list(args.set_a or ())),
+        load_scenario(path_b, both + list(args.set_b or ())),
+    )
 
 
 def _label(loaded) -> str:
@@ -74,8 +85,8 @@ def _label(loaded) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..studies.comparison import run_comparison
     from ..experiment.replications import ALL_METRICS, KEY_METRICS
+    from ..studies.comparison import run_comparison
 
     check_executor(args)
     if args.replications < 2:
@@ -84,16 +95,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     json_out = json_target(args)
     warn_size(args, [la, lb], args.replications)
     with executor_errors(), Progress(args, 2 * args.replications) as progress:
-        cmp = run_comparison(la, lb, args.replications, args.seed, progress, executor=args.executor,
-                             workers=args.workers, scheduler=args.scheduler)
-    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
+        cmp = run_comparison(
+            la,
+            lb,
+            args.replications,
+            args.seed,
+            progress,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+    say = functools.partial(
+        print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
+    )
     if json_out is not None:  # before the tables: a reader that goes away (| head) must not cost it
         emit(json_out, cmp.to_json())
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
     if not args.all_metrics and (la.scenario.portfolio_on or lb.scenario.portfolio_on):
-        metrics = (*metrics, "self_cure_collected", "incremental_collected")   # a living portfolio's dollars
-    say(f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
-          "(common random numbers)")
+        metrics = (*metrics, "self_cure_collected", "incremental_collected")  # a living portfolio's dollars
+    say(
+        f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
+        "(common random numbers)"
+    )
     say(f"A: {_label(la)}")
     say(f"B: {_label(lb)}")
     if la.sha256 == lb.sha256:
@@ -112,8 +135,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         say(f"{block} (result block)")
         say(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))
     say()
-    say("* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
-          "the paired difference against independent sampling; below 1, common random numbers helped.")
+    say(
+        "* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
+        "the paired difference against independent sampling; below 1, common random numbers helped."
+    )
 
     return warn_breaches([("A: ", cmp.a.breaches()), ("B: ", cmp.b.breaches())], args.strict, EXIT_OK)
 
@@ -121,11 +146,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def _paired_row(name: str, d: dict) -> list[str]:
     """A row of the compare table: both means, B - A (marked * when its CI excludes 0), the CI and
     the variance ratio."""
-    ci = (f"[{number(d['diff_ci95_low'])}, {number(d['diff_ci95_high'])}]"
-          if d["diff_ci95_low"] is not None else NA)
+    ci = (
+        f"[{number(d['diff_ci95_low'])}, {number(d['diff_ci95_high'])}]"
+        if d["diff_ci95_low"] is not None
+        else NA
+    )
     ratio = NA if d["variance_ratio"] is None else number(d["variance_ratio"], decimals=3)
-    return [name, number(d["a_mean"]), number(d["b_mean"]),
-            number(d["diff_mean"]) + (" *" if _excludes_zero(d) else "  "), ci, ratio]
+    return [
+        name,
+        number(d["a_mean"]),
+        number(d["b_mean"]),
+        number(d["diff_mean"]) + (" *" if _excludes_zero(d) else "  "),
+        ci,
+        ratio,
+    ]
 
 
 def _excludes_zero(d: dict) -> bool:

@@ -3,6 +3,7 @@
 The CLI calls :func:`register` with its subparsers object. Bad input raises
 :class:`simulator.errors.InputError` (exit 2, a message, no traceback).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,16 +19,25 @@ __all__ = ["register", "cmd_report"]
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``report`` to an argparse subparsers object; its ``func`` returns an exit code."""
     p = subparsers.add_parser(
-        "report", help="plots and an HTML MIS report from saved results",
+        "report",
+        help="plots and an HTML MIS report from saved results",
         description="Draw the pyramid, league table, daily series and contact heat map of a results "
-                    "JSON file (from 'collectsim run --json'), or the staffing and pacing plots of a "
-                    "sweep output folder, into one self-contained HTML page and/or PNG files.")
-    p.add_argument("results", metavar="RESULTS.json|SWEEP_DIR",
-                   help="a results JSON file or a sweep output folder (holding summary.json)")
-    p.add_argument("--html", metavar="FILE", help="write the self-contained HTML report here (- for standard "
-                                                  "output)")
-    p.add_argument("--png", metavar="DIR", help="write each plot as a PNG file into this folder (created if "
-                                                "missing; its parent must exist)")
+        "JSON file (from 'collectsim run --json'), or the staffing and pacing plots of a "
+        "sweep output folder, into one self-contained HTML page and/or PNG files.",
+    )
+    p.add_argument(
+        "results",
+        metavar="RESULTS.json|SWEEP_DIR",
+        help="a results JSON file or a sweep output folder (holding summary.json)",
+    )
+    p.add_argument(
+        "--html", metavar="FILE", help="write the self-contained HTML report here (- for standard output)"
+    )
+    p.add_argument(
+        "--png",
+        metavar="DIR",
+        help="write each plot as a PNG file into this folder (created if missing; its parent must exist)",
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
     p.set_defaults(func=cmd_report)
     return p
@@ -59,8 +69,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         # (a list where a number belongs) surfaces here, and it is the file's fault.
         if os.environ.get("COLLECTSIM_DEBUG"):
             raise
-        raise InputError(f"{src}: does not hold what a collectsim {kind} document holds "
-                         f"({type(e).__name__}: {e}); expected a file written by collectsim") from None
+        raise InputError(
+            f"{src}: does not hold what a collectsim {kind} document holds "
+            f"({type(e).__name__}: {e}); expected a file written by collectsim"
+        ) from None
     if html_out is not None:
         _say(write_output(html_out, page))
     if png_dir is not None:

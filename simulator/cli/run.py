@@ -1,4 +1,5 @@
 """``run``, ``validate``, ``schema``, ``pyramid`` and ``sensitivity``: one scenario at a time."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,83 +39,147 @@ __all__ = ["register"]
 
 def register(sub) -> None:
     """Add run, validate, schema, pyramid and sensitivity to the subparsers ``sub``."""
-    p = sub.add_parser("run", help="simulate a scenario N times and print the pyramid table",
-                       description="Simulate a scenario N times, print the pyramid per segment and for "
-                                   "the center with 95% t-intervals, and optionally save the results JSON.")
+    p = sub.add_parser(
+        "run",
+        help="simulate a scenario N times and print the pyramid table",
+        description="Simulate a scenario N times, print the pyramid per segment and for "
+        "the center with 95% t-intervals, and optionally save the results JSON.",
+    )
     scenario_args(p, optional=True)
     replication_args(p, "independent replications (default 10)")
-    p.add_argument("--json", metavar="FILE", help="write the results JSON (schema collectsim.results/1) here; "
-                                                  "- for standard output (the tables then go to stderr)")
-    p.add_argument("--out", metavar="DIR", help="write results.json and summary.txt into this folder (created "
-                                                "if missing; its parent must exist), and replications.jsonl, "
-                                                "one line per replication as it ends")
-    p.add_argument("--trace", metavar="DIR", help="also write the dial-level record of replication 0 into this "
-                                                  "folder (created if missing): dials.csv, promises.csv, "
-                                                  "payments.csv, accounts.csv, shifts.csv and account_events.csv, "
-                                                  "the files `collectsim calibrate` reads (docs/data-formats.md)")
+    p.add_argument(
+        "--json",
+        metavar="FILE",
+        help="write the results JSON (schema collectsim.results/1) here; "
+        "- for standard output (the tables then go to stderr)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write results.json and summary.txt into this folder (created "
+        "if missing; its parent must exist), and replications.jsonl, "
+        "one line per replication as it ends",
+    )
+    p.add_argument(
+        "--trace",
+        metavar="DIR",
+        help="also write the dial-level record of replication 0 into this "
+        "folder (created if missing): dials.csv, promises.csv, "
+        "payments.csv, accounts.csv, shifts.csv and account_events.csv, "
+        "the files `collectsim calibrate` reads (docs/data-formats.md)",
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")
-    p.add_argument("--targets", action="store_true",
-                   help="also print actual against target for the center, each team, segment and collector: "
-                        "the layers significantly below target (flagged: one-sided t-test, Holm correction "
-                        "across units and layers) and the coaching they call for, and the lowest layer as "
-                        "information (needs targets in the scenario and 2+ replications)")
-    p.add_argument("--precision", action="append", metavar="METRIC=REL",
-                   help="add replications (in batches, -r N being the first) until the 95%% CI half-width "
-                        "of METRIC is below REL x |mean|, e.g. value_per_paid_hour=0.02 (the center) or "
-                        "segments.low_risk.promise_rate=0.01; repeatable (all must be met)")
-    p.add_argument("--max-replications", type=positive_int, metavar="N",
-                   help="cap on replications with --precision (default 200)")
-    p.add_argument("--parameter-uncertainty", action="store_true",
-                   help="for a scenario fitted by `collectsim calibrate`: each replication draws the fitted "
-                        "parameters from the fit's sampling distribution (their SEs in [calibration]), so the "
-                        "95%% CIs include the uncertainty of the fit, not only the simulation noise. Use it when "
-                        "a decision rests on a fitted scenario's numbers, above all with a few weeks of data or "
-                        "a small center; values a --set changed are not drawn (docs/uncertainty.md)")
+    p.add_argument(
+        "--targets",
+        action="store_true",
+        help="also print actual against target for the center, each team, segment and collector: "
+        "the layers significantly below target (flagged: one-sided t-test, Holm correction "
+        "across units and layers) and the coaching they call for, and the lowest layer as "
+        "information (needs targets in the scenario and 2+ replications)",
+    )
+    p.add_argument(
+        "--precision",
+        action="append",
+        metavar="METRIC=REL",
+        help="add replications (in batches, -r N being the first) until the 95%% CI half-width "
+        "of METRIC is below REL x |mean|, e.g. value_per_paid_hour=0.02 (the center) or "
+        "segments.low_risk.promise_rate=0.01; repeatable (all must be met)",
+    )
+    p.add_argument(
+        "--max-replications",
+        type=positive_int,
+        metavar="N",
+        help="cap on replications with --precision (default 200)",
+    )
+    p.add_argument(
+        "--parameter-uncertainty",
+        action="store_true",
+        help="for a scenario fitted by `collectsim calibrate`: each replication draws the fitted "
+        "parameters from the fit's sampling distribution (their SEs in [calibration]), so the "
+        "95%% CIs include the uncertainty of the fit, not only the simulation noise. Use it when "
+        "a decision rests on a fitted scenario's numbers, above all with a few weeks of data or "
+        "a small center; values a --set changed are not drawn (docs/uncertainty.md)",
+    )
     strict_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("validate", help="check a scenario file and list every problem",
-                       description="Check a scenario file. Exit 0 if it is valid; exit 2 listing every "
-                                   "problem with its key path otherwise.")
+    p = sub.add_parser(
+        "validate",
+        help="check a scenario file and list every problem",
+        description="Check a scenario file. Exit 0 if it is valid; exit 2 listing every "
+        "problem with its key path otherwise.",
+    )
     scenario_args(p, optional=False)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("schema", help="write the scenario JSON Schema, for editors that check TOML",
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description=wrap("Write the JSON Schema (draft 2020-12) of scenario files, generated "
-                                         "from the scenario models: every key with its type, bounds, default "
-                                         "and description; unknown keys are refused. Point taplo or Even "
-                                         "Better TOML at it to check scenario files as you type (see "
-                                         "docs/editor-schema.md). Cross-field rules are checked by "
-                                         "'collectsim validate' only."),
-                       epilog="examples:\n  collectsim schema --out collectsim.schema.json\n"
-                              "  then, on the first line of a scenario file:  #:schema ./collectsim.schema.json")
+    p = sub.add_parser(
+        "schema",
+        help="write the scenario JSON Schema, for editors that check TOML",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=wrap(
+            "Write the JSON Schema (draft 2020-12) of scenario files, generated "
+            "from the scenario models: every key with its type, bounds, default "
+            "and description; unknown keys are refused. Point taplo or Even "
+            "Better TOML at it to check scenario files as you type (see "
+            "docs/editor-schema.md). Cross-field rules are checked by "
+            "'collectsim validate' only."
+        ),
+        epilog="examples:\n  collectsim schema --out collectsim.schema.json\n"
+        "  then, on the first line of a scenario file:  #:schema ./collectsim.schema.json",
+    )
     p.add_argument("--out", metavar="FILE", help="write it here (default, or -: standard output)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file (regular files only)")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("pyramid", help="the deterministic pyramid calculator (no simulation)",
-                       description="Multiply the five layers into value per paid hour. Rates are "
-                                   "fractions: 85% is 0.85. Example (Table 14-1, low risk): "
-                                   "--productive-rate 0.85 --contacts-per-hour 10 --promise-rate 0.85 "
-                                   "--kept-rate 0.65 --avg-payment 140")
-    p.add_argument("--productive-rate", type=number_arg, required=True, metavar="R",
-                   help="productive hours / paid hours (fraction)")
-    p.add_argument("--contacts-per-hour", type=number_arg, required=True, metavar="C",
-                   help="right-party contacts per productive hour")
-    p.add_argument("--promise-rate", type=number_arg, required=True, metavar="P",
-                   help="promises / right-party contacts (fraction)")
-    p.add_argument("--kept-rate", type=number_arg, required=True, metavar="K",
-                   help="promises kept / promises (fraction)")
-    p.add_argument("--avg-payment", type=number_arg, required=True, metavar="A",
-                   help="dollars collected / promises kept (US dollars)")
+    p = sub.add_parser(
+        "pyramid",
+        help="the deterministic pyramid calculator (no simulation)",
+        description="Multiply the five layers into value per paid hour. Rates are "
+        "fractions: 85% is 0.85. Example (Table 14-1, low risk): "
+        "--productive-rate 0.85 --contacts-per-hour 10 --promise-rate 0.85 "
+        "--kept-rate 0.65 --avg-payment 140",
+    )
+    p.add_argument(
+        "--productive-rate",
+        type=number_arg,
+        required=True,
+        metavar="R",
+        help="productive hours / paid hours (fraction)",
+    )
+    p.add_argument(
+        "--contacts-per-hour",
+        type=number_arg,
+        required=True,
+        metavar="C",
+        help="right-party contacts per productive hour",
+    )
+    p.add_argument(
+        "--promise-rate",
+        type=number_arg,
+        required=True,
+        metavar="P",
+        help="promises / right-party contacts (fraction)",
+    )
+    p.add_argument(
+        "--kept-rate", type=number_arg, required=True, metavar="K", help="promises kept / promises (fraction)"
+    )
+    p.add_argument(
+        "--avg-payment",
+        type=number_arg,
+        required=True,
+        metavar="A",
+        help="dollars collected / promises kept (US dollars)",
+    )
     p.set_defaults(func=cmd_pyramid)
 
-    p = sub.add_parser("sensitivity", help="where the next dollar is: +1%% on each pyramid lever, simulated",
-                       description="Improve each lever of the scenario by 1%% (relative) in turn and measure "
-                                   "the change in the center's value per paid hour, paired by seed with the "
-                                   "unchanged scenario; next to the analytic figure (1%% of value per paid "
-                                   "hour for every layer, since the pyramid is a product).")
+    p = sub.add_parser(
+        "sensitivity",
+        help="where the next dollar is: +1%% on each pyramid lever, simulated",
+        description="Improve each lever of the scenario by 1%% (relative) in turn and measure "
+        "the change in the center's value per paid hour, paired by seed with the "
+        "unchanged scenario; next to the analytic figure (1%% of value per paid "
+        "hour for every layer, since the pyramid is a product).",
+    )
     scenario_args(p, optional=True)
     replication_args(p, "replications per variant (default 10; at least 2)")
     json_args(p, "the sensitivity document (schema collectsim.sensitivity/1)")
@@ -132,6 +197,7 @@ def _precision_targets(args: argparse.Namespace, loaded) -> list:
         return None
     if args.max_replications is None:
         from ..experiment.replications import DEFAULT_MAX_REPLICATIONS
+
         args.max_replications = DEFAULT_MAX_REPLICATIONS
     if args.max_replications < 2:
         raise InputError(f"--max-replications {args.max_replications}: expected a whole number >= 2")
@@ -152,17 +218,23 @@ def _precision_report(p: dict) -> str:
             continue
         rel_now = t["half_width"] / abs(t["mean"]) if t["mean"] else float("inf")
         hw = t["half_width"]
-        lines.append(f"precision: {t['metric']} = {stat(t['mean'], t['mean'] - hw, t['mean'] + hw)} "
-                     f"(half-width {number(rel_now, percent=True, decimals=2)}% of the mean; "
-                     f"target < {number(t['rel'], percent=True, decimals=2)}%): {'met' if t['met'] else 'NOT met'}")
+        lines.append(
+            f"precision: {t['metric']} = {stat(t['mean'], t['mean'] - hw, t['mean'] + hw)} "
+            f"(half-width {number(rel_now, percent=True, decimals=2)}% of the mean; "
+            f"target < {number(t['rel'], percent=True, decimals=2)}%): {'met' if t['met'] else 'NOT met'}"
+        )
     if p["stopped"] == "target met":
         lines.append(f"stopped: target met after {p['replications']} replications")
     elif p["stopped"] == "cap reached":
-        lines.append(f"stopped: cap of --max-replications {p['max_replications']} reached "
-                     f"({p['replications']} replications) before the target was met")
+        lines.append(
+            f"stopped: cap of --max-replications {p['max_replications']} reached "
+            f"({p['replications']} replications) before the target was met"
+        )
     else:
-        lines.append(f"stopped after {p['replications']} replications: the target metric is undefined "
-                     "(its denominator is 0) in too many replications")
+        lines.append(
+            f"stopped after {p['replications']} replications: the target metric is undefined "
+            "(its denominator is 0) in too many replications"
+        )
     return "\n".join(lines)
 
 
@@ -175,19 +247,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     drawn = None
     if args.parameter_uncertainty:
         from ..experiment.uncertainty import parameter_uncertainty
-        drawn = parameter_uncertainty(loaded)   # refused here, before any work, without [calibration]
+
+        drawn = parameter_uncertainty(loaded)  # refused here, before any work, without [calibration]
     json_out = json_target(args)
     out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
     from ..experiment.trace_export import TRACE_FILES
+
     trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
-    no_collisions({"--json": json_out}, {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)),
-                                         "--trace": (trace_dir, TRACE_FILES)})
+    no_collisions(
+        {"--json": json_out},
+        {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)), "--trace": (trace_dir, TRACE_FILES)},
+    )
     warn_size(args, loaded, args.replications + (trace_dir is not None))
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
-        res = run_experiment(loaded, args.replications, args.seed, progress, executor=args.executor,
-                             workers=args.workers, scheduler=args.scheduler, precision=precision,
-                             max_replications=args.max_replications, on_result=record,
-                             parameter_uncertainty=drawn is not None)
+        res = run_experiment(
+            loaded,
+            args.replications,
+            args.seed,
+            progress,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            precision=precision,
+            max_replications=args.max_replications,
+            on_result=record,
+            parameter_uncertainty=drawn is not None,
+        )
     doc = res.to_dict()
     sc = loaded.scenario
     # The files first: a reader of the tables that goes away (| head) must not cost the results.
@@ -196,8 +281,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         emit(json_out, text)
     if out_dir is not None:
         emit_in_folder(out_dir, "--out", "results.json", text, args.force)
-        emit_in_folder(out_dir, "--out", "summary.txt", pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
-                       args.force)
+        emit_in_folder(
+            out_dir,
+            "--out",
+            "summary.txt",
+            pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
+            args.force,
+        )
     if trace_dir is not None:
         from ..experiment.trace_export import trace_tables, traced_world
 
@@ -208,17 +298,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         for name, data in tables.items():
             emit_in_folder(trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
-    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
-    say(f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})")
-    say(f"seed {args.seed}, {res.replications} replication(s), {sc.calendar.working_days} working day(s); "
-          f"mean ± 95% CI half-width" + ("" if res.replications > 1 else " (one replication: no CI)"))
+    say = functools.partial(
+        print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
+    )
+    say(
+        f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})"
+    )
+    say(
+        f"seed {args.seed}, {res.replications} replication(s), {sc.calendar.working_days} working day(s); "
+        f"mean ± 95% CI half-width" + ("" if res.replications > 1 else " (one replication: no CI)")
+    )
     if drawn is not None:
         pu = drawn.describe()
-        say(f"parameter uncertainty: {pu['drawn']} fitted value(s) drawn per replication from their sampling "
+        say(
+            f"parameter uncertainty: {pu['drawn']} fitted value(s) drawn per replication from their sampling "
             f"distribution; ± is the 95% interval of the value given the fit's uncertainty, t s sqrt(1 + 1/R), "
             f"which more replications do not shrink"
-            + (f"; {len(pu['held_by_what_if'])} value(s) a what-if changed are not drawn" if pu["held_by_what_if"]
-               else ""))
+            + (
+                f"; {len(pu['held_by_what_if'])} value(s) a what-if changed are not drawn"
+                if pu["held_by_what_if"]
+                else ""
+            )
+        )
     say()
     say(pyramid_table(doc))
     say()
@@ -231,6 +332,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         say(blocks)
     if getattr(args, "targets", False):
         from ..report.coaching import targets_table
+
         say()
         say(targets_table(doc))
     if res.precision is not None:
@@ -274,15 +376,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sc = loaded.scenario
     n_coll = sum(t.headcount for t in sc.teams.values())
     n_acc = sum(s.accounts for s in sc.segments.values())
-    print(f"ok: {loaded.source}: scenario {sc.scenario.name!r}, {len(sc.teams)} team(s) with {n_coll} "
-          f"collector(s), {len(sc.segments)} segment(s) with {n_acc:,} accounts, "
-          f"{sc.calendar.working_days} working day(s), dialer {sc.dialer.mode}")
+    print(
+        f"ok: {loaded.source}: scenario {sc.scenario.name!r}, {len(sc.teams)} team(s) with {n_coll} "
+        f"collector(s), {len(sc.segments)} segment(s) with {n_acc:,} accounts, "
+        f"{sc.calendar.working_days} working day(s), dialer {sc.dialer.mode}"
+    )
     from ..experiment.sizing import describe_duration, describe_mb, estimate
 
     e = estimate(sc)
-    print(f"size: one replication takes about {describe_duration(e.seconds)} of one core and "
-          f"{describe_mb(e.peak_mb)} of memory (an estimate from {e.basis()}; "
-          f"-r N takes N times as long, shared among --workers)")
+    print(
+        f"size: one replication takes about {describe_duration(e.seconds)} of one core and "
+        f"{describe_mb(e.peak_mb)} of memory (an estimate from {e.basis()}; "
+        f"-r N takes N times as long, shared among --workers)"
+    )
     return EXIT_OK
 
 
@@ -298,14 +404,17 @@ def cmd_pyramid(args: argparse.Namespace) -> int:
     from ..measures.pyramid import LAYER_LABELS, Pyramid
 
     try:
-        p = Pyramid(args.productive_rate, args.contacts_per_hour, args.promise_rate, args.kept_rate,
-                    args.avg_payment)
+        p = Pyramid(
+            args.productive_rate, args.contacts_per_hour, args.promise_rate, args.kept_rate, args.avg_payment
+        )
     except ValueError as e:
         raise InputError(str(e)) from None
     rows = [["layer", "value"]]
     for k, v in p.as_dict().items():
         pct = k in ("productive_rate", "promise_rate", "kept_rate")
-        rows.append([LAYER_LABELS[k] + (" %" if pct else ""), number(v, percent=pct, decimals=2 if pct else 3)])
+        rows.append(
+            [LAYER_LABELS[k] + (" %" if pct else ""), number(v, percent=pct, decimals=2 if pct else 3)]
+        )
     print(table(rows))
     return EXIT_OK
 
@@ -318,24 +427,47 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise InputError("--replications: a paired comparison needs at least 2")
     loaded = load(args)
     json_out = json_target(args)
-    say = functools.partial(print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout)
+    say = functools.partial(
+        print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
+    )
     warn_size(args, [loaded] * (len(LAYERS) + 1), args.replications)
     with executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
-        doc = simulated_sensitivity(loaded, args.replications, args.seed, progress, executor=args.executor,
-                                    workers=args.workers, scheduler=args.scheduler)
+        doc = simulated_sensitivity(
+            loaded,
+            args.replications,
+            args.seed,
+            progress,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
     if json_out is not None:
-        text = json.dumps({"schema": "collectsim.sensitivity/1", "scenario": {
-            "name": loaded.scenario.scenario.name, "sha256": loaded.sha256}, **doc}, indent=1) + "\n"
+        text = (
+            json.dumps(
+                {
+                    "schema": "collectsim.sensitivity/1",
+                    "scenario": {"name": loaded.scenario.scenario.name, "sha256": loaded.sha256},
+                    **doc,
+                },
+                indent=1,
+            )
+            + "\n"
+        )
         emit(json_out, text)
     base = doc["baseline_value_per_paid_hour"]
-    say(f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
-        f"({args.replications} paired replications, seed {args.seed})")
+    say(
+        f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
+        f"({args.replications} paired replications, seed {args.seed})"
+    )
     say("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
     rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
     for lv in doc["levers"]:
         sim = lv["simulated"]
-        ci = (f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
-              if sim["diff_ci95_low"] is not None else NA)
+        ci = (
+            f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
+            if sim["diff_ci95_low"] is not None
+            else NA
+        )
         rows.append([LAYER_LABELS[lv["layer"]], _signed(lv["analytic_gain"]), ci, lv["how"]])
     say(table(rows, left=(0, 3)))
     return EXIT_OK

@@ -10,22 +10,33 @@ Dask is optional (``pip install "collectsim[dask]"``): ``kind="dask"`` starts a 
 on this machine, ``scheduler="tcp://host:8786"`` connects to a running cluster whose workers have
 collectsim installed at the same version.
 """
+
 from __future__ import annotations
 
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from typing import Any
 
-__all__ = ["EXECUTORS", "ExecutorUnavailable", "SerialExecutor", "open_executor", "run_ordered",
-           "default_workers", "in_flight_limit"]
+__all__ = [
+    "EXECUTORS",
+    "ExecutorUnavailable",
+    "SerialExecutor",
+    "open_executor",
+    "run_ordered",
+    "default_workers",
+    "in_flight_limit",
+]
 
 EXECUTORS = ("serial", "process", "dask")
 
-DASK_HINT = ('the Dask executor needs the optional dependency dask[distributed]; install it with '
-             'pip install "collectsim[dask]" (or pip install "dask[distributed]")')
+DASK_HINT = (
+    "the Dask executor needs the optional dependency dask[distributed]; install it with "
+    'pip install "collectsim[dask]" (or pip install "dask[distributed]")'
+)
 
 
 DASK_CONNECT_TIMEOUT_S = 10
@@ -98,7 +109,7 @@ def _abort_pool(ex: ProcessPoolExecutor) -> None:
     run_ordered) leave the list first, as setting one on a cancelled future raises."""
     procs = list((getattr(ex, "_processes", None) or {}).values())
     manager = getattr(ex, "_executor_manager_thread", None)
-    result_queue = getattr(ex, "_result_queue", None)   # shutdown() drops the pool's reference
+    result_queue = getattr(ex, "_result_queue", None)  # shutdown() drops the pool's reference
     ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         try:
@@ -115,7 +126,7 @@ def _abort_pool(ex: ProcessPoolExecutor) -> None:
     manager.join(timeout=0.5)
     if manager.is_alive() and result_queue is not None and not any(p.is_alive() for p in procs):
         items = getattr(manager, "pending_work_items", None)
-        if items is not None:   # a new dict, not an edit: the manager thread may be iterating it
+        if items is not None:  # a new dict, not an edit: the manager thread may be iterating it
             manager.pending_work_items = {k: w for k, w in list(items.items()) if not w.future.done()}
         result_queue._writer.close()
         manager.join(timeout=5)
@@ -143,8 +154,9 @@ def _exit_with_parent(parent_pid: int, every_s: float = 0.5) -> None:
 
 
 @contextmanager
-def open_executor(kind: Union[str, Executor, None] = None, workers: Optional[int] = None,
-                  scheduler: Optional[str] = None) -> Iterator[Executor]:
+def open_executor(
+    kind: str | Executor | None = None, workers: int | None = None, scheduler: str | None = None
+) -> Iterator[Executor]:
     """An executor, shut down on exit.
 
     ``kind``: "serial", "process", "dask", an ``Executor`` instance (used as given and not shut
@@ -166,8 +178,12 @@ def open_executor(kind: Union[str, Executor, None] = None, workers: Optional[int
     if kind == "serial":
         yield SerialExecutor()
     elif kind == "process":
-        ex = ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=_mp_context(),
-                                 initializer=_worker_init, initargs=(os.getpid(),))
+        ex = ProcessPoolExecutor(
+            max_workers=workers or default_workers(),
+            mp_context=_mp_context(),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
         try:
             yield ex
         except BaseException:
@@ -180,7 +196,7 @@ def open_executor(kind: Union[str, Executor, None] = None, workers: Optional[int
 
 
 @contextmanager
-def _dask_executor(workers: Optional[int], scheduler: Optional[str]) -> Iterator[Executor]:
+def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -189,9 +205,11 @@ def _dask_executor(workers: Optional[int], scheduler: Optional[str]) -> Iterator
         try:
             client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as e:
-            raise ExecutorUnavailable(f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
-                                      f"there ({type(e).__name__}: {e}); expected the address of a "
-                                      "running scheduler, e.g. tcp://10.0.0.5:8786") from None
+            raise ExecutorUnavailable(
+                f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
+                f"there ({type(e).__name__}: {e}); expected the address of a "
+                "running scheduler, e.g. tcp://10.0.0.5:8786"
+            ) from None
         with client:
             yield client.get_executor(pure=False)
         return
@@ -200,8 +218,12 @@ def _dask_executor(workers: Optional[int], scheduler: Optional[str]) -> Iterator
     # process should act on it, by shutting the cluster down, instead of every worker and nanny
     # printing its own tracebacks.
     with _sigint_ignored(), _environ(DASK_LOGGING__DISTRIBUTED="error"):
-        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
     try:
         with Client(cluster) as client:
             yield client.get_executor(pure=False)
@@ -267,8 +289,13 @@ def in_flight_limit(executor: Executor) -> int:
     return 2 * max(1, workers or default_workers())
 
 
-def run_ordered(executor: Executor, fn: Callable, jobs: Iterable[tuple],
-                on_done: Callable[[int, Future], None], max_in_flight: Optional[int] = None) -> int:
+def run_ordered(
+    executor: Executor,
+    fn: Callable,
+    jobs: Iterable[tuple],
+    on_done: Callable[[int, Future], None],
+    max_in_flight: int | None = None,
+) -> int:
     """Call ``fn(*job)`` for every job through ``executor`` and ``on_done(index, future)`` in the
     calling thread as each finishes. Returns the number of jobs.
 

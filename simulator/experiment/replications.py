@@ -11,20 +11,22 @@ Replication ``r`` at seed ``S`` draws every random number from the named streams
 (see :mod:`simulator.rng`), so its result is a pure function of ``(scenario, S, r)``: identical
 whatever the executor, the number of workers or the order in which jobs finish.
 """
+
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any
 
 from .._version import __version__
-from ..measures.breaches import breaches
-from ..measures.pyramid import targets_block
 from ..base.formatting import stat_of, table
 from ..base.statistics import half_width, replications_needed, stat
+from ..measures.breaches import breaches
 from ..measures.metrics import EXTRA_METRICS, METRICS, replication_metrics, replication_series
+from ..measures.pyramid import targets_block
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import Scenario
 from ..world.build import simulate
@@ -33,8 +35,16 @@ from .warmup import portfolio_warmup_days
 SCHEMA = "collectsim.results/1"
 LEVELS = ("center", "segments", "teams", "collectors")
 ALL_METRICS = METRICS + EXTRA_METRICS
-KEY_METRICS = ("value_per_paid_hour", "rpc_per_productive_hour", "promise_rate", "kept_rate",
-               "avg_payment", "collected", "net_value", "abandon_rate")
+KEY_METRICS = (
+    "value_per_paid_hour",
+    "rpc_per_productive_hour",
+    "promise_rate",
+    "kept_rate",
+    "avg_payment",
+    "collected",
+    "net_value",
+    "abandon_rate",
+)
 """The metrics `collectsim compare` prints for the center and each segment and team."""
 DEFAULT_MAX_REPLICATIONS = 200
 
@@ -53,28 +63,31 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> dict[str
     if "portfolio" in blocks:
         warmup = portfolio_warmup_days(st.work_days, cnt.daily_open_accounts)
         blocks["portfolio"] = {**blocks["portfolio"], "warmup_days_mser5": float(warmup)}
-    return {"metrics": replication_metrics(st, cnt), "blocks": blocks,
-            "series": replication_series(st, cnt)}
+    return {"metrics": replication_metrics(st, cnt), "blocks": blocks, "series": replication_series(st, cnt)}
 
 
 # ---------------------------------------------------------------------------------------------
 # Metric references: "value_per_paid_hour", "center.kept_rate", "segments.low_risk.promise_rate"
 
+
 @dataclass(frozen=True)
 class MetricRef:
     """A metric of one unit: ``level`` in LEVELS, ``unit`` ("center" for the center)."""
+
     level: str
     unit: str
     metric: str
 
     def __str__(self) -> str:
-        return f"center.{self.metric}" if self.level == "center" else f"{self.level}.{self.unit}.{self.metric}"
+        return (
+            f"center.{self.metric}" if self.level == "center" else f"{self.level}.{self.unit}.{self.metric}"
+        )
 
-    def values(self, per_rep: Sequence[Mapping[str, Any]]) -> list[Optional[float]]:
+    def values(self, per_rep: Sequence[Mapping[str, Any]]) -> list[float | None]:
         return [rep["metrics"][self.level][self.unit][self.metric] for rep in per_rep]
 
 
-def parse_metric_ref(text: str, scenario: Optional[Scenario] = None) -> MetricRef:
+def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
     """Parse ``METRIC``, ``center.METRIC`` or ``LEVEL.UNIT.METRIC`` (LEVEL: segments, teams,
     collectors). Raises ValueError with what was expected. Segment and team names are checked
     against ``scenario`` when given."""
@@ -86,32 +99,45 @@ def parse_metric_ref(text: str, scenario: Optional[Scenario] = None) -> MetricRe
     elif len(parts) == 3 and parts[0] in LEVELS[1:]:
         level, unit, metric = parts
     else:
-        raise ValueError(f"metric {text!r}: expected METRIC, center.METRIC or LEVEL.UNIT.METRIC with "
-                         f"LEVEL one of segments, teams, collectors (e.g. segments.low_risk.promise_rate)")
+        raise ValueError(
+            f"metric {text!r}: expected METRIC, center.METRIC or LEVEL.UNIT.METRIC with "
+            f"LEVEL one of segments, teams, collectors (e.g. segments.low_risk.promise_rate)"
+        )
     if metric not in ALL_METRICS:
         import difflib
+
         close = difflib.get_close_matches(metric, ALL_METRICS, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ValueError(f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: "
-                         f"{', '.join(ALL_METRICS)}")
+        raise ValueError(
+            f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: {', '.join(ALL_METRICS)}"
+        )
     if scenario is not None and level in ("segments", "teams"):
         names = list(scenario.segments if level == "segments" else scenario.teams)
         if unit not in names:
-            raise ValueError(f"metric {text!r}: no {level[:-1]} named {unit!r}; expected one of: "
-                             f"{', '.join(names)}")
+            raise ValueError(
+                f"metric {text!r}: no {level[:-1]} named {unit!r}; expected one of: {', '.join(names)}"
+            )
     return MetricRef(level, unit, metric)
 
 
 @dataclass(frozen=True)
 class PrecisionTarget:
     """Stop adding replications once the 95% CI half-width of ``ref`` is below ``rel`` x |mean|."""
+
     ref: MetricRef
     rel: float
 
     def check(self, per_rep: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         vals = [float(v) for v in self.ref.values(per_rep) if v is not None]
-        out: dict[str, Any] = {"metric": str(self.ref), "rel": self.rel, "n": len(vals), "mean": None,
-                               "half_width": None, "target_half_width": None, "met": False}
+        out: dict[str, Any] = {
+            "metric": str(self.ref),
+            "rel": self.rel,
+            "n": len(vals),
+            "mean": None,
+            "half_width": None,
+            "target_half_width": None,
+            "met": False,
+        }
         if not vals:
             return out
         mean = math.fsum(vals) / len(vals)
@@ -121,24 +147,30 @@ class PrecisionTarget:
         return out
 
 
-def parse_precision(text: str, scenario: Optional[Scenario] = None) -> PrecisionTarget:
+def parse_precision(text: str, scenario: Scenario | None = None) -> PrecisionTarget:
     """``METRIC=REL`` (e.g. ``center.value_per_paid_hour=0.02``) -> PrecisionTarget."""
     ref_text, sep, rel_text = text.partition("=")
     if not sep:
-        raise ValueError(f"--precision {text!r}: expected METRIC=REL, e.g. value_per_paid_hour=0.02 "
-                         "(half-width under 2% of the mean)")
+        raise ValueError(
+            f"--precision {text!r}: expected METRIC=REL, e.g. value_per_paid_hour=0.02 "
+            "(half-width under 2% of the mean)"
+        )
     try:
         rel = float(rel_text)
     except ValueError:
-        raise ValueError(f"--precision {text!r}: REL = {rel_text!r}: expected a number between 0 "
-                         "and 1, e.g. 0.02 for 2%") from None
+        raise ValueError(
+            f"--precision {text!r}: REL = {rel_text!r}: expected a number between 0 and 1, e.g. 0.02 for 2%"
+        ) from None
     if not 0 < rel < 1 or not math.isfinite(rel):
-        raise ValueError(f"--precision {text!r}: REL = {rel}: expected a number between 0 and 1 "
-                         "(exclusive), e.g. 0.02 for 2%")
+        raise ValueError(
+            f"--precision {text!r}: REL = {rel}: expected a number between 0 and 1 "
+            "(exclusive), e.g. 0.02 for 2%"
+        )
     return PrecisionTarget(parse_metric_ref(ref_text, scenario), rel)
 
 
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Results:
@@ -147,11 +179,12 @@ class Results:
     ``per_rep[r]`` is what :func:`run_replication` returned for replication ``r``. ``precision``
     says how a precision-driven run stopped (None for a fixed number of replications).
     """
+
     loaded: LoadedScenario
     seed: int
     per_rep: list[dict[str, Any]] = field(default_factory=list)
-    precision: Optional[dict[str, Any]] = None
-    parameter_uncertainty: Optional[dict[str, Any]] = None
+    precision: dict[str, Any] | None = None
+    parameter_uncertainty: dict[str, Any] | None = None
 
     @property
     def replications(self) -> int:
@@ -180,13 +213,21 @@ class Results:
             metrics[level] = {name: self.metric_stats(level, name) for name in first["metrics"][level]}
         extra: dict[str, Any] = {}
         for block, values in first["blocks"].items():
-            extra[block] = {k: stat([rep["blocks"][block][k] for rep in self.per_rep],
-                                    self.parameter_uncertainty is not None) for k in values}
+            extra[block] = {
+                k: stat(
+                    [rep["blocks"][block][k] for rep in self.per_rep], self.parameter_uncertainty is not None
+                )
+                for k in values
+            }
         doc = {
             "schema": SCHEMA,
-            "scenario": {"name": self.loaded.scenario.scenario.name, "sha256": self.loaded.sha256,
-                         "file_sha256": self.loaded.file_sha256, "source": self.loaded.source,
-                         "overrides": list(self.loaded.overrides)},
+            "scenario": {
+                "name": self.loaded.scenario.scenario.name,
+                "sha256": self.loaded.sha256,
+                "file_sha256": self.loaded.file_sha256,
+                "source": self.loaded.source,
+                "overrides": list(self.loaded.overrides),
+            },
             "seed": self.seed,
             "replications": self.replications,
             "collectsim_version": __version__,
@@ -212,10 +253,15 @@ class Results:
         """A readable plain-text table: for the center, each segment and each team, the mean and
         95% CI half-width of ``metrics`` (default: the key metrics of :data:`KEY_METRICS`)."""
         sc = self.loaded.scenario
-        head = (f"scenario {sc.scenario.name!r} ({self.loaded.source}), seed {self.seed}, "
-                f"{self.replications} replication(s); mean ± 95% CI half-width")
-        units = [("center", "center")] + [("segments", s) for s in self.per_rep[0]["metrics"]["segments"]] \
+        head = (
+            f"scenario {sc.scenario.name!r} ({self.loaded.source}), seed {self.seed}, "
+            f"{self.replications} replication(s); mean ± 95% CI half-width"
+        )
+        units = (
+            [("center", "center")]
+            + [("segments", s) for s in self.per_rep[0]["metrics"]["segments"]]
             + [("teams", t) for t in self.per_rep[0]["metrics"]["teams"]]
+        )
         rows = [["unit", *metrics]]
         for level, unit in units:
             row = [unit if level == "center" else f"{level[:-1]} {unit}"]
@@ -225,7 +271,7 @@ class Results:
             rows.append(row)
         return head + "\n" + table(rows)
 
-    def values(self, metric: Union[str, MetricRef]) -> list[Optional[float]]:
+    def values(self, metric: str | MetricRef) -> list[float | None]:
         """Per-replication values of a metric, e.g. ``values("segments.low_risk.kept_rate")``."""
         ref = metric if isinstance(metric, MetricRef) else parse_metric_ref(metric)
         return ref.values(self.per_rep)
@@ -237,17 +283,18 @@ class Results:
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("Results.to_frame() needs pandas, which is not installed; install it with "
-                              'pip install "collectsim[pandas]" (or pip install pandas), or use '
-                              "to_dict() / to_json()") from None
-        rows = [(r, level, unit, metric, value)
-                for r, level, unit, metric, value in iter_long(self.per_rep)]
+            raise ImportError(
+                "Results.to_frame() needs pandas, which is not installed; install it with "
+                'pip install "collectsim[pandas]" (or pip install pandas), or use '
+                "to_dict() / to_json()"
+            ) from None
+        rows = [(r, level, unit, metric, value) for r, level, unit, metric, value in iter_long(self.per_rep)]
         df = pd.DataFrame(rows, columns=["replication", "level", "unit", "metric", "value"])
         df["value"] = df["value"].astype(float)
         return df
 
 
-def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Optional[Sequence[int]] = None):
+def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Sequence[int] | None = None):
     """(replication, level, unit, metric, value) for every replication, level, unit and metric,
     in a fixed order (replication, then center/segments/teams/collectors, then metric order)."""
     for i, rep in enumerate(per_rep):
@@ -260,12 +307,16 @@ def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Optional[Seque
 
 # ---------------------------------------------------------------------------------------------
 
-def run_jobs(jobs: Iterable[tuple[Scenario, int, int]], executor: ExecutorSpec = None,
-             workers: Optional[int] = None, scheduler: Optional[str] = None,
-             progress: Optional[Callable[[int, int], None]] = None,
-             total: Optional[int] = None,
-             on_result: Optional[Callable[[tuple[Scenario, int, int], dict[str, Any]], None]] = None
-             ) -> list[dict[str, Any]]:
+
+def run_jobs(
+    jobs: Iterable[tuple[Scenario, int, int]],
+    executor: ExecutorSpec = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    total: int | None = None,
+    on_result: Callable[[tuple[Scenario, int, int], dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Run ``run_replication(scenario, seed, r)`` for each job; results in job order.
 
     ``jobs`` may be any iterable (a generator of a billion jobs is taken lazily); ``total`` is
@@ -310,22 +361,29 @@ def _replication_job(scenario: Scenario, seed: int, replication: int) -> dict[st
     return run_replication(scenario, seed, replication)
 
 
-def as_loaded(loaded: Union[LoadedScenario, str, Path, None]) -> LoadedScenario:
+def as_loaded(loaded: LoadedScenario | str | Path | None) -> LoadedScenario:
     """A LoadedScenario as given, or the scenario file at a path (None: the bundled default)."""
     if isinstance(loaded, LoadedScenario):
         return loaded
     from ..scenario.load import load_scenario
+
     return load_scenario(loaded)
 
 
-def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications: int = 10, seed: int = 1,
-                   progress: Optional[Callable[[int, int], None]] = None, *,
-                   executor: ExecutorSpec = None, workers: Optional[int] = None,
-                   scheduler: Optional[str] = None,
-                   precision: Union[str, PrecisionTarget, Iterable[Union[str, PrecisionTarget]], None] = None,
-                   max_replications: int = DEFAULT_MAX_REPLICATIONS,
-                   on_result: Optional[Callable[[tuple[Scenario, int, int], dict[str, Any]], None]] = None,
-                   parameter_uncertainty: bool = False) -> Results:
+def run_experiment(
+    loaded: LoadedScenario | str | Path | None,
+    replications: int = 10,
+    seed: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    executor: ExecutorSpec = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    precision: str | PrecisionTarget | Iterable[str | PrecisionTarget] | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    on_result: Callable[[tuple[Scenario, int, int], dict[str, Any]], None] | None = None,
+    parameter_uncertainty: bool = False,
+) -> Results:
     """Run replications ``0 .. N-1`` of a scenario at ``seed`` and return their :class:`Results`.
 
     ``loaded``: a LoadedScenario, or a scenario file path (None: the bundled default).
@@ -350,15 +408,23 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
     loaded = as_loaded(loaded)
     sc = loaded.scenario
     res = Results(loaded, seed)
-    job = lambda r: (sc, seed, r)   # noqa: E731
+    job = lambda r: (sc, seed, r)  # noqa: E731
     if parameter_uncertainty:
         from .uncertainty import parameter_uncertainty as drawable
+
         pu = drawable(loaded)
         res.parameter_uncertainty = pu.describe()
-        job = lambda r: (pu.scenario(seed, r), seed, r)   # noqa: E731
+        job = lambda r: (pu.scenario(seed, r), seed, r)  # noqa: E731
     if precision is None:
-        res.per_rep = run_jobs((job(r) for r in range(replications)), executor, workers, scheduler,
-                               progress, total=replications, on_result=on_result)
+        res.per_rep = run_jobs(
+            (job(r) for r in range(replications)),
+            executor,
+            workers,
+            scheduler,
+            progress,
+            total=replications,
+            on_result=on_result,
+        )
         return res
 
     targets = _targets(precision, sc)
@@ -376,8 +442,9 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
                 if progress:
                     progress(start + done, start + total)
 
-            res.per_rep += run_jobs([job(r) for r in range(start, start + batch)], ex, progress=prog,
-                                    on_result=on_result)
+            res.per_rep += run_jobs(
+                [job(r) for r in range(start, start + batch)], ex, progress=prog, on_result=on_result
+            )
             checks = [t.check(res.per_rep) for t in targets]
             met = all(c["met"] for c in checks)
             n = res.replications
@@ -387,9 +454,14 @@ def run_experiment(loaded: Union[LoadedScenario, str, Path, None], replications:
             if batch == 0:
                 break
     stopped = "target met" if met else ("cap reached" if n >= max_replications else "undefined")
-    res.precision = {"targets": checks, "met": met, "stopped": stopped, "replications": n,
-                     "first_batch": min(max(2, replications), max_replications),
-                     "max_replications": max_replications}
+    res.precision = {
+        "targets": checks,
+        "met": met,
+        "stopped": stopped,
+        "replications": n,
+        "first_batch": min(max(2, replications), max_replications),
+        "max_replications": max_replications,
+    }
     return res
 
 

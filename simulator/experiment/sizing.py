@@ -12,6 +12,7 @@ three: a center whose lists run dry idles at more cost per collector-day than th
 With a living portfolio, the accounts that will enter are counted, and account-level behaviour
 costs ``BEHAVIOUR_FACTOR`` per dial.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ LARGE_RUN_MB = 2048.0
 @dataclass(frozen=True)
 class SizeEstimate:
     """One replication: ``seconds`` of one core and ``peak_mb`` of memory in its process."""
+
     collectors: int
     working_days: int
     accounts: int
@@ -49,8 +51,10 @@ class SizeEstimate:
     peak_mb: float
 
     def basis(self) -> str:
-        return (f"{self.collectors:,} collector(s) x {self.working_days:,} working day(s), "
-                f"{self.accounts:,} accounts")
+        return (
+            f"{self.collectors:,} collector(s) x {self.working_days:,} working day(s), "
+            f"{self.accounts:,} accounts"
+        )
 
 
 def estimate(scenario: Scenario) -> SizeEstimate:
@@ -58,13 +62,21 @@ def estimate(scenario: Scenario) -> SizeEstimate:
     collectors = sum(t.headcount for t in scenario.teams.values())
     days = scenario.calendar.working_days
     calendar_days = days * 7 / max(1, len(scenario.calendar.weekdays))
-    accounts = sum(s.accounts + (s.inflow.accounts_per_day * calendar_days + sum(d.accounts for d in s.inflow.dated)
-                                 if s.inflow is not None and scenario.portfolio_on else 0)
-                   for s in scenario.segments.values())
+    accounts = sum(
+        s.accounts
+        + (
+            s.inflow.accounts_per_day * calendar_days + sum(d.accounts for d in s.inflow.dated)
+            if s.inflow is not None and scenario.portfolio_on
+            else 0
+        )
+        for s in scenario.segments.values()
+    )
     accounts = int(accounts)
     per_dial = BEHAVIOUR_FACTOR if scenario.portfolio_on and scenario.portfolio.behaviour_on else 1.0
-    seconds = (collectors * days * SECONDS_PER_COLLECTOR_DAY * MODE_FACTOR.get(scenario.dialer.mode, 2.6) * per_dial
-               + accounts * days * SECONDS_PER_ACCOUNT_DAY)
+    seconds = (
+        collectors * days * SECONDS_PER_COLLECTOR_DAY * MODE_FACTOR.get(scenario.dialer.mode, 2.6) * per_dial
+        + accounts * days * SECONDS_PER_ACCOUNT_DAY
+    )
     peak = BASE_MB + accounts * MB_PER_ACCOUNT + collectors * MB_PER_COLLECTOR
     return SizeEstimate(collectors, days, accounts, seconds, peak)
 

@@ -5,6 +5,7 @@ export (docs/data-formats.md): dials, promises, payments, accounts, shifts and a
 (the same numbers: a replication is a pure function of scenario, seed and replication) and
 writes the files with :func:`write_trace`. ``collectsim calibrate DIR`` reads them back.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,14 +15,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ..base.outcomes import ABANDONED, OUTCOME_NAMES
 from ..base.fileio import atomic_write
+from ..base.outcomes import ABANDONED, OUTCOME_NAMES
 from ..scenario.schema import Scenario
 from ..world.build import World
 from ..world.calendar import nominal_date
 from ..world.portfolio import WAITING
 
-TRACE_FILES = ("dials.csv", "promises.csv", "payments.csv", "accounts.csv", "shifts.csv", "account_events.csv")
+TRACE_FILES = (
+    "dials.csv",
+    "promises.csv",
+    "payments.csv",
+    "accounts.csv",
+    "shifts.csv",
+    "account_events.csv",
+)
 PHONE_STATUS = {0: "valid", 1: "disconnected", 2: "valid", 3: "wrong"}
 """phone_status in accounts.csv, by the world's phone codes (behaviour.VALID, DISCONNECTED,
 TRACED, WRONG)."""
@@ -68,31 +76,69 @@ def trace_tables(w: World) -> dict[str, bytes]:
     n_coll = len(collectors)
     mode = sc.dialer.mode
     dials = []
-    for coll, a, camp, t, o, ring, talk, wrap in zip(tr["coll"].astype(int).tolist(), tr["acct"].astype(int).tolist(),
-                                                      tr["camp"].astype(int).tolist(), tr["t"].tolist(),
-                                                      tr["out"].astype(int).tolist(), tr["ring"].tolist(),
-                                                      tr["talk"].tolist(), tr["wrap"].tolist()):
-        dials.append((clock.when(t), names[a], segs[p.segment_list[a]], f"{offset_h[p.bucket_list[a]]:g}",
-                      collectors[coll] if coll < n_coll else "", st.campaigns[camp], mode, OUTCOME_NAMES[o],
-                      f"{ring:.3f}", f"{talk:.3f}", f"{wrap:.3f}", int(o == ABANDONED)))
+    for coll, a, camp, t, o, ring, talk, wrap in zip(
+        tr["coll"].astype(int).tolist(),
+        tr["acct"].astype(int).tolist(),
+        tr["camp"].astype(int).tolist(),
+        tr["t"].tolist(),
+        tr["out"].astype(int).tolist(),
+        tr["ring"].tolist(),
+        tr["talk"].tolist(),
+        tr["wrap"].tolist(),
+    ):
+        dials.append(
+            (
+                clock.when(t),
+                names[a],
+                segs[p.segment_list[a]],
+                f"{offset_h[p.bucket_list[a]]:g}",
+                collectors[coll] if coll < n_coll else "",
+                st.campaigns[camp],
+                mode,
+                OUTCOME_NAMES[o],
+                f"{ring:.3f}",
+                f"{talk:.3f}",
+                f"{wrap:.3f}",
+                int(o == ABANDONED),
+            )
+        )
     rec = w.recorder
     promises = []
     for r in sorted(rec.promises, key=lambda r: r.made_at_s):
         kept = r.status == "kept"
-        promises.append((f"P{r.promise_id}", clock.when(r.made_at_s), names[r.account], segs[r.segment],
-                         collectors[r.collector], f"{r.amount_usd:.2f}", clock.date(r.due_day), r.kind, r.status,
-                         f"{r.paid_usd:.2f}" if kept else "", clock.date(r.paid_day) if kept else ""))
-    payments = [(clock.date(day), names[a], segs[s], f"{x:.2f}", source, f"P{pid}" if pid >= 0 else "")
-                for day, a, s, x, source, pid in sorted(rec.payments, key=lambda r: r[0])]
+        promises.append(
+            (
+                f"P{r.promise_id}",
+                clock.when(r.made_at_s),
+                names[r.account],
+                segs[r.segment],
+                collectors[r.collector],
+                f"{r.amount_usd:.2f}",
+                clock.date(r.due_day),
+                r.kind,
+                r.status,
+                f"{r.paid_usd:.2f}" if kept else "",
+                clock.date(r.paid_day) if kept else "",
+            )
+        )
+    payments = [
+        (clock.date(day), names[a], segs[s], f"{x:.2f}", source, f"P{pid}" if pid >= 0 else "")
+        for day, a, s, x, source, pid in sorted(rec.payments, key=lambda r: r[0])
+    ]
     entered = np.flatnonzero(p.status != WAITING)
     living = w.living
     minimum = living.min_payment if living is not None else None
     phone = rec.phone_at_entry
     # Columns the model has: no past-due amount in a closed portfolio, no phones without
     # account-level behaviour (an optional column is left out rather than left empty).
-    columns = ["account_id", "segment", "entered_date", "balance_usd"] + (["past_due_usd"] if minimum is not None else []) \
-        + ["days_past_due", "risk_score"] + (["phones"] if p.phones is not None else []) \
-        + (["phone_status"] if phone is not None else []) + ["tz_offset_h", "control"]
+    columns = (
+        ["account_id", "segment", "entered_date", "balance_usd"]
+        + (["past_due_usd"] if minimum is not None else [])
+        + ["days_past_due", "risk_score"]
+        + (["phones"] if p.phones is not None else [])
+        + (["phone_status"] if phone is not None else [])
+        + ["tz_offset_h", "control"]
+    )
     accounts = []
     for a in entered.tolist():
         dpd = float(p.days_past_due_at_entry[a])
@@ -108,19 +154,64 @@ def trace_tables(w: World) -> dict[str, bytes]:
         if phone is not None:
             row.append(PHONE_STATUS[phone[a]])
         accounts.append(row + [f"{offset_h[p.bucket_list[a]]:g}", int(p.control[a])])
-    events = [(clock.date(day), names[a], segs[s], event, f"{dpd:g}")
-              for day, a, s, event, dpd in sorted(rec.events, key=lambda r: r[0])]
+    events = [
+        (clock.date(day), names[a], segs[s], event, f"{dpd:g}")
+        for day, a, s, event, dpd in sorted(rec.events, key=lambda r: r[0])
+    ]
     team_of = [st.teams[t] for t in st.collector_team]
-    shifts = [(clock.date(day), collectors[c], team_of[c], clock.when(login), clock.when(logout), f"{paid:.3f}",
-               f"{productive:.3f}") for day, c, login, logout, paid, productive in sorted(rec.shifts)]
+    shifts = [
+        (
+            clock.date(day),
+            collectors[c],
+            team_of[c],
+            clock.when(login),
+            clock.when(logout),
+            f"{paid:.3f}",
+            f"{productive:.3f}",
+        )
+        for day, c, login, logout, paid, productive in sorted(rec.shifts)
+    ]
     return {
-        "dials.csv": _csv(["call_start", "account_id", "segment", "tz_offset_h", "collector_id", "campaign",
-                           "dialer_mode", "outcome", "ring_s", "talk_s", "wrap_s", "abandoned"], dials),
-        "promises.csv": _csv(["promise_id", "made_at", "account_id", "segment", "collector_id", "amount_usd",
-                              "due_date", "kind", "status", "paid_usd", "paid_date"], promises),
-        "payments.csv": _csv(["paid_date", "account_id", "segment", "amount_usd", "source", "promise_id"], payments),
+        "dials.csv": _csv(
+            [
+                "call_start",
+                "account_id",
+                "segment",
+                "tz_offset_h",
+                "collector_id",
+                "campaign",
+                "dialer_mode",
+                "outcome",
+                "ring_s",
+                "talk_s",
+                "wrap_s",
+                "abandoned",
+            ],
+            dials,
+        ),
+        "promises.csv": _csv(
+            [
+                "promise_id",
+                "made_at",
+                "account_id",
+                "segment",
+                "collector_id",
+                "amount_usd",
+                "due_date",
+                "kind",
+                "status",
+                "paid_usd",
+                "paid_date",
+            ],
+            promises,
+        ),
+        "payments.csv": _csv(
+            ["paid_date", "account_id", "segment", "amount_usd", "source", "promise_id"], payments
+        ),
         "accounts.csv": _csv(columns, accounts),
-        "shifts.csv": _csv(["date", "collector_id", "team", "login", "logout", "paid_s", "productive_s"], shifts),
+        "shifts.csv": _csv(
+            ["date", "collector_id", "team", "login", "logout", "paid_s", "productive_s"], shifts
+        ),
         "account_events.csv": _csv(["date", "account_id", "segment", "event", "days_past_due"], events),
     }
 

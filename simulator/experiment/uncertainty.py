@@ -32,13 +32,15 @@ the what-if's value is a decision, not an estimate. Replications stay a pure fun
 (scenario, seed, replication), so runs are deterministic and two what-ifs run at the same seed
 draw the same parameters (common random numbers).
 """
+
 from __future__ import annotations
 
 import copy
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, logit
@@ -51,34 +53,45 @@ from ..scenario.schema import Scenario
 __all__ = ["ParameterUncertainty", "parameter_uncertainty", "STREAM", "MAX_REDRAWS"]
 
 STREAM = "parameter_uncertainty"
-INTERVAL = ("ci95_low/ci95_high: mean +- t(R-1, 0.975) s sqrt(1 + 1/R) over the R replications, each with its own "
-            "draw of the fitted parameters: where the value under the true parameters plausibly lies (more "
-            "replications do not shrink it)")
+INTERVAL = (
+    "ci95_low/ci95_high: mean +- t(R-1, 0.975) s sqrt(1 + 1/R) over the R replications, each with its own "
+    "draw of the fitted parameters: where the value under the true parameters plausibly lies (more "
+    "replications do not shrink it)"
+)
 MAX_REDRAWS = 20
 COEFFICIENT_BOUND = 5.0
-PROBABILITY_KEYS = ("promise_probability", "keep_probability", "self_cure_per_day", "wrong_number_share",
-                    "control_share", "cure_redefault_probability", "fatigue_per_attempt")
+PROBABILITY_KEYS = (
+    "promise_probability",
+    "keep_probability",
+    "self_cure_per_day",
+    "wrong_number_share",
+    "control_share",
+    "cure_redefault_probability",
+    "fatigue_per_attempt",
+)
 _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
 
 
 @dataclass
 class _Draw:
     """One drawable value: where it sits in the raw scenario and how it is drawn."""
+
     key: str
     value: float
     se: float
-    kind: str                  # "probability", "positive", "coefficient", "group"
-    group: str = ""            # the sum-to-one group of a "group" value
+    kind: str  # "probability", "positive", "coefficient", "group"
+    group: str = ""  # the sum-to-one group of a "group" value
     setter: Callable[[dict, float], None] | None = None
 
 
 @dataclass
 class ParameterUncertainty:
     """The drawable parameters of a fitted scenario (build it with :func:`parameter_uncertainty`)."""
+
     loaded: LoadedScenario
     draws: list[_Draw]
-    held: list[str] = field(default_factory=list)      # fitted keys a what-if changed: not drawn
-    fixed: int = 0                                      # fitted keys without a standard error
+    held: list[str] = field(default_factory=list)  # fitted keys a what-if changed: not drawn
+    fixed: int = 0  # fitted keys without a standard error
 
     def raw_for(self, rng: np.random.Generator) -> dict[str, Any]:
         """One draw of the scenario document."""
@@ -91,7 +104,7 @@ class ParameterUncertainty:
                 x = float(expit(logit(p) + z * d.se / (p * (1 - p))))
             elif d.kind == "coefficient":
                 x = min(max(d.value + z * d.se, -COEFFICIENT_BOUND), COEFFICIENT_BOUND)
-            else:   # positive, or a member of a sum-to-one group
+            else:  # positive, or a member of a sum-to-one group
                 x = d.value * math.exp(z * d.se / d.value) if d.value > 0 else d.value
             if d.kind == "group":
                 groups.setdefault(d.group, []).append((d, x))
@@ -112,14 +125,21 @@ class ParameterUncertainty:
                 return parse_scenario(self.raw_for(rng), self.loaded.source)
             except ScenarioError:
                 continue
-        raise InputError(f"--parameter-uncertainty: {MAX_REDRAWS} draws of {self.loaded.source}'s fitted parameters "
-                         f"(replication {replication}) all gave an invalid scenario (a contact curve or a probability "
-                         "out of range); the fit's intervals are too wide to draw from: run without the option")
+        raise InputError(
+            f"--parameter-uncertainty: {MAX_REDRAWS} draws of {self.loaded.source}'s fitted parameters "
+            f"(replication {replication}) all gave an invalid scenario (a contact curve or a probability "
+            "out of range); the fit's intervals are too wide to draw from: run without the option"
+        )
 
     def describe(self) -> dict[str, Any]:
         """For the results document: what was drawn and what was not."""
-        return {"stream": STREAM, "drawn": len(self.draws), "held_by_what_if": list(self.held),
-                "without_se": self.fixed, "interval": INTERVAL}
+        return {
+            "stream": STREAM,
+            "drawn": len(self.draws),
+            "held_by_what_if": list(self.held),
+            "without_se": self.fixed,
+            "interval": INTERVAL,
+        }
 
 
 def _node(raw: dict, parts: list[str]) -> tuple[Any, Any]:
@@ -140,8 +160,9 @@ def _node(raw: dict, parts: list[str]) -> tuple[Any, Any]:
         else:
             return None, None
     last = path[-1]
-    if (isinstance(node, dict) and last in node) or (isinstance(node, list) and isinstance(last, int)
-                                                      and last < len(node)):
+    if (isinstance(node, dict) and last in node) or (
+        isinstance(node, list) and isinstance(last, int) and last < len(node)
+    ):
         return node, last
     return None, None
 
@@ -150,12 +171,14 @@ def _plain_setter(parts: list[str]):
     def put(raw: dict, x: float) -> None:
         node, k = _node(raw, parts)
         node[k] = float(x)
+
     return put
 
 
 def _dist_setter(parts: list[str], what: str, spec: Any):
     """Setter of a distribution's mean or sd: a constant's value, a mean/sd spec's field, or a
     uniform's bounds (moved to the mean, or stretched to the sd)."""
+
     def put(raw: dict, x: float) -> None:
         node, k = _node(raw, parts)
         s = node[k]
@@ -171,6 +194,7 @@ def _dist_setter(parts: list[str], what: str, spec: Any):
             else:
                 half = x * math.sqrt(3)
             s["low"], s["high"] = max(0.0, mid - half) if lo >= 0 else mid - half, mid + half
+
     return put
 
 
@@ -197,7 +221,7 @@ def _current(raw: dict, key: str) -> tuple[float | None, Callable | None, str]:
                 return None, None, ""
             return float(s), _dist_setter(parts[:-1], parts[-1], s), "dist"
         if s.get("dist") in ("discrete", "uniform_int", "triangular", "exponential"):
-            return None, None, ""     # drawn through its weights, or not fitted this way
+            return None, None, ""  # drawn through its weights, or not fitted this way
         if parts[-1] in s:
             return float(s[parts[-1]]), _dist_setter(parts[:-1], parts[-1], s), "dist"
         if s.get("dist") == "uniform":
@@ -227,10 +251,12 @@ def parameter_uncertainty(loaded: LoadedScenario) -> ParameterUncertainty:
     (the option needs a scenario written by ``collectsim calibrate``)."""
     cal = loaded.scenario.calibration
     if cal is None or not cal.parameters:
-        raise InputError(f"--parameter-uncertainty: {loaded.source} has no [calibration] section with fitted "
-                         "values; the option draws a fitted scenario's parameters from their sampling distribution, "
-                         "so it needs a scenario written by `collectsim calibrate` (without the option, every "
-                         "replication uses the scenario's values as they are)")
+        raise InputError(
+            f"--parameter-uncertainty: {loaded.source} has no [calibration] section with fitted "
+            "values; the option draws a fitted scenario's parameters from their sampling distribution, "
+            "so it needs a scenario written by `collectsim calibrate` (without the option, every "
+            "replication uses the scenario's values as they are)"
+        )
     raw = dict(loaded.raw)
     overridden = {o.split("=", 1)[0].strip() for o in loaded.overrides}
     pu = ParameterUncertainty(loaded, [])
@@ -245,13 +271,18 @@ def parameter_uncertainty(loaded: LoadedScenario) -> ParameterUncertainty:
         if cur is None:
             continue
         kind, group = _kind(p.key)
-        if p.key in overridden or any(p.key.startswith(o + ".") or p.key.startswith(o + "[") for o in overridden) \
-                or not _close(cur, p.value):
+        if (
+            p.key in overridden
+            or any(p.key.startswith(o + ".") or p.key.startswith(o + "[") for o in overridden)
+            or not _close(cur, p.value)
+        ):
             pu.held.append(p.key)
             continue
         candidates.append(_Draw(p.key, cur, float(p.se), kind, group, setter))
     # a sum-to-one group is drawn whole or not at all
-    broken = {d.group for d in candidates if d.kind == "group"} & {g for g in (_kind(k)[1] for k in pu.held) if g}
+    broken = {d.group for d in candidates if d.kind == "group"} & {
+        g for g in (_kind(k)[1] for k in pu.held) if g
+    }
     for d in candidates:
         if d.kind == "group" and d.group in broken:
             pu.held.append(d.key)

@@ -1,8 +1,10 @@
 """Warm-up analysis of one run's output series: how many leading observations to drop."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def mser5_truncation(series: Sequence[float], batch: int = 5) -> int:
@@ -17,7 +19,7 @@ def mser5_truncation(series: Sequence[float], batch: int = 5) -> int:
     m = len(series) // batch
     if m < 4:
         return 0
-    z = [math.fsum(series[j * batch:(j + 1) * batch]) / batch for j in range(m)]
+    z = [math.fsum(series[j * batch : (j + 1) * batch]) / batch for j in range(m)]
     best_d, best = 0, math.inf
     for d in range(m // 2 + 1):
         rest = z[d:]

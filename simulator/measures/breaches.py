@@ -5,22 +5,38 @@ The world measures every calling rule whether it is enforced or not (the results
 block); this module compares the worst replication of each measure with its limit. A rule
 switched off in the scenario still breaches: the warning is what makes a what-if loud.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 __all__ = ["RULES", "breaches", "breach_lines", "limits_of"]
 
 RULES = {
     # compliance measure: (what is measured, the rule, kind "rate" or "count")
-    "worst_30_day_abandon_rate": ("30-day abandon rate", "US FCC/TCPA: abandoned calls / live answers per "
-                                  "campaign over 30 days", "rate"),
-    "worst_daily_abandon_rate": ("daily abandon rate", "UK Ofcom: abandoned calls / live answers per campaign "
-                                 "per day", "rate"),
-    "calls_outside_window": ("calls outside the calling window", "the account's local calling hours", "count"),
+    "worst_30_day_abandon_rate": (
+        "30-day abandon rate",
+        "US FCC/TCPA: abandoned calls / live answers per campaign over 30 days",
+        "rate",
+    ),
+    "worst_daily_abandon_rate": (
+        "daily abandon rate",
+        "UK Ofcom: abandoned calls / live answers per campaign per day",
+        "rate",
+    ),
+    "calls_outside_window": (
+        "calls outside the calling window",
+        "the account's local calling hours",
+        "count",
+    ),
     "max_attempts_in_7_days": ("attempts on one account in 7 days", "US Regulation F", "count"),
-    "calls_in_waiting_period": ("calls inside a waiting period", "US Regulation F: none within the days after a "
-                                "conversation; UK Ofcom: none within 72 h of an abandoned call, when on", "count"),
+    "calls_in_waiting_period": (
+        "calls inside a waiting period",
+        "US Regulation F: none within the days after a "
+        "conversation; UK Ofcom: none within 72 h of an abandoned call, when on",
+        "count",
+    ),
 }
 """The compliance measures that have a limit, in the order warnings are given."""
 
@@ -28,9 +44,13 @@ RULES = {
 def limits_of(scenario: Any) -> dict[str, float]:
     """The limit of each measure of :data:`RULES` in ``scenario`` (a schema.Scenario)."""
     comp, d = scenario.compliance, scenario.dialer
-    return {"worst_30_day_abandon_rate": d.max_abandon_rate, "worst_daily_abandon_rate": d.max_abandon_rate,
-            "calls_outside_window": 0.0, "max_attempts_in_7_days": float(comp.max_attempts_in_7_days),
-            "calls_in_waiting_period": 0.0}
+    return {
+        "worst_30_day_abandon_rate": d.max_abandon_rate,
+        "worst_daily_abandon_rate": d.max_abandon_rate,
+        "calls_outside_window": 0.0,
+        "max_attempts_in_7_days": float(comp.max_attempts_in_7_days),
+        "calls_in_waiting_period": 0.0,
+    }
 
 
 def _setting(scenario: Any, measure: str) -> str:
@@ -40,19 +60,23 @@ def _setting(scenario: Any, measure: str) -> str:
         return "dialer.max_abandon_rate"
     on = lambda flag: "enforced" if flag else "not enforced"  # noqa: E731
     if measure == "calls_outside_window":
-        return (f"{comp.calling_window_start}-{comp.calling_window_end} local, "
-                f"compliance.enforce_calling_window: {on(comp.enforce_calling_window)}")
+        return (
+            f"{comp.calling_window_start}-{comp.calling_window_end} local, "
+            f"compliance.enforce_calling_window: {on(comp.enforce_calling_window)}"
+        )
     if measure == "max_attempts_in_7_days":
         return f"compliance.max_attempts_in_7_days, enforce_7_in_7: {on(comp.enforce_7_in_7)}"
-    return (f"{comp.wait_after_conversation_days:g} days after a conversation, "
-            f"enforce_wait_after_conversation: {on(comp.enforce_wait_after_conversation)}")
+    return (
+        f"{comp.wait_after_conversation_days:g} days after a conversation, "
+        f"enforce_wait_after_conversation: {on(comp.enforce_wait_after_conversation)}"
+    )
 
 
 def _show(kind: str, v: float) -> str:
     return f"{v * 100:.1f}%" if kind == "rate" else f"{v:,.0f}"
 
 
-def breaches(scenario: Any, compliance: Optional[Mapping[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+def breaches(scenario: Any, compliance: Mapping[str, Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """Each limit exceeded in some replication: ``{"measure", "name", "rule", "worst", "mean",
     "limit", "replications_over", "replications", "message"}``, in the order of :data:`RULES`.
 
@@ -71,12 +95,24 @@ def breaches(scenario: Any, compliance: Optional[Mapping[str, Mapping[str, Any]]
         if not over:
             continue
         worst, mean = max(vals), sum(vals) / len(vals)
-        msg = (f"{name} {_show(kind, worst)} in the worst replication (mean {_show(kind, mean)}; {len(over)} of "
-               f"{len(vals)} over) exceeds the limit of {_show(kind, lim[measure])} ({rule}; "
-               f"{_setting(scenario, measure)})")
-        out.append({"measure": measure, "name": name, "rule": rule, "worst": worst, "mean": mean,
-                    "limit": lim[measure], "replications_over": len(over), "replications": len(vals),
-                    "message": msg})
+        msg = (
+            f"{name} {_show(kind, worst)} in the worst replication (mean {_show(kind, mean)}; {len(over)} of "
+            f"{len(vals)} over) exceeds the limit of {_show(kind, lim[measure])} ({rule}; "
+            f"{_setting(scenario, measure)})"
+        )
+        out.append(
+            {
+                "measure": measure,
+                "name": name,
+                "rule": rule,
+                "worst": worst,
+                "mean": mean,
+                "limit": lim[measure],
+                "replications_over": len(over),
+                "replications": len(vals),
+                "message": msg,
+            }
+        )
     return out
 
 

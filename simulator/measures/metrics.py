@@ -14,43 +14,95 @@ account's segment in proportion to their dials on it (equally over the collector
 the segment when nobody dialed it). The cost components therefore add up to ``cost`` at every
 level: collector, team, segment and center.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
 
-METRICS = ("paid_hours", "productive_hours", "productive_rate", "dials", "connects", "rpc",
-           "third_party", "abandoned", "abandon_rate", "rpc_per_productive_hour", "promises",
-           "promise_rate", "kept", "kept_rate", "broken", "broken_rate", "collected", "avg_payment",
-           "value_per_paid_hour", "cost", "cost_per_dollar", "occupancy")
+METRICS = (
+    "paid_hours",
+    "productive_hours",
+    "productive_rate",
+    "dials",
+    "connects",
+    "rpc",
+    "third_party",
+    "abandoned",
+    "abandon_rate",
+    "rpc_per_productive_hour",
+    "promises",
+    "promise_rate",
+    "kept",
+    "kept_rate",
+    "broken",
+    "broken_rate",
+    "collected",
+    "avg_payment",
+    "value_per_paid_hour",
+    "cost",
+    "cost_per_dollar",
+    "occupancy",
+)
 """Contract metric names, in the order they are reported."""
 
-COST_COMPONENTS = ("cost_wages", "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace",
-                   "cost_agency", "cost_abandon_penalty")
+COST_COMPONENTS = (
+    "cost_wages",
+    "cost_supervision",
+    "cost_telecom",
+    "cost_dialer",
+    "cost_skip_trace",
+    "cost_agency",
+    "cost_abandon_penalty",
+)
 """The parts of ``cost``, which they sum to at every level."""
 
-EXTRA_METRICS = ("dials_per_productive_hour", "machine", "idle_hours", "idle_s_per_call", "talk_hours",
-                 "wrap_hours", "promised_usd", "net_value", "accounts_dialed_share", "self_cure_collected",
-                 "incremental_collected",
-                 "reminder_contacts", "arrangement_promises", "plan_installments_due", "plan_installments_kept",
-                 "plan_kept_rate", "arrangement_collected", "avg_payment_ordinary", "collected_in_period",
-                 "kept_rate_usd", *COST_COMPONENTS, "agency_collected", "attempted_7d_share",
-                 "contacted_7d_share", "attempts_per_account")
+EXTRA_METRICS = (
+    "dials_per_productive_hour",
+    "machine",
+    "idle_hours",
+    "idle_s_per_call",
+    "talk_hours",
+    "wrap_hours",
+    "promised_usd",
+    "net_value",
+    "accounts_dialed_share",
+    "self_cure_collected",
+    "incremental_collected",
+    "reminder_contacts",
+    "arrangement_promises",
+    "plan_installments_due",
+    "plan_installments_kept",
+    "plan_kept_rate",
+    "arrangement_collected",
+    "avg_payment_ordinary",
+    "collected_in_period",
+    "kept_rate_usd",
+    *COST_COMPONENTS,
+    "agency_collected",
+    "attempted_7d_share",
+    "contacted_7d_share",
+    "attempts_per_account",
+)
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
-Metrics = dict[str, Optional[float]]
+Metrics = dict[str, float | None]
 
-_COUNTS = ("reminder_contacts", "arrangement_promises", "arrangement_kept", "plan_installments_due",
-           "plan_installments_kept")
+_COUNTS = (
+    "reminder_contacts",
+    "arrangement_promises",
+    "arrangement_kept",
+    "plan_installments_due",
+    "plan_installments_kept",
+)
 _DOLLARS = ("arrangement_collected", "collected_in_period")
 
 
-def _ratio(a: float, b: float) -> Optional[float]:
+def _ratio(a: float, b: float) -> float | None:
     """a / b, or None when b is 0 or the quotient is not finite (a denormal denominator)."""
     if not b:
         return None
@@ -123,8 +175,14 @@ def kpis(t: dict[str, float]) -> Metrics:
     return m
 
 
-def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, row_mask: np.ndarray,
-            seg_mask: np.ndarray, money: Optional[dict[str, np.ndarray]] = None) -> dict[str, float]:
+def _totals(
+    cnt: Counters,
+    st: Structure,
+    cs_weight: np.ndarray,
+    row_mask: np.ndarray,
+    seg_mask: np.ndarray,
+    money: dict[str, np.ndarray] | None = None,
+) -> dict[str, float]:
     """Sum counters over the (row, segment) cells selected by the masks.
 
     ``cs_weight`` (R, S) is each row's share of time per segment (rows sum to 1); ``money``
@@ -168,10 +226,10 @@ def _totals(cnt: Counters, st: Structure, cs_weight: np.ndarray, row_mask: np.nd
         out["cost_wages"] *= 1.0 + rates.wage_loading_share
     sup = np.zeros(len(row_mask))
     if st.collector_supervision_usd_per_h:
-        sup[:st.n_collectors] = st.collector_supervision_usd_per_h
+        sup[: st.n_collectors] = st.collector_supervision_usd_per_h
     out["cost_supervision"] = (cnt.paid_s[:, None] * share * sup[:, None]).sum() / 3600.0
     out["cost_dialer"] = (cnt.days_worked[:, None] * share).sum() * rates.dialer_seat_usd_per_day
-    for name, a in money.items():   # costs of dials and of accounts
+    for name, a in money.items():  # costs of dials and of accounts
         out[name] = (a * cells).sum()
     out["cost"] = math.fsum(out[k] for k in COST_COMPONENTS)
     return out
@@ -205,7 +263,9 @@ def _dial_shares(dials: np.ndarray, st: Structure) -> np.ndarray:
         if tot[s] > 0:
             out[:, s] = dials[:, s] / tot[s]
             continue
-        rows = [c for c, segs in enumerate(st.collector_segments) if s in segs] or list(range(st.n_collectors))
+        rows = [c for c, segs in enumerate(st.collector_segments) if s in segs] or list(
+            range(st.n_collectors)
+        )
         if rows:
             out[rows, s] = 1.0 / len(rows)
     return out
@@ -241,7 +301,10 @@ def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
             incremental = None
             break
         incremental += float(treated_usd - control_usd * n_treated / n_control)
-    return {"self_cure_collected": float(cnt.self_cure_usd[segments].sum()), "incremental_collected": incremental}
+    return {
+        "self_cure_collected": float(cnt.self_cure_usd[segments].sum()),
+        "incremental_collected": incremental,
+    }
 
 
 NOT_BY_COLLECTOR: Metrics = {"self_cure_collected": None, "incremental_collected": None}
@@ -260,14 +323,23 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         return {k: float(getattr(cnt, k)[sel].sum()) for k in accounts}
 
     out: dict[str, dict[str, Metrics]] = {
-        "center": {"center": {**kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
-                              **portfolio_dollars(cnt, list(range(S)))}},
-        "segments": {}, "teams": {}, "collectors": {}}
+        "center": {
+            "center": {
+                **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
+                **portfolio_dollars(cnt, list(range(S))),
+            }
+        },
+        "segments": {},
+        "teams": {},
+        "collectors": {},
+    }
     for si, sname in enumerate(st.segments):
         mask = np.zeros(S, bool)
         mask[si] = True
-        out["segments"][sname] = {**kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
-                                  **portfolio_dollars(cnt, [si])}
+        out["segments"][sname] = {
+            **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
+            **portfolio_dollars(cnt, [si]),
+        }
     team = st.row_team
     for ti, tname in enumerate(st.teams):
         out["teams"][tname] = {**kpis(_totals(cnt, st, w, team == ti, all_s, money)), **NOT_BY_COLLECTOR}
@@ -306,14 +378,20 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
             daily[s]["open_accounts"] = cnt.daily_open_accounts[0, si].tolist()
             daily[s]["control_open_accounts"] = cnt.daily_open_accounts[1, si].tolist()
             daily[s]["self_cure_collected"] = cnt.daily_self_cure_usd[si].tolist()
-        hourly[s] = {"dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
-                     "rpc": cnt.hourly_dials[si, :, :, RPC].tolist()}
-    campaigns = {name: {"live": cnt.campaign_live[k].tolist(), "abandoned": cnt.campaign_abandoned[k].tolist()}
-                 for k, name in enumerate(st.campaigns)}
+        hourly[s] = {
+            "dials": cnt.hourly_dials[si].sum(axis=2).tolist(),
+            "rpc": cnt.hourly_dials[si, :, :, RPC].tolist(),
+        }
+    campaigns = {
+        name: {"live": cnt.campaign_live[k].tolist(), "abandoned": cnt.campaign_abandoned[k].tolist()}
+        for k, name in enumerate(st.campaigns)
+    }
     n_days = cnt.daily_promises.shape[1]
     work = set(st.work_days)
-    calendar = {"calling_day": [1 if d in work else 0 for d in range(n_days)],
-                "first_measured_day": st.first_measured_day}
+    calendar = {
+        "calling_day": [1 if d in work else 0 for d in range(n_days)],
+        "first_measured_day": st.first_measured_day,
+    }
     out = {"daily": daily, "hourly": hourly, "campaigns": campaigns, "calendar": calendar}
     out.update(special_series(cnt))
     return out

@@ -3,18 +3,31 @@
 value per paid hour = productive rate x RPC per productive hour x promise rate x kept rate
 x average payment (seed, Figure 14-1 and Table 14-1).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Hashable, Mapping, Optional, Sequence
+from typing import Any
 
 from scipy.special import stdtr
 
 from ..scenario.schema import Segment, Team
 
-__all__ = ["Pyramid", "TABLE_14_1", "LAYERS", "progressive_rpc_per_hour", "productive_rate",
-           "expected_pyramid", "solve_rpc_wrap_s", "flag_layers", "holm", "one_sided_p", "FLAG_RULE"]
+__all__ = [
+    "Pyramid",
+    "TABLE_14_1",
+    "LAYERS",
+    "progressive_rpc_per_hour",
+    "productive_rate",
+    "expected_pyramid",
+    "solve_rpc_wrap_s",
+    "flag_layers",
+    "holm",
+    "one_sided_p",
+    "FLAG_RULE",
+]
 
 LAYERS = ("productive_rate", "rpc_per_productive_hour", "promise_rate", "kept_rate", "avg_payment")
 """The five layers, top of the pyramid first, named as the results metrics."""
@@ -32,6 +45,7 @@ LAYER_LABELS = {
 @dataclass(frozen=True)
 class Pyramid:
     """One pyramid. Rates are fractions (0.85, not 85); payment in US dollars."""
+
     productive_rate: float
     rpc_per_productive_hour: float
     promise_rate: float
@@ -50,8 +64,13 @@ class Pyramid:
     @property
     def value_per_paid_hour(self) -> float:
         """Expected dollars collected per paid collector hour."""
-        return (self.productive_rate * self.rpc_per_productive_hour * self.promise_rate
-                * self.kept_rate * self.avg_payment)
+        return (
+            self.productive_rate
+            * self.rpc_per_productive_hour
+            * self.promise_rate
+            * self.kept_rate
+            * self.avg_payment
+        )
 
     def as_dict(self) -> dict[str, float]:
         return {**asdict(self), "value_per_paid_hour": self.value_per_paid_hour}
@@ -81,8 +100,13 @@ def progressive_rpc_per_hour(segment: Segment) -> float:
 def expected_pyramid(team: Team, segment: Segment) -> Pyramid:
     """The pyramid a team dedicated to one segment should produce, in closed form
     (progressive dialer, no list exhaustion; payments far below balances)."""
-    return Pyramid(productive_rate(team), progressive_rpc_per_hour(segment), segment.promise_probability,
-                   segment.keep_probability, segment.payment_usd.mean)
+    return Pyramid(
+        productive_rate(team),
+        progressive_rpc_per_hour(segment),
+        segment.promise_probability,
+        segment.keep_probability,
+        segment.payment_usd.mean,
+    )
 
 
 def solve_rpc_wrap_s(segment: Segment, target_rpc_per_hour: float) -> float:
@@ -97,8 +121,10 @@ def solve_rpc_wrap_s(segment: Segment, target_rpc_per_hour: float) -> float:
     rest = o.mean_handling_s - p * o.rpc.wrap_time_s.mean
     wrap = (needed - rest) / p
     if wrap < 0:
-        raise ValueError(f"target {target_rpc_per_hour}/h is unreachable: even with no wrap-up a dial "
-                         f"takes {rest / 1:.1f} s of handling per {p:.3f} RPC")
+        raise ValueError(
+            f"target {target_rpc_per_hour}/h is unreachable: even with no wrap-up a dial "
+            f"takes {rest / 1:.1f} s of handling per {p:.3f} RPC"
+        )
     return wrap
 
 
@@ -119,7 +145,7 @@ FLAG_ALPHA = 0.05
 MIN_RPC_PER_REPLICATION = 50.0
 FLAG_RULE = {
     "test": "one-sided Student t-test of the replication values of each layer against its target "
-            "(H0: mean >= target)",
+    "(H0: mean >= target)",
     "correction": "holm",
     "alpha": FLAG_ALPHA,
     "family": "every tested unit x layer of the block",
@@ -159,8 +185,11 @@ def holm(p_values: Mapping[Hashable, float]) -> dict[Hashable, float]:
     return out
 
 
-def flag_layers(units: Mapping[Hashable, tuple[Mapping[str, Any], Mapping[str, float]]],
-                alpha: float = FLAG_ALPHA, min_rpc: float = MIN_RPC_PER_REPLICATION) -> dict[Hashable, dict]:
+def flag_layers(
+    units: Mapping[Hashable, tuple[Mapping[str, Any], Mapping[str, float]]],
+    alpha: float = FLAG_ALPHA,
+    min_rpc: float = MIN_RPC_PER_REPLICATION,
+) -> dict[Hashable, dict]:
     """The layers significantly below target, per unit (see :data:`FLAG_RULE`).
 
     ``units``: key -> (STATs of the unit's metrics, {layer: target}). Returns key ->
@@ -169,15 +198,17 @@ def flag_layers(units: Mapping[Hashable, tuple[Mapping[str, Any], Mapping[str, f
     ``min_rpc`` right-party contacts per replication on average; the correction runs over every
     tested unit and layer together."""
     tests: dict[tuple[Hashable, str], float] = {}
-    reason: dict[Hashable, Optional[str]] = {}
+    reason: dict[Hashable, str | None] = {}
     for key, (stats, targets) in units.items():
         rpc = [float(v) for v in (stats.get("rpc") or {}).get("values") or [] if v is not None]
         if len(rpc) < 2:
             reason[key] = "not tested: needs at least 2 replications"
             continue
         if math.fsum(rpc) / len(rpc) < min_rpc:
-            reason[key] = (f"not tested: {math.fsum(rpc) / len(rpc):.0f} right-party contacts per replication, "
-                           f"fewer than the {min_rpc:.0f} a test needs")
+            reason[key] = (
+                f"not tested: {math.fsum(rpc) / len(rpc):.0f} right-party contacts per replication, "
+                f"fewer than the {min_rpc:.0f} a test needs"
+            )
             continue
         reason[key] = None
         for layer in LAYERS:
@@ -191,12 +222,16 @@ def flag_layers(units: Mapping[Hashable, tuple[Mapping[str, Any], Mapping[str, f
         p = {layer: adjusted[(key, layer)] for layer in LAYERS if (key, layer) in adjusted}
         flagged = [layer for layer in LAYERS if p.get(layer, 1.0) < alpha]
         flagged.sort(key=lambda layer: (stats[layer]["mean"] or 0.0) / targets[layer])
-        out[key] = {"tested": reason[key] is None, "flagged_layers": flagged, "flag_p_values": p,
-                    "untested_reason": reason[key]}
+        out[key] = {
+            "tested": reason[key] is None,
+            "flagged_layers": flagged,
+            "flag_p_values": p,
+            "untested_reason": reason[key],
+        }
     return out
 
 
-def flag_diagnosis(flags: Mapping[str, Any], attainment: Mapping[str, Optional[float]]) -> str:
+def flag_diagnosis(flags: Mapping[str, Any], attainment: Mapping[str, float | None]) -> str:
     """The coaching text of a unit from its flagged layers only."""
     if not flags["tested"]:
         return flags["untested_reason"]
@@ -240,15 +275,22 @@ def next_dollar(actual: dict, targets: dict | None = None) -> list[dict]:
         a = actual[layer]
         t = (targets or {}).get(layer)
         to_target = value * (t / a - 1.0) if t and a and t > a else 0.0
-        out.append({"layer": layer, "gain_per_1pct": 0.01 * value, "gain_to_target": to_target,
-                    "diagnosis": DIAGNOSIS[layer], "_order": i})
+        out.append(
+            {
+                "layer": layer,
+                "gain_per_1pct": 0.01 * value,
+                "gain_to_target": to_target,
+                "diagnosis": DIAGNOSIS[layer],
+                "_order": i,
+            }
+        )
     out.sort(key=lambda d: (-d["gain_to_target"], d["_order"]))
     for d in out:
         del d["_order"]
     return out
 
 
-def planned_center_targets(team_targets: dict[str, tuple[float, "Pyramid"]]) -> "Pyramid":
+def planned_center_targets(team_targets: dict[str, tuple[float, Pyramid]]) -> Pyramid:
     """Center targets from team targets weighted by planned paid hours: each team's target
     pyramid is turned into volumes (productive hours, contacts, promises, kept, dollars) and the
     center's layers are the ratios of the summed volumes, so they multiply to the center's value."""
@@ -275,26 +317,40 @@ def targets_block(scenario, metrics: dict) -> dict | None:
         return None
 
     def pyr(t) -> Pyramid:
-        return Pyramid(t.productive_rate, t.rpc_per_productive_hour, t.promise_rate, t.kept_rate, t.avg_payment)
+        return Pyramid(
+            t.productive_rate, t.rpc_per_productive_hour, t.promise_rate, t.kept_rate, t.avg_payment
+        )
 
     def unit(stats: dict, target: Pyramid) -> dict:
         actual = {k: stats[k]["mean"] for k in (*LAYERS, "value_per_paid_hour")}
         tg = target.as_dict()
         attain = {k: (actual[k] / tg[k] if actual[k] is not None and tg[k] else None) for k in tg}
         weak = weakest_layer(actual, tg)
-        return {"targets": tg, "actual": actual, "attainment": attain, "flagged_layers": [],
-                "diagnosis": None, "weakest_layer": weak,
-                "on_target": all(v is not None and v >= 1.0 for k, v in attain.items() if k in LAYERS),
-                "next_dollar": next_dollar(actual, tg) if None not in actual.values() else []}
+        return {
+            "targets": tg,
+            "actual": actual,
+            "attainment": attain,
+            "flagged_layers": [],
+            "diagnosis": None,
+            "weakest_layer": weak,
+            "on_target": all(v is not None and v >= 1.0 for k, v in attain.items() if k in LAYERS),
+            "next_dollar": next_dollar(actual, tg) if None not in actual.values() else [],
+        }
 
     days = scenario.calendar.working_days
     if scenario.targets is not None:
         center = pyr(scenario.targets)
     else:
-        center = planned_center_targets({n: (t.headcount * t.shift_length_h * days, pyr(t.targets))
-                                         for n, t in teams.items()})
-    out: dict = {"center": {"center": unit(metrics["center"], center)}, "segments": {}, "teams": {},
-                 "collectors": {}, "flag_rule": dict(FLAG_RULE)}
+        center = planned_center_targets(
+            {n: (t.headcount * t.shift_length_h * days, pyr(t.targets)) for n, t in teams.items()}
+        )
+    out: dict = {
+        "center": {"center": unit(metrics["center"], center)},
+        "segments": {},
+        "teams": {},
+        "collectors": {},
+        "flag_rule": dict(FLAG_RULE),
+    }
     stats_of = {("center", "center"): metrics["center"]}
     for name, t in teams.items():
         if name in metrics["teams"]:
@@ -302,15 +358,17 @@ def targets_block(scenario, metrics: dict) -> dict | None:
             stats_of[("teams", name)] = metrics["teams"][name]
         prefix = f"{name}-"
         for cid, stats in metrics["collectors"].items():
-            if cid.startswith(prefix) and cid[len(prefix):].isdigit():
+            if cid.startswith(prefix) and cid[len(prefix) :].isdigit():
                 out["collectors"][cid] = {**unit(stats, pyr(t.targets)), "team": name}
                 stats_of[("collectors", cid)] = stats
     if scenario.routing.policy == "segment_teams":
         for seg in scenario.segments:
             owners = [n for n, t in scenario.teams.items() if seg in t.segments]
             if len(owners) == 1 and owners[0] in teams and len(scenario.teams[owners[0]].segments) == 1:
-                out["segments"][seg] = {**unit(metrics["segments"][seg], pyr(teams[owners[0]].targets)),
-                                        "team": owners[0]}
+                out["segments"][seg] = {
+                    **unit(metrics["segments"][seg], pyr(teams[owners[0]].targets)),
+                    "team": owners[0],
+                }
                 stats_of[("segments", seg)] = metrics["segments"][seg]
     flags = flag_layers({k: (st, out[k[0]][k[1]]["targets"]) for k, st in stats_of.items()})
     for (level, name), f in flags.items():

@@ -8,6 +8,7 @@
 
 Only the tables are imported here, so the command line starts without loading matplotlib.
 """
+
 from .table import pyramid_table, volume_table
 
 __all__ = ["pyramid_table", "volume_table"]

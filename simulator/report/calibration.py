@@ -6,6 +6,7 @@ Sections: provenance, fitted contact curves with their 95% bands and the raw hou
 outcome probabilities, handling times, conversion, account-level links, teams, inflow and
 self-cure, the back-test, and what the data could not identify.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,18 +18,21 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import PAGE_CSS
-from ..scenario.schema import OUTCOMES
 from ..calibrate.api import Calibrated
 from ..calibrate.backtest import Backtest
 from ..calibrate.trace import RPC, THIRD_PARTY
+from ..scenario.schema import OUTCOMES
+from .style import PAGE_CSS
 
 __all__ = ["render_calibration"]
 
-CSS = PAGE_CSS + """
+CSS = (
+    PAGE_CSS
+    + """
 tr.fail td{background:#fde2df;color:#8e1b10;font-weight:bold}
 ul.plain{font-size:13px;margin:4px 0 4px 18px;padding:0}
 """
+)
 BLUE, GREY = "#3b6ea8", "#555555"
 
 
@@ -53,9 +57,16 @@ def _table(head: list[str], rows: list[list[Any]], classes: list[str] | None = N
     out = ["<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
     for i, r in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        out.append(f"<tr{cls}>" + "".join(f'<td class="text">{escape(c)}</td>' if isinstance(c, str) and j
-                                          else f"<td>{escape(c) if isinstance(c, str) else _f(c)}</td>"
-                                          for j, c in enumerate(r)) + "</tr>")
+        out.append(
+            f"<tr{cls}>"
+            + "".join(
+                f'<td class="text">{escape(c)}</td>'
+                if isinstance(c, str) and j
+                else f"<td>{escape(c) if isinstance(c, str) else _f(c)}</td>"
+                for j, c in enumerate(r)
+            )
+            + "</tr>"
+        )
     return "\n".join(out) + "</tbody></table>"
 
 
@@ -63,7 +74,7 @@ def _curve_figure(name: str, of) -> Figure:
     """Answer and right-party multipliers by local hour: the fit, its 95% band and raw ratios."""
     fig = Figure(figsize=(10.5, 3.2), layout="constrained")
     axes = fig.subplots(1, 2)
-    c = of.counts                                # (7 weekdays, 24 hours, 7 outcomes)
+    c = of.counts  # (7 weekdays, 24 hours, 7 outcomes)
     n_dh = c.sum(axis=2)
     n = n_dh.sum(axis=0)
     seen = np.flatnonzero(n > 0)
@@ -75,8 +86,10 @@ def _curve_figure(name: str, of) -> Figure:
         # raw multipliers: third-party share over its base, rpc-to-third-party odds over theirs
         raw_answer = tp / n / of.base[4] / wa
         raw_rpc = (rpc / tp) / (of.base[5] / of.base[4]) / wr
-    for ax, curve, raw, title in ((axes[0], "answer_by_hour", raw_answer, "answer_by_hour (live answer)"),
-                                  (axes[1], "rpc_by_hour", raw_rpc, "rpc_by_hour (debtor, given a live answer)")):
+    for ax, curve, raw, title in (
+        (axes[0], "answer_by_hour", raw_answer, "answer_by_hour (live answer)"),
+        (axes[1], "rpc_by_hour", raw_rpc, "rpc_by_hour (debtor, given a live answer)"),
+    ):
         v, ci = getattr(of, curve), getattr(of, curve + "_ci")
         ax.fill_between(seen, ci[0, seen], ci[1, seen], color=BLUE, alpha=0.2, label="95% band")
         ax.plot(seen, v[seen], color=BLUE, marker="o", ms=3, label="fitted multiplier")
@@ -94,7 +107,7 @@ def _params(cal, prefix: str) -> list[list[Any]]:
     rows = []
     for p in cal.parameters:
         if p.key.startswith(prefix):
-            rows.append([p.key[len(prefix):], p.value, p.se, p.ci95_low, p.ci95_high, p.n or None, p.method])
+            rows.append([p.key[len(prefix) :], p.value, p.se, p.ci95_low, p.ci95_high, p.n or None, p.method])
     return rows
 
 
@@ -107,19 +120,43 @@ def _segment_sections(c: Calibrated) -> list[str]:
     fit = c.fit
     for name, sf in getattr(fit, "segments", {}).items():
         of = sf.outcomes
-        body = [f"<section><h2>Segment {escape(name)}</h2>",
-                f'<p class="note">{of.n_dials:,} dials. Smoothing weights (larger = smoother): '
-                + ", ".join(f"{k} {v:.3g}" for k, v in of.lambdas.items()) + "</p>", _png(_curve_figure(name, of))]
-        rows = [[o, of.base[i], of.base_se[i], max(0.0, of.base[i] - 1.96 * of.base_se[i]),
-                 min(1.0, of.base[i] + 1.96 * of.base_se[i])] for i, o in enumerate(OUTCOMES)]
+        body = [
+            f"<section><h2>Segment {escape(name)}</h2>",
+            f'<p class="note">{of.n_dials:,} dials. Smoothing weights (larger = smoother): '
+            + ", ".join(f"{k} {v:.3g}" for k, v in of.lambdas.items())
+            + "</p>",
+            _png(_curve_figure(name, of)),
+        ]
+        rows = [
+            [
+                o,
+                of.base[i],
+                of.base_se[i],
+                max(0.0, of.base[i] - 1.96 * of.base_se[i]),
+                min(1.0, of.base[i] + 1.96 * of.base_se[i]),
+            ]
+            for i, o in enumerate(OUTCOMES)
+        ]
         body.append("<h3>Base outcome probabilities (at the data's typical hour and weekday)</h3>")
         body.append(_table(["outcome", "probability", "SE", "95% low", "95% high"], rows))
         dur = [r for r in _params(cal, f"segments.{name}.outcomes.") if "_time_s" in r[0]]
         if dur:
             body.append("<h3>Handling times (seconds)</h3>" + _table(HEAD, dur))
-        conv = [r for r in _params(cal, f"segments.{name}.") if r[0].split(".")[0] in (
-            "promise_probability", "keep_probability", "payment_usd", "promise_due_days", "accounts", "balance_usd",
-            "risk_score", "days_past_due")]
+        conv = [
+            r
+            for r in _params(cal, f"segments.{name}.")
+            if r[0].split(".")[0]
+            in (
+                "promise_probability",
+                "keep_probability",
+                "payment_usd",
+                "promise_due_days",
+                "accounts",
+                "balance_usd",
+                "risk_score",
+                "days_past_due",
+            )
+        ]
         if conv:
             body.append("<h3>Conversion and accounts</h3>" + _table(HEAD, conv))
         links = [ln for ln in cal.links if ln.segment == name]
@@ -127,15 +164,33 @@ def _segment_sections(c: Calibrated) -> list[str]:
             rows = []
             for ln in links:
                 for j, term in enumerate(["intercept", *ln.terms]):
-                    rows.append([f"{ln.response} ({ln.link})", term, ln.coef[j], ln.se[j],
-                                 ln.coef[j] - 1.96 * ln.se[j], ln.coef[j] + 1.96 * ln.se[j], ln.n])
-            head = ("Account-level links, per unit of each attribute (converted into [portfolio.behaviour])"
-                    if sf.answer is not None else "Account-level links (provenance only: without a living portfolio "
-                    "in the data the scenario does not use them)")
-            body.append(f"<h3>{head}</h3>"
-                        + _table(["response", "term", "coefficient", "SE", "95% low", "95% high", "n"], rows))
-        port = _params(cal, f"portfolio.{name}.") + [r for r in _params(cal, f"segments.{name}.") if r[0].split(
-            ".")[0].split("[")[0] in ("inflow", "self_cure_per_day", "phones", "wrong_number_share")]
+                    rows.append(
+                        [
+                            f"{ln.response} ({ln.link})",
+                            term,
+                            ln.coef[j],
+                            ln.se[j],
+                            ln.coef[j] - 1.96 * ln.se[j],
+                            ln.coef[j] + 1.96 * ln.se[j],
+                            ln.n,
+                        ]
+                    )
+            head = (
+                "Account-level links, per unit of each attribute (converted into [portfolio.behaviour])"
+                if sf.answer is not None
+                else "Account-level links (provenance only: without a living portfolio "
+                "in the data the scenario does not use them)"
+            )
+            body.append(
+                f"<h3>{head}</h3>"
+                + _table(["response", "term", "coefficient", "SE", "95% low", "95% high", "n"], rows)
+            )
+        port = _params(cal, f"portfolio.{name}.") + [
+            r
+            for r in _params(cal, f"segments.{name}.")
+            if r[0].split(".")[0].split("[")[0]
+            in ("inflow", "self_cure_per_day", "phones", "wrong_number_share")
+        ]
         if port:
             body.append("<h3>Inflow, self-cure and phones</h3>" + _table(HEAD, port))
         out.append("\n".join(body) + "</section>")
@@ -145,18 +200,45 @@ def _segment_sections(c: Calibrated) -> list[str]:
 def _backtest_section(bt: Backtest) -> str:
     rows, classes = [], []
     for ch in bt.checks:
-        rows.append([ch.unit, ch.metric, ch.observed, ch.sim_mean, ch.ci_low, ch.ci_high, ch.sim_low, ch.sim_high,
-                     ch.verdict])
+        rows.append(
+            [
+                ch.unit,
+                ch.metric,
+                ch.observed,
+                ch.sim_mean,
+                ch.ci_low,
+                ch.ci_high,
+                ch.sim_low,
+                ch.sim_high,
+                ch.verdict,
+            ]
+        )
         classes.append("fail" if ch.verdict == "fail" else "")
     verdict = '<span class="pass">PASSED</span>' if bt.passed else '<span class="breach">FAILED</span>'
-    return (f"<section><h2>Back-test: {verdict}</h2><p class=\"note\">The last {bt.holdout_days} calling day(s) "
-            f"from {escape(bt.first_holdout_date)} were held out and the model fitted on the {bt.fit_days} before "
-            f"them; {bt.replications} replications of the data's span, the fitted days as warm-up, measured on "
-            "the held-out days. A check passes when the observed value "
-            f"lies in the {bt.level:.2%} prediction interval (95% for each unit's checks together, Bonferroni; "
-            "the interval adds the fit's own error), or within 1% of the simulated mean.</p>"
-            + _table(["unit", "metric", "observed", "simulated mean", "95% CI low", "95% CI high", "prediction low",
-                      "prediction high", "verdict"], rows, classes) + "</section>")
+    return (
+        f'<section><h2>Back-test: {verdict}</h2><p class="note">The last {bt.holdout_days} calling day(s) '
+        f"from {escape(bt.first_holdout_date)} were held out and the model fitted on the {bt.fit_days} before "
+        f"them; {bt.replications} replications of the data's span, the fitted days as warm-up, measured on "
+        "the held-out days. A check passes when the observed value "
+        f"lies in the {bt.level:.2%} prediction interval (95% for each unit's checks together, Bonferroni; "
+        "the interval adds the fit's own error), or within 1% of the simulated mean.</p>"
+        + _table(
+            [
+                "unit",
+                "metric",
+                "observed",
+                "simulated mean",
+                "95% CI low",
+                "95% CI high",
+                "prediction low",
+                "prediction high",
+                "verdict",
+            ],
+            rows,
+            classes,
+        )
+        + "</section>"
+    )
 
 
 def render_calibration(c: Calibrated, bt: Backtest | None = None) -> str:
@@ -164,20 +246,28 @@ def render_calibration(c: Calibrated, bt: Backtest | None = None) -> str:
     cal = c.calibration
     title = f"Calibration: {c.scenario.scenario.name}"
     sub = f"{cal.data} data from {cal.first_date} to {cal.last_date}; collectsim {cal.collectsim_version}"
-    body = ["<section><h2>Provenance</h2>",
-            f"<p>{escape(cal.method)}</p>",
-            _table(["file", "rows", "sha256"], [[s.file, s.rows, s.sha256] for s in cal.sources])]
+    body = [
+        "<section><h2>Provenance</h2>",
+        f"<p>{escape(cal.method)}</p>",
+        _table(["file", "rows", "sha256"], [[s.file, s.rows, s.sha256] for s in cal.sources]),
+    ]
     if cal.base:
-        body.append(f"<p class=\"note\">Base scenario: <code>{escape(cal.base)}</code></p>")
+        body.append(f'<p class="note">Base scenario: <code>{escape(cal.base)}</code></p>')
     body.append("</section>")
     body += _segment_sections(c)
     segs = tuple(getattr(c.fit, "segments", {}))
-    portfolio = [r for r in _params(cal, "portfolio.") if r[0].split(".")[0] not in segs
-                 and not (r[0].startswith("behaviour.") and r[0].split(".")[1] in segs)]
+    portfolio = [
+        r
+        for r in _params(cal, "portfolio.")
+        if r[0].split(".")[0] not in segs
+        and not (r[0].startswith("behaviour.") and r[0].split(".")[1] in segs)
+    ]
     if portfolio:
-        body.append("<section><h2>Portfolio and account-level behaviour</h2><p class=\"note\">Behaviour "
-                    "coefficients in the simulator's units (docs/data-formats.md): the segments' values weighted by "
-                    "their precision.</p>" + _table(HEAD, portfolio) + "</section>")
+        body.append(
+            '<section><h2>Portfolio and account-level behaviour</h2><p class="note">Behaviour '
+            "coefficients in the simulator's units (docs/data-formats.md): the segments' values weighted by "
+            "their precision.</p>" + _table(HEAD, portfolio) + "</section>"
+        )
     teams = [r for r in _params(cal, "teams.")]
     if teams:
         body.append("<section><h2>Teams</h2>" + _table(HEAD, teams) + "</section>")
@@ -186,10 +276,16 @@ def render_calibration(c: Calibrated, bt: Backtest | None = None) -> str:
         body.append("<section><h2>Daily KPI ratios</h2>" + _table(HEAD, kpi) + "</section>")
     if bt is not None:
         body.append(_backtest_section(bt))
-    body.append("<section><h2>Not identified by the data</h2><ul class=\"plain\">"
-                + "".join(f"<li>{escape(x)}</li>" for x in cal.not_identified) + "</ul></section>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            f"<header><h1>{escape(title)}</h1><p>{escape(sub)}</p></header>\n<main>\n"
-            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+    body.append(
+        '<section><h2>Not identified by the data</h2><ul class="plain">'
+        + "".join(f"<li>{escape(x)}</li>" for x in cal.not_identified)
+        + "</ul></section>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<header><h1>{escape(title)}</h1><p>{escape(sub)}</p></header>\n<main>\n"
+        + "\n".join(body)
+        + "\n</main>\n</body>\n</html>\n"
+    )

@@ -1,5 +1,6 @@
 """Actual against target for center, teams, segments and collectors: the layers significantly below
 target first, the coaching they call for, then the lowest layer as information (text)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +9,14 @@ from ..base.formatting import number, table
 from ..measures.pyramid import LAYER_LABELS, LAYERS
 
 _PCT = {"productive_rate", "promise_rate", "kept_rate"}
-SHORT = {"productive_rate": "prod%", "rpc_per_productive_hour": "rpc/h", "promise_rate": "prom%",
-         "kept_rate": "kept%", "avg_payment": "avg$", "value_per_paid_hour": "$/paid h"}
+SHORT = {
+    "productive_rate": "prod%",
+    "rpc_per_productive_hour": "rpc/h",
+    "promise_rate": "prom%",
+    "kept_rate": "kept%",
+    "avg_payment": "avg$",
+    "value_per_paid_hour": "$/paid h",
+}
 
 
 def _v(layer: str, x) -> str:
@@ -33,25 +40,42 @@ def targets_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
     for kind, name, u in units:
         flagged = u.get("flagged_layers") or []
         n_flagged[kind] += bool(flagged)
-        cells = [f"{_v(x, u['actual'][x])}/{_v(x, u['targets'][x])}" + (" ▼" if x in flagged else "")
-                 for x in layers]
+        cells = [
+            f"{_v(x, u['actual'][x])}/{_v(x, u['targets'][x])}" + (" ▼" if x in flagged else "")
+            for x in layers
+        ]
         weak = u.get("weakest_layer")
-        rows.append([f"{kind} {name}" if kind != "center" else "center", *cells,
-                     ", ".join(LAYER_LABELS[x] for x in flagged) or ("-" if u.get("tested", True) else "not tested"),
-                     u.get("diagnosis") or "", LAYER_LABELS[weak] if weak else ""])
+        rows.append(
+            [
+                f"{kind} {name}" if kind != "center" else "center",
+                *cells,
+                ", ".join(LAYER_LABELS[x] for x in flagged)
+                or ("-" if u.get("tested", True) else "not tested"),
+                u.get("diagnosis") or "",
+                LAYER_LABELS[weak] if weak else "",
+            ]
+        )
     rule = tb.get("flag_rule") or {}
-    head = ("actual/target per layer (rates in %). Flagged ▼: significantly below target, a one-sided t-test "
-            f"over the replications with the Holm correction across all {sum(len(u.get('flag_p_values') or {}) for _, _, u in units)} "
-            f"unit x layer tests (family-wise 5%), for units with at least {rule.get('min_rpc_per_replication', 50):.0f} "
-            "right-party contacts per replication; coaching follows the flags only. Lowest: the layer with the "
-            "lowest actual/target, significant or not.\n"
-            f"flagged units: {n_flagged['team']} team(s), {n_flagged['segment']} segment(s), "
-            f"{n_flagged['collector']} collector(s)")
+    head = (
+        "actual/target per layer (rates in %). Flagged ▼: significantly below target, a one-sided t-test "
+        f"over the replications with the Holm correction across all {sum(len(u.get('flag_p_values') or {}) for _, _, u in units)} "
+        f"unit x layer tests (family-wise 5%), for units with at least {rule.get('min_rpc_per_replication', 50):.0f} "
+        "right-party contacts per replication; coaching follows the flags only. Lowest: the layer with the "
+        "lowest actual/target, significant or not.\n"
+        f"flagged units: {n_flagged['team']} team(s), {n_flagged['segment']} segment(s), "
+        f"{n_flagged['collector']} collector(s)"
+    )
     nd = tb["center"]["center"].get("next_dollar") or []
     tail = ""
     if nd:
-        gains = [f"{LAYER_LABELS[d['layer']]} +{number(d['gain_to_target'], money=True)} to target"
-                 for d in nd if d["gain_to_target"] > 0]
-        tail = ("\nwhere the next dollar is (center, value per paid hour): " + ("; ".join(gains) or "every layer at target")
-                + f" (each +1% of any layer: +{number(nd[0]['gain_per_1pct'], money=True)})")
+        gains = [
+            f"{LAYER_LABELS[d['layer']]} +{number(d['gain_to_target'], money=True)} to target"
+            for d in nd
+            if d["gain_to_target"] > 0
+        ]
+        tail = (
+            "\nwhere the next dollar is (center, value per paid hour): "
+            + ("; ".join(gains) or "every layer at target")
+            + f" (each +1% of any layer: +{number(nd[0]['gain_per_1pct'], money=True)})"
+        )
     return head + "\n" + table(rows, left=(0, len(rows[0]) - 3, len(rows[0]) - 2, len(rows[0]) - 1)) + tail

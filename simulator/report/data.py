@@ -4,12 +4,13 @@ Pure functions of the documents (the results JSON of ``Results.to_dict()`` and a
 ``summary.json``); nothing here runs the model or draws. Optional blocks (compliance, targets,
 series, sweep staffing) may be absent: callers get ``None`` or an empty mapping and say so.
 """
+
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..base.formatting import NA, number
 from ..measures.pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
@@ -17,15 +18,40 @@ from ..measures.pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
 RESULTS_SCHEMA = "collectsim.results/1"
 SWEEP_SCHEMA = "collectsim.sweep/1"
 ALL_LAYERS = (*LAYERS, "value_per_paid_hour")
-PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy", "kept_rate_usd",
-           "accounts_dialed_share", "worst_daily_abandon_rate", "worst_30_day_abandon_rate"}
+PERCENT = {
+    "productive_rate",
+    "promise_rate",
+    "kept_rate",
+    "abandon_rate",
+    "broken_rate",
+    "occupancy",
+    "kept_rate_usd",
+    "accounts_dialed_share",
+    "worst_daily_abandon_rate",
+    "worst_30_day_abandon_rate",
+}
 MAX_INPUT_BYTES = 1 << 30
 """Largest results file read (1 GiB): far above any real run, and it keeps a mistyped path such
 as a disk image from being read whole."""
-DOLLARS = {"avg_payment", "value_per_paid_hour", "collected", "cost", "net_value", "promised_usd",
-           "collected_in_period", "arrangement_collected", "avg_payment_ordinary", "agency_collected", "cost_wages",
-           "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace", "cost_agency",
-           "cost_abandon_penalty"}
+DOLLARS = {
+    "avg_payment",
+    "value_per_paid_hour",
+    "collected",
+    "cost",
+    "net_value",
+    "promised_usd",
+    "collected_in_period",
+    "arrangement_collected",
+    "avg_payment_ordinary",
+    "agency_collected",
+    "cost_wages",
+    "cost_supervision",
+    "cost_telecom",
+    "cost_dialer",
+    "cost_skip_trace",
+    "cost_agency",
+    "cost_abandon_penalty",
+}
 
 COMPLIANCE_LIMITS = {
     # name: (label, limit, kind) with kind "max" (worst replication must be <= limit)
@@ -47,6 +73,7 @@ class ReportInputError(ValueError):
 
 # ---------------------------------------------------------------------------------------- loading
 
+
 def load_input(path: str | Path) -> tuple[str, dict[str, Any], Path]:
     """Read a results JSON file or a sweep output folder.
 
@@ -57,25 +84,31 @@ def load_input(path: str | Path) -> tuple[str, dict[str, Any], Path]:
     if p.is_dir():
         f = p / "summary.json"
         if not f.is_file():
-            raise ReportInputError(f"{p}: folder has no summary.json; expected a results JSON file "
-                                   "or a sweep output folder")
+            raise ReportInputError(
+                f"{p}: folder has no summary.json; expected a results JSON file or a sweep output folder"
+            )
     elif p.is_file():
         f = p
     elif p.exists():
-        raise ReportInputError(f"{p}: not a regular file; expected a results JSON file or a sweep output folder")
+        raise ReportInputError(
+            f"{p}: not a regular file; expected a results JSON file or a sweep output folder"
+        )
     else:
         raise ReportInputError(f"{p}: not found; expected a results JSON file or a sweep output folder")
     try:
         size = f.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise ReportInputError(f"{f}: {size / 2**20:,.0f} MiB; results documents of collectsim are at most "
-                                   f"{MAX_INPUT_BYTES // 2**20} MiB; expected a results JSON file")
+            raise ReportInputError(
+                f"{f}: {size / 2**20:,.0f} MiB; results documents of collectsim are at most "
+                f"{MAX_INPUT_BYTES // 2**20} MiB; expected a results JSON file"
+            )
         doc = json.loads(f.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ReportInputError(f"{f}: not UTF-8 text; expected a results JSON file") from None
     except json.JSONDecodeError as e:
-        raise ReportInputError(f"{f}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "
-                               "expected a results JSON file") from None
+        raise ReportInputError(
+            f"{f}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); expected a results JSON file"
+        ) from None
     except OSError as e:
         raise ReportInputError(f"{f}: cannot read: {e.strerror}") from None
     kind = check_document(doc, str(f))
@@ -90,11 +123,16 @@ def check_document(doc: Any, where: str = "document") -> str:
     if schema == RESULTS_SCHEMA:
         m = doc.get("metrics")
         if not isinstance(m, dict):
-            raise ReportInputError(f"{where}: metrics: missing; expected an object with center, segments, "
-                                   "teams and collectors")
-        if not isinstance(m.get("center"), dict) or not isinstance(m["center"].get("value_per_paid_hour"), dict):
-            raise ReportInputError(f"{where}: metrics.center.value_per_paid_hour: missing; expected a STAT "
-                                   "object with mean, ci95_low, ci95_high and values")
+            raise ReportInputError(
+                f"{where}: metrics: missing; expected an object with center, segments, teams and collectors"
+            )
+        if not isinstance(m.get("center"), dict) or not isinstance(
+            m["center"].get("value_per_paid_hour"), dict
+        ):
+            raise ReportInputError(
+                f"{where}: metrics.center.value_per_paid_hour: missing; expected a STAT "
+                "object with mean, ci95_low, ci95_high and values"
+            )
         for level in ("segments", "teams", "collectors"):
             if not isinstance(m.get(level), dict):
                 raise ReportInputError(f"{where}: metrics.{level}: missing; expected an object of units")
@@ -105,19 +143,25 @@ def check_document(doc: Any, where: str = "document") -> str:
                     _check_stats(where, f"metrics.{level}.{name}", unit)
             for name, unit in m[level].items():
                 if not isinstance(unit, dict) or any(not isinstance(unit.get(k), dict) for k in ALL_LAYERS):
-                    raise ReportInputError(f"{where}: metrics.{level}.{name}: expected STATs for "
-                                           + ", ".join(ALL_LAYERS))
+                    raise ReportInputError(
+                        f"{where}: metrics.{level}.{name}: expected STATs for " + ", ".join(ALL_LAYERS)
+                    )
         return "results"
     if schema == SWEEP_SCHEMA:
         if not isinstance(doc.get("variants"), list):
             raise ReportInputError(f"{where}: variants: missing; expected a list of variants")
         for i, v in enumerate(doc["variants"]):
-            if not isinstance(v, dict) or not isinstance(v.get("values"), dict) \
-                    or not isinstance(v.get("metrics", {}).get("center"), dict):
+            if (
+                not isinstance(v, dict)
+                or not isinstance(v.get("values"), dict)
+                or not isinstance(v.get("metrics", {}).get("center"), dict)
+            ):
                 raise ReportInputError(f"{where}: variants[{i}]: expected id, values and metrics.center")
         return "sweep"
-    raise ReportInputError(f"{where}: schema is {schema!r}; expected {RESULTS_SCHEMA!r} (a results file "
-                           f"from 'collectsim run --json') or {SWEEP_SCHEMA!r} (a sweep's summary.json)")
+    raise ReportInputError(
+        f"{where}: schema is {schema!r}; expected {RESULTS_SCHEMA!r} (a results file "
+        f"from 'collectsim run --json') or {SWEEP_SCHEMA!r} (a sweep's summary.json)"
+    )
 
 
 def _is_number(v: Any) -> bool:
@@ -128,12 +172,16 @@ def _check_stats(where: str, path: str, stats: dict) -> None:
     """Every entry of ``{METRIC: STAT}`` is a STAT of numbers (or nulls)."""
     for metric, st in stats.items():
         if not isinstance(st, dict):
-            raise ReportInputError(f"{where}: {path}.{metric}: expected a STAT object with mean, ci95_low, "
-                                   f"ci95_high and values, got {type(st).__name__}")
+            raise ReportInputError(
+                f"{where}: {path}.{metric}: expected a STAT object with mean, ci95_low, "
+                f"ci95_high and values, got {type(st).__name__}"
+            )
         for key in ("mean", "ci95_low", "ci95_high"):
             if not _is_number(st.get(key)):
-                raise ReportInputError(f"{where}: {path}.{metric}.{key} = {json.dumps(st.get(key))[:40]}: "
-                                       "expected a number or null")
+                raise ReportInputError(
+                    f"{where}: {path}.{metric}.{key} = {json.dumps(st.get(key))[:40]}: "
+                    "expected a number or null"
+                )
         values = st.get("values", [])
         if not isinstance(values, list) or not all(_is_number(v) for v in values):
             raise ReportInputError(f"{where}: {path}.{metric}.values: expected a list of numbers or nulls")
@@ -141,14 +189,15 @@ def _check_stats(where: str, path: str, stats: dict) -> None:
 
 # ------------------------------------------------------------------------------------- formatting
 
-def mean(s: Optional[dict]) -> Optional[float]:
+
+def mean(s: dict | None) -> float | None:
     if not isinstance(s, dict):
         return None
     v = s.get("mean")
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def fmt(metric: str, v: Optional[float]) -> str:
+def fmt(metric: str, v: float | None) -> str:
     """A number as a manager reads it: 85.0%, 9.98, $141.00, $662.2, 20,448."""
     text = number(v, percent=metric in PERCENT, money=metric in DOLLARS)
     if text == NA:
@@ -156,7 +205,7 @@ def fmt(metric: str, v: Optional[float]) -> str:
     return text + "%" if metric in PERCENT else ("$" + text if metric in DOLLARS else text)
 
 
-def fmt_ci(metric: str, s: Optional[dict]) -> str:
+def fmt_ci(metric: str, s: dict | None) -> str:
     """The 95% interval as ``low – high``, or ``n/a`` with a single replication."""
     if not isinstance(s, dict) or s.get("ci95_low") is None or s.get("ci95_high") is None:
         return "n/a"
@@ -169,9 +218,11 @@ def label(metric: str) -> str:
 
 # ---------------------------------------------------------------------------------------- targets
 
-def weakest_layer(actual: dict[str, Optional[float]], targets: dict[str, float]) -> Optional[str]:
+
+def weakest_layer(actual: dict[str, float | None], targets: dict[str, float]) -> str | None:
     """The layer furthest below its target (lowest actual / target), or None if none is comparable."""
     from ..measures.pyramid import weakest_layer as _weakest
+
     return _weakest(actual, targets)
 
 
@@ -182,30 +233,39 @@ def _with_value(t: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def _mix_target(parts: list[tuple[float, dict[str, float]]]) -> Optional[dict[str, float]]:
+def _mix_target(parts: list[tuple[float, dict[str, float]]]) -> dict[str, float] | None:
     """A target pyramid for a mix of segments weighted by their paid hours (the same volume rule
     as the simulator's planned center targets, :func:`simulator.pyramid.planned_center_targets`)."""
     from ..measures.pyramid import Pyramid, planned_center_targets
 
     if not parts or not all(all(k in t for k in LAYERS) for _, t in parts):
         return None
-    mix = planned_center_targets({str(i): (h, Pyramid(*(t[k] for k in LAYERS))) for i, (h, t) in enumerate(parts)})
+    mix = planned_center_targets(
+        {str(i): (h, Pyramid(*(t[k] for k in LAYERS))) for i, (h, t) in enumerate(parts)}
+    )
     if not mix.avg_payment:  # no planned hours, contacts, promises or kept: nothing to mix
         return None
     return _with_value({k: getattr(mix, k) for k in LAYERS})
 
 
-def _unit(targets: dict[str, float], actual: dict[str, Any], source: str,
-          given: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def _unit(
+    targets: dict[str, float], actual: dict[str, Any], source: str, given: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One unit's targets and coaching: ``flagged_layers`` (significantly below target), the
     coaching text from them, and the weakest layer (information). ``given``: the unit of the
     results' targets block, whose flags and text are used as they are."""
     means = {k: mean(actual.get(k)) for k in ALL_LAYERS}
     g = given or {}
     w = g.get("weakest_layer") or weakest_layer(means, targets)
-    out = {"targets": targets, "weakest_layer": w, "source": source, "stats": actual,
-           "flagged_layers": list(g.get("flagged_layers") or []), "tested": g.get("tested"),
-           "diagnosis": g.get("diagnosis")}
+    out = {
+        "targets": targets,
+        "weakest_layer": w,
+        "source": source,
+        "stats": actual,
+        "flagged_layers": list(g.get("flagged_layers") or []),
+        "tested": g.get("tested"),
+        "diagnosis": g.get("diagnosis"),
+    }
     return out
 
 
@@ -219,7 +279,9 @@ def _flag(units: list[dict[str, Any]]) -> None:
     flags = flag_layers({i: (u["stats"], u["targets"]) for i, u in enumerate(todo)})
     for i, u in enumerate(todo):
         f = flags[i]
-        attain = {k: (mean(u["stats"].get(k)) or 0.0) / u["targets"][k] for k in LAYERS if u["targets"].get(k)}
+        attain = {
+            k: (mean(u["stats"].get(k)) or 0.0) / u["targets"][k] for k in LAYERS if u["targets"].get(k)
+        }
         u.update(flagged_layers=f["flagged_layers"], tested=f["tested"], diagnosis=flag_diagnosis(f, attain))
 
 
@@ -274,13 +336,14 @@ def resolve_targets(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]
     return out
 
 
-def collector_team(cid: str, teams: dict[str, Any]) -> Optional[str]:
+def collector_team(cid: str, teams: dict[str, Any]) -> str | None:
     """The team of a collector id ``TEAM-NN`` (the simulator's naming), or None."""
     cands = [t for t in teams if cid.startswith(t + "-")]
     return max(cands, key=len) if cands else None
 
 
 # ------------------------------------------------------------------------------------------ sweeps
+
 
 def sweep_points(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The successful variants of a sweep (or the single point of a results file) as
@@ -300,12 +363,13 @@ def pacing_params(doc: dict[str, Any]) -> list[str]:
     return [p for p in params if p in ("dialer.ratio", "dialer.mode")]
 
 
-def stat_of(values: list[Optional[float]]) -> dict[str, Any]:
+def stat_of(values: list[float | None]) -> dict[str, Any]:
     from ..base.statistics import stat
+
     return stat(values)
 
 
-def net_value(center: dict[str, Any]) -> Optional[dict[str, Any]]:
+def net_value(center: dict[str, Any]) -> dict[str, Any] | None:
     """The center's net value (collected - cost) STAT: as reported, or from per-replication values."""
     if isinstance(center.get("net_value"), dict):
         return center["net_value"]

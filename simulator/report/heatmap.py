@@ -1,8 +1,9 @@
 """The hour-by-weekday heat map of the right-party rate, which shades only the departures from the
 average that its confidence supports (a flat contact curve shows no pattern)."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -18,7 +19,7 @@ def _note(fig: Figure, text: str) -> Figure:
     return fig
 
 
-def rpc_rate_grid(results: dict[str, Any], segment: Optional[str] = None) -> tuple[np.ndarray, np.ndarray]:
+def rpc_rate_grid(results: dict[str, Any], segment: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(rate, dials) arrays [7 weekdays][24 hours]: right-party contacts / dials, NaN with no dials."""
     hourly = (results.get("series") or {}).get("hourly") or {}
     segs = [segment] if segment else list(hourly)
@@ -32,8 +33,9 @@ def rpc_rate_grid(results: dict[str, Any], segment: Optional[str] = None) -> tup
     return rate, dials
 
 
-def rpc_departures(results: dict[str, Any], segment: Optional[str] = None,
-                   alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def rpc_departures(
+    results: dict[str, Any], segment: str | None = None, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
     """(departure, significant) arrays [7][24]: each cell's right-party rate minus the rate its
     dials would have at their segments' average rates (so a different mix of segments is no
     pattern), in points, and whether that departure is significant: a two-sided z-test on the
@@ -51,7 +53,7 @@ def rpc_departures(results: dict[str, Any], segment: Optional[str] = None,
     expect = np.zeros((7, 24))
     var = np.zeros((7, 24))
     for s in segs:
-        n = np.asarray(hourly[s]["dials"], float) * reps     # means over replications -> totals
+        n = np.asarray(hourly[s]["dials"], float) * reps  # means over replications -> totals
         x = np.asarray(hourly[s]["rpc"], float) * reps
         p0 = x.sum() / n.sum() if n.sum() > 0 else 0.0
         n_tot += n
@@ -75,7 +77,7 @@ def rpc_departures(results: dict[str, Any], segment: Optional[str] = None,
     return dep, sig
 
 
-def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figure:
+def rpc_heatmap(results: dict[str, Any], segment: str | None = None) -> Figure:
     """Right-party rate (RPC / dials) by hour (center clock) and weekday, over all segments or
     one. Every cell shows its rate; only cells whose departure from the average is significant
     (:func:`rpc_departures`) are coloured, on a scale set by those departures alone, so noise on a
@@ -94,12 +96,22 @@ def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figur
     sub_dep = dep[np.ix_(rows, span)]
     sub_sig = sig[np.ix_(rows, span)]
     ax = fig.add_subplot(1, 1, 1)
-    ax.imshow(np.ma.masked_invalid(np.where(np.isfinite(sub), 1.0, np.nan)), aspect="auto", cmap="Greys",
-              vmin=0, vmax=10)   # a light grey ground for every cell with dials
+    ax.imshow(
+        np.ma.masked_invalid(np.where(np.isfinite(sub), 1.0, np.nan)),
+        aspect="auto",
+        cmap="Greys",
+        vmin=0,
+        vmax=10,
+    )  # a light grey ground for every cell with dials
     shaded = np.where(sub_sig, sub_dep, np.nan)
     reach = float(np.nanmax(np.abs(shaded))) if sub_sig.any() else 0.0
-    im = ax.imshow(np.ma.masked_invalid(shaded), aspect="auto", cmap="RdBu", vmin=-max(reach, 1e-9),
-                   vmax=max(reach, 1e-9))
+    im = ax.imshow(
+        np.ma.masked_invalid(shaded),
+        aspect="auto",
+        cmap="RdBu",
+        vmin=-max(reach, 1e-9),
+        vmax=max(reach, 1e-9),
+    )
     ax.set_xticks(range(len(span)), [f"{h:02d}" for h in span])
     ax.set_yticks(range(len(rows)), [WEEKDAYS[d] for d in rows])
     ax.set(xlabel="hour of the day (dial start, center clock)", ylabel="weekday")
@@ -107,13 +119,24 @@ def rpc_heatmap(results: dict[str, Any], segment: Optional[str] = None) -> Figur
         for j in range(sub.shape[1]):
             if np.isfinite(sub[i, j]):
                 strong = sub_sig[i, j] and abs(sub_dep[i, j]) > 0.6 * reach
-                ax.text(j, i, f"{sub[i, j]:.0f}", ha="center", va="center", fontsize=7,
-                        color="white" if strong else ("black" if sub_sig[i, j] else GREY))
+                ax.text(
+                    j,
+                    i,
+                    f"{sub[i, j]:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if strong else ("black" if sub_sig[i, j] else GREY),
+                )
     if sub_sig.any():
         fig.colorbar(im, ax=ax, label="points above (blue) or below (red)\nthe segments' average rate")
         note = f"{int(sub_sig.sum())} of {int(np.isfinite(sub).sum())} cells differ significantly"
     else:
         note = "no hour differs significantly from the average: no best time to call in these data"
-    ax.set_title("Right-party rate by hour and weekday, % of dials" + (f" — {segment}" if segment else "")
-                 + f"\n{note}\n(grey: within noise; a two-sided test per cell, Holm-corrected, 5%)", fontsize=9.5)
+    ax.set_title(
+        "Right-party rate by hour and weekday, % of dials"
+        + (f" — {segment}" if segment else "")
+        + f"\n{note}\n(grey: within noise; a two-sided test per cell, Holm-corrected, 5%)",
+        fontsize=9.5,
+    )
     return fig

@@ -5,10 +5,11 @@ Figures are built with ``Figure()`` directly (the Agg canvas), never through pyp
 leaks into global state and no display is needed. Save one with ``fig.savefig("x.png")`` or
 ``fig.savefig("x.svg")``, or use :func:`figure_bytes`.
 """
+
 from __future__ import annotations
 
 import io
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -30,20 +31,34 @@ from .data import (
 )
 from .heatmap import rpc_departures, rpc_heatmap, rpc_rate_grid
 
-__all__ = ["pyramid_funnel", "staffing_curve", "pacing_frontier", "rpc_heatmap", "league_table",
-           "daily_series", "figure_bytes", "ABANDON_LIMIT", "rpc_rate_grid", "rpc_departures"]
+__all__ = [
+    "pyramid_funnel",
+    "staffing_curve",
+    "pacing_frontier",
+    "rpc_heatmap",
+    "league_table",
+    "daily_series",
+    "figure_bytes",
+    "ABANDON_LIMIT",
+    "rpc_rate_grid",
+    "rpc_departures",
+]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SHORT = {"productive_rate": "productive\nrate", "rpc_per_productive_hour": "contacts per\nprod. hour",
-         "promise_rate": "promise\nrate", "kept_rate": "kept\nrate", "avg_payment": "average\npayment $"}
+SHORT = {
+    "productive_rate": "productive\nrate",
+    "rpc_per_productive_hour": "contacts per\nprod. hour",
+    "promise_rate": "promise\nrate",
+    "kept_rate": "kept\nrate",
+    "avg_payment": "average\npayment $",
+}
 BLUE, RED, GREY, GREEN = "#3b6ea8", "#c0392b", "#555555", "#2e8b57"
 
 
 def figure_bytes(fig: Figure, fmt_: str = "png", dpi: int = 100) -> bytes:
     """The figure encoded as PNG or SVG bytes."""
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt_, dpi=dpi,
-                metadata={"Software": None} if fmt_ == "png" else {"Date": None})
+    fig.savefig(buf, format=fmt_, dpi=dpi, metadata={"Software": None} if fmt_ == "png" else {"Date": None})
     return buf.getvalue()
 
 
@@ -56,13 +71,16 @@ def _note(fig: Figure, text: str) -> Figure:
 
 # ------------------------------------------------------------------------------------------ funnel
 
+
 def pyramid_funnel(results: dict[str, Any]) -> Figure:
     """The pyramid per segment and for the center: one centered bar per layer, its width the actual
     as a share of the target (the target is the outline at 100%), 95% CI as error bars and the
     layers significantly below target in red. Without targets the widths are relative to the
     largest unit."""
     m = results["metrics"]
-    units = [(s, "segments", stats) for s, stats in m["segments"].items()] + [("center", "center", m["center"])]
+    units = [(s, "segments", stats) for s, stats in m["segments"].items()] + [
+        ("center", "center", m["center"])
+    ]
     tg = resolve_targets(results)
     n = len(units)
     fig = Figure(figsize=(max(4.6 * n, 6.0), 4.4), layout="constrained")
@@ -99,9 +117,16 @@ def pyramid_funnel(results: dict[str, Any]) -> Figure:
             ax.plot([0.5] * len(ty), ty, "k|", ms=18, mew=2, gid="target")
         right = max(0.5, max(ratios) / 2)
         for i, t in enumerate(texts):
-            ax.text(right + 0.05, i, t, va="center", fontsize=8.5, parse_math=False,
-                    color=RED if layers[i] in flagged else "black",
-                    fontweight="bold" if layers[i] in flagged or layers[i] == "value_per_paid_hour" else "normal")
+            ax.text(
+                right + 0.05,
+                i,
+                t,
+                va="center",
+                fontsize=8.5,
+                parse_math=False,
+                color=RED if layers[i] in flagged else "black",
+                fontweight="bold" if layers[i] in flagged or layers[i] == "value_per_paid_hour" else "normal",
+            )
         ax.set_xlim(-right - 0.05, right + 1.25)
         ax.set_yticks(y, [label(x) for x in layers])
         ax.invert_yaxis() if j == 0 else None
@@ -115,27 +140,41 @@ def pyramid_funnel(results: dict[str, Any]) -> Figure:
         else:
             note = "\n" + ("on target: no significant weakness" if u.get("tested") else "not tested")
         ax.set_title(name + note, fontsize=10, color=RED if flagged else "black")
-    fig.suptitle("The pyramid: actual against target (bar width = share of target; | marks 100%; red: "
-                 "significantly below target)", fontsize=11)
+    fig.suptitle(
+        "The pyramid: actual against target (bar width = share of target; | marks 100%; red: "
+        "significantly below target)",
+        fontsize=11,
+    )
     return fig
 
 
 # ------------------------------------------------------------------------------------------ sweeps
 
+
 def _band(ax, x, stats, color, lbl, scale=1.0):
     order = np.argsort(x)
     xs = np.asarray(x, float)[order]
     ys = np.array([mean(stats[i]) if mean(stats[i]) is not None else np.nan for i in order]) * scale
-    lo = np.array([stats[i].get("ci95_low") if stats[i].get("ci95_low") is not None else np.nan
-                   for i in order], float) * scale
-    hi = np.array([stats[i].get("ci95_high") if stats[i].get("ci95_high") is not None else np.nan
-                   for i in order], float) * scale
+    lo = (
+        np.array(
+            [stats[i].get("ci95_low") if stats[i].get("ci95_low") is not None else np.nan for i in order],
+            float,
+        )
+        * scale
+    )
+    hi = (
+        np.array(
+            [stats[i].get("ci95_high") if stats[i].get("ci95_high") is not None else np.nan for i in order],
+            float,
+        )
+        * scale
+    )
     ax.plot(xs, ys, "o-", color=color, label=lbl)
     if np.isfinite(lo).any():
         ax.fill_between(xs, lo, hi, color=color, alpha=0.2, label=f"{lbl}: 95% CI" if lbl else "95% CI")
 
 
-def _headcount(p: dict[str, Any], params: list[str]) -> Optional[float]:
+def _headcount(p: dict[str, Any], params: list[str]) -> float | None:
     if params:
         vals = [p["values"].get(k) for k in params]
         return float(sum(vals)) if all(isinstance(v, (int, float)) for v in vals) else None
@@ -193,7 +232,12 @@ def pacing_frontier(results: dict[str, Any]) -> Figure:
         by_mode.setdefault(mode, []).append(p)
     colors = [BLUE, "#d35400", GREEN, "#8e44ad", GREY]
     for i, (mode, ps) in enumerate(sorted(by_mode.items())):
-        ps.sort(key=lambda p: (p["values"].get("dialer.ratio") or 0, mean(p["metrics"]["center"]["rpc_per_productive_hour"])))
+        ps.sort(
+            key=lambda p: (
+                p["values"].get("dialer.ratio") or 0,
+                mean(p["metrics"]["center"]["rpc_per_productive_hour"]),
+            )
+        )
         xs, ys, xe, ye = [], [], [[], []], [[], []]
         for p in ps:
             c = p["metrics"]["center"]
@@ -201,7 +245,10 @@ def pacing_frontier(results: dict[str, Any]) -> Figure:
             y = (mean(c.get("abandon_rate")) or 0.0) * 100
             xs.append(x)
             ys.append(y)
-            for arr, s, v, sc in ((xe, c["rpc_per_productive_hour"], x, 1), (ye, c.get("abandon_rate") or {}, y, 100)):
+            for arr, s, v, sc in (
+                (xe, c["rpc_per_productive_hour"], x, 1),
+                (ye, c.get("abandon_rate") or {}, y, 100),
+            ):
                 lo, hi = s.get("ci95_low"), s.get("ci95_high")
                 arr[0].append(v - lo * sc if lo is not None else 0.0)
                 arr[1].append(hi * sc - v if hi is not None else 0.0)
@@ -209,11 +256,22 @@ def pacing_frontier(results: dict[str, Any]) -> Figure:
             if r is not None:
                 ax.annotate(f"ratio {r:g}", (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
         c_ = colors[i % len(colors)]
-        ax.errorbar(xs, ys, xerr=np.clip(xe, 0, None), yerr=np.clip(ye, 0, None), fmt="o-", color=c_,
-                    capsize=3, label=f"mode: {mode}")
+        ax.errorbar(
+            xs,
+            ys,
+            xerr=np.clip(xe, 0, None),
+            yerr=np.clip(ye, 0, None),
+            fmt="o-",
+            color=c_,
+            capsize=3,
+            label=f"mode: {mode}",
+        )
     ax.axhline(ABANDON_LIMIT * 100, color=RED, ls="--", lw=1.5, label="3% abandon limit")
-    ax.set(xlabel="right-party contacts per productive hour", ylabel="abandon rate (% of live answers)",
-           title="Pacing frontier: contacts bought with abandoned calls")
+    ax.set(
+        xlabel="right-party contacts per productive hour",
+        ylabel="abandon rate (% of live answers)",
+        title="Pacing frontier: contacts bought with abandoned calls",
+    )
     ax.set_ylim(bottom=0.0, top=max(ax.get_ylim()[1], ABANDON_LIMIT * 100 * 4 / 3))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -223,6 +281,7 @@ def pacing_frontier(results: dict[str, Any]) -> Figure:
 
 
 # ------------------------------------------------------------------------------------ league table
+
 
 def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
     """Collectors (or teams) ranked by value per paid hour, with their target marked, and beside
@@ -246,12 +305,20 @@ def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
     v = [mean(units[n]["value_per_paid_hour"]) or 0.0 for n in names]
     lo = [units[n]["value_per_paid_hour"].get("ci95_low") for n in names]
     hi = [units[n]["value_per_paid_hour"].get("ci95_high") for n in names]
-    xerr = np.array([[a - (l if l is not None else a) for a, l in zip(v, lo)],
-                     [(h if h is not None else a) - a for a, h in zip(v, hi)]])
-    ax1.barh(y, v, color=[tcolor[t] for t in team_of], xerr=np.clip(xerr, 0, None), capsize=2,
-             error_kw={"lw": 0.8})
-    tx = [(i, tg[n]["targets"]["value_per_paid_hour"]) for i, n in enumerate(names)
-          if n in tg and tg[n]["targets"].get("value_per_paid_hour")]
+    xerr = np.array(
+        [
+            [a - (l if l is not None else a) for a, l in zip(v, lo)],
+            [(h if h is not None else a) - a for a, h in zip(v, hi)],
+        ]
+    )
+    ax1.barh(
+        y, v, color=[tcolor[t] for t in team_of], xerr=np.clip(xerr, 0, None), capsize=2, error_kw={"lw": 0.8}
+    )
+    tx = [
+        (i, tg[n]["targets"]["value_per_paid_hour"])
+        for i, n in enumerate(names)
+        if n in tg and tg[n]["targets"].get("value_per_paid_hour")
+    ]
     if tx:
         ax1.plot([t for _, t in tx], [i for i, _ in tx], "kD", ms=5, label="target")
         ax1.legend(fontsize=8, loc="lower right")
@@ -265,30 +332,46 @@ def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
             a, b = mean(units[n].get(layer)), bench.get(layer)
             if a is not None and b:
                 grid[i, j] = a / b * 100
-    im = ax2.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="RdYlGn", vmin=70, vmax=130,
-                    extent=(-0.5, len(LAYERS) - 0.5, len(names) - 0.5, -0.5))
+    im = ax2.imshow(
+        np.ma.masked_invalid(grid),
+        aspect="auto",
+        cmap="RdYlGn",
+        vmin=70,
+        vmax=130,
+        extent=(-0.5, len(LAYERS) - 0.5, len(names) - 0.5, -0.5),
+    )
     for i, n in enumerate(names):
         for j in range(grid.shape[1]):
             if np.isfinite(grid[i, j]):
                 ax2.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=7)
         for layer in (tg[n].get("flagged_layers") or []) if n in tg else []:
-            ax2.add_patch(Rectangle((LAYERS.index(layer) - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2,
-                                    gid="flagged"))
+            ax2.add_patch(
+                Rectangle(
+                    (LAYERS.index(layer) - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2, gid="flagged"
+                )
+            )
     ax1.set_yticks(y, names, fontsize=8)
-    ax1.set_ylim(len(names) - 0.5, -0.5)   # the first (best) on top, in both panels
+    ax1.set_ylim(len(names) - 0.5, -0.5)  # the first (best) on top, in both panels
     ax2.tick_params(axis="y", labelleft=False, left=False)
     ax2.set_xticks(range(len(LAYERS)), [SHORT[x] for x in LAYERS], fontsize=8)
     bench_name = "target" if tg else "center average"
-    ax2.set_title(f"Each layer as % of {bench_name}" + (" (boxed: significantly below target)" if tg else ""),
-                  fontsize=10)
+    ax2.set_title(
+        f"Each layer as % of {bench_name}" + (" (boxed: significantly below target)" if tg else ""),
+        fontsize=10,
+    )
     fig.colorbar(im, ax=ax2, label=f"% of {bench_name}", fraction=0.06, aspect=30)
     return fig
 
 
 # ----------------------------------------------------------------------------------------- daily
 
-DAILY = (("dials", "dials"), ("rpc", "right-party contacts"), ("promises", "promises made"),
-         ("kept", "payments kept (by due day)"), ("collected", "dollars collected (by due day)"))
+DAILY = (
+    ("dials", "dials"),
+    ("rpc", "right-party contacts"),
+    ("promises", "promises made"),
+    ("kept", "payments kept (by due day)"),
+    ("collected", "dollars collected (by due day)"),
+)
 CALLING = ("dials", "rpc", "promises")
 """Series that happen only on calling days (drawn on those days only)."""
 
@@ -315,7 +398,7 @@ def daily_series(results: dict[str, Any]) -> Figure:
     if not daily:
         return _note(fig, "No daily series in these results.")
     work = calling_days(results)
-    last = max(work) + 1 if work else 0          # 1-based x of the last calling day
+    last = max(work) + 1 if work else 0  # 1-based x of the last calling day
     n_days = max(len(s.get("collected") or []) for s in daily.values())
     axes = fig.subplots(len(DAILY), 1, sharex=True)
     colors = [BLUE, "#d35400", GREEN, "#8e44ad", GREY]
@@ -336,14 +419,30 @@ def daily_series(results: dict[str, Any]) -> Figure:
     axes[0].legend(fontsize=8, ncol=len(daily), loc="upper right")
     box = {"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.5}
     if last and n_days > last:
-        axes[0].annotate("payment tail: no calls; the promises made fall due (below)", xy=(last + 0.8, 0.5),
-                         xycoords=("data", "axes fraction"), va="center", fontsize=9, color=GREY)
+        axes[0].annotate(
+            "payment tail: no calls; the promises made fall due (below)",
+            xy=(last + 0.8, 0.5),
+            xycoords=("data", "axes fraction"),
+            va="center",
+            fontsize=9,
+            color=GREY,
+        )
     if last:
-        axes[0].annotate("calling days", xy=(0.8, 0.96), xycoords=("data", "axes fraction"), va="top", fontsize=8,
-                         color=BLUE, bbox=box)
+        axes[0].annotate(
+            "calling days",
+            xy=(0.8, 0.96),
+            xycoords=("data", "axes fraction"),
+            va="top",
+            fontsize=8,
+            color=BLUE,
+            bbox=box,
+        )
     axes[-1].set_xlabel("calendar day of the run")
     axes[-1].set_xlim(0.5, max(n_days, 1) + 0.5)
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(f"Day by day (mean over replications): {len(work)} calling days to day {last}, then the "
-                 f"payment tail to day {n_days}", fontsize=11)
+    fig.suptitle(
+        f"Day by day (mean over replications): {len(work)} calling days to day {last}, then the "
+        f"payment tail to day {n_days}",
+        fontsize=11,
+    )
     return fig

@@ -1,6 +1,7 @@
 """The living portfolio in the report: the daily open accounts, dials, right-party contacts and
 dollars, with the warm-up shaded so stationarity can be seen, and the ledger of the measured
 window (docs/portfolio.md)."""
+
 from __future__ import annotations
 
 import html
@@ -13,15 +14,26 @@ from matplotlib.ticker import MaxNLocator
 from .data import mean
 from .plots import BLUE, GREEN, GREY, _note, calling_days
 
-LEDGER_BALANCE = (("balance_start", "balance at the start"), ("balance_inflow", "+ balance entering"),
-                  ("collected_total", "- collected (cash, all sources)"),
-                  ("settlement_discount", "- forgiven in settlements"), ("balance_cured", "- owed by cured accounts"),
-                  ("balance_charged_off", "- charged off"), ("balance_placed", "- placed with an agency"),
-                  ("balance_end", "= balance at the end"))
-LEDGER_ACCOUNTS = (("accounts_start", "accounts at the start"), ("accounts_inflow", "+ entering"),
-                   ("accounts_paid", "- paid in full"), ("accounts_cured", "- cured"), ("accounts_settled", "- settled"),
-                   ("accounts_charged_off", "- charged off"), ("accounts_placed", "- placed"),
-                   ("accounts_end", "= open at the end"))
+LEDGER_BALANCE = (
+    ("balance_start", "balance at the start"),
+    ("balance_inflow", "+ balance entering"),
+    ("collected_total", "- collected (cash, all sources)"),
+    ("settlement_discount", "- forgiven in settlements"),
+    ("balance_cured", "- owed by cured accounts"),
+    ("balance_charged_off", "- charged off"),
+    ("balance_placed", "- placed with an agency"),
+    ("balance_end", "= balance at the end"),
+)
+LEDGER_ACCOUNTS = (
+    ("accounts_start", "accounts at the start"),
+    ("accounts_inflow", "+ entering"),
+    ("accounts_paid", "- paid in full"),
+    ("accounts_cured", "- cured"),
+    ("accounts_settled", "- settled"),
+    ("accounts_charged_off", "- charged off"),
+    ("accounts_placed", "- placed"),
+    ("accounts_end", "= open at the end"),
+)
 
 
 def first_measured_day(results: dict[str, Any]) -> int:
@@ -55,9 +67,12 @@ def portfolio_daily(results: dict[str, Any]) -> Figure:
         axes[2].plot(x, get("rpc"), "-", color=color)
         axes[3].plot(x, get("collected"), "-", color=color)
         axes[3].plot(x, get("self_cure_collected"), ":", color=color, lw=1.2)
-    titles = (("open accounts", "at the end of the day; dashed: the never-called control group"),
-              ("dials", ""), ("right-party contacts", ""),
-              ("dollars received", "solid: kept promises, by due day; dotted: self-cure"))
+    titles = (
+        ("open accounts", "at the end of the day; dashed: the never-called control group"),
+        ("dials", ""),
+        ("right-party contacts", ""),
+        ("dollars received", "solid: kept promises, by due day; dotted: self-cure"),
+    )
     for ax, (ylabel, title) in zip(axes, titles):
         ax.set_ylabel(ylabel, fontsize=8)
         if title:
@@ -67,12 +82,20 @@ def portfolio_daily(results: dict[str, Any]) -> Figure:
             ax.axvspan(0.5, warm + 0.5, color="#eeeeee", alpha=0.9, lw=0, gid="warmup")
     axes[3].yaxis.set_major_formatter("${x:,.0f}")
     if warm:
-        axes[1].annotate("warm-up: left out of the metrics", xy=(1, 0.92), xycoords=("data", "axes fraction"),
-                         va="top", fontsize=8, color=GREY)
+        axes[1].annotate(
+            "warm-up: left out of the metrics",
+            xy=(1, 0.92),
+            xycoords=("data", "axes fraction"),
+            va="top",
+            fontsize=8,
+            color=GREY,
+        )
     axes[0].legend(fontsize=8, ncol=len(daily), loc="upper right")
     axes[-1].set_xlabel("calendar day of the run (calling days)")
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle("The living portfolio day by day: flat after the warm-up when the run is stationary", fontsize=11)
+    fig.suptitle(
+        "The living portfolio day by day: flat after the warm-up when the run is stationary", fontsize=11
+    )
     return fig
 
 
@@ -85,7 +108,7 @@ def _row(label: str, stat: Any, money: bool) -> str:
         lo, hi = (stat or {}).get("ci95_low"), (stat or {}).get("ci95_high")
         if lo is not None and hi is not None:
             shown += f" ± {(hi - lo) / 2:,.0f}"
-    return f"<tr><td>{html.escape(label)}</td><td class=\"num\">{html.escape(shown)}</td></tr>"
+    return f'<tr><td>{html.escape(label)}</td><td class="num">{html.escape(shown)}</td></tr>'
 
 
 def portfolio_html(results: dict[str, Any], figure_html: str) -> str:
@@ -101,12 +124,21 @@ def portfolio_html(results: dict[str, Any], figure_html: str) -> str:
     if mser is not None:
         work = calling_days(results)
         used = sum(1 for d in work if d < warm)
-        note = (f"<p class=\"note\">Warm-up: the scenario leaves out {used} calling day(s); MSER-5 on the daily "
-                f"open accounts suggests {mser:.0f} on average over the replications"
-                + (" (more than the scenario's: consider a longer warm-up)." if mser > used else ".") + "</p>")
-    return ("<section><h2>Portfolio</h2>" + figure_html
-            + "<div class=\"cards\"><table><tr><th>balance ledger (measured window)</th><th>mean ± 95% CI</th></tr>"
-            + balance + "</table><table><tr><th>accounts</th><th>mean ± 95% CI</th></tr>" + accounts
-            + "</table></div><p class=\"note\">Start + inflow = what left + what is still open, to the cent in "
-              "every replication. Cured accounts leave current, still owing the rest of their balance.</p>"
-            + note + "</section>")
+        note = (
+            f'<p class="note">Warm-up: the scenario leaves out {used} calling day(s); MSER-5 on the daily '
+            f"open accounts suggests {mser:.0f} on average over the replications"
+            + (" (more than the scenario's: consider a longer warm-up)." if mser > used else ".")
+            + "</p>"
+        )
+    return (
+        "<section><h2>Portfolio</h2>"
+        + figure_html
+        + '<div class="cards"><table><tr><th>balance ledger (measured window)</th><th>mean ± 95% CI</th></tr>'
+        + balance
+        + "</table><table><tr><th>accounts</th><th>mean ± 95% CI</th></tr>"
+        + accounts
+        + '</table></div><p class="note">Start + inflow = what left + what is still open, to the cent in '
+        "every replication. Cured accounts leave current, still owing the rest of their balance.</p>"
+        + note
+        + "</section>"
+    )

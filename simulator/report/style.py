@@ -1,4 +1,5 @@
 """The look shared by collectsim's HTML pages (the MIS report and the calibration report)."""
+
 from __future__ import annotations
 
 PAGE_CSS = """

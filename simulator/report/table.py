@@ -1,4 +1,5 @@
 """Plain-text tables of a results document (the dict of ``Results.to_dict()``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,22 +38,68 @@ def pyramid_table(doc: dict[str, Any]) -> str:
     text = _render(rows, ["pyramid", *(name for name, _ in cols)])
     center = cols[-1][1]
     if ((center.get("arrangement_collected") or {}).get("mean") or 0.0) > 0:
-        text += ("\naverage payment = every dollar per kept promise: settlements' lump sums and payment plans' "
-                 f"later installments included (ordinary promises alone: {_fmt('avg_payment', center['avg_payment_ordinary'])})")
+        text += (
+            "\naverage payment = every dollar per kept promise: settlements' lump sums and payment plans' "
+            f"later installments included (ordinary promises alone: {_fmt('avg_payment', center['avg_payment_ordinary'])})"
+        )
     return text
 
 
-VOLUME = ("paid_hours", "productive_hours", "dials", "connects", "rpc", "reminder_contacts", "third_party",
-          "promises", "arrangement_promises", "kept", "broken", "plan_installments_due", "plan_installments_kept",
-          "collected", "collected_in_period", "kept_rate_usd", "arrangement_collected", "avg_payment_ordinary",
-          "agency_collected", "cost_wages", "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace",
-          "cost_agency", "cost_abandon_penalty", "cost", "cost_per_dollar", "net_value", "occupancy", "idle_hours")
+VOLUME = (
+    "paid_hours",
+    "productive_hours",
+    "dials",
+    "connects",
+    "rpc",
+    "reminder_contacts",
+    "third_party",
+    "promises",
+    "arrangement_promises",
+    "kept",
+    "broken",
+    "plan_installments_due",
+    "plan_installments_kept",
+    "collected",
+    "collected_in_period",
+    "kept_rate_usd",
+    "arrangement_collected",
+    "avg_payment_ordinary",
+    "agency_collected",
+    "cost_wages",
+    "cost_supervision",
+    "cost_telecom",
+    "cost_dialer",
+    "cost_skip_trace",
+    "cost_agency",
+    "cost_abandon_penalty",
+    "cost",
+    "cost_per_dollar",
+    "net_value",
+    "occupancy",
+    "idle_hours",
+)
 """Rows of the volume table, in order; those after ``ALWAYS`` are shown only where some unit has
 a value other than 0 (reminders, rearrangements, agencies and the costs beyond wages are off in
 most scenarios)."""
-ALWAYS = {"paid_hours", "productive_hours", "dials", "connects", "rpc", "third_party", "promises", "kept",
-          "broken", "collected", "collected_in_period", "kept_rate_usd", "cost", "cost_per_dollar", "net_value",
-          "occupancy", "idle_hours"}
+ALWAYS = {
+    "paid_hours",
+    "productive_hours",
+    "dials",
+    "connects",
+    "rpc",
+    "third_party",
+    "promises",
+    "kept",
+    "broken",
+    "collected",
+    "collected_in_period",
+    "kept_rate_usd",
+    "cost",
+    "cost_per_dollar",
+    "net_value",
+    "occupancy",
+    "idle_hours",
+}
 LABELS = {
     "rpc": "rpc (negotiations)",
     "reminder_contacts": "reminder contacts (not in rpc)",
@@ -83,7 +130,7 @@ def _shown(metric: str, cols: list[tuple[str, dict]]) -> bool:
         return True
     if metric == "avg_payment_ordinary":
         return nonzero("arrangement_collected")
-    if metric == "cost_wages":   # the parts of cost, once there is more than wages
+    if metric == "cost_wages":  # the parts of cost, once there is more than wages
         return any(nonzero(m) for m in VOLUME if m.startswith("cost_") and m != "cost_wages")
     return nonzero(metric)
 

@@ -1,4 +1,5 @@
 """The input side: what a user writes, validated into frozen models."""
+
 from .load import (
     LoadedScenario,
     Problem,
@@ -11,5 +12,15 @@ from .load import (
 )
 from .schema import OUTCOMES, Scenario
 
-__all__ = ["LoadedScenario", "Problem", "ScenarioError", "Scenario", "OUTCOMES", "load_scenario",
-           "parse_scenario", "parse_set", "apply_overrides", "default_scenario_path"]
+__all__ = [
+    "LoadedScenario",
+    "Problem",
+    "ScenarioError",
+    "Scenario",
+    "OUTCOMES",
+    "load_scenario",
+    "parse_scenario",
+    "parse_set",
+    "apply_overrides",
+    "default_scenario_path",
+]

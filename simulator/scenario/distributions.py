@@ -6,16 +6,28 @@ the unit of the key that holds it. Each spec exposes ``mean``, ``variance`` and 
 smallest value it can produce) so analytic checks and validation come free, and
 ``sample(rng, n)`` which returns a numpy array.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-__all__ = ["Dist", "Constant", "Exponential", "LogNormal", "Gamma", "Uniform", "UniformInt",
-           "Triangular", "Discrete", "DIST_NAMES", "scale_spec"]
+__all__ = [
+    "Dist",
+    "Constant",
+    "Exponential",
+    "LogNormal",
+    "Gamma",
+    "Uniform",
+    "UniformInt",
+    "Triangular",
+    "Discrete",
+    "DIST_NAMES",
+    "scale_spec",
+]
 
 
 class _DistBase(BaseModel):
@@ -43,6 +55,7 @@ class _DistBase(BaseModel):
 
 class Constant(_DistBase):
     """Always the same value."""
+
     dist: Literal["constant"] = "constant"
     value: float = Field(allow_inf_nan=False, description="the value")
 
@@ -68,6 +81,7 @@ class Constant(_DistBase):
 
 class Exponential(_DistBase):
     """Exponential with the given mean."""
+
     dist: Literal["exponential"]
     mean_: float = Field(allow_inf_nan=False, alias="mean", gt=0, description="mean (> 0)")
 
@@ -77,7 +91,7 @@ class Exponential(_DistBase):
 
     @property
     def variance(self) -> float:
-        return self.mean_ ** 2
+        return self.mean_**2
 
     @property
     def lower(self) -> float:
@@ -92,7 +106,7 @@ class _MeanSd(_DistBase):
     sd: float = Field(ge=0, allow_inf_nan=False, description="standard deviation of the variable (>= 0)")
 
     @model_validator(mode="after")
-    def _spread(self) -> "_MeanSd":
+    def _spread(self) -> _MeanSd:
         if self.sd > 1e6 * self.mean_:
             raise ValueError(f"sd ({self.sd:g}) is more than a million times the mean ({self.mean_:g})")
         return self
@@ -108,7 +122,7 @@ class _MeanSd(_DistBase):
 
     @property
     def variance(self) -> float:
-        return self.sd ** 2
+        return self.sd**2
 
     @property
     def lower(self) -> float:
@@ -117,6 +131,7 @@ class _MeanSd(_DistBase):
 
 class LogNormal(_MeanSd):
     """Log-normal given the mean and standard deviation of the variable itself (not of its log)."""
+
     dist: Literal["lognormal"]
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -129,6 +144,7 @@ class LogNormal(_MeanSd):
 
 class Gamma(_MeanSd):
     """Gamma given its mean and standard deviation."""
+
     dist: Literal["gamma"]
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -140,12 +156,13 @@ class Gamma(_MeanSd):
 
 class Uniform(_DistBase):
     """Continuous uniform on [low, high]."""
+
     dist: Literal["uniform"]
     low: float = Field(allow_inf_nan=False, description="lower bound")
     high: float = Field(allow_inf_nan=False, description="upper bound (>= low)")
 
     @model_validator(mode="after")
-    def _order(self) -> "Uniform":
+    def _order(self) -> Uniform:
         if self.high < self.low:
             raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
         return self
@@ -168,12 +185,13 @@ class Uniform(_DistBase):
 
 class UniformInt(_DistBase):
     """Whole numbers low, low+1, ..., high, equally likely."""
+
     dist: Literal["uniform_int"]
     low: int = Field(description="smallest value")
     high: int = Field(description="largest value (>= low)")
 
     @model_validator(mode="after")
-    def _order(self) -> "UniformInt":
+    def _order(self) -> UniformInt:
         if self.high < self.low:
             raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
         return self
@@ -201,16 +219,19 @@ class UniformInt(_DistBase):
 
 class Triangular(_DistBase):
     """Triangular on [low, high] with the given mode."""
+
     dist: Literal["triangular"]
     low: float = Field(allow_inf_nan=False, description="lower bound")
     mode: float = Field(allow_inf_nan=False, description="most likely value (low <= mode <= high)")
     high: float = Field(allow_inf_nan=False, description="upper bound")
 
     @model_validator(mode="after")
-    def _order(self) -> "Triangular":
+    def _order(self) -> Triangular:
         if not (self.low <= self.mode <= self.high) or self.low == self.high:
-            raise ValueError(f"need low <= mode <= high and low < high, got "
-                             f"low={self.low}, mode={self.mode}, high={self.high}")
+            raise ValueError(
+                f"need low <= mode <= high and low < high, got "
+                f"low={self.low}, mode={self.mode}, high={self.high}"
+            )
         return self
 
     @property
@@ -232,12 +253,13 @@ class Triangular(_DistBase):
 
 class Discrete(_DistBase):
     """A finite set of values with weights (normalised to sum to 1)."""
+
     dist: Literal["discrete"]
     values: list[float] = Field(min_length=1, description="the possible values")
     weights: list[float] = Field(min_length=1, description="their relative weights (>= 0, not all 0)")
 
     @model_validator(mode="after")
-    def _check(self) -> "Discrete":
+    def _check(self) -> Discrete:
         if len(self.values) != len(self.weights):
             raise ValueError(f"values has {len(self.values)} entries but weights has {len(self.weights)}")
         if any(w < 0 or not math.isfinite(w) for w in self.weights) or sum(self.weights) <= 0:
@@ -278,14 +300,22 @@ def _number_is_constant(v: Any) -> Any:
 
 
 _Tagged = Annotated[
-    Union[Constant, Exponential, LogNormal, Gamma, Uniform, UniformInt, Triangular, Discrete],
+    Constant | Exponential | LogNormal | Gamma | Uniform | UniformInt | Triangular | Discrete,
     Field(discriminator="dist"),
 ]
 Dist = Annotated[_Tagged, BeforeValidator(_number_is_constant)]
 """A distribution: a bare number (constant) or a table with ``dist`` and its parameters."""
 
-DIST_NAMES = ("constant", "exponential", "lognormal", "gamma", "uniform", "uniform_int",
-              "triangular", "discrete")
+DIST_NAMES = (
+    "constant",
+    "exponential",
+    "lognormal",
+    "gamma",
+    "uniform",
+    "uniform_int",
+    "triangular",
+    "discrete",
+)
 
 
 def scale_spec(spec: Any, factor: float) -> Any:

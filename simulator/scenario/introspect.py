@@ -4,6 +4,7 @@
 ``list of tables``; the loader uses it in "missing required key; expected ..." messages and the
 scenario reference (:mod:`simulator.scenario_reference`) in its tables.
 """
+
 from __future__ import annotations
 
 import types
@@ -74,17 +75,19 @@ def _constraints(meta: list[Any]) -> list[str]:
             out.append(f"<= {fmt_num(m.le)}")
         elif isinstance(m, at.Lt):
             out.append(f"< {fmt_num(m.lt)}")
-        elif (isinstance(m, at.MinLen) and any(isinstance(x, at.MaxLen) and x.max_length == m.min_length
-                                                for x in meta)):
+        elif isinstance(m, at.MinLen) and any(
+            isinstance(x, at.MaxLen) and x.max_length == m.min_length for x in meta
+        ):
             out.append(f"exactly {m.min_length} entr{'y' if m.min_length == 1 else 'ies'}")
-        elif isinstance(m, at.MaxLen) and any(isinstance(x, at.MinLen) and x.min_length == m.max_length
-                                              for x in meta):
+        elif isinstance(m, at.MaxLen) and any(
+            isinstance(x, at.MinLen) and x.min_length == m.max_length for x in meta
+        ):
             continue
         elif isinstance(m, at.MinLen) and m.min_length:
             out.append(f"at least {m.min_length} entr{'y' if m.min_length == 1 else 'ies'}")
         elif isinstance(m, at.MaxLen):
             out.append(f"at most {m.max_length} entr{'y' if m.max_length == 1 else 'ies'}")
-        elif hasattr(m, "metadata") and isinstance(getattr(m, "metadata"), list):  # FieldInfo
+        elif hasattr(m, "metadata") and isinstance(m.metadata, list):  # FieldInfo
             out.extend(_constraints(m.metadata))
     return out
 

@@ -6,6 +6,7 @@ Generated from the pydantic models, so it has every key, type, bound, default an
 Cross-field rules (probabilities summing to 1, breaks inside the shift, ...) are beyond a JSON
 Schema: ``collectsim validate`` checks them.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,11 @@ def _number_or_table(node: Any) -> Any:
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file."""
     schema = _number_or_table(Scenario.model_json_schema(by_alias=True))
-    return {"$schema": SCHEMA_DIALECT, "title": "collectsim scenario",
-            **{k: v for k, v in schema.items() if k != "title"}}
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "collectsim scenario",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
 
 
 def scenario_json_schema_text() -> str:

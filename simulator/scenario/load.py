@@ -2,6 +2,7 @@
 
 Scenario files are parsed as data only (``tomllib``); nothing in them is evaluated.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,10 +14,11 @@ import json
 import math
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,8 +26,17 @@ from .distributions import DIST_NAMES
 from .introspect import dist_classes, optional_inner, type_words, unwrap
 from .schema import Scenario
 
-__all__ = ["ScenarioError", "Problem", "LoadedScenario", "load_scenario", "parse_scenario",
-           "apply_overrides", "parse_set", "DEFAULT_SCENARIO", "default_scenario_path"]
+__all__ = [
+    "ScenarioError",
+    "Problem",
+    "LoadedScenario",
+    "load_scenario",
+    "parse_scenario",
+    "apply_overrides",
+    "parse_set",
+    "DEFAULT_SCENARIO",
+    "default_scenario_path",
+]
 
 DEFAULT_SCENARIO = "table_14_1.toml"
 MAX_SCENARIO_BYTES = 5 * 2**20
@@ -36,6 +47,7 @@ mistyped path (a data file, a device) would otherwise be parsed for minutes."""
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input: where, what was there, and what was expected."""
+
     path: str
     message: str
     value: Any = None
@@ -66,6 +78,7 @@ class ScenarioError(Exception):
 @dataclass(frozen=True)
 class LoadedScenario:
     """A validated scenario with its provenance."""
+
     scenario: Scenario
     source: str
     file_sha256: str
@@ -130,7 +143,7 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
             if nxt is None:
                 nxt = node[k] = {}
             if not isinstance(nxt, dict):
-                raise ValueError(f"--set {text!r}: {'.'.join(keys[:i + 1])} is a value, not a table")
+                raise ValueError(f"--set {text!r}: {'.'.join(keys[: i + 1])} is a value, not a table")
             node = nxt
         node[keys[-1]] = value
     return out
@@ -220,8 +233,12 @@ def _expected(typ: str, ctx: dict, msg: str) -> str:
     }
     if typ in words:
         return words[typ]
-    bounds = {"greater_than_equal": ("ge", ">="), "greater_than": ("gt", ">"),
-              "less_than_equal": ("le", "<="), "less_than": ("lt", "<")}
+    bounds = {
+        "greater_than_equal": ("ge", ">="),
+        "greater_than": ("gt", ">"),
+        "less_than_equal": ("le", "<="),
+        "less_than": ("lt", "<"),
+    }
     if typ in bounds:
         key, op = bounds[typ]
         return f"expected a number {op} {_num(ctx.get(key))}"
@@ -294,8 +311,9 @@ def _problems_from(err: ValidationError) -> list[Problem]:
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             expected = f" expected one of: {', '.join(allowed)}" if allowed else ""
-            out.append(Problem(path, f"unknown key{hint}{';' if expected else ''}{expected}",
-                               e["input"], True))
+            out.append(
+                Problem(path, f"unknown key{hint}{';' if expected else ''}{expected}", e["input"], True)
+            )
         elif typ == "missing":
             f = _field(_model_at(loc), loc[-1])
             if f is None:
@@ -306,11 +324,18 @@ def _problems_from(err: ValidationError) -> list[Problem]:
                 out.append(Problem(path, f"missing required key; expected {what}{desc}"))
         elif typ == "union_tag_invalid" or typ == "union_tag_not_found":
             from .distributions import DIST_NAMES as names
+
             tag = ctx.get("tag")
             close = difflib.get_close_matches(str(tag), names, n=1) if tag is not None else []
             hint = f"did you mean dist = {close[0]!r}? " if close else ""
-            out.append(Problem(path, f"{hint}expected a number or a table with dist = one of {list(names)}",
-                               e["input"], True))
+            out.append(
+                Problem(
+                    path,
+                    f"{hint}expected a number or a table with dist = one of {list(names)}",
+                    e["input"],
+                    True,
+                )
+            )
         elif typ == "value_error" and isinstance(e["input"], dict):
             # A rule on a whole table: point at the key it is about rather than print the table.
             key, rest = _key_in_message(_model_at(loc + ("?",)), msg)
@@ -320,8 +345,14 @@ def _problems_from(err: ValidationError) -> list[Problem]:
                 found, value = _get(e["input"], key)
                 out.append(Problem(f"{path}.{key}".lstrip(".").replace(".[", "["), rest, value, found))
         elif typ in ("model_type", "dict_type", "model_attributes_type") and _is_dist_at(loc):
-            out.append(Problem(path, f"expected a number or a table with dist = one of {list(DIST_NAMES)}",
-                               e["input"], True))
+            out.append(
+                Problem(
+                    path,
+                    f"expected a number or a table with dist = one of {list(DIST_NAMES)}",
+                    e["input"],
+                    True,
+                )
+            )
         else:
             out.append(Problem(path, _expected(typ, ctx, msg), e["input"], True))
     return out
@@ -360,7 +391,9 @@ def parse_scenario(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenar
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         roots = {p.path for p in bad}
-        raise ScenarioError(source, bad + [p for p in _problems_from(err) if not _under(p.path, roots)]) from None
+        raise ScenarioError(
+            source, bad + [p for p in _problems_from(err) if not _under(p.path, roots)]
+        ) from None
     except RecursionError:
         raise ScenarioError(source, [Problem("", "nested too deeply; expected a scenario file")]) from None
     if bad:
@@ -387,21 +420,37 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ())
         with open(p, "rb") as f:
             data = f.read(MAX_SCENARIO_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError(source, [Problem("", "file not found; expected a TOML scenario file "
-                                             "(see scenarios/ for examples)")]) from None
+        raise ScenarioError(
+            source,
+            [Problem("", "file not found; expected a TOML scenario file (see scenarios/ for examples)")],
+        ) from None
     except IsADirectoryError:
         raise ScenarioError(source, [Problem("", "is a folder; expected a TOML scenario file")]) from None
     except OSError as e:
         raise ScenarioError(source, [Problem("", f"cannot read: {e.strerror}")]) from None
     if len(data) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(source, [Problem("", f"larger than {MAX_SCENARIO_BYTES // 2**20} MB, the largest scenario "
-                                                 "file collectsim reads; expected a TOML scenario file (the "
-                                                 "bundled ones are under 10 KB)")])
+        raise ScenarioError(
+            source,
+            [
+                Problem(
+                    "",
+                    f"larger than {MAX_SCENARIO_BYTES // 2**20} MB, the largest scenario "
+                    "file collectsim reads; expected a TOML scenario file (the "
+                    "bundled ones are under 10 KB)",
+                )
+            ],
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ScenarioError(source, [Problem("", f"not UTF-8 text (bad byte at offset {e.start}); "
-                                             "expected a TOML file saved as UTF-8")]) from None
+        raise ScenarioError(
+            source,
+            [
+                Problem(
+                    "", f"not UTF-8 text (bad byte at offset {e.start}); expected a TOML file saved as UTF-8"
+                )
+            ],
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -5,6 +5,7 @@ Off unless a scenario has a ``[portfolio]`` block: then payments are partial, ac
 settle, charge off and roll through the delinquency buckets, and each segment may have an
 ``inflow`` and a ``self_cure_per_day``; ``[portfolio.behaviour]`` adds account-level behaviour.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,6 +33,7 @@ class _Model(BaseModel):
 
 class DatedInflow(_Model):
     """An exact number of new accounts on one calendar day."""
+
     day: int = Field(ge=0, le=36_600, description="calendar day of the run (0 = its first day)")
     accounts: int = Field(ge=0, le=10_000_000, description="new accounts entering that day")
 
@@ -40,20 +42,35 @@ class Inflow(_Model):
     """New delinquent accounts entering the segment each calendar day, from day 0 to the last
     calling day. Their balance and risk score are drawn from the segment's ``balance_usd`` and
     ``risk_score``; their days past due at entry from ``days_past_due`` here."""
-    accounts_per_day: NonNeg = Field(0.0, description=(
-        "mean new accounts per calendar day; each day's count is Poisson with this mean times the "
-        "day's weekday_profile entry"))
-    weekday_profile: list[NonNeg] = Field([1.0] * 7, min_length=7, max_length=7, description=(
-        "multipliers on accounts_per_day by weekday of arrival, Monday first"))
-    dated: list[DatedInflow] = Field([], description=(
-        "exact counts on given calendar days, e.g. [{ day = 0, accounts = 500 }], replacing the "
-        "Poisson draw on those days"))
+
+    accounts_per_day: NonNeg = Field(
+        0.0,
+        description=(
+            "mean new accounts per calendar day; each day's count is Poisson with this mean times the "
+            "day's weekday_profile entry"
+        ),
+    )
+    weekday_profile: list[NonNeg] = Field(
+        [1.0] * 7,
+        min_length=7,
+        max_length=7,
+        description=("multipliers on accounts_per_day by weekday of arrival, Monday first"),
+    )
+    dated: list[DatedInflow] = Field(
+        [],
+        description=(
+            "exact counts on given calendar days, e.g. [{ day = 0, accounts = 500 }], replacing the "
+            "Poisson draw on those days"
+        ),
+    )
     days_past_due: Dist = Field(Constant(value=1.0), description="days past due of a new account (>= 1)")
 
     @model_validator(mode="after")
-    def _check(self) -> "Inflow":
+    def _check(self) -> Inflow:
         if self.days_past_due.lower < 1:
-            raise ValueError("days_past_due can be below 1; a new delinquent account is at least 1 day past due")
+            raise ValueError(
+                "days_past_due can be below 1; a new delinquent account is at least 1 day past due"
+            )
         days = [d.day for d in self.dated]
         if len(set(days)) != len(days):
             raise ValueError(f"dated lists a day twice: {sorted(days)}")
@@ -67,23 +84,56 @@ class AccountBehaviour(_Model):
     segment's accounts at entry, each propensity equals the segment's set rate, so the
     segment's targets still hold on average; which accounts are called first decides who
     answers and who pays."""
+
     enabled: bool = Field(True, description="account-level behaviour on (the block present and enabled)")
-    spread: float = Field(1.0, ge=0.0, le=3.0, description=(
-        "multiplies every coefficient below: 0 makes every account alike, 1 is the documented default"))
-    score_on_answer: Coefficient = Field(0.3, description="log answer multiplier per standard deviation of the segment's risk scores")
-    dpd_on_answer: Coefficient = Field(-0.2, description="log answer multiplier per 30-day cycle of days past due (from the segment's mean at entry)")
-    phones_on_answer: Coefficient = Field(0.4, description="log answer multiplier per unit of log(number of phones)")
-    score_on_promise: Coefficient = Field(0.5, description="log-odds of a promise per standard deviation of risk score")
-    dpd_on_promise: Coefficient = Field(-0.3, description="log-odds of a promise per 30-day cycle of days past due (from the segment's mean at entry, and as the account ages)")
-    score_on_keep: Coefficient = Field(0.6, description="log-odds of keeping a promise per standard deviation of risk score")
-    dpd_on_keep: Coefficient = Field(-0.3, description="log-odds of keeping a promise per 30-day cycle of days past due (as above)")
-    past_due_on_payment: Coefficient = Field(1.0, description=(
-        "elasticity of the promise amount to the account's past-due amount (1: proportional)"))
-    score_on_self_cure: Coefficient = Field(0.8, description="log self-cure rate per standard deviation of risk score")
-    dpd_on_self_cure: Coefficient = Field(-0.5, description="log self-cure rate per 30-day cycle of days past due (as above)")
-    fatigue_per_attempt: Probability = Field(0.05, description=(
-        "contact fatigue: the answer probability is multiplied by (1 - this) for every attempt on the "
-        "account in the last 7 calendar days, today's included"))
+    spread: float = Field(
+        1.0,
+        ge=0.0,
+        le=3.0,
+        description=(
+            "multiplies every coefficient below: 0 makes every account alike, 1 is the documented default"
+        ),
+    )
+    score_on_answer: Coefficient = Field(
+        0.3, description="log answer multiplier per standard deviation of the segment's risk scores"
+    )
+    dpd_on_answer: Coefficient = Field(
+        -0.2,
+        description="log answer multiplier per 30-day cycle of days past due (from the segment's mean at entry)",
+    )
+    phones_on_answer: Coefficient = Field(
+        0.4, description="log answer multiplier per unit of log(number of phones)"
+    )
+    score_on_promise: Coefficient = Field(
+        0.5, description="log-odds of a promise per standard deviation of risk score"
+    )
+    dpd_on_promise: Coefficient = Field(
+        -0.3,
+        description="log-odds of a promise per 30-day cycle of days past due (from the segment's mean at entry, and as the account ages)",
+    )
+    score_on_keep: Coefficient = Field(
+        0.6, description="log-odds of keeping a promise per standard deviation of risk score"
+    )
+    dpd_on_keep: Coefficient = Field(
+        -0.3, description="log-odds of keeping a promise per 30-day cycle of days past due (as above)"
+    )
+    past_due_on_payment: Coefficient = Field(
+        1.0,
+        description=("elasticity of the promise amount to the account's past-due amount (1: proportional)"),
+    )
+    score_on_self_cure: Coefficient = Field(
+        0.8, description="log self-cure rate per standard deviation of risk score"
+    )
+    dpd_on_self_cure: Coefficient = Field(
+        -0.5, description="log self-cure rate per 30-day cycle of days past due (as above)"
+    )
+    fatigue_per_attempt: Probability = Field(
+        0.05,
+        description=(
+            "contact fatigue: the answer probability is multiplied by (1 - this) for every attempt on the "
+            "account in the last 7 calendar days, today's included"
+        ),
+    )
 
 
 class LivingPortfolio(_Model):
@@ -99,27 +149,49 @@ class LivingPortfolio(_Model):
     current); a smaller one brings it back by 30 x floor(x / M) days; either reduces the balance,
     and a balance paid to 0 leaves the portfolio paid in full.
     """
+
     enabled: bool = Field(True, description="the living portfolio on (the block present and enabled)")
-    charge_off_days_past_due: float = Field(180.0, gt=0, le=3650, description=(
-        "an open account is charged off (it leaves the portfolio) on reaching this many days past due "
-        "(180: US practice for cards; 120 for closed-end loans)"))
+    charge_off_days_past_due: float = Field(
+        180.0,
+        gt=0,
+        le=3650,
+        description=(
+            "an open account is charged off (it leaves the portfolio) on reaching this many days past due "
+            "(180: US practice for cards; 120 for closed-end loans)"
+        ),
+    )
     min_payment_usd: NonNeg = Field(25.0, description="smallest minimum payment per 30-day cycle, US dollars")
-    min_payment_share: Probability = Field(0.03, description="minimum payment per 30-day cycle as a share of the balance at entry")
-    control_share: Probability = Field(0.0, description=(
-        "share of accounts, drawn at entry, that are never called: the control group that measures what "
-        "accounts pay uncalled (incremental_collected needs it > 0)"))
-    cure_redefault_probability: Probability = Field(0.0, description=(
-        "probability that a cured account defaults again and re-enters the portfolio at 1 day past due"))
-    redefault_after_days: Dist = Field(Constant(value=30.0), description=(
-        "calendar days from a cure to the re-default (whole numbers >= 1)"))
-    behaviour: AccountBehaviour | None = Field(None, description="account-level behaviour (omit: every account alike)")
+    min_payment_share: Probability = Field(
+        0.03, description="minimum payment per 30-day cycle as a share of the balance at entry"
+    )
+    control_share: Probability = Field(
+        0.0,
+        description=(
+            "share of accounts, drawn at entry, that are never called: the control group that measures what "
+            "accounts pay uncalled (incremental_collected needs it > 0)"
+        ),
+    )
+    cure_redefault_probability: Probability = Field(
+        0.0,
+        description=(
+            "probability that a cured account defaults again and re-enters the portfolio at 1 day past due"
+        ),
+    )
+    redefault_after_days: Dist = Field(
+        Constant(value=30.0), description=("calendar days from a cure to the re-default (whole numbers >= 1)")
+    )
+    behaviour: AccountBehaviour | None = Field(
+        None, description="account-level behaviour (omit: every account alike)"
+    )
 
     @model_validator(mode="after")
-    def _check(self) -> "LivingPortfolio":
+    def _check(self) -> LivingPortfolio:
         d = self.redefault_after_days
         if d.lower < 1 or not d.integer_valued:
-            raise ValueError("redefault_after_days must produce whole numbers >= 1 "
-                             "(use a constant, uniform_int or discrete distribution)")
+            raise ValueError(
+                "redefault_after_days must produce whole numbers >= 1 "
+                "(use a constant, uniform_int or discrete distribution)"
+            )
         return self
 
     @property

@@ -7,15 +7,17 @@ literals and distributions), so new fields and sections appear here without edit
 Only the cross-field rules are written by hand, in :data:`CROSS_RULES`; a test fails when a model
 gains a cross-field validator that is not described there.
 """
+
 from __future__ import annotations
 
 import argparse
 import inspect
 import math
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -25,8 +27,19 @@ from .distributions import _DistBase
 from .introspect import dist_classes, fmt_num, is_model, optional_inner, type_words, unwrap
 from .schema import Scenario
 
-__all__ = ["generate", "type_words", "field_rows", "sections", "dist_classes", "walk_models",
-           "missing_descriptions", "undocumented_validators", "CROSS_RULES", "DOC_PATH", "main"]
+__all__ = [
+    "generate",
+    "type_words",
+    "field_rows",
+    "sections",
+    "dist_classes",
+    "walk_models",
+    "missing_descriptions",
+    "undocumented_validators",
+    "CROSS_RULES",
+    "DOC_PATH",
+    "main",
+]
 
 _REPO = Path(__file__).resolve().parents[1]
 DOC_PATH = (_REPO if (_REPO / "pyproject.toml").exists() else Path(".")) / "docs" / "scenario-reference.md"
@@ -82,8 +95,8 @@ CROSS_RULES: dict[str, list[str]] = {
     "Window": ["`end_time` is after `start_time`."],
     "Dialer": [
         "`ring_timeout_s` is 0 (off) or at least 15.",
-        "Predictive mode with `pacing = \"poisson\"` needs `calls_per_hour` > 0.",
-        "With `pacing = \"adaptive\"`, `ratio` (the starting level) is at most `max_dial_level`.",
+        'Predictive mode with `pacing = "poisson"` needs `calls_per_hour` > 0.',
+        'With `pacing = "adaptive"`, `ratio` (the starting level) is at most `max_dial_level`.',
     ],
     "Compliance": ["`calling_window_end` is after `calling_window_start`."],
     "Scenario": [
@@ -91,13 +104,12 @@ CROSS_RULES: dict[str, list[str]] = {
         "(at most 64 characters).",
         "Every segment a team lists in `segments` exists under `[segments]`.",
         "Every segment is worked by at least one team.",
-        "Every team's shift lies inside the center's hours (`calendar.open_time` to "
-        "`calendar.close_time`).",
+        "Every team's shift lies inside the center's hours (`calendar.open_time` to `calendar.close_time`).",
         "At least one team has a headcount above 0.",
         "Every tier named in a team's `skill.tiers` or `skill.collectors` exists under "
         "`[skill_tiers]`; tier shares are not all 0; `skill.collectors` keys are collector numbers "
         "(1 to the headcount).",
-        "With `routing.policy = \"mapping\"`, `routing.mapping` is given and names existing teams "
+        'With `routing.policy = "mapping"`, `routing.mapping` is given and names existing teams '
         "and segments.",
         "A segment's `inflow` and `self_cure_per_day` need the living portfolio (a `[portfolio]` "
         "block, enabled).",
@@ -116,7 +128,7 @@ CROSS_RULES: dict[str, list[str]] = {
 
 GENERAL_RULES = [
     "Unknown keys are errors (with a 'did you mean' hint), never ignored.",
-    "Types are strict: a number in quotes (`\"12\"`) is text, not a number; `true`/`false` are "
+    'Types are strict: a number in quotes (`"12"`) is text, not a number; `true`/`false` are '
     "not numbers; a whole number is accepted where a number is expected, not the reverse.",
     "`nan` and `inf` are rejected everywhere, and so is any number beyond ±1e12.",
     "`collectsim validate FILE` lists every problem at once, each with its key path, the value "
@@ -128,6 +140,7 @@ GENERAL_RULES = [
 
 
 # --------------------------------------------------------------------------- type words
+
 
 def _toml(v: Any) -> str:
     if isinstance(v, bool):
@@ -167,6 +180,7 @@ def default_words(f: FieldInfo) -> str:
 
 
 # --------------------------------------------------------------------------- walking the models
+
 
 @dataclass
 class Row:
@@ -240,8 +254,9 @@ def sections(model: type[BaseModel] = Scenario, path: str = "") -> Iterator[Sect
     for p, sub, keys in children:
         sec = list(sections(sub, p))
         if len(keys) > 1:
-            sec[0].note = (f"Keys {', '.join(f'`{k}`' for k in keys)} of `{path}` each hold such a table. "
-                           + sec[0].note).strip()
+            sec[0].note = (
+                f"Keys {', '.join(f'`{k}`' for k in keys)} of `{path}` each hold such a table. " + sec[0].note
+            ).strip()
         yield from sec
 
 
@@ -304,8 +319,11 @@ def rules_for(model: type[BaseModel]) -> list[str]:
 def undocumented_validators(model: type[BaseModel] = Scenario) -> list[str]:
     """Model classes with a cross-field validator documented neither in CROSS_RULES nor by a
     docstring on the validator."""
-    return [m.__name__ for m in walk_models(model)
-            if m.__pydantic_decorators__.model_validators and not rules_for(m)]
+    return [
+        m.__name__
+        for m in walk_models(model)
+        if m.__pydantic_decorators__.model_validators and not rules_for(m)
+    ]
 
 
 def field_rows(model: type[BaseModel]) -> list[Row]:
@@ -313,6 +331,7 @@ def field_rows(model: type[BaseModel]) -> list[Row]:
 
 
 # --------------------------------------------------------------------------- Markdown
+
 
 def _anchor(path: str) -> str:
     """GitHub-style heading anchor of a section heading."""
@@ -333,19 +352,29 @@ def _table(rows: list[Row]) -> list[str]:
 
 
 def _dist_section() -> list[str]:
-    out = ["## Distributions", "",
-           "A key of type *distribution* holds either a bare number, which is a constant "
-           "(`ring_time_s = 30` always takes 30 s), or an inline table with a `dist` key naming "
-           "the kind and its parameters, for example "
-           '`talk_time_s = { dist = "lognormal", mean = 180, sd = 90 }`. '
-           "The unit is the unit of the key that holds it (`_s` seconds, `_usd` US dollars, "
-           "`_days` days). Parameters are strict: unknown parameters are errors.", ""]
+    out = [
+        "## Distributions",
+        "",
+        "A key of type *distribution* holds either a bare number, which is a constant "
+        "(`ring_time_s = 30` always takes 30 s), or an inline table with a `dist` key naming "
+        "the kind and its parameters, for example "
+        '`talk_time_s = { dist = "lognormal", mean = 180, sd = 90 }`. '
+        "The unit is the unit of the key that holds it (`_s` seconds, `_usd` US dollars, "
+        "`_days` days). Parameters are strict: unknown parameters are errors.",
+        "",
+    ]
     for cls in dist_classes():
         tag = cls.model_fields["dist"].annotation
         kind = get_args(tag)[0] if get_origin(tag) is Literal else cls.__name__.lower()
         out += [f"### `{kind}`", "", inspect.cleandoc(cls.__doc__ or ""), ""]
-        rows = [Row("dist", f'"{kind}"', "required" if cls.model_fields["dist"].is_required() else f'`"{kind}"`',
-                    "the kind of distribution")]
+        rows = [
+            Row(
+                "dist",
+                f'"{kind}"',
+                "required" if cls.model_fields["dist"].is_required() else f'`"{kind}"`',
+                "the kind of distribution",
+            )
+        ]
         rows += [r for r in field_rows(cls) if r.key != "dist"]
         out += _table(rows)
         rules = rules_for(cls)
@@ -375,19 +404,27 @@ def _rules_section() -> list[str]:
 def generate() -> str:
     """The whole reference as Markdown."""
     secs = list(sections())
-    out = ["# Scenario file reference", "",
-           f"<!-- Generated from simulator/scenario/schema.py by `{REGENERATE}`; do not edit by hand. -->",
-           "",
-           "A scenario is a TOML file (see `scenarios/table_14_1.toml`). Every key of every table is "
-           "listed below with its type, its default (*required* when it has none) and its meaning. "
-           "Units are in the key names: `_s` seconds, `_min` minutes, `_h` hours, `_days` days, "
-           "`_usd` US dollars; probabilities are fractions from 0 to 1; clock times are "
-           '`"HH:MM"` strings (00:00 to 24:00) local to the center. In a path, `<name>` stands for '
-           "a name you choose (a team or a segment) and `[]` for each entry of a list.", "",
-           "## Contents", ""]
+    out = [
+        "# Scenario file reference",
+        "",
+        f"<!-- Generated from simulator/scenario/schema.py by `{REGENERATE}`; do not edit by hand. -->",
+        "",
+        "A scenario is a TOML file (see `scenarios/table_14_1.toml`). Every key of every table is "
+        "listed below with its type, its default (*required* when it has none) and its meaning. "
+        "Units are in the key names: `_s` seconds, `_min` minutes, `_h` hours, `_days` days, "
+        "`_usd` US dollars; probabilities are fractions from 0 to 1; clock times are "
+        '`"HH:MM"` strings (00:00 to 24:00) local to the center. In a path, `<name>` stands for '
+        "a name you choose (a team or a segment) and `[]` for each entry of a list.",
+        "",
+        "## Contents",
+        "",
+    ]
     out += [f"- [`{s.path}`](#{_anchor(s.path)})" for s in secs]
-    out += ["- [Distributions](#distributions)",
-            "- [Rules checked when a scenario is loaded](#rules-checked-when-a-scenario-is-loaded)", ""]
+    out += [
+        "- [Distributions](#distributions)",
+        "- [Rules checked when a scenario is loaded](#rules-checked-when-a-scenario-is-loaded)",
+        "",
+    ]
     for s in secs:
         out += [f"## `{s.path}`", ""]
         if s.note:
@@ -402,12 +439,18 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m simulator.scenario.reference",
-                                 description="Print the scenario file reference (Markdown) generated "
-                                             "from the schema.")
+    ap = argparse.ArgumentParser(
+        prog="python -m simulator.scenario.reference",
+        description="Print the scenario file reference (Markdown) generated from the schema.",
+    )
     ap.add_argument("--write", action="store_true", help=f"write it to {DOC_PATH} instead")
-    ap.add_argument("--to", metavar="FILE", type=Path, default=DOC_PATH,
-                    help="with --write: the file to write (default: %(default)s)")
+    ap.add_argument(
+        "--to",
+        metavar="FILE",
+        type=Path,
+        default=DOC_PATH,
+        help="with --write: the file to write (default: %(default)s)",
+    )
     args = ap.parse_args(argv)
     text = generate()
     if args.write:

@@ -4,13 +4,15 @@ Replication r of A and of B both draw from the named streams of ``(seed, r)``, s
 B - A of each replication cancels much of the noise the two share; the comparison reports it with
 its 95% CI and the variance ratio against independent sampling.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any
 
 from .._version import __version__
 from ..base.statistics import paired_difference
@@ -25,6 +27,7 @@ COMPARE_SCHEMA = "collectsim.compare/1"
 @dataclass
 class Comparison:
     """Two scenarios run at the same seeds: replication r of A and of B use streams (seed, r)."""
+
     a: Results
     b: Results
 
@@ -64,12 +67,12 @@ class Comparison:
     def to_dict(self, metrics: Sequence[str] = ALL_METRICS) -> dict[str, Any]:
         """The comparison document, schema ``collectsim.compare/1``::
 
-            {"schema", "seed", "replications",
-             "a": {"name", "sha256", "file_sha256", "source", "overrides"}, "b": {...},
-             "metrics": {"center": {METRIC: PAIRED}, "segments": {NAME: {METRIC: PAIRED}},
-                         "teams": {NAME: {METRIC: PAIRED}}},
-             "only_in_one": {level: {"a": [...], "b": [...]}}}
-            PAIRED = statistics.paired_difference(...) plus "a_values", "b_values"
+        {"schema", "seed", "replications",
+         "a": {"name", "sha256", "file_sha256", "source", "overrides"}, "b": {...},
+         "metrics": {"center": {METRIC: PAIRED}, "segments": {NAME: {METRIC: PAIRED}},
+                     "teams": {NAME: {METRIC: PAIRED}}},
+         "only_in_one": {level: {"a": [...], "b": [...]}}}
+        PAIRED = statistics.paired_difference(...) plus "a_values", "b_values"
         """
         out: dict[str, Any] = {"center": {}, "segments": {}, "teams": {}}
         for level, unit in self.units():
@@ -87,28 +90,48 @@ class Comparison:
 
         def side(r: Results) -> dict[str, Any]:
             lo = r.loaded
-            return {"name": lo.scenario.scenario.name, "sha256": lo.sha256, "file_sha256": lo.file_sha256,
-                    "source": lo.source, "overrides": list(lo.overrides)}
+            return {
+                "name": lo.scenario.scenario.name,
+                "sha256": lo.sha256,
+                "file_sha256": lo.file_sha256,
+                "source": lo.source,
+                "overrides": list(lo.overrides),
+            }
 
-        return {"schema": COMPARE_SCHEMA, "seed": self.a.seed, "replications": self.a.replications,
-                "collectsim_version": __version__, "a": side(self.a), "b": side(self.b),
-                "metrics": out, "only_in_one": self.only_in_one(),
-                "blocks": {b: {k: self.paired_block(b, k) for k in keys} for b, keys in self.blocks().items()}}
+        return {
+            "schema": COMPARE_SCHEMA,
+            "seed": self.a.seed,
+            "replications": self.a.replications,
+            "collectsim_version": __version__,
+            "a": side(self.a),
+            "b": side(self.b),
+            "metrics": out,
+            "only_in_one": self.only_in_one(),
+            "blocks": {b: {k: self.paired_block(b, k) for k in keys} for b, keys in self.blocks().items()},
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
 
 
-def run_comparison(a: Union[LoadedScenario, str, Path], b: Union[LoadedScenario, str, Path],
-                   replications: int = 10, seed: int = 1,
-                   progress: Optional[Callable[[int, int], None]] = None, *,
-                   executor: ExecutorSpec = None, workers: Optional[int] = None,
-                   scheduler: Optional[str] = None) -> Comparison:
+def run_comparison(
+    a: LoadedScenario | str | Path,
+    b: LoadedScenario | str | Path,
+    replications: int = 10,
+    seed: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    executor: ExecutorSpec = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Comparison:
     """Run A and B with common random numbers (replication r of both at (seed, r)) and pair them."""
     if replications < 2:
         raise ValueError("a comparison needs replications >= 2 for confidence intervals")
     la, lb = as_loaded(a), as_loaded(b)
-    jobs = itertools.chain(((la.scenario, seed, r) for r in range(replications)),
-                           ((lb.scenario, seed, r) for r in range(replications)))
+    jobs = itertools.chain(
+        ((la.scenario, seed, r) for r in range(replications)),
+        ((lb.scenario, seed, r) for r in range(replications)),
+    )
     out = run_jobs(jobs, executor, workers, scheduler, progress, total=2 * replications)
     return Comparison(Results(la, seed, out[:replications]), Results(lb, seed, out[replications:]))

@@ -6,16 +6,18 @@ accounts off the lists, longer breaks move calls in time. This module changes ea
 scenario by +1% (relative) and measures the change in the center's value per paid hour with
 common random numbers, next to the analytic figure.
 """
+
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ..base.statistics import paired_difference
 from ..experiment.replications import run_jobs
 from ..measures.pyramid import LAYERS
-from ..scenario.load import LoadedScenario, parse_scenario
 from ..scenario.distributions import scale_spec
+from ..scenario.load import LoadedScenario, parse_scenario
 
 __all__ = ["LEVERS", "lever_scenario", "simulated_sensitivity"]
 
@@ -49,9 +51,11 @@ def lever_scenario(raw: dict, lever: str, step: float = 0.01) -> dict:
                         o[key] = scale_spec(o[key], 1.0 / k)
     elif lever == "productive_rate":
         for team in out["teams"].values():
-            blocks = ([b["length_min"] for b in team.get("breaks", [])]
-                      + ([team["lunch"]["length_min"]] if team.get("lunch") else [])
-                      + [team.get("meeting_min_per_day", 0.0), team.get("training_min_per_day", 0.0)])
+            blocks = (
+                [b["length_min"] for b in team.get("breaks", [])]
+                + ([team["lunch"]["length_min"]] if team.get("lunch") else [])
+                + [team.get("meeting_min_per_day", 0.0), team.get("training_min_per_day", 0.0)]
+            )
             unproductive = float(sum(blocks))
             productive = team["shift_length_h"] * 60.0 - unproductive
             if unproductive <= 0:
@@ -69,19 +73,27 @@ def lever_scenario(raw: dict, lever: str, step: float = 0.01) -> dict:
     return out
 
 
-def simulated_sensitivity(loaded: LoadedScenario, replications: int = 10, seed: int = 1,
-                          progress: Optional[Callable[[int, int], None]] = None, step: float = 0.01,
-                          **executor: Any) -> dict:
+def simulated_sensitivity(
+    loaded: LoadedScenario,
+    replications: int = 10,
+    seed: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    step: float = 0.01,
+    **executor: Any,
+) -> dict:
     """Baseline and one +``step`` variant per lever, replication r of each at (seed, r).
 
     Returns ``{"baseline": STAT-like means, "levers": [{"layer", "how", "analytic_gain",
     "simulated": paired_difference(...)}...]}`` ranked by the simulated mean gain in the center's
     value per paid hour (US dollars per paid hour).
     """
-    variants = [loaded.scenario] + [parse_scenario(lever_scenario(dict(loaded.raw), lv, step), loaded.source)
-                                    for lv in LAYERS]
+    variants = [loaded.scenario] + [
+        parse_scenario(lever_scenario(dict(loaded.raw), lv, step), loaded.source) for lv in LAYERS
+    ]
     jobs = [(sc, seed, r) for sc in variants for r in range(replications)]
-    out = run_jobs(jobs, executor.get("executor"), executor.get("workers"), executor.get("scheduler"), progress)
+    out = run_jobs(
+        jobs, executor.get("executor"), executor.get("workers"), executor.get("scheduler"), progress
+    )
 
     def vpph(block: list) -> list:
         return [rep["metrics"]["center"]["center"]["value_per_paid_hour"] for rep in block]
@@ -91,9 +103,20 @@ def simulated_sensitivity(loaded: LoadedScenario, replications: int = 10, seed: 
     base_mean = sum(defined) / len(defined) if defined else None
     levers = []
     for i, lv in enumerate(LAYERS, start=1):
-        sim = paired_difference(base, vpph(out[i * replications:(i + 1) * replications]))
-        levers.append({"layer": lv, "how": LEVERS[lv],
-                       "analytic_gain": None if base_mean is None else base_mean * step, "simulated": sim})
+        sim = paired_difference(base, vpph(out[i * replications : (i + 1) * replications]))
+        levers.append(
+            {
+                "layer": lv,
+                "how": LEVERS[lv],
+                "analytic_gain": None if base_mean is None else base_mean * step,
+                "simulated": sim,
+            }
+        )
     levers.sort(key=lambda d: -(d["simulated"]["diff_mean"] or 0.0))
-    return {"baseline_value_per_paid_hour": base_mean, "replications": replications, "seed": seed,
-            "step": step, "levers": levers}
+    return {
+        "baseline_value_per_paid_hour": base_mean,
+        "replications": replications,
+        "seed": seed,
+        "step": step,
+        "levers": levers,
+    }

@@ -1,8 +1,10 @@
 """The headcount what-if of ``collectsim staff``: headcount ranges, constraints and conclusions."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from ..base.statistics import t_interval
 from ..experiment.replications import MetricRef, parse_metric_ref
@@ -10,8 +12,16 @@ from .sweep.plan import SweepError
 
 __all__ = ["Constraint", "parse_constraint", "staffing_block", "headcount_values", "STAFF_METRICS"]
 
-STAFF_METRICS = ("value_per_paid_hour", "net_value", "rpc_per_productive_hour", "abandon_rate",
-                 "accounts_dialed_share", "attempted_7d_share", "contacted_7d_share", "attempts_per_account")
+STAFF_METRICS = (
+    "value_per_paid_hour",
+    "net_value",
+    "rpc_per_productive_hour",
+    "abandon_rate",
+    "accounts_dialed_share",
+    "attempted_7d_share",
+    "contacted_7d_share",
+    "attempts_per_account",
+)
 
 
 @dataclass(frozen=True)
@@ -34,8 +44,14 @@ class Constraint:
         return x <= self.value if self.op == "<=" else x >= self.value
 
     def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "level": self.ref.level, "unit": self.ref.unit, "metric": self.ref.metric,
-                "op": self.op, "value": self.value}
+        return {
+            "text": self.text,
+            "level": self.ref.level,
+            "unit": self.ref.unit,
+            "metric": self.ref.metric,
+            "op": self.op,
+            "value": self.value,
+        }
 
 
 def parse_constraint(text: str, scenario=None) -> Constraint:
@@ -47,18 +63,22 @@ def parse_constraint(text: str, scenario=None) -> Constraint:
             try:
                 value = float(right)
             except ValueError:
-                raise SweepError(f"--constraint {text!r}: {right.strip()!r} is not a number; expected "
-                                 f"METRIC{op}NUMBER, e.g. abandon_rate<=0.03") from None
+                raise SweepError(
+                    f"--constraint {text!r}: {right.strip()!r} is not a number; expected "
+                    f"METRIC{op}NUMBER, e.g. abandon_rate<=0.03"
+                ) from None
             try:
                 ref = parse_metric_ref(left, scenario)
             except ValueError as e:
                 raise SweepError(f"--constraint {text!r}: {e}") from None
             return Constraint(ref, op, value, text.strip())
-    raise SweepError(f"--constraint {text!r}: expected METRIC<=V or METRIC>=V, e.g. abandon_rate<=0.03 "
-                     "or accounts_dialed_share>=0.9")
+    raise SweepError(
+        f"--constraint {text!r}: expected METRIC<=V or METRIC>=V, e.g. abandon_rate<=0.03 "
+        "or accounts_dialed_share>=0.9"
+    )
 
 
-def _unit_stat(variant: Mapping[str, Any], ref: MetricRef) -> Optional[Mapping[str, Any]]:
+def _unit_stat(variant: Mapping[str, Any], ref: MetricRef) -> Mapping[str, Any] | None:
     m = variant["metrics"]
     if m is None:
         return None
@@ -67,18 +87,19 @@ def _unit_stat(variant: Mapping[str, Any], ref: MetricRef) -> Optional[Mapping[s
     return m.get(ref.level, {}).get(ref.unit, {}).get(ref.metric)
 
 
-def staffing_block(summary: Mapping[str, Any], team: str, path: str,
-                   constraints: Sequence[Constraint]) -> dict[str, Any]:
+def staffing_block(
+    summary: Mapping[str, Any], team: str, path: str, constraints: Sequence[Constraint]
+) -> dict[str, Any]:
     """Conclusions of a headcount sweep from summary.json's variants (center-level metrics)::
 
-        {"team", "parameter", "level": "center", "metrics": [...],
-         "rows": [{"headcount", "variant", METRIC: {"mean", "ci95_low", "ci95_high"},
-                   "marginal_net_value": {"from_headcount", "mean", "ci95_low", "ci95_high", "n"} | null}],
-         "best_net_value": {"headcount", "variant", "mean", "ci95_low", "ci95_high"} | null,
-         "last_paying_headcount": int | null,   (every step up to it adds net value, 95% CI above 0)
-         "constraints": [...],
-         "smallest_meeting_constraints": {"headcount", "variant"} | null      (on the means)
-         "smallest_meeting_constraints_ci95": {"headcount", "variant"} | null (whole 95% CI inside)}
+    {"team", "parameter", "level": "center", "metrics": [...],
+     "rows": [{"headcount", "variant", METRIC: {"mean", "ci95_low", "ci95_high"},
+               "marginal_net_value": {"from_headcount", "mean", "ci95_low", "ci95_high", "n"} | null}],
+     "best_net_value": {"headcount", "variant", "mean", "ci95_low", "ci95_high"} | null,
+     "last_paying_headcount": int | null,   (every step up to it adds net value, 95% CI above 0)
+     "constraints": [...],
+     "smallest_meeting_constraints": {"headcount", "variant"} | null      (on the means)
+     "smallest_meeting_constraints_ci95": {"headcount", "variant"} | null (whole 95% CI inside)}
     """
     rows = []
     for v in summary["variants"]:
@@ -113,25 +134,37 @@ def staffing_block(summary: Mapping[str, Any], team: str, path: str,
                 return {"headcount": r["headcount"], "variant": r["variant"]}
         return None
 
-    return {"team": team, "parameter": path, "level": "center", "metrics": list(STAFF_METRICS), "rows": rows,
-            "best_net_value": best, "last_paying_headcount": paying,
-            "constraints": [c.as_dict() for c in constraints],
-            "smallest_meeting_constraints": smallest(False),
-            "smallest_meeting_constraints_ci95": smallest(True)}
+    return {
+        "team": team,
+        "parameter": path,
+        "level": "center",
+        "metrics": list(STAFF_METRICS),
+        "rows": rows,
+        "best_net_value": best,
+        "last_paying_headcount": paying,
+        "constraints": [c.as_dict() for c in constraints],
+        "smallest_meeting_constraints": smallest(False),
+        "smallest_meeting_constraints_ci95": smallest(True),
+    }
 
 
-def _replication_values(variant: Mapping[str, Any], metric: str, replications: Optional[int]) -> dict[int, float]:
+def _replication_values(
+    variant: Mapping[str, Any], metric: str, replications: int | None
+) -> dict[int, float]:
     """Replication number -> center value of ``metric`` (the variant's failed replications skipped)."""
     if not variant["metrics"]:
         return {}
     values = variant["metrics"]["center"][metric]["values"]
     failed = set(variant.get("failed_replications") or [])
-    reps = [r for r in range(replications if replications is not None else len(values) + len(failed))
-            if r not in failed]
+    reps = [
+        r
+        for r in range(replications if replications is not None else len(values) + len(failed))
+        if r not in failed
+    ]
     return {r: v for r, v in zip(reps, values) if v is not None}
 
 
-def _marginal(rows: list[dict[str, Any]], by_id: Mapping[str, Any], replications: Optional[int]) -> None:
+def _marginal(rows: list[dict[str, Any]], by_id: Mapping[str, Any], replications: int | None) -> None:
     """Each row's ``marginal_net_value``: the net value one added collector brings from the
     previous headcount, (net(h) - net(h_prev)) / (h - h_prev), US dollars per replication, with a
     paired 95% t-interval: replication r of every headcount shares its seeds (common random
@@ -146,8 +179,13 @@ def _marginal(rows: list[dict[str, Any]], by_id: Mapping[str, Any], replications
             diffs = [(cur[k] - prev[1][k]) / step for k in common]
             if diffs:
                 mean, lo, hi = t_interval(diffs)
-                r["marginal_net_value"] = {"from_headcount": prev[0], "mean": mean, "ci95_low": lo,
-                                           "ci95_high": hi, "n": len(diffs)}
+                r["marginal_net_value"] = {
+                    "from_headcount": prev[0],
+                    "mean": mean,
+                    "ci95_low": lo,
+                    "ci95_high": hi,
+                    "n": len(diffs),
+                }
         prev = (r["headcount"], cur)
 
 

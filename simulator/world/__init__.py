@@ -1,5 +1,6 @@
 """The SimPy model. Knows nothing of files, sweeps or plots."""
-from .counters import Counters, Structure
+
 from .build import World, simulate
+from .counters import Counters, Structure
 
 __all__ = ["World", "Structure", "Counters", "simulate"]

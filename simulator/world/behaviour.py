@@ -22,6 +22,7 @@ Phone status (valid, wrong, disconnected) persists: a disconnected number always
 invalid probability and ``wrong_number_share``, and the valid numbers' outcome probabilities are
 set so the segment's marginal outcome probabilities hold.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,11 +74,27 @@ def _normalised_exp(eta: np.ndarray) -> np.ndarray:
 class AccountBehaviour:
     """Per-account propensities and the account-level outcome draw. Built once per world."""
 
-    __slots__ = ('answer_mult', 'dpd', 'dpd0', 'dpd0_at_entry', 'fatigue', 'keep_dpd', 'keep_lp', 'payment_mult',
-                 'phone', 'promise_dpd', 'promise_lp', 'recent', 'self_cure_dpd', 'self_cure_per_day', 'tables',
-                 'today', 'traced_rpc_mult')
+    __slots__ = (
+        "answer_mult",
+        "dpd",
+        "dpd0",
+        "dpd0_at_entry",
+        "fatigue",
+        "keep_dpd",
+        "keep_lp",
+        "payment_mult",
+        "phone",
+        "promise_dpd",
+        "promise_lp",
+        "recent",
+        "self_cure_dpd",
+        "self_cure_per_day",
+        "tables",
+        "today",
+        "traced_rpc_mult",
+    )
 
-    def __init__(self, scenario: "Scenario", portfolio: "Portfolio", streams: "Streams") -> None:
+    def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
         cfg = scenario.portfolio
         b = cfg.behaviour
         spread = b.spread
@@ -103,20 +120,28 @@ class AccountBehaviour:
             z_s = self._standardised(score[mine])
             d = dpd0[mine]
             z_d = (d - d.mean()) / CYCLE_DAYS
-            k = np.maximum(1, np.rint(seg.phones.sample(streams.generator(f"portfolio/{name}/phones"), len(mine))))
+            k = np.maximum(
+                1, np.rint(seg.phones.sample(streams.generator(f"portfolio/{name}/phones"), len(mine)))
+            )
             phones[mine] = k
-            answer[mine] = _normalised_exp(spread * (b.score_on_answer * z_s + b.dpd_on_answer * z_d
-                                                     + b.phones_on_answer * np.log(k)))
+            answer[mine] = _normalised_exp(
+                spread * (b.score_on_answer * z_s + b.dpd_on_answer * z_d + b.phones_on_answer * np.log(k))
+            )
             promise_lp[mine] = calibrated_log_odds(
-                seg.promise_probability, spread * (b.score_on_promise * z_s + b.dpd_on_promise * z_d))
+                seg.promise_probability, spread * (b.score_on_promise * z_s + b.dpd_on_promise * z_d)
+            )
             keep_lp[mine] = calibrated_log_odds(
-                seg.keep_probability, spread * (b.score_on_keep * z_s + b.dpd_on_keep * z_d))
+                seg.keep_probability, spread * (b.score_on_keep * z_s + b.dpd_on_keep * z_d)
+            )
             pd = past_due0[mine]
             rel = pd / pd.mean() if pd.mean() > 0 else np.ones(len(mine))
             g = np.power(np.maximum(rel, 1e-9), spread * b.past_due_on_payment)
             payment[mine] = g / g.mean()
-            cure[mine] = np.minimum(1.0, seg.self_cure_per_day * _normalised_exp(
-                spread * (b.score_on_self_cure * z_s + b.dpd_on_self_cure * z_d)))
+            cure[mine] = np.minimum(
+                1.0,
+                seg.self_cure_per_day
+                * _normalised_exp(spread * (b.score_on_self_cure * z_s + b.dpd_on_self_cure * z_d)),
+            )
             u = streams.generator(f"portfolio/{name}/phone_status").random(len(mine))
             q_dead, q_wrong = seg.outcomes.invalid.probability, seg.wrong_number_share
             phone[mine] = np.where(u < q_dead, DISCONNECTED, np.where(u < q_dead + q_wrong, WRONG, VALID))
@@ -153,9 +178,11 @@ class AccountBehaviour:
         for wd in range(7):
             for h in range(24):
                 probs = seg.outcome_probabilities(h, wd)
-                working = 1.0 - q_dead - q_wrong   # every number disconnected: no live answer at all
+                working = 1.0 - q_dead - q_wrong  # every number disconnected: no live answer at all
                 rpc_v = probs[RPC] / working if working > 0 else 0.0
-                tp_v = max(0.0, (probs[THIRD_PARTY] - q_wrong * rpc_v) / (1.0 - q_dead)) if working > 0 else 0.0
+                tp_v = (
+                    max(0.0, (probs[THIRD_PARTY] - q_wrong * rpc_v) / (1.0 - q_dead)) if working > 0 else 0.0
+                )
                 rest = [probs[o] for o in UNANSWERED]
                 total = sum(rest)
                 cum = list(np.cumsum(rest) / total) if total > 0 else [1.0, 1.0, 1.0]
@@ -178,7 +205,7 @@ class AccountBehaviour:
             rpc = rpc_v * m * (self.traced_rpc_mult if ph == TRACED else 1.0)
             tp = tp_v * m
         live = rpc + tp
-        if live > 1.0:   # a very responsive account: every dial a live answer
+        if live > 1.0:  # a very responsive account: every dial a live answer
             rpc, tp, live = rpc / live, tp / live, 1.0
         if u < rpc:
             return RPC

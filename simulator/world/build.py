@@ -4,6 +4,7 @@ Build order: the named streams, the clock, the portfolio and its call lists, the
 the collectors, the campaigns, the counters, the special tasks, the dial kernel, the dialer. No
 part imports this module: each receives the shared state (state.WorldState).
 """
+
 from __future__ import annotations
 
 import gc
@@ -13,7 +14,6 @@ from contextlib import contextmanager
 import numpy as np
 import simpy
 
-from .counters import Counters, Structure
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .behaviour import AccountBehaviour
@@ -22,6 +22,8 @@ from .call_lists import CallLists
 from .collectors import collector_roster
 from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
+from .costs import cost_rates, supervision_rates
+from .counters import Counters, Structure
 from .day import close_day, day_process
 from .dial import DialKernel
 from .dial_log import DialLog
@@ -31,12 +33,10 @@ from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
 from .routing import Dialables, build_campaigns
-from .costs import cost_rates, supervision_rates
 from .service import service_at_end
 from .shift import collector_process
 from .state import WorldState
 from .tasks import build_tasks, days_counted
-
 
 _gc_lock = threading.Lock()
 _gc_users = 0
@@ -85,7 +85,6 @@ def max_due_days(scenario: Scenario) -> int:
     return out
 
 
-
 class World(WorldState):
     """A collection center for one replication: the shared state, wired, with its processes.
 
@@ -101,9 +100,14 @@ class World(WorldState):
         self.portfolio = Portfolio(scenario, self.streams, self.calendar)
         # The living portfolio and account-level behaviour: None unless their blocks are on.
         pf = scenario.portfolio
-        self.behaviour = AccountBehaviour(scenario, self.portfolio, self.streams) if pf and pf.behaviour_on else None
-        self.living = (LivingPortfolio(scenario, self.portfolio, self.streams, self.calendar, self.behaviour)
-                       if scenario.portfolio_on else None)
+        self.behaviour = (
+            AccountBehaviour(scenario, self.portfolio, self.streams) if pf and pf.behaviour_on else None
+        )
+        self.living = (
+            LivingPortfolio(scenario, self.portfolio, self.streams, self.calendar, self.behaviour)
+            if scenario.portfolio_on
+            else None
+        )
         if self.living is not None:
             self.living.recorder = self.recorder
         self.lists = CallLists(scenario, self.portfolio, self.streams)
@@ -121,22 +125,28 @@ class World(WorldState):
         last = self.calendar.last_work_day
         self.n_days = max(last + max_due_days(scenario) + 2, days_counted(scenario, last))
         # also sets each collector's campaign and segments
-        self.campaigns = build_campaigns(Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models,
-                                                   self.collectors))
+        self.campaigns = build_campaigns(
+            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, self.collectors)
+        )
         self.structure = Structure(
-            segments=tuple(scenario.segment_names), teams=tuple(scenario.team_names),
+            segments=tuple(scenario.segment_names),
+            teams=tuple(scenario.team_names),
             collectors=tuple(c.name for c in self.collectors),
             collector_team=tuple(c.team for c in self.collectors),
             collector_wage_usd=tuple(c.hourly_wage_usd for c in self.collectors),
             collector_segments=tuple(tuple(c.segments) for c in self.collectors),
             campaigns=tuple(k.name for k in self.campaigns),
             campaign_team=tuple(k.team for k in self.campaigns),
-            campaign_segments=tuple(tuple(k.segments) for k in self.campaigns), n_days=self.n_days,
-            work_days=tuple(self.calendar.work_days), first_measured_day=self.calendar.first_measured_day,
+            campaign_segments=tuple(tuple(k.segments) for k in self.campaigns),
+            n_days=self.n_days,
+            work_days=tuple(self.calendar.work_days),
+            first_measured_day=self.calendar.first_measured_day,
             collector_supervision_usd_per_h=supervision_rates(scenario, self.collectors),
-            cost_rates=cost_rates(scenario))
-        self.counters = Counters.zeros(self.n_collectors + len(self.campaigns), len(scenario.segments),
-                                       self.n_days, len(self.campaigns))
+            cost_rates=cost_rates(scenario),
+        )
+        self.counters = Counters.zeros(
+            self.n_collectors + len(self.campaigns), len(scenario.segments), self.n_days, len(self.campaigns)
+        )
         build_tasks(self)
         if self.recorder is not None and self.portfolio.phone is not None:
             self.recorder.phone_at_entry = list(self.portfolio.phone)
@@ -162,16 +172,16 @@ class World(WorldState):
         with gc_tuned():
             env.run()
         self.dialer.flush(env.now)
-        if len(self.log):   # calls still going at the last midnight the day process filed
+        if len(self.log):  # calls still going at the last midnight the day process filed
             close_day(self, int(env.now // DAY_S))
         cnt = self.counters
         p = self.portfolio
-        first = self.calendar.first_measured_day   # the measured window starts that midnight
+        first = self.calendar.first_measured_day  # the measured window starts that midnight
         dialed = p.last_attempt_s >= first * DAY_S
         cnt.accounts_dialed[:] = np.bincount(p.segment[dialed], minlength=len(self.models))
         if self.living is not None:
             self.living.fill(cnt)
-            cnt.accounts[:] = cnt.present_accounts[:, 0]   # the accounts worked (not the control group)
+            cnt.accounts[:] = cnt.present_accounts[:, 0]  # the accounts worked (not the control group)
         else:
             cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
         eid = getattr(env, "_eid", None)  # events scheduled: a private SimPy counter, for benchmarks only

@@ -1,4 +1,5 @@
 """The clock: simulation time is in seconds from midnight of calendar day 0."""
+
 from __future__ import annotations
 
 import datetime

@@ -1,6 +1,7 @@
 """Today's call lists: per bucket (segment x time zone) a fresh list in list-strategy order and a
 queue of same-day retries by ready time, so the dialer can take the accounts whose local clock
 is inside the calling window without scanning anything."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +14,7 @@ from .dial_log import float_rows
 from .portfolio import OPEN, Portfolio
 from .retry_queue import ACCOUNT_MASK, RetryQueue, due_limit, key_time_s, retry_key
 
+
 class CallLists:
     """Per bucket: today's fresh list and a queue of retries by ready time (RetryQueue).
 
@@ -20,8 +22,24 @@ class CallLists:
     no list is ever shifted).
     """
 
-    __slots__ = ('abandon_block_s', 'cap_7', 'fresh', 'head', 'helping', 'max_per_day', 'p', 'pending', 'recycle_s', 'served',
-                 'retry', 'retry_delay_s', 'rng', 'scenario', 'spent', 'strategy')
+    __slots__ = (
+        "abandon_block_s",
+        "cap_7",
+        "fresh",
+        "head",
+        "helping",
+        "max_per_day",
+        "p",
+        "pending",
+        "recycle_s",
+        "served",
+        "retry",
+        "retry_delay_s",
+        "rng",
+        "scenario",
+        "spent",
+        "strategy",
+    )
 
     def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
         self.p = portfolio
@@ -33,7 +51,8 @@ class CallLists:
         # order, keys, priority), less the positions in served[b] (the last helping, dropped
         # from the arrays by the next refill).
         self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
-            (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int8)) for _ in range(nb)]
+            (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int8)) for _ in range(nb)
+        ]
         self.served: list[np.ndarray | None] = [None] * nb
         self.helping: list[int] = [self.MIN_HELPING] * nb
         self.retry: list[RetryQueue] = [RetryQueue() for _ in range(nb)]
@@ -42,12 +61,14 @@ class CallLists:
         delays = [att.retry_delay_min * 60.0] * len(OUTCOME_NAMES)
         for k, v in att.retry_delay_by_outcome_min.items():
             delays[OUTCOME_NAMES.index(k)] = v * 60.0
-        self.retry_delay_s = delays   # by outcome (the rpc entry is never used: no same-day retry)
+        self.retry_delay_s = delays  # by outcome (the rpc entry is never used: no same-day retry)
         self.recycle_s = att.recycle_after_days * DAY_S
         self.strategy = scenario.dialer.list_strategy
         self.rng = streams.generator("lists/order")
         self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
-        self.abandon_block_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+        self.abandon_block_s = (
+            comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+        )
         # (account, end s) of dials that used up the account's attempts for the day (DialKernel.finish): recycled
         # (blocked_until_s raised) in one batch at midnight by file_spent. Exact: every write
         # of blocked_until_s is a max, and the only read that can see the difference is the
@@ -64,15 +85,16 @@ class CallLists:
         # attempts_today went back to 0 for yesterday's accounts when the day was filed (record_day)
         allowed = np.minimum(self.max_per_day, np.maximum(0, self.cap_7 - p.attempts_last_6_days(day)))
         changed = np.flatnonzero(allowed != p.allowed_np)
-        if len(changed):   # the Python list follows the array where it changed (not n items a day)
+        if len(changed):  # the Python list follows the array where it changed (not n items a day)
             lst = p.allowed_today
             for a, v in zip(changed.tolist(), allowed[changed].tolist()):
                 lst[a] = v
             p.allowed_np = allowed
         ok = (((p.status == OPEN) & (p.blocked_until_s <= day_start)) | (p.reminder_due == 1)) & (allowed > 0)
         idx = np.flatnonzero(ok)
-        first = np.where(p.reminder_due[idx] == 1, 2,
-                         p.priority[idx] if self.scenario.attempts.broken_promise_first else 0).astype(np.int8)
+        first = np.where(
+            p.reminder_due[idx] == 1, 2, p.priority[idx] if self.scenario.attempts.broken_promise_first else 0
+        ).astype(np.int8)
         key = {
             "least_recent": lambda i: p.last_attempt_s[i],
             "best_time": lambda i: p.last_attempt_s[i],
@@ -139,7 +161,7 @@ class CallLists:
                     if not need:
                         break
                     continue
-                if n_g == m:   # one group (the usual case): no gather
+                if n_g == m:  # one group (the usual case): no gather
                     pos, kg = None, key
                 else:
                     pos = np.flatnonzero(in_g)

@@ -1,5 +1,6 @@
 """Collectors: the roster, with readable ids, skill profiles, shifts and breaks. A collector's
 working day is shift.py; how ready time is spent belongs to the dialer."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from ..scenario.schema import Scenario
 @dataclass(eq=False, slots=True)
 class Collector:
     """One collector. Skill multipliers scale the segment's base behaviour (1.0 = as specified)."""
+
     idx: int
     name: str
     team: int
@@ -21,18 +23,18 @@ class Collector:
     segments: list[int]
     shift_start_s: float
     shift_end_s: float
-    blocks: list[tuple[float, float, str]]   # (start s after midnight, length s, kind)
+    blocks: list[tuple[float, float, str]]  # (start s after midnight, length s, kind)
     promise_mult: float = 1.0
     keep_mult: float = 1.0
     payment_mult: float = 1.0
     talk_mult: float = 1.0
     tier: str = ""
-    campaign: Any = field(default=None, repr=False)   # the routing.Campaign the collector works in
+    campaign: Any = field(default=None, repr=False)  # the routing.Campaign the collector works in
     # predictive dialer state within a work window (dialing.predictive.PredictiveDialer)
-    until: float = field(default=0.0, repr=False)     # end of the current work window (s)
-    done: Any = field(default=None, repr=False)       # event: the work window is over
+    until: float = field(default=0.0, repr=False)  # end of the current work window (s)
+    done: Any = field(default=None, repr=False)  # event: the work window is over
     t_free: float | None = field(default=None, repr=False)  # when the collector became free
-    mark: int = field(default=0, repr=False)          # campaign seq at the last logout (catch_up ties)
+    mark: int = field(default=0, repr=False)  # campaign seq at the last logout (catch_up ties)
 
     @property
     def skill_score(self) -> float:
@@ -76,11 +78,18 @@ def collector_roster(scenario: Scenario, streams: Streams | None = None) -> list
         for k in range(team.headcount):
             offset = team.break_stagger_min * k / team.headcount if team.headcount else 0.0
             blocks = [(s * 60.0, length * 60.0, kind) for s, length, kind in team.unproductive_blocks(offset)]
-            out.append(Collector(
-                idx=len(out), name=f"{tname}-{k + 1:0{width}d}", team=ti,
-                hourly_wage_usd=team.hourly_wage_usd, segments=[seg_index[s] for s in team.segments],
-                shift_start_s=team.shift_start_min * 60.0, shift_end_s=team.shift_end_min * 60.0,
-                blocks=blocks))
+            out.append(
+                Collector(
+                    idx=len(out),
+                    name=f"{tname}-{k + 1:0{width}d}",
+                    team=ti,
+                    hourly_wage_usd=team.hourly_wage_usd,
+                    segments=[seg_index[s] for s in team.segments],
+                    shift_start_s=team.shift_start_min * 60.0,
+                    shift_end_s=team.shift_end_min * 60.0,
+                    blocks=blocks,
+                )
+            )
             c = out[-1]
             tier = scenario.skill_tiers[tiers[k]] if tiers[k] else None
             if tier is not None:

@@ -4,6 +4,7 @@ Enforcement lives where calls are chosen (accounts.py, routing.py, dialer.py); m
 happens here and at the moment of dialing, from what was actually dialed, so a rule switched off
 shows up as violations rather than silently passing.
 """
+
 from __future__ import annotations
 
 import numpy as np

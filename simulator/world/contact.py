@@ -1,4 +1,5 @@
 """What a dial reaches and how long it takes, per segment; what a conversation yields."""
+
 from __future__ import annotations
 
 import itertools
@@ -74,10 +75,12 @@ class SegmentModel:
                 cum[-1] = 2.0
                 self.cum_by_slot.append(cum)
                 self.p_rpc_by_slot.append(probs[RPC])
-        self.flat = all(c == self.cum_by_slot[0] for c in self.cum_by_slot)   # no hour/weekday effect
+        self.flat = all(c == self.cum_by_slot[0] for c in self.cum_by_slot)  # no hour/weekday effect
         # One stream of outcome uniforms; when the probabilities are flat, drawn as codes.
         self.u_outcome = streams.batched(f"outcome/{name}", _uniform)
-        self.codes = FlatOutcomes(streams.generator(f"outcome/{name}"), self.cum_by_slot[0]) if self.flat else None
+        self.codes = (
+            FlatOutcomes(streams.generator(f"outcome/{name}"), self.cum_by_slot[0]) if self.flat else None
+        )
         self.ring = [sampler(streams, f"ring/{name}/{o}", d.ring_time_s) for o, d in zip(OUTCOMES, outs)]
         self.talk = [sampler(streams, f"talk/{name}/{o}", d.talk_time_s) for o, d in zip(OUTCOMES, outs)]
         self.wrap = [sampler(streams, f"wrap/{name}/{o}", d.wrap_time_s) for o, d in zip(OUTCOMES, outs)]
@@ -93,5 +96,9 @@ class SegmentModel:
         self.ring_next = [x.next for x in self.ring]
         self.talk_next = [x.next for x in self.talk]
         self.wrap_next = [x.next for x in self.wrap]
-        self.fixed = [(x.value, y.value, z.value) if isinstance(x, Fixed) and isinstance(y, Fixed)
-                      and isinstance(z, Fixed) else None for x, y, z in zip(self.ring, self.talk, self.wrap)]
+        self.fixed = [
+            (x.value, y.value, z.value)
+            if isinstance(x, Fixed) and isinstance(y, Fixed) and isinstance(z, Fixed)
+            else None
+            for x, y, z in zip(self.ring, self.talk, self.wrap)
+        ]

@@ -1,9 +1,11 @@
 """Unit costs of a scenario's ``costs`` block, as the result structure carries them to the
 metrics (which attribute them: see measures/metrics.py)."""
+
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .counters import CostRates
 
@@ -12,15 +14,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
 
 
-def cost_rates(scenario: "Scenario") -> CostRates:
+def cost_rates(scenario: Scenario) -> CostRates:
     """The scenario's unit costs beyond wages (all 0 without a costs block)."""
     c = scenario.costs
-    return CostRates(wage_loading_share=c.wage_loading_share, telecom_usd_per_min=c.telecom_usd_per_connected_min,
-                     telecom_usd_per_dial=c.telecom_usd_per_dial, dialer_seat_usd_per_day=c.dialer_seat_usd_per_day,
-                     abandon_penalty_usd=c.abandon_penalty_usd)
+    return CostRates(
+        wage_loading_share=c.wage_loading_share,
+        telecom_usd_per_min=c.telecom_usd_per_connected_min,
+        telecom_usd_per_dial=c.telecom_usd_per_dial,
+        dialer_seat_usd_per_day=c.dialer_seat_usd_per_day,
+        abandon_penalty_usd=c.abandon_penalty_usd,
+    )
 
 
-def supervision_rates(scenario: "Scenario", collectors: Sequence["Collector"]) -> tuple[float, ...]:
+def supervision_rates(scenario: Scenario, collectors: Sequence[Collector]) -> tuple[float, ...]:
     """Per collector, the supervision cost of one of its paid hours (US dollars per hour): a team
     of h collectors has ceil(h / span) supervisors, each paid the loaded supervisor wage for the
     team's average paid hours, so each collector hour carries wage x loading x ceil(h / span) / h.

@@ -4,6 +4,7 @@ counters and the structure that names their rows (the outcomes are base/outcomes
 The world folds each day's dials into these count arrays once a day (``Counters.fold``), so
 memory does not grow with the number of dials; KPIs are pure functions of them (measures/metrics.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..base.outcomes import ABANDONED, N_OUT, THIRD_PARTY
-
 
 RING, TALK, WRAP = range(3)
 """Columns of ``Counters.handle_s``: seconds ringing (dialing), talking and wrapping up."""
@@ -21,11 +21,12 @@ RING, TALK, WRAP = range(3)
 class CostRates:
     """Unit costs beyond the collectors' wages (scenario block ``costs``; all 0 without it).
     Money in US dollars."""
-    wage_loading_share: float = 0.0       # benefits and payroll taxes, as a share of wages
-    telecom_usd_per_min: float = 0.0      # per connected minute (talk time)
-    telecom_usd_per_dial: float = 0.0     # per dial placed
+
+    wage_loading_share: float = 0.0  # benefits and payroll taxes, as a share of wages
+    telecom_usd_per_min: float = 0.0  # per connected minute (talk time)
+    telecom_usd_per_dial: float = 0.0  # per dial placed
     dialer_seat_usd_per_day: float = 0.0  # per collector per day logged in
-    abandon_penalty_usd: float = 0.0      # per abandoned call
+    abandon_penalty_usd: float = 0.0  # per abandoned call
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Structure:
 
     Counter rows are the collectors followed by one row per campaign (calls of a predictive
     campaign that no collector took)."""
+
     segments: tuple[str, ...]
     teams: tuple[str, ...]
     collectors: tuple[str, ...]
@@ -72,23 +74,24 @@ class Counters:
     resolved), 7 outcomes in ``OUTCOME_NAMES`` order. Per-collector time arrays have R entries
     (campaign rows stay 0).
     """
-    dials: np.ndarray          # (R, S, 7) dials by outcome
-    handle_s: np.ndarray       # (R, S, 3) ring, talk, wrap seconds (RING, TALK, WRAP)
-    promises: np.ndarray       # (C, S)
-    promised_usd: np.ndarray   # (C, S)
-    kept: np.ndarray           # (C, S)
-    broken: np.ndarray         # (C, S)
-    collected: np.ndarray      # (C, S) dollars paid on kept promises
-    paid_s: np.ndarray         # (C,) logged-in time from shift start to logout
-    productive_s: np.ndarray   # (C,) paid time less breaks, lunch, meetings, training
-    idle_s: np.ndarray         # (C,) productive time with no account to dial
-    daily_dials: np.ndarray    # (S, D, 6)
+
+    dials: np.ndarray  # (R, S, 7) dials by outcome
+    handle_s: np.ndarray  # (R, S, 3) ring, talk, wrap seconds (RING, TALK, WRAP)
+    promises: np.ndarray  # (C, S)
+    promised_usd: np.ndarray  # (C, S)
+    kept: np.ndarray  # (C, S)
+    broken: np.ndarray  # (C, S)
+    collected: np.ndarray  # (C, S) dollars paid on kept promises
+    paid_s: np.ndarray  # (C,) logged-in time from shift start to logout
+    productive_s: np.ndarray  # (C,) paid time less breaks, lunch, meetings, training
+    idle_s: np.ndarray  # (C,) productive time with no account to dial
+    daily_dials: np.ndarray  # (S, D, 6)
     daily_promises: np.ndarray  # (S, D) by day made
-    daily_kept: np.ndarray     # (S, D) by due day
+    daily_kept: np.ndarray  # (S, D) by due day
     daily_collected: np.ndarray  # (S, D) by due day
-    hourly_dials: np.ndarray   # (S, 7, 24, 7) by weekday and hour of the dial (center clock)
+    hourly_dials: np.ndarray  # (S, 7, 24, 7) by weekday and hour of the dial (center clock)
     accounts_dialed: np.ndarray  # (S,) accounts dialed at least once
-    accounts: np.ndarray       # (S,) accounts in the portfolio
+    accounts: np.ndarray  # (S,) accounts in the portfolio
     campaign_live: np.ndarray  # (K, D) live answers (rpc + third party + abandoned) per day
     campaign_abandoned: np.ndarray  # (K, D)
     # The living portfolio ([portfolio] on; None otherwise), by segment: dollars received from
@@ -101,24 +104,26 @@ class Counters:
     self_cure_usd: np.ndarray | None = None
     daily_open_accounts: np.ndarray | None = None
     daily_self_cure_usd: np.ndarray | None = None
-    events: int = 0            # SimPy events processed
+    events: int = 0  # SimPy events processed
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
-    series: dict = field(default_factory=dict)  # extra per-day series of the special tasks, e.g. {"tracking": {...}}
+    series: dict = field(
+        default_factory=dict
+    )  # extra per-day series of the special tasks, e.g. {"tracking": {...}}
     # Set by zeros() (shapes as above):
-    reminder_contacts: np.ndarray = None      # (R, S) reminder calls that reached the debtor: not in rpc
-    arrangement_promises: np.ndarray = None   # (R, S) accepted rearrangement offers (in promises)
-    arrangement_kept: np.ndarray = None       # (R, S) kept first payments of arrangements (in kept)
+    reminder_contacts: np.ndarray = None  # (R, S) reminder calls that reached the debtor: not in rpc
+    arrangement_promises: np.ndarray = None  # (R, S) accepted rearrangement offers (in promises)
+    arrangement_kept: np.ndarray = None  # (R, S) kept first payments of arrangements (in kept)
     arrangement_collected: np.ndarray = None  # (R, S) every dollar paid on arrangements (in collected)
     plan_installments_due: np.ndarray = None  # (R, S) payment-plan installments that fell due
     plan_installments_kept: np.ndarray = None  # (R, S)
-    collected_in_period: np.ndarray = None    # (R, S) dollars paid on a calling day or before the last
-    days_worked: np.ndarray = None            # (R,) days each collector logged in
-    skip_trace_fees_usd: np.ndarray = None    # (S,) skip-trace fees by the account's segment
+    collected_in_period: np.ndarray = None  # (R, S) dollars paid on a calling day or before the last
+    days_worked: np.ndarray = None  # (R,) days each collector logged in
+    skip_trace_fees_usd: np.ndarray = None  # (S,) skip-trace fees by the account's segment
     agency_commission_usd: np.ndarray = None  # (S,) agency commission by the account's segment
-    agency_collected_usd: np.ndarray = None   # (S,) agency recoveries (gross) by the account's segment
-    open_accounts: np.ndarray = None          # (S,) accounts still open at the end (world/service.py)
-    attempted_7d: np.ndarray = None           # (S,) of those, dialed in the last 7 days of calling
-    contacted_7d: np.ndarray = None           # (S,) of those, reached (right party) in those days
+    agency_collected_usd: np.ndarray = None  # (S,) agency recoveries (gross) by the account's segment
+    open_accounts: np.ndarray = None  # (S,) accounts still open at the end (world/service.py)
+    attempted_7d: np.ndarray = None  # (S,) of those, dialed in the last 7 days of calling
+    contacted_7d: np.ndarray = None  # (S,) of those, reached (right party) in those days
 
     @property
     def reminders_reached(self) -> int:
@@ -126,15 +131,37 @@ class Counters:
         return int(self.reminder_contacts.sum())
 
     @classmethod
-    def zeros(cls, n_rows: int, n_seg: int, n_days: int, n_camp: int) -> "Counters":
+    def zeros(cls, n_rows: int, n_seg: int, n_days: int, n_camp: int) -> Counters:
         f = lambda *shape: np.zeros(shape, dtype=float)  # noqa: E731
         i = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
-        c = cls(i(n_rows, n_seg, N_OUT), f(n_rows, n_seg, 3), i(n_rows, n_seg), f(n_rows, n_seg),
-                i(n_rows, n_seg), i(n_rows, n_seg), f(n_rows, n_seg), f(n_rows), f(n_rows), f(n_rows),
-                i(n_seg, n_days, N_OUT), i(n_seg, n_days), i(n_seg, n_days), f(n_seg, n_days),
-                i(n_seg, 7, 24, N_OUT), i(n_seg), i(n_seg), i(n_camp, n_days), i(n_camp, n_days))
-        for name in ("reminder_contacts", "arrangement_promises", "arrangement_kept", "plan_installments_due",
-                     "plan_installments_kept"):
+        c = cls(
+            i(n_rows, n_seg, N_OUT),
+            f(n_rows, n_seg, 3),
+            i(n_rows, n_seg),
+            f(n_rows, n_seg),
+            i(n_rows, n_seg),
+            i(n_rows, n_seg),
+            f(n_rows, n_seg),
+            f(n_rows),
+            f(n_rows),
+            f(n_rows),
+            i(n_seg, n_days, N_OUT),
+            i(n_seg, n_days),
+            i(n_seg, n_days),
+            f(n_seg, n_days),
+            i(n_seg, 7, 24, N_OUT),
+            i(n_seg),
+            i(n_seg),
+            i(n_camp, n_days),
+            i(n_camp, n_days),
+        )
+        for name in (
+            "reminder_contacts",
+            "arrangement_promises",
+            "arrangement_kept",
+            "plan_installments_due",
+            "plan_installments_kept",
+        ):
             setattr(c, name, i(n_rows, n_seg))
         c.arrangement_collected, c.collected_in_period = f(n_rows, n_seg), f(n_rows, n_seg)
         c.days_worked = i(n_rows)
@@ -153,8 +180,16 @@ class Counters:
         if day < have:
             return
         extra = max(day + 1 - have, have // 2)
-        for name in ("daily_dials", "daily_promises", "daily_kept", "daily_collected", "campaign_live",
-                     "campaign_abandoned", "daily_open_accounts", "daily_self_cure_usd"):
+        for name in (
+            "daily_dials",
+            "daily_promises",
+            "daily_kept",
+            "daily_collected",
+            "campaign_live",
+            "campaign_abandoned",
+            "daily_open_accounts",
+            "daily_self_cure_usd",
+        ):
             a = getattr(self, name)
             if a is None:
                 continue
@@ -164,9 +199,22 @@ class Counters:
 
     def reset_totals(self) -> None:
         """Zero the run totals, keeping the per-day series (the end of the warm-up)."""
-        for name in ("dials", "handle_s", "promises", "promised_usd", "kept", "broken", "collected", "paid_s",
-                     "productive_s", "idle_s", "hourly_dials", "reminder_contacts", "arrangement_promises",
-                     "days_worked"):
+        for name in (
+            "dials",
+            "handle_s",
+            "promises",
+            "promised_usd",
+            "kept",
+            "broken",
+            "collected",
+            "paid_s",
+            "productive_s",
+            "idle_s",
+            "hourly_dials",
+            "reminder_contacts",
+            "arrangement_promises",
+            "days_worked",
+        ):
             getattr(self, name)[...] = 0
 
     def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
@@ -184,8 +232,9 @@ class Counters:
             self.handle_s[:, :, k] += np.bincount(cs, weights=cols[name], minlength=C * S).reshape(C, S)
         self.daily_dials[:, day, :] += np.bincount(seg * N_OUT + out, minlength=S * N_OUT).reshape(S, N_OUT)
         hour = (cols["t"] % 86_400.0 // 3_600.0).astype(np.int64)
-        self.hourly_dials[:, weekday] += np.bincount((seg * 24 + hour) * N_OUT + out,
-                                                     minlength=S * 24 * N_OUT).reshape(S, 24, N_OUT)
+        self.hourly_dials[:, weekday] += np.bincount(
+            (seg * 24 + hour) * N_OUT + out, minlength=S * 24 * N_OUT
+        ).reshape(S, 24, N_OUT)
         K = self.campaign_live.shape[0]
         camp = cols["camp"]
         live = out >= THIRD_PARTY

@@ -8,11 +8,13 @@ portfolio's night (aging, exits, self-cure, arrivals), the special tasks' start,
 working day the promise reminders and the call lists. The world keeps going after the last
 calling day until every promise has been settled (and no special task wants another day).
 """
+
 from __future__ import annotations
 
+from collections.abc import Generator
 from itertools import chain
 from operator import itemgetter
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .state import WorldState
 
 
-def day_process(state: "WorldState", dialer: "Dialer") -> Generator:
+def day_process(state: WorldState, dialer: Dialer) -> Generator:
     """At each midnight: close yesterday; on a working day open the calling day. Runs past the
     last calling day until every promise has been settled."""
     env, cal = state.env, state.calendar
@@ -36,12 +38,16 @@ def day_process(state: "WorldState", dialer: "Dialer") -> Generator:
         if day > 0:
             dialer.flush(env.now)
             close_day(state, day - 1)
-            if day == cal.first_measured_day:   # the warm-up is over: measure from here
+            if day == cal.first_measured_day:  # the warm-up is over: measure from here
                 state.counters.reset_totals()
                 state.rules.reset()
                 for t in state.tasks:
                     t.start_measuring(day)
-        if day > cal.last_work_day and state.book.open == 0 and not any(t.wants_day(day) for t in state.tasks):
+        if (
+            day > cal.last_work_day
+            and state.book.open == 0
+            and not any(t.wants_day(day) for t in state.tasks)
+        ):
             return
         if state.living is not None:
             state.living.open_day(day)
@@ -54,7 +60,7 @@ def day_process(state: "WorldState", dialer: "Dialer") -> Generator:
         yield env.timeout(day * DAY_S - env.now)
 
 
-def mark_reminders(state: "WorldState", day: int) -> None:
+def mark_reminders(state: WorldState, day: int) -> None:
     """Flag accounts whose promise falls due ``reminder_days_before_due`` days from now."""
     p = state.portfolio
     p.reminder_due[:] = 0
@@ -64,12 +70,15 @@ def mark_reminders(state: "WorldState", day: int) -> None:
     wait_s = comp.wait_after_conversation_days * DAY_S
     for e in state.book.due_on(day + state.reminder_lead):
         a = e[ACCT]
-        if comp.exempt_promise_confirmation or not comp.enforce_wait_after_conversation \
-                or p.last_conversation_end_s[a] + wait_s <= day * DAY_S:
+        if (
+            comp.exempt_promise_confirmation
+            or not comp.enforce_wait_after_conversation
+            or p.last_conversation_end_s[a] + wait_s <= day * DAY_S
+        ):
             p.reminder_due[a] = 1
 
 
-def close_day(state: "WorldState", day: int) -> None:
+def close_day(state: WorldState, day: int) -> None:
     """Close calendar day ``day`` (see the module docstring)."""
     cnt, p = state.counters, state.portfolio
     cols = state.log.to_numpy()
@@ -86,7 +95,7 @@ def close_day(state: "WorldState", day: int) -> None:
         np.add.at(cnt.promised_usd, (coll, seg), pr[:, 2])
         np.add.at(cnt.daily_promises, (seg, day_made), 1)
         made.clear()
-    state.lists.file_spent()   # before the next rebuild reads blocked_until_s
+    state.lists.file_spent()  # before the next rebuild reads blocked_until_s
     dialed = p.record_day(day, cols["acct"])
     state.rules.close_day(p.attempts_7_total, dialed)
     cnt.fold(cols, p.segment, day, state.calendar.weekday(day))
@@ -105,7 +114,7 @@ E_COLL, E_ACCT, E_SEG, E_AMOUNT, E_U_KEEP, E_P_KEEP, E_MADE = range(7)
 """Columns of the settled promises' number array (the entries' fields picked by _NUMBERS)."""
 
 
-def settle_due(state: "WorldState", day: int) -> int:
+def settle_due(state: WorldState, day: int) -> int:
     """Settle every promise due on calendar day ``day``; returns how many there were.
 
     A kept promise pays its amount: the collector's and segment's kept count and dollars, the
@@ -136,11 +145,17 @@ def settle_due(state: "WorldState", day: int) -> int:
     cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
     arrangements = list(map(_ARRANGEMENT, due))
     # list.count(None) runs in C: without arrangements due (the usual day) no per-entry loop
-    ordinary = np.ones(n, dtype=bool) if arrangements.count(None) == n else \
-        np.fromiter((x is None for x in arrangements), dtype=bool, count=n)
+    ordinary = (
+        np.ones(n, dtype=bool)
+        if arrangements.count(None) == n
+        else np.fromiter((x is None for x in arrangements), dtype=bool, count=n)
+    )
     # promises of the pyramid: ordinary ones and an arrangement's payment agreed in the conversation
-    promise = ordinary if ordinary.all() else \
-        np.fromiter((x is None or x.negotiated for x in arrangements), dtype=bool, count=n)
+    promise = (
+        ordinary
+        if ordinary.all()
+        else np.fromiter((x is None or x.negotiated for x in arrangements), dtype=bool, count=n)
+    )
     counted = e[:, E_MADE] >= state.calendar.first_measured_day
     ck, cb = (kept, broken) if counted.all() else (kept & counted, broken & counted)
     ckp, cbp = (ck, cb) if promise is ordinary and ordinary.all() else (ck & promise, cb & promise)
@@ -158,7 +173,9 @@ def settle_due(state: "WorldState", day: int) -> int:
         p.status[a[kept & ordinary]] = PAID
         if rec is not None:
             done = a[kept & ordinary]
-            rec.accounts_moved(day, done.tolist(), p.segment[done].tolist(), "paid", p.days_past_due[done].tolist())
+            rec.accounts_moved(
+                day, done.tolist(), p.segment[done].tolist(), "paid", p.days_past_due[done].tolist()
+            )
             for x, k in zip(due, kept.tolist()):
                 rec.promise_settled(x, k, x[AMOUNT], day)
     else:

@@ -6,6 +6,7 @@ M x ceil(d / 30). A payment x of at least that cures the account (0 days past du
 one brings it back 30 x floor(x / M) days. Every calendar day an account still past due ages one
 day.
 """
+
 from __future__ import annotations
 
 import math

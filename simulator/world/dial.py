@@ -25,6 +25,7 @@ call is drawn when placed and logged and settled when it ends, is taken or is ab
 ``ProgressiveDialer.run_of_dials`` holds the one inlined copy of steps 1-4 for speed, marked
 ``KERNEL INLINED``; tests/unit/test_dial_kernel.py fails when the two differ.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -49,13 +50,45 @@ class DialKernel:
     Times are seconds from midnight of calendar day 0 (center clock)."""
 
     # Slots: read on every dial.
-    __slots__ = ('amd', 'amd_accuracy', 'amd_ok', 'abandon_block_s', 'behaviour', 'book', 'bucket_list', 'bucket_offset_s',
-                 'bucket_segment', 'counters', 'dial_hooks', 'handling_s', 'enforce_wait', 'exempt', 'lists',
-                 'log_cols', 'models', 'ofcom_s', 'phone', 'portfolio', 'promises_today', 'recorder', 'refusal_hooks',
-                 'reminder_mult', 'retry_delay_s', 'ring_timeout', 'rules', 'segment_list', 'spent', 'start_wd',
-                 'wait_s', 'win_hi', 'win_hi_s', 'win_lo', 'win_lo_s')
+    __slots__ = (
+        "amd",
+        "amd_accuracy",
+        "amd_ok",
+        "abandon_block_s",
+        "behaviour",
+        "book",
+        "bucket_list",
+        "bucket_offset_s",
+        "bucket_segment",
+        "counters",
+        "dial_hooks",
+        "handling_s",
+        "enforce_wait",
+        "exempt",
+        "lists",
+        "log_cols",
+        "models",
+        "ofcom_s",
+        "phone",
+        "portfolio",
+        "promises_today",
+        "recorder",
+        "refusal_hooks",
+        "reminder_mult",
+        "retry_delay_s",
+        "ring_timeout",
+        "rules",
+        "segment_list",
+        "spent",
+        "start_wd",
+        "wait_s",
+        "win_hi",
+        "win_hi_s",
+        "win_lo",
+        "win_lo_s",
+    )
 
-    def __init__(self, state: "WorldState") -> None:
+    def __init__(self, state: WorldState) -> None:
         sc = state.scenario
         d, comp = sc.dialer, sc.compliance
         p = state.portfolio
@@ -65,12 +98,16 @@ class DialKernel:
         # segments between them (routing.Campaign.next_account), so kept only for those.
         self.handling_s = [camp.used_s if len(camp.segments) > 1 else None for camp in state.campaigns]
         self.promises_today = state.promises_today
-        self.recorder = state.recorder   # None unless the world keeps a trace
+        self.recorder = state.recorder  # None unless the world keeps a trace
         # the portfolio's bucket tables never move: bound once
-        self.bucket_list, self.bucket_segment, self.bucket_offset_s = p.bucket_list, p.bucket_segment, p.bucket_offset_s
+        self.bucket_list, self.bucket_segment, self.bucket_offset_s = (
+            p.bucket_list,
+            p.bucket_segment,
+            p.bucket_offset_s,
+        )
         self.segment_list = p.segment_list
-        self.phone = p.phone    # per-account phone state, or None when phone status is not modelled
-        self.behaviour = state.behaviour   # account-level behaviour, or None: the segment's rates
+        self.phone = p.phone  # per-account phone state, or None when phone status is not modelled
+        self.behaviour = state.behaviour  # account-level behaviour, or None: the segment's rates
         self.start_wd = state.calendar.start_weekday
         # draw
         self.ring_timeout = d.ring_timeout_s
@@ -78,12 +115,17 @@ class DialKernel:
         self.amd_ok = state.streams.batched("dialer/amd", lambda rng, n: rng.random(n))
         self.amd_accuracy = d.amd_accuracy
         # rules
-        self.win_lo, self.win_hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
+        self.win_lo, self.win_hi = (
+            clock_minutes(comp.calling_window_start),
+            clock_minutes(comp.calling_window_end),
+        )
         self.win_lo_s, self.win_hi_s = 60.0 * self.win_lo, 60.0 * self.win_hi
         self.wait_s = comp.wait_after_conversation_days * DAY_S
         self.enforce_wait = comp.enforce_wait_after_conversation
         self.exempt = comp.exempt_promise_confirmation
-        self.ofcom_s = comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+        self.ofcom_s = (
+            comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+        )
         # settle
         self.dial_hooks = tuple(t.on_dial for t in state.tasks if t.hooks("on_dial"))
         self.refusal_hooks = tuple(t.on_refusal for t in state.tasks if t.hooks("on_refusal"))
@@ -93,8 +135,16 @@ class DialKernel:
         self.reminder_mult = sc.attempts.reminder_keep_multiplier
         # log: the dial log's columns never move (DialLog.clear() empties them in place)
         log = state.log
-        self.log_cols = (log.coll.append, log.acct.append, log.camp.append, log.t.append, log.out.append,
-                         log.ring.append, log.talk.append, log.wrap.append)
+        self.log_cols = (
+            log.coll.append,
+            log.acct.append,
+            log.camp.append,
+            log.t.append,
+            log.out.append,
+            log.ring.append,
+            log.talk.append,
+            log.wrap.append,
+        )
 
     def draw(self, a: int, now: float) -> tuple[int, int, float, float, float]:
         """Steps 1 and 2 for a dial to account ``a`` placed at ``now``: returns its segment, its
@@ -105,17 +155,17 @@ class DialKernel:
         local = now + self.bucket_offset_s[b]
         phone = self.phone
         codes = m.codes
-        if phone is None and codes is not None:   # flat outcome probabilities: codes a batch at a time
+        if phone is None and codes is not None:  # flat outcome probabilities: codes a batch at a time
             i = codes.i
-            if i < len(codes.buf):   # FlatOutcomes.next, read inline (once per dial)
+            if i < len(codes.buf):  # FlatOutcomes.next, read inline (once per dial)
                 o = codes.buf[i]
                 codes.i = i + 1
             else:
                 o = codes.next()
         else:
-            hour = int(local // 3600.0)   # hours since day 0 began, account's clock (floor)
+            hour = int(local // 3600.0)  # hours since day 0 began, account's clock (floor)
             slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
-            if self.behaviour is not None:   # the account's own propensities and phone
+            if self.behaviour is not None:  # the account's own propensities and phone
                 o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())
             else:
                 cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
@@ -134,9 +184,9 @@ class DialKernel:
         if self.amd and (o == MACHINE or o == THIRD_PARTY or o == RPC):
             correct = self.amd_ok.next() < self.amd_accuracy
             if o == MACHINE and correct:
-                talk = wrap = 0.0          # detected: the dialer drops it, nobody listens
+                talk = wrap = 0.0  # detected: the dialer drops it, nobody listens
             elif o != MACHINE and not correct:
-                o, talk, wrap = ABANDONED, 0.0, 0.0   # a live person hung up on
+                o, talk, wrap = ABANDONED, 0.0, 0.0  # a live person hung up on
         # rules (minute in [lo, hi) <=> second in [60 lo, 60 hi))
         rules = self.rules
         if not self.win_lo_s <= local % DAY_S < self.win_hi_s:
@@ -148,8 +198,18 @@ class DialKernel:
             rules.in_waiting_period += 1
         return s, o, ring, talk, wrap
 
-    def finish(self, row: int, a: int, camp: int, t: float, o: int, ring: float, talk: float, wrap: float,
-               end_s: float) -> None:
+    def finish(
+        self,
+        row: int,
+        a: int,
+        camp: int,
+        t: float,
+        o: int,
+        ring: float,
+        talk: float,
+        wrap: float,
+        end_s: float,
+    ) -> None:
         """Steps 4 and 3 once the call is over at ``end_s``: the dial's row in the log (counter row
         ``row``: a collector, or a campaign's row for calls no collector took; placed at ``t`` by
         campaign ``camp``), then the account's bookkeeping.
@@ -177,7 +237,7 @@ class DialKernel:
         if self.dial_hooks:
             for claims in self.dial_hooks:
                 if claims(a, o, end_s):
-                    return   # a task took the account off the lists
+                    return  # a task took the account off the lists
         n = p.attempts_today[a] + 1
         p.attempts_today[a] = n
         if o == RPC:
@@ -185,13 +245,14 @@ class DialKernel:
         if o == ABANDONED and self.abandon_block_s:
             p.blocked_until_s[a] = max(p.blocked_until_s[a], end_s + self.abandon_block_s)
             return
-        if n < p.allowed_today[a]:   # a retry key: ready time in ticks, rounded up, and the account
+        if n < p.allowed_today[a]:  # a retry key: ready time in ticks, rounded up, and the account
             self.lists.retry[self.bucket_list[a]].push(
-                (ceil((end_s + self.retry_delay_s[o]) * TICKS_PER_S) << 32) | a)
+                (ceil((end_s + self.retry_delay_s[o]) * TICKS_PER_S) << 32) | a
+            )
         else:
             self.spent.append((a, end_s))
 
-    def dial(self, c: "Collector", a: int, now: float, lead_s: float = 0.0) -> float:
+    def dial(self, c: Collector, a: int, now: float, lead_s: float = 0.0) -> float:
         """A whole dial by collector ``c`` to account ``a`` at ``now``, the collector waiting
         through the ring, talking and wrapping up. ``lead_s``: seconds the collector spent on the
         account before dialing (preview), logged as ring time. Returns the seconds from ``now``
@@ -204,7 +265,7 @@ class DialKernel:
         self.finish(c.idx, a, c.campaign.idx, now - lead_s, o, ring + lead_s, talk, wrap, now + dur)
         return dur
 
-    def talk(self, c: "Collector", a: int, s: int, end_s: float) -> None:
+    def talk(self, c: Collector, a: int, s: int, end_s: float) -> None:
         """A right-party conversation of collector ``c`` with account ``a`` (segment ``s``) ending
         at ``end_s``: a promise (amount, due day), a firmer promise on a confirmation call, or a
         refusal."""
@@ -218,7 +279,7 @@ class DialKernel:
         p.priority[a] = 0
         status = p.status
         if status[a] != OPEN:
-            if status[a] != PROMISED:   # it left the portfolio while the call went on (past midnight)
+            if status[a] != PROMISED:  # it left the portfolio while the call went on (past midnight)
                 return
             # a reminder call reached the debtor: not a negotiation, so it is counted apart from
             # the pyramid's right-party contacts
@@ -230,7 +291,7 @@ class DialKernel:
             return
         beh = self.behaviour
         promise_p = m.promise_p if beh is None else beh.promise_probability(a)
-        if m.u_promise.next() >= promise_p * c.promise_mult:   # (a probability over 1 always promises)
+        if m.u_promise.next() >= promise_p * c.promise_mult:  # (a probability over 1 always promises)
             for offer in self.refusal_hooks:
                 offer(c, a, s, end_s)
             return
@@ -242,7 +303,7 @@ class DialKernel:
             amount = float(balance)
         day = int(end_s // DAY_S)
         status[a] = PROMISED
-        self.promises_today.append((c.idx, s, amount, day))   # counted at midnight (day.close_day)
+        self.promises_today.append((c.idx, s, amount, day))  # counted at midnight (day.close_day)
         keep_p = m.keep_p if beh is None else beh.keep_probability(a)
         due = day + int(m.due_days.next())
         entry = self.book.add(due, c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult, made_day=day)

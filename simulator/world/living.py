@@ -14,6 +14,7 @@ balances, for the measured window (after the warm-up):
 
 and the same for accounts (paid, cured, settled, charged off, placed).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -45,8 +46,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 EXITS = {PAID: "paid", CURED: "cured", SETTLED: "settled", CHARGED_OFF: "charged_off", PLACED: "placed"}
 """How an account leaves the portfolio, by status, as named in the ledger."""
-RESIDUAL = {CURED: "balance_cured", SETTLED: "settlement_discount", CHARGED_OFF: "balance_charged_off",
-            PLACED: "balance_placed"}
+RESIDUAL = {
+    CURED: "balance_cured",
+    SETTLED: "settlement_discount",
+    CHARGED_OFF: "balance_charged_off",
+    PLACED: "balance_placed",
+}
 """Where the balance an account still owes when it leaves goes in the ledger (a paid account owes 0)."""
 SELF_CURING = (OPEN, TRACING, UNREACHABLE)
 """Statuses from which an account can self-cure (not one holding a promise)."""
@@ -55,12 +60,18 @@ SELF_CURING = (OPEN, TRACING, UNREACHABLE)
 class LivingPortfolio:
     """Arrivals, aging, exits, self-cure, re-defaults, payments and the ledger of one world."""
 
-    def __init__(self, sc: "Scenario", portfolio: "Portfolio", streams: "Streams", calendar: "WorkCalendar",
-                 behaviour: "AccountBehaviour | None") -> None:
+    def __init__(
+        self,
+        sc: Scenario,
+        portfolio: Portfolio,
+        streams: Streams,
+        calendar: WorkCalendar,
+        behaviour: AccountBehaviour | None,
+    ) -> None:
         cfg = self.cfg = sc.portfolio
         p = self.p = portfolio
         self.behaviour = behaviour
-        self.recorder = None   # set by the world when it keeps a trace (recorder.Recorder)
+        self.recorder = None  # set by the world when it keeps a trace (recorder.Recorder)
         self.min_payment = minimum_payment_usd(p.balance_at_entry, cfg.min_payment_usd, cfg.min_payment_share)
         self.min_payment_list: list[float] = self.min_payment.tolist()
         n_seg = len(sc.segments)
@@ -71,29 +82,53 @@ class LivingPortfolio:
             p.control[mine] = u < cfg.control_share
         p.blocked_until_s[p.control] = np.inf
         self.control_list: list[bool] = p.control.tolist()
-        self.self_cure = (behaviour.self_cure_per_day if behaviour is not None else
-                          np.array([sc.segments[s].self_cure_per_day for s in sc.segment_names])[p.segment])
+        self.self_cure = (
+            behaviour.self_cure_per_day
+            if behaviour is not None
+            else np.array([sc.segments[s].self_cure_per_day for s in sc.segment_names])[p.segment]
+        )
         self.any_self_cure = bool(np.any(self.self_cure > 0))
         self.u_self_cure = streams.generator("portfolio/self_cure")
         self.u_redefault = streams.batched("portfolio/redefault", lambda rng, k: rng.random(k))
-        self.redefault_days = streams.batched("portfolio/redefault_after",
-                                                    lambda rng, k: cfg.redefault_after_days.sample(rng, k))
-        self.redefaults: dict[int, list[int]] = defaultdict(list)   # calendar day -> accounts defaulting again
+        self.redefault_days = streams.batched(
+            "portfolio/redefault_after", lambda rng, k: cfg.redefault_after_days.sample(rng, k)
+        )
+        self.redefaults: dict[int, list[int]] = defaultdict(list)  # calendar day -> accounts defaulting again
         self.first_day = calendar.first_measured_day
         self.work_days = calendar.work_days
         self.measuring = self.first_day == 0
-        self.ledger_usd = dict.fromkeys(("balance_start", "balance_inflow", "collected_total", "settlement_discount",
-                                         "balance_cured", "balance_charged_off", "balance_placed"), 0.0)
-        self.ledger_accounts = dict.fromkeys(("accounts_start", "accounts_inflow", "accounts_paid", "accounts_cured",
-                                              "accounts_settled", "accounts_charged_off", "accounts_placed"), 0)
+        self.ledger_usd = dict.fromkeys(
+            (
+                "balance_start",
+                "balance_inflow",
+                "collected_total",
+                "settlement_discount",
+                "balance_cured",
+                "balance_charged_off",
+                "balance_placed",
+            ),
+            0.0,
+        )
+        self.ledger_accounts = dict.fromkeys(
+            (
+                "accounts_start",
+                "accounts_inflow",
+                "accounts_paid",
+                "accounts_cured",
+                "accounts_settled",
+                "accounts_charged_off",
+                "accounts_placed",
+            ),
+            0,
+        )
         # dollars received (all sources) and accounts present in the measured window, by segment
         # and treated (0) / control (1): the incremental-value estimate
         self.received_usd = np.zeros((n_seg, 2))
         self.present = np.zeros((n_seg, 2), dtype=np.int64)
         self.self_cure_usd = np.zeros(n_seg)
         self.n_seg = n_seg
-        self.daily_open: dict[int, np.ndarray] = {}        # calendar day -> open accounts at its end, by segment
-        self.daily_self_cure: dict[int, np.ndarray] = {}   # calendar day -> self-cure dollars, by segment
+        self.daily_open: dict[int, np.ndarray] = {}  # calendar day -> open accounts at its end, by segment
+        self.daily_self_cure: dict[int, np.ndarray] = {}  # calendar day -> self-cure dollars, by segment
         if self.measuring:
             self._start_measuring()
 
@@ -126,7 +161,7 @@ class LivingPortfolio:
             self._start_measuring()
         dpd, status = p.days_past_due, p.status
         active = np.isin(status, ACTIVE)
-        if day > 0:   # a night has passed (the initial accounts start the run at their own age)
+        if day > 0:  # a night has passed (the initial accounts start the run at their own age)
             age_one_day(dpd, active)
         over = np.flatnonzero(active & (status != PROMISED) & (dpd >= self.cfg.charge_off_days_past_due))
         self.leave_many(over, CHARGED_OFF, day)
@@ -150,12 +185,14 @@ class LivingPortfolio:
     def _self_cure(self, day: int) -> None:
         """Open accounts that pay their past-due amount today with no contact."""
         p = self.p
-        u = self.u_self_cure.random(p.n)   # one uniform per account and day: common random numbers
+        u = self.u_self_cure.random(p.n)  # one uniform per account and day: common random numbers
         rate = self.self_cure if self.behaviour is None else self.behaviour.self_cure_today(p.days_past_due)
         cure = np.flatnonzero(np.isin(p.status, SELF_CURING) & (u < rate))
         if not len(cure):
             return
-        owed = np.minimum(self.min_payment[cure] * np.ceil(p.days_past_due[cure] / CYCLE_DAYS), p.balance[cure])
+        owed = np.minimum(
+            self.min_payment[cure] * np.ceil(p.days_past_due[cure] / CYCLE_DAYS), p.balance[cure]
+        )
         p.balance[cure] -= owed
         p.days_past_due[cure] = 0.0
         self.daily_self_cure[day] = np.bincount(p.segment[cure], weights=owed, minlength=self.n_seg)
@@ -166,7 +203,7 @@ class LivingPortfolio:
             seg = p.segment[cure]
             called = ~p.control[cure]
             np.add.at(self.received_usd, (seg, (~called).astype(np.int64)), owed)
-            np.add.at(self.self_cure_usd, seg[called], owed[called])   # the control group's is the baseline
+            np.add.at(self.self_cure_usd, seg[called], owed[called])  # the control group's is the baseline
         paid_off = p.balance[cure] < 0.005
         self.leave_many(cure[paid_off], PAID, day)
         self.leave_many(cure[~paid_off], CURED, day)
@@ -178,7 +215,9 @@ class LivingPortfolio:
         p = self.p
         paid = min(amount_usd, float(p.balance[a]))
         p.balance[a] -= paid
-        p.days_past_due[a] = days_past_due_after_payment(float(p.days_past_due[a]), self.min_payment_list[a], paid)
+        p.days_past_due[a] = days_past_due_after_payment(
+            float(p.days_past_due[a]), self.min_payment_list[a], paid
+        )
         if self.measuring:
             self.ledger_usd["collected_total"] += paid
             self.received_usd[p.segment_list[a], int(self.control_list[a])] += paid
@@ -189,7 +228,7 @@ class LivingPortfolio:
         still open (a partial payment: back on the lists, where a later contact can take a new
         promise)."""
         p = self.p
-        if p.balance[a] < 0.005:   # paid to the cent
+        if p.balance[a] < 0.005:  # paid to the cent
             self.leave(a, PAID, day)
         elif p.days_past_due[a] <= 0.0:
             self.leave(a, CURED, day)
@@ -206,8 +245,13 @@ class LivingPortfolio:
         p = self.p
         p.status[accounts] = status
         if self.recorder is not None:
-            self.recorder.accounts_moved(day, accounts.tolist(), p.segment[accounts].tolist(), EXITS[status],
-                                         p.days_past_due[accounts].tolist())
+            self.recorder.accounts_moved(
+                day,
+                accounts.tolist(),
+                p.segment[accounts].tolist(),
+                EXITS[status],
+                p.days_past_due[accounts].tolist(),
+            )
         if status == CURED and self.cfg.cure_redefault_probability > 0:
             for a in accounts.tolist():
                 if self.u_redefault.next() < self.cfg.cure_redefault_probability:
@@ -223,8 +267,12 @@ class LivingPortfolio:
         group, never called, apart)."""
         p = self.p
         active = self._active()
-        self.daily_open[day] = np.stack([np.bincount(p.segment[active & ~p.control], minlength=self.n_seg),
-                                         np.bincount(p.segment[active & p.control], minlength=self.n_seg)])
+        self.daily_open[day] = np.stack(
+            [
+                np.bincount(p.segment[active & ~p.control], minlength=self.n_seg),
+                np.bincount(p.segment[active & p.control], minlength=self.n_seg),
+            ]
+        )
 
     # -- results --------------------------------------------------------------------------------
     def fill(self, counters) -> None:

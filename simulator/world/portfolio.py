@@ -4,6 +4,7 @@ With a living portfolio, the accounts that will enter during the run (segments' 
 drawn when the world is built and wait, status WAITING, for their entry day: the arrays never
 grow, and every account's attributes come from named streams of its own segment.
 """
+
 from __future__ import annotations
 
 from enum import IntEnum
@@ -21,32 +22,36 @@ if TYPE_CHECKING:  # pragma: no cover
 class AccountStatus(IntEnum):
     """Where an account stands. Only OPEN accounts go on the call lists (and PROMISED ones for
     a promise reminder)."""
-    OPEN = 0          # on the lists
-    PROMISED = 1      # holding a promise (or an arrangement payment) until its due date
-    PAID = 2          # paid off: off the lists for good
-    TRACING = 3       # waiting for a skip trace
-    UNREACHABLE = 4   # no working number and no trace left
-    PLACED = 5        # placed with an agency
-    WAITING = 6       # enters the portfolio later in the run (living portfolio)
-    CURED = 7         # paid its past-due amount: current again, out of the portfolio
-    SETTLED = 8       # paid a settlement; the rest of the balance forgiven
-    CHARGED_OFF = 9   # reached the charge-off days past due unpaid
+
+    OPEN = 0  # on the lists
+    PROMISED = 1  # holding a promise (or an arrangement payment) until its due date
+    PAID = 2  # paid off: off the lists for good
+    TRACING = 3  # waiting for a skip trace
+    UNREACHABLE = 4  # no working number and no trace left
+    PLACED = 5  # placed with an agency
+    WAITING = 6  # enters the portfolio later in the run (living portfolio)
+    CURED = 7  # paid its past-due amount: current again, out of the portfolio
+    SETTLED = 8  # paid a settlement; the rest of the balance forgiven
+    CHARGED_OFF = 9  # reached the charge-off days past due unpaid
 
 
 # Plain ints for the per-dial code and numpy comparisons.
 OPEN, PROMISED, PAID, TRACING, UNREACHABLE, PLACED, WAITING, CURED, SETTLED, CHARGED_OFF = (
-    int(x) for x in AccountStatus)
+    int(x) for x in AccountStatus
+)
 ACTIVE = (OPEN, PROMISED, TRACING, UNREACHABLE)
 """Statuses of an account that is in the portfolio (open delinquent, whether or not on the lists)."""
 
 
-def inflow_counts(scenario: Scenario, segment: str, calendar: "WorkCalendar", streams: Streams) -> np.ndarray:
+def inflow_counts(scenario: Scenario, segment: str, calendar: WorkCalendar, streams: Streams) -> np.ndarray:
     """New accounts of ``segment`` entering on each calendar day 0 .. the last calling day."""
     inflow = scenario.segments[segment].inflow
     days = calendar.last_work_day + 1
     if inflow is None or not scenario.portfolio_on:
         return np.zeros(days, dtype=np.int64)
-    mean = np.array([inflow.accounts_per_day * inflow.weekday_profile[calendar.weekday(d)] for d in range(days)])
+    mean = np.array(
+        [inflow.accounts_per_day * inflow.weekday_profile[calendar.weekday(d)] for d in range(days)]
+    )
     counts = streams.generator(f"portfolio/{segment}/inflow/count").poisson(mean)
     for dated in inflow.dated:
         if dated.day < days:
@@ -62,13 +67,42 @@ class Portfolio:
     a time); state read only when the day's lists are rebuilt lives in numpy arrays.
     """
 
-    __slots__ = ('allowed_np', 'allowed_today', 'attempts_7_list', 'attempts_7_total', 'attempts_today', 'balance',
-                 'balance_at_entry', 'blocked_until_s', 'bucket', 'bucket_list', 'bucket_offset_s', 'bucket_segment',
-                 'control', 'day_dials', 'days_past_due', 'days_past_due_at_entry', 'entry_day', 'first',
-                 'last_abandon_s', 'last_attempt_s', 'last_conversation_end_s', 'n', 'n_initial', 'phone', 'phones',
-                 'priority', 'reminder_due', 'risk_score', 'segment', 'segment_buckets', 'segment_list', 'status')
+    __slots__ = (
+        "allowed_np",
+        "allowed_today",
+        "attempts_7_list",
+        "attempts_7_total",
+        "attempts_today",
+        "balance",
+        "balance_at_entry",
+        "blocked_until_s",
+        "bucket",
+        "bucket_list",
+        "bucket_offset_s",
+        "bucket_segment",
+        "control",
+        "day_dials",
+        "days_past_due",
+        "days_past_due_at_entry",
+        "entry_day",
+        "first",
+        "last_abandon_s",
+        "last_attempt_s",
+        "last_conversation_end_s",
+        "n",
+        "n_initial",
+        "phone",
+        "phones",
+        "priority",
+        "reminder_due",
+        "risk_score",
+        "segment",
+        "segment_buckets",
+        "segment_list",
+        "status",
+    )
 
-    def __init__(self, scenario: Scenario, streams: Streams, calendar: "WorkCalendar") -> None:
+    def __init__(self, scenario: Scenario, streams: Streams, calendar: WorkCalendar) -> None:
         names = scenario.segment_names
         sizes = [scenario.segments[s].accounts for s in names]
         self.n_initial = n0 = int(sum(sizes))
@@ -77,11 +111,15 @@ class Portfolio:
         arrivals = [inflow_counts(scenario, s, calendar, streams) for s in names]
         later = [int(c.sum()) for c in arrivals]
         self.n = n = n0 + sum(later)
-        self.segment = np.concatenate([np.repeat(np.arange(len(names), dtype=np.int32), sizes),
-                                       np.repeat(np.arange(len(names), dtype=np.int32), later)])
+        self.segment = np.concatenate(
+            [
+                np.repeat(np.arange(len(names), dtype=np.int32), sizes),
+                np.repeat(np.arange(len(names), dtype=np.int32), later),
+            ]
+        )
         self.segment_list: list[int] = self.segment.tolist()
-        self.first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)   # initial accounts by segment
-        self.entry_day = np.zeros(n, dtype=np.int64)   # calendar day the account enters (0: at the start)
+        self.first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)  # initial accounts by segment
+        self.entry_day = np.zeros(n, dtype=np.int64)  # calendar day the account enters (0: at the start)
         self.balance = np.empty(n)
         self.risk_score = np.empty(n)
         self.days_past_due = np.zeros(n)
@@ -103,8 +141,12 @@ class Portfolio:
                 self.bucket_offset_s.append(off * 3600.0)
             lo, hi = int(self.first[i]), int(self.first[i + 1])
             self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"portfolio/{s}/balance"), hi - lo)
-            self.risk_score[lo:hi] = seg.risk_score.sample(streams.generator(f"portfolio/{s}/risk_score"), hi - lo)
-            self.days_past_due_at_entry[lo:hi] = seg.days_past_due.sample(streams.generator(f"portfolio/{s}/dpd"), hi - lo)
+            self.risk_score[lo:hi] = seg.risk_score.sample(
+                streams.generator(f"portfolio/{s}/risk_score"), hi - lo
+            )
+            self.days_past_due_at_entry[lo:hi] = seg.days_past_due.sample(
+                streams.generator(f"portfolio/{s}/dpd"), hi - lo
+            )
             zone = streams.generator(f"portfolio/{s}/tz").choice(len(w), hi - lo, p=w / w.sum())
             self.bucket[lo:hi] = base + zone
             if later[i]:
@@ -113,9 +155,12 @@ class Portfolio:
                 pre = f"portfolio/{s}/inflow"
                 self.entry_day[lo:hi] = np.repeat(np.arange(len(arrivals[i])), arrivals[i])
                 self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"{pre}/balance"), hi - lo)
-                self.risk_score[lo:hi] = seg.risk_score.sample(streams.generator(f"{pre}/risk_score"), hi - lo)
+                self.risk_score[lo:hi] = seg.risk_score.sample(
+                    streams.generator(f"{pre}/risk_score"), hi - lo
+                )
                 self.days_past_due_at_entry[lo:hi] = seg.inflow.days_past_due.sample(
-                    streams.generator(f"{pre}/dpd"), hi - lo)
+                    streams.generator(f"{pre}/dpd"), hi - lo
+                )
                 zone = streams.generator(f"{pre}/tz").choice(len(w), hi - lo, p=w / w.sum())
                 self.bucket[lo:hi] = base + zone
         self.days_past_due[:n0] = self.days_past_due_at_entry[:n0]
@@ -123,12 +168,12 @@ class Portfolio:
         self.bucket_list: list[int] = self.bucket.tolist()
         self.status = np.zeros(n, dtype=np.int8)
         self.status[n0:] = WAITING
-        self.priority = np.zeros(n, dtype=np.int8)          # 1: broken promise awaiting follow-up
-        self.blocked_until_s = np.full(n, -np.inf)           # no dial before this (rules and recycling)
+        self.priority = np.zeros(n, dtype=np.int8)  # 1: broken promise awaiting follow-up
+        self.blocked_until_s = np.full(n, -np.inf)  # no dial before this (rules and recycling)
         self.last_attempt_s = np.full(n, -np.inf)
         self.last_conversation_end_s: list[float] = [-np.inf] * n
         self.last_abandon_s: list[float] = [-np.inf] * n
-        self.reminder_due = np.zeros(n, dtype=np.int8)      # 1: a promise-confirmation call is due today
+        self.reminder_due = np.zeros(n, dtype=np.int8)  # 1: a promise-confirmation call is due today
         self.attempts_today: list[int] = [0] * n
         self.allowed_today: list[int] = [0] * n
         # Attempts in the last 7 calendar days: enforces and measures "at most N attempts in any
@@ -137,11 +182,11 @@ class Portfolio:
         self.attempts_7_total = np.zeros(n, dtype=np.int32)
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
         self.day_dials: list[tuple[np.ndarray, np.ndarray]] = [empty] * 7
-        self.allowed_np = np.zeros(n, dtype=np.int32)   # allowed_today as an array
+        self.allowed_np = np.zeros(n, dtype=np.int32)  # allowed_today as an array
         # Phone state per account, which picks its outcome table (SegmentModel.cum_phone); None
         # when phone status is not modelled (the segment's outcome probabilities apply).
         self.phone: list[int] | None = None
-        self.phones: np.ndarray | None = None          # phone numbers per account (account-level behaviour)
+        self.phones: np.ndarray | None = None  # phone numbers per account (account-level behaviour)
         # Attempts on the 6 calendar days before today as a Python list, for per-dial reads
         # (contact fatigue, with today's attempts); None unless something reads it.
         self.attempts_7_list: list[int] | None = None
@@ -171,14 +216,14 @@ class Portfolio:
             for a, v in zip(changed.tolist(), window.tolist()):
                 recent[a] = v
         att = self.attempts_today
-        for a in u.tolist():   # only the accounts dialed have attempts to reset (not n a day)
+        for a in u.tolist():  # only the accounts dialed have attempts to reset (not n a day)
             att[a] = 0
         return u
 
     def attempts_last_6_days(self, day: int) -> np.ndarray:
         """Attempts per account on calendar days day-6 .. day-1 (called before day is filed)."""
         prev6 = self.attempts_7_total.copy()
-        old_a, old_c = self.day_dials[day % 7]   # still holds day - 7
+        old_a, old_c = self.day_dials[day % 7]  # still holds day - 7
         if len(old_a):
             prev6[old_a] -= old_c
         return prev6

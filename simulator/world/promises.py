@@ -1,5 +1,6 @@
 """Promises to pay: filed by due date when a conversation ends in one (or an arrangement makes
 one); settled, kept or broken, at the close of their due day (day.settle_due)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -27,8 +28,18 @@ class PromiseBook:
         self.open = 0
         self.last_due_day = -1
 
-    def add(self, due_day: int, collector: int, account: int, segment: int, amount: float,
-            u_keep: float, p_keep: float, arrangement: object = None, made_day: int = 0) -> list:
+    def add(
+        self,
+        due_day: int,
+        collector: int,
+        account: int,
+        segment: int,
+        amount: float,
+        u_keep: float,
+        p_keep: float,
+        arrangement: object = None,
+        made_day: int = 0,
+    ) -> list:
         """File a promise of ``amount`` US dollars made on calendar day ``made_day`` and due on
         ``due_day``; returns its entry."""
         entry = [collector, account, segment, amount, u_keep, p_keep, arrangement, made_day]

@@ -3,6 +3,7 @@ every promise made and how it ended, every payment, and every collector's shift.
 themselves are the day's dial-log columns (World.trace). experiment/trace_export.py writes these as the CSV files
 of docs/data-formats.md.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ class PromiseRecord:
     amount_usd: float
     due_day: int
     kind: str
-    status: str = "pending"      # kept, broken, or pending (still open when the run ended)
+    status: str = "pending"  # kept, broken, or pending (still open when the run ended)
     paid_usd: float = 0.0
     paid_day: int = -1
 
@@ -31,6 +32,7 @@ class PromiseRecord:
 @dataclass
 class Recorder:
     """Records of one replication, in the order things happened."""
+
     promises: list[PromiseRecord] = field(default_factory=list)
     payments: list[tuple[int, int, int, float, str, int]] = field(default_factory=list)
     """(day, account, segment, amount_usd, source, promise_id or -1)"""
@@ -39,13 +41,14 @@ class Recorder:
     events: list[tuple[int, int, int, str, float]] = field(default_factory=list)
     """(day, account, segment, event, days_past_due): an account leaving the portfolio (paid,
     cured, settled, charged_off, placed) or coming back to it (redefaulted)"""
-    phone_at_entry: list[int] | None = None   # Portfolio.phone as the world was built
-    _open: dict[int, PromiseRecord] = field(default_factory=dict)   # id(book entry) -> its record
+    phone_at_entry: list[int] | None = None  # Portfolio.phone as the world was built
+    _open: dict[int, PromiseRecord] = field(default_factory=dict)  # id(book entry) -> its record
 
     def promise_made(self, entry: list, made_at_s: float, due_day: int, option: str | None = None) -> None:
         """A promise book entry was filed (promises.PromiseBook.add) at ``made_at_s``."""
-        rec = PromiseRecord(len(self.promises), made_at_s, entry[1], entry[2], entry[0], entry[3], due_day,
-                            KINDS[option])
+        rec = PromiseRecord(
+            len(self.promises), made_at_s, entry[1], entry[2], entry[0], entry[3], due_day, KINDS[option]
+        )
         self.promises.append(rec)
         self._open[id(entry)] = rec
 
@@ -60,11 +63,14 @@ class Recorder:
         for a, s, x in zip(accounts, segments, amounts):
             self.payments.append((day, a, s, x, "self_cure", -1))
 
-    def accounts_moved(self, day: int, accounts: list[int], segments: list[int], event: str,
-                       days_past_due: list[float]) -> None:
+    def accounts_moved(
+        self, day: int, accounts: list[int], segments: list[int], event: str, days_past_due: list[float]
+    ) -> None:
         """Accounts left the portfolio (or came back: ``redefaulted``) on calendar day ``day``."""
         for a, s, d in zip(accounts, segments, days_past_due):
             self.events.append((day, a, s, event, d))
 
-    def shift(self, collector: int, login_s: float, logout_s: float, paid_s: float, productive_s: float) -> None:
+    def shift(
+        self, collector: int, login_s: float, logout_s: float, paid_s: float, productive_s: float
+    ) -> None:
         self.shifts.append((int(login_s // DAY_S), collector, login_s, logout_s, paid_s, productive_s))

@@ -1,4 +1,5 @@
 """Same-day retries of one bucket, by ready time: int keys in a calendar queue."""
+
 from __future__ import annotations
 
 import math
@@ -61,13 +62,13 @@ class RetryQueue:
     a heap of the same keys.
     """
 
-    __slots__ = ('due', 'end', 'far', 'slots')
+    __slots__ = ("due", "end", "far", "slots")
 
     def __init__(self) -> None:
-        self.due: list[int] = []            # descending
-        self.end = 0                        # keys below this belong in due
+        self.due: list[int] = []  # descending
+        self.end = 0  # keys below this belong in due
         self.far: dict[int, list[int]] = {}  # slot -> its keys, unsorted
-        self.slots: list[int] = []          # heap of far's slots
+        self.slots: list[int] = []  # heap of far's slots
 
     def __len__(self) -> int:
         return len(self.due) + sum(map(len, self.far.values()))

@@ -9,6 +9,7 @@ planned proportions (it works next the segment furthest behind its share of hand
 rotating over each segment's open buckets; with the best_time strategy it instead prefers the
 bucket whose right-party rate at its local hour is highest.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -31,24 +32,59 @@ class Campaign:
     """A pool of collectors and the buckets they dial."""
 
     # Slots: the dialers read and write these on every call (faster than an instance dict).
-    __slots__ = ('_critical_min', '_open', '_open_by_seg', '_open_from', '_open_to', '_rr', 'best_time', 'buckets',
-                 'calendar', 'enforce_window', 'idx', 'lists', 'members', 'models', 'name', 'portfolio', 'schedules',
-                 'segments', 'share', 'team', 'used_s', 'whole_minutes', 'window')
+    __slots__ = (
+        "_critical_min",
+        "_open",
+        "_open_by_seg",
+        "_open_from",
+        "_open_to",
+        "_rr",
+        "best_time",
+        "buckets",
+        "calendar",
+        "enforce_window",
+        "idx",
+        "lists",
+        "members",
+        "models",
+        "name",
+        "portfolio",
+        "schedules",
+        "segments",
+        "share",
+        "team",
+        "used_s",
+        "whole_minutes",
+        "window",
+    )
 
-    def __init__(self, idx: int, name: str, team: int, segments: list[int], members: list["Collector"],
-                 weights: list[float] | None, dials: "Dialables") -> None:
-        self.portfolio, self.lists, self.calendar, self.models = dials.portfolio, dials.lists, dials.calendar, dials.models
+    def __init__(
+        self,
+        idx: int,
+        name: str,
+        team: int,
+        segments: list[int],
+        members: list[Collector],
+        weights: list[float] | None,
+        dials: Dialables,
+    ) -> None:
+        self.portfolio, self.lists, self.calendar, self.models = (
+            dials.portfolio,
+            dials.lists,
+            dials.calendar,
+            dials.models,
+        )
         self.idx = idx
         self.name = name
-        self.team = team            # owning team index, or -1 for a multi-team campaign
+        self.team = team  # owning team index, or -1 for a multi-team campaign
         self.segments = segments
         self.members = members
         self.buckets = [b for s in segments for b in self.portfolio.segment_buckets[s]]
         w = weights or [1.0] * len(segments)
         total = sum(w) or 1.0
         self.share = {s: max(x / total, 1e-9) for s, x in zip(segments, w)}
-        self.used_s = {s: 0.0 for s in segments}   # handling seconds spent on each segment
-        self._open_from = self._open_to = -1.0   # the cached open buckets hold for [from, to)
+        self.used_s = {s: 0.0 for s in segments}  # handling seconds spent on each segment
+        self._open_from = self._open_to = -1.0  # the cached open buckets hold for [from, to)
         self._open: list[int] = []
         self._rr = 0
         sc = dials.scenario
@@ -56,7 +92,7 @@ class Campaign:
         self.window = (clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end))
         self.enforce_window = comp.enforce_calling_window
         self.best_time = sc.dialer.list_strategy == "best_time"
-        self.schedules = [sc.segments[n].schedule for n in sc.segment_names]   # by segment index
+        self.schedules = [sc.segments[n].schedule for n in sc.segment_names]  # by segment index
         self._critical_min, self.whole_minutes = self._critical_minutes()
 
     def open_buckets(self, now: float) -> list[int]:
@@ -79,7 +115,11 @@ class Campaign:
             if self.enforce_window and not lo <= local_min < hi:
                 continue
             wd = self.calendar.weekday(int(local // DAY_S))
-            score = self.models[s].p_rpc_by_slot[wd * 24 + int(local % DAY_S // 3600.0)] if self.best_time else 0.0
+            score = (
+                self.models[s].p_rpc_by_slot[wd * 24 + int(local % DAY_S // 3600.0)]
+                if self.best_time
+                else 0.0
+            )
             out.append((-score, b))
         if self.best_time:
             out.sort()
@@ -108,7 +148,7 @@ class Campaign:
                 whole = False
             off = int(off)
             s = p.bucket_segment[b]
-            out.update(((lo - off) % 1440, (hi - off) % 1440))   # measured even when not enforced
+            out.update(((lo - off) % 1440, (hi - off) % 1440))  # measured even when not enforced
             if not self.models[s].flat:
                 out.update((60 * k - off) % 1440 for k in range(24))
             for win in self.schedules[s].windows:
@@ -136,7 +176,7 @@ class Campaign:
             b = open_[0]
             q = lists.retry[b]
             due = q.due
-            if due and due[-1] < (int(now * TICKS_PER_S) + 1) << 32:   # due_limit(now), inlined
+            if due and due[-1] < (int(now * TICKS_PER_S) + 1) << 32:  # due_limit(now), inlined
                 a = due.pop()
                 if not due and q.slots:
                     q.load()
@@ -183,8 +223,15 @@ class Dialables:
 
     __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors")
 
-    def __init__(self, scenario: "Scenario", calendar: "WorkCalendar", portfolio: "Portfolio", lists: "CallLists",
-                 models: list["SegmentModel"], collectors: list["Collector"]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        calendar: WorkCalendar,
+        portfolio: Portfolio,
+        lists: CallLists,
+        models: list[SegmentModel],
+        collectors: list[Collector],
+    ) -> None:
         self.scenario, self.calendar, self.portfolio, self.lists = scenario, calendar, portfolio, lists
         self.models, self.collectors = models, collectors
 
@@ -193,8 +240,9 @@ def segment_value_per_dial(dials: Dialables, s: int) -> float:
     """Expected dollars per dial of segment ``s`` at base skill: the ranking of the tiered policies
     (high contact rate and high value rank first)."""
     seg = dials.scenario.segments[dials.scenario.segment_names[s]]
-    return (seg.outcomes.rpc.probability * seg.promise_probability * seg.keep_probability
-            * seg.payment_usd.mean)
+    return (
+        seg.outcomes.rpc.probability * seg.promise_probability * seg.keep_probability * seg.payment_usd.mean
+    )
 
 
 def planned_staff(dials: Dialables) -> list[float]:
@@ -207,12 +255,25 @@ def planned_staff(dials: Dialables) -> list[float]:
     return planned
 
 
-def _campaign(dials: Dialables, idx: int, name: str, segs: list[int], members: list["Collector"],
-              weights: list[float] | None = None) -> Campaign:
+def _campaign(
+    dials: Dialables,
+    idx: int,
+    name: str,
+    segs: list[int],
+    members: list[Collector],
+    weights: list[float] | None = None,
+) -> Campaign:
     teams = {c.team for c in members}
     order = sorted(range(len(segs)), key=lambda i: segs[i])
-    camp = Campaign(idx, name, teams.pop() if len(teams) == 1 else -1, [segs[i] for i in order], members,
-                    [weights[i] for i in order] if weights else None, dials)
+    camp = Campaign(
+        idx,
+        name,
+        teams.pop() if len(teams) == 1 else -1,
+        [segs[i] for i in order],
+        members,
+        [weights[i] for i in order] if weights else None,
+        dials,
+    )
     for c in members:
         c.campaign = camp
         c.segments = sorted(segs)
@@ -242,7 +303,7 @@ def _tiered(dials: Dialables, reverse: bool) -> list[Campaign]:
     coll_order = sorted(dials.collectors, key=lambda c: (c.skill_score if reverse else -c.skill_score, c.idx))
     out, k = [], 0
     for s in seg_order:
-        members = coll_order[k:k + sizes[s]]
+        members = coll_order[k : k + sizes[s]]
         k += sizes[s]
         if members:
             out.append(_campaign(dials, len(out), names[s], [s], members))
@@ -254,8 +315,16 @@ def build_campaigns(dials: Dialables) -> list[Campaign]:
     sc = dials.scenario
     policy = sc.routing.policy
     if policy == "pooled":
-        return [_campaign(dials, 0, "pooled", list(range(len(dials.scenario.segment_names))), list(dials.collectors),
-                          planned_staff(dials))]
+        return [
+            _campaign(
+                dials,
+                0,
+                "pooled",
+                list(range(len(dials.scenario.segment_names))),
+                list(dials.collectors),
+                planned_staff(dials),
+            )
+        ]
     if policy in ("skill_tiered", "reverse_tiered"):
         return _tiered(dials, reverse=policy == "reverse_tiered")
     if policy == "mapping":

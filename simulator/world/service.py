@@ -7,6 +7,7 @@ dialed, and reached in person (reminder calls included), in the last 7 calendar 
 (the 7 days ending on the last calling day). The metrics divide them into
 ``attempted_7d_share`` and ``contacted_7d_share`` (measures/metrics.py).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ OPEN_STATES = (OPEN, PROMISED, TRACING, UNREACHABLE)
 WINDOW_DAYS = 7
 
 
-def service_at_end(state: "WorldState") -> None:
+def service_at_end(state: WorldState) -> None:
     """Fill the counters' open_accounts, attempted_7d and contacted_7d per segment."""
     p, cnt = state.portfolio, state.counters
     S = len(state.models)
@@ -32,7 +33,7 @@ def service_at_end(state: "WorldState") -> None:
     is_open = np.isin(p.status, OPEN_STATES) & ~p.control
     seg = p.segment[is_open]
     attempted = p.last_attempt_s[is_open] >= since
-    conv_end = p.last_conversation_end_s   # a list the hot loops write; fromiter copies it fastest
+    conv_end = p.last_conversation_end_s  # a list the hot loops write; fromiter copies it fastest
     contacted = np.fromiter(conv_end, dtype=np.float64, count=len(conv_end))[is_open] >= since
     cnt.open_accounts[:] = np.bincount(seg, minlength=S)
     cnt.attempted_7d[:] = np.bincount(seg[attempted], minlength=S)

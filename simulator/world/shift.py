@@ -1,7 +1,9 @@
 """A collector's working day: log in, work between scheduled blocks, take each block, log out."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generator
+from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 from .calendar import DAY_S
 from .collectors import Collector
@@ -11,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .state import WorldState
 
 
-def collector_process(state: "WorldState", dialer: "Dialer", c: Collector) -> Generator:
+def collector_process(state: WorldState, dialer: Dialer, c: Collector) -> Generator:
     """Log in at shift start, work between scheduled blocks, take each block, log out.
 
     A block (break, lunch, meeting, training) starts when it is due or, if a call is still

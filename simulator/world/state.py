@@ -4,13 +4,13 @@
 the day's close, the special tasks) receive it and never import the builder. Nothing here
 decides anything: it is the world's memory.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import simpy
 
-from .counters import Counters, Structure
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .behaviour import AccountBehaviour
@@ -18,6 +18,7 @@ from .calendar import WorkCalendar
 from .call_lists import CallLists
 from .compliance import RuleCounters
 from .contact import SegmentModel
+from .counters import Counters, Structure
 from .dial_log import DialLog
 from .living import LivingPortfolio
 from .portfolio import Portfolio
@@ -37,33 +38,33 @@ class WorldState:
     (center clock); money is US dollars."""
 
     scenario: Scenario
-    streams: Streams                 # named random streams of (seed, replication)
+    streams: Streams  # named random streams of (seed, replication)
     env: simpy.Environment
     calendar: WorkCalendar
-    portfolio: Portfolio             # every account and its state
-    living: LivingPortfolio | None   # arrivals, exits, payments and the ledger ([portfolio] on)
-    behaviour: AccountBehaviour | None   # account-level behaviour ([portfolio.behaviour] on)
-    lists: CallLists                 # today's call lists and retry queues
-    models: list[SegmentModel]       # per segment: outcome tables and samplers
-    collectors: list["Collector"]
-    campaigns: list["Campaign"]      # pools of collectors and the buckets they dial
-    book: PromiseBook                # open promises by due day
-    log: DialLog                     # today's dials, folded at midnight
-    rules: RuleCounters              # calling-rule violations measured as dials are made
-    counters: Counters               # what the replication measured
-    structure: Structure             # names of the counter rows
-    tasks: list["Task"]              # the special tasks that are on, in hook order
-    n_days: int                      # calendar days the per-day counters cover
-    promises_today: list[tuple[int, int, float, int]]   # (collector, segment, amount, day made)
-    trace: "list[dict[str, np.ndarray]] | None"          # every day's dial columns (trace=True)
-    recorder: Recorder | None        # promises, payments and shifts (trace=True)
-    reminder_lead: int | None        # days before the due date of promise reminders (None: off)
+    portfolio: Portfolio  # every account and its state
+    living: LivingPortfolio | None  # arrivals, exits, payments and the ledger ([portfolio] on)
+    behaviour: AccountBehaviour | None  # account-level behaviour ([portfolio.behaviour] on)
+    lists: CallLists  # today's call lists and retry queues
+    models: list[SegmentModel]  # per segment: outcome tables and samplers
+    collectors: list[Collector]
+    campaigns: list[Campaign]  # pools of collectors and the buckets they dial
+    book: PromiseBook  # open promises by due day
+    log: DialLog  # today's dials, folded at midnight
+    rules: RuleCounters  # calling-rule violations measured as dials are made
+    counters: Counters  # what the replication measured
+    structure: Structure  # names of the counter rows
+    tasks: list[Task]  # the special tasks that are on, in hook order
+    n_days: int  # calendar days the per-day counters cover
+    promises_today: list[tuple[int, int, float, int]]  # (collector, segment, amount, day made)
+    trace: list[dict[str, np.ndarray]] | None  # every day's dial columns (trace=True)
+    recorder: Recorder | None  # promises, payments and shifts (trace=True)
+    reminder_lead: int | None  # days before the due date of promise reminders (None: off)
 
     @property
     def n_collectors(self) -> int:
         return len(self.collectors)
 
-    def task(self, name: str) -> "Task | None":
+    def task(self, name: str) -> Task | None:
         """The special task of scenario block ``name``, or None when that block is off."""
         for t in self.tasks:
             if t.name == name:

@@ -10,6 +10,7 @@ The CLI is called in-process (``simulator.cli.main``) with ``COLLECTSIM_DEBUG=1`
 error surfaces here as the exception itself, with its traceback. ``benchmarks/fuzz.py`` runs the
 same strategies for many more examples.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -80,6 +81,7 @@ def to_toml(doc: dict) -> str:
 
 # --------------------------------------------------------------------------- valid scenarios
 
+
 def _literal_options(model: type, name: str) -> list:
     f = model.model_fields.get(name)
     if f is None or get_origin(f.annotation) is not Literal:
@@ -93,8 +95,21 @@ finite = dict(allow_nan=False, allow_infinity=False)
 @st.composite
 def duration(draw, max_mean: float = 300.0) -> Any:
     """A distribution that never goes negative (durations, amounts)."""
-    kind = draw(st.sampled_from(["number", "int", "exponential", "lognormal", "gamma", "uniform",
-                                 "uniform_int", "triangular", "discrete"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "number",
+                "int",
+                "exponential",
+                "lognormal",
+                "gamma",
+                "uniform",
+                "uniform_int",
+                "triangular",
+                "discrete",
+            ]
+        )
+    )
     m = draw(st.floats(0.5, max_mean, **finite))
     if kind == "number":
         return m
@@ -115,8 +130,11 @@ def duration(draw, max_mean: float = 300.0) -> Any:
         hi = lo + draw(st.floats(0.5, m, **finite))
         return {"dist": "triangular", "low": lo, "mode": draw(st.floats(lo, hi, **finite)), "high": hi}
     n = draw(st.integers(1, 4))
-    return {"dist": "discrete", "values": draw(st.lists(st.floats(0, m, **finite), min_size=n, max_size=n)),
-            "weights": draw(st.lists(st.floats(0.1, 5, **finite), min_size=n, max_size=n))}
+    return {
+        "dist": "discrete",
+        "values": draw(st.lists(st.floats(0, m, **finite), min_size=n, max_size=n)),
+        "weights": draw(st.lists(st.floats(0.1, 5, **finite), min_size=n, max_size=n)),
+    }
 
 
 @st.composite
@@ -159,7 +177,9 @@ def valid_scenarios(draw) -> dict:
     cal = raw["calendar"]
     cal["working_days"] = draw(st.integers(1, 2))
     if draw(st.booleans()):
-        cal["weekdays"] = draw(st.lists(st.sampled_from(schema.WEEKDAYS), min_size=1, max_size=7, unique=True))
+        cal["weekdays"] = draw(
+            st.lists(st.sampled_from(schema.WEEKDAYS), min_size=1, max_size=7, unique=True)
+        )
         cal["start_weekday"] = draw(st.sampled_from(schema.WEEKDAYS))
     team = raw["teams"]["t1"]
     team["headcount"] = draw(st.integers(1, 5))
@@ -201,6 +221,7 @@ def valid_scenarios(draw) -> dict:
 
 # --------------------------------------------------------------------------- broken scenarios
 
+
 def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     out = [prefix] if prefix else []
     if isinstance(node, dict):
@@ -213,17 +234,36 @@ def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
 
 
 junk_values = st.one_of(
-    st.just(""), st.just(" "), st.text(max_size=30), st.just("x" * 5000),
-    st.booleans(), st.just(0), st.just(-1), st.integers(), st.integers(-(10 ** 30), 10 ** 30),
-    st.just(1e308), st.just(-1e308), st.just(5e-324), st.floats(),  # floats() includes nan and inf
-    st.just(math.nan), st.just(math.inf), st.just(-math.inf),
-    st.just([]), st.just({}), st.lists(st.integers(-5, 5), max_size=4),
+    st.just(""),
+    st.just(" "),
+    st.text(max_size=30),
+    st.just("x" * 5000),
+    st.booleans(),
+    st.just(0),
+    st.just(-1),
+    st.integers(),
+    st.integers(-(10**30), 10**30),
+    st.just(1e308),
+    st.just(-1e308),
+    st.just(5e-324),
+    st.floats(),  # floats() includes nan and inf
+    st.just(math.nan),
+    st.just(math.inf),
+    st.just(-math.inf),
+    st.just([]),
+    st.just({}),
+    st.lists(st.integers(-5, 5), max_size=4),
     st.dictionaries(st.text(max_size=8), st.integers(), max_size=3),
-    st.just({"dist": "weibull", "shape": 2}), st.just({"dist": "uniform", "low": -5, "high": 5}),
+    st.just({"dist": "weibull", "shape": 2}),
+    st.just({"dist": "uniform", "low": -5, "high": 5}),
     st.just({"dist": "discrete", "values": [], "weights": []}),
     st.just({"dist": "lognormal", "mean": 1e308, "sd": 1e308}),
-    st.just("25:00"), st.just("9am"), st.just("24:00"), st.just("00:00"),
-    st.dates(), st.times(),
+    st.just("25:00"),
+    st.just("9am"),
+    st.just("24:00"),
+    st.just("00:00"),
+    st.dates(),
+    st.times(),
 )
 
 
@@ -250,8 +290,12 @@ def mutated_scenarios(draw) -> dict:
         elif action == "unknown":
             target = parent[path[-1]] if isinstance(parent[path[-1]], dict) else parent
             if isinstance(target, dict):
-                key = draw(st.one_of(st.text(min_size=1, max_size=12),
-                                     st.sampled_from(["headcont", "probabilty", "sdd", "mode", "dist"])))
+                key = draw(
+                    st.one_of(
+                        st.text(min_size=1, max_size=12),
+                        st.sampled_from(["headcont", "probabilty", "sdd", "mode", "dist"]),
+                    )
+                )
                 target[key] = copy.deepcopy(draw(junk_values))
         else:
             section = draw(st.sampled_from(sorted(raw)))
@@ -274,7 +318,7 @@ def broken_bytes(draw) -> bytes:
     if kind == "random":
         return draw(st.binary(max_size=300))
     if kind == "truncate":
-        return base[:draw(st.integers(0, len(base)))]
+        return base[: draw(st.integers(0, len(base)))]
     if kind == "insert":
         at = draw(st.integers(0, len(base)))
         return base[:at] + draw(st.binary(min_size=1, max_size=8)) + base[at:]
@@ -286,14 +330,33 @@ def broken_bytes(draw) -> bytes:
 
 
 set_args = st.one_of(
-    st.sampled_from(["teams.t1.headcount=3", "teams.t1.headcount", "teams.t1.headcount.x=1", "=3",
-                     "a..b=1", "segments.s1.accounts=1e9", "dialer.mode=predictive", "calendar=3",
-                     "teams.t1.hourly_wage_usd=nan", "segments.s1.outcomes.rpc.probability=1.3",
-                     "teams.t1.breaks.0.length_min=5", "teams.t1.segments=['s1','s1']", "nosuch.key=1",
-                     "teams.t1.headcount=[", "teams.t1.headcount=\"3\"", "teams=1"]),
-    st.builds(lambda p, v: f"{p}={v}", st.sampled_from(["teams.t1.headcount", "calendar.working_days",
-                                                       "segments.s1.balance_usd", "scenario.name"]),
-              st.text(max_size=12)),
+    st.sampled_from(
+        [
+            "teams.t1.headcount=3",
+            "teams.t1.headcount",
+            "teams.t1.headcount.x=1",
+            "=3",
+            "a..b=1",
+            "segments.s1.accounts=1e9",
+            "dialer.mode=predictive",
+            "calendar=3",
+            "teams.t1.hourly_wage_usd=nan",
+            "segments.s1.outcomes.rpc.probability=1.3",
+            "teams.t1.breaks.0.length_min=5",
+            "teams.t1.segments=['s1','s1']",
+            "nosuch.key=1",
+            "teams.t1.headcount=[",
+            'teams.t1.headcount="3"',
+            "teams=1",
+        ]
+    ),
+    st.builds(
+        lambda p, v: f"{p}={v}",
+        st.sampled_from(
+            ["teams.t1.headcount", "calendar.working_days", "segments.s1.balance_usd", "scenario.name"]
+        ),
+        st.text(max_size=12),
+    ),
     st.text(max_size=20),
 )
 
@@ -301,6 +364,7 @@ set_args = st.one_of(
 @dataclass
 class Case:
     """One fuzz input: the file's bytes and the --set arguments."""
+
     data: bytes
     sets: list[str] = field(default_factory=list)
     origin: str = ""
@@ -310,17 +374,20 @@ cases = st.one_of(
     st.builds(Case, valid_scenarios().map(_as_bytes), st.just([]), st.just("valid")),
     st.builds(Case, mutated_scenarios().map(_as_bytes), st.just([]), st.just("mutated")),
     st.builds(Case, broken_bytes(), st.just([]), st.just("bytes")),
-    st.builds(Case, valid_scenarios().map(_as_bytes), st.lists(set_args, min_size=1, max_size=2), st.just("set")),
+    st.builds(
+        Case, valid_scenarios().map(_as_bytes), st.lists(set_args, min_size=1, max_size=2), st.just("set")
+    ),
 )
 
 
 # --------------------------------------------------------------------------- running one case
 
+
 @dataclass
 class Result:
     validate_code: int | None = None
     run_code: int | None = None
-    error: str = ""          # what went wrong ("" when nothing did)
+    error: str = ""  # what went wrong ("" when nothing did)
     traceback: str = ""
 
 
@@ -403,13 +470,20 @@ def check_case(case: Case) -> Result:
 
 # --------------------------------------------------------------------------- the test
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.filter_too_much])
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 @given(cases)
 def test_cli_never_crashes_on_any_scenario_file(case):
     res = check_case(case)
-    assert not res.error, f"{res.error}\n{res.traceback}\ninput ({case.origin}, sets={case.sets}):\n{case.data[:3000]!r}"
+    assert not res.error, (
+        f"{res.error}\n{res.traceback}\ninput ({case.origin}, sets={case.sets}):\n{case.data[:3000]!r}"
+    )
 
 
 def test_fuzz_harness_detects_a_crash(monkeypatch):
@@ -446,6 +520,7 @@ def test_valid_strategy_really_validates():
 
 # --------------------------------------------------------------------------- crashes found by fuzzing
 
+
 def _no_crash(raw: dict) -> None:
     """Either rejected with exit 2 and a message, or validated and run with exit 0."""
     res = check_case(Case(_as_bytes(raw)))
@@ -474,8 +549,16 @@ def test_lognormal_and_gamma_with_tiny_mean_run():
     """Found while fuzzing: sd/mean overflows for a tiny positive mean (lognormal gives nan
     samples, gamma divides by zero)."""
     raw = _tiny()
-    raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {"dist": "lognormal", "mean": 1e-300, "sd": 1.0}
-    raw["segments"]["s1"]["outcomes"]["third_party"]["talk_time_s"] = {"dist": "gamma", "mean": 1e-300, "sd": 1.0}
+    raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {
+        "dist": "lognormal",
+        "mean": 1e-300,
+        "sd": 1.0,
+    }
+    raw["segments"]["s1"]["outcomes"]["third_party"]["talk_time_s"] = {
+        "dist": "gamma",
+        "mean": 1e-300,
+        "sd": 1.0,
+    }
     _no_crash(raw)
 
 

@@ -8,6 +8,7 @@ path, as an output. The command must exit 0 or 2 (never 1, never a traceback), m
 node that is not a regular file as it was, and must not change an existing file without
 ``--force``. ``benchmarks/fuzz.py --kind outputs`` runs many more examples than the suite.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -23,7 +24,7 @@ import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,14 +33,46 @@ from simulator.cli import main
 
 from ..conftest import fill_device, small_scenario, write_toml
 
-TARGETS = ("missing_parent", "new_file", "existing_same", "existing_other", "folder", "fifo", "char_device",
-           "socket", "link_to_file", "link_dangling", "link_to_folder", "link_to_fifo", "file_as_folder",
-           "stdout", "long_name", "odd_name", "read_only_mount", "full_mount", "empty")
-COMMANDS = ("run --json", "run --out", "compare --json", "sensitivity --json", "schema --out",
-            "report --html", "report --png", "sweep --out")
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.text(max_size=8),
-                 st.floats(allow_nan=False), st.lists(st.integers(), max_size=3),
-                 st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+TARGETS = (
+    "missing_parent",
+    "new_file",
+    "existing_same",
+    "existing_other",
+    "folder",
+    "fifo",
+    "char_device",
+    "socket",
+    "link_to_file",
+    "link_dangling",
+    "link_to_folder",
+    "link_to_fifo",
+    "file_as_folder",
+    "stdout",
+    "long_name",
+    "odd_name",
+    "read_only_mount",
+    "full_mount",
+    "empty",
+)
+COMMANDS = (
+    "run --json",
+    "run --out",
+    "compare --json",
+    "sensitivity --json",
+    "schema --out",
+    "report --html",
+    "report --png",
+    "sweep --out",
+)
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.text(max_size=8),
+    st.floats(allow_nan=False),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
 
 
 @dataclass
@@ -50,7 +83,7 @@ class OutputCase:
     name: str = "out"
     damage: list[tuple[list[Any], Any]] = field(default_factory=list)
     """For report: (key path, junk value) replacements in a real results document."""
-    truncate: Optional[int] = None
+    truncate: int | None = None
 
     @property
     def origin(self) -> str:
@@ -58,18 +91,50 @@ class OutputCase:
 
 
 output_cases = st.builds(
-    OutputCase, st.sampled_from(COMMANDS), st.sampled_from(TARGETS), st.booleans(),
+    OutputCase,
+    st.sampled_from(COMMANDS),
+    st.sampled_from(TARGETS),
+    st.booleans(),
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"), min_size=1, max_size=40),
-    st.lists(st.tuples(st.lists(st.sampled_from(["metrics", "center", "segments", "teams", "collectors", "s1",
-                                                 "t1", "kept_rate", "mean", "values", "ci95_low", "series",
-                                                 "daily", "schema", "compliance", "targets", 0, 1]),
-                                min_size=1, max_size=5), JUNK), max_size=3),
-    st.one_of(st.none(), st.integers(0, 4000)))
+    st.lists(
+        st.tuples(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "metrics",
+                        "center",
+                        "segments",
+                        "teams",
+                        "collectors",
+                        "s1",
+                        "t1",
+                        "kept_rate",
+                        "mean",
+                        "values",
+                        "ci95_low",
+                        "series",
+                        "daily",
+                        "schema",
+                        "compliance",
+                        "targets",
+                        0,
+                        1,
+                    ]
+                ),
+                min_size=1,
+                max_size=5,
+            ),
+            JUNK,
+        ),
+        max_size=3,
+    ),
+    st.one_of(st.none(), st.integers(0, 4000)),
+)
 
 
 @dataclass
 class OutputResult:
-    code: Optional[int] = None
+    code: int | None = None
     error: str = ""
     traceback: str = ""
 
@@ -90,6 +155,7 @@ def _scenario() -> Path:
         raw["segments"]["s1"]["accounts"] = 500
         atexit.register(release_mounts)
         return write_toml(d / "s.toml", raw)
+
     return _shared("scenario", make)
 
 
@@ -100,21 +166,26 @@ def _results() -> bytes:
             code, _, err = _call(["run", str(_scenario()), "-r", "2", "-q", "--json", str(out)])
             assert code == 0, err
         return out.read_bytes()
+
     return _shared("results", make)
 
 
-def _mount(kind: str) -> Optional[Path]:
+def _mount(kind: str) -> Path | None:
     """A tmpfs mounted once per process, read-only or full; None where mounting is not allowed."""
+
     def make():
         mnt = Path(tempfile.mkdtemp(prefix=f"collectsim-fuzz-{kind}-"))
         opts = "size=64k,ro" if kind == "ro" else "size=64k"
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(mnt)], capture_output=True).returncode:
+        if subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(mnt)], capture_output=True
+        ).returncode:
             mnt.rmdir()
             return None
         atexit.register(release_mounts)
         if kind == "full":
             fill_device(mnt / "filler")
         return mnt
+
     return _shared(f"mount-{kind}", make)
 
 
@@ -142,7 +213,7 @@ def _call(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _make_target(case: OutputCase, d: Path) -> tuple[str, Optional[Path]]:
+def _make_target(case: OutputCase, d: Path) -> tuple[str, Path | None]:
     """The path to pass, and the node that must be left alone (not a regular file), if any."""
     regular = d / "regular.json"
     regular.write_text("mine")
@@ -173,8 +244,12 @@ def _make_target(case: OutputCase, d: Path) -> tuple[str, Optional[Path]]:
         return str(d / "sock"), d / "sock"
     if t.startswith("link_"):
         link = d / "link"
-        dest = {"link_to_file": regular, "link_dangling": d / "nowhere", "link_to_folder": folder,
-                "link_to_fifo": d / "fifo2"}[t]
+        dest = {
+            "link_to_file": regular,
+            "link_dangling": d / "nowhere",
+            "link_to_folder": folder,
+            "link_to_fifo": d / "fifo2",
+        }[t]
         if t == "link_to_fifo":
             os.mkfifo(dest)
         link.symlink_to(dest)
@@ -200,15 +275,20 @@ def _argv(case: OutputCase, target: str, d: Path) -> list[str]:
         for path, value in case.damage:
             node = doc
             for k in path[:-1]:
-                node = node[k] if isinstance(node, dict) and k in node else (
-                    node[k] if isinstance(node, list) and isinstance(k, int) and k < len(node) else None)
+                node = (
+                    node[k]
+                    if isinstance(node, dict) and k in node
+                    else (
+                        node[k] if isinstance(node, list) and isinstance(k, int) and k < len(node) else None
+                    )
+                )
                 if node is None:
                     break
             if isinstance(node, dict):
                 node[path[-1]] = value
         data = json.dumps(doc).encode()
         if case.truncate is not None:
-            data = data[:case.truncate]
+            data = data[: case.truncate]
         res = d / "in.json"
         res.write_bytes(data)
         return ["report", str(res), opt, target, *force]
@@ -250,16 +330,25 @@ def check_output_case(case: OutputCase) -> OutputResult:
             res.error = "exit 2 without a message"
         elif special is not None and before is not None:
             after = os.lstat(special)
-            if (after.st_ino, after.st_mode, after.st_rdev) != (before.st_ino, before.st_mode, before.st_rdev):
+            if (after.st_ino, after.st_mode, after.st_rdev) != (
+                before.st_ino,
+                before.st_mode,
+                before.st_rdev,
+            ):
                 res.error = f"{special} ({case.target}) was replaced"
-        if not res.error and not case.force and case.command != "sweep --out" \
-                and (d / "regular.json").read_bytes() != regular_before:
+        if (
+            not res.error
+            and not case.force
+            and case.command != "sweep --out"
+            and (d / "regular.json").read_bytes() != regular_before
+        ):
             res.error = "an existing file was changed without --force"
     return res
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 @given(output_cases)
 def test_odd_output_paths_and_broken_results_never_crash(case):
     res = check_output_case(case)
@@ -268,8 +357,10 @@ def test_odd_output_paths_and_broken_results_never_crash(case):
 
 def test_output_harness_detects_a_crash(monkeypatch):
     """The harness must be able to fail: a write that raises is reported with its traceback."""
+
     def boom(*a, **k):
         raise ZeroDivisionError("planted")
+
     monkeypatch.setattr("simulator.base.fileio.atomic_write", boom)
     res = check_output_case(OutputCase("run --json", "new_file", False))
     assert res.code == 1 and "exited 1" in res.error

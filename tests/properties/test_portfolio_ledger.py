@@ -1,6 +1,7 @@
 """The living portfolio's ledger balances on random scenarios: every dollar that entered is
 collected, forgiven, charged off, placed, cured out, or still owed; every account that entered
 has left one way or is still open (docs/portfolio.md)."""
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,11 +12,23 @@ from simulator.world.build import World
 from ..conftest import small_scenario
 
 BALANCE_IN = ("balance_start", "balance_inflow")
-BALANCE_OUT = ("collected_total", "settlement_discount", "balance_cured", "balance_charged_off", "balance_placed",
-               "balance_end")
+BALANCE_OUT = (
+    "collected_total",
+    "settlement_discount",
+    "balance_cured",
+    "balance_charged_off",
+    "balance_placed",
+    "balance_end",
+)
 ACCOUNTS_IN = ("accounts_start", "accounts_inflow")
-ACCOUNTS_OUT = ("accounts_paid", "accounts_cured", "accounts_settled", "accounts_charged_off", "accounts_placed",
-                "accounts_end")
+ACCOUNTS_OUT = (
+    "accounts_paid",
+    "accounts_cured",
+    "accounts_settled",
+    "accounts_charged_off",
+    "accounts_placed",
+    "accounts_end",
+)
 
 
 def assert_ledger_balances(block: dict) -> None:
@@ -37,25 +50,38 @@ def living_scenarios(draw):
     seg["days_past_due"] = {"dist": "uniform", "low": 1.0, "high": float(draw(st.integers(2, 90)))}
     seg["promise_due_days"] = {"dist": "uniform_int", "low": 0, "high": draw(st.integers(0, 6))}
     seg["self_cure_per_day"] = draw(st.sampled_from([0.0, 0.01, 0.1]))
-    seg["payment_usd"] = {"dist": "lognormal", "mean": draw(st.sampled_from([50.0, 300.0, 3000.0])), "sd": 100.0}
+    seg["payment_usd"] = {
+        "dist": "lognormal",
+        "mean": draw(st.sampled_from([50.0, 300.0, 3000.0])),
+        "sd": 100.0,
+    }
     if draw(st.booleans()):
-        seg["inflow"] = {"accounts_per_day": draw(st.sampled_from([5.0, 60.0])),
-                         "days_past_due": {"dist": "uniform_int", "low": 1, "high": 40}}
-    portfolio = {"charge_off_days_past_due": float(draw(st.integers(5, 200))),
-                 "control_share": draw(st.sampled_from([0.0, 0.2, 1.0])),
-                 "cure_redefault_probability": draw(st.sampled_from([0.0, 0.5])),
-                 "redefault_after_days": {"dist": "uniform_int", "low": 1, "high": 3}}
+        seg["inflow"] = {
+            "accounts_per_day": draw(st.sampled_from([5.0, 60.0])),
+            "days_past_due": {"dist": "uniform_int", "low": 1, "high": 40},
+        }
+    portfolio = {
+        "charge_off_days_past_due": float(draw(st.integers(5, 200))),
+        "control_share": draw(st.sampled_from([0.0, 0.2, 1.0])),
+        "cure_redefault_probability": draw(st.sampled_from([0.0, 0.5])),
+        "redefault_after_days": {"dist": "uniform_int", "low": 1, "high": 3},
+    }
     if draw(st.booleans()):
-        portfolio["behaviour"] = {"spread": draw(st.sampled_from([0.0, 1.0, 2.5])), "fatigue_per_attempt": 0.1}
+        portfolio["behaviour"] = {
+            "spread": draw(st.sampled_from([0.0, 1.0, 2.5])),
+            "fatigue_per_attempt": 0.1,
+        }
         seg["phones"] = {"dist": "uniform_int", "low": 1, "high": 3}
         seg["wrong_number_share"] = 0.05
     raw["portfolio"] = portfolio
     if draw(st.booleans()):
         raw["placement"] = {"at_days_past_due": float(draw(st.integers(3, 60)))}
     if draw(st.booleans()):
-        raw["rearrangement"] = {"settlement": {"discount_share": 0.3, "acceptance_probability": 0.5},
-                                "plan": {"installments": 3, "interval_days": 2, "acceptance_probability": 0.5},
-                                "reage": {"qualifying_payment_usd": 40.0, "acceptance_probability": 0.5}}
+        raw["rearrangement"] = {
+            "settlement": {"discount_share": 0.3, "acceptance_probability": 0.5},
+            "plan": {"installments": 3, "interval_days": 2, "acceptance_probability": 0.5},
+            "reage": {"qualifying_payment_usd": 40.0, "acceptance_probability": 0.5},
+        }
     if draw(st.booleans()):
         raw["skip_trace"] = {"delay_days": 1, "hit_probability": 0.5}
     if draw(st.booleans()):
@@ -77,8 +103,11 @@ def test_ledger_balances_on_open_portfolio(replication):
     from simulator.scenario import load_scenario
 
     from ..conftest import SCENARIOS
+
     sc = load_scenario(SCENARIOS / "open_portfolio.toml", ["calendar.working_days=30"]).scenario
     cnt = World(sc, 1, replication).run()
     block = cnt.blocks["portfolio"]
     assert_ledger_balances(block)
-    assert block["accounts_inflow"] > 3000 and block["accounts_cured"] > 1000 and block["accounts_placed"] > 100
+    assert (
+        block["accounts_inflow"] > 3000 and block["accounts_cured"] > 1000 and block["accounts_placed"] > 100
+    )

@@ -1,9 +1,10 @@
 """Regression: a call may end days after it was placed (found by the fuzz run, issue 8)."""
+
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
+
+import pytest
 
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.world.build import World
@@ -23,7 +24,7 @@ def test_call_ending_days_later_is_counted_not_a_crash(mode):
     raw["dialer"] = {"mode": mode}
     w = World(parse_scenario(raw), 1, 0)
     cnt = w.run()
-    if mode != "predictive":   # (a predictive pacer that expects 17-hour rings never counts anyone free)
+    if mode != "predictive":  # (a predictive pacer that expects 17-hour rings never counts anyone free)
         assert cnt.promises.sum() > 0
     assert cnt.kept.sum() + cnt.broken.sum() == cnt.promises.sum()
     assert cnt.daily_promises.sum() == cnt.promises.sum()
@@ -51,8 +52,14 @@ def test_calls_still_ringing_at_the_last_midnight_are_counted(mode):
     predictive mode). Found in review; the dial log is now folded once more at the end."""
     raw = small_scenario(segments__s1__accounts=3000)
     raw["calendar"].update(working_days=1, close_time="24:00")
-    raw["teams"]["t1"].update(shift_start_time="16:00", shift_length_h=8.0, breaks=[], lunch=None,
-                              meeting_min_per_day=0.0, training_min_per_day=0.0)
+    raw["teams"]["t1"].update(
+        shift_start_time="16:00",
+        shift_length_h=8.0,
+        breaks=[],
+        lunch=None,
+        meeting_min_per_day=0.0,
+        training_min_per_day=0.0,
+    )
     raw["compliance"]["calling_window_end"] = "24:00"
     raw["segments"]["s1"]["promise_probability"] = 0.0
     raw["segments"]["s1"]["outcomes"]["no_answer"]["ring_time_s"] = 600.0
@@ -60,7 +67,7 @@ def test_calls_still_ringing_at_the_last_midnight_are_counted(mode):
         raw["dialer"] = {"mode": "predictive", "ratio": 2.0}
     w = World(parse_scenario(raw), 0, 0)
     drawn = [0]
-    kernel = type(w.kernel)   # slots: wrap the kernel's draw on its class for this run
+    kernel = type(w.kernel)  # slots: wrap the kernel's draw on its class for this run
     inner = kernel.draw
 
     def counting_draw(self, a, now):
@@ -68,7 +75,7 @@ def test_calls_still_ringing_at_the_last_midnight_are_counted(mode):
         return inner(self, a, now)
 
     if mode == "progressive":
-        w.dialer.runs = False   # every dial through the kernel's draw
+        w.dialer.runs = False  # every dial through the kernel's draw
     kernel.draw = counting_draw
     try:
         cnt = w.run()

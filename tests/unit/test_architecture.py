@@ -1,5 +1,6 @@
 """The architecture as tests: the import-linter layers, no import cycles (type-only imports
 included) and no module over 450 lines (scenario/schema.py excepted)."""
+
 import sys
 
 import grimp
@@ -9,11 +10,13 @@ from ..conftest import ROOT
 MAX_LINES = 450
 EXEMPT_FROM_SIZE = {"simulator/scenario/schema.py"}
 
+
 def test_import_linter_contracts_are_kept():
     from importlinter.cli import lint_imports
 
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0, \
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0, (
         "lint-imports found a broken contract (run lint-imports to see which import)"
+    )
 
 
 def import_cycles(graph) -> list[set[str]]:
@@ -74,11 +77,12 @@ def test_no_import_cycles_type_only_imports_included():
 
 
 def test_no_module_over_450_lines():
-    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
-             for p in (ROOT / "simulator").rglob("*.py")}
+    sizes = {
+        p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in (ROOT / "simulator").rglob("*.py")
+    }
     assert len(sizes) > 40
-    over = {p: n for p, n in sizes.items()
-            if n > MAX_LINES and p not in EXEMPT_FROM_SIZE}
+    over = {p: n for p, n in sizes.items() if n > MAX_LINES and p not in EXEMPT_FROM_SIZE}
     assert over == {}, f"modules over {MAX_LINES} lines: {over}"
 
 
@@ -88,12 +92,21 @@ def test_cli_parser_leaves_heavy_libraries_unloaded():
     import subprocess
 
     heavy = ("scipy.stats", "scipy.optimize", "matplotlib.pyplot")
-    probe = ("import sys, simulator.cli; simulator.cli.build_parser(); "
-             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True, cwd=ROOT)
+    probe = (
+        "import sys, simulator.cli; simulator.cli.build_parser(); "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "", f"building the collectsim parser loaded {done.stdout.strip()}"
-    calibrate = subprocess.run([sys.executable, "-c", "from simulator.calibrate import "
-                                "calibrate, CalibrationDataError, read_trace; print('ok')"],
-                               capture_output=True, text=True, check=True, cwd=ROOT)
+    calibrate = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from simulator.calibrate import calibrate, CalibrationDataError, read_trace; print('ok')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     assert calibrate.stdout.strip() == "ok"

@@ -1,13 +1,14 @@
 """Loud breaches: a compliance limit exceeded prints a ``warning:`` line on stderr naming the rule
 and the figure (run, compare, sweep, staff), is listed in the results, and with --strict the
 command exits 4 after writing its outputs."""
+
 from __future__ import annotations
 
 import json
 
 from simulator import load_scenario, run_experiment
-from simulator.measures.breaches import RULES, breaches
 from simulator.base.errors import EXIT_BREACH
+from simulator.measures.breaches import RULES, breaches
 
 from ..conftest import SCENARIOS, cli, small_scenario, write_toml
 
@@ -29,11 +30,15 @@ def test_ratio_8_warns_about_the_abandon_rate_and_strict_exits_4(tmp_path, capsy
     assert "exceeds the limit of 3.0%" in lines[0] and "FCC" in lines[0]
     assert lines[1].startswith("warning: daily abandon rate 43.4%")
     doc = json.loads((tmp_path / "r.json").read_text())
-    assert [b["measure"] for b in doc["breaches"]] == ["worst_30_day_abandon_rate", "worst_daily_abandon_rate"]
-    code, out, err = cli(capsys, "run", path, "-r", "2", "-q", *RATIO_8, "--strict", "--json",
-                         str(tmp_path / "s.json"))
+    assert [b["measure"] for b in doc["breaches"]] == [
+        "worst_30_day_abandon_rate",
+        "worst_daily_abandon_rate",
+    ]
+    code, out, err = cli(
+        capsys, "run", path, "-r", "2", "-q", *RATIO_8, "--strict", "--json", str(tmp_path / "s.json")
+    )
     assert code == EXIT_BREACH == 4
-    assert len(warnings(err)) == 2 and (tmp_path / "s.json").is_file()   # outputs are written all the same
+    assert len(warnings(err)) == 2 and (tmp_path / "s.json").is_file()  # outputs are written all the same
 
 
 def test_no_warning_within_the_limits(capsys):
@@ -48,7 +53,9 @@ def test_rules_switched_off_breach(tmp_path, capsys):
     raw["calendar"]["working_days"] = 4
     raw["segments"]["s1"]["accounts"] = 150
     raw["segments"]["s1"]["time_zones"] = {"offsets_h": [-3.0], "weights": [1.0]}
-    raw["compliance"].update(enforce_calling_window=False, enforce_7_in_7=False, wait_after_conversation_days=0.0)
+    raw["compliance"].update(
+        enforce_calling_window=False, enforce_7_in_7=False, wait_after_conversation_days=0.0
+    )
     raw["attempts"].update(max_per_day=4, retry_delay_min=20.0)
     path = write_toml(tmp_path / "s.toml", raw)
     code, out, err = cli(capsys, "run", str(path), "-r", "2", "-q", "--strict")
@@ -59,19 +66,50 @@ def test_rules_switched_off_breach(tmp_path, capsys):
     doc = run_experiment(load_scenario(path), 2, seed=1).to_dict()
     got = {b["measure"]: b for b in doc["breaches"]}
     assert got["max_attempts_in_7_days"]["worst"] > 7
-    assert got["calls_outside_window"]["worst"] == max(doc["compliance"]["calls_outside_window"]["values"]) > 0
+    assert (
+        got["calls_outside_window"]["worst"] == max(doc["compliance"]["calls_outside_window"]["values"]) > 0
+    )
 
 
 def test_compare_and_sweep_name_the_side_and_the_variant(tmp_path, capsys):
     path = str(SCENARIOS / "dialer_modes.toml")
     small = ["--set", "calendar.working_days=1"]
-    code, out, err = cli(capsys, "compare", path, *small, "--set-b", "dialer.mode=predictive", "--set-b",
-                         "dialer.pacing=fixed", "--set-b", "dialer.ratio=8", "-r", "2", "-q", "--strict")
+    code, out, err = cli(
+        capsys,
+        "compare",
+        path,
+        *small,
+        "--set-b",
+        "dialer.mode=predictive",
+        "--set-b",
+        "dialer.pacing=fixed",
+        "--set-b",
+        "dialer.ratio=8",
+        "-r",
+        "2",
+        "-q",
+        "--strict",
+    )
     assert code == 4
     assert warnings(err) and all(w.startswith("warning: B: ") for w in warnings(err))
     out_dir = tmp_path / "sw"
-    code, out, err = cli(capsys, "sweep", path, *small, "--set", "dialer.mode=predictive", "--set",
-                         "dialer.pacing=fixed", "--set", "dialer.ratio=1,8", "-r", "2", "-q", "--out", str(out_dir))
+    code, out, err = cli(
+        capsys,
+        "sweep",
+        path,
+        *small,
+        "--set",
+        "dialer.mode=predictive",
+        "--set",
+        "dialer.pacing=fixed",
+        "--set",
+        "dialer.ratio=1,8",
+        "-r",
+        "2",
+        "-q",
+        "--out",
+        str(out_dir),
+    )
     assert code == 0
     assert warnings(err) and all(w.startswith("warning: v001 (dialer.ratio=8): ") for w in warnings(err))
     summary = json.loads((out_dir / "summary.json").read_text())

@@ -1,6 +1,7 @@
 """The book replayed from a trace (simulator/calibrate/book.py) agrees with the world that wrote it:
 the minimum-payment rule, the days past due at every placement, and the days at risk of
 self-curing."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,7 @@ from simulator.calibrate.book import fit_minimum_payment, replay
 from simulator.scenario import load_scenario
 from tests.conftest import SCENARIOS, write_trace
 
-PLACED, SELF_CURE = 4, 4   # data.ACCOUNT_EVENTS and data.PAYMENT_SOURCES codes
+PLACED, SELF_CURE = 4, 4  # data.ACCOUNT_EVENTS and data.PAYMENT_SOURCES codes
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,11 @@ def test_days_at_risk_of_self_curing(book):
     # an account holding a promise is not at risk from the day after it was made to its due date
     pr = tr.promises
     rows = b.rows_of(pr["account_id"])
-    held = [(r, d) for r, m, x in zip(rows, pr["day"], pr["due_day"]) for d in range(m + 1, min(x, b.last_day) + 1)]
+    held = [
+        (r, d)
+        for r, m, x in zip(rows, pr["day"], pr["due_day"])
+        for d in range(m + 1, min(x, b.last_day) + 1)
+    ]
     r, d = np.array(held).T
     assert len(held) > 10_000 and not b.at_risk[r, d].any()
     # the initial accounts are on the books from day 0, at risk from day 1

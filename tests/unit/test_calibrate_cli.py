@@ -1,4 +1,5 @@
 """The calibrate subcommand (through its register() entry): outputs, exit codes, messages."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,10 +8,10 @@ import shutil
 
 import pytest
 
-from simulator.cli.calibrate import register
 from simulator.calibrate.kpi import write_daily_kpis
 from simulator.calibrate.synthetic import write_synthetic_trace
 from simulator.calibrate.trace import read_trace
+from simulator.cli.calibrate import register
 from simulator.scenario import load_scenario
 from simulator.scenario.load import parse_scenario
 from tests.conftest import SCENARIOS
@@ -45,12 +46,20 @@ def test_fit_writes_a_loadable_scenario_and_a_report(trace_dir, tmp_path, capsys
     loaded = load_scenario(out)
     cal = loaded.scenario.calibration
     assert cal.data == "trace" and cal.first_date == "2024-01-01" and cal.last_date == "2024-01-08"
-    assert [s.file for s in cal.sources] == ["dials.csv", "accounts.csv", "promises.csv", "payments.csv", "shifts.csv"]
+    assert [s.file for s in cal.sources] == [
+        "dials.csv",
+        "accounts.csv",
+        "promises.csv",
+        "payments.csv",
+        "shifts.csv",
+    ]
     assert loaded.scenario.calendar.working_days == 6
     assert "segments.low_risk.promise_probability" in stdout and "not identified by the data" in stdout
     assert f"{out}: written" in err
     page = html.read_text()
-    assert page.startswith("<!DOCTYPE html>") and "Segment low_risk" in page and "data:image/png;base64," in page
+    assert (
+        page.startswith("<!DOCTYPE html>") and "Segment low_risk" in page and "data:image/png;base64," in page
+    )
     # an existing file is refused before any work without --force; with it, identical content
     # is left alone and different content replaced
     before = out.read_bytes()
@@ -59,7 +68,9 @@ def test_fit_writes_a_loadable_scenario_and_a_report(trace_dir, tmp_path, capsys
     code, _, err = run([trace_dir, "--out", out, "--force"], capsys)
     assert code == 0 and "unchanged" in err
     code, _, err = run([trace_dir, "--out", out, "--base", SCENARIOS / "table_14_1.toml", "--force"], capsys)
-    assert code == 0 and load_scenario(out).scenario.calibration.base.startswith(str(SCENARIOS / "table_14_1.toml"))
+    assert code == 0 and load_scenario(out).scenario.calibration.base.startswith(
+        str(SCENARIOS / "table_14_1.toml")
+    )
 
 
 def test_backtest_option_prints_the_verdicts(trace_dir, tmp_path, capsys):
@@ -68,7 +79,7 @@ def test_backtest_option_prints_the_verdicts(trace_dir, tmp_path, capsys):
     assert "back-test: last 2 day(s) from 2024-01-05 held out, fit on 4 day(s); 3 replications" in stdout
     assert "value_per_paid_hour" in stdout
     assert any(f"back-test {v}" in stdout for v in ("PASSED", "FAILED", "INCONCLUSIVE"))
-    if "INCONCLUSIVE" in stdout:   # 3 replications: some intervals too wide to fail, and said so
+    if "INCONCLUSIVE" in stdout:  # 3 replications: some intervals too wide to fail, and said so
         assert "could not fail" in stdout and "add replications" in stdout
     code, _, err = run([trace_dir, "--backtest", "--holdout-days", "6"], capsys)
     assert code == 2 and "--holdout-days 6" in err and "expected 1 to 5" in err
@@ -84,19 +95,24 @@ def test_kpi_option(trace_dir, tmp_path, capsys):
     assert "hour-of-day and weekday contact curves" in stdout
 
 
-@pytest.mark.parametrize("argv,words", [
-    ([], "give either DIR"),
-    (["DIR", "--kpi", "x.csv", "--out", "o.toml"], "not both"),
-    (["DIR"], "nothing to do"),
-    (["DIR", "--out", "o.toml", "--holdout-days", "3"], "--holdout-days needs --backtest"),
-    (["DIR", "--backtest", "-r", "1"], "at least 2 replications"),
-    (["DIR", "--out", "NOFOLDER/o.toml"], "does not exist"),
-    (["DIR", "--out", "DIR"], "is a folder"),
-    (["DIR", "--out", "same.html", "--html", "same.html"], "the same file"),
-])
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        ([], "give either DIR"),
+        (["DIR", "--kpi", "x.csv", "--out", "o.toml"], "not both"),
+        (["DIR"], "nothing to do"),
+        (["DIR", "--out", "o.toml", "--holdout-days", "3"], "--holdout-days needs --backtest"),
+        (["DIR", "--backtest", "-r", "1"], "at least 2 replications"),
+        (["DIR", "--out", "NOFOLDER/o.toml"], "does not exist"),
+        (["DIR", "--out", "DIR"], "is a folder"),
+        (["DIR", "--out", "same.html", "--html", "same.html"], "the same file"),
+    ],
+)
 def test_bad_options_exit_2(trace_dir, tmp_path, capsys, argv, words):
-    argv = [str(trace_dir) if a == "DIR" else str(tmp_path / a) if a.endswith((".toml", ".html", ".csv")) else a
-            for a in argv]
+    argv = [
+        str(trace_dir) if a == "DIR" else str(tmp_path / a) if a.endswith((".toml", ".html", ".csv")) else a
+        for a in argv
+    ]
     code, _, err = run(argv, capsys)
     assert code == 2 and words in err and "Traceback" not in err
 
@@ -119,20 +135,29 @@ def _replace_field(k, value, row=5):
         parts = lines[row - 1].split(",")
         parts[k] = value
         lines[row - 1] = ",".join(parts)
+
     return edit
 
 
-@pytest.mark.parametrize("file,edit,row,column", [
-    ("dials.csv", lambda lines: lines.__setitem__(0, lines[0].replace("outcome,", "result,")), 1, "outcome"),
-    ("dials.csv", _replace_field(7, "hung_up"), 5, "outcome"),
-    ("dials.csv", _replace_field(9, "-12.5"), 5, "talk_s"),
-    ("dials.csv", _replace_field(0, "2023-12-31T09:00:00"), 5, "call_start"),
-    ("dials.csv", lambda lines: lines.clear(), 1, "call_start"),
-    ("promises.csv", lambda lines: del_after(lines, 1), 2, "promise_id"),
-    ("shifts.csv", _replace_field(6, "abc", row=3), 3, "productive_s"),
-    ("payments.csv", _replace_field(4, "gift", row=2), 2, "source"),
-    ("accounts.csv", _replace_field(6, "x", row=9), 9, "risk_score"),
-])
+@pytest.mark.parametrize(
+    "file,edit,row,column",
+    [
+        (
+            "dials.csv",
+            lambda lines: lines.__setitem__(0, lines[0].replace("outcome,", "result,")),
+            1,
+            "outcome",
+        ),
+        ("dials.csv", _replace_field(7, "hung_up"), 5, "outcome"),
+        ("dials.csv", _replace_field(9, "-12.5"), 5, "talk_s"),
+        ("dials.csv", _replace_field(0, "2023-12-31T09:00:00"), 5, "call_start"),
+        ("dials.csv", lambda lines: lines.clear(), 1, "call_start"),
+        ("promises.csv", lambda lines: del_after(lines, 1), 2, "promise_id"),
+        ("shifts.csv", _replace_field(6, "abc", row=3), 3, "productive_s"),
+        ("payments.csv", _replace_field(4, "gift", row=2), 2, "source"),
+        ("accounts.csv", _replace_field(6, "x", row=9), 9, "risk_score"),
+    ],
+)
 def test_bad_data_exit_2_naming_file_row_and_column(trace_dir, tmp_path, capsys, file, edit, row, column):
     folder = _corrupt(trace_dir, tmp_path, file, edit)
     code, _, err = run([folder, "--out", tmp_path / "o.toml"], capsys)
@@ -152,8 +177,13 @@ def test_a_check_that_cannot_fail_is_inconclusive_not_passed():
 
     c = _check("center", "collected", 15_000.0, [10_000.0, 30_000.0], 0.995, 0.2)
     assert c.verdict == "inconclusive" and c.sim_low < 0 < 2 * 15_000 < c.sim_high
-    assert _check("center", "collected", 15_000.0, [14_600.0, 15_200.0, 14_700.0, 14_900.0], 0.995, 0.2).verdict == "pass"
-    assert _check("center", "collected", 15_000.0, [20_000.0, 20_100.0, 19_900.0], 0.995, 0.2).verdict == "fail"
+    assert (
+        _check("center", "collected", 15_000.0, [14_600.0, 15_200.0, 14_700.0, 14_900.0], 0.995, 0.2).verdict
+        == "pass"
+    )
+    assert (
+        _check("center", "collected", 15_000.0, [20_000.0, 20_100.0, 19_900.0], 0.995, 0.2).verdict == "fail"
+    )
     bt = Backtest(1, 4, "2024-01-05", 2, 0.995, checks=[c])
     assert bt.passed and bt.inconclusive == 1 and "back-test INCONCLUSIVE" in bt.table()
 

@@ -1,4 +1,5 @@
 """Reading and checking the calibration CSV files: every kind of bad data names file, row, column."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,7 @@ def test_a_good_file_reads_into_typed_columns(tmp_path):
     assert t["outcome"].tolist() == [0, 5, 6]
     assert t["talk_s"].tolist() == [0.0, 180.5, 0.0]
     assert t["tz_offset_h"].tolist() == [0.0, -1.0, 0.0]
-    assert t["collector_id"].tolist() == [0, 0, -1]          # empty collector: code -1
+    assert t["collector_id"].tolist() == [0, 0, -1]  # empty collector: code -1
     assert t["abandoned"].tolist() == [0, 0, 1]
     ms = (t["call_start"] - np.datetime64("2024-01-01T09:00:00", "ms")).astype(np.int64).tolist()
     assert ms == [0, 30_250, 300_000]
@@ -52,8 +53,11 @@ def test_missing_column_names_file_row_1_and_column(tmp_path, column):
 
 def test_optional_columns_may_be_absent(tmp_path):
     cols = HEADER.split(",")
-    keep = [i for i, c in enumerate(cols) if c not in ("tz_offset_h", "campaign", "dialer_mode", "abandoned",
-                                                        "collector_id")]
+    keep = [
+        i
+        for i, c in enumerate(cols)
+        if c not in ("tz_offset_h", "campaign", "dialer_mode", "abandoned", "collector_id")
+    ]
     lines = [",".join(line.split(",")[i] for i in keep) for line in [HEADER, *ROWS]]
     t = read_table(write(tmp_path, "dials.csv", lines), DIALS)
     assert t.rows == 3 and not t.has("tz_offset_h")
@@ -86,17 +90,20 @@ def test_empty_file_and_header_only(tmp_path):
     assert (e.row, e.column) == (2, "call_start") and "no data rows" in str(e)
 
 
-@pytest.mark.parametrize("field,value,column,words", [
-    (8, "abc", "ring_s", "not a number"),
-    (8, "nan", "ring_s", "not a finite number"),
-    (8, "", "ring_s", "empty value"),
-    (0, "2024-01-01", "call_start", "not a date and time"),
-    (0, "2024-13-01T09:00:00", "call_start", "not a valid date and time"),
-    (0, "2024-01-01T09:00:00+01:00", "call_start", "not a valid date and time"),
-    (3, "x", "tz_offset_h", "not a number"),
-    (11, "2", "abandoned", "expected one of 0, 1"),
-    (1, "", "account_id", "empty value"),
-])
+@pytest.mark.parametrize(
+    "field,value,column,words",
+    [
+        (8, "abc", "ring_s", "not a number"),
+        (8, "nan", "ring_s", "not a finite number"),
+        (8, "", "ring_s", "empty value"),
+        (0, "2024-01-01", "call_start", "not a date and time"),
+        (0, "2024-13-01T09:00:00", "call_start", "not a valid date and time"),
+        (0, "2024-01-01T09:00:00+01:00", "call_start", "not a valid date and time"),
+        (3, "x", "tz_offset_h", "not a number"),
+        (11, "2", "abandoned", "expected one of 0, 1"),
+        (1, "", "account_id", "empty value"),
+    ],
+)
 def test_unparseable_values(tmp_path, field, value, column, words):
     parts = ROWS[0].split(",")
     parts[field] = value
@@ -112,6 +119,7 @@ def test_wrong_number_of_fields(tmp_path):
 
 def test_errors_in_later_chunks_name_the_right_row(tmp_path, monkeypatch):
     import simulator.calibrate.data as data
+
     monkeypatch.setattr(data, "CHUNK_ROWS", 2)
     rows = [f"2024-01-01T09:00:{i:02d},A{i},low,0,c1,m,progressive,busy,4,0,0,0" for i in range(7)]
     rows[5] = rows[5].replace(",busy,", ",bussy,")
@@ -119,7 +127,9 @@ def test_errors_in_later_chunks_name_the_right_row(tmp_path, monkeypatch):
     assert (e.row, e.column) == (7, "outcome")
 
 
-PROMISE_HEADER = "promise_id,made_at,account_id,segment,collector_id,amount_usd,due_date,kind,status,paid_usd,paid_date"
+PROMISE_HEADER = (
+    "promise_id,made_at,account_id,segment,collector_id,amount_usd,due_date,kind,status,paid_usd,paid_date"
+)
 
 
 def test_promise_checks(tmp_path):
@@ -170,11 +180,15 @@ def test_cross_column_checks(tmp_path):
 
 
 def test_read_trace_joins_files_through_shared_codes(tmp_path):
-    tr = read_trace(folder(tmp_path, promises=["P1,2024-01-01T09:03:00,A2,low,c1,120,2024-01-08,promise,kept,"
-                                               "120,2024-01-08"],
-                           shifts=["2024-01-01,c1,t1,2024-01-01T09:00:00,2024-01-01T17:00:00,28800,24480"]))
+    tr = read_trace(
+        folder(
+            tmp_path,
+            promises=["P1,2024-01-01T09:03:00,A2,low,c1,120,2024-01-08,promise,kept,120,2024-01-08"],
+            shifts=["2024-01-01,c1,t1,2024-01-01T09:00:00,2024-01-01T17:00:00,28800,24480"],
+        )
+    )
     assert tr.segments == ["low", "high"]
-    assert tr.promises["account_id"][0] == tr.dials["acct"][1]     # A2 has one code across files
+    assert tr.promises["account_id"][0] == tr.dials["acct"][1]  # A2 has one code across files
     assert tr.promises["due_day"][0] == 7 and tr.promises["day"][0] == 0
     assert tr.dials["t"].tolist() == [32400.0, 32430.25, 32700.0]
     assert [s.file for s in tr.sources] == ["dials.csv", "promises.csv", "shifts.csv"]

@@ -1,5 +1,6 @@
 """Unit checks of the calibration estimators: distribution families, rates, shift layout, the
 outcome model's algebra."""
+
 from __future__ import annotations
 
 import math
@@ -44,11 +45,19 @@ def test_constant_discrete_and_zero_mixed_samples():
     f = fit_distribution(np.full(50, 30.0))
     assert (f.family, f.spec, f.mean_se) == ("constant", 30.0, 0.0)
     f = fit_distribution(np.array([3.0, 4.0, 4.0, 5.0] * 25))
-    assert f.family == "discrete" and f.spec["values"] == [3.0, 4.0, 5.0] and f.spec["weights"] == [0.25, 0.5, 0.25]
+    assert (
+        f.family == "discrete"
+        and f.spec["values"] == [3.0, 4.0, 5.0]
+        and f.spec["weights"] == [0.25, 0.5, 0.25]
+    )
     assert f.probs_se[1] == pytest.approx(math.sqrt(0.25 / 100))
     x = np.concatenate([np.zeros(30), np.random.default_rng(1).gamma(3, 10, 70)])
     f = fit_distribution(x)
-    assert f.family == "gamma (moments)" and f.mean == pytest.approx(x.mean()) and f.sd == pytest.approx(x.std(ddof=1))
+    assert (
+        f.family == "gamma (moments)"
+        and f.mean == pytest.approx(x.mean())
+        and f.sd == pytest.approx(x.std(ddof=1))
+    )
     f = fit_distribution(np.random.default_rng(2).uniform(0, 1, 2000), ("lognormal", "gamma", "uniform"))
     assert f.family == "uniform" and f.spec["low"] >= 0 and f.spec["high"] <= 1
 
@@ -56,9 +65,9 @@ def test_constant_discrete_and_zero_mixed_samples():
 def test_proportion_and_poisson_intervals():
     p = proportion(80, 100)
     assert p.value == 0.8 and p.se == pytest.approx(0.04)
-    assert (round(p.low, 4), round(p.high, 4)) == (0.7112, 0.8666)    # Wilson
+    assert (round(p.low, 4), round(p.high, 4)) == (0.7112, 0.8666)  # Wilson
     r = poisson_rate(10, 5.0)
-    assert r.value == 2.0 and (round(r.low * 5, 3), round(r.high * 5, 3)) == (4.795, 18.39)   # Garwood
+    assert r.value == 2.0 and (round(r.low * 5, 3), round(r.high * 5, 3)) == (4.795, 18.39)  # Garwood
     assert poisson_rate(0, 5.0).low == 0.0
 
 
@@ -69,21 +78,28 @@ def test_ratio_estimate_closed_form():
     r = num.sum() / den.sum()
     resid = num - r * den
     assert e.value == pytest.approx(r)
-    assert e.se == pytest.approx(math.sqrt((resid ** 2).sum() / 12) / den.mean())
+    assert e.se == pytest.approx(math.sqrt((resid**2).sum() / 12) / den.mean())
 
 
 def test_block_layout_scales_the_base_and_falls_back_to_the_convention():
-    base = {"shift_start_time": "09:00", "breaks": [{"start_time": "10:30", "length_min": 15.0},
-                                                  {"start_time": "15:00", "length_min": 15.0}],
-            "lunch": {"start_time": "12:30", "length_min": 30.0}, "meeting_min_per_day": 7.0,
-            "training_min_per_day": 5.0}
-    out = block_layout(10 * 60, 8.0, 144.0, base)          # twice the unproductive time, an hour later
-    assert out["breaks"] == [{"start_time": "11:30", "length_min": 30.0}, {"start_time": "16:00", "length_min": 30.0}]
+    base = {
+        "shift_start_time": "09:00",
+        "breaks": [{"start_time": "10:30", "length_min": 15.0}, {"start_time": "15:00", "length_min": 15.0}],
+        "lunch": {"start_time": "12:30", "length_min": 30.0},
+        "meeting_min_per_day": 7.0,
+        "training_min_per_day": 5.0,
+    }
+    out = block_layout(10 * 60, 8.0, 144.0, base)  # twice the unproductive time, an hour later
+    assert out["breaks"] == [
+        {"start_time": "11:30", "length_min": 30.0},
+        {"start_time": "16:00", "length_min": 30.0},
+    ]
     assert out["lunch"] == {"start_time": "13:30", "length_min": 60.0}
     assert (out["meeting_min_per_day"], out["training_min_per_day"]) == (14.0, 10.0)
     conv = block_layout(9 * 60, 8.0, 72.0)
-    team = Team(headcount=1, segments=["s"], hourly_wage_usd=1.0, shift_start_time="09:00", shift_length_h=8.0,
-                **conv)
+    team = Team(
+        headcount=1, segments=["s"], hourly_wage_usd=1.0, shift_start_time="09:00", shift_length_h=8.0, **conv
+    )
     assert sum(b[1] for b in team.unproductive_blocks()) == pytest.approx(72.0)
     assert [b[2] for b in team.unproductive_blocks()] == ["break", "lunch", "break"]
 
@@ -125,7 +141,7 @@ def test_abandoned_dials_count_as_live_with_party_unknown():
     n = 200_000
     out = rng.choice(6, n, p=[0.40, 0.05, 0.17, 0.10, 0.08, 0.20])
     live = out >= 4
-    out = np.where(live & (rng.random(n) < 0.2), 6, out)        # a fifth of live answers abandoned
+    out = np.where(live & (rng.random(n) < 0.2), 6, out)  # a fifth of live answers abandoned
     f = fit_outcomes(cell_counts(out, np.full(n, 10), np.zeros(n, int)))
     assert abs(f.base[4] - 0.08) < 3 * f.base_se[4] and abs(f.base[5] - 0.20) < 3 * f.base_se[5]
     assert abs(f.base[0] - 0.40) < 3 * f.base_se[0]

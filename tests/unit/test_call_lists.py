@@ -1,14 +1,15 @@
 """The day's call lists: served in helpings (CallLists.refill), they must come out in exactly the
 order of sorting every eligible account once at midnight, whatever the ties and priorities."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from simulator.scenario import parse_scenario
+from simulator.world.build import World
 from simulator.world.call_lists import CallLists
 from simulator.world.portfolio import OPEN, PAID, PROMISED
-from simulator.world.build import World
 
 from ..conftest import small_scenario
 
@@ -31,8 +32,8 @@ def _scramble(w: World, rng: np.random.Generator, day: int) -> None:
     cont = rng.random(n) < 0.3
     la[cont] = rng.uniform(0, day * 86_400.0, int(cont.sum()))
     p.last_attempt_s[:] = la
-    p.balance[rng.random(n) < 0.3] = 500.0            # tied balances
-    p.days_past_due[:] = rng.integers(0, 5, n)         # few distinct values
+    p.balance[rng.random(n) < 0.3] = 500.0  # tied balances
+    p.days_past_due[:] = rng.integers(0, 5, n)  # few distinct values
     p.status[:] = rng.choice([OPEN, PROMISED, PAID], n, p=[0.8, 0.1, 0.1])
     p.priority[:] = (rng.random(n) < 0.05).astype(np.int8)
     p.reminder_due[:] = ((p.status == PROMISED) & (rng.random(n) < 0.3)).astype(np.int8)
@@ -41,11 +42,15 @@ def _scramble(w: World, rng: np.random.Generator, day: int) -> None:
 
 def _expected(w: World, day: int, broken_first: bool, strategy: str) -> list[list[int]]:
     p = w.portfolio
-    ok = (((p.status == OPEN) & (p.blocked_until_s <= day * 86_400.0)) | (p.reminder_due == 1))
+    ok = ((p.status == OPEN) & (p.blocked_until_s <= day * 86_400.0)) | (p.reminder_due == 1)
     idx = np.flatnonzero(ok)
     first = np.where(p.reminder_due[idx] == 1, 2, p.priority[idx] if broken_first else 0)
-    key = {"least_recent": p.last_attempt_s, "balance": -p.balance, "risk_score": -p.risk_score,
-           "days_past_due": p.days_past_due}[strategy][idx]
+    key = {
+        "least_recent": p.last_attempt_s,
+        "balance": -p.balance,
+        "risk_score": -p.risk_score,
+        "days_past_due": p.days_past_due,
+    }[strategy][idx]
     order = idx[np.lexsort((idx, key, -first))]
     return [[a for a in order.tolist() if p.bucket_list[a] == b] for b in range(len(w.lists.fresh))]
 

@@ -1,6 +1,7 @@
 """How the command line fails on bad input: exit code 2, a message naming the file and the key
 path, never a traceback. Most cases call ``simulator.cli.main`` in-process (fast); a few run
 ``python -m simulator`` / ``collectsim`` as real subprocesses to check the whole path."""
+
 from __future__ import annotations
 
 import json
@@ -54,11 +55,18 @@ def bad_files(tmp_path) -> dict[str, tuple[str, list[str]]]:
         "folder": (str(d / "folder.toml"), ["folder.toml", "is a folder"]),
         "non_utf8": (str(d / "latin1.toml"), ["latin1.toml", "not UTF-8"]),
         "invalid_toml": (str(d / "invalid.toml"), ["invalid.toml", "not valid TOML", "line 2"]),
-        "unknown_key": (str(d / "unknown.toml"), ["unknown.toml", "teams.t1.hedcount", "did you mean 'headcount'"]),
-        "probability": (str(d / "prob.toml"), ["prob.toml", "segments.s1.outcomes.rpc.probability = 1.3",
-                                              "<= 1"]),
-        "wrong_type": (str(d / "wrong_type.toml"), ["wrong_type.toml", "teams.t1.headcount = 'two'",
-                                                    "whole number"]),
+        "unknown_key": (
+            str(d / "unknown.toml"),
+            ["unknown.toml", "teams.t1.hedcount", "did you mean 'headcount'"],
+        ),
+        "probability": (
+            str(d / "prob.toml"),
+            ["prob.toml", "segments.s1.outcomes.rpc.probability = 1.3", "<= 1"],
+        ),
+        "wrong_type": (
+            str(d / "wrong_type.toml"),
+            ["wrong_type.toml", "teams.t1.headcount = 'two'", "whole number"],
+        ),
     }
 
 
@@ -79,8 +87,13 @@ def test_bad_scenarios_exit_2_as_subprocesses(tmp_path):
     files = bad_files(tmp_path)
     for case, command in (("probability", ["validate"]), ("non_utf8", ["run", "-r", "1"])):
         path, fragments = files[case]
-        p = subprocess.run([sys.executable, "-m", "simulator", *command, path], capture_output=True,
-                           text=True, timeout=120, cwd=tmp_path)
+        p = subprocess.run(
+            [sys.executable, "-m", "simulator", *command, path],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
         assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
         assert "Traceback" not in p.stdout + p.stderr
         for frag in fragments:
@@ -94,15 +107,24 @@ def test_every_problem_is_listed_by_validate(tmp_path, capsys):
     raw["calendar"]["close_time"] = "7pm"
     path = write_toml(tmp_path / "three.toml", raw)
     code, out, err = cli(capsys, "validate", str(path))
-    assert_input_error(code, out, err, "3 problem(s)", "teams.t1.headcont", "segments.s1.keep_probability",
-                       "calendar.close_time")
+    assert_input_error(
+        code,
+        out,
+        err,
+        "3 problem(s)",
+        "teams.t1.headcont",
+        "segments.s1.keep_probability",
+        "calendar.close_time",
+    )
     assert sum(line.startswith(str(path) + ": ") for line in err.splitlines()) == 3
 
 
 def test_set_errors_exit_2(tmp_path, capsys):
     path = str(write_toml(tmp_path / "ok.toml", tiny_scenario()))
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.hedcount=3")
-    assert_input_error(code, out, err, "--set teams.t1.hedcount=3: teams.t1.hedcount = 3", "did you mean 'headcount'")
+    assert_input_error(
+        code, out, err, "--set teams.t1.hedcount=3: teams.t1.hedcount = 3", "did you mean 'headcount'"
+    )
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.headcount")
     assert_input_error(code, out, err, "--set 'teams.t1.headcount'", "PATH=VALUE")
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.headcount.x=1")
@@ -114,8 +136,9 @@ def test_set_errors_exit_2(tmp_path, capsys):
 def test_bundled_scenario_validates_with_the_installed_command():
     exe = shutil.which("collectsim")
     cmd = [exe] if exe else [sys.executable, "-m", "simulator"]
-    p = subprocess.run([*cmd, "validate", "scenarios/table_14_1.toml"], capture_output=True, text=True,
-                       timeout=120, cwd=ROOT)
+    p = subprocess.run(
+        [*cmd, "validate", "scenarios/table_14_1.toml"], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("ok: scenarios/table_14_1.toml")
     assert "Traceback" not in p.stderr
@@ -140,14 +163,38 @@ def test_help_works(capsys, command):
 
 
 def test_pyramid_percentage_instead_of_fraction(capsys):
-    code, out, err = cli(capsys, "pyramid", "--productive-rate", "0.85", "--contacts-per-hour", "10",
-                         "--promise-rate", "0.85", "--kept-rate", "65", "--avg-payment", "140")
+    code, out, err = cli(
+        capsys,
+        "pyramid",
+        "--productive-rate",
+        "0.85",
+        "--contacts-per-hour",
+        "10",
+        "--promise-rate",
+        "0.85",
+        "--kept-rate",
+        "65",
+        "--avg-payment",
+        "140",
+    )
     assert_input_error(code, out, err, "kept_rate", "65", "between 0 and 1", "0.85")
 
 
 def test_pyramid_ok(capsys):
-    code, out, err = cli(capsys, "pyramid", "--productive-rate", "0.85", "--contacts-per-hour", "10",
-                         "--promise-rate", "0.85", "--kept-rate", "0.65", "--avg-payment", "140")
+    code, out, err = cli(
+        capsys,
+        "pyramid",
+        "--productive-rate",
+        "0.85",
+        "--contacts-per-hour",
+        "10",
+        "--promise-rate",
+        "0.85",
+        "--kept-rate",
+        "0.65",
+        "--avg-payment",
+        "140",
+    )
     assert code == 0, err
     assert "657.475" in out
 
@@ -176,13 +223,17 @@ def test_run_json_is_never_overwritten_silently(tmp_path, capsys):
     assert out_json.read_bytes() == first and os.stat(out_json).st_mtime_ns == mtime
 
     # Same content with --force: exit 0, the file is left as it is.
-    code, _, err = cli(capsys, "run", path, "-r", "1", "-q", "--seed", "3", "--json", str(out_json), "--force")
+    code, _, err = cli(
+        capsys, "run", path, "-r", "1", "-q", "--seed", "3", "--json", str(out_json), "--force"
+    )
     assert code == 0, err
     assert "unchanged" in err
     assert out_json.read_bytes() == first and os.stat(out_json).st_mtime_ns == mtime
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
     # --force replaces it.
-    code, _, err = cli(capsys, "run", path, "-r", "1", "-q", "--seed", "4", "--json", str(out_json), "--force")
+    code, _, err = cli(
+        capsys, "run", path, "-r", "1", "-q", "--seed", "4", "--json", str(out_json), "--force"
+    )
     assert code == 0, err
     assert json.loads(out_json.read_bytes())["seed"] == 4

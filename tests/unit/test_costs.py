@@ -1,5 +1,6 @@
 """Full cost: the components add up to ``cost`` to the cent at every level, each component equals
 its closed form, and net value is collected plus agency recoveries less that cost."""
+
 from __future__ import annotations
 
 import math
@@ -11,11 +12,24 @@ from simulator.scenario.load import ScenarioError
 
 from ..conftest import SCENARIOS, small_scenario, write_toml
 
-COMPONENTS = ("cost_wages", "cost_supervision", "cost_telecom", "cost_dialer", "cost_skip_trace", "cost_agency",
-              "cost_abandon_penalty")
-FULL = {"wage_loading_share": 0.3, "supervisor_span": 5, "supervisor_hourly_wage_usd": 35.0,
-        "telecom_usd_per_connected_min": 0.012, "telecom_usd_per_dial": 0.004, "dialer_seat_usd_per_day": 9.0,
-        "abandon_penalty_usd": 1.5}
+COMPONENTS = (
+    "cost_wages",
+    "cost_supervision",
+    "cost_telecom",
+    "cost_dialer",
+    "cost_skip_trace",
+    "cost_agency",
+    "cost_abandon_penalty",
+)
+FULL = {
+    "wage_loading_share": 0.3,
+    "supervisor_span": 5,
+    "supervisor_hourly_wage_usd": 35.0,
+    "telecom_usd_per_connected_min": 0.012,
+    "telecom_usd_per_dial": 0.004,
+    "dialer_seat_usd_per_day": 9.0,
+    "abandon_penalty_usd": 1.5,
+}
 CENT = 0.005
 
 
@@ -40,9 +54,11 @@ def check_cost_sums(doc: dict) -> float:
             resid = abs(math.fsum(_at(s, k, r) for k in COMPONENTS) - _at(s, "cost", r))
             assert resid < CENT, (s, r)
             worst = max(worst, resid)
-            assert math.isclose(_at(s, "net_value", r),
-                                _at(s, "collected", r) + _at(s, "agency_collected", r) - _at(s, "cost", r),
-                                abs_tol=1e-6)
+            assert math.isclose(
+                _at(s, "net_value", r),
+                _at(s, "collected", r) + _at(s, "agency_collected", r) - _at(s, "cost", r),
+                abs_tol=1e-6,
+            )
     center = doc["metrics"]["center"]
     for r in range(R):
         for k in (*COMPONENTS, "cost", "agency_collected"):
@@ -64,8 +80,10 @@ def test_cost_components_sum_to_cost_on_every_bundled_scenario(path):
             assert _at(c, k, r) == 0.0, k
         fees = doc["skip_trace"]["cost_usd"]["values"][r] if "skip_trace" in doc else 0.0
         commission = doc["placement"]["agency_commission_usd"]["values"][r] if "placement" in doc else 0.0
-        if warmup:   # the task blocks count the whole run, the metrics the measured window
-            assert _at(c, "cost_skip_trace", r) <= fees + 1e-6 and _at(c, "cost_agency", r) <= commission + 1e-6
+        if warmup:  # the task blocks count the whole run, the metrics the measured window
+            assert (
+                _at(c, "cost_skip_trace", r) <= fees + 1e-6 and _at(c, "cost_agency", r) <= commission + 1e-6
+            )
         else:
             assert math.isclose(_at(c, "cost_skip_trace", r), fees, abs_tol=1e-6)
             assert math.isclose(_at(c, "cost_agency", r), commission, abs_tol=1e-6)
@@ -81,7 +99,12 @@ def full_cost_doc(tmp_path_factory):
     raw["segments"]["s1"]["days_past_due"] = {"dist": "uniform", "low": 0.0, "high": 60.0}
     raw["segments"]["s2"] = {**raw["segments"]["s1"], "accounts": 2000}
     raw["teams"]["t1"]["headcount"] = 7
-    raw["teams"]["t2"] = {**raw["teams"]["t1"], "headcount": 3, "segments": ["s1", "s2"], "hourly_wage_usd": 26.0}
+    raw["teams"]["t2"] = {
+        **raw["teams"]["t1"],
+        "headcount": 3,
+        "segments": ["s1", "s2"],
+        "hourly_wage_usd": 26.0,
+    }
     raw["dialer"] = {"mode": "predictive", "ratio": 2.5}
     raw["skip_trace"] = {"cost_per_trace_usd": 3.0}
     raw["placement"] = {"at_days_past_due": 45.0, "commission_share": 0.25}
@@ -100,23 +123,30 @@ def test_every_component_equals_its_closed_form(full_cost_doc):
         at = lambda k: _at(c, k, r)  # noqa: E731
         for k in COMPONENTS:
             assert at(k) > 0, k
-        assert math.isclose(at("cost_telecom"), at("talk_hours") * 60 * 0.012 + at("dials") * 0.004, rel_tol=1e-9)
+        assert math.isclose(
+            at("cost_telecom"), at("talk_hours") * 60 * 0.012 + at("dials") * 0.004, rel_tol=1e-9
+        )
         assert math.isclose(at("cost_dialer"), (7 + 3) * days * 9.0, rel_tol=1e-12)
         assert math.isclose(at("cost_abandon_penalty"), at("abandoned") * 1.5, rel_tol=1e-12)
         assert math.isclose(at("cost_skip_trace"), doc["skip_trace"]["cost_usd"]["values"][r], rel_tol=1e-9)
-        assert math.isclose(at("cost_agency"), doc["placement"]["agency_commission_usd"]["values"][r], rel_tol=1e-9)
-        assert math.isclose(at("agency_collected"), doc["placement"]["agency_recovered_usd"]["values"][r],
-                            rel_tol=1e-9)
+        assert math.isclose(
+            at("cost_agency"), doc["placement"]["agency_commission_usd"]["values"][r], rel_tol=1e-9
+        )
+        assert math.isclose(
+            at("agency_collected"), doc["placement"]["agency_recovered_usd"]["values"][r], rel_tol=1e-9
+        )
         for team, h, wage in (("t1", 7, 20.0), ("t2", 3, 26.0)):
             t = m["teams"][team]
             paid = _at(t, "paid_hours", r)
             assert math.isclose(_at(t, "cost_wages", r), paid * wage * 1.3, rel_tol=1e-9)
             # ceil(7 / 5) = 2 supervisors for t1, 1 for t2, each paid the team's mean paid hours
-            assert math.isclose(_at(t, "cost_supervision", r), math.ceil(h / 5) * 35.0 * 1.3 * paid / h, rel_tol=1e-9)
+            assert math.isclose(
+                _at(t, "cost_supervision", r), math.ceil(h / 5) * 35.0 * 1.3 * paid / h, rel_tol=1e-9
+            )
         coll = math.fsum(_at(s, "cost", r) for s in m["collectors"].values())
         teams = math.fsum(_at(s, "cost", r) for s in m["teams"].values())
-        assert abs(teams - at("cost")) < CENT   # no multi-team campaign: teams cover every row
-        assert coll < teams                     # calls no collector took are the campaigns' rows
+        assert abs(teams - at("cost")) < CENT  # no multi-team campaign: teams cover every row
+        assert coll < teams  # calls no collector took are the campaigns' rows
         assert math.isclose(at("cost_per_dollar"), at("cost") / (at("collected") + at("agency_collected")))
 
 

@@ -20,14 +20,30 @@ def test_cli_json_is_byte_identical_across_processes(tmp_path):
     path = write_toml(tmp_path / "s.toml", small_scenario())
     outs = []
     for name in ("a.json", "b.json"):
-        subprocess.run([sys.executable, "-m", "simulator", "run", str(path), "-r", "2", "--seed", "5",
-                        "--json", str(tmp_path / name)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "run",
+                str(path),
+                "-r",
+                "2",
+                "--seed",
+                "5",
+                "--json",
+                str(tmp_path / name),
+            ],
+            check=True,
+            capture_output=True,
+        )
         outs.append((tmp_path / name).read_bytes())
     assert outs[0] == outs[1]
 
 
 def test_new_stream_does_not_shift_others():
     from simulator.base.rng import Streams
+
     s = Streams(3, 1)
     a = s.generator("outcome/low").random(5)
     s.generator("something/new").random(100)

@@ -8,6 +8,7 @@ draw, rules or settle (flat and hourly outcome tables, random and fixed duration
 AMD, the waiting-period and no-redial rules measured and enforced, retries by outcome, the
 daily cap); if the inlined copy and the kernel ever differ on one of them, its trace differs.
 """
+
 import numpy as np
 import pytest
 
@@ -55,10 +56,14 @@ def _rules_measured():
     """The waiting period measured but not enforced, and the no-redial rule after an abandon
     enforced: accounts come back inside their waiting period, and abandons block redials."""
     raw = _ringout_amd_random()
-    raw["compliance"].update(enforce_wait_after_conversation=False, enforce_no_redial_after_abandon=True,
-                             no_redial_after_abandon_h=20.0, exempt_promise_confirmation=False)
+    raw["compliance"].update(
+        enforce_wait_after_conversation=False,
+        enforce_no_redial_after_abandon=True,
+        no_redial_after_abandon_h=20.0,
+        exempt_promise_confirmation=False,
+    )
     raw["attempts"].update(max_per_day=5, retry_delay_by_outcome_min={"busy": 61.0, "no_answer": 90.0})
-    raw["segments"]["s1"]["accounts"] = 120   # the lists run dry: retries and the daily cap bind
+    raw["segments"]["s1"]["accounts"] = 120  # the lists run dry: retries and the daily cap bind
     return raw
 
 
@@ -74,16 +79,26 @@ def _account_behaviour():
     phone, answer multiplier and fatigue), promise, keep and payment; inflow and self-cure."""
     raw = _hourly_curve()
     seg = raw["segments"]["s1"]
-    seg.update(risk_score={"dist": "uniform", "low": 300.0, "high": 800.0},
-               days_past_due={"dist": "uniform", "low": 1.0, "high": 90.0},
-               phones={"dist": "uniform_int", "low": 1, "high": 3}, wrong_number_share=0.05,
-               self_cure_per_day=0.01, inflow={"accounts_per_day": 30.0})
+    seg.update(
+        risk_score={"dist": "uniform", "low": 300.0, "high": 800.0},
+        days_past_due={"dist": "uniform", "low": 1.0, "high": 90.0},
+        phones={"dist": "uniform_int", "low": 1, "high": 3},
+        wrong_number_share=0.05,
+        self_cure_per_day=0.01,
+        inflow={"accounts_per_day": 30.0},
+    )
     raw["portfolio"] = {"control_share": 0.1, "behaviour": {"spread": 1.5, "fatigue_per_attempt": 0.1}}
     return raw
 
 
-SCENARIOS = {"flat": _flat, "hourly_curve": _hourly_curve, "ringout_amd_random": _ringout_amd_random,
-             "rules_measured": _rules_measured, "reminders": _reminders, "account_behaviour": _account_behaviour}
+SCENARIOS = {
+    "flat": _flat,
+    "hourly_curve": _hourly_curve,
+    "ringout_amd_random": _ringout_amd_random,
+    "rules_measured": _rules_measured,
+    "reminders": _reminders,
+    "account_behaviour": _account_behaviour,
+}
 
 
 def _run(raw: dict, seed: int, runs: bool):
@@ -117,13 +132,13 @@ def test_runs_of_dials_make_exactly_the_kernels_dials(name, seed):
 def test_the_scenarios_reach_the_branches_they_are_for():
     """Each scenario of the pin test exercises what it claims (else the pin has no teeth)."""
     _, cnt = _run(_ringout_amd_random(), 0, runs=True)
-    assert cnt.dials[..., ABANDONED].sum() > 0                   # AMD false positives
+    assert cnt.dials[..., ABANDONED].sum() > 0  # AMD false positives
     _, cnt = _run(_rules_measured(), 0, runs=True)
     comp = cnt.blocks["compliance"]
     assert comp["calls_in_waiting_period"] > 0
     w, cnt = _run(_rules_measured(), 0, runs=True)
     tr = w.trace_arrays()
-    assert (tr["ring"][tr["out"] == NO_ANSWER] == 20.0).all()    # ring-out
+    assert (tr["ring"][tr["out"] == NO_ANSWER] == 20.0).all()  # ring-out
     _, cnt = _run(_reminders(), 0, runs=True)
     assert cnt.reminders_reached > 0
     assert cnt.dials[..., RPC].sum() > 50

@@ -1,4 +1,5 @@
 """Executors: serial, process pool and Dask give identical results, in job order."""
+
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +24,10 @@ def test_serial_process_and_dask_give_identical_results(scen):
     loaded = load_scenario(scen)
     serial = run_experiment(loaded, 4, 9).to_json()
     assert run_experiment(loaded, 4, 9, executor="process", workers=2).to_json() == serial
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         assert run_experiment(loaded, 4, 9, executor=client.get_executor()).to_json() == serial
         # --scheduler ADDRESS: connect to a running cluster (here the one above)
         assert run_experiment(loaded, 4, 9, scheduler=cluster.scheduler_address).to_json() == serial
@@ -37,7 +40,9 @@ def test_cli_sweep_on_an_existing_dask_scheduler_equals_serial(scen, tmp_path):
     assert main([*args, "--out", str(tmp_path / "serial")]) == 0
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         assert main([*args, "--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address]) == 0
-    assert (tmp_path / "serial" / "summary.json").read_bytes() == (tmp_path / "dask" / "summary.json").read_bytes()
+    assert (tmp_path / "serial" / "summary.json").read_bytes() == (
+        tmp_path / "dask" / "summary.json"
+    ).read_bytes()
 
 
 def test_run_ordered_keeps_job_order_whatever_the_completion_order():
@@ -47,8 +52,9 @@ def test_run_ordered_keeps_job_order_whatever_the_completion_order():
 
     seen = {}
     with ThreadPoolExecutor(4) as ex:
-        n = run_ordered(ex, job, [(i,) for i in range(4)], lambda i, f: seen.setdefault(i, f.result()),
-                        max_in_flight=4)
+        n = run_ordered(
+            ex, job, [(i,) for i in range(4)], lambda i, f: seen.setdefault(i, f.result()), max_in_flight=4
+        )
     assert n == 4 and seen == {0: 0, 1: 1, 2: 2, 3: 3}
     assert list(seen) != [0, 1, 2, 3]  # handled in completion order, each with its own index
 
@@ -84,8 +90,21 @@ def test_missing_dask_is_bad_input_with_the_install_command(scen, tmp_path, monk
     assert rc == 2
     err = capsys.readouterr().err
     assert 'pip install "collectsim[dask]"' in err and "Traceback" not in err
-    rc = main(["sweep", str(scen), "--set", "teams.t1.headcount=3,4", "-r", "1", "--executor", "dask",
-               "--out", str(tmp_path / "o"), "-q"])
+    rc = main(
+        [
+            "sweep",
+            str(scen),
+            "--set",
+            "teams.t1.headcount=3,4",
+            "-r",
+            "1",
+            "--executor",
+            "dask",
+            "--out",
+            str(tmp_path / "o"),
+            "-q",
+        ]
+    )
     assert rc == 2 and "dask" in capsys.readouterr().err
 
 
@@ -120,8 +139,9 @@ def test_aborting_a_pool_whose_worker_died_mid_result_does_not_hang_exit(start_m
     otherwise hang until the timeout)."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-c", ABORT_MID_RESULT, start_method], capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", ABORT_MID_RESULT, start_method], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     cancelled, alive = done.stdout.split()
     assert int(cancelled) >= 1 and alive == "False"

@@ -1,4 +1,5 @@
 """Replications, precision-driven stopping, common random numbers, compare and the Python API."""
+
 import json
 import math
 import sys
@@ -8,8 +9,8 @@ import pytest
 from simulator import load_scenario, run_experiment
 from simulator.base.statistics import half_width, paired_difference, replications_needed
 from simulator.cli import main
-from simulator.studies.comparison import run_comparison
 from simulator.experiment.replications import parse_metric_ref, parse_precision
+from simulator.studies.comparison import run_comparison
 
 from ..conftest import small_scenario, write_toml
 
@@ -99,7 +100,9 @@ def test_precision_stops_when_the_target_is_met(scen):
     fixed = run_experiment(loaded, res.replications, 7)
     assert res.per_rep == fixed.per_rep
     if res.replications > 3:  # it did not stop later than needed: one batch earlier was not enough
-        from simulator.experiment.replications import PrecisionTarget, parse_metric_ref as ref
+        from simulator.experiment.replications import PrecisionTarget
+        from simulator.experiment.replications import parse_metric_ref as ref
+
         target = PrecisionTarget(ref("value_per_paid_hour"), 0.03)
         earlier = [n for n in range(3, res.replications) if target.check(fixed.per_rep[:n])["met"]]
         assert len(earlier) < res.replications - 3  # not met at every earlier batch size
@@ -113,11 +116,18 @@ def test_precision_stops_at_the_cap(scen):
 
 
 def test_cli_precision_messages(scen, capsys):
-    assert main(["run", str(scen), "-r", "3", "--seed", "2", "--precision", "value_per_paid_hour=0.03", "-q"]) == 0
+    assert (
+        main(["run", str(scen), "-r", "3", "--seed", "2", "--precision", "value_per_paid_hour=0.03", "-q"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "stopped: target met after" in out
-    assert main(["run", str(scen), "-r", "2", "--precision", "collected=0.0001", "--max-replications", "3",
-                 "-q"]) == 0
+    assert (
+        main(
+            ["run", str(scen), "-r", "2", "--precision", "collected=0.0001", "--max-replications", "3", "-q"]
+        )
+        == 0
+    )
     assert "cap of --max-replications 3 reached (3 replications)" in capsys.readouterr().out
     assert main(["run", str(scen), "--precision", "nope=0.1", "-q"]) == 2
     assert "unknown metric 'nope'" in capsys.readouterr().err
@@ -176,7 +186,7 @@ def test_mser5_finds_the_warmup_of_a_transient_and_none_in_a_stationary_series()
         y = (100 + 50 * np.exp(-t / tau) + rng.normal(0, 5, 300)).tolist()
         cut = mser5_truncation(y)
         assert tau * np.log(50 / 5) - 15 <= cut <= tau * np.log(50 / 5) + 3 * tau, (tau, cut)
-    assert mser5_truncation([1.0, 2.0, 3.0]) == 0   # too short to judge
+    assert mser5_truncation([1.0, 2.0, 3.0]) == 0  # too short to judge
 
 
 def test_t_interval_of_values_near_the_float_range():

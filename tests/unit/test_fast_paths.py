@@ -8,6 +8,7 @@
 3. gc_tuned(): cyclic-GC thresholds raised while a world runs and restored after.
 4. Retry heap keys (accounts.retry_key / due_limit / key_time_s / ACCOUNT_MASK).
 """
+
 import gc
 import heapq
 import math
@@ -17,8 +18,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simulator.base.outcomes import ABANDONED, BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from simulator.scenario import parse_scenario
 from simulator.scenario.schema import clock_minutes
+from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
+from simulator.world.calendar import DAY_S
+from simulator.world.dialing import ProgressiveDialer
 from simulator.world.retry_queue import (
     ACCOUNT_MASK,
     SLOT_BITS,
@@ -28,10 +33,6 @@ from simulator.world.retry_queue import (
     key_time_s,
     retry_key,
 )
-from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
-from simulator.world.calendar import DAY_S
-from simulator.world.dialing import ProgressiveDialer
-from simulator.base.outcomes import ABANDONED, BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 
 from ..conftest import small_scenario
 
@@ -53,11 +54,12 @@ def _tz_curve():
     raw = _progressive()
     raw["teams"]["t1"]["shift_length_h"] = 9.5
     seg = raw["segments"]["s1"]
-    seg["accounts"] = 1200   # enough that the -2 h bucket still has accounts when its window closes
+    seg["accounts"] = 1200  # enough that the -2 h bucket still has accounts when its window closes
     seg["time_zones"] = {"offsets_h": [0.0, -2.0], "weights": [0.4, 0.6]}
     seg["contact_curve"] = {
         "answer_by_hour": [1.0] * 7 + [round(0.3 + 0.15 * k, 2) for k in range(13)] + [1.0] * 4,
-        "rpc_by_hour": [1.0] * 7 + [round(0.6 + 0.07 * k, 2) for k in range(13)] + [1.0] * 4}
+        "rpc_by_hour": [1.0] * 7 + [round(0.6 + 0.07 * k, 2) for k in range(13)] + [1.0] * 4,
+    }
     raw["compliance"]["calling_window_end"] = "16:00"
     return raw
 
@@ -82,7 +84,7 @@ def _run_progressive(raw, seed, runs=True, trace=False):
     w = World(parse_scenario(raw), seed, 0, trace=trace)
     w.dialer.runs = runs
     made = {"runs": 0, "rows": []}
-    cls = type(w.dialer)   # the dialer has slots: wrap the method on its class for this run
+    cls = type(w.dialer)  # the dialer has slots: wrap the method on its class for this run
     inner = cls.run_of_dials
 
     def counted(self, c, camp, now, until):
@@ -91,11 +93,12 @@ def _run_progressive(raw, seed, runs=True, trace=False):
         d = inner(self, c, camp, now, until)
         if d is not None:
             made["runs"] += 1
-            made["rows"].extend((c.idx, int(a), t, int(o)) for a, t, o in
-                                zip(log.r_acct[n0:], log.r_t[n0:], log.r_out[n0:]))
+            made["rows"].extend(
+                (c.idx, int(a), t, int(o)) for a, t, o in zip(log.r_acct[n0:], log.r_t[n0:], log.r_out[n0:])
+            )
         return d
 
-    cls.run_of_dials = counted   # work() looks the method up at each step
+    cls.run_of_dials = counted  # work() looks the method up at each step
     try:
         cnt = w.run()
     finally:
@@ -104,7 +107,9 @@ def _run_progressive(raw, seed, runs=True, trace=False):
 
 
 def _per_replication(cnt):
-    return np.array([cnt.dials.sum(), cnt.dials[..., RPC].sum(), cnt.promises.sum(), cnt.collected.sum()], float)
+    return np.array(
+        [cnt.dials.sum(), cnt.dials[..., RPC].sum(), cnt.promises.sum(), cnt.collected.sum()], float
+    )
 
 
 def _assert_paired_ci_contains_zero(a, b, names):
@@ -115,7 +120,7 @@ def _assert_paired_ci_contains_zero(a, b, names):
     q = stats.t.ppf(0.975, n - 1)
     for k, name in enumerate(names):
         mean, sd = d[:, k].mean(), d[:, k].std(ddof=1)
-        if sd == 0:   # every pair equal: the interval is the point mean
+        if sd == 0:  # every pair equal: the interval is the point mean
             assert mean == 0, (name, d[:, k])
             continue
         half = q * sd / math.sqrt(n)
@@ -148,6 +153,7 @@ def test_runs_agree_with_one_dial_path(name):
 def test_runs_switch_follows_max_run_s_preview_and_skip_tracing():
     """max_run_s = min(3600 s, shortest non-rpc retry delay); runs are off below 60 s, in
     preview mode and with skip tracing."""
+
     def dialer(**over):
         raw = _progressive()
         for k, v in over.items():
@@ -162,7 +168,7 @@ def test_runs_switch_follows_max_run_s_preview_and_skip_tracing():
     assert d.runs and d.max_run_s == 60.0
     d = dialer(attempts={"retry_delay_by_outcome_min": {"machine": 0.5}})
     assert not d.runs and d.max_run_s == 30.0
-    assert not isinstance(dialer(dialer={"mode": "preview"}), ProgressiveDialer)   # no runs in preview
+    assert not isinstance(dialer(dialer={"mode": "preview"}), ProgressiveDialer)  # no runs in preview
     assert not dialer(skip_trace={"enabled": True}).runs
 
 
@@ -186,7 +192,12 @@ def test_trace_obeys_calling_rules(name, runs):
     w, cnt, made = _run_progressive(raw, 11, runs=runs, trace=True)
     sc = w.scenario
     tr = w.trace_arrays()
-    coll, acct, t, out = tr["coll"].astype(np.int64), tr["acct"].astype(np.int64), tr["t"], tr["out"].astype(np.int64)
+    coll, acct, t, out = (
+        tr["coll"].astype(np.int64),
+        tr["acct"].astype(np.int64),
+        tr["t"],
+        tr["out"].astype(np.int64),
+    )
     end = t + tr["ring"] + tr["talk"] + tr["wrap"]
     assert len(t) == cnt.dials.sum() > 1000
     if runs:
@@ -214,7 +225,10 @@ def test_trace_obeys_calling_rules(name, runs):
     assert per_day.max() == sc.attempts.max_per_day
 
     # the calling window at the account's local time
-    lo, hi = (60.0 * clock_minutes(x) for x in (sc.compliance.calling_window_start, sc.compliance.calling_window_end))
+    lo, hi = (
+        60.0 * clock_minutes(x)
+        for x in (sc.compliance.calling_window_start, sc.compliance.calling_window_end)
+    )
     offset = np.asarray(w.portfolio.bucket_offset_s)[w.portfolio.bucket[acct]]
     local = (t + offset) % DAY_S
     assert ((local >= lo) & (local < hi)).all()
@@ -223,12 +237,12 @@ def test_trace_obeys_calling_rules(name, runs):
         r_off = np.asarray(w.portfolio.bucket_offset_s)[w.portfolio.bucket[ra]]
         r_local = (rt + r_off) % DAY_S
         assert ((r_local >= lo) & (r_local < hi)).all()
-        if name == "tz_curve":   # runs worked both buckets, the -2 h one after 16:00 center time
+        if name == "tz_curve":  # runs worked both buckets, the -2 h one after 16:00 center time
             assert set(r_off) == {0.0, -7200.0}
     comp = cnt.blocks["compliance"]
     assert comp["calls_outside_window"] == 0
     assert comp["calls_in_waiting_period"] == 0
-    if name == "ringout_amd":   # the inline ring-out and AMD really happened
+    if name == "ringout_amd":  # the inline ring-out and AMD really happened
         assert (out == ABANDONED).sum() > 0 and (tr["ring"][out == 0] == 18.0).all()
 
 
@@ -242,9 +256,13 @@ def _stable_world():
     s2 = {**s1, "accounts": 300}
     s2.pop("contact_curve")
     s2["time_zones"] = {"offsets_h": [-5.0, 1.0], "weights": [1.0, 1.0]}
-    s2["schedule"] = {"weekdays": ["mon", "tue", "thu", "fri", "sat"],
-                      "windows": [{"start_time": "09:30", "end_time": "11:45"},
-                                  {"start_time": "13:10", "end_time": "18:00"}]}
+    s2["schedule"] = {
+        "weekdays": ["mon", "tue", "thu", "fri", "sat"],
+        "windows": [
+            {"start_time": "09:30", "end_time": "11:45"},
+            {"start_time": "13:10", "end_time": "18:00"},
+        ],
+    }
     raw["segments"]["s2"] = s2
     raw["teams"]["t1"]["segments"] = ["s1", "s2"]
     raw["compliance"]["calling_window_start"] = "08:15"
@@ -269,7 +287,11 @@ def _bucket_state(w, camp, x):
         local_min = int(local % DAY_S // 60.0)
         sched = sc.segments[sc.segment_names[s]].schedule.allows_minute(wd, center_min)
         inside = lo <= local_min < hi
-        hour = None if w.models[s].flat else (w.calendar.weekday(int(local // DAY_S)), int(local % DAY_S // 3600.0))
+        hour = (
+            None
+            if w.models[s].flat
+            else (w.calendar.weekday(int(local // DAY_S)), int(local % DAY_S // 3600.0))
+        )
         state.append((b, sched and inside, inside, hour))
     return state
 
@@ -283,7 +305,11 @@ def _idle_schedule_edge(w, camp, x):
     for s in camp.segments:
         sched = sc.segments[sc.segment_names[s]].schedule
         edges = {clock_minutes(v) % 1440 for win in sched.windows for v in (win.start_time, win.end_time)}
-        if minute in edges and not sched.allows_minute(wd, minute) and not sched.allows_minute(wd, minute - 1):
+        if (
+            minute in edges
+            and not sched.allows_minute(wd, minute)
+            and not sched.allows_minute(wd, minute - 1)
+        ):
             return True
     return False
 
@@ -302,9 +328,13 @@ def test_stable_until_is_the_next_change_of_open_buckets_and_local_hour():
     assert camp.whole_minutes and not w.models[0].flat and w.models[1].flat
     assert len(camp.buckets) == 5
     rng = np.random.default_rng(2024)
-    times = np.concatenate([rng.uniform(0, 7 * DAY_S, 150),
-                            60.0 * rng.integers(0, 7 * 1440, 50),          # on a minute
-                            60.0 * rng.integers(1, 7 * 1440, 50) - 1e-6])  # just before one
+    times = np.concatenate(
+        [
+            rng.uniform(0, 7 * DAY_S, 150),
+            60.0 * rng.integers(0, 7 * 1440, 50),  # on a minute
+            60.0 * rng.integers(1, 7 * 1440, 50) - 1e-6,
+        ]
+    )  # just before one
     spans = []
     for now in times:
         su = camp.stable_until(now)
@@ -337,8 +367,14 @@ def _predictive(pacing, accounts, durations="fixed", **dialer):
         # placed together, a hang-up on the second a break ends) and the order of ties is part
         # of what is compared. Here they are spread out, so no two events tie.
         out = raw["segments"]["s1"]["outcomes"]
-        for name, lo in (("no_answer", 28.0), ("busy", 3.0), ("invalid", 5.0), ("machine", 13.0),
-                         ("third_party", 12.0), ("rpc", 12.0)):
+        for name, lo in (
+            ("no_answer", 28.0),
+            ("busy", 3.0),
+            ("invalid", 5.0),
+            ("machine", 13.0),
+            ("third_party", 12.0),
+            ("rpc", 12.0),
+        ):
             out[name]["ring_time_s"] = {"dist": "uniform", "low": lo, "high": lo + 4.0}
         for name in ("machine", "third_party"):
             for k in ("talk_time_s", "wrap_time_s"):
@@ -364,14 +400,29 @@ def _assert_identical(a, b):
     np.testing.assert_allclose(a.idle_s, b.idle_s, rtol=1e-12, atol=1e-9)
 
 
-@pytest.mark.parametrize("pacing,dialer,durations", [
-    ("fixed", {}, "fixed"), ("fixed", {}, "continuous"),
-    ("fixed", {"amd": True, "ring_timeout_s": 18.0}, "fixed"),
-    ("fixed", {"amd": True, "ring_timeout_s": 18.0}, "continuous"),
-    ("poisson", {"calls_per_hour": 900.0}, "fixed"), ("poisson", {"calls_per_hour": 900.0}, "continuous"),
-    ("adaptive", {}, "fixed"), ("adaptive", {}, "continuous")],
-    ids=["fixed", "fixed_continuous", "fixed_amd_ringout", "fixed_amd_ringout_continuous", "poisson",
-         "poisson_continuous", "adaptive", "adaptive_continuous"])
+@pytest.mark.parametrize(
+    "pacing,dialer,durations",
+    [
+        ("fixed", {}, "fixed"),
+        ("fixed", {}, "continuous"),
+        ("fixed", {"amd": True, "ring_timeout_s": 18.0}, "fixed"),
+        ("fixed", {"amd": True, "ring_timeout_s": 18.0}, "continuous"),
+        ("poisson", {"calls_per_hour": 900.0}, "fixed"),
+        ("poisson", {"calls_per_hour": 900.0}, "continuous"),
+        ("adaptive", {}, "fixed"),
+        ("adaptive", {}, "continuous"),
+    ],
+    ids=[
+        "fixed",
+        "fixed_continuous",
+        "fixed_amd_ringout",
+        "fixed_amd_ringout_continuous",
+        "poisson",
+        "poisson_continuous",
+        "adaptive",
+        "adaptive_continuous",
+    ],
+)
 def test_campaign_events_match_eager_model(pacing, dialer, durations):
     """With a list long enough never to run dry, playing the campaign's own events in catch_up
     (the default: unanswered ends, answers, hang-ups, waits; ``local``), and deferring only the
@@ -385,7 +436,7 @@ def test_campaign_events_match_eager_model(pacing, dialer, durations):
         default, local = _run_predictive(raw, seed)
         _, ends_only = _run_predictive(raw, seed, local=False)
         _, eager = _run_predictive(raw, seed, r_min=0.0, local=False)
-        assert default == 12.0   # the shortest ring of an answered call: ends really are deferred
+        assert default == 12.0  # the shortest ring of an answered call: ends really are deferred
         unanswered = local.dials[..., [NO_ANSWER, BUSY, MACHINE, INVALID]].sum()
         assert unanswered > 3000 and local.dials[..., ABANDONED].sum() > 0
         _assert_identical(local, eager)
@@ -421,7 +472,7 @@ def test_campaign_events_need_few_simpy_events():
     _, eager = _run_predictive(raw, 0, r_min=0.0, local=False)
     answered = int(local.dials[..., [THIRD_PARTY, RPC]].sum())
     assert answered > 1000
-    assert eager.events > 2 * answered        # an answer and a hang-up each
+    assert eager.events > 2 * answered  # an answer and a hang-up each
     assert local.events < answered / 5, (local.events, answered)
 
 
@@ -443,14 +494,14 @@ def test_gc_tuned_raises_and_restores_nested_and_on_error(gc_threshold):
         assert gc.get_threshold() == RUN_GC_THRESHOLD
         with gc_tuned():
             assert gc.get_threshold() == RUN_GC_THRESHOLD
-        assert gc.get_threshold() == RUN_GC_THRESHOLD   # the inner exit does not restore early
+        assert gc.get_threshold() == RUN_GC_THRESHOLD  # the inner exit does not restore early
     assert gc.get_threshold() == gc_threshold
     with pytest.raises(ZeroDivisionError):
         with gc_tuned():
             with gc_tuned():
                 1 / 0
     assert gc.get_threshold() == gc_threshold
-    with gc_tuned():   # and it still works after an error (the user count went back to 0)
+    with gc_tuned():  # and it still works after an error (the user count went back to 0)
         assert gc.get_threshold() == RUN_GC_THRESHOLD
     assert gc.get_threshold() == gc_threshold
 
@@ -531,10 +582,14 @@ def test_retry_key_roundtrip_due_and_order():
     (1/1024 s) is <= now, so never before its ready time; the account comes back with
     ACCOUNT_MASK; keys order by ready tick, then account."""
     rng = np.random.default_rng(7)
-    ready = np.concatenate([rng.uniform(0, 30 * DAY_S, 2000),
-                            rng.integers(0, 30 * 86_400 * TICKS_PER_S, 500) / TICKS_PER_S,   # exactly on a tick
-                            np.nextafter(rng.integers(1, 10 ** 9, 500) / TICKS_PER_S, np.inf)])  # just past one
-    accts = np.concatenate([rng.integers(0, 2 ** 32, 2500), np.full(500, ACCOUNT_MASK)])
+    ready = np.concatenate(
+        [
+            rng.uniform(0, 30 * DAY_S, 2000),
+            rng.integers(0, 30 * 86_400 * TICKS_PER_S, 500) / TICKS_PER_S,  # exactly on a tick
+            np.nextafter(rng.integers(1, 10**9, 500) / TICKS_PER_S, np.inf),
+        ]
+    )  # just past one
+    accts = np.concatenate([rng.integers(0, 2**32, 2500), np.full(500, ACCOUNT_MASK)])
     keys = []
     for r, a in zip(ready.tolist(), accts.tolist()):
         k = retry_key(r, a)
@@ -576,14 +631,14 @@ def test_retry_queue_pops_exactly_as_a_heap(seed):
             continue
         kind = rng.integers(5)
         if kind == 0:
-            t = now + rng.integers(0, 3)                        # ready almost at once
+            t = now + rng.integers(0, 3)  # ready almost at once
         elif kind == 1:
-            t = (now // slot_ticks + rng.integers(0, 4)) * slot_ticks   # on a slot edge
+            t = (now // slot_ticks + rng.integers(0, 4)) * slot_ticks  # on a slot edge
         elif kind == 2:
-            t = now + rng.integers(0, 50 * slot_ticks)           # a retry delay ahead
+            t = now + rng.integers(0, 50 * slot_ticks)  # a retry delay ahead
         else:
             t = now + rng.integers(0, 3 * slot_ticks)
-        k = (int(t) << 32) | int(rng.integers(0, 2 ** 32))
+        k = (int(t) << 32) | int(rng.integers(0, 2**32))
         slot_keys = q.far.get(k >> SLOT_BITS) if k >= q.end else None
         if slot_keys is None or seed % 2 == 0 or rng.random() < 0.5:
             q.push(k)
@@ -595,7 +650,7 @@ def test_retry_queue_pops_exactly_as_a_heap(seed):
     while h:
         assert q.pop() == heapq.heappop(h)
     assert q.peek() is None and len(q) == 0 and not q.slots
-    q.push(5 << 32)   # a drained queue takes keys below its old edge again
+    q.push(5 << 32)  # a drained queue takes keys below its old edge again
     q.push(3 << 32)
     assert q.pop() == 3 << 32 and q.pop() == 5 << 32
 
@@ -606,7 +661,7 @@ def test_lists_and_campaign_take_a_retry_exactly_when_due():
     w = World(parse_scenario(small_scenario(segments__s1__accounts=50)), 1, 0)
     lists, camp = w.lists, w.campaigns[0]
     b = 0
-    assert lists.fresh_left(b) == 0   # no list built yet (the first midnight has not come)
+    assert lists.fresh_left(b) == 0  # no list built yet (the first midnight has not come)
     t0 = 9 * 3600.0 + 0.3
     r = t0 + 1234.56789
     lists.retry[b].push(retry_key(r, 17))
@@ -630,9 +685,15 @@ def test_rule_measurement_matches_trace_when_not_enforced(runs):
     outside the window and inside a waiting period -- runs count them per run, at its start."""
     raw = _progressive()
     raw["calendar"]["working_days"] = 4
-    raw["compliance"].update({"calling_window_start": "10:00", "calling_window_end": "16:00",
-                              "enforce_calling_window": False, "enforce_wait_after_conversation": False,
-                              "wait_after_conversation_days": 2.0})
+    raw["compliance"].update(
+        {
+            "calling_window_start": "10:00",
+            "calling_window_end": "16:00",
+            "enforce_calling_window": False,
+            "enforce_wait_after_conversation": False,
+            "wait_after_conversation_days": 2.0,
+        }
+    )
     w, cnt, made = _run_progressive(raw, 5, runs=runs, trace=True)
     tr = w.trace_arrays()
     acct, t, out = tr["acct"].astype(np.int64), tr["t"], tr["out"].astype(np.int64)
@@ -690,7 +751,7 @@ def test_campaigns_sharing_lists_do_not_play_their_own_events():
             _, eager = _run_predictive(raw, seed, r_min=0.0, local=False)
             team, team_eager = _per_team_dials(cnt), _per_team_dials(eager)
             assert min(team) > 1500, team
-            if shared:   # deferred unanswered ends only: the same model, not the same draws
+            if shared:  # deferred unanswered ends only: the same model, not the same draws
                 assert abs(sum(team) - sum(team_eager)) < 0.03 * sum(team_eager)
             else:
                 _assert_identical(cnt, eager)

@@ -1,10 +1,16 @@
 """The one number formatter and table renderer of the terminal output."""
+
 from simulator.base.formatting import NA, number, stat, stat_of, table
 
 
 def test_decimals_follow_the_size_of_the_number():
-    assert [number(x) for x in (0.12345, 0, 12.345, 1234.56, 123456.7)] == \
-        ["0.1235", "0.00", "12.35", "1,234.6", "123,457"]
+    assert [number(x) for x in (0.12345, 0, 12.345, 1234.56, 123456.7)] == [
+        "0.1235",
+        "0.00",
+        "12.35",
+        "1,234.6",
+        "123,457",
+    ]
     assert number(0.8512, percent=True) == "85.1"
     assert [number(x, money=True) for x in (141, 1234.5)] == ["141.00", "1,234"]
     assert number(657.475, decimals=3) == "657.475"
@@ -21,8 +27,6 @@ def test_mean_and_half_width_share_the_decimals():
 
 def test_table_aligns_text_left_and_numbers_right():
     assert table([["name", "value"], ["a", "1.00"], ["long name", "12.50"]]) == (
-        "name       value\n"
-        "---------  -----\n"
-        "a           1.00\n"
-        "long name  12.50")
+        "name       value\n---------  -----\na           1.00\nlong name  12.50"
+    )
     assert table([["x", "note"], ["1", "ok"]], left=(1,)).splitlines()[2] == "1  ok"

@@ -1,6 +1,7 @@
 """Ctrl-C at any moment: a sweep keeps every finished replication and resumes to the bytes of an
 uninterrupted run, on every executor; a run of a billion replications stops at once in bounded
 memory."""
+
 from __future__ import annotations
 
 import json
@@ -18,16 +19,29 @@ from ..conftest import ROOT
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 ENV.pop("COLLECTSIM_DEBUG", None)
-SWEEP = ["sweep", str(ROOT / "scenarios" / "table_14_1.toml"), "--set", "calendar.working_days=2",
-         "--set", "teams.low_risk_team.headcount=4,8", "--set", "dialer.mode=progressive,preview",
-         "-r", "6", "--seed", "3", "-q"]
+SWEEP = [
+    "sweep",
+    str(ROOT / "scenarios" / "table_14_1.toml"),
+    "--set",
+    "calendar.working_days=2",
+    "--set",
+    "teams.low_risk_team.headcount=4,8",
+    "--set",
+    "dialer.mode=progressive,preview",
+    "-r",
+    "6",
+    "--seed",
+    "3",
+    "-q",
+]
 JOBS = 4 * 6
 EXECUTORS = {"serial": [], "process": ["--workers", "2"], "dask": ["--executor", "dask", "--workers", "2"]}
 
 
 def collectsim(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator", *argv], env=ENV, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *argv], env=ENV, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +61,14 @@ def interrupt(argv: list[str], ready, rng: random.Random, timeout: float = 120) 
     """Start collectsim in its own process group, wait until ``ready()``, wait a random moment
     more, then SIGINT the whole group as a terminal's Ctrl-C does. Returns (exit code, stderr);
     raises TimeoutExpired if it hangs."""
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", *argv], env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", *argv],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + timeout
         while not ready():
@@ -87,8 +107,10 @@ def test_sigint_mid_sweep_then_resume_gives_the_uninterrupted_summary(tmp_path, 
     # recorded them all in a burst at the end would be past JOBS - 1 here)
     assert at_least <= kept < JOBS - 4, "the sweep was not interrupted mid-run"
     assert code == 130, err
-    assert err.strip().splitlines() == [f"collectsim: interrupted; finished replications are kept in {out}: "
-                                        "run the same command again to resume"]
+    assert err.strip().splitlines() == [
+        f"collectsim: interrupted; finished replications are kept in {out}: "
+        "run the same command again to resume"
+    ]
     if executor == "dask":
         time.sleep(1)
         assert not _children_of_dead_sweeps(), "the Dask cluster outlived the sweep"
@@ -97,23 +119,31 @@ def test_sigint_mid_sweep_then_resume_gives_the_uninterrupted_summary(tmp_path, 
     assert p.returncode == 0, p.stderr
     assert f"ran {JOBS - kept}, {kept} already done" in p.stdout
     assert (out / "summary.json").read_bytes() == uninterrupted
-    keys = Counter((r["variant"], r["replication"])
-                   for r in map(json.loads, jsonl.read_text().splitlines()))
+    keys = Counter((r["variant"], r["replication"]) for r in map(json.loads, jsonl.read_text().splitlines()))
     assert len(keys) == JOBS and set(keys.values()) == {1}  # no replication recorded twice
 
 
 def _children_of_dead_sweeps() -> list[str]:
     """Processes of a Dask cluster whose parent has gone (adopted by init)."""
     out = subprocess.run(["ps", "-eo", "ppid=,args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines()
-            if line.split(None, 1)[0] == "1" and ("distributed" in line or "multiprocessing" in line)]
+    return [
+        line
+        for line in out.splitlines()
+        if line.split(None, 1)[0] == "1" and ("distributed" in line or "multiprocessing" in line)
+    ]
 
 
 def test_sigint_stops_a_billion_replications_in_bounded_memory():
     """Jobs are submitted lazily: after 5 s of a billion replications Ctrl-C ends the run, with
     exit 130 and no traceback, and the run never held 1 GB."""
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "run", "-r", "1000000000", "-q"], env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "run", "-r", "1000000000", "-q"],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(5)
     os.killpg(proc.pid, signal.SIGINT)
     deadline = time.monotonic() + HANG_S

@@ -1,4 +1,5 @@
 """`collectsim schema`: a JSON Schema that every bundled scenario meets and bad files do not."""
+
 import copy
 import json
 import tomllib
@@ -45,7 +46,11 @@ def test_an_unknown_key_and_a_probability_of_1_3_are_refused(validator):
     bad = copy.deepcopy(raw)
     bad["segments"]["low_risk"]["promise_probability"] = 1.3
     errors = list(validator.iter_errors(bad))
-    assert len(errors) == 1 and list(errors[0].absolute_path) == ["segments", "low_risk", "promise_probability"]
+    assert len(errors) == 1 and list(errors[0].absolute_path) == [
+        "segments",
+        "low_risk",
+        "promise_probability",
+    ]
 
 
 def test_a_distribution_is_a_number_or_a_table_with_dist(validator):

@@ -1,5 +1,6 @@
 """Unit checks of the living portfolio's bookkeeping: phone states of accounts entering later,
 completed plans paid in full, the fatigue window, and inputs the portfolio refuses."""
+
 import numpy as np
 import pytest
 
@@ -28,7 +29,7 @@ def test_accounts_entering_later_get_bad_numbers_like_the_others_under_skip_trac
     acct, first = np.unique(tr["acct"], return_index=True)
     invalid = tr["out"][first] == INVALID
     later = acct >= w.portfolio.n_initial
-    q = 0.10   # the segment's invalid probability
+    q = 0.10  # the segment's invalid probability
     for group in (later, ~later):
         n = group.sum()
         assert n > 500
@@ -40,8 +41,15 @@ def test_completed_plans_leave_paid_in_full():
     account leaves paid in full, not cured with a dust balance."""
     raw = _living()
     raw["segments"]["s1"].update(promise_probability=0.0, keep_probability=1.0)
-    raw["rearrangement"] = {"plan": {"installments": 3, "interval_days": 1, "due_days": 1,
-                                     "acceptance_probability": 1.0, "keep_probability": 1.0}}
+    raw["rearrangement"] = {
+        "plan": {
+            "installments": 3,
+            "interval_days": 1,
+            "due_days": 1,
+            "acceptance_probability": 1.0,
+            "keep_probability": 1.0,
+        }
+    }
     cnt = World(parse_scenario(raw), 1, 0).run()
     block = cnt.blocks["portfolio"]
     assert cnt.blocks["rearrangement"]["plan_completed"] > 100
@@ -62,11 +70,16 @@ def test_fatigue_counts_the_last_7_calendar_days_today_included():
         assert p.attempts_7_list[a] == expected, (tomorrow, p.attempts_7_list[a])
 
 
-@pytest.mark.parametrize("change, path", [
-    (lambda raw: raw["segments"]["s1"].update(days_past_due=0.0), "segments.s1.days_past_due"),
-    (lambda raw: raw["segments"]["s1"].update(inflow={"dated": [{"day": 40, "accounts": 5}]}),
-     "segments.s1.inflow.dated"),
-])
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        (lambda raw: raw["segments"]["s1"].update(days_past_due=0.0), "segments.s1.days_past_due"),
+        (
+            lambda raw: raw["segments"]["s1"].update(inflow={"dated": [{"day": 40, "accounts": 5}]}),
+            "segments.s1.inflow.dated",
+        ),
+    ],
+)
 def test_the_portfolio_refuses_what_it_cannot_model(change, path):
     raw = _living()
     change(raw)

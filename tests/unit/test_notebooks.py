@@ -2,6 +2,7 @@
 of kernel time; they are stored without outputs. Every claim a notebook makes is a ``check(ok,
 claim)`` call computed from its runs (paired comparisons with 95% CIs for "A beats B"): a false
 claim raises, and the test counts that every check printed its "checked:" line."""
+
 from __future__ import annotations
 
 import os
@@ -17,14 +18,20 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_the_four_notebooks_exist_without_outputs():
     nbformat = pytest.importorskip("nbformat")
-    assert [p.name for p in NOTEBOOKS] == ["01_pyramid.ipynb", "02_staffing.ipynb", "03_case_matching.ipynb",
-                                           "04_dialer_campaign.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_pyramid.ipynb",
+        "02_staffing.ipynb",
+        "03_case_matching.ipynb",
+        "04_dialer_campaign.ipynb",
+    ]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
-                assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: stored with outputs"
+                assert cell.outputs == [] and cell.execution_count is None, (
+                    f"{path.name}: stored with outputs"
+                )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -36,22 +43,34 @@ def test_notebook_executes(path, tmp_path):
     os.environ["COLLECTSIM_REPO"] = str(ROOT)  # for notebooks that want the repository's files
     try:
         # run from a foreign folder: notebooks must not depend on the working directory
-        client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                         resources={"metadata": {"path": str(tmp_path)}})
+        client = nbclient.NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        )
         client.execute()
     finally:
         if env_before is None:
             os.environ.pop("COLLECTSIM_REPO", None)
         else:
             os.environ["COLLECTSIM_REPO"] = env_before
-    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    images = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})
+    ]
     assert images, f"{path.name} shows no plot"
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"
+    ]
     assert not errors, [(e["ename"], e["evalue"]) for e in errors]
     # every stated claim was checked against the runs
     calls = sum(len(re.findall(r"^\s*check\(", c.source, re.M)) for c in nb.cells if c.cell_type == "code")
-    printed = [line for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stdout"
-               for line in o["text"].splitlines() if line.startswith("checked: ")]
+    printed = [
+        line
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.get("name") == "stdout"
+        for line in o["text"].splitlines()
+        if line.startswith("checked: ")
+    ]
     assert calls >= 4 and len(printed) == calls, (calls, printed)
 
 

@@ -1,5 +1,6 @@
 """Output paths: checked before simulating, regular files only, symbolic links followed, OS errors
 in words, wrong-typed results refused; size notes and the scenario size cap."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from simulator.experiment import replications as experiment
 from simulator.cli import main
+from simulator.experiment import replications as experiment
 
 from ..conftest import ROOT, fill_device, small_scenario, write_toml
 
@@ -30,8 +31,10 @@ def scen(tmp_path):
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Fails the test if a replication starts."""
+
     def boom(*a, **k):
         raise AssertionError("a replication ran although the output path was refused")
+
     monkeypatch.setattr(experiment, "run_replication", boom)
 
 
@@ -44,7 +47,10 @@ def run_cli(capsys, *argv) -> tuple[int, str, str]:
 
 # ------------------------------------------------------------------ refused before any simulation
 
-def test_missing_folder_and_existing_file_are_refused_before_simulating(scen, tmp_path, capsys, no_simulation):
+
+def test_missing_folder_and_existing_file_are_refused_before_simulating(
+    scen, tmp_path, capsys, no_simulation
+):
     code, _, err = run_cli(capsys, "run", scen, "-r", "1000", "-q", "--json", "/nonexistent/x.json")
     assert code == 2 and "--json /nonexistent/x.json: folder /nonexistent does not exist" in err
     existing = tmp_path / "r.json"
@@ -52,11 +58,13 @@ def test_missing_folder_and_existing_file_are_refused_before_simulating(scen, tm
     code, _, err = run_cli(capsys, "run", scen, "-r", "1000", "-q", "--json", existing)
     assert code == 2 and f"--json {existing}: exists; not overwritten. Use --force" in err
     assert existing.read_text() == "mine"
-    for argv in (["compare", scen, "--set-b", "teams.t1.headcount=3", "--json", existing],
-                 ["sensitivity", scen, "--json", existing],
-                 ["run", scen, "--out", tmp_path / "no" / "such"],
-                 ["sweep", scen, "--set", "teams.t1.headcount=2,3", "--out", tmp_path / "no" / "such"],
-                 ["run", scen, "--out", existing]):
+    for argv in (
+        ["compare", scen, "--set-b", "teams.t1.headcount=3", "--json", existing],
+        ["sensitivity", scen, "--json", existing],
+        ["run", scen, "--out", tmp_path / "no" / "such"],
+        ["sweep", scen, "--set", "teams.t1.headcount=2,3", "--out", tmp_path / "no" / "such"],
+        ["run", scen, "--out", existing],
+    ):
         code, _, err = run_cli(capsys, *argv, "-q")
         assert code == 2, (argv, err)
     assert not (tmp_path / "no").exists()
@@ -67,15 +75,21 @@ def test_refusals_take_well_under_two_seconds_as_a_command(scen, tmp_path):
     existing.write_text("mine")
     for target in ("/nonexistent/x.json", str(existing)):
         t = time.monotonic()
-        p = subprocess.run([sys.executable, "-m", "simulator", "run", scen, "-r", "100000", "-q", "--json", target],
-                           env=ENV, capture_output=True, text=True, timeout=60)
+        p = subprocess.run(
+            [sys.executable, "-m", "simulator", "run", scen, "-r", "100000", "-q", "--json", target],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert p.returncode == 2 and time.monotonic() - t < 2.0, (p.stderr, time.monotonic() - t)
 
 
 @pytest.mark.parametrize("kind", ["char device", "fifo", "folder"])
 @pytest.mark.parametrize("force", [False, True])
-def test_special_files_are_refused_with_or_without_force_and_left_alone(scen, tmp_path, capsys, no_simulation,
-                                                                        kind, force):
+def test_special_files_are_refused_with_or_without_force_and_left_alone(
+    scen, tmp_path, capsys, no_simulation, kind, force
+):
     node = tmp_path / "node"
     if kind == "char device":
         try:
@@ -87,7 +101,9 @@ def test_special_files_are_refused_with_or_without_force_and_left_alone(scen, tm
     else:
         node.mkdir()
     before = os.lstat(node)
-    code, _, err = run_cli(capsys, "run", scen, "-r", "1", "-q", "--json", node, *(["--force"] if force else []))
+    code, _, err = run_cli(
+        capsys, "run", scen, "-r", "1", "-q", "--json", node, *(["--force"] if force else [])
+    )
     assert code == 2 and f"--json {node}: is a" in err and "regular files only" in err
     after = os.lstat(node)
     assert (after.st_ino, after.st_mode, after.st_rdev) == (before.st_ino, before.st_mode, before.st_rdev)
@@ -100,7 +116,10 @@ def test_dev_null_is_refused_and_dash_is_standard_output(scen, capsys, no_simula
 
 def test_dash_is_no_folder(scen, tmp_path, capsys, monkeypatch, no_simulation):
     monkeypatch.chdir(tmp_path)
-    for argv in (["run", scen, "--out", "-"], ["sweep", scen, "--set", "teams.t1.headcount=2,3", "--out", "-"]):
+    for argv in (
+        ["run", scen, "--out", "-"],
+        ["sweep", scen, "--set", "teams.t1.headcount=2,3", "--out", "-"],
+    ):
         code, _, err = run_cli(capsys, *argv, "-q")
         assert code == 2 and "--out -: standard output cannot hold a folder" in err
     assert not (tmp_path / "-").exists()
@@ -149,25 +168,55 @@ def test_identical_content_is_compared_in_chunks_never_read_whole(tmp_path, monk
 
 def test_report_outputs_are_checked_before_drawing(tmp_path, capsys, monkeypatch):
     res = tmp_path / "r.json"
-    assert main(["run", str(write_toml(tmp_path / "s.toml", small_scenario(calendar__working_days=1))),
-                 "-r", "1", "-q", "--json", str(res)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(write_toml(tmp_path / "s.toml", small_scenario(calendar__working_days=1))),
+                "-r",
+                "1",
+                "-q",
+                "--json",
+                str(res),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     monkeypatch.setattr("simulator.report.html.png_images", lambda *a: pytest.fail("drew before checking"))
-    for argv in (["--html", "/nonexistent/r.html"], ["--html", "/dev/null", "--force"], ["--png", res],
-                 ["--html", str(tmp_path)]):
+    for argv in (
+        ["--html", "/nonexistent/r.html"],
+        ["--html", "/dev/null", "--force"],
+        ["--png", res],
+        ["--html", str(tmp_path)],
+    ):
         code, _, err = run_cli(capsys, "report", res, *argv)
         assert code == 2, (argv, err)
 
 
 def test_wrong_typed_results_are_bad_input(tmp_path, capsys):
     res = tmp_path / "r.json"
-    assert main(["run", str(write_toml(tmp_path / "s.toml", small_scenario(calendar__working_days=1))),
-                 "-r", "2", "-q", "--json", str(res)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(write_toml(tmp_path / "s.toml", small_scenario(calendar__working_days=1))),
+                "-r",
+                "2",
+                "-q",
+                "--json",
+                str(res),
+            ]
+        )
+        == 0
+    )
     good = json.loads(res.read_text())
-    for path, value in ((("metrics", "center", "kept_rate", "mean"), "high"),
-                        (("metrics", "teams", "t1", "promise_rate", "values"), ["a", 1]),
-                        (("metrics", "segments", "s1", "collected"), 7),
-                        (("series",), "nope")):
+    for path, value in (
+        (("metrics", "center", "kept_rate", "mean"), "high"),
+        (("metrics", "teams", "t1", "promise_rate", "values"), ["a", 1]),
+        (("metrics", "segments", "s1", "collected"), 7),
+        (("series",), "nope"),
+    ):
         doc = json.loads(json.dumps(good))
         node = doc
         for k in path[:-1]:
@@ -182,21 +231,36 @@ def test_wrong_typed_results_are_bad_input(tmp_path, capsys):
 
 # ------------------------------------------------------------------ OS errors in words
 
+
 def test_broken_pipe_ends_quietly(scen):
-    p = subprocess.run(f"{sys.executable} -m simulator run {scen} -r 2 | head -1", shell=True, env=ENV,
-                       capture_output=True, text=True, timeout=120, executable="/bin/bash")
+    p = subprocess.run(
+        f"{sys.executable} -m simulator run {scen} -r 2 | head -1",
+        shell=True,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        executable="/bin/bash",
+    )
     assert p.stdout.startswith("collectsim ") and len(p.stdout.splitlines()) == 1
     assert p.stderr == "", p.stderr
     # a reader that leaves before anything is written: the write fails with EPIPE for sure
-    status = subprocess.run(f"{sys.executable} -m simulator run {scen} -r 2 | true; echo ${{PIPESTATUS[0]}}",
-                            shell=True, env=ENV, capture_output=True, text=True, timeout=120,
-                            executable="/bin/bash")
+    status = subprocess.run(
+        f"{sys.executable} -m simulator run {scen} -r 2 | true; echo ${{PIPESTATUS[0]}}",
+        shell=True,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        executable="/bin/bash",
+    )
     assert status.stdout.strip() == "141" and status.stderr == ""
 
 
 def test_memory_error_gets_words(scen, capsys, monkeypatch):
     def oom(*a, **k):
         raise MemoryError()
+
     monkeypatch.setattr(experiment, "run_replication", oom)
     code, _, err = run_cli(capsys, "run", scen, "-r", "1", "-q")
     assert code == 2 and "out of memory" in err and "collectsim validate" in err
@@ -206,8 +270,11 @@ def test_memory_error_gets_words(scen, capsys, monkeypatch):
 def tmpfs(tmp_path, *options: str):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(("size=256k", *options)), "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", ",".join(("size=256k", *options)), "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+    )
     if p.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({p.stderr.strip()})")
     try:
@@ -240,6 +307,7 @@ def test_a_full_device_is_refused_and_a_disk_filling_up_is_reported(scen, tmp_pa
 
 # ------------------------------------------------------------------ sizes
 
+
 def test_scenario_files_over_the_cap_are_refused_unread(tmp_path, capsys):
     big = tmp_path / "big.toml"
     big.write_bytes(b"# " + b"x" * (6 * 2**20) + b"\n")
@@ -251,6 +319,7 @@ def test_scenario_files_over_the_cap_are_refused_unread(tmp_path, capsys):
 def test_a_long_run_is_announced_with_its_estimate_and_validate_shows_it(capsys, monkeypatch):
     def stop(*a, **k):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(experiment, "run_experiment", stop)
     sets = ["--set", "teams.low_risk_team.headcount=100000"]
     code, _, err = run_cli(capsys, "run", ROOT / "scenarios" / "table_14_1.toml", *sets, "-r", "1", "-q")
@@ -277,7 +346,18 @@ def test_two_outputs_of_one_run_writing_the_same_file_are_refused_before_running
     from simulator.cli import main
 
     (tmp_path / "dd").mkdir()
-    code = main(["run", "-r", "1", "-q", "--json", str(tmp_path / "dd" / "results.json"), "--out", str(tmp_path / "dd")])
+    code = main(
+        [
+            "run",
+            "-r",
+            "1",
+            "-q",
+            "--json",
+            str(tmp_path / "dd" / "results.json"),
+            "--out",
+            str(tmp_path / "dd"),
+        ]
+    )
     assert code == 2
     assert "would both write" in capsys.readouterr().err
-    assert list((tmp_path / "dd").iterdir()) == []   # nothing ran, nothing written
+    assert list((tmp_path / "dd").iterdir()) == []  # nothing ran, nothing written

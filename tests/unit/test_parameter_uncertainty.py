@@ -1,5 +1,6 @@
 """run --parameter-uncertainty: each replication draws a fitted scenario's parameters from the
 fit's sampling distribution (simulator/experiment/uncertainty.py)."""
+
 from __future__ import annotations
 
 import json
@@ -8,13 +9,13 @@ import numpy as np
 import pytest
 from scipy.special import stdtrit
 
+from simulator.base.rng import Streams
 from simulator.calibrate import calibrate
 from simulator.cli import main
 from simulator.experiment.replications import run_experiment
-from simulator.base.rng import Streams
+from simulator.experiment.uncertainty import STREAM, parameter_uncertainty
 from simulator.scenario import load_scenario
 from simulator.scenario.schema import OUTCOMES
-from simulator.experiment.uncertainty import STREAM, parameter_uncertainty
 from tests.conftest import SCENARIOS, write_trace
 
 
@@ -44,7 +45,9 @@ def test_draws_follow_the_fit_and_keep_the_constraints(fitted):
     draws = [pu.raw_for(rng) for _ in range(400)]
     for seg in ("low_risk", "high_risk"):
         # every draw: outcome probabilities in [0, 1] summing to 1, promise and keep in (0, 1)
-        probs = np.array([[d["segments"][seg]["outcomes"][o]["probability"] for o in OUTCOMES] for d in draws])
+        probs = np.array(
+            [[d["segments"][seg]["outcomes"][o]["probability"] for o in OUTCOMES] for d in draws]
+        )
         assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-9) and (probs >= 0).all() and (probs <= 1).all()
         for key in ("promise_probability", "keep_probability"):
             x = np.array([d["segments"][seg][key] for d in draws])
@@ -61,7 +64,7 @@ def test_draws_follow_the_fit_and_keep_the_constraints(fitted):
     # a drawn scenario passes the schema and differs from the point estimates
     a, b = pu.scenario(1, 0), pu.scenario(1, 1)
     assert a.segments["low_risk"].promise_probability != b.segments["low_risk"].promise_probability
-    assert pu.scenario(1, 0) == a   # a pure function of (seed, replication)
+    assert pu.scenario(1, 0) == a  # a pure function of (seed, replication)
 
 
 def test_a_what_if_value_is_not_drawn(fitted):
@@ -74,9 +77,15 @@ def test_a_what_if_value_is_not_drawn(fitted):
     raw = dict(loaded.raw)
     p = raw["segments"]["high_risk"]["outcomes"]
     a, b = p["no_answer"]["probability"], p["busy"]["probability"]
-    held = parameter_uncertainty(load_scenario(fitted, [
-        f"segments.high_risk.outcomes.no_answer.probability={a - 0.01}",
-        f"segments.high_risk.outcomes.busy.probability={b + 0.01}"])).held
+    held = parameter_uncertainty(
+        load_scenario(
+            fitted,
+            [
+                f"segments.high_risk.outcomes.no_answer.probability={a - 0.01}",
+                f"segments.high_risk.outcomes.busy.probability={b + 0.01}",
+            ],
+        )
+    ).held
     assert {f"segments.high_risk.outcomes.{o}.probability" for o in OUTCOMES} <= set(held)
 
 
@@ -106,13 +115,46 @@ def test_same_seed_same_bytes_serial_or_parallel(fitted, tmp_path):
     out = []
     for k, extra in enumerate(([], [], ["--workers", "2"])):
         path = tmp_path / f"r{k}.json"
-        assert main(["run", str(fitted), "-r", "3", "-q", "--set", "calendar.working_days=1",
-                     "--parameter-uncertainty", "--json", str(path), *extra]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    str(fitted),
+                    "-r",
+                    "3",
+                    "-q",
+                    "--set",
+                    "calendar.working_days=1",
+                    "--parameter-uncertainty",
+                    "--json",
+                    str(path),
+                    *extra,
+                ]
+            )
+            == 0
+        )
         out.append(path.read_bytes())
     assert out[0] == out[1] == out[2]
     doc = json.loads(out[0])
     assert doc["parameter_uncertainty"]["stream"] == STREAM
     other = tmp_path / "other.json"
-    assert main(["run", str(fitted), "-r", "3", "-q", "--set", "calendar.working_days=1", "--seed", "2",
-                 "--parameter-uncertainty", "--json", str(other)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(fitted),
+                "-r",
+                "3",
+                "-q",
+                "--set",
+                "calendar.working_days=1",
+                "--seed",
+                "2",
+                "--parameter-uncertainty",
+                "--json",
+                str(other),
+            ]
+        )
+        == 0
+    )
     assert other.read_bytes() != out[0]

@@ -1,5 +1,6 @@
 """Each plot runs on real results (a tiny two-segment run) or a hand-made sweep, and its axes carry
 the expected data."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,9 +26,13 @@ def test_pyramid_funnel_widths_are_shares_of_target(doc):
     assert isinstance(fig, Figure)
     axes = fig.axes
     assert [ax.get_title().split("\n")[0] for ax in axes] == ["low_risk", "high_risk", "center"]
-    assert [t.get_text() for t in axes[0].get_yticklabels()] == [label(x) for x in [*LAYERS, "value_per_paid_hour"]]
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == [
+        label(x) for x in [*LAYERS, "value_per_paid_hour"]
+    ]
     tg = resolve_targets(doc)
-    for ax, (name, stats) in zip(axes, [*doc["metrics"]["segments"].items(), ("center", doc["metrics"]["center"])]):
+    for ax, (name, stats) in zip(
+        axes, [*doc["metrics"]["segments"].items(), ("center", doc["metrics"]["center"])]
+    ):
         unit = tg["center"]["center"] if name == "center" else tg["segments"][name]
         bars = ax.patches
         assert len(bars) == 6
@@ -39,12 +44,16 @@ def test_pyramid_funnel_widths_are_shares_of_target(doc):
         assert sorted({float(x) for ln in marks for x in ln.get_xdata()}) == [-0.5, 0.5]
         # the layers significantly below target (and only they) are named in the title and red
         flagged = unit["flagged_layers"]
-        red = [b for b in bars if b.get_facecolor()[:3] == pytest.approx((0xc0 / 255, 0x39 / 255, 0x2b / 255))]
+        red = [
+            b for b in bars if b.get_facecolor()[:3] == pytest.approx((0xC0 / 255, 0x39 / 255, 0x2B / 255))
+        ]
         assert len(red) == len(flagged)
         if flagged:
             assert all(label(x) in ax.get_title() for x in flagged)
         else:
-            assert ("on target: no significant weakness" if unit["tested"] else "not tested") in ax.get_title()
+            assert (
+                "on target: no significant weakness" if unit["tested"] else "not tested"
+            ) in ax.get_title()
         vph = mean(stats["value_per_paid_hour"])
         assert any(f"${vph:,.2f}" in t for t in _texts(ax))
 
@@ -94,7 +103,9 @@ def test_league_table_ranks_collectors_and_marks_weakest(doc):
     assert widths == sorted(widths, reverse=True)
     targets = [ln for ln in ax1.lines if ln.get_marker() == "D"]
     tg = resolve_targets(doc)["collectors"]
-    assert list(targets[0].get_xdata()) == pytest.approx([tg[n]["targets"]["value_per_paid_hour"] for n in names])
+    assert list(targets[0].get_xdata()) == pytest.approx(
+        [tg[n]["targets"]["value_per_paid_hour"] for n in names]
+    )
     grid = ax2.images[0].get_array()
     assert grid.shape == (len(names), len(LAYERS))
     boxes = [p for p in ax2.patches if p.get_gid() == "flagged"]
@@ -104,7 +115,9 @@ def test_league_table_ranks_collectors_and_marks_weakest(doc):
             assert grid[i, j] == pytest.approx(mean(coll[n][layer]) / tg[n]["targets"][layer] * 100)
         for layer in tg[n]["flagged_layers"]:
             j = LAYERS.index(layer)
-            assert any(b.get_x() == pytest.approx(j - 0.5) and b.get_y() == pytest.approx(i - 0.5) for b in boxes)
+            assert any(
+                b.get_x() == pytest.approx(j - 0.5) and b.get_y() == pytest.approx(i - 0.5) for b in boxes
+            )
 
 
 def test_league_table_teams_level(doc):
@@ -118,7 +131,7 @@ def test_daily_series_lines(doc):
     assert len(axes) == 5
     daily = doc["series"]["daily"]
     calling = [d for d, on in enumerate(doc["series"]["calendar"]["calling_day"]) if on]
-    assert calling == [0, 1]   # two working days from a Monday
+    assert calling == [0, 1]  # two working days from a Monday
     for ax, (key, _) in zip(axes, plots.DAILY):
         lines = {ln.get_label(): ln for ln in ax.lines if not ln.get_label().startswith("_")}
         assert set(lines) == set(daily)
@@ -127,8 +140,11 @@ def test_daily_series_lines(doc):
             assert list(ln.get_xdata()) == [d + 1 for d in days]
             assert list(ln.get_ydata()) == pytest.approx([daily[seg][key][d] for d in days])
         # the calling days and the payment tail are shaded apart, split after the last calling day
-        spans = {p.get_gid(): p.get_path().get_extents().transformed(p.get_patch_transform()) for p in ax.patches
-                 if p.get_gid() in ("calling", "tail")}
+        spans = {
+            p.get_gid(): p.get_path().get_extents().transformed(p.get_patch_transform())
+            for p in ax.patches
+            if p.get_gid() in ("calling", "tail")
+        }
         assert set(spans) == {"calling", "tail"}
     assert axes[-1].get_xlabel() == "calendar day of the run"
     assert "2 calling days to day 2, then the payment tail" in fig._suptitle.get_text()
@@ -170,7 +186,9 @@ def test_pacing_frontier_has_the_3_percent_line():
 def test_pacing_frontier_on_results(doc):
     ax = plots.pacing_frontier(doc).axes[0]
     pts = [c.lines[0] for c in ax.containers if c.get_label().startswith("mode:")]
-    assert list(pts[0].get_xdata()) == pytest.approx([mean(doc["metrics"]["center"]["rpc_per_productive_hour"])])
+    assert list(pts[0].get_xdata()) == pytest.approx(
+        [mean(doc["metrics"]["center"]["rpc_per_productive_hour"])]
+    )
 
 
 @pytest.mark.parametrize("fmt_", ["png", "svg"])
@@ -181,9 +199,11 @@ def test_figures_save_as_png_and_svg(doc, fmt_):
 
 def test_no_pyplot_state(doc):
     import sys
+
     plots.pyramid_funnel(doc)
     if "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
+
         assert plt.get_fignums() == []
 
 
@@ -192,8 +212,8 @@ def center_doc() -> dict:
     """Table 14-1, 2 replications: 24 collectors in two teams, flat contact curves."""
     from simulator import load_scenario, run_experiment
     from tests.conftest import SCENARIOS
-    return run_experiment(load_scenario(SCENARIOS / "table_14_1.toml"), 2,
-                          seed=4).to_dict()
+
+    return run_experiment(load_scenario(SCENARIOS / "table_14_1.toml"), 2, seed=4).to_dict()
 
 
 @pytest.mark.parametrize("level", ["collectors", "teams"])
@@ -229,9 +249,10 @@ def test_heatmap_shades_nothing_on_flat_curves_and_real_patterns_on_real_ones(ce
     dep, sig = plots.rpc_departures(center_doc)
     assert np.isfinite(dep).sum() > 20 and not sig.any()
     fig = plots.rpc_heatmap(center_doc)
-    assert fig.axes[0].images[1].get_array().mask.all() and len(fig.axes) == 1   # no colour bar
-    curves = run_experiment(load_scenario(SCENARIOS / "campaign_time_of_day.toml", ["calendar.working_days=2"]), 2,
-                            seed=4).to_dict()
+    assert fig.axes[0].images[1].get_array().mask.all() and len(fig.axes) == 1  # no colour bar
+    curves = run_experiment(
+        load_scenario(SCENARIOS / "campaign_time_of_day.toml", ["calendar.working_days=2"]), 2, seed=4
+    ).to_dict()
     for seg in curves["series"]["hourly"]:
         dep, sig = plots.rpc_departures(curves, seg)
         assert sig.sum() >= 3
@@ -243,5 +264,5 @@ def test_heatmap_shades_nothing_on_flat_curves_and_real_patterns_on_real_ones(ce
     shaded = ax.images[1]
     dep, sig = plots.rpc_departures(curves)
     reach = np.abs(dep[sig]).max()
-    assert shaded.get_clim() == pytest.approx((-reach, reach))   # the scale spans significant departures only
+    assert shaded.get_clim() == pytest.approx((-reach, reach))  # the scale spans significant departures only
     assert (~shaded.get_array().mask).sum() == sig.sum()

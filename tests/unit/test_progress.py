@@ -1,5 +1,6 @@
 """Replications are handled as they end: progress moves and sweep records land one by one, in
 serial runs too; job submission is lazy and bounded."""
+
 import io
 import itertools
 import json
@@ -9,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from simulator.experiment import replications as experiment
 from simulator import load_scenario, run_experiment
 from simulator.cli import main
+from simulator.experiment import replications as experiment
 from simulator.experiment.executors import SerialExecutor, in_flight_limit, run_ordered
 
 from ..conftest import small_scenario, write_toml
@@ -41,16 +42,27 @@ def test_a_serial_run_reports_each_replication_as_it_ends(scen, monkeypatch):
     events = []
     _recording(monkeypatch, events)
     run_experiment(load_scenario(scen), 3, 1, lambda d, t: events.append(("progress", d)))
-    assert events == [("replication", 0), ("progress", 1), ("replication", 1), ("progress", 2),
-                      ("replication", 2), ("progress", 3)]
+    assert events == [
+        ("replication", 0),
+        ("progress", 1),
+        ("replication", 1),
+        ("progress", 2),
+        ("replication", 2),
+        ("progress", 3),
+    ]
 
 
 def test_a_serial_sweep_records_each_replication_before_the_next_starts(scen, tmp_path, monkeypatch):
     out = tmp_path / "o"
     lines_at_start = []
-    _recording(monkeypatch, [], before=lambda r: lines_at_start.append(
-        len((out / "replications.jsonl").read_text().splitlines())))
-    assert main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "2", "--out", str(out), "-q"]) == 0
+    _recording(
+        monkeypatch,
+        [],
+        before=lambda r: lines_at_start.append(len((out / "replications.jsonl").read_text().splitlines())),
+    )
+    assert (
+        main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "2", "--out", str(out), "-q"]) == 0
+    )
     assert lines_at_start == [0, 1, 2, 3]
 
 
@@ -113,12 +125,15 @@ def test_submission_is_lazy_and_bounded():
     seen = []
     with ThreadPoolExecutor(8) as ex:
         assert in_flight_limit(ex) == 16
-        n = run_ordered(ex, job, ((i,) for i in range(60)), lambda i, f: seen.append(f.result()),
-                        max_in_flight=3)
+        n = run_ordered(
+            ex, job, ((i,) for i in range(60)), lambda i, f: seen.append(f.result()), max_in_flight=3
+        )
     assert n == 60 and sorted(seen) == list(range(60)) and peak[0] <= 3
 
 
-def test_run_out_records_each_replication_as_it_ends_and_keeps_them_on_ctrl_c(scen, tmp_path, monkeypatch, capsys):
+def test_run_out_records_each_replication_as_it_ends_and_keeps_them_on_ctrl_c(
+    scen, tmp_path, monkeypatch, capsys
+):
     out = tmp_path / "run"
     lines_at_start = []
 

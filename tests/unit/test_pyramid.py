@@ -23,9 +23,13 @@ def test_product_of_layers():
     assert p.as_dict()["value_per_paid_hour"] == pytest.approx(5.0)
 
 
-@pytest.mark.parametrize("field,value", [("productive_rate", 1.3), ("promise_rate", -0.1), ("kept_rate", 85.0)])
+@pytest.mark.parametrize(
+    "field,value", [("productive_rate", 1.3), ("promise_rate", -0.1), ("kept_rate", 85.0)]
+)
 def test_rates_must_be_fractions(field, value):
-    kw = dict(productive_rate=0.85, rpc_per_productive_hour=10, promise_rate=0.85, kept_rate=0.65, avg_payment=140)
+    kw = dict(
+        productive_rate=0.85, rpc_per_productive_hour=10, promise_rate=0.85, kept_rate=0.65, avg_payment=140
+    )
     kw[field] = value
     with pytest.raises(ValueError, match=field):
         Pyramid(**kw)
@@ -34,9 +38,9 @@ def test_rates_must_be_fractions(field, value):
 def test_renewal_reward_formula_by_hand():
     sc = parse_scenario(small_scenario())
     seg = sc.segments["s1"]
-    e = .40 * 30 + .05 * 4 + .10 * 6 + .15 * 39 + .10 * 62 + .20 * (12 + 180 + 45)
+    e = 0.40 * 30 + 0.05 * 4 + 0.10 * 6 + 0.15 * 39 + 0.10 * 62 + 0.20 * (12 + 180 + 45)
     assert seg.outcomes.mean_handling_s == pytest.approx(e)
-    assert progressive_rpc_per_hour(seg) == pytest.approx(3600 * .20 / e)
+    assert progressive_rpc_per_hour(seg) == pytest.approx(3600 * 0.20 / e)
     assert productive_rate(sc.teams["t1"]) == pytest.approx(1 - (15 + 15 + 30 + 6 + 6) / 480)
 
 

@@ -1,5 +1,6 @@
 """The README says what the code does: its Table 14-1 figures are what `collectsim run` prints,
 its quickstart has exactly two set-up commands and CI runs the test one verbatim."""
+
 import re
 
 from simulator.cli import main

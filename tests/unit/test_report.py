@@ -1,5 +1,6 @@
 """The report's data handling, HTML page and ``report`` command (no browser: see
 test_report_chromium.py). Results come from one tiny two-segment run shared by the report tests."""
+
 from __future__ import annotations
 
 import copy
@@ -37,8 +38,10 @@ def two_segment_raw() -> dict:
     hi["promise_probability"], hi["keep_probability"] = 0.7, 0.5
     hi["payment_usd"] = {"dist": "lognormal", "mean": 90.0, "sd": 40.0}
     raw["segments"] = {"low_risk": seg, "high_risk": hi}
-    raw["teams"] = {"low_risk_team": {**team, "segments": ["low_risk"]},
-                    "high_risk_team": {**copy.deepcopy(team), "segments": ["high_risk"]}}
+    raw["teams"] = {
+        "low_risk_team": {**team, "segments": ["low_risk"]},
+        "high_risk_team": {**copy.deepcopy(team), "segments": ["high_risk"]},
+    }
     raw["scenario"]["name"] = "two <segments> & co"  # exercises escaping
     return raw
 
@@ -48,6 +51,7 @@ def _results_json() -> str:
     import tempfile
 
     from simulator import load_scenario, run_experiment
+
     with tempfile.TemporaryDirectory() as d:
         path = write_toml(Path(d) / "two.toml", two_segment_raw())
         return json.dumps(run_experiment(load_scenario(path), replications=2, seed=3).to_dict())
@@ -60,28 +64,60 @@ def real_results() -> dict:
 
 def sweep_doc(kind: str = "staffing") -> dict:
     """A hand-made sweep summary.json (schema collectsim.sweep/1)."""
+
     def center(vph, coll, cost, rpc_h, ab):
         def s(m, half):
-            return {"mean": m, "ci95_low": m - half, "ci95_high": m + half, "values": [m - half / 2, m + half / 2]}
-        return {"value_per_paid_hour": s(vph, 10.0), "collected": s(coll, 500.0), "cost": s(cost, 5.0),
-                "rpc_per_productive_hour": s(rpc_h, 0.2), "abandon_rate": s(ab, 0.004)}
+            return {
+                "mean": m,
+                "ci95_low": m - half,
+                "ci95_high": m + half,
+                "values": [m - half / 2, m + half / 2],
+            }
+
+        return {
+            "value_per_paid_hour": s(vph, 10.0),
+            "collected": s(coll, 500.0),
+            "cost": s(cost, 5.0),
+            "rpc_per_productive_hour": s(rpc_h, 0.2),
+            "abandon_rate": s(ab, 0.004),
+        }
+
     if kind == "staffing":
         params = ["teams.t1.headcount"]
-        variants = [{"id": f"v{i:03d}", "values": {"teams.t1.headcount": h},
-                     "metrics": {"center": center(400 - 5 * h, 1000.0 * h, 200.0 * h, 7.0, 0.0),
-                                 "segments": {}, "teams": {}}}
-                    for i, h in enumerate((4, 6, 8))]
+        variants = [
+            {
+                "id": f"v{i:03d}",
+                "values": {"teams.t1.headcount": h},
+                "metrics": {
+                    "center": center(400 - 5 * h, 1000.0 * h, 200.0 * h, 7.0, 0.0),
+                    "segments": {},
+                    "teams": {},
+                },
+            }
+            for i, h in enumerate((4, 6, 8))
+        ]
     else:
         params = ["dialer.mode", "dialer.ratio"]
         variants = []
-        for i, (mode, ratio, rpc_h, ab) in enumerate([("progressive", 1.0, 7.0, 0.0),
-                                                      ("predictive", 1.5, 9.0, 0.01),
-                                                      ("predictive", 2.0, 10.5, 0.045)]):
-            variants.append({"id": f"v{i:03d}", "values": {"dialer.mode": mode, "dialer.ratio": ratio},
-                             "metrics": {"center": center(400, 4000, 800, rpc_h, ab), "segments": {}, "teams": {}}})
-    return {"schema": "collectsim.sweep/1", "scenario": {"name": "sw<eep>", "sha256": "ab" * 32,
-                                                         "file_sha256": "cd" * 32, "source": "x.toml"},
-            "seed": 1, "replications": 2, "parameters": params, "variants": variants, "failed": []}
+        for i, (mode, ratio, rpc_h, ab) in enumerate(
+            [("progressive", 1.0, 7.0, 0.0), ("predictive", 1.5, 9.0, 0.01), ("predictive", 2.0, 10.5, 0.045)]
+        ):
+            variants.append(
+                {
+                    "id": f"v{i:03d}",
+                    "values": {"dialer.mode": mode, "dialer.ratio": ratio},
+                    "metrics": {"center": center(400, 4000, 800, rpc_h, ab), "segments": {}, "teams": {}},
+                }
+            )
+    return {
+        "schema": "collectsim.sweep/1",
+        "scenario": {"name": "sw<eep>", "sha256": "ab" * 32, "file_sha256": "cd" * 32, "source": "x.toml"},
+        "seed": 1,
+        "replications": 2,
+        "parameters": params,
+        "variants": variants,
+        "failed": [],
+    }
 
 
 class _Text(HTMLParser):
@@ -105,6 +141,7 @@ def page_text(html: str) -> tuple[str, list[tuple[str, dict]]]:
 
 # ------------------------------------------------------------------------------------------ data
 
+
 def test_targets_fall_back_to_table_14_1_and_center_mix():
     doc = real_results()
     tg = resolve_targets(doc)
@@ -122,9 +159,15 @@ def test_targets_fall_back_to_table_14_1_and_center_mix():
 
 def test_targets_block_from_results_wins():
     doc = real_results()
-    t = {k: 1.0 for k in ("productive_rate", "rpc_per_productive_hour", "promise_rate", "kept_rate", "avg_payment")}
-    doc["targets"] = {"center": {"center": {"targets": t, "weakest_layer": "kept_rate", "diagnosis": "coach <it>"}},
-                      "teams": {}, "collectors": {}}
+    t = {
+        k: 1.0
+        for k in ("productive_rate", "rpc_per_productive_hour", "promise_rate", "kept_rate", "avg_payment")
+    }
+    doc["targets"] = {
+        "center": {"center": {"targets": t, "weakest_layer": "kept_rate", "diagnosis": "coach <it>"}},
+        "teams": {},
+        "collectors": {},
+    }
     tg = resolve_targets(doc)
     assert tg["center"]["center"]["weakest_layer"] == "kept_rate"
     assert tg["center"]["center"]["targets"]["value_per_paid_hour"] == 1.0
@@ -153,12 +196,15 @@ def test_net_value_from_replication_values():
     assert nv["mean"] == pytest.approx(mean(c["collected"]) - mean(c["cost"]))
 
 
-@pytest.mark.parametrize("doc, msg", [
-    ([], "expected a JSON object"),
-    ({"schema": "nope"}, "expected 'collectsim.results/1'"),
-    ({"schema": "collectsim.results/1"}, "metrics: missing"),
-    ({"schema": "collectsim.sweep/1"}, "variants: missing"),
-])
+@pytest.mark.parametrize(
+    "doc, msg",
+    [
+        ([], "expected a JSON object"),
+        ({"schema": "nope"}, "expected 'collectsim.results/1'"),
+        ({"schema": "collectsim.results/1"}, "metrics: missing"),
+        ({"schema": "collectsim.sweep/1"}, "variants: missing"),
+    ],
+)
 def test_check_document_rejects_wrong_schema(doc, msg):
     with pytest.raises(ReportInputError, match=re.escape(msg)):
         check_document(doc, "f.json")
@@ -178,12 +224,20 @@ def test_load_input_messages(tmp_path):
 
 # ------------------------------------------------------------------------------------------ HTML
 
+
 def test_results_page_content_and_escaping():
     from simulator.report.html import render_results
+
     doc = real_results()
     doc["compliance"] = {
         "calls_outside_window": {"mean": 0.0, "ci95_low": 0.0, "ci95_high": 0.0, "values": [0.0, 0.0]},
-        "worst_30_day_abandon_rate": {"mean": 0.02, "ci95_low": 0.01, "ci95_high": 0.03, "values": [0.01, 0.035]}}
+        "worst_30_day_abandon_rate": {
+            "mean": 0.02,
+            "ci95_low": 0.01,
+            "ci95_high": 0.03,
+            "values": [0.01, 0.035],
+        },
+    }
     html = render_results(doc, "r<1>.json")
     text, tags = page_text(html)
     m = doc["metrics"]
@@ -203,12 +257,19 @@ def test_results_page_content_and_escaping():
     assert "http://" not in html and "https://" not in html
     # order: center, segments, teams, collectors, compliance, provenance
     heads = [h for h in re.findall(r"<h2>(.*?)</h2>", html)]
-    assert heads.index("Center") < heads.index("Segments") < heads.index("Teams") < heads.index("Collectors") \
-        < heads.index("Compliance") < heads.index("Scenario and provenance")
+    assert (
+        heads.index("Center")
+        < heads.index("Segments")
+        < heads.index("Teams")
+        < heads.index("Collectors")
+        < heads.index("Compliance")
+        < heads.index("Scenario and provenance")
+    )
 
 
 def test_results_page_without_optional_blocks():
     from simulator.report.html import render_results
+
     doc = real_results()
     doc.pop("series")
     doc.pop("compliance", None)
@@ -220,6 +281,7 @@ def test_results_page_without_optional_blocks():
 @pytest.mark.parametrize("kind, heading", [("staffing", "Staffing"), ("pacing", "Dialer pacing")])
 def test_sweep_page(kind, heading):
     from simulator.report.html import render_sweep
+
     html = render_sweep(sweep_doc(kind))
     text, tags = page_text(html)
     assert heading in text and "sw<eep>" in text and "v002" in text
@@ -230,12 +292,14 @@ def test_sweep_page(kind, heading):
 
 # --------------------------------------------------------------------------------------- command
 
+
 def _main(argv):
     """``collectsim report`` through register(), as the CLI will call it."""
     import argparse
 
     from simulator.cli import InputError
     from simulator.cli.report import register
+
     ap = argparse.ArgumentParser(prog="collectsim")
     register(ap.add_subparsers(dest="command"))
     args = ap.parse_args(argv)
@@ -251,8 +315,12 @@ def test_command_writes_html_and_png_and_never_overwrites(tmp_path, monkeypatch)
     out, png = tmp_path / "r.html", tmp_path / "png"
     assert _main(["report", str(res), "--html", str(out), "--png", str(png)]) == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in png.iterdir()) == ["daily.png", "league_table.png", "pyramid.png",
-                                                     "rpc_heatmap.png"]
+    assert sorted(p.name for p in png.iterdir()) == [
+        "daily.png",
+        "league_table.png",
+        "pyramid.png",
+        "rpc_heatmap.png",
+    ]
     # the rest checks the overwrite rules: reuse the images drawn above instead of drawing again
     images = {p.stem: p.read_bytes() for p in png.iterdir()}
     monkeypatch.setattr("simulator.report.html.png_images", lambda kind, doc: dict(images))
@@ -277,16 +345,33 @@ def test_command_writes_html_and_png_and_never_overwrites(tmp_path, monkeypatch)
 def test_command_sweep_folder(tmp_path):
     (tmp_path / "sweep").mkdir()
     (tmp_path / "sweep" / "summary.json").write_text(json.dumps(sweep_doc("pacing")), encoding="utf-8")
-    assert _main(["report", str(tmp_path / "sweep"), "--html", str(tmp_path / "s.html"),
-                  "--png", str(tmp_path / "p")]) == 0
+    assert (
+        _main(
+            [
+                "report",
+                str(tmp_path / "sweep"),
+                "--html",
+                str(tmp_path / "s.html"),
+                "--png",
+                str(tmp_path / "p"),
+            ]
+        )
+        == 0
+    )
     assert [p.name for p in (tmp_path / "p").iterdir()] == ["pacing_frontier.png"]
 
 
-@pytest.mark.parametrize("setup, msg", [
-    (lambda d: d / "missing.json", "not found"),
-    (lambda d: (d / "x.json").write_text("[1", encoding="utf-8") and d / "x.json", "not valid JSON"),
-    (lambda d: (d / "y.json").write_text('{"schema": "other"}', encoding="utf-8") and d / "y.json", "schema"),
-])
+@pytest.mark.parametrize(
+    "setup, msg",
+    [
+        (lambda d: d / "missing.json", "not found"),
+        (lambda d: (d / "x.json").write_text("[1", encoding="utf-8") and d / "x.json", "not valid JSON"),
+        (
+            lambda d: (d / "y.json").write_text('{"schema": "other"}', encoding="utf-8") and d / "y.json",
+            "schema",
+        ),
+    ],
+)
 def test_command_bad_input_is_an_input_error(tmp_path, setup, msg):
     r = _main(["report", str(setup(tmp_path)), "--html", str(tmp_path / "o.html")])
     assert isinstance(r, str) and msg in r
@@ -303,6 +388,7 @@ def test_command_needs_an_output(tmp_path):
 def test_cli_exit_code_when_wired(tmp_path, capsys):
     """Once simulator.cli registers the report command: bad input exits 2 without a traceback."""
     from simulator import cli
+
     try:
         cli.build_parser().parse_args(["report", "x.json", "--html", "y.html"])
     except SystemExit:
@@ -323,7 +409,7 @@ def test_breaches_are_red_at_the_top_of_the_page():
     doc["breaches"] = [{"message": msg}]
     page = render_results(doc, images={})
     top = page.index('<section class="breaches">')
-    assert top < page.index("<h2>Headline</h2>") and "42.8%" in page[top:page.index("<h2>Headline</h2>")]
+    assert top < page.index("<h2>Headline</h2>") and "42.8%" in page[top : page.index("<h2>Headline</h2>")]
     assert "section.breaches li{color:#b03a2e" in page
     sw = sweep_doc("staffing")
     sw["variants"][1]["breaches"] = [{"message": msg}]
@@ -359,13 +445,24 @@ def test_living_portfolio_section_and_daily_plot():
 
     from ..conftest import SCENARIOS
 
-    doc = run_experiment(load_scenario(SCENARIOS / "open_portfolio.toml", ["calendar.working_days=25"]), 2, 1).to_dict()
+    doc = run_experiment(
+        load_scenario(SCENARIOS / "open_portfolio.toml", ["calendar.working_days=25"]), 2, 1
+    ).to_dict()
     page = render_results(doc, images={})
     assert "<h2>Portfolio</h2>" in page and "owed by cured accounts" in page and "MSER-5" in page
     fig = portfolio_daily(doc)
-    assert [a.get_ylabel() for a in fig.axes] == ["open accounts", "dials", "right-party contacts", "dollars received"]
+    assert [a.get_ylabel() for a in fig.axes] == [
+        "open accounts",
+        "dials",
+        "right-party contacts",
+        "dollars received",
+    ]
     warm = [p for a in fig.axes for p in a.patches if p.get_gid() == "warmup"]
-    assert len(warm) == 4 and warm[0].get_x() + warm[0].get_width() == 28.5   # 20 calling days to day 27
+    assert len(warm) == 4 and warm[0].get_x() + warm[0].get_width() == 28.5  # 20 calling days to day 27
     assert "portfolio_daily" in figures_for("results", doc)
-    plain = run_experiment(load_scenario(SCENARIOS / "table_14_1.toml", ["calendar.working_days=1"]), 2, 1).to_dict()
-    assert "portfolio_daily" not in figures_for("results", plain) and "<h2>Portfolio</h2>" not in render_results(plain, images={})
+    plain = run_experiment(
+        load_scenario(SCENARIOS / "table_14_1.toml", ["calendar.working_days=1"]), 2, 1
+    ).to_dict()
+    assert "portfolio_daily" not in figures_for(
+        "results", plain
+    ) and "<h2>Portfolio</h2>" not in render_results(plain, images={})

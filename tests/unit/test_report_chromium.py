@@ -1,5 +1,6 @@
 """The HTML report in real headless Chromium: the key figures are in the rendered page text and a
 screenshot is not blank. Runs wherever chromium is installed; in CI (CI=true) it must run."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,19 @@ import pytest
 from simulator.report.data import fmt, label, mean, resolve_targets
 from tests.unit.test_report import page_text, real_results, sweep_doc
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+]
 
 
 def _chromium() -> str:
@@ -25,7 +36,9 @@ def _chromium() -> str:
             return path
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail("chromium is not installed but CI=true: .ci/run must install Debian's chromium")
-    pytest.skip("chromium is not installed (apt-get install chromium); the report is not checked in a browser")
+    pytest.skip(
+        "chromium is not installed (apt-get install chromium); the report is not checked in a browser"
+    )
 
 
 def _run(tmp: Path, *args: str) -> subprocess.CompletedProcess:
@@ -35,6 +48,7 @@ def _run(tmp: Path, *args: str) -> subprocess.CompletedProcess:
 
 def _report(tmp: Path, doc: dict, kind: str = "results") -> Path:
     from simulator.report.html import render
+
     out = tmp / "report.html"
     out.write_text(render(kind, doc), encoding="utf-8")
     return out
@@ -71,6 +85,7 @@ def test_page_shows_key_figures(rendered):
 
 def test_screenshot_is_not_blank(rendered):
     from matplotlib.image import imread
+
     _, _, shot = rendered
     img = imread(shot)[:, :, :3]
     assert img.shape[0] >= 1900 and img.shape[1] >= 1100

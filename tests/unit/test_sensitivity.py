@@ -1,8 +1,8 @@
 import pytest
 
+from simulator.measures.pyramid import productive_rate, progressive_rpc_per_hour
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.studies.sensitivity import lever_scenario, simulated_sensitivity
-from simulator.measures.pyramid import productive_rate, progressive_rpc_per_hour
 
 from ..conftest import SCENARIOS
 

@@ -1,5 +1,6 @@
 """Service measures at the end of a run (world/service.py): shares of the accounts still open
 that were dialed, and reached, in the last 7 calendar days of calling, checked against the trace."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,7 @@ from ..conftest import small_scenario, write_toml
 
 def test_service_shares_match_the_dial_trace(tmp_path):
     raw = small_scenario()
-    raw["calendar"]["working_days"] = 10            # two weeks: the window is the last 7 calendar days
+    raw["calendar"]["working_days"] = 10  # two weeks: the window is the last 7 calendar days
     raw["segments"]["s1"]["accounts"] = 6000
     w = World(load_scenario(write_toml(tmp_path / "s.toml", raw)).scenario, 3, 0, trace=True)
     cnt = w.run()

@@ -1,15 +1,16 @@
 """The special-task blocks: off by default, conservation, bookkeeping (small worlds, fixed seeds)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from simulator import load_scenario, run_experiment
+from simulator.base.outcomes import INVALID, NO_ANSWER, RPC
 from simulator.report.table import blocks_table
 from simulator.scenario.load import ScenarioError
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
-from simulator.base.outcomes import INVALID, NO_ANSWER, RPC
 from simulator.world.portfolio import PLACED
 from simulator.world.tasks.aging import bucket_of
 
@@ -28,12 +29,19 @@ def _world(tmp_path, raw, seed=3, rep=0, trace=False):
 
 # --------------------------------------------------------------------------- off by default
 
+
 def test_disabled_blocks_change_nothing(tmp_path):
     base = run_experiment(_load(tmp_path, small_scenario()), 2, seed=4).to_dict()
     raw = small_scenario()
-    raw.update({"skip_trace": {"enabled": False}, "tracking": {"enabled": False},
-                "roll_rates": {"enabled": False}, "placement": {"enabled": False, "at_days_past_due": 40.0},
-                "rearrangement": {"enabled": False, "order": ["plan"], "plan": {}}})
+    raw.update(
+        {
+            "skip_trace": {"enabled": False},
+            "tracking": {"enabled": False},
+            "roll_rates": {"enabled": False},
+            "placement": {"enabled": False, "at_days_past_due": 40.0},
+            "rearrangement": {"enabled": False, "order": ["plan"], "plan": {}},
+        }
+    )
     off = run_experiment(_load(tmp_path, raw), 2, seed=4).to_dict()
     assert off["metrics"] == base["metrics"] and off["series"] == base["series"]
     assert off["compliance"] == base["compliance"]
@@ -58,10 +66,17 @@ def test_bad_special_keys_are_reported_with_their_path(tmp_path):
 
 # --------------------------------------------------------------------------- skip tracing
 
+
 def _skip_raw(**st):
     raw = small_scenario(calendar__working_days=6)
-    raw["skip_trace"] = {"invalid_attempts": 1, "third_party_attempts": 2, "delay_days": 1,
-                         "hit_probability": 0.6, "new_number_bad_probability": 0.2, **st}
+    raw["skip_trace"] = {
+        "invalid_attempts": 1,
+        "third_party_attempts": 2,
+        "delay_days": 1,
+        "hit_probability": 0.6,
+        "new_number_bad_probability": 0.2,
+        **st,
+    }
     return raw
 
 
@@ -106,32 +121,45 @@ def test_skip_trace_keeps_first_dial_marginals(tmp_path):
 
 # --------------------------------------------------------------------------- rearrangement
 
+
 def test_rearrangement_bookkeeping(tmp_path):
     raw = small_scenario(calendar__working_days=5)
     raw["segments"]["s1"]["days_past_due"] = {"dist": "uniform", "low": 0.0, "high": 120.0}
-    raw["rearrangement"] = {"order": ["plan", "settlement", "reage"],
-                            "plan": {"min_balance_usd": 800.0, "installments": 3, "interval_days": 10,
-                                     "acceptance_probability": 0.5, "breaks_allowed": 1},
-                            "settlement": {"min_days_past_due": 60.0, "discount_share": 0.4},
-                            "reage": {"max_days_past_due": 60.0, "qualifying_payment_usd": 40.0}}
+    raw["rearrangement"] = {
+        "order": ["plan", "settlement", "reage"],
+        "plan": {
+            "min_balance_usd": 800.0,
+            "installments": 3,
+            "interval_days": 10,
+            "acceptance_probability": 0.5,
+            "breaks_allowed": 1,
+        },
+        "settlement": {"min_days_past_due": 60.0, "discount_share": 0.4},
+        "reage": {"max_days_past_due": 60.0, "qualifying_payment_usd": 40.0},
+    }
     w = _world(tmp_path, raw)
     b = w.counters.blocks["rearrangement"]
     cnt = w.counters
     assert b["plan_accepted"] > 20 and b["settlement_accepted"] > 5 and b["reage_accepted"] > 5
-    assert b["plan_accepted"] == b["plan_completed"] + b["plan_broken_arrangements"] + b["plans_in_force_at_end"]
-    assert b["plans_in_force_at_end"] == 0          # the world runs until every payment resolves
-    assert b["plan_payments_kept"] >= 2 * b["plan_completed"]   # 3 installments, one break allowed
+    assert (
+        b["plan_accepted"] == b["plan_completed"] + b["plan_broken_arrangements"] + b["plans_in_force_at_end"]
+    )
+    assert b["plans_in_force_at_end"] == 0  # the world runs until every payment resolves
+    assert b["plan_payments_kept"] >= 2 * b["plan_completed"]  # 3 installments, one break allowed
     for opt in ("settlement", "reage"):
         assert b[f"{opt}_accepted"] == b[f"{opt}_payments_kept"] + b[f"{opt}_payments_broken"]
-    assert b["settlement_discount_usd"] == pytest.approx(
-        b["settlement_collected_usd"] * 0.4 / 0.6, rel=1e-9)
+    assert b["settlement_discount_usd"] == pytest.approx(b["settlement_collected_usd"] * 0.4 / 0.6, rel=1e-9)
     # every promise (installments included) is resolved, and the core counters hold the dollars
     assert cnt.promises.sum() == cnt.kept.sum() + cnt.broken.sum()
-    assert cnt.collected.sum() >= b["plan_collected_usd"] + b["settlement_collected_usd"] + b["reage_collected_usd"]
+    assert (
+        cnt.collected.sum()
+        >= b["plan_collected_usd"] + b["settlement_collected_usd"] + b["reage_collected_usd"]
+    )
     assert (w.portfolio.balance >= -1e-9).all()
 
 
 # --------------------------------------------------------------------------- tracking
+
 
 def test_tracking_series_add_up(tmp_path):
     raw = small_scenario(calendar__working_days=4)
@@ -151,17 +179,27 @@ def test_tracking_series_add_up(tmp_path):
 
 # --------------------------------------------------------------------------- roll rates
 
+
 def test_buckets_and_cure_rule(tmp_path):
-    assert bucket_of(np.array([0.0, 1.0, 29.0, 30.0, 59.5, 60.0, 89.0, 90.0, 400.0])).tolist() == \
-        [0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert bucket_of(np.array([0.0, 1.0, 29.0, 30.0, 59.5, 60.0, 89.0, 90.0, 400.0])).tolist() == [
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+    ]
     raw = small_scenario(calendar__working_days=1)
     raw["roll_rates"] = {"min_payment_usd": 25.0, "min_payment_share": 0.0, "period_days": 5}
     w = World(_load(tmp_path, raw).scenario, 1, 0)
     ag = w.task("aging")
-    ag.dpd[:3] = [75.0, 75.0, 75.0]            # three cycles past due: $75 cures
+    ag.dpd[:3] = [75.0, 75.0, 75.0]  # three cycles past due: $75 cures
     ag.on_payment(0, 75.0, 0)
-    ag.on_payment(1, 50.0, 0)                   # two minimum payments: 60 days back
-    ag.on_payment(2, 20.0, 0)                   # less than one: no change
+    ag.on_payment(1, 50.0, 0)  # two minimum payments: 60 days back
+    ag.on_payment(2, 20.0, 0)  # less than one: no change
     assert ag.dpd[:3].tolist() == [0.0, 15.0, 75.0]
     w.run()
     b = w.counters.blocks["roll_rates"]
@@ -169,6 +207,7 @@ def test_buckets_and_cure_rule(tmp_path):
 
 
 # --------------------------------------------------------------------------- placement
+
 
 def test_no_placed_account_is_dialed(tmp_path):
     raw = small_scenario(calendar__working_days=8)
@@ -201,12 +240,20 @@ def test_placement_day_is_a_set_key(tmp_path):
 
 # --------------------------------------------------------------------------- printing
 
+
 def test_blocks_table_renders_each_block():
     st = lambda m, h: {"mean": m, "ci95_low": m - h, "ci95_high": m + h, "values": [m]}  # noqa: E731
-    doc = {"schema": "x", "metrics": {}, "series": {}, "scenario": {"name": "n"},
-           "placement": {"placed_accounts": st(120.0, 5.0), "agency_net_usd": st(15000.0, 300.0)},
-           "roll_rates": {"forward_roll_rate": st(0.5, 0.01), "cure_rate": {"mean": None, "ci95_low": None,
-                                                                           "ci95_high": None, "values": [None]}}}
+    doc = {
+        "schema": "x",
+        "metrics": {},
+        "series": {},
+        "scenario": {"name": "n"},
+        "placement": {"placed_accounts": st(120.0, 5.0), "agency_net_usd": st(15000.0, 300.0)},
+        "roll_rates": {
+            "forward_roll_rate": st(0.5, 0.01),
+            "cure_rate": {"mean": None, "ci95_low": None, "ci95_high": None, "values": [None]},
+        },
+    }
     text = blocks_table(doc)
     assert "placement" in text and "roll_rates" in text and "metrics" not in text
     assert "120.0 ± 5.0" in text and "15,000 ± 300" in text and "50.0 ± 1.0 %" in text and "n/a" in text
@@ -215,6 +262,7 @@ def test_blocks_table_renders_each_block():
 
 # --------------------------------------------------------------------------- the warm-up
 
+
 def _bundled(name: str, warmup: int):
     sc = load_scenario(SCENARIOS / f"{name}.toml", [f"calendar.warmup_days={warmup}"]).scenario
     w = World(sc, 1, 0)
@@ -222,12 +270,16 @@ def _bundled(name: str, warmup: int):
     return w
 
 
-STOCKS = {"skip_trace": ("pending", "unreachable_accounts"),
-          "rearrangement": ("plans_in_force_at_end",),
-          "roll_rates": tuple(f"accounts_{b}_end" for b in ("current", "1_29", "30_59", "60_89", "90p"))}
-FLOWS = {"skip_trace": ("traces", "accounts_traced", "hits", "misses", "cost_usd"),
-         "rearrangement": ("plan_offers", "plan_accepted"),
-         "placement": ("placed_accounts", "placed_balance_usd", "agency_recovered_usd")}
+STOCKS = {
+    "skip_trace": ("pending", "unreachable_accounts"),
+    "rearrangement": ("plans_in_force_at_end",),
+    "roll_rates": tuple(f"accounts_{b}_end" for b in ("current", "1_29", "30_59", "60_89", "90p")),
+}
+FLOWS = {
+    "skip_trace": ("traces", "accounts_traced", "hits", "misses", "cost_usd"),
+    "rearrangement": ("plan_offers", "plan_accepted"),
+    "placement": ("placed_accounts", "placed_balance_usd", "agency_recovered_usd"),
+}
 
 
 @pytest.mark.parametrize("name", ["skip_trace", "rearrangement", "placement"])
@@ -256,8 +308,9 @@ def test_task_blocks_leave_the_warm_up_out(name):
 def test_placement_block_agrees_with_the_living_ledger_after_a_warm_up():
     """Two ways of counting the accounts placed with the agency in the measured window: the
     placement block and the portfolio ledger (living.py), to the account and the cent."""
-    sc = load_scenario(SCENARIOS / "open_portfolio.toml",
-                       ["calendar.working_days=25", "calendar.warmup_days=10"]).scenario
+    sc = load_scenario(
+        SCENARIOS / "open_portfolio.toml", ["calendar.working_days=25", "calendar.warmup_days=10"]
+    ).scenario
     w = World(sc, 1, 0)
     b = w.run().blocks
     assert b["placement"]["placed_accounts"] == b["portfolio"]["accounts_placed"] > 1000
@@ -277,14 +330,18 @@ def test_task_blocks_with_a_warm_up_add_up_and_match_the_metrics():
     w = _bundled("rearrangement", 4)
     c, b = w.counters, w.counters.blocks["rearrangement"]
     options = ("plan", "settlement", "reage")
-    assert sum(b[f"{o}_collected_usd"] for o in options) == pytest.approx(c.arrangement_collected.sum(), abs=0.005)
+    assert sum(b[f"{o}_collected_usd"] for o in options) == pytest.approx(
+        c.arrangement_collected.sum(), abs=0.005
+    )
     assert b["plan_payments_kept"] + b["plan_payments_broken"] == c.plan_installments_due.sum() > 0
     assert b["plan_payments_kept"] == c.plan_installments_kept.sum()
 
 
 def test_roll_rates_report_a_period_after_a_long_warm_up():
     """The one 30-day roll period must end in the measured window: the world keeps going."""
-    sc = load_scenario(SCENARIOS / "roll_rates.toml", ["calendar.working_days=30", "calendar.warmup_days=22"]).scenario
+    sc = load_scenario(
+        SCENARIOS / "roll_rates.toml", ["calendar.working_days=30", "calendar.warmup_days=22"]
+    ).scenario
     w = World(sc, 1, 0)
     r = w.run().blocks["roll_rates"]
     assert r["periods"] == 1 and r["forward_roll_rate"] is not None
@@ -312,5 +369,7 @@ def test_roll_rates_and_tracking_count_the_measured_days():
     whole, measured = _bundled("tracking", 0), _bundled("tracking", 4)
     d = whole.counters.series["tracking"]["daily"]["open_promises"]
     first = measured.calendar.first_measured_day
-    assert first == 4 and measured.counters.blocks["tracking"]["mean_open_promises"] == pytest.approx(np.mean(d[first:]))
+    assert first == 4 and measured.counters.blocks["tracking"]["mean_open_promises"] == pytest.approx(
+        np.mean(d[first:])
+    )
     assert whole.counters.blocks["tracking"]["mean_open_promises"] == pytest.approx(np.mean(d))

@@ -1,4 +1,5 @@
 """Sweeps: the grid, outputs, resuming after SIGKILL, failures recorded, staffing conclusions."""
+
 import csv
 import json
 import os
@@ -10,8 +11,8 @@ from concurrent.futures import Future
 
 import pytest
 
-from simulator.experiment import replications as experiment
 from simulator.cli import main
+from simulator.experiment import replications as experiment
 from simulator.studies.sweep import SweepError, parse_sweep_set, read_records, record_outcome, split_values
 
 from ..conftest import ROOT, small_scenario, write_toml
@@ -29,15 +30,31 @@ def scen(tmp_path):
 
 
 def sweep(scen, out, *extra):
-    return main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "3", "--seed", "4",
-                 "--out", str(out), "-q", *extra])
+    return main(
+        [
+            "sweep",
+            str(scen),
+            "--set",
+            "teams.t1.headcount=2,3",
+            "-r",
+            "3",
+            "--seed",
+            "4",
+            "--out",
+            str(out),
+            "-q",
+            *extra,
+        ]
+    )
 
 
 def test_value_lists():
     assert split_values("5,10,15") == ["5", "10", "15"]
     assert split_values('[1,2],[3], "a,b"') == ["[1,2]", "[3]", '"a,b"']
     assert parse_sweep_set("dialer.mode=progressive,predictive") == (
-        "dialer.mode", [("progressive", "progressive"), ("predictive", "predictive")])
+        "dialer.mode",
+        [("progressive", "progressive"), ("predictive", "predictive")],
+    )
     assert parse_sweep_set("teams.t.headcount = 5, 10")[1] == [("5", 5), ("10", 10)]
     assert parse_sweep_set("a.b=[1,2]")[1] == [("[1,2]", [1, 2])]
     with pytest.raises(SweepError, match="listed twice"):
@@ -50,8 +67,24 @@ def test_value_lists():
 
 def test_sweep_outputs(scen, tmp_path, capsys):
     out = tmp_path / "o"
-    assert main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "--set", "teams.t1.hourly_wage_usd=25.0",
-                 "-r", "2", "--out", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(scen),
+                "--set",
+                "teams.t1.headcount=2,3",
+                "--set",
+                "teams.t1.hourly_wage_usd=25.0",
+                "-r",
+                "2",
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert "v001" in capsys.readouterr().out
     doc = json.loads((out / "summary.json").read_text())
     assert doc["schema"] == "collectsim.sweep/1"
@@ -66,24 +99,56 @@ def test_sweep_outputs(scen, tmp_path, capsys):
     assert doc["failed"] == []
     with open(out / "tidy.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["variant", "teams.t1.headcount", "replication", "level", "unit", "metric", "value"]
+    assert list(rows[0]) == [
+        "variant",
+        "teams.t1.headcount",
+        "replication",
+        "level",
+        "unit",
+        "metric",
+        "value",
+    ]
     n_metrics = len(experiment.ALL_METRICS)
     units = {"v000": 1 + 1 + 1 + 2, "v001": 1 + 1 + 1 + 3}  # center, segment, team, collectors
     assert len(rows) == 2 * n_metrics * sum(units.values())
-    r = next(r for r in rows if r["variant"] == "v001" and r["replication"] == "1" and r["level"] == "center"
-             and r["metric"] == "value_per_paid_hour")
+    r = next(
+        r
+        for r in rows
+        if r["variant"] == "v001"
+        and r["replication"] == "1"
+        and r["level"] == "center"
+        and r["metric"] == "value_per_paid_hour"
+    )
     assert float(r["value"]) == s["values"][1]
     with open(out / "summary.csv", newline="") as f:
         srows = list(csv.DictReader(f))
-    c = next(r for r in srows if r["variant"] == "v001" and r["level"] == "center" and r["metric"] == "value_per_paid_hour")
+    c = next(
+        r
+        for r in srows
+        if r["variant"] == "v001" and r["level"] == "center" and r["metric"] == "value_per_paid_hour"
+    )
     assert float(c["mean"]) == s["mean"] and c["n"] == "2"
     res = json.loads((out / "variants" / "v001.json").read_text())
     assert res["schema"] == "collectsim.results/1" and res["metrics"]["center"]["value_per_paid_hour"] == s
 
 
 def test_bad_variant_and_bad_folders(scen, tmp_path, capsys):
-    assert main(["sweep", str(scen), "--set", "teams.t1.headcount=2,-1", "-r", "1", "--out", str(tmp_path / "a"),
-                 "-q"]) == 2
+    assert (
+        main(
+            [
+                "sweep",
+                str(scen),
+                "--set",
+                "teams.t1.headcount=2,-1",
+                "-r",
+                "1",
+                "--out",
+                str(tmp_path / "a"),
+                "-q",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "variant v001 (teams.t1.headcount=-1)" in err and "teams.t1.headcount = -1" in err
     assert not (tmp_path / "a").exists()  # validated before anything is written
@@ -93,8 +158,12 @@ def test_bad_variant_and_bad_folders(scen, tmp_path, capsys):
     assert sweep(scen, busy) == 2
     assert "holds no sweep manifest.json" in capsys.readouterr().err
     out = tmp_path / "o"
-    assert main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "1", "--out", str(out), "-q"]) == 0
-    assert main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "2", "--out", str(out), "-q"]) == 2
+    assert (
+        main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "1", "--out", str(out), "-q"]) == 0
+    )
+    assert (
+        main(["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "2", "--out", str(out), "-q"]) == 2
+    )
     assert "-r/--replications: 1 there, 2 now" in capsys.readouterr().err
 
 
@@ -112,8 +181,13 @@ def test_sweep_killed_mid_run_resumes_to_the_same_summary(tmp_path, workers):
     out = tmp_path / "killed"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     # killed while running serially, or with a process pool (whose workers end with their parent)
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", *args, "--workers", workers, "--out", str(out)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", *args, "--workers", workers, "--out", str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     jsonl = out / "replications.jsonl"
     try:
         deadline = time.monotonic() + 120
@@ -160,8 +234,14 @@ def test_a_failing_replication_is_recorded_and_the_rest_go_on(scen, tmp_path, mo
     err = capsys.readouterr().err
     assert "1 replication(s) failed" in err and "injected failure" in err
     doc = json.loads((out / "summary.json").read_text())
-    assert doc["failed"] == [{"variant": "v001", "values": {"teams.t1.headcount": 3}, "replication": 1,
-                              "error": "RuntimeError: injected failure"}]
+    assert doc["failed"] == [
+        {
+            "variant": "v001",
+            "values": {"teams.t1.headcount": 3},
+            "replication": 1,
+            "error": "RuntimeError: injected failure",
+        }
+    ]
     v0, v1 = doc["variants"]
     assert v0["replications_ok"] == 3 and v1["replications_ok"] == 2 and v1["failed_replications"] == [1]
     assert len(v1["metrics"]["center"]["collected"]["values"]) == 2
@@ -182,12 +262,19 @@ def test_record_outcome_and_torn_lines(tmp_path):
     assert rec["ok"] is False and rec["error"] == "ValueError: boom" and rec["variant"] == "v003"
     fut = Future()
     fut.set_result({"x": 1})
-    assert record_outcome("v000", 0, 9, fut) == {"variant": "v000", "replication": 0, "seed": 9, "ok": True,
-                                                 "result": {"x": 1}}
+    assert record_outcome("v000", 0, 9, fut) == {
+        "variant": "v000",
+        "replication": 0,
+        "seed": 9,
+        "ok": True,
+        "result": {"x": 1},
+    }
     p = tmp_path / "r.jsonl"
-    p.write_text('{"variant": "v000", "replication": 0, "ok": true, "result": 1}\n'
-                 '{"variant": "v000", "replication": 1, "ok": false, "error": "E"}\n'
-                 '{"variant": "v000", "replication": 1, "ok": true, "result": 2}\n{"variant": "v0')
+    p.write_text(
+        '{"variant": "v000", "replication": 0, "ok": true, "result": 1}\n'
+        '{"variant": "v000", "replication": 1, "ok": false, "error": "E"}\n'
+        '{"variant": "v000", "replication": 1, "ok": true, "result": 2}\n{"variant": "v0'
+    )
     recs = read_records(p)
     assert recs[("v000", 1)]["result"] == 2 and len(recs) == 2  # the later record of a job wins
     assert p.read_text().endswith('"result": 2}\n')  # the torn line is gone
@@ -195,8 +282,25 @@ def test_record_outcome_and_torn_lines(tmp_path):
 
 def test_staff(scen, tmp_path, capsys):
     out = tmp_path / "st"
-    rc = main(["staff", str(scen), "--team", "t1", "--range", "1:3", "-r", "3", "--out", str(out), "-q",
-               "--constraint", "accounts_dialed_share>=0.25", "--constraint", "abandon_rate<=0.03"])
+    rc = main(
+        [
+            "staff",
+            str(scen),
+            "--team",
+            "t1",
+            "--range",
+            "1:3",
+            "-r",
+            "3",
+            "--out",
+            str(out),
+            "-q",
+            "--constraint",
+            "accounts_dialed_share>=0.25",
+            "--constraint",
+            "abandon_rate<=0.03",
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "largest mean net value: headcount" in text and "smallest headcount meeting" in text
@@ -210,7 +314,8 @@ def test_staff(scen, tmp_path, capsys):
     assert st["best_net_value"]["headcount"] == max(nets, key=nets.get)
     ok = [r["headcount"] for r in st["rows"] if r["accounts_dialed_share"]["mean"] >= 0.25]
     assert st["smallest_meeting_constraints"] == (
-        {"headcount": ok[0], "variant": f"v{ok[0] - 1:03d}"} if ok else None)
+        {"headcount": ok[0], "variant": f"v{ok[0] - 1:03d}"} if ok else None
+    )
     assert main(["staff", str(scen), "--team", "nope", "--range", "1:3", "--out", str(tmp_path / "x")]) == 2
     assert "expected one of: t1" in capsys.readouterr().err
     assert main(["staff", str(scen), "--team", "t1", "--range", "3:1", "--out", str(tmp_path / "x")]) == 2
@@ -238,16 +343,40 @@ def test_staff_marginal_net_value_is_paired_by_replication(scen, tmp_path, capsy
     from simulator.base.statistics import t_interval
 
     out = tmp_path / "st"
-    assert main(["staff", str(scen), "--team", "t1", "--range", "1:5", "--step", "2", "-r", "4", "--out", str(out),
-                 "-q", "--set", "costs.dialer_seat_usd_per_day=40"]) == 0
+    assert (
+        main(
+            [
+                "staff",
+                str(scen),
+                "--team",
+                "t1",
+                "--range",
+                "1:5",
+                "--step",
+                "2",
+                "-r",
+                "4",
+                "--out",
+                str(out),
+                "-q",
+                "--set",
+                "costs.dialer_seat_usd_per_day=40",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
-    assert "+1 collector" in text and "attempted 7d" in text and "each added collector brings net value" in text
+    assert (
+        "+1 collector" in text and "attempted 7d" in text and "each added collector brings net value" in text
+    )
     doc = json.loads((out / "summary.json").read_text())
     st = doc["staffing"]
     rows = st["rows"]
     assert rows[0]["marginal_net_value"] is None
     for prev, row in zip(rows, rows[1:]):
-        nv = lambda r: next(v for v in doc["variants"] if v["id"] == r["variant"])["metrics"]["center"]["net_value"]["values"]  # noqa: E731
+        nv = lambda r: next(v for v in doc["variants"] if v["id"] == r["variant"])["metrics"]["center"][
+            "net_value"
+        ]["values"]  # noqa: E731
         diffs = [(b - a) / 2 for a, b in zip(nv(prev), nv(row))]
         mean, lo, hi = t_interval(diffs)
         mv = row["marginal_net_value"]
@@ -261,15 +390,19 @@ def test_staff_marginal_net_value_is_paired_by_replication(scen, tmp_path, capsy
     assert att == sorted(att)
     paying = st["last_paying_headcount"]
     ok = [r["headcount"] for r in rows[1:] if r["marginal_net_value"]["ci95_low"] > 0]
-    assert paying == (ok[-1] if ok and ok == [r["headcount"] for r in rows[1:len(ok) + 1]] else None)
+    assert paying == (ok[-1] if ok and ok == [r["headcount"] for r in rows[1 : len(ok) + 1]] else None)
 
 
 def test_marginal_skips_failed_replications():
     from simulator.studies.staffing import _marginal
 
     def variant(vid, values, failed=()):
-        return {"id": vid, "failed_replications": list(failed),
-                "metrics": {"center": {"net_value": {"values": values}}}}
+        return {
+            "id": vid,
+            "failed_replications": list(failed),
+            "metrics": {"center": {"net_value": {"values": values}}},
+        }
+
     by_id = {"a": variant("a", [10.0, 20.0, 30.0]), "b": variant("b", [14.0, 38.0], failed=[1])}
     rows = [{"headcount": 1, "variant": "a"}, {"headcount": 3, "variant": "b"}]
     _marginal(rows, by_id, 3)

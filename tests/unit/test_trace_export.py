@@ -1,5 +1,6 @@
 """The trace a run exports (simulator/experiment/trace_export.py) holds what calibration needs: account events
 that agree with the portfolio ledger, and an initial portfolio told apart from the inflow."""
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,9 @@ def rows(data: bytes) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def living():
-    loaded = load_scenario(SCENARIOS / "open_portfolio.toml",
-                           ["calendar.working_days=8", "calendar.warmup_days=0"])
+    loaded = load_scenario(
+        SCENARIOS / "open_portfolio.toml", ["calendar.working_days=8", "calendar.warmup_days=0"]
+    )
     w = traced_world(loaded.scenario, 3)
     return w, trace_tables(w)
 
@@ -52,7 +54,7 @@ def test_initial_accounts_are_dated_the_day_before_the_first_day(living):
     first = Counter(a["entered_date"] for a in accounts)
     n0 = w.portfolio.n_initial
     assert first["2023-12-31"] == n0 and min(first) == "2023-12-31"
-    assert first["2024-01-01"] > 0   # the first day's inflow, apart from the initial accounts
+    assert first["2024-01-01"] > 0  # the first day's inflow, apart from the initial accounts
 
 
 def test_a_closed_portfolio_records_paid_accounts():

@@ -1,13 +1,13 @@
 """One test per scenario rule: loading fails with a ScenarioError that names the key path, the
 value found and what was expected. Also: the generated scenario reference is up to date."""
+
 from __future__ import annotations
 
 import math
 
 import pytest
 
-from simulator.scenario import ScenarioError, load_scenario, parse_scenario
-from simulator.scenario import reference
+from simulator.scenario import ScenarioError, load_scenario, parse_scenario, reference
 
 from ..conftest import ROOT, small_scenario, write_toml
 
@@ -39,6 +39,7 @@ def test_small_scenario_is_valid():
 
 # --------------------------------------------------------------------------- unknown keys
 
+
 def test_unknown_key_top_level():
     raw = small_scenario()
     raw["segmnts"] = {}
@@ -54,15 +55,21 @@ def test_unknown_key_in_team():
 def test_unknown_key_in_outcome():
     raw = small_scenario()
     raw["segments"]["s1"]["outcomes"]["rpc"]["probabilty"] = 0.2
-    problem(raw, "segments.s1.outcomes.rpc.probabilty", "= 0.2", "did you mean 'probability'",
-            "ring_time_s")
+    problem(raw, "segments.s1.outcomes.rpc.probabilty", "= 0.2", "did you mean 'probability'", "ring_time_s")
 
 
 def test_unknown_key_in_distribution():
     raw = small_scenario()
     raw["segments"]["s1"]["balance_usd"]["sdd"] = 3.0
-    problem(raw, "segments.s1.balance_usd.sdd", "= 3.0", "unknown key", "did you mean 'sd'",
-            "expected one of", "mean")
+    problem(
+        raw,
+        "segments.s1.balance_usd.sdd",
+        "= 3.0",
+        "unknown key",
+        "did you mean 'sd'",
+        "expected one of",
+        "mean",
+    )
 
 
 def test_unknown_key_in_break_entry():
@@ -72,6 +79,7 @@ def test_unknown_key_in_break_entry():
 
 
 # --------------------------------------------------------------------------- missing and types
+
 
 def test_missing_required_key():
     raw = small_scenario()
@@ -135,6 +143,7 @@ def test_empty_teams_table():
 
 # --------------------------------------------------------------------------- ranges
 
+
 def test_probability_above_one():
     raw = small_scenario()
     raw["segments"]["s1"]["outcomes"]["rpc"]["probability"] = 1.3
@@ -155,7 +164,11 @@ def test_outcome_probabilities_must_sum_to_one():
 
 def test_negative_duration_from_distribution():
     raw = small_scenario()
-    raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {"dist": "uniform", "low": -5.0, "high": 10.0}
+    raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {
+        "dist": "uniform",
+        "low": -5.0,
+        "high": 10.0,
+    }
     problem(raw, "segments.s1.outcomes.machine.talk_time_s", "-5", "durations must be >= 0")
 
 
@@ -185,6 +198,7 @@ def test_bad_clock_time_in_calendar():
 
 
 # --------------------------------------------------------------------------- shifts and breaks
+
 
 def test_break_outside_the_shift():
     raw = small_scenario()
@@ -250,6 +264,7 @@ def test_unknown_weekday():
 
 # --------------------------------------------------------------------------- teams and segments
 
+
 def test_team_works_unknown_segment():
     raw = small_scenario()
     raw["teams"]["t1"]["segments"] = ["s1", "s9"]
@@ -290,6 +305,7 @@ def test_team_lists_segment_twice():
 
 # --------------------------------------------------------------------------- distributions
 
+
 def test_promise_due_days_not_whole_numbers():
     raw = small_scenario()
     raw["segments"]["s1"]["promise_due_days"] = {"dist": "uniform", "low": 0.0, "high": 5.0}
@@ -310,7 +326,11 @@ def test_discrete_weights_mismatch():
 
 def test_discrete_negative_weight():
     raw = small_scenario()
-    raw["segments"]["s1"]["payment_usd"] = {"dist": "discrete", "values": [10.0, 20.0], "weights": [1.0, -1.0]}
+    raw["segments"]["s1"]["payment_usd"] = {
+        "dist": "discrete",
+        "values": [10.0, 20.0],
+        "weights": [1.0, -1.0],
+    }
     problem(raw, "segments.s1.payment_usd.weights", "[1.0, -1.0]", ">= 0")
 
 
@@ -329,8 +349,13 @@ def test_triangular_bad_order():
 def test_unknown_dist_kind():
     raw = small_scenario()
     raw["segments"]["s1"]["payment_usd"] = {"dist": "lognormall", "mean": 10.0, "sd": 2.0}
-    problem(raw, "segments.s1.payment_usd", '"lognormall"', "did you mean dist = 'lognormal'",
-            "expected a number or a table with dist = one of")
+    problem(
+        raw,
+        "segments.s1.payment_usd",
+        '"lognormall"',
+        "did you mean dist = 'lognormal'",
+        "expected a number or a table with dist = one of",
+    )
 
 
 def test_distribution_without_dist_key():
@@ -358,14 +383,17 @@ def test_all_outcomes_take_zero_seconds():
     problem(raw, "segments.s1.outcomes", "0 seconds", "must take some time")
 
 
-@pytest.mark.parametrize("path", [
-    ("teams", "t1", "hourly_wage_usd"),
-    ("teams", "t1", "shift_length_h"),
-    ("segments", "s1", "outcomes", "rpc", "probability"),
-    ("segments", "s1", "outcomes", "no_answer", "ring_time_s"),
-    ("segments", "s1", "payment_usd"),
-    ("segments", "s1", "balance_usd", "mean"),
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("teams", "t1", "hourly_wage_usd"),
+        ("teams", "t1", "shift_length_h"),
+        ("segments", "s1", "outcomes", "rpc", "probability"),
+        ("segments", "s1", "outcomes", "no_answer", "ring_time_s"),
+        ("segments", "s1", "payment_usd"),
+        ("segments", "s1", "balance_usd", "mean"),
+    ],
+)
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_nan_and_inf_rejected(path, value):
     raw = small_scenario()
@@ -379,12 +407,15 @@ def test_nan_and_inf_rejected(path, value):
     assert len([p for p in err.problems if p.path == where]) == 1, str(err)
 
 
-@pytest.mark.parametrize("path, value", [
-    (("segments", "s1", "outcomes", "rpc", "talk_time_s"), {"dist": "exponential", "mean": 1e308}),
-    (("segments", "s1", "payment_usd"), {"dist": "uniform", "low": -1e308, "high": 1e308}),
-    (("segments", "s1", "promise_due_days"), {"dist": "uniform_int", "low": 0, "high": 2 ** 63}),
-    (("teams", "t1", "headcount"), 10 ** 30),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("segments", "s1", "outcomes", "rpc", "talk_time_s"), {"dist": "exponential", "mean": 1e308}),
+        (("segments", "s1", "payment_usd"), {"dist": "uniform", "low": -1e308, "high": 1e308}),
+        (("segments", "s1", "promise_due_days"), {"dist": "uniform_int", "low": 0, "high": 2**63}),
+        (("teams", "t1", "headcount"), 10**30),
+    ],
+)
 def test_absurdly_large_numbers_rejected(path, value):
     """They pass the range checks of their field but overflow the samplers' arithmetic."""
     raw = small_scenario()
@@ -393,8 +424,9 @@ def test_absurdly_large_numbers_rejected(path, value):
         node = node[k]
     node[path[-1]] = value
     err = errors(raw)
-    assert any("between -1e+12 and 1e+12" in p.message and p.path.startswith(".".join(path))
-               for p in err.problems), str(err)
+    assert any(
+        "between -1e+12 and 1e+12" in p.message and p.path.startswith(".".join(path)) for p in err.problems
+    ), str(err)
 
 
 def test_nan_and_inf_from_a_toml_file(tmp_path):
@@ -412,11 +444,12 @@ def test_nan_and_inf_from_a_toml_file(tmp_path):
 
 # --------------------------------------------------------------------------- many problems at once
 
+
 def test_every_problem_is_listed():
     raw = small_scenario()
-    raw["teams"]["t1"]["headcont"] = 4                       # typo
-    raw["segments"]["s1"]["keep_probability"] = 1.5           # out of range
-    raw["calendar"]["open_time"] = "8am"                      # bad clock time
+    raw["teams"]["t1"]["headcont"] = 4  # typo
+    raw["segments"]["s1"]["keep_probability"] = 1.5  # out of range
+    raw["calendar"]["open_time"] = "8am"  # bad clock time
     err = errors(raw)
     paths = sorted(p.path for p in err.problems)
     assert paths == ["calendar.open_time", "segments.s1.keep_probability", "teams.t1.headcont"], str(err)
@@ -426,6 +459,7 @@ def test_every_problem_is_listed():
 
 # --------------------------------------------------------------------------- --set overrides
 
+
 @pytest.fixture
 def scenario_file(tmp_path):
     raw = small_scenario()
@@ -434,8 +468,10 @@ def scenario_file(tmp_path):
 
 
 def test_set_override_is_applied(scenario_file):
-    loaded = load_scenario(scenario_file, ["teams.t1.headcount=7", "segments.s1.keep_probability=0.5",
-                                           "calendar.weekdays=['mon', 'wed']"])
+    loaded = load_scenario(
+        scenario_file,
+        ["teams.t1.headcount=7", "segments.s1.keep_probability=0.5", "calendar.weekdays=['mon', 'wed']"],
+    )
     sc = loaded.scenario
     assert sc.teams["t1"].headcount == 7
     assert sc.segments["s1"].keep_probability == 0.5
@@ -462,9 +498,11 @@ def test_bad_set_values_name_the_set_argument_and_file_problems_the_file(scenari
     with pytest.raises(ScenarioError) as info:
         load_scenario(scenario_file, ["teams.t1.headcount=-1", "segments.s1.promise_probability=1.3"])
     lines = str(info.value).splitlines()
-    assert lines == ["--set teams.t1.headcount=-1: teams.t1.headcount = -1: expected a number >= 0",
-                     "--set segments.s1.promise_probability=1.3: segments.s1.promise_probability = 1.3: "
-                     "expected a number <= 1"]
+    assert lines == [
+        "--set teams.t1.headcount=-1: teams.t1.headcount = -1: expected a number >= 0",
+        "--set segments.s1.promise_probability=1.3: segments.s1.promise_probability = 1.3: "
+        "expected a number <= 1",
+    ]
     raw = small_scenario()
     raw["segments"]["s1"]["keep_probability"] = 2.0
     bad_file = write_toml(scenario_file.parent / "bad.toml", raw)
@@ -513,16 +551,21 @@ def test_set_nan(scenario_file):
 
 # --------------------------------------------------------------------------- the generated reference
 
+
 def test_every_schema_field_has_a_description():
     missing = reference.missing_descriptions()
-    assert not missing, ("these scenario fields have no Field(description=...); the scenario "
-                         f"reference needs one for each: {missing}")
+    assert not missing, (
+        "these scenario fields have no Field(description=...); the scenario "
+        f"reference needs one for each: {missing}"
+    )
 
 
 def test_every_cross_field_rule_is_documented():
     missing = reference.undocumented_validators()
-    assert not missing, ("these models have a model validator but no entry in CROSS_RULES of "
-                         f"simulator/scenario/reference.py: {missing}")
+    assert not missing, (
+        "these models have a model validator but no entry in CROSS_RULES of "
+        f"simulator/scenario/reference.py: {missing}"
+    )
 
 
 def test_reference_covers_every_key():
@@ -530,16 +573,32 @@ def test_reference_covers_every_key():
     for model in reference.walk_models():
         for name, f in model.model_fields.items():
             assert f"| `{f.alias or name}` |" in text, f"{model.__name__}.{name} not in the reference"
-    for heading in ["`teams.<name>`", "`teams.<name>.breaks[]`", "`teams.<name>.lunch`",
-                    "`segments.<name>.outcomes.<outcome>`", "`attempts`", "`dialer`", "Distributions"]:
+    for heading in [
+        "`teams.<name>`",
+        "`teams.<name>.breaks[]`",
+        "`teams.<name>.lunch`",
+        "`segments.<name>.outcomes.<outcome>`",
+        "`attempts`",
+        "`dialer`",
+        "Distributions",
+    ]:
         assert f"## {heading}" in text
-    for kind in ("constant", "exponential", "lognormal", "gamma", "uniform", "uniform_int",
-                 "triangular", "discrete"):
+    for kind in (
+        "constant",
+        "exponential",
+        "lognormal",
+        "gamma",
+        "uniform",
+        "uniform_int",
+        "triangular",
+        "discrete",
+    ):
         assert f"### `{kind}`" in text
 
 
 def test_reference_type_words():
     from simulator.scenario import schema
+
     words = {r.key: r.type for r in reference.field_rows(schema.Segment)}
     assert words["promise_probability"] == "probability 0-1"
     assert words["payment_usd"].startswith("distribution")
@@ -554,5 +613,6 @@ def test_reference_doc_is_up_to_date():
     doc = ROOT / "docs" / "scenario-reference.md"
     expected = reference.generate()
     actual = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    assert actual == expected, (f"{doc} is out of date with the scenario schema; "
-                                f"regenerate it with: {reference.REGENERATE}")
+    assert actual == expected, (
+        f"{doc} is out of date with the scenario schema; regenerate it with: {reference.REGENERATE}"
+    )

@@ -1,12 +1,13 @@
 """Conservation laws and calling rules, checked against the dial trace of small runs."""
+
 import numpy as np
 import pytest
 
+from simulator.base.outcomes import RPC, Outcome
+from simulator.measures.metrics import replication_metrics
 from simulator.scenario import parse_scenario
 from simulator.world.build import World
 from simulator.world.calendar import DAY_S
-from simulator.base.outcomes import RPC, Outcome
-from simulator.measures.metrics import replication_metrics
 
 from ..conftest import small_scenario
 

@@ -1,4 +1,5 @@
 """The simulation against closed forms, within its own confidence interval."""
+
 import pytest
 
 from simulator import TABLE_14_1, load_scenario, run_experiment
@@ -62,11 +63,18 @@ def test_simulated_layers_agree_with_closed_form_within_ci(table_results, segmen
     sc = load_scenario(SCENARIOS / "table_14_1.toml").scenario
     exp = expected_pyramid(sc.teams[f"{segment}_team"], sc.segments[segment]).as_dict()
     got = table_results["metrics"]["segments"][segment]
-    for layer in ("rpc_per_productive_hour", "promise_rate", "kept_rate", "avg_payment", "value_per_paid_hour"):
+    for layer in (
+        "rpc_per_productive_hour",
+        "promise_rate",
+        "kept_rate",
+        "avg_payment",
+        "value_per_paid_hour",
+    ):
         st = got[layer]
         assert st["ci95_low"] <= exp[layer] <= st["ci95_high"], (layer, exp[layer], st)
 
 
 def test_bundled_default_equals_scenarios_copy():
     from simulator.scenario import default_scenario_path
+
     assert default_scenario_path().read_bytes() == (SCENARIOS / "table_14_1.toml").read_bytes()

@@ -1,4 +1,5 @@
 """The back-test: a fit passes on its own held-out days, a wrong scenario fails."""
+
 from __future__ import annotations
 
 import copy
@@ -61,8 +62,9 @@ def test_the_kpi_back_test(trace15, tmp_path):
     # the same data fitted onto a base whose unidentified parts are wrong: its handling-time
     # split is wrong but the mean is refitted, so rpc per hour still passes ...
     wrong = backtest_kpi(tmp_path / "daily.csv", 5, wrong_base(), replications=6, seed=3)
-    assert ("center", "rpc_per_productive_hour") not in {(c.unit, c.metric) for c in wrong.checks
-                                                         if c.verdict == "fail"}
+    assert ("center", "rpc_per_productive_hour") not in {
+        (c.unit, c.metric) for c in wrong.checks if c.verdict == "fail"
+    }
 
 
 def test_holdout_days_must_leave_days_to_fit(trace15):
@@ -82,6 +84,6 @@ def test_prediction_interval_closed_form():
     assert c.verdict == ("pass" if 14.0 <= m + half else "fail")
     far = _check("u", "x", m + half + 0.5, sims, level, 0.5)
     assert far.verdict == "fail"
-    near = _check("u", "x", 100.5, [100.0, 100.0001, 99.9999], level, 0.0)   # outside a tiny PI, within 1%
+    near = _check("u", "x", 100.5, [100.0, 100.0001, 99.9999], level, 0.0)  # outside a tiny PI, within 1%
     assert near.verdict == "pass (<1%)"
     assert _check("u", "x", None, sims, level, 0.0).verdict == "not observed"

@@ -19,6 +19,7 @@ attempts (calibrate/contact.py), which takes the mix out: its curve is the scena
 the right truth here is the scenario's curve (in the fit's convention: each curve's logs
 averaging 0 over the dials), and its 95% bands must cover it at 90% of hours or more.
 """
+
 from __future__ import annotations
 
 import copy
@@ -42,10 +43,14 @@ def curved(tmp_path_factory):
     raw["calendar"]["working_days"] = 10
     raw["portfolio"] = {"behaviour": {"spread": 2.0, "fatigue_per_attempt": 0.1}}
     for s in raw["segments"].values():
-        s.update(accounts=6000, risk_score={"dist": "uniform", "low": 400.0, "high": 800.0},
-                 days_past_due={"dist": "uniform_int", "low": 1, "high": 29}, wrong_number_share=0.05,
-                 phones={"dist": "discrete", "values": [1.0, 2.0, 3.0], "weights": [0.6, 0.3, 0.1]},
-                 self_cure_per_day=0.01)
+        s.update(
+            accounts=6000,
+            risk_score={"dist": "uniform", "low": 400.0, "high": 800.0},
+            days_past_due={"dist": "uniform_int", "low": 1, "high": 29},
+            wrong_number_share=0.05,
+            phones={"dist": "discrete", "values": [1.0, 2.0, 3.0], "weights": [0.6, 0.3, 0.1]},
+            self_cure_per_day=0.01,
+        )
     folder = tmp_path_factory.mktemp("curves")
     path = folder / "truth.toml"
     path.write_text(tomli_w.dumps(raw))
@@ -71,7 +76,7 @@ def coverage(truth, fits) -> tuple[int, int, dict]:
 def test_the_fitted_curves_cover_the_scenarios_curves(curved):
     truth, fit, _ = curved
     ok, n, by = coverage(truth, {name: sf.outcomes for name, sf in fit.fit.segments.items()})
-    assert n == 2 * 2 * 10   # two segments, two curves, local hours 11-20
+    assert n == 2 * 2 * 10  # two segments, two curves, local hours 11-20
     assert ok / n >= 0.9, by
     assert all(sf.answer is not None for sf in fit.fit.segments.values())
     # the curves are informative, and the peaks are where the scenario has them

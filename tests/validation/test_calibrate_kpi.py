@@ -1,4 +1,5 @@
 """The daily-KPI path fits exactly what aggregates identify, keeps the base for the rest."""
+
 from __future__ import annotations
 
 import copy
@@ -27,7 +28,9 @@ def wrong_base() -> LoadedScenario:
         s["payment_usd"] = {"dist": "lognormal", "mean": 80.0, "sd": 60.0}
         s["promise_due_days"] = {"dist": "uniform_int", "low": 1, "high": 5}
         s["outcomes"]["rpc"]["talk_time_s"] = {"dist": "lognormal", "mean": 90.0, "sd": 45.0}
-        s["contact_curve"] = {"answer_by_hour": [1.0] * 9 + [0.8, 0.9, 1.0, 1.1, 1.2, 1.1, 1.0, 0.9] + [1.0] * 7}
+        s["contact_curve"] = {
+            "answer_by_hour": [1.0] * 9 + [0.8, 0.9, 1.0, 1.1, 1.2, 1.1, 1.0, 0.9] + [1.0] * 7
+        }
     for t in raw["teams"].values():
         t["breaks"] = [{"start_time": "10:30", "length_min": 5.0}]
         t["lunch"] = {"start_time": "12:30", "length_min": 20.0}
@@ -53,16 +56,26 @@ def test_identified_ratios_are_fitted_with_intervals(kpi_fit):
     params = {p.key: p for p in fitted.calibration.parameters}
     for seg, (promise, keep, pay, rpc) in TRUTH_VALUES.items():
         got = fitted.scenario.segments[seg]
-        for key, true in (("promise_probability", promise), ("keep_probability", keep),
-                          ("payment_usd.mean", pay)):
+        for key, true in (
+            ("promise_probability", promise),
+            ("keep_probability", keep),
+            ("payment_usd.mean", pay),
+        ):
             p = params[f"segments.{seg}.{key}"]
             # six checks: each at 99.9% (z 3.29) so the family errs less than 1% of the time
             assert abs(p.value - true) <= 3.29 * p.se, (seg, key, p.value, true, p.se)
-        assert got.payment_usd.mean == pytest.approx(params[f"segments.{seg}.payment_usd.mean"].value, rel=1e-5)
+        assert got.payment_usd.mean == pytest.approx(
+            params[f"segments.{seg}.payment_usd.mean"].value, rel=1e-5
+        )
         # rpc per dial: the fitted base probability averaged over the shift's hours is the data's
         team = truth.teams[f"{seg}_team"]
-        avg = np.mean([got.outcome_probabilities(h, d)[5] for d in range(5)
-                       for h in range(int(team.shift_start_min // 60), int(team.shift_end_min // 60))])
+        avg = np.mean(
+            [
+                got.outcome_probabilities(h, d)[5]
+                for d in range(5)
+                for h in range(int(team.shift_start_min // 60), int(team.shift_end_min // 60))
+            ]
+        )
         assert abs(avg - rpc) < 2.576 * params[f"kpi.{seg}_team.rpc_per_dial"].se
         # mean handling per dial: 3600 / dials per productive hour (truth: 72 s by Table 14-1's design)
         mean_h = sum(o.probability * o.mean_handling_s for o in got.outcomes.as_list())
@@ -81,12 +94,19 @@ def test_what_aggregates_cannot_identify_stays_as_the_base_has_it(kpi_fit):
         got, was = fitted.scenario.segments[seg], base.scenario.segments[seg]
         assert got.contact_curve == was.contact_curve
         assert got.promise_due_days == was.promise_due_days
-        assert got.payment_usd.sd / got.payment_usd.mean == pytest.approx(was.payment_usd.sd / was.payment_usd.mean)
+        assert got.payment_usd.sd / got.payment_usd.mean == pytest.approx(
+            was.payment_usd.sd / was.payment_usd.mean
+        )
         # the unanswered outcomes keep their proportions; handling times keep their shape
-        ratio = [getattr(got.outcomes, o).probability / getattr(was.outcomes, o).probability for o in OUTCOMES[:5]]
+        ratio = [
+            getattr(got.outcomes, o).probability / getattr(was.outcomes, o).probability for o in OUTCOMES[:5]
+        ]
         assert np.allclose(ratio, ratio[0])
         f = got.outcomes.rpc.talk_time_s.mean / was.outcomes.rpc.talk_time_s.mean
-        assert got.outcomes.no_answer.ring_time_s.mean / was.outcomes.no_answer.ring_time_s.mean == pytest.approx(f)
+        assert (
+            got.outcomes.no_answer.ring_time_s.mean / was.outcomes.no_answer.ring_time_s.mean
+            == pytest.approx(f)
+        )
         assert got.outcomes.rpc.talk_time_s.sd / got.outcomes.rpc.talk_time_s.mean == pytest.approx(0.5)
     # break placement is the base's, scaled
     starts = [b[0] for b in fitted.scenario.teams["low_risk_team"].unproductive_blocks()]
@@ -109,19 +129,25 @@ def test_kpi_fitted_scenario_simulates_the_data_rates(kpi_fit):
 def test_kpi_rows_must_name_a_known_team(tmp_path, kpi_fit):
     _, base, _, _ = kpi_fit
     p = tmp_path / "daily.csv"
-    p.write_text("date,team,paid_hours,productive_hours,dials,rpc,promises,kept,collected_usd\n"
-                 "2024-01-01,low_risk_team,8,6.8,340,68,57,37,5180\n"
-                 "2024-01-01,night_team,8,6.8,340,68,57,37,5180\n")
+    p.write_text(
+        "date,team,paid_hours,productive_hours,dials,rpc,promises,kept,collected_usd\n"
+        "2024-01-01,low_risk_team,8,6.8,340,68,57,37,5180\n"
+        "2024-01-01,night_team,8,6.8,340,68,57,37,5180\n"
+    )
     with pytest.raises(CalibrationDataError) as e:
         calibrate_kpi(p, base)
     assert (e.value.row, e.value.column) == (3, "team") and "night_team" in str(e.value)
-    p.write_text("date,paid_hours,productive_hours,dials,rpc,promises,kept,collected_usd\n"
-                 "2024-01-01,8,6.8,340,68,57,37,5180\n")
+    p.write_text(
+        "date,paid_hours,productive_hours,dials,rpc,promises,kept,collected_usd\n"
+        "2024-01-01,8,6.8,340,68,57,37,5180\n"
+    )
     with pytest.raises(CalibrationDataError) as e:
         calibrate_kpi(p, base)
     assert (e.value.row, e.value.column) == (1, "team")
-    p.write_text("date,team,paid_hours,productive_hours,dials,rpc,promises,kept,collected_usd\n"
-                 "2024-01-01,low_risk_team,8,8.5,340,68,57,37,5180\n")
+    p.write_text(
+        "date,team,paid_hours,productive_hours,dials,rpc,promises,kept,collected_usd\n"
+        "2024-01-01,low_risk_team,8,8.5,340,68,57,37,5180\n"
+    )
     with pytest.raises(CalibrationDataError) as e:
         calibrate_kpi(p, base)
     assert (e.value.row, e.value.column) == (2, "productive_hours")

@@ -8,6 +8,7 @@ The fixture simulates 60 working days (10 collectors, about 170,000 dials) and f
 segment's value per paid hour at 30 days, from the keep and right-party estimates) too close to
 the 5% the round trip allows; at 60 days it is about 1.5%.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +59,11 @@ def test_inflow_and_self_cure_inside_their_intervals(fitted):
             assert abs(f.value - seg.inflow.weekday_profile[w]) <= 3 * f.se, (name, w, f)
         assert got.inflow.days_past_due.values == [1.0, 2.0, 3.0, 4.0, 5.0]
         assert got.accounts == seg.accounts and got.days_past_due.values == seg.days_past_due.values
-        assert p[f"segments.{name}.wrong_number_share"].ci95_low <= seg.wrong_number_share \
+        assert (
+            p[f"segments.{name}.wrong_number_share"].ci95_low
+            <= seg.wrong_number_share
             <= p[f"segments.{name}.wrong_number_share"].ci95_high
+        )
         assert got.phones.values == seg.phones.values
 
 
@@ -71,7 +75,7 @@ def test_portfolio_keys(fitted):
     for key in ("control_share", "cure_redefault_probability"):
         e = p[f"portfolio.{key}"]
         assert e.ci95_low <= getattr(want, key) <= e.ci95_high, (key, e)
-    assert pf.redefault_after_days.values == [float(d) for d in range(5, 16)]   # uniform_int 5..15
+    assert pf.redefault_after_days.values == [float(d) for d in range(5, 16)]  # uniform_int 5..15
 
 
 def test_behaviour_coefficients_recovered(fitted):
@@ -83,9 +87,19 @@ def test_behaviour_coefficients_recovered(fitted):
     got = fit.scenario.portfolio.behaviour
     assert got.spread == 1.0
     inside = 0
-    keys = ("score_on_answer", "dpd_on_answer", "phones_on_answer", "score_on_promise", "dpd_on_promise",
-            "score_on_keep", "dpd_on_keep", "past_due_on_payment", "score_on_self_cure", "dpd_on_self_cure",
-            "fatigue_per_attempt")
+    keys = (
+        "score_on_answer",
+        "dpd_on_answer",
+        "phones_on_answer",
+        "score_on_promise",
+        "dpd_on_promise",
+        "score_on_keep",
+        "dpd_on_keep",
+        "past_due_on_payment",
+        "score_on_self_cure",
+        "dpd_on_self_cure",
+        "fatigue_per_attempt",
+    )
     for key in keys:
         e = p[f"portfolio.behaviour.{key}"]
         assert getattr(got, key) == pytest.approx(e.value, rel=1e-5)
@@ -106,7 +120,7 @@ def test_outcome_probabilities_are_the_accounts_not_the_dials(fitted):
             err = abs(sf.outcomes.base[i] - true[i])
             assert err <= 0.01 or err <= Z95 * sf.outcomes.base_se[i], (name, o, sf.outcomes.base[i], true[i])
         dials = sf.outcomes.counts.sum(axis=(0, 1))
-        assert sf.answer is not None and dials.sum() < sf.dials   # the disconnected numbers' dials apart
+        assert sf.answer is not None and dials.sum() < sf.dials  # the disconnected numbers' dials apart
 
 
 def test_value_per_paid_hour_within_5_percent(fitted):

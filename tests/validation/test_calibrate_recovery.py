@@ -1,4 +1,5 @@
 """Recovery: data drawn from known parameters (fixed seeds) come back inside their intervals."""
+
 from __future__ import annotations
 
 import copy
@@ -57,8 +58,12 @@ def test_hour_and_weekday_curves_cover_the_truth(curved):
     for name, sf in fitted.fit.segments.items():
         of = sf.outcomes
         true = in_fit_convention(truth.segments[name], of)
-        for curve, w in (("answer_by_hour", of.hour_weights), ("rpc_by_hour", of.hour_weights),
-                         ("answer_by_weekday", of.weekday_weights), ("rpc_by_weekday", of.weekday_weights)):
+        for curve, w in (
+            ("answer_by_hour", of.hour_weights),
+            ("rpc_by_hour", of.hour_weights),
+            ("answer_by_weekday", of.weekday_weights),
+            ("rpc_by_weekday", of.weekday_weights),
+        ):
             seen = np.flatnonzero(w > 0)
             ci = getattr(of, curve + "_ci")
             ok = (ci[0, seen] <= true[curve][seen]) & (true[curve][seen] <= ci[1, seen])
@@ -76,7 +81,7 @@ def test_hour_and_weekday_curves_cover_the_truth(curved):
         assert hours[np.argmax(of.rpc_by_hour[hours])] in hours[np.argsort(true["rpc_by_hour"][hours])[-3:]]
     assert hour_ok / hour_n >= 0.9
     assert covered / total >= 0.9
-    assert total == 2 * (2 * 10 + 2 * 5)   # 10 local hours (two zones), 5 weekdays
+    assert total == 2 * (2 * 10 + 2 * 5)  # 10 local hours (two zones), 5 weekdays
 
 
 def test_the_fitted_curve_reproduces_every_cell_probability(curved):
@@ -86,8 +91,14 @@ def test_the_fitted_curve_reproduces_every_cell_probability(curved):
         seg = fitted.scenario.segments[name]
         for h in np.flatnonzero(sf.outcomes.hour_weights > 0):
             for d in range(5):
-                worst = max(worst, np.abs(np.subtract(seg.outcome_probabilities(h, d),
-                                                      truth.segments[name].outcome_probabilities(h, d))).max())
+                worst = max(
+                    worst,
+                    np.abs(
+                        np.subtract(
+                            seg.outcome_probabilities(h, d), truth.segments[name].outcome_probabilities(h, d)
+                        )
+                    ).max(),
+                )
     assert worst < 0.03
 
 
@@ -99,11 +110,21 @@ def linked(tmp_path_factory):
         s["risk_score"] = {"dist": "uniform", "low": 0.0, "high": 1.0}
         s["days_past_due"] = {"dist": "uniform_int", "low": 1, "high": 90}
     truth = parse_scenario(raw)
-    links = SyntheticLinks(promise={"risk_score": 1.5}, keep={"risk_score": 2.0, "days_past_due": -0.01},
-                           payment={"log_balance_usd": 0.3})
+    links = SyntheticLinks(
+        promise={"risk_score": 1.5},
+        keep={"risk_score": 2.0, "days_past_due": -0.01},
+        payment={"log_balance_usd": 0.3},
+    )
     folder = tmp_path_factory.mktemp("linked")
-    info = write_synthetic_trace(folder, truth, seed=5, links=links, inflow_per_day=40.0,
-                                 self_cure_per_account_day=0.002, control_share=0.05)
+    info = write_synthetic_trace(
+        folder,
+        truth,
+        seed=5,
+        links=links,
+        inflow_per_day=40.0,
+        self_cure_per_account_day=0.002,
+        control_share=0.05,
+    )
     return truth, links, info, calibrate(folder)
 
 
@@ -111,12 +132,22 @@ def test_links_recover_their_coefficients(linked):
     truth, links, info, fitted = linked
     cal = fitted.calibration
     assert {(ln.segment, ln.response) for ln in cal.links} == {
-        (s, r) for s in ("low_risk", "high_risk") for r in ("rpc", "promise", "keep", "payment_usd")}
+        (s, r) for s in ("low_risk", "high_risk") for r in ("rpc", "promise", "keep", "payment_usd")
+    }
     for ln in cal.links:
-        true = {"rpc": {}, "promise": links.promise, "keep": links.keep, "payment_usd": links.payment}[ln.response]
+        true = {"rpc": {}, "promise": links.promise, "keep": links.keep, "payment_usd": links.payment}[
+            ln.response
+        ]
         for j, term in enumerate(ln.terms, start=1):
             b = true.get(term, 0.0)
-            assert abs(ln.coef[j] - b) <= 2.576 * ln.se[j], (ln.segment, ln.response, term, ln.coef[j], b, ln.se[j])
+            assert abs(ln.coef[j] - b) <= 2.576 * ln.se[j], (
+                ln.segment,
+                ln.response,
+                term,
+                ln.coef[j],
+                b,
+                ln.se[j],
+            )
 
 
 def test_rates_and_amounts_within_their_intervals(linked):
@@ -142,7 +173,7 @@ def test_rates_and_amounts_within_their_intervals(linked):
     assert ctrl.ci95_low <= 0.05 <= ctrl.ci95_high
     for team in truth.teams:
         pr = params[f"teams.{team}.productive_rate"]
-        assert pr.ci95_low - 0.002 <= 0.85 <= pr.ci95_high + 0.002   # logout overtime: a few seconds a day
+        assert pr.ci95_low - 0.002 <= 0.85 <= pr.ci95_high + 0.002  # logout overtime: a few seconds a day
         assert params[f"teams.{team}.headcount"].value == 12
         got = fitted.scenario.teams[team]
         assert (got.shift_start_time, got.shift_length_h) == ("09:00", 8.0)

@@ -7,6 +7,7 @@
 The fitted scenario's value per paid hour of every segment is within 5% of the original's (both
 run 10 times at the same seed), and every fitted outcome probability is within 0.01 of the truth
 or inside its own 95% interval. About 10 s."""
+
 from __future__ import annotations
 
 import json
@@ -51,9 +52,11 @@ def test_every_fitted_outcome_probability_within_001_or_its_interval(round_trip)
     for seg in ("low_risk", "high_risk"):
         for o in OUTCOMES:
             p = params[f"segments.{seg}.outcomes.{o}.probability"]
-            true = getattr(truth.segments[seg].outcomes, o).probability   # flat curves: no rescaling
+            true = getattr(truth.segments[seg].outcomes, o).probability  # flat curves: no rescaling
             assert abs(p.value - true) <= 0.01 or p.ci95_low <= true <= p.ci95_high, (seg, o, p, true)
-            assert getattr(fitted.scenario.segments[seg].outcomes, o).probability == pytest.approx(p.value, abs=1e-6)
+            assert getattr(fitted.scenario.segments[seg].outcomes, o).probability == pytest.approx(
+                p.value, abs=1e-6
+            )
             checked += 1
     assert checked == 12
     assert fitted.scenario.calibration.data == "trace" and fitted.scenario.calendar.working_days == 5

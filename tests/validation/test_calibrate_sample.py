@@ -1,6 +1,7 @@
 """The sample data set of examples/ (simulated by collectsim from examples/sample_center.toml):
 small, as documented, fitted and back-tested through the command line; and bad data in it
 refused with exit 2, naming the file, the row and the column."""
+
 from __future__ import annotations
 
 import copy
@@ -22,8 +23,14 @@ SCENARIO = EXAMPLES / "sample_center.toml"
 
 def test_the_sample_is_small_and_as_documented():
     files = sorted(SAMPLE.glob("*.csv"))
-    assert {f.name for f in files} == {"dials.csv", "promises.csv", "payments.csv", "accounts.csv", "shifts.csv",
-                                       "account_events.csv"}
+    assert {f.name for f in files} == {
+        "dials.csv",
+        "promises.csv",
+        "payments.csv",
+        "accounts.csv",
+        "shifts.csv",
+        "account_events.csv",
+    }
     assert sum(f.stat().st_size for f in files) < 700_000
     readme = (EXAMPLES / "README.md").read_text()
     for f in files:
@@ -102,16 +109,26 @@ def _field(col, value, row=5):
         parts = lines[row - 1].split(",")
         parts[header.index(col)] = value
         lines[row - 1] = ",".join(parts)
+
     return fn
 
 
-@pytest.mark.parametrize("what,file,edit,row,column", [
-    ("missing column", "dials.csv", lambda ls: ls.__setitem__(0, ls[0].replace("outcome,", "result,")), 1, "outcome"),
-    ("unknown outcome code", "dials.csv", _field("outcome", "hung_up"), 5, "outcome"),
-    ("negative duration", "dials.csv", _field("talk_s", "-12.5"), 5, "talk_s"),
-    ("dates out of order", "dials.csv", _field("call_start", "2023-12-31T09:00:00"), 5, "call_start"),
-    ("empty file", "promises.csv", lambda ls: ls.clear(), 1, "promise_id"),
-])
+@pytest.mark.parametrize(
+    "what,file,edit,row,column",
+    [
+        (
+            "missing column",
+            "dials.csv",
+            lambda ls: ls.__setitem__(0, ls[0].replace("outcome,", "result,")),
+            1,
+            "outcome",
+        ),
+        ("unknown outcome code", "dials.csv", _field("outcome", "hung_up"), 5, "outcome"),
+        ("negative duration", "dials.csv", _field("talk_s", "-12.5"), 5, "talk_s"),
+        ("dates out of order", "dials.csv", _field("call_start", "2023-12-31T09:00:00"), 5, "call_start"),
+        ("empty file", "promises.csv", lambda ls: ls.clear(), 1, "promise_id"),
+    ],
+)
 def test_bad_data_exits_2_through_the_command_line(capsys, tmp_path, what, file, edit, row, column):
     folder = tmp_path / "bad"
     shutil.copytree(SAMPLE, folder)
@@ -126,8 +143,20 @@ def test_bad_data_exits_2_through_the_command_line(capsys, tmp_path, what, file,
 def test_the_sample_is_what_its_documented_command_writes(tmp_path, capsys):
     """examples/README.md gives the command that made sample_trace/: it must still write exactly
     those files (a change to the world's random streams or trace format shows up here)."""
-    code, _, err = run(["run", str(SAMPLE.parent / "sample_center.toml"), "-r", "1", "--seed", "1", "-q",
-                        "--trace", str(tmp_path / "t")], capsys)
+    code, _, err = run(
+        [
+            "run",
+            str(SAMPLE.parent / "sample_center.toml"),
+            "-r",
+            "1",
+            "--seed",
+            "1",
+            "-q",
+            "--trace",
+            str(tmp_path / "t"),
+        ],
+        capsys,
+    )
     assert code == 0, err
     for f in sorted(SAMPLE.iterdir()):
         assert (tmp_path / "t" / f.name).read_bytes() == f.read_bytes(), f.name

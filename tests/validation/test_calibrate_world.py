@@ -1,5 +1,6 @@
 """Calibration on the simulator's own dial trace (World(..., trace=True)): the fitted scenario
 recovers the outcome probabilities and reproduces the pyramid."""
+
 from __future__ import annotations
 
 import csv
@@ -25,21 +26,45 @@ def write_world_dials(world: World, path) -> int:
     sc = world.scenario
     tr = world.trace_arrays()
     p = world.portfolio
-    origin = datetime.datetime(2024, 1, 1)   # a Monday: the scenarios here start on Monday
+    origin = datetime.datetime(2024, 1, 1)  # a Monday: the scenarios here start on Monday
     bucket = np.asarray(p.bucket_list)[tr["acct"]]
     tz = np.asarray(p.bucket_offset_s)[bucket] / 3600.0
     names = sc.segment_names
     seg = np.asarray(p.segment)[tr["acct"]]
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["call_start", "account_id", "segment", "tz_offset_h", "collector_id", "outcome", "ring_s",
-                    "talk_s", "wrap_s", "dialer_mode"])
+        w.writerow(
+            [
+                "call_start",
+                "account_id",
+                "segment",
+                "tz_offset_h",
+                "collector_id",
+                "outcome",
+                "ring_s",
+                "talk_s",
+                "wrap_s",
+                "dialer_mode",
+            ]
+        )
         for i in range(len(tr["t"])):
             c = int(tr["coll"][i])
-            w.writerow([(origin + datetime.timedelta(seconds=float(tr["t"][i]))).isoformat(timespec="milliseconds"),
-                        f"A{tr['acct'][i]}", names[seg[i]], f"{tz[i]:g}",
-                        world.collectors[c].name if c < len(world.collectors) else "", DIAL_OUTCOMES[tr["out"][i]],
-                        f"{tr['ring'][i]:.4f}", f"{tr['talk'][i]:.4f}", f"{tr['wrap'][i]:.4f}", sc.dialer.mode])
+            w.writerow(
+                [
+                    (origin + datetime.timedelta(seconds=float(tr["t"][i]))).isoformat(
+                        timespec="milliseconds"
+                    ),
+                    f"A{tr['acct'][i]}",
+                    names[seg[i]],
+                    f"{tz[i]:g}",
+                    world.collectors[c].name if c < len(world.collectors) else "",
+                    DIAL_OUTCOMES[tr["out"][i]],
+                    f"{tr['ring'][i]:.4f}",
+                    f"{tr['talk'][i]:.4f}",
+                    f"{tr['wrap'][i]:.4f}",
+                    sc.dialer.mode,
+                ]
+            )
     return len(tr["t"])
 
 
@@ -113,7 +138,9 @@ def test_skip_tracing_invalid_numbers_are_fitted_per_account(tmp_path):
         truth = seg.outcomes.invalid.probability
         q = params[f"skip_trace.bad_number_share_by_segment.{name}"]
         assert abs(q.value - truth) <= max(0.01, Z95 * q.se), (name, q.value, truth)
-        assert per_account.scenario.skip_trace.bad_number_share_by_segment[name] == pytest.approx(q.value, rel=1e-5)
+        assert per_account.scenario.skip_trace.bad_number_share_by_segment[name] == pytest.approx(
+            q.value, rel=1e-5
+        )
         got = per_account.fit.segments[name].outcomes
         for i, o in enumerate(OUTCOMES):
             true = getattr(seg.outcomes, o).probability

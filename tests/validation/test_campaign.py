@@ -1,4 +1,5 @@
 """Campaign design: list strategies order the work; best-time-to-call raises contacts."""
+
 import numpy as np
 import pytest
 
@@ -23,8 +24,10 @@ def _first_day_accounts(strategy: str):
     return before, w.portfolio.n, np.unique(w.trace_arrays()["acct"])
 
 
-@pytest.mark.parametrize("strategy,attr,direction", [
-    ("balance", "balance", +1), ("risk_score", "risk_score", +1), ("days_past_due", "days_past_due", -1)])
+@pytest.mark.parametrize(
+    "strategy,attr,direction",
+    [("balance", "balance", +1), ("risk_score", "risk_score", +1), ("days_past_due", "days_past_due", -1)],
+)
 def test_list_strategy_orders_the_day(strategy, attr, direction):
     before, n, dialed = _first_day_accounts(strategy)
     values = before[attr]
@@ -51,10 +54,14 @@ def test_random_strategy_is_unbiased_and_least_recent_is_in_order():
 
 def test_best_time_to_call_beats_naive_rotation():
     def run(strategy):
-        loaded = load_scenario(SCENARIOS / "campaign_time_of_day.toml",
-                               [f"dialer.list_strategy={strategy}", "calendar.working_days=2",
-                                "teams.collections.headcount=8"])
-        return run_experiment(loaded, 5, 1).to_dict()["metrics"]["center"]["rpc_per_productive_hour"]["values"]
+        loaded = load_scenario(
+            SCENARIOS / "campaign_time_of_day.toml",
+            [f"dialer.list_strategy={strategy}", "calendar.working_days=2", "teams.collections.headcount=8"],
+        )
+        return run_experiment(loaded, 5, 1).to_dict()["metrics"]["center"]["rpc_per_productive_hour"][
+            "values"
+        ]
+
     naive, best = run("least_recent"), run("best_time")
     mean, lo, hi = t_interval([b - a for a, b in zip(naive, best)])
     assert lo > 0, (mean, lo, hi)
@@ -77,10 +84,13 @@ def test_promise_confirmation_call_firms_up_the_promise():
     Multiplier 2 against 1, same seed: hundreds of reminders reach the debtor in each run, and
     the kept share of resolved promises rises by well over its noise (a promise kept or broken
     changes later dialing, so the runs part after the first due date)."""
+
     def run(mult):
         raw = small_scenario(segments__s1__accounts=3000)
         raw["calendar"]["working_days"] = 10
-        raw["attempts"].update(promise_reminder=True, reminder_days_before_due=1, reminder_keep_multiplier=mult)
+        raw["attempts"].update(
+            promise_reminder=True, reminder_days_before_due=1, reminder_keep_multiplier=mult
+        )
         raw["compliance"]["exempt_promise_confirmation"] = True
         cnt = World(parse_scenario(raw), 3, 0).run()
         resolved = cnt.kept.sum() + cnt.broken.sum()
@@ -98,8 +108,9 @@ def test_account_out_of_attempts_rests_recycle_after_days(mode):
     contact is not dialed again until recycle_after_days (3) after the start of that day: read
     from the dial trace, for every such account. (Recycling is filed in one batch at midnight,
     CallLists.file_spent; this fails if it is not.)"""
-    from simulator.world.calendar import DAY_S
     from simulator.base.outcomes import RPC
+    from simulator.world.calendar import DAY_S
+
     raw = small_scenario(segments__s1__accounts=400)
     raw["calendar"]["working_days"] = 8
     raw["attempts"].update(max_per_day=2, recycle_after_days=3)
@@ -117,7 +128,7 @@ def test_account_out_of_attempts_rests_recycle_after_days(mode):
         d, o = day[mine], out[mine]
         for k, dd in enumerate(np.unique(d)):
             today = np.flatnonzero(d == dd)
-            if len(today) == 2 and o[today[-1]] != RPC:   # out of attempts, not a conversation
+            if len(today) == 2 and o[today[-1]] != RPC:  # out of attempts, not a conversation
                 later = d[d > dd]
                 assert not len(later) or later.min() >= dd + 3, (a, dd, later.min())
                 checked += 1

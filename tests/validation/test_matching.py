@@ -1,4 +1,5 @@
 """Case matching, skill and targets."""
+
 import pytest
 
 from simulator.base.statistics import t_interval
@@ -11,8 +12,12 @@ from ..conftest import SCENARIOS
 
 CM = SCENARIOS / "case_matching.toml"
 SMALL = ["calendar.working_days=2", "teams.experts.headcount=6", "teams.juniors.headcount=6"]
-EQUAL = ["teams.experts.skill.tiers={}", "teams.juniors.skill.tiers={}",
-         "teams.experts.skill.individual_sd=0.0", "teams.juniors.skill.individual_sd=0.0"]
+EQUAL = [
+    "teams.experts.skill.tiers={}",
+    "teams.juniors.skill.tiers={}",
+    "teams.experts.skill.individual_sd=0.0",
+    "teams.juniors.skill.individual_sd=0.0",
+]
 
 
 def _vpph(sets, reps=6, seed=3):
@@ -24,10 +29,22 @@ def test_segment_teams_team_results_equal_segment_results():
     doc, _ = _vpph(["routing.policy=segment_teams", *EQUAL], reps=3)
     m = doc["metrics"]
     for team, seg in (("experts", "prime"), ("juniors", "subprime")):
-        for metric in ("paid_hours", "productive_hours", "dials", "rpc", "promises", "kept", "collected",
-                       "value_per_paid_hour", "cost", "occupancy", "abandoned"):
-            assert m["teams"][team][metric]["values"] == pytest.approx(m["segments"][seg][metric]["values"],
-                                                                        rel=1e-12), (team, metric)
+        for metric in (
+            "paid_hours",
+            "productive_hours",
+            "dials",
+            "rpc",
+            "promises",
+            "kept",
+            "collected",
+            "value_per_paid_hour",
+            "cost",
+            "occupancy",
+            "abandoned",
+        ):
+            assert m["teams"][team][metric]["values"] == pytest.approx(
+                m["segments"][seg][metric]["values"], rel=1e-12
+            ), (team, metric)
 
 
 def test_with_equal_skills_the_policy_does_not_change_expected_value():
@@ -45,13 +62,16 @@ def test_skill_tiered_beats_reverse_tiered_paired():
     assert lo > 0, (mean, lo, hi)
 
 
-@pytest.mark.parametrize("sets,layer", [
-    (["segments.low_risk.keep_probability=0.45"], "kept_rate"),
-    (["segments.low_risk.promise_probability=0.6"], "promise_rate"),
-    (["segments.low_risk.payment_usd=100.0"], "avg_payment"),
-    (["segments.low_risk.outcomes.rpc.talk_time_s=400.0"], "rpc_per_productive_hour"),
-    (["teams.low_risk_team.lunch.length_min=75.0"], "productive_rate"),
-])
+@pytest.mark.parametrize(
+    "sets,layer",
+    [
+        (["segments.low_risk.keep_probability=0.45"], "kept_rate"),
+        (["segments.low_risk.promise_probability=0.6"], "promise_rate"),
+        (["segments.low_risk.payment_usd=100.0"], "avg_payment"),
+        (["segments.low_risk.outcomes.rpc.talk_time_s=400.0"], "rpc_per_productive_hour"),
+        (["teams.low_risk_team.lunch.length_min=75.0"], "productive_rate"),
+    ],
+)
 def test_diagnosis_finds_the_weakened_layer(sets, layer):
     loaded = load_scenario(SCENARIOS / "table_14_1.toml", ["calendar.working_days=2", *sets])
     doc = run_experiment(loaded, 2, 1).to_dict()
@@ -77,9 +97,17 @@ def test_center_targets_are_planned_and_consistent():
 
 def test_skill_tiers_are_assigned_by_share_and_override():
     raw = load_scenario(CM).raw
-    raw = {**raw, "teams": {**raw["teams"], "experts": {**raw["teams"]["experts"], "headcount": 7,
-                                                        "skill": {"tiers": {"expert": 0.5, "junior": 0.5},
-                                                                  "collectors": {"07": "expert"}}}}}
+    raw = {
+        **raw,
+        "teams": {
+            **raw["teams"],
+            "experts": {
+                **raw["teams"]["experts"],
+                "headcount": 7,
+                "skill": {"tiers": {"expert": 0.5, "junior": 0.5}, "collectors": {"07": "expert"}},
+            },
+        },
+    }
     roster = collector_roster(parse_scenario(raw))
     experts = [c for c in roster if c.name.startswith("experts-")]
     assert [c.name for c in experts][:2] == ["experts-01", "experts-02"]

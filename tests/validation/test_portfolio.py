@@ -6,6 +6,7 @@ account-level behaviour on, open_portfolio.toml is stationary after its warm-up,
 left out of the metrics, and list order changes what is collected in the direction the
 behaviour model implies (paired CIs).
 """
+
 import math
 
 import numpy as np
@@ -13,10 +14,10 @@ import pytest
 from scipy import stats
 
 from simulator import TABLE_14_1, load_scenario, run_experiment
-from simulator.studies.comparison import Comparison
 from simulator.experiment.replications import Results
 from simulator.measures.pyramid import LAYERS
 from simulator.scenario import parse_scenario
+from simulator.studies.comparison import Comparison
 from simulator.world.build import World
 
 from ..conftest import SCENARIOS, small_scenario
@@ -45,17 +46,20 @@ def _open(w: World) -> np.ndarray:
 def test_inflow_counts_are_poisson_with_the_weekday_profile_and_dated_days():
     raw = _uncalled()
     profile = [2.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5]
-    raw["segments"]["s1"]["inflow"] = {"accounts_per_day": 40.0, "weekday_profile": profile,
-                                       "dated": [{"day": 3, "accounts": 7}]}
+    raw["segments"]["s1"]["inflow"] = {
+        "accounts_per_day": 40.0,
+        "weekday_profile": profile,
+        "dated": [{"day": 3, "accounts": 7}],
+    }
     counts = []
     for seed in range(4):
         w = World(parse_scenario(raw), seed, 0)
         p = w.portfolio
-        per_day = np.bincount(p.entry_day[p.n_initial:], minlength=w.calendar.last_work_day + 1)
-        assert per_day[3] == 7                                # a dated day is exact
+        per_day = np.bincount(p.entry_day[p.n_initial :], minlength=w.calendar.last_work_day + 1)
+        assert per_day[3] == 7  # a dated day is exact
         counts.append(per_day)
     days = np.arange(len(counts[0]))
-    mean = np.array([40.0 * profile[(d % 7)] for d in days])   # day 0 is a Monday
+    mean = np.array([40.0 * profile[(d % 7)] for d in days])  # day 0 is a Monday
     mean[3] = 7.0
     total, expected = sum(c.sum() for c in counts), 4 * mean.sum()
     assert abs(total - expected) <= 3 * math.sqrt(expected), (total, expected)
@@ -70,14 +74,14 @@ def test_charge_off_day():
     start of calendar day 30 (one day older each midnight); a new account entering at 170 days
     past due on day 5, on day 15."""
     raw = _uncalled(charge_off_days_past_due=180.0)
-    raw["calendar"]["working_days"] = 25                 # calendar days 0-32
+    raw["calendar"]["working_days"] = 25  # calendar days 0-32
     raw["segments"]["s1"]["days_past_due"] = 150.0
     raw["segments"]["s1"]["inflow"] = {"dated": [{"day": 5, "accounts": 100}], "days_past_due": 170.0}
     w = _world(raw)
     open_ = _open(w)
-    assert open_[4] == 2000 and open_[5] == 2100       # the inflow entered on day 5
-    assert open_[14] == 2100 and open_[15] == 2000     # ... and left on day 15
-    assert open_[29] == 2000 and open_[30] == 0        # the initial accounts left on day 30
+    assert open_[4] == 2000 and open_[5] == 2100  # the inflow entered on day 5
+    assert open_[14] == 2100 and open_[15] == 2000  # ... and left on day 15
+    assert open_[29] == 2000 and open_[30] == 0  # the initial accounts left on day 30
     block = w.counters.blocks["portfolio"]
     assert block["accounts_charged_off"] == 2100.0
     assert block["balance_charged_off"] == pytest.approx(float(w.portfolio.balance_at_entry.sum()), abs=0.005)
@@ -92,7 +96,7 @@ def test_self_cure_rate_with_no_calling():
     w = _world(raw)
     open_ = _open(w)
     assert open_[0] == n
-    for t in (1, 10, 20, 25):   # the run ends after its last calling day, calendar day 25
+    for t in (1, 10, 20, 25):  # the run ends after its last calling day, calendar day 25
         p = (1 - h) ** t
         assert abs(open_[t] - n * p) <= 3.5 * math.sqrt(n * p * (1 - p)), (t, open_[t], n * p)
     block = w.counters.blocks["portfolio"]
@@ -117,13 +121,14 @@ def test_open_accounts_obey_littles_law():
         w = World(parse_scenario(raw), seed, 0)
         w.run()
         last = w.calendar.last_work_day
-        means.append(_open(w)[35:last + 1].mean())    # after 35 days nothing of the start is left
+        means.append(_open(w)[35 : last + 1].mean())  # after 35 days nothing of the start is left
     means = np.array(means)
     half = stats.t.ppf(0.975, len(means) - 1) * means.std(ddof=1) / math.sqrt(len(means))
     assert abs(means.mean() - lam * W) <= half, (means.mean(), lam * W, half)
 
 
 # -------------------------------------------------------------------- Table 14-1, behaviour on
+
 
 @pytest.fixture(scope="module", params=["living", "behaviour"])
 def table_living(request):
@@ -143,6 +148,7 @@ def test_table_14_1_holds_with_a_living_portfolio_and_account_behaviour(table_li
 
 # ------------------------------------------------------------------------ open_portfolio.toml
 
+
 def test_open_portfolio_is_stationary_after_its_warmup():
     """Per replication, the mean daily open accounts (and dials) over the second half of the
     measured calling days lies inside the 95% CI (over replications) of the first half's."""
@@ -151,10 +157,12 @@ def test_open_portfolio_is_stationary_after_its_warmup():
     for r in range(6):
         w = World(sc, 1, r)
         cnt = w.run()
-        days = np.array(w.calendar.work_days[sc.calendar.warmup_days:])
+        days = np.array(w.calendar.work_days[sc.calendar.warmup_days :])
         half = len(days) // 2
-        for name, series in (("open", cnt.daily_open_accounts.sum(axis=(0, 1))),
-                             ("dials", cnt.daily_dials.sum(axis=(0, 2)))):
+        for name, series in (
+            ("open", cnt.daily_open_accounts.sum(axis=(0, 1))),
+            ("dials", cnt.daily_dials.sum(axis=(0, 2))),
+        ):
             first[name].append(series[days[:half]].mean())
             second[name].append(series[days[half:]].mean())
     for name in ("open", "dials"):
@@ -176,7 +184,7 @@ def test_warmup_days_are_left_out_of_every_metric():
     assert cnt.paid_s.sum() == pytest.approx(full.paid_s.sum() * 3 / 5, rel=0.01)
     assert cnt.promises.sum() == cnt.daily_promises[:, first:].sum() < full.promises.sum()
     assert cnt.dials.sum() == cnt.daily_dials[:, first:].sum()
-    assert cnt.kept.sum() + cnt.broken.sum() == cnt.promises.sum()   # only those promises settle
+    assert cnt.kept.sum() + cnt.broken.sum() == cnt.promises.sum()  # only those promises settle
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +192,10 @@ def list_order():
     """open_portfolio.toml over 50 working days (20 of warm-up), random list order against
     highest score first and largest balance first, 6 replications at the same seeds."""
     base = ["calendar.working_days=50"]
-    loaded = {s: load_scenario(SCENARIOS / "open_portfolio.toml", base + [f"dialer.list_strategy={s}"])
-              for s in ("random", "risk_score", "balance")}
+    loaded = {
+        s: load_scenario(SCENARIOS / "open_portfolio.toml", base + [f"dialer.list_strategy={s}"])
+        for s in ("random", "risk_score", "balance")
+    }
     return {s: Results(lo, 1, run_experiment(lo, 6, 1).per_rep) for s, lo in loaded.items()}
 
 

@@ -1,6 +1,7 @@
 """The pyramid counts negotiation only: reminder contacts and plan installments are counted apart,
 the promise rate is at most 1 at every level, and the cohort and cash views of dollars agree with
 the daily series they come from."""
+
 from __future__ import annotations
 
 import math
@@ -56,7 +57,7 @@ def test_installments_are_counted_apart(twelve_installments):
         assert at("plan_installments_due") == due
         assert at("plan_installments_kept") == block["plan_payments_kept"]["values"][r]
         accepted = sum(block[f"{o}_accepted"]["values"][r] for o in ("plan", "settlement", "reage"))
-        assert at("arrangement_promises") == accepted   # one promise per accepted offer
+        assert at("arrangement_promises") == accepted  # one promise per accepted offer
         paid = sum(block[f"{o}_collected_usd"]["values"][r] for o in ("plan", "settlement", "reage"))
         assert math.isclose(at("arrangement_collected"), paid, rel_tol=1e-12)
         assert at("kept") + at("broken") == at("promises")
@@ -79,8 +80,10 @@ def test_promise_rate_counts_one_promise_per_conversation(tmp_path):
     is exactly 1 at every level; with p = 0 it is the acceptance of the offers (one per contact)."""
     raw = small_scenario()
     raw["segments"]["s1"]["days_past_due"] = 30.0
-    raw["rearrangement"] = {"order": ["plan"], "plan": {"acceptance_probability": 1.0, "installments": 6,
-                                                        "interval_days": 2, "due_days": 1}}
+    raw["rearrangement"] = {
+        "order": ["plan"],
+        "plan": {"acceptance_probability": 1.0, "installments": 6, "interval_days": 2, "due_days": 1},
+    }
     for p, expect in ((1.0, 1.0), (0.0, 1.0)):
         raw["segments"]["s1"]["promise_probability"] = p
         doc = run_experiment(load_scenario(write_toml(tmp_path / "s.toml", raw)), 2, seed=2).to_dict()
@@ -107,7 +110,10 @@ def test_reminder_contacts_are_not_right_party_contacts(tmp_path):
     assert math.isclose(total_rpc, c["rpc"]["mean"] + c["reminder_contacts"]["mean"], rel_tol=1e-12)
     for _, _, s in units(doc):
         for r in range(2):
-            v = {m: s[m]["values"][r] for m in ("connects", "rpc", "reminder_contacts", "third_party", "abandoned")}
+            v = {
+                m: s[m]["values"][r]
+                for m in ("connects", "rpc", "reminder_contacts", "third_party", "abandoned")
+            }
             assert v["connects"] == v["rpc"] + v["reminder_contacts"] + v["third_party"] + v["abandoned"]
             assert s["promises"]["values"][r] <= v["rpc"]
 
@@ -139,9 +145,10 @@ def test_cohort_and_cash_views(twelve_installments):
     calling = doc["series"]["calendar"]["calling_day"]
     last = max(d for d, on in enumerate(calling) if on)
     assert math.isclose(sum(daily), c["collected"]["mean"], rel_tol=1e-9)
-    assert math.isclose(sum(daily[:last + 1]), c["collected_in_period"]["mean"], rel_tol=1e-9)
+    assert math.isclose(sum(daily[: last + 1]), c["collected_in_period"]["mean"], rel_tol=1e-9)
     assert 0 < c["collected_in_period"]["mean"] < 0.8 * c["collected"]["mean"]
     # dollar-weighted kept rate: dollars paid over dollars promised (installments filed included)
     for r in range(3):
-        assert math.isclose(c["kept_rate_usd"]["values"][r],
-                            c["collected"]["values"][r] / c["promised_usd"]["values"][r])
+        assert math.isclose(
+            c["kept_rate_usd"]["values"][r], c["collected"]["values"][r] / c["promised_usd"]["values"][r]
+        )

@@ -25,13 +25,31 @@ recorded as failed is tried again. The arguments must match ``manifest.json`` (e
 :class:`SweepError`). The summary is computed from the records on disk in job order, so it is
 byte-identical to that of an uninterrupted run, whatever the executor and the number of workers.
 """
+
+from ..staffing import STAFF_METRICS, Constraint, headcount_values, parse_constraint, staffing_block
 from .plan import SweepError, SweepPlan, Variant, parse_sweep_set, plan_sweep, split_values
 from .run import EXIT_FAILED_REPLICATIONS, SweepOutcome, run_sweep
-from ..staffing import STAFF_METRICS, Constraint, headcount_values, parse_constraint, staffing_block
 from .store import read_records, record_outcome
 from .summary import SWEEP_SCHEMA, summary_document, write_outputs
 
-__all__ = ["SweepError", "Variant", "SweepPlan", "plan_sweep", "run_sweep", "SweepOutcome",
-           "split_values", "parse_sweep_set", "SWEEP_SCHEMA", "EXIT_FAILED_REPLICATIONS",
-           "Constraint", "parse_constraint", "staffing_block", "STAFF_METRICS", "headcount_values",
-           "read_records", "record_outcome", "summary_document", "write_outputs"]
+__all__ = [
+    "SweepError",
+    "Variant",
+    "SweepPlan",
+    "plan_sweep",
+    "run_sweep",
+    "SweepOutcome",
+    "split_values",
+    "parse_sweep_set",
+    "SWEEP_SCHEMA",
+    "EXIT_FAILED_REPLICATIONS",
+    "Constraint",
+    "parse_constraint",
+    "staffing_block",
+    "STAFF_METRICS",
+    "headcount_values",
+    "read_records",
+    "record_outcome",
+    "summary_document",
+    "write_outputs",
+]

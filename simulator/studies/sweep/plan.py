@@ -5,19 +5,28 @@ fixed override) times replications ``0..N-1``. Replication r of every variant ru
 ``(seed, r)``, so variants share common random numbers. Every variant is validated before
 anything runs.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from ..._version import __version__
 from ...base.errors import InputError
 from ...scenario.load import LoadedScenario, ScenarioError, load_scenario, parse_set
 
-__all__ = ["SweepError", "Variant", "SweepPlan", "plan_sweep", "split_values", "parse_sweep_set",
-           "MANIFEST_SCHEMA"]
+__all__ = [
+    "SweepError",
+    "Variant",
+    "SweepPlan",
+    "plan_sweep",
+    "split_values",
+    "parse_sweep_set",
+    "MANIFEST_SCHEMA",
+]
 
 MANIFEST_SCHEMA = "collectsim.sweep-manifest/1"
 
@@ -28,6 +37,7 @@ class SweepError(InputError):
 
 # ---------------------------------------------------------------------------------------------
 # Parsing --set PATH=V1,V2,...
+
 
 def split_values(text: str) -> list[str]:
     """Split a value list on top-level commas; commas inside quotes, [...] and {...} stay.
@@ -66,14 +76,18 @@ def parse_sweep_set(text: str) -> tuple[str, list[tuple[str, Any]]]:
     """``PATH=V1,V2`` -> (PATH, [(raw text, parsed value), ...]). Values are TOML values; a bare
     word that is not valid TOML is a string (as for ``collectsim run --set``)."""
     if "=" not in text:
-        raise SweepError(f"--set {text!r}: expected PATH=VALUE or PATH=V1,V2,..., for example "
-                         "teams.low_risk_team.headcount=5,10,15")
+        raise SweepError(
+            f"--set {text!r}: expected PATH=VALUE or PATH=V1,V2,..., for example "
+            "teams.low_risk_team.headcount=5,10,15"
+        )
     path, _, values = text.partition("=")
     path = path.strip()
     items = split_values(values)
     if any(not v for v in items):
-        raise SweepError(f"--set {text!r}: empty value in the list {values!r}; expected values "
-                         "separated by commas, e.g. 5,10,15")
+        raise SweepError(
+            f"--set {text!r}: empty value in the list {values!r}; expected values "
+            "separated by commas, e.g. 5,10,15"
+        )
     out = []
     for v in items:
         try:
@@ -93,6 +107,7 @@ def parse_sweep_set(text: str) -> tuple[str, list[tuple[str, Any]]]:
 # ---------------------------------------------------------------------------------------------
 # The plan: variants, validated up front
 
+
 @dataclass(frozen=True)
 class Variant:
     id: str
@@ -102,7 +117,7 @@ class Variant:
 
 @dataclass
 class SweepPlan:
-    scenario: Optional[str]
+    scenario: str | None
     base: LoadedScenario
     parameters: list[tuple[str, list[Any]]]
     fixed: dict[str, Any]
@@ -114,8 +129,11 @@ class SweepPlan:
         return {
             "schema": MANIFEST_SCHEMA,
             "collectsim_version": __version__,
-            "scenario": {"name": self.base.scenario.scenario.name, "source": self.base.source,
-                         "file_sha256": self.base.file_sha256},
+            "scenario": {
+                "name": self.base.scenario.scenario.name,
+                "source": self.base.source,
+                "file_sha256": self.base.file_sha256,
+            },
             "parameters": [{"path": p, "values": v} for p, v in self.parameters],
             "fixed": self.fixed,
             "seed": self.seed,
@@ -124,7 +142,7 @@ class SweepPlan:
         }
 
 
-def plan_sweep(scenario: Optional[str], sets: Sequence[str], replications: int, seed: int) -> SweepPlan:
+def plan_sweep(scenario: str | None, sets: Sequence[str], replications: int, seed: int) -> SweepPlan:
     """Parse the ``--set`` options, build every variant and validate its scenario. Raises
     SweepError naming each bad variant (or ScenarioError when the base scenario itself is bad)."""
     if replications < 1:
@@ -133,8 +151,10 @@ def plan_sweep(scenario: Optional[str], sets: Sequence[str], replications: int, 
     paths = [p for p, _ in parsed]
     dup = sorted({p for p in paths if paths.count(p) > 1})
     if dup:
-        raise SweepError(f"--set {dup[0]} is given more than once; expected each path once, with all "
-                         "its values in one list (PATH=V1,V2,...)")
+        raise SweepError(
+            f"--set {dup[0]} is given more than once; expected each path once, with all "
+            "its values in one list (PATH=V1,V2,...)"
+        )
     fixed_items = [(p, vals[0]) for p, vals in parsed if len(vals) == 1]
     swept = [(p, vals) for p, vals in parsed if len(vals) > 1]
     fixed_over = [f"{p}={raw}" for p, (raw, _) in fixed_items]
@@ -150,9 +170,19 @@ def plan_sweep(scenario: Optional[str], sets: Sequence[str], replications: int, 
             variants.append(Variant(vid, values, load_scenario(scenario, over)))
         except ScenarioError as e:
             shown = ", ".join(f"{p}={raw}" for (p, _), (raw, _) in zip(swept, combo))
-            problems.append(f"variant {vid} ({shown}):\n" + "\n".join(f"  {line}" for line in str(e).splitlines()))
+            problems.append(
+                f"variant {vid} ({shown}):\n" + "\n".join(f"  {line}" for line in str(e).splitlines())
+            )
     if problems:
-        raise SweepError(f"{len(problems)} of {len(combos)} variant(s) are not valid scenarios:\n"
-                         + "\n".join(problems))
-    return SweepPlan(scenario, base, [(p, [v for _, v in vals]) for p, vals in swept],
-                     {p: v for p, (_, v) in fixed_items}, variants, seed, replications)
+        raise SweepError(
+            f"{len(problems)} of {len(combos)} variant(s) are not valid scenarios:\n" + "\n".join(problems)
+        )
+    return SweepPlan(
+        scenario,
+        base,
+        [(p, [v for _, v in vals]) for p, vals in swept],
+        {p: v for p, (_, v) in fixed_items},
+        variants,
+        seed,
+        replications,
+    )

@@ -1,19 +1,20 @@
 """Running a sweep: the replications not yet in the store, on any executor, then the summaries."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
-from ...experiment import replications as experiment
 from ...base.errors import EXIT_FAILED_REPLICATIONS
+from ...experiment import replications as experiment
 from .plan import SweepPlan
 from .store import Appender, prepare_folder, read_records, record_outcome
 from .summary import write_outputs
 
 __all__ = ["run_sweep", "SweepOutcome", "EXIT_FAILED_REPLICATIONS"]
-
 
 
 @dataclass
@@ -27,9 +28,15 @@ class SweepOutcome:
     files: list[Path] = field(default_factory=list)
 
 
-def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, workers: Optional[int] = None,
-              scheduler: Optional[str] = None, progress: Optional[Callable[[int, int], None]] = None,
-              extra: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None) -> SweepOutcome:
+def run_sweep(
+    plan: SweepPlan,
+    out: Path,
+    executor: Any = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> SweepOutcome:
     """Run every replication of ``plan`` not yet in ``out``, then write the outputs.
 
     Each replication is appended to ``replications.jsonl`` (fsynced) as soon as it ends, whatever
@@ -46,14 +53,19 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, workers: Optiona
         jpath = out / "replications.jsonl"
         records = read_records(jpath)
         total = len(plan.variants) * plan.replications
-        skipped = sum(1 for v in plan.variants for r in range(plan.replications)
-                      if records.get((v.id, r), {}).get("ok"))
+        skipped = sum(
+            1 for v in plan.variants for r in range(plan.replications) if records.get((v.id, r), {}).get("ok")
+        )
         started: dict[int, tuple[Any, int]] = {}
 
         def feed():
             """The jobs not yet done, in job order (the index run_ordered gives each)."""
-            todo = ((v, r) for v in plan.variants for r in range(plan.replications)
-                    if not records.get((v.id, r), {}).get("ok"))
+            todo = (
+                (v, r)
+                for v in plan.variants
+                for r in range(plan.replications)
+                if not records.get((v.id, r), {}).get("ok")
+            )
             for i, (v, r) in enumerate(todo):
                 started[i] = (v, r)
                 yield v.loaded.scenario, plan.seed, r
@@ -63,6 +75,7 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, workers: Optiona
             progress(done, total)
         app = Appender(jpath)
         try:
+
             def on_done(i: int, fut: Future) -> None:
                 nonlocal done
                 v, r = started.pop(i)

@@ -11,15 +11,17 @@ Resuming: the same sweep run again with the same folder skips every replication 
 recorded as failed is tried again. The arguments must match ``manifest.json`` (else
 :class:`~simulator.sweep.plan.SweepError`).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
 import traceback
+from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ...base.fileio import atomic_write, os_error_words
 from .plan import SweepError
@@ -41,9 +43,15 @@ def _canon(obj: Any) -> str:
 
 def _manifest_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     out = []
-    labels = {"scenario": "scenario file (sha256)", "parameters": "--set value lists", "fixed": "fixed --set values",
-              "seed": "--seed", "replications": "-r/--replications", "collectsim_version": "collectsim version",
-              "variants": "resolved variant scenarios"}
+    labels = {
+        "scenario": "scenario file (sha256)",
+        "parameters": "--set value lists",
+        "fixed": "fixed --set values",
+        "seed": "--seed",
+        "replications": "-r/--replications",
+        "collectsim_version": "collectsim version",
+        "variants": "resolved variant scenarios",
+    }
     for key, label in labels.items():
         a, b = old.get(key), new.get(key)
         if key == "scenario":
@@ -79,22 +87,26 @@ class _Lock:
                     time.sleep(0.1)
                     continue
             self.f.close()
-            raise SweepError(f"{folder}: another collectsim sweep is writing to this folder; wait for it "
-                             "or choose another --out") from None
+            raise SweepError(
+                f"{folder}: another collectsim sweep is writing to this folder; wait for it "
+                "or choose another --out"
+            ) from None
 
     def close(self) -> None:
         self.f.close()
 
 
-def prepare_folder(out: Path, manifest: dict[str, Any]) -> "_Lock":
+def prepare_folder(out: Path, manifest: dict[str, Any]) -> _Lock:
     """Create the output folder, lock it, and write the manifest, or check that an existing folder
     holds this sweep. Returns the lock (close it when done)."""
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {out}: exists and is not a folder; expected a folder for the sweep outputs")
     mpath = out / "manifest.json"
     if out.is_dir() and not mpath.exists() and any(p.name != ".lock" for p in out.iterdir()):
-        raise SweepError(f"--out {out}: folder exists, is not empty and holds no sweep manifest.json; "
-                         "expected a new or empty folder (or a sweep to resume)")
+        raise SweepError(
+            f"--out {out}: folder exists, is not empty and holds no sweep manifest.json; "
+            "expected a new or empty folder (or a sweep to resume)"
+        )
     try:
         out.mkdir(exist_ok=True)
         lock = _Lock(out)
@@ -113,11 +125,15 @@ def _check_or_write_manifest(out: Path, mpath: Path, manifest: dict[str, Any]) -
         try:
             old = json.loads(mpath.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise SweepError(f"{mpath}: unreadable sweep manifest ({e}); remove the folder or choose another --out") from None
+            raise SweepError(
+                f"{mpath}: unreadable sweep manifest ({e}); remove the folder or choose another --out"
+            ) from None
         diff = _manifest_diff(old, manifest)
         if diff:
-            raise SweepError(f"--out {out}: holds a different sweep (differs in: {'; '.join(diff)}); run it "
-                             "with the same arguments to resume it, or choose another --out")
+            raise SweepError(
+                f"--out {out}: holds a different sweep (differs in: {'; '.join(diff)}); run it "
+                "with the same arguments to resume it, or choose another --out"
+            )
         return
     write_text(mpath, json.dumps(manifest, indent=1, default=str) + "\n")
 
@@ -154,13 +170,25 @@ def record_outcome(variant: str, replication: int, seed: int, fut: Future) -> di
     """The record of one finished job: its result, or the error it raised (with traceback)."""
     exc = fut.exception()
     if exc is None:
-        return {"variant": variant, "replication": replication, "seed": seed, "ok": True, "result": fut.result()}
+        return {
+            "variant": variant,
+            "replication": replication,
+            "seed": seed,
+            "ok": True,
+            "result": fut.result(),
+        }
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     cause = getattr(exc, "__cause__", None)
     if cause is not None and type(cause).__name__ == "_RemoteTraceback":  # process pool: worker's traceback
         tb = str(cause) + "\n" + tb
-    return {"variant": variant, "replication": replication, "seed": seed, "ok": False,
-            "error": f"{type(exc).__name__}: {exc}", "traceback": tb}
+    return {
+        "variant": variant,
+        "replication": replication,
+        "seed": seed,
+        "ok": False,
+        "error": f"{type(exc).__name__}: {exc}",
+        "traceback": tb,
+    }
 
 
 class Appender:
@@ -185,8 +213,10 @@ class Appender:
             self.f.flush()
             os.fsync(self.f.fileno())
         except OSError as e:  # a torn last line is dropped when the sweep resumes
-            raise SweepError(f"{self.path}: cannot record a finished replication: {os_error_words(e)}; the "
-                             "replications recorded before are kept") from None
+            raise SweepError(
+                f"{self.path}: cannot record a finished replication: {os_error_words(e)}; the "
+                "replications recorded before are kept"
+            ) from None
         return json.loads(line)  # what a resumed run will read: identical summaries either way
 
     def close(self) -> None:

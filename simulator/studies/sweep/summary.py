@@ -4,13 +4,15 @@ Computed from the records on disk in job order, so the files of an interrupted a
 are byte-identical to those of an uninterrupted one, whatever the executor and the number of
 workers.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 from ..._version import __version__
 from ...base.statistics import stat
@@ -28,7 +30,7 @@ def _param_cell(v: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v, default=str)
 
 
-def _num_cell(v: Optional[float]) -> str:
+def _num_cell(v: float | None) -> str:
     return "" if v is None else repr(float(v))
 
 
@@ -68,22 +70,47 @@ def summary_document(plan: SweepPlan, records: Mapping[tuple[str, int], Mapping[
             metrics = {"center": res.metric_stats("center", "center")}
             for level in SUMMARY_LEVELS[1:]:
                 metrics[level] = {u: res.metric_stats(level, u) for u in ok[0]["metrics"][level]}
-            blocks = {b: {k: stat([rep["blocks"][b][k] for rep in ok]) for k in names}
-                      for b, names in ok[0].get("blocks", {}).items()}
-        variants.append({"id": v.id, "values": v.values, "sha256": v.loaded.sha256, "replications_ok": len(ok),
-                         "failed_replications": bad, "metrics": metrics, "blocks": blocks, "breaches": breaches})
+            blocks = {
+                b: {k: stat([rep["blocks"][b][k] for rep in ok]) for k in names}
+                for b, names in ok[0].get("blocks", {}).items()
+            }
+        variants.append(
+            {
+                "id": v.id,
+                "values": v.values,
+                "sha256": v.loaded.sha256,
+                "replications_ok": len(ok),
+                "failed_replications": bad,
+                "metrics": metrics,
+                "blocks": blocks,
+                "breaches": breaches,
+            }
+        )
     b = plan.base
-    return {"schema": SWEEP_SCHEMA,
-            "scenario": {"name": b.scenario.scenario.name, "sha256": b.sha256, "source": b.source,
-                         "file_sha256": b.file_sha256},
-            "seed": plan.seed, "replications": plan.replications, "collectsim_version": __version__,
-            "parameters": [p for p, _ in plan.parameters], "fixed": plan.fixed,
-            "variants": variants, "failed": failed}
+    return {
+        "schema": SWEEP_SCHEMA,
+        "scenario": {
+            "name": b.scenario.scenario.name,
+            "sha256": b.sha256,
+            "source": b.source,
+            "file_sha256": b.file_sha256,
+        },
+        "seed": plan.seed,
+        "replications": plan.replications,
+        "collectsim_version": __version__,
+        "parameters": [p for p, _ in plan.parameters],
+        "fixed": plan.fixed,
+        "variants": variants,
+        "failed": failed,
+    }
 
 
-def write_outputs(plan: SweepPlan, out: Path, records: Mapping[tuple[str, int], Mapping[str, Any]],
-                  extra: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None
-                  ) -> tuple[dict[str, Any], list[Path]]:
+def write_outputs(
+    plan: SweepPlan,
+    out: Path,
+    records: Mapping[tuple[str, int], Mapping[str, Any]],
+    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> tuple[dict[str, Any], list[Path]]:
     """tidy.csv, summary.csv, summary.json and variants/*.json from the records, in job order."""
     params = [p for p, _ in plan.parameters]
     summary = summary_document(plan, records)
@@ -113,8 +140,19 @@ def write_outputs(plan: SweepPlan, out: Path, records: Mapping[tuple[str, int], 
             for metric in ALL_METRICS:
                 s = ms[metric]
                 n = sum(1 for x in s["values"] if x is not None)
-                w.writerow([v.id, *pv, level, unit, metric, n, _num_cell(s["mean"]),
-                            _num_cell(s["ci95_low"]), _num_cell(s["ci95_high"])])
+                w.writerow(
+                    [
+                        v.id,
+                        *pv,
+                        level,
+                        unit,
+                        metric,
+                        n,
+                        _num_cell(s["mean"]),
+                        _num_cell(s["ci95_low"]),
+                        _num_cell(s["ci95_high"]),
+                    ]
+                )
 
     files = []
     vdir = out / "variants"
@@ -130,8 +168,11 @@ def write_outputs(plan: SweepPlan, out: Path, records: Mapping[tuple[str, int], 
         p = vdir / f"{v.id}.json"
         write_text(p, json.dumps(doc, indent=1, allow_nan=False, default=str) + "\n")
         files.append(p)
-    for name, text in (("tidy.csv", tidy.getvalue()), ("summary.csv", summ.getvalue()),
-                       ("summary.json", json.dumps(summary, indent=1, allow_nan=False, default=str) + "\n")):
+    for name, text in (
+        ("tidy.csv", tidy.getvalue()),
+        ("summary.csv", summ.getvalue()),
+        ("summary.json", json.dumps(summary, indent=1, allow_nan=False, default=str) + "\n"),
+    ):
         write_text(out / name, text)
         files.append(out / name)
     return summary, files

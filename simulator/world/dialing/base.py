@@ -7,10 +7,12 @@ yields from :meth:`work` for every stretch of ready time between breaks, and cal
 :meth:`flush` before each midnight's close. Every dial goes through the dial kernel
 (world/dial.py): draw, rules, settle, log.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Generator
+from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..collectors import Collector
@@ -26,7 +28,7 @@ class Dialer(ABC):
     # Slots on the dialers: their attributes are read on every call (faster than an instance dict).
     __slots__ = ("state", "env", "kernel")
 
-    def __init__(self, state: "WorldState", kernel: "DialKernel") -> None:
+    def __init__(self, state: WorldState, kernel: DialKernel) -> None:
         self.state = state
         self.env = state.env
         self.kernel = kernel
@@ -35,7 +37,7 @@ class Dialer(ABC):
         """Start any processes the mode needs (called once the world is built)."""
 
     @abstractmethod
-    def work(self, c: "Collector", until: float) -> Generator:
+    def work(self, c: Collector, until: float) -> Generator:
         """Collector ``c`` is ready from now until ``until``: dial (a SimPy process body the
         collector's process yields from). The last call may run past ``until``."""
 
@@ -43,7 +45,9 @@ class Dialer(ABC):
         """Bring any deferred bookkeeping up to ``now`` (called before each midnight's close)."""
 
 
-def wait_for_account(state: "WorldState", c: "Collector", camp: "Campaign", now: float, until: float) -> float:
+def wait_for_account(
+    state: WorldState, c: Collector, camp: Campaign, now: float, until: float
+) -> float:
     """No account is ready for collector ``c``: seconds to wait (until an account may be ready,
     or ``until``), counted as the collector's idle time."""
     wait_to = min(camp.next_ready_s(now), until)

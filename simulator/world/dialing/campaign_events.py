@@ -16,6 +16,7 @@ end + the shortest ring of an answered call) guarantees that a call placed while
 answered no earlier than the moment it is caught up to. Setting ``local = False`` and
 ``r_min = 0`` gives the eager model, every event a SimPy event at its own time (tests compare).
 """
+
 from __future__ import annotations
 
 import math
@@ -47,47 +48,70 @@ class PredictiveCampaign:
     collector, its pacing level and abandon counts, and its own event heap. ``idx``,
     ``next_account`` and ``next_ready_s`` are the campaign's (routing.Campaign)."""
 
-    __slots__ = ('abandoned', 'busy_until', 'campaign', 'connected', 'free', 'free_untils', 'free_from', 'free_to',
-                 'free_ready', 'idx', 'lazy', 'level', 'live', 'logged_in', 'mark', 'next_account', 'next_ready_s',
-                 'recent_abandoned', 'recent_live', 'ringing', 'seq', 'sweep_at', 'waiting', 'wake_at')
+    __slots__ = (
+        "abandoned",
+        "busy_until",
+        "campaign",
+        "connected",
+        "free",
+        "free_untils",
+        "free_from",
+        "free_to",
+        "free_ready",
+        "idx",
+        "lazy",
+        "level",
+        "live",
+        "logged_in",
+        "mark",
+        "next_account",
+        "next_ready_s",
+        "recent_abandoned",
+        "recent_live",
+        "ringing",
+        "seq",
+        "sweep_at",
+        "waiting",
+        "wake_at",
+    )
 
-    def __init__(self, campaign: "Campaign", level: float) -> None:
+    def __init__(self, campaign: Campaign, level: float) -> None:
         self.campaign = campaign
         self.idx = campaign.idx
         self.next_account = campaign.next_account
         self.next_ready_s = campaign.next_ready_s
-        self.free: dict["Collector", float] = {}   # free collector -> end of its work window (s)
-        self.free_untils: list[float] = []         # the same ends, sorted
+        self.free: dict[Collector, float] = {}  # free collector -> end of its work window (s)
+        self.free_untils: list[float] = []  # the same ends, sorted
         # Free collectors ready for a call placed in [free_from, free_to) (Pacing.free_for_a_call)
         self.free_ready, self.free_from, self.free_to = 0, math.inf, -math.inf
-        self.lazy: list = []                       # heap of (time s, seq, kind, payload)
+        self.lazy: list = []  # heap of (time s, seq, kind, payload)
         self.seq = 0
-        self.mark = 0                              # seq when midnight was last scheduled (flush)
-        self.sweep_at = math.inf                   # earliest pending sweep of ``lazy``
-        self.waiting: deque = deque()              # answered calls waiting for a collector
-        self.busy_until: list[float] = []          # sorted ends of the calls in progress (s; adaptive pacing)
+        self.mark = 0  # seq when midnight was last scheduled (flush)
+        self.sweep_at = math.inf  # earliest pending sweep of ``lazy``
+        self.waiting: deque = deque()  # answered calls waiting for a collector
+        self.busy_until: list[float] = []  # sorted ends of the calls in progress (s; adaptive pacing)
         self.logged_in = 0
-        self.wake_at = math.inf                    # pending re-pace when the lists were empty
+        self.wake_at = math.inf  # pending re-pace when the lists were empty
         self.ringing = 0
         self.connected = 0
-        self.level = level                         # lines per free collector
-        self.live = 0           # live answers (connects) in the abandon-measurement window
+        self.level = level  # lines per free collector
+        self.live = 0  # live answers (connects) in the abandon-measurement window
         self.abandoned = 0
         self.recent_live = 0.0  # exponentially weighted, for the adaptive controller
         self.recent_abandoned = 0.0
 
-    def add_free(self, c: "Collector", until: float) -> None:
+    def add_free(self, c: Collector, until: float) -> None:
         self.free[c] = until
         insort(self.free_untils, until)
         self.free_to = -math.inf
 
-    def pop_free(self) -> "Collector":
+    def pop_free(self) -> Collector:
         """The collector free the longest (taken off the free set)."""
         c = next(iter(self.free))
         self.drop_free(c)
         return c
 
-    def drop_free(self, c: "Collector") -> None:
+    def drop_free(self, c: Collector) -> None:
         until = self.free.pop(c)
         fu = self.free_untils
         del fu[bisect_left(fu, until)]
@@ -117,7 +141,7 @@ class CampaignEvents:
         if not lazy or not lazy[0] < bound:
             return
         finish, pace = self.kernel.finish, self.pace
-        row, ki = self.state.n_collectors + pc.idx, pc.idx   # unanswered calls: the campaign's row
+        row, ki = self.state.n_collectors + pc.idx, pc.idx  # unanswered calls: the campaign's row
         while lazy and lazy[0] < bound:
             end, _, kind, call = heappop(lazy)
             if kind == END:
@@ -134,19 +158,19 @@ class CampaignEvents:
                 self.hang_up(call, end)
             elif kind == GIVE_UP:
                 self.give_up(pc, call, end)
-            else:   # a wake-up: the lists were dry, an account comes due at ``end``
+            else:  # a wake-up: the lists were dry, an account comes due at ``end``
                 pc.wake_at = math.inf
                 pace(pc, end)
 
     def flush(self, now: float) -> None:
         """Play every campaign's events up to midnight ``now`` and file the idle seconds."""
         for pc in self.campaigns:
-            self.catch_up(pc, now, pc.mark)   # midnight was scheduled at the last flush
+            self.catch_up(pc, now, pc.mark)  # midnight was scheduled at the last flush
             pc.mark = pc.seq
-            if pc.lazy:   # events after ``now`` with no outside event to play them: a sweep will
+            if pc.lazy:  # events after ``now`` with no outside event to play them: a sweep will
                 self.schedule_sweep(pc, pc.lazy[0][0])
         # idle seconds are summed in a list (numpy scalar updates are slow) and filed here
-        self.state.counters.idle_s[:len(self.idle)] += self.idle
+        self.state.counters.idle_s[: len(self.idle)] += self.idle
         self.idle = [0.0] * len(self.idle)
 
     def _sweep(self, ev) -> None:

@@ -5,11 +5,13 @@ A pacing is one class here subclassing :class:`Pacing`, listed in ``PACINGS``. T
 up, a tick) and places calls until that many ring (within ``max_lines``); :meth:`Pacing.start`
 runs any process the pacing needs (a controller, random arrivals).
 """
+
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import TYPE_CHECKING, Generator, Protocol
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
@@ -23,15 +25,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class PacedDialer(Protocol):
     """What a pacing needs of the predictive dialer (dialing.predictive.PredictiveDialer)."""
-    state: "WorldState"
+
+    state: WorldState
     env: simpy.Environment
     max_lines: int
 
-    def catch_up(self, pc: "PredictiveCampaign", now: float, mark: int = -1) -> None: ...
+    def catch_up(self, pc: PredictiveCampaign, now: float, mark: int = -1) -> None: ...
 
-    def pace(self, pc: "PredictiveCampaign", now: float) -> None: ...
+    def pace(self, pc: PredictiveCampaign, now: float) -> None: ...
 
-    def place(self, pc: "PredictiveCampaign", now: float) -> bool: ...
+    def place(self, pc: PredictiveCampaign, now: float) -> bool: ...
 
 
 class Pacing:
@@ -43,16 +46,19 @@ class Pacing:
     tracks_busy = False
     """Whether the pacing reads the ends of the calls in progress (PredictiveCampaign.busy_until)."""
 
-    def __init__(self, dialer: "PacedDialer", scenario: "Scenario") -> None:
+    def __init__(self, dialer: PacedDialer, scenario: Scenario) -> None:
         d = scenario.dialer
         self.dialer = dialer
         # Expected seconds from dialing to a live answer.
-        la = [o.ring_time_s.mean for seg in scenario.segments.values() for o in (seg.outcomes.third_party,
-                                                                                 seg.outcomes.rpc)]
+        la = [
+            o.ring_time_s.mean
+            for seg in scenario.segments.values()
+            for o in (seg.outcomes.third_party, seg.outcomes.rpc)
+        ]
         self.lookahead = sum(la) / len(la)
         self.horizon = max(self.lookahead, d.ring_timeout_s) + d.abandon_after_s
 
-    def free_for_a_call(self, pc: "PredictiveCampaign", now: float) -> int:
+    def free_for_a_call(self, pc: PredictiveCampaign, now: float) -> int:
         """Free collectors whose work window lasts beyond ``now + horizon``. The count holds until
         a collector joins or leaves the free pool or ``now + horizon`` passes the next window's
         end, so it is kept on the campaign for that stretch (it is asked after every call)."""
@@ -64,11 +70,11 @@ class Pacing:
         pc.free_from, pc.free_to = now, (fu[k] - self.horizon if k < len(fu) else math.inf)
         return pc.free_ready
 
-    def lines_wanted(self, pc: "PredictiveCampaign", now: float) -> int:
+    def lines_wanted(self, pc: PredictiveCampaign, now: float) -> int:
         """Lines the campaign wants ringing at ``now`` (0: place nothing)."""
         raise NotImplementedError
 
-    def start(self, pc: "PredictiveCampaign") -> None:
+    def start(self, pc: PredictiveCampaign) -> None:
         """Start the pacing's processes for campaign ``pc``."""
 
 
@@ -77,7 +83,7 @@ class FixedPacing(Pacing):
 
     name = "fixed"
 
-    def lines_wanted(self, pc: "PredictiveCampaign", now: float) -> int:
+    def lines_wanted(self, pc: PredictiveCampaign, now: float) -> int:
         # free_for_a_call's kept count, read inline (asked after every call)
         n_free = pc.free_ready if pc.free_from <= now < pc.free_to else self.free_for_a_call(pc, now)
         return math.floor(pc.level * n_free + 0.5) if n_free else 0
@@ -93,7 +99,7 @@ class AdaptivePacing(Pacing):
     name = "adaptive"
     tracks_busy = True
 
-    def __init__(self, dialer: "PacedDialer", scenario: "Scenario") -> None:
+    def __init__(self, dialer: PacedDialer, scenario: Scenario) -> None:
         super().__init__(dialer, scenario)
         d = scenario.dialer
         self.max_level = d.max_dial_level
@@ -101,19 +107,19 @@ class AdaptivePacing(Pacing):
         self.interval = d.control_interval_s
         self.end_s = (dialer.state.calendar.last_work_day + 1) * DAY_S
 
-    def lines_wanted(self, pc: "PredictiveCampaign", now: float) -> int:
+    def lines_wanted(self, pc: PredictiveCampaign, now: float) -> int:
         soon = bisect_right(pc.busy_until, now + self.lookahead)
         return math.floor(pc.level * (self.free_for_a_call(pc, now) + soon) + 0.5)
 
-    def start(self, pc: "PredictiveCampaign") -> None:
+    def start(self, pc: PredictiveCampaign) -> None:
         self.dialer.env.process(self.controller(pc))
 
-    def controller(self, pc: "PredictiveCampaign") -> Generator:
+    def controller(self, pc: PredictiveCampaign) -> Generator:
         """Raise the level while the abandon rate is under target, cut it when the recent or the
         cumulative (measurement-window) rate is over."""
         dialer = self.dialer
         env = dialer.env
-        decay = 0.5 ** (self.interval / 600.0)   # recent rate: ten-minute half-life
+        decay = 0.5 ** (self.interval / 600.0)  # recent rate: ten-minute half-life
         last_live = last_ab = 0
         while env.now + self.interval < self.end_s:
             mark = pc.seq
@@ -144,19 +150,21 @@ class PoissonPacing(Pacing):
 
     name = "poisson"
 
-    def __init__(self, dialer: "PacedDialer", scenario: "Scenario") -> None:
+    def __init__(self, dialer: PacedDialer, scenario: Scenario) -> None:
         super().__init__(dialer, scenario)
-        self.mean_gap_s = 3600.0 / scenario.dialer.calls_per_hour if scenario.dialer.calls_per_hour else math.inf
+        self.mean_gap_s = (
+            3600.0 / scenario.dialer.calls_per_hour if scenario.dialer.calls_per_hour else math.inf
+        )
         self.arrivals = dialer.state.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
         self.end_s = (dialer.state.calendar.last_work_day + 1) * DAY_S
 
-    def lines_wanted(self, pc: "PredictiveCampaign", now: float) -> int:
-        return 0   # calls come from the arrival process, not from the pacer
+    def lines_wanted(self, pc: PredictiveCampaign, now: float) -> int:
+        return 0  # calls come from the arrival process, not from the pacer
 
-    def start(self, pc: "PredictiveCampaign") -> None:
+    def start(self, pc: PredictiveCampaign) -> None:
         self.dialer.env.process(self.arrival_process(pc))
 
-    def arrival_process(self, pc: "PredictiveCampaign") -> Generator:
+    def arrival_process(self, pc: PredictiveCampaign) -> Generator:
         dialer = self.dialer
         env = dialer.env
         while True:
@@ -169,4 +177,8 @@ class PoissonPacing(Pacing):
                 dialer.place(pc, env.now)
 
 
-PACINGS: dict[str, type[Pacing]] = {"fixed": FixedPacing, "adaptive": AdaptivePacing, "poisson": PoissonPacing}
+PACINGS: dict[str, type[Pacing]] = {
+    "fixed": FixedPacing,
+    "adaptive": AdaptivePacing,
+    "poisson": PoissonPacing,
+}

@@ -7,12 +7,14 @@ campaign's free pool), or on a call until its hang-up. The process only waits fo
 end (``c.done``). Calls are placed through the dial kernel's draw; a call's end, answer, hang-up
 and abandonment are the campaign's own events (campaign_events.py).
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right, insort
+from collections.abc import Generator
 from functools import partial
 from heapq import heappush
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING
 
 from ...base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from .base import Dialer
@@ -29,10 +31,20 @@ class PredictiveDialer(CampaignEvents, Dialer):
     """Several calls per available collector, paced per campaign (dialing/pacing.py)."""
 
     name = "predictive"
-    __slots__ = ("campaigns", "idle", "lines_wanted", "local", "max_lines", "overflow", "pacing", "patience", "r_min",
-                 "tracks_busy")
+    __slots__ = (
+        "campaigns",
+        "idle",
+        "lines_wanted",
+        "local",
+        "max_lines",
+        "overflow",
+        "pacing",
+        "patience",
+        "r_min",
+        "tracks_busy",
+    )
 
-    def __init__(self, state: "WorldState", kernel: "DialKernel") -> None:
+    def __init__(self, state: WorldState, kernel: DialKernel) -> None:
         super().__init__(state, kernel)
         sc = state.scenario
         d = sc.dialer
@@ -48,23 +60,27 @@ class PredictiveDialer(CampaignEvents, Dialer):
         # collector, or two campaigns dial the same buckets (shared lists, where one campaign
         # played ahead would take accounts out of the other's past).
         buckets = [b for k in state.campaigns for b in k.buckets]
-        self.local = ((self.overflow != "overflow" or len(state.campaigns) <= 1)
-                      and len(set(buckets)) == len(buckets))
-        self.idle = [0.0] * state.n_collectors   # idle seconds since the last flush, by collector
+        self.local = (self.overflow != "overflow" or len(state.campaigns) <= 1) and len(set(buckets)) == len(
+            buckets
+        )
+        self.idle = [0.0] * state.n_collectors  # idle seconds since the last flush, by collector
         # Shortest ring before a call can reach a collector (s): how long unanswered ends may
         # wait to be played (see catch_up).
-        self.r_min = min(o.ring_time_s.lower for seg in sc.segments.values()
-                         for o in (seg.outcomes.machine, seg.outcomes.third_party, seg.outcomes.rpc))
+        self.r_min = min(
+            o.ring_time_s.lower
+            for seg in sc.segments.values()
+            for o in (seg.outcomes.machine, seg.outcomes.third_party, seg.outcomes.rpc)
+        )
 
     def start(self) -> None:
         for pc in self.campaigns:
             self.pacing.start(pc)
 
     # -- collectors ---------------------------------------------------------------------------
-    def work(self, c: "Collector", until: float) -> Generator:
+    def work(self, c: Collector, until: float) -> Generator:
         env = self.env
         pc = self.campaigns[c.campaign.idx]
-        self.catch_up(pc, env.now, c.mark)   # the process scheduled this moment at its last logout
+        self.catch_up(pc, env.now, c.mark)  # the process scheduled this moment at its last logout
         pc.logged_in += 1
         c.until = until
         c.done = env.event()
@@ -74,7 +90,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
         pc.logged_in -= 1
         c.mark = pc.seq
 
-    def _free(self, c: "Collector", pc: PredictiveCampaign, now: float) -> None:
+    def _free(self, c: Collector, pc: PredictiveCampaign, now: float) -> None:
         """Collector ``c`` is ready at ``now``: the work window is over, or a waiting call is
         taken, or the collector joins the free pool and the campaign paces."""
         if now >= c.until:
@@ -89,7 +105,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
         pc.add_free(c, c.until)
         self.pace(pc, now)
 
-    def _take(self, c: "Collector", pc: PredictiveCampaign, call, now: float) -> None:
+    def _take(self, c: Collector, pc: PredictiveCampaign, call, now: float) -> None:
         """Collector ``c`` (of campaign ``pc``) takes an answered call at ``now``, until its talk
         and wrap-up are over. The call counts for the campaign that placed it (overflow may
         differ)."""
@@ -109,9 +125,9 @@ class PredictiveDialer(CampaignEvents, Dialer):
         if self.tracks_busy:
             insort(pc.busy_until, end)
         if self.local and end < c.until:
-            pc.seq += 1   # CampaignEvents.push, inline (once an answered call)
+            pc.seq += 1  # CampaignEvents.push, inline (once an answered call)
             heappush(pc.lazy, (end, pc.seq + TIE[HANG_UP], HANG_UP, c))
-        else:   # the collector's process waits for this one (or another campaign may take calls)
+        else:  # the collector's process waits for this one (or another campaign may take calls)
             d = end - self.env.now
             self.env.timeout(d if d > 0.0 else 0.0, (c, pc.seq)).callbacks.append(self._hang_up)
 
@@ -121,7 +137,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
         self.catch_up(self.campaigns[c.campaign.idx], now, mark)
         self.hang_up(c, now)
 
-    def hang_up(self, c: "Collector", now: float) -> None:
+    def hang_up(self, c: Collector, now: float) -> None:
         """A collector's call (talk and wrap-up) is over at ``now``: the collector is ready again."""
         pc = self.campaigns[c.campaign.idx]
         pc.connected -= 1
@@ -130,7 +146,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
             del bu[bisect_right(bu, now) - 1]
         self._free(c, pc, now)
 
-    def _release(self, pc: PredictiveCampaign, c: "Collector", mark: int, _ev) -> None:
+    def _release(self, pc: PredictiveCampaign, c: Collector, mark: int, _ev) -> None:
         """End of ``c``'s work window: a collector still waiting for a call stops waiting."""
         now = self.env.now
         self.catch_up(pc, now, mark)
@@ -181,10 +197,10 @@ class PredictiveDialer(CampaignEvents, Dialer):
         end = now + ring
         if o == RPC or o == THIRD_PARTY or (o == MACHINE and talk + wrap > 0):
             # answered by someone a collector must take
-            if self.local:   # CampaignEvents.push, inline (once a call)
+            if self.local:  # CampaignEvents.push, inline (once a call)
                 pc.seq += 1
                 heappush(pc.lazy, (end, pc.seq + TIE[ANSWER], ANSWER, call))
-            else:   # a real event (never in the past: see the sweeps)
+            else:  # a real event (never in the past: see the sweeps)
                 pc.seq += 1
                 d = end - self.env.now
                 self.env.timeout(d if d > 0.0 else 0.0, call).callbacks.append(self._answer)

@@ -1,7 +1,9 @@
 """Preview dialing: the collector reads the account, then dials one call and waits through it."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generator
+from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 from ..contact import sampler
 from .base import Dialer, wait_for_account
@@ -19,11 +21,11 @@ class PreviewDialer(Dialer):
     name = "preview"
     __slots__ = ("preview",)
 
-    def __init__(self, state: "WorldState", kernel: "DialKernel") -> None:
+    def __init__(self, state: WorldState, kernel: DialKernel) -> None:
         super().__init__(state, kernel)
         self.preview = sampler(state.streams, "dialer/preview", state.scenario.dialer.preview_time_s)
 
-    def work(self, c: "Collector", until: float) -> Generator:
+    def work(self, c: Collector, until: float) -> Generator:
         env, camp, dial = self.env, c.campaign, self.kernel.dial
         timeout = env.timeout
         while env.now < until:

@@ -1,11 +1,13 @@
 """Progressive (power) dialing: one call per ready collector, placed the moment the collector is
 free; the collector waits through the ring, talks if someone answers and wraps up."""
+
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Generator
 from math import ceil
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING
 
 from ...base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..calendar import DAY_S
@@ -30,7 +32,7 @@ class ProgressiveDialer(Dialer):
     MAX_RUN_S = 3600.0
     """Longest run of dials planned at once (seconds of the collector's time)."""
 
-    def __init__(self, state: "WorldState", kernel: "DialKernel") -> None:
+    def __init__(self, state: WorldState, kernel: DialKernel) -> None:
         super().__init__(state, kernel)
         # Runs of dials need every retry that could fall due inside a run to exist when the run
         # is planned: a run is never longer than the shortest retry delay.
@@ -38,10 +40,13 @@ class ProgressiveDialer(Dialer):
         self.max_run_s = min([self.MAX_RUN_S] + [x for k, x in enumerate(delays) if k != RPC])
         # The inlined kernel in run_of_dials knows no task hooks, and phone states only through
         # account-level behaviour.
-        self.runs = (not kernel.dial_hooks and (kernel.phone is None or kernel.behaviour is not None)
-                     and self.max_run_s >= 60.0)
+        self.runs = (
+            not kernel.dial_hooks
+            and (kernel.phone is None or kernel.behaviour is not None)
+            and self.max_run_s >= 60.0
+        )
 
-    def work(self, c: "Collector", until: float) -> Generator:
+    def work(self, c: Collector, until: float) -> Generator:
         env, camp, dial = self.env, c.campaign, self.kernel.dial
         timeout = env.timeout
         runs = self.runs and camp.whole_minutes
@@ -58,7 +63,7 @@ class ProgressiveDialer(Dialer):
                 continue
             yield timeout(dial(c, a, now))
 
-    def run_of_dials(self, c: "Collector", camp: "Campaign", now: float, until: float) -> float | None:
+    def run_of_dials(self, c: Collector, camp: Campaign, now: float, until: float) -> float | None:
         """Make collector ``c``'s next dials from ``now`` in one go, as one SimPy timeout.
 
         Applies while the campaign has one open bucket: until ``until``, until the open buckets,
@@ -81,7 +86,7 @@ class ProgressiveDialer(Dialer):
         k = self.kernel
         lists = w.lists
         q = lists.retry[b]
-        due = q.due   # descending: due[-1] is the earliest retry (see RetryQueue)
+        due = q.due  # descending: due[-1] is the earliest retry (see RetryQueue)
         f = lists.fresh[b]
         h = lists.head[b]
         if h >= len(f) and not (due and due[-1] < due_limit(now)) and not lists.refill(b):
@@ -97,7 +102,9 @@ class ProgressiveDialer(Dialer):
         cum = m.cum_by_slot[slot]
         u_next = m.u_outcome.next
         account_outcome = k.behaviour.outcome if k.behaviour is not None else None
-        codes = m.codes if account_outcome is None else None   # flat outcome probabilities: read the codes inline
+        codes = (
+            m.codes if account_outcome is None else None
+        )  # flat outcome probabilities: read the codes inline
         if codes is not None:
             cbuf, ci, cn = codes.buf, codes.i, len(codes.buf)
         fixed, rings, talks, wraps = m.fixed, m.ring_next, m.talk_next, m.wrap_next
@@ -112,7 +119,7 @@ class ProgressiveDialer(Dialer):
         r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
         n0 = len(log.r_out)
         spent = k.spent.append
-        rpcs: list[tuple[int, float]] = []    # (account, end of the conversation)
+        rpcs: list[tuple[int, float]] = []  # (account, end of the conversation)
         waiting = 0
         # When the earliest retry falls due (s). Retries pushed during the run fall due after
         # it (shortest delay >= max_run_s), so only a pop can change this within the run.
@@ -134,7 +141,7 @@ class ProgressiveDialer(Dialer):
                 a = f[h]
                 h += 1
             else:
-                break   # the lists ran dry: the one-dial path waits for the next retry
+                break  # the lists ran dry: the one-dial path waits for the next retry
             # ---- KERNEL INLINED: DialKernel.draw, settle and log for one dial (the only copy;
             # tests/unit/test_dial_kernel.py fails when it differs from the kernel) ----
             # draw (the hour and the calling-window state are constant over a run)
@@ -174,7 +181,7 @@ class ProgressiveDialer(Dialer):
                 waiting += 1
             if o == RPC:
                 talk *= talk_mult
-                rpcs.append((a, t + ring + talk))   # the conversations are held after the run
+                rpcs.append((a, t + ring + talk))  # the conversations are held after the run
             end = t + ring + talk + wrap
             # log
             r_acct(a)
@@ -194,7 +201,7 @@ class ProgressiveDialer(Dialer):
                         t = end
                         continue
                 if n < allowed[a]:
-                    key = (ceil((end + delay[o]) * ticks) << 32) | a   # retry_queue.retry_key
+                    key = (ceil((end + delay[o]) * ticks) << 32) | a  # retry_queue.retry_key
                     # RetryQueue.push's usual case inline: the key joins its far slot's list
                     slot_keys = far_get(key >> SLOT_BITS) if key >= q.end else None
                     if slot_keys is None:

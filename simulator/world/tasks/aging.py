@@ -5,6 +5,7 @@ With the living portfolio on, the portfolio ages its accounts and applies paymen
 (living.py); this task then only measures: its roll rates are a view of the portfolio's days
 past due.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -16,8 +17,8 @@ from ..portfolio import ACTIVE
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..counters import Counters
     from ...scenario.schema import Scenario
+    from ..counters import Counters
     from ..state import WorldState
 
 BUCKETS = ("current", "1_29", "30_59", "60_89", "90p")
@@ -36,22 +37,22 @@ class Aging(Task):
     name = "aging"
 
     @classmethod
-    def wanted(cls, sc: "Scenario") -> bool:
+    def wanted(cls, sc: Scenario) -> bool:
         if sc.special_on("roll_rates"):
             return True
         return not sc.portfolio_on and any(sc.special_on(b) for b in ("rearrangement", "placement"))
 
     @classmethod
-    def days_counted(cls, sc: "Scenario", last_work_day: int) -> int:
+    def days_counted(cls, sc: Scenario, last_work_day: int) -> int:
         """Until the first roll period is complete."""
         return sc.roll_rates.period_days + 2 if sc.special_on("roll_rates") else 0
 
-    def __init__(self, state: "WorldState") -> None:
+    def __init__(self, state: WorldState) -> None:
         super().__init__(state)
         sc = state.scenario
         p = state.portfolio
         self.dpd = p.days_past_due
-        self.ages = state.living is None   # a living portfolio ages its accounts itself
+        self.ages = state.living is None  # a living portfolio ages its accounts itself
         self.roll = sc.roll_rates if sc.special_on("roll_rates") else None
         if self.roll is not None:
             r = self.roll
@@ -67,8 +68,9 @@ class Aging(Task):
         """A kept payment cures or partly cures the account (roll rates on, closed portfolio)."""
         if self.roll is None or not self.ages:
             return
-        self.dpd[account] = days_past_due_after_payment(float(self.dpd[account]), float(self.min_payment[account]),
-                                                        amount_usd)
+        self.dpd[account] = days_past_due_after_payment(
+            float(self.dpd[account]), float(self.min_payment[account]), amount_usd
+        )
 
     def _in_portfolio(self) -> np.ndarray:
         """Accounts measured: all in a closed portfolio; in a living one, those in it now."""
@@ -88,7 +90,9 @@ class Aging(Task):
             placed = self._placed()
             now = bucket_of(d)
             keep = self.snap_in if placed is None else self.snap_in & ~placed
-            self.trans += np.bincount(self.snap[keep].astype(np.int64) * 5 + now[keep], minlength=25).reshape(5, 5)
+            self.trans += np.bincount(self.snap[keep].astype(np.int64) * 5 + now[keep], minlength=25).reshape(
+                5, 5
+            )
             self.snap, self.snap_in = now, self._in_portfolio()
             self.periods += 1
 
@@ -110,9 +114,9 @@ class Aging(Task):
             return False
         period = self.roll.period_days
         first = self.state.calendar.first_measured_day
-        return day < period * ((first + period) // period)   # the first period end >= first
+        return day < period * ((first + period) // period)  # the first period end >= first
 
-    def finish(self, counters: "Counters") -> None:
+    def finish(self, counters: Counters) -> None:
         if self.roll is None:
             return
         placed = self._placed()
@@ -121,8 +125,8 @@ class Aging(Task):
         r = lambda a, b: float(a) / float(b) if b else None  # noqa: E731
         out = {"periods": float(self.periods)}
         for i, (lo, hi) in enumerate(zip(BUCKETS[1:4], BUCKETS[2:5]), start=1):
-            out[f"roll_{lo}_to_{hi}"] = r(t[i, i + 1:].sum(), rows[i])
-        out["forward_roll_rate"] = r(sum(t[i, i + 1:].sum() for i in (1, 2, 3)), rows[1:4].sum())
+            out[f"roll_{lo}_to_{hi}"] = r(t[i, i + 1 :].sum(), rows[i])
+        out["forward_roll_rate"] = r(sum(t[i, i + 1 :].sum() for i in (1, 2, 3)), rows[1:4].sum())
         out["cure_rate"] = r(t[1:, 0].sum(), rows[1:].sum())
         out["collected_usd"] = float(counters.collected.sum())
         end = bucket_of(self.dpd)

@@ -10,6 +10,7 @@ Per dial (keep them cheap): ``on_dial``; per refused right-party contact: ``on_r
 payment or promise: ``on_payment``, ``on_promise_due``. Once a day: ``start_day``,
 ``end_of_day``, ``wants_day``. At the end: ``finish``, which writes the task's result block.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,9 +18,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..counters import Counters
     from ...scenario.schema import Scenario
     from ..collectors import Collector
+    from ..counters import Counters
 
 
 class Task:
@@ -33,12 +34,12 @@ class Task:
         self.state = state
 
     @classmethod
-    def wanted(cls, scenario: "Scenario") -> bool:
+    def wanted(cls, scenario: Scenario) -> bool:
         """Whether the task runs in this scenario (its block present and enabled)."""
         return scenario.special_on(cls.name)
 
     @classmethod
-    def days_counted(cls, scenario: "Scenario", last_work_day: int) -> int:
+    def days_counted(cls, scenario: Scenario, last_work_day: int) -> int:
         """Calendar days (from day 0) the per-day counters must cover for this task, e.g. until
         a payment plan's last installment can fall due."""
         return 0
@@ -53,7 +54,7 @@ class Task:
         the task takes the account off the lists (then it is not retried)."""
         return False
 
-    def on_refusal(self, collector: "Collector", account: int, segment: int, end_s: float) -> None:
+    def on_refusal(self, collector: Collector, account: int, segment: int, end_s: float) -> None:
         """A right-party conversation ended at ``end_s`` without a promise."""
 
     # -- payments and promises ----------------------------------------------------------------
@@ -82,6 +83,6 @@ class Task:
         return False
 
     # -- the end ------------------------------------------------------------------------------
-    def finish(self, counters: "Counters") -> None:
+    def finish(self, counters: Counters) -> None:
         """The run is over: write the task's result block (``counters.blocks[name]``) and any
         per-day series (``counters.series[name]``)."""

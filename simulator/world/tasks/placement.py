@@ -1,5 +1,6 @@
 """Placement of unresolved accounts with a collection agency, and its recovery curve (see
 schema.Placement for the model)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ class Placement(Task):
 
     name = "placement"
 
-    def __init__(self, state: "WorldState") -> None:
+    def __init__(self, state: WorldState) -> None:
         super().__init__(state)
         self.cfg = state.scenario.placement
         n = state.portfolio.n
@@ -47,8 +48,9 @@ class Placement(Task):
                 p.status[new] = PLACED
                 if self.state.recorder is not None:
                     a = np.flatnonzero(new)
-                    self.state.recorder.accounts_moved(day, a.tolist(), p.segment[a].tolist(), "placed",
-                                                       p.days_past_due[a].tolist())
+                    self.state.recorder.accounts_moved(
+                        day, a.tolist(), p.segment[a].tolist(), "placed", p.days_past_due[a].tolist()
+                    )
             else:
                 self.state.living.leave_many(np.flatnonzero(new), PLACED, day)
 
@@ -58,7 +60,7 @@ class Placement(Task):
             pd = self.placed_day[dialed]
             self.dialed_after += int(((pd >= 0) & (pd <= day)).sum())
 
-    def finish(self, counters: "Counters") -> None:
+    def finish(self, counters: Counters) -> None:
         """The block and the metrics count the placements of the measured window (after any
         warm-up); dialed_after_placement, a conservation check, counts the whole run."""
         cfg = self.cfg
@@ -70,11 +72,15 @@ class Placement(Task):
         rec = placed & (self.u_recover < share)
         gross = float(self.placed_balance[rec].sum())
         commission = gross * cfg.commission_share
-        placed_bal = float(np.where(placed, self.placed_balance, 0.0).sum())   # 0 where not placed in the window
+        placed_bal = float(
+            np.where(placed, self.placed_balance, 0.0).sum()
+        )  # 0 where not placed in the window
         collected = float(counters.collected.sum())
         agency_net = gross - commission
         seg, S = w.portfolio.segment, len(counters.accounts)
-        counters.agency_collected_usd[:] = np.bincount(seg[rec], weights=self.placed_balance[rec], minlength=S)
+        counters.agency_collected_usd[:] = np.bincount(
+            seg[rec], weights=self.placed_balance[rec], minlength=S
+        )
         counters.agency_commission_usd[:] = counters.agency_collected_usd * cfg.commission_share
         counters.blocks[self.name] = {
             "placed_accounts": float(placed.sum()),

@@ -1,5 +1,6 @@
 """Account rearrangement: settlements, payment plans and re-ages offered when a right-party
 contact ends without a promise (see schema.Rearrangement for the model)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,9 +11,9 @@ from ..promises import ACCT, AMOUNT, COLL, MADE, P_KEEP, SEG
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..counters import Counters
     from ...scenario.schema import Scenario
     from ..collectors import Collector
+    from ..counters import Counters
     from ..state import WorldState
 
 OPTIONS = ("settlement", "plan", "reage")
@@ -30,7 +31,7 @@ class Arrangement:
 
     __slots__ = ("owner", "option", "state", "negotiated")
 
-    def __init__(self, owner: "Rearrangement", option: str, state: list, negotiated: bool = True) -> None:
+    def __init__(self, owner: Rearrangement, option: str, state: list, negotiated: bool = True) -> None:
         self.owner, self.option, self.state, self.negotiated = owner, option, state, negotiated
 
     def on_promise_due(self, entry: list, kept: bool, day: int) -> None:
@@ -43,28 +44,32 @@ class Rearrangement(Task):
     name = "rearrangement"
 
     @classmethod
-    def days_counted(cls, sc: "Scenario", last_work_day: int) -> int:
+    def days_counted(cls, sc: Scenario, last_work_day: int) -> int:
         """Until the last payment of an arrangement accepted on the last calling day falls due."""
         span = 0
         for opt in OPTIONS:
             o = getattr(sc.rearrangement, opt)
             if o is not None:
-                span = max(span, o.due_days + (o.installments - 1) * o.interval_days if opt == "plan" else o.due_days)
+                span = max(
+                    span, o.due_days + (o.installments - 1) * o.interval_days if opt == "plan" else o.due_days
+                )
         return last_work_day + span + 2
 
-    def __init__(self, state: "WorldState") -> None:
+    def __init__(self, state: WorldState) -> None:
         super().__init__(state)
         sc = state.scenario
         cfg = sc.rearrangement
         names = sc.segment_names
-        self.options = []   # (name, cfg, acceptance by segment, keep by segment), in offer order
+        self.options = []  # (name, cfg, acceptance by segment, keep by segment), in offer order
         for opt in cfg.order:
             o = getattr(cfg, opt)
             if o is None:
                 continue
             acc = [o.acceptance_by_segment.get(s, o.acceptance_probability) for s in names]
-            keep = [o.keep_probability if o.keep_probability is not None else sc.segments[s].keep_probability
-                    for s in names]
+            keep = [
+                o.keep_probability if o.keep_probability is not None else sc.segments[s].keep_probability
+                for s in names
+            ]
             self.options.append((opt, o, acc, keep))
         self.config = {opt: o for opt, o, _a, _k in self.options}
         uni = lambda rng, k: rng.random(k)  # noqa: E731
@@ -73,8 +78,18 @@ class Rearrangement(Task):
         # The block counts the measured window: offers made after any warm-up, and payments as
         # day.settle_due counts them (by the day their promise was made); the warm-up's go to
         # warmup_stats, which nothing reports.
-        keys = ("offers", "accepted", "offered_balance_usd", "accepted_balance_usd", "payments_kept",
-                "payments_broken", "collected_usd", "discount_usd", "completed", "broken_arrangements")
+        keys = (
+            "offers",
+            "accepted",
+            "offered_balance_usd",
+            "accepted_balance_usd",
+            "payments_kept",
+            "payments_broken",
+            "collected_usd",
+            "discount_usd",
+            "completed",
+            "broken_arrangements",
+        )
         self.stats = {opt: dict.fromkeys(keys, 0.0) for opt in OPTIONS}
         self.warmup_stats = {opt: dict.fromkeys(keys, 0.0) for opt in OPTIONS}
         self.first_measured_s = state.calendar.first_measured_day * DAY_S
@@ -89,11 +104,13 @@ class Rearrangement(Task):
             p = self.state.portfolio
             p.status[a] = PAID
             if self.state.recorder is not None:
-                self.state.recorder.accounts_moved(day, [a], [p.segment_list[a]], "paid", [float(p.days_past_due[a])])
+                self.state.recorder.accounts_moved(
+                    day, [a], [p.segment_list[a]], "paid", [float(p.days_past_due[a])]
+                )
         else:
             living.leave(a, exit_status, day)
 
-    def on_refusal(self, collector: "Collector", account: int, segment: int, end_s: float) -> None:
+    def on_refusal(self, collector: Collector, account: int, segment: int, end_s: float) -> None:
         """Offer the eligible options in order until one is accepted."""
         a, s = account, segment
         p = self.state.portfolio
@@ -114,16 +131,35 @@ class Rearrangement(Task):
                 amount, state = bal * (1.0 - o.discount_share), [bal * o.discount_share]
             elif opt == "plan":
                 amount = bal / o.installments
-                state = [amount, o.installments, 0]      # installment, remaining, broken so far
+                state = [amount, o.installments, 0]  # installment, remaining, broken so far
                 self.plans_in_force += 1
             else:
                 amount, state = min(o.qualifying_payment_usd, bal), [dpd]
-            self._promise(collector.idx, a, s, amount, day, day + o.due_days, Arrangement(self, opt, state),
-                          keep[s] * collector.keep_mult, end_s)
+            self._promise(
+                collector.idx,
+                a,
+                s,
+                amount,
+                day,
+                day + o.due_days,
+                Arrangement(self, opt, state),
+                keep[s] * collector.keep_mult,
+                end_s,
+            )
             return
 
-    def _promise(self, coll: int, a: int, s: int, amount: float, day: int, due: int, arrangement: Arrangement,
-                 p_keep: float, made_at_s: float) -> None:
+    def _promise(
+        self,
+        coll: int,
+        a: int,
+        s: int,
+        amount: float,
+        day: int,
+        due: int,
+        arrangement: Arrangement,
+        p_keep: float,
+        made_at_s: float,
+    ) -> None:
         """File one payment of an arrangement. Its dollars count as promised; only the payment
         agreed in the conversation counts as a promise made (and on ``day`` in the daily series)."""
         w = self.state
@@ -135,7 +171,9 @@ class Rearrangement(Task):
             cnt.ensure_day(day)
             cnt.daily_promises[s, day] += 1
         cnt.promised_usd[coll, s] += amount
-        entry = w.book.add(due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day)
+        entry = w.book.add(
+            due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day
+        )
         if w.recorder is not None:
             w.recorder.promise_made(entry, made_at_s, due, arrangement.option)
 
@@ -146,7 +184,7 @@ class Rearrangement(Task):
         cnt = self.state.counters
         coll, a, s, amount = e[COLL], e[ACCT], e[SEG], e[AMOUNT]
         opt, state = arrangement.option, arrangement.state
-        measured = e[MADE] >= self.state.calendar.first_measured_day   # as day.settle_due counts it
+        measured = e[MADE] >= self.state.calendar.first_measured_day  # as day.settle_due counts it
         st = (self.stats if measured else self.warmup_stats)[opt]
         if kept:
             st["payments_kept"] += 1
@@ -172,11 +210,19 @@ class Rearrangement(Task):
             if remaining <= 0:
                 self.plans_in_force -= 1
                 st["completed"] += 1
-                self._done(a, PAID if p.balance[a] < 0.005 else CURED, day)   # paid to the cent
+                self._done(a, PAID if p.balance[a] < 0.005 else CURED, day)  # paid to the cent
                 return
-            self._promise(coll, a, s, min(inst, float(p.balance[a])) or inst, day, day + o.interval_days,
-                          Arrangement(self, opt, [inst, remaining, broken], negotiated=False), e[P_KEEP],
-                          (day + 1) * DAY_S)
+            self._promise(
+                coll,
+                a,
+                s,
+                min(inst, float(p.balance[a])) or inst,
+                day,
+                day + o.interval_days,
+                Arrangement(self, opt, [inst, remaining, broken], negotiated=False),
+                e[P_KEEP],
+                (day + 1) * DAY_S,
+            )
             return
         if kept:
             st["completed"] += 1
@@ -194,7 +240,7 @@ class Rearrangement(Task):
             st["broken_arrangements"] += 1
             p.status[a], p.priority[a] = OPEN, 1
 
-    def finish(self, counters: "Counters") -> None:
+    def finish(self, counters: Counters) -> None:
         """The block: offers and payments of the measured window; plans in force at the end."""
         out: dict[str, float | None] = {}
         for opt, _o, _a, _k in self.options:
@@ -204,7 +250,9 @@ class Rearrangement(Task):
             out[f"{opt}_acceptance_rate"] = st["accepted"] / st["offers"] if st["offers"] else None
             paid = st["payments_kept"] + st["payments_broken"]
             out[f"{opt}_kept_rate"] = st["payments_kept"] / paid if paid else None
-            out[f"{opt}_collected_per_offer_usd"] = st["collected_usd"] / st["offers"] if st["offers"] else None
+            out[f"{opt}_collected_per_offer_usd"] = (
+                st["collected_usd"] / st["offers"] if st["offers"] else None
+            )
         if "reage" in self.config:
             out["reage_days_past_due_forgiven"] = self.days_forgiven
         out["plans_in_force_at_end"] = float(self.plans_in_force)

@@ -1,5 +1,6 @@
 """Skip tracing: per-account phone validity, the skip-trace queue, traces and fresh numbers
 (see schema.SkipTrace for the model)."""
+
 from __future__ import annotations
 
 import itertools
@@ -35,7 +36,7 @@ class SkipTrace(Task):
 
     name = "skip_trace"
 
-    def __init__(self, state: "WorldState") -> None:
+    def __init__(self, state: WorldState) -> None:
         super().__init__(state)
         sc = state.scenario
         cfg = self.cfg = sc.skip_trace
@@ -43,7 +44,7 @@ class SkipTrace(Task):
         n = p.n
         phone = np.zeros(n, dtype=np.int8)
         for i, (name, seg) in enumerate(sc.segments.items()):
-            mine = np.flatnonzero(p.segment == i)   # the initial accounts, then those entering later
+            mine = np.flatnonzero(p.segment == i)  # the initial accounts, then those entering later
             q = cfg.bad_number_share_by_segment.get(name, seg.outcomes.invalid.probability)
             phone[mine] = state.streams.generator(f"skip_trace/{name}/bad_number").random(len(mine)) < q
             good, bad, traced = [], [], []
@@ -67,9 +68,9 @@ class SkipTrace(Task):
                     traced.append(_cum(t))
             state.models[i].cum_phone = (good, bad, traced)
         if p.phone is None:
-            p.phone = phone.tolist()      # read per dial (DialKernel.draw)
+            p.phone = phone.tolist()  # read per dial (DialKernel.draw)
             self.bad_at_start = int(phone.sum())
-        else:   # account-level behaviour set the numbers' states (behaviour.py; the same codes)
+        else:  # account-level behaviour set the numbers' states (behaviour.py; the same codes)
             self.bad_at_start = sum(1 for x in p.phone if x != GOOD and x != TRACED_GOOD)
         self.phone = p.phone
         self.invalid_n = [0] * n
@@ -77,7 +78,7 @@ class SkipTrace(Task):
         self.rpc_seen = [0] * n
         self.traces_n = np.zeros(n, dtype=np.int32)
         self.queue: dict[int, list[int]] = defaultdict(list)
-        self.history: list[tuple[int, float, int]] = []   # (account, queued at s, result day) per trace
+        self.history: list[tuple[int, float, int]] = []  # (account, queued at s, result day) per trace
         self.u_hit = state.streams.batched("skip_trace/hit", lambda rng, k: rng.random(k))
         self.u_number = state.streams.batched("skip_trace/number", lambda rng, k: rng.random(k))
         # The block counts the traces ordered in the measured window (after any warm-up): their
@@ -85,11 +86,13 @@ class SkipTrace(Task):
         # unreachable accounts are read at the end.
         self.traces = self.hits = self.misses = self.unresolved = 0
         self.cost_usd = 0.0
-        self.fees_by_segment = np.zeros(len(sc.segments))   # the fees by the account's segment (cost_skip_trace)
+        self.fees_by_segment = np.zeros(
+            len(sc.segments)
+        )  # the fees by the account's segment (cost_skip_trace)
         self.first_measured_s = state.calendar.first_measured_day * DAY_S
-        self.measured_trace = np.zeros(n, dtype=bool)   # the account's latest trace was ordered in the window
+        self.measured_trace = np.zeros(n, dtype=bool)  # the account's latest trace was ordered in the window
         self.measured_traced = np.zeros(n, dtype=bool)  # accounts traced in the window
-        self.measured_hit = np.zeros(n, dtype=bool)     # ... and found by such a trace
+        self.measured_hit = np.zeros(n, dtype=bool)  # ... and found by such a trace
         self.collected_traced_usd = 0.0
 
     def start_measuring(self, day: int) -> None:
@@ -145,7 +148,7 @@ class SkipTrace(Task):
         next calendar day with a fresh number; misses are traced again or become unreachable."""
         p, cfg = self.p, self.cfg
         for a in self.queue.pop(day, []):
-            if p.status[a] != TRACING:   # it left the portfolio meanwhile (charged off, self-cured)
+            if p.status[a] != TRACING:  # it left the portfolio meanwhile (charged off, self-cured)
                 continue
             measured = bool(self.measured_trace[a])
             self.unresolved -= measured
@@ -159,10 +162,10 @@ class SkipTrace(Task):
             else:
                 self.misses += measured
                 p.status[a] = OPEN
-                if not self._enqueue(a, (day + 1) * DAY_S):   # traced again from tomorrow, if traces remain
+                if not self._enqueue(a, (day + 1) * DAY_S):  # traced again from tomorrow, if traces remain
                     p.status[a] = UNREACHABLE
 
-    def finish(self, counters: "Counters") -> None:
+    def finish(self, counters: Counters) -> None:
         counters.skip_trace_fees_usd[:] = self.fees_by_segment
         resolved = self.hits + self.misses
         counters.blocks[self.name] = {

@@ -1,5 +1,6 @@
 """Tracking for the MIS: daily series of open promises, promises due, broken promises awaiting
 follow-up and plans in force, and per-collector daily counters (see schema.Tracking)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -20,11 +21,13 @@ class Tracking(Task):
 
     name = "tracking"
 
-    def __init__(self, state: "WorldState") -> None:
+    def __init__(self, state: WorldState) -> None:
         super().__init__(state)
         D = state.n_days
         C = state.n_collectors
-        self.daily = {k: np.zeros(D) for k in ("open_promises", "due_today", "broken_awaiting", "plans_in_force")}
+        self.daily = {
+            k: np.zeros(D) for k in ("open_promises", "due_today", "broken_awaiting", "plans_in_force")
+        }
         self.per_collector = state.scenario.tracking.per_collector
         self.coll = {k: np.zeros((C, D)) for k in ("dials", "rpc", "promises", "kept", "collected")}
         self.last = {k: np.zeros(C) for k in self.coll}
@@ -36,9 +39,13 @@ class Tracking(Task):
 
     def _cumulative(self) -> dict[str, np.ndarray]:
         cnt, C = self.state.counters, self.state.n_collectors
-        return {"dials": cnt.dials[:C].sum(axis=(1, 2)), "rpc": cnt.dials[:C, :, RPC].sum(axis=1),
-                "promises": cnt.promises[:C].sum(axis=1), "kept": cnt.kept[:C].sum(axis=1),
-                "collected": cnt.collected[:C].sum(axis=1)}
+        return {
+            "dials": cnt.dials[:C].sum(axis=(1, 2)),
+            "rpc": cnt.dials[:C, :, RPC].sum(axis=1),
+            "promises": cnt.promises[:C].sum(axis=1),
+            "kept": cnt.kept[:C].sum(axis=1),
+            "collected": cnt.collected[:C].sum(axis=1),
+        }
 
     def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
         w = self.state
@@ -56,7 +63,7 @@ class Tracking(Task):
                 self.coll[k][:, day] = v - self.last[k]
             self.last = now
 
-    def finish(self, counters: "Counters") -> None:
+    def finish(self, counters: Counters) -> None:
         """The block: peaks and means over the measured days (after any warm-up); the daily
         series keep every day."""
         d = self.daily
@@ -65,10 +72,12 @@ class Tracking(Task):
             "peak_open_promises": float(d["open_promises"][first:].max()),
             "mean_open_promises": float(d["open_promises"][first:].mean()),
             "mean_broken_awaiting": float(d["broken_awaiting"][first:].mean()),
-            "peak_plans_in_force": float(d["plans_in_force"][first:].max())}
+            "peak_plans_in_force": float(d["plans_in_force"][first:].max()),
+        }
         series = {"daily": {k: v.tolist() for k, v in d.items()}}
         if self.per_collector:
             names = self.state.structure.collectors
-            series["collectors"] = {name: {k: v[i].tolist() for k, v in self.coll.items()}
-                                    for i, name in enumerate(names)}
+            series["collectors"] = {
+                name: {k: v[i].tolist() for k, v in self.coll.items()} for i, name in enumerate(names)
+            }
         counters.series[self.name] = series
