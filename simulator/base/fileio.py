@@ -136,9 +136,7 @@ def _check_folder_writable(option: str, shown: str | Path, folder: Path) -> None
         raise _refuse(option, shown, f"cannot write in folder {folder}: no space left on the device")
 
 
-def check_output_file(
-    text: str | Path, option: str, force: bool, allow_stdout: bool = False
-) -> OutputFile:
+def check_output_file(text: str | Path, option: str, force: bool, allow_stdout: bool = False) -> OutputFile:
     """Check an output file path before any work; raise :class:`OutputError` naming the option
     and the path when it cannot be written as asked (see the module's rules)."""
     if allow_stdout and str(text) == STDOUT:

@@ -75,9 +75,7 @@ def sample_variance(values: Sequence[float]) -> float | None:
         return None
 
 
-def paired_difference(
-    a: Sequence[float | None], b: Sequence[float | None], level: float = 0.95
-) -> dict:
+def paired_difference(a: Sequence[float | None], b: Sequence[float | None], level: float = 0.95) -> dict:
     """Paired comparison of replication values of two variants run with common random numbers.
 
     Replication r of A and of B share the seed and replication number, so their values are paired;

@@ -9,6 +9,7 @@ import json
 import sys
 
 from .._version import __version__
+from ..base.documents import SENSITIVITY_SCHEMA
 from ..base.errors import EXIT_OK, InputError, Interrupted
 from ..base.fileio import STDOUT, check_output_file, make_folder
 from ..base.formatting import NA, number, stat, table
@@ -445,7 +446,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         text = (
             json.dumps(
                 {
-                    "schema": "collectsim.sensitivity/1",
+                    "schema": SENSITIVITY_SCHEMA,
                     "scenario": {"name": loaded.scenario.scenario.name, "sha256": loaded.sha256},
                     **doc,
                 },

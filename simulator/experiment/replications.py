@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..base.documents import RESULTS_SCHEMA
 from ..base.formatting import stat_of, table
 from ..base.statistics import half_width, replications_needed, stat
 from ..measures.breaches import breaches
@@ -32,7 +33,6 @@ from ..scenario.schema import Scenario
 from ..world.build import simulate
 from .warmup import portfolio_warmup_days
 
-SCHEMA = "collectsim.results/1"
 LEVELS = ("center", "segments", "teams", "collectors")
 ALL_METRICS = METRICS + EXTRA_METRICS
 KEY_METRICS = (
@@ -220,7 +220,7 @@ class Results:
                 for k in values
             }
         doc = {
-            "schema": SCHEMA,
+            "schema": RESULTS_SCHEMA,
             "scenario": {
                 "name": self.loaded.scenario.scenario.name,
                 "sha256": self.loaded.sha256,

@@ -12,11 +12,10 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..base.documents import RESULTS_SCHEMA, SWEEP_SCHEMA
 from ..base.formatting import NA, number
 from ..measures.pyramid import LAYER_LABELS, LAYERS, TABLE_14_1
 
-RESULTS_SCHEMA = "collectsim.results/1"
-SWEEP_SCHEMA = "collectsim.sweep/1"
 ALL_LAYERS = (*LAYERS, "value_per_paid_hour")
 PERCENT = {
     "productive_rate",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from ..base.documents import SWEEP_SCHEMA
 from .data import (
     ABANDON_LIMIT,
     ALL_LAYERS,
@@ -250,7 +251,7 @@ def breaches_html(doc: dict[str, Any]) -> str:
     """The compliance limits exceeded, in red, for the top of the page ("" when none). A results
     document lists them in ``breaches``; a sweep summary per variant."""
     items = []
-    if doc.get("schema") == "collectsim.sweep/1":
+    if doc.get("schema") == SWEEP_SCHEMA:
         for v in doc.get("variants") or []:
             vals = ", ".join(
                 f"{k}={json.dumps(x) if not isinstance(x, str) else x}" for k, x in v["values"].items()
@@ -295,9 +296,7 @@ def provenance_html(doc: dict[str, Any], source_file: str = "") -> str:
     )
 
 
-def render_results(
-    doc: dict[str, Any], source_file: str = "", images: dict[str, bytes] | None = None
-) -> str:
+def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str, bytes] | None = None) -> str:
     """The HTML page of one results document (``images``: PNGs from :func:`png_images`, to reuse)."""
     images = png_images("results", doc) if images is None else images
     m = doc["metrics"]
@@ -401,9 +400,7 @@ def render_results(
     )
 
 
-def render_sweep(
-    doc: dict[str, Any], source_file: str = "", images: dict[str, bytes] | None = None
-) -> str:
+def render_sweep(doc: dict[str, Any], source_file: str = "", images: dict[str, bytes] | None = None) -> str:
     """The HTML page of a sweep's summary.json: the variants table and the sweep plots."""
     images = png_images("sweep", doc) if images is None else images
     params = list(doc.get("parameters") or sorted({k for v in sweep_points(doc) for k in v["values"]}))

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..base.documents import COMPARE_SCHEMA
 from ..base.statistics import paired_difference
 from ..experiment.replications import ALL_METRICS, ExecutorSpec, MetricRef, Results, as_loaded, run_jobs
 from ..scenario.load import LoadedScenario
 
 __all__ = ["Comparison", "run_comparison", "COMPARE_SCHEMA"]
-
-COMPARE_SCHEMA = "collectsim.compare/1"
 
 
 @dataclass

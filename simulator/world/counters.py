@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import ABANDONED, N_OUT, THIRD_PARTY
 
 RING, TALK, WRAP = range(3)
@@ -231,7 +232,7 @@ class Counters:
         for k, name in ((RING, "ring"), (TALK, "talk"), (WRAP, "wrap")):
             self.handle_s[:, :, k] += np.bincount(cs, weights=cols[name], minlength=C * S).reshape(C, S)
         self.daily_dials[:, day, :] += np.bincount(seg * N_OUT + out, minlength=S * N_OUT).reshape(S, N_OUT)
-        hour = (cols["t"] % 86_400.0 // 3_600.0).astype(np.int64)
+        hour = (cols["t"] % DAY_S // HOUR_S).astype(np.int64)
         self.hourly_dials[:, weekday] += np.bincount(
             (seg * 24 + hour) * N_OUT + out, minlength=S * 24 * N_OUT
         ).reshape(S, 24, N_OUT)

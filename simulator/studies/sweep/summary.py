@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._version import __version__
+from ...base.documents import SWEEP_SCHEMA
 from ...base.statistics import stat
 from ...experiment.replications import ALL_METRICS, Results, iter_long
 from .plan import SweepPlan
@@ -22,7 +23,6 @@ from .store import write_text
 
 __all__ = ["SWEEP_SCHEMA", "SUMMARY_LEVELS", "summary_document", "write_outputs"]
 
-SWEEP_SCHEMA = "collectsim.sweep/1"
 SUMMARY_LEVELS = ("center", "segments", "teams")
 
 

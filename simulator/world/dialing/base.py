@@ -45,9 +45,7 @@ class Dialer(ABC):
         """Bring any deferred bookkeeping up to ``now`` (called before each midnight's close)."""
 
 
-def wait_for_account(
-    state: WorldState, c: Collector, camp: Campaign, now: float, until: float
-) -> float:
+def wait_for_account(state: WorldState, c: Collector, camp: Campaign, now: float, until: float) -> float:
     """No account is ready for collector ``c``: seconds to wait (until an account may be ready,
     or ``until``), counted as the collector's idle time."""
     wait_to = min(camp.next_ready_s(now), until)
