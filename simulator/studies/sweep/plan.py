@@ -16,7 +16,8 @@ from typing import Any
 
 from ..._version import __version__
 from ...base.errors import InputError
-from ...scenario.load import LoadedScenario, ScenarioError, load_scenario, parse_set
+from ...scenario.load import LoadedScenario, ScenarioError, load_scenario
+from ...scenario.overrides import parse_set
 
 __all__ = [
     "SweepError",
