@@ -1,8 +1,8 @@
 """Scenario types in plain words: what an annotation of the schema accepts, for messages and docs.
 
 ``type_words`` turns a pydantic field annotation into ``number >= 0``, ``probability 0-1`` or
-``list of tables``; the loader uses it in "missing required key; expected ..." messages and the
-scenario reference (:mod:`simulator.scenario_reference`) in its tables.
+``list of tables``; :mod:`.problems` uses it in "missing required key; expected ..." messages
+and :mod:`.tables` in the rows of the scenario reference.
 """
 
 from __future__ import annotations
