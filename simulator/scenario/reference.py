@@ -37,7 +37,7 @@ __all__ = [
     "main",
 ]
 
-_REPO = Path(__file__).resolve().parents[1]
+_REPO = Path(__file__).resolve().parents[2]
 DOC_PATH = (_REPO if (_REPO / "pyproject.toml").exists() else Path(".")) / "docs" / "scenario-reference.md"
 """Where ``--write`` puts the reference: docs/ of the source tree (of the working folder when
 the package is installed elsewhere)."""
