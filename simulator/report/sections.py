@@ -1,0 +1,324 @@
+"""The sections of the HTML report, each a function of a results or sweep document that returns
+its HTML: headline cards, a unit's pyramid against target, the collectors' table, dollars and
+costs, compliance, the breaches banner and the provenance. :mod:`.html` puts them on a page."""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from typing import Any
+
+from ..base.documents import SWEEP_SCHEMA
+from .data import (
+    ALL_LAYERS,
+    COMPLIANCE_LIMITS,
+    DOLLARS,
+    collector_team,
+    fmt,
+    fmt_ci,
+    label,
+    mean,
+    net_value,
+)
+
+__all__ = [
+    "img",
+    "card",
+    "headline_html",
+    "pyramid_table_html",
+    "unit_section",
+    "collectors_table",
+    "dollars_html",
+    "compliance_html",
+    "breaches_html",
+    "provenance_html",
+]
+
+# The layers' names as column heads of the collectors table.
+SHORT = {
+    "productive_rate": "productive",
+    "rpc_per_productive_hour": "contacts / prod. hour",
+    "promise_rate": "promise",
+    "kept_rate": "kept",
+    "avg_payment": "avg payment",
+    "value_per_paid_hour": "value / paid hour",
+}
+
+
+def img(images: dict[str, bytes], name: str, alt: str) -> str:
+    """The plot ``name`` inlined as a PNG, or a note that these results have none."""
+    data = images.get(name)
+    if data is None:
+        return f'<p class="note">No {escape(alt)} plot for these results.</p>'
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">'
+
+
+def card(k: str, v: str, s: str = "", alert: bool = False) -> str:
+    """One headline figure: its name ``k``, value ``v`` and a small print ``s``."""
+    return (
+        f'<div class="card{" alert" if alert else ""}"><div class="k">{escape(k)}</div>'
+        f'<div class="v">{escape(v)}</div><div class="s">{escape(s)}</div></div>'
+    )
+
+
+def headline_html(doc: dict[str, Any], tg: dict[str, Any]) -> str:
+    """Cards for the figures a manager looks at first: value per paid hour of the center and of each
+    segment, the center's flagged layers, dollars collected in both views and the net value."""
+    m = doc["metrics"]
+    c = m["center"]
+    cu = tg["center"].get("center")
+    cards = [
+        card(
+            "center: value per paid hour",
+            fmt("value_per_paid_hour", mean(c["value_per_paid_hour"])),
+            f"95% CI {fmt_ci('value_per_paid_hour', c['value_per_paid_hour'])}",
+        )
+    ]
+    for seg, s in m["segments"].items():
+        cards.append(
+            card(
+                f"{seg}: value per paid hour",
+                fmt("value_per_paid_hour", mean(s["value_per_paid_hour"])),
+                f"95% CI {fmt_ci('value_per_paid_hour', s['value_per_paid_hour'])}",
+            )
+        )
+    if cu and cu.get("diagnosis"):
+        flagged = cu.get("flagged_layers") or []
+        cards.append(
+            card(
+                "center: flagged layers",
+                ", ".join(label(x) for x in flagged) or "none",
+                cu["diagnosis"],
+                alert=bool(flagged),
+            )
+        )
+    cards.append(
+        card(
+            "collected: cohort view",
+            fmt("collected", mean(c.get("collected"))),
+            "the period's promises, paid whenever; per replication",
+        )
+    )
+    if isinstance(c.get("collected_in_period"), dict):
+        cards.append(
+            card(
+                "collected: cash view",
+                fmt("collected", mean(c["collected_in_period"])),
+                "paid by the last calling day; per replication",
+            )
+        )
+    nv = net_value(c)
+    if nv:
+        cards.append(
+            card("net value", fmt("net_value", mean(nv)), "collected + agency - full cost; per replication")
+        )
+    return (
+        f'<section><h2>Headline</h2><div class="cards">{"".join(cards)}</div>'
+        '<p class="note">Value per paid hour = productive rate × contacts per productive hour × promise '
+        "rate × kept rate × average payment, on the cohort view of dollars. Each figure is the mean over "
+        "replications with its 95% confidence interval.</p></section>"
+    )
+
+
+FLAG_NOTE = (
+    "flagged: significantly below target (one-sided t-test over the replications, Holm "
+    "correction across every unit and layer, 5%)"
+)
+
+
+def pyramid_table_html(stats: dict[str, Any], unit: dict[str, Any] | None) -> str:
+    """One unit's pyramid: layer, actual, 95% CI, target, % of target; the layers significantly
+    below target flagged in red, the coaching text from them."""
+    targets = (unit or {}).get("targets") or {}
+    flagged = set((unit or {}).get("flagged_layers") or [])
+    rows = []
+    for layer in ALL_LAYERS:
+        s = stats.get(layer) or {}
+        a, t = mean(s), targets.get(layer)
+        pct = f"{a / t * 100:.0f}%" if a is not None and t else "–"
+        cls = "flagged" if layer in flagged else ("value" if layer == "value_per_paid_hour" else "")
+        pcls = ' class="low"' if layer in flagged else ""
+        name = label(layer) + (" ▼ flagged" if layer in flagged else "")
+        rows.append(
+            f'<tr class="{cls}"><td>{escape(name)}</td><td>{escape(fmt(layer, a))}</td>'
+            f"<td>{escape(fmt_ci(layer, s))}</td><td>{escape(fmt(layer, t) if t else '–')}</td>"
+            f"<td{pcls}>{escape(pct)}</td></tr>"
+        )
+    head = (
+        "<table><thead><tr><th>layer</th><th>actual</th><th>95% CI</th><th>target</th>"
+        "<th>% of target</th></tr></thead><tbody>"
+    )
+    out = head + "".join(rows) + "</tbody></table>"
+    if not unit:
+        return out + '<p class="note">No targets for this unit.</p>'
+    if unit.get("diagnosis"):
+        cls = "breach" if flagged else "pass"
+        out += f'<p class="note">Coaching: <span class="{cls}">{escape(unit["diagnosis"])}</span></p>'
+    w = unit.get("weakest_layer")
+    if w and w not in flagged:
+        a, t = mean(stats.get(w)), targets.get(w)
+        share = f" ({a / t * 100:.1f}% of target)" if a is not None and t else ""
+        out += (
+            f'<p class="note">Lowest share of target: {escape(label(w))}{escape(share)}, not significantly '
+            "below it: no coaching on it.</p>"
+        )
+    if unit.get("source", "scenario") != "scenario":
+        out += f'<p class="note">Targets from {escape(unit["source"])}: the scenario sets none.</p>'
+    return out
+
+
+def unit_section(title: str, level: str, units: dict[str, Any], tg: dict[str, Any]) -> str:
+    if not units:
+        return f'<section><h2>{escape(title)}</h2><p class="note">None in these results.</p></section>'
+    parts = [f"<section><h2>{escape(title)}</h2>"]
+    for name, stats in units.items():
+        parts.append(f"<h3>{escape(name)}</h3>" + pyramid_table_html(stats, tg[level].get(name)))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
+    m = doc["metrics"]
+    coll = m["collectors"]
+    head = "".join(f"<th>{escape(SHORT.get(x, label(x)))}</th>" for x in ALL_LAYERS)
+    rows = []
+    for cid in sorted(coll, key=lambda c: -(mean(coll[c]["value_per_paid_hour"]) or 0.0)):
+        u = tg["collectors"].get(cid)
+        flagged = (u or {}).get("flagged_layers") or []
+        cells = []
+        for layer in ALL_LAYERS:
+            s = coll[cid].get(layer) or {}
+            a = mean(s)
+            cls = ' class="low"' if layer in flagged else ""
+            cells.append(f"<td{cls}>{escape(fmt(layer, a) + (' ▼' if layer in flagged else ''))}</td>")
+        team = collector_team(cid, m["teams"]) or ""
+        flags = ", ".join(label(x) for x in flagged) or ("none" if u and u.get("tested") else "–")
+        fcls = ' class="low"' if flagged else ""
+        rows.append(
+            f"<tr><td>{escape(cid)}</td><td>{escape(team)}</td><td{fcls}>{escape(flags)}</td>"
+            f"{''.join(cells)}</tr>"
+        )
+    return (
+        f'<div class="scroll"><table class="compact"><thead><tr><th>collector</th><th>team</th>'
+        f"<th>flagged layers</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f'<p class="note">▼ {escape(FLAG_NOTE)}; –: not tested (too few right-party contacts or '
+        "replications).</p>"
+    )
+
+
+def dollars_html(doc: dict[str, Any]) -> str:
+    """Dollars in both views, labelled, and cost by component, for each segment and the center."""
+    from .table import LABELS, VOLUME, _shown
+
+    m = doc["metrics"]
+    cols = [*m["segments"].items(), ("center", m["center"])]
+    money = DOLLARS | {"kept_rate_usd", "cost_per_dollar"}
+    names = [k for k in VOLUME if k in m["center"] and k in money and _shown(k, cols)]
+    head = "".join(f"<th>{escape(n)}</th>" for n, _ in cols)
+    rows = []
+    for k in names:
+        cells = "".join(f"<td>{escape(fmt(k, mean(st.get(k))))}</td>" for _, st in cols)
+        rows.append(f"<tr><td>{escape(LABELS.get(k, k.replace('_', ' ')).strip())}</td>{cells}</tr>")
+    return (
+        "<section><h2>Dollars and costs</h2><table><thead><tr><th>per replication</th>"
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+        '<p class="note">Cohort view: the eventual dollars of the promises made in the calling period, '
+        "whenever paid (the pyramid's value per paid hour). Cash view: the payments received by the last "
+        "calling day. Cost is the sum of its parts (docs/contract.md says how each is attributed).</p>"
+        "</section>"
+    )
+
+
+def _rule_figure(name: str, kind: str, v: float | None) -> str:
+    """A compliance figure: a rate as the metric is shown, a count as a whole number."""
+    if kind == "rate":
+        return fmt(name, v)
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def compliance_html(doc: dict[str, Any]) -> str:
+    """Each calling rule: mean and worst replication against its limit, within it or BREACH."""
+    block = doc.get("compliance")
+    if not isinstance(block, dict) or not block:
+        return (
+            '<section><h2>Compliance</h2><p class="note">No compliance block in these results '
+            "(this version of the simulator does not record calling-rule checks yet).</p></section>"
+        )
+    rows = []
+    for name, s in block.items():
+        lbl, limit, kind = COMPLIANCE_LIMITS.get(name, (name.replace("_", " "), None, "count"))
+        vals = [v for v in (s.get("values") or []) if v is not None] if isinstance(s, dict) else []
+        worst = max(vals) if vals else mean(s)
+        status = "–"
+        if limit is not None and worst is not None:
+            status = (
+                '<span class="pass">within limit</span>'
+                if worst <= limit + 1e-12
+                else '<span class="breach">BREACH</span>'
+            )
+        rows.append(
+            f"<tr><td>{escape(lbl)}</td><td>{escape(_rule_figure(name, kind, mean(s)))}</td>"
+            f"<td>{escape(_rule_figure(name, kind, worst))}</td>"
+            f"<td>{escape(_rule_figure(name, kind, limit) if limit is not None else '–')}</td>"
+            f"<td>{status}</td></tr>"
+        )
+    return (
+        "<section><h2>Compliance</h2><table><thead><tr><th>rule</th><th>mean per replication</th>"
+        "<th>worst replication</th><th>limit</th><th>status</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></section>"
+    )
+
+
+def breaches_html(doc: dict[str, Any]) -> str:
+    """The compliance limits exceeded, in red, for the top of the page ("" when none). A results
+    document lists them in ``breaches``; a sweep summary per variant."""
+    items = []
+    if doc.get("schema") == SWEEP_SCHEMA:
+        for v in doc.get("variants") or []:
+            vals = ", ".join(
+                f"{k}={json.dumps(x) if not isinstance(x, str) else x}" for k, x in v["values"].items()
+            )
+            items += [f"{v['id']} ({vals}): {b['message']}" for b in v.get("breaches") or []]
+    else:
+        items = [b["message"] for b in doc.get("breaches") or [] if isinstance(b, dict) and "message" in b]
+    if not items:
+        return ""
+    lis = "".join(f"<li>{escape(t)}</li>" for t in items)
+    return (
+        f'<section class="breaches"><h2>Compliance limits exceeded ({len(items)})</h2><ul>{lis}</ul>'
+        '<p class="note">The calling rules are measured whether the dialer enforces them or not. '
+        "Figures from a run that breaks them are not a plan a center may follow.</p></section>"
+    )
+
+
+def provenance_html(doc: dict[str, Any], source_file: str = "") -> str:
+    """Where the figures come from: the scenario file and its hashes, the overrides, seed and version."""
+    sc = doc.get("scenario") or {}
+    items = [
+        ("scenario", sc.get("name")),
+        ("scenario file", sc.get("source")),
+        ("scenario file sha256", sc.get("file_sha256")),
+        ("resolved scenario sha256", sc.get("sha256")),
+        ("overrides (--set)", ", ".join(sc.get("overrides") or []) or "none"),
+        ("fixed in the sweep", ", ".join(f"{k}={v}" for k, v in (doc.get("fixed") or {}).items()) or None),
+        ("seed", doc.get("seed")),
+        ("replications", doc.get("replications")),
+        ("collectsim version", doc.get("collectsim_version")),
+        ("schema", doc.get("schema")),
+        ("results file", source_file or None),
+    ]
+    rows = "".join(
+        f"<tr><td>{escape(k)}</td><td><code>{escape(str(v))}</code></td></tr>"
+        for k, v in items
+        if v is not None
+    )
+    return (
+        '<section><h2>Scenario and provenance</h2><table class="kv"><tbody>' + rows + "</tbody></table>"
+        '<p class="note">Rerun with the same scenario file, overrides, seed and version to get the '
+        "same numbers.</p></section>"
+    )
