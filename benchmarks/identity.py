@@ -53,25 +53,25 @@ EXTRA_CASES = {
 }
 DROP = ("collectsim_version",)
 
-CHILD = r"""
+CHILD = rf"""
 import json, sys
 from simulator.experiment import run_experiment
 from simulator.scenario.load import load_scenario
 cases, reps, seed = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-out = {}
+out = {{}}
 for name, (path, sets) in cases.items():
     try:
         loaded = load_scenario(path, sets)
     except Exception as e:  # a scenario this checkout cannot read (newer than it)
-        out[name] = {"unreadable": str(e).splitlines()[0][:200]}
+        out[name] = {{"unreadable": str(e).splitlines()[0][:200]}}
         continue
     doc = run_experiment(loaded, reps, seed).to_dict()
-    for k in %r:
+    for k in {DROP!r}:
         doc.pop(k, None)
     doc["scenario"].pop("source", None)
     out[name] = doc
 print(json.dumps(out))
-""" % (DROP,)
+"""
 
 
 def all_cases() -> dict[str, tuple[str, list[str]]]:

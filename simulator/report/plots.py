@@ -307,8 +307,8 @@ def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
     hi = [units[n]["value_per_paid_hour"].get("ci95_high") for n in names]
     xerr = np.array(
         [
-            [a - (l if l is not None else a) for a, l in zip(v, lo)],
-            [(h if h is not None else a) - a for a, h in zip(v, hi)],
+            [a - (low if low is not None else a) for a, low in zip(v, lo)],
+            [(high if high is not None else a) - a for a, high in zip(v, hi)],
         ]
     )
     ax1.barh(

@@ -42,6 +42,11 @@ def first_measured_day(results: dict[str, Any]) -> int:
     return int(round(float(cal.get("first_measured_day") or 0)))
 
 
+def _on_days(series: dict[str, Any], key: str, days: np.ndarray) -> np.ndarray:
+    """One segment's daily series ``key`` on ``days`` (zeros when the results lack it)."""
+    return np.asarray(series.get(key) or [0.0] * (days.max() + 1), float)[days]
+
+
 def portfolio_daily(results: dict[str, Any]) -> Figure:
     """Per segment, mean over replications, on the calling days: open accounts (worked, and the
     control group dashed), dials, right-party contacts and dollars received (kept promises by due
@@ -60,13 +65,12 @@ def portfolio_daily(results: dict[str, Any]) -> Figure:
         if not len(days):
             continue
         x = days + 1
-        get = lambda key: np.asarray(s.get(key) or [0.0] * (days.max() + 1), float)[days]  # noqa: E731
-        axes[0].plot(x, get("open_accounts"), "-", color=color, label=seg)
-        axes[0].plot(x, get("control_open_accounts"), "--", color=color, lw=1)
-        axes[1].plot(x, get("dials"), "-", color=color)
-        axes[2].plot(x, get("rpc"), "-", color=color)
-        axes[3].plot(x, get("collected"), "-", color=color)
-        axes[3].plot(x, get("self_cure_collected"), ":", color=color, lw=1.2)
+        axes[0].plot(x, _on_days(s, "open_accounts", days), "-", color=color, label=seg)
+        axes[0].plot(x, _on_days(s, "control_open_accounts", days), "--", color=color, lw=1)
+        axes[1].plot(x, _on_days(s, "dials", days), "-", color=color)
+        axes[2].plot(x, _on_days(s, "rpc", days), "-", color=color)
+        axes[3].plot(x, _on_days(s, "collected", days), "-", color=color)
+        axes[3].plot(x, _on_days(s, "self_cure_collected", days), ":", color=color, lw=1.2)
     titles = (
         ("open accounts", "at the end of the day; dashed: the never-called control group"),
         ("dials", ""),

@@ -7,6 +7,8 @@ and :mod:`.tables` in the rows of the scenario reference.
 
 from __future__ import annotations
 
+import functools
+import operator
 import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
@@ -40,7 +42,7 @@ def optional_inner(tp: Any) -> Any | None:
         args = get_args(tp)
         if type(None) in args:
             rest = [a for a in args if a is not type(None)]
-            return rest[0] if len(rest) == 1 else Union[tuple(rest)]  # type: ignore[return-value]
+            return functools.reduce(operator.or_, rest)
     return None
 
 
