@@ -177,12 +177,14 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {c:>5} {d:>4} {r['accounts']:>10,} {r['dials']:>11,} {r['idle_hours']:>7.2f} "
                 f"{n:>4} {r['wall'][0]:>8.2f} {r['wall'][1]:>8.2f} {statistics.median(bases):>7.2f} "
-                f"{r['dps'][0]:>9,.0f} {r['mem'][1]:>8.0f} {min(ratios):>6.2f} {statistics.median(ratios):>9.2f}",
+                f"{r['dps'][0]:>9,.0f} {r['mem'][1]:>8.0f} {min(ratios):>6.2f} "
+                f"{statistics.median(ratios):>9.2f}",
                 flush=True,
             )
 
     print(
-        f"\nPortfolio of 1,000,000 accounts ({BASE[0]} collectors, {a.million_days} working days, 1 replication)"
+        f"\nPortfolio of 1,000,000 accounts ({BASE[0]} collectors, {a.million_days} working days, "
+        "1 replication)"
     )
     ov = size_overrides(scen, BASE[0], a.million_days, accounts_total=1_000_000)
     m = summarize(measure(scen, ov, 1, a.seed, a.repeat))

@@ -74,7 +74,8 @@ def main() -> int:
         n_variants *= len(s.partition("=")[2].split(","))
     total = n_variants * a.replications
     print(
-        f"sweep of {Path(a.scenario).name}: {n_variants} variant(s) x {a.replications} replications = {total}; "
+        f"sweep of {Path(a.scenario).name}: {n_variants} variant(s) x {a.replications} replications "
+        f"= {total}; "
         f"CPUs available: {len(os.sched_getaffinity(0))}"
     )
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

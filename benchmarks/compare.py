@@ -128,7 +128,8 @@ def compare_mode(
     qs = QUANTITIES + (("abandoned",) if mode == "predictive" else ())
     level = alpha / len(qs)
     print(
-        f"\n  agreement per replication ({reps} reps each; Welch t-test, PASS if p >= {alpha:g}/{len(qs)} = {level:.4f})"
+        f"\n  agreement per replication ({reps} reps each; Welch t-test, "
+        f"PASS if p >= {alpha:g}/{len(qs)} = {level:.4f})"
     )
     print(
         f"  {'quantity':<17} {'collectsim mean [95% CI]':>38} {'reference mean [95% CI]':>38} "

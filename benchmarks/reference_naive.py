@@ -42,7 +42,8 @@ Modes:
   for a live person, in ``abandoned_machine`` for a machine; an abandoned call is not an RPC).
   Unanswered calls (no answer, busy, invalid) never reach a collector.
 
-    python benchmarks/reference_naive.py [SCENARIO] [--mode progressive|predictive] [--seed S] [--set PATH=V ...]
+    python benchmarks/reference_naive.py [SCENARIO] [--mode progressive|predictive] [--seed S]
+        [--set PATH=V ...]
 """
 
 from __future__ import annotations

@@ -242,7 +242,8 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
         return
     print(
         f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
-        f"({len(ests) * replications:,} replication(s) of about {describe_duration(core_s / (len(ests) * replications))} "
+        f"({len(ests) * replications:,} replication(s) of about "
+        f"{describe_duration(core_s / (len(ests) * replications))} "
         f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
         f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
         file=sys.stderr,

@@ -56,8 +56,8 @@ def register(sub) -> None:
             "the chosen executor. Values are TOML values (5,10,15 or progressive,predictive or "
             "[1,2],[3]); commas inside brackets and quotes do not split."
         ),
-        epilog="example:\n  collectsim sweep scenarios/table_14_1.toml --set teams.low_risk_team.headcount=5,10,15 "
-        "-r 4 --workers 2 --out sweep-out\n\n" + sweep_epilog,
+        epilog="example:\n  collectsim sweep scenarios/table_14_1.toml "
+        "--set teams.low_risk_team.headcount=5,10,15 -r 4 --workers 2 --out sweep-out\n\n" + sweep_epilog,
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
     p.add_argument(
@@ -87,7 +87,8 @@ def register(sub) -> None:
             'the sweep outputs (plus a "staffing" block in summary.json) and resumes like sweep.'
         ),
         epilog="example:\n  collectsim staff scenarios/table_14_1.toml --team low_risk_team --range 8:16 "
-        "--step 2 -r 6 \\\n      --constraint 'abandon_rate<=0.03' --constraint 'accounts_dialed_share>=0.5'\n\n"
+        "--step 2 -r 6 \\\n      --constraint 'abandon_rate<=0.03' "
+        "--constraint 'accounts_dialed_share>=0.5'\n\n"
         "constraints (quote them: < and > are special to the shell): METRIC<=V or METRIC>=V;\n"
         "METRIC is a center metric (abandon_rate) or LEVEL.UNIT.METRIC\n"
         "(segments.low_risk.accounts_dialed_share). The smallest headcount\n"
@@ -263,10 +264,10 @@ def cmd_staff(args: argparse.Namespace) -> int:
             ]
         )
     print(
-        f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width. +1 collector: net value "
-        "each added collector brings over the previous headcount (paired by replication). coverage: share "
-        "of accounts dialed at least once; attempted/contacted 7d: share of open accounts dialed/reached in "
-        "the last 7 days of calling (%)"
+        f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width. +1 collector: "
+        "net value each added collector brings over the previous headcount (paired by replication). "
+        "coverage: share of accounts dialed at least once; attempted/contacted 7d: share of open "
+        "accounts dialed/reached in the last 7 days of calling (%)"
     )
     print(table(rows))
     b = st["best_net_value"]

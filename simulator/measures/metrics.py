@@ -288,10 +288,10 @@ def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
     """Self-cure and incremental dollars of a group of segments (None where not defined).
 
     ``self_cure_collected``: dollars the called accounts (not the control group) paid with no
-    promise (self-cure), in the measured window. ``incremental_collected``: dollars over what the same accounts would have paid
-    uncalled, estimated segment by segment from the never-called control group: dollars from
-    the called accounts - control dollars x (called accounts / control accounts). Needs a
-    living portfolio with ``control_share`` > 0 (docs/portfolio.md)."""
+    promise (self-cure), in the measured window. ``incremental_collected``: dollars over what the
+    same accounts would have paid uncalled, estimated segment by segment from the never-called
+    control group: dollars from the called accounts - control dollars x (called accounts /
+    control accounts). Needs a living portfolio with ``control_share`` > 0 (docs/portfolio.md)."""
     if cnt.received_usd is None:
         return {"self_cure_collected": 0.0, "incremental_collected": None}
     incremental = 0.0

@@ -217,7 +217,8 @@ def _backtest_section(bt: Backtest) -> str:
     verdict = '<span class="pass">PASSED</span>' if bt.passed else '<span class="breach">FAILED</span>'
     return (
         f'<section><h2>Back-test: {verdict}</h2><p class="note">The last {bt.holdout_days} calling day(s) '
-        f"from {escape(bt.first_holdout_date)} were held out and the model fitted on the {bt.fit_days} before "
+        f"from {escape(bt.first_holdout_date)} were held out and the model fitted on the {bt.fit_days} "
+        "before "
         f"them; {bt.replications} replications of the data's span, the fitted days as warm-up, measured on "
         "the held-out days. A check passes when the observed value "
         f"lies in the {bt.level:.2%} prediction interval (95% for each unit's checks together, Bonferroni; "

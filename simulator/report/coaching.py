@@ -58,8 +58,10 @@ def targets_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
     rule = tb.get("flag_rule") or {}
     head = (
         "actual/target per layer (rates in %). Flagged ▼: significantly below target, a one-sided t-test "
-        f"over the replications with the Holm correction across all {sum(len(u.get('flag_p_values') or {}) for _, _, u in units)} "
-        f"unit x layer tests (family-wise 5%), for units with at least {rule.get('min_rpc_per_replication', 50):.0f} "
+        "over the replications with the Holm correction across all "
+        f"{sum(len(u.get('flag_p_values') or {}) for _, _, u in units)} "
+        "unit x layer tests (family-wise 5%), for units with at least "
+        f"{rule.get('min_rpc_per_replication', 50):.0f} "
         "right-party contacts per replication; coaching follows the flags only. Lowest: the layer with the "
         "lowest actual/target, significant or not.\n"
         f"flagged units: {n_flagged['team']} team(s), {n_flagged['segment']} segment(s), "

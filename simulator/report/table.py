@@ -40,7 +40,8 @@ def pyramid_table(doc: dict[str, Any]) -> str:
     if ((center.get("arrangement_collected") or {}).get("mean") or 0.0) > 0:
         text += (
             "\naverage payment = every dollar per kept promise: settlements' lump sums and payment plans' "
-            f"later installments included (ordinary promises alone: {_fmt('avg_payment', center['avg_payment_ordinary'])})"
+            "later installments included (ordinary promises alone: "
+            f"{_fmt('avg_payment', center['avg_payment_ordinary'])})"
         )
     return text
 

@@ -99,7 +99,9 @@ class AccountBehaviour(_Model):
     )
     dpd_on_answer: Coefficient = Field(
         -0.2,
-        description="log answer multiplier per 30-day cycle of days past due (from the segment's mean at entry)",
+        description=(
+            "log answer multiplier per 30-day cycle of days past due (from the segment's mean at entry)"
+        ),
     )
     phones_on_answer: Coefficient = Field(
         0.4, description="log answer multiplier per unit of log(number of phones)"
@@ -109,7 +111,10 @@ class AccountBehaviour(_Model):
     )
     dpd_on_promise: Coefficient = Field(
         -0.3,
-        description="log-odds of a promise per 30-day cycle of days past due (from the segment's mean at entry, and as the account ages)",
+        description=(
+            "log-odds of a promise per 30-day cycle of days past due (from the segment's mean at entry, "
+            "and as the account ages)"
+        ),
     )
     score_on_keep: Coefficient = Field(
         0.6, description="log-odds of keeping a promise per standard deviation of risk score"

@@ -173,8 +173,8 @@ class TeamSkill(_Model):
     tiers: dict[str, NonNeg] = Field(
         {},
         description=(
-            "share of the team in each tier of [skill_tiers], e.g. { junior = 0.6, senior = 0.4 }; collectors are "
-            "assigned in id order, the first tier first (empty: every collector at 1.0)"
+            "share of the team in each tier of [skill_tiers], e.g. { junior = 0.6, senior = 0.4 }; "
+            "collectors are assigned in id order, the first tier first (empty: every collector at 1.0)"
         ),
     )
     individual_sd: float = Field(
@@ -535,11 +535,13 @@ class Segment(_Model):
             raise ValueError("days_past_due can be negative; expected values >= 0")
         if self.phones.lower < 1 or not self.phones.integer_valued:
             raise ValueError(
-                "phones must produce whole numbers >= 1 (use a constant, uniform_int or discrete distribution)"
+                "phones must produce whole numbers >= 1 (use a constant, uniform_int or discrete "
+                "distribution)"
             )
         if self.wrong_number_share > 0 and self.wrong_number_share + self.outcomes.invalid.probability >= 1.0:
             raise ValueError(
-                "wrong_number_share plus the invalid outcome's probability must be below 1: some numbers must work"
+                "wrong_number_share plus the invalid outcome's probability must be below 1: some numbers "
+                "must work"
             )
         o, c = self.outcomes, self.contact_curve
         for d in range(7):
@@ -581,7 +583,9 @@ class Attempts(_Model):
     max_per_day: int = Field(3, ge=1, le=100, description="most dial attempts per account per calendar day")
     retry_delay_min: NonNeg = Field(
         120.0,
-        description="minutes after an unsuccessful attempt before the account may be dialed again the same day",
+        description=(
+            "minutes after an unsuccessful attempt before the account may be dialed again the same day"
+        ),
     )
     retry_delay_by_outcome_min: dict[
         Literal["no_answer", "busy", "machine", "invalid", "third_party", "abandoned"], NonNeg
@@ -593,7 +597,8 @@ class Attempts(_Model):
         ge=1,
         le=365,
         description=(
-            "calendar days after an unsuccessful day of attempts before the account returns to the fresh list (1: next day)"
+            "calendar days after an unsuccessful day of attempts before the account returns to the fresh "
+            "list (1: next day)"
         ),
     )
     broken_promise_first: bool = Field(True, description="broken promises go to the front of the next lists")
@@ -630,9 +635,9 @@ class Dialer(_Model):
     pacing: Literal["fixed", "adaptive", "poisson"] = Field(
         "fixed",
         description=(
-            "predictive pacing. fixed: ratio lines per available collector; adaptive: a controller moves the dial "
-            "level to keep the abandon rate under max_abandon_rate; poisson: calls placed at calls_per_hour at "
-            "random (open loop; for validation and blasting studies)"
+            "predictive pacing. fixed: ratio lines per available collector; adaptive: a controller moves the "
+            "dial level to keep the abandon rate under max_abandon_rate; poisson: calls placed at "
+            "calls_per_hour at random (open loop; for validation and blasting studies)"
         ),
     )
     ratio: float = Field(
@@ -690,9 +695,9 @@ class Dialer(_Model):
         "least_recent",
         description=(
             "order of the daily lists. least_recent: least recently attempted first; balance: largest first; "
-            "risk_score: highest score first; days_past_due: fewest days first; random; best_time: least recent "
-            "order, and at each moment the dialer works the segment and time zone whose right-party rate is "
-            "highest at the account's local hour"
+            "risk_score: highest score first; days_past_due: fewest days first; random; best_time: least "
+            "recent order, and at each moment the dialer works the segment and time zone whose right-party "
+            "rate is highest at the account's local hour"
         ),
     )
 
@@ -817,8 +822,9 @@ class SkipTrace(_Model):
     bad_number_share_by_segment: dict[str, Probability] = Field(
         {},
         description=(
-            "share of each segment's accounts whose number is bad at the start, by segment name "
-            "(segments not listed: the segment's invalid outcome probability, which keeps its marginal outcome probabilities)"
+            "share of each segment's accounts whose number is bad at the start, by segment name (segments "
+            "not listed: the segment's invalid outcome probability, which keeps its marginal outcome "
+            "probabilities)"
         ),
     )
     invalid_attempts: int = Field(
@@ -829,7 +835,8 @@ class SkipTrace(_Model):
         ge=0,
         le=1000,
         description=(
-            "third-party answers, without ever a right-party contact, after which an account goes to the queue (0: never)"
+            "third-party answers, without ever a right-party contact, after which an account goes to the "
+            "queue (0: never)"
         ),
     )
     cost_per_trace_usd: NonNeg = Field(
@@ -874,8 +881,8 @@ class RearrangeOption(_Model):
     keep_probability: Probability | None = Field(
         None,
         description=(
-            "probability that each payment of the arrangement is kept (omit: the segment's keep_probability); "
-            "scaled by the collector's keep multiplier"
+            "probability that each payment of the arrangement is kept (omit: the segment's "
+            "keep_probability); scaled by the collector's keep multiplier"
         ),
     )
     due_days: int = Field(
@@ -903,7 +910,8 @@ class PaymentPlan(RearrangeOption):
         ge=0,
         le=120,
         description=(
-            "broken installments tolerated (each is skipped); one more breaks the plan and the account returns to the lists"
+            "broken installments tolerated (each is skipped); one more breaks the plan and the account "
+            "returns to the lists"
         ),
     )
 
@@ -1067,7 +1075,8 @@ class Costs(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Costs:
-        """`supervisor_hourly_wage_usd` above 0 needs `supervisor_span` above 0 (the collectors per supervisor)."""
+        """`supervisor_hourly_wage_usd` above 0 needs `supervisor_span` above 0 (the collectors per
+        supervisor)."""
         if self.supervisor_span == 0 and self.supervisor_hourly_wage_usd > 0:
             raise ValueError(
                 "supervisor_hourly_wage_usd is set but supervisor_span is 0: give the number of "
@@ -1117,7 +1126,8 @@ class Scenario(_Model):
     calibration: Calibration | None = Field(
         None,
         description=(
-            "provenance of a fitted scenario: what `collectsim calibrate` estimated, from which files (omit: none)"
+            "provenance of a fitted scenario: what `collectsim calibrate` estimated, from which files (omit: "
+            "none)"
         ),
     )
     costs: Costs = Field(
@@ -1395,14 +1405,14 @@ class FittedLink(_Model):
 
     segment: str = Field(min_length=1, description="segment name")
     response: Literal["rpc", "answer", "promise", "keep", "payment_usd", "self_cure"] = Field(
-        description="what is modelled: rpc per dial, the answer multiplier, promise per right-party contact, keep "
-        "per promise, the promised amount, the daily self-cure rate"
+        description="what is modelled: rpc per dial, the answer multiplier, promise per right-party contact, "
+        "keep per promise, the promised amount, the daily self-cure rate"
     )
     link: Literal["logit", "log"] = Field(description="logit (probabilities) or log (amounts)")
     terms: list[str] = Field(
         description=(
-            "covariates: risk_score, days_past_due (at entry, or the day of the event with account-level behaviour), "
-            "log_balance_usd, log_phones, log_past_due_usd"
+            "covariates: risk_score, days_past_due (at entry, or the day of the event with account-level "
+            "behaviour), log_balance_usd, log_phones, log_past_due_usd"
         )
     )
     center: list[float] = Field(description="mean of each covariate (the intercept is at these values)")
