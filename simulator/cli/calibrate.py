@@ -1,9 +1,9 @@
 """The ``collectsim calibrate`` subcommand. The CLI calls :func:`register` with its subparsers
 object; the command's ``func`` returns the exit code: 0, or 2 for bad input (bad data naming
 file, row and column; a bad base scenario; an output path that cannot be written, or that exists
-without --force), with a message and no traceback. Output paths follow simulator.fileio's rules:
-checked before any work, written atomically, an existing file replaced only with --force and
-left untouched when it already holds the content."""
+without --force), with a message and no traceback. Output paths follow the rules of
+simulator.base.fileio: checked before any work, written atomically, an existing file replaced
+only with --force and left untouched when it already holds the content."""
 
 from __future__ import annotations
 

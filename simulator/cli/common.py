@@ -222,7 +222,7 @@ def emit_in_folder(folder: Path, option: str, name: str, content: str | bytes, f
 
 def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
     """Before a run expected to take more than about 10 minutes or hold more than about 2 GB,
-    say so on stderr with the estimate and what it rests on (:mod:`simulator.sizing`).
+    say so on stderr with the estimate and what it rests on (:mod:`simulator.experiment.sizing`).
     ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""
     from ..experiment.executors import default_workers
     from ..experiment.sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate

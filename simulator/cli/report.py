@@ -1,7 +1,7 @@
 """The ``collectsim report`` subcommand: plots and the HTML MIS page from saved results.
 
 The CLI calls :func:`register` with its subparsers object. Bad input raises
-:class:`simulator.errors.InputError` (exit 2, a message, no traceback).
+:class:`simulator.base.errors.InputError` (exit 2, a message, no traceback).
 """
 
 from __future__ import annotations

@@ -234,7 +234,7 @@ def _with_value(t: dict[str, float]) -> dict[str, float]:
 
 def _mix_target(parts: list[tuple[float, dict[str, float]]]) -> dict[str, float] | None:
     """A target pyramid for a mix of segments weighted by their paid hours (the same volume rule
-    as the simulator's planned center targets, :func:`simulator.pyramid.planned_center_targets`)."""
+    as the simulator's planned center targets, :func:`simulator.measures.pyramid.planned_center_targets`)."""
     from ..measures.pyramid import Pyramid, planned_center_targets
 
     if not parts or not all(all(k in t for k in LAYERS) for _, t in parts):
@@ -270,7 +270,7 @@ def _unit(
 
 def _flag(units: list[dict[str, Any]]) -> None:
     """Flags and coaching text for units that do not carry them (a results file without them, or
-    targets taken from Table 14-1): the simulator's rule (:func:`simulator.pyramid.flag_layers`),
+    targets taken from Table 14-1): the simulator's rule (:func:`simulator.measures.pyramid.flag_layers`),
     over these units together."""
     from ..measures.pyramid import flag_diagnosis, flag_layers
 

@@ -9,7 +9,7 @@
 Resuming: the same sweep run again with the same folder skips every replication already in
 ``replications.jsonl`` (a half-written last line, e.g. after SIGKILL, is dropped). A replication
 recorded as failed is tried again. The arguments must match ``manifest.json`` (else
-:class:`~simulator.sweep.plan.SweepError`).
+:class:`~simulator.studies.sweep.plan.SweepError`).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def summary_document(plan: SweepPlan, records: Mapping[tuple[str, int], Mapping[
                        "metrics": {"center": {METRIC: STAT}, "segments": {NAME: {METRIC: STAT}},
                                    "teams": {NAME: {METRIC: STAT}}},
                        "blocks": {BLOCK: {NAME: STAT}},    (extra groups, e.g. compliance; may be {})
-                       "breaches": [BREACH]}],             (compliance limits exceeded: simulator.breaches)
+                       "breaches": [BREACH]}],             (compliance limits exceeded: measures.breaches)
          "failed": [{"variant", "values", "replication", "error"}]}
 
     STAT is the contract's {"mean", "ci95_low", "ci95_high", "values"} over the variant's successful
