@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Calibrated, calibrate, calibrate_trace
-    from .data import CalibrationDataError
-    from .trace import Trace, read_trace
+    from .read.formats import CalibrationDataError
+    from .read.trace import Trace, read_trace
 
 __all__ = ["Calibrated", "calibrate", "calibrate_trace", "CalibrationDataError", "Trace", "read_trace"]
 
@@ -27,9 +27,9 @@ _HOME = {
     "Calibrated": ".api",
     "calibrate": ".api",
     "calibrate_trace": ".api",
-    "CalibrationDataError": ".data",
-    "Trace": ".trace",
-    "read_trace": ".trace",
+    "CalibrationDataError": ".read.formats",
+    "Trace": ".read.trace",
+    "read_trace": ".read.trace",
 }
 
 

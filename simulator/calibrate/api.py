@@ -11,9 +11,9 @@ import tomli_w
 
 from ..scenario.load import LoadedScenario, load_scenario, parse_scenario
 from ..scenario.schema import Calibration, Scenario
-from .assemble import scenario_from_fit
-from .fit import TraceFit, fit_trace
-from .trace import Trace, read_trace
+from .assemble.fitted_scenario import scenario_from_fit
+from .fit.trace_fit import TraceFit, fit_trace
+from .read.trace import Trace, read_trace
 
 __all__ = ["Calibrated", "calibrate", "calibrate_trace", "as_loaded", "BaseSpec"]
 

@@ -33,8 +33,8 @@ from ..measures.pyramid import LAYERS
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import WEEKDAYS
 from .api import BaseSpec, Calibrated, calibrate_trace, validated
-from .data import CalibrationDataError
-from .trace import RPC, Trace
+from .read.formats import CalibrationDataError
+from .read.trace import RPC, Trace
 
 __all__ = [
     "Check",

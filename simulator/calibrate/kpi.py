@@ -32,10 +32,10 @@ from ..scenario.distributions import scale_spec
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
 from .api import BaseSpec, Calibrated, as_loaded, validated
-from .assemble import clean, param
-from .data import KPI, CalibrationDataError, Codes, read_table
-from .regression import Estimate
-from .shifts import block_layout, ratio_estimate
+from .assemble.fitted_scenario import clean, param
+from .fit.regression import Estimate
+from .fit.teams import block_layout, ratio_estimate
+from .read.formats import KPI, CalibrationDataError, Codes, read_table
 
 __all__ = [
     "KpiFit",
@@ -356,7 +356,7 @@ def write_daily_kpis(tr, path: str | Path) -> int:
     pyramid's cohort basis; see docs/data-formats.md). Returns the number of rows."""
     import csv
 
-    from .trace import RPC
+    from .read.trace import RPC
 
     sh, d, pr = tr.shifts, tr.dials, tr.promises
     if sh is None or pr is None:

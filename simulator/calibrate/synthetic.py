@@ -26,7 +26,7 @@ from scipy import special
 
 from ..scenario.schema import WEEKDAYS, Scenario
 from ..world.calendar import NOMINAL_MONDAY, nominal_date
-from .data import DIAL_OUTCOMES
+from .read.formats import DIAL_OUTCOMES
 
 __all__ = ["SyntheticLinks", "write_synthetic_trace", "NOMINAL_MONDAY", "nominal_date"]
 

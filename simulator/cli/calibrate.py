@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
 
         fitted = calibrate_kpi(args.kpi, base)
     else:
-        from ..calibrate.trace import read_trace
+        from ..calibrate.read.trace import read_trace
 
         trace = read_trace(args.folder)
         if args.no_fit:

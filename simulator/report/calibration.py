@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from ..calibrate.api import Calibrated
 from ..calibrate.backtest import Backtest
-from ..calibrate.trace import RPC, THIRD_PARTY
+from ..calibrate.read.trace import RPC, THIRD_PARTY
 from ..scenario.schema import OUTCOMES
 from .style import PAGE_CSS
 

@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from simulator.calibrate.kpi import write_daily_kpis
+from simulator.calibrate.read.trace import read_trace
 from simulator.calibrate.synthetic import write_synthetic_trace
-from simulator.calibrate.trace import read_trace
 from simulator.cli.calibrate import register
 from simulator.scenario import load_scenario
 from simulator.scenario.load import parse_scenario

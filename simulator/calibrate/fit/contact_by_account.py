@@ -2,7 +2,7 @@
 
 With account-level behaviour (world/behaviour.py) a dial to account i at local slot c (weekday,
 hour) reaches a live person with probability ``S_live(c) x o_i`` where ``S`` is the segment's
-outcome model of :mod:`.outcomes` (base probabilities and hour and weekday curves) and
+outcome model of :mod:`.contact_curve` (base probabilities and hour and weekday curves) and
 
     o_i = exp(b_score z_score + b_dpd z_dpd + b_phones log k) / K x (1 - f)^n
 
@@ -21,7 +21,7 @@ simulator does):
     third party (wrong number)   (S_tp(c) + S_rpc(c)) / (1 - q_disconnected) x o_i
 
 Fitting the dials one by one with this likelihood (the curve's penalised terms as in
-:mod:`.outcomes`, the link's coefficients and log(1 - f) unpenalised) separates the curve from
+:mod:`.contact_curve`, the link's coefficients and log(1 - f) unpenalised) separates the curve from
 who was dialed when: the accounts dialed late in the day are the ones that did not answer in
 the morning, with lower multipliers and more attempts, so the segment-level hourly shares of
 right-party contacts mix the curve with that selection, which the link takes out.
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from .outcomes import NON_LIVE, OutcomeFit, _curve, _fellner_schall, _LiveModel, cell_counts
+from ..read.trace import ABANDONED, RPC, THIRD_PARTY
+from .contact_curve import NON_LIVE, OutcomeFit, _curve, _fellner_schall, _LiveModel, cell_counts
 from .regression import Z95, Estimate, Link
-from .trace import ABANDONED, RPC, THIRD_PARTY
 
 __all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WINDOW_DAYS"]
 
@@ -71,7 +71,7 @@ def fatigue_attempts(acct: np.ndarray, t_s: np.ndarray, day: np.ndarray) -> np.n
 
 
 class _AccountLiveModel(_LiveModel):
-    """The curve model of :class:`outcomes._LiveModel` fitted dial by dial, with per-dial
+    """The curve model of :class:`contact_curve._LiveModel` fitted dial by dial, with per-dial
     covariates ``Z`` (their coefficients appended to theta, unpenalised) and the phone-state
     coefficients of the module doc."""
 

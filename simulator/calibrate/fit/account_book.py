@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .trace import Trace
+from ..read.trace import Trace
 
 __all__ = ["Book", "MinimumPayment", "replay", "fit_minimum_payment", "CYCLE_DAYS"]
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..read.trace import DAY_S, Trace
 from .regression import Z95, Estimate
-from .trace import DAY_S, Trace
 
 __all__ = ["TeamFit", "fit_teams", "ratio_estimate", "block_layout", "SEGMENT_SHARE_MIN"]
 

@@ -3,13 +3,13 @@
 past due and phones.
 
 Each link is fitted per unit of the account attribute (score points, days, log phones) and
-converted at assembly (:mod:`.assemble_portfolio`): a slope per score point times the standard
+converted at assembly (:mod:`..assemble.portfolio_tables`): a slope per score point times the standard
 deviation of the segment's scores at entry is the simulator's coefficient per standard
 deviation; a slope per day past due times 30 its coefficient per 30-day cycle. The segment's
 promise and keep probabilities are the fitted propensities averaged over its accounts at entry,
 which is how the simulator normalises them.
 
-- answer: :mod:`.contact` (with the contact curve);
+- answer: :mod:`.contact_by_account` (with the contact curve);
 - promise per right-party conversation (not a reminder to an account holding a promise):
   logistic in the score and the days past due that day;
 - keep per resolved plain promise: logistic in the score and the days past due the day it
@@ -24,14 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .behaviour import PLAIN
-from .book import Book
-from .contact import AnswerLink, fatigue_attempts, fit_account_outcomes
-from .distfit import DistFit, fit_distribution
-from .living import LivingSegment
-from .outcomes import OutcomeFit
+from ..read.trace import RPC, Trace
+from .account_book import Book
+from .contact_by_account import AnswerLink, fatigue_attempts, fit_account_outcomes
+from .contact_curve import OutcomeFit
+from .distribution_fit import DistFit, fit_distribution
+from .living_portfolio import LivingSegment
 from .regression import Estimate, Link, entry_average, fit_logistic, fit_loglinear, proportion
-from .trace import RPC, Trace
+from .segment_behaviour import PLAIN
 
 __all__ = ["ConversionFit", "fit_conversion", "fit_answer", "behaviour_mode", "INVALID"]
 
@@ -82,7 +82,7 @@ def stray_invalid_share(tr: Trace) -> float:
 def fit_answer(
     tr: Trace, seg: int, dm: np.ndarray, hour: np.ndarray, weekday: np.ndarray, ls: LivingSegment, book: Book
 ) -> tuple[OutcomeFit, AnswerLink, Estimate, Estimate | None] | None:
-    """The contact model of :mod:`.contact` for segment code ``seg`` (``dm``: its dials).
+    """The contact model of :mod:`.contact_by_account` for segment code ``seg`` (``dm``: its dials).
     Returns the outcome fit, the answer link, the disconnected and wrong shares; None when
     the segment has no right-party or no third-party contact to fit."""
     d, acc = tr.dials, tr.accounts

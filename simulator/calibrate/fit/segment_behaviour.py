@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distfit import DistFit, fit_discrete, fit_distribution
+from ..read.trace import RPC, Trace
+from .distribution_fit import DistFit, fit_discrete, fit_distribution
 from .regression import Estimate, Link, fit_logistic, fit_loglinear, poisson_rate, proportion
-from .trace import RPC, Trace
 
 __all__ = ["Behaviour", "Portfolio", "fit_behaviour", "fit_portfolio", "COVARIATES"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..base.errors import InputError
+from ...base.errors import InputError
 
 __all__ = [
     "CalibrationDataError",

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize
 
-from .trace import ABANDONED, RPC, THIRD_PARTY
+from ..read.trace import ABANDONED, RPC, THIRD_PARTY
 
 __all__ = ["OutcomeFit", "fit_outcomes", "cell_counts", "local_hour_weekday", "in_fit_convention", "Z95"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (
+from .formats import (
     ACCOUNTS,
     DIAL_OUTCOMES,
     DIALS,

@@ -2,8 +2,9 @@
 and each segment's ``inflow``, ``self_cure_per_day``, ``phones`` and ``wrong_number_share``, with
 every fitted value's SE and interval in ``calibration.parameters``.
 
-Behaviour coefficients come out of the links of :mod:`.account_links`, :mod:`.contact` and
-:mod:`.living` in the simulator's units (world/behaviour.py), with ``spread`` = 1:
+Behaviour coefficients come out of the links of :mod:`..fit.account_behaviour`,
+:mod:`..fit.contact_by_account` and :mod:`..fit.living_portfolio` in the simulator's units
+(world/behaviour.py), with ``spread`` = 1:
 
     per standard deviation of score  = slope per score point x SD of the segment's scores at entry
     per 30-day cycle of days past due = slope per day x 30
@@ -23,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario.schema import WEEKDAYS
-from .distfit import DistFit
-from .living import LivingFit
-from .regression import Z95, Estimate
+from ...scenario.schema import WEEKDAYS
+from ..fit.distribution_fit import DistFit
+from ..fit.living_portfolio import LivingFit
+from ..fit.regression import Z95, Estimate
 
 __all__ = ["portfolio_part", "behaviour_coefficients", "COEFFICIENT_BOUND"]
 

@@ -7,16 +7,16 @@ import copy
 import math
 from typing import Any
 
-from .._version import __version__
-from ..scenario.load import LoadedScenario
-from ..scenario.schema import OUTCOMES, WEEKDAYS, Team
-from .assemble_portfolio import dist_spec, portfolio_part, rounded
-from .data import CalibrationDataError
-from .distfit import DistFit
-from .fit import DURATIONS, SegmentFit, TraceFit
-from .outcomes import Z95
-from .regression import Estimate
-from .shifts import TeamFit, block_layout
+from ..._version import __version__
+from ...scenario.load import LoadedScenario
+from ...scenario.schema import OUTCOMES, WEEKDAYS, Team
+from ..fit.contact_curve import Z95
+from ..fit.distribution_fit import DistFit
+from ..fit.regression import Estimate
+from ..fit.teams import TeamFit, block_layout
+from ..fit.trace_fit import DURATIONS, SegmentFit, TraceFit
+from ..read.formats import CalibrationDataError
+from .portfolio_tables import dist_spec, portfolio_part, rounded
 
 __all__ = ["scenario_from_fit", "param", "clean", "DEFAULT_WAGE_USD", "OUTCOME_METHOD"]
 
@@ -28,8 +28,8 @@ OUTCOME_METHOD = (
 )
 ACCOUNT_OUTCOME_METHOD = (
     "the contact curve fitted dial by dial with the account-level answer link (score, days "
-    "past due, phones, fatigue) and persistent phone states (calibrate/contact.py); invalid = "
-    "share of disconnected numbers; SE from the inverse penalised Hessian"
+    "past due, phones, fatigue) and persistent phone states (calibrate/fit/contact_by_account.py); "
+    "invalid = share of disconnected numbers; SE from the inverse penalised Hessian"
 )
 
 
