@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Calibrated, calibrate, calibrate_trace
-    from .read.formats import CalibrationDataError
+    from .read.csv_table import CalibrationDataError
     from .read.trace import Trace, read_trace
 
 __all__ = ["Calibrated", "calibrate", "calibrate_trace", "CalibrationDataError", "Trace", "read_trace"]
@@ -27,7 +27,7 @@ _HOME = {
     "Calibrated": ".api",
     "calibrate": ".api",
     "calibrate_trace": ".api",
-    "CalibrationDataError": ".read.formats",
+    "CalibrationDataError": ".read.csv_table",
     "Trace": ".read.trace",
     "read_trace": ".read.trace",
 }

@@ -33,7 +33,7 @@ from ..measures.pyramid import LAYERS
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import WEEKDAYS
 from .api import BaseSpec, Calibrated, calibrate_trace, validated
-from .read.formats import CalibrationDataError
+from .read.csv_table import CalibrationDataError
 from .read.trace import RPC, Trace
 
 __all__ = [

@@ -35,7 +35,8 @@ from .api import BaseSpec, Calibrated, as_loaded, validated
 from .assemble.fitted_scenario import clean, param
 from .fit.regression import Estimate
 from .fit.teams import block_layout, ratio_estimate
-from .read.formats import KPI, CalibrationDataError, Codes, read_table
+from .read.csv_table import CalibrationDataError, Codes, read_table
+from .read.formats import KPI
 
 __all__ = [
     "KpiFit",

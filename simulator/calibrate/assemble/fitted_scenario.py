@@ -15,7 +15,7 @@ from ..fit.distribution_fit import DistFit
 from ..fit.regression import Estimate
 from ..fit.teams import TeamFit, block_layout
 from ..fit.trace_fit import DURATIONS, SegmentFit, TraceFit
-from ..read.formats import CalibrationDataError
+from ..read.csv_table import CalibrationDataError
 from .portfolio_tables import dist_spec, portfolio_part, rounded
 
 __all__ = ["scenario_from_fit", "param", "clean", "DEFAULT_WAGE_USD", "OUTCOME_METHOD"]

@@ -13,19 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .formats import (
-    ACCOUNTS,
-    DIAL_OUTCOMES,
-    DIALS,
-    EVENTS,
-    PAYMENTS,
-    PROMISES,
-    SHIFTS,
-    CalibrationDataError,
-    Codes,
-    Table,
-    read_table,
-)
+from .csv_table import CalibrationDataError, Codes, Table, read_table
+from .formats import ACCOUNTS, DIAL_OUTCOMES, DIALS, EVENTS, PAYMENTS, PROMISES, SHIFTS
 
 __all__ = ["Trace", "read_trace", "ABANDONED", "RPC", "THIRD_PARTY", "DAY_S"]
 
