@@ -32,7 +32,7 @@ from ..scenario.distributions import scale_spec
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
 from .api import BaseSpec, Calibrated, as_loaded, validated
-from .assemble.fitted_scenario import clean, param
+from .assemble.parameters import clean, param
 from .fit.regression import Estimate
 from .fit.teams import block_layout, ratio_estimate
 from .read.csv_table import CalibrationDataError, Codes, read_table

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from ...scenario.schema import WEEKDAYS
-from ..fit.distribution_fit import DistFit
 from ..fit.living_portfolio import LivingFit
 from ..fit.regression import Z95, Estimate
+from .parameters import dist_spec, estimate_param, param, rounded
 
 __all__ = ["portfolio_part", "behaviour_coefficients", "COEFFICIENT_BOUND"]
 
@@ -46,15 +46,6 @@ LINK_KEYS = {  # (link response, term) -> [portfolio.behaviour] key
     ("self_cure", "days_past_due"): "dpd_on_self_cure",
 }
 BEHAVIOUR_KEYS = tuple(LINK_KEYS.values()) + ("fatigue_per_attempt",)
-
-
-SIG = 6
-"""Significant digits of the numbers written into a calibrated scenario."""
-
-
-def rounded(x: float, sig: int = SIG) -> float:
-    """Round to ``sig`` significant digits (readable files; far below any estimate's SE)."""
-    return float(f"{x:.{sig}g}") if x and math.isfinite(x) else float(x)
 
 
 def behaviour_coefficients(fit, living: LivingFit) -> dict[str, dict[str, Estimate]]:
@@ -106,11 +97,9 @@ def portfolio_part(
     base_raw: dict | None,
     params: list[dict],
     notes: list[str],
-    param,
-    est,
 ) -> None:
     """Write the living portfolio's keys into ``raw`` (the fitted scenario being assembled) and
-    their estimates into ``params``. ``param``/``est`` are assemble.param and assemble._est."""
+    their estimates into ``params``."""
     base_pf = copy.deepcopy((base_raw or {}).get("portfolio", {}))
     pf: dict[str, Any] = {k: v for k, v in base_pf.items() if k != "behaviour"}
     pf.pop("enabled", None)
@@ -131,7 +120,7 @@ def portfolio_part(
     if living.control_share is not None:
         pf["control_share"] = rounded(living.control_share.value)
         params.append(
-            est(
+            estimate_param(
                 "portfolio.control_share",
                 living.control_share,
                 "control accounts / accounts in accounts.csv (Wilson interval)",
@@ -140,7 +129,7 @@ def portfolio_part(
     if living.redefault is not None and living.redefault.n > 0:
         pf["cure_redefault_probability"] = rounded(living.redefault.value)
         params.append(
-            est(
+            estimate_param(
                 "portfolio.cure_redefault_probability",
                 living.redefault,
                 "cured accounts that came back (redefaulted) / cures early enough for the longest delay "
@@ -216,7 +205,9 @@ def portfolio_part(
             )
             for seg, se_ in coefs[key].items():
                 params.append(
-                    est(f"portfolio.behaviour.{seg}.{key}", se_, _how(key) + f" (segment {seg})", False)
+                    estimate_param(
+                        f"portfolio.behaviour.{seg}.{key}", se_, _how(key) + f" (segment {seg})", False
+                    )
                 )
         pf["behaviour"] = beh
     raw["portfolio"] = pf
@@ -254,7 +245,7 @@ def portfolio_part(
                 "weekday_profile": [rounded(p.value) for p in inf.profile],
             }
             params.append(
-                est(
+                estimate_param(
                     f"{key}.inflow.accounts_per_day",
                     inf.per_day,
                     f"accounts entering per calendar day, the mean of the 7 weekday rates (Poisson counts "
@@ -264,7 +255,7 @@ def portfolio_part(
             for w, p in enumerate(inf.profile):
                 if p.n or math.isfinite(p.se):
                     params.append(
-                        est(
+                        estimate_param(
                             f"{key}.inflow.weekday_profile[{w}]",
                             p,
                             f"{WEEKDAYS[w]} rate / accounts_per_day (delta method)",
@@ -289,7 +280,7 @@ def portfolio_part(
         if sc is not None:
             seg["self_cure_per_day"] = rounded(min(sc.per_day.value, 1.0))
             params.append(
-                est(
+                estimate_param(
                     f"{key}.self_cure_per_day",
                     sc.per_day,
                     (
@@ -314,16 +305,16 @@ def portfolio_part(
         if ls.wrong is not None:
             seg["wrong_number_share"] = rounded(ls.wrong.value)
             params.append(
-                est(
+                estimate_param(
                     f"{key}.wrong_number_share",
                     ls.wrong,
                     "accounts with phone_status wrong / accounts (Wilson interval)",
                 )
             )
-    _placement(raw, living, base_raw, params, notes, param)
+    _placement(raw, living, base_raw, params, notes)
 
 
-def _placement(raw, living: LivingFit, base_raw, params, notes, param) -> None:
+def _placement(raw, living: LivingFit, base_raw, params, notes) -> None:
     if living.placement_dpd is None or "placement" in (base_raw or {}):
         return
     raw["placement"] = {"at_days_past_due": living.placement_dpd}
@@ -344,20 +335,6 @@ def _placement(raw, living: LivingFit, base_raw, params, notes, param) -> None:
 def _replace(params: list[dict], entry: dict) -> None:
     params[:] = [p for p in params if p["key"] != entry["key"]]
     params.append(entry)
-
-
-def dist_spec(f: DistFit) -> Any:
-    """A fitted distribution as its scenario entry, rounded (a bare number when fixed)."""
-    s = f.spec
-    if not isinstance(s, dict):
-        return rounded(float(s))
-    out = dict(s)
-    for k in ("mean", "sd", "low", "high"):
-        if k in out:
-            out[k] = rounded(out[k])
-    if "weights" in out:
-        out["weights"] = [rounded(w) for w in out["weights"]]
-    return out
 
 
 def _how(key: str) -> str:
