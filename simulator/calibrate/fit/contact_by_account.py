@@ -36,7 +36,8 @@ import numpy as np
 from scipy import linalg
 
 from ..read.trace import ABANDONED, RPC, THIRD_PARTY
-from .contact_curve import NON_LIVE, OutcomeFit, _curve, _fellner_schall, _LiveModel, cell_counts
+from .contact_curve import OutcomeFit, cell_counts
+from .curve_model import NON_LIVE, LiveAnswerModel, curve_multipliers, fellner_schall
 from .regression import Z95, Estimate, Link
 
 __all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WINDOW_DAYS"]
@@ -70,8 +71,8 @@ def fatigue_attempts(acct: np.ndarray, t_s: np.ndarray, day: np.ndarray) -> np.n
     return out
 
 
-class _AccountLiveModel(_LiveModel):
-    """The curve model of :class:`contact_curve._LiveModel` fitted dial by dial, with per-dial
+class _AccountLiveModel(LiveAnswerModel):
+    """The curve model of :class:`.curve_model.LiveAnswerModel` fitted dial by dial, with per-dial
     covariates ``Z`` (their coefficients appended to theta, unpenalised) and the phone-state
     coefficients of the module doc."""
 
@@ -227,7 +228,7 @@ def fit_account_outcomes(
     y = np.select([o == THIRD_PARTY, o == RPC, o == ABANDONED], [0, 1, 2], 3)
     counts = cell_counts(o, h, d)
     m = _AccountLiveModel(counts, d * 24 + h, y, Z[keep], wrong[keep], qd, qw)
-    th, Hp, lam = _fellner_schall(m)
+    th, Hp, lam = fellner_schall(m)
     cov = linalg.inv(Hp)
     P0 = m.P0
     sl = m.slices
@@ -261,10 +262,10 @@ def fit_account_outcomes(
         )
     base[INVALID], base_se[INVALID] = qd, q_dead.se
     c = cov[:P0, :P0]
-    ah, ah_ci = _curve(m, th, c, "alpha_h", m.Zh, m.hours, 24)
-    rh, rh_ci = _curve(m, th, c, "rho_h", m.Zh, m.hours, 24)
-    ad, ad_ci = _curve(m, th, c, "alpha_d", m.Zd, m.days, 7)
-    rd, rd_ci = _curve(m, th, c, "rho_d", m.Zd, m.days, 7)
+    ah, ah_ci = curve_multipliers(m, th, c, "alpha_h", m.Zh, m.hours, 24)
+    rh, rh_ci = curve_multipliers(m, th, c, "rho_h", m.Zh, m.hours, 24)
+    ad, ad_ci = curve_multipliers(m, th, c, "alpha_d", m.Zd, m.days, 7)
+    rd, rd_ci = curve_multipliers(m, th, c, "rho_d", m.Zd, m.days, 7)
     n = int(keep.sum())
     dials_dh = counts.sum(axis=2)
     of = OutcomeFit(
