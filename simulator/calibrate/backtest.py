@@ -39,6 +39,7 @@ from .read.trace import RPC, Trace
 __all__ = [
     "Check",
     "Backtest",
+    "check_metric",
     "backtest",
     "backtest_kpi",
     "observed_layers",
@@ -245,7 +246,7 @@ def _compare(
         lv = "center" if unit == "center" else level
         for metric in metrics:
             bt.checks.append(
-                _check(
+                check_metric(
                     unit,
                     metric,
                     obs[unit].get(metric),
@@ -354,9 +355,12 @@ def backtest_kpi(
     )
 
 
-def _check(
+def check_metric(
     unit: str, metric: str, observed: float | None, sims: list[float], level: float, ratio: float
 ) -> Check:
+    """One metric of one unit: ``observed`` against the replications' values ``sims``, in the
+    prediction interval at ``level`` widened by ``ratio`` (N_holdout / N_fit, the fit's own
+    sampling error; 0 for a scenario back-tested as it is). See the module doc."""
     if observed is None or len(sims) < 2:
         return Check(unit, metric, observed, None, None, None, None, None, "not observed")
     R = len(sims)
