@@ -27,14 +27,17 @@ from typing import Any
 import numpy as np
 from scipy.special import stdtrit
 
+from ..base.clock import HOUR_S
 from ..base.formatting import table
+from ..base.outcomes import RPC
 from ..experiment.replications import run_experiment
 from ..measures.pyramid import LAYERS
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import WEEKDAYS
 from .api import BaseSpec, Calibrated, calibrate_trace, validated
 from .read.csv_table import CalibrationDataError
-from .read.trace import RPC, Trace
+from .read.formats import KEPT, PENDING
+from .read.trace import Trace
 
 __all__ = [
     "Check",
@@ -163,9 +166,9 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
     promises = kept = resolved = collected = np.zeros(S)
     if pr is not None:
         promises = np.bincount(pr["segment"], minlength=S).astype(float)
-        k = pr["status"] == 0
+        k = pr["status"] == KEPT
         kept = np.bincount(pr["segment"][k], minlength=S).astype(float)
-        resolved = np.bincount(pr["segment"][pr["status"] != 2], minlength=S).astype(float)
+        resolved = np.bincount(pr["segment"][pr["status"] != PENDING], minlength=S).astype(float)
         collected = np.bincount(pr["segment"][k], weights=np.nan_to_num(pr["paid_usd"][k]), minlength=S)
     units = [("center", slice(None))] + [(s, i) for i, s in enumerate(segs)]
     for name, sel in units:
@@ -185,11 +188,11 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
         have_hours = tr.shifts is not None
         out[name] = {
             "productive_rate": _div(t["prod"], t["paid"]) if have_hours else None,
-            "rpc_per_productive_hour": _div(t["rpc"], t["prod"] / 3600) if have_hours else None,
+            "rpc_per_productive_hour": _div(t["rpc"], t["prod"] / HOUR_S) if have_hours else None,
             "promise_rate": _div(t["promises"], t["rpc"]) if pr is not None else None,
             "kept_rate": _div(t["kept"], t["resolved"]) if pr is not None else None,
             "avg_payment": _div(t["collected"], t["kept"]) if pr is not None else None,
-            "value_per_paid_hour": _div(t["collected"], t["paid"] / 3600)
+            "value_per_paid_hour": _div(t["collected"], t["paid"] / HOUR_S)
             if have_hours and pr is not None
             else None,
             "dials": t["dials"] / days,

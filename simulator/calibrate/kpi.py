@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..base.clock import HOUR_S
+from ..base.outcomes import RPC
 from ..scenario.distributions import scale_spec
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
@@ -36,7 +38,7 @@ from .assemble.parameters import clean, param
 from .fit.regression import Estimate
 from .fit.teams import block_layout, ratio_estimate
 from .read.csv_table import CalibrationDataError, Codes, read_table
-from .read.formats import KPI
+from .read.formats import KEPT, KPI
 
 __all__ = [
     "KpiFit",
@@ -201,7 +203,7 @@ def _mean_rpc_share(seg, team, sc: Scenario) -> float:
     off = seg.time_zones.offsets_h[int(np.argmax(seg.time_zones.weights))]
     hours = range(int(team.shift_start_min // 60), int(math.ceil(team.shift_end_min / 60)))
     vals = [
-        seg.outcome_probabilities(int((h + off) % 24), WEEKDAYS.index(d))[5]
+        seg.outcome_probabilities(int((h + off) % 24), WEEKDAYS.index(d))[RPC]
         for d in sc.calendar.weekdays
         for h in hours
     ]
@@ -306,9 +308,9 @@ def _segment(
     outs = sraw["outcomes"]
     if math.isfinite(e.value):
         k = e.value / max(_mean_rpc_share(seg, team, sc), 1e-12)
-        p = [seg.outcomes.as_list()[i].probability for i in range(6)]
-        new_rpc = min(p[5] * k, 0.999)
-        rest = (1 - new_rpc) / (1 - p[5]) if p[5] < 1 else 0.0
+        p = [seg.outcomes.as_list()[i].probability for i in range(len(OUTCOMES))]
+        new_rpc = min(p[RPC] * k, 0.999)
+        rest = (1 - new_rpc) / (1 - p[RPC]) if p[RPC] < 1 else 0.0
         probs = [x * rest for x in p[:5]] + [new_rpc]
         probs[0] += 1.0 - sum(probs)
         for o, v in zip(OUTCOMES, probs):
@@ -317,7 +319,7 @@ def _segment(
             param(
                 f"{key}.outcomes.rpc.probability",
                 new_rpc,
-                p[5] * e.se / max(_mean_rpc_share(seg, team, sc), 1e-12),
+                p[RPC] * e.se / max(_mean_rpc_share(seg, team, sc), 1e-12),
                 n=e.n,
                 method="base rpc probability scaled so its average over "
                 "the shift's hours matches the team's rpc per dial",
@@ -333,7 +335,7 @@ def _segment(
         else:
             probs = [outs[o]["probability"] for o in OUTCOMES]
             mean_s = sum(pi * getattr(seg.outcomes, o).mean_handling_s for pi, o in zip(probs, OUTCOMES))
-            f = (3600.0 / e.value) / mean_s
+            f = (HOUR_S / e.value) / mean_s
             for o in OUTCOMES:
                 for k in ("ring_time_s", "talk_time_s", "wrap_time_s"):
                     if k in outs[o]:
@@ -341,8 +343,8 @@ def _segment(
             params.append(
                 param(
                     f"{key}.mean_handling_s_per_dial",
-                    3600.0 / e.value,
-                    3600.0 * e.se / e.value**2,
+                    HOUR_S / e.value,
+                    HOUR_S * e.se / e.value**2,
                     n=e.n,
                     method="3600 / dials per productive hour; every ring, talk and wrap time scaled by "
                     f"{f:.4g}",
@@ -356,8 +358,6 @@ def write_daily_kpis(tr, path: str | Path) -> int:
     per day with its team. Kept and collected are those of the promises made that day (the
     pyramid's cohort basis; see docs/data-formats.md). Returns the number of rows."""
     import csv
-
-    from .read.trace import RPC
 
     sh, d, pr = tr.shifts, tr.dials, tr.promises
     if sh is None or pr is None:
@@ -376,7 +376,7 @@ def write_daily_kpis(tr, path: str | Path) -> int:
     dials = grid(d["coll"], d["day"])
     rpc = grid(d["coll"][d["out"] == RPC], d["day"][d["out"] == RPC])
     promises = grid(pr["collector_id"], pr["day"])
-    kept = pr["status"] == 0
+    kept = pr["status"] == KEPT
     kept_n = grid(pr["collector_id"][kept], pr["day"][kept])
     collected = grid(pr["collector_id"][kept], pr["day"][kept], pr["paid_usd"][kept])
     teams, names = tr.teams, tr.collectors
@@ -393,8 +393,8 @@ def write_daily_kpis(tr, path: str | Path) -> int:
                     tr.date_of(day).isoformat(),
                     teams[sh["team"][i]],
                     names[c],
-                    f"{sh['paid_s'][i] / 3600:.6f}",
-                    f"{sh['productive_s'][i] / 3600:.6f}",
+                    f"{sh['paid_s'][i] / HOUR_S:.6f}",
+                    f"{sh['productive_s'][i] / HOUR_S:.6f}",
                     int(dials[c, k]),
                     int(rpc[c, k]),
                     int(promises[c, k]),

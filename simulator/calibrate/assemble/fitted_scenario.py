@@ -9,7 +9,7 @@ from typing import Any
 
 from ..._version import __version__
 from ...scenario.load import LoadedScenario
-from ...scenario.schema import WEEKDAYS, Team
+from ...scenario.schema import WEEKDAYS, Team, clock_minutes
 from ..fit.trace_fit import SegmentFit, TraceFit
 from ..read.csv_table import CalibrationDataError
 from .parameters import clean, rounded
@@ -75,8 +75,8 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
     if fit.teams:
         starts = [Team.model_validate(t).shift_start_min for t in teams.values()]
         ends = [Team.model_validate(t).shift_end_min for t in teams.values()]
-        open_m = min(min(starts), _clock(cal.get("open_time", "23:59")))
-        close_m = max(max(ends), _clock(cal.get("close_time", "00:00")))
+        open_m = min(min(starts), clock_minutes(cal.get("open_time", "23:59")))
+        close_m = max(max(ends), clock_minutes(cal.get("close_time", "00:00")))
         cal["open_time"] = f"{int(open_m // 60):02d}:00"
         cal["close_time"] = "24:00" if close_m > 23 * 60 else f"{int(math.ceil(close_m / 60)):02d}:00"
     if fit.dialer_mode is not None:
@@ -144,8 +144,3 @@ def _links_of(sf: SegmentFit, living) -> list:
     if ls is not None and ls.self_cure is not None and ls.self_cure.link is not None:
         out.append(ls.self_cure.link)
     return out
-
-
-def _clock(text: str) -> float:
-    h, m = text.split(":")
-    return int(h) * 60.0 + int(m)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ...scenario.schema import WEEKDAYS
+from ...world.delinquency import CYCLE_DAYS
 from ..fit.living_portfolio import LivingFit
 from ..fit.regression import Z95, Estimate
 from .parameters import dist_spec, estimate_param, param, rounded
@@ -57,7 +58,7 @@ def behaviour_coefficients(fit, living: LivingFit) -> dict[str, dict[str, Estima
             continue
         unit = {
             "risk_score": ls.scales.score_sd,
-            "days_past_due": 30.0,
+            "days_past_due": CYCLE_DAYS,
             "log_phones": 1.0,
             "log_past_due_usd": 1.0,
         }

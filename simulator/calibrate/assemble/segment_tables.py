@@ -29,7 +29,7 @@ ACCOUNT_OUTCOME_METHOD = (
 def _probabilities(base) -> list[float]:
     """Six probabilities rounded, summing to 1 (the rounding residue goes to the largest)."""
     p = [round(float(x), 7) for x in base]
-    k = max(range(6), key=lambda i: p[i])
+    k = max(range(len(p)), key=lambda i: p[i])
     p[k] = round(p[k] + 1.0 - sum(p), 9)
     return p
 

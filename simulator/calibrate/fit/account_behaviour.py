@@ -24,19 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..read.trace import RPC, Trace
+from ...base.outcomes import INVALID, RPC, THIRD_PARTY
+from ..read.formats import DISCONNECTED, KEPT, PENDING, PLAIN, WRONG
+from ..read.trace import Trace
 from .account_book import Book
 from .contact_by_account import AnswerLink, fatigue_attempts, fit_account_outcomes
 from .contact_curve import OutcomeFit
 from .distribution_fit import DistFit, fit_distribution
 from .living_portfolio import LivingSegment
 from .regression import Estimate, Link, entry_average, fit_logistic, fit_loglinear, proportion
-from .segment_behaviour import PLAIN
 
-__all__ = ["ConversionFit", "fit_conversion", "fit_answer", "behaviour_mode", "INVALID"]
-
-INVALID = 3
-KEPT, PENDING = 0, 2
+__all__ = ["ConversionFit", "fit_conversion", "fit_answer", "behaviour_mode"]
 
 
 @dataclass
@@ -70,7 +68,7 @@ def stray_invalid_share(tr: Trace) -> float:
     out, acct = d["out"], d["acct"]
     if tr.has("accounts.csv", "phone_status"):
         acc = tr.accounts
-        dead_codes = acc["account_id"][acc["phone_status"] == 2]
+        dead_codes = acc["account_id"][acc["phone_status"] == DISCONNECTED]
         alive = ~np.isin(acct, dead_codes)
     else:
         codes, inv = np.unique(acct, return_inverse=True)
@@ -89,7 +87,7 @@ def fit_answer(
     rows = book.rows_of(d["acct"][dm])
     known = rows >= 0
     out = d["out"][dm]
-    if not ((out == RPC).any() and (out == 4).any()):
+    if not ((out == RPC).any() and (out == THIRD_PARTY).any()):
         return None
     m = acc["segment"] == seg
     sc = ls.scales
@@ -108,7 +106,7 @@ def fit_answer(
     )
     if tr.has("accounts.csv", "phone_status"):
         st = np.where(known, acc["phone_status"][r], 0)
-        dead, wrong = st == 2, st == 1
+        dead, wrong = st == DISCONNECTED, st == WRONG
         q_dead = ls.disconnected
         q_wrong = ls.wrong
         wrong &= ~np.isin(d["acct"][dm], d["acct"][dm][out == RPC])  # reached in person: not wrong

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from ..read.trace import ABANDONED, RPC, THIRD_PARTY
+from ...base.outcomes import ABANDONED, INVALID, RPC, THIRD_PARTY
+from ...scenario.schema import OUTCOMES
 from .contact_curve import OutcomeFit, cell_counts
 from .curve_model import NON_LIVE, LiveAnswerModel, curve_multipliers, fellner_schall
 from .regression import Z95, Estimate, Link
@@ -45,7 +46,6 @@ __all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WI
 FATIGUE_WINDOW_DAYS = 6
 """Previous calendar days whose attempts tire an account (with the same day's earlier ones: the
 last 7 calendar days), as the simulator counts them (Portfolio.attempts_7_list)."""
-INVALID = 3
 
 
 @dataclass
@@ -242,8 +242,8 @@ def fit_account_outcomes(
     dlogk = np.zeros(m.P)
     if len(k_terms):
         dlogk[P0 + np.array(k_terms)] = (w[:, None] * entry_Z[:, : len(k_terms)]).sum(axis=0) / w.sum()
-    base = np.zeros(6)
-    base_se = np.zeros(6)
+    base = np.zeros(len(OUTCOMES))
+    base_se = np.zeros(len(OUTCOMES))
     for code, i in ((THIRD_PARTY, i1), (RPC, i2)):
         grad = dlogk.copy()
         grad[i] += 1.0

@@ -35,7 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from ..read.trace import RPC, THIRD_PARTY
+from ...base.clock import HOUR_S
+from ...base.outcomes import RPC, THIRD_PARTY
+from ...scenario.schema import OUTCOMES
 from .curve_model import NON_LIVE, LiveAnswerModel, curve_multipliers, fellner_schall
 
 __all__ = ["OutcomeFit", "fit_outcomes", "cell_counts", "local_hour_weekday", "in_fit_convention"]
@@ -46,7 +48,7 @@ def local_hour_weekday(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local hour (0-23) and weekday (0 = Monday) of each dial, as the simulator computes them:
     local time = center time + offset, hours floored."""
-    hours = np.floor((t_s + tz_h * 3600.0) / 3600.0).astype(np.int64)
+    hours = np.floor((t_s + tz_h * HOUR_S) / HOUR_S).astype(np.int64)
     return hours % 24, (origin_weekday + hours // 24) % 7
 
 
@@ -83,7 +85,7 @@ class OutcomeFit:
         a = self.answer_by_hour[hour] * self.answer_by_weekday[weekday]
         r = self.rpc_by_hour[hour] * self.rpc_by_weekday[weekday]
         b = self.base
-        tp, rpc = b[4] * a, b[5] * a * r
+        tp, rpc = b[THIRD_PARTY] * a, b[RPC] * a * r
         other = b[:4].sum()
         rest = max(0.0, 1.0 - tp - rpc)
         return np.concatenate([b[:4] * (rest / other if other > 0 else 0.0), [tp, rpc]])
@@ -97,7 +99,7 @@ def fit_outcomes(counts: np.ndarray) -> OutcomeFit:
         raise ValueError("no dials to fit outcome probabilities to")
     nl = totals[list(NON_LIVE)].astype(float)
     n_nl = nl.sum()
-    pi = nl / n_nl if n_nl > 0 else np.zeros(4)
+    pi = nl / n_nl if n_nl > 0 else np.zeros(len(NON_LIVE))
     m = LiveAnswerModel(counts, with_tp=totals[THIRD_PARTY] > 0, with_rpc=totals[RPC] > 0)
     if m.P:
         th, Hp, lam = fellner_schall(m)
@@ -105,19 +107,19 @@ def fit_outcomes(counts: np.ndarray) -> OutcomeFit:
     else:
         th, cov, lam = np.zeros(0), np.zeros((0, 0)), {}
     s = m.slices
-    b = np.zeros(6)
-    var_b = np.zeros(6)
+    b = np.zeros(len(OUTCOMES))
+    var_b = np.zeros(len(OUTCOMES))
     p1 = float(np.exp(th[s["b_tp"]][0])) if m.with_tp else 0.0
     p2 = float(np.exp(th[s["b_rpc"]][0])) if m.with_rpc else 0.0
-    b[4], b[5] = p1, p2
+    b[THIRD_PARTY], b[RPC] = p1, p2
     i1, i2 = s["b_tp"].start, s["b_rpc"].start
     v11 = cov[i1, i1] if m.with_tp else 0.0
     v22 = cov[i2, i2] if m.with_rpc else 0.0
     v12 = cov[i1, i2] if m.with_tp and m.with_rpc else 0.0
-    var_b[4], var_b[5] = p1 * p1 * v11, p2 * p2 * v22
+    var_b[THIRD_PARTY], var_b[RPC] = p1 * p1 * v11, p2 * p2 * v22
     rest = 1.0 - p1 - p2
     var_rest = p1 * p1 * v11 + p2 * p2 * v22 + 2 * p1 * p2 * v12
-    for k in range(4):
+    for k in NON_LIVE:
         b[k] = pi[k] * rest
         var_pi = pi[k] * (1 - pi[k]) / n_nl if n_nl > 0 else 0.0
         var_b[k] = rest * rest * var_pi + pi[k] * pi[k] * var_rest
@@ -169,8 +171,8 @@ def in_fit_convention(segment, fit: OutcomeFit) -> dict[str, np.ndarray]:
     a = shift["answer_by_hour"] + shift["answer_by_weekday"]
     r = shift["rpc_by_hour"] + shift["rpc_by_weekday"]
     base = b.copy()
-    base[4], base[5] = b[4] * np.exp(a), b[5] * np.exp(a + r)
+    base[THIRD_PARTY], base[RPC] = b[THIRD_PARTY] * np.exp(a), b[RPC] * np.exp(a + r)
     other = b[:4].sum()
-    base[:4] = b[:4] / other * (1 - base[4] - base[5]) if other > 0 else 0.0
+    base[:4] = b[:4] / other * (1 - base[THIRD_PARTY] - base[RPC]) if other > 0 else 0.0
     out["base"] = base
     return out

@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg, optimize
 
-from ..read.trace import ABANDONED, RPC, THIRD_PARTY
+from ...base.outcomes import ABANDONED, BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from .regression import Z95
 
 __all__ = ["LiveAnswerModel", "fellner_schall", "curve_multipliers", "NON_LIVE"]
 
-NON_LIVE = (0, 1, 2, 3)
+NON_LIVE = (NO_ANSWER, BUSY, MACHINE, INVALID)
+"""The outcomes that are not a live answer: the model's "not live"."""
 LAMBDA_MAX = 1e9
 
 

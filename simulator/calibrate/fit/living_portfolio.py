@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...world.delinquency import CYCLE_DAYS
+from ..read.formats import CHARGED_OFF, CURED, DISCONNECTED, PLACED, REDEFAULTED, SELF_CURE, WRONG
 from ..read.trace import Trace
-from .account_book import CYCLE_DAYS, REDEFAULTED, Book, MinimumPayment, fit_minimum_payment, replay
+from .account_book import Book, MinimumPayment, fit_minimum_payment, replay
 from .distribution_fit import DistFit, fit_discrete, fit_distribution
 from .regression import Z95, Estimate, Link, entry_average, fit_log_binomial, proportion
 
@@ -40,9 +42,6 @@ __all__ = [
     "whole_days",
 ]
 
-SELF_CURE = 4  # data.PAYMENT_SOURCES code
-CURED, CHARGED_OFF, PLACED = 1, 3, 4  # data.ACCOUNT_EVENTS codes
-WRONG, DISCONNECTED = 1, 2  # data.PHONE_STATUSES codes
 MAX_WHOLE_VALUES = 40
 
 

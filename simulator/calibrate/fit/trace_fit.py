@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...base.outcomes import ABANDONED, INVALID
 from ...scenario.schema import OUTCOMES
-from ..read.trace import ABANDONED, Source, Trace
+from ..read.formats import DIALER_MODES
+from ..read.trace import Source, Trace
 from .account_behaviour import ConversionFit, behaviour_mode, fit_answer, fit_conversion
 from .contact_by_account import AnswerLink
 from .contact_curve import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
@@ -25,8 +27,6 @@ __all__ = ["SegmentFit", "TraceFit", "fit_trace", "DURATIONS"]
 
 DURATIONS = ("ring", "talk", "wrap")
 """Handling-time columns of dials.csv (seconds), fitted per segment and outcome."""
-DIALER_MODES = ("preview", "progressive", "predictive")
-INVALID = 3
 
 
 @dataclass

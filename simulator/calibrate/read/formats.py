@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...base.outcomes import OUTCOME_NAMES
+
 __all__ = [
     "Column",
     "FileSpec",
@@ -17,16 +19,30 @@ __all__ = [
     "KPI",
     "FILES",
     "DIAL_OUTCOMES",
+    "DIALER_MODES",
     "PROMISE_KINDS",
     "PROMISE_STATUSES",
     "PAYMENT_SOURCES",
     "PHONE_STATUSES",
     "ACCOUNT_EVENTS",
+    "PLAIN",
+    "KEPT",
+    "BROKEN",
+    "PENDING",
+    "SELF_CURE",
+    "WRONG",
+    "DISCONNECTED",
+    "CURED",
+    "CHARGED_OFF",
+    "PLACED",
+    "REDEFAULTED",
 ]
 
-DIAL_OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc", "abandoned")
-"""Outcome codes of dials.csv: the scenario's six outcomes, then ``abandoned`` (a live answer that
-no collector took, the party unknown). Index = the simulator's outcome code."""
+DIAL_OUTCOMES = OUTCOME_NAMES
+"""Outcomes of dials.csv: the outcome vocabulary (base/outcomes.py), the scenario's six outcomes
+then ``abandoned`` (a live answer that no collector took, the party unknown). Index = the
+simulator's outcome code."""
+DIALER_MODES = ("preview", "progressive", "predictive")
 PROMISE_KINDS = ("promise", "plan_installment", "settlement", "reage")
 PROMISE_STATUSES = ("kept", "broken", "pending")
 PAYMENT_SOURCES = ("promise", "plan_installment", "settlement", "reage", "self_cure", "agency", "other")
@@ -34,6 +50,16 @@ PHONE_STATUSES = ("valid", "wrong", "disconnected")
 ACCOUNT_EVENTS = ("paid", "cured", "settled", "charged_off", "placed", "redefaulted")
 """Events of account_events.csv: the five ways an account leaves the portfolio, then coming back
 to it (a cured account defaulting again)."""
+
+# The codes the reader gives these values (the index in their vocabulary), by name.
+PLAIN = PROMISE_KINDS.index("promise")
+"""A plain promise, not a rearrangement's payment."""
+KEPT, BROKEN, PENDING = (PROMISE_STATUSES.index(s) for s in ("kept", "broken", "pending"))
+SELF_CURE = PAYMENT_SOURCES.index("self_cure")
+WRONG, DISCONNECTED = (PHONE_STATUSES.index(s) for s in ("wrong", "disconnected"))
+CURED, CHARGED_OFF, PLACED, REDEFAULTED = (
+    ACCOUNT_EVENTS.index(e) for e in ("cured", "charged_off", "placed", "redefaulted")
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +130,7 @@ DIALS = FileSpec(
             "enum",
             required=False,
             blank_ok=True,
-            choices=("preview", "progressive", "predictive"),
+            choices=DIALER_MODES,
             doc="dialer mode of the campaign",
         ),
         _c("outcome", "enum", choices=DIAL_OUTCOMES, doc="what the dial reached"),
