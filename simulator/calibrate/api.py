@@ -15,7 +15,7 @@ from .assemble.fitted_scenario import scenario_from_fit
 from .fit.trace_fit import TraceFit, fit_trace
 from .read.trace import Trace, read_trace
 
-__all__ = ["Calibrated", "calibrate", "calibrate_trace", "as_loaded", "BaseSpec"]
+__all__ = ["Calibrated", "calibrate", "calibrate_trace", "load_base", "BaseSpec"]
 
 BaseSpec = Union[LoadedScenario, str, Path, None]
 
@@ -53,8 +53,11 @@ def toml_text(raw: dict[str, Any]) -> str:
     return head + tomli_w.dumps(raw)
 
 
-def as_loaded(base: BaseSpec) -> LoadedScenario | None:
-    """A base scenario given as a LoadedScenario or a path (None: no base)."""
+def load_base(base: BaseSpec) -> LoadedScenario | None:
+    """The base scenario a fit starts from: a LoadedScenario as given, a path loaded. None stays
+    None, "no base", and each fit says what that means: the trace fit starts from the schema's
+    defaults, the KPI fit from the bundled default scenario. (experiment's ``as_loaded`` differs:
+    it always returns a scenario, the bundled default for None.)"""
     if base is None or isinstance(base, LoadedScenario):
         return base
     return load_scenario(base)
@@ -69,7 +72,7 @@ def validated(raw: dict[str, Any], source: str) -> LoadedScenario:
 
 def calibrate_trace(trace: Trace, base: BaseSpec = None) -> Calibrated:
     """Fit a trace already read (see :func:`calibrate`)."""
-    base_l = as_loaded(base)
+    base_l = load_base(base)
     fit: TraceFit = fit_trace(
         trace, per_account_invalid=base_l is not None and base_l.scenario.special_on("skip_trace")
     )

@@ -33,7 +33,7 @@ from ..base.outcomes import RPC
 from ..scenario.distributions import scale_spec
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
-from .api import BaseSpec, Calibrated, as_loaded, validated
+from .api import BaseSpec, Calibrated, load_base, validated
 from .assemble.parameters import clean, param
 from .fit.regression import Estimate
 from .fit.teams import block_layout, ratio_estimate
@@ -213,7 +213,7 @@ def _mean_rpc_share(seg, team, sc: Scenario) -> float:
 def calibrate_kpi(path: str | Path, base: BaseSpec = None, before: np.datetime64 | None = None) -> Calibrated:
     """Fit daily KPIs (rows before ``before``, when given) onto a base scenario (None: the
     bundled default) and say what is left."""
-    base_l: LoadedScenario = as_loaded(base) or load_scenario(None)
+    base_l: LoadedScenario = load_base(base) or load_scenario(None)
     sc = base_l.scenario
     kf = fit_kpi(path, sc, before)
     raw = copy.deepcopy(dict(base_l.raw))
