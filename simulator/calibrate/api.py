@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import tomli_w
 
@@ -17,7 +17,7 @@ from .read.trace import Trace, read_trace
 
 __all__ = ["Calibrated", "calibrate", "calibrate_trace", "load_base", "BaseSpec"]
 
-BaseSpec = Union[LoadedScenario, str, Path, None]
+BaseSpec = LoadedScenario | str | Path | None
 
 
 @dataclass
@@ -47,8 +47,9 @@ class Calibrated:
 
 def toml_text(raw: dict[str, Any]) -> str:
     head = (
-        "# Fitted by collectsim calibrate. Every fitted number, with its standard error and 95% interval,\n"
-        "# is listed under [calibration]; what the data could not identify is in calibration.not_identified.\n\n"
+        "# Fitted by collectsim calibrate. Every fitted number, with its standard error and 95% "
+        "interval,\n# is listed under [calibration]; what the data could not identify is in "
+        "calibration.not_identified.\n\n"
     )
     return head + tomli_w.dumps(raw)
 

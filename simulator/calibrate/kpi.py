@@ -178,23 +178,23 @@ def observed_kpi_layers(
             c: float(t[c][m].sum())
             for c in ("paid_hours", "productive_hours", "dials", "rpc", "promises", "kept", "collected_usd")
         }
-
-        def div(a, b):
-            return s[a] / s[b] if s[b] else None
-
         out[unit] = {
-            "productive_rate": div("productive_hours", "paid_hours"),
-            "rpc_per_productive_hour": div("rpc", "productive_hours"),
-            "promise_rate": div("promises", "rpc"),
-            "kept_rate": div("kept", "promises"),
-            "avg_payment": div("collected_usd", "kept"),
-            "value_per_paid_hour": div("collected_usd", "paid_hours"),
+            "productive_rate": _ratio(s, "productive_hours", "paid_hours"),
+            "rpc_per_productive_hour": _ratio(s, "rpc", "productive_hours"),
+            "promise_rate": _ratio(s, "promises", "rpc"),
+            "kept_rate": _ratio(s, "kept", "promises"),
+            "avg_payment": _ratio(s, "collected_usd", "kept"),
+            "value_per_paid_hour": _ratio(s, "collected_usd", "paid_hours"),
             "dials": s["dials"] / days,
             "rpc": s["rpc"] / days,
             "promises": s["promises"] / days,
             "collected": s["collected_usd"] / days,
         }
     return out
+
+
+def _ratio(sums: dict[str, float], num: str, den: str) -> float | None:
+    return sums[num] / sums[den] if sums[den] else None
 
 
 def _mean_rpc_share(seg, team, sc: Scenario) -> float:

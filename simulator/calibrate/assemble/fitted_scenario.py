@@ -67,7 +67,8 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
                 + (
                     "no collector of shifts.csv dialed them"
                     if fit.teams
-                    else f"the base scenario has no such segment and there is no shifts.csv to say which team works them "
+                    else "the base scenario has no such segment and there is no shifts.csv to say which "
+                    "team works them "
                     f"(base segments: {', '.join(sorted(base.scenario.segments)) if base else 'none'})"
                 )
             ),
@@ -90,14 +91,14 @@ def scenario_from_fit(fit: TraceFit, base: LoadedScenario | None) -> dict[str, A
     if fit.living is not None:
         portfolio_part(raw, fit, fit.living, dict(base.raw) if base is not None else None, params, notes)
     notes += [
-        "campaign rules (attempts, retry delays, compliance windows, dialer pacing) are policies, not behaviour: "
-        + ("kept from the base" if base is not None else "schema defaults"),
+        "campaign rules (attempts, retry delays, compliance windows, dialer pacing) are policies, not "
+        "behaviour: " + ("kept from the base" if base is not None else "schema defaults"),
         "skill differences between collectors are not fitted: every collector works at the segment's rates",
-        "account-level behaviour is written to [portfolio.behaviour] (calibration.links: the links per unit of each "
-        "attribute)"
+        "account-level behaviour is written to [portfolio.behaviour] (calibration.links: the links per "
+        "unit of each attribute)"
         if account_level
-        else "account-level links (calibration.links) are fitted on the attributes at entry and kept as provenance; "
-        "without a living portfolio in the data the scenario does not use them",
+        else "account-level links (calibration.links) are fitted on the attributes at entry and kept as "
+        "provenance; without a living portfolio in the data the scenario does not use them",
     ]
     links = [(sname, ln) for sname, sf in fit.segments.items() for ln in _links_of(sf, fit.living)]
     raw["calibration"] = {

@@ -287,8 +287,9 @@ def portfolio_part(
                     (
                         f"self-cure payments / account-days at risk ({sc.events} in {sc.exposure:,})"
                         if sc.link is None
-                        else "log-link regression of each account-day's self-cure on risk_score and days past due that day, "
-                        f"averaged over the accounts at entry ({sc.events} self-cures in {sc.exposure:,} account-days)"
+                        else "log-link regression of each account-day's self-cure on risk_score and days "
+                        "past due that day, averaged over the accounts at entry "
+                        f"({sc.events} self-cures in {sc.exposure:,} account-days)"
                     ),
                 )
             )
