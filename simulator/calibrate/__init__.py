@@ -5,6 +5,11 @@
     fitted.loaded          # a LoadedScenario for run_experiment
     fitted.toml()          # the scenario file, with its [calibration] section
 
+The pipeline, stage by stage: ``read/`` (the record files checked into a Trace) -> ``fit/``
+(every estimate with its SE) -> ``assemble/`` (the fitted scenario document); ``api`` runs the
+three, ``backtest`` checks a fit against held-out days, ``kpi`` fits daily KPI aggregates
+instead of records, and ``synthetic`` writes record files from known parameters.
+
 File formats and methods: docs/data-formats.md.
 """
 

@@ -140,7 +140,7 @@ def _div(a: float, b: float) -> float | None:
 def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
     """Pyramid layers and daily volumes of the data in ``tr`` (one window), for the center and
     each segment. Paid and productive hours are split over segments by each collector's
-    handling seconds on them (the allocation rule of simulator.metrics); promises are those
+    handling seconds on them (the allocation rule of measures/metrics.py); promises are those
     made in the window, kept and collected their eventual result (pending ones left out)."""
     d = tr.dials
     segs = tr.segments
