@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from simulator.calibrate.api import calibrate_trace
-    from simulator.calibrate.trace import read_trace
+    from simulator.calibrate.read.trace import read_trace
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_calibrate_"))
     if all((folder / f).exists() for f in FILES):

@@ -5,6 +5,11 @@
     fitted.loaded          # a LoadedScenario for run_experiment
     fitted.toml()          # the scenario file, with its [calibration] section
 
+The pipeline, stage by stage: ``read/`` (the record files checked into a Trace) -> ``fit/``
+(every estimate with its SE) -> ``assemble/`` (the fitted scenario document); ``api`` runs the
+three, ``backtest`` checks a fit against held-out days, ``kpi`` fits daily KPI aggregates
+instead of records, and ``synthetic`` writes record files from known parameters.
+
 File formats and methods: docs/data-formats.md.
 """
 
@@ -15,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Calibrated, calibrate, calibrate_trace
-    from .data import CalibrationDataError
-    from .trace import Trace, read_trace
+    from .read.csv_table import CalibrationDataError
+    from .read.trace import Trace, read_trace
 
 __all__ = ["Calibrated", "calibrate", "calibrate_trace", "CalibrationDataError", "Trace", "read_trace"]
 
@@ -27,9 +32,9 @@ _HOME = {
     "Calibrated": ".api",
     "calibrate": ".api",
     "calibrate_trace": ".api",
-    "CalibrationDataError": ".data",
-    "Trace": ".trace",
-    "read_trace": ".trace",
+    "CalibrationDataError": ".read.csv_table",
+    "Trace": ".read.trace",
+    "read_trace": ".read.trace",
 }
 
 

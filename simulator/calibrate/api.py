@@ -5,19 +5,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import tomli_w
 
 from ..scenario.load import LoadedScenario, load_scenario, parse_scenario
 from ..scenario.schema import Calibration, Scenario
-from .assemble import scenario_from_fit
-from .fit import TraceFit, fit_trace
-from .trace import Trace, read_trace
+from .assemble.fitted_scenario import scenario_from_fit
+from .fit.trace_fit import TraceFit, fit_trace
+from .read.trace import Trace, read_trace
 
-__all__ = ["Calibrated", "calibrate", "calibrate_trace", "as_loaded", "BaseSpec"]
+__all__ = ["Calibrated", "calibrate", "calibrate_trace", "load_base", "BaseSpec"]
 
-BaseSpec = Union[LoadedScenario, str, Path, None]
+BaseSpec = LoadedScenario | str | Path | None
 
 
 @dataclass
@@ -47,14 +47,18 @@ class Calibrated:
 
 def toml_text(raw: dict[str, Any]) -> str:
     head = (
-        "# Fitted by collectsim calibrate. Every fitted number, with its standard error and 95% interval,\n"
-        "# is listed under [calibration]; what the data could not identify is in calibration.not_identified.\n\n"
+        "# Fitted by collectsim calibrate. Every fitted number, with its standard error and 95% "
+        "interval,\n# is listed under [calibration]; what the data could not identify is in "
+        "calibration.not_identified.\n\n"
     )
     return head + tomli_w.dumps(raw)
 
 
-def as_loaded(base: BaseSpec) -> LoadedScenario | None:
-    """A base scenario given as a LoadedScenario or a path (None: no base)."""
+def load_base(base: BaseSpec) -> LoadedScenario | None:
+    """The base scenario a fit starts from: a LoadedScenario as given, a path loaded. None stays
+    None, "no base", and each fit says what that means: the trace fit starts from the schema's
+    defaults, the KPI fit from the bundled default scenario. (experiment's ``as_loaded`` differs:
+    it always returns a scenario, the bundled default for None.)"""
     if base is None or isinstance(base, LoadedScenario):
         return base
     return load_scenario(base)
@@ -69,7 +73,7 @@ def validated(raw: dict[str, Any], source: str) -> LoadedScenario:
 
 def calibrate_trace(trace: Trace, base: BaseSpec = None) -> Calibrated:
     """Fit a trace already read (see :func:`calibrate`)."""
-    base_l = as_loaded(base)
+    base_l = load_base(base)
     fit: TraceFit = fit_trace(
         trace, per_account_invalid=base_l is not None and base_l.scenario.special_on("skip_trace")
     )

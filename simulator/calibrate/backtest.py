@@ -27,18 +27,22 @@ from typing import Any
 import numpy as np
 from scipy.special import stdtrit
 
+from ..base.clock import HOUR_S
 from ..base.formatting import table
+from ..base.outcomes import RPC
 from ..experiment.replications import run_experiment
 from ..measures.pyramid import LAYERS
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import WEEKDAYS
 from .api import BaseSpec, Calibrated, calibrate_trace, validated
-from .data import CalibrationDataError
-from .trace import RPC, Trace
+from .read.csv_table import CalibrationDataError
+from .read.formats import KEPT, PENDING
+from .read.trace import Trace
 
 __all__ = [
     "Check",
     "Backtest",
+    "check_metric",
     "backtest",
     "backtest_kpi",
     "observed_layers",
@@ -136,7 +140,7 @@ def _div(a: float, b: float) -> float | None:
 def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
     """Pyramid layers and daily volumes of the data in ``tr`` (one window), for the center and
     each segment. Paid and productive hours are split over segments by each collector's
-    handling seconds on them (the allocation rule of simulator.metrics); promises are those
+    handling seconds on them (the allocation rule of measures/metrics.py); promises are those
     made in the window, kept and collected their eventual result (pending ones left out)."""
     d = tr.dials
     segs = tr.segments
@@ -162,9 +166,9 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
     promises = kept = resolved = collected = np.zeros(S)
     if pr is not None:
         promises = np.bincount(pr["segment"], minlength=S).astype(float)
-        k = pr["status"] == 0
+        k = pr["status"] == KEPT
         kept = np.bincount(pr["segment"][k], minlength=S).astype(float)
-        resolved = np.bincount(pr["segment"][pr["status"] != 2], minlength=S).astype(float)
+        resolved = np.bincount(pr["segment"][pr["status"] != PENDING], minlength=S).astype(float)
         collected = np.bincount(pr["segment"][k], weights=np.nan_to_num(pr["paid_usd"][k]), minlength=S)
     units = [("center", slice(None))] + [(s, i) for i, s in enumerate(segs)]
     for name, sel in units:
@@ -184,11 +188,11 @@ def observed_layers(tr: Trace, days: int) -> dict[str, dict[str, float | None]]:
         have_hours = tr.shifts is not None
         out[name] = {
             "productive_rate": _div(t["prod"], t["paid"]) if have_hours else None,
-            "rpc_per_productive_hour": _div(t["rpc"], t["prod"] / 3600) if have_hours else None,
+            "rpc_per_productive_hour": _div(t["rpc"], t["prod"] / HOUR_S) if have_hours else None,
             "promise_rate": _div(t["promises"], t["rpc"]) if pr is not None else None,
             "kept_rate": _div(t["kept"], t["resolved"]) if pr is not None else None,
             "avg_payment": _div(t["collected"], t["kept"]) if pr is not None else None,
-            "value_per_paid_hour": _div(t["collected"], t["paid"] / 3600)
+            "value_per_paid_hour": _div(t["collected"], t["paid"] / HOUR_S)
             if have_hours and pr is not None
             else None,
             "dials": t["dials"] / days,
@@ -245,7 +249,7 @@ def _compare(
         lv = "center" if unit == "center" else level
         for metric in metrics:
             bt.checks.append(
-                _check(
+                check_metric(
                     unit,
                     metric,
                     obs[unit].get(metric),
@@ -354,9 +358,12 @@ def backtest_kpi(
     )
 
 
-def _check(
+def check_metric(
     unit: str, metric: str, observed: float | None, sims: list[float], level: float, ratio: float
 ) -> Check:
+    """One metric of one unit: ``observed`` against the replications' values ``sims``, in the
+    prediction interval at ``level`` widened by ``ratio`` (N_holdout / N_fit, the fit's own
+    sampling error; 0 for a scenario back-tested as it is). See the module doc."""
     if observed is None or len(sims) < 2:
         return Check(unit, metric, observed, None, None, None, None, None, "not observed")
     R = len(sims)

@@ -28,14 +28,17 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..base.clock import HOUR_S
+from ..base.outcomes import RPC
 from ..scenario.distributions import scale_spec
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
-from .api import BaseSpec, Calibrated, as_loaded, validated
-from .assemble import clean, param
-from .data import KPI, CalibrationDataError, Codes, read_table
-from .regression import Estimate
-from .shifts import block_layout, ratio_estimate
+from .api import BaseSpec, Calibrated, load_base, validated
+from .assemble.parameters import clean, param
+from .fit.regression import Estimate
+from .fit.teams import block_layout, ratio_estimate
+from .read.csv_table import CalibrationDataError, Codes, read_table
+from .read.formats import KEPT, KPI
 
 __all__ = [
     "KpiFit",
@@ -175,17 +178,13 @@ def observed_kpi_layers(
             c: float(t[c][m].sum())
             for c in ("paid_hours", "productive_hours", "dials", "rpc", "promises", "kept", "collected_usd")
         }
-
-        def div(a, b):
-            return s[a] / s[b] if s[b] else None
-
         out[unit] = {
-            "productive_rate": div("productive_hours", "paid_hours"),
-            "rpc_per_productive_hour": div("rpc", "productive_hours"),
-            "promise_rate": div("promises", "rpc"),
-            "kept_rate": div("kept", "promises"),
-            "avg_payment": div("collected_usd", "kept"),
-            "value_per_paid_hour": div("collected_usd", "paid_hours"),
+            "productive_rate": _ratio(s, "productive_hours", "paid_hours"),
+            "rpc_per_productive_hour": _ratio(s, "rpc", "productive_hours"),
+            "promise_rate": _ratio(s, "promises", "rpc"),
+            "kept_rate": _ratio(s, "kept", "promises"),
+            "avg_payment": _ratio(s, "collected_usd", "kept"),
+            "value_per_paid_hour": _ratio(s, "collected_usd", "paid_hours"),
             "dials": s["dials"] / days,
             "rpc": s["rpc"] / days,
             "promises": s["promises"] / days,
@@ -194,13 +193,17 @@ def observed_kpi_layers(
     return out
 
 
+def _ratio(sums: dict[str, float], num: str, den: str) -> float | None:
+    return sums[num] / sums[den] if sums[den] else None
+
+
 def _mean_rpc_share(seg, team, sc: Scenario) -> float:
     """The segment's rpc probability averaged over the team's shift hours on working weekdays
     (center clock, the segment's first time zone): what the data's rpc per dial estimates."""
     off = seg.time_zones.offsets_h[int(np.argmax(seg.time_zones.weights))]
     hours = range(int(team.shift_start_min // 60), int(math.ceil(team.shift_end_min / 60)))
     vals = [
-        seg.outcome_probabilities(int((h + off) % 24), WEEKDAYS.index(d))[5]
+        seg.outcome_probabilities(int((h + off) % 24), WEEKDAYS.index(d))[RPC]
         for d in sc.calendar.weekdays
         for h in hours
     ]
@@ -210,7 +213,7 @@ def _mean_rpc_share(seg, team, sc: Scenario) -> float:
 def calibrate_kpi(path: str | Path, base: BaseSpec = None, before: np.datetime64 | None = None) -> Calibrated:
     """Fit daily KPIs (rows before ``before``, when given) onto a base scenario (None: the
     bundled default) and say what is left."""
-    base_l: LoadedScenario = as_loaded(base) or load_scenario(None)
+    base_l: LoadedScenario = load_base(base) or load_scenario(None)
     sc = base_l.scenario
     kf = fit_kpi(path, sc, before)
     raw = copy.deepcopy(dict(base_l.raw))
@@ -305,9 +308,9 @@ def _segment(
     outs = sraw["outcomes"]
     if math.isfinite(e.value):
         k = e.value / max(_mean_rpc_share(seg, team, sc), 1e-12)
-        p = [seg.outcomes.as_list()[i].probability for i in range(6)]
-        new_rpc = min(p[5] * k, 0.999)
-        rest = (1 - new_rpc) / (1 - p[5]) if p[5] < 1 else 0.0
+        p = [seg.outcomes.as_list()[i].probability for i in range(len(OUTCOMES))]
+        new_rpc = min(p[RPC] * k, 0.999)
+        rest = (1 - new_rpc) / (1 - p[RPC]) if p[RPC] < 1 else 0.0
         probs = [x * rest for x in p[:5]] + [new_rpc]
         probs[0] += 1.0 - sum(probs)
         for o, v in zip(OUTCOMES, probs):
@@ -316,7 +319,7 @@ def _segment(
             param(
                 f"{key}.outcomes.rpc.probability",
                 new_rpc,
-                p[5] * e.se / max(_mean_rpc_share(seg, team, sc), 1e-12),
+                p[RPC] * e.se / max(_mean_rpc_share(seg, team, sc), 1e-12),
                 n=e.n,
                 method="base rpc probability scaled so its average over "
                 "the shift's hours matches the team's rpc per dial",
@@ -332,7 +335,7 @@ def _segment(
         else:
             probs = [outs[o]["probability"] for o in OUTCOMES]
             mean_s = sum(pi * getattr(seg.outcomes, o).mean_handling_s for pi, o in zip(probs, OUTCOMES))
-            f = (3600.0 / e.value) / mean_s
+            f = (HOUR_S / e.value) / mean_s
             for o in OUTCOMES:
                 for k in ("ring_time_s", "talk_time_s", "wrap_time_s"):
                     if k in outs[o]:
@@ -340,8 +343,8 @@ def _segment(
             params.append(
                 param(
                     f"{key}.mean_handling_s_per_dial",
-                    3600.0 / e.value,
-                    3600.0 * e.se / e.value**2,
+                    HOUR_S / e.value,
+                    HOUR_S * e.se / e.value**2,
                     n=e.n,
                     method="3600 / dials per productive hour; every ring, talk and wrap time scaled by "
                     f"{f:.4g}",
@@ -355,8 +358,6 @@ def write_daily_kpis(tr, path: str | Path) -> int:
     per day with its team. Kept and collected are those of the promises made that day (the
     pyramid's cohort basis; see docs/data-formats.md). Returns the number of rows."""
     import csv
-
-    from .trace import RPC
 
     sh, d, pr = tr.shifts, tr.dials, tr.promises
     if sh is None or pr is None:
@@ -375,7 +376,7 @@ def write_daily_kpis(tr, path: str | Path) -> int:
     dials = grid(d["coll"], d["day"])
     rpc = grid(d["coll"][d["out"] == RPC], d["day"][d["out"] == RPC])
     promises = grid(pr["collector_id"], pr["day"])
-    kept = pr["status"] == 0
+    kept = pr["status"] == KEPT
     kept_n = grid(pr["collector_id"][kept], pr["day"][kept])
     collected = grid(pr["collector_id"][kept], pr["day"][kept], pr["paid_usd"][kept])
     teams, names = tr.teams, tr.collectors
@@ -392,8 +393,8 @@ def write_daily_kpis(tr, path: str | Path) -> int:
                     tr.date_of(day).isoformat(),
                     teams[sh["team"][i]],
                     names[c],
-                    f"{sh['paid_s'][i] / 3600:.6f}",
-                    f"{sh['productive_s'][i] / 3600:.6f}",
+                    f"{sh['paid_s'][i] / HOUR_S:.6f}",
+                    f"{sh['productive_s'][i] / HOUR_S:.6f}",
                     int(dials[c, k]),
                     int(rpc[c, k]),
                     int(promises[c, k]),

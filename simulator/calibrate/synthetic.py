@@ -10,7 +10,8 @@ hour and weekday (``Segment.outcome_probabilities``), the ring, talk and wrap ti
 segment's specs. A right-party contact becomes a promise, which is kept or broken, with
 probabilities that may depend on the account's attributes through logistic links (``links``).
 
-Day 0 is the nominal date of the scenario's start weekday: ``NOMINAL_MONDAY`` plus the weekday.
+Day 0 is the nominal date of the scenario's start weekday (world/calendar.py: ``NOMINAL_MONDAY``
+plus the weekday).
 Randomness: one numpy Generator from ``seed`` (a test fixture, not a simulation stream).
 """
 
@@ -24,13 +25,13 @@ from pathlib import Path
 import numpy as np
 from scipy import special
 
-from ..scenario.schema import WEEKDAYS, Scenario
-from ..world.calendar import NOMINAL_MONDAY, nominal_date
-from .data import DIAL_OUTCOMES
+from ..base.clock import DAY_S, HOUR_S
+from ..base.outcomes import RPC
+from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
+from ..world.calendar import nominal_date
+from .read.formats import DIAL_OUTCOMES
 
-__all__ = ["SyntheticLinks", "write_synthetic_trace", "NOMINAL_MONDAY", "nominal_date"]
-
-DAY_S = 86_400.0
+__all__ = ["SyntheticLinks", "write_synthetic_trace"]
 
 
 @dataclass
@@ -139,13 +140,13 @@ def _dials(sc: Scenario, rng: np.random.Generator, acc: dict[str, np.ndarray], d
             sel = s == si
             avail = np.searchsorted(pool_days[si], day[idx][sel], side="right")
             acct[sel] = pools[si][(rng.random(sel.sum()) * avail).astype(np.int64)]
-        local = t[idx] + acc["tz"][acct] * 3600.0
-        hours = np.floor(local / 3600.0).astype(np.int64)
+        local = t[idx] + acc["tz"][acct] * HOUR_S
+        hours = np.floor(local / HOUR_S).astype(np.int64)
         h, wd = hours % 24, (start_wd + hours // 24) % 7
         o = (rng.random(m)[:, None] > cum[s, wd, h]).sum(axis=1)
         dur = np.zeros((m, 3))
         for si in np.unique(s):
-            for oc in range(6):
+            for oc in range(len(OUTCOMES)):
                 sel = (s == si) & (o == oc)
                 if sel.any():
                     for j in range(3):
@@ -249,7 +250,7 @@ def write_synthetic_trace(
     def shift(coefs: dict[str, float], who: np.ndarray) -> np.ndarray:
         return sum((b * (cov[k][who] - center[k]) for k, b in coefs.items()), np.zeros(len(who)))
 
-    rpc = np.flatnonzero(d["out"] == 5)
+    rpc = np.flatnonzero(d["out"] == RPC)
     ra = a[rpc]
     rs = acc["seg"][ra]
     segs = list(sc.segments.values())

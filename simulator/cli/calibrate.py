@@ -127,7 +127,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from ..base.errors import InputError
     from ..base.fileio import check_output_file, write_output
-    from ..calibrate.api import as_loaded
+    from ..calibrate.api import load_base
 
     if (args.folder is None) == (args.kpi is None):
         raise InputError(
@@ -165,14 +165,14 @@ def _run(args: argparse.Namespace) -> int:
         if (out is not None and out.is_stdout) or (html is not None and html.is_stdout)
         else sys.stdout,
     )
-    base = as_loaded(args.base) if args.base else None
+    base = load_base(args.base) if args.base else None
     bt = None
     if args.kpi:
         from ..calibrate.kpi import calibrate_kpi
 
         fitted = calibrate_kpi(args.kpi, base)
     else:
-        from ..calibrate.trace import read_trace
+        from ..calibrate.read.trace import read_trace
 
         trace = read_trace(args.folder)
         if args.no_fit:

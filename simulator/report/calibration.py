@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..base.outcomes import RPC, THIRD_PARTY
 from ..calibrate.api import Calibrated
 from ..calibrate.backtest import Backtest
-from ..calibrate.trace import RPC, THIRD_PARTY
 from ..scenario.schema import OUTCOMES
 from .style import PAGE_CSS
 

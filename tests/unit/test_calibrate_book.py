@@ -1,4 +1,4 @@
-"""The book replayed from a trace (simulator/calibrate/book.py) agrees with the world that wrote it:
+"""The book replayed from a trace (calibrate/fit/account_book.py) agrees with the world that wrote it:
 the minimum-payment rule, the days past due at every placement, and the days at risk of
 self-curing."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulator.calibrate import read_trace
-from simulator.calibrate.book import fit_minimum_payment, replay
+from simulator.calibrate.fit.account_book import fit_minimum_payment, replay
 from simulator.scenario import load_scenario
 from tests.conftest import SCENARIOS, write_trace
 

@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from simulator.calibrate.kpi import write_daily_kpis
+from simulator.calibrate.read.trace import read_trace
 from simulator.calibrate.synthetic import write_synthetic_trace
-from simulator.calibrate.trace import read_trace
 from simulator.cli.calibrate import register
 from simulator.scenario import load_scenario
 from simulator.scenario.load import parse_scenario
@@ -173,7 +173,8 @@ def del_after(lines, k):
 def test_a_check_that_cannot_fail_is_inconclusive_not_passed():
     """Two replications give a prediction interval far wider than the value: such a check is
     'inconclusive', and a back-test with one says so instead of PASSED."""
-    from simulator.calibrate.backtest import Backtest, _check
+    from simulator.calibrate.backtest import Backtest
+    from simulator.calibrate.backtest import check_metric as _check
 
     c = _check("center", "collected", 15_000.0, [10_000.0, 30_000.0], 0.995, 0.2)
     assert c.verdict == "inconclusive" and c.sim_low < 0 < 2 * 15_000 < c.sim_high

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.calibrate.data import DIALS, PROMISES, SHIFTS, CalibrationDataError, read_table
-from simulator.calibrate.trace import read_trace
+from simulator.calibrate.read.csv_table import CalibrationDataError, read_table
+from simulator.calibrate.read.formats import DIALS, PROMISES, SHIFTS
+from simulator.calibrate.read.trace import read_trace
 
 HEADER = "call_start,account_id,segment,tz_offset_h,collector_id,campaign,dialer_mode,outcome,ring_s,talk_s,wrap_s,abandoned"
 ROWS = [
@@ -118,7 +119,7 @@ def test_wrong_number_of_fields(tmp_path):
 
 
 def test_errors_in_later_chunks_name_the_right_row(tmp_path, monkeypatch):
-    import simulator.calibrate.data as data
+    import simulator.calibrate.read.csv_table as data
 
     monkeypatch.setattr(data, "CHUNK_ROWS", 2)
     rows = [f"2024-01-01T09:00:{i:02d},A{i},low,0,c1,m,progressive,busy,4,0,0,0" for i in range(7)]

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from simulator.calibrate.distfit import fit_distribution
-from simulator.calibrate.outcomes import cell_counts, fit_outcomes, local_hour_weekday
-from simulator.calibrate.regression import poisson_rate, proportion
-from simulator.calibrate.shifts import block_layout, ratio_estimate
+from simulator.calibrate.fit.contact_curve import cell_counts, fit_outcomes, local_hour_weekday
+from simulator.calibrate.fit.distribution_fit import fit_distribution
+from simulator.calibrate.fit.regression import poisson_rate, proportion
+from simulator.calibrate.fit.teams import block_layout, ratio_estimate
 from simulator.scenario.distributions import Gamma, LogNormal
 from simulator.scenario.schema import Team
 

@@ -9,7 +9,8 @@ import pytest
 from scipy.special import stdtrit
 
 from simulator.calibrate import CalibrationDataError, read_trace
-from simulator.calibrate.backtest import LAYER_METRICS, VOLUMES, _check, backtest, backtest_kpi
+from simulator.calibrate.backtest import LAYER_METRICS, VOLUMES, backtest, backtest_kpi
+from simulator.calibrate.backtest import check_metric as _check
 from simulator.calibrate.kpi import write_daily_kpis
 from simulator.calibrate.synthetic import write_synthetic_trace
 from simulator.scenario import load_scenario

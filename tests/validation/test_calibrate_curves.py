@@ -13,9 +13,9 @@ over the accounts dialed at h, capped: a mix of the curve and of who is dialed w
 responsive accounts answer early and leave the lists (a conversation blocks an account for 7
 days), so the afternoon dials go to the others, more tired; and a responsive account at a good
 hour saturates at 1. So the segment-level hourly curve is not the scenario's: fitted dial by
-dial without the accounts (calibrate.outcomes on the cell counts), the answer curve misses the
+dial without the accounts (calibrate.fit.contact_curve on the cell counts), the answer curve misses the
 scenario's at most hours. The calibration fits the curve with each dial's account attributes and
-attempts (calibrate/contact.py), which takes the mix out: its curve is the scenario's own, so
+attempts (calibrate/fit/contact_by_account.py), which takes the mix out: its curve is the scenario's own, so
 the right truth here is the scenario's curve (in the fit's convention: each curve's logs
 averaging 0 over the dials), and its 95% bands must cover it at 90% of hours or more.
 """
@@ -29,7 +29,12 @@ import pytest
 import tomli_w
 
 from simulator.calibrate import calibrate, read_trace
-from simulator.calibrate.outcomes import cell_counts, fit_outcomes, in_fit_convention, local_hour_weekday
+from simulator.calibrate.fit.contact_curve import (
+    cell_counts,
+    fit_outcomes,
+    in_fit_convention,
+    local_hour_weekday,
+)
 from simulator.cli import main
 from simulator.scenario import load_scenario
 from tests.conftest import SCENARIOS

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from simulator.calibrate import CalibrationDataError, read_trace
+from simulator.calibrate.fit.regression import Z95
 from simulator.calibrate.kpi import KPI_NOT_IDENTIFIED, calibrate_kpi, write_daily_kpis
-from simulator.calibrate.regression import Z95
 from simulator.calibrate.synthetic import write_synthetic_trace
 from simulator.experiment.replications import run_experiment
 from simulator.scenario import load_scenario

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from simulator.calibrate import calibrate
-from simulator.calibrate.outcomes import in_fit_convention
-from simulator.calibrate.regression import Z95
+from simulator.calibrate.fit.contact_curve import in_fit_convention
+from simulator.calibrate.fit.regression import Z95
 from simulator.experiment.replications import run_experiment
 from simulator.scenario import load_scenario
 from simulator.scenario.schema import OUTCOMES

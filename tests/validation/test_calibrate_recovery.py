@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from simulator.calibrate import calibrate
-from simulator.calibrate.outcomes import in_fit_convention
-from simulator.calibrate.regression import Z95, fit_logistic, fit_loglinear
+from simulator.calibrate.fit.contact_curve import in_fit_convention
+from simulator.calibrate.fit.regression import Z95, fit_logistic, fit_loglinear
 from simulator.calibrate.synthetic import SyntheticLinks, write_synthetic_trace
 from simulator.scenario import load_scenario
 from simulator.scenario.load import parse_scenario

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from simulator.calibrate import CalibrationDataError, calibrate
-from simulator.calibrate.data import DIAL_OUTCOMES
-from simulator.calibrate.outcomes import in_fit_convention
-from simulator.calibrate.regression import Z95
+from simulator.calibrate.fit.contact_curve import in_fit_convention
+from simulator.calibrate.fit.regression import Z95
+from simulator.calibrate.read.formats import DIAL_OUTCOMES
 from simulator.experiment.replications import run_experiment
 from simulator.scenario import load_scenario
 from simulator.scenario.load import LoadedScenario, parse_scenario

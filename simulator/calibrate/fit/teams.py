@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...base.clock import DAY_S
+from ...scenario.schema import clock_minutes
+from ..read.trace import Trace
 from .regression import Z95, Estimate
-from .trace import DAY_S, Trace
 
 __all__ = ["TeamFit", "fit_teams", "ratio_estimate", "block_layout", "SEGMENT_SHARE_MIN"]
 
@@ -134,12 +136,12 @@ def block_layout(
         total = meet + train + sum(b["length_min"] for b in breaks) + (lunch["length_min"] if lunch else 0.0)
         if total > 0:
             f = U / total
-            base_start = float(_clock(base_team.get("shift_start_time", _hhmm(start_min))))
+            base_start = float(clock_minutes(base_team.get("shift_start_time", _hhmm(start_min))))
             shift = start_min - base_start
 
             def move(b):
                 return {
-                    "start_time": _hhmm(_clock(b["start_time"]) + shift),
+                    "start_time": _hhmm(clock_minutes(b["start_time"]) + shift),
                     "length_min": b["length_min"] * f,
                 }
 
@@ -163,8 +165,3 @@ def block_layout(
         "meeting_min_per_day": 0.0,
         "training_min_per_day": 0.0,
     }
-
-
-def _clock(text: str) -> float:
-    h, m = text.split(":")
-    return int(h) * 60.0 + int(m)

@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distfit import DistFit, fit_discrete, fit_distribution
+from ...base.outcomes import ABANDONED, RPC
+from ..read.formats import KEPT, PENDING, PLAIN, PROMISE_KINDS, SELF_CURE
+from ..read.trace import Trace
+from .distribution_fit import DistFit, fit_discrete, fit_distribution
 from .regression import Estimate, Link, fit_logistic, fit_loglinear, poisson_rate, proportion
-from .trace import RPC, Trace
 
 __all__ = ["Behaviour", "Portfolio", "fit_behaviour", "fit_portfolio", "COVARIATES"]
 
 COVARIATES = ("risk_score", "days_past_due", "log_balance_usd")
 """Account attributes the links use (when accounts.csv has them and they vary): the score, days
 past due and the natural log of the balance, each at entry."""
-PLAIN = 0  # promise kind code of a plain promise (data.PROMISE_KINDS order)
-KEPT, BROKEN = 0, 1
 _DAY0, _DAYS = 100_000, 200_001  # (account, day) keys: account * _DAYS + day + _DAY0
 
 
@@ -97,14 +97,11 @@ def fit_behaviour(tr: Trace, seg: int) -> Behaviour:
     if pr is None:
         return Behaviour(proportion(0, 0), None, None, None)
     pm = pr["segment"] == seg
-    kinds = {
-        k: int((pm & (pr["kind"] == i)).sum())
-        for i, k in enumerate(("promise", "plan_installment", "settlement", "reage"))
-    }
+    kinds = {k: int((pm & (pr["kind"] == i)).sum()) for i, k in enumerate(PROMISE_KINDS)}
     plain = pm & (pr["kind"] == PLAIN)
     n_plain = int(plain.sum())
     promise = proportion(min(n_plain, n_rpc), n_rpc)
-    resolved = plain & (pr["status"] != 2)
+    resolved = plain & (pr["status"] != PENDING)
     kept = plain & (pr["status"] == KEPT)
     keep = proportion(int(kept.sum()), int(resolved.sum())) if resolved.any() else None
     amount = pr["amount_usd"][plain]
@@ -123,7 +120,7 @@ def _links(tr: Trace, seg: int, cov, rpc: np.ndarray, plain: np.ndarray, resolve
     d, pr = tr.dials, tr.promises
     out: list[Link] = []
     # right-party contact per dial (party unknown: abandoned dials left out)
-    dm = (d["seg"] == seg) & (d["out"] != 6)
+    dm = (d["seg"] == seg) & (d["out"] != ABANDONED)
     found, Xd = _lookup(acct_codes, X, d["acct"][dm])
     y = (d["out"][dm] == RPC)[found]
     if found.sum() > len(names) + 1 and 0 < y.sum() < len(y):
@@ -201,7 +198,7 @@ def fit_portfolio(tr: Trace, seg: int, last_day: int) -> Portfolio:
         entry = np.clip(acc["day"][m], 0, None)
         exposure = float(np.clip(last_day + 1 - entry, 0, None).sum())
         pm = (pay["segment"] == seg) & (pay["day"] >= 0) & (pay["day"] <= last_day)
-        n_self = float((pm & (pay["source"] == 4)).sum())
+        n_self = float((pm & (pay["source"] == SELF_CURE)).sum())
         pf.self_cure_per_account_day = poisson_rate(n_self, exposure)
         if tr.has("accounts.csv", "control"):
             ctrl = m & (acc["control"] == 1)

@@ -25,21 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .trace import Trace
+from ...world.delinquency import CYCLE_DAYS
+from ..read.formats import CHARGED_OFF, PENDING, REDEFAULTED, SELF_CURE
+from ..read.trace import Trace
 
-__all__ = ["Book", "MinimumPayment", "replay", "fit_minimum_payment", "CYCLE_DAYS"]
-
-CYCLE_DAYS = 30.0
-EXIT_EVENTS = {
-    "paid": 0,
-    "cured": 1,
-    "settled": 2,
-    "charged_off": 3,
-    "placed": 4,
-}  # data.ACCOUNT_EVENTS codes
-REDEFAULTED = 5
-CHARGED_OFF = 3
-SELF_CURE = 4  # data.PAYMENT_SOURCES code
+__all__ = ["Book", "MinimumPayment", "replay", "fit_minimum_payment"]
 
 
 @dataclass(frozen=True)
@@ -184,7 +174,7 @@ def replay(tr: Trace, last_day: int, minimum: MinimumPayment | None) -> Book | N
     pr = tr.promises
     if pr is not None and len(pr["day"]):
         rows = book.rows_of(pr["account_id"])
-        due = np.where(pr["status"] == 2, last_day, pr["due_day"])  # pending: held to the data end
+        due = np.where(pr["status"] == PENDING, last_day, pr["due_day"])  # pending: held to the data end
         for r, m, x in zip(rows.tolist(), pr["day"].tolist(), due.tolist()):
             if r >= 0 and x > m:
                 book.at_risk[r, max(m + 1, 0) : min(x, last_day) + 1] = False

@@ -1,6 +1,6 @@
 """Fitting a trace: every estimate the data identify, segment by segment and team by team.
 
-:func:`fit_trace` returns a :class:`TraceFit`; :mod:`.assemble` turns it into a scenario.
+:func:`fit_trace` returns a :class:`TraceFit`; :mod:`..assemble` turns it into a scenario.
 """
 
 from __future__ import annotations
@@ -10,23 +10,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario.schema import OUTCOMES
-from .account_links import ConversionFit, behaviour_mode, fit_answer, fit_conversion
-from .behaviour import Behaviour, Portfolio, fit_behaviour, fit_portfolio
-from .contact import AnswerLink
-from .distfit import DistFit, fit_distribution
-from .living import LivingFit, fit_living
-from .outcomes import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
+from ...base.outcomes import ABANDONED, INVALID
+from ...scenario.schema import OUTCOMES
+from ..read.formats import DIALER_MODES
+from ..read.trace import Source, Trace
+from .account_behaviour import ConversionFit, behaviour_mode, fit_answer, fit_conversion
+from .contact_by_account import AnswerLink
+from .contact_curve import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
+from .distribution_fit import DistFit, fit_distribution
+from .living_portfolio import LivingFit, fit_living
 from .regression import Estimate, proportion
-from .shifts import TeamFit, fit_teams
-from .trace import ABANDONED, Source, Trace
+from .segment_behaviour import Behaviour, Portfolio, fit_behaviour, fit_portfolio
+from .teams import TeamFit, fit_teams
 
 __all__ = ["SegmentFit", "TraceFit", "fit_trace", "DURATIONS"]
 
 DURATIONS = ("ring", "talk", "wrap")
 """Handling-time columns of dials.csv (seconds), fitted per segment and outcome."""
-DIALER_MODES = ("preview", "progressive", "predictive")
-INVALID = 3
 
 
 @dataclass

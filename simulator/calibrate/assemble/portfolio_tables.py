@@ -2,8 +2,9 @@
 and each segment's ``inflow``, ``self_cure_per_day``, ``phones`` and ``wrong_number_share``, with
 every fitted value's SE and interval in ``calibration.parameters``.
 
-Behaviour coefficients come out of the links of :mod:`.account_links`, :mod:`.contact` and
-:mod:`.living` in the simulator's units (world/behaviour.py), with ``spread`` = 1:
+Behaviour coefficients come out of the links of :mod:`..fit.account_behaviour`,
+:mod:`..fit.contact_by_account` and :mod:`..fit.living_portfolio` in the simulator's units
+(world/behaviour.py), with ``spread`` = 1:
 
     per standard deviation of score  = slope per score point x SD of the segment's scores at entry
     per 30-day cycle of days past due = slope per day x 30
@@ -23,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario.schema import WEEKDAYS
-from .distfit import DistFit
-from .living import LivingFit
-from .regression import Z95, Estimate
+from ...scenario.schema import WEEKDAYS
+from ...world.delinquency import CYCLE_DAYS
+from ..fit.living_portfolio import LivingFit
+from ..fit.regression import Z95, Estimate
+from .parameters import dist_spec, estimate_param, param, rounded
 
 __all__ = ["portfolio_part", "behaviour_coefficients", "COEFFICIENT_BOUND"]
 
@@ -47,15 +49,6 @@ LINK_KEYS = {  # (link response, term) -> [portfolio.behaviour] key
 BEHAVIOUR_KEYS = tuple(LINK_KEYS.values()) + ("fatigue_per_attempt",)
 
 
-SIG = 6
-"""Significant digits of the numbers written into a calibrated scenario."""
-
-
-def rounded(x: float, sig: int = SIG) -> float:
-    """Round to ``sig`` significant digits (readable files; far below any estimate's SE)."""
-    return float(f"{x:.{sig}g}") if x and math.isfinite(x) else float(x)
-
-
 def behaviour_coefficients(fit, living: LivingFit) -> dict[str, dict[str, Estimate]]:
     """{key: {segment: Estimate}} of the behaviour coefficients in the simulator's units."""
     out: dict[str, dict[str, Estimate]] = {}
@@ -65,7 +58,7 @@ def behaviour_coefficients(fit, living: LivingFit) -> dict[str, dict[str, Estima
             continue
         unit = {
             "risk_score": ls.scales.score_sd,
-            "days_past_due": 30.0,
+            "days_past_due": CYCLE_DAYS,
             "log_phones": 1.0,
             "log_past_due_usd": 1.0,
         }
@@ -105,11 +98,9 @@ def portfolio_part(
     base_raw: dict | None,
     params: list[dict],
     notes: list[str],
-    param,
-    est,
 ) -> None:
     """Write the living portfolio's keys into ``raw`` (the fitted scenario being assembled) and
-    their estimates into ``params``. ``param``/``est`` are assemble.param and assemble._est."""
+    their estimates into ``params``."""
     base_pf = copy.deepcopy((base_raw or {}).get("portfolio", {}))
     pf: dict[str, Any] = {k: v for k, v in base_pf.items() if k != "behaviour"}
     pf.pop("enabled", None)
@@ -130,7 +121,7 @@ def portfolio_part(
     if living.control_share is not None:
         pf["control_share"] = rounded(living.control_share.value)
         params.append(
-            est(
+            estimate_param(
                 "portfolio.control_share",
                 living.control_share,
                 "control accounts / accounts in accounts.csv (Wilson interval)",
@@ -139,7 +130,7 @@ def portfolio_part(
     if living.redefault is not None and living.redefault.n > 0:
         pf["cure_redefault_probability"] = rounded(living.redefault.value)
         params.append(
-            est(
+            estimate_param(
                 "portfolio.cure_redefault_probability",
                 living.redefault,
                 "cured accounts that came back (redefaulted) / cures early enough for the longest delay "
@@ -215,7 +206,9 @@ def portfolio_part(
             )
             for seg, se_ in coefs[key].items():
                 params.append(
-                    est(f"portfolio.behaviour.{seg}.{key}", se_, _how(key) + f" (segment {seg})", False)
+                    estimate_param(
+                        f"portfolio.behaviour.{seg}.{key}", se_, _how(key) + f" (segment {seg})", False
+                    )
                 )
         pf["behaviour"] = beh
     raw["portfolio"] = pf
@@ -253,7 +246,7 @@ def portfolio_part(
                 "weekday_profile": [rounded(p.value) for p in inf.profile],
             }
             params.append(
-                est(
+                estimate_param(
                     f"{key}.inflow.accounts_per_day",
                     inf.per_day,
                     f"accounts entering per calendar day, the mean of the 7 weekday rates (Poisson counts "
@@ -263,7 +256,7 @@ def portfolio_part(
             for w, p in enumerate(inf.profile):
                 if p.n or math.isfinite(p.se):
                     params.append(
-                        est(
+                        estimate_param(
                             f"{key}.inflow.weekday_profile[{w}]",
                             p,
                             f"{WEEKDAYS[w]} rate / accounts_per_day (delta method)",
@@ -288,14 +281,15 @@ def portfolio_part(
         if sc is not None:
             seg["self_cure_per_day"] = rounded(min(sc.per_day.value, 1.0))
             params.append(
-                est(
+                estimate_param(
                     f"{key}.self_cure_per_day",
                     sc.per_day,
                     (
                         f"self-cure payments / account-days at risk ({sc.events} in {sc.exposure:,})"
                         if sc.link is None
-                        else "log-link regression of each account-day's self-cure on risk_score and days past due that day, "
-                        f"averaged over the accounts at entry ({sc.events} self-cures in {sc.exposure:,} account-days)"
+                        else "log-link regression of each account-day's self-cure on risk_score and days "
+                        "past due that day, averaged over the accounts at entry "
+                        f"({sc.events} self-cures in {sc.exposure:,} account-days)"
                     ),
                 )
             )
@@ -313,16 +307,16 @@ def portfolio_part(
         if ls.wrong is not None:
             seg["wrong_number_share"] = rounded(ls.wrong.value)
             params.append(
-                est(
+                estimate_param(
                     f"{key}.wrong_number_share",
                     ls.wrong,
                     "accounts with phone_status wrong / accounts (Wilson interval)",
                 )
             )
-    _placement(raw, living, base_raw, params, notes, param)
+    _placement(raw, living, base_raw, params, notes)
 
 
-def _placement(raw, living: LivingFit, base_raw, params, notes, param) -> None:
+def _placement(raw, living: LivingFit, base_raw, params, notes) -> None:
     if living.placement_dpd is None or "placement" in (base_raw or {}):
         return
     raw["placement"] = {"at_days_past_due": living.placement_dpd}
@@ -343,20 +337,6 @@ def _placement(raw, living: LivingFit, base_raw, params, notes, param) -> None:
 def _replace(params: list[dict], entry: dict) -> None:
     params[:] = [p for p in params if p["key"] != entry["key"]]
     params.append(entry)
-
-
-def dist_spec(f: DistFit) -> Any:
-    """A fitted distribution as its scenario entry, rounded (a bare number when fixed)."""
-    s = f.spec
-    if not isinstance(s, dict):
-        return rounded(float(s))
-    out = dict(s)
-    for k in ("mean", "sd", "low", "high"):
-        if k in out:
-            out[k] = rounded(out[k])
-    if "weights" in out:
-        out["weights"] = [rounded(w) for w in out["weights"]]
-    return out
 
 
 def _how(key: str) -> str:

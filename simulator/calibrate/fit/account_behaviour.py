@@ -3,13 +3,13 @@
 past due and phones.
 
 Each link is fitted per unit of the account attribute (score points, days, log phones) and
-converted at assembly (:mod:`.assemble_portfolio`): a slope per score point times the standard
+converted at assembly (:mod:`..assemble.portfolio_tables`): a slope per score point times the standard
 deviation of the segment's scores at entry is the simulator's coefficient per standard
 deviation; a slope per day past due times 30 its coefficient per 30-day cycle. The segment's
 promise and keep probabilities are the fitted propensities averaged over its accounts at entry,
 which is how the simulator normalises them.
 
-- answer: :mod:`.contact` (with the contact curve);
+- answer: :mod:`.contact_by_account` (with the contact curve);
 - promise per right-party conversation (not a reminder to an account holding a promise):
   logistic in the score and the days past due that day;
 - keep per resolved plain promise: logistic in the score and the days past due the day it
@@ -24,19 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .behaviour import PLAIN
-from .book import Book
-from .contact import AnswerLink, fatigue_attempts, fit_account_outcomes
-from .distfit import DistFit, fit_distribution
-from .living import LivingSegment
-from .outcomes import OutcomeFit
+from ...base.outcomes import INVALID, RPC, THIRD_PARTY
+from ..read.formats import DISCONNECTED, KEPT, PENDING, PLAIN, WRONG
+from ..read.trace import Trace
+from .account_book import Book
+from .contact_by_account import AnswerLink, fatigue_attempts, fit_account_outcomes
+from .contact_curve import OutcomeFit
+from .distribution_fit import DistFit, fit_distribution
+from .living_portfolio import LivingSegment
 from .regression import Estimate, Link, entry_average, fit_logistic, fit_loglinear, proportion
-from .trace import RPC, Trace
 
-__all__ = ["ConversionFit", "fit_conversion", "fit_answer", "behaviour_mode", "INVALID"]
-
-INVALID = 3
-KEPT, PENDING = 0, 2
+__all__ = ["ConversionFit", "fit_conversion", "fit_answer", "behaviour_mode"]
 
 
 @dataclass
@@ -70,7 +68,7 @@ def stray_invalid_share(tr: Trace) -> float:
     out, acct = d["out"], d["acct"]
     if tr.has("accounts.csv", "phone_status"):
         acc = tr.accounts
-        dead_codes = acc["account_id"][acc["phone_status"] == 2]
+        dead_codes = acc["account_id"][acc["phone_status"] == DISCONNECTED]
         alive = ~np.isin(acct, dead_codes)
     else:
         codes, inv = np.unique(acct, return_inverse=True)
@@ -82,14 +80,14 @@ def stray_invalid_share(tr: Trace) -> float:
 def fit_answer(
     tr: Trace, seg: int, dm: np.ndarray, hour: np.ndarray, weekday: np.ndarray, ls: LivingSegment, book: Book
 ) -> tuple[OutcomeFit, AnswerLink, Estimate, Estimate | None] | None:
-    """The contact model of :mod:`.contact` for segment code ``seg`` (``dm``: its dials).
+    """The contact model of :mod:`.contact_by_account` for segment code ``seg`` (``dm``: its dials).
     Returns the outcome fit, the answer link, the disconnected and wrong shares; None when
     the segment has no right-party or no third-party contact to fit."""
     d, acc = tr.dials, tr.accounts
     rows = book.rows_of(d["acct"][dm])
     known = rows >= 0
     out = d["out"][dm]
-    if not ((out == RPC).any() and (out == 4).any()):
+    if not ((out == RPC).any() and (out == THIRD_PARTY).any()):
         return None
     m = acc["segment"] == seg
     sc = ls.scales
@@ -108,7 +106,7 @@ def fit_answer(
     )
     if tr.has("accounts.csv", "phone_status"):
         st = np.where(known, acc["phone_status"][r], 0)
-        dead, wrong = st == 2, st == 1
+        dead, wrong = st == DISCONNECTED, st == WRONG
         q_dead = ls.disconnected
         q_wrong = ls.wrong
         wrong &= ~np.isin(d["acct"][dm], d["acct"][dm][out == RPC])  # reached in person: not wrong

@@ -8,7 +8,7 @@ Then each segment gets:
 - ``inflow``: new accounts per calendar day by weekday (Poisson; ``accounts_per_day`` is the mean
   of the seven weekday rates and ``weekday_profile`` each rate over it) and their days past due
   at entry;
-- ``self_cure_per_day``: self-cure payments per account-day at risk (:mod:`.book` says which
+- ``self_cure_per_day``: self-cure payments per account-day at risk (:mod:`.account_book` says which
   days are at risk), or with account-level behaviour the segment average at entry of a
   log-link regression on score and days past due (:func:`fit_self_cure`);
 - ``phones``, ``wrong_number_share`` and the share of disconnected numbers from accounts.csv;
@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .book import CYCLE_DAYS, REDEFAULTED, Book, MinimumPayment, fit_minimum_payment, replay
-from .distfit import DistFit, fit_discrete, fit_distribution
+from ...world.delinquency import CYCLE_DAYS
+from ..read.formats import CHARGED_OFF, CURED, DISCONNECTED, PLACED, REDEFAULTED, SELF_CURE, WRONG
+from ..read.trace import Trace
+from .account_book import Book, MinimumPayment, fit_minimum_payment, replay
+from .distribution_fit import DistFit, fit_discrete, fit_distribution
 from .regression import Z95, Estimate, Link, entry_average, fit_log_binomial, proportion
-from .trace import Trace
 
 __all__ = [
     "LivingFit",
@@ -40,9 +42,6 @@ __all__ = [
     "whole_days",
 ]
 
-SELF_CURE = 4  # data.PAYMENT_SOURCES code
-CURED, CHARGED_OFF, PLACED = 1, 3, 4  # data.ACCOUNT_EVENTS codes
-WRONG, DISCONNECTED = 1, 2  # data.PHONE_STATUSES codes
 MAX_WHOLE_VALUES = 40
 
 

@@ -2,7 +2,7 @@
 
 With account-level behaviour (world/behaviour.py) a dial to account i at local slot c (weekday,
 hour) reaches a live person with probability ``S_live(c) x o_i`` where ``S`` is the segment's
-outcome model of :mod:`.outcomes` (base probabilities and hour and weekday curves) and
+outcome model of :mod:`.contact_curve` (base probabilities and hour and weekday curves) and
 
     o_i = exp(b_score z_score + b_dpd z_dpd + b_phones log k) / K x (1 - f)^n
 
@@ -21,7 +21,7 @@ simulator does):
     third party (wrong number)   (S_tp(c) + S_rpc(c)) / (1 - q_disconnected) x o_i
 
 Fitting the dials one by one with this likelihood (the curve's penalised terms as in
-:mod:`.outcomes`, the link's coefficients and log(1 - f) unpenalised) separates the curve from
+:mod:`.contact_curve`, the link's coefficients and log(1 - f) unpenalised) separates the curve from
 who was dialed when: the accounts dialed late in the day are the ones that did not answer in
 the morning, with lower multipliers and more attempts, so the segment-level hourly shares of
 right-party contacts mix the curve with that selection, which the link takes out.
@@ -35,16 +35,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from .outcomes import NON_LIVE, OutcomeFit, _curve, _fellner_schall, _LiveModel, cell_counts
+from ...base.outcomes import ABANDONED, INVALID, RPC, THIRD_PARTY
+from ...scenario.schema import OUTCOMES
+from .contact_curve import OutcomeFit, cell_counts
+from .curve_model import NON_LIVE, LiveAnswerModel, curve_multipliers, fellner_schall
 from .regression import Z95, Estimate, Link
-from .trace import ABANDONED, RPC, THIRD_PARTY
 
 __all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WINDOW_DAYS"]
 
 FATIGUE_WINDOW_DAYS = 6
 """Previous calendar days whose attempts tire an account (with the same day's earlier ones: the
 last 7 calendar days), as the simulator counts them (Portfolio.attempts_7_list)."""
-INVALID = 3
 
 
 @dataclass
@@ -70,8 +71,8 @@ def fatigue_attempts(acct: np.ndarray, t_s: np.ndarray, day: np.ndarray) -> np.n
     return out
 
 
-class _AccountLiveModel(_LiveModel):
-    """The curve model of :class:`outcomes._LiveModel` fitted dial by dial, with per-dial
+class _AccountLiveModel(LiveAnswerModel):
+    """The curve model of :class:`.curve_model.LiveAnswerModel` fitted dial by dial, with per-dial
     covariates ``Z`` (their coefficients appended to theta, unpenalised) and the phone-state
     coefficients of the module doc."""
 
@@ -227,7 +228,7 @@ def fit_account_outcomes(
     y = np.select([o == THIRD_PARTY, o == RPC, o == ABANDONED], [0, 1, 2], 3)
     counts = cell_counts(o, h, d)
     m = _AccountLiveModel(counts, d * 24 + h, y, Z[keep], wrong[keep], qd, qw)
-    th, Hp, lam = _fellner_schall(m)
+    th, Hp, lam = fellner_schall(m)
     cov = linalg.inv(Hp)
     P0 = m.P0
     sl = m.slices
@@ -241,8 +242,8 @@ def fit_account_outcomes(
     dlogk = np.zeros(m.P)
     if len(k_terms):
         dlogk[P0 + np.array(k_terms)] = (w[:, None] * entry_Z[:, : len(k_terms)]).sum(axis=0) / w.sum()
-    base = np.zeros(6)
-    base_se = np.zeros(6)
+    base = np.zeros(len(OUTCOMES))
+    base_se = np.zeros(len(OUTCOMES))
     for code, i in ((THIRD_PARTY, i1), (RPC, i2)):
         grad = dlogk.copy()
         grad[i] += 1.0
@@ -261,10 +262,10 @@ def fit_account_outcomes(
         )
     base[INVALID], base_se[INVALID] = qd, q_dead.se
     c = cov[:P0, :P0]
-    ah, ah_ci = _curve(m, th, c, "alpha_h", m.Zh, m.hours, 24)
-    rh, rh_ci = _curve(m, th, c, "rho_h", m.Zh, m.hours, 24)
-    ad, ad_ci = _curve(m, th, c, "alpha_d", m.Zd, m.days, 7)
-    rd, rd_ci = _curve(m, th, c, "rho_d", m.Zd, m.days, 7)
+    ah, ah_ci = curve_multipliers(m, th, c, "alpha_h", m.Zh, m.hours, 24)
+    rh, rh_ci = curve_multipliers(m, th, c, "rho_h", m.Zh, m.hours, 24)
+    ad, ad_ci = curve_multipliers(m, th, c, "alpha_d", m.Zd, m.days, 7)
+    rd, rd_ci = curve_multipliers(m, th, c, "rho_d", m.Zd, m.days, 7)
     n = int(keep.sum())
     dials_dh = counts.sum(axis=2)
     of = OutcomeFit(

@@ -13,24 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (
-    ACCOUNTS,
-    DIAL_OUTCOMES,
-    DIALS,
-    EVENTS,
-    PAYMENTS,
-    PROMISES,
-    SHIFTS,
-    CalibrationDataError,
-    Codes,
-    Table,
-    read_table,
-)
+from ...base.clock import DAY_S
+from ...base.outcomes import ABANDONED
+from .csv_table import CalibrationDataError, Codes, Table, read_table
+from .formats import ACCOUNTS, DIALS, EVENTS, KEPT, PAYMENTS, PROMISES, SHIFTS
 
-__all__ = ["Trace", "read_trace", "ABANDONED", "RPC", "THIRD_PARTY", "DAY_S"]
+__all__ = ["Trace", "read_trace", "Source"]
 
-DAY_S = 86_400.0
-THIRD_PARTY, RPC, ABANDONED = 4, 5, 6
 MS_PER_S = 1000.0
 
 
@@ -256,7 +245,7 @@ def _promises(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     if t.has("paid_date"):
         pd_ = t["paid_date"]
         _check(
-            (status == 0) & np.isnat(pd_),
+            (status == KEPT) & np.isnat(pd_),
             name,
             "paid_date",
             lambda i: "empty for a kept promise; expected the date it was paid",
@@ -268,7 +257,7 @@ def _promises(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     if "kind" not in out:
         out["kind"] = np.zeros(t.rows, dtype=np.int64)
     if "paid_usd" not in out:
-        out["paid_usd"] = np.where(status == 0, t["amount_usd"], np.nan)
+        out["paid_usd"] = np.where(status == KEPT, t["amount_usd"], np.nan)
     return out
 
 
@@ -288,7 +277,3 @@ def _shifts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     out["login_s"] = _seconds(login, origin)
     out["logout_s"] = _seconds(logout, origin)
     return out
-
-
-def outcome_name(code: int) -> str:
-    return DIAL_OUTCOMES[code]
