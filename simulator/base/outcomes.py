@@ -34,3 +34,9 @@ OUTCOME_NAMES = tuple(o.label for o in Outcome)
 NO_ANSWER, BUSY, MACHINE, INVALID, THIRD_PARTY, RPC, ABANDONED = (int(o) for o in Outcome)
 LIVE = (THIRD_PARTY, RPC, ABANDONED)
 """Outcomes that are live answers (``connects``)."""
+
+SCENARIO_OUTCOMES = OUTCOME_NAMES[: int(Outcome.ABANDONED)]
+"""The six outcomes a scenario gives probabilities for (its ``outcomes`` table), in code order;
+``abandoned`` is not among them: the dialer makes it."""
+RETRY_OUTCOMES = tuple(name for name in OUTCOME_NAMES if name != Outcome.RPC.label)
+"""The outcomes after which an account may be dialed again (every one but a right-party contact)."""

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ..base.outcomes import RETRY_OUTCOMES, SCENARIO_OUTCOMES
 from ..base.outcomes import Outcome as OutcomeCode
 from .distributions import Constant, Dist
 from .portfolio import Inflow, LivingPortfolio
@@ -52,7 +53,7 @@ __all__ = [
     "clock_minutes",
 ]
 
-OUTCOMES = ("no_answer", "busy", "machine", "invalid", "third_party", "rpc")
+OUTCOMES = SCENARIO_OUTCOMES
 """Every dial ends in exactly one of these, in this order (index = outcome code)."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -587,9 +588,7 @@ class Attempts(_Model):
             "minutes after an unsuccessful attempt before the account may be dialed again the same day"
         ),
     )
-    retry_delay_by_outcome_min: dict[
-        Literal["no_answer", "busy", "machine", "invalid", "third_party", "abandoned"], NonNeg
-    ] = Field(
+    retry_delay_by_outcome_min: dict[Literal[RETRY_OUTCOMES], NonNeg] = Field(
         {}, description="per-outcome retry delays in minutes, overriding retry_delay_min (e.g. busy = 15)"
     )
     recycle_after_days: int = Field(
