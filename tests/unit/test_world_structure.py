@@ -1,0 +1,78 @@
+"""The world declares what it holds: phone status is a declared part of the portfolio and the
+segment models (world/phones.py)."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pytest
+
+from simulator.scenario import load_scenario
+from simulator.world.build import World
+from simulator.world.phones import DISCONNECTED, TRACED, VALID, WRONG, model_phone_status, not_working
+
+from ..conftest import ROOT, SCENARIOS
+
+
+def _world(name: str, *overrides: str, **kw) -> World:
+    return World(load_scenario(SCENARIOS / name, list(overrides)).scenario, 1, 0, **kw)
+
+
+# -- phone status -----------------------------------------------------------------------------
+def test_phone_status_is_not_modelled_unless_a_block_models_it():
+    w = _world("table_14_1.toml")
+    assert w.portfolio.phone is None
+    assert all(m.cum_phone is None for m in w.models)
+
+
+def test_skip_tracing_models_phone_status_and_its_tables():
+    w = _world("skip_trace.toml", "calendar.working_days=2")
+    phone = w.portfolio.phone
+    assert isinstance(phone, list) and len(phone) == w.portfolio.n
+    assert set(phone) == {VALID, DISCONNECTED}
+    assert w.kernel.phone is phone and w.task("skip_trace").phone is phone
+    for m in w.models:
+        valid, disconnected, traced = m.cum_phone
+        assert len(valid) == len(disconnected) == len(traced) == 7 * 24
+        assert all(c[-1] == 2.0 for c in valid + disconnected + traced)
+    assert w.counters.blocks == {}  # built, not run
+    w.run()
+    assert TRACED in phone  # traces found fresh numbers in the same list the dials read
+
+
+def test_account_level_behaviour_models_phone_status_without_segment_tables():
+    w = _world("open_portfolio.toml", "calendar.working_days=2", "calendar.warmup_days=0")
+    assert set(w.portfolio.phone) <= {VALID, DISCONNECTED, WRONG}
+    assert w.behaviour.phone is w.portfolio.phone
+    assert all(m.cum_phone is None for m in w.models)  # the behaviour's own tables are read
+    with_trace = _world(
+        "open_portfolio.toml", "calendar.working_days=2", "calendar.warmup_days=0", "skip_trace.enabled=true"
+    )
+    assert with_trace.portfolio.phone == w.portfolio.phone  # skip tracing keeps the behaviour's numbers
+    assert with_trace.task("skip_trace").phone is with_trace.portfolio.phone
+    assert all(m.cum_phone is None for m in with_trace.models)
+
+
+def test_phone_status_is_modelled_once():
+    w = _world("table_14_1.toml")
+    states = np.array([VALID, DISCONNECTED, WRONG, TRACED] * (w.portfolio.n // 4 + 1))[: w.portfolio.n]
+    phone = model_phone_status(w.portfolio, states)
+    assert phone is w.portfolio.phone and type(phone[0]) is int
+    assert not_working(phone) == int(((states == DISCONNECTED) | (states == WRONG)).sum())
+    with pytest.raises(RuntimeError, match="modelled already"):
+        model_phone_status(w.portfolio, states)
+
+
+def test_no_world_module_grafts_phone_attributes():
+    """Only phones.py assigns the phone fields that other modules declare."""
+    writers = set()
+    for path in (ROOT / "simulator" / "world").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for t in targets:
+                if isinstance(t, ast.Attribute) and t.attr in ("phone", "cum_phone"):
+                    owner = t.value.id if isinstance(t.value, ast.Name) else ""
+                    if owner != "self":
+                        writers.add(path.name)
+    assert writers == {"phones.py"}
