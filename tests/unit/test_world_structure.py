@@ -1,9 +1,11 @@
 """The world declares what it holds: phone status is a declared part of the portfolio and the
-segment models (world/phones.py)."""
+segment models (world/phones.py), and tasks see a typed state through a protocol the state
+declares."""
 
 from __future__ import annotations
 
 import ast
+import inspect
 
 import numpy as np
 import pytest
@@ -11,6 +13,8 @@ import pytest
 from simulator.scenario import load_scenario
 from simulator.world.build import World
 from simulator.world.phones import DISCONNECTED, TRACED, VALID, WRONG, model_phone_status, not_working
+from simulator.world.state import SpecialTask
+from simulator.world.tasks.base import Task
 
 from ..conftest import ROOT, SCENARIOS
 
@@ -76,3 +80,22 @@ def test_no_world_module_grafts_phone_attributes():
                     if owner != "self":
                         writers.add(path.name)
     assert writers == {"phones.py"}
+
+
+# -- the task protocol ------------------------------------------------------------------------
+def test_task_implements_the_protocol_the_state_declares():
+    hooks = {n for n, v in vars(SpecialTask).items() if callable(v) and not n.startswith("_")}
+    assert hooks == {
+        "hooks",
+        "on_dial",
+        "on_refusal",
+        "on_payment",
+        "start_day",
+        "end_of_day",
+        "start_measuring",
+        "wants_day",
+        "finish",
+    }
+    for name in hooks:
+        assert inspect.signature(getattr(Task, name)) == inspect.signature(getattr(SpecialTask, name)), name
+    assert inspect.signature(Task.__init__).parameters["state"].annotation == "WorldState"
