@@ -1,6 +1,6 @@
 """The world declares what it holds: phone status is a declared part of the portfolio and the
-segment models (world/phones.py), and tasks see a typed state through a protocol the state
-declares."""
+segment models (world/phones.py), tasks see a typed state through a protocol the state declares,
+and the world counts SimPy events through SimPy's public API only, and only when asked."""
 
 from __future__ import annotations
 
@@ -99,3 +99,28 @@ def test_task_implements_the_protocol_the_state_declares():
     for name in hooks:
         assert inspect.signature(getattr(Task, name)) == inspect.signature(getattr(SpecialTask, name)), name
     assert inspect.signature(Task.__init__).parameters["state"].annotation == "WorldState"
+
+
+# -- SimPy events -----------------------------------------------------------------------------
+def test_nothing_reads_simpy_private_attributes():
+    """No module of the simulator reads an underscored attribute of a SimPy environment or event."""
+    bad = []
+    for path in (ROOT / "simulator").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Attribute) and node.attr in ("_eid", "_queue", "_now", "_value", "_ok"):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
+            if isinstance(node, ast.Constant) and node.value in ("_eid", "_queue"):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert bad == []
+
+
+def test_events_are_counted_only_when_asked_and_change_nothing():
+    plain = _world("table_14_1.toml", "calendar.working_days=2").run()
+    w = _world("table_14_1.toml", "calendar.working_days=2", count_events=True)
+    counted = w.run()
+    assert plain.events == 0
+    # at least each collector's process start and a timeout per shift start and block
+    assert counted.events > len(w.collectors) * 2 * 5
+    for k in ("dials", "handle_s", "promises", "kept", "collected", "idle_s", "paid_s"):
+        np.testing.assert_array_equal(getattr(plain, k), getattr(counted, k), err_msg=k)
