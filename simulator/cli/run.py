@@ -172,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         {"--json": json_out},
         {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)), "--trace": (trace_dir, TRACE_FILES)},
     )
-    warn_size(args, loaded, args.replications + (trace_dir is not None))
+    warn_size(args, loaded, args.replications)
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(
             loaded,
@@ -186,6 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             max_replications=args.max_replications,
             on_result=record,
             parameter_uncertainty=drawn is not None,
+            trace=trace_dir is not None,
         )
     doc = res.to_dict()
     sc = loaded.scenario
@@ -202,14 +203,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
             args.force,
         )
-    if trace_dir is not None:
-        from ..experiment.trace_export import trace_tables, traced_world
-
-        # Replication 0 once more, with the recorder on: the same numbers (a replication is a
-        # pure function of scenario, seed and replication).
-        sc0 = loaded.scenario if drawn is None else drawn.scenario(args.seed, 0)
-        tables = trace_tables(traced_world(sc0, args.seed, 0))
-        for name, data in tables.items():
+    if trace_dir is not None:  # replication 0 kept its trace as it ran
+        for name, data in res.trace.items():
             emit_in_folder(trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
     say = functools.partial(

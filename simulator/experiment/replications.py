@@ -13,18 +13,22 @@ run their replications through :func:`run_jobs` too.
 Replication ``r`` at seed ``S`` draws every random number from the named streams of ``(S, r)``
 (see :mod:`simulator.base.rng`), so its result is a pure function of ``(scenario, S, r)``:
 identical whatever the executor, the number of workers or the order in which jobs finish.
+Replication 0 can also keep its dial-level trace (``collectsim run --trace``): it is the same
+replication with the world's recorder on, its files built where it ran and sent back with its
+result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..measures.metrics import replication_metrics, replication_series
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import Scenario
-from ..world.build import simulate
+from ..world.build import World
 from .metric_refs import ALL_METRICS, KEY_METRICS, LEVELS, MetricRef, parse_metric_ref
 from .precision import (
     DEFAULT_MAX_REPLICATIONS,
@@ -34,6 +38,7 @@ from .precision import (
     precision_targets,
 )
 from .results import Results, iter_long
+from .trace_export import trace_tables
 from .warmup import portfolio_warmup_days
 
 __all__ = [
@@ -56,21 +61,31 @@ __all__ = [
 
 ExecutorSpec = Any  # "serial" | "process" | "dask" | concurrent.futures.Executor | None
 Job = tuple[Scenario, int, int]  # (scenario, seed, replication)
+TRACE = "trace"
+"""The key of a traced replication's trace files in its result, until run_jobs takes them out."""
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> dict[str, Any]:
+def run_replication(scenario: Scenario, seed: int, replication: int, trace: bool = False) -> dict[str, Any]:
     """One replication, the single function every executor calls. Returns plain data:
 
     ``{"metrics": {level: {unit: {metric: value}}}, "blocks": {block: {name: value}},
     "series": {...}}``. ``blocks`` are extra scalar groups (e.g. compliance) reported as STATs
     beside the metrics; ``series`` are daily and hourly counts averaged over replications.
+    With ``trace=True`` the world also keeps its dial-level record, and the result holds the
+    trace files too, under ``"trace"`` (CSV bytes by file name: trace_export.trace_tables);
+    the other entries are the same as without it.
     """
-    st, cnt = simulate(scenario, seed, replication)
+    w = World(scenario, seed, replication, trace=trace)
+    cnt = w.run()
+    st = w.structure
     blocks = dict(cnt.blocks)
     if "portfolio" in blocks:
         warmup = portfolio_warmup_days(st.work_days, cnt.daily_open_accounts)
         blocks["portfolio"] = {**blocks["portfolio"], "warmup_days_mser5": float(warmup)}
-    return {"metrics": replication_metrics(st, cnt), "blocks": blocks, "series": replication_series(st, cnt)}
+    out = {"metrics": replication_metrics(st, cnt), "blocks": blocks, "series": replication_series(st, cnt)}
+    if trace:
+        out[TRACE] = trace_tables(w)
+    return out
 
 
 def run_jobs(
@@ -81,6 +96,7 @@ def run_jobs(
     progress: Callable[[int, int], None] | None = None,
     total: int | None = None,
     on_result: Callable[[Job, dict[str, Any]], None] | None = None,
+    on_trace: Callable[[Job, dict[str, bytes]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``run_replication(scenario, seed, r)`` for each job ``(scenario, seed, r)``; results
     in job order.
@@ -88,9 +104,11 @@ def run_jobs(
     ``jobs`` may be any iterable (a generator of a billion jobs is taken lazily); ``total`` is
     its length for ``progress(done, total)``, called as each replication ends (default
     ``len(jobs)``). ``on_result(job, result)`` is called as each replication ends (to record it
-    at once). A replication that raises stops the run: the error is raised again as
-    RuntimeError naming the job (use :mod:`simulator.studies.sweep` to record failures and go
-    on)."""
+    at once). With ``on_trace``, every job of replication 0 runs with its trace kept, and
+    ``on_trace(job, files)`` gets its trace files (CSV bytes by file name) as it ends, before
+    ``on_result``; the result itself is the same as without a trace. A replication that raises
+    stops the run: the error is raised again as RuntimeError naming the job (use
+    :mod:`simulator.studies.sweep` to record failures and go on)."""
     from .executors import open_executor, run_ordered
 
     if total is None:
@@ -113,18 +131,28 @@ def run_jobs(
         if exc is not None:
             raise RuntimeError(f"replication {r} (seed {seed}) failed: {type(exc).__name__}: {exc}") from exc
         results[i] = fut.result()
+        files = results[i].pop(TRACE, None)
+        if files is not None and on_trace:
+            on_trace(job, files)
         if on_result:
             on_result(job, results[i])
         if progress:
             progress(len(results), total)
 
+    # A partial of a module-level function: it pickles for a process pool and for Dask.
+    fn = _replication_job if on_trace is None else partial(_replication_job, trace_replication=0)
     with open_executor(executor, workers, scheduler) as ex:
-        n = run_ordered(ex, _replication_job, feed(), on_done)
+        n = run_ordered(ex, fn, feed(), on_done)
     return [results.pop(i) for i in range(n)]
 
 
-def _replication_job(scenario: Scenario, seed: int, replication: int) -> dict[str, Any]:
-    # Looked up at call time, so a test may monkeypatch experiment.run_replication (serial runs).
+def _replication_job(
+    scenario: Scenario, seed: int, replication: int, trace_replication: int | None = None
+) -> dict[str, Any]:
+    # run_replication is looked up at call time, so a test may monkeypatch
+    # experiment.run_replication (serial runs).
+    if replication == trace_replication:
+        return run_replication(scenario, seed, replication, trace=True)
     return run_replication(scenario, seed, replication)
 
 
@@ -150,6 +178,7 @@ def run_experiment(
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
     on_result: Callable[[Job, dict[str, Any]], None] | None = None,
     parameter_uncertainty: bool = False,
+    trace: bool = False,
 ) -> Results:
     """Run replications ``0 .. N-1`` of a scenario at ``seed`` and return their :class:`Results`.
 
@@ -169,12 +198,20 @@ def run_experiment(
     drawn from the fit's sampling distribution (stream ``parameter_uncertainty`` of (seed, r);
     see :mod:`simulator.experiment.uncertainty`), so the CIs include the fit's uncertainty.
     Needs a scenario with a ``[calibration]`` section (InputError otherwise).
+
+    ``trace``: replication 0 also keeps its dial-level trace, in ``results.trace`` (the files
+    ``collectsim run --trace`` writes); every result is the same as without it.
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
     loaded = as_loaded(loaded)
     sc = loaded.scenario
     res = Results(loaded, seed)
+
+    def keep_trace(job: Job, files: dict[str, bytes]) -> None:
+        res.trace = files
+
+    on_trace = keep_trace if trace else None
     job = lambda r: (sc, seed, r)  # noqa: E731
     if parameter_uncertainty:
         from .uncertainty import parameter_uncertainty as drawable
@@ -191,6 +228,7 @@ def run_experiment(
             progress,
             total=replications,
             on_result=on_result,
+            on_trace=on_trace,
         )
         return res
 
@@ -214,6 +252,7 @@ def run_experiment(
                 ex,
                 progress=prog,
                 on_result=on_result,
+                on_trace=on_trace,
             )
             checks = [t.check(res.per_rep) for t in targets]
             met = all(c["met"] for c in checks)

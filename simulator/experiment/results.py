@@ -25,7 +25,9 @@ class Results:
 
     ``per_rep[r]`` is what ``replications.run_replication`` returned for replication ``r``.
     ``precision`` says how a precision-driven run stopped (None for a fixed number of
-    replications).
+    replications). ``trace`` holds replication 0's dial-level trace files (CSV bytes by file
+    name, trace_export.TRACE_FILES) when the run kept it (``run_experiment(trace=True)``); it is
+    not part of the results document.
     """
 
     loaded: LoadedScenario
@@ -33,6 +35,7 @@ class Results:
     per_rep: list[dict[str, Any]] = field(default_factory=list)
     precision: dict[str, Any] | None = None
     parameter_uncertainty: dict[str, Any] | None = None
+    trace: dict[str, bytes] | None = None
 
     @property
     def replications(self) -> int:

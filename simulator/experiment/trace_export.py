@@ -1,9 +1,10 @@
 """The dial-level trace of a replication as the CSV files a dialer and a collection system
 export (docs/data-formats.md): dials, promises, payments, accounts, shifts and account events.
 
-``collectsim run ... --trace DIR`` runs replication 0 once more with the world's recorder on
-(the same numbers: a replication is a pure function of scenario, seed and replication) and
-writes the files with :func:`write_trace`. ``collectsim calibrate DIR`` reads them back.
+``collectsim run ... --trace DIR`` runs replication 0 with the world's recorder on
+(``run_replication(..., trace=True)``: the same numbers as without it), builds the files with
+:func:`trace_tables` where the replication ran and writes them into DIR.
+``collectsim calibrate DIR`` reads them back.
 """
 
 from __future__ import annotations
