@@ -1,9 +1,10 @@
 """The collectsim command line: argument parsing and printing only.
 
-One module per group of commands (:mod:`.run`: run, validate, schema, pyramid, sensitivity;
-:mod:`.compare`; :mod:`.sweep`: sweep and staff; :mod:`.report`; :mod:`.calibrate`), each adding
-its parsers with ``register(subparsers)``; :mod:`.common` holds the options they share and the
-progress bar, :mod:`.argtypes` the argument types.
+One module per group of commands (:mod:`.run`; :mod:`.validate`: validate and schema;
+:mod:`.pyramid`: pyramid and sensitivity; :mod:`.compare`; :mod:`.sweep`: sweep and staff;
+:mod:`.report`; :mod:`.calibrate`), each adding its parsers with ``register(subparsers)``;
+:mod:`.common` holds the options they share and the progress bar, :mod:`.argtypes` the argument
+types.
 
 Exit codes (docs/contract.md): 0 success; 1 internal error (a bug); 2 bad input (scenario,
 option, path) or an output the system refused (read-only, full, permission, out of memory), with a
@@ -57,7 +58,7 @@ docs/contract.md has the whole contract."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import compare, run, sweep
+    from . import compare, pyramid, run, sweep, validate
     from .calibrate import register as register_calibrate
     from .report import register as register_report
 
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"collectsim {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     run.register(sub)
+    validate.register(sub)
+    pyramid.register(sub)
     compare.register(sub)
     sweep.register(sub)
     register_report(sub)

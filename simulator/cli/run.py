@@ -1,18 +1,17 @@
-"""``run``, ``validate``, ``schema``, ``pyramid`` and ``sensitivity``: one scenario at a time."""
+"""``run``: simulate one scenario N times, print its pyramid, and write the results, the
+per-replication records and replication 0's trace."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import functools
-import json
 import sys
 
 from .._version import __version__
-from ..base.documents import SENSITIVITY_SCHEMA
 from ..base.errors import EXIT_OK, InputError, Interrupted
-from ..base.fileio import STDOUT, check_output_file, make_folder
-from ..base.formatting import NA, number, stat, table
+from ..base.fileio import make_folder
+from ..base.formatting import number, stat
 from .common import (
     Progress,
     check_executor,
@@ -21,25 +20,22 @@ from .common import (
     executor_args,
     executor_errors,
     folder_target,
-    json_args,
     json_target,
     load,
     no_collisions,
-    number_arg,
     positive_int,
     replication_args,
     scenario_args,
     strict_arg,
     warn_breaches,
     warn_size,
-    wrap,
 )
 
 __all__ = ["register"]
 
 
 def register(sub) -> None:
-    """Add run, validate, schema, pyramid and sensitivity to the subparsers ``sub``."""
+    """Add run to the subparsers ``sub``."""
     p = sub.add_parser(
         "run",
         help="simulate a scenario N times and print the pyramid table",
@@ -104,92 +100,11 @@ def register(sub) -> None:
     strict_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser(
-        "validate",
-        help="check a scenario file and list every problem",
-        description="Check a scenario file. Exit 0 if it is valid; exit 2 listing every "
-        "problem with its key path otherwise.",
-    )
-    scenario_args(p, optional=False)
-    p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser(
-        "schema",
-        help="write the scenario JSON Schema, for editors that check TOML",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=wrap(
-            "Write the JSON Schema (draft 2020-12) of scenario files, generated "
-            "from the scenario models: every key with its type, bounds, default "
-            "and description; unknown keys are refused. Point taplo or Even "
-            "Better TOML at it to check scenario files as you type (see "
-            "docs/editor-schema.md). Cross-field rules are checked by "
-            "'collectsim validate' only."
-        ),
-        epilog="examples:\n  collectsim schema --out collectsim.schema.json\n"
-        "  then, on the first line of a scenario file:  #:schema ./collectsim.schema.json",
-    )
-    p.add_argument("--out", metavar="FILE", help="write it here (default, or -: standard output)")
-    p.add_argument("--force", action="store_true", help="replace an existing --out file (regular files only)")
-    p.set_defaults(func=cmd_schema)
-
-    p = sub.add_parser(
-        "pyramid",
-        help="the deterministic pyramid calculator (no simulation)",
-        description="Multiply the five layers into value per paid hour. Rates are "
-        "fractions: 85% is 0.85. Example (Table 14-1, low risk): "
-        "--productive-rate 0.85 --contacts-per-hour 10 --promise-rate 0.85 "
-        "--kept-rate 0.65 --avg-payment 140",
-    )
-    p.add_argument(
-        "--productive-rate",
-        type=number_arg,
-        required=True,
-        metavar="R",
-        help="productive hours / paid hours (fraction)",
-    )
-    p.add_argument(
-        "--contacts-per-hour",
-        type=number_arg,
-        required=True,
-        metavar="C",
-        help="right-party contacts per productive hour",
-    )
-    p.add_argument(
-        "--promise-rate",
-        type=number_arg,
-        required=True,
-        metavar="P",
-        help="promises / right-party contacts (fraction)",
-    )
-    p.add_argument(
-        "--kept-rate", type=number_arg, required=True, metavar="K", help="promises kept / promises (fraction)"
-    )
-    p.add_argument(
-        "--avg-payment",
-        type=number_arg,
-        required=True,
-        metavar="A",
-        help="dollars collected / promises kept (US dollars)",
-    )
-    p.set_defaults(func=cmd_pyramid)
-
-    p = sub.add_parser(
-        "sensitivity",
-        help="where the next dollar is: +1%% on each pyramid lever, simulated",
-        description="Improve each lever of the scenario by 1%% (relative) in turn and measure "
-        "the change in the center's value per paid hour, paired by seed with the "
-        "unchanged scenario; next to the analytic figure (1%% of value per paid "
-        "hour for every layer, since the pyramid is a product).",
-    )
-    scenario_args(p, optional=True)
-    replication_args(p, "replications per variant (default 10; at least 2)")
-    json_args(p, "the sensitivity document (schema collectsim.sensitivity/1)")
-    executor_args(p)
-    p.set_defaults(func=cmd_sensitivity)
 
 
-def _precision_targets(args: argparse.Namespace, loaded) -> list:
-    from ..experiment.replications import parse_precision
+def _precision_targets(args: argparse.Namespace, loaded) -> list | None:
+    """--precision's targets (None without it), checked with --max-replications."""
+    from ..experiment.precision import DEFAULT_MAX_REPLICATIONS, parse_precision
 
     check_executor(args)
     if not args.precision:
@@ -197,8 +112,6 @@ def _precision_targets(args: argparse.Namespace, loaded) -> list:
             raise InputError("--max-replications is only used with --precision METRIC=REL")
         return None
     if args.max_replications is None:
-        from ..experiment.replications import DEFAULT_MAX_REPLICATIONS
-
         args.max_replications = DEFAULT_MAX_REPLICATIONS
     if args.max_replications < 2:
         raise InputError(f"--max-replications {args.max_replications}: expected a whole number >= 2")
@@ -259,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         {"--json": json_out},
         {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)), "--trace": (trace_dir, TRACE_FILES)},
     )
-    warn_size(args, loaded, args.replications + (trace_dir is not None))
+    warn_size(args, loaded, args.replications)
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(
             loaded,
@@ -273,6 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             max_replications=args.max_replications,
             on_result=record,
             parameter_uncertainty=drawn is not None,
+            trace=trace_dir is not None,
         )
     doc = res.to_dict()
     sc = loaded.scenario
@@ -289,21 +203,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
             args.force,
         )
-    if trace_dir is not None:
-        from ..experiment.trace_export import trace_tables, traced_world
-
-        # Replication 0 once more, with the recorder on: the same numbers (a replication is a
-        # pure function of scenario, seed and replication).
-        sc0 = loaded.scenario if drawn is None else drawn.scenario(args.seed, 0)
-        tables = trace_tables(traced_world(sc0, args.seed, 0))
-        for name, data in tables.items():
+    if trace_dir is not None:  # replication 0 kept its trace as it ran
+        for name, data in res.trace.items():
             emit_in_folder(trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
     )
     say(
-        f"collectsim {__version__}  scenario {sc.scenario.name!r} ({loaded.source}, sha256 {loaded.sha256[:12]})"
+        f"collectsim {__version__}  scenario {sc.scenario.name!r} "
+        f"({loaded.source}, sha256 {loaded.sha256[:12]})"
     )
     say(
         f"seed {args.seed}, {res.replications} replication(s), {sc.calendar.working_days} working day(s); "
@@ -312,9 +221,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if drawn is not None:
         pu = drawn.describe()
         say(
-            f"parameter uncertainty: {pu['drawn']} fitted value(s) drawn per replication from their sampling "
-            f"distribution; ± is the 95% interval of the value given the fit's uncertainty, t s sqrt(1 + 1/R), "
-            f"which more replications do not shrink"
+            f"parameter uncertainty: {pu['drawn']} fitted value(s) drawn per replication from their "
+            f"sampling distribution; ± is the 95% interval of the value given the fit's uncertainty, "
+            f"t s sqrt(1 + 1/R), which more replications do not shrink"
             + (
                 f"; {len(pu['held_by_what_if'])} value(s) a what-if changed are not drawn"
                 if pu["held_by_what_if"]
@@ -370,110 +279,3 @@ def _recorder(out_dir, args: argparse.Namespace):
         raise Interrupted(f"interrupted; the finished replications are in {path}") from None
     finally:
         app.close()
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    loaded = load(args)
-    sc = loaded.scenario
-    n_coll = sum(t.headcount for t in sc.teams.values())
-    n_acc = sum(s.accounts for s in sc.segments.values())
-    print(
-        f"ok: {loaded.source}: scenario {sc.scenario.name!r}, {len(sc.teams)} team(s) with {n_coll} "
-        f"collector(s), {len(sc.segments)} segment(s) with {n_acc:,} accounts, "
-        f"{sc.calendar.working_days} working day(s), dialer {sc.dialer.mode}"
-    )
-    from ..experiment.sizing import describe_duration, describe_mb, estimate
-
-    e = estimate(sc)
-    print(
-        f"size: one replication takes about {describe_duration(e.seconds)} of one core and "
-        f"{describe_mb(e.peak_mb)} of memory (an estimate from {e.basis()}; "
-        f"-r N takes N times as long, shared among --workers)"
-    )
-    return EXIT_OK
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    from ..scenario.json_schema import scenario_json_schema_text
-
-    out = check_output_file(args.out or STDOUT, "--out", args.force, allow_stdout=True)
-    emit(out, scenario_json_schema_text())
-    return EXIT_OK
-
-
-def cmd_pyramid(args: argparse.Namespace) -> int:
-    from ..measures.pyramid import LAYER_LABELS, Pyramid
-
-    try:
-        p = Pyramid(
-            args.productive_rate, args.contacts_per_hour, args.promise_rate, args.kept_rate, args.avg_payment
-        )
-    except ValueError as e:
-        raise InputError(str(e)) from None
-    rows = [["layer", "value"]]
-    for k, v in p.as_dict().items():
-        pct = k in ("productive_rate", "promise_rate", "kept_rate")
-        rows.append(
-            [LAYER_LABELS[k] + (" %" if pct else ""), number(v, percent=pct, decimals=2 if pct else 3)]
-        )
-    print(table(rows))
-    return EXIT_OK
-
-
-def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..measures.pyramid import LAYER_LABELS, LAYERS
-    from ..studies.sensitivity import simulated_sensitivity
-
-    if args.replications < 2:
-        raise InputError("--replications: a paired comparison needs at least 2")
-    loaded = load(args)
-    json_out = json_target(args)
-    say = functools.partial(
-        print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
-    )
-    warn_size(args, [loaded] * (len(LAYERS) + 1), args.replications)
-    with executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
-        doc = simulated_sensitivity(
-            loaded,
-            args.replications,
-            args.seed,
-            progress,
-            executor=args.executor,
-            workers=args.workers,
-            scheduler=args.scheduler,
-        )
-    if json_out is not None:
-        text = (
-            json.dumps(
-                {
-                    "schema": SENSITIVITY_SCHEMA,
-                    "scenario": {"name": loaded.scenario.scenario.name, "sha256": loaded.sha256},
-                    **doc,
-                },
-                indent=1,
-            )
-            + "\n"
-        )
-        emit(json_out, text)
-    base = doc["baseline_value_per_paid_hour"]
-    say(
-        f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
-        f"({args.replications} paired replications, seed {args.seed})"
-    )
-    say("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
-    rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
-    for lv in doc["levers"]:
-        sim = lv["simulated"]
-        ci = (
-            f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
-            if sim["diff_ci95_low"] is not None
-            else NA
-        )
-        rows.append([LAYER_LABELS[lv["layer"]], _signed(lv["analytic_gain"]), ci, lv["how"]])
-    say(table(rows, left=(0, 3)))
-    return EXIT_OK
-
-
-def _signed(v) -> str:
-    """A gain in US dollars per paid hour, with its sign."""
-    return NA if v is None else ("+" if v >= 0 else "") + number(v, money=True)

@@ -1,9 +1,10 @@
 """The dial-level trace of a replication as the CSV files a dialer and a collection system
 export (docs/data-formats.md): dials, promises, payments, accounts, shifts and account events.
 
-``collectsim run ... --trace DIR`` runs replication 0 once more with the world's recorder on
-(the same numbers: a replication is a pure function of scenario, seed and replication) and
-writes the files with :func:`write_trace`. ``collectsim calibrate DIR`` reads them back.
+``collectsim run ... --trace DIR`` runs replication 0 with the world's recorder on
+(``run_replication(..., trace=True)``: the same numbers as without it), builds the files with
+:func:`trace_tables` where the replication ran and writes them into DIR.
+``collectsim calibrate DIR`` reads them back.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..base.outcomes import ABANDONED, OUTCOME_NAMES
 from ..scenario.schema import Scenario
 from ..world.build import World
 from ..world.calendar import nominal_date
+from ..world.phones import EXPORTED_STATUS
 from ..world.portfolio import WAITING
 
 TRACE_FILES = (
@@ -30,9 +32,6 @@ TRACE_FILES = (
     "shifts.csv",
     "account_events.csv",
 )
-PHONE_STATUS = {0: "valid", 1: "disconnected", 2: "valid", 3: "wrong"}
-"""phone_status in accounts.csv, by the world's phone codes (behaviour.VALID, DISCONNECTED,
-TRACED, WRONG)."""
 
 
 def traced_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
@@ -152,7 +151,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
         if p.phones is not None:
             row.append(int(p.phones[a]))
         if phone is not None:
-            row.append(PHONE_STATUS[phone[a]])
+            row.append(EXPORTED_STATUS[phone[a]])
         accounts.append(row + [f"{offset_h[p.bucket_list[a]]:g}", int(p.control[a])])
     events = [
         (clock.date(day), names[a], segs[s], event, f"{dpd:g}")

@@ -17,7 +17,7 @@ every propensity is the segment's set rate. The promise and keep links and the s
 follow the account's days past due as it ages; the answer multiplier also falls by
 (1 - fatigue_per_attempt) per attempt in the last 7 days.
 
-Phone status (valid, wrong, disconnected) persists: a disconnected number always ends
+Phone status (valid, wrong, disconnected: phones.py) persists: a disconnected number always ends
 ``invalid``; a wrong number's live answers are third parties. The shares are the segment's
 invalid probability and ``wrong_number_share``, and the valid numbers' outcome probabilities are
 set so the segment's marginal outcome probabilities hold.
@@ -34,15 +34,13 @@ from scipy.special import expit, logit
 
 from ..base.outcomes import BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from .delinquency import CYCLE_DAYS
+from .phones import DISCONNECTED, TRACED, VALID, WRONG, model_phone_status
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
     from ..scenario.schema import Scenario
     from .portfolio import Portfolio
 
-VALID, DISCONNECTED, TRACED, WRONG = 0, 1, 2, 3
-"""Phone states (Portfolio.phone). VALID, DISCONNECTED and TRACED have the codes of skip
-tracing's good, bad and traced-good numbers, so skip tracing works on these states."""
 UNANSWERED = (NO_ANSWER, BUSY, MACHINE)
 MAX_FATIGUE_ATTEMPTS = 100
 
@@ -155,7 +153,7 @@ class AccountBehaviour:
         self.keep_dpd = spread * b.dpd_on_keep / CYCLE_DAYS
         self.self_cure_dpd = spread * b.dpd_on_self_cure / CYCLE_DAYS
         p.phones = phones
-        p.phone = self.phone = phone.tolist()
+        self.phone = model_phone_status(p, phone)
         f = b.fatigue_per_attempt
         self.fatigue = [(1.0 - f) ** k for k in range(MAX_FATIGUE_ATTEMPTS + 1)]
         p.attempts_7_list = self.recent = p.attempts_7_total.tolist()

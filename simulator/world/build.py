@@ -28,6 +28,7 @@ from .day import close_day, day_process
 from .dial import DialKernel
 from .dial_log import DialLog
 from .dialing import DIALERS
+from .event_count import CountingEnvironment
 from .living import LivingPortfolio
 from .portfolio import Portfolio
 from .promises import PromiseBook
@@ -88,14 +89,18 @@ def max_due_days(scenario: Scenario) -> int:
 class World(WorldState):
     """A collection center for one replication: the shared state, wired, with its processes.
 
-    ``trace=True`` keeps every day's dial columns (small runs, tests and training demos)."""
+    ``trace=True`` keeps every day's dial columns and the recorder's records (small runs, tests,
+    training demos and ``collectsim run --trace``). ``count_events=True`` counts the SimPy events
+    scheduled into ``Counters.events`` (benchmarks; it costs a call per event)."""
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int, trace: bool = False) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, replication: int, trace: bool = False, count_events: bool = False
+    ) -> None:
         self.scenario = scenario
         self.trace = [] if trace else None
         self.recorder = Recorder() if trace else None
         self.streams = Streams(seed, replication)
-        self.env = simpy.Environment()
+        self.env = CountingEnvironment() if count_events else simpy.Environment()
         self.calendar = WorkCalendar(scenario.calendar)
         self.portfolio = Portfolio(scenario, self.streams, self.calendar)
         # The living portfolio and account-level behaviour: None unless their blocks are on.
@@ -154,7 +159,8 @@ class World(WorldState):
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
-        """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t, out, ring, talk, wrap."""
+        """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t (seconds),
+        out, ring, talk, wrap (seconds)."""
         if self.trace is None:
             raise RuntimeError("build the World with trace=True to keep a dial trace")
         keys = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap")
@@ -184,8 +190,8 @@ class World(WorldState):
             cnt.accounts[:] = cnt.present_accounts[:, 0]  # the accounts worked (not the control group)
         else:
             cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
-        eid = getattr(env, "_eid", None)  # events scheduled: a private SimPy counter, for benchmarks only
-        cnt.events = next(eid) if eid is not None else 0
+        if isinstance(env, CountingEnvironment):
+            cnt.events = env.scheduled
         worst_day, worst_30 = worst_rates(cnt.campaign_live[:, first:], cnt.campaign_abandoned[:, first:])
         cnt.blocks["compliance"] = {
             "calls_outside_window": float(self.rules.outside_window),
@@ -200,7 +206,10 @@ class World(WorldState):
         return cnt
 
 
-def simulate(scenario: Scenario, seed: int = 1, replication: int = 0) -> tuple[Structure, Counters]:
-    """Run one replication; returns the world's structure and its counters."""
-    w = World(scenario, seed, replication)
+def simulate(
+    scenario: Scenario, seed: int = 1, replication: int = 0, count_events: bool = False
+) -> tuple[Structure, Counters]:
+    """Run one replication; returns the world's structure and its counters (``count_events``:
+    see :class:`World`)."""
+    w = World(scenario, seed, replication, count_events=count_events)
     return w.structure, w.run()

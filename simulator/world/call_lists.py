@@ -69,10 +69,10 @@ class CallLists:
         self.abandon_block_s = (
             comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
         )
-        # (account, end s) of dials that used up the account's attempts for the day (DialKernel.finish): recycled
-        # (blocked_until_s raised) in one batch at midnight by file_spent. Exact: every write
-        # of blocked_until_s is a max, and the only read that can see the difference is the
-        # next rebuild, which comes after file_spent.
+        # (account, end s) of dials that used up the account's attempts for the day
+        # (DialKernel.finish): recycled (blocked_until_s raised) in one batch at midnight by
+        # file_spent. Exact: every write of blocked_until_s is a max, and the only read that can
+        # see the difference is the next rebuild, which comes after file_spent.
         self.spent: list[tuple[int, float]] = []
 
     def rebuild(self, day: int) -> None:

@@ -1,8 +1,9 @@
 """Calling rules measured as the world runs: the results' ``compliance`` block.
 
-Enforcement lives where calls are chosen (accounts.py, routing.py, dialer.py); measurement
-happens here and at the moment of dialing, from what was actually dialed, so a rule switched off
-shows up as violations rather than silently passing.
+Enforcement lives where calls are chosen (the day's attempts in call_lists.py, the buckets open
+now in routing.py, the waiting periods the dial kernel sets in dial.py); measurement happens
+here and at the moment of dialing, from what was actually dialed, so a rule switched off shows
+up as violations rather than silently passing.
 """
 
 from __future__ import annotations

@@ -76,6 +76,9 @@ class SegmentModel:
                 self.cum_by_slot.append(cum)
                 self.p_rpc_by_slot.append(probs[RPC])
         self.flat = all(c == self.cum_by_slot[0] for c in self.cum_by_slot)  # no hour/weekday effect
+        # The same by phone state, cum_phone[state][slot], when phone status is modelled without
+        # account-level behaviour (phones.model_phone_tables); None otherwise.
+        self.cum_phone: tuple[list[list[float]], ...] | None = None
         # One stream of outcome uniforms; when the probabilities are flat, drawn as codes.
         self.u_outcome = streams.batched(f"outcome/{name}", _uniform)
         self.codes = (

@@ -105,7 +105,7 @@ class Counters:
     self_cure_usd: np.ndarray | None = None
     daily_open_accounts: np.ndarray | None = None
     daily_self_cure_usd: np.ndarray | None = None
-    events: int = 0  # SimPy events processed
+    events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(
         default_factory=dict

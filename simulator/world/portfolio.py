@@ -183,8 +183,8 @@ class Portfolio:
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
         self.day_dials: list[tuple[np.ndarray, np.ndarray]] = [empty] * 7
         self.allowed_np = np.zeros(n, dtype=np.int32)  # allowed_today as an array
-        # Phone state per account, which picks its outcome table (SegmentModel.cum_phone); None
-        # when phone status is not modelled (the segment's outcome probabilities apply).
+        # Phone state per account (phones.PhoneState), which picks the outcome table its dials
+        # use; None when phone status is not modelled (phones.model_phone_status sets it).
         self.phone: list[int] | None = None
         self.phones: np.ndarray | None = None  # phone numbers per account (account-level behaviour)
         # Attempts on the 6 calendar days before today as a Python list, for per-dial reads

@@ -1,7 +1,7 @@
 """What a dialer and a collection system would export, recorded as the world runs (``trace=True``):
-every promise made and how it ended, every payment, and every collector's shift. The dials
-themselves are the day's dial-log columns (World.trace). experiment/trace_export.py writes these as the CSV files
-of docs/data-formats.md.
+every promise made and how it ended, every payment, every account leaving or coming back, and
+every collector's shift. The dials themselves are the day's dial-log columns (World.trace).
+experiment/trace_export.py writes these as the CSV files of docs/data-formats.md.
 """
 
 from __future__ import annotations

@@ -3,11 +3,15 @@
 ``build.World`` fills it (wiring only); the parts (the dial kernel, the dialers, the campaigns,
 the day's close, the special tasks) receive it and never import the builder. Nothing here
 decides anything: it is the world's memory.
+
+The special tasks read this state, so it names them by what the world calls on them,
+:class:`SpecialTask`, rather than by importing their base class (tasks.base.Task, which
+implements that protocol).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import simpy
 
@@ -30,7 +34,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .collectors import Collector
     from .routing import Campaign
-    from .tasks.base import Task
+
+
+class SpecialTask(Protocol):
+    """A special task as the world sees it: its scenario block's name and the hooks the world
+    calls (tasks/base.py says when; tests/unit/test_world_structure.py checks that
+    tasks.base.Task has these signatures)."""
+
+    name: ClassVar[str]
+
+    def hooks(self, name: str) -> bool: ...
+    def on_dial(self, account: int, outcome: int, end_s: float) -> bool: ...
+    def on_refusal(self, collector: Collector, account: int, segment: int, end_s: float) -> None: ...
+    def on_payment(self, account: int, amount_usd: float, day: int) -> None: ...
+    def start_day(self, day: int) -> None: ...
+    def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None: ...
+    def start_measuring(self, day: int) -> None: ...
+    def wants_day(self, day: int) -> bool: ...
+    def finish(self, counters: Counters) -> None: ...
 
 
 class WorldState:
@@ -53,7 +74,7 @@ class WorldState:
     rules: RuleCounters  # calling-rule violations measured as dials are made
     counters: Counters  # what the replication measured
     structure: Structure  # names of the counter rows
-    tasks: list[Task]  # the special tasks that are on, in hook order
+    tasks: list[SpecialTask]  # the special tasks that are on, in hook order
     n_days: int  # calendar days the per-day counters cover
     promises_today: list[tuple[int, int, float, int]]  # (collector, segment, amount, day made)
     trace: list[dict[str, np.ndarray]] | None  # every day's dial columns (trace=True)
@@ -64,7 +85,7 @@ class WorldState:
     def n_collectors(self) -> int:
         return len(self.collectors)
 
-    def task(self, name: str) -> Task | None:
+    def task(self, name: str) -> SpecialTask | None:
         """The special task of scenario block ``name``, or None when that block is off."""
         for t in self.tasks:
             if t.name == name:

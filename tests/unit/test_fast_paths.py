@@ -383,7 +383,7 @@ def _predictive(pacing, accounts, durations="fixed", **dialer):
 
 
 def _run_predictive(raw, seed, r_min=None, local=None):
-    w = World(parse_scenario(raw), seed, 0)
+    w = World(parse_scenario(raw), seed, 0, count_events=True)
     default = w.dialer.r_min
     if r_min is not None:
         w.dialer.r_min = r_min

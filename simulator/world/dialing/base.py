@@ -2,7 +2,7 @@
 
 A dialer mode is one class in this package, subclassing :class:`Dialer`, listed in
 ``dialing.DIALERS`` under the name ``dialer.mode`` takes in a scenario. The world builds it once,
-calls :meth:`start`, runs each collector's working day (collectors.collector_process), which
+calls :meth:`start`, runs each collector's working day (shift.collector_process), which
 yields from :meth:`work` for every stretch of ready time between breaks, and calls
 :meth:`flush` before each midnight's close. Every dial goes through the dial kernel
 (world/dial.py): draw, rules, settle, log.
@@ -22,7 +22,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Dialer(ABC):
-    """A dialer mode. Times are seconds from midnight of calendar day 0 (center clock)."""
+    """A dialer mode. Times are seconds from midnight of calendar day 0 (center clock).
+
+    A mode must say how a collector works (:meth:`work`, abstract); :meth:`start` and
+    :meth:`flush` are optional hooks that do nothing unless the mode has processes of its own or
+    defers bookkeeping (the predictive dialer does both)."""
 
     name = ""
     # Slots on the dialers: their attributes are read on every call (faster than an instance dict).
@@ -33,7 +37,7 @@ class Dialer(ABC):
         self.env = state.env
         self.kernel = kernel
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 - an optional hook, empty by design
         """Start any processes the mode needs (called once the world is built)."""
 
     @abstractmethod
@@ -41,7 +45,7 @@ class Dialer(ABC):
         """Collector ``c`` is ready from now until ``until``: dial (a SimPy process body the
         collector's process yields from). The last call may run past ``until``."""
 
-    def flush(self, now: float) -> None:
+    def flush(self, now: float) -> None:  # noqa: B027 - an optional hook, empty by design
         """Bring any deferred bookkeeping up to ``now`` (called before each midnight's close)."""
 
 

@@ -13,7 +13,7 @@ payment or promise: ``on_payment``, ``on_promise_due``. Once a day: ``start_day`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -21,16 +21,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...scenario.schema import Scenario
     from ..collectors import Collector
     from ..counters import Counters
+    from ..state import WorldState
 
 
 class Task:
     """Base class of the special tasks. ``name`` is the task's scenario block (and results
     block); every hook below does nothing unless a subclass overrides it. ``state`` is the
-    world's shared state (state.WorldState, which lists the tasks: this module stays below it)."""
+    world's shared state, which lists the tasks as state.SpecialTask (the protocol this class
+    implements)."""
 
     name: ClassVar[str] = ""
 
-    def __init__(self, state: Any) -> None:
+    def __init__(self, state: WorldState) -> None:
         self.state = state
 
     @classmethod

@@ -3,31 +3,20 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...base.outcomes import INVALID, NO_ANSWER, RPC, THIRD_PARTY
-from ...scenario.schema import OUTCOMES
+from ...base.outcomes import INVALID, RPC, THIRD_PARTY
 from ..calendar import DAY_S
+from ..phones import DISCONNECTED, TRACED, VALID, model_phone_status, model_phone_tables, not_working
 from ..portfolio import OPEN, TRACING, UNREACHABLE
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..counters import Counters
     from ..state import WorldState
-
-GOOD, BAD, TRACED_GOOD = 0, 1, 2
-"""Phone states of an account (Portfolio.phone): which outcome table its dials use
-(SegmentModel.cum_phone)."""
-
-
-def _cum(probs: list[float]) -> list[float]:
-    cum = list(itertools.accumulate(probs))
-    cum[-1] = 2.0
-    return cum
 
 
 class SkipTrace(Task):
@@ -42,37 +31,18 @@ class SkipTrace(Task):
         cfg = self.cfg = sc.skip_trace
         p = self.p = state.portfolio
         n = p.n
-        phone = np.zeros(n, dtype=np.int8)
-        for i, (name, seg) in enumerate(sc.segments.items()):
-            mine = np.flatnonzero(p.segment == i)  # the initial accounts, then those entering later
-            q = cfg.bad_number_share_by_segment.get(name, seg.outcomes.invalid.probability)
-            phone[mine] = state.streams.generator(f"skip_trace/{name}/bad_number").random(len(mine)) < q
-            good, bad, traced = [], [], []
-            only_invalid = [0.0] * len(OUTCOMES)
-            only_invalid[INVALID] = 1.0
-            for wd in range(7):
-                for h in range(24):
-                    probs = seg.outcome_probabilities(h, wd)
-                    rest = 1.0 - probs[INVALID]
-                    g = [x / rest if rest > 0 else 0.0 for x in probs]
-                    g[INVALID] = 0.0
-                    if rest <= 0:
-                        g[NO_ANSWER] = 1.0
-                    good.append(_cum(g))
-                    bad.append(_cum(only_invalid))
-                    t = list(g)
-                    t[RPC] = min(1.0, g[RPC] * cfg.new_number_rpc_multiplier)
-                    others = 1.0 - g[RPC]
-                    scale = (1.0 - t[RPC]) / others if others > 0 else 0.0
-                    t = [x * scale if k != RPC else x for k, x in enumerate(t)]
-                    traced.append(_cum(t))
-            state.models[i].cum_phone = (good, bad, traced)
-        if p.phone is None:
-            p.phone = phone.tolist()  # read per dial (DialKernel.draw)
-            self.bad_at_start = int(phone.sum())
-        else:  # account-level behaviour set the numbers' states (behaviour.py; the same codes)
-            self.bad_at_start = sum(1 for x in p.phone if x != GOOD and x != TRACED_GOOD)
-        self.phone = p.phone
+        if p.phone is None:  # else account-level behaviour modelled the numbers (behaviour.py)
+            phone = np.zeros(n, dtype=np.int8)
+            for i, (name, seg) in enumerate(sc.segments.items()):
+                mine = np.flatnonzero(p.segment == i)  # the initial accounts, then those entering later
+                q = cfg.bad_number_share_by_segment.get(name, seg.outcomes.invalid.probability)
+                u = state.streams.generator(f"skip_trace/{name}/bad_number").random(len(mine))
+                phone[mine] = np.where(u < q, DISCONNECTED, VALID)
+            model_phone_status(p, phone)
+        if state.behaviour is None:  # account-level behaviour draws from each account's own table
+            model_phone_tables(state.models, sc.segments.values(), cfg.new_number_rpc_multiplier)
+        self.phone = p.phone  # read per dial (DialKernel.draw); a trace that finds the debtor writes it
+        self.bad_at_start = not_working(self.phone)
         self.invalid_n = [0] * n
         self.tp_n = [0] * n
         self.rpc_seen = [0] * n
@@ -86,9 +56,7 @@ class SkipTrace(Task):
         # unreachable accounts are read at the end.
         self.traces = self.hits = self.misses = self.unresolved = 0
         self.cost_usd = 0.0
-        self.fees_by_segment = np.zeros(
-            len(sc.segments)
-        )  # the fees by the account's segment (cost_skip_trace)
+        self.fees_by_segment = np.zeros(len(sc.segments))  # by the account's segment (cost_skip_trace)
         self.first_measured_s = state.calendar.first_measured_day * DAY_S
         self.measured_trace = np.zeros(n, dtype=bool)  # the account's latest trace was ordered in the window
         self.measured_traced = np.zeros(n, dtype=bool)  # accounts traced in the window
@@ -96,7 +64,7 @@ class SkipTrace(Task):
         self.collected_traced_usd = 0.0
 
     def start_measuring(self, day: int) -> None:
-        self.bad_at_start = sum(1 for x in self.phone if x != GOOD and x != TRACED_GOOD)
+        self.bad_at_start = not_working(self.phone)
 
     def on_dial(self, account: int, outcome: int, end_s: float) -> bool:
         """Count the dial's outcome; True if the account went to the queue (it leaves today's
@@ -155,7 +123,9 @@ class SkipTrace(Task):
             if self.u_hit.next() < cfg.hit_probability:
                 self.hits += measured
                 self.measured_hit[a] |= measured
-                self.phone[a] = BAD if self.u_number.next() < cfg.new_number_bad_probability else TRACED_GOOD
+                self.phone[a] = (
+                    DISCONNECTED if self.u_number.next() < cfg.new_number_bad_probability else TRACED
+                )
                 self.invalid_n[a] = self.tp_n[a] = 0
                 p.status[a] = OPEN
                 p.blocked_until_s[a] = max(p.blocked_until_s[a], (day + 1) * DAY_S)

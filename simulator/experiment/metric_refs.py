@@ -1,0 +1,76 @@
+"""Metrics by name: the levels and metrics of a replication's results, and references to one
+metric of one unit ("value_per_paid_hour", "center.kept_rate", "segments.low_risk.promise_rate")
+as the command line and the studies take them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..measures.metrics import EXTRA_METRICS, METRICS
+from ..scenario.schema import Scenario
+
+LEVELS = ("center", "segments", "teams", "collectors")
+ALL_METRICS = METRICS + EXTRA_METRICS
+KEY_METRICS = (
+    "value_per_paid_hour",
+    "rpc_per_productive_hour",
+    "promise_rate",
+    "kept_rate",
+    "avg_payment",
+    "collected",
+    "net_value",
+    "abandon_rate",
+)
+"""The metrics `collectsim compare` prints for the center and each segment and team."""
+
+
+@dataclass(frozen=True)
+class MetricRef:
+    """A metric of one unit: ``level`` in LEVELS, ``unit`` ("center" for the center)."""
+
+    level: str
+    unit: str
+    metric: str
+
+    def __str__(self) -> str:
+        return (
+            f"center.{self.metric}" if self.level == "center" else f"{self.level}.{self.unit}.{self.metric}"
+        )
+
+    def values(self, per_rep: Sequence[Mapping[str, Any]]) -> list[float | None]:
+        return [rep["metrics"][self.level][self.unit][self.metric] for rep in per_rep]
+
+
+def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
+    """Parse ``METRIC``, ``center.METRIC`` or ``LEVEL.UNIT.METRIC`` (LEVEL: segments, teams,
+    collectors). Raises ValueError with what was expected. Segment and team names are checked
+    against ``scenario`` when given."""
+    parts = text.strip().split(".")
+    if len(parts) == 1:
+        level, unit, metric = "center", "center", parts[0]
+    elif len(parts) == 2 and parts[0] == "center":
+        level, unit, metric = "center", "center", parts[1]
+    elif len(parts) == 3 and parts[0] in LEVELS[1:]:
+        level, unit, metric = parts
+    else:
+        raise ValueError(
+            f"metric {text!r}: expected METRIC, center.METRIC or LEVEL.UNIT.METRIC with "
+            f"LEVEL one of segments, teams, collectors (e.g. segments.low_risk.promise_rate)"
+        )
+    if metric not in ALL_METRICS:
+        import difflib
+
+        close = difflib.get_close_matches(metric, ALL_METRICS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(
+            f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: {', '.join(ALL_METRICS)}"
+        )
+    if scenario is not None and level in ("segments", "teams"):
+        names = list(scenario.segments if level == "segments" else scenario.teams)
+        if unit not in names:
+            raise ValueError(
+                f"metric {text!r}: no {level[:-1]} named {unit!r}; expected one of: {', '.join(names)}"
+            )
+    return MetricRef(level, unit, metric)
