@@ -140,15 +140,17 @@ def run_jobs(
             progress(len(results), total)
 
     # A partial of a module-level function: it pickles for a process pool and for Dask.
-    fn = _replication_job if on_trace is None else partial(_replication_job, trace_replication=0)
+    fn = replication_job if on_trace is None else partial(replication_job, trace_replication=0)
     with open_executor(executor, workers, scheduler) as ex:
         n = run_ordered(ex, fn, feed(), on_done)
     return [results.pop(i) for i in range(n)]
 
 
-def _replication_job(
+def replication_job(
     scenario: Scenario, seed: int, replication: int, trace_replication: int | None = None
 ) -> dict[str, Any]:
+    """The job an executor runs for replication ``replication``: :func:`run_replication`, with
+    the trace files built when it is ``trace_replication``."""
     # run_replication is looked up at call time, so a test may monkeypatch
     # experiment.run_replication (serial runs).
     if replication == trace_replication:

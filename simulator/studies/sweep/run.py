@@ -87,7 +87,7 @@ def run_sweep(
             ran = 0
             if skipped < total:
                 with open_executor(executor, workers, scheduler) as ex:
-                    ran = run_ordered(ex, experiment._replication_job, feed(), on_done)
+                    ran = run_ordered(ex, experiment.replication_job, feed(), on_done)
         finally:
             app.close()
         summary, files = write_outputs(plan, out, records, extra)
