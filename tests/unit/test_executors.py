@@ -110,7 +110,7 @@ def test_missing_dask_is_bad_input_with_the_install_command(scen, tmp_path, monk
 
 ABORT_MID_RESULT = """
 import os, struct, sys, threading, time
-from simulator.executors import _abort_pool, open_executor
+from simulator.experiment.executors import _abort_pool, open_executor
 
 if sys.argv[1] == "forkserver":   # a live thread makes the pool start its workers by forkserver
     threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
