@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -100,34 +101,8 @@ def small_raw() -> dict:
 
 
 def write_toml(path: Path, raw: dict) -> Path:
-    """Serialise a scenario dict as TOML (enough of TOML for scenarios: tables, arrays, inline tables)."""
-    lines: list[str] = []
-
-    def val(v) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
-        if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        if isinstance(v, list):
-            return "[" + ", ".join(val(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f'"{k}" = {val(x)}' for k, x in v.items()) + " }"
-        raise TypeError(type(v))
-
-    def table(prefix: str, d: dict) -> None:
-        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
-        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
-        if prefix:
-            lines.append(f"[{prefix}]")
-        for k, v in scalars.items():
-            lines.append(f'"{k}" = {val(v)}')
-        for k, v in subs.items():
-            table(f'{prefix}."{k}"' if prefix else f'"{k}"', v)
-
-    table("", raw)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """Write a scenario dict to ``path`` as TOML; returns ``path``."""
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
     return path
 
 
