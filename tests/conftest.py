@@ -95,9 +95,17 @@ def small_scenario(**over) -> dict:
     return copy.deepcopy(raw)
 
 
-@pytest.fixture
-def small_raw() -> dict:
-    return small_scenario()
+def tiny_scenario(*, days: int = 1, collectors: int = 2, accounts: int = 200, **over) -> dict:
+    """``small_scenario`` cut down for tests that run it: ``days`` working days, ``collectors``
+    collectors in team t1, ``accounts`` accounts in segment s1; ``over`` as in ``small_scenario``."""
+    return small_scenario(
+        **{
+            "calendar__working_days": days,
+            "teams__t1__headcount": collectors,
+            "segments__s1__accounts": accounts,
+            **over,
+        }
+    )
 
 
 def write_toml(path: Path, raw: dict) -> Path:

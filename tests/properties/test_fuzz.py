@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from simulator.cli import main
 from simulator.scenario import schema
 
-from ..conftest import small_scenario
+from ..conftest import small_scenario, tiny_scenario
 
 # --------------------------------------------------------------------------- TOML writing
 
@@ -528,18 +528,10 @@ def _no_crash(raw: dict) -> None:
     assert res.validate_code == 2 or res.run_code == 0, res
 
 
-def _tiny(**over) -> dict:
-    raw = small_scenario(**over)
-    raw["calendar"]["working_days"] = 1
-    raw["teams"]["t1"]["headcount"] = 2
-    raw["segments"]["s1"]["accounts"] = 200
-    return raw
-
-
 def test_gamma_with_tiny_sd_runs():
     """Found by fuzzing: shape = (mean/sd)**2 overflows (OverflowError) or becomes inf (nan
     samples, then a results JSON that cannot be written) for a valid sd such as 1e-200."""
-    raw = _tiny()
+    raw = tiny_scenario()
     raw["segments"]["s1"]["outcomes"]["rpc"]["wrap_time_s"] = {"dist": "gamma", "mean": 45.0, "sd": 1e-200}
     raw["segments"]["s1"]["balance_usd"] = {"dist": "gamma", "mean": 1000.0, "sd": 5e-324}
     _no_crash(raw)
@@ -548,7 +540,7 @@ def test_gamma_with_tiny_sd_runs():
 def test_lognormal_and_gamma_with_tiny_mean_run():
     """Found while fuzzing: sd/mean overflows for a tiny positive mean (lognormal gives nan
     samples, gamma divides by zero)."""
-    raw = _tiny()
+    raw = tiny_scenario()
     raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {
         "dist": "lognormal",
         "mean": 1e-300,
@@ -565,7 +557,7 @@ def test_lognormal_and_gamma_with_tiny_mean_run():
 def test_tiny_balance_does_not_break_the_results_json():
     """Found by fuzzing: balances such as 2.2e-309 are valid, payments are capped at them, and
     cost / collected overflows to inf; the results JSON then cannot be written (exit 1)."""
-    raw = _tiny()
+    raw = tiny_scenario()
     raw["segments"]["s1"]["balance_usd"] = 2.225073858507203e-309
     raw["segments"]["s1"]["outcomes"]["rpc"]["probability"] = 0.5
     raw["segments"]["s1"]["outcomes"]["no_answer"]["probability"] = 0.1

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 
-from ..conftest import fill_device, small_scenario, write_toml
+from ..conftest import fill_device, tiny_scenario, write_toml
 
 TARGETS = (
     "missing_parent",
@@ -151,10 +151,8 @@ def _shared(key: str, make):
 def _scenario() -> Path:
     def make():
         d = Path(tempfile.mkdtemp(prefix="collectsim-fuzz-"))
-        raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2)
-        raw["segments"]["s1"]["accounts"] = 500
         atexit.register(release_mounts)
-        return write_toml(d / "s.toml", raw)
+        return write_toml(d / "s.toml", tiny_scenario(accounts=500))
 
     return _shared("scenario", make)
 

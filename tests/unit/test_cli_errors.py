@@ -14,16 +14,7 @@ import pytest
 
 from simulator.cli import main
 
-from ..conftest import ROOT, SCENARIOS, cli, small_scenario, write_toml
-
-
-def tiny_scenario(**over) -> dict:
-    """Cheap to run: one working day, two collectors, 200 accounts."""
-    raw = small_scenario(**over)
-    raw["calendar"]["working_days"] = 1
-    raw["teams"]["t1"]["headcount"] = 2
-    raw["segments"]["s1"]["accounts"] = 200
-    return raw
+from ..conftest import ROOT, SCENARIOS, cli, tiny_scenario, write_toml
 
 
 def assert_input_error(code: int, out: str, err: str, *fragments: str) -> None:

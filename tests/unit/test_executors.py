@@ -10,12 +10,13 @@ from simulator import load_scenario, run_experiment
 from simulator.cli import main
 from simulator.experiment.executors import ExecutorUnavailable, SerialExecutor, open_executor, run_ordered
 
-from ..conftest import small_scenario, write_toml
+from ..conftest import tiny_scenario, write_toml
 
 
 @pytest.fixture(scope="module")
 def scen(tmp_path_factory):
-    return write_toml(tmp_path_factory.mktemp("ex") / "s.toml", small_scenario(calendar__working_days=2))
+    raw = tiny_scenario(days=2, collectors=4, accounts=3000)
+    return write_toml(tmp_path_factory.mktemp("ex") / "s.toml", raw)
 
 
 def test_serial_process_and_dask_give_identical_results(scen):

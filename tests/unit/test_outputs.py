@@ -16,16 +16,14 @@ import pytest
 from simulator.cli import main
 from simulator.experiment import replications as experiment
 
-from ..conftest import ROOT, fill_device, small_scenario, write_toml
+from ..conftest import ROOT, fill_device, small_scenario, tiny_scenario, write_toml
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
 @pytest.fixture
 def scen(tmp_path):
-    raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2)
-    raw["segments"]["s1"]["accounts"] = 1500
-    return str(write_toml(tmp_path / "s.toml", raw))
+    return str(write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500)))
 
 
 @pytest.fixture

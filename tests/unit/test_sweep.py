@@ -15,18 +15,12 @@ from simulator.cli import main
 from simulator.experiment import replications as experiment
 from simulator.studies.sweep import SweepError, parse_sweep_set, read_records, record_outcome, split_values
 
-from ..conftest import ROOT, small_scenario, write_toml
-
-
-def tiny(**over):
-    raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2, **over)
-    raw["segments"]["s1"]["accounts"] = 1500
-    return raw
+from ..conftest import ROOT, tiny_scenario, write_toml
 
 
 @pytest.fixture
 def scen(tmp_path):
-    return write_toml(tmp_path / "s.toml", tiny())
+    return write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500))
 
 
 def sweep(scen, out, *extra):
@@ -176,7 +170,7 @@ def test_serial_and_process_pool_sweeps_are_identical(scen, tmp_path):
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_sweep_killed_mid_run_resumes_to_the_same_summary(tmp_path, workers):
-    scen = write_toml(tmp_path / "s.toml", tiny())
+    scen = write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500))
     args = ["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "25", "--seed", "4", "-q"]
     out = tmp_path / "killed"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))

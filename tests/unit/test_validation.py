@@ -9,7 +9,7 @@ import pytest
 
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario, reference
 
-from ..conftest import ROOT, small_scenario, write_toml
+from ..conftest import ROOT, small_scenario, tiny_scenario, write_toml
 
 SRC = "s.toml"
 
@@ -463,9 +463,7 @@ def test_every_problem_is_listed():
 
 @pytest.fixture
 def scenario_file(tmp_path):
-    raw = small_scenario()
-    raw["calendar"]["working_days"] = 1
-    return write_toml(tmp_path / "s.toml", raw)
+    return write_toml(tmp_path / "s.toml", tiny_scenario(collectors=4, accounts=3000))
 
 
 def test_set_override_is_applied(scenario_file):
