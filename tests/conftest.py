@@ -16,8 +16,16 @@ SCENARIOS = ROOT / "scenarios"
 @pytest.fixture(autouse=True)
 def _no_debug(monkeypatch):
     """Every in-process test sees collectsim's user-facing errors, whatever the developer's
-    shell sets (tests that start collectsim as a subprocess build its environment themselves)."""
+    shell sets (tests that start collectsim as a subprocess give it collectsim_env())."""
     monkeypatch.delenv("COLLECTSIM_DEBUG", raising=False)
+
+
+def collectsim_env() -> dict[str, str]:
+    """The environment for collectsim started as a subprocess: this checkout's ``simulator`` comes
+    first on the path (whatever is installed), and COLLECTSIM_DEBUG is unset as in-process."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("COLLECTSIM_DEBUG", None)
+    return env
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
