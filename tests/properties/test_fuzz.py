@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -471,6 +472,7 @@ def check_case(case: Case) -> Result:
 # --------------------------------------------------------------------------- the test
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,

@@ -67,6 +67,7 @@ def check_cost_sums(doc: dict) -> float:
     return worst
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_cost_components_sum_to_cost_on_every_bundled_scenario(path):
     loaded = load_scenario(path)

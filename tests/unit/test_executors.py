@@ -77,6 +77,7 @@ def test_executor_choice_and_bad_options():
             pass
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_bad_input(scen, capsys, monkeypatch):
     pytest.importorskip("distributed")
     monkeypatch.setattr("simulator.experiment.executors.DASK_CONNECT_TIMEOUT_S", 1)
@@ -132,6 +133,7 @@ with open_executor("process", workers=2) as ex:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start_method", ["fork", "forkserver"])
 def test_aborting_a_pool_whose_worker_died_mid_result_does_not_hang_exit(start_method):
     """Ctrl-C can terminate a pool worker while it is sending a result; the pool's manager

@@ -84,6 +84,7 @@ def test_the_back_test_of_the_sample_passes(capsys):
     assert len(verdicts(out)) == 30
 
 
+@pytest.mark.slow
 def test_a_wrong_scenario_fails_the_back_test(capsys, tmp_path):
     wrong = wrong_scenario(tmp_path / "wrong.toml")
     code, out, err = run(["calibrate", SAMPLE, "--base", wrong, "--backtest", "--no-fit", "-r", "10"], capsys)

@@ -27,6 +27,7 @@ def identical():
     return run_experiment(load_scenario(TABLE), 10, seed=1).to_dict()
 
 
+@pytest.mark.slow
 def test_identical_collectors_are_not_told_apart(identical):
     assert len(flagged(identical, "collectors")) <= 1
     tb = identical["targets"]
@@ -45,6 +46,7 @@ def test_identical_collectors_are_not_told_apart(identical):
     assert tb["flag_rule"]["correction"] == "holm" and tb["flag_rule"]["alpha"] == 0.05
 
 
+@pytest.mark.slow
 def test_a_raised_target_flags_the_team():
     """Done-when: --set teams.low_risk_team.targets.promise_rate=0.95 flags the low-risk team on
     promise_rate (and nothing else)."""
@@ -57,6 +59,7 @@ def test_a_raised_target_flags_the_team():
     assert u["diagnosis"].startswith("promise rate at 89% of target: opening and negotiation")
 
 
+@pytest.mark.slow
 def test_a_real_weakness_is_found_among_identical_collectors():
     """One low-risk collector promises 10% less often (0.765 instead of 0.85): flagged on the
     promise rate alone; the other 23 collectors are not flagged."""

@@ -118,6 +118,7 @@ def test_reminder_contacts_are_not_right_party_contacts(tmp_path):
             assert s["promises"]["values"][r] <= v["rpc"]
 
 
+@pytest.mark.slow
 def test_reminders_leave_the_promise_rate_alone():
     """Done-when: collectsim compare scenarios/table_14_1.toml --set-b attempts.promise_reminder=true
     -r 6 shows the paired change in center promise rate within +-1 point (it was -3.8 points,
