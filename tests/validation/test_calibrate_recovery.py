@@ -51,9 +51,9 @@ def test_outcome_probabilities_within_001_or_inside_their_ci(curved):
 
 @pytest.mark.slow
 def test_hour_and_weekday_curves_cover_the_truth(curved):
-    """95% bands: at least 90% of the hours covered over the four hour curves together (the
-    issue's criterion), at least 80% on each (one curve has only 10 hours: two misses are
-    ordinary), and 90% over every curve and weekday."""
+    """95% bands: at least 90% of the hours covered over the four hour curves together, at least
+    80% on each (one curve has only 10 hours: two misses are ordinary), and 90% over every curve
+    and weekday."""
     truth, fitted = curved
     covered = total = 0
     hour_ok = hour_n = 0

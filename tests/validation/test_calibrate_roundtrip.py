@@ -1,4 +1,4 @@
-"""Issue 17's round trip, through the command line as a user runs it:
+"""The calibration round trip, through the command line as a user runs it:
 
     collectsim run scenarios/table_14_1.toml -r 1 --trace T
     collectsim calibrate T --out f.toml

@@ -23,7 +23,8 @@ def flagged(doc: dict, level: str) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def identical():
-    """Done-when: table_14_1.toml -r 10 --targets (collectors identical within each team)."""
+    """table_14_1.toml -r 10, whose collectors are identical within each team: what --targets
+    reports on it."""
     return run_experiment(load_scenario(TABLE), 10, seed=1).to_dict()
 
 
@@ -48,8 +49,8 @@ def test_identical_collectors_are_not_told_apart(identical):
 
 @pytest.mark.slow
 def test_a_raised_target_flags_the_team():
-    """Done-when: --set teams.low_risk_team.targets.promise_rate=0.95 flags the low-risk team on
-    promise_rate (and nothing else)."""
+    """--set teams.low_risk_team.targets.promise_rate=0.95 flags the low-risk team on promise_rate
+    and nothing else."""
     doc = run_experiment(
         load_scenario(TABLE, ["teams.low_risk_team.targets.promise_rate=0.95"]), 10, seed=1
     ).to_dict()

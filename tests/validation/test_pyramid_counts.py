@@ -33,7 +33,7 @@ def values(stats: dict, metric: str) -> list[float]:
 
 @pytest.fixture(scope="module")
 def twelve_installments() -> dict:
-    """Done-when: collectsim run scenarios/rearrangement.toml --set rearrangement.plan.installments=12 -r 3."""
+    """collectsim run scenarios/rearrangement.toml --set rearrangement.plan.installments=12 -r 3"""
     loaded = load_scenario(SCENARIOS / "rearrangement.toml", ["rearrangement.plan.installments=12"])
     return run_experiment(loaded, 3, seed=1).to_dict()
 
@@ -120,9 +120,10 @@ def test_reminder_contacts_are_not_right_party_contacts(tmp_path):
 
 @pytest.mark.slow
 def test_reminders_leave_the_promise_rate_alone():
-    """Done-when: collectsim compare scenarios/table_14_1.toml --set-b attempts.promise_reminder=true
-    -r 6 shows the paired change in center promise rate within +-1 point (it was -3.8 points,
-    95% CI [-4.1, -3.5], when reminder contacts counted as right-party contacts)."""
+    """collectsim compare scenarios/table_14_1.toml --set-b attempts.promise_reminder=true -r 6
+    shows the paired change in center promise rate within +-1 point: reminder contacts are not
+    right-party contacts (counting them as such moves it by about -3.8 points, 95% CI
+    [-4.1, -3.5])."""
     a = load_scenario(SCENARIOS / "table_14_1.toml")
     b = load_scenario(SCENARIOS / "table_14_1.toml", ["attempts.promise_reminder=true"])
     cmp = run_comparison(a, b, 6, seed=1)
