@@ -121,7 +121,10 @@ def test_every_component_equals_its_closed_form(full_cost_doc):
     days = raw["calendar"]["working_days"]
     assert check_cost_sums(doc) < 1e-6
     for r in range(2):
-        at = lambda k: _at(c, k, r)  # noqa: E731
+
+        def at(k, r=r):
+            return _at(c, k, r)
+
         for k in COMPONENTS:
             assert at(k) > 0, k
         assert math.isclose(

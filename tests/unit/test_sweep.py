@@ -317,10 +317,13 @@ def test_staff_marginal_net_value_is_paired_by_replication(scen, tmp_path, capsy
     st = doc["staffing"]
     rows = st["rows"]
     assert rows[0]["marginal_net_value"] is None
+
+    def nv(row):
+        """The net value of each replication of the row's variant."""
+        variant = next(v for v in doc["variants"] if v["id"] == row["variant"])
+        return variant["metrics"]["center"]["net_value"]["values"]
+
     for prev, row in zip(rows, rows[1:]):
-        nv = lambda r: next(v for v in doc["variants"] if v["id"] == r["variant"])["metrics"]["center"][
-            "net_value"
-        ]["values"]  # noqa: E731
         diffs = [(b - a) / 2 for a, b in zip(nv(prev), nv(row))]
         mean, lo, hi = t_interval(diffs)
         mv = row["marginal_net_value"]

@@ -126,7 +126,7 @@ def test_account_out_of_attempts_rests_recycle_after_days(mode):
     for a in np.unique(acct):
         mine = acct == a
         d, o = day[mine], out[mine]
-        for k, dd in enumerate(np.unique(d)):
+        for dd in np.unique(d):
             today = np.flatnonzero(d == dd)
             if len(today) == 2 and o[today[-1]] != RPC:  # out of attempts, not a conversation
                 later = d[d > dd]

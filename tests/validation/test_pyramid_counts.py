@@ -52,7 +52,10 @@ def test_installments_are_counted_apart(twelve_installments):
     c = doc["metrics"]["center"]
     block = doc["rearrangement"]
     for r in range(3):
-        at = lambda m: c[m]["values"][r]  # noqa: E731
+
+        def at(m, r=r):
+            return c[m]["values"][r]
+
         due = block["plan_payments_kept"]["values"][r] + block["plan_payments_broken"]["values"][r]
         assert at("plan_installments_due") == due
         assert at("plan_installments_kept") == block["plan_payments_kept"]["values"][r]
