@@ -508,6 +508,7 @@ def test_fuzz_harness_detects_a_crash(monkeypatch):
     assert "ZeroDivisionError" in res.error and "planted" in res.traceback
 
 
+@pytest.mark.slow
 def test_valid_strategy_really_validates():
     """Guard the strategy itself: generated 'valid' scenarios must load."""
     from simulator.scenario import parse_scenario

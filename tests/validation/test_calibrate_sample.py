@@ -76,6 +76,7 @@ def verdicts(out: str) -> dict[tuple[str, str], str]:
     return rows
 
 
+@pytest.mark.slow
 def test_the_back_test_of_the_sample_passes(capsys):
     code, out, err = run(["calibrate", SAMPLE, "--base", SCENARIO, "--backtest", "-r", "10"], capsys)
     assert code == 0, err

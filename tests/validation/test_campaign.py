@@ -52,6 +52,7 @@ def test_random_strategy_is_unbiased_and_least_recent_is_in_order():
     assert np.array_equal(dialed, np.arange(len(dialed)))
 
 
+@pytest.mark.slow
 def test_best_time_to_call_beats_naive_rotation():
     def run(strategy):
         loaded = load_scenario(
