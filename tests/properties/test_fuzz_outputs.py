@@ -188,8 +188,11 @@ def _mount(kind: str) -> Path | None:
 
 
 def release_mounts() -> None:
-    """Unmount what :func:`_mount` mounted and remove the process's temporary folders (also at
-    exit; call it where atexit does not run, as in multiprocessing workers)."""
+    """Unmount what :func:`_mount` mounted, close the sockets bound as targets and remove the
+    process's temporary folders (also at exit; call it where atexit does not run, as in
+    multiprocessing workers)."""
+    for s in _SHARED.pop("sockets", []):
+        s.close()
     for kind in ("ro", "full"):
         mnt = _SHARED.pop(f"mount-{kind}", None)
         if mnt is not None:
