@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -15,8 +16,16 @@ SCENARIOS = ROOT / "scenarios"
 @pytest.fixture(autouse=True)
 def _no_debug(monkeypatch):
     """Every in-process test sees collectsim's user-facing errors, whatever the developer's
-    shell sets (tests that start collectsim as a subprocess build its environment themselves)."""
+    shell sets (tests that start collectsim as a subprocess give it collectsim_env())."""
     monkeypatch.delenv("COLLECTSIM_DEBUG", raising=False)
+
+
+def collectsim_env() -> dict[str, str]:
+    """The environment for collectsim started as a subprocess: this checkout's ``simulator`` comes
+    first on the path (whatever is installed), and COLLECTSIM_DEBUG is unset as in-process."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("COLLECTSIM_DEBUG", None)
+    return env
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -94,40 +103,22 @@ def small_scenario(**over) -> dict:
     return copy.deepcopy(raw)
 
 
-@pytest.fixture
-def small_raw() -> dict:
-    return small_scenario()
+def tiny_scenario(*, days: int = 1, collectors: int = 2, accounts: int = 200, **over) -> dict:
+    """``small_scenario`` cut down for tests that run it: ``days`` working days, ``collectors``
+    collectors in team t1, ``accounts`` accounts in segment s1; ``over`` as in ``small_scenario``."""
+    return small_scenario(
+        **{
+            "calendar__working_days": days,
+            "teams__t1__headcount": collectors,
+            "segments__s1__accounts": accounts,
+            **over,
+        }
+    )
 
 
 def write_toml(path: Path, raw: dict) -> Path:
-    """Serialise a scenario dict as TOML (enough of TOML for scenarios: tables, arrays, inline tables)."""
-    lines: list[str] = []
-
-    def val(v) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
-        if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        if isinstance(v, list):
-            return "[" + ", ".join(val(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f'"{k}" = {val(x)}' for k, x in v.items()) + " }"
-        raise TypeError(type(v))
-
-    def table(prefix: str, d: dict) -> None:
-        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
-        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
-        if prefix:
-            lines.append(f"[{prefix}]")
-        for k, v in scalars.items():
-            lines.append(f'"{k}" = {val(v)}')
-        for k, v in subs.items():
-            table(f'{prefix}."{k}"' if prefix else f'"{k}"', v)
-
-    table("", raw)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """Write a scenario dict to ``path`` as TOML; returns ``path``."""
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
     return path
 
 

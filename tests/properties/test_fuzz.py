@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.cli import main
 from simulator.scenario import schema
 
-from ..conftest import small_scenario
+from ..conftest import small_scenario, tiny_scenario
 
 # --------------------------------------------------------------------------- TOML writing
 
@@ -471,6 +472,7 @@ def check_case(case: Case) -> Result:
 # --------------------------------------------------------------------------- the test
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,
@@ -506,6 +508,7 @@ def test_fuzz_harness_detects_a_crash(monkeypatch):
     assert "ZeroDivisionError" in res.error and "planted" in res.traceback
 
 
+@pytest.mark.slow
 def test_valid_strategy_really_validates():
     """Guard the strategy itself: generated 'valid' scenarios must load."""
     from simulator.scenario import parse_scenario
@@ -528,18 +531,10 @@ def _no_crash(raw: dict) -> None:
     assert res.validate_code == 2 or res.run_code == 0, res
 
 
-def _tiny(**over) -> dict:
-    raw = small_scenario(**over)
-    raw["calendar"]["working_days"] = 1
-    raw["teams"]["t1"]["headcount"] = 2
-    raw["segments"]["s1"]["accounts"] = 200
-    return raw
-
-
 def test_gamma_with_tiny_sd_runs():
     """Found by fuzzing: shape = (mean/sd)**2 overflows (OverflowError) or becomes inf (nan
     samples, then a results JSON that cannot be written) for a valid sd such as 1e-200."""
-    raw = _tiny()
+    raw = tiny_scenario()
     raw["segments"]["s1"]["outcomes"]["rpc"]["wrap_time_s"] = {"dist": "gamma", "mean": 45.0, "sd": 1e-200}
     raw["segments"]["s1"]["balance_usd"] = {"dist": "gamma", "mean": 1000.0, "sd": 5e-324}
     _no_crash(raw)
@@ -548,7 +543,7 @@ def test_gamma_with_tiny_sd_runs():
 def test_lognormal_and_gamma_with_tiny_mean_run():
     """Found while fuzzing: sd/mean overflows for a tiny positive mean (lognormal gives nan
     samples, gamma divides by zero)."""
-    raw = _tiny()
+    raw = tiny_scenario()
     raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {
         "dist": "lognormal",
         "mean": 1e-300,
@@ -565,7 +560,7 @@ def test_lognormal_and_gamma_with_tiny_mean_run():
 def test_tiny_balance_does_not_break_the_results_json():
     """Found by fuzzing: balances such as 2.2e-309 are valid, payments are capped at them, and
     cost / collected overflows to inf; the results JSON then cannot be written (exit 1)."""
-    raw = _tiny()
+    raw = tiny_scenario()
     raw["segments"]["s1"]["balance_usd"] = 2.225073858507203e-309
     raw["segments"]["s1"]["outcomes"]["rpc"]["probability"] = 0.5
     raw["segments"]["s1"]["outcomes"]["no_answer"]["probability"] = 0.1

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 
-from ..conftest import fill_device, small_scenario, write_toml
+from ..conftest import fill_device, tiny_scenario, write_toml
 
 TARGETS = (
     "missing_parent",
@@ -151,10 +151,8 @@ def _shared(key: str, make):
 def _scenario() -> Path:
     def make():
         d = Path(tempfile.mkdtemp(prefix="collectsim-fuzz-"))
-        raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2)
-        raw["segments"]["s1"]["accounts"] = 500
         atexit.register(release_mounts)
-        return write_toml(d / "s.toml", raw)
+        return write_toml(d / "s.toml", tiny_scenario(accounts=500))
 
     return _shared("scenario", make)
 
@@ -190,8 +188,11 @@ def _mount(kind: str) -> Path | None:
 
 
 def release_mounts() -> None:
-    """Unmount what :func:`_mount` mounted and remove the process's temporary folders (also at
-    exit; call it where atexit does not run, as in multiprocessing workers)."""
+    """Unmount what :func:`_mount` mounted, close the sockets bound as targets and remove the
+    process's temporary folders (also at exit; call it where atexit does not run, as in
+    multiprocessing workers)."""
+    for s in _SHARED.pop("sockets", []):
+        s.close()
     for kind in ("ro", "full"):
         mnt = _SHARED.pop(f"mount-{kind}", None)
         if mnt is not None:

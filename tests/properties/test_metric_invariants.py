@@ -8,6 +8,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -98,6 +99,7 @@ def check_invariants(doc: dict) -> None:
             assert abs(math.fsum(v[k] for k in COMPONENTS) - v["cost"]) < 0.005
 
 
+@pytest.mark.slow
 @settings(
     max_examples=200,
     deadline=None,

@@ -90,6 +90,7 @@ def living_scenarios(draw):
     return raw
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=living_scenarios(), seed=st.integers(0, 2**16))
 def test_ledger_balances_on_random_living_portfolios(raw, seed):

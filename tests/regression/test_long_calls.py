@@ -1,4 +1,4 @@
-"""Regression: a call may end days after it was placed (found by the fuzz run, issue 8)."""
+"""Regression: a call may end days after it was placed (a case the fuzz tests found)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ included) and no module over 450 lines (scenario/schema.py excepted)."""
 import sys
 
 import grimp
+import pytest
 
 from ..conftest import ROOT
 
@@ -86,6 +87,7 @@ def test_no_module_over_450_lines():
     assert over == {}, f"modules over {MAX_LINES} lines: {over}"
 
 
+@pytest.mark.slow
 def test_cli_parser_leaves_heavy_libraries_unloaded():
     """Every command builds the whole parser first; scipy.stats and scipy.optimize (about 0.5 s)
     load only when a command fits or tests something, and pyplot only when it plots."""

@@ -26,12 +26,14 @@ def book(tmp_path_factory):
     return loaded.scenario, tr, rule, replay(tr, last, rule)
 
 
+@pytest.mark.slow
 def test_minimum_payment_rule_read_off_the_accounts(book):
     sc, _, rule, _ = book
     assert (rule.floor_usd, rule.share) == (sc.portfolio.min_payment_usd, sc.portfolio.min_payment_share)
     assert rule.matched == 1.0
 
 
+@pytest.mark.slow
 def test_days_past_due_at_every_placement(book):
     """Placement happens at 30 days past due (later for an account holding a promise then): the
     replay, through partial payments and returns, gives each placed account's days past due
@@ -44,6 +46,7 @@ def test_days_past_due_at_every_placement(book):
     assert np.array_equal(got, ev["days_past_due"][placed])
 
 
+@pytest.mark.slow
 def test_days_at_risk_of_self_curing(book):
     _, tr, _, b = book
     pay = tr.payments

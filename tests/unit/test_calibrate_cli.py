@@ -39,6 +39,7 @@ def trace_dir(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_fit_writes_a_loadable_scenario_and_a_report(trace_dir, tmp_path, capsys):
     out, html = tmp_path / "fitted.toml", tmp_path / "cal.html"
     code, stdout, err = run([trace_dir, "--out", out, "--html", html], capsys)

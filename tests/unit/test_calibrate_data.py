@@ -9,7 +9,10 @@ from simulator.calibrate.read.csv_table import CalibrationDataError, read_table
 from simulator.calibrate.read.formats import DIALS, PROMISES, SHIFTS
 from simulator.calibrate.read.trace import read_trace
 
-HEADER = "call_start,account_id,segment,tz_offset_h,collector_id,campaign,dialer_mode,outcome,ring_s,talk_s,wrap_s,abandoned"
+HEADER = (
+    "call_start,account_id,segment,tz_offset_h,collector_id,campaign,dialer_mode,outcome,"
+    "ring_s,talk_s,wrap_s,abandoned"
+)
 ROWS = [
     "2024-01-01T09:00:00,A1,low,0,c1,main,progressive,no_answer,30,0,0,0",
     "2024-01-01T09:00:30.250,A2,low,-1,c1,main,progressive,rpc,12,180.5,40,0",

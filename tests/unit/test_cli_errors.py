@@ -1,29 +1,17 @@
 """How the command line fails on bad input: exit code 2, a message naming the file and the key
-path, never a traceback. Most cases call ``simulator.cli.main`` in-process (fast); a few run
-``python -m simulator`` / ``collectsim`` as real subprocesses to check the whole path."""
+path, never a traceback. The cases call ``simulator.cli.main`` in-process; tests/e2e/test_cli_errors.py
+runs ``python -m simulator`` and ``collectsim`` as real subprocesses for the whole path."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 
 from simulator.cli import main
 
-from ..conftest import ROOT, SCENARIOS, cli, small_scenario, write_toml
-
-
-def tiny_scenario(**over) -> dict:
-    """Cheap to run: one working day, two collectors, 200 accounts."""
-    raw = small_scenario(**over)
-    raw["calendar"]["working_days"] = 1
-    raw["teams"]["t1"]["headcount"] = 2
-    raw["segments"]["s1"]["accounts"] = 200
-    return raw
+from ..conftest import SCENARIOS, cli, tiny_scenario, write_toml
 
 
 def assert_input_error(code: int, out: str, err: str, *fragments: str) -> None:
@@ -82,24 +70,6 @@ def test_bad_scenario_exits_2_in_process(tmp_path, capsys, case, command):
     assert out == ""  # nothing printed before the input is known to be good
 
 
-def test_bad_scenarios_exit_2_as_subprocesses(tmp_path):
-    """The real command for one representative of each kind (one process per command)."""
-    files = bad_files(tmp_path)
-    for case, command in (("probability", ["validate"]), ("non_utf8", ["run", "-r", "1"])):
-        path, fragments = files[case]
-        p = subprocess.run(
-            [sys.executable, "-m", "simulator", *command, path],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
-        assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-        assert "Traceback" not in p.stdout + p.stderr
-        for frag in fragments:
-            assert frag in p.stderr
-
-
 def test_every_problem_is_listed_by_validate(tmp_path, capsys):
     raw = tiny_scenario()
     raw["teams"]["t1"]["headcont"] = 2
@@ -131,17 +101,6 @@ def test_set_errors_exit_2(tmp_path, capsys):
     assert_input_error(code, out, err, "teams.t1.headcount is a value, not a table")
     code, out, err = cli(capsys, "validate", path, "--set", "teams.t1.headcount=5")
     assert code == 0 and "5 collector(s)" in out, (out, err)
-
-
-def test_bundled_scenario_validates_with_the_installed_command():
-    exe = shutil.which("collectsim")
-    cmd = [exe] if exe else [sys.executable, "-m", "simulator"]
-    p = subprocess.run(
-        [*cmd, "validate", "scenarios/table_14_1.toml"], capture_output=True, text=True, timeout=120, cwd=ROOT
-    )
-    assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith("ok: scenarios/table_14_1.toml")
-    assert "Traceback" not in p.stderr
 
 
 def test_bundled_scenario_validates_in_process(capsys):

@@ -67,6 +67,7 @@ def check_cost_sums(doc: dict) -> float:
     return worst
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_cost_components_sum_to_cost_on_every_bundled_scenario(path):
     loaded = load_scenario(path)
@@ -120,7 +121,10 @@ def test_every_component_equals_its_closed_form(full_cost_doc):
     days = raw["calendar"]["working_days"]
     assert check_cost_sums(doc) < 1e-6
     for r in range(2):
-        at = lambda k: _at(c, k, r)  # noqa: E731
+
+        def at(k, r=r):
+            return _at(c, k, r)
+
         for k in COMPONENTS:
             assert at(k) > 0, k
         assert math.isclose(

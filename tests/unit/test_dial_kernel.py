@@ -3,10 +3,11 @@
 With a single collector nobody else takes accounts from the lists, so a run of dials must make
 exactly the dials the kernel makes one at a time: the same accounts, at the same times, with the
 same outcomes, durations, promises and rule counts. (Times agree to the last bits only: a run
-adds a dial's ring, talk and wrap to its clock one by one, SimPy adds their sum.) Each scenario below switches on a branch of
-draw, rules or settle (flat and hourly outcome tables, random and fixed durations, ring-out,
-AMD, the waiting-period and no-redial rules measured and enforced, retries by outcome, the
-daily cap); if the inlined copy and the kernel ever differ on one of them, its trace differs.
+adds a dial's ring, talk and wrap to its clock one by one, SimPy adds their sum.) Each scenario
+below switches on a branch of draw, rules or settle (flat and hourly outcome tables, random and
+fixed durations, ring-out, AMD, the waiting-period and no-redial rules measured and enforced,
+retries by outcome, the daily cap); if the inlined copy and the kernel ever differ on one of
+them, its trace differs.
 """
 
 import numpy as np

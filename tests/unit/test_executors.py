@@ -10,12 +10,13 @@ from simulator import load_scenario, run_experiment
 from simulator.cli import main
 from simulator.experiment.executors import ExecutorUnavailable, SerialExecutor, open_executor, run_ordered
 
-from ..conftest import small_scenario, write_toml
+from ..conftest import tiny_scenario, write_toml
 
 
 @pytest.fixture(scope="module")
 def scen(tmp_path_factory):
-    return write_toml(tmp_path_factory.mktemp("ex") / "s.toml", small_scenario(calendar__working_days=2))
+    raw = tiny_scenario(days=2, collectors=4, accounts=3000)
+    return write_toml(tmp_path_factory.mktemp("ex") / "s.toml", raw)
 
 
 def test_serial_process_and_dask_give_identical_results(scen):
@@ -76,6 +77,7 @@ def test_executor_choice_and_bad_options():
             pass
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_bad_input(scen, capsys, monkeypatch):
     pytest.importorskip("distributed")
     monkeypatch.setattr("simulator.experiment.executors.DASK_CONNECT_TIMEOUT_S", 1)
@@ -110,7 +112,7 @@ def test_missing_dask_is_bad_input_with_the_install_command(scen, tmp_path, monk
 
 ABORT_MID_RESULT = """
 import os, struct, sys, threading, time
-from simulator.executors import _abort_pool, open_executor
+from simulator.experiment.executors import _abort_pool, open_executor
 
 if sys.argv[1] == "forkserver":   # a live thread makes the pool start its workers by forkserver
     threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
@@ -131,6 +133,7 @@ with open_executor("process", workers=2) as ex:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start_method", ["fork", "forkserver"])
 def test_aborting_a_pool_whose_worker_died_mid_result_does_not_hang_exit(start_method):
     """Ctrl-C can terminate a pool worker while it is sending a result; the pool's manager

@@ -12,17 +12,12 @@ from simulator.cli import main
 from simulator.experiment.replications import parse_metric_ref, parse_precision
 from simulator.studies.comparison import run_comparison
 
-from ..conftest import small_scenario, write_toml
-
-
-def tiny(**over):
-    """Two working days keep each replication at a few hundredths of a second."""
-    return small_scenario(calendar__working_days=2, **over)
+from ..conftest import tiny_scenario, write_toml
 
 
 @pytest.fixture
 def scen(tmp_path):
-    return write_toml(tmp_path / "s.toml", tiny())
+    return write_toml(tmp_path / "s.toml", tiny_scenario(days=2, collectors=4, accounts=3000))
 
 
 def test_paired_difference_by_hand():
@@ -134,8 +129,8 @@ def test_cli_precision_messages(scen, capsys):
 
 
 def test_common_random_numbers_reduce_the_variance_of_a_difference(tmp_path):
-    a = load_scenario(write_toml(tmp_path / "a.toml", tiny(teams__t1__headcount=4)))
-    b = load_scenario(write_toml(tmp_path / "b.toml", tiny(teams__t1__headcount=5)))
+    a = load_scenario(write_toml(tmp_path / "a.toml", tiny_scenario(days=2, collectors=4, accounts=3000)))
+    b = load_scenario(write_toml(tmp_path / "b.toml", tiny_scenario(days=2, collectors=5, accounts=3000)))
     cmp = run_comparison(a, b, 8, 3)
     for metric in ("collected", "net_value", "value_per_paid_hour"):
         d = cmp.paired("center", "center", metric)
@@ -162,7 +157,7 @@ def test_cli_compare(scen, tmp_path, capsys):
     assert c["diff_mean"] == pytest.approx(c["b_mean"] - c["a_mean"])
     assert set(doc["metrics"]["segments"]) == {"s1"} and set(doc["metrics"]["teams"]) == {"t1"}
     # two files
-    other = write_toml(tmp_path / "b.toml", tiny(teams__t1__headcount=5))
+    other = write_toml(tmp_path / "b.toml", tiny_scenario(days=2, collectors=5, accounts=3000))
     assert main(["compare", str(scen), str(other), "-r", "3", "-q"]) == 0
     assert "B: 'small'" in capsys.readouterr().out
     # one file and no variants: bad input

@@ -89,6 +89,7 @@ def test_a_what_if_value_is_not_drawn(fitted):
     assert {f"segments.high_risk.outcomes.{o}.probability" for o in OUTCOMES} <= set(held)
 
 
+@pytest.mark.slow
 def test_intervals_widen_and_the_mean_stays_with_the_point_estimates(fitted, tmp_path):
     """The intervals at least 1.5 times as wide; the mean of the drawn runs agrees with that of
     the point estimates: their difference inside its 95% interval, t sqrt(s0^2/R + s1^2/R) (the
@@ -111,6 +112,7 @@ def test_intervals_widen_and_the_mean_stays_with_the_point_estimates(fitted, tmp
             assert abs(v1.mean() - v0.mean()) <= half, (unit, metric, v0.mean(), v1.mean(), half)
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_serial_or_parallel(fitted, tmp_path):
     out = []
     for k, extra in enumerate(([], [], ["--workers", "2"])):

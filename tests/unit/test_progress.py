@@ -15,14 +15,12 @@ from simulator.cli import main
 from simulator.experiment import replications as experiment
 from simulator.experiment.executors import SerialExecutor, in_flight_limit, run_ordered
 
-from ..conftest import small_scenario, write_toml
+from ..conftest import tiny_scenario, write_toml
 
 
 @pytest.fixture(scope="module")
 def scen(tmp_path_factory):
-    raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2)
-    raw["segments"]["s1"]["accounts"] = 1500
-    return write_toml(tmp_path_factory.mktemp("progress") / "s.toml", raw)
+    return write_toml(tmp_path_factory.mktemp("progress") / "s.toml", tiny_scenario(accounts=1500))
 
 
 def _recording(monkeypatch, events, before=None):

@@ -405,7 +405,10 @@ def test_breaches_are_red_at_the_top_of_the_page():
     assert doc["breaches"] == []
     page = render_results(doc, images={})
     assert "Compliance limits exceeded" not in page
-    msg = "30-day abandon rate 42.8% in the worst replication (mean 42.6%; 2 of 2 over) exceeds the limit of 3.0%"
+    msg = (
+        "30-day abandon rate 42.8% in the worst replication (mean 42.6%; 2 of 2 over) "
+        "exceeds the limit of 3.0%"
+    )
     doc["breaches"] = [{"message": msg}]
     page = render_results(doc, images={})
     top = page.index('<section class="breaches">')

@@ -21,6 +21,7 @@ def test_levers_move_their_layer_by_one_percent_in_closed_form():
         assert check(moved) == pytest.approx(1.01 * check(base), rel=1e-9), lever
 
 
+@pytest.mark.slow
 def test_simulated_gains_agree_with_the_pyramid_where_it_is_linear():
     loaded = load_scenario(SCENARIOS / "table_14_1.toml", ["calendar.working_days=2"])
     doc = simulated_sensitivity(loaded, 4, 1)

@@ -1,12 +1,8 @@
-"""Sweeps: the grid, outputs, resuming after SIGKILL, failures recorded, staffing conclusions."""
+"""Sweeps: the grid, outputs, failures recorded, staffing conclusions (resuming after SIGKILL is
+in tests/e2e/test_interrupts.py)."""
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from concurrent.futures import Future
 
 import pytest
@@ -15,18 +11,12 @@ from simulator.cli import main
 from simulator.experiment import replications as experiment
 from simulator.studies.sweep import SweepError, parse_sweep_set, read_records, record_outcome, split_values
 
-from ..conftest import ROOT, small_scenario, write_toml
-
-
-def tiny(**over):
-    raw = small_scenario(calendar__working_days=1, teams__t1__headcount=2, **over)
-    raw["segments"]["s1"]["accounts"] = 1500
-    return raw
+from ..conftest import tiny_scenario, write_toml
 
 
 @pytest.fixture
 def scen(tmp_path):
-    return write_toml(tmp_path / "s.toml", tiny())
+    return write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500))
 
 
 def sweep(scen, out, *extra):
@@ -172,52 +162,6 @@ def test_serial_and_process_pool_sweeps_are_identical(scen, tmp_path):
     assert sweep(scen, tmp_path / "b", "--workers", "2") == 0
     for name in ("summary.json", "summary.csv", "tidy.csv", "variants/v000.json", "variants/v001.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-
-
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_sweep_killed_mid_run_resumes_to_the_same_summary(tmp_path, workers):
-    scen = write_toml(tmp_path / "s.toml", tiny())
-    args = ["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "25", "--seed", "4", "-q"]
-    out = tmp_path / "killed"
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    # killed while running serially, or with a process pool (whose workers end with their parent)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", *args, "--workers", workers, "--out", str(out)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    jsonl = out / "replications.jsonl"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 3:
-                break
-            time.sleep(0.01)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:  # it had already ended (the assertion below says so)
-            pass
-    finally:
-        proc.wait()
-    before = jsonl.read_bytes()
-    done = before.count(b"\n")
-    assert 3 <= done < 50, "the sweep was not interrupted mid-run"
-    assert not (out / "summary.json").exists()
-    # the kill may also land in the middle of a line: simulate the worst case
-    with open(jsonl, "ab") as f:
-        f.write(b'{"variant": "v001", "replication": 24, "ok": tr')
-    assert main([*args, "--out", str(out)]) == 0
-    after = jsonl.read_bytes()
-    assert after.startswith(before)  # finished work kept as it was, the torn line dropped
-    recs = [json.loads(line) for line in after.splitlines()]
-    assert len(recs) == 50  # nothing done twice
-    assert len({(r["variant"], r["replication"]) for r in recs}) == 50
-    ref = tmp_path / "ref"
-    assert main([*args, "--out", str(ref)]) == 0
-    for name in ("summary.json", "summary.csv", "tidy.csv", "variants/v001.json"):
-        assert (out / name).read_bytes() == (ref / name).read_bytes(), name
 
 
 def test_a_failing_replication_is_recorded_and_the_rest_go_on(scen, tmp_path, monkeypatch, capsys):
@@ -373,10 +317,13 @@ def test_staff_marginal_net_value_is_paired_by_replication(scen, tmp_path, capsy
     st = doc["staffing"]
     rows = st["rows"]
     assert rows[0]["marginal_net_value"] is None
+
+    def nv(row):
+        """The net value of each replication of the row's variant."""
+        variant = next(v for v in doc["variants"] if v["id"] == row["variant"])
+        return variant["metrics"]["center"]["net_value"]["values"]
+
     for prev, row in zip(rows, rows[1:]):
-        nv = lambda r: next(v for v in doc["variants"] if v["id"] == r["variant"])["metrics"]["center"][
-            "net_value"
-        ]["values"]  # noqa: E731
         diffs = [(b - a) / 2 for a, b in zip(nv(prev), nv(row))]
         mean, lo, hi = t_interval(diffs)
         mv = row["marginal_net_value"]

@@ -1,15 +1,16 @@
-"""One test per scenario rule: loading fails with a ScenarioError that names the key path, the
+"""One case per scenario rule: loading fails with a ScenarioError that names the key path, the
 value found and what was expected. Also: the generated scenario reference is up to date."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
 
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario, reference
 
-from ..conftest import ROOT, small_scenario, write_toml
+from ..conftest import ROOT, small_scenario, tiny_scenario, write_toml
 
 SRC = "s.toml"
 
@@ -37,151 +38,212 @@ def test_small_scenario_is_valid():
     assert sc.teams["t1"].headcount == 4
 
 
+DELETE = object()
+"""A value for ``edited``: remove the key."""
+
+
+def edited(changes: dict[tuple, object]) -> dict:
+    """``small_scenario`` with the value at each key path (keys and list indices) replaced, or the
+    key removed where the value is ``DELETE``."""
+    raw = small_scenario()
+    for path, value in changes.items():
+        node = raw
+        for k in path[:-1]:
+            node = node[k]
+        if value is DELETE:
+            del node[path[-1]]
+        else:
+            node[path[-1]] = copy.deepcopy(value)
+    return raw
+
+
+T1 = ("teams", "t1")
+S1 = ("segments", "s1")
+OUTCOMES = (*S1, "outcomes")
+
+
+def case(name: str, changes: dict[tuple, object], path: str, *fragments: str):
+    """One rule: ``changes`` break it, and the problem reported at ``path`` contains ``fragments``."""
+    return pytest.param(changes, path, fragments, id=name)
+
+
 # --------------------------------------------------------------------------- unknown keys
 
 
-def test_unknown_key_top_level():
-    raw = small_scenario()
-    raw["segmnts"] = {}
-    problem(raw, "segmnts", "unknown key", "did you mean 'segments'", "expected one of")
-
-
-def test_unknown_key_in_team():
-    raw = small_scenario()
-    raw["teams"]["t1"]["headcont"] = 5
-    problem(raw, "teams.t1.headcont", "= 5", "unknown key", "did you mean 'headcount'")
-
-
-def test_unknown_key_in_outcome():
-    raw = small_scenario()
-    raw["segments"]["s1"]["outcomes"]["rpc"]["probabilty"] = 0.2
-    problem(raw, "segments.s1.outcomes.rpc.probabilty", "= 0.2", "did you mean 'probability'", "ring_time_s")
-
-
-def test_unknown_key_in_distribution():
-    raw = small_scenario()
-    raw["segments"]["s1"]["balance_usd"]["sdd"] = 3.0
-    problem(
-        raw,
-        "segments.s1.balance_usd.sdd",
-        "= 3.0",
-        "unknown key",
-        "did you mean 'sd'",
-        "expected one of",
-        "mean",
-    )
-
-
-def test_unknown_key_in_break_entry():
-    raw = small_scenario()
-    raw["teams"]["t1"]["breaks"][1]["lenght_min"] = 15.0
-    problem(raw, "teams.t1.breaks[1].lenght_min", "did you mean 'length_min'")
+@pytest.mark.parametrize(
+    "changes, path, fragments",
+    [
+        case(
+            "top_level",
+            {("segmnts",): {}},
+            "segmnts",
+            "unknown key",
+            "did you mean 'segments'",
+            "expected one of",
+        ),
+        case(
+            "in_team",
+            {(*T1, "headcont"): 5},
+            "teams.t1.headcont",
+            "= 5",
+            "unknown key",
+            "did you mean 'headcount'",
+        ),
+        case(
+            "in_outcome",
+            {(*OUTCOMES, "rpc", "probabilty"): 0.2},
+            "segments.s1.outcomes.rpc.probabilty",
+            "= 0.2",
+            "did you mean 'probability'",
+            "ring_time_s",
+        ),
+        case(
+            "in_distribution",
+            {(*S1, "balance_usd", "sdd"): 3.0},
+            "segments.s1.balance_usd.sdd",
+            "= 3.0",
+            "unknown key",
+            "did you mean 'sd'",
+            "expected one of",
+            "mean",
+        ),
+        case(
+            "in_break_entry",
+            {(*T1, "breaks", 1, "lenght_min"): 15.0},
+            "teams.t1.breaks[1].lenght_min",
+            "did you mean 'length_min'",
+        ),
+    ],
+)
+def test_unknown_key(changes, path, fragments):
+    problem(edited(changes), path, *fragments)
 
 
 # --------------------------------------------------------------------------- missing and types
 
 
-def test_missing_required_key():
-    raw = small_scenario()
-    del raw["teams"]["t1"]["hourly_wage_usd"]
-    problem(raw, "teams.t1.hourly_wage_usd", "missing required key", "number >= 0", "US dollars")
-
-
-def test_missing_section():
-    raw = small_scenario()
-    del raw["calendar"]
-    problem(raw, "calendar", "missing required key", "table")
-
-
-def test_string_where_number_expected():
-    raw = small_scenario()
-    raw["teams"]["t1"]["headcount"] = "4"
-    problem(raw, "teams.t1.headcount", "= '4'", "expected a whole number")
-
-
-def test_string_where_float_expected():
-    raw = small_scenario()
-    raw["segments"]["s1"]["promise_probability"] = "0.8"
-    problem(raw, "segments.s1.promise_probability", "= '0.8'", "expected a number")
-
-
-def test_number_where_string_expected():
-    raw = small_scenario()
-    raw["scenario"]["name"] = 5
-    problem(raw, "scenario.name", "= 5", "expected text")
-
-
-def test_bool_where_number_expected():
-    raw = small_scenario()
-    raw["teams"]["t1"]["hourly_wage_usd"] = True
-    problem(raw, "teams.t1.hourly_wage_usd", "= true", "expected a number")
-
-
-def test_bool_where_distribution_expected():
-    raw = small_scenario()
-    raw["segments"]["s1"]["outcomes"]["busy"]["ring_time_s"] = True
-    problem(raw, "segments.s1.outcomes.busy.ring_time_s", "= true", "expected a number or a table")
-
-
-def test_list_where_table_expected():
-    raw = small_scenario()
-    raw["teams"]["t1"]["lunch"] = ["12:30", 30]
-    problem(raw, "teams.t1.lunch", '["12:30", 30]', "expected a table")
-
-
-def test_float_where_whole_number_expected():
-    raw = small_scenario()
-    raw["calendar"]["working_days"] = 2.5
-    problem(raw, "calendar.working_days", "= 2.5", "expected a whole number")
-
-
-def test_empty_teams_table():
-    raw = small_scenario()
-    raw["teams"] = {}
-    problem(raw, "teams", "expected at least 1 entry")
+@pytest.mark.parametrize(
+    "changes, path, fragments",
+    [
+        case(
+            "missing_required_key",
+            {(*T1, "hourly_wage_usd"): DELETE},
+            "teams.t1.hourly_wage_usd",
+            "missing required key",
+            "number >= 0",
+            "US dollars",
+        ),
+        case("missing_section", {("calendar",): DELETE}, "calendar", "missing required key", "table"),
+        case(
+            "string_where_number_expected",
+            {(*T1, "headcount"): "4"},
+            "teams.t1.headcount",
+            "= '4'",
+            "expected a whole number",
+        ),
+        case(
+            "string_where_float_expected",
+            {(*S1, "promise_probability"): "0.8"},
+            "segments.s1.promise_probability",
+            "= '0.8'",
+            "expected a number",
+        ),
+        case(
+            "number_where_string_expected",
+            {("scenario", "name"): 5},
+            "scenario.name",
+            "= 5",
+            "expected text",
+        ),
+        case(
+            "bool_where_number_expected",
+            {(*T1, "hourly_wage_usd"): True},
+            "teams.t1.hourly_wage_usd",
+            "= true",
+            "expected a number",
+        ),
+        case(
+            "bool_where_distribution_expected",
+            {(*OUTCOMES, "busy", "ring_time_s"): True},
+            "segments.s1.outcomes.busy.ring_time_s",
+            "= true",
+            "expected a number or a table",
+        ),
+        case(
+            "list_where_table_expected",
+            {(*T1, "lunch"): ["12:30", 30]},
+            "teams.t1.lunch",
+            '["12:30", 30]',
+            "expected a table",
+        ),
+        case(
+            "float_where_whole_number_expected",
+            {("calendar", "working_days"): 2.5},
+            "calendar.working_days",
+            "= 2.5",
+            "expected a whole number",
+        ),
+        case("empty_teams_table", {("teams",): {}}, "teams", "expected at least 1 entry"),
+    ],
+)
+def test_missing_key_or_wrong_type(changes, path, fragments):
+    problem(edited(changes), path, *fragments)
 
 
 # --------------------------------------------------------------------------- ranges
 
 
-def test_probability_above_one():
-    raw = small_scenario()
-    raw["segments"]["s1"]["outcomes"]["rpc"]["probability"] = 1.3
-    problem(raw, "segments.s1.outcomes.rpc.probability", "= 1.3", "<= 1")
-
-
-def test_probability_below_zero():
-    raw = small_scenario()
-    raw["segments"]["s1"]["keep_probability"] = -0.1
-    problem(raw, "segments.s1.keep_probability", "= -0.1", ">= 0")
-
-
-def test_outcome_probabilities_must_sum_to_one():
-    raw = small_scenario()
-    raw["segments"]["s1"]["outcomes"]["rpc"]["probability"] = 0.3
-    problem(raw, "segments.s1.outcomes", "sum to 1", "1.1", "rpc=0.3")
-
-
-def test_negative_duration_from_distribution():
-    raw = small_scenario()
-    raw["segments"]["s1"]["outcomes"]["machine"]["talk_time_s"] = {
-        "dist": "uniform",
-        "low": -5.0,
-        "high": 10.0,
-    }
-    problem(raw, "segments.s1.outcomes.machine.talk_time_s", "-5", "durations must be >= 0")
-
-
-def test_negative_balance_from_distribution():
-    raw = small_scenario()
-    raw["segments"]["s1"]["balance_usd"] = {"dist": "triangular", "low": -10.0, "mode": 0.0, "high": 5.0}
-    problem(raw, "segments.s1.balance_usd", "-10", "must be >= 0")
-
-
-def test_headcount_negative():
-    raw = small_scenario()
-    raw["teams"]["t1"]["headcount"] = -1
-    problem(raw, "teams.t1.headcount", "= -1", ">= 0")
+@pytest.mark.parametrize(
+    "changes, path, fragments",
+    [
+        case(
+            "probability_above_one",
+            {(*OUTCOMES, "rpc", "probability"): 1.3},
+            "segments.s1.outcomes.rpc.probability",
+            "= 1.3",
+            "<= 1",
+        ),
+        case(
+            "probability_below_zero",
+            {(*S1, "keep_probability"): -0.1},
+            "segments.s1.keep_probability",
+            "= -0.1",
+            ">= 0",
+        ),
+        case(
+            "outcome_probabilities_must_sum_to_one",
+            {(*OUTCOMES, "rpc", "probability"): 0.3},
+            "segments.s1.outcomes",
+            "sum to 1",
+            "1.1",
+            "rpc=0.3",
+        ),
+        case(
+            "negative_duration_from_distribution",
+            {(*OUTCOMES, "machine", "talk_time_s"): {"dist": "uniform", "low": -5.0, "high": 10.0}},
+            "segments.s1.outcomes.machine.talk_time_s",
+            "-5",
+            "durations must be >= 0",
+        ),
+        case(
+            "negative_balance_from_distribution",
+            {(*S1, "balance_usd"): {"dist": "triangular", "low": -10.0, "mode": 0.0, "high": 5.0}},
+            "segments.s1.balance_usd",
+            "-10",
+            "must be >= 0",
+        ),
+        case("headcount_negative", {(*T1, "headcount"): -1}, "teams.t1.headcount", "= -1", ">= 0"),
+        case(
+            "bad_clock_time_in_calendar",
+            {("calendar", "open_time"): "9am"},
+            "calendar.open_time",
+            "'9am'",
+            "HH:MM",
+        ),
+    ],
+)
+def test_value_out_of_range(changes, path, fragments):
+    problem(edited(changes), path, *fragments)
 
 
 @pytest.mark.parametrize("value", ["25:00", "9am", "9:00", "12:60", ""])
@@ -191,96 +253,137 @@ def test_bad_clock_time(value):
     problem(raw, "teams.t1.shift_start_time", repr(value), 'clock time "HH:MM"')
 
 
-def test_bad_clock_time_in_calendar():
-    raw = small_scenario()
-    raw["calendar"]["open_time"] = "9am"
-    problem(raw, "calendar.open_time", "'9am'", "HH:MM")
-
-
 # --------------------------------------------------------------------------- shifts and breaks
 
 
-def test_break_outside_the_shift():
-    raw = small_scenario()
-    raw["teams"]["t1"]["breaks"][0]["start_time"] = "08:00"
-    problem(raw, "teams.t1", "break at 08:00", "does not fit inside the shift 09:00-17:00")
-
-
-def test_break_pushed_outside_the_shift_by_stagger():
-    raw = small_scenario()
-    raw["teams"]["t1"]["breaks"][1]["start_time"] = "16:30"
-    raw["teams"]["t1"]["break_stagger_min"] = 60.0
-    problem(raw, "teams.t1", "does not fit inside the shift")
-
-
-def test_overlapping_breaks():
-    raw = small_scenario()
-    raw["teams"]["t1"]["breaks"][0]["start_time"] = "12:40"
-    line = problem(raw, "teams.t1.lunch", "12:30", "overlaps break at 12:40")
-    assert "30 min" in line
-
-
-def test_breaks_fill_the_whole_shift():
-    raw = small_scenario()
-    t = raw["teams"]["t1"]
-    t["meeting_min_per_day"] = t["training_min_per_day"] = 0.0
-    t["lunch"] = None
-    del t["lunch"]
-    t["breaks"] = [{"start_time": "09:00", "length_min": 240.0}, {"start_time": "13:00", "length_min": 240.0}]
-    problem(raw, "teams.t1.breaks", "fill the whole shift", "no productive time")
-
-
-def test_shift_outside_center_hours():
-    raw = small_scenario()
-    raw["calendar"]["open_time"] = "10:00"
-    problem(raw, "teams.t1.shift_start_time", "09:00-17:00", "outside the center's hours 10:00-21:00")
-
-
-def test_shift_ending_after_midnight():
-    raw = small_scenario()
-    t = raw["teams"]["t1"]
-    t["shift_start_time"] = "20:00"
-    t["breaks"], t["lunch"] = [], {"start_time": "21:00", "length_min": 30.0}
-    problem(raw, "teams.t1", "shift starting 20:00 for 8.0 h", "ends after midnight")
-
-
-def test_close_before_open():
-    raw = small_scenario()
-    raw["calendar"].update(open_time="09:00", close_time="08:00")
-    problem(raw, "calendar.close_time", "'08:00'", "must be after open_time 09:00")
-
-
-def test_duplicate_weekdays():
-    raw = small_scenario()
-    raw["calendar"]["weekdays"] = ["mon", "tue", "mon"]
-    problem(raw, "calendar.weekdays", '["mon", "tue", "mon"]', "lists a day twice")
-
-
-def test_unknown_weekday():
-    raw = small_scenario()
-    raw["calendar"]["weekdays"] = ["mon", "funday"]
-    problem(raw, "calendar.weekdays[1]", "'funday'", "expected one of", "'sun'")
+@pytest.mark.parametrize(
+    "changes, path, fragments",
+    [
+        case(
+            "break_outside_the_shift",
+            {(*T1, "breaks", 0, "start_time"): "08:00"},
+            "teams.t1",
+            "break at 08:00",
+            "does not fit inside the shift 09:00-17:00",
+        ),
+        case(
+            "break_pushed_outside_the_shift_by_stagger",
+            {(*T1, "breaks", 1, "start_time"): "16:30", (*T1, "break_stagger_min"): 60.0},
+            "teams.t1",
+            "does not fit inside the shift",
+        ),
+        case(
+            "overlapping_breaks",
+            {(*T1, "breaks", 0, "start_time"): "12:40"},
+            "teams.t1.lunch",
+            "12:30",
+            "overlaps break at 12:40",
+            "30 min",
+        ),
+        case(
+            "breaks_fill_the_whole_shift",
+            {
+                (*T1, "meeting_min_per_day"): 0.0,
+                (*T1, "training_min_per_day"): 0.0,
+                (*T1, "lunch"): DELETE,
+                (*T1, "breaks"): [
+                    {"start_time": "09:00", "length_min": 240.0},
+                    {"start_time": "13:00", "length_min": 240.0},
+                ],
+            },
+            "teams.t1.breaks",
+            "fill the whole shift",
+            "no productive time",
+        ),
+        case(
+            "shift_outside_center_hours",
+            {("calendar", "open_time"): "10:00"},
+            "teams.t1.shift_start_time",
+            "09:00-17:00",
+            "outside the center's hours 10:00-21:00",
+        ),
+        case(
+            "shift_ending_after_midnight",
+            {
+                (*T1, "shift_start_time"): "20:00",
+                (*T1, "breaks"): [],
+                (*T1, "lunch"): {"start_time": "21:00", "length_min": 30.0},
+            },
+            "teams.t1",
+            "shift starting 20:00 for 8.0 h",
+            "ends after midnight",
+        ),
+        case(
+            "close_before_open",
+            {("calendar", "open_time"): "09:00", ("calendar", "close_time"): "08:00"},
+            "calendar.close_time",
+            "'08:00'",
+            "must be after open_time 09:00",
+        ),
+        case(
+            "duplicate_weekdays",
+            {("calendar", "weekdays"): ["mon", "tue", "mon"]},
+            "calendar.weekdays",
+            '["mon", "tue", "mon"]',
+            "lists a day twice",
+        ),
+        case(
+            "unknown_weekday",
+            {("calendar", "weekdays"): ["mon", "funday"]},
+            "calendar.weekdays[1]",
+            "'funday'",
+            "expected one of",
+            "'sun'",
+        ),
+    ],
+)
+def test_shift_and_break_rules(changes, path, fragments):
+    problem(edited(changes), path, *fragments)
 
 
 # --------------------------------------------------------------------------- teams and segments
 
 
-def test_team_works_unknown_segment():
-    raw = small_scenario()
-    raw["teams"]["t1"]["segments"] = ["s1", "s9"]
-    problem(raw, "teams.t1.segments", "['s9']", "expected names from [segments]", "'s1'")
-
-
-def test_segment_worked_by_no_team():
-    raw = small_scenario()
-    raw["segments"]["s2"] = small_scenario()["segments"]["s1"]
-    problem(raw, "segments.s2", "no team works this segment")
-
-
-def test_all_headcounts_zero():
-    raw = small_scenario()
-    raw["teams"]["t1"]["headcount"] = 0
-    problem(raw, "teams", "headcount 0", "nobody to make calls")
+@pytest.mark.parametrize(
+    "changes, path, fragments",
+    [
+        case(
+            "team_works_unknown_segment",
+            {(*T1, "segments"): ["s1", "s9"]},
+            "teams.t1.segments",
+            "['s9']",
+            "expected names from [segments]",
+            "'s1'",
+        ),
+        case(
+            "segment_worked_by_no_team",
+            {("segments", "s2"): small_scenario()["segments"]["s1"]},
+            "segments.s2",
+            "no team works this segment",
+        ),
+        case(
+            "all_headcounts_zero",
+            {(*T1, "headcount"): 0},
+            "teams",
+            "headcount 0",
+            "nobody to make calls",
+        ),
+        case(
+            "bad_segment_name",
+            {
+                ("segments", "s1"): DELETE,
+                ("segments", "low risk"): small_scenario()["segments"]["s1"],
+                (*T1, "segments"): ["low risk"],
+            },
+            "segments.low risk",
+            "'low risk'",
+            "must start with a letter",
+        ),
+        case("team_lists_segment_twice", {(*T1, "segments"): ["s1", "s1"]}, "teams.t1.segments", "twice"),
+    ],
+)
+def test_team_and_segment_rules(changes, path, fragments):
+    problem(edited(changes), path, *fragments)
 
 
 @pytest.mark.parametrize("name", ["1team", "my team", "a.b", "x" * 65, "équipe"])
@@ -290,97 +393,98 @@ def test_bad_team_name(name):
     problem(raw, f"teams.{name}", repr(name), "must start with a letter")
 
 
-def test_bad_segment_name():
-    raw = small_scenario()
-    raw["segments"]["low risk"] = raw["segments"].pop("s1")
-    raw["teams"]["t1"]["segments"] = ["low risk"]
-    problem(raw, "segments.low risk", "'low risk'", "must start with a letter")
-
-
-def test_team_lists_segment_twice():
-    raw = small_scenario()
-    raw["teams"]["t1"]["segments"] = ["s1", "s1"]
-    problem(raw, "teams.t1.segments", "twice")
-
-
 # --------------------------------------------------------------------------- distributions
 
 
-def test_promise_due_days_not_whole_numbers():
-    raw = small_scenario()
-    raw["segments"]["s1"]["promise_due_days"] = {"dist": "uniform", "low": 0.0, "high": 5.0}
-    problem(raw, "segments.s1.promise_due_days", '"uniform"', "whole numbers >= 0", "uniform_int")
-
-
-def test_promise_due_days_fractional_constant():
-    raw = small_scenario()
-    raw["segments"]["s1"]["promise_due_days"] = 2.5
-    problem(raw, "segments.s1.promise_due_days", "2.5", "whole numbers")
-
-
-def test_discrete_weights_mismatch():
-    raw = small_scenario()
-    raw["segments"]["s1"]["promise_due_days"] = {"dist": "discrete", "values": [1, 2, 3], "weights": [1, 1]}
-    problem(raw, "segments.s1.promise_due_days.values", "[1, 2, 3]", "3 entries but weights has 2")
-
-
-def test_discrete_negative_weight():
-    raw = small_scenario()
-    raw["segments"]["s1"]["payment_usd"] = {
-        "dist": "discrete",
-        "values": [10.0, 20.0],
-        "weights": [1.0, -1.0],
-    }
-    problem(raw, "segments.s1.payment_usd.weights", "[1.0, -1.0]", ">= 0")
-
-
-def test_uniform_high_below_low():
-    raw = small_scenario()
-    raw["segments"]["s1"]["payment_usd"] = {"dist": "uniform", "low": 50.0, "high": 10.0}
-    problem(raw, "segments.s1.payment_usd.high", "= 10.0", "must be >= low (50.0)")
-
-
-def test_triangular_bad_order():
-    raw = small_scenario()
-    raw["segments"]["s1"]["payment_usd"] = {"dist": "triangular", "low": 10.0, "mode": 5.0, "high": 20.0}
-    problem(raw, "segments.s1.payment_usd", "low <= mode <= high", "mode=5.0")
-
-
-def test_unknown_dist_kind():
-    raw = small_scenario()
-    raw["segments"]["s1"]["payment_usd"] = {"dist": "lognormall", "mean": 10.0, "sd": 2.0}
-    problem(
-        raw,
-        "segments.s1.payment_usd",
-        '"lognormall"',
-        "did you mean dist = 'lognormal'",
-        "expected a number or a table with dist = one of",
-    )
-
-
-def test_distribution_without_dist_key():
-    raw = small_scenario()
-    raw["segments"]["s1"]["payment_usd"] = {"mean": 10.0, "sd": 2.0}
-    problem(raw, "segments.s1.payment_usd", "dist = one of")
-
-
-def test_distribution_missing_parameter():
-    raw = small_scenario()
-    raw["segments"]["s1"]["payment_usd"] = {"dist": "lognormal", "mean": 10.0}
-    problem(raw, "segments.s1.payment_usd.sd", "missing required key", "standard deviation")
-
-
-def test_exponential_mean_must_be_positive():
-    raw = small_scenario()
-    raw["segments"]["s1"]["outcomes"]["rpc"]["talk_time_s"] = {"dist": "exponential", "mean": 0}
-    problem(raw, "segments.s1.outcomes.rpc.talk_time_s.mean", "= 0", "> 0")
-
-
-def test_all_outcomes_take_zero_seconds():
-    raw = small_scenario()
-    for o in raw["segments"]["s1"]["outcomes"].values():
-        o["ring_time_s"], o["talk_time_s"], o["wrap_time_s"] = 0, 0, 0
-    problem(raw, "segments.s1.outcomes", "0 seconds", "must take some time")
+@pytest.mark.parametrize(
+    "changes, path, fragments",
+    [
+        case(
+            "promise_due_days_not_whole_numbers",
+            {(*S1, "promise_due_days"): {"dist": "uniform", "low": 0.0, "high": 5.0}},
+            "segments.s1.promise_due_days",
+            '"uniform"',
+            "whole numbers >= 0",
+            "uniform_int",
+        ),
+        case(
+            "promise_due_days_fractional_constant",
+            {(*S1, "promise_due_days"): 2.5},
+            "segments.s1.promise_due_days",
+            "2.5",
+            "whole numbers",
+        ),
+        case(
+            "discrete_weights_mismatch",
+            {(*S1, "promise_due_days"): {"dist": "discrete", "values": [1, 2, 3], "weights": [1, 1]}},
+            "segments.s1.promise_due_days.values",
+            "[1, 2, 3]",
+            "3 entries but weights has 2",
+        ),
+        case(
+            "discrete_negative_weight",
+            {(*S1, "payment_usd"): {"dist": "discrete", "values": [10.0, 20.0], "weights": [1.0, -1.0]}},
+            "segments.s1.payment_usd.weights",
+            "[1.0, -1.0]",
+            ">= 0",
+        ),
+        case(
+            "uniform_high_below_low",
+            {(*S1, "payment_usd"): {"dist": "uniform", "low": 50.0, "high": 10.0}},
+            "segments.s1.payment_usd.high",
+            "= 10.0",
+            "must be >= low (50.0)",
+        ),
+        case(
+            "triangular_bad_order",
+            {(*S1, "payment_usd"): {"dist": "triangular", "low": 10.0, "mode": 5.0, "high": 20.0}},
+            "segments.s1.payment_usd",
+            "low <= mode <= high",
+            "mode=5.0",
+        ),
+        case(
+            "unknown_dist_kind",
+            {(*S1, "payment_usd"): {"dist": "lognormall", "mean": 10.0, "sd": 2.0}},
+            "segments.s1.payment_usd",
+            '"lognormall"',
+            "did you mean dist = 'lognormal'",
+            "expected a number or a table with dist = one of",
+        ),
+        case(
+            "distribution_without_dist_key",
+            {(*S1, "payment_usd"): {"mean": 10.0, "sd": 2.0}},
+            "segments.s1.payment_usd",
+            "dist = one of",
+        ),
+        case(
+            "distribution_missing_parameter",
+            {(*S1, "payment_usd"): {"dist": "lognormal", "mean": 10.0}},
+            "segments.s1.payment_usd.sd",
+            "missing required key",
+            "standard deviation",
+        ),
+        case(
+            "exponential_mean_must_be_positive",
+            {(*OUTCOMES, "rpc", "talk_time_s"): {"dist": "exponential", "mean": 0}},
+            "segments.s1.outcomes.rpc.talk_time_s.mean",
+            "= 0",
+            "> 0",
+        ),
+        case(
+            "all_outcomes_take_zero_seconds",
+            {
+                (*OUTCOMES, outcome, key): 0
+                for outcome in small_scenario()["segments"]["s1"]["outcomes"]
+                for key in ("ring_time_s", "talk_time_s", "wrap_time_s")
+            },
+            "segments.s1.outcomes",
+            "0 seconds",
+            "must take some time",
+        ),
+    ],
+)
+def test_distribution_rules(changes, path, fragments):
+    problem(edited(changes), path, *fragments)
 
 
 @pytest.mark.parametrize(
@@ -396,11 +500,7 @@ def test_all_outcomes_take_zero_seconds():
 )
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_nan_and_inf_rejected(path, value):
-    raw = small_scenario()
-    node = raw
-    for k in path[:-1]:
-        node = node[k]
-    node[path[-1]] = value
+    raw = edited({path: value})
     err = errors(raw)
     where = ".".join(path)
     problem(raw, where, repr(value), "finite number")
@@ -418,11 +518,7 @@ def test_nan_and_inf_rejected(path, value):
 )
 def test_absurdly_large_numbers_rejected(path, value):
     """They pass the range checks of their field but overflow the samplers' arithmetic."""
-    raw = small_scenario()
-    node = raw
-    for k in path[:-1]:
-        node = node[k]
-    node[path[-1]] = value
+    raw = edited({path: value})
     err = errors(raw)
     assert any(
         "between -1e+12 and 1e+12" in p.message and p.path.startswith(".".join(path)) for p in err.problems
@@ -430,10 +526,11 @@ def test_absurdly_large_numbers_rejected(path, value):
 
 
 def test_nan_and_inf_from_a_toml_file(tmp_path):
-    text = write_toml(tmp_path / "s.toml", small_scenario()).read_text()
-    text = text.replace('"hourly_wage_usd" = 20.0', '"hourly_wage_usd" = nan')
-    text = text.replace('"ring_time_s" = 30.0', '"ring_time_s" = inf')
-    (tmp_path / "s.toml").write_text(text)
+    raw = small_scenario()
+    raw["teams"]["t1"]["hourly_wage_usd"] = math.nan
+    raw["segments"]["s1"]["outcomes"]["no_answer"]["ring_time_s"] = math.inf
+    text = write_toml(tmp_path / "s.toml", raw).read_text()
+    assert "hourly_wage_usd = nan" in text and "ring_time_s = inf" in text  # TOML's own nan and inf
     with pytest.raises(ScenarioError) as info:
         load_scenario(tmp_path / "s.toml")
     msg = str(info.value)
@@ -462,9 +559,7 @@ def test_every_problem_is_listed():
 
 @pytest.fixture
 def scenario_file(tmp_path):
-    raw = small_scenario()
-    raw["calendar"]["working_days"] = 1
-    return write_toml(tmp_path / "s.toml", raw)
+    return write_toml(tmp_path / "s.toml", tiny_scenario(collectors=4, accounts=3000))
 
 
 def test_set_override_is_applied(scenario_file):

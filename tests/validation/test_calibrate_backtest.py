@@ -28,6 +28,7 @@ def trace15(tmp_path_factory):
     return folder, read_trace(folder)
 
 
+@pytest.mark.slow
 def test_the_fit_passes_its_back_test(trace15):
     _, tr = trace15
     # 16 replications: the prediction interval rests on their standard deviation, which a
@@ -44,6 +45,7 @@ def test_the_fit_passes_its_back_test(trace15):
     assert "back-test PASSED" in bt.table()
 
 
+@pytest.mark.slow
 def test_a_wrong_scenario_fails_its_back_test(trace15):
     _, tr = trace15
     bt = backtest(tr, 5, scenario=wrong_base(), replications=8, seed=2)
@@ -54,6 +56,7 @@ def test_a_wrong_scenario_fails_its_back_test(trace15):
     assert "back-test FAILED" in bt.table()
 
 
+@pytest.mark.slow
 def test_the_kpi_back_test(trace15, tmp_path):
     folder, tr = trace15
     write_daily_kpis(tr, tmp_path / "daily.csv")
@@ -68,6 +71,7 @@ def test_the_kpi_back_test(trace15, tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_holdout_days_must_leave_days_to_fit(trace15):
     _, tr = trace15
     for n in (0, 15):

@@ -78,6 +78,7 @@ def coverage(truth, fits) -> tuple[int, int, dict]:
     return ok_n, n, by
 
 
+@pytest.mark.slow
 def test_the_fitted_curves_cover_the_scenarios_curves(curved):
     truth, fit, _ = curved
     ok, n, by = coverage(truth, {name: sf.outcomes for name, sf in fit.fit.segments.items()})
@@ -94,6 +95,7 @@ def test_the_fitted_curves_cover_the_scenarios_curves(curved):
         assert seen[np.argmax(of.rpc_by_hour[seen])] in seen[np.argsort(true[seen])[-3:]]
 
 
+@pytest.mark.slow
 def test_the_segment_level_curve_is_not_the_scenarios(curved):
     """The selection the module doc describes is there: fitted from the dial counts alone, the
     answer curve misses the scenario's at most hours (the right-party curve, a share of the

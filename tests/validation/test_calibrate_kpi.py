@@ -50,6 +50,7 @@ def kpi_fit(tmp_path_factory):
     return truth, base, calibrate_kpi(folder / "daily.csv", base), n
 
 
+@pytest.mark.slow
 def test_identified_ratios_are_fitted_with_intervals(kpi_fit):
     truth, base, fitted, n = kpi_fit
     assert n == 24 * 15
@@ -88,6 +89,7 @@ def test_identified_ratios_are_fitted_with_intervals(kpi_fit):
         assert blocks == pytest.approx(0.15 * 480, abs=1.0)
 
 
+@pytest.mark.slow
 def test_what_aggregates_cannot_identify_stays_as_the_base_has_it(kpi_fit):
     truth, base, fitted, _ = kpi_fit
     for seg in TRUTH_VALUES:
@@ -117,6 +119,7 @@ def test_what_aggregates_cannot_identify_stays_as_the_base_has_it(kpi_fit):
     assert fitted.calibration.data == "kpi" and fitted.calibration.links == []
 
 
+@pytest.mark.slow
 def test_kpi_fitted_scenario_simulates_the_data_rates(kpi_fit):
     truth, base, fitted, _ = kpi_fit
     params = {p.key: p.value for p in fitted.calibration.parameters}
@@ -126,6 +129,7 @@ def test_kpi_fitted_scenario_simulates_the_data_rates(kpi_fit):
         assert abs(sim / params[f"kpi.{seg}_team.rpc_per_productive_hour"] - 1) < 0.05
 
 
+@pytest.mark.slow
 def test_kpi_rows_must_name_a_known_team(tmp_path, kpi_fit):
     _, base, _, _ = kpi_fit
     p = tmp_path / "daily.csv"

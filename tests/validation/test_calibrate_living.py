@@ -40,6 +40,7 @@ def params_of(fit) -> dict:
     return {p.key: p for p in fit.calibration.parameters}
 
 
+@pytest.mark.slow
 def test_inflow_and_self_cure_inside_their_intervals(fitted):
     truth, fit, _ = fitted
     p = params_of(fit)
@@ -67,6 +68,7 @@ def test_inflow_and_self_cure_inside_their_intervals(fitted):
         assert got.phones.values == seg.phones.values
 
 
+@pytest.mark.slow
 def test_portfolio_keys(fitted):
     truth, fit, _ = fitted
     p = params_of(fit)
@@ -78,6 +80,7 @@ def test_portfolio_keys(fitted):
     assert pf.redefault_after_days.values == [float(d) for d in range(5, 16)]  # uniform_int 5..15
 
 
+@pytest.mark.slow
 def test_behaviour_coefficients_recovered(fitted):
     """Each coefficient in the simulator's units (spread 1) within 3 SE of the truth, and at
     least 9 of the 11 inside their 95% intervals."""
@@ -108,6 +111,7 @@ def test_behaviour_coefficients_recovered(fitted):
     assert inside >= 9, inside
 
 
+@pytest.mark.slow
 def test_outcome_probabilities_are_the_accounts_not_the_dials(fitted):
     """With persistent phone states and account-level answer multipliers, the fitted base
     probabilities are the scenario's (the invalid one is the share of disconnected numbers),
@@ -123,6 +127,7 @@ def test_outcome_probabilities_are_the_accounts_not_the_dials(fitted):
         assert sf.answer is not None and dials.sum() < sf.dials  # the disconnected numbers' dials apart
 
 
+@pytest.mark.slow
 def test_value_per_paid_hour_within_5_percent(fitted):
     """20 working days after a 5-day warm-up, 4 replications of each at the same seeds (common
     random numbers: the fitted and the original scenario share their random streams)."""

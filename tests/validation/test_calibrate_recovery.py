@@ -31,6 +31,7 @@ def curved(tmp_path_factory):
     return truth, calibrate(folder)
 
 
+@pytest.mark.slow
 def test_outcome_probabilities_within_001_or_inside_their_ci(curved):
     truth, fitted = curved
     checked = 0
@@ -48,10 +49,11 @@ def test_outcome_probabilities_within_001_or_inside_their_ci(curved):
     assert checked == 12
 
 
+@pytest.mark.slow
 def test_hour_and_weekday_curves_cover_the_truth(curved):
-    """95% bands: at least 90% of the hours covered over the four hour curves together (the
-    issue's criterion), at least 80% on each (one curve has only 10 hours: two misses are
-    ordinary), and 90% over every curve and weekday."""
+    """95% bands: at least 90% of the hours covered over the four hour curves together, at least
+    80% on each (one curve has only 10 hours: two misses are ordinary), and 90% over every curve
+    and weekday."""
     truth, fitted = curved
     covered = total = 0
     hour_ok = hour_n = 0
@@ -84,6 +86,7 @@ def test_hour_and_weekday_curves_cover_the_truth(curved):
     assert total == 2 * (2 * 10 + 2 * 5)  # 10 local hours (two zones), 5 weekdays
 
 
+@pytest.mark.slow
 def test_the_fitted_curve_reproduces_every_cell_probability(curved):
     truth, fitted = curved
     worst = 0.0
@@ -128,6 +131,7 @@ def linked(tmp_path_factory):
     return truth, links, info, calibrate(folder)
 
 
+@pytest.mark.slow
 def test_links_recover_their_coefficients(linked):
     truth, links, info, fitted = linked
     cal = fitted.calibration
@@ -150,6 +154,7 @@ def test_links_recover_their_coefficients(linked):
             )
 
 
+@pytest.mark.slow
 def test_rates_and_amounts_within_their_intervals(linked):
     truth, links, info, fitted = linked
     params = {p.key: p for p in fitted.calibration.parameters}

@@ -1,4 +1,4 @@
-"""Issue 17's round trip, through the command line as a user runs it:
+"""The calibration round trip, through the command line as a user runs it:
 
     collectsim run scenarios/table_14_1.toml -r 1 --trace T
     collectsim calibrate T --out f.toml
@@ -36,6 +36,7 @@ def round_trip(tmp_path_factory):
     return load_scenario(fitted), out
 
 
+@pytest.mark.slow
 def test_value_per_paid_hour_within_5_percent(round_trip):
     _, out = round_trip
     for seg in ("low_risk", "high_risk"):
@@ -44,6 +45,7 @@ def test_value_per_paid_hour_within_5_percent(round_trip):
         assert abs(b / a - 1) < 0.05, (seg, a, b)
 
 
+@pytest.mark.slow
 def test_every_fitted_outcome_probability_within_001_or_its_interval(round_trip):
     fitted, _ = round_trip
     truth = load_scenario(TABLE).scenario

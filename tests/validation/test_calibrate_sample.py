@@ -76,6 +76,7 @@ def verdicts(out: str) -> dict[tuple[str, str], str]:
     return rows
 
 
+@pytest.mark.slow
 def test_the_back_test_of_the_sample_passes(capsys):
     code, out, err = run(["calibrate", SAMPLE, "--base", SCENARIO, "--backtest", "-r", "10"], capsys)
     assert code == 0, err
@@ -84,6 +85,7 @@ def test_the_back_test_of_the_sample_passes(capsys):
     assert len(verdicts(out)) == 30
 
 
+@pytest.mark.slow
 def test_a_wrong_scenario_fails_the_back_test(capsys, tmp_path):
     wrong = wrong_scenario(tmp_path / "wrong.toml")
     code, out, err = run(["calibrate", SAMPLE, "--base", wrong, "--backtest", "--no-fit", "-r", "10"], capsys)

@@ -78,6 +78,7 @@ def fitted_table(tmp_path_factory):
     return loaded, calibrate(folder, base=loaded), n
 
 
+@pytest.mark.slow
 def test_outcome_probabilities_from_a_simulator_trace(fitted_table):
     loaded, fitted, n = fitted_table
     assert n > 30_000
@@ -90,6 +91,7 @@ def test_outcome_probabilities_from_a_simulator_trace(fitted_table):
             assert err <= 0.01 or err <= Z95 * sf.outcomes.base_se[i], (name, o)
 
 
+@pytest.mark.slow
 def test_handling_times_from_a_simulator_trace(fitted_table):
     loaded, fitted, _ = fitted_table
     for name in ("low_risk", "high_risk"):
@@ -108,6 +110,7 @@ def test_handling_times_from_a_simulator_trace(fitted_table):
     assert any("no shifts.csv" in s for s in fitted.calibration.not_identified)
 
 
+@pytest.mark.slow
 def test_fitted_scenario_reproduces_value_per_paid_hour(fitted_table):
     loaded, fitted, _ = fitted_table
     a = run_experiment(loaded, replications=3, seed=7)
@@ -119,6 +122,7 @@ def test_fitted_scenario_reproduces_value_per_paid_hour(fitted_table):
             assert abs(vb / va - 1) < 0.05, (seg, metric, va, vb)
 
 
+@pytest.mark.slow
 def test_skip_tracing_invalid_numbers_are_fitted_per_account(tmp_path):
     """With skip tracing a bad number leaves the lists after its first invalid dial, so invalid
     dials are far rarer than bad numbers; the fit counts accounts whose first dial was invalid."""

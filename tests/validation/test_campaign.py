@@ -52,6 +52,7 @@ def test_random_strategy_is_unbiased_and_least_recent_is_in_order():
     assert np.array_equal(dialed, np.arange(len(dialed)))
 
 
+@pytest.mark.slow
 def test_best_time_to_call_beats_naive_rotation():
     def run(strategy):
         loaded = load_scenario(
@@ -126,7 +127,7 @@ def test_account_out_of_attempts_rests_recycle_after_days(mode):
     for a in np.unique(acct):
         mine = acct == a
         d, o = day[mine], out[mine]
-        for k, dd in enumerate(np.unique(d)):
+        for dd in np.unique(d):
             today = np.flatnonzero(d == dd)
             if len(today) == 2 and o[today[-1]] != RPC:  # out of attempts, not a conversation
                 later = d[d > dd]

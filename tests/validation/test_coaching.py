@@ -23,10 +23,12 @@ def flagged(doc: dict, level: str) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def identical():
-    """Done-when: table_14_1.toml -r 10 --targets (collectors identical within each team)."""
+    """table_14_1.toml -r 10, whose collectors are identical within each team: what --targets
+    reports on it."""
     return run_experiment(load_scenario(TABLE), 10, seed=1).to_dict()
 
 
+@pytest.mark.slow
 def test_identical_collectors_are_not_told_apart(identical):
     assert len(flagged(identical, "collectors")) <= 1
     tb = identical["targets"]
@@ -45,9 +47,10 @@ def test_identical_collectors_are_not_told_apart(identical):
     assert tb["flag_rule"]["correction"] == "holm" and tb["flag_rule"]["alpha"] == 0.05
 
 
+@pytest.mark.slow
 def test_a_raised_target_flags_the_team():
-    """Done-when: --set teams.low_risk_team.targets.promise_rate=0.95 flags the low-risk team on
-    promise_rate (and nothing else)."""
+    """--set teams.low_risk_team.targets.promise_rate=0.95 flags the low-risk team on promise_rate
+    and nothing else."""
     doc = run_experiment(
         load_scenario(TABLE, ["teams.low_risk_team.targets.promise_rate=0.95"]), 10, seed=1
     ).to_dict()
@@ -57,6 +60,7 @@ def test_a_raised_target_flags_the_team():
     assert u["diagnosis"].startswith("promise rate at 89% of target: opening and negotiation")
 
 
+@pytest.mark.slow
 def test_a_real_weakness_is_found_among_identical_collectors():
     """One low-risk collector promises 10% less often (0.765 instead of 0.85): flagged on the
     promise rate alone; the other 23 collectors are not flagged."""

@@ -93,6 +93,7 @@ def _dialer_modes(*sets: str, days: int = 2, headcount: int = 20) -> LoadedScena
     )
 
 
+@pytest.mark.slow
 def test_predictive_ratio_one_behaves_like_progressive():
     reps = 8
     prog = run_experiment(_dialer_modes("dialer.mode=progressive"), reps, 5).to_dict()
@@ -106,6 +107,7 @@ def test_predictive_ratio_one_behaves_like_progressive():
     assert _center(pred, "abandon_rate")["mean"] < 0.005  # only calls left ringing at a break
 
 
+@pytest.mark.slow
 def test_abandonment_rises_with_the_ratio():
     rates = []
     for ratio in (1.5, 2.0, 2.5, 3.0, 3.5):
@@ -126,6 +128,7 @@ def test_preview_dials_less_than_progressive():
     assert p["ci95_high"] < q["ci95_low"]
 
 
+@pytest.mark.slow
 def test_adaptive_pacing_holds_the_limit_and_beats_progressive():
     """30-day (here: whole-run) abandon rate <= 3% in at least 95% of replications, and more
     right-party contacts per productive hour than progressive, paired by seed."""

@@ -47,6 +47,7 @@ def test_segment_teams_team_results_equal_segment_results():
             ), (team, metric)
 
 
+@pytest.mark.slow
 def test_with_equal_skills_the_policy_does_not_change_expected_value():
     _, base = _vpph(["routing.policy=segment_teams", *EQUAL])
     for policy in ("pooled", "skill_tiered", "reverse_tiered"):

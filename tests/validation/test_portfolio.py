@@ -104,6 +104,7 @@ def test_self_cure_rate_with_no_calling():
     assert block["accounts_cured"] + block["accounts_paid"] + block["accounts_end"] == n
 
 
+@pytest.mark.slow
 def test_open_accounts_obey_littles_law():
     """Inflow of lam accounts a day at 1 day past due, self-cure h a day, placement with an agency
     at 30 days past due, nobody called: an account is open at the end of its k-th day (k = 0 the
@@ -136,6 +137,7 @@ def table_living(request):
     return run_experiment(load_scenario(SCENARIOS / "table_14_1.toml", [portfolio]), 10, 1).to_dict()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("segment", ["low_risk", "high_risk"])
 def test_table_14_1_holds_with_a_living_portfolio_and_account_behaviour(table_living, segment):
     """Every layer within 5% of the seed's table with the living portfolio on, with and without
@@ -149,6 +151,7 @@ def test_table_14_1_holds_with_a_living_portfolio_and_account_behaviour(table_li
 # ------------------------------------------------------------------------ open_portfolio.toml
 
 
+@pytest.mark.slow
 def test_open_portfolio_is_stationary_after_its_warmup():
     """Per replication, the mean daily open accounts (and dials) over the second half of the
     measured calling days lies inside the 95% CI (over replications) of the first half's."""
@@ -203,6 +206,7 @@ def _paired(a: Results, b: Results, metric: str) -> dict:
     return Comparison(a, b).paired("center", "center", metric)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metric", ["collected", "incremental_collected", "promise_rate"])
 def test_highest_score_first_collects_more_than_random_order(list_order, metric):
     """The behaviour model gives high-score accounts higher promise and keep probabilities, so
@@ -213,6 +217,7 @@ def test_highest_score_first_collects_more_than_random_order(list_order, metric)
     assert d["diff_ci95_low"] > 0, d
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metric", ["collected", "incremental_collected", "avg_payment"])
 def test_largest_balance_first_collects_more_than_random_order(list_order, metric):
     """Promise amounts follow the past-due amount, which follows the balance: calling the largest

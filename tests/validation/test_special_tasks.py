@@ -79,6 +79,7 @@ def test_agency_recovery_matches_curve(tmp_path):
     assert _values(res, "placement", "dialed_after_placement") == [0.0] * 6
 
 
+@pytest.mark.slow
 def test_roll_rate_improves_while_dollars_fall():
     """The seed's warning. Same seeds (common random numbers): working the 1-29 bucket first (small
     payments that cure) instead of the large late balances lowers the forward roll rate AND the

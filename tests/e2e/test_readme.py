@@ -3,11 +3,15 @@ its quickstart has exactly two set-up commands and CI runs the test one verbatim
 
 import re
 
+import pytest
+
 from simulator.cli import main
 
 from ..conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+pytestmark = pytest.mark.e2e
 
 
 def _quickstart_commands() -> list[str]:
@@ -23,6 +27,7 @@ def test_quickstart_has_two_commands_and_ci_runs_the_test_one_verbatim():
     assert install_and_test in ci.splitlines()
 
 
+@pytest.mark.slow
 def test_table_14_1_figures_are_what_collectsim_run_prints(capsys):
     assert main(["run", "-q"]) == 0  # the bundled default scenario, 10 replications, seed 1
     printed = {}

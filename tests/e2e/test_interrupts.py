@@ -1,6 +1,6 @@
 """Ctrl-C at any moment: a sweep keeps every finished replication and resumes to the bytes of an
 uninterrupted run, on every executor; a run of a billion replications stops at once in bounded
-memory."""
+memory. A sweep killed outright (SIGKILL) also resumes to the same summary."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from collections import Counter
 
 import pytest
 
-from ..conftest import ROOT
+from simulator.cli import main
 
-ENV = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-ENV.pop("COLLECTSIM_DEBUG", None)
+from ..conftest import ROOT, collectsim_env, tiny_scenario, write_toml
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ENV = collectsim_env()
 SWEEP = [
     "sweep",
     str(ROOT / "scenarios" / "table_14_1.toml"),
@@ -161,3 +164,48 @@ def test_sigint_stops_a_billion_replications_in_bounded_memory():
     assert proc.returncode == 130, err
     assert usage.ru_maxrss < 1024 * 1024, f"peak {usage.ru_maxrss / 1024:.0f} MB"  # ru_maxrss in KiB
     assert err.splitlines()[-1] == "collectsim: interrupted" and "Traceback" not in err
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sweep_killed_mid_run_resumes_to_the_same_summary(tmp_path, workers):
+    scen = write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500))
+    args = ["sweep", str(scen), "--set", "teams.t1.headcount=2,3", "-r", "25", "--seed", "4", "-q"]
+    out = tmp_path / "killed"
+    # killed while running serially, or with a process pool (whose workers end with their parent)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", *args, "--workers", workers, "--out", str(out)],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    jsonl = out / "replications.jsonl"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 3:
+                break
+            time.sleep(0.01)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:  # it had already ended (the assertion below says so)
+            pass
+    finally:
+        proc.wait()
+    before = jsonl.read_bytes()
+    done = before.count(b"\n")
+    assert 3 <= done < 50, "the sweep was not interrupted mid-run"
+    assert not (out / "summary.json").exists()
+    # the kill may also land in the middle of a line: simulate the worst case
+    with open(jsonl, "ab") as f:
+        f.write(b'{"variant": "v001", "replication": 24, "ok": tr')
+    assert main([*args, "--out", str(out)]) == 0
+    after = jsonl.read_bytes()
+    assert after.startswith(before)  # finished work kept as it was, the torn line dropped
+    recs = [json.loads(line) for line in after.splitlines()]
+    assert len(recs) == 50  # nothing done twice
+    assert len({(r["variant"], r["replication"]) for r in recs}) == 50
+    ref = tmp_path / "ref"
+    assert main([*args, "--out", str(ref)]) == 0
+    for name in ("summary.json", "summary.csv", "tidy.csv", "variants/v001.json"):
+        assert (out / name).read_bytes() == (ref / name).read_bytes(), name

@@ -15,6 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
+pytestmark = pytest.mark.e2e
+
 
 def test_the_four_notebooks_exist_without_outputs():
     nbformat = pytest.importorskip("nbformat")
@@ -34,6 +36,7 @@ def test_the_four_notebooks_exist_without_outputs():
                 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path, tmp_path):
     nbformat = pytest.importorskip("nbformat")

@@ -14,6 +14,8 @@ import pytest
 from simulator.report.data import fmt, label, mean, resolve_targets
 from tests.unit.test_report import page_text, real_results, sweep_doc
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 FLAGS = [
     "--headless",
     "--no-sandbox",
