@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -21,11 +20,12 @@ def scen(tmp_path):
     return str(write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500)))
 
 
-def test_refusals_take_well_under_two_seconds_as_a_command(scen, tmp_path):
+def test_refusals_come_before_simulating_as_a_command(scen, tmp_path):
+    """100,000 replications take far longer than the timeout: only a refusal made before the
+    first replication returns in time."""
     existing = tmp_path / "r.json"
     existing.write_text("mine")
     for target in ("/nonexistent/x.json", str(existing)):
-        t = time.monotonic()
         p = subprocess.run(
             [sys.executable, "-m", "simulator", "run", scen, "-r", "100000", "-q", "--json", target],
             env=ENV,
@@ -33,7 +33,8 @@ def test_refusals_take_well_under_two_seconds_as_a_command(scen, tmp_path):
             text=True,
             timeout=60,
         )
-        assert p.returncode == 2 and time.monotonic() - t < 2.0, (p.stderr, time.monotonic() - t)
+        assert p.returncode == 2, p.stderr
+        assert existing.read_text() == "mine"
 
 
 def test_broken_pipe_ends_quietly(scen):

@@ -1,6 +1,8 @@
 """The architecture as tests: the import-linter layers, no import cycles (type-only imports
-included) and no module over 450 lines (scenario/schema.py excepted)."""
+included), no module over 450 lines (scenario/schema.py excepted), only the package's entry
+files loose under simulator/, and the ruff style."""
 
+import subprocess
 import sys
 
 import grimp
@@ -75,6 +77,26 @@ def test_no_import_cycles_type_only_imports_included():
     assert len(graph.modules) > 40
     cycles = import_cycles(graph)
     assert cycles == [], f"import cycles among simulator modules: {[sorted(c) for c in cycles]}"
+
+
+LOOSE_FILES = {"__init__.py", "__main__.py", "_version.py"}
+STYLE_CHECKED = ("simulator", "tests", "benchmarks")
+
+
+def test_only_the_entry_files_are_loose_under_the_package():
+    loose = {p.name for p in (ROOT / "simulator").glob("*.py")}
+    assert loose == LOOSE_FILES, f"modules outside a layer folder: {sorted(loose - LOOSE_FILES)}"
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_ruff_is_clean(command):
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, *STYLE_CHECKED],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, f"ruff {' '.join(command)}:\n{done.stdout}{done.stderr}"
 
 
 def test_no_module_over_450_lines():

@@ -448,11 +448,10 @@ def test_campaign_events_match_eager_model_when_lists_run_dry(pacing, durations)
     """Same identity as above on a list that runs dry (600 accounts, 6 collectors): the dialer
     then waits for retries to come due, and the wake-up must not be late.
 
-    Regression: at commit a7997d6 this failed (seed 2 with fixed pacing, seed 0 with adaptive).
-    PredictiveDialer.place, lists dry, scheduled the wake for the next retry at
-    env.timeout(max(0.0, nxt - env.now)); called from catch_up for an end at a past time, the
-    wake was clamped to the catch-up time, up to r_min (12 s) after the retry came due, while
-    the eager model dials the retry at its due time."""
+    The trap it guards: PredictiveDialer.place, called from catch_up for a call end at a past
+    time with the lists dry, must wake for the next retry at its due time; a wake clamped to
+    the catch-up time comes up to r_min (12 s) late, while the eager model dials the retry when
+    it comes due (seeds 2 with fixed pacing and 0 with adaptive show it)."""
     raw = _predictive(pacing, 600, durations)
     for seed in range(3):
         _, local = _run_predictive(raw, seed)
