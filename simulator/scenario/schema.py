@@ -962,8 +962,11 @@ class RollRates(_Model):
     past due is M x ceil(d / 30). A kept payment x >= the past-due amount cures the account
     (days past due 0, and it stays current); otherwise it partly cures it: days past due fall by
     30 x floor(x / M). Buckets: current, 1-29, 30-59, 60-89, 90+. A roll rate is the share of the
-    accounts in a bucket at the start of a ``period_days`` period that are in the next worse
-    bucket at its end (accounts placed with an agency during the period are left out).
+    accounts in a bucket at the start of a ``period_days`` period that are in a worse bucket (or
+    charged off) at its end, by count and weighted by balance at the start (``_usd``). Accounts
+    that leave during the period stay in the denominator and are counted where they went: placed
+    or handed to the next stage at their days past due when they left, current when they cured,
+    paid off or settled, charged off.
     """
 
     enabled: bool = Field(

@@ -3,7 +3,13 @@ aging itself: days past due by calendar day and cures on payment (delinquency.py
 
 With the living portfolio on, the portfolio ages its accounts and applies payments itself
 (living.py); this task then only measures: its roll rates are a view of the portfolio's days
-past due.
+past due and of where the accounts that left went.
+
+A roll period compares two snapshots ``period_days`` apart. Every account in a bucket at the
+first stays in that bucket's denominator and is counted where it is at the second: in a bucket
+by its days past due (an account placed with an agency or handed to the next stage, at its days
+past due when it left a living portfolio), current when it cured, paid off or settled, or
+charged off. Rates come by count and weighted by the balance at the period's start (``_usd``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..delinquency import age_one_day, days_past_due_after_payment, minimum_payment_usd
-from ..portfolio import ACTIVE
+from ..portfolio import ACTIVE, CHARGED_OFF, CURED, PAID, SETTLED
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,6 +28,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..state import WorldState
 
 BUCKETS = ("current", "1_29", "30_59", "60_89", "90p")
+DESTINATIONS = BUCKETS + ("charged_off",)
+"""Where an account of a bucket can be at the end of a roll period (rows: BUCKETS)."""
+CHARGED_OFF_COLUMN = len(BUCKETS)
+RESOLVED = (CURED, PAID, SETTLED)
+"""Statuses of accounts that left the portfolio current: counted in the roll matrix's current column."""
 
 
 def bucket_of(dpd: np.ndarray) -> np.ndarray:
@@ -58,10 +69,10 @@ class Aging(Task):
             r = self.roll
             if self.ages:
                 self.min_payment = minimum_payment_usd(p.balance, r.min_payment_usd, r.min_payment_share)
-            self.snap = bucket_of(self.dpd)
-            self.snap_in = self._in_portfolio()
+            self._snapshot()
             self.start_counts = np.bincount(self.snap[self.snap_in], minlength=5)
-            self.trans = np.zeros((5, 5), dtype=np.int64)
+            self.trans = np.zeros((len(BUCKETS), len(DESTINATIONS)), dtype=np.int64)
+            self.trans_usd = np.zeros((len(BUCKETS), len(DESTINATIONS)))
             self.periods = 0
 
     def on_payment(self, account: int, amount_usd: float, day: int) -> None:
@@ -77,6 +88,27 @@ class Aging(Task):
         p = self.state.portfolio
         return np.ones(p.n, bool) if self.ages else np.isin(p.status, ACTIVE)
 
+    def _snapshot(self) -> None:
+        """The start of a roll period: each account's bucket, whether it is measured, and its
+        balance (US dollars) as the weight of the dollar rates."""
+        self.snap = bucket_of(self.dpd)
+        self.snap_in = self._in_portfolio()
+        self.snap_usd = self.state.portfolio.balance.astype(float)
+
+    def _destinations(self) -> np.ndarray:
+        """Where every account is now, as a DESTINATIONS column: its bucket by days past due; in
+        a living portfolio, current if it left cured, paid off or settled, and the charge-off
+        column if it charged off (an account that left keeps its days past due at leaving). In
+        a closed portfolio every account ages and cures by the payment rule, placed or not, so
+        its days past due say where it is."""
+        dest = bucket_of(self.dpd).astype(np.int64)
+        if self.ages:
+            return dest
+        status = self.state.portfolio.status
+        dest[np.isin(status, RESOLVED)] = 0
+        dest[status == CHARGED_OFF] = CHARGED_OFF_COLUMN
+        return dest
+
     def _placed(self) -> np.ndarray | None:
         placement = self.state.task("placement")
         return placement.placed if placement is not None else None
@@ -87,13 +119,14 @@ class Aging(Task):
             age_one_day(d)
         r = self.roll
         if r is not None and (day + 1) % r.period_days == 0:
-            placed = self._placed()
-            now = bucket_of(d)
-            keep = self.snap_in if placed is None else self.snap_in & ~placed
-            self.trans += np.bincount(self.snap[keep].astype(np.int64) * 5 + now[keep], minlength=25).reshape(
-                5, 5
+            keep = self.snap_in
+            cell = self.snap[keep].astype(np.int64) * len(DESTINATIONS) + self._destinations()[keep]
+            size = self.trans.size
+            self.trans += np.bincount(cell, minlength=size).reshape(self.trans.shape)
+            self.trans_usd += np.bincount(cell, weights=self.snap_usd[keep], minlength=size).reshape(
+                self.trans.shape
             )
-            self.snap, self.snap_in = now, self._in_portfolio()
+            self._snapshot()
             self.periods += 1
 
     def start_measuring(self, day: int) -> None:
@@ -101,6 +134,7 @@ class Aging(Task):
         ``accounts_*_start`` counts are the buckets when it opens."""
         if self.roll is not None:
             self.trans[:] = 0
+            self.trans_usd[:] = 0.0
             self.periods = 0
             now = bucket_of(self.dpd)
             inside = self._in_portfolio()
@@ -119,23 +153,41 @@ class Aging(Task):
     def finish(self, counters: Counters) -> None:
         if self.roll is None:
             return
-        placed = self._placed()
-        t = self.trans
-        rows = t.sum(axis=1)
-        r = lambda a, b: float(a) / float(b) if b else None  # noqa: E731
         out = {"periods": float(self.periods)}
-        for i, (lo, hi) in enumerate(zip(BUCKETS[1:4], BUCKETS[2:5]), start=1):
-            out[f"roll_{lo}_to_{hi}"] = r(t[i, i + 1 :].sum(), rows[i])
-        out["forward_roll_rate"] = r(sum(t[i, i + 1 :].sum() for i in (1, 2, 3)), rows[1:4].sum())
-        out["cure_rate"] = r(t[1:, 0].sum(), rows[1:].sum())
+        out.update(roll_rates(self.trans, ""))
+        out.update(roll_rates(self.trans_usd, "_usd"))
         out["collected_usd"] = float(counters.collected.sum())
+        placed = self._placed()
         end = bucket_of(self.dpd)
         keep = self._in_portfolio()
         if placed is not None:
             keep &= ~placed
-        end = end[keep]
-        end_counts = np.bincount(end, minlength=5)
+        end_counts = np.bincount(end[keep], minlength=5)
         for i, b in enumerate(BUCKETS):
             out[f"accounts_{b}_start"] = float(self.start_counts[i])
             out[f"accounts_{b}_end"] = float(end_counts[i])
         counters.blocks["roll_rates"] = out
+
+
+def roll_rates(trans: np.ndarray, suffix: str) -> dict[str, float | None]:
+    """The rates of a roll matrix (rows BUCKETS at a period's start, columns DESTINATIONS at its
+    end; counts, or dollars with ``suffix`` "_usd"): each bucket's roll to a worse place, the
+    forward roll of the delinquent buckets, the cure rate, the 90+ bucket's charge-off rate and
+    the flow to charge-off from 1-29 days past due (the product of the bucket-to-bucket rates;
+    None where a bucket held nothing)."""
+    rows = trans.sum(axis=1)
+
+    def rate(a: float, b: float) -> float | None:
+        return float(a) / float(b) if b else None
+
+    out: dict[str, float | None] = {}
+    steps = []
+    for i, (lo, hi) in enumerate(zip(BUCKETS[1:4], BUCKETS[2:5]), start=1):
+        steps.append(rate(trans[i, i + 1 :].sum(), rows[i]))
+        out[f"roll_{lo}_to_{hi}{suffix}"] = steps[-1]
+    steps.append(rate(trans[4, CHARGED_OFF_COLUMN], rows[4]))
+    out[f"roll_90p_to_charged_off{suffix}"] = steps[-1]
+    out[f"forward_roll_rate{suffix}"] = rate(sum(trans[i, i + 1 :].sum() for i in (1, 2, 3)), rows[1:4].sum())
+    out[f"cure_rate{suffix}"] = rate(trans[1:, 0].sum(), rows[1:].sum())
+    out[f"flow_to_charge_off{suffix}"] = None if None in steps else float(np.prod(steps))
+    return out
