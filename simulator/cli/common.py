@@ -7,9 +7,10 @@ import argparse
 import shutil
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..base.errors import InputError
 from ..base.fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
@@ -228,6 +229,7 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
     from ..experiment.sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
 
     items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
+    warn_infeasible(items)
     ests = [estimate(x.scenario) for x in items]
     serial = args.executor == "serial" or (
         args.executor is None and not args.scheduler and not (args.workers and args.workers > 1)
@@ -248,6 +250,20 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
         f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
         file=sys.stderr,
     )
+
+
+def warn_infeasible(loaded: Sequence[Any]) -> None:
+    """Before a run, a ``warning:`` line on stderr for each compliance limit a scenario cannot
+    meet whatever the pacing (:func:`simulator.measures.breaches.infeasible_limits`), once per
+    distinct line."""
+    from ..measures.breaches import infeasible_limits
+
+    seen: set[str] = set()
+    for x in loaded:
+        for line in infeasible_limits(x.scenario):
+            if line not in seen:
+                seen.add(line)
+                print(line, file=sys.stderr)
 
 
 STRICT_HELP = (

@@ -7,7 +7,7 @@ import argparse
 
 from ..base.errors import EXIT_OK
 from ..base.fileio import STDOUT, check_output_file
-from .common import emit, load, scenario_args, wrap
+from .common import emit, load, scenario_args, warn_infeasible, wrap
 
 __all__ = ["register"]
 
@@ -61,6 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{describe_mb(e.peak_mb)} of memory (an estimate from {e.basis()}; "
         f"-r N takes N times as long, shared among --workers)"
     )
+    warn_infeasible([loaded])
     return EXIT_OK
 
 

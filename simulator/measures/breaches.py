@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["RULES", "breaches", "breach_lines", "limits_of"]
+__all__ = ["RULES", "breaches", "breach_lines", "limits_of", "infeasible_limits"]
 
 RULES = {
     # compliance measure: (what is measured, the rule, kind "rate" or "count")
@@ -119,3 +119,21 @@ def breaches(scenario: Any, compliance: Mapping[str, Mapping[str, Any]] | None) 
 def breach_lines(found: Sequence[Mapping[str, Any]], prefix: str = "") -> list[str]:
     """The ``warning:`` lines of some breaches (``prefix`` names the variant or side)."""
     return [f"warning: {prefix}{b['message']}" for b in found]
+
+
+def infeasible_limits(scenario: Any) -> list[str]:
+    """The compliance limits ``scenario`` (a schema.Scenario) cannot meet whatever the pacing,
+    each as a ``warning:`` line with the figure (empty when none).
+
+    Answering-machine detection hangs up on a live answer it takes for a machine: that call is
+    abandoned. A share 1 - ``amd_accuracy`` of live answers is abandoned by AMD alone, so an
+    abandon-rate limit at or below it cannot be met, however slowly the dialer paces."""
+    d = scenario.dialer
+    out = []
+    if d.amd and 1.0 - d.amd_accuracy >= d.max_abandon_rate:
+        out.append(
+            f"warning: dialer.max_abandon_rate = {d.max_abandon_rate:.1%} cannot be met: with "
+            f"dialer.amd_accuracy = {d.amd_accuracy:g}, answering-machine detection alone hangs up on "
+            f"{1.0 - d.amd_accuracy:.1%} of live answers (abandoned calls), whatever the pacing"
+        )
+    return out
