@@ -112,7 +112,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         emit(json_out, cmp.to_json())
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
     if not args.all_metrics and (la.scenario.portfolio_on or lb.scenario.portfolio_on):
-        metrics = (*metrics, "self_cure_collected", "incremental_collected")  # a living portfolio's dollars
+        # a living portfolio's dollars, on the cash basis of the called accounts
+        metrics = (
+            *metrics,
+            "self_cure_collected",
+            "collected_cash",
+            "incremental_collected",
+            "incremental_share",
+        )
     say(
         f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
         "(common random numbers)"

@@ -72,7 +72,9 @@ EXTRA_METRICS = (
     "net_value",
     "accounts_dialed_share",
     "self_cure_collected",
+    "collected_cash",
     "incremental_collected",
+    "incremental_share",
     "reminder_contacts",
     "arrangement_promises",
     "plan_installments_due",
@@ -285,15 +287,24 @@ def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
 
 
 def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
-    """Self-cure and incremental dollars of a group of segments (None where not defined).
+    """Self-cure, cash and incremental dollars of a group of segments (None where not defined).
 
-    ``self_cure_collected``: dollars the called accounts (not the control group) paid with no
-    promise (self-cure), in the measured window. ``incremental_collected``: dollars over what the
-    same accounts would have paid uncalled, estimated segment by segment from the never-called
-    control group: dollars from the called accounts - control dollars x (called accounts /
-    control accounts). Needs a living portfolio with ``control_share`` > 0 (docs/portfolio.md)."""
+    All are cash received in the measured window (US dollars), from the called accounts (the
+    control group apart). ``self_cure_collected``: paid with no promise. ``collected_cash``: paid
+    from every source (kept promises, plan installments, settlements, self-cures).
+    ``incremental_collected``: ``collected_cash`` less what the same accounts would have paid
+    uncalled, estimated segment by segment from the never-called control group: control dollars x
+    (called accounts / control accounts); so it never exceeds ``collected_cash``.
+    ``incremental_share``: incremental / cash. The incremental figures need a living portfolio
+    with ``control_share`` > 0 (docs/portfolio.md)."""
     if cnt.received_usd is None:
-        return {"self_cure_collected": 0.0, "incremental_collected": None}
+        return {
+            "self_cure_collected": 0.0,
+            "collected_cash": None,
+            "incremental_collected": None,
+            "incremental_share": None,
+        }
+    cash = float(cnt.received_usd[segments, 0].sum())
     incremental = 0.0
     for s in segments:
         (treated_usd, control_usd), (n_treated, n_control) = cnt.received_usd[s], cnt.present_accounts[s]
@@ -303,11 +314,18 @@ def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
         incremental += float(treated_usd - control_usd * n_treated / n_control)
     return {
         "self_cure_collected": float(cnt.self_cure_usd[segments].sum()),
+        "collected_cash": cash,
         "incremental_collected": incremental,
+        "incremental_share": incremental / cash if incremental is not None and cash > 0 else None,
     }
 
 
-NOT_BY_COLLECTOR: Metrics = {"self_cure_collected": None, "incremental_collected": None}
+NOT_BY_COLLECTOR: Metrics = {
+    "self_cure_collected": None,
+    "collected_cash": None,
+    "incremental_collected": None,
+    "incremental_share": None,
+}
 """Portfolio dollars belong to segments, not to the collectors or teams who called them."""
 
 

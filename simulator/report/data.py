@@ -26,6 +26,7 @@ PERCENT = {
     "occupancy",
     "kept_rate_usd",
     "accounts_dialed_share",
+    "incremental_share",
     "worst_daily_abandon_rate",
     "worst_30_day_abandon_rate",
 }
@@ -40,6 +41,9 @@ DOLLARS = {
     "net_value",
     "promised_usd",
     "collected_in_period",
+    "collected_cash",
+    "incremental_collected",
+    "self_cure_collected",
     "arrangement_collected",
     "avg_payment_ordinary",
     "agency_collected",

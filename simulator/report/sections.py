@@ -108,6 +108,16 @@ def headline_html(doc: dict[str, Any], tg: dict[str, Any]) -> str:
                 "paid by the last calling day; per replication",
             )
         )
+    if mean(c.get("incremental_collected")) is not None:
+        cards.append(
+            card(
+                "incremental over the uncalled control",
+                fmt("incremental_collected", mean(c["incremental_collected"])),
+                f"{fmt('incremental_share', mean(c.get('incremental_share')))} of the called accounts' cash "
+                f"({fmt('collected_cash', mean(c.get('collected_cash')))}); 95% CI "
+                f"{fmt_ci('incremental_collected', c['incremental_collected'])}",
+            )
+        )
     nv = net_value(c)
     if nv:
         cards.append(

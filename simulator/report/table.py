@@ -63,6 +63,9 @@ VOLUME = (
     "collected",
     "collected_in_period",
     "kept_rate_usd",
+    "collected_cash",
+    "incremental_collected",
+    "incremental_share",
     "arrangement_collected",
     "avg_payment_ordinary",
     "agency_collected",
@@ -108,6 +111,9 @@ LABELS = {
     "collected": "collected: cohort (promises of the period, paid whenever)",
     "collected_in_period": "collected: cash (paid by the last calling day)",
     "kept_rate_usd": "kept rate $ (collected / promised $) %",
+    "collected_cash": "collected: cash from called accounts (every source, measured window)",
+    "incremental_collected": "  over the uncalled control: incremental",
+    "incremental_share": "  incremental share of that cash %",
     "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
     "avg_payment_ordinary": "average payment of ordinary promises",
     "agency_collected": "agency recoveries (projected)",
@@ -143,7 +149,7 @@ def volume_table(doc: dict[str, Any]) -> str:
     rows = []
     for m in VOLUME:
         if m in cols[-1][1] and _shown(m, cols):
-            pct = m in _PERCENT or m == "kept_rate_usd"
+            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share")
             name = LABELS.get(m, m) + (" %" if m in _PERCENT else "")
             rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))
     return _render(rows, ["volumes and dollars per replication", *(name for name, _ in cols)])
