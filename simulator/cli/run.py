@@ -9,7 +9,7 @@ import functools
 import sys
 
 from .._version import __version__
-from ..base.errors import EXIT_OK, InputError, Interrupted
+from ..base.errors import EXIT_INPUT, EXIT_OK, InputError, Interrupted
 from ..base.fileio import make_folder
 from ..base.formatting import number, stat
 from .common import (
@@ -165,6 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         drawn = parameter_uncertainty(loaded)  # refused here, before any work, without [calibration]
     json_out = json_target(args)
     out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
+    from ..experiment.replications import TRACE_ERROR
     from ..experiment.trace_export import TRACE_FILES
 
     trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
@@ -203,9 +204,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
             args.force,
         )
+    trace_failed = None
     if trace_dir is not None:  # replication 0 kept its trace as it ran
+        trace_failed = res.trace.get(TRACE_ERROR)
         for name, data in res.trace.items():
-            emit_in_folder(trace_dir, "--trace", name, data, args.force)
+            if name != TRACE_ERROR:
+                emit_in_folder(trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
@@ -248,7 +252,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if res.precision is not None:
         say()
         say(_precision_report(res.precision))
-    return warn_breaches([("", doc["breaches"])], args.strict, EXIT_OK)
+    code = warn_breaches([("", doc["breaches"])], args.strict, EXIT_OK)
+    if trace_failed is not None:
+        print(
+            f"collectsim: error: --trace: replication 0's trace files could not be built "
+            f"({trace_failed}); every other output was written",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    return code
 
 
 RECORDS = "replications.jsonl"

@@ -63,6 +63,9 @@ ExecutorSpec = Any  # "serial" | "process" | "dask" | concurrent.futures.Executo
 Job = tuple[Scenario, int, int]  # (scenario, seed, replication)
 TRACE = "trace"
 """The key of a traced replication's trace files in its result, until run_jobs takes them out."""
+TRACE_ERROR = "trace_error"
+"""The key of the files' mapping that holds why a traced replication could not build them (the
+replication's results stand: a trace that fails must not cost the run)."""
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int, trace: bool = False) -> dict[str, Any]:
@@ -72,8 +75,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int, trace: bool
     "series": {...}}``. ``blocks`` are extra scalar groups (e.g. compliance) reported as STATs
     beside the metrics; ``series`` are daily and hourly counts averaged over replications.
     With ``trace=True`` the world also keeps its dial-level record, and the result holds the
-    trace files too, under ``"trace"`` (CSV bytes by file name: trace_export.trace_tables);
-    the other entries are the same as without it.
+    trace files too, under ``"trace"`` (CSV bytes by file name: trace_export.trace_tables, or
+    ``{TRACE_ERROR: why}`` when they could not be built); the other entries are the same as
+    without it.
     """
     w = World(scenario, seed, replication, trace=trace)
     cnt = w.run()
@@ -84,7 +88,10 @@ def run_replication(scenario: Scenario, seed: int, replication: int, trace: bool
         blocks["portfolio"] = {**blocks["portfolio"], "warmup_days_mser5": float(warmup)}
     out = {"metrics": replication_metrics(st, cnt), "blocks": blocks, "series": replication_series(st, cnt)}
     if trace:
-        out[TRACE] = trace_tables(w)
+        try:
+            out[TRACE] = trace_tables(w)
+        except (MemoryError, ValueError, OSError) as exc:
+            out[TRACE] = {TRACE_ERROR: f"{type(exc).__name__}: {exc}"}
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..base.clock import DAY_S
 from ..scenario.schema import Scenario
 
 __all__ = ["SizeEstimate", "estimate", "LONG_RUN_S", "LARGE_RUN_MB", "describe_duration", "describe_mb"]
@@ -87,11 +88,11 @@ def describe_duration(seconds: float) -> str:
         return f"{seconds:.1f} s"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
-    if seconds < 86400 * 2:
+    if seconds < DAY_S * 2:
         return f"{seconds / 3600:.1f} h"
-    if seconds < 86400 * 365:
-        return f"{seconds / 86400:.1f} days"
-    return f"{seconds / (86400 * 365):,.1f} years"
+    if seconds < DAY_S * 365:
+        return f"{seconds / DAY_S:.1f} days"
+    return f"{seconds / (DAY_S * 365):,.1f} years"
 
 
 def describe_mb(mb: float) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..base.clock import HOUR_S
 from ..base.fileio import atomic_write
 from ..base.outcomes import ABANDONED, OUTCOME_NAMES
 from ..scenario.schema import Scenario
@@ -70,7 +71,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
     names = [f"A{a}" for a in range(p.n)]
     segs = st.segments
     collectors = st.collectors
-    offset_h = [x / 3600.0 for x in p.bucket_offset_s]
+    offset_h = [x / HOUR_S for x in p.bucket_offset_s]
     tr = w.trace_arrays()
     n_coll = len(collectors)
     mode = sc.dialer.mode

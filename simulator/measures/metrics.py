@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
 
@@ -122,7 +123,7 @@ def kpis(t: dict[str, float]) -> Metrics:
     accounts, accounts_dialed, open_accounts, attempted_7d, contacted_7d.
     """
     g = t.get
-    paid_h, prod_h = t["paid_s"] / 3600.0, t["productive_s"] / 3600.0
+    paid_h, prod_h = t["paid_s"] / HOUR_S, t["productive_s"] / HOUR_S
     connects = t["rpc"] + g("reminder_contacts", 0.0) + t["third_party"] + t["abandoned"]
     agency = g("agency_collected", 0.0)
     ordinary_kept = t["kept"] - g("arrangement_kept", 0.0)
@@ -151,10 +152,10 @@ def kpis(t: dict[str, float]) -> Metrics:
         "occupancy": _ratio(t["talk_s"] + t["wrap_s"], t["productive_s"]),
         "dials_per_productive_hour": _ratio(t["dials"], prod_h),
         "machine": float(t["machine"]),
-        "idle_hours": t["idle_s"] / 3600.0,
+        "idle_hours": t["idle_s"] / HOUR_S,
         "idle_s_per_call": _ratio(t["idle_s"], t["handled"]),
-        "talk_hours": t["talk_s"] / 3600.0,
-        "wrap_hours": t["wrap_s"] / 3600.0,
+        "talk_hours": t["talk_s"] / HOUR_S,
+        "wrap_hours": t["wrap_s"] / HOUR_S,
         "promised_usd": float(t["promised_usd"]),
         "net_value": float(t["collected"] + agency - t["cost"]),
         "accounts_dialed_share": _ratio(g("accounts_dialed", 0.0), g("accounts", 0.0)),
@@ -223,13 +224,13 @@ def _totals(
     rates = st.cost_rates
     n_camp = len(row_mask) - st.n_collectors
     wage = np.concatenate([st.collector_wage_usd, np.zeros(n_camp)])
-    out["cost_wages"] = (cnt.paid_s[:, None] * share * wage[:, None]).sum() / 3600.0
+    out["cost_wages"] = (cnt.paid_s[:, None] * share * wage[:, None]).sum() / HOUR_S
     if rates.wage_loading_share:
         out["cost_wages"] *= 1.0 + rates.wage_loading_share
     sup = np.zeros(len(row_mask))
     if st.collector_supervision_usd_per_h:
         sup[: st.n_collectors] = st.collector_supervision_usd_per_h
-    out["cost_supervision"] = (cnt.paid_s[:, None] * share * sup[:, None]).sum() / 3600.0
+    out["cost_supervision"] = (cnt.paid_s[:, None] * share * sup[:, None]).sum() / HOUR_S
     out["cost_dialer"] = (cnt.days_worked[:, None] * share).sum() * rates.dialer_seat_usd_per_day
     for name, a in money.items():  # costs of dials and of accounts
         out[name] = (a * cells).sum()

@@ -13,6 +13,7 @@ from typing import Any
 
 from scipy.special import stdtr
 
+from ..base.clock import HOUR_S
 from ..scenario.schema import Segment, Team
 
 __all__ = [
@@ -94,7 +95,7 @@ def progressive_rpc_per_hour(segment: Segment) -> float:
     accounts, by the renewal-reward theorem: each dial is a renewal cycle of expected length
     E[ring + talk + wrap] over the outcomes, and a fraction p_rpc of cycles earn a contact, so
     the long-run rate is 3600 * p_rpc / E[seconds per dial]."""
-    return 3600.0 * segment.outcomes.rpc.probability / segment.outcomes.mean_handling_s
+    return HOUR_S * segment.outcomes.rpc.probability / segment.outcomes.mean_handling_s
 
 
 def expected_pyramid(team: Team, segment: Segment) -> Pyramid:
@@ -117,7 +118,7 @@ def solve_rpc_wrap_s(segment: Segment, target_rpc_per_hour: float) -> float:
     """
     o = segment.outcomes
     p = o.rpc.probability
-    needed = 3600.0 * p / target_rpc_per_hour
+    needed = HOUR_S * p / target_rpc_per_hour
     rest = o.mean_handling_s - p * o.rpc.wrap_time_s.mean
     wrap = (needed - rest) / p
     if wrap < 0:

@@ -8,15 +8,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .figure_note import GREY, note_figure
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-GREY = "#555555"
-
-
-def _note(fig: Figure, text: str) -> Figure:
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color=GREY)
-    return fig
 
 
 def rpc_rate_grid(results: dict[str, Any], segment: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +79,7 @@ def rpc_heatmap(results: dict[str, Any], segment: str | None = None) -> Figure:
     fig = Figure(figsize=(9, 4.0), layout="constrained")
     hourly = (results.get("series") or {}).get("hourly")
     if not hourly:
-        return _note(fig, "No hourly series in these results.")
+        return note_figure(fig, "No hourly series in these results.")
     rate, dials = rpc_rate_grid(results, segment)
     dep, sig = rpc_departures(results, segment)
     rows = [d for d in range(7) if dials[d].sum() > 0] or list(range(7))

@@ -29,6 +29,7 @@ from .data import (
     resolve_targets,
     sweep_points,
 )
+from .figure_note import GREY, note_figure
 from .heatmap import rpc_departures, rpc_heatmap, rpc_rate_grid
 
 __all__ = [
@@ -52,7 +53,7 @@ SHORT = {
     "kept_rate": "kept\nrate",
     "avg_payment": "average\npayment $",
 }
-BLUE, RED, GREY, GREEN = "#3b6ea8", "#c0392b", "#555555", "#2e8b57"
+BLUE, RED, GREEN = "#3b6ea8", "#c0392b", "#2e8b57"
 
 
 def figure_bytes(fig: Figure, fmt_: str = "png", dpi: int = 100) -> bytes:
@@ -60,13 +61,6 @@ def figure_bytes(fig: Figure, fmt_: str = "png", dpi: int = 100) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt_, dpi=dpi, metadata={"Software": None} if fmt_ == "png" else {"Date": None})
     return buf.getvalue()
-
-
-def _note(fig: Figure, text: str) -> Figure:
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color=GREY)
-    return fig
 
 
 # ------------------------------------------------------------------------------------------ funnel
@@ -190,7 +184,7 @@ def staffing_curve(results: dict[str, Any]) -> Figure:
     fig = Figure(figsize=(10, 4), layout="constrained")
     pts = [p for p in sweep_points(results) if _headcount(p, params) is not None]
     if not pts:
-        return _note(fig, "No staffing sweep: no teams.<team>.headcount parameter.")
+        return note_figure(fig, "No staffing sweep: no teams.<team>.headcount parameter.")
     others = sorted({k for p in pts for k in p["values"] if k not in params})
     groups: dict[str, list] = {}
     for p in pts:
@@ -291,7 +285,7 @@ def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
     units = m.get(level) or {}
     fig = Figure(figsize=(11, max(2.5, 0.32 * len(units) + 1.6)), layout="constrained")
     if not units:
-        return _note(fig, f"No {level} in these results.")
+        return note_figure(fig, f"No {level} in these results.")
     tg = resolve_targets(results)[level]
     center = {k: mean(m["center"].get(k)) for k in ALL_LAYERS}
     names = sorted(units, key=lambda n: -(mean(units[n]["value_per_paid_hour"]) or 0.0))
@@ -396,7 +390,7 @@ def daily_series(results: dict[str, Any]) -> Figure:
     daily = (results.get("series") or {}).get("daily")
     fig = Figure(figsize=(10, 8.5), layout="constrained")
     if not daily:
-        return _note(fig, "No daily series in these results.")
+        return note_figure(fig, "No daily series in these results.")
     work = calling_days(results)
     last = max(work) + 1 if work else 0  # 1-based x of the last calling day
     n_days = max(len(s.get("collected") or []) for s in daily.values())

@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .data import mean
-from .plots import BLUE, GREEN, GREY, _note, calling_days
+from .figure_note import GREY, note_figure
+from .plots import BLUE, GREEN, calling_days
 
 LEDGER_BALANCE = (
     ("balance_start", "balance at the start"),
@@ -54,7 +55,7 @@ def portfolio_daily(results: dict[str, Any]) -> Figure:
     daily = (results.get("series") or {}).get("daily") or {}
     fig = Figure(figsize=(10, 8.5), layout="constrained")
     if not any("open_accounts" in s for s in daily.values()):
-        return _note(fig, "No living portfolio in these results.")
+        return note_figure(fig, "No living portfolio in these results.")
     work = calling_days(results)
     warm = first_measured_day(results)
     axes = fig.subplots(4, 1, sharex=True)

@@ -219,12 +219,12 @@ def collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
 
 def dollars_html(doc: dict[str, Any]) -> str:
     """Dollars in both views, labelled, and cost by component, for each segment and the center."""
-    from .table import LABELS, VOLUME, _shown
+    from .table import LABELS, VOLUME, shown
 
     m = doc["metrics"]
     cols = [*m["segments"].items(), ("center", m["center"])]
     money = DOLLARS | {"kept_rate_usd", "cost_per_dollar"}
-    names = [k for k in VOLUME if k in m["center"] and k in money and _shown(k, cols)]
+    names = [k for k in VOLUME if k in m["center"] and k in money and shown(k, cols)]
     head = "".join(f"<th>{escape(n)}</th>" for n, _ in cols)
     rows = []
     for k in names:

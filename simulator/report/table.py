@@ -129,7 +129,7 @@ LABELS = {
 }
 
 
-def _shown(metric: str, cols: list[tuple[str, dict]]) -> bool:
+def shown(metric: str, cols: list[tuple[str, dict]]) -> bool:
     def nonzero(m: str) -> bool:
         return any(((st.get(m) or {}).get("mean") or 0.0) != 0.0 for _, st in cols)
 
@@ -148,7 +148,7 @@ def volume_table(doc: dict[str, Any]) -> str:
     cols = _columns(doc)
     rows = []
     for m in VOLUME:
-        if m in cols[-1][1] and _shown(m, cols):
+        if m in cols[-1][1] and shown(m, cols):
             pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share")
             name = LABELS.get(m, m) + (" %" if m in _PERCENT else "")
             rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))

@@ -14,10 +14,11 @@ from contextlib import contextmanager
 import numpy as np
 import simpy
 
+from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .behaviour import AccountBehaviour
-from .calendar import DAY_S, WorkCalendar
+from .calendar import WorkCalendar
 from .call_lists import CallLists
 from .collectors import collector_roster
 from .compliance import RuleCounters, worst_rates

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from ..base.clock import DAY_S, HOUR_S
 from ..scenario.schema import WEEKDAYS, Calendar
 
-__all__ = ["DAY_S", "HOUR_S", "NOMINAL_MONDAY", "nominal_date"]
+__all__ = ["NOMINAL_MONDAY", "WorkCalendar", "nominal_date"]
 NOMINAL_MONDAY = datetime.date(2024, 1, 1)
 """The nominal date of day 0 of a run that starts on a Monday (exported traces carry dates;
 a run starting on weekday k starts k days later, so dates carry the right weekdays)."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import OUTCOME_NAMES
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
-from .calendar import DAY_S
 from .dial_log import float_rows
 from .portfolio import OPEN, Portfolio
 from .retry_queue import ACCOUNT_MASK, RetryQueue, due_limit, key_time_s, retry_key
@@ -67,7 +67,7 @@ class CallLists:
         self.rng = streams.generator("lists/order")
         self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
         self.abandon_block_s = (
-            comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+            comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
         )
         # (account, end s) of dials that used up the account's attempts for the day
         # (DialKernel.finish): recycled (blocked_until_s raised) in one batch at midnight by

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .calendar import DAY_S
+from ..base.clock import DAY_S
 from .dial_log import float_rows
 from .portfolio import OPEN, PAID
 from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, MADE, P_KEEP, SEG, U_KEEP

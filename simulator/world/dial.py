@@ -32,9 +32,9 @@ from bisect import bisect_right
 from math import ceil
 from typing import TYPE_CHECKING
 
+from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.schema import clock_minutes
-from .calendar import DAY_S
 from .portfolio import OPEN, PROMISED
 from .promises import P_KEEP
 from .retry_queue import TICKS_PER_S
@@ -124,7 +124,7 @@ class DialKernel:
         self.enforce_wait = comp.enforce_wait_after_conversation
         self.exempt = comp.exempt_promise_confirmation
         self.ofcom_s = (
-            comp.no_redial_after_abandon_h * 3600.0 if comp.enforce_no_redial_after_abandon else 0.0
+            comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
         )
         # settle
         self.dial_hooks = tuple(t.on_dial for t in state.tasks if t.hooks("on_dial"))
@@ -163,7 +163,7 @@ class DialKernel:
             else:
                 o = codes.next()
         else:
-            hour = int(local // 3600.0)  # hours since day 0 began, account's clock (floor)
+            hour = int(local // HOUR_S)  # hours since day 0 began, account's clock (floor)
             slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
             if self.behaviour is not None:  # the account's own propensities and phone
                 o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..base.clock import HOUR_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 
@@ -138,7 +139,7 @@ class Portfolio:
             self.segment_buckets.append(list(range(base, base + len(w))))
             for off in tz.offsets_h:
                 self.bucket_segment.append(i)
-                self.bucket_offset_s.append(off * 3600.0)
+                self.bucket_offset_s.append(off * HOUR_S)
             lo, hi = int(self.first[i]), int(self.first[i + 1])
             self.balance[lo:hi] = seg.balance_usd.sample(streams.generator(f"portfolio/{s}/balance"), hi - lo)
             self.risk_score[lo:hi] = seg.risk_score.sample(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .calendar import DAY_S
+from ..base.clock import DAY_S
 
 KINDS = {None: "promise", "plan": "plan_installment", "settlement": "settlement", "reage": "reage"}
 """A promise's kind in promises.csv, by the option of its arrangement (None: a conversation's)."""

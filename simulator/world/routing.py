@@ -15,8 +15,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
+from ..base.clock import DAY_S, HOUR_S
 from ..scenario.schema import clock_minutes
-from .calendar import DAY_S
 from .retry_queue import ACCOUNT_MASK, TICKS_PER_S
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -116,7 +116,7 @@ class Campaign:
                 continue
             wd = self.calendar.weekday(int(local // DAY_S))
             score = (
-                self.models[s].p_rpc_by_slot[wd * 24 + int(local % DAY_S // 3600.0)]
+                self.models[s].p_rpc_by_slot[wd * 24 + int(local % DAY_S // HOUR_S)]
                 if self.best_time
                 else 0.0
             )

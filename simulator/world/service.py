@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .calendar import DAY_S
+from ..base.clock import DAY_S
 from .portfolio import OPEN, PROMISED, TRACING, UNREACHABLE
 
 if TYPE_CHECKING:  # pragma: no cover

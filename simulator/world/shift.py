@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from .calendar import DAY_S
+from ..base.clock import DAY_S
 from .collectors import Collector
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -5,10 +5,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator.base.clock import DAY_S
 from simulator.base.outcomes import ABANDONED, RPC  # noqa: E402
 from simulator.scenario import parse_scenario
 from simulator.world.build import World
-from simulator.world.calendar import DAY_S
 
 from ..conftest import small_scenario
 

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simulator.base.clock import DAY_S
 from simulator.base.outcomes import ABANDONED, BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from simulator.scenario import parse_scenario
 from simulator.scenario.schema import clock_minutes
 from simulator.world.build import RUN_GC_THRESHOLD, World, gc_tuned
-from simulator.world.calendar import DAY_S
 from simulator.world.dialing import ProgressiveDialer
 from simulator.world.retry_queue import (
     ACCOUNT_MASK,

@@ -78,3 +78,21 @@ def test_a_precision_run_keeps_the_trace_of_its_first_batch(scen, expected):
         load_scenario(scen), 2, SEED, precision="kept_rate=0.000001", max_replications=4, trace=True
     )
     assert res.replications == 4 and res.trace == tables
+
+
+def test_a_trace_that_cannot_be_built_costs_only_the_trace(scen, expected, tmp_path, monkeypatch, capsys):
+    """Building the files runs out of memory: the results are written all the same, the error
+    names --trace, and the exit code is 2."""
+
+    def no_memory(world):
+        raise MemoryError("trace too large")
+
+    monkeypatch.setattr(replications, "trace_tables", no_memory)
+    out, trace = tmp_path / "r.json", tmp_path / "trace"
+    code = main(
+        ["run", str(scen), "-r", "3", "--seed", str(SEED), "-q", "--json", str(out), "--trace", str(trace)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "--trace" in err and "trace too large" in err
+    assert out.read_text() == expected[1]
+    assert not trace.exists() or not any(trace.iterdir())

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from simulator import load_scenario
+from simulator.base.clock import DAY_S
 from simulator.base.outcomes import RPC
 from simulator.measures.metrics import replication_metrics
 from simulator.world.build import World
-from simulator.world.calendar import DAY_S
 from simulator.world.portfolio import PAID
 
 from ..conftest import small_scenario, write_toml

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, run_experiment
+from simulator.base.clock import DAY_S
 from simulator.base.outcomes import INVALID, NO_ANSWER, RPC
 from simulator.report.table import blocks_table
 from simulator.scenario.load import ScenarioError
 from simulator.world.build import World
-from simulator.world.calendar import DAY_S
 from simulator.world.portfolio import PLACED
 from simulator.world.tasks.aging import bucket_of
 

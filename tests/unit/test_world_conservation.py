@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from simulator.base.clock import DAY_S
 from simulator.base.outcomes import RPC, Outcome
 from simulator.measures.metrics import replication_metrics
 from simulator.scenario import parse_scenario
 from simulator.world.build import World
-from simulator.world.calendar import DAY_S
 
 from ..conftest import small_scenario
 

@@ -109,8 +109,8 @@ def test_account_out_of_attempts_rests_recycle_after_days(mode):
     contact is not dialed again until recycle_after_days (3) after the start of that day: read
     from the dial trace, for every such account. (Recycling is filed in one batch at midnight,
     CallLists.file_spent; this fails if it is not.)"""
+    from simulator.base.clock import DAY_S
     from simulator.base.outcomes import RPC
-    from simulator.world.calendar import DAY_S
 
     raw = small_scenario(segments__s1__accounts=400)
     raw["calendar"]["working_days"] = 8

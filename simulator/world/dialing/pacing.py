@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
-from ..calendar import DAY_S
+from ...base.clock import DAY_S, HOUR_S
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...scenario.schema import Scenario
@@ -153,7 +153,7 @@ class PoissonPacing(Pacing):
     def __init__(self, dialer: PacedDialer, scenario: Scenario) -> None:
         super().__init__(dialer, scenario)
         self.mean_gap_s = (
-            3600.0 / scenario.dialer.calls_per_hour if scenario.dialer.calls_per_hour else math.inf
+            HOUR_S / scenario.dialer.calls_per_hour if scenario.dialer.calls_per_hour else math.inf
         )
         self.arrivals = dialer.state.streams.batched("dialer/poisson", lambda rng, n: rng.exponential(1.0, n))
         self.end_s = (dialer.state.calendar.last_work_day + 1) * DAY_S

@@ -9,8 +9,8 @@ from collections.abc import Generator
 from math import ceil
 from typing import TYPE_CHECKING
 
+from ...base.clock import DAY_S, HOUR_S
 from ...base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
-from ..calendar import DAY_S
 from ..portfolio import PROMISED
 from ..retry_queue import ACCOUNT_MASK, SLOT_BITS, TICKS_PER_S, due_limit
 from .base import Dialer, wait_for_account
@@ -29,7 +29,7 @@ class ProgressiveDialer(Dialer):
 
     name = "progressive"
     __slots__ = ("max_run_s", "runs")
-    MAX_RUN_S = 3600.0
+    MAX_RUN_S = HOUR_S
     """Longest run of dials planned at once (seconds of the collector's time)."""
 
     def __init__(self, state: WorldState, kernel: DialKernel) -> None:
@@ -97,7 +97,7 @@ class ProgressiveDialer(Dialer):
         s = p.bucket_segment[b]
         m = w.models[s]
         off = p.bucket_offset_s[b]
-        hour = int((now + off) // 3600.0)
+        hour = int((now + off) // HOUR_S)
         slot = ((k.start_wd + hour // 24) % 7) * 24 + hour % 24
         cum = m.cum_by_slot[slot]
         u_next = m.u_outcome.next

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...base.clock import HOUR_S
 from ..portfolio import OPEN, PLACED, UNREACHABLE
 from .base import Task
 
@@ -66,7 +67,7 @@ class Placement(Task):
         cfg = self.cfg
         w = self.state
         wage = np.asarray([c.hourly_wage_usd for c in w.collectors])
-        inhouse_cost_usd = float((counters.paid_s[: w.n_collectors] * wage).sum() / 3600.0)
+        inhouse_cost_usd = float((counters.paid_s[: w.n_collectors] * wage).sum() / HOUR_S)
         share = float(cfg.curve(cfg.horizon_days))
         placed = self.placed & (self.placed_day >= w.calendar.first_measured_day)
         rec = placed & (self.u_recover < share)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..calendar import DAY_S
+from ...base.clock import DAY_S
 from ..portfolio import CURED, OPEN, PAID, PROMISED, SETTLED
 from ..promises import ACCT, AMOUNT, COLL, MADE, P_KEEP, SEG
 from .base import Task

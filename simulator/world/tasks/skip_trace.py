@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...base.clock import DAY_S
 from ...base.outcomes import INVALID, RPC, THIRD_PARTY
-from ..calendar import DAY_S
 from ..phones import DISCONNECTED, TRACED, VALID, model_phone_status, model_phone_tables, not_working
 from ..portfolio import OPEN, TRACING, UNREACHABLE
 from .base import Task
