@@ -12,9 +12,14 @@ import functools
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..base.formatting import table
 from .argtypes import positive_int, seed
+from .common import Subparsers
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..calibrate.api import Calibrated
 
 __all__ = ["register", "cmd_calibrate"]
 
@@ -53,7 +58,7 @@ examples:
   collectsim calibrate --kpi daily.csv --base my_center.toml --out fitted.toml"""
 
 
-def register(subparsers) -> argparse.ArgumentParser:
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Add ``calibrate`` to an argparse subparsers object."""
     p = subparsers.add_parser(
         "calibrate",
@@ -211,7 +216,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary(fitted) -> str:
+def summary(fitted: Calibrated) -> str:
     """A plain-text summary: the headline fitted values and what the data could not identify."""
     cal = fitted.calibration
     lines = [

@@ -10,11 +10,14 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..base.errors import InputError
 from ..base.fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
 from .argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenario.load import LoadedScenario
 
 __all__ = [
     "json_target",
@@ -118,7 +121,12 @@ def executor_errors() -> Iterator[None]:
         raise InputError(str(e)) from None
 
 
-def load(args: argparse.Namespace):
+Subparsers = argparse._SubParsersAction
+"""The type of ``ArgumentParser.add_subparsers()``: what each command module's ``register`` adds
+its parsers to."""
+
+
+def load(args: argparse.Namespace) -> LoadedScenario:
     from ..scenario import load_scenario
 
     return load_scenario(args.scenario, args.set or ())
@@ -221,7 +229,9 @@ def emit_in_folder(folder: Path, option: str, name: str, content: str | bytes, f
     emit(check_output_file(folder / name, option, force), content)
 
 
-def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
+def warn_size(
+    args: argparse.Namespace, loaded: LoadedScenario | Sequence[LoadedScenario], replications: int
+) -> None:
     """Before a run expected to take more than about 10 minutes or hold more than about 2 GB,
     say so on stderr with the estimate and what it rests on (:mod:`simulator.experiment.sizing`).
     ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""

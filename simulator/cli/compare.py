@@ -11,6 +11,7 @@ from ..base.errors import EXIT_OK, InputError
 from ..base.formatting import NA, number, table
 from .common import (
     Progress,
+    Subparsers,
     check_executor,
     emit,
     executor_args,
@@ -27,7 +28,7 @@ from .common import (
 __all__ = ["register"]
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     """Add compare to the subparsers ``sub``."""
     p = sub.add_parser(
         "compare",

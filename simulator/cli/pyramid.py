@@ -13,6 +13,7 @@ from ..base.errors import EXIT_OK, InputError
 from ..base.formatting import NA, number, table
 from .common import (
     Progress,
+    Subparsers,
     emit,
     executor_args,
     executor_errors,
@@ -28,7 +29,7 @@ from .common import (
 __all__ = ["register"]
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     """Add pyramid and sensitivity to the subparsers ``sub``."""
     p = sub.add_parser(
         "pyramid",

@@ -12,11 +12,12 @@ import sys
 
 from ..base.errors import InputError
 from ..base.fileio import check_output_file, check_output_folder, make_folder, write_output
+from .common import Subparsers
 
 __all__ = ["register", "cmd_report"]
 
 
-def register(subparsers) -> argparse.ArgumentParser:
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Add ``report`` to an argparse subparsers object; its ``func`` returns an exit code."""
     p = subparsers.add_parser(
         "report",

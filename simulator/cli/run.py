@@ -14,6 +14,7 @@ from ..base.fileio import make_folder
 from ..base.formatting import number, stat
 from .common import (
     Progress,
+    Subparsers,
     check_executor,
     emit,
     emit_in_folder,
@@ -34,7 +35,7 @@ from .common import (
 __all__ = ["register"]
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     """Add run to the subparsers ``sub``."""
     p = sub.add_parser(
         "run",

@@ -13,6 +13,7 @@ from ..base.fileio import check_output_folder
 from ..base.formatting import stat_of, table
 from .common import (
     Progress,
+    Subparsers,
     check_executor,
     executor_args,
     executor_errors,
@@ -27,7 +28,7 @@ from .common import (
 __all__ = ["register"]
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     """Add sweep and staff to the subparsers ``sub``."""
     sweep_epilog = (
         "outputs in --out DIR:\n"

@@ -7,12 +7,12 @@ import argparse
 
 from ..base.errors import EXIT_OK
 from ..base.fileio import STDOUT, check_output_file
-from .common import emit, load, scenario_args, warn_infeasible, wrap
+from .common import Subparsers, emit, load, scenario_args, warn_infeasible, wrap
 
 __all__ = ["register"]
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     """Add validate and schema to the subparsers ``sub``."""
     p = sub.add_parser(
         "validate",

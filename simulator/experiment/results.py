@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..base.documents import RESULTS_SCHEMA
@@ -17,6 +17,9 @@ from ..measures.breaches import breaches
 from ..measures.pyramid import targets_block
 from ..scenario.load import LoadedScenario
 from .metric_refs import ALL_METRICS, KEY_METRICS, LEVELS, MetricRef, parse_metric_ref
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 @dataclass
@@ -127,7 +130,7 @@ class Results:
         ref = metric if isinstance(metric, MetricRef) else parse_metric_ref(metric)
         return ref.values(self.per_rep)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """Long-format pandas DataFrame, one row per replication, level, unit and metric:
         columns ``replication, level, unit, metric, value`` (value NaN where undefined).
         Needs pandas (``pip install "collectsim[pandas]"``)."""
@@ -145,7 +148,9 @@ class Results:
         return df
 
 
-def iter_long(per_rep: Sequence[Mapping[str, Any]], replications: Sequence[int] | None = None):
+def iter_long(
+    per_rep: Sequence[Mapping[str, Any]], replications: Sequence[int] | None = None
+) -> Iterator[tuple[int, str, str, str, float | None]]:
     """(replication, level, unit, metric, value) for every replication, level, unit and metric,
     in a fixed order (replication, then center/segments/teams/collectors, then metric order)."""
     for i, rep in enumerate(per_rep):

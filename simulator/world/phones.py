@@ -46,8 +46,11 @@ class PhoneState(IntEnum):
 
 # Plain ints for the per-dial code.
 VALID, DISCONNECTED, TRACED, WRONG = (int(x) for x in PhoneState)
+STATUS_WORDS = ("valid", "wrong", "disconnected")
+"""The values of ``phone_status`` in accounts.csv (docs/data-formats.md): the trace export
+writes them and calibration reads them."""
 EXPORTED_STATUS = {VALID: "valid", DISCONNECTED: "disconnected", TRACED: "valid", WRONG: "wrong"}
-"""``phone_status`` in an exported accounts.csv (docs/data-formats.md), by state."""
+"""``phone_status`` in an exported accounts.csv, by state (a traced number is a valid one)."""
 
 PhoneTables = tuple[list[list[float]], list[list[float]], list[list[float]]]
 """Cumulative outcome probabilities by local slot (weekday * 24 + hour) of a VALID, a

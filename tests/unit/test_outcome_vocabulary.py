@@ -1,5 +1,6 @@
-"""One outcome vocabulary: the scenario's outcome table, the counters, the trace files and the
-calibration formats all use base/outcomes.py's names in its order."""
+"""One vocabulary for each fact of the files: the scenario's outcome table, the counters, the
+trace files and the calibration formats use base/outcomes.py's outcome names in its order, and
+the trace export writes only phone statuses that calibration reads."""
 
 from simulator.base.outcomes import (
     ABANDONED,
@@ -10,8 +11,9 @@ from simulator.base.outcomes import (
     SCENARIO_OUTCOMES,
     Outcome,
 )
-from simulator.calibrate.read.formats import DIAL_OUTCOMES
+from simulator.calibrate.read.formats import DIAL_OUTCOMES, PHONE_STATUSES
 from simulator.scenario.schema import Outcomes
+from simulator.world.phones import EXPORTED_STATUS, PhoneState
 
 
 def test_scenario_outcome_table_is_the_vocabulary_without_abandoned():
@@ -26,5 +28,7 @@ def test_codes_are_positions_and_every_outcome_but_rpc_may_be_retried():
     assert set(RETRY_OUTCOMES) == set(OUTCOME_NAMES) - {"rpc"}
 
 
-def test_calibration_reads_the_same_names():
-    assert DIAL_OUTCOMES == OUTCOME_NAMES
+def test_the_trace_export_writes_only_words_calibration_reads():
+    assert set(EXPORTED_STATUS.values()) <= set(PHONE_STATUSES)
+    assert set(EXPORTED_STATUS) == {int(s) for s in PhoneState}
+    assert DIAL_OUTCOMES is OUTCOME_NAMES

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...base.outcomes import OUTCOME_NAMES
+from ...world.phones import STATUS_WORDS
 
 __all__ = [
     "Column",
@@ -46,7 +47,7 @@ DIALER_MODES = ("preview", "progressive", "predictive")
 PROMISE_KINDS = ("promise", "plan_installment", "settlement", "reage")
 PROMISE_STATUSES = ("kept", "broken", "pending")
 PAYMENT_SOURCES = ("promise", "plan_installment", "settlement", "reage", "self_cure", "agency", "other")
-PHONE_STATUSES = ("valid", "wrong", "disconnected")
+PHONE_STATUSES = STATUS_WORDS
 ACCOUNT_EVENTS = ("paid", "cured", "settled", "charged_off", "placed", "redefaulted")
 """Events of account_events.csv: the five ways an account leaves the portfolio, then coming back
 to it (a cured account defaulting again)."""
