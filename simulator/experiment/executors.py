@@ -222,7 +222,10 @@ def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Execu
             n_workers=workers or default_workers(),
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # the scheduler's HTTP server (health checks) on a free loopback port, no
+            # dashboard: the default port 8787 may be taken by another run
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": False},
         )
     try:
         with Client(cluster) as client:
