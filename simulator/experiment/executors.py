@@ -9,6 +9,9 @@ whatever the executor and the number of workers.
 Dask is optional (``pip install "collectsim[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
 on this machine, ``scheduler="tcp://host:8786"`` connects to a running cluster whose workers have
 collectsim installed at the same version.
+
+Local workers are never more than the jobs, when the caller says how many, nor more than
+:func:`.capacity.cpu_ceiling`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
+
+from .capacity import plan_workers
 
 __all__ = [
     "EXECUTORS",
@@ -155,13 +160,17 @@ def _exit_with_parent(parent_pid: int, every_s: float = 0.5) -> None:
 
 @contextmanager
 def open_executor(
-    kind: str | Executor | None = None, workers: int | None = None, scheduler: str | None = None
+    kind: str | Executor | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    jobs: int | None = None,
 ) -> Iterator[Executor]:
     """An executor, shut down on exit.
 
     ``kind``: "serial", "process", "dask", an ``Executor`` instance (used as given and not shut
     down) or None: "dask" if ``scheduler`` is given, "process" if ``workers`` > 1, else "serial".
-    ``workers``: processes of the pool or of the local Dask cluster (default: CPUs available).
+    ``workers``: processes of the pool or of the local Dask cluster (default: CPUs available),
+    at most ``jobs`` (the number of jobs, when known) and at most :func:`.capacity.cpu_ceiling`.
     ``scheduler``: address of a running Dask scheduler (implies "dask").
     """
     if isinstance(kind, Executor):
@@ -175,11 +184,12 @@ def open_executor(
         raise ExecutorUnavailable(f"workers = {workers}: expected a whole number >= 1")
     if scheduler and kind != "dask":
         raise ExecutorUnavailable(f"--scheduler {scheduler} needs the dask executor, not {kind!r}")
+    local = plan_workers(workers or default_workers(), jobs).workers
     if kind == "serial":
         yield SerialExecutor()
     elif kind == "process":
         ex = ProcessPoolExecutor(
-            max_workers=workers or default_workers(),
+            max_workers=local,
             mp_context=_mp_context(),
             initializer=_worker_init,
             initargs=(os.getpid(),),
@@ -191,12 +201,12 @@ def open_executor(
             raise
         ex.shutdown(wait=True)
     else:
-        with _dask_executor(workers, scheduler) as ex:
+        with _dask_executor(local, scheduler) as ex:
             yield ex
 
 
 @contextmanager
-def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
+def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -219,7 +229,7 @@ def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Execu
     # printing its own tracebacks.
     with _sigint_ignored(), _environ(DASK_LOGGING__DISTRIBUTED="error"):
         cluster = LocalCluster(
-            n_workers=workers or default_workers(),
+            n_workers=workers,
             threads_per_worker=1,
             processes=True,
             # the scheduler's HTTP server (health checks) on a free loopback port, no

@@ -351,7 +351,7 @@ def run_jobs(
         if progress:
             progress(len(results), total)
 
-    with open_executor(executor, workers, scheduler) as ex:
+    with open_executor(executor, workers, scheduler, jobs=total) as ex:
         n = run_ordered(ex, _replication_job, feed(), on_done)
     return [results.pop(i) for i in range(n)]
 
@@ -433,7 +433,7 @@ def run_experiment(
     from .executors import open_executor
 
     n = min(max(2, replications), max_replications)
-    with open_executor(executor, workers, scheduler) as ex:
+    with open_executor(executor, workers, scheduler, jobs=max_replications) as ex:
         batch = n
         while True:
             start = res.replications
