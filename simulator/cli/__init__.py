@@ -45,8 +45,10 @@ output files:
 exit codes:
   0    success
   1    internal error (a bug; COLLECTSIM_DEBUG=1 shows the traceback)
-  2    bad input (scenario, --set, option, path) or an output the system refused (read-only,
-       no space left, permission denied, out of memory): one line naming the file or argument
+  2    bad input (scenario, --set, option, path), an output the system refused (read-only,
+       no space left, permission denied, out of memory), workers needing more memory than is
+       available, or a --scheduler that is malformed, unreachable or not a Dask scheduler
+       within --scheduler-timeout: one line naming the file or argument
   3    sweep/staff finished, but some replications raised (recorded with their error)
   4    run, compare, sweep, staff with --strict: a compliance limit was exceeded (a warning: line
        on stderr names the rule and the figure); every output is written

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..base.errors import InputError
 from ..base.fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
-from .argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
+from .argtypes import number_arg, positive_int, seconds, seed  # noqa: F401  (re-exported)
 
 __all__ = [
     "json_target",
@@ -76,6 +76,8 @@ def json_args(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
+    from ..experiment.executors import DASK_CONNECT_TIMEOUT_S
+
     g = p.add_argument_group("where replications run (results are identical whatever you choose)")
     g.add_argument(
         "--workers",
@@ -95,16 +97,38 @@ def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
     g.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
-        "--executor dask; its workers need collectsim installed)",
+        help="address of a running Dask scheduler, tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 "
+        "(implies --executor dask; its workers need collectsim installed). A peer that is not "
+        "a Dask scheduler, or does not answer in time, is bad input (exit 2)",
+    )
+    g.add_argument(
+        "--scheduler-timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help="with --scheduler: how long to try connecting, and then how long to wait for the "
+        f"scheduler's handshake (default {DASK_CONNECT_TIMEOUT_S:g} each; at most 3600)",
     )
 
 
 def check_executor(args: argparse.Namespace) -> None:
-    if args.scheduler and args.executor not in (None, "dask"):
+    """The executor options agree, and --scheduler is a well-formed address (bad input
+    otherwise). ``args.scheduler`` becomes a SchedulerAddress carrying --scheduler-timeout.
+    Idempotent."""
+    from ..experiment.dask_scheduler import SchedulerAddress, SchedulerError
+
+    timeout = getattr(args, "scheduler_timeout", None)
+    if timeout is not None and not args.scheduler:
+        raise InputError(f"--scheduler-timeout {timeout:g}: is only used with --scheduler ADDRESS")
+    if not args.scheduler:
+        return
+    if args.executor not in (None, "dask"):
         raise InputError(
             f"--scheduler {args.scheduler}: needs --executor dask, not --executor {args.executor}"
         )
+    try:
+        args.scheduler = SchedulerAddress(args.scheduler, timeout)
+    except SchedulerError as e:
+        raise InputError(str(e)) from None
 
 
 @contextmanager
@@ -224,9 +248,9 @@ def emit_in_folder(folder: Path, option: str, name: str, content: str | bytes, f
 def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
     """Size the run before anything starts; every command that simulates calls this first.
 
-    Lowers ``args.workers`` to the replications to run and to a few per CPU
-    (:mod:`simulator.experiment.capacity`), with one line on stderr when the user's --workers is
-    lowered; refuses (bad input) a run on this
+    Checks the executor options (:func:`check_executor`); lowers ``args.workers`` to the
+    replications to run and to a few per CPU (:mod:`simulator.experiment.capacity`), with one
+    line on stderr when the user's --workers is lowered; refuses (bad input) a run on this
     machine whose workers x the memory of one replication exceed the memory available; and
     announces on stderr a run expected to take more than about 10 minutes or hold more than
     about 2 GB, with the estimate and what it rests on (:mod:`simulator.experiment.sizing`).
@@ -235,6 +259,7 @@ def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
     from ..experiment.executors import default_workers
     from ..experiment.sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
 
+    check_executor(args)
     items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
     ests = [estimate(x.scenario) for x in items]
     serial = args.executor == "serial" or (

@@ -8,7 +8,7 @@ whatever the executor and the number of workers.
 
 Dask is optional (``pip install "collectsim[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
 on this machine, ``scheduler="tcp://host:8786"`` connects to a running cluster whose workers have
-collectsim installed at the same version.
+collectsim installed at the same version (:mod:`.dask_scheduler` checks the address and the peer).
 
 Local workers are never more than the jobs, when the caller says how many, nor more than
 :func:`.capacity.cpu_ceiling`.
@@ -45,7 +45,8 @@ DASK_HINT = (
 
 
 DASK_CONNECT_TIMEOUT_S = 10
-"""How long to try reaching a Dask scheduler given by --scheduler before giving up."""
+"""How long to try reaching a Dask scheduler given by --scheduler, and then how long to wait for
+its handshake, unless the address carries its own timeout (--scheduler-timeout)."""
 
 
 class ExecutorUnavailable(Exception):
@@ -171,7 +172,8 @@ def open_executor(
     down) or None: "dask" if ``scheduler`` is given, "process" if ``workers`` > 1, else "serial".
     ``workers``: processes of the pool or of the local Dask cluster (default: CPUs available),
     at most ``jobs`` (the number of jobs, when known) and at most :func:`.capacity.cpu_ceiling`.
-    ``scheduler``: address of a running Dask scheduler (implies "dask").
+    ``scheduler``: address of a running Dask scheduler (implies "dask"); a
+    :class:`.dask_scheduler.SchedulerAddress` carries its timeout.
     """
     if isinstance(kind, Executor):
         yield kind
@@ -212,15 +214,7 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     except ImportError:
         raise ExecutorUnavailable(DASK_HINT) from None
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as e:
-            raise ExecutorUnavailable(
-                f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
-                f"there ({type(e).__name__}: {e}); expected the address of a "
-                "running scheduler, e.g. tcp://10.0.0.5:8786"
-            ) from None
-        with client:
+        with _remote_client(scheduler, Client) as client:
             yield client.get_executor(pure=False)
         return
     # The cluster's processes inherit an ignored SIGINT (Python then installs no KeyboardInterrupt
@@ -245,6 +239,32 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
         raise
     finally:
         cluster.close()
+
+
+@contextmanager
+def _remote_client(scheduler: str, client_class: type) -> Iterator[Any]:
+    """A client of the scheduler at ``scheduler``, probed first (:func:`.dask_scheduler.probe`):
+    a bad address, a peer that does not answer within the timeout or that is not a Dask
+    scheduler is ExecutorUnavailable, each in one line naming the address."""
+    from .dask_scheduler import SchedulerAddress, SchedulerError, probe
+
+    try:
+        address = SchedulerAddress(scheduler)
+        timeout = address.timeout or DASK_CONNECT_TIMEOUT_S
+        if address.host is not None:
+            probe(address, timeout)
+    except SchedulerError as e:
+        raise ExecutorUnavailable(str(e)) from None
+    try:
+        client = client_class(str(address), timeout=timeout)
+    except (OSError, TimeoutError) as e:
+        raise ExecutorUnavailable(
+            f"--scheduler {address.given}: cannot connect to a Dask scheduler there "
+            f"({type(e).__name__}: {e}); expected the address of a running scheduler, e.g. "
+            "tcp://10.0.0.5:8786"
+        ) from None
+    with client:
+        yield client
 
 
 @contextmanager

@@ -1,8 +1,9 @@
-"""Bounded under any input, in this process: --workers is lowered to the work and the CPUs, and a
-run whose workers would need more memory than the machine has is refused before any executor
-opens.
+"""Bounded under any input, in this process: --workers is lowered to the work and the CPUs, a run
+whose workers would need more memory than the machine has is refused before any executor opens,
+and a malformed --scheduler or --scheduler-timeout is bad input naming it.
 
-The process counts are tested end to end in tests/e2e/test_executor_limits.py."""
+The peers that are not Dask schedulers and the process counts are tested end to end in
+tests/e2e/test_executor_limits.py."""
 
 from __future__ import annotations
 
@@ -139,11 +140,67 @@ def test_available_memory_is_known_on_linux():
     assert mb is not None and 0 < mb < math.inf
 
 
+# ------------------------------------------------------------------ --scheduler, checked as text
+
+
+@pytest.mark.parametrize(
+    "address, why",
+    [
+        ("garbage", "no port"),
+        ("tcp://", "no host and port"),
+        ("http://127.0.0.1:8099", "the scheme 'http://' is not supported, only tcp://"),
+        ("tcp://[::1:8786", "an IPv6 address opened with [ is not closed with ]"),
+        ("::1:8786", "an IPv6 address needs brackets"),
+        ("tcp://host:99999", "the port '99999' is not a whole number from 1 to 65535"),
+        ("tcp://host:8786/path", "a host and port only"),
+    ],
+)
+def test_a_malformed_scheduler_address_is_bad_input_naming_it(scen, capsys, no_executor, address, why):
+    code, err = cli(capsys, "run", scen, "-q", "-r", "2", "--scheduler", address)
+    assert code == 2
+    [line] = err.splitlines()
+    assert line.startswith(f"collectsim: error: --scheduler {address}: {why}")
+    assert line.endswith(
+        "expected the address of a Dask scheduler, tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)"
+    )
+
+
+def test_every_simulating_command_checks_the_scheduler_address(scen, tmp_path, capsys, no_executor):
+    for argv in (
+        ["sensitivity", scen, "-r", "2"],
+        ["compare", scen, scen, "-r", "2"],
+        ["sweep", scen, "--set", "teams.t1.headcount=2,3", "-r", "1", "--out", tmp_path / "out"],
+    ):
+        code, err = cli(capsys, *argv, "-q", "--scheduler", "tcp://")
+        assert code == 2 and "--scheduler tcp://: no host and port" in err, argv
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e9", "ten"])
+def test_scheduler_timeout_is_a_bounded_number_of_seconds(scen, capsys, value):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", scen, "-q", "--scheduler", "tcp://127.0.0.1:1", "--scheduler-timeout", value])
+    assert exit_.value.code == 2 and "--scheduler-timeout" in capsys.readouterr().err
+
+
+def test_scheduler_timeout_without_a_scheduler_is_refused(scen, capsys, no_executor):
+    code, err = cli(capsys, "run", scen, "-q", "--scheduler-timeout", "5")
+    assert code == 2 and "--scheduler-timeout 5: is only used with --scheduler ADDRESS" in err
+
+
+def test_help_documents_the_scheduler_timeout(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--scheduler-timeout SECONDS" in text and "(default 10 each; at most 3600)" in text
+
+
 def test_the_contract_documents_the_bounds():
     text = " ".join((ROOT / "docs" / "contract.md").read_text(encoding="utf-8").split())
     for words in (
+        "`--scheduler-timeout SECONDS`",
         "lowered to 2: there are only 2 replication(s) to run",
         "more than 4 per CPU",
         "the memory available",
+        "not a Dask scheduler",
     ):
         assert words in text, words
