@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ..conftest import ROOT
@@ -73,6 +74,15 @@ def in_session(sid: int) -> dict[int, str]:
     return {p: cmdline(p) for p, (_, state, s) in _all().items() if s == sid and state != "Z"}
 
 
+def has_mapped(pid: int, name: str) -> bool:
+    """Whether the process has a file whose path contains ``name`` mapped in memory (a shared
+    library it has loaded, e.g. numpy's ``_multiarray_umath``)."""
+    try:
+        return name in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
 def kill_session(proc: subprocess.Popen) -> None:
     """SIGKILL what is left of the session ``proc`` leads (its group, then any stray member)."""
     try:
@@ -86,3 +96,11 @@ def kill_session(proc: subprocess.Popen) -> None:
             pass
     if proc.poll() is None:
         proc.wait(timeout=30)
+
+
+def wait_gone(sid: int, within_s: float) -> dict[int, str]:
+    """Wait until session ``sid`` has no live process, at most ``within_s``; returns those left."""
+    deadline = time.monotonic() + within_s
+    while (left := in_session(sid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
