@@ -1,8 +1,10 @@
-"""Ctrl-C is one line: SIGINT to the whole process group (a terminal's Ctrl-C) while collectsim
-is still starting ends it with exit 130 and exactly one line on stderr."""
+"""Ctrl-C is one line on every executor: SIGINT to the whole process group (a terminal's Ctrl-C)
+or to collectsim alone, while replications run or while collectsim is still starting, ends it
+with exit 130, exactly one line on stderr, what finished kept on disk, and no process left."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -10,8 +12,8 @@ import time
 
 import pytest
 
-from ..conftest import small_scenario, write_toml
-from .processes import has_mapped, kill_session, start, wait_gone
+from ..conftest import ROOT, small_scenario, write_toml
+from .processes import descendants, has_mapped, kill_session, start, wait_gone
 
 EXECUTORS = {"serial": [], "process": ["--workers", "2"], "dask": ["--executor", "dask", "--workers", "2"]}
 HANG_S = 30
@@ -52,13 +54,33 @@ def interrupt(
     return err
 
 
-def test_ctrl_c_while_collectsim_starts_is_one_line(scen):
+@pytest.mark.parametrize("to_group", [True, False], ids=["group", "parent"])
+@pytest.mark.parametrize("executor", list(EXECUTORS))
+def test_ctrl_c_mid_run_is_one_line_and_keeps_the_finished_replications(scen, tmp_path, executor, to_group):
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    rng = random.Random(f"{executor}-{to_group}")
+    out = tmp_path / "out"
+    records = out / "replications.jsonl"
+    proc = start("run", scen, "-q", "-r", "5000", "--out", out, *EXECUTORS[executor])
+    try:
+        err = interrupt(proc, lambda: lines(records) >= 1, to_group, rng)
+    finally:
+        kill_session(proc)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [f"collectsim: interrupted; the finished replications are in {records}"]
+    kept = [json.loads(line) for line in records.read_text().splitlines()]
+    assert 1 <= len(kept) < 5000 and all(r["ok"] for r in kept)
+
+
+@pytest.mark.parametrize("executor", ["serial", "process"])
+def test_ctrl_c_while_collectsim_starts_is_one_line(scen, executor):
     """SIGINT to the group at random moments from the first import of numpy on: while
-    collectsim imports numpy, SciPy and pydantic, parses or loads the scenario. (Before
-    that, Python starts and runs its site hooks: a Ctrl-C then is Python's to report.)"""
-    rng = random.Random("starting")
+    collectsim imports numpy, SciPy and pydantic, parses, loads the scenario or starts the pool.
+    (Before that, Python starts and runs its site hooks: a Ctrl-C then is Python's to report.)"""
+    rng = random.Random(f"starting-{executor}")
     for _ in range(6):
-        proc = start("run", scen, "-q", "-r", "5000")
+        proc = start("run", scen, "-q", "-r", "5000", *EXECUTORS[executor])
         try:
             numpy_loads = lambda p=proc: has_mapped(p.pid, "_multiarray_umath")  # noqa: E731
             err = interrupt(proc, numpy_loads, True, rng, timeout=30, spread_s=1.0)
@@ -66,3 +88,66 @@ def test_ctrl_c_while_collectsim_starts_is_one_line(scen):
             kill_session(proc)
         assert proc.returncode == 130, err
         assert err.splitlines() == ["collectsim: interrupted"]
+
+
+@pytest.mark.parametrize("to_group", [True, False], ids=["group", "parent"])
+def test_ctrl_c_while_the_dask_cluster_starts_is_one_line(scen, to_group):
+    """SIGINT as the local cluster's first worker process appears: the cluster is starting, and
+    the Ctrl-C must neither be lost (the run going on) nor reach the workers (tracebacks)."""
+    pytest.importorskip("distributed")
+    rng = random.Random(f"cluster-{to_group}")
+    for _ in range(2):
+        proc = start("run", scen, "-q", "-r", "5000", *EXECUTORS["dask"])
+
+        def cluster_starts(p=proc) -> bool:
+            return any("spawn_main" in cmd for cmd in descendants(p.pid).values())
+
+        try:
+            err = interrupt(proc, cluster_starts, to_group, rng, timeout=60, spread_s=1.0)
+        finally:
+            kill_session(proc)
+        assert proc.returncode == 130, err
+        assert err.splitlines() == ["collectsim: interrupted"]
+
+
+SWEEP = [
+    "sweep",
+    ROOT / "scenarios" / "table_14_1.toml",
+    "--set",
+    "calendar.working_days=2",
+    "--set",
+    "teams.low_risk_team.headcount=4,8",
+    "-r",
+    "8",
+    "--seed",
+    "3",
+    "-q",
+]
+
+
+@pytest.mark.parametrize("to_group", [True, False], ids=["group", "parent"])
+def test_ctrl_c_mid_dask_sweep_keeps_finished_replications_and_resumes(tmp_path, to_group):
+    pytest.importorskip("distributed")
+    out = tmp_path / "sweep"
+    records = out / "replications.jsonl"
+    argv = [*SWEEP, *EXECUTORS["dask"], "--out", out]
+    proc = start(*argv)
+    try:
+        err = interrupt(proc, lambda: lines(records) >= 2, to_group, random.Random(str(to_group)))
+    finally:
+        kill_session(proc)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [
+        f"collectsim: interrupted; finished replications are kept in {out}: "
+        "run the same command again to resume"
+    ]
+    kept = lines(records)
+    assert 2 <= kept < 16
+    proc = start(*argv)
+    try:
+        _, err = proc.communicate(timeout=300)
+    finally:
+        kill_session(proc)
+    assert proc.returncode == 0, err
+    done = [json.loads(line) for line in records.read_text().splitlines()]
+    assert len(done) == 16 and len({(r["variant"], r["replication"]) for r in done}) == 16

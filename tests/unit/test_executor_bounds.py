@@ -2,8 +2,8 @@
 whose workers would need more memory than the machine has is refused before any executor opens,
 and a malformed --scheduler or --scheduler-timeout is bad input naming it.
 
-The peers that are not Dask schedulers and the process counts are tested end to end in
-tests/e2e/test_executor_limits.py."""
+The peers that are not Dask schedulers, the process counts and Ctrl-C are tested end to end in
+tests/e2e/test_executor_limits.py and tests/e2e/test_executor_signals.py."""
 
 from __future__ import annotations
 
@@ -202,5 +202,6 @@ def test_the_contract_documents_the_bounds():
         "more than 4 per CPU",
         "the memory available",
         "not a Dask scheduler",
+        "whether SIGINT reaches the whole process group",
     ):
         assert words in text, words
