@@ -69,6 +69,11 @@ def descendants(pid: int) -> dict[int, str]:
     return out
 
 
+def children(pid: int) -> dict[int, str]:
+    """The live (not zombie) children of ``pid``, with their command lines."""
+    return {p: cmdline(p) for p, (ppid, state, _) in _all().items() if ppid == pid and state != "Z"}
+
+
 def in_session(sid: int) -> dict[int, str]:
     """The live (not zombie) processes of session ``sid``: what a command left behind."""
     return {p: cmdline(p) for p, (_, state, s) in _all().items() if s == sid and state != "Z"}

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 import pytest
 
 from ..conftest import ROOT, small_scenario, write_toml
-from .processes import ENV, descendants, kill_session, start
+from .processes import ENV, children, kill_session, start
 
 SAMPLE = ROOT / "examples" / "sample_center.toml"
 DEFAULT_TIMEOUT_S = 10
@@ -30,6 +30,11 @@ the time to reach the scheduler, not a speed figure."""
 
 
 def is_worker(cmd: str, executor: str) -> bool:
+    """Whether a child of collectsim is a worker: a process pool forks its workers (they keep
+    collectsim's command line), a local Dask cluster spawns them (``spawn_main``); neither is
+    multiprocessing's resource tracker. (Grandchildren are not counted: a worker that runs a
+    command, as Dask's does for ``uname -p``, forks a child that bears its command line for a
+    moment.)"""
     if "resource_tracker" in cmd:
         return False
     return "spawn_main" in cmd if executor == "dask" else True
@@ -37,8 +42,8 @@ def is_worker(cmd: str, executor: str) -> bool:
 
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_workers_100000_on_two_replications_start_at_most_two_processes(executor):
-    """The pool's (or the local cluster's) worker processes are counted below collectsim every
-    few milliseconds for the whole run; more than 2 stops the run at once (before this bound,
+    """The pool's (or the local cluster's) worker processes, children of collectsim, are counted
+    every few milliseconds for the whole run; more than 2 stops the run at once (before this bound,
     the process pool forked until the system refused: 2,784 processes)."""
     if executor == "dask":
         pytest.importorskip("distributed")
@@ -48,7 +53,7 @@ def test_workers_100000_on_two_replications_start_at_most_two_processes(executor
     try:
         deadline = time.monotonic() + 180
         while proc.poll() is None and most <= 2 and time.monotonic() < deadline:
-            workers = [p for p, cmd in descendants(proc.pid).items() if is_worker(cmd, executor)]
+            workers = [p for p, cmd in children(proc.pid).items() if is_worker(cmd, executor)]
             most = max(most, len(workers))
             time.sleep(0.005)
         assert most <= 2, f"{most} worker processes or more for 2 replications"
