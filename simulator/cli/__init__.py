@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from .._version import __version__
 from ..base.errors import (
@@ -46,12 +49,15 @@ output files:
 exit codes:
   0    success
   1    internal error (a bug; COLLECTSIM_DEBUG=1 shows the traceback)
-  2    bad input (scenario, --set, option, path) or an output the system refused (read-only,
-       no space left, permission denied, out of memory): one line naming the file or argument
+  2    bad input (scenario, --set, option, path), an output the system refused (read-only,
+       no space left, permission denied, out of memory), workers needing more memory than is
+       available, or a --scheduler that is malformed, unreachable or not a Dask scheduler
+       within --scheduler-timeout: one line naming the file or argument
   3    sweep/staff finished, but some replications raised (recorded with their error)
   4    run, compare, sweep, staff with --strict: a compliance limit was exceeded (a warning: line
        on stderr names the rule and the figure); every output is written
-  130  interrupted (Ctrl-C); a sweep keeps every finished replication: rerun it to resume
+  130  interrupted (Ctrl-C), one line on every executor; a sweep keeps every finished
+       replication: rerun it to resume
   141  standard output closed by its reader (collectsim run | head), quietly
 
 docs/contract.md has the whole contract."""
@@ -82,6 +88,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code. A Ctrl-C at any moment, the imports and the
+    parsing included, is one line on stderr and exit 130, even when a library it interrupted
+    reports it as an error of its own."""
+    with _sigint_noted() as seen:
+        try:
+            return _main(argv, seen)
+        except KeyboardInterrupt as e:
+            return _interrupted(e)
+        except Exception:
+            if seen():  # e.g. pydantic building its validators at import: a SchemaError
+                return _interrupted(KeyboardInterrupt())
+            raise
+
+
+def _interrupted(e: KeyboardInterrupt) -> int:
+    print(f"collectsim: {e}" if isinstance(e, Interrupted) else "collectsim: interrupted", file=sys.stderr)
+    # CPython records a KeyboardInterrupt that ends code run from a string (exec of source text:
+    # dataclasses, namedtuples, while the imports run) as unhandled, even once caught, and
+    # `python -m` then ends by SIGINT instead of exit 130; the next such run clears it.
+    exec("None", {})
+    return EXIT_INTERRUPTED
+
+
+@contextmanager
+def _sigint_noted() -> Iterator[Callable[[], bool]]:
+    """While a command runs, SIGINT raises KeyboardInterrupt as Python's own handler does, and
+    is noted: ``seen()`` tells whether one came. Main thread only, and only over Python's own
+    handler (a command started with SIGINT ignored keeps ignoring it); restored on leaving."""
+    noted: list[int] = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield lambda: False
+        return
+
+    def on_sigint(signum: int, frame: object) -> None:
+        noted.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield lambda: bool(noted)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _main(argv: Sequence[str] | None, seen: Callable[[], bool]) -> int:
     from ..base.fileio import os_error_words
     from ..scenario import ScenarioError
 
@@ -91,7 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     try:
-        return args.func(args)
+        try:
+            return args.func(args)
+        except Exception:
+            if seen():  # the error a library made of a Ctrl-C
+                raise KeyboardInterrupt from None
+            raise
     except ScenarioError as e:
         print(f"collectsim: error: {len(e.problems)} problem(s):", file=sys.stderr)
         print(str(e), file=sys.stderr)
@@ -99,11 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         print(f"collectsim: error: {e}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt as e:
-        print(
-            f"collectsim: {e}" if isinstance(e, Interrupted) else "collectsim: interrupted", file=sys.stderr
-        )
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of standard output went away (collectsim run | head): end quietly, as Unix
         # tools do, and keep Python from complaining when it flushes stdout at exit.

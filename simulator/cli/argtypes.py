@@ -31,3 +31,19 @@ def number_arg(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+MAX_WAIT_S = 3600.0
+
+
+def seconds(text: str) -> float:
+    """A wait in seconds: more than 0 and at most an hour, so that a wait is always bounded."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < v <= MAX_WAIT_S:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds > 0 and <= {MAX_WAIT_S:g}, got {text}"
+        )
+    return v

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base.errors import InputError
 from ..base.fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
-from .argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
+from .argtypes import number_arg, positive_int, seconds, seed  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.load import LoadedScenario
@@ -80,13 +80,16 @@ def json_args(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
+    from ..experiment.executors import DASK_CONNECT_TIMEOUT_S
+
     g = p.add_argument_group("where replications run (results are identical whatever you choose)")
     g.add_argument(
         "--workers",
         type=positive_int,
         metavar="K",
         help="worker processes (default: 1, i.e. serial; with --executor process or dask: "
-        "the CPUs available)" + default_note,
+        "the CPUs available); never more than the replications to run nor 4 per CPU, and "
+        "refused when they would need more memory than is available" + default_note,
     )
     g.add_argument(
         "--executor",
@@ -98,16 +101,38 @@ def executor_args(p: argparse.ArgumentParser, default_note: str = "") -> None:
     g.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
-        "--executor dask; its workers need collectsim installed)",
+        help="address of a running Dask scheduler, tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 "
+        "(implies --executor dask; its workers need collectsim installed). A peer that is not "
+        "a Dask scheduler, or does not answer in time, is bad input (exit 2)",
+    )
+    g.add_argument(
+        "--scheduler-timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help="with --scheduler: how long to try connecting, and then how long to wait for the "
+        f"scheduler's handshake (default {DASK_CONNECT_TIMEOUT_S:g} each; at most 3600)",
     )
 
 
 def check_executor(args: argparse.Namespace) -> None:
-    if args.scheduler and args.executor not in (None, "dask"):
+    """The executor options agree, and --scheduler is a well-formed address (bad input
+    otherwise). ``args.scheduler`` becomes a SchedulerAddress carrying --scheduler-timeout.
+    Idempotent."""
+    from ..experiment.dask_scheduler import SchedulerAddress, SchedulerError
+
+    timeout = getattr(args, "scheduler_timeout", None)
+    if timeout is not None and not args.scheduler:
+        raise InputError(f"--scheduler-timeout {timeout:g}: is only used with --scheduler ADDRESS")
+    if not args.scheduler:
+        return
+    if args.executor not in (None, "dask"):
         raise InputError(
             f"--scheduler {args.scheduler}: needs --executor dask, not --executor {args.executor}"
         )
+    try:
+        args.scheduler = SchedulerAddress(args.scheduler, timeout)
+    except SchedulerError as e:
+        raise InputError(str(e)) from None
 
 
 @contextmanager
@@ -232,31 +257,46 @@ def emit_in_folder(folder: Path, option: str, name: str, content: str | bytes, f
 def warn_size(
     args: argparse.Namespace, loaded: LoadedScenario | Sequence[LoadedScenario], replications: int
 ) -> None:
-    """Before a run expected to take more than about 10 minutes or hold more than about 2 GB,
-    say so on stderr with the estimate and what it rests on (:mod:`simulator.experiment.sizing`).
+    """Size the run before anything starts; every command that simulates calls this first.
+
+    Checks the executor options (:func:`check_executor`); lowers ``args.workers`` to the
+    replications to run and to a few per CPU (:mod:`simulator.experiment.capacity`), with one
+    line on stderr when the user's --workers is lowered; refuses (bad input) a run on this
+    machine whose workers x the memory of one replication exceed the memory available; and
+    announces on stderr a run expected to take more than about 10 minutes or hold more than
+    about 2 GB, with the estimate and what it rests on (:mod:`simulator.experiment.sizing`).
     ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""
+    from ..experiment.capacity import plan_workers
     from ..experiment.executors import default_workers
     from ..experiment.sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
 
+    check_executor(args)
     items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
     warn_infeasible(items)
     ests = [estimate(x.scenario) for x in items]
     serial = args.executor == "serial" or (
         args.executor is None and not args.scheduler and not (args.workers and args.workers > 1)
     )
-    workers = 1 if serial else (args.workers or default_workers())
     remote = bool(args.scheduler)
+    workers = 1 if serial else (args.workers or default_workers())
+    if not serial and not remote:
+        plan = plan_workers(workers, _pool_jobs(args, len(items), replications))
+        if args.workers and plan.note():
+            print(f"collectsim: note: {plan.note()}", file=sys.stderr)
+        workers = args.workers = plan.workers
+    big = max(ests, key=lambda e: e.peak_mb)
+    if not remote:
+        _check_memory(workers, big)
+    n = len(ests) * replications
     core_s = sum(e.seconds for e in ests) * replications
     wall_s = core_s / workers
-    big = max(ests, key=lambda e: e.peak_mb)
     mem_mb = big.peak_mb * (1 if remote else workers + (0 if serial else 1))
     if wall_s <= LONG_RUN_S and mem_mb <= LARGE_RUN_MB:
         return
     print(
         f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
-        f"({len(ests) * replications:,} replication(s) of about "
-        f"{describe_duration(core_s / (len(ests) * replications))} "
-        f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
+        f"({n:,} replication(s) of about {describe_duration(core_s / n)} each on "
+        f"{workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
         f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
         file=sys.stderr,
     )
@@ -274,6 +314,38 @@ def warn_infeasible(loaded: Sequence[Any]) -> None:
             if line not in seen:
                 seen.add(line)
                 print(line, file=sys.stderr)
+
+
+def _pool_jobs(args: argparse.Namespace, variants: int, replications: int) -> int:
+    """The most replications the executor may be given: ``replications`` of each variant, or up
+    to --max-replications with ``run --precision``."""
+    reps = replications
+    if getattr(args, "precision", None):
+        reps = max(reps, args.max_replications or 0)
+    return variants * max(1, reps)
+
+
+def _check_memory(workers: int, one) -> None:
+    """Bad input when ``workers`` replications at once, each estimated at ``one.peak_mb`` (the
+    figure ``collectsim validate`` prints), need more memory than this machine has available."""
+    from ..experiment.capacity import available_memory_mb
+    from ..experiment.sizing import describe_mb
+
+    avail = available_memory_mb()
+    need = workers * one.peak_mb
+    if avail is None or need <= avail:
+        return
+    fits = int(avail // one.peak_mb)
+    advice = (
+        f"use --workers {fits} or fewer"
+        if fits >= 1
+        else "even one replication does not fit: simulate fewer accounts or collectors"
+    )
+    raise InputError(
+        f"this run needs about {describe_mb(need)} of memory ({workers} worker(s) x about "
+        f"{describe_mb(one.peak_mb)} per replication, the estimate of 'collectsim validate', from "
+        f"{one.basis()}), more than the {describe_mb(avail)} available on this machine; {advice}"
+    )
 
 
 STRICT_HELP = (

@@ -8,7 +8,12 @@ whatever the executor and the number of workers.
 
 Dask is optional (``pip install "collectsim[dask]"``): ``kind="dask"`` starts a ``LocalCluster``
 on this machine, ``scheduler="tcp://host:8786"`` connects to a running cluster whose workers have
-collectsim installed at the same version.
+collectsim installed at the same version (:mod:`.dask_scheduler` checks the address and the peer).
+
+Local workers are never more than the jobs, when the caller says how many, nor more than
+:func:`.capacity.cpu_ceiling`. Ctrl-C is this process's alone: the processes and threads an
+executor starts hold SIGINT back for ever (a terminal sends it to the whole process group), and
+the parent stops them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
+
+from .capacity import plan_workers
 
 __all__ = [
     "EXECUTORS",
@@ -40,7 +47,21 @@ DASK_HINT = (
 
 
 DASK_CONNECT_TIMEOUT_S = 10
-"""How long to try reaching a Dask scheduler given by --scheduler before giving up."""
+"""How long to try reaching a Dask scheduler given by --scheduler, and then how long to wait for
+its handshake, unless the address carries its own timeout (--scheduler-timeout)."""
+
+
+WORKER_LOGGING = str(
+    {
+        "distributed": "critical",
+        "tornado": "critical",
+        "tornado.application": "critical",
+        "asyncio": "critical",
+    }
+)
+"""Dask's logging configuration (``DASK_LOGGING``) of the local cluster's worker processes: silent.
+What goes wrong in a replication comes back through its future; what they would log is the
+shutdown of a cancelled run (heartbeats to a scheduler that is closing)."""
 
 
 class ExecutorUnavailable(Exception):
@@ -153,16 +174,34 @@ def _exit_with_parent(parent_pid: int, every_s: float = 0.5) -> None:
     threading.Thread(target=watch, name="collectsim-exit-with-parent", daemon=True).start()
 
 
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose workers start with SIGINT blocked (:func:`_sigint_blocked`).
+
+    The pool starts its workers, and its manager thread, inside ``submit``; a worker ignores
+    SIGINT from its initializer on, and the block covers the moment before."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        if self._mp_context.get_start_method() != "fork":
+            _start_resource_tracker()
+        with _sigint_blocked():
+            return super().submit(fn, *args, **kwargs)
+
+
 @contextmanager
 def open_executor(
-    kind: str | Executor | None = None, workers: int | None = None, scheduler: str | None = None
+    kind: str | Executor | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    jobs: int | None = None,
 ) -> Iterator[Executor]:
     """An executor, shut down on exit.
 
     ``kind``: "serial", "process", "dask", an ``Executor`` instance (used as given and not shut
     down) or None: "dask" if ``scheduler`` is given, "process" if ``workers`` > 1, else "serial".
-    ``workers``: processes of the pool or of the local Dask cluster (default: CPUs available).
-    ``scheduler``: address of a running Dask scheduler (implies "dask").
+    ``workers``: processes of the pool or of the local Dask cluster (default: CPUs available),
+    at most ``jobs`` (the number of jobs, when known) and at most :func:`.capacity.cpu_ceiling`.
+    ``scheduler``: address of a running Dask scheduler (implies "dask"); a
+    :class:`.dask_scheduler.SchedulerAddress` carries its timeout.
     """
     if isinstance(kind, Executor):
         yield kind
@@ -175,11 +214,12 @@ def open_executor(
         raise ExecutorUnavailable(f"workers = {workers}: expected a whole number >= 1")
     if scheduler and kind != "dask":
         raise ExecutorUnavailable(f"--scheduler {scheduler} needs the dask executor, not {kind!r}")
+    local = plan_workers(workers or default_workers(), jobs).workers
     if kind == "serial":
         yield SerialExecutor()
     elif kind == "process":
-        ex = ProcessPoolExecutor(
-            max_workers=workers or default_workers(),
+        ex = _Pool(
+            max_workers=local,
             mp_context=_mp_context(),
             initializer=_worker_init,
             initargs=(os.getpid(),),
@@ -191,69 +231,131 @@ def open_executor(
             raise
         ex.shutdown(wait=True)
     else:
-        with _dask_executor(workers, scheduler) as ex:
+        with _quiet_on_interrupt(), _dask_executor(local, scheduler) as ex:
             yield ex
 
 
 @contextmanager
-def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
+def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise ExecutorUnavailable(DASK_HINT) from None
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as e:
-            raise ExecutorUnavailable(
-                f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
-                f"there ({type(e).__name__}: {e}); expected the address of a "
-                "running scheduler, e.g. tcp://10.0.0.5:8786"
-            ) from None
-        with client:
+        with _remote_client(scheduler, Client) as client:
             yield client.get_executor(pure=False)
         return
-    # The cluster's processes inherit an ignored SIGINT (Python then installs no KeyboardInterrupt
-    # handler in them): Ctrl-C on a terminal reaches the whole process group, and only this
-    # process should act on it, by shutting the cluster down, instead of every worker and nanny
-    # printing its own tracebacks.
-    with _sigint_ignored(), _environ(DASK_LOGGING__DISTRIBUTED="error"):
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
+    cluster = None
     try:
+        # The cluster's threads and processes start with SIGINT blocked, so a terminal's Ctrl-C
+        # is left to this process, which shuts the cluster down, instead of every worker
+        # printing its own traceback; one that comes meanwhile is raised on leaving the block.
+        _start_resource_tracker()
+        with _sigint_blocked(), _environ(DASK_LOGGING=WORKER_LOGGING):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                # the scheduler's HTTP server (health checks) on a free loopback port, no
+                # dashboard: the default port 8787 may be taken by another run
+                dashboard_address="127.0.0.1:0",
+                scheduler_kwargs={"dashboard": False},
+            )
         with Client(cluster) as client:
             yield client.get_executor(pure=False)
     except BaseException:
         _quiet_dask_logs()  # shutting down mid-run: the cluster's complaints are expected
         raise
     finally:
-        cluster.close()
+        if cluster is not None:
+            cluster.close()
 
 
 @contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored while child processes start (main thread only: signals live there)."""
+def _remote_client(scheduler: str, client_class: type) -> Iterator[Any]:
+    """A client of the scheduler at ``scheduler``, probed first (:func:`.dask_scheduler.probe`):
+    a bad address, a peer that does not answer within the timeout or that is not a Dask
+    scheduler is ExecutorUnavailable, each in one line naming the address."""
+    from .dask_scheduler import SchedulerAddress, SchedulerError, probe
+
+    try:
+        address = SchedulerAddress(scheduler)
+        timeout = address.timeout or DASK_CONNECT_TIMEOUT_S
+        if address.host is not None:
+            probe(address, timeout)
+    except SchedulerError as e:
+        raise ExecutorUnavailable(str(e)) from None
+    try:
+        client = client_class(str(address), timeout=timeout)
+    except (OSError, TimeoutError) as e:
+        raise ExecutorUnavailable(
+            f"--scheduler {address.given}: cannot connect to a Dask scheduler there "
+            f"({type(e).__name__}: {e}); expected the address of a running scheduler, e.g. "
+            "tcp://10.0.0.5:8786"
+        ) from None
+    with client:
+        yield client
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread while it starts threads and processes: they inherit the
+    block, which nothing lifts in them, so the signal never reaches them (a Dask worker keeps a
+    pending one harmlessly). A Ctrl-C in this process meanwhile waits, and is raised as
+    KeyboardInterrupt when the block is lifted on leaving. Main thread only: signals are
+    handled there."""
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield  # pragma: no cover - not POSIX
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        if signal.SIGINT not in old:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, if it is not running. It starts with the
+    first process started by spawn or forkserver, and then unblocks SIGINT in the thread that
+    started it: started before :func:`_sigint_blocked`, it leaves the block in place."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+
+
+@contextmanager
+def _quiet_on_interrupt() -> Iterator[None]:
+    """While Dask runs, Ctrl-C silences the loggers of distributed, tornado and asyncio before
+    the SIGINT handler in place raises KeyboardInterrupt, since their threads report the
+    cancelled work as errors at once; the loggers stay silent afterwards (the process is
+    ending, or its Dask work was cut short). Main thread only, and only over a handler written
+    in Python (an ignored SIGINT stays ignored)."""
+    import signal
+    import threading
+
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        _quiet_dask_logs()
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager
 def _environ(**values: str) -> Iterator[None]:
-    """Environment variables set while child processes start (they read them at start-up):
-    the local cluster's workers log errors only, not the warnings of a cancelled run."""
+    """Environment variables set while child processes start (they read them at start-up)."""
     old = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -267,9 +369,13 @@ def _environ(**values: str) -> Iterator[None]:
 
 
 def _quiet_dask_logs() -> None:
+    """Silence the loggers of distributed, tornado and asyncio, and those below them that set a
+    level of their own (distributed's configuration gives ``tornado.application`` one)."""
     import logging
 
-    for name in ("distributed", "tornado", "asyncio"):
+    roots = ("distributed", "tornado", "asyncio")
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in roots]
+    for name in (*roots, *names):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 

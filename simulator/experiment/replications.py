@@ -148,7 +148,7 @@ def run_jobs(
 
     # A partial of a module-level function: it pickles for a process pool and for Dask.
     fn = replication_job if on_trace is None else partial(replication_job, trace_replication=0)
-    with open_executor(executor, workers, scheduler) as ex:
+    with open_executor(executor, workers, scheduler, jobs=total) as ex:
         n = run_ordered(ex, fn, feed(), on_done)
     return [results.pop(i) for i in range(n)]
 
@@ -247,7 +247,7 @@ def run_experiment(
     from .executors import open_executor
 
     n = min(max(2, replications), max_replications)
-    with open_executor(executor, workers, scheduler) as ex:
+    with open_executor(executor, workers, scheduler, jobs=max_replications) as ex:
         batch = n
         while True:
             start = res.replications

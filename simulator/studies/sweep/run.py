@@ -86,7 +86,7 @@ def run_sweep(
 
             ran = 0
             if skipped < total:
-                with open_executor(executor, workers, scheduler) as ex:
+                with open_executor(executor, workers, scheduler, jobs=total - skipped) as ex:
                     ran = run_ordered(ex, experiment.replication_job, feed(), on_done)
         finally:
             app.close()
