@@ -82,14 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..base.fileio import os_error_words
-    from ..scenario import ScenarioError
+    from ..base import locks
 
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INPUT
+    locks.set_command(args.command)
+    try:
+        return _call(args)
+    finally:
+        locks.release_all()  # the outputs a refusal or an error left locked
+
+
+def _call(args) -> int:
+    """The command, with its errors turned into messages and exit codes."""
+    from ..base.fileio import os_error_words
+    from ..scenario import ScenarioError
+
     try:
         return args.func(args)
     except ScenarioError as e:

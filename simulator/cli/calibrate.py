@@ -66,7 +66,9 @@ def register(subparsers) -> argparse.ArgumentParser:
         "folder", nargs="?", metavar="DIR", help="folder holding dials.csv and the other CSV files"
     )
     p.add_argument(
-        "--out", metavar="FILE", help="write the fitted scenario (TOML) here (- for standard output)"
+        "--out",
+        metavar="FILE",
+        help="write the fitted scenario (TOML) here (- for standard output)",
     )
     p.add_argument(
         "--base",
@@ -101,7 +103,9 @@ def register(subparsers) -> argparse.ArgumentParser:
         "fit of the data (check a scenario against the data)",
     )
     p.add_argument(
-        "--html", metavar="FILE", help="write the calibration report (HTML) here (- for standard output)"
+        "--html",
+        metavar="FILE",
+        help="write the calibration report (HTML) here (- for standard output)",
     )
     p.add_argument("--force", action="store_true", help="replace existing output files that differ")
     p.set_defaults(func=cmd_calibrate)
@@ -126,8 +130,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..base.errors import InputError
-    from ..base.fileio import check_output_file, write_output
+    from ..base.fileio import check_output_file
     from ..calibrate.api import load_base
+    from .common import Writes, emit
 
     if (args.folder is None) == (args.kpi is None):
         raise InputError(
@@ -202,12 +207,13 @@ def _run(args: argparse.Namespace) -> int:
             bt = backtest(trace, hold, base, replications=args.replications, seed=args.seed)
         say()
         say(bt.table())
-    if out is not None:
-        print(write_output(out, fitted.toml()), file=sys.stderr)
-    if html is not None:
-        from ..report.calibration import render_calibration
+    with Writes() as write:
+        if out is not None:
+            write(emit, out, fitted.toml())
+        if html is not None:
+            from ..report.calibration import render_calibration
 
-        print(write_output(html, render_calibration(fitted, bt)), file=sys.stderr)
+            write(emit, html, render_calibration(fitted, bt))
     return 0
 
 

@@ -14,12 +14,14 @@ from ..base.fileio import make_folder
 from ..base.formatting import number, stat
 from .common import (
     Progress,
+    Writes,
     check_executor,
     emit,
     emit_in_folder,
     executor_args,
     executor_errors,
     folder_target,
+    hold,
     json_target,
     load,
     no_collisions,
@@ -164,14 +166,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         drawn = parameter_uncertainty(loaded)  # refused here, before any work, without [calibration]
     json_out = json_target(args)
-    out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
+    out_dir = folder_target(args.out, "--out", OUT_FILES, args.force)
     from ..experiment.trace_export import TRACE_FILES
 
     trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
     no_collisions(
         {"--json": json_out},
-        {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)), "--trace": (trace_dir, TRACE_FILES)},
+        {"--out": (out_dir, OUT_FILES), "--trace": (trace_dir, TRACE_FILES)},
     )
+    hold(out_dir, "--out", OUT_FILES, args.force)
+    hold(trace_dir, "--trace", TRACE_FILES, args.force)
     warn_size(args, loaded, args.replications)
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(
@@ -191,21 +195,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     doc = res.to_dict()
     sc = loaded.scenario
     # The files first: a reader of the tables that goes away (| head) must not cost the results.
+    # A file that cannot be written keeps neither the others nor the results from being saved.
     text = res.to_json()
-    if json_out is not None:
-        emit(json_out, text)
-    if out_dir is not None:
-        emit_in_folder(out_dir, "--out", "results.json", text, args.force)
-        emit_in_folder(
-            out_dir,
-            "--out",
-            "summary.txt",
-            pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
-            args.force,
-        )
-    if trace_dir is not None:  # replication 0 kept its trace as it ran
-        for name, data in res.trace.items():
-            emit_in_folder(trace_dir, "--trace", name, data, args.force)
+    with Writes() as write:
+        if record is not None:
+            write.errors += record.failed
+        if json_out is not None:
+            write(emit, json_out, text)
+        if out_dir is not None:
+            write(emit_in_folder, out_dir, "--out", "results.json", text, args.force)
+            summary = pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n"
+            write(emit_in_folder, out_dir, "--out", "summary.txt", summary, args.force)
+        if trace_dir is not None:  # replication 0 kept its trace as it ran
+            for name, data in res.trace.items():
+                write(emit_in_folder, trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
@@ -252,12 +255,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 RECORDS = "replications.jsonl"
+OUT_FILES = ("results.json", "summary.txt", RECORDS)
 
 
 @contextlib.contextmanager
 def _recorder(out_dir, args: argparse.Namespace):
     """With --out DIR: DIR/replications.jsonl gets one fsynced line per replication as it ends
-    ({"replication", "seed", "ok": true, "result"}), so an interrupted run keeps what finished."""
+    ({"replication", "seed", "ok": true, "result"}), so an interrupted run keeps what finished.
+    A line that cannot be written stops the records, not the run: the error is in the
+    recorder's ``failed`` list, for the end of the command."""
     if out_dir is None:
         yield None
         return
@@ -270,9 +276,15 @@ def _recorder(out_dir, args: argparse.Namespace):
     app = Appender(path)
 
     def record(job, result) -> None:
+        if record.failed:
+            return
         _, seed, r = job
-        app.write({"replication": r, "seed": seed, "ok": True, "result": result})
+        try:
+            app.write({"replication": r, "seed": seed, "ok": True, "result": result})
+        except InputError as e:  # the disk filled up: the run goes on, its results are kept
+            record.failed.append(f"--out {e}; the run went on without recording the rest")
 
+    record.failed = []
     try:
         yield record
     except KeyboardInterrupt:
