@@ -20,6 +20,8 @@ The rules, for every output path of the command line (``--json``, ``--out``, ``-
   (:mod:`simulator.base.locks`; a folder from :func:`hold_folder` on). Without ``--force`` the
   temporary file is linked to the target's name, which fails if a file appeared there since
   the check, so nothing is replaced silently even by a process that takes no lock.
+- The device must have room for the estimated size of the outputs
+  (:func:`~simulator.base.disk.check_free_space`).
 - A write that fails after the work (no space left, permission taken away, a file that
   appeared) loses nothing: the content is saved elsewhere
   (:func:`~simulator.base.disk.save_elsewhere`) and the message says where.
@@ -36,12 +38,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .disk import save_elsewhere, saved_note
+from .disk import check_free_space, describe_bytes, save_elsewhere, saved_note
 from .errors import OutputError
 from .locks import LOCK_NAME, OutputLock, folder_in_use, lock_file, lock_folder, side_name
 
 __all__ = [
     "atomic_write",
+    "check_free_space",
+    "describe_bytes",
     "hold_folder",
     "save_elsewhere",
     "write_output",

@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..base.errors import InputError
     from ..base.fileio import check_output_file
     from ..calibrate.api import load_base
-    from .common import Writes, emit
+    from .common import Writes, check_room, emit
 
     if (args.folder is None) == (args.kpi is None):
         raise InputError(
@@ -163,6 +163,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     out = check_output_file(args.out, "--out", args.force, allow_stdout=True) if args.out else None
     html = check_output_file(args.html, "--html", args.force, allow_stdout=True) if args.html else None
+    from ..experiment import output_size as size
+
+    check_room([("--out", out, size.FITTED_SCENARIO_BYTES), ("--html", html, size.CALIBRATION_HTML_BYTES)])
     # With a file on standard output, the tables go to stderr so that stdout holds the file alone.
     say = functools.partial(
         print,

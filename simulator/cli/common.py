@@ -14,6 +14,7 @@ from pathlib import Path
 from ..base.errors import InputError, OutputError
 from ..base.fileio import (
     OutputFile,
+    check_free_space,
     check_output_file,
     check_output_folder,
     hold_folder,
@@ -29,6 +30,7 @@ __all__ = [
     "emit",
     "emit_in_folder",
     "hold",
+    "check_room",
     "Writes",
     "strict_arg",
     "warn_breaches",
@@ -223,6 +225,21 @@ def hold(folder: Path | None, option: str, names: tuple[str, ...], force: bool) 
     (:func:`simulator.base.fileio.hold_folder`). Call it once every output is checked."""
     if folder is not None:
         hold_folder(folder, option, names, force)
+
+
+def check_room(needs: list[tuple[str, OutputFile | Path | None, int]]) -> None:
+    """Refuse, before anything runs, outputs whose estimated sizes do not fit on their devices:
+    ``needs`` holds (option, checked file or folder or None, estimated bytes)."""
+    items = []
+    for option, out, size in needs:
+        if out is None or (isinstance(out, OutputFile) and out.is_stdout):
+            continue
+        if isinstance(out, OutputFile):
+            assert out.target is not None and out.path is not None
+            items.append((option, out.path, out.target.parent, size))
+        else:
+            items.append((option, out, out if out.is_dir() else out.parent, size))
+    check_free_space(items)
 
 
 def emit(out: OutputFile, content: str | bytes) -> None:

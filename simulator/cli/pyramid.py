@@ -13,6 +13,7 @@ from ..base.errors import EXIT_OK, InputError
 from ..base.formatting import NA, number, table
 from .common import (
     Progress,
+    check_room,
     emit,
     executor_args,
     executor_errors,
@@ -113,6 +114,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise InputError("--replications: a paired comparison needs at least 2")
     loaded = load(args)
     json_out = json_target(args)
+    from ..experiment.output_size import SENSITIVITY_BYTES
+
+    check_room([("--json", json_out, SENSITIVITY_BYTES)])
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
     )

@@ -16,6 +16,7 @@ from .common import (
     Progress,
     Writes,
     check_executor,
+    check_room,
     emit,
     emit_in_folder,
     executor_args,
@@ -174,6 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         {"--json": json_out},
         {"--out": (out_dir, OUT_FILES), "--trace": (trace_dir, TRACE_FILES)},
     )
+    _check_room(loaded.scenario, args.replications, json_out, out_dir, trace_dir)
     hold(out_dir, "--out", OUT_FILES, args.force)
     hold(trace_dir, "--trace", TRACE_FILES, args.force)
     warn_size(args, loaded, args.replications)
@@ -256,6 +258,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 RECORDS = "replications.jsonl"
 OUT_FILES = ("results.json", "summary.txt", RECORDS)
+
+
+def _check_room(sc, replications: int, json_out, out_dir, trace_dir) -> None:
+    """Refuse outputs the disk has no room for, before the run (sizes estimated for the first
+    ``replications``: --precision may add more)."""
+    from ..experiment import output_size as size
+
+    results = size.results_bytes(sc, replications)
+    check_room(
+        [
+            ("--json", json_out, results),
+            (
+                "--out",
+                out_dir,
+                results + size.summary_text_bytes(sc) + replications * size.record_bytes(sc),
+            ),
+            ("--trace", trace_dir, size.trace_bytes(sc) if trace_dir is not None else 0),
+        ]
+    )
 
 
 @contextlib.contextmanager

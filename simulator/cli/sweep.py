@@ -14,6 +14,7 @@ from ..base.formatting import stat_of, table
 from .common import (
     Progress,
     check_executor,
+    check_room,
     executor_args,
     executor_errors,
     positive_int,
@@ -131,7 +132,8 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
     check_executor(args)
     try:
         plan = plan_sweep(args.scenario, sets, args.replications, args.seed)
-        check_output_folder(args.out, "--out")
+        out = check_output_folder(args.out, "--out")
+        _check_room(plan, out)
         warn_size(args, [v.loaded for v in plan.variants], plan.replications)
         with executor_errors(), Progress(args) as progress:
             outcome = run_sweep(
@@ -156,6 +158,19 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
         f"ran {outcome.ran}, {outcome.skipped} already done"
     )
     return plan, outcome
+
+
+def _check_room(plan, out: Path) -> None:
+    """Refuse a sweep whose files the disk has no room for, before it runs (the records of a
+    sweep being resumed are there already)."""
+    from ..experiment.output_size import sweep_bytes
+
+    need = sweep_bytes([v.loaded.scenario for v in plan.variants], plan.replications, len(plan.parameters))
+    try:
+        need -= (out / "replications.jsonl").stat().st_size
+    except OSError:
+        pass
+    check_room([("--out", out, max(need, 0))])
 
 
 def _sweep_done(outcome, strict: bool = False) -> int:
