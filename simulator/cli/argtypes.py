@@ -31,3 +31,13 @@ def number_arg(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def output_path(text: str) -> str:
+    """An output path (a file, a folder, or ``-`` where a command allows standard output): not
+    empty, since an empty path names nothing and would otherwise be taken as no output at all."""
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "expected a path, got an empty string; give a file or folder path, or leave the option out"
+        )
+    return text

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..base.formatting import table
-from .argtypes import positive_int, seed
+from .argtypes import output_path, positive_int, seed
 
 __all__ = ["register", "cmd_calibrate"]
 
@@ -67,6 +67,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out",
+        type=output_path,
         metavar="FILE",
         help="write the fitted scenario (TOML) here (- for standard output)",
     )
@@ -104,6 +105,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--html",
+        type=output_path,
         metavar="FILE",
         help="write the calibration report (HTML) here (- for standard output)",
     )

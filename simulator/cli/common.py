@@ -22,7 +22,7 @@ from ..base.fileio import (
     write_output,
 )
 from ..base.locks import release_all
-from .argtypes import number_arg, positive_int, seed  # noqa: F401  (re-exported)
+from .argtypes import number_arg, output_path, positive_int, seed  # noqa: F401  (re-exported)
 
 __all__ = [
     "json_target",
@@ -37,6 +37,7 @@ __all__ = [
     "positive_int",
     "seed",
     "number_arg",
+    "output_path",
     "scenario_args",
     "replication_args",
     "json_args",
@@ -79,6 +80,7 @@ def replication_args(p: argparse.ArgumentParser, reps_help: str) -> None:
 def json_args(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--json",
+        type=output_path,
         metavar="FILE",
         help=f"write {what} here; - for standard output (the tables then go to stderr)",
     )

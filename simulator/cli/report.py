@@ -12,6 +12,7 @@ import sys
 
 from ..base.errors import InputError
 from ..base.fileio import check_output_file, check_output_folder
+from .argtypes import output_path
 from .common import Writes, emit, emit_in_folder, hold
 
 __all__ = ["register", "cmd_report"]
@@ -33,11 +34,13 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--html",
+        type=output_path,
         metavar="FILE",
         help="write the self-contained HTML report here (- for standard output)",
     )
     p.add_argument(
         "--png",
+        type=output_path,
         metavar="DIR",
         help="write each plot as a PNG file into this folder (created if missing; its parent must exist)",
     )

@@ -26,6 +26,7 @@ from .common import (
     json_target,
     load,
     no_collisions,
+    output_path,
     positive_int,
     replication_args,
     scenario_args,
@@ -49,12 +50,14 @@ def register(sub) -> None:
     replication_args(p, "independent replications (default 10)")
     p.add_argument(
         "--json",
+        type=output_path,
         metavar="FILE",
         help="write the results JSON (schema collectsim.results/1) here; "
         "- for standard output (the tables then go to stderr)",
     )
     p.add_argument(
         "--out",
+        type=output_path,
         metavar="DIR",
         help="write results.json and summary.txt into this folder (created "
         "if missing; its parent must exist), and replications.jsonl, "
@@ -62,6 +65,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--trace",
+        type=output_path,
         metavar="DIR",
         help="also write the dial-level record of replication 0 into this "
         "folder (created if missing): dials.csv, promises.csv, "

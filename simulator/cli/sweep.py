@@ -17,6 +17,7 @@ from .common import (
     check_room,
     executor_args,
     executor_errors,
+    output_path,
     positive_int,
     replication_args,
     strict_arg,
@@ -117,6 +118,7 @@ def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
     replication_args(p, "replications per variant (default 10)")
     p.add_argument(
         "--out",
+        type=output_path,
         metavar="DIR",
         default=default_out,
         help=f"output folder: new (its parent must exist), empty, or a sweep to resume "
