@@ -4,6 +4,7 @@ reported by argparse as bad input (exit 2) before anything runs."""
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def positive_int(text: str) -> int:
@@ -27,10 +28,14 @@ def seed(text: str) -> int:
 
 
 def number_arg(text: str) -> float:
+    """A finite number: ``inf``, ``nan`` and numbers too large for a float are refused."""
     try:
-        return float(text)
+        v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return v
 
 
 def output_path(text: str) -> str:

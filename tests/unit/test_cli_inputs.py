@@ -1,4 +1,5 @@
-"""Command-line values bounded before anything runs: an empty output path is an error."""
+"""Command-line values bounded before anything runs: an empty output path is an error and the
+pyramid's inputs are finite numbers."""
 
 from __future__ import annotations
 
@@ -41,3 +42,27 @@ def test_every_output_option_refuses_an_empty_path():
                 found.add((name, a.option_strings[0]))
                 assert a.type.__name__ == "output_path", (name, a.option_strings)
     assert found == {(a[0], a[-2]) for a in EMPTY}
+
+
+PYRAMID = {
+    "--productive-rate": "0.85",
+    "--contacts-per-hour": "10",
+    "--promise-rate": "0.85",
+    "--kept-rate": "0.65",
+    "--avg-payment": "140",
+}
+
+
+@pytest.mark.parametrize("option", list(PYRAMID))
+@pytest.mark.parametrize("bad", ["inf", "-inf", "nan", "NaN", "1e999", "infinity"])
+def test_pyramid_inputs_must_be_finite(option, bad, capsys):
+    argv = ["pyramid"] + [f"{k}={bad if k == option else v}" for k, v in PYRAMID.items()]
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert f"argument {option}: expected a finite number, got '{bad}'" in capsys.readouterr().err
+
+
+def test_pyramid_with_finite_inputs(capsys):
+    assert main(["pyramid", *[f"{k}={v}" for k, v in PYRAMID.items()]]) == 0
+    assert "inf" not in capsys.readouterr().out
