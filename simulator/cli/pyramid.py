@@ -75,9 +75,10 @@ def register(sub) -> None:
     p = sub.add_parser(
         "sensitivity",
         help="where the next dollar is: +1%% on each pyramid lever, simulated",
-        description="Improve each lever of the scenario by 1%% (relative) in turn and measure "
+        # argparse formats help strings with %, not descriptions: one % here, %% in help=
+        description="Improve each lever of the scenario by 1% (relative) in turn and measure "
         "the change in the center's value per paid hour, paired by seed with the "
-        "unchanged scenario; next to the analytic figure (1%% of value per paid "
+        "unchanged scenario; next to the analytic figure (1% of value per paid "
         "hour for every layer, since the pyramid is a product).",
     )
     scenario_args(p, optional=True)

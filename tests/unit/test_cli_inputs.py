@@ -1,5 +1,5 @@
-"""Command-line values bounded before anything runs: an empty output path is an error and the
-pyramid's inputs are finite numbers."""
+"""Command-line values bounded before anything runs: an empty output path is an error, the
+pyramid's inputs are finite numbers, and no --help shows a doubled percent sign."""
 
 from __future__ import annotations
 
@@ -66,3 +66,18 @@ def test_pyramid_inputs_must_be_finite(option, bad, capsys):
 def test_pyramid_with_finite_inputs(capsys):
     assert main(["pyramid", *[f"{k}={v}" for k, v in PYRAMID.items()]]) == 0
     assert "inf" not in capsys.readouterr().out
+
+
+def test_no_help_shows_a_doubled_percent_sign(capsys):
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for argv in [[], *([name] for name in sub.choices)]:
+        with pytest.raises(SystemExit):
+            main([*argv, "--help"])
+        text = capsys.readouterr().out
+        assert "%%" not in text, argv
+
+
+def test_sensitivity_help_says_one_percent(capsys):
+    with pytest.raises(SystemExit):
+        main(["sensitivity", "--help"])
+    assert "by 1% (relative)" in " ".join(capsys.readouterr().out.split())
