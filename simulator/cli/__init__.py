@@ -42,6 +42,10 @@ output files:
   already holds the same content. '-' is standard output for --json and --html.
   Symbolic links: a link to an existing regular file is followed and that file is replaced (the
   link stays); a link to a missing file or to anything else is refused.
+  The disk must have room for the outputs' estimated size. An output is locked from its check
+  to its write: another collectsim given it is refused (DIR/.lock, .FILE.lock). A write that
+  fails after the work saves the content elsewhere ($TMPDIR...) and the message says where.
+  CSV text cells that start with = + - @ get a leading ' (spreadsheets read them as text).
 
 exit codes:
   0    success

@@ -5,9 +5,10 @@ rather than after it.
 The estimates count what the files hold (a number per metric, unit and replication; the daily
 series; a row per dial of a trace) times the bytes a number or a row takes in the file's format,
 measured on the bundled scenarios. They aim a little low, so a refusal is sure: over
-``scenarios/*.toml`` and 1 to 16 replications they fall between about 0.6 and 1.0 times the files
-written (a trace: 0.4 to 0.7, its dials per collector-day vary the most). A write that still does
-not fit loses nothing (:func:`simulator.base.disk.save_elsewhere`).
+``scenarios/*.toml`` (2 or 3 replications) and a small scenario (1 to 16) they are 0.7 to 1.0
+times the results JSON written, 0.6 to 0.9 times replications.jsonl (tracking's per-collector
+series are not counted) and 0.4 to 0.9 times a trace (its dials per collector-day vary the most).
+A write that still does not fit loses nothing (:func:`simulator.base.disk.save_elsewhere`).
 """
 
 from __future__ import annotations
