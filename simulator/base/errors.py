@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "InputError",
+    "OutputError",
     "Interrupted",
     "EXIT_OK",
     "EXIT_INTERNAL",
@@ -37,6 +38,11 @@ EXIT_BROKEN_PIPE = 141
 
 class InputError(Exception):
     """Bad input from the user (an option, a path, a file): printed without a traceback, exit 2."""
+
+
+class OutputError(InputError):
+    """An output path that cannot be written as asked (simulator.base.fileio): exit 2, no
+    traceback."""
 
 
 class Interrupted(KeyboardInterrupt):

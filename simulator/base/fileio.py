@@ -16,6 +16,15 @@ The rules, for every output path of the command line (``--json``, ``--out``, ``-
   or to anything else is refused.
 - Writes go to a temporary file in the target's folder, renamed over the target, so a reader or
   a crash never sees half a file. OS errors are reported in words (:func:`os_error_words`).
+- Two processes never write one output at once: the check locks it until the write is done
+  (:mod:`simulator.base.locks`; a folder from :func:`hold_folder` on). Without ``--force`` the
+  temporary file is linked to the target's name, which fails if a file appeared there since
+  the check, so nothing is replaced silently even by a process that takes no lock.
+- The device must have room for the estimated size of the outputs
+  (:func:`~simulator.base.disk.check_free_space`).
+- A write that fails after the work (no space left, permission taken away, a file that
+  appeared) loses nothing: the content is saved elsewhere
+  (:func:`~simulator.base.disk.save_elsewhere`) and the message says where.
 """
 
 from __future__ import annotations
@@ -26,13 +35,19 @@ import os
 import stat
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from .disk import check_free_space, describe_bytes, save_elsewhere, saved_note
+from .errors import OutputError
+from .locks import LOCK_NAME, OutputLock, folder_in_use, lock_file, lock_folder, side_name
 
 __all__ = [
     "atomic_write",
+    "check_free_space",
+    "describe_bytes",
+    "hold_folder",
+    "save_elsewhere",
     "write_output",
     "OutputError",
     "OutputFile",
@@ -48,10 +63,6 @@ STDOUT = "-"
 """The output path that means standard output."""
 
 _CHUNK = 1 << 20
-
-
-class OutputError(InputError):
-    """An output path that cannot be written as asked: exit 2, no traceback."""
 
 
 _ERRNO_WORDS = {
@@ -100,6 +111,7 @@ class OutputFile:
     path: Path | None
     target: Path | None
     force: bool
+    lock: OutputLock | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_stdout(self) -> bool:
@@ -136,9 +148,13 @@ def _check_folder_writable(option: str, shown: str | Path, folder: Path) -> None
         raise _refuse(option, shown, f"cannot write in folder {folder}: no space left on the device")
 
 
-def check_output_file(text: str | Path, option: str, force: bool, allow_stdout: bool = False) -> OutputFile:
+def check_output_file(
+    text: str | Path, option: str, force: bool, allow_stdout: bool = False, lock: bool = True
+) -> OutputFile:
     """Check an output file path before any work; raise :class:`OutputError` naming the option
-    and the path when it cannot be written as asked (see the module's rules)."""
+    and the path when it cannot be written as asked (see the module's rules). With ``lock``, the
+    file is locked against other collectsim processes until :func:`write_output` has written it
+    (a file inside a folder held by :func:`hold_folder` needs no lock of its own)."""
     if allow_stdout and str(text) == STDOUT:
         return OutputFile(option, None, None, force)
     path = Path(text)
@@ -156,26 +172,33 @@ def check_output_file(text: str | Path, option: str, force: bool, allow_stdout: 
         st = os.stat(target) if target.exists() else None
     except OSError as e:
         raise _refuse(option, path, os_error_words(e)) from None
-    if st is not None:
-        if not stat.S_ISREG(st.st_mode):
-            hint = (f"; to print it use {option} -" if allow_stdout else "") + (
-                "; to leave it out, do not give " + option if option else ""
-            )
-            raise _refuse(
-                option,
-                path,
-                f"is {file_kind(st.st_mode)}{'' if target == path else f' ({target})'}; "
-                f"collectsim writes regular files only, with or without --force{hint}",
-            )
-        if not force:
-            raise _refuse(
-                option,
-                path,
-                "exists; not overwritten. Use --force to replace it (a file that "
-                "already holds the same content is left untouched), or choose another path",
-            )
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        hint = (f"; to print it use {option} -" if allow_stdout else "") + (
+            "; to leave it out, do not give " + option if option else ""
+        )
+        raise _refuse(
+            option,
+            path,
+            f"is {file_kind(st.st_mode)}{'' if target == path else f' ({target})'}; "
+            f"collectsim writes regular files only, with or without --force{hint}",
+        )
     _check_folder_writable(option, path, target.parent if str(target.parent) else Path("."))
-    return OutputFile(option, path, target, force)
+    held = None
+    if lock:
+        try:
+            held = lock_file(target, option, path)
+        except OSError as e:
+            raise _refuse(option, path, f"cannot create its lock file: {os_error_words(e)}") from None
+    if not force and os.path.lexists(target):
+        if held is not None:
+            held.release()
+        raise _refuse(
+            option,
+            path,
+            "exists; not overwritten. Use --force to replace it (a file that "
+            "already holds the same content is left untouched), or choose another path",
+        )
+    return OutputFile(option, path, target, force, held)
 
 
 def check_output_folder(text: str | Path, option: str) -> Path:
@@ -197,6 +220,7 @@ def check_output_folder(text: str | Path, option: str) -> Path:
         if not stat.S_ISDIR(st.st_mode):
             raise _refuse(option, path, f"is {file_kind(st.st_mode)}; expected a folder for the outputs")
         _check_folder_writable(option, path, path)
+        folder_in_use(path, option)
     else:
         _check_folder_writable(option, path, path.parent if str(path.parent) else Path("."))
     return path
@@ -209,6 +233,41 @@ def make_folder(path: Path, option: str = "") -> Path:
     except OSError as e:
         raise _refuse(option, path, f"cannot create the folder: {os_error_words(e)}") from None
     return path
+
+
+def hold_folder(path: Path, option: str, names: tuple[str, ...] = (), force: bool = False) -> OutputLock:
+    """Create the output folder ``path`` (checked by :func:`check_output_folder`) if needed and
+    lock it against other collectsim processes until released (:mod:`simulator.base.locks`);
+    then check again, under the lock, the files ``names`` it will write. A refusal removes the
+    folder if it created it and it holds nothing else."""
+    created = not path.exists()
+    make_folder(path, option)
+    try:
+        held = lock_folder(path, option)
+    except OSError as e:
+        _drop_new_folder(path, created)
+        raise _refuse(option, path, f"cannot create its lock file: {os_error_words(e)}") from None
+    except BaseException:
+        _drop_new_folder(path, created)
+        raise
+    try:
+        for name in names:
+            check_output_file(path / name, option, force, lock=False)
+    except BaseException:
+        held.release()
+        _drop_new_folder(path, created)
+        raise
+    return held
+
+
+def _drop_new_folder(path: Path, created: bool) -> None:
+    if not created:
+        return
+    try:
+        (path / LOCK_NAME).unlink(missing_ok=True)
+        path.rmdir()
+    except OSError:
+        pass
 
 
 def _same_content(target: Path, data: bytes) -> bool:
@@ -229,14 +288,11 @@ def _same_content(target: Path, data: bytes) -> bool:
     return h.digest() == hashlib.sha256(data).digest()
 
 
-def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically, with ordinary permissions (mkstemp makes 0600).
-
-    ``fsync`` forces the bytes to disk before the rename, for files that must survive a power cut
-    or a SIGKILL mid-run (a sweep's records)."""
-    path = Path(path)
+def _write_temp(path: Path, data: bytes, fsync: bool) -> Path:
+    """``data`` in a new temporary file in ``path``'s folder, with ordinary permissions (mkstemp
+    makes 0600); removed again if the write fails."""
     parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    fd, tmp = tempfile.mkstemp(prefix=side_name(path.name, "."), suffix=".tmp", dir=parent)
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -246,19 +302,64 @@ def atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(Path(tmp))
+        raise
+    return Path(tmp)
+
+
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
+
+
+def _place(tmp: Path, path: Path, replace: bool) -> None:
+    """Give the temporary file ``tmp`` the name ``path``: renamed over it (``replace``), or
+    linked to it, which raises FileExistsError when ``path`` exists, however recently. Where the
+    file system has no hard links, the name is checked a last time and ``tmp`` renamed."""
+    if replace:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        if e.errno not in _NO_HARD_LINKS:
+            raise
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+        os.replace(tmp, path)
+        return
+    _unlink(tmp)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def atomic_write(path: Path, data: bytes, fsync: bool = False, replace: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically, with ordinary permissions.
+
+    ``fsync`` forces the bytes to disk before the rename, for files that must survive a power cut
+    or a SIGKILL mid-run (a sweep's records). Without ``replace``, FileExistsError if ``path``
+    exists when the file is put in place (:func:`_place`)."""
+    path = Path(path)
+    tmp = _write_temp(path, data, fsync)
+    try:
+        _place(tmp, path, replace)
+    except BaseException:
+        _unlink(tmp)
         raise
 
 
 def write_output(out: OutputFile, content: str | bytes) -> str:
     """Write ``content`` (text, stored as UTF-8, or bytes) to an output checked by
-    :func:`check_output_file`, atomically. A file that already holds the content is left
-    untouched. Returns what happened, for the user (empty for standard output)."""
+    :func:`check_output_file`, atomically, and release its lock. A file that already holds the
+    content is left untouched. Returns what happened, for the user (empty for standard output).
+    When the file cannot be written, the content is saved elsewhere and the
+    :class:`OutputError` says where."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     if out.is_stdout:
         sys.stdout.flush()
@@ -269,27 +370,40 @@ def write_output(out: OutputFile, content: str | bytes) -> str:
             buffer.write(data)
         sys.stdout.flush()
         return ""
+    try:
+        return _write_file(out, data)
+    finally:
+        if out.lock is not None:
+            out.lock.release()
+
+
+_APPEARED = "appeared while collectsim was running; not overwritten (use --force to replace it)"
+
+
+def _write_file(out: OutputFile, data: bytes) -> str:
     target = out.target
     assert target is not None
-    if target.exists() or target.is_symlink():
+    if os.path.lexists(target):
         try:
             st = os.stat(target)
         except OSError as e:
-            raise _refuse(out.option, out.path, os_error_words(e)) from None
+            raise _refuse(out.option, out.path, os_error_words(e) + saved_note(data, target)) from None
         if not stat.S_ISREG(st.st_mode):
             raise _refuse(
-                out.option, out.path, f"is {file_kind(st.st_mode)}; collectsim writes regular files only"
+                out.option,
+                out.path,
+                f"is {file_kind(st.st_mode)}; collectsim writes regular files only"
+                + saved_note(data, target),
             )
         if _same_content(target, data):
             return f"{out}: unchanged (identical content already there)"
         if not out.force:
-            raise _refuse(
-                out.option,
-                out.path,
-                "appeared while collectsim was running; not overwritten. Use --force to replace it",
-            )
+            raise _refuse(out.option, out.path, _APPEARED + saved_note(data, target, beside=True))
     try:
-        atomic_write(target, data)
+        atomic_write(target, data, replace=out.force)
+    except FileExistsError:
+        raise _refuse(out.option, out.path, _APPEARED + saved_note(data, target, beside=True)) from None
     except OSError as e:
-        raise _refuse(out.option, out.path, f"cannot write: {os_error_words(e)}") from None
+        why = f"cannot write: {os_error_words(e)}"
+        raise _refuse(out.option, out.path, why + saved_note(data, target)) from None
     return f"{out}: written"

@@ -356,8 +356,11 @@ def _segment(
 def write_daily_kpis(tr, path: str | Path) -> int:
     """Aggregate a trace (with shifts.csv and promises.csv) into daily.csv: one row per collector
     per day with its team. Kept and collected are those of the promises made that day (the
-    pyramid's cohort basis; see docs/data-formats.md). Returns the number of rows."""
+    pyramid's cohort basis; see docs/data-formats.md). Team and collector names that open like a
+    spreadsheet formula get a leading apostrophe (base.csvcells). Returns the number of rows."""
     import csv
+
+    from ..base.csvcells import safe_row
 
     sh, d, pr = tr.shifts, tr.dials, tr.promises
     if sh is None or pr is None:
@@ -389,18 +392,20 @@ def write_daily_kpis(tr, path: str | Path) -> int:
             c, day = int(sh["collector_id"][i]), int(sh["day"][i])
             k = day - day0
             w.writerow(
-                [
-                    tr.date_of(day).isoformat(),
-                    teams[sh["team"][i]],
-                    names[c],
-                    f"{sh['paid_s'][i] / HOUR_S:.6f}",
-                    f"{sh['productive_s'][i] / HOUR_S:.6f}",
-                    int(dials[c, k]),
-                    int(rpc[c, k]),
-                    int(promises[c, k]),
-                    int(kept_n[c, k]),
-                    f"{collected[c, k]:.2f}",
-                ]
+                safe_row(
+                    [
+                        tr.date_of(day).isoformat(),
+                        teams[sh["team"][i]],
+                        names[c],
+                        f"{sh['paid_s'][i] / HOUR_S:.6f}",
+                        f"{sh['productive_s'][i] / HOUR_S:.6f}",
+                        int(dials[c, k]),
+                        int(rpc[c, k]),
+                        int(promises[c, k]),
+                        int(kept_n[c, k]),
+                        f"{collected[c, k]:.2f}",
+                    ]
+                )
             )
             rows += 1
     return rows

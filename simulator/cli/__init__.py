@@ -45,6 +45,10 @@ output files:
   already holds the same content. '-' is standard output for --json and --html.
   Symbolic links: a link to an existing regular file is followed and that file is replaced (the
   link stays); a link to a missing file or to anything else is refused.
+  The disk must have room for the outputs' estimated size. An output is locked from its check
+  to its write: another collectsim given it is refused (DIR/.lock, .FILE.lock). A write that
+  fails after the work saves the content elsewhere ($TMPDIR...) and the message says where.
+  CSV text cells that start with = + - @ get a leading ' (spreadsheets read them as text).
 
 exit codes:
   0    success
@@ -136,14 +140,25 @@ def _sigint_noted() -> Iterator[Callable[[], bool]]:
 
 
 def _main(argv: Sequence[str] | None, seen: Callable[[], bool]) -> int:
-    from ..base.fileio import os_error_words
-    from ..scenario import ScenarioError
+    from ..base import locks
 
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INPUT
+    locks.set_command(args.command)
+    try:
+        return _call(args, seen)
+    finally:
+        locks.release_all()  # the outputs a refusal or an error left locked
+
+
+def _call(args: argparse.Namespace, seen: Callable[[], bool]) -> int:
+    """The command, with its errors turned into messages and exit codes."""
+    from ..base.fileio import os_error_words
+    from ..scenario import ScenarioError
+
     try:
         try:
             return args.func(args)

@@ -4,6 +4,7 @@ reported by argparse as bad input (exit 2) before anything runs."""
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def positive_int(text: str) -> int:
@@ -27,10 +28,24 @@ def seed(text: str) -> int:
 
 
 def number_arg(text: str) -> float:
+    """A finite number: ``inf``, ``nan`` and numbers too large for a float are refused."""
     try:
-        return float(text)
+        v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return v
+
+
+def output_path(text: str) -> str:
+    """An output path (a file, a folder, or ``-`` where a command allows standard output): not
+    empty, since an empty path names nothing and would otherwise be taken as no output at all."""
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "expected a path, got an empty string; give a file or folder path, or leave the option out"
+        )
+    return text
 
 
 MAX_WAIT_S = 3600.0

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..base.formatting import table
-from .argtypes import positive_int, seed
+from .argtypes import output_path, positive_int, seed
 from .common import Subparsers
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,7 +71,10 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         "folder", nargs="?", metavar="DIR", help="folder holding dials.csv and the other CSV files"
     )
     p.add_argument(
-        "--out", metavar="FILE", help="write the fitted scenario (TOML) here (- for standard output)"
+        "--out",
+        type=output_path,
+        metavar="FILE",
+        help="write the fitted scenario (TOML) here (- for standard output)",
     )
     p.add_argument(
         "--base",
@@ -106,7 +109,10 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         "fit of the data (check a scenario against the data)",
     )
     p.add_argument(
-        "--html", metavar="FILE", help="write the calibration report (HTML) here (- for standard output)"
+        "--html",
+        type=output_path,
+        metavar="FILE",
+        help="write the calibration report (HTML) here (- for standard output)",
     )
     p.add_argument("--force", action="store_true", help="replace existing output files that differ")
     p.set_defaults(func=cmd_calibrate)
@@ -131,8 +137,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..base.errors import InputError
-    from ..base.fileio import check_output_file, write_output
+    from ..base.fileio import check_output_file
     from ..calibrate.api import load_base
+    from .common import Writes, check_room, emit
 
     if (args.folder is None) == (args.kpi is None):
         raise InputError(
@@ -163,6 +170,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     out = check_output_file(args.out, "--out", args.force, allow_stdout=True) if args.out else None
     html = check_output_file(args.html, "--html", args.force, allow_stdout=True) if args.html else None
+    from ..experiment import output_size as size
+
+    check_room([("--out", out, size.FITTED_SCENARIO_BYTES), ("--html", html, size.CALIBRATION_HTML_BYTES)])
     # With a file on standard output, the tables go to stderr so that stdout holds the file alone.
     say = functools.partial(
         print,
@@ -207,12 +217,13 @@ def _run(args: argparse.Namespace) -> int:
             bt = backtest(trace, hold, base, replications=args.replications, seed=args.seed)
         say()
         say(bt.table())
-    if out is not None:
-        print(write_output(out, fitted.toml()), file=sys.stderr)
-    if html is not None:
-        from ..report.calibration import render_calibration
+    with Writes() as write:
+        if out is not None:
+            write(emit, out, fitted.toml())
+        if html is not None:
+            from ..report.calibration import render_calibration
 
-        print(write_output(html, render_calibration(fitted, bt)), file=sys.stderr)
+            write(emit, html, render_calibration(fitted, bt))
     return 0
 
 

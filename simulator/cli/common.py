@@ -12,9 +12,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..base.errors import InputError
-from ..base.fileio import OutputFile, check_output_file, check_output_folder, make_folder, write_output
-from .argtypes import number_arg, positive_int, seconds, seed  # noqa: F401  (re-exported)
+from ..base.errors import InputError, OutputError
+from ..base.fileio import (
+    OutputFile,
+    check_free_space,
+    check_output_file,
+    check_output_folder,
+    hold_folder,
+    make_folder,
+    write_output,
+)
+from ..base.locks import release_all
+from .argtypes import number_arg, output_path, positive_int, seconds, seed  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.load import LoadedScenario
@@ -24,11 +33,15 @@ __all__ = [
     "folder_target",
     "emit",
     "emit_in_folder",
+    "hold",
+    "check_room",
+    "Writes",
     "strict_arg",
     "warn_breaches",
     "positive_int",
     "seed",
     "number_arg",
+    "output_path",
     "scenario_args",
     "replication_args",
     "json_args",
@@ -71,6 +84,7 @@ def replication_args(p: argparse.ArgumentParser, reps_help: str) -> None:
 def json_args(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--json",
+        type=output_path,
         metavar="FILE",
         help=f"write {what} here; - for standard output (the tables then go to stderr)",
     )
@@ -237,8 +251,31 @@ def folder_target(text: str | None, option: str, names: tuple[str, ...], force: 
     folder = check_output_folder(text, option)
     if folder.exists():
         for name in names:
-            check_output_file(folder / name, option, force)
+            check_output_file(folder / name, option, force, lock=False)
     return folder
+
+
+def hold(folder: Path | None, option: str, names: tuple[str, ...], force: bool) -> None:
+    """Create a folder checked by :func:`folder_target` and lock it against other collectsim
+    processes until the command ends, checking ``names`` again under the lock
+    (:func:`simulator.base.fileio.hold_folder`). Call it once every output is checked."""
+    if folder is not None:
+        hold_folder(folder, option, names, force)
+
+
+def check_room(needs: list[tuple[str, OutputFile | Path | None, int]]) -> None:
+    """Refuse, before anything runs, outputs whose estimated sizes do not fit on their devices:
+    ``needs`` holds (option, checked file or folder or None, estimated bytes)."""
+    items = []
+    for option, out, size in needs:
+        if out is None or (isinstance(out, OutputFile) and out.is_stdout):
+            continue
+        if isinstance(out, OutputFile):
+            assert out.target is not None and out.path is not None
+            items.append((option, out.path, out.target.parent, size))
+        else:
+            items.append((option, out, out if out.is_dir() else out.parent, size))
+    check_free_space(items)
 
 
 def emit(out: OutputFile, content: str | bytes) -> None:
@@ -249,9 +286,38 @@ def emit(out: OutputFile, content: str | bytes) -> None:
 
 
 def emit_in_folder(folder: Path, option: str, name: str, content: str | bytes, force: bool) -> None:
-    """Write ``name`` in a folder checked by :func:`folder_target`, creating the folder."""
+    """Write ``name`` in a folder checked by :func:`folder_target` and held by :func:`hold`."""
     make_folder(folder, option)
-    emit(check_output_file(folder / name, option, force), content)
+    emit(check_output_file(folder / name, option, force, lock=False), content)
+
+
+class Writes:
+    """A command's outputs written one after another: one that fails (its content saved
+    elsewhere, :func:`simulator.base.fileio.write_output`) does not keep the others from being
+    written; at the end of the ``with`` block the outputs' locks are released and the failures,
+    and an output refused inside the block, are raised together, one line each.
+
+    ``with Writes() as write: write(emit, out, text)``"""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def __call__(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except OutputError as e:
+            self.errors.append(str(e))
+
+    def __enter__(self) -> Writes:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        release_all()  # the writes are done: the outputs are free for other processes
+        if exc_type is not None and not issubclass(exc_type, OutputError):
+            return
+        errors = self.errors + ([str(exc)] if exc is not None else [])
+        if errors:
+            raise OutputError("\ncollectsim: error: ".join(errors)) from None
 
 
 def warn_size(

@@ -13,6 +13,7 @@ from .common import (
     Progress,
     Subparsers,
     check_executor,
+    check_room,
     emit,
     executor_args,
     executor_errors,
@@ -94,6 +95,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise InputError(f"-r {args.replications}: a paired comparison needs at least 2 replications")
     la, lb = _comparison_loaded(args)
     json_out = json_target(args)
+    from ..experiment.output_size import compare_bytes
+
+    check_room([("--json", json_out, compare_bytes(la.scenario, lb.scenario, args.replications))])
     warn_size(args, [la, lb], args.replications)
     with executor_errors(), Progress(args, 2 * args.replications) as progress:
         cmp = run_comparison(

@@ -14,6 +14,7 @@ from ..base.formatting import NA, number, table
 from .common import (
     Progress,
     Subparsers,
+    check_room,
     emit,
     executor_args,
     executor_errors,
@@ -75,9 +76,10 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sensitivity",
         help="where the next dollar is: +1%% on each pyramid lever, simulated",
-        description="Improve each lever of the scenario by 1%% (relative) in turn and measure "
+        # argparse formats help strings with %, not descriptions: one % here, %% in help=
+        description="Improve each lever of the scenario by 1% (relative) in turn and measure "
         "the change in the center's value per paid hour, paired by seed with the "
-        "unchanged scenario; next to the analytic figure (1%% of value per paid "
+        "unchanged scenario; next to the analytic figure (1% of value per paid "
         "hour for every layer, since the pyramid is a product).",
     )
     scenario_args(p, optional=True)
@@ -114,6 +116,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise InputError("--replications: a paired comparison needs at least 2")
     loaded = load(args)
     json_out = json_target(args)
+    from ..experiment.output_size import SENSITIVITY_BYTES
+
+    check_room([("--json", json_out, SENSITIVITY_BYTES)])
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
     )

@@ -11,8 +11,9 @@ import os
 import sys
 
 from ..base.errors import InputError
-from ..base.fileio import check_output_file, check_output_folder, make_folder, write_output
-from .common import Subparsers
+from ..base.fileio import check_output_file, check_output_folder
+from .argtypes import output_path
+from .common import Subparsers, Writes, emit, emit_in_folder, hold
 
 __all__ = ["register", "cmd_report"]
 
@@ -32,10 +33,14 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         help="a results JSON file or a sweep output folder (holding summary.json)",
     )
     p.add_argument(
-        "--html", metavar="FILE", help="write the self-contained HTML report here (- for standard output)"
+        "--html",
+        type=output_path,
+        metavar="FILE",
+        help="write the self-contained HTML report here (- for standard output)",
     )
     p.add_argument(
         "--png",
+        type=output_path,
         metavar="DIR",
         help="write each plot as a PNG file into this folder (created if missing; its parent must exist)",
     )
@@ -61,7 +66,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         names = list(figures_for(kind, doc))
         if png_dir.exists():
             for name in names:
-                check_output_file(png_dir / f"{name}.png", "--png", args.force)
+                check_output_file(png_dir / f"{name}.png", "--png", args.force, lock=False)
     try:
         images = png_images(kind, doc)
         page = render(kind, doc, str(src), images) if html_out is not None else ""
@@ -74,17 +79,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"{src}: does not hold what a collectsim {kind} document holds "
             f"({type(e).__name__}: {e}); expected a file written by collectsim"
         ) from None
-    if html_out is not None:
-        _say(write_output(html_out, page))
-    if png_dir is not None:
-        make_folder(png_dir, "--png")
-        if not names:
-            print(f"{png_dir}: no plots apply to {src}", file=sys.stderr)
-        for name, data in images.items():
-            _say(write_output(check_output_file(png_dir / f"{name}.png", "--png", args.force), data))
+    with Writes() as write:
+        if html_out is not None:
+            write(emit, html_out, page)
+        if png_dir is not None:
+            hold(png_dir, "--png", tuple(f"{name}.png" for name in names), args.force)
+            if not names:
+                print(f"{png_dir}: no plots apply to {src}", file=sys.stderr)
+            for name, data in images.items():
+                write(emit_in_folder, png_dir, "--png", f"{name}.png", data, args.force)
     return 0
-
-
-def _say(what: str) -> None:
-    if what:
-        print(what, file=sys.stderr)

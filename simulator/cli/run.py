@@ -15,15 +15,19 @@ from ..base.formatting import number, stat
 from .common import (
     Progress,
     Subparsers,
+    Writes,
     check_executor,
+    check_room,
     emit,
     emit_in_folder,
     executor_args,
     executor_errors,
     folder_target,
+    hold,
     json_target,
     load,
     no_collisions,
+    output_path,
     positive_int,
     replication_args,
     scenario_args,
@@ -47,12 +51,14 @@ def register(sub: Subparsers) -> None:
     replication_args(p, "independent replications (default 10)")
     p.add_argument(
         "--json",
+        type=output_path,
         metavar="FILE",
         help="write the results JSON (schema collectsim.results/1) here; "
         "- for standard output (the tables then go to stderr)",
     )
     p.add_argument(
         "--out",
+        type=output_path,
         metavar="DIR",
         help="write results.json and summary.txt into this folder (created "
         "if missing; its parent must exist), and replications.jsonl, "
@@ -60,6 +66,7 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument(
         "--trace",
+        type=output_path,
         metavar="DIR",
         help="also write the dial-level record of replication 0 into this "
         "folder (created if missing): dials.csv, promises.csv, "
@@ -165,15 +172,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         drawn = parameter_uncertainty(loaded)  # refused here, before any work, without [calibration]
     json_out = json_target(args)
-    out_dir = folder_target(args.out, "--out", ("results.json", "summary.txt", RECORDS), args.force)
+    out_dir = folder_target(args.out, "--out", OUT_FILES, args.force)
     from ..experiment.replications import TRACE_ERROR
     from ..experiment.trace_export import TRACE_FILES
 
     trace_dir = folder_target(args.trace, "--trace", TRACE_FILES, args.force)
     no_collisions(
         {"--json": json_out},
-        {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)), "--trace": (trace_dir, TRACE_FILES)},
+        {"--out": (out_dir, OUT_FILES), "--trace": (trace_dir, TRACE_FILES)},
     )
+    _check_room(loaded.scenario, args.replications, json_out, out_dir, trace_dir)
+    hold(out_dir, "--out", OUT_FILES, args.force)
+    hold(trace_dir, "--trace", TRACE_FILES, args.force)
     warn_size(args, loaded, args.replications)
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(
@@ -193,24 +203,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     doc = res.to_dict()
     sc = loaded.scenario
     # The files first: a reader of the tables that goes away (| head) must not cost the results.
+    # A file that cannot be written keeps neither the others nor the results from being saved.
     text = res.to_json()
-    if json_out is not None:
-        emit(json_out, text)
-    if out_dir is not None:
-        emit_in_folder(out_dir, "--out", "results.json", text, args.force)
-        emit_in_folder(
-            out_dir,
-            "--out",
-            "summary.txt",
-            pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n",
-            args.force,
-        )
     trace_failed = None
-    if trace_dir is not None:  # replication 0 kept its trace as it ran
-        trace_failed = res.trace.get(TRACE_ERROR)
-        for name, data in res.trace.items():
-            if name != TRACE_ERROR:
-                emit_in_folder(trace_dir, "--trace", name, data, args.force)
+    with Writes() as write:
+        if record is not None:
+            write.errors += record.failed
+        if json_out is not None:
+            write(emit, json_out, text)
+        if out_dir is not None:
+            write(emit_in_folder, out_dir, "--out", "results.json", text, args.force)
+            summary = pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n"
+            write(emit_in_folder, out_dir, "--out", "summary.txt", summary, args.force)
+        if trace_dir is not None:  # replication 0 kept its trace as it ran
+            trace_failed = res.trace.get(TRACE_ERROR)
+            for name, data in res.trace.items():
+                if name != TRACE_ERROR:
+                    write(emit_in_folder, trace_dir, "--trace", name, data, args.force)
     # With --json -, standard output carries the JSON alone and the tables go to stderr.
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
@@ -265,12 +274,34 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 RECORDS = "replications.jsonl"
+OUT_FILES = ("results.json", "summary.txt", RECORDS)
+
+
+def _check_room(sc, replications: int, json_out, out_dir, trace_dir) -> None:
+    """Refuse outputs the disk has no room for, before the run (sizes estimated for the first
+    ``replications``: --precision may add more)."""
+    from ..experiment import output_size as size
+
+    results = size.results_bytes(sc, replications)
+    check_room(
+        [
+            ("--json", json_out, results),
+            (
+                "--out",
+                out_dir,
+                results + size.summary_text_bytes(sc) + replications * size.record_bytes(sc),
+            ),
+            ("--trace", trace_dir, size.trace_bytes(sc) if trace_dir is not None else 0),
+        ]
+    )
 
 
 @contextlib.contextmanager
 def _recorder(out_dir, args: argparse.Namespace):
     """With --out DIR: DIR/replications.jsonl gets one fsynced line per replication as it ends
-    ({"replication", "seed", "ok": true, "result"}), so an interrupted run keeps what finished."""
+    ({"replication", "seed", "ok": true, "result"}), so an interrupted run keeps what finished.
+    A line that cannot be written stops the records, not the run: the error is in the
+    recorder's ``failed`` list, for the end of the command."""
     if out_dir is None:
         yield None
         return
@@ -283,9 +314,15 @@ def _recorder(out_dir, args: argparse.Namespace):
     app = Appender(path)
 
     def record(job, result) -> None:
+        if record.failed:
+            return
         _, seed, r = job
-        app.write({"replication": r, "seed": seed, "ok": True, "result": result})
+        try:
+            app.write({"replication": r, "seed": seed, "ok": True, "result": result})
+        except InputError as e:  # the disk filled up: the run goes on, its results are kept
+            record.failed.append(f"--out {e}; the run went on without recording the rest")
 
+    record.failed = []
     try:
         yield record
     except KeyboardInterrupt:

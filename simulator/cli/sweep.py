@@ -15,8 +15,10 @@ from .common import (
     Progress,
     Subparsers,
     check_executor,
+    check_room,
     executor_args,
     executor_errors,
+    output_path,
     positive_int,
     replication_args,
     strict_arg,
@@ -117,6 +119,7 @@ def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
     replication_args(p, "replications per variant (default 10)")
     p.add_argument(
         "--out",
+        type=output_path,
         metavar="DIR",
         default=default_out,
         help=f"output folder: new (its parent must exist), empty, or a sweep to resume "
@@ -132,7 +135,8 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
     check_executor(args)
     try:
         plan = plan_sweep(args.scenario, sets, args.replications, args.seed)
-        check_output_folder(args.out, "--out")
+        out = check_output_folder(args.out, "--out")
+        _check_room(plan, out)
         warn_size(args, [v.loaded for v in plan.variants], plan.replications)
         with executor_errors(), Progress(args) as progress:
             outcome = run_sweep(
@@ -157,6 +161,19 @@ def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
         f"ran {outcome.ran}, {outcome.skipped} already done"
     )
     return plan, outcome
+
+
+def _check_room(plan, out: Path) -> None:
+    """Refuse a sweep whose files the disk has no room for, before it runs (the records of a
+    sweep being resumed are there already)."""
+    from ..experiment.output_size import sweep_bytes
+
+    need = sweep_bytes([v.loaded.scenario for v in plan.variants], plan.replications, len(plan.parameters))
+    try:
+        need -= (out / "replications.jsonl").stat().st_size
+    except OSError:
+        pass
+    check_room([("--out", out, max(need, 0))])
 
 
 def _sweep_done(outcome, strict: bool = False) -> int:

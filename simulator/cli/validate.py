@@ -7,7 +7,7 @@ import argparse
 
 from ..base.errors import EXIT_OK
 from ..base.fileio import STDOUT, check_output_file
-from .common import Subparsers, emit, load, scenario_args, warn_infeasible, wrap
+from .common import Subparsers, emit, load, output_path, scenario_args, warn_infeasible, wrap
 
 __all__ = ["register"]
 
@@ -38,7 +38,9 @@ def register(sub: Subparsers) -> None:
         epilog="examples:\n  collectsim schema --out collectsim.schema.json\n"
         "  then, on the first line of a scenario file:  #:schema ./collectsim.schema.json",
     )
-    p.add_argument("--out", metavar="FILE", help="write it here (default, or -: standard output)")
+    p.add_argument(
+        "--out", type=output_path, metavar="FILE", help="write it here (default, or -: standard output)"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing --out file (regular files only)")
     p.set_defaults(func=cmd_schema)
 

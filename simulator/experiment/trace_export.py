@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..base.clock import HOUR_S
+from ..base.csvcells import safe_cell
 from ..base.fileio import atomic_write
 from ..base.outcomes import ABANDONED, OUTCOME_NAMES
 from ..scenario.schema import Scenario
@@ -69,8 +70,11 @@ def trace_tables(w: World) -> dict[str, bytes]:
     sc, p, st = w.scenario, w.portfolio, w.structure
     clock = _Clock(sc)
     names = [f"A{a}" for a in range(p.n)]
-    segs = st.segments
-    collectors = st.collectors
+    # The names are the scenario's text; made safe for spreadsheets once (base.csvcells), since
+    # every other cell is a number, a date or collectsim's own vocabulary.
+    segs = [safe_cell(s) for s in st.segments]
+    collectors = [safe_cell(c) for c in st.collectors]
+    campaigns = [safe_cell(c) for c in st.campaigns]
     offset_h = [x / HOUR_S for x in p.bucket_offset_s]
     tr = w.trace_arrays()
     n_coll = len(collectors)
@@ -93,7 +97,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
                 segs[p.segment_list[a]],
                 f"{offset_h[p.bucket_list[a]]:g}",
                 collectors[coll] if coll < n_coll else "",
-                st.campaigns[camp],
+                campaigns[camp],
                 mode,
                 OUTCOME_NAMES[o],
                 f"{ring:.3f}",
@@ -158,7 +162,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
         (clock.date(day), names[a], segs[s], event, f"{dpd:g}")
         for day, a, s, event, dpd in sorted(rec.events, key=lambda r: r[0])
     ]
-    team_of = [st.teams[t] for t in st.collector_team]
+    team_of = [safe_cell(st.teams[t]) for t in st.collector_team]
     shifts = [
         (
             clock.date(day),

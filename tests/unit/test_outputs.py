@@ -247,17 +247,24 @@ def test_a_read_only_folder_is_refused_before_simulating(scen, tmp_path, capsys,
         assert code == 2 and "--out sw: cannot write in folder .: read-only file system" in err
 
 
-def test_a_full_device_is_refused_and_a_disk_filling_up_is_reported(scen, tmp_path, capsys):
+def test_a_full_device_is_refused_and_a_disk_filling_up_is_reported(scen, tmp_path, capsys, monkeypatch):
     with tmpfs(tmp_path) as mnt:
         filler = mnt / "filler"
         fill_device(filler)
         code, _, err = run_cli(capsys, "run", scen, "-r", "1", "-q", "--json", mnt / "x.json")
         assert code == 2 and f"--json {mnt / 'x.json'}" in err and "no space left on the device" in err
-        # room for the check (8 KiB), not for the results: the write fails after the run, in words
+        # room for the check (8 KiB), not for the results: refused before the run, with the sizes
         os.truncate(filler, filler.stat().st_size - 8192)
+        code, _, err = run_cli(capsys, "run", scen, "-r", "1", "-q", "--json", mnt / "x.json")
+        assert code == 2 and f"--json {mnt / 'x.json'}: about " in err and "KB free on the device" in err
+        # an estimate too low: the write fails after the run, in words, and the results are kept
+        monkeypatch.setattr("simulator.experiment.output_size.results_bytes", lambda *a: 0)
         code, _, err = run_cli(capsys, "run", scen, "-r", "1", "-q", "--json", mnt / "x.json")
         assert code == 2 and f"--json {mnt / 'x.json'}: cannot write: no space left on the device" in err
         assert not [p for p in mnt.iterdir() if p.name.endswith(".tmp")]
+        saved = err.split("the content is saved in ")[1].split(" instead")[0]
+        assert json.loads(open(saved).read())["schema"] == "collectsim.results/1"
+        os.unlink(saved)
 
 
 # ------------------------------------------------------------------ sizes

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...base.errors import EXIT_FAILED_REPLICATIONS
 from ...experiment import replications as experiment
-from .plan import SweepPlan
+from .plan import SweepError, SweepPlan
 from .store import Appender, prepare_folder, read_records, record_outcome
 from .summary import write_outputs
 
@@ -90,7 +90,13 @@ def run_sweep(
                     ran = run_ordered(ex, experiment.replication_job, feed(), on_done)
         finally:
             app.close()
-        summary, files = write_outputs(plan, out, records, extra)
+        try:
+            summary, files = write_outputs(plan, out, records, extra)
+        except SweepError as e:
+            raise SweepError(
+                f"{e}; every finished replication is kept in {jpath}: run the same command again "
+                "to write the summaries"
+            ) from None
     finally:
         lock.close()
     return SweepOutcome(plan, out, summary, ran, skipped, summary["failed"], files)

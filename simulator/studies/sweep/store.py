@@ -4,7 +4,8 @@
     replications.jsonl   one JSON line per finished replication, appended, flushed and fsynced at
                          once: {"variant", "replication", "seed", "ok": true, "result": {...}} or
                          {"variant", "replication", "seed", "ok": false, "error", "traceback"}
-    .lock                an advisory lock: one sweep writes to a folder at a time
+    .lock                while the sweep runs, an advisory lock: one collectsim command writes to
+                         a folder at a time
 
 Resuming: the same sweep run again with the same folder skips every replication already in
 ``replications.jsonl`` (a half-written last line, e.g. after SIGKILL, is dropped). A replication
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import traceback
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...base.fileio import atomic_write, os_error_words
+from ...base.locks import LOCK_NAME, LockBusy, OutputLock, folder_busy
 from .plan import SweepError
 
 __all__ = ["prepare_folder", "read_records", "record_outcome", "Appender", "write_text"]
@@ -64,36 +65,14 @@ def _manifest_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return out
 
 
-class _Lock:
-    """An exclusive advisory lock on DIR/.lock (released by the OS even after SIGKILL)."""
-
-    wait_s = 3.0
+class _Lock(OutputLock):
+    """The sweep folder's lock, DIR/.lock: the lock of every output folder
+    (:mod:`simulator.base.locks`), released by the OS even after SIGKILL."""
 
     def __init__(self, folder: Path) -> None:
-        self.f = open(folder / ".lock", "a+")
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            return
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            try:
-                fcntl.flock(self.f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except OSError:
-                # Pool workers of a sweep just killed may hold it for a moment more (they end
-                # within a second of their parent: executors._exit_with_parent).
-                if time.monotonic() < deadline:
-                    time.sleep(0.1)
-                    continue
-            self.f.close()
-            raise SweepError(
-                f"{folder}: another collectsim sweep is writing to this folder; wait for it "
-                "or choose another --out"
-            ) from None
-
-    def close(self) -> None:
-        self.f.close()
+        super().__init__(
+            Path(folder) / LOCK_NAME, folder_busy(folder, "--out"), remove=True, command="collectsim sweep"
+        )
 
 
 def prepare_folder(out: Path, manifest: dict[str, Any]) -> _Lock:
@@ -102,7 +81,7 @@ def prepare_folder(out: Path, manifest: dict[str, Any]) -> _Lock:
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {out}: exists and is not a folder; expected a folder for the sweep outputs")
     mpath = out / "manifest.json"
-    if out.is_dir() and not mpath.exists() and any(p.name != ".lock" for p in out.iterdir()):
+    if out.is_dir() and not mpath.exists() and any(p.name != LOCK_NAME for p in out.iterdir()):
         raise SweepError(
             f"--out {out}: folder exists, is not empty and holds no sweep manifest.json; "
             "expected a new or empty folder (or a sweep to resume)"
@@ -110,6 +89,8 @@ def prepare_folder(out: Path, manifest: dict[str, Any]) -> _Lock:
     try:
         out.mkdir(exist_ok=True)
         lock = _Lock(out)
+    except LockBusy as e:
+        raise SweepError(str(e)) from None
     except OSError as e:
         raise SweepError(f"--out {out}: cannot create the folder or its lock: {os_error_words(e)}") from None
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._version import __version__
+from ...base.csvcells import safe_cell
 from ...base.documents import SWEEP_SCHEMA
 from ...base.statistics import stat
 from ...experiment.replications import ALL_METRICS, Results, iter_long
@@ -27,7 +28,9 @@ SUMMARY_LEVELS = ("center", "segments", "teams")
 
 
 def _param_cell(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v, default=str)
+    """A parameter value as a CSV cell: text as it is (made safe for spreadsheets,
+    base.csvcells), any other value as JSON."""
+    return safe_cell(v) if isinstance(v, str) else json.dumps(v, default=str)
 
 
 def _num_cell(v: float | None) -> str:
@@ -111,7 +114,9 @@ def write_outputs(
     records: Mapping[tuple[str, int], Mapping[str, Any]],
     extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[Path]]:
-    """tidy.csv, summary.csv, summary.json and variants/*.json from the records, in job order."""
+    """tidy.csv, summary.csv, summary.json and variants/*.json from the records, in job order.
+    The CSV files' text from the user (parameter values, unit names) that opens like a formula
+    gets a leading apostrophe (base.csvcells)."""
     params = [p for p, _ in plan.parameters]
     summary = summary_document(plan, records)
     if extra:
@@ -125,7 +130,7 @@ def write_outputs(
         reps = [r for r in range(plan.replications) if records.get((v.id, r), {}).get("ok")]
         per_rep = [records[(v.id, r)]["result"] for r in reps]
         for r, level, unit, metric, value in iter_long(per_rep, reps):
-            w.writerow([v.id, *pv, r, level, unit, metric, _num_cell(value)])
+            w.writerow([v.id, *pv, r, level, safe_cell(unit), metric, _num_cell(value)])
 
     summ = io.StringIO()
     w = csv.writer(summ, lineterminator="\n")
@@ -145,7 +150,7 @@ def write_outputs(
                         v.id,
                         *pv,
                         level,
-                        unit,
+                        safe_cell(unit),
                         metric,
                         n,
                         _num_cell(s["mean"]),
