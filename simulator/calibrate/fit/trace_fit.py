@@ -13,6 +13,7 @@ import numpy as np
 from ...base.outcomes import ABANDONED, INVALID
 from ...scenario.schema import OUTCOMES
 from ..read.formats import DIALER_MODES
+from ..read.screen import Exclusion
 from ..read.trace import Source, Trace
 from .account_behaviour import ConversionFit, behaviour_mode, fit_answer, fit_conversion
 from .contact_by_account import AnswerLink
@@ -59,6 +60,7 @@ class TraceFit:
     calls_by_local_hour: np.ndarray  # dials per local hour, all segments
     notes: list[str] = field(default_factory=list)
     living: LivingFit | None = None  # the living portfolio, when the files show one
+    exclusions: list[Exclusion] = field(default_factory=list)  # rows left out (lenient reading)
 
 
 def _durations(tr: Trace, dm: np.ndarray) -> dict[str, dict[str, DistFit | None]]:
@@ -104,7 +106,7 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
     last_day = int(days[-1])
     hour, weekday = local_hour_weekday(d["t"], d["tz_h"], tr.origin_weekday)
     segments: dict[str, SegmentFit] = {}
-    notes: list[str] = []
+    notes: list[str] = [e.note() for e in tr.exclusions]
     links = behaviour_mode(tr)
     living = fit_living(tr, last_day, links)
     for s, name in enumerate(tr.segments):
@@ -171,4 +173,5 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
         np.bincount(hour[d["out"] != ABANDONED], minlength=24),
         notes,
         living,
+        list(tr.exclusions),
     )
