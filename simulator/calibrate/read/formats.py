@@ -290,6 +290,13 @@ KPI = FileSpec(
         _c("paid_hours", "float", nonneg=True, unit="h"),
         _c("productive_hours", "float", nonneg=True, unit="h"),
         _c("dials", "float", nonneg=True),
+        _c(
+            "connects",
+            "float",
+            required=False,
+            nonneg=True,
+            doc="live answers (checked: between rpc and dials; not fitted)",
+        ),
         _c("rpc", "float", nonneg=True, doc="right-party contacts"),
         _c("promises", "float", nonneg=True),
         _c("kept", "float", nonneg=True, doc="promises made that day that were kept (cohort basis)"),
