@@ -81,10 +81,11 @@ def calibrate_trace(trace: Trace, base: BaseSpec = None) -> Calibrated:
     return Calibrated(raw, validated(raw, f"<fitted from {trace.folder}>"), fit, trace)
 
 
-def calibrate(folder: str | Path, base: BaseSpec = None) -> Calibrated:
+def calibrate(folder: str | Path, base: BaseSpec = None, lenient: bool = False) -> Calibrated:
     """Read a trace folder (``dials.csv`` and optionally ``promises.csv``, ``payments.csv``,
     ``accounts.csv``, ``shifts.csv``; see docs/data-formats.md), fit it, and return the fitted
     scenario. With ``base`` (a scenario or its path) the fit starts from that scenario and
-    replaces only what the data identify. Raises ``CalibrationDataError`` for bad data and
-    ``ScenarioError`` for a bad base."""
-    return calibrate_trace(read_trace(folder), base)
+    replaces only what the data identify. Raises ``CalibrationDataError`` for bad data (with
+    ``lenient``, only for a bad file: bad rows are left out, and the fit's notes count them)
+    and ``ScenarioError`` for a bad base."""
+    return calibrate_trace(read_trace(folder, lenient), base)

@@ -322,12 +322,14 @@ def backtest_kpi(
     seed: int = 1,
     executor: Any = None,
     workers: int | None = None,
+    lenient: bool = False,
 ) -> Backtest:
     """The back-test of the daily-KPI path: fit the rows before the last ``holdout_days`` dates,
-    simulate those dates, compare the center and each team."""
+    simulate those dates, compare the center and each team (``lenient``: rows that break a rule
+    of daily.csv left out, see :func:`.kpi.calibrate_kpi`)."""
     from .kpi import calibrate_kpi, kpi_dates, observed_kpi_layers
 
-    dates = kpi_dates(path)
+    dates = kpi_dates(path, lenient)
     if holdout_days < 1 or holdout_days >= len(dates):
         raise CalibrationDataError(
             str(path),
@@ -337,11 +339,11 @@ def backtest_kpi(
             f"{len(dates)} date(s); expected 1 to {len(dates) - 1}",
         )
     cut = dates[-holdout_days]
-    cal = calibrate_kpi(path, base, before=cut)
+    cal = calibrate_kpi(path, base, before=cut, lenient=lenient)
     weekday = int(dates[0].astype("datetime64[D]").item().weekday())
     fit_days = len(dates) - holdout_days
     loaded = _holdout_scenario(cal, fit_days, holdout_days, weekday)
-    obs = observed_kpi_layers(path, since=cut, days=holdout_days)
+    obs = observed_kpi_layers(path, since=cut, days=holdout_days, lenient=lenient)
     return _compare(
         loaded,
         obs,

@@ -29,7 +29,7 @@ import numpy as np
 
 from .._version import __version__
 from ..base.clock import HOUR_S
-from ..base.outcomes import RPC
+from ..base.outcomes import ABANDONED, RPC, THIRD_PARTY
 from ..scenario.distributions import scale_spec
 from ..scenario.load import LoadedScenario, load_scenario
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
@@ -37,8 +37,10 @@ from .api import BaseSpec, Calibrated, load_base, validated
 from .assemble.parameters import clean, param
 from .fit.regression import Estimate
 from .fit.teams import block_layout, ratio_estimate
-from .read.csv_table import CalibrationDataError, Codes, read_table
+from .read.csv_table import CalibrationDataError
+from .read.daily import read_daily
 from .read.formats import KEPT, KPI
+from .read.screen import Exclusion
 
 __all__ = [
     "KpiFit",
@@ -87,25 +89,19 @@ class KpiFit:
     totals: dict[str, dict[str, float]]
     days: int
     notes: list[str] = field(default_factory=list)
+    exclusions: list[Exclusion] = field(default_factory=list)  # rows left out (lenient reading)
 
 
-def read_kpi(path: str | Path) -> tuple[Any, list[str]]:
-    """daily.csv as a Table, with the team names in code order; rows whose productive hours
-    exceed paid hours, or rpc exceed dials, are errors."""
-    codes = Codes()
-    t = read_table(path, KPI, codes)
-    name = str(path)
-    for num, den in (("productive_hours", "paid_hours"), ("rpc", "dials")):
-        bad = t[num] > t[den] * (1 + 1e-9) + 1e-9
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise CalibrationDataError(name, i + 2, num, f"{t[num][i]:g} exceeds {den} {t[den][i]:g}")
-    return t, codes.labels("team")
+def read_kpi(path: str | Path, lenient: bool = False) -> tuple[Any, list[str]]:
+    """daily.csv as a Table, with the team names in code order (see :mod:`.read.daily` for
+    the checks; ``lenient``: bad rows left out instead of an error)."""
+    d = read_daily(path, lenient)
+    return d.table, d.teams
 
 
-def kpi_dates(path: str | Path) -> np.ndarray:
+def kpi_dates(path: str | Path, lenient: bool = False) -> np.ndarray:
     """The distinct dates of daily.csv, ascending (datetime64[D])."""
-    return np.unique(read_kpi(path)[0]["date"])
+    return np.unique(read_kpi(path, lenient)[0]["date"])
 
 
 def _units(t, teams: list[str], base: Scenario, name: str, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -134,12 +130,15 @@ def _units(t, teams: list[str], base: Scenario, name: str, rows: np.ndarray) -> 
     return units
 
 
-def fit_kpi(path: str | Path, base: Scenario, before: np.datetime64 | None = None) -> KpiFit:
+def fit_kpi(
+    path: str | Path, base: Scenario, before: np.datetime64 | None = None, lenient: bool = False
+) -> KpiFit:
     """Read daily.csv and estimate :data:`KPI_RATIOS` for the center and each team (rows dated
-    before ``before`` only, when given)."""
-    t, teams = read_kpi(path)
+    before ``before`` only, when given; ``lenient``: bad rows left out and listed)."""
+    daily = read_daily(path, lenient)
+    t, teams = daily.table, daily.teams
     d = t["date"]
-    rows = np.ones(t.rows, bool) if before is None else d < before
+    rows = np.ones(t.n, bool) if before is None else d < before
     if not rows.any():
         raise CalibrationDataError(str(path), None, "date", f"no rows before {before}")
     fits: dict[str, dict[str, Estimate]] = {}
@@ -159,15 +158,16 @@ def fit_kpi(path: str | Path, base: Scenario, before: np.datetime64 | None = Non
         fits,
         totals,
         int(len(np.unique(d[rows]))),
+        exclusions=daily.exclusions,
     )
 
 
 def observed_kpi_layers(
-    path: str | Path, since: np.datetime64, days: int
+    path: str | Path, since: np.datetime64, days: int, lenient: bool = False
 ) -> dict[str, dict[str, float | None]]:
     """The pyramid layers and daily volumes of the rows dated ``since`` or later, for the center
     and each team (the back-test's observed side)."""
-    t, teams = read_kpi(path)
+    t, teams = read_kpi(path, lenient)
     rows = t["date"] >= since
     units: dict[str, np.ndarray] = {"center": rows}
     if t.has("team"):
@@ -210,16 +210,27 @@ def _mean_rpc_share(seg, team, sc: Scenario) -> float:
     return float(np.mean(vals))
 
 
-def calibrate_kpi(path: str | Path, base: BaseSpec = None, before: np.datetime64 | None = None) -> Calibrated:
+def calibrate_kpi(
+    path: str | Path, base: BaseSpec = None, before: np.datetime64 | None = None, lenient: bool = False
+) -> Calibrated:
     """Fit daily KPIs (rows before ``before``, when given) onto a base scenario (None: the
-    bundled default) and say what is left."""
+    bundled default) and say what is left. ``lenient``: rows that break a rule of daily.csv
+    are left out, and the notes say how many and why."""
     base_l: LoadedScenario = load_base(base) or load_scenario(None)
     sc = base_l.scenario
-    kf = fit_kpi(path, sc, before)
+    kf = fit_kpi(path, sc, before, lenient)
     raw = copy.deepcopy(dict(base_l.raw))
     raw.pop("calibration", None)
     params: list[dict] = []
-    notes = [f"not identified by daily KPIs, kept from the base: {x}" for x in KPI_NOT_IDENTIFIED]
+    notes = [e.note() for e in kf.exclusions]
+    notes += [f"not identified by daily KPIs, kept from the base: {x}" for x in KPI_NOT_IDENTIFIED]
+    for unit, est in kf.units.items():
+        idle = [r for r, e in est.items() if not math.isfinite(e.value)]
+        if idle:
+            notes.append(
+                f"kpi.{unit}: no data for {', '.join(idle)} (the denominator sums to 0); "
+                "what they would set is kept from the base"
+            )
     for unit, est in kf.units.items():
         for r, e in est.items():
             if math.isfinite(e.value):
@@ -289,6 +300,10 @@ def _segment(
         if math.isfinite(e.value) and 0 <= e.value <= 1:
             sraw[skey] = e.value
             params.append(param(f"{key}.{skey}", e.value, e.se, e.low, e.high, e.n, f"the team's {rate}"))
+        elif math.isfinite(e.value):  # read_daily keeps each row's layers in order: not expected
+            notes.append(
+                f"{key}.{skey}: the team's {rate} {e.value:.4g} is not a probability; kept from the base"
+            )
     e = est["avg_payment"]
     if math.isfinite(e.value) and seg.payment_usd.mean > 0:
         f = e.value / seg.payment_usd.mean
@@ -310,6 +325,11 @@ def _segment(
         k = e.value / max(_mean_rpc_share(seg, team, sc), 1e-12)
         p = [seg.outcomes.as_list()[i].probability for i in range(len(OUTCOMES))]
         new_rpc = min(p[RPC] * k, 0.999)
+        if p[RPC] * k > 0.999:
+            notes.append(
+                f"{key}.outcomes.rpc.probability: the team's rpc per dial asks for {p[RPC] * k:.4g} at the "
+                "base curve's typical hour; capped at 0.999"
+            )
         rest = (1 - new_rpc) / (1 - p[RPC]) if p[RPC] < 1 else 0.0
         probs = [x * rest for x in p[:5]] + [new_rpc]
         probs[0] += 1.0 - sum(probs)
@@ -355,9 +375,13 @@ def _segment(
 
 def write_daily_kpis(tr, path: str | Path) -> int:
     """Aggregate a trace (with shifts.csv and promises.csv) into daily.csv: one row per collector
-    per day with its team. Kept and collected are those of the promises made that day (the
-    pyramid's cohort basis; see docs/data-formats.md). Team and collector names that open like a
-    spreadsheet formula get a leading apostrophe (base.csvcells). Returns the number of rows."""
+    per day with its team. Connects are live answers (right party, third party, abandoned after
+    a collector took the call). Promises are conversations that ended in one: the rows of
+    promises.csv made together (an arrangement's payments) count once, kept when the first one
+    due was. Kept and collected are those of the promises made that day, collected counting
+    every payment (the pyramid's cohort basis; see docs/data-formats.md). Team and collector
+    names that open like a spreadsheet formula get a leading apostrophe (base.csvcells). Returns
+    the number of rows."""
     import csv
 
     from ..base.csvcells import safe_row
@@ -377,10 +401,16 @@ def write_daily_kpis(tr, path: str | Path) -> int:
         )
 
     dials = grid(d["coll"], d["day"])
+    live = np.isin(d["out"], (THIRD_PARTY, RPC, ABANDONED))
+    connects = grid(d["coll"][live], d["day"][live])
     rpc = grid(d["coll"][d["out"] == RPC], d["day"][d["out"] == RPC])
-    promises = grid(pr["collector_id"], pr["day"])
+    order = np.lexsort((pr["due_day"], pr["t"], pr["account_id"]))
+    acct, t_made = pr["account_id"][order], pr["t"][order]
+    first = order[np.r_[len(order) > 0, (acct[1:] != acct[:-1]) | (t_made[1:] != t_made[:-1])][: len(order)]]
+    promises = grid(pr["collector_id"][first], pr["day"][first])
+    kept_first = first[pr["status"][first] == KEPT]
+    kept_n = grid(pr["collector_id"][kept_first], pr["day"][kept_first])
     kept = pr["status"] == KEPT
-    kept_n = grid(pr["collector_id"][kept], pr["day"][kept])
     collected = grid(pr["collector_id"][kept], pr["day"][kept], pr["paid_usd"][kept])
     teams, names = tr.teams, tr.collectors
     rows = 0
@@ -400,6 +430,7 @@ def write_daily_kpis(tr, path: str | Path) -> int:
                         f"{sh['paid_s'][i] / HOUR_S:.6f}",
                         f"{sh['productive_s'][i] / HOUR_S:.6f}",
                         int(dials[c, k]),
+                        int(connects[c, k]),
                         int(rpc[c, k]),
                         int(promises[c, k]),
                         int(kept_n[c, k]),

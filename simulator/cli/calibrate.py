@@ -1,9 +1,11 @@
 """The ``collectsim calibrate`` subcommand. The CLI calls :func:`register` with its subparsers
 object; the command's ``func`` returns the exit code: 0, or 2 for bad input (bad data naming
 file, row and column; a bad base scenario; an output path that cannot be written, or that exists
-without --force), with a message and no traceback. Output paths follow the rules of
-simulator.base.fileio: checked before any work, written atomically, an existing file replaced
-only with --force and left untouched when it already holds the content."""
+without --force), with a message and no traceback. With --lenient, rows that break a rule of the
+data formats are left out instead, and the summary and the fitted scenario's notes count them.
+Output paths follow the rules of simulator.base.fileio: checked before any work, written
+atomically, an existing file replaced only with --force and left untouched when it already holds
+the content."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from .common import Subparsers
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..calibrate.api import Calibrated
+    from ..calibrate.read.screen import Exclusion
 
 __all__ = ["register", "cmd_calibrate"]
 
@@ -43,6 +46,14 @@ With --kpi DAILY.csv instead of DIR, one row per collector or team per day (date
 collector_id, paid_hours, productive_hours, dials, rpc, promises, kept, collected_usd): the
 ratios those identify are fitted onto --base (default: the bundled table_14_1), and what they
 cannot identify is printed.
+
+Records are checked before anything is fitted (docs/data-formats.md, "What is an error"): a bad
+value, a repeated key, an account or promise no other file knows, a date far outside the data's
+period, a daily row whose layers are out of order. The first bad row is an error naming the file,
+row and column (exit 2). With --lenient such rows are left out and counted: the summary, the
+[calibration] notes and the report say how many rows of which file, and why. A problem of a
+whole file (missing, not CSV, a column missing or named twice, rows out of order) is an error
+either way.
 
 --backtest holds out the last --holdout-days calling days, fits the rest, simulates the
 held-out days (after the fitted days, from the data's initial portfolio) and prints each
@@ -114,6 +125,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the calibration report (HTML) here (- for standard output)",
     )
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="leave out the rows that break a rule of the data formats (counted and reported) "
+        "instead of stopping at the first",
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files that differ")
     p.set_defaults(func=cmd_calibrate)
     return p
@@ -131,7 +148,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"collectsim: error: {len(e.problems)} problem(s):\n{e}", file=sys.stderr)
         return EXIT_INPUT
     except InputError as e:
-        print(f"collectsim: error: {e}", file=sys.stderr)
+        hint = ""
+        if getattr(e, "excludable", False) and not getattr(args, "lenient", False):
+            hint = "\n(--lenient leaves such rows out, counts them and reports them)"
+        print(f"collectsim: error: {e}{hint}", file=sys.stderr)
         return EXIT_INPUT
 
 
@@ -185,34 +205,38 @@ def _run(args: argparse.Namespace) -> int:
     if args.kpi:
         from ..calibrate.kpi import calibrate_kpi
 
-        fitted = calibrate_kpi(args.kpi, base)
+        fitted = calibrate_kpi(args.kpi, base, lenient=args.lenient)
     else:
         from ..calibrate.read.trace import read_trace
 
-        trace = read_trace(args.folder)
+        trace = read_trace(args.folder, lenient=args.lenient)
         if args.no_fit:
             from ..calibrate.backtest import backtest
 
             hold = args.holdout_days or max(1, len(trace.dial_days) // 5)
+            if args.lenient:
+                say(excluded_lines(trace.exclusions))
             bt = backtest(trace, hold, scenario=base, replications=args.replications, seed=args.seed)
             say(bt.table())
             return 0  # a failed back-test is a finding, not an error: the table says FAILED
         from ..calibrate.api import calibrate_trace
 
         fitted = calibrate_trace(trace, base)
-    say(summary(fitted))
+    say(summary(fitted, args.lenient))
     if args.backtest:
         from ..calibrate.backtest import backtest, backtest_kpi
 
         if args.kpi:
             from ..calibrate.kpi import kpi_dates
 
-            n_days = len(kpi_dates(args.kpi))
+            n_days = len(kpi_dates(args.kpi, args.lenient))
         else:
             n_days = len(trace.dial_days)
         hold = args.holdout_days or max(1, n_days // 5)
         if args.kpi:
-            bt = backtest_kpi(args.kpi, hold, base, replications=args.replications, seed=args.seed)
+            bt = backtest_kpi(
+                args.kpi, hold, base, replications=args.replications, seed=args.seed, lenient=args.lenient
+            )
         else:
             bt = backtest(trace, hold, base, replications=args.replications, seed=args.seed)
         say()
@@ -227,13 +251,30 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary(fitted: Calibrated) -> str:
-    """A plain-text summary: the headline fitted values and what the data could not identify."""
+def excluded_lines(exclusions: list[Exclusion], lenient: bool = True) -> str:
+    """The rows --lenient left out, one line per file and reason ("" when not lenient)."""
+    if not lenient:
+        return ""
+    if not exclusions:
+        return "--lenient: no row excluded"
+    total = sum(e.rows for e in exclusions)
+    return "\n".join(
+        [f"--lenient: {total:,} row(s) excluded, not fitted:"] + [f"  - {e.note()}" for e in exclusions]
+    )
+
+
+def summary(fitted: Calibrated, lenient: bool = False) -> str:
+    """A plain-text summary: the rows left out (``lenient``), the headline fitted values and
+    what the data could not identify."""
     cal = fitted.calibration
     lines = [
         f"fitted {cal.data} data {cal.first_date} to {cal.last_date} "
         f"({', '.join(f'{s.file} {s.rows:,} rows' for s in cal.sources)})"
     ]
+    exclusions = getattr(fitted.fit, "exclusions", [])
+    excluded = excluded_lines(exclusions, lenient)
+    if excluded:
+        lines.append(excluded)
     rows = [["parameter", "value", "95% interval", "n"]]
     for p in cal.parameters:
         k = p.key
@@ -254,7 +295,8 @@ def summary(fitted: Calibrated) -> str:
     lines.append(table(rows))
     lines.append(f"({len(cal.parameters)} fitted values in all, with SEs, in the [calibration] section)")
     lines.append("not identified by the data:")
-    lines += [f"  - {x}" for x in cal.not_identified]
+    shown = {e.note() for e in exclusions}
+    lines += [f"  - {x}" for x in cal.not_identified if x not in shown]
     return "\n".join(lines)
 
 

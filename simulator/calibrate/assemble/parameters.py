@@ -14,6 +14,8 @@ __all__ = ["param", "estimate_param", "distribution_params", "dist_spec", "round
 
 SIG = 6
 """Significant digits of the numbers written into a calibrated scenario."""
+BOUND = 1e12
+"""A scenario's numbers are within +-BOUND: an SE or interval end beyond it bounds nothing."""
 
 
 def rounded(x: float, sig: int = SIG) -> float:
@@ -31,13 +33,18 @@ def param(
     method: str = "",
     in_scenario: bool = True,
 ) -> dict[str, Any]:
-    """A ``calibration.parameters`` entry; a missing or non-finite SE or bound is left out."""
+    """A ``calibration.parameters`` entry; a missing or non-finite SE or bound (or one beyond
+    :data:`BOUND`) is left out."""
+
+    def usable(x: float | None) -> bool:
+        return x is not None and math.isfinite(x) and abs(x) <= BOUND
+
     out: dict[str, Any] = {"key": key, "value": rounded(value)}
-    if se is not None and math.isfinite(se):
+    if usable(se):
         out["se"] = rounded(se)
         if low is None:
             low, high = value - Z95 * se, value + Z95 * se
-    if low is not None and math.isfinite(low) and high is not None and math.isfinite(high):
+    if usable(low) and usable(high):
         out["ci95_low"], out["ci95_high"] = rounded(low), rounded(high)
     if n:
         out["n"] = int(n)

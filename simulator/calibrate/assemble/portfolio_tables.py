@@ -305,7 +305,15 @@ def portfolio_part(
                 )
             )
         if ls.wrong is not None:
-            seg["wrong_number_share"] = rounded(ls.wrong.value)
+            invalid = seg["outcomes"]["invalid"]["probability"]
+            share = min(ls.wrong.value, max(0.0, 0.999 - invalid))
+            if share < ls.wrong.value:
+                notes.append(
+                    f"{key}.wrong_number_share: {ls.wrong.value:.4g} of the accounts have a wrong number "
+                    f"and the invalid outcome's probability is {invalid:.4g}, which leaves no working "
+                    f"number; set to {share:.4g} (too few accounts to tell them apart)"
+                )
+            seg["wrong_number_share"] = rounded(share)
             params.append(
                 estimate_param(
                     f"{key}.wrong_number_share",

@@ -119,8 +119,9 @@ def segment_table(
         for i, v in enumerate(vals):
             lo, hi = ci[0, i], ci[1, i]
             if math.isfinite(lo) and hi > lo:
-                # SE on the multiplier scale from the log-scale interval (delta method)
-                se = v * (math.log(hi) - math.log(lo)) / (2 * Z95)
+                # SE on the multiplier scale from the log-scale interval (delta method); none
+                # when the interval reaches 0 or infinity (a multiplier the dials hardly bound)
+                se = v * (math.log(hi) - math.log(lo)) / (2 * Z95) if 0 < lo and math.isfinite(hi) else None
                 params.append(
                     param(
                         f"{key}.contact_curve.{name}[{i}]",

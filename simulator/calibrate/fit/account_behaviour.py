@@ -30,6 +30,7 @@ from ..read.trace import Trace
 from .account_book import Book
 from .contact_by_account import AnswerLink, fatigue_attempts, fit_account_outcomes
 from .contact_curve import OutcomeFit
+from .curve_model import NON_LIVE
 from .distribution_fit import DistFit, fit_distribution
 from .living_portfolio import LivingSegment
 from .regression import Estimate, Link, entry_average, fit_logistic, fit_loglinear, proportion
@@ -82,7 +83,8 @@ def fit_answer(
 ) -> tuple[OutcomeFit, AnswerLink, Estimate, Estimate | None] | None:
     """The contact model of :mod:`.contact_by_account` for segment code ``seg`` (``dm``: its dials).
     Returns the outcome fit, the answer link, the disconnected and wrong shares; None when
-    the segment has no right-party or no third-party contact to fit."""
+    the segment has no right-party or no third-party contact to fit, or no working number that
+    went unanswered."""
     d, acc = tr.dials, tr.accounts
     rows = book.rows_of(d["acct"][dm])
     known = rows >= 0
@@ -118,6 +120,8 @@ def fit_answer(
         dead = all_bad[inv]
         q_dead = proportion(int(all_bad.sum()), len(codes))
         q_wrong, wrong = None, np.zeros(len(out), dtype=bool)
+    if not np.isin(out[~dead], NON_LIVE).any():
+        return None
     of, answer = fit_account_outcomes(
         out, hour[dm], weekday[dm], Z[:, :], [*terms, "fatigue"], wrong, dead, q_dead, q_wrong, entry_Z
     )

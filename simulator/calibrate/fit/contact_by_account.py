@@ -43,6 +43,8 @@ from .regression import Z95, Estimate, Link
 
 __all__ = ["AnswerLink", "fit_account_outcomes", "fatigue_attempts", "FATIGUE_WINDOW_DAYS"]
 
+FATIGUE_SLOPE_MAX = 20.0
+"""A log answer slope per attempt beyond +-this (a factor of 5e8 per attempt) is no estimate."""
 FATIGUE_WINDOW_DAYS = 6
 """Previous calendar days whose attempts tire an account (with the same day's earlier ones: the
 last 7 calendar days), as the simulator counts them (Portfolio.attempts_7_list)."""
@@ -286,12 +288,14 @@ def fit_account_outcomes(
         n,
     )
     fatigue = None
-    if "fatigue" in terms:
-        j = P0 + terms.index("fatigue")
+    j = P0 + terms.index("fatigue") if "fatigue" in terms else None
+    if j is not None and abs(th[j]) < FATIGUE_SLOPE_MAX:  # beyond: the dials do not identify it
         b, se = float(th[j]), math.sqrt(max(float(cov[j, j]), 0.0))
-        fatigue = Estimate(
-            1.0 - math.exp(b), math.exp(b) * se, 1.0 - math.exp(b + Z95 * se), 1.0 - math.exp(b - Z95 * se), n
-        )
+
+        def exp(x: float) -> float:  # a slope the data hardly identify can have a huge SE
+            return math.exp(min(x, 700.0))
+
+        fatigue = Estimate(1.0 - exp(b), exp(b) * se, 1.0 - exp(b + Z95 * se), 1.0 - exp(b - Z95 * se), n)
     idx = np.array([P0 + j for j in k_terms], dtype=np.int64)
     link = Link(
         "log",

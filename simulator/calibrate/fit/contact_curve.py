@@ -36,11 +36,19 @@ import numpy as np
 from scipy import linalg
 
 from ...base.clock import HOUR_S
-from ...base.outcomes import RPC, THIRD_PARTY
-from ...scenario.schema import OUTCOMES
+from ...base.outcomes import ABANDONED, RPC, THIRD_PARTY
+from ...scenario.schema import OUTCOMES, WEEKDAYS
 from .curve_model import NON_LIVE, LiveAnswerModel, curve_multipliers, fellner_schall
 
-__all__ = ["OutcomeFit", "fit_outcomes", "cell_counts", "local_hour_weekday", "in_fit_convention"]
+__all__ = [
+    "OutcomeFit",
+    "fit_outcomes",
+    "flat_outcomes",
+    "make_feasible",
+    "cell_counts",
+    "local_hour_weekday",
+    "in_fit_convention",
+]
 
 
 def local_hour_weekday(
@@ -146,6 +154,99 @@ def fit_outcomes(counts: np.ndarray) -> OutcomeFit:
         counts,
         {g: float(v) for g, v in lam.items()},
         n,
+    )
+
+
+def flat_outcomes(counts: np.ndarray) -> OutcomeFit:
+    """The outcome shares with flat curves, for dials that leave the model nothing to fit (every
+    dial a live answer: the likelihood grows without bound toward a live-answer probability of
+    1). Abandoned dials (live, party unknown) are split between third and right party in their
+    proportions (equally when there are neither); binomial standard errors."""
+    totals = counts.sum(axis=(0, 1)).astype(float)
+    n = float(totals.sum())
+    if n == 0:
+        raise ValueError("no dials to fit outcome probabilities to")
+    b = totals[: len(OUTCOMES)].copy()
+    tp, rpc = totals[THIRD_PARTY], totals[RPC]
+    share_tp = tp / (tp + rpc) if tp + rpc > 0 else 0.5
+    b[THIRD_PARTY] += totals[ABANDONED] * share_tp
+    b[RPC] += totals[ABANDONED] * (1 - share_tp)
+    b /= n
+    ones, nan24, nan7 = np.ones(24), np.full((2, 24), np.nan), np.full((2, 7), np.nan)
+    dials_dh = counts.sum(axis=2)
+    return OutcomeFit(
+        b,
+        np.sqrt(b * (1 - b) / n),
+        ones,
+        ones.copy(),
+        np.ones(7),
+        np.ones(7),
+        nan24,
+        nan24.copy(),
+        nan7,
+        nan7.copy(),
+        dials_dh.sum(axis=0) / n,
+        dials_dh.sum(axis=1) / n,
+        counts,
+        {},
+        int(n),
+    )
+
+
+def live_probabilities(of: OutcomeFit, shrink: float = 1.0) -> np.ndarray:
+    """(7, 24) live-answer probabilities of every weekday and hour, the curves' logs scaled by
+    ``shrink`` (the simulator's formula before its cap)."""
+    a = np.outer(of.answer_by_weekday**shrink, of.answer_by_hour**shrink)
+    r = np.outer(of.rpc_by_weekday**shrink, of.rpc_by_hour**shrink)
+    return a * (of.base[THIRD_PARTY] + of.base[RPC] * r)
+
+
+def make_feasible(of: OutcomeFit, limit: float = 0.999) -> str | None:
+    """Keep every weekday and hour's live-answer probability at most ``limit``: a scenario must
+    keep it at most 1, and the scenario file holds the multipliers to 5 significant digits. The
+    fit keeps the cells with dials below 1, but a combination the data never saw (an
+    hour without dials, multiplier 1, on a weekday with a high multiplier) can exceed it: the
+    curves' logs are then shrunk toward 0 (flat) by the largest factor that keeps every cell
+    within ``limit``, and, if the base alone exceeds it, the live probabilities are scaled down
+    to fit. Returns what was done, in words (None: nothing)."""
+    curves = ("answer_by_hour", "rpc_by_hour", "answer_by_weekday", "rpc_by_weekday")
+    if all((getattr(of, c) == 1.0).all() for c in curves):
+        limit = 1.0  # flat curves: nothing is rounded
+    grid = live_probabilities(of)
+    peak = float(grid.max())
+    if peak <= limit:
+        return None
+    d, h = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    n = of.counts[d, h].sum()
+    where = f"hour {h} on {WEEKDAYS[d]} " + (
+        "(no dials there)"
+        if n == 0
+        else f"({n} dial(s) there, {of.counts[d, h, list(NON_LIVE)].sum()} unanswered)"
+    )
+    what = []
+    live = of.base[THIRD_PARTY] + of.base[RPC]
+    if live > limit:
+        f = limit / live
+        of.base[THIRD_PARTY] *= f
+        of.base[RPC] *= f
+        other = [k for k in range(len(OUTCOMES)) if k not in (THIRD_PARTY, RPC)]
+        rest = of.base[other].sum()
+        of.base[other] = of.base[other] / rest * (1 - limit) if rest > 0 else (1 - limit) / len(other)
+        what.append(f"the base live-answer probability {live:.4g} scaled to {limit:.6g}")
+    lo, hi = 0.0, 1.0
+    if float(live_probabilities(of).max()) > limit:
+        for _ in range(50):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if float(live_probabilities(of, mid).max()) <= limit else (lo, mid)
+        for name in curves:
+            setattr(of, name, getattr(of, name) ** lo)
+            ci = getattr(of, name + "_ci")
+            setattr(of, name + "_ci", ci**lo)
+        what.append(f"the curves' log multipliers shrunk toward flat by a factor of {lo:.3g}")
+    return (
+        f"the fitted curves put the live-answer probability at {peak:.4f} at {where}, too few dials to "
+        f"bound it; {' and '.join(what)} (every weekday and hour is kept at most {limit:g}, below 1 "
+        "once rounded)"
     )
 
 

@@ -166,23 +166,28 @@ class LiveAnswerModel:
         return -g, -H
 
     def fit(self, lam: dict[str, float], th0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Penalised fit at smoothing weights ``lam``; returns (theta, penalised Hessian)."""
+        """Penalised fit at smoothing weights ``lam``; returns (theta, penalised Hessian). The
+        optimiser also asks for derivatives at the points it tries and rejects (outside the
+        model's domain, where the objective is infinite): those get finite stand-ins."""
         S = self.penalty(lam)
 
         def f(th):
             return self.negloglik(th) + 0.5 * th @ S @ th
 
         def jac(th):
-            return self.grad_hess(th)[0] + S @ th
+            g = self.grad_hess(th)[0] + S @ th
+            return g if np.isfinite(g).all() else np.zeros_like(g)
 
         def hess(th):
-            return self.grad_hess(th)[1] + S
+            H = self.grad_hess(th)[1] + S
+            return H if np.isfinite(H).all() else np.eye(len(th))
 
-        res = optimize.minimize(
-            f, th0, jac=jac, hess=hess, method="trust-exact", options={"gtol": 1e-8, "maxiter": 500}
-        )
-        th = res.x
-        return th, hess(th)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            res = optimize.minimize(
+                f, th0, jac=jac, hess=hess, method="trust-exact", options={"gtol": 1e-8, "maxiter": 500}
+            )
+            th = res.x
+            return th, hess(th)
 
 
 def fellner_schall(m: LiveAnswerModel) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:

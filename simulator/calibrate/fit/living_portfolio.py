@@ -28,7 +28,7 @@ from ...world.delinquency import CYCLE_DAYS
 from ..read.formats import CHARGED_OFF, CURED, DISCONNECTED, PLACED, REDEFAULTED, SELF_CURE, WRONG
 from ..read.trace import Trace
 from .account_book import Book, MinimumPayment, fit_minimum_payment, replay
-from .distribution_fit import DistFit, fit_discrete, fit_distribution
+from .distribution_fit import DistFit, fit_discrete
 from .regression import Z95, Estimate, Link, entry_average, fit_log_binomial, proportion
 
 __all__ = [
@@ -281,9 +281,15 @@ def fit_living(tr: Trace, last_day: int, links: bool) -> LivingFit | None:
         initial = m & (acc["day"] <= cut)
         seg = LivingSegment(int(initial.sum()), _scales(tr, m))
         if tr.has("accounts.csv", "days_past_due") and initial.any():
-            seg.initial_dpd = fit_distribution(
-                acc["days_past_due"][initial], ("lognormal", "gamma", "uniform")
-            )
+            # whole days, at least 1: a living portfolio's accounts are delinquent and age by days
+            dpd = acc["days_past_due"][initial]
+            seg.initial_dpd = whole_days(np.maximum(dpd, 1.0))
+            if (dpd < 1).any():
+                fit.notes.append(
+                    f"segments.{name}.days_past_due: {int((dpd < 1).sum())} account(s) of the initial "
+                    "portfolio were less than 1 day past due; counted as 1 (in a living portfolio every "
+                    "account is delinquent)"
+                )
         seg.inflow = _inflow(tr, m, cut, last_day)
         seg.self_cure = fit_self_cure(tr, book, m, links)
         if has_ctrl:

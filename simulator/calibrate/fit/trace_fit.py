@@ -13,10 +13,19 @@ import numpy as np
 from ...base.outcomes import ABANDONED, INVALID
 from ...scenario.schema import OUTCOMES
 from ..read.formats import DIALER_MODES
+from ..read.screen import Exclusion
 from ..read.trace import Source, Trace
 from .account_behaviour import ConversionFit, behaviour_mode, fit_answer, fit_conversion
 from .contact_by_account import AnswerLink
-from .contact_curve import OutcomeFit, cell_counts, fit_outcomes, local_hour_weekday
+from .contact_curve import (
+    OutcomeFit,
+    cell_counts,
+    fit_outcomes,
+    flat_outcomes,
+    local_hour_weekday,
+    make_feasible,
+)
+from .curve_model import NON_LIVE
 from .distribution_fit import DistFit, fit_distribution
 from .living_portfolio import LivingFit, fit_living
 from .regression import Estimate, proportion
@@ -59,6 +68,7 @@ class TraceFit:
     calls_by_local_hour: np.ndarray  # dials per local hour, all segments
     notes: list[str] = field(default_factory=list)
     living: LivingFit | None = None  # the living portfolio, when the files show one
+    exclusions: list[Exclusion] = field(default_factory=list)  # rows left out (lenient reading)
 
 
 def _durations(tr: Trace, dm: np.ndarray) -> dict[str, dict[str, DistFit | None]]:
@@ -95,6 +105,25 @@ def _per_account_invalid(of: OutcomeFit, tr: Trace, dm: np.ndarray) -> Estimate:
     return q
 
 
+def _outcomes(counts: np.ndarray, key: str, notes: list[str]) -> OutcomeFit:
+    """The contact-curve fit of ``counts``, or the outcome shares with flat curves when the dials
+    leave the model nothing to fit (a note says which)."""
+    if not counts[..., list(NON_LIVE)].any():
+        notes.append(
+            f"{key}.outcomes: every dial was a live answer, so the outcome probabilities are the dials' "
+            "shares and the contact curve is flat (a curve needs unanswered dials to compare with)"
+        )
+        return flat_outcomes(counts)
+    try:
+        return fit_outcomes(counts)
+    except np.linalg.LinAlgError:  # a singular information matrix
+        notes.append(
+            f"{key}.outcomes: too few dials to fit the contact curve (its information matrix is "
+            "singular); the outcome probabilities are the dials' shares and the curve is flat"
+        )
+        return flat_outcomes(counts)
+
+
 def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
     """Fit every segment and team of ``tr`` (see the package doc for the methods).
     ``per_account_invalid``: the scenario has skip tracing on, so invalid numbers are fitted per
@@ -104,7 +133,7 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
     last_day = int(days[-1])
     hour, weekday = local_hour_weekday(d["t"], d["tz_h"], tr.origin_weekday)
     segments: dict[str, SegmentFit] = {}
-    notes: list[str] = []
+    notes: list[str] = [e.note() for e in tr.exclusions]
     links = behaviour_mode(tr)
     living = fit_living(tr, last_day, links)
     for s, name in enumerate(tr.segments):
@@ -113,7 +142,13 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
             continue  # a segment named only in accounts/promises: nothing to fit contact from
         account_level = None
         if living is not None and links and name in living.segments:
-            account_level = fit_answer(tr, s, dm, hour, weekday, living.segments[name], living.book)
+            try:
+                account_level = fit_answer(tr, s, dm, hour, weekday, living.segments[name], living.book)
+            except np.linalg.LinAlgError:  # a singular information matrix: too few dials
+                notes.append(
+                    f"segments.{name}: the dials do not identify the account-level answer model (its "
+                    "information matrix is singular); the segment's outcomes are fitted without it"
+                )
         if account_level is not None:
             of, answer, q_dead, _ = account_level
             sf = SegmentFit(
@@ -134,7 +169,9 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
                 )
         else:
             keep = dm & (d["out"] != INVALID) if per_account_invalid else dm
-            of = fit_outcomes(cell_counts(d["out"][keep], hour[keep], weekday[keep]))
+            if not keep.any():  # every dial invalid: no good number to fit the other outcomes to
+                keep = dm
+            of = _outcomes(cell_counts(d["out"][keep], hour[keep], weekday[keep]), f"segments.{name}", notes)
             q = _per_account_invalid(of, tr, dm) if per_account_invalid else None
             sf = SegmentFit(
                 name,
@@ -145,6 +182,9 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
                 int(dm.sum()),
                 q,
             )
+        repair = make_feasible(sf.outcomes)
+        if repair:
+            notes.append(f"segments.{name}.contact_curve: {repair}")
         segments[name] = sf
     teams = fit_teams(tr) if tr.shifts is not None else {}
     mode = None
@@ -171,4 +211,5 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
         np.bincount(hour[d["out"] != ABANDONED], minlength=24),
         notes,
         living,
+        list(tr.exclusions),
     )

@@ -3,6 +3,7 @@ columns, their kinds and checks, and the code vocabularies of its enum columns."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...base.outcomes import OUTCOME_NAMES
@@ -37,7 +38,31 @@ __all__ = [
     "CHARGED_OFF",
     "PLACED",
     "REDEFAULTED",
+    "NAME_RE",
+    "MAX_SECONDS",
+    "MAX_USD",
+    "MAX_DAYS_PAST_DUE",
+    "MAX_SCORE",
+    "MAX_PHONES",
+    "MAX_COUNT",
 ]
+
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+"""Segment and team names become scenario names: the scenario's naming rule."""
+
+# Plausible magnitudes: a value beyond them is a data error (a unit mix-up, an overflowed
+# export, a placeholder such as -1e300), not a fact about a collection center.
+MAX_SECONDS = 86_400.0
+"""A dial's ring, talk or wrap time, a collector's paid time in a day: at most a day."""
+MAX_USD = 1e9
+"""An amount, a payment, a balance."""
+MAX_DAYS_PAST_DUE = 36_500.0
+"""A hundred years."""
+MAX_SCORE = 1e6
+"""A collection score, either sign."""
+MAX_PHONES = 1_000.0
+MAX_COUNT = 1e9
+"""A day's dials, contacts, promises or hours in daily.csv."""
 
 DIAL_OUTCOMES = OUTCOME_NAMES
 """Outcomes of dials.csv: the outcome vocabulary (base/outcomes.py), the scenario's six outcomes
@@ -70,7 +95,8 @@ class Column:
     kind: ``datetime`` (ISO 8601 date and time, no time zone), ``date`` (YYYY-MM-DD), ``float``,
     ``int``, ``code`` (free text, turned into integer codes), ``enum`` (one of ``choices``) or
     ``flag`` (0 or 1). ``required``: the header must have it. ``blank_ok``: a row may leave it
-    empty (NaN / NaT / code -1). ``nonneg``: numbers must be >= 0.
+    empty (NaN / NaT / code -1). ``nonneg``: numbers must be >= 0; ``limit``: at most this in
+    absolute value.
     """
 
     name: str
@@ -79,6 +105,7 @@ class Column:
     blank_ok: bool = False
     nonneg: bool = False
     choices: tuple[str, ...] = ()
+    limit: float | None = None  # numbers: at most this in absolute value (a plausible magnitude)
     codes: str = ""  # name of the shared code book (account ids, segments, collectors, ...)
     unit: str = ""
     doc: str = ""
@@ -98,7 +125,21 @@ class FileSpec:
         return next(c for c in self.columns if c.name == name)
 
 
+_LIMITS = {
+    **dict.fromkeys(("ring_s", "talk_s", "wrap_s", "paid_s", "productive_s"), MAX_SECONDS),
+    **dict.fromkeys(("amount_usd", "paid_usd", "balance_usd", "past_due_usd", "collected_usd"), MAX_USD),
+    "days_past_due": MAX_DAYS_PAST_DUE,
+    "risk_score": MAX_SCORE,
+    "phones": MAX_PHONES,
+    **dict.fromkeys(
+        ("paid_hours", "productive_hours", "dials", "connects", "rpc", "promises", "kept"), MAX_COUNT
+    ),
+}
+
+
 def _c(name, kind, **kw) -> Column:
+    if kind in ("float", "int"):
+        kw.setdefault("limit", _LIMITS.get(name))
     return Column(name, kind, **kw)
 
 
@@ -250,6 +291,13 @@ KPI = FileSpec(
         _c("paid_hours", "float", nonneg=True, unit="h"),
         _c("productive_hours", "float", nonneg=True, unit="h"),
         _c("dials", "float", nonneg=True),
+        _c(
+            "connects",
+            "float",
+            required=False,
+            nonneg=True,
+            doc="live answers (checked: between rpc and dials; not fitted)",
+        ),
         _c("rpc", "float", nonneg=True, doc="right-party contacts"),
         _c("promises", "float", nonneg=True),
         _c("kept", "float", nonneg=True, doc="promises made that day that were kept (cohort basis)"),

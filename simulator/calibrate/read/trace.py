@@ -15,8 +15,10 @@ import numpy as np
 
 from ...base.clock import DAY_S
 from ...base.outcomes import ABANDONED
+from .consistency import screen_trace
 from .csv_table import CalibrationDataError, Codes, Table, read_table
 from .formats import ACCOUNTS, DIALS, EVENTS, KEPT, PAYMENTS, PROMISES, SHIFTS
+from .screen import Exclusion, Screen
 
 __all__ = ["Trace", "read_trace", "Source"]
 
@@ -48,6 +50,7 @@ class Trace:
     events: dict[str, np.ndarray] | None = None
     present: dict[str, frozenset[str]] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
+    exclusions: list[Exclusion] = field(default_factory=list)  # rows left out (lenient reading)
 
     @property
     def segments(self) -> list[str]:
@@ -119,17 +122,11 @@ def _seconds(a: np.ndarray, origin: np.datetime64) -> np.ndarray:
     return (a.astype("datetime64[ms]") - origin.astype("datetime64[ms]")).astype(np.int64) / MS_PER_S
 
 
-def _check(cond: np.ndarray, file: str, column: str, message) -> None:
-    """Raise for the first row where ``cond`` holds (row = index + 2)."""
-    if cond.any():
-        i = int(np.argmax(cond))
-        raise CalibrationDataError(file, i + 2, column, message(i))
-
-
-def read_trace(folder: str | Path) -> Trace:
+def read_trace(folder: str | Path, lenient: bool = False) -> Trace:
     """Read a trace folder: ``dials.csv`` (required) and, when present, ``promises.csv``,
-    ``payments.csv``, ``accounts.csv``, ``shifts.csv`` and ``account_events.csv``. Raises
-    :class:`CalibrationDataError`."""
+    ``payments.csv``, ``accounts.csv``, ``shifts.csv`` and ``account_events.csv``, every rule
+    of :mod:`.consistency` applied. Raises :class:`CalibrationDataError` for the first bad row,
+    or, ``lenient``, leaves the bad rows out and lists them in ``Trace.exclusions``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CalibrationDataError(
@@ -140,31 +137,48 @@ def read_trace(folder: str | Path) -> Trace:
             "(and optionally promises.csv, payments.csv, accounts.csv, shifts.csv)",
         )
     codes = Codes()
+    screen = Screen(lenient)
     tables: dict[str, Table] = {}
     for spec in (DIALS, ACCOUNTS, PROMISES, PAYMENTS, SHIFTS, EVENTS):
         p = folder / spec.name
         if spec is DIALS or p.exists():
-            tables[spec.name] = read_table(p, spec, codes)
+            tables[spec.name] = read_table(p, spec, codes, screen, ordered=False)
+    screen_trace(tables, codes, screen)
+    if screen.exclusions:  # labels only excluded rows used would be segments or teams with no data
+        coded = [
+            (t, c.name, c.codes)
+            for t in tables.values()
+            for c in t.spec.columns
+            if c.kind == "code" and t.has(c.name)
+        ]
+        for (t, name, _), arr in zip(coded, codes.compact([(book, t[name]) for t, name, book in coded])):
+            t.cols[name] = arr
     dt = tables[DIALS.name]
     origin = dt["call_start"][0].astype("datetime64[D]")
-    dials = _dials(dt, origin)
     tr = Trace(
         str(folder),
         codes,
         origin,
-        dials,
+        _dials(dt, origin),
         present={n: t.present for n, t in tables.items()},
         sources=[Source(t.spec.name, t.sha256, t.rows) for t in tables.values()],
+        exclusions=screen.exclusions,
     )
     if ACCOUNTS.name in tables:
-        tr.accounts = _accounts(tables[ACCOUNTS.name], origin)
+        t = tables[ACCOUNTS.name]
+        tr.accounts = dict(t.cols) | {"day": _days(t["entered_date"], origin)}
     if PROMISES.name in tables:
         tr.promises = _promises(tables[PROMISES.name], origin)
     if PAYMENTS.name in tables:
         t = tables[PAYMENTS.name]
-        tr.payments = {k: v for k, v in t.cols.items()} | {"day": _days(t["paid_date"], origin)}
+        tr.payments = dict(t.cols) | {"day": _days(t["paid_date"], origin)}
     if SHIFTS.name in tables:
-        tr.shifts = _shifts(tables[SHIFTS.name], origin)
+        t = tables[SHIFTS.name]
+        tr.shifts = dict(t.cols) | {
+            "day": _days(t["date"], origin),
+            "login_s": _seconds(t["login"], origin),
+            "logout_s": _seconds(t["logout"], origin),
+        }
     if EVENTS.name in tables:
         t = tables[EVENTS.name]
         tr.events = dict(t.cols) | {"day": _days(t["date"], origin)}
@@ -172,23 +186,10 @@ def read_trace(folder: str | Path) -> Trace:
 
 
 def _dials(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
-    name = str(t.path)
-    n = t.rows
+    n = t.n
     out = t["outcome"].astype(np.int8)
     ab = t["abandoned"].astype(bool) if t.has("abandoned") else out == ABANDONED
-    _check(
-        (out == ABANDONED) & ~ab,
-        name,
-        "abandoned",
-        lambda i: "outcome is abandoned but abandoned is 0; expected 1 (or the outcome the call reached)",
-    )
     tz = t["tz_offset_h"] if t.has("tz_offset_h") else np.zeros(n)
-    _check(
-        (np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)),
-        name,
-        "tz_offset_h",
-        lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h",
-    )
     t_s = _seconds(t["call_start"], origin)
     none = np.full(n, -1, dtype=np.int64)
     return {
@@ -208,72 +209,14 @@ def _dials(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
     }
 
 
-def _accounts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
-    name = str(t.path)
-    acct = t["account_id"]
-    order = np.argsort(acct, kind="stable")
-    dup = acct[order][1:] == acct[order][:-1]
-    if dup.any():
-        i = int(order[1:][np.argmax(dup)])
-        raise CalibrationDataError(
-            name, i + 2, "account_id", "the account is listed twice; expected one row per account"
-        )
-    if t.has("tz_offset_h"):
-        tz = t["tz_offset_h"]
-        _check(
-            (np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)),
-            name,
-            "tz_offset_h",
-            lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h",
-        )
-    out = dict(t.cols)
-    out["day"] = _days(t["entered_date"], origin)
-    return out
-
-
 def _promises(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
-    name = str(t.path)
-    made = t["made_at"]
-    due = t["due_date"]
-    _check(
-        due < made.astype("datetime64[D]"),
-        name,
-        "due_date",
-        lambda i: f"{due[i]} is before the promise was made ({made[i]})",
-    )
     status = t["status"]
-    if t.has("paid_date"):
-        pd_ = t["paid_date"]
-        _check(
-            (status == KEPT) & np.isnat(pd_),
-            name,
-            "paid_date",
-            lambda i: "empty for a kept promise; expected the date it was paid",
-        )
     out = dict(t.cols)
-    out["t"] = _seconds(made, origin)
+    out["t"] = _seconds(t["made_at"], origin)
     out["day"] = np.floor(out["t"] / DAY_S).astype(np.int64)
-    out["due_day"] = _days(due, origin)
+    out["due_day"] = _days(t["due_date"], origin)
     if "kind" not in out:
-        out["kind"] = np.zeros(t.rows, dtype=np.int64)
+        out["kind"] = np.zeros(t.n, dtype=np.int64)
     if "paid_usd" not in out:
         out["paid_usd"] = np.where(status == KEPT, t["amount_usd"], np.nan)
-    return out
-
-
-def _shifts(t: Table, origin: np.datetime64) -> dict[str, np.ndarray]:
-    name = str(t.path)
-    login, logout = t["login"], t["logout"]
-    _check(logout < login, name, "logout", lambda i: f"{logout[i]} is before login {login[i]}")
-    paid, prod = t["paid_s"], t["productive_s"]
-    _check(
-        prod > paid + 1.0,
-        name,
-        "productive_s",
-        lambda i: f"{prod[i]:g} s exceeds paid_s {paid[i]:g} s; productive time is part of paid time",
-    )
-    out = dict(t.cols)
-    out["day"] = _days(t["date"], origin)
-    out["login_s"] = _seconds(login, origin)
-    out["logout_s"] = _seconds(logout, origin)
     return out
