@@ -177,6 +177,14 @@ def _numbers(c: _Column, expect: str) -> np.ndarray:
                 lambda i: f"{values[i]!r} is not a whole number",
             )
         )
+    if col.least is not None:
+        checks.append(
+            (
+                lambda: (out != 0) & (np.abs(out) < col.least),
+                "out of the plausible range",
+                lambda i: f"{values[i]} is out of range (not 0, yet below {col.least:g})",
+            )
+        )
     if col.limit is not None:
         checks.append(
             (
