@@ -36,7 +36,7 @@ from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
 from .api import BaseSpec, Calibrated, load_base, validated
 from .assemble.parameters import clean, param
 from .fit.regression import Estimate
-from .fit.teams import block_layout, ratio_estimate
+from .fit.teams import layout_within_shift, ratio_estimate
 from .read.csv_table import CalibrationDataError
 from .read.daily import read_daily
 from .read.formats import KEPT, KPI
@@ -255,7 +255,15 @@ def calibrate_kpi(
         pr = est["productive_rate"]
         if math.isfinite(pr.value):
             unprod = (1 - pr.value) * team.shift_length_h * 60
-            traw.update(block_layout(team.shift_start_min, team.shift_length_h, unprod, traw))
+            layout, placed = layout_within_shift(
+                traw, team.shift_start_min, team.shift_length_h, unprod, traw
+            )
+            traw.update(layout)
+            if placed < unprod - 0.5:
+                notes.append(
+                    f"teams.{tname}: {unprod:.0f} unproductive minutes a day (productive rate "
+                    f"{pr.value:.3g}) do not fit as breaks inside the shift; {placed:.0f} placed"
+                )
             params.append(
                 param(
                     f"teams.{tname}.unproductive_min_per_day",

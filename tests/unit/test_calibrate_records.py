@@ -384,3 +384,36 @@ def test_days_past_due_spread_like_a_lognormal_fit_a_living_portfolio(trace, cap
     dpd = fitted(trace)["segments"]["low_risk"]["days_past_due"]
     assert dpd["dist"] == "discrete" and min(dpd["values"]) >= 1
     assert "were less than 1 day past due; counted as 1" in out
+
+
+@pytest.mark.slow
+def test_days_without_productive_time_fit_with_a_statement(trace, capsys, daily):
+    edit(
+        trace,
+        "shifts.csv",
+        lambda rows: [r.__setitem__(rows[0].index("productive_s"), "1") for r in rows[1:]],
+    )
+    code, out, err = calibrate(capsys, trace)
+    assert code == 0, err
+    assert "unproductive minutes a day do not fit as breaks inside the 8-hour shift" in out
+    edit_file(daily, lambda rows: [r.__setitem__(rows[0].index("productive_hours"), "0") for r in rows[1:]])
+    code, out, err = kpi(capsys, daily)
+    assert code == 0, err
+    assert "(productive rate 0) do not fit as breaks inside the shift" in out
+
+
+def test_an_amount_below_a_tenth_of_a_cent(trace, capsys):
+    edit(trace, "promises.csv", set_cell("amount_usd", 31, "4.4e-109"))
+    code, _, err = calibrate(capsys, trace)
+    assert code == 2
+    assert_names(err, trace, "promises.csv", 31, "amount_usd")
+    assert "not 0, yet below 0.001" in err
+
+
+@pytest.mark.slow
+def test_durations_over_hundreds_of_orders_of_magnitude_fit(trace, capsys):
+    edit(trace, "dials.csv", set_cell("talk_s", 9, "1e-300"))  # a right-party conversation
+    code, out, err = calibrate(capsys, trace)
+    assert code == 0, err
+    talk = fitted(trace)["segments"]["low_risk"]["outcomes"]["rpc"]["talk_time_s"]
+    assert talk["dist"] == "gamma" and talk["mean"] == pytest.approx(180, rel=0.2)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from ...scenario.schema import Team
-from ..fit.teams import TeamFit, block_layout
+from ..fit.teams import TeamFit, layout_within_shift
 from ..read.csv_table import CalibrationDataError
 from .parameters import clean, estimate_param, param
 
@@ -42,13 +41,14 @@ def team_table(
             "segment in dials.csv (collector_id links shifts to dials)",
         )
     unprod = tf.unproductive_min.value
-    for layout_base in (base, None):
-        team.update(block_layout(tf.shift_start_min, tf.shift_length_h, unprod, layout_base))
-        try:
-            Team.model_validate(clean(team))
-            break
-        except ValueError:
-            continue
+    layout, placed = layout_within_shift(team, tf.shift_start_min, tf.shift_length_h, unprod, base)
+    team.update(layout)
+    if placed < unprod - 0.5:
+        notes.append(
+            f"{key}: {unprod:.0f} unproductive minutes a day do not fit as breaks inside the "
+            f"{tf.shift_length_h:g}-hour shift; {placed:.0f} placed (productive rate "
+            f"{tf.productive_rate.value:.3g} in shifts.csv)"
+        )
     team = clean(team)
     params.append(
         param(

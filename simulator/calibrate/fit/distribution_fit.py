@@ -7,7 +7,9 @@
   family; matching the moments keeps the mean handling time, which is what drives the pyramid).
 - Otherwise lognormal and gamma by maximum likelihood, the lower AIC chosen (both have two
   parameters, so this is the higher likelihood); ``uniform`` joins the candidates for account
-  attributes (``families``).
+  attributes (``families``). A family whose fit overflows or leaves the scenario's range (values
+  over many orders of magnitude, such as one amount of 1e-100 among dollars) is passed over;
+  when none is left, the moment-matched gamma.
 
 Every fit reports the spec's mean and standard deviation with standard errors by the delta
 method from the maximum-likelihood Fisher information (plain sample moments for the constant,
@@ -25,6 +27,8 @@ from scipy import special, stats
 __all__ = ["DistFit", "fit_distribution", "fit_discrete", "MAX_DISCRETE"]
 
 MAX_DISCRETE = 10
+SCENARIO_BOUND = 1e12
+"""A scenario's numbers are within +-this."""
 _LOG_2PI = math.log(2 * math.pi)
 
 
@@ -145,10 +149,25 @@ def fit_distribution(
     best: DistFit | None = None
     aic: dict[str, float] = {}
     for fam in families:
-        ll, spec, m, s, m_se, s_se = _FAMILIES[fam](x)
+        try:
+            with np.errstate(all="ignore"):
+                ll, spec, m, s, m_se, s_se = _FAMILIES[fam](x)
+        except (OverflowError, ZeroDivisionError, ValueError, np.linalg.LinAlgError):
+            continue  # values over many orders of magnitude: this family's formulas overflow
+        if not all(math.isfinite(v) and abs(v) <= SCENARIO_BOUND for v in (ll, m, s)):
+            continue
         aic[fam] = 4.0 - 2.0 * ll
         if best is None or aic[fam] < aic[best.family]:
             best = DistFit(fam, spec, m, s, m_se, s_se, n)
-    assert best is not None
+    if best is None:
+        return DistFit(
+            "gamma (moments)",
+            {"dist": "gamma", "mean": mean, "sd": sd},
+            mean,
+            sd,
+            sd / math.sqrt(n),
+            sd / math.sqrt(2 * (n - 1)),
+            n,
+        )
     best.aic = aic
     return best

@@ -17,11 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...base.clock import DAY_S
-from ...scenario.schema import clock_minutes
+from ...scenario.schema import Team, clock_minutes
 from ..read.trace import Trace
 from .regression import Z95, Estimate
 
-__all__ = ["TeamFit", "fit_teams", "ratio_estimate", "block_layout", "SEGMENT_SHARE_MIN"]
+__all__ = [
+    "TeamFit",
+    "fit_teams",
+    "ratio_estimate",
+    "block_layout",
+    "layout_within_shift",
+    "SEGMENT_SHARE_MIN",
+]
 
 SEGMENT_SHARE_MIN = 0.01
 """A team works a segment when at least this share of its collectors' dials went to it."""
@@ -165,3 +172,30 @@ def block_layout(
         "meeting_min_per_day": 0.0,
         "training_min_per_day": 0.0,
     }
+
+
+def layout_within_shift(
+    team: dict, start_min: float, length_h: float, unproductive_min: float, base_team: dict | None
+) -> tuple[dict, float]:
+    """Team keys placing ``unproductive_min`` in the shift (see :func:`block_layout`) that
+    ``team`` (its other keys) validates with: the base team's layout, else the conventional
+    one, else the conventional one of the most unproductive minutes that fits (a day nearly all
+    unproductive leaves no room for the breaks between the shift's ends). Returns the keys and
+    the minutes placed."""
+
+    def fits(layout: dict) -> bool:
+        try:
+            Team.model_validate({k: v for k, v in {**team, **layout}.items() if v is not None})
+        except ValueError:
+            return False
+        return True
+
+    for base in (base_team, None):
+        layout = block_layout(start_min, length_h, unproductive_min, base)
+        if fits(layout):
+            return layout, unproductive_min
+    lo, hi = 0.0, max(unproductive_min, 0.0)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fits(block_layout(start_min, length_h, mid, None)) else (lo, mid)
+    return block_layout(start_min, length_h, lo, None), lo

@@ -154,7 +154,8 @@ def _numbers(c: _Column, expect: str) -> np.ndarray:
     col, values = c.col, c.values
     blank = c.blank()
     try:
-        out = np.array(tuple("nan" if b else v for v, b in zip(c.vals, blank)), dtype=float)
+        vals = tuple("nan" if b else v for v, b in zip(c.vals, blank)) if blank.any() else c.vals
+        out = np.array(vals, dtype=float)
     except ValueError:
         c.reject(
             ~blank & _mask(c.vals, lambda v: not _parses(v)),
@@ -162,7 +163,7 @@ def _numbers(c: _Column, expect: str) -> np.ndarray:
             lambda i: f"{values[i]!r} is not a number; expected {expect}",
         )
         blank = c.blank()
-        out = np.array(tuple("nan" if b else v for v, b in zip(c.vals, blank)), dtype=float)
+        out = np.fromiter((float(v) if v else np.nan for v in c.vals), dtype=float, count=len(c.vals))
     live = ~blank
     checks = [
         (lambda: ~np.isfinite(out), "not a finite number", lambda i: f"{values[i]!r} is not a finite number"),
@@ -175,6 +176,14 @@ def _numbers(c: _Column, expect: str) -> np.ndarray:
                 lambda: out != np.round(out),
                 "not a whole number",
                 lambda i: f"{values[i]!r} is not a whole number",
+            )
+        )
+    if col.least is not None:
+        checks.append(
+            (
+                lambda: (out != 0) & (np.abs(out) < col.least),
+                "out of the plausible range",
+                lambda i: f"{values[i]} is out of range (not 0, yet below {col.least:g})",
             )
         )
     if col.limit is not None:
@@ -217,4 +226,4 @@ def _dates(c: _Column, expect: str) -> np.ndarray:
         f"not a valid {what}",
         lambda i: f"{values[i]!r} is not a valid {what}; expected {expect}",
     )
-    return parse()
+    return np.array([np.datetime64(v or "NaT", unit) for v in c.vals], dtype=f"datetime64[{unit}]")

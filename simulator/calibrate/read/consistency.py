@@ -52,9 +52,11 @@ def _day(a: np.ndarray) -> np.ndarray:
 def _tz(t: Table, screen: Screen) -> None:
     if t.has("tz_offset_h"):
         tz = t["tz_offset_h"]
+        with np.errstate(over="ignore", invalid="ignore"):
+            bad = (np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4))
         t.reject(
             screen,
-            (np.abs(tz) > 14) | (tz * 4 != np.round(tz * 4)),
+            bad,
             "tz_offset_h",
             "time zone offset out of range",
             lambda i: f"{tz[i]:g} h: expected an offset between -14 and 14 in steps of 0.25 h",

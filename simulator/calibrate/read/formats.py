@@ -41,6 +41,7 @@ __all__ = [
     "NAME_RE",
     "MAX_SECONDS",
     "MAX_USD",
+    "MIN_USD",
     "MAX_DAYS_PAST_DUE",
     "MAX_SCORE",
     "MAX_PHONES",
@@ -56,6 +57,8 @@ MAX_SECONDS = 86_400.0
 """A dial's ring, talk or wrap time, a collector's paid time in a day: at most a day."""
 MAX_USD = 1e9
 """An amount, a payment, a balance."""
+MIN_USD = 1e-3
+"""A tenth of a cent: a smaller amount that is not 0 is no amount of money (1e-109 USD)."""
 MAX_DAYS_PAST_DUE = 36_500.0
 """A hundred years."""
 MAX_SCORE = 1e6
@@ -96,7 +99,7 @@ class Column:
     ``int``, ``code`` (free text, turned into integer codes), ``enum`` (one of ``choices``) or
     ``flag`` (0 or 1). ``required``: the header must have it. ``blank_ok``: a row may leave it
     empty (NaN / NaT / code -1). ``nonneg``: numbers must be >= 0; ``limit``: at most this in
-    absolute value.
+    absolute value; ``least``: 0 or at least this in absolute value.
     """
 
     name: str
@@ -106,6 +109,7 @@ class Column:
     nonneg: bool = False
     choices: tuple[str, ...] = ()
     limit: float | None = None  # numbers: at most this in absolute value (a plausible magnitude)
+    least: float | None = None  # numbers: 0 or at least this in absolute value
     codes: str = ""  # name of the shared code book (account ids, segments, collectors, ...)
     unit: str = ""
     doc: str = ""
@@ -140,6 +144,8 @@ _LIMITS = {
 def _c(name, kind, **kw) -> Column:
     if kind in ("float", "int"):
         kw.setdefault("limit", _LIMITS.get(name))
+        if kw.get("unit") == "USD":
+            kw.setdefault("least", MIN_USD)
     return Column(name, kind, **kw)
 
 
