@@ -14,6 +14,7 @@ import tomllib
 import numpy as np
 import pytest
 
+from simulator.calibrate.fit.contact_curve import flat_outcomes, live_probabilities, make_feasible
 from simulator.calibrate.read.csv_table import longest_ordered
 from simulator.calibrate.read.trace import read_trace
 
@@ -417,3 +418,18 @@ def test_durations_over_hundreds_of_orders_of_magnitude_fit(trace, capsys):
     assert code == 0, err
     talk = fitted(trace)["segments"]["low_risk"]["outcomes"]["rpc"]["talk_time_s"]
     assert talk["dist"] == "gamma" and talk["mean"] == pytest.approx(180, rel=0.2)
+
+
+def test_an_outcome_model_with_no_room_for_unanswered_dials_is_made_valid():
+    counts = np.zeros((7, 24, 7))
+    counts[0, 9, :6] = [2, 1, 1, 1, 1, 4]
+    of = flat_outcomes(counts)
+    of.base = np.array([-0.1, -0.05, -0.05, 0.4, 0.3, 0.5])  # invalid + live = 1.2, as a tiny fit gave
+    note = make_feasible(of)
+    assert (of.base >= 0).all() and of.base.sum() == pytest.approx(1.0)
+    assert of.base[3] == pytest.approx(0.4) and of.base[4] + of.base[5] == pytest.approx(0.6)
+    assert "summed to 1.2, leaving nothing for the unanswered outcomes" in note
+    of.answer_by_weekday[0] = 1.9  # unseen hours on Monday: 0.6 x 1.9 > 1
+    note = make_feasible(of)
+    assert "shrunk toward flat" in note and "(no dials there)" in note
+    assert live_probabilities(of).max() <= 0.999

@@ -202,20 +202,45 @@ def live_probabilities(of: OutcomeFit, shrink: float = 1.0) -> np.ndarray:
 
 
 def make_feasible(of: OutcomeFit, limit: float = 0.999) -> str | None:
-    """Keep every weekday and hour's live-answer probability at most ``limit``: a scenario must
-    keep it at most 1, and the scenario file holds the multipliers to 5 significant digits. The
-    fit keeps the cells with dials below 1, but a combination the data never saw (an
-    hour without dials, multiplier 1, on a weekday with a high multiplier) can exceed it: the
-    curves' logs are then shrunk toward 0 (flat) by the largest factor that keeps every cell
-    within ``limit``, and, if the base alone exceeds it, the live probabilities are scaled down
-    to fit. Returns what was done, in words (None: nothing)."""
+    """Make ``of`` a valid scenario's outcome model, in place; returns what was done, in words
+    (None: nothing).
+
+    - The base probabilities must be >= 0: when the live-answer and invalid probabilities sum
+      over 1 (an account-level fit on a handful of accounts can), the unanswered outcomes' share
+      is negative; it is set to 0 and the live ones scaled down to make the sum 1.
+    - Every weekday and hour's live-answer probability must be at most 1, and the scenario file
+      holds the multipliers to 5 significant digits, so at most ``limit``. The fit keeps the
+      cells with dials below 1, but a combination the data never saw (an hour without dials,
+      multiplier 1, on a weekday with a high multiplier) can exceed it: the curves' logs are
+      then shrunk toward 0 (flat) by the largest factor that keeps every cell within ``limit``,
+      and, if the base alone exceeds it, the live probabilities are scaled down to fit.
+    """
+    said = []
+    if (of.base < 0).any():
+        b = np.clip(of.base, 0.0, None)
+        total, live = float(b.sum()), b[THIRD_PARTY] + b[RPC]
+        if total > 1 and live > 0:
+            f = max(live - (total - 1), 0.0) / live
+            b[THIRD_PARTY] *= f
+            b[RPC] *= f
+        of.base = b / b.sum()
+        now = of.base[THIRD_PARTY] + of.base[RPC]
+        said.append(
+            f"the fitted live-answer and invalid probabilities summed to {total:.4g}, leaving nothing "
+            f"for the unanswered outcomes; the live ones were scaled down to {now:.4g}"
+        )
     curves = ("answer_by_hour", "rpc_by_hour", "answer_by_weekday", "rpc_by_weekday")
     if all((getattr(of, c) == 1.0).all() for c in curves):
         limit = 1.0  # flat curves: nothing is rounded
     grid = live_probabilities(of)
     peak = float(grid.max())
-    if peak <= limit:
-        return None
+    if peak > limit:
+        said.append(_shrink(of, grid, peak, limit, curves))
+    return "; ".join(said) or None
+
+
+def _shrink(of: OutcomeFit, grid: np.ndarray, peak: float, limit: float, curves: tuple[str, ...]) -> str:
+    """The second step of :func:`make_feasible`."""
     d, h = np.unravel_index(int(np.argmax(grid)), grid.shape)
     n = of.counts[d, h].sum()
     where = f"hour {h} on {WEEKDAYS[d]} " + (

@@ -184,7 +184,7 @@ def fit_trace(tr: Trace, per_account_invalid: bool = False) -> TraceFit:
             )
         repair = make_feasible(sf.outcomes)
         if repair:
-            notes.append(f"segments.{name}.contact_curve: {repair}")
+            notes.append(f"segments.{name}.outcomes: {repair}")
         segments[name] = sf
     teams = fit_teams(tr) if tr.shifts is not None else {}
     mode = None
