@@ -20,6 +20,7 @@ __all__ = [
     "moments_of",
     "stat_from_moments",
     "t_interval_from_moments",
+    "paired_from_moments",
 ]
 
 
@@ -209,3 +210,31 @@ def stat_from_moments(moments: Moments, kept: Sequence[float | None], spread: bo
         return Stat({"mean": None, "ci95_low": None, "ci95_high": None, "values": values}, moments)
     mean, lo, hi = t_interval_from_moments(moments.n, moments.mean, moments.variance, spread=spread)
     return Stat({"mean": mean, "ci95_low": lo, "ci95_high": hi, "values": values}, moments)
+
+
+def paired_from_moments(a: Moments, b: Moments, d: Moments, level: float = 0.95) -> dict:
+    """:func:`paired_difference` from the moments of the pairs' A values, B values and
+    differences B - A (pairs where either value is undefined left out of all three)."""
+    out: dict = {
+        "n": d.n,
+        "a_mean": None,
+        "b_mean": None,
+        "diff_mean": None,
+        "diff_ci95_low": None,
+        "diff_ci95_high": None,
+        "var_a": None,
+        "var_b": None,
+        "var_diff": None,
+        "variance_ratio": None,
+    }
+    if d.n == 0:
+        return out
+    out["a_mean"], out["b_mean"] = a.mean, b.mean
+    out["diff_mean"], out["diff_ci95_low"], out["diff_ci95_high"] = t_interval_from_moments(
+        d.n, d.mean, d.variance, level
+    )
+    va, vb, vd = a.variance, b.variance, d.variance
+    out["var_a"], out["var_b"], out["var_diff"] = va, vb, vd
+    if vd is not None and va is not None and vb is not None and va + vb > 0:
+        out["variance_ratio"] = vd / (va + vb)
+    return out

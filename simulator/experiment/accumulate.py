@@ -24,9 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from ..base.statistics import Moments
+from ..base.statistics import Moments, paired_from_moments
 
-__all__ = ["VALUES_KEPT", "ColumnMoments", "ExactSums", "ReplicationStore", "kept_replications"]
+__all__ = [
+    "VALUES_KEPT",
+    "ColumnMoments",
+    "ExactSums",
+    "PairedMoments",
+    "ReplicationStore",
+    "kept_replications",
+]
 
 VALUES_KEPT = 2**21
 """How many per-replication metric and block values are kept (2,097,152 numbers: 16 MB as
@@ -119,6 +126,26 @@ class ColumnMoments:
         var = float(self.m2[j]) / (n - 1) if n >= 2 else None
         above = {t: k for jj, (t, k) in self.above.items() if jj == j}
         return Moments(n, mean, var, float(self.maximum[j]), above)
+
+
+class PairedMoments:
+    """Online moments of paired vectors (replication r of A and of B, column by column): of the A
+    values, the B values and the differences B - A, over the pairs where both are defined, for
+    :func:`~simulator.base.statistics.paired_from_moments`."""
+
+    def __init__(self, size: int) -> None:
+        self.a, self.b, self.d = ColumnMoments(size), ColumnMoments(size), ColumnMoments(size)
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> None:
+        both = ~(np.isnan(a) | np.isnan(b))
+        with np.errstate(invalid="ignore", over="ignore"):
+            self.a.add(np.where(both, a, np.nan))
+            self.b.add(np.where(both, b, np.nan))
+            self.d.add(np.where(both, b - a, np.nan))
+
+    def paired(self, j: int) -> dict[str, Any]:
+        """:func:`~simulator.base.statistics.paired_difference` of column j, from the moments."""
+        return paired_from_moments(self.a.moments(j), self.b.moments(j), self.d.moments(j))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,8 +272,9 @@ class ReplicationStore:
             vals.extend(got[k] for k in names)
         return np.array(vals, dtype=float)  # None -> NaN
 
-    def add(self, result: Mapping[str, Any]) -> None:
-        """Take the next replication's result (``run_replication``'s dict)."""
+    def add(self, result: Mapping[str, Any]) -> np.ndarray:
+        """Take the next replication's result (``run_replication``'s dict); returns its values
+        in column order (:meth:`row`)."""
         if self.count == 0:
             self._layout(result)
         x = self.row(result)
@@ -259,6 +287,7 @@ class ReplicationStore:
             self.rows.append(x)
             self._matrix = None
         self.count += 1
+        return x
 
     # -- reading ------------------------------------------------------------------------------
 

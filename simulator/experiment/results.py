@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from .._version import __version__
 from ..base.documents import RESULTS_SCHEMA
 from ..base.formatting import stat_of, table
@@ -58,9 +60,10 @@ class Results:
         for rep in per_rep:
             self.add(rep)
 
-    def add(self, result: Mapping[str, Any]) -> None:
-        """Take the next replication's result (``run_replication``'s dict)."""
-        self.store.add(result)
+    def add(self, result: Mapping[str, Any]) -> np.ndarray:
+        """Take the next replication's result (``run_replication``'s dict); returns its metric
+        and block values in the store's column order."""
+        return self.store.add(result)
 
     @property
     def replications(self) -> int:

@@ -177,3 +177,41 @@ def test_series_of_different_lengths_are_padded_with_zeros():
     store.add({**base, "series": {"d": [5.0], "k": 6}})
     store.add({**base, "series": {"d": [1.0, 1.0, 1.0, 9.0], "k": 8}})
     assert store.series_mean() == {"d": [7 / 3, 1.0, 4 / 3], "k": 6.0}
+
+
+def test_compare_pairs_every_replication_beyond_the_bound(tiny, tmp_path):
+    from simulator.studies.comparison import Comparison, Pairs, run_comparison
+
+    raw_b = tiny_scenario(days=2, collectors=4, accounts=400, dialer={"mode": "predictive", "ratio": 2.0})
+    lb = load_scenario(write_toml(tmp_path / "b.toml", raw_b))
+    full = run_comparison(tiny, lb, 6, 5)
+    cut = Comparison(Results(tiny, 5, keep=2), Results(lb, 5, keep=2))
+    for r in range(6):
+        row_a = cut.a.add(run_replication(tiny.scenario, 5, r))
+        row_b = cut.b.add(run_replication(lb.scenario, 5, r))
+        cut.pairs = cut.pairs or Pairs(cut.a, cut.b)
+        cut.pairs.add(row_a, row_b)
+    for metric in ("collected", "kept_rate", "dials"):
+        f, c = full.paired("center", "center", metric), cut.paired("center", "center", metric)
+        assert c["n"] == f["n"] == 6 and c["a_mean"] == f["a_mean"] and c["b_mean"] == f["b_mean"]
+        for k in ("diff_mean", "diff_ci95_low", "diff_ci95_high", "var_a", "var_b", "var_diff"):
+            assert c[k] == pytest.approx(f[k], rel=1e-9, abs=1e-9), (metric, k)
+    doc = cut.to_dict()
+    assert doc["replications"] == 6 and len(doc["metrics"]["center"]["collected"]["a_values"]) == 2
+    with pytest.raises(ValueError, match="not all kept"):
+        Comparison(cut.a, cut.b).paired("center", "center", "collected")
+
+
+@pytest.mark.slow
+def test_sensitivity_beyond_the_bound_reads_the_moments(tiny, monkeypatch):
+    from simulator.studies import sensitivity
+
+    full = sensitivity.simulated_sensitivity(tiny, 4, 2)
+    monkeypatch.setattr(sensitivity, "kept_replications", lambda n: 1)
+    cut = sensitivity.simulated_sensitivity(tiny, 4, 2)
+    base = full["baseline_value_per_paid_hour"]
+    assert cut["baseline_value_per_paid_hour"] == pytest.approx(base, rel=1e-12)
+    for a, b in zip(full["levers"], cut["levers"]):
+        assert a["layer"] == b["layer"] and a["simulated"]["n"] == b["simulated"]["n"] == 4
+        for k in ("diff_mean", "diff_ci95_low", "diff_ci95_high", "variance_ratio"):
+            assert b["simulated"][k] == pytest.approx(a["simulated"][k], rel=1e-9, abs=1e-9), k
