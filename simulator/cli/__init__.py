@@ -47,7 +47,8 @@ exit codes:
   0    success
   1    internal error (a bug; COLLECTSIM_DEBUG=1 shows the traceback)
   2    bad input (scenario, --set, option, path) or an output the system refused (read-only,
-       no space left, permission denied, out of memory): one line naming the file or argument
+       no space left, permission denied, out of memory): one line naming the file or argument;
+       or a run estimated at over 24 h, this machine's memory or 100 GB of files, without --yes
   3    sweep/staff finished, but some replications raised (recorded with their error)
   4    run, compare, sweep, staff with --strict: a compliance limit was exceeded (a warning: line
        on stderr names the rule and the figure); every output is written

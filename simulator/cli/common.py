@@ -220,36 +220,6 @@ def emit_in_folder(folder: Path, option: str, name: str, content: str | bytes, f
     emit(check_output_file(folder / name, option, force), content)
 
 
-def warn_size(args: argparse.Namespace, loaded, replications: int) -> None:
-    """Before a run expected to take more than about 10 minutes or hold more than about 2 GB,
-    say so on stderr with the estimate and what it rests on (:mod:`simulator.experiment.sizing`).
-    ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""
-    from ..experiment.executors import default_workers
-    from ..experiment.sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
-
-    items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
-    ests = [estimate(x.scenario) for x in items]
-    serial = args.executor == "serial" or (
-        args.executor is None and not args.scheduler and not (args.workers and args.workers > 1)
-    )
-    workers = 1 if serial else (args.workers or default_workers())
-    remote = bool(args.scheduler)
-    core_s = sum(e.seconds for e in ests) * replications
-    wall_s = core_s / workers
-    big = max(ests, key=lambda e: e.peak_mb)
-    mem_mb = big.peak_mb * (1 if remote else workers + (0 if serial else 1))
-    if wall_s <= LONG_RUN_S and mem_mb <= LARGE_RUN_MB:
-        return
-    print(
-        f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
-        f"({len(ests) * replications:,} replication(s) of about "
-        f"{describe_duration(core_s / (len(ests) * replications))} "
-        f"each on {workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
-        f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
-        file=sys.stderr,
-    )
-
-
 STRICT_HELP = (
     "exit 4 when a compliance limit is exceeded (abandon rate over the limit in 30 days or a "
     "day, calls outside the calling window, attempts over the 7-day cap, calls in a waiting "

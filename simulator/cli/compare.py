@@ -9,6 +9,7 @@ import sys
 from .._version import __version__
 from ..base.errors import EXIT_OK, InputError
 from ..base.formatting import NA, number, table
+from .budget import check_size, confirm_arg
 from .common import (
     Progress,
     check_executor,
@@ -20,7 +21,6 @@ from .common import (
     replication_args,
     strict_arg,
     warn_breaches,
-    warn_size,
     wrap,
 )
 
@@ -59,6 +59,7 @@ def register(sub) -> None:
     p.add_argument("--all-metrics", action="store_true", help="print every metric, not only the key ones")
     json_args(p, "the comparison JSON (schema collectsim.compare/1)")
     strict_arg(p)
+    confirm_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_compare)
 
@@ -93,7 +94,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise InputError(f"-r {args.replications}: a paired comparison needs at least 2 replications")
     la, lb = _comparison_loaded(args)
     json_out = json_target(args)
-    warn_size(args, [la, lb], args.replications)
+    from ..experiment.sizing import estimate
+
+    sizes = [estimate(la.scenario), estimate(lb.scenario)]
+    check_size(args, sizes, args.replications, documents=json_out is not None)
     with executor_errors(), Progress(args, 2 * args.replications) as progress:
         cmp = run_comparison(
             la,

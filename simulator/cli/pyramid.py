@@ -11,6 +11,7 @@ import sys
 from ..base.documents import SENSITIVITY_SCHEMA
 from ..base.errors import EXIT_OK, InputError
 from ..base.formatting import NA, number, table
+from .budget import check_size, confirm_arg
 from .common import (
     Progress,
     emit,
@@ -22,7 +23,6 @@ from .common import (
     number_arg,
     replication_args,
     scenario_args,
-    warn_size,
 )
 
 __all__ = ["register"]
@@ -82,6 +82,7 @@ def register(sub) -> None:
     scenario_args(p, optional=True)
     replication_args(p, "replications per variant (default 10; at least 2)")
     json_args(p, "the sensitivity document (schema collectsim.sensitivity/1)")
+    confirm_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_sensitivity)
 
@@ -116,7 +117,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
     )
-    warn_size(args, [loaded] * (len(LAYERS) + 1), args.replications)
+    from ..experiment.sizing import estimate
+
+    check_size(args, [estimate(loaded.scenario)], args.replications, variants=len(LAYERS) + 1)
     with executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
         doc = simulated_sensitivity(
             loaded,

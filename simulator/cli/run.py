@@ -12,6 +12,7 @@ from .._version import __version__
 from ..base.errors import EXIT_OK, InputError, Interrupted
 from ..base.fileio import make_folder
 from ..base.formatting import number, stat
+from .budget import check_size, confirm_arg
 from .common import (
     Progress,
     check_executor,
@@ -28,7 +29,6 @@ from .common import (
     scenario_args,
     strict_arg,
     warn_breaches,
-    warn_size,
 )
 
 __all__ = ["register"]
@@ -98,6 +98,7 @@ def register(sub) -> None:
         "a small center; values a --set changed are not drawn (docs/uncertainty.md)",
     )
     strict_arg(p)
+    confirm_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_run)
 
@@ -172,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         {"--json": json_out},
         {"--out": (out_dir, ("results.json", "summary.txt", RECORDS)), "--trace": (trace_dir, TRACE_FILES)},
     )
-    warn_size(args, loaded, args.replications)
+    _check_size(args, loaded, json_out, out_dir)
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(
             loaded,
@@ -252,6 +253,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 RECORDS = "replications.jsonl"
+
+
+def _check_size(args: argparse.Namespace, loaded, json_out, out_dir) -> None:
+    """Refuse a run over the bounds without --yes, announce a long one (cli/budget.py). With
+    --precision, the run is sized for its cap of replications."""
+    from ..experiment.sizing import estimate
+
+    reps = args.replications
+    if args.precision:
+        reps = max(reps, args.max_replications)
+    documents = (json_out is not None) + (out_dir is not None)
+    check_size(args, [estimate(loaded.scenario)], reps, records=out_dir is not None, documents=documents)
 
 
 @contextlib.contextmanager
