@@ -30,6 +30,7 @@ __all__ = [
     "VALUES_KEPT",
     "ColumnMoments",
     "ExactSums",
+    "exact_partials",
     "PairedMoments",
     "ReplicationStore",
     "kept_replications",
@@ -47,17 +48,35 @@ def kept_replications(values_per_replication: int, budget: int = VALUES_KEPT) ->
     return max(1, budget // max(1, values_per_replication))
 
 
+def exact_partials(values: list[float]) -> list[float]:
+    """Floats whose exact sum is that of ``values``, as few as the sum needs: the correctly
+    rounded sum, then the correctly rounded remainder, until the remainder is 0 (each step
+    leaves 53 more bits behind, so a few floats span the whole exponent range). ``values`` as
+    they are if the sum overflows."""
+    out: list[float] = []
+    try:
+        while True:
+            s = math.fsum(values + [-x for x in out])
+            if s == 0.0:
+                return out
+            out.append(s)
+    except (OverflowError, ValueError):
+        return values
+
+
 class ExactSums:
     """Running sums of float vectors with no rounding error, vectorised.
 
     Each added vector goes through a cascade of ``LEVELS`` error-free additions (Knuth's
     TwoSum): level 0 holds the running float sum, level i the rounding errors of level i - 1,
-    and an error left after the last level (rare) is kept aside per column. For finite values
+    and an error left after the last level (rare) is kept aside per column, in at most
+    ``SPILL`` floats (:func:`exact_partials` shortens the list). For finite values
     whose sums stay finite, the partials of column j add up exactly to the exact sum of its
     values, so ``math.fsum(partials(j))`` is the correctly rounded sum: the same float as
     ``math.fsum`` over every value added, whatever their number and order."""
 
     LEVELS = 3
+    SPILL = 64
 
     def __init__(self, size: int) -> None:
         self.parts = np.zeros((self.LEVELS, size))
@@ -75,7 +94,10 @@ class ExactSums:
                 if not carry.any():
                     return
         for j in np.flatnonzero(carry).tolist():
-            self.spill.setdefault(j, []).append(float(carry[j]))
+            spill = self.spill.setdefault(j, [])
+            spill.append(float(carry[j]))
+            if len(spill) > self.SPILL:
+                self.spill[j] = exact_partials(spill)
 
     def partials(self, j: int) -> list[float]:
         return [float(p) for p in self.parts[:, j]] + self.spill.get(j, [])

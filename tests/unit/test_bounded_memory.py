@@ -215,3 +215,15 @@ def test_sensitivity_beyond_the_bound_reads_the_moments(tiny, monkeypatch):
         assert a["layer"] == b["layer"] and a["simulated"]["n"] == b["simulated"]["n"] == 4
         for k in ("diff_mean", "diff_ci95_low", "diff_ci95_high", "variance_ratio"):
             assert b["simulated"][k] == pytest.approx(a["simulated"][k], rel=1e-9, abs=1e-9), k
+
+
+def test_exact_sums_stay_small_whatever_the_values():
+    rng = random.Random(7)
+    acc = ExactSums(1)
+    values = []
+    for _ in range(3000):
+        v = rng.uniform(-1, 1) * 10 ** rng.randint(-300, 300)
+        values.append(v)
+        acc.add(np.array([v]))
+    assert len(acc.spill.get(0, [])) <= ExactSums.SPILL
+    assert acc.sums()[0] == math.fsum(values)
