@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from scipy.special import stdtrit  # the t quantile; scipy.stats takes seconds to import
 
-__all__ = ["t_interval", "stat", "half_width", "sample_variance", "paired_difference", "replications_needed"]
+__all__ = [
+    "t_interval",
+    "stat",
+    "half_width",
+    "sample_variance",
+    "paired_difference",
+    "replications_needed",
+    "Moments",
+    "Stat",
+    "moments_of",
+    "stat_from_moments",
+    "t_interval_from_moments",
+    "paired_from_moments",
+]
 
 
 def t_interval(
@@ -133,3 +147,94 @@ def replications_needed(values: Sequence[float], rel: float, level: float = 0.95
     if target <= 0:
         return None
     return max(n, math.ceil(n * (hw / target) ** 2))
+
+
+@dataclass(frozen=True)
+class Moments:
+    """What a STAT says about all the replications when its ``values`` hold only some of them
+    (see :class:`Stat`): ``n`` defined values, their ``mean``, unbiased ``variance`` (None with
+    fewer than two), ``maximum``, and ``above``: for each threshold registered before the run,
+    how many values exceeded it."""
+
+    n: int
+    mean: float | None
+    variance: float | None
+    maximum: float | None
+    above: Mapping[float, int] = field(default_factory=dict)
+
+
+class Stat(dict):
+    """A STAT document (a plain dict to JSON) whose ``values`` list only the first replications,
+    because the run had more than could be kept; ``moments`` describe every replication."""
+
+    __slots__ = ("moments",)
+
+    def __init__(self, doc: Mapping, moments: Moments) -> None:
+        super().__init__(doc)
+        self.moments = moments
+
+
+def moments_of(s: Mapping | None) -> Moments:
+    """The moments of a STAT over every replication: those a :class:`Stat` carries, else those of
+    its ``values`` (mean by ``math.fsum``, variance by two passes, as :func:`t_interval`)."""
+    m = getattr(s, "moments", None)
+    if m is not None:
+        return m
+    vals = [float(v) for v in (s or {}).get("values") or [] if v is not None]
+    if not vals:
+        return Moments(0, None, None, None)
+    mean = math.fsum(vals) / len(vals)
+    var = sample_variance(vals)
+    return Moments(len(vals), mean, var, max(vals))
+
+
+def t_interval_from_moments(
+    n: int, mean: float, variance: float | None, level: float = 0.95, spread: bool = False
+) -> tuple[float, float | None, float | None]:
+    """:func:`t_interval` from the number of values, their mean and their unbiased variance."""
+    if n < 2 or variance is None or not math.isfinite(variance):
+        return mean, None, None
+    t = float(stdtrit(n - 1, 0.5 + level / 2))
+    k = (n + 1) if spread else 1
+    half = t * math.sqrt(max(variance, 0.0) * k / n)
+    if not math.isfinite(mean - half) or not math.isfinite(mean + half):
+        return mean, None, None
+    return mean, mean - half, mean + half
+
+
+def stat_from_moments(moments: Moments, kept: Sequence[float | None], spread: bool = False) -> Stat:
+    """The STAT of a run whose values were not all kept: mean and 95% t-interval from
+    ``moments`` (every replication), ``values`` = ``kept`` (the first replications)."""
+    values = [None if v is None else float(v) for v in kept]
+    if moments.n == 0 or moments.mean is None:
+        return Stat({"mean": None, "ci95_low": None, "ci95_high": None, "values": values}, moments)
+    mean, lo, hi = t_interval_from_moments(moments.n, moments.mean, moments.variance, spread=spread)
+    return Stat({"mean": mean, "ci95_low": lo, "ci95_high": hi, "values": values}, moments)
+
+
+def paired_from_moments(a: Moments, b: Moments, d: Moments, level: float = 0.95) -> dict:
+    """:func:`paired_difference` from the moments of the pairs' A values, B values and
+    differences B - A (pairs where either value is undefined left out of all three)."""
+    out: dict = {
+        "n": d.n,
+        "a_mean": None,
+        "b_mean": None,
+        "diff_mean": None,
+        "diff_ci95_low": None,
+        "diff_ci95_high": None,
+        "var_a": None,
+        "var_b": None,
+        "var_diff": None,
+        "variance_ratio": None,
+    }
+    if d.n == 0:
+        return out
+    out["a_mean"], out["b_mean"] = a.mean, b.mean
+    out["diff_mean"], out["diff_ci95_low"], out["diff_ci95_high"] = t_interval_from_moments(
+        d.n, d.mean, d.variance, level
+    )
+    va, vb, vd = a.variance, b.variance, d.variance
+    out["var_a"], out["var_b"], out["var_diff"] = va, vb, vd
+    if vd is not None and va is not None and vb is not None and va + vb > 0:
+        out["variance_ratio"] = vd / (va + vb)
+    return out

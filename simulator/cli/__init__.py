@@ -55,8 +55,9 @@ exit codes:
   1    internal error (a bug; COLLECTSIM_DEBUG=1 shows the traceback)
   2    bad input (scenario, --set, option, path), an output the system refused (read-only,
        no space left, permission denied, out of memory), workers needing more memory than is
-       available, or a --scheduler that is malformed, unreachable or not a Dask scheduler
-       within --scheduler-timeout: one line naming the file or argument
+       available, a --scheduler that is malformed, unreachable or not a Dask scheduler within
+       --scheduler-timeout, or a run estimated at over 24 h, this machine's memory or 100 GB
+       of files without --yes: one line naming the file, the argument or the estimate
   3    sweep/staff finished, but some replications raised (recorded with their error)
   4    run, compare, sweep, staff with --strict: a compliance limit was exceeded (a warning: line
        on stderr names the rule and the figure); every output is written

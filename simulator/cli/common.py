@@ -320,52 +320,43 @@ class Writes:
             raise OutputError("\ncollectsim: error: ".join(errors)) from None
 
 
-def warn_size(
-    args: argparse.Namespace, loaded: LoadedScenario | Sequence[LoadedScenario], replications: int
+def plan_executor(
+    args: argparse.Namespace,
+    loaded: Sequence[LoadedScenario],
+    replications: int,
+    variants: int | None = None,
 ) -> None:
-    """Size the run before anything starts; every command that simulates calls this first.
+    """Fit the executor to the run before anything starts; every command that simulates calls
+    this first, then :func:`simulator.cli.budget.check_size`.
 
-    Checks the executor options (:func:`check_executor`); lowers ``args.workers`` to the
-    replications to run and to a few per CPU (:mod:`simulator.experiment.capacity`), with one
-    line on stderr when the user's --workers is lowered; refuses (bad input) a run on this
-    machine whose workers x the memory of one replication exceed the memory available; and
-    announces on stderr a run expected to take more than about 10 minutes or hold more than
-    about 2 GB, with the estimate and what it rests on (:mod:`simulator.experiment.sizing`).
-    ``loaded``: one LoadedScenario or a list of them (each runs ``replications`` times)."""
+    Checks the executor options (:func:`check_executor`); warns of compliance limits no pacing
+    can meet; lowers ``args.workers`` to the replications to run and to a few per CPU
+    (:mod:`simulator.experiment.capacity`), with one line on stderr when the user's --workers is
+    lowered; and refuses (bad input) a run on this machine whose workers x the memory of one
+    replication exceed the memory available, unless ``--yes`` was given. ``loaded``: the
+    scenarios (or a sample of a grid's variants), each run ``replications`` times;
+    ``variants``: how many there are in all (default ``len(loaded)``)."""
     from ..experiment.capacity import plan_workers
     from ..experiment.executors import default_workers
-    from ..experiment.sizing import LARGE_RUN_MB, LONG_RUN_S, describe_duration, describe_mb, estimate
+    from ..experiment.sizing import estimate
 
     check_executor(args)
-    items = loaded if isinstance(loaded, (list, tuple)) else [loaded]
-    warn_infeasible(items)
-    ests = [estimate(x.scenario) for x in items]
+    warn_infeasible(loaded)
     serial = args.executor == "serial" or (
         args.executor is None and not args.scheduler and not (args.workers and args.workers > 1)
     )
-    remote = bool(args.scheduler)
-    workers = 1 if serial else (args.workers or default_workers())
-    if not serial and not remote:
-        plan = plan_workers(workers, _pool_jobs(args, len(items), replications))
+    if args.scheduler:
+        return  # the memory and the workers are the cluster's
+    workers = 1
+    if not serial:
+        plan = plan_workers(
+            args.workers or default_workers(), _pool_jobs(args, variants or len(loaded), replications)
+        )
         if args.workers and plan.note():
             print(f"collectsim: note: {plan.note()}", file=sys.stderr)
         workers = args.workers = plan.workers
-    big = max(ests, key=lambda e: e.peak_mb)
-    if not remote:
-        _check_memory(workers, big)
-    n = len(ests) * replications
-    core_s = sum(e.seconds for e in ests) * replications
-    wall_s = core_s / workers
-    mem_mb = big.peak_mb * (1 if remote else workers + (0 if serial else 1))
-    if wall_s <= LONG_RUN_S and mem_mb <= LARGE_RUN_MB:
-        return
-    print(
-        f"collectsim: note: this run is estimated at about {describe_duration(wall_s)} "
-        f"({n:,} replication(s) of about {describe_duration(core_s / n)} each on "
-        f"{workers} worker(s)) and about {describe_mb(mem_mb)} of memory"
-        f"{'' if remote else ' on this machine'}, from {big.basis()}; Ctrl-C stops it",
-        file=sys.stderr,
-    )
+    if not getattr(args, "yes", False):
+        _check_memory(workers, max((estimate(x.scenario) for x in loaded), key=lambda e: e.peak_mb))
 
 
 def warn_infeasible(loaded: Sequence[Any]) -> None:
@@ -407,6 +398,7 @@ def _check_memory(workers: int, one) -> None:
         if fits >= 1
         else "even one replication does not fit: simulate fewer accounts or collectors"
     )
+    advice += ", or give --yes to run it anyway"
     raise InputError(
         f"this run needs about {describe_mb(need)} of memory ({workers} worker(s) x about "
         f"{describe_mb(one.peak_mb)} per replication, the estimate of 'collectsim validate', from "

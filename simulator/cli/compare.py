@@ -9,6 +9,7 @@ import sys
 from .._version import __version__
 from ..base.errors import EXIT_OK, InputError
 from ..base.formatting import NA, number, table
+from .budget import check_size, confirm_arg
 from .common import (
     Progress,
     Subparsers,
@@ -19,10 +20,10 @@ from .common import (
     executor_errors,
     json_args,
     json_target,
+    plan_executor,
     replication_args,
     strict_arg,
     warn_breaches,
-    warn_size,
     wrap,
 )
 
@@ -61,6 +62,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--all-metrics", action="store_true", help="print every metric, not only the key ones")
     json_args(p, "the comparison JSON (schema collectsim.compare/1)")
     strict_arg(p)
+    confirm_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_compare)
 
@@ -96,9 +98,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     la, lb = _comparison_loaded(args)
     json_out = json_target(args)
     from ..experiment.output_size import compare_bytes
+    from ..experiment.sizing import estimate
 
     check_room([("--json", json_out, compare_bytes(la.scenario, lb.scenario, args.replications))])
-    warn_size(args, [la, lb], args.replications)
+    plan_executor(args, [la, lb], args.replications)
+    check_size(
+        args,
+        [estimate(la.scenario), estimate(lb.scenario)],
+        args.replications,
+        documents=json_out is not None,
+    )
     with executor_errors(), Progress(args, 2 * args.replications) as progress:
         cmp = run_comparison(
             la,

@@ -11,6 +11,7 @@ import sys
 from ..base.documents import SENSITIVITY_SCHEMA
 from ..base.errors import EXIT_OK, InputError
 from ..base.formatting import NA, number, table
+from .budget import check_size, confirm_arg
 from .common import (
     Progress,
     Subparsers,
@@ -22,9 +23,9 @@ from .common import (
     json_target,
     load,
     number_arg,
+    plan_executor,
     replication_args,
     scenario_args,
-    warn_size,
 )
 
 __all__ = ["register"]
@@ -85,6 +86,7 @@ def register(sub: Subparsers) -> None:
     scenario_args(p, optional=True)
     replication_args(p, "replications per variant (default 10; at least 2)")
     json_args(p, "the sensitivity document (schema collectsim.sensitivity/1)")
+    confirm_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_sensitivity)
 
@@ -122,7 +124,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     say = functools.partial(
         print, file=sys.stderr if json_out is not None and json_out.is_stdout else sys.stdout
     )
-    warn_size(args, [loaded] * (len(LAYERS) + 1), args.replications)
+    from ..experiment.sizing import estimate
+
+    plan_executor(args, [loaded], args.replications, variants=len(LAYERS) + 1)
+    check_size(args, [estimate(loaded.scenario)], args.replications, variants=len(LAYERS) + 1)
     with executor_errors(), Progress(args, (len(LAYERS) + 1) * args.replications) as progress:
         doc = simulated_sensitivity(
             loaded,

@@ -12,6 +12,7 @@ from .._version import __version__
 from ..base.errors import EXIT_INPUT, EXIT_OK, InputError, Interrupted
 from ..base.fileio import make_folder
 from ..base.formatting import number, stat
+from .budget import check_size, confirm_arg
 from .common import (
     Progress,
     Subparsers,
@@ -28,12 +29,12 @@ from .common import (
     load,
     no_collisions,
     output_path,
+    plan_executor,
     positive_int,
     replication_args,
     scenario_args,
     strict_arg,
     warn_breaches,
-    warn_size,
 )
 
 __all__ = ["register"]
@@ -106,6 +107,7 @@ def register(sub: Subparsers) -> None:
         "a small center; values a --set changed are not drawn (docs/uncertainty.md)",
     )
     strict_arg(p)
+    confirm_arg(p)
     executor_args(p)
     p.set_defaults(func=cmd_run)
 
@@ -184,7 +186,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_room(loaded.scenario, args.replications, json_out, out_dir, trace_dir)
     hold(out_dir, "--out", OUT_FILES, args.force)
     hold(trace_dir, "--trace", TRACE_FILES, args.force)
-    warn_size(args, loaded, args.replications)
+    plan_executor(args, [loaded], args.replications)
+    _check_size(args, loaded, json_out, out_dir)
     with executor_errors(), Progress(args, args.replications) as progress, _recorder(out_dir, args) as record:
         res = run_experiment(
             loaded,
@@ -294,6 +297,18 @@ def _check_room(sc, replications: int, json_out, out_dir, trace_dir) -> None:
             ("--trace", trace_dir, size.trace_bytes(sc) if trace_dir is not None else 0),
         ]
     )
+
+
+def _check_size(args: argparse.Namespace, loaded, json_out, out_dir) -> None:
+    """Refuse a run over the bounds without --yes, announce a long one (cli/budget.py). With
+    --precision, the run is sized for its cap of replications."""
+    from ..experiment.sizing import estimate
+
+    reps = args.replications
+    if args.precision:
+        reps = max(reps, args.max_replications)
+    documents = (json_out is not None) + (out_dir is not None)
+    check_size(args, [estimate(loaded.scenario)], reps, records=out_dir is not None, documents=documents)
 
 
 @contextlib.contextmanager

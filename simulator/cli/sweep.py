@@ -11,6 +11,7 @@ from .._version import __version__
 from ..base.errors import EXIT_OK, InputError, Interrupted
 from ..base.fileio import check_output_folder
 from ..base.formatting import stat_of, table
+from .budget import check_size, confirm_arg
 from .common import (
     Progress,
     Subparsers,
@@ -19,11 +20,11 @@ from .common import (
     executor_args,
     executor_errors,
     output_path,
+    plan_executor,
     positive_int,
     replication_args,
     strict_arg,
     warn_breaches,
-    warn_size,
     wrap,
 )
 
@@ -126,18 +127,40 @@ def _sweep_common(p: argparse.ArgumentParser, default_out: str) -> None:
         f"(default {default_out})",
     )
     strict_arg(p)
+    confirm_arg(p)
     executor_args(p)
 
 
-def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None):
-    from ..studies.sweep import SweepError, plan_sweep, run_sweep
+def _run_sweep(args: argparse.Namespace, sets: list[str], extra=None, swept: tuple[str, range] | None = None):
+    """Size the grid (``sets``, and ``swept``: a (PATH, values) list given as a range), say it and
+    refuse it beyond the bounds without --yes (cli/budget.py), then plan and run it."""
+    from ..experiment.sizing import estimate
+    from ..studies.sweep import SweepError, grid_size, plan_sweep, run_sweep
 
     check_executor(args)
     try:
-        plan = plan_sweep(args.scenario, sets, args.replications, args.seed)
+        grid = grid_size(args.scenario, sets, [swept] if swept else [])
         out = check_output_folder(args.out, "--out")
+        plan_executor(args, grid.sample, args.replications, variants=grid.variants)
+        n = grid.variants * args.replications
+        what = f"{args.command} of {grid.variants:,} variant(s) x {args.replications:,} replication(s)"
+        what += f" = {n:,}"
+        check_size(
+            args,
+            [estimate(x.scenario) for x in grid.sample],
+            args.replications,
+            variants=grid.variants,
+            what=what,
+            records=True,
+            documents=1,
+            tidy=True,
+            keeps_records=True,
+            announce=sys.stdout,
+        )
+        if swept:
+            sets = sets + [f"{swept[0]}={','.join(str(v) for v in swept[1])}"]
+        plan = plan_sweep(args.scenario, sets, args.replications, args.seed)
         _check_room(plan, out)
-        warn_size(args, [v.loaded for v in plan.variants], plan.replications)
         with executor_errors(), Progress(args) as progress:
             outcome = run_sweep(
                 plan,
@@ -244,9 +267,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
         raise InputError(
             f"--set {path}: the headcount of team {args.team!r} is what staff varies; use --range instead"
         )
-    sets = list(args.set or ()) + [f"{path}={','.join(str(v) for v in values)}"]
     plan, outcome = _run_sweep(
-        args, sets, extra=lambda summ: {"staffing": staffing_block(summ, args.team, path, constraints)}
+        args,
+        list(args.set or ()),
+        extra=lambda summ: {"staffing": staffing_block(summ, args.team, path, constraints)},
+        swept=(path, values),
     )
     st = outcome.summary["staffing"]
     labels = {

@@ -55,7 +55,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"collector(s), {len(sc.segments)} segment(s) with {n_acc:,} accounts, "
         f"{sc.calendar.working_days} working day(s), dialer {sc.dialer.mode}"
     )
-    from ..experiment.sizing import describe_duration, describe_mb, estimate
+    from ..experiment.sizing import describe_duration, describe_mb, estimate, run_estimate
 
     e = estimate(sc)
     print(
@@ -64,6 +64,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"-r N takes N times as long, shared among --workers)"
     )
     warn_infeasible([loaded])
+    over = run_estimate([e], 1).over_confirmation()
+    if over:
+        print(
+            f"note: even one replication is over the bounds of a run ({' and '.join(over)}): "
+            "collectsim run refuses it without --yes"
+        )
     return EXIT_OK
 
 

@@ -4,15 +4,39 @@ its mean (``collectsim run --precision METRIC=REL``), and how many to add next."
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..base.statistics import half_width, replications_needed
+from ..base.statistics import Moments, half_width, replications_needed, t_interval_from_moments
 from ..scenario.schema import Scenario
 from .metric_refs import MetricRef, parse_metric_ref
 
 DEFAULT_MAX_REPLICATIONS = 200
+
+Source = Any
+"""Replications to check: a :class:`~.results.Results`, or a sequence of per-replication dicts."""
+
+
+def _values_or_moments(ref: MetricRef, source: Source) -> tuple[list[float] | None, Moments | None, int]:
+    """The defined values of ``ref`` when every replication's are at hand, else its moments over
+    every replication; and the number of replications."""
+    if hasattr(source, "store") and not source.store.complete:
+        return None, source.moments(ref), source.replications
+    per_rep = source.values(ref) if hasattr(source, "store") else ref.values(source)
+    return [float(v) for v in per_rep if v is not None], None, len(per_rep)
+
+
+def _mean_hw(vals: list[float] | None, m: Moments | None) -> tuple[int, float | None, float | None]:
+    """Number of defined values, their mean and the 95% half-width (None with fewer than 2)."""
+    if vals is not None:
+        if not vals:
+            return 0, None, None
+        return len(vals), math.fsum(vals) / len(vals), half_width(vals) if len(vals) >= 2 else None
+    if m.n == 0:
+        return 0, None, None
+    _, lo, hi = t_interval_from_moments(m.n, m.mean, m.variance)
+    return m.n, m.mean, None if lo is None else (hi - lo) / 2
 
 
 @dataclass(frozen=True)
@@ -22,21 +46,21 @@ class PrecisionTarget:
     ref: MetricRef
     rel: float
 
-    def check(self, per_rep: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        vals = [float(v) for v in self.ref.values(per_rep) if v is not None]
+    def check(self, source: Source) -> dict[str, Any]:
+        """Whether the target is met by ``source`` (a Results, or a list of per-replication
+        dicts): ``{"metric", "rel", "n", "mean", "half_width", "target_half_width", "met"}``."""
+        n, mean, hw = _mean_hw(*_values_or_moments(self.ref, source)[:2])
         out: dict[str, Any] = {
             "metric": str(self.ref),
             "rel": self.rel,
-            "n": len(vals),
+            "n": n,
             "mean": None,
             "half_width": None,
             "target_half_width": None,
             "met": False,
         }
-        if not vals:
+        if not n:
             return out
-        mean = math.fsum(vals) / len(vals)
-        hw = half_width(vals) if len(vals) >= 2 else None
         out.update(mean=mean, half_width=hw, target_half_width=self.rel * abs(mean))
         out["met"] = hw is not None and hw < self.rel * abs(mean) or (hw == 0.0)
         return out
@@ -72,17 +96,31 @@ def precision_targets(
     return [t if isinstance(t, PrecisionTarget) else parse_precision(t, scenario) for t in items]
 
 
-def next_batch(targets: Sequence[PrecisionTarget], per_rep: list, cap: int) -> int:
+def _needed(vals: list[float] | None, m: Moments | None, rel: float) -> tuple[int, int | None]:
+    """Defined values and :func:`replications_needed` (from the moments when the values are not all kept)."""
+    if vals is not None:
+        return len(vals), replications_needed(vals, rel) if len(vals) >= 2 else None
+    k, mean, hw = _mean_hw(None, m)
+    if hw is None:
+        return k, None
+    if hw == 0:
+        return k, k
+    target = rel * abs(mean)
+    return k, None if target <= 0 else max(k, math.ceil(k * (hw / target) ** 2))
+
+
+def next_batch(targets: Sequence[PrecisionTarget], source: Source, cap: int) -> int:
     """Replications to add next: what the current variance suggests (+10%), at least a quarter of
     those done and 2, at most as many as done (doubling), never beyond the cap. 0: hopeless
-    (a target metric is undefined or its mean is 0 with a positive spread)."""
-    n = len(per_rep)
+    (a target metric is undefined or its mean is 0 with a positive spread). ``source``: a
+    Results, or a list of per-replication dicts."""
+    n = source.replications if hasattr(source, "store") else len(source)
     need = n
     for t in targets:
-        vals = [float(v) for v in t.ref.values(per_rep) if v is not None]
-        est = replications_needed(vals, t.rel) if len(vals) >= 2 else None
+        vals, m, _ = _values_or_moments(t.ref, source)
+        k, est = _needed(vals, m, t.rel)
         if est is None:
-            if len(vals) < 2 and n >= 2 * max(1, len(vals)) + 8:
+            if k < 2 and n >= 2 * max(1, k) + 8:
                 return 0  # the metric is almost never defined
             est = 2 * n
         need = max(need, math.ceil(est * 1.1))

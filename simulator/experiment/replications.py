@@ -20,6 +20,7 @@ result.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -92,6 +93,12 @@ def run_replication(scenario: Scenario, seed: int, replication: int, trace: bool
             out[TRACE] = trace_tables(w)
         except (MemoryError, ValueError, OSError) as exc:
             out[TRACE] = {TRACE_ERROR: f"{type(exc).__name__}: {exc}"}
+    # The world's objects refer to one another, so only the cyclic collector frees them, and
+    # while a world runs its thresholds are raised (world.build.gc_tuned): left to itself it
+    # lets the finished worlds of many replications pile up (tens of megabytes each). They are
+    # still young; collecting the young generations now costs a few milliseconds.
+    del w, cnt, st
+    gc.collect(1)
     return out
 
 
@@ -104,9 +111,14 @@ def run_jobs(
     total: int | None = None,
     on_result: Callable[[Job, dict[str, Any]], None] | None = None,
     on_trace: Callable[[Job, dict[str, bytes]], None] | None = None,
+    sink: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``run_replication(scenario, seed, r)`` for each job ``(scenario, seed, r)``; results
     in job order.
+
+    With ``sink``, each result is handed to ``sink(result)`` in job order as soon as every
+    earlier job's has been, and is not kept: the returned list is empty, and the results held at
+    any time are those of the jobs in flight (a few per worker), whatever the number of jobs.
 
     ``jobs`` may be any iterable (a generator of a billion jobs is taken lazily); ``total`` is
     its length for ``progress(done, total)``, called as each replication ends (default
@@ -123,6 +135,8 @@ def run_jobs(
         total = len(jobs)
     results: dict[int, dict[str, Any]] = {}
     started: dict[int, Job] = {}
+    done = 0
+    handed = 0  # with a sink: the results of jobs 0 .. handed - 1 went to it
 
     def feed():
         for i, job in enumerate(jobs):
@@ -130,6 +144,7 @@ def run_jobs(
             yield job
 
     def on_done(i: int, fut) -> None:
+        nonlocal done, handed
         job = started.pop(i)
         _, seed, r = job
         exc = fut.exception()
@@ -143,14 +158,19 @@ def run_jobs(
             on_trace(job, files)
         if on_result:
             on_result(job, results[i])
+        done += 1
+        if sink is not None:
+            while handed in results:
+                sink(results.pop(handed))
+                handed += 1
         if progress:
-            progress(len(results), total)
+            progress(done, total)
 
     # A partial of a module-level function: it pickles for a process pool and for Dask.
     fn = replication_job if on_trace is None else partial(replication_job, trace_replication=0)
     with open_executor(executor, workers, scheduler, jobs=total) as ex:
         n = run_ordered(ex, fn, feed(), on_done)
-    return [results.pop(i) for i in range(n)]
+    return [] if sink is not None else [results.pop(i) for i in range(n)]
 
 
 def replication_job(
@@ -210,6 +230,10 @@ def run_experiment(
 
     ``trace``: replication 0 also keeps its dial-level trace, in ``results.trace`` (the files
     ``collectsim run --trace`` writes); every result is the same as without it.
+
+    Each replication's result goes into the :class:`~.results.Results` as it ends (in
+    replication order) and is then dropped, so memory does not grow with ``replications``
+    (see :mod:`simulator.experiment.accumulate`).
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
@@ -229,7 +253,7 @@ def run_experiment(
         res.parameter_uncertainty = pu.describe()
         job = lambda r: (pu.scenario(seed, r), seed, r)  # noqa: E731
     if precision is None:
-        res.per_rep = run_jobs(
+        run_jobs(
             (job(r) for r in range(replications)),
             executor,
             workers,
@@ -238,6 +262,7 @@ def run_experiment(
             total=replications,
             on_result=on_result,
             on_trace=on_trace,
+            sink=res.add,
         )
         return res
 
@@ -256,19 +281,21 @@ def run_experiment(
                 if progress:
                     progress(start + done, start + total)
 
-            res.per_rep += run_jobs(
-                [job(r) for r in range(start, start + batch)],
+            run_jobs(
+                (job(r) for r in range(start, start + batch)),
                 ex,
                 progress=prog,
+                total=batch,
                 on_result=on_result,
                 on_trace=on_trace,
+                sink=res.add,
             )
-            checks = [t.check(res.per_rep) for t in targets]
+            checks = [t.check(res) for t in targets]
             met = all(c["met"] for c in checks)
             n = res.replications
             if met or n >= max_replications:
                 break
-            batch = next_batch(targets, res.per_rep, max_replications)
+            batch = next_batch(targets, res, max_replications)
             if batch == 0:
                 break
     stopped = "target met" if met else ("cap reached" if n >= max_replications else "undefined")

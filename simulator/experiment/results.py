@@ -1,78 +1,118 @@
-"""The results of replications of one scenario: per-replication data aggregated into the
-results document of the contract (docs/contract.md), a plain-text summary and a long table."""
+"""The results of replications of one scenario: per-replication data aggregated, in bounded
+memory, into the results document of the contract (docs/contract.md), a plain-text summary and a
+long table."""
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .._version import __version__
 from ..base.documents import RESULTS_SCHEMA
 from ..base.formatting import stat_of, table
-from ..base.statistics import stat
-from ..measures.breaches import breaches
+from ..base.statistics import Moments, moments_of, stat, stat_from_moments
+from ..measures.breaches import BREACH_TOLERANCE, breaches, limits_of
 from ..measures.pyramid import targets_block
 from ..scenario.load import LoadedScenario
+from .accumulate import VALUES_KEPT, ReplicationStore
 from .metric_refs import ALL_METRICS, KEY_METRICS, LEVELS, MetricRef, parse_metric_ref
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-@dataclass
 class Results:
     """Replications of one scenario, aggregated into the contract's results document.
 
-    ``per_rep[r]`` is what ``replications.run_replication`` returned for replication ``r``.
+    Results are added one replication at a time, in replication order (:meth:`add`, or the
+    ``per_rep`` list given to the constructor: what ``replications.run_replication`` returned for
+    replications 0, 1, ...), into a :class:`~.accumulate.ReplicationStore`: memory stays bounded
+    whatever the number of replications. Means, intervals and series averages cover every
+    replication; the per-replication values (STAT ``values``, :meth:`values`, :attr:`per_rep`,
+    :meth:`to_frame`) are those of every replication while they fit in
+    :data:`~.accumulate.VALUES_KEPT` numbers, else of the first ones (:attr:`values_kept`).
+
     ``precision`` says how a precision-driven run stopped (None for a fixed number of
     replications). ``trace`` holds replication 0's dial-level trace files (CSV bytes by file
     name, trace_export.TRACE_FILES) when the run kept it (``run_experiment(trace=True)``); it is
     not part of the results document.
     """
 
-    loaded: LoadedScenario
-    seed: int
-    per_rep: list[dict[str, Any]] = field(default_factory=list)
-    precision: dict[str, Any] | None = None
-    parameter_uncertainty: dict[str, Any] | None = None
-    trace: dict[str, bytes] | None = None
+    def __init__(
+        self,
+        loaded: LoadedScenario,
+        seed: int,
+        per_rep: Iterable[Mapping[str, Any]] = (),
+        precision: dict[str, Any] | None = None,
+        parameter_uncertainty: dict[str, Any] | None = None,
+        trace: dict[str, bytes] | None = None,
+        keep: int | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.seed = seed
+        self.precision = precision
+        self.parameter_uncertainty = parameter_uncertainty
+        self.trace = trace
+        limits = limits_of(loaded.scenario)
+        self.store = ReplicationStore(
+            {("compliance", k): v + BREACH_TOLERANCE for k, v in limits.items()}, keep
+        )
+        for rep in per_rep:
+            self.add(rep)
+
+    def add(self, result: Mapping[str, Any]) -> np.ndarray:
+        """Take the next replication's result (``run_replication``'s dict); returns its metric
+        and block values in the store's column order."""
+        return self.store.add(result)
 
     @property
     def replications(self) -> int:
-        return len(self.per_rep)
+        return self.store.count
+
+    @property
+    def values_kept(self) -> int:
+        """How many replications' values are kept (all of them unless the run was very long)."""
+        return len(self.store.rows)
+
+    @property
+    def per_rep(self) -> list[dict[str, Any]]:
+        """The kept replications' results, ``{"metrics": ..., "blocks": ...}`` each (their series
+        are not kept: :meth:`to_dict` has their mean)."""
+        return list(self.store.kept_results())
+
+    def _stat(self, key: tuple) -> dict:
+        spread = self.parameter_uncertainty is not None
+        if self.store.complete:
+            return stat(self.store.values(key), spread)
+        return stat_from_moments(self.store.moments(key), self.store.values(key), spread)
+
+    def _units(self, level: str) -> list[str]:
+        return list(self.store.units.get(level, {}))
 
     def breaches(self) -> list[dict[str, Any]]:
         """Compliance limits exceeded in some replication (:func:`simulator.measures.breaches.breaches`)."""
-        blocks = [rep["blocks"].get("compliance") for rep in self.per_rep]
-        if not blocks or blocks[0] is None:
+        names = self.store.blocks.get("compliance")
+        if self.replications == 0 or names is None:
             return []
-        comp = {k: stat([b[k] for b in blocks]) for k in blocks[0]}
+        comp = {k: self._stat(("blocks", "compliance", k)) for k in names}
         return breaches(self.loaded.scenario, comp)
 
     def metric_stats(self, level: str, name: str) -> dict[str, dict]:
         """{metric: STAT} for one unit (``level`` "center" has the single unit "center")."""
-        out = {}
-        spread = self.parameter_uncertainty is not None
-        for metric in ALL_METRICS:
-            out[metric] = stat([rep["metrics"][level][name][metric] for rep in self.per_rep], spread)
-        return out
+        return {metric: self._stat(("metrics", level, name, metric)) for metric in ALL_METRICS}
 
     def to_dict(self) -> dict[str, Any]:
-        first = self.per_rep[0]
+        if self.replications == 0:
+            raise ValueError("no replications")
         metrics: dict[str, Any] = {"center": self.metric_stats("center", "center")}
         for level in LEVELS[1:]:
-            metrics[level] = {name: self.metric_stats(level, name) for name in first["metrics"][level]}
+            metrics[level] = {name: self.metric_stats(level, name) for name in self._units(level)}
         extra: dict[str, Any] = {}
-        for block, values in first["blocks"].items():
-            extra[block] = {
-                k: stat(
-                    [rep["blocks"][block][k] for rep in self.per_rep], self.parameter_uncertainty is not None
-                )
-                for k in values
-            }
+        for block, names in self.store.blocks.items():
+            extra[block] = {k: self._stat(("blocks", block, k)) for k in names}
         doc = {
             "schema": RESULTS_SCHEMA,
             "scenario": {
@@ -87,7 +127,7 @@ class Results:
             "collectsim_version": __version__,
             "metrics": metrics,
             **extra,
-            "series": _mean_series([rep["series"] for rep in self.per_rep]),
+            "series": self.store.series_mean(),
         }
         doc["breaches"] = breaches(self.loaded.scenario, extra.get("compliance"))
         targets = targets_block(self.loaded.scenario, metrics)
@@ -97,6 +137,14 @@ class Results:
             doc["precision"] = self.precision
         if self.parameter_uncertainty is not None:
             doc["parameter_uncertainty"] = self.parameter_uncertainty
+        if not self.store.complete:
+            doc["values_kept"] = {
+                "replications": self.values_kept,
+                "of": self.replications,
+                "limit_numbers": VALUES_KEPT,
+                "why": "STAT values list the first replications only: every replication's values "
+                "would not fit in the limit; means and intervals cover every replication",
+            }
         return doc
 
     def to_json(self) -> str:
@@ -113,8 +161,8 @@ class Results:
         )
         units = (
             [("center", "center")]
-            + [("segments", s) for s in self.per_rep[0]["metrics"]["segments"]]
-            + [("teams", t) for t in self.per_rep[0]["metrics"]["teams"]]
+            + [("segments", s) for s in self._units("segments")]
+            + [("teams", t) for t in self._units("teams")]
         )
         rows = [["unit", *metrics]]
         for level, unit in units:
@@ -126,12 +174,21 @@ class Results:
         return head + "\n" + table(rows)
 
     def values(self, metric: str | MetricRef) -> list[float | None]:
-        """Per-replication values of a metric, e.g. ``values("segments.low_risk.kept_rate")``."""
+        """Per-replication values of a metric, e.g. ``values("segments.low_risk.kept_rate")``
+        (the kept replications: every one unless :attr:`values_kept` is smaller)."""
         ref = metric if isinstance(metric, MetricRef) else parse_metric_ref(metric)
-        return ref.values(self.per_rep)
+        return self.store.values(("metrics", ref.level, ref.unit, ref.metric))
+
+    def moments(self, metric: str | MetricRef) -> Moments:
+        """Count, mean, variance and maximum of a metric over every replication."""
+        ref = metric if isinstance(metric, MetricRef) else parse_metric_ref(metric)
+        key = ("metrics", ref.level, ref.unit, ref.metric)
+        return (
+            moments_of({"values": self.store.values(key)}) if self.store.complete else self.store.moments(key)
+        )
 
     def to_frame(self) -> pd.DataFrame:
-        """Long-format pandas DataFrame, one row per replication, level, unit and metric:
+        """Long-format pandas DataFrame, one row per kept replication, level, unit and metric:
         columns ``replication, level, unit, metric, value`` (value NaN where undefined).
         Needs pandas (``pip install "collectsim[pandas]"``)."""
         try:
@@ -159,13 +216,3 @@ def iter_long(
             for unit, ms in rep["metrics"][level].items():
                 for metric in ALL_METRICS:
                     yield r, level, unit, metric, ms[metric]
-
-
-def _mean_series(reps: list[Any]) -> Any:
-    """Element-wise mean of nested lists/dicts of numbers across replications."""
-    first = reps[0]
-    if isinstance(first, dict):
-        return {k: _mean_series([r[k] for r in reps]) for k in first}
-    if isinstance(first, list):
-        return [_mean_series([r[i] for r in reps]) for i in range(len(first))]
-    return math.fsum(float(r) for r in reps) / len(reps)

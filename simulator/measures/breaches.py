@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["RULES", "breaches", "breach_lines", "limits_of", "infeasible_limits"]
+__all__ = ["RULES", "BREACH_TOLERANCE", "breaches", "breach_lines", "limits_of", "infeasible_limits"]
+
+BREACH_TOLERANCE = 1e-12
+"""A value breaches its limit when it exceeds the limit by more than this."""
 
 RULES = {
     # compliance measure: (what is measured, the rule, kind "rate" or "count")
@@ -80,7 +83,9 @@ def breaches(scenario: Any, compliance: Mapping[str, Mapping[str, Any]] | None) 
     """Each limit exceeded in some replication: ``{"measure", "name", "rule", "worst", "mean",
     "limit", "replications_over", "replications", "message"}``, in the order of :data:`RULES`.
 
-    ``compliance``: the results' compliance block, ``{measure: STAT}``.
+    ``compliance``: the results' compliance block, ``{measure: STAT}``. A STAT whose ``values``
+    list only the first replications (a :class:`~simulator.base.statistics.Stat`) is read from
+    its moments, which cover every replication.
     """
     if not compliance:
         return []
@@ -90,14 +95,20 @@ def breaches(scenario: Any, compliance: Mapping[str, Mapping[str, Any]] | None) 
         s = compliance.get(measure)
         if not isinstance(s, Mapping):
             continue
-        vals = [float(v) for v in s.get("values") or [] if v is not None]
-        over = [v for v in vals if v > lim[measure] + 1e-12]
-        if not over:
+        threshold = lim[measure] + BREACH_TOLERANCE
+        m = getattr(s, "moments", None)
+        if m is not None and threshold in m.above:
+            n_over, n, worst, mean = m.above[threshold], m.n, m.maximum, m.mean
+        else:
+            vals = [float(v) for v in s.get("values") or [] if v is not None]
+            n_over, n = sum(1 for v in vals if v > threshold), len(vals)
+            if n_over:
+                worst, mean = max(vals), sum(vals) / len(vals)
+        if not n_over:
             continue
-        worst, mean = max(vals), sum(vals) / len(vals)
         msg = (
-            f"{name} {_show(kind, worst)} in the worst replication (mean {_show(kind, mean)}; {len(over)} of "
-            f"{len(vals)} over) exceeds the limit of {_show(kind, lim[measure])} ({rule}; "
+            f"{name} {_show(kind, worst)} in the worst replication (mean {_show(kind, mean)}; {n_over} of "
+            f"{n} over) exceeds the limit of {_show(kind, lim[measure])} ({rule}; "
             f"{_setting(scenario, measure)})"
         )
         out.append(
@@ -108,8 +119,8 @@ def breaches(scenario: Any, compliance: Mapping[str, Mapping[str, Any]] | None) 
                 "worst": worst,
                 "mean": mean,
                 "limit": lim[measure],
-                "replications_over": len(over),
-                "replications": len(vals),
+                "replications_over": n_over,
+                "replications": n,
                 "message": msg,
             }
         )

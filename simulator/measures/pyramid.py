@@ -14,6 +14,7 @@ from typing import Any
 from scipy.special import stdtr
 
 from ..base.clock import HOUR_S
+from ..base.statistics import moments_of
 from ..scenario.schema import Segment, Team
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "flag_layers",
     "holm",
     "one_sided_p",
+    "one_sided_p_of",
     "FLAG_RULE",
 ]
 
@@ -169,7 +171,12 @@ def one_sided_p(values: Sequence[float], target: float) -> float:
     n = len(values)
     mean = math.fsum(values) / n
     var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    if not var > 0 or not math.isfinite(var):
+    return one_sided_p_of(n, mean, var, target)
+
+
+def one_sided_p_of(n: int, mean: float, var: float | None, target: float) -> float:
+    """:func:`one_sided_p` from the number of values (>= 2), their mean and unbiased variance."""
+    if var is None or not var > 0 or not math.isfinite(var):
         return 0.0 if mean < target else 1.0
     return float(stdtr(n - 1, (mean - target) / math.sqrt(var / n)))
 
@@ -197,26 +204,28 @@ def flag_layers(
     ``{"tested", "flagged_layers" (lowest attainment first), "flag_p_values" ({layer: Holm-adjusted
     p}), "untested_reason"}``. A unit is tested with at least 2 replications and at least
     ``min_rpc`` right-party contacts per replication on average; the correction runs over every
-    tested unit and layer together."""
+    tested unit and layer together. Each STAT's replication values are read through
+    :func:`~simulator.base.statistics.moments_of` (every replication, even when ``values`` lists
+    only the first ones)."""
     tests: dict[tuple[Hashable, str], float] = {}
     reason: dict[Hashable, str | None] = {}
     for key, (stats, targets) in units.items():
-        rpc = [float(v) for v in (stats.get("rpc") or {}).get("values") or [] if v is not None]
-        if len(rpc) < 2:
+        rpc = moments_of(stats.get("rpc"))
+        if rpc.n < 2:
             reason[key] = "not tested: needs at least 2 replications"
             continue
-        if math.fsum(rpc) / len(rpc) < min_rpc:
+        if rpc.mean < min_rpc:
             reason[key] = (
-                f"not tested: {math.fsum(rpc) / len(rpc):.0f} right-party contacts per replication, "
+                f"not tested: {rpc.mean:.0f} right-party contacts per replication, "
                 f"fewer than the {min_rpc:.0f} a test needs"
             )
             continue
         reason[key] = None
         for layer in LAYERS:
             t = targets.get(layer)
-            vals = [float(v) for v in (stats.get(layer) or {}).get("values") or [] if v is not None]
-            if t and len(vals) >= 2:
-                tests[(key, layer)] = one_sided_p(vals, t)
+            m = moments_of(stats.get(layer))
+            if t and m.n >= 2:
+                tests[(key, layer)] = one_sided_p_of(m.n, m.mean, m.variance, t)
     adjusted = holm(tests)
     out = {}
     for key, (stats, targets) in units.items():

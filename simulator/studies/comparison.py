@@ -3,65 +3,103 @@
 Replication r of A and of B both draw from the named streams of ``(seed, r)``, so the difference
 B - A of each replication cancels much of the noise the two share; the comparison reports it with
 its 95% CI and the variance ratio against independent sampling.
+
+The replications run in pairs (A 0, B 0, A 1, B 1, ...) and each pair goes into the two
+:class:`~simulator.experiment.results.Results` and into online moments of the differences as it
+ends, so memory does not grow with the number of replications. While every replication's values
+are kept, the paired statistics are computed from them; beyond that bound
+(:data:`~simulator.experiment.accumulate.VALUES_KEPT`) from the moments of every pair.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .._version import __version__
 from ..base.documents import COMPARE_SCHEMA
 from ..base.statistics import paired_difference
+from ..experiment.accumulate import PairedMoments
 from ..experiment.replications import ALL_METRICS, ExecutorSpec, MetricRef, Results, as_loaded, run_jobs
 from ..scenario.load import LoadedScenario
 
 __all__ = ["Comparison", "run_comparison", "COMPARE_SCHEMA"]
 
 
+class Pairs:
+    """Online moments of the pairs of two Results' values (the keys both have), fed replication by
+    replication: ``add(row_a, row_b)`` with the rows their stores returned."""
+
+    def __init__(self, a: Results, b: Results) -> None:
+        ia, ib = a.store.index, b.store.index
+        self.keys = {key: j for j, key in enumerate(k for k in ia if k in ib)}
+        self.ia = np.array([ia[k] for k in self.keys], dtype=np.int64)
+        self.ib = np.array([ib[k] for k in self.keys], dtype=np.int64)
+        self.moments = PairedMoments(len(self.keys))
+
+    def add(self, row_a: np.ndarray, row_b: np.ndarray) -> None:
+        self.moments.add(row_a[self.ia], row_b[self.ib])
+
+    def paired(self, key: tuple) -> dict[str, Any]:
+        return self.moments.paired(self.keys[key])
+
+
 @dataclass
 class Comparison:
-    """Two scenarios run at the same seeds: replication r of A and of B use streams (seed, r)."""
+    """Two scenarios run at the same seeds: replication r of A and of B use streams (seed, r).
+    ``pairs``: the online moments of the pairs (:func:`run_comparison` fills them); without
+    them, every replication's values must be kept in both Results."""
 
     a: Results
     b: Results
+    pairs: Pairs | None = None
+
+    def _units(self, side: Results, level: str) -> list[str]:
+        return list(side.store.units.get(level, {}))
 
     def units(self) -> list[tuple[str, str]]:
         """(level, unit) pairs present in both: center, then segments and teams."""
         out = [("center", "center")]
         for level in ("segments", "teams"):
-            ua = self.a.per_rep[0]["metrics"][level]
-            ub = self.b.per_rep[0]["metrics"][level]
-            out += [(level, u) for u in ua if u in ub]
+            ub = self._units(self.b, level)
+            out += [(level, u) for u in self._units(self.a, level) if u in ub]
         return out
 
     def only_in_one(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {}
         for level in ("segments", "teams"):
-            ua = list(self.a.per_rep[0]["metrics"][level])
-            ub = list(self.b.per_rep[0]["metrics"][level])
+            ua, ub = self._units(self.a, level), self._units(self.b, level)
             extra = {"a": [u for u in ua if u not in ub], "b": [u for u in ub if u not in ua]}
             if extra["a"] or extra["b"]:
                 out[level] = extra
         return out
 
+    def _paired(self, key: tuple) -> dict[str, Any]:
+        """paired_difference of every replication's values while both sides keep them all, else
+        from the moments of every pair."""
+        if self.a.store.complete and self.b.store.complete:
+            return paired_difference(self.a.store.values(key), self.b.store.values(key))
+        if self.pairs is None:
+            raise ValueError("the replications' values are not all kept: pair them with run_comparison")
+        return self.pairs.paired(key)
+
     def paired(self, level: str, unit: str, metric: str) -> dict[str, Any]:
-        ref = MetricRef(level, unit, metric)
-        return paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
+        return self._paired(("metrics", level, unit, metric))
 
     def blocks(self) -> dict[str, list[str]]:
         """Result blocks (compliance, placement, roll_rates, ...) and their entries present in both."""
-        ba, bb = self.a.per_rep[0]["blocks"], self.b.per_rep[0]["blocks"]
+        ba, bb = self.a.store.blocks, self.b.store.blocks
         return {name: [k for k in ba[name] if k in bb[name]] for name in ba if name in bb}
 
     def paired_block(self, block: str, name: str) -> dict[str, Any]:
-        va = [rep["blocks"][block][name] for rep in self.a.per_rep]
-        vb = [rep["blocks"][block][name] for rep in self.b.per_rep]
-        return {**paired_difference(va, vb), "a_values": va, "b_values": vb}
+        key = ("blocks", block, name)
+        va, vb = self.a.store.values(key), self.b.store.values(key)
+        return {**self._paired(key), "a_values": va, "b_values": vb}
 
     def to_dict(self, metrics: Sequence[str] = ALL_METRICS) -> dict[str, Any]:
         """The comparison document, schema ``collectsim.compare/1``::
@@ -78,9 +116,9 @@ class Comparison:
             d = {}
             for m in metrics:
                 ref = MetricRef(level, unit, m)
-                p = paired_difference(ref.values(self.a.per_rep), ref.values(self.b.per_rep))
-                p["a_values"] = ref.values(self.a.per_rep)
-                p["b_values"] = ref.values(self.b.per_rep)
+                p = self.paired(level, unit, m)
+                p["a_values"] = self.a.values(ref)
+                p["b_values"] = self.b.values(ref)
                 d[m] = p
             if level == "center":
                 out["center"] = d
@@ -124,13 +162,23 @@ def run_comparison(
     workers: int | None = None,
     scheduler: str | None = None,
 ) -> Comparison:
-    """Run A and B with common random numbers (replication r of both at (seed, r)) and pair them."""
+    """Run A and B with common random numbers (replication r of both at (seed, r)) and pair them.
+    The jobs run in pairs (A r, then B r), each pair aggregated as it ends (module docstring)."""
     if replications < 2:
         raise ValueError("a comparison needs replications >= 2 for confidence intervals")
     la, lb = as_loaded(a), as_loaded(b)
-    jobs = itertools.chain(
-        ((la.scenario, seed, r) for r in range(replications)),
-        ((lb.scenario, seed, r) for r in range(replications)),
-    )
-    out = run_jobs(jobs, executor, workers, scheduler, progress, total=2 * replications)
-    return Comparison(Results(la, seed, out[:replications]), Results(lb, seed, out[replications:]))
+    cmp = Comparison(Results(la, seed), Results(lb, seed))
+    waiting: list[Mapping[str, Any]] = []
+
+    def take(result: Mapping[str, Any]) -> None:
+        if not waiting:
+            waiting.append(result)  # A r: its pair B r comes next, in job order
+            return
+        row_a, row_b = cmp.a.add(waiting.pop()), cmp.b.add(result)
+        if cmp.pairs is None:
+            cmp.pairs = Pairs(cmp.a, cmp.b)
+        cmp.pairs.add(row_a, row_b)
+
+    jobs = ((sc, seed, r) for r in range(replications) for sc in (la.scenario, lb.scenario))
+    run_jobs(jobs, executor, workers, scheduler, progress, total=2 * replications, sink=take)
+    return cmp

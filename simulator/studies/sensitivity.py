@@ -5,15 +5,26 @@ simulated model is not a product: shorter calls drain the lists faster, more pro
 accounts off the lists, longer breaks move calls in time. This module changes each lever of the
 scenario by +1% (relative) and measures the change in the center's value per paid hour with
 common random numbers, next to the analytic figure.
+
+The replications run in groups (the baseline and each lever at replication r, then r + 1, ...)
+and each group goes into online moments as it ends, so memory does not grow with the number of
+replications; the center's value per paid hour of each replication is kept as well, up to
+:data:`~simulator.experiment.accumulate.VALUES_KEPT` numbers, and the figures are computed from
+those values while every replication's are kept, else from the moments.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import math
+from array import array
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from ..base.statistics import paired_difference
+from ..experiment.accumulate import ColumnMoments, PairedMoments, kept_replications
 from ..experiment.replications import run_jobs
 from ..measures.pyramid import LAYERS
 from ..scenario.distributions import scale_spec
@@ -90,20 +101,54 @@ def simulated_sensitivity(
     variants = [loaded.scenario] + [
         parse_scenario(lever_scenario(dict(loaded.raw), lv, step), loaded.source) for lv in LAYERS
     ]
-    jobs = [(sc, seed, r) for sc in variants for r in range(replications)]
-    out = run_jobs(
-        jobs, executor.get("executor"), executor.get("workers"), executor.get("scheduler"), progress
+    n = len(variants)
+    keep = kept_replications(n)
+    kept = array("d")  # per replication: the baseline's and each lever's value (NaN: undefined)
+    group: list[float | None] = []
+    base_moments, pairs = ColumnMoments(1), PairedMoments(n - 1)
+    count = 0
+
+    def take(result: Mapping[str, Any]) -> None:
+        nonlocal count
+        group.append(result["metrics"]["center"]["center"]["value_per_paid_hour"])
+        if len(group) < n:
+            return
+        row = np.array(group, dtype=float)  # None -> NaN
+        base_moments.add(row[:1])
+        pairs.add(np.full(n - 1, row[0]), row[1:])
+        if len(kept) < keep * n:
+            kept.extend(row.tolist())
+        count += 1
+        group.clear()
+
+    jobs = ((sc, seed, r) for r in range(replications) for sc in variants)
+    run_jobs(
+        jobs,
+        executor.get("executor"),
+        executor.get("workers"),
+        executor.get("scheduler"),
+        progress,
+        total=n * replications,
+        sink=take,
     )
+    complete = len(kept) == count * n
 
-    def vpph(block: list) -> list:
-        return [rep["metrics"]["center"]["center"]["value_per_paid_hour"] for rep in block]
+    def column(i: int) -> list[float | None]:
+        return [None if math.isnan(v) else v for v in kept[i::n]]
 
-    base = vpph(out[:replications])
-    defined = [v for v in base if v is not None]
-    base_mean = sum(defined) / len(defined) if defined else None
+    if complete:
+        base = column(0)
+        defined = [v for v in base if v is not None]
+        base_mean = sum(defined) / len(defined) if defined else None
+    else:
+        m = base_moments.moments(0)
+        base_mean = m.mean
     levers = []
     for i, lv in enumerate(LAYERS, start=1):
-        sim = paired_difference(base, vpph(out[i * replications : (i + 1) * replications]))
+        if complete:
+            sim = paired_difference(base, column(i))
+        else:
+            sim = pairs.paired(i - 1)
         levers.append(
             {
                 "layer": lv,

@@ -189,8 +189,9 @@ def _marginal(rows: list[dict[str, Any]], by_id: Mapping[str, Any], replications
         prev = (r["headcount"], cur)
 
 
-def headcount_values(text: str, step: int) -> list[int]:
-    """``A:B`` with ``step`` -> [A, A+step, ..., <= B] (B included when on the grid)."""
+def headcount_values(text: str, step: int) -> range:
+    """``A:B`` with ``step`` -> A, A+step, ..., <= B (B included when on the grid), as a range:
+    sizing the what-if does not build the list."""
     a, sep, b = text.partition(":")
     try:
         lo, hi = int(a), int(b)
@@ -200,4 +201,4 @@ def headcount_values(text: str, step: int) -> list[int]:
         raise SweepError(f"--range {text!r}: expected A:B with 0 <= A <= B, e.g. 8:16")
     if step < 1:
         raise SweepError(f"--step {step}: expected a whole number >= 1")
-    return list(range(lo, hi + 1, step))
+    return range(lo, hi + 1, step)

@@ -140,7 +140,7 @@ def test_sigint_stops_a_billion_replications_in_bounded_memory():
     """Jobs are submitted lazily: after 5 s of a billion replications Ctrl-C ends the run, with
     exit 130 and no traceback, and the run never held 1 GB."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "run", "-r", "1000000000", "-q"],
+        [sys.executable, "-m", "simulator", "run", "-r", "1000000000", "-q", "--yes"],
         env=ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -120,9 +120,13 @@ def test_workers_times_one_replication_over_the_memory_available_is_refused(
 
     # room for 3 replications of this small scenario (each a little over BASE_MB)
     monkeypatch.setattr("simulator.experiment.capacity.available_memory_mb", lambda: 3.5 * BASE_MB)
+    from simulator.experiment.sizing import describe_mb, estimate
+    from simulator.scenario.load import load_scenario
+
+    one = describe_mb(estimate(load_scenario(scen).scenario).peak_mb)
     code, err = cli(capsys, "run", scen, "-q", "-r", "8", "--workers", "8")
     assert code == 2
-    assert "(8 worker(s) x about 71 MB per replication, the estimate of 'collectsim validate'" in err
+    assert f"(8 worker(s) x about {one} per replication, the estimate of 'collectsim validate'" in err
     assert "use --workers 3 or fewer" in err
     # the check counts the workers that would start: 8 asked, 2 replications, 2 workers fit
     monkeypatch.setattr("simulator.experiment.executors.open_executor", _stop)

@@ -27,7 +27,16 @@ byte-identical to that of an uninterrupted run, whatever the executor and the nu
 """
 
 from ..staffing import STAFF_METRICS, Constraint, headcount_values, parse_constraint, staffing_block
-from .plan import SweepError, SweepPlan, Variant, parse_sweep_set, plan_sweep, split_values
+from .plan import (
+    GridSize,
+    SweepError,
+    SweepPlan,
+    Variant,
+    grid_size,
+    parse_sweep_set,
+    plan_sweep,
+    split_values,
+)
 from .run import EXIT_FAILED_REPLICATIONS, SweepOutcome, run_sweep
 from .store import read_records, record_outcome
 from .summary import SWEEP_SCHEMA, summary_document, write_outputs
@@ -37,6 +46,8 @@ __all__ = [
     "Variant",
     "SweepPlan",
     "plan_sweep",
+    "GridSize",
+    "grid_size",
     "run_sweep",
     "SweepOutcome",
     "split_values",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ __all__ = [
     "Variant",
     "SweepPlan",
     "plan_sweep",
+    "GridSize",
+    "grid_size",
     "split_values",
     "parse_sweep_set",
     "MANIFEST_SCHEMA",
@@ -141,6 +144,63 @@ class SweepPlan:
             "replications": self.replications,
             "variants": [{"id": v.id, "values": v.values, "sha256": v.loaded.sha256} for v in self.variants],
         }
+
+
+@dataclass(frozen=True)
+class GridSize:
+    """How many variants a sweep has, and a few of them loaded (``sample``: evenly spaced in grid
+    order, the first and the last among them) to estimate its cost from."""
+
+    variants: int
+    sample: list[LoadedScenario]
+
+
+def grid_size(
+    scenario: str | None,
+    sets: Sequence[str],
+    lists: Sequence[tuple[str, Sequence[Any]]] = (),
+    samples: int = 9,
+) -> GridSize:
+    """Count the variants of ``--set PATH=V1,V2,...`` options (and of ``lists``: (PATH, values)
+    pairs given as sequences, e.g. a ``range`` of headcounts) and load ``samples`` of them,
+    without parsing or validating any other value: sizing a grid of a million variants takes
+    milliseconds, and nothing the size does not need is built. A sampled variant that is not a
+    valid scenario is left out of the sample (:func:`plan_sweep` reports it); the base scenario's
+    own problems are raised."""
+    fixed: list[str] = []
+    swept: list[tuple[str, Sequence[Any]]] = []
+    for text in sets:
+        path, sep, values = text.partition("=")
+        if not sep:
+            raise SweepError(
+                f"--set {text!r}: expected PATH=VALUE or PATH=V1,V2,..., for example "
+                "teams.low_risk_team.headcount=5,10,15"
+            )
+        items = split_values(values)
+        if len(items) == 1:
+            fixed.append(f"{path.strip()}={items[0]}")
+        else:
+            swept.append((path.strip(), items))
+    for path, values in lists:
+        if len(values) == 1:
+            fixed.append(f"{path}={values[0]}")
+        elif len(values) > 1:
+            swept.append((path, values))
+    count = math.prod(len(v) for _, v in swept)
+    picks = sorted({round(k * (count - 1) / (samples - 1)) for k in range(samples)}) if count > 1 else [0]
+    sample = []
+    for i in picks:
+        over = []
+        for path, values in reversed(swept):  # itertools.product order: the last list turns fastest
+            i, d = divmod(i, len(values))
+            over.append(f"{path}={str(values[d]).strip()}")
+        try:
+            sample.append(load_scenario(scenario, fixed + over[::-1]))
+        except (ScenarioError, InputError):
+            continue
+    if not sample:
+        sample = [load_scenario(scenario, fixed)]
+    return GridSize(count, sample)
 
 
 def plan_sweep(scenario: str | None, sets: Sequence[str], replications: int, seed: int) -> SweepPlan:
