@@ -15,6 +15,7 @@ from ..base.documents import RESULTS_SCHEMA
 from ..base.formatting import stat_of, table
 from ..base.statistics import Moments, moments_of, stat, stat_from_moments
 from ..measures.breaches import BREACH_TOLERANCE, breaches, limits_of
+from ..measures.peers import peers_block
 from ..measures.pyramid import targets_block
 from ..scenario.load import LoadedScenario
 from .accumulate import VALUES_KEPT, ReplicationStore
@@ -133,6 +134,8 @@ class Results:
         targets = targets_block(self.loaded.scenario, metrics)
         if targets is not None:
             doc["targets"] = targets
+        if metrics["collectors"]:
+            doc["peers"] = peers_block(self.loaded.scenario, metrics)
         if self.precision is not None:
             doc["precision"] = self.precision
         if self.parameter_uncertainty is not None:
