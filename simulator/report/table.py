@@ -116,16 +116,16 @@ LABELS = {
     "incremental_share": "  incremental share of that cash %",
     "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
     "avg_payment_ordinary": "average payment of ordinary promises",
-    "agency_collected": "agency recoveries (projected)",
+    "agency_collected": "next stage's recoveries (placed; projected)",
     "cost_wages": "  wages (loaded)",
     "cost_supervision": "  supervision",
     "cost_telecom": "  telecom",
     "cost_dialer": "  dialer seats",
     "cost_skip_trace": "  skip-trace fees",
-    "cost_agency": "  agency commission",
+    "cost_agency": "  next stage's commission (placed)",
     "cost_abandon_penalty": "  abandon penalties",
     "cost": "cost (the sum of the parts)",
-    "net_value": "net value (collected + agency - cost)",
+    "net_value": "net value (collected + next stage's recoveries - cost)",
 }
 
 

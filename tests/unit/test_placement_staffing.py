@@ -53,3 +53,17 @@ def test_placement_what_if_states_held_staff_and_the_headcount_that_follows_the_
     assert "staff moved with the what-if: A 4, B 2 collectors" in _placement_staffing(moved, lb.scenario)
     text = blocks_table(cmp.a.to_dict())
     assert "note: in-house staff held at 4 collector(s)" in text
+
+
+def test_the_ledger_names_placement_as_the_hand_off_to_the_next_stage():
+    """open_portfolio's "placement" is the hand-off to the next stage (no agency): the report says
+    so, and the JSON keys stay."""
+    from simulator import run_experiment
+    from simulator.report.portfolio import portfolio_html
+
+    ov = ["calendar.working_days=3", "calendar.warmup_days=0"]
+    doc = run_experiment(load_scenario(SCENARIOS / "open_portfolio.toml", ov), 1, seed=1).to_dict()
+    assert doc["portfolio"]["balance_placed"]["mean"] >= 0 and "accounts_placed" in doc["portfolio"]
+    html = portfolio_html(doc, "")
+    assert html.count("handed to the next stage (placed)") == 2
+    assert "agency" not in html
