@@ -40,21 +40,20 @@ def collector_peers(results: dict[str, Any]) -> dict[str, Any]:
 
 def _title(kinds: set[str]) -> tuple[str, str]:
     """The heat map's title and colour-bar label for the references drawn."""
-    peer = (
-        "peers working the same segments (coloured and boxed only where significantly different: "
-        "paired t-test over the replications, Holm, 5%)"
-    )
+    peer = "peers on the same segments"
+    sig = "coloured and boxed only where significantly different (paired t-test, Holm, 5%)"
     if kinds == {"target"}:
         return "Each layer as % of team target (boxed: significantly below target)", "% of target"
     if kinds == {"peers"}:
-        return "Each layer as % of " + peer.replace(" (", "\n("), "% of peers"
+        return f"Each layer as % of {peer}\n({sig})", "% of peers"
     if kinds == {"target", "peers"}:
         return (
-            "Each layer as % of team target (boxed: significantly below) where set,\nelse of " + peer,
+            f"Each layer as % of team target (boxed: significantly below) where set,\nelse of {peer} "
+            "(significant differences only)",
             "% of target or peers",
         )
     return (
-        "Each layer as % of the center average (not coloured: units work different segments)",
+        "Each layer as % of the center average\n(not coloured: units work different segments)",
         "% of center",
     )
 

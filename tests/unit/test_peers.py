@@ -54,7 +54,7 @@ def test_harder_segment_is_not_a_weak_collector(doc):
     fig = league_table(doc)
     ax2 = fig.axes[1]
     assert ax2.images[0].get_array().mask.all()
-    assert "peers working the same segments" in ax2.get_title()
+    assert "peers on the same segments" in ax2.get_title()
     assert not [p for p in ax2.patches if p.get_gid()]
     text = targets_table(doc)
     assert "against its peers" in text and "below peers: 0 collector(s)" in text
