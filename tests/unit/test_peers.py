@@ -10,7 +10,9 @@ from scipy import stats
 from simulator import load_scenario, run_experiment
 from simulator.measures.peers import paired_two_sided_p
 from simulator.report.coaching import targets_table
+from simulator.report.data import resolve_targets
 from simulator.report.league import league_table
+from simulator.report.sections import collectors_table
 from tests.conftest import SCENARIOS
 
 SHORT_RUN = ["calendar.working_days=8", "calendar.warmup_days=0"]
@@ -76,3 +78,7 @@ def test_weak_collector_is_flagged_below_its_peers_and_only_it():
     assert (names.index("risk_team-02"), 2) in {(round(i), round(j)) for i, j in boxes}
     shown = ~np.ma.getmaskarray(ax2.images[0].get_array())
     assert shown.sum() == len(boxes)
+    # the HTML collectors table flags the same layer, on that collector's row only
+    rows = collectors_table(doc, resolve_targets(doc)).split("<tr>")
+    flagged = [r for r in rows if 'class="low"' in r]
+    assert len(flagged) == 1 and "risk_team-02" in flagged[0] and "promise rate" in flagged[0]
