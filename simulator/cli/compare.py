@@ -155,6 +155,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         say()
         say(f"{block} (result block)")
         say(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))
+        if block == "placement" and "inhouse_collectors" in keys:
+            say(_placement_staffing(cmp, lb.scenario))
     say()
     say(
         "* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
@@ -162,6 +164,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
 
     return warn_breaches([("A: ", cmp.a.breaches()), ("B: ", cmp.b.breaches())], args.strict, EXIT_OK)
+
+
+def _placement_staffing(cmp, sb) -> str:
+    """Whether the placement what-if held in-house staff or moved them, and, when held, the
+    headcount that would follow the work: each of B's teams scaled by B's open accounts / A's."""
+    means = {
+        k: (d["a_mean"], d["b_mean"])
+        for k in ("inhouse_collectors", "inhouse_open_accounts", "inhouse_open_accounts_per_collector")
+        for d in [cmp.paired_block("placement", k)]
+    }
+    (a_n, b_n), (a_open, b_open), (a_per, b_per) = means.values()
+    work = (
+        f"open accounts per collector A {a_per:,.0f}, B {b_per:,.0f}"
+        if a_per is not None and b_per is not None
+        else "open accounts per collector not measured"
+    )
+    if a_n != b_n:
+        return f"note: in-house staff moved with the what-if: A {a_n:.0f}, B {b_n:.0f} collectors ({work})"
+    out = f"note: in-house staff held at {a_n:.0f} collector(s) in A and B ({work})."
+    if a_open and b_open is not None and abs(b_open - a_open) > 0.005 * a_open:
+        r = b_open / a_open
+        sets = " ".join(
+            f"--set-b teams.{t}.headcount={max(1, round(team.headcount * r))}" for t, team in sb.teams.items()
+        )
+        out += f" To move staff with the work (x{r:.2f}, A's accounts per collector): {sets}"
+    return out + " (docs/portfolio.md)"
 
 
 def _paired_row(name: str, d: dict) -> list[str]:

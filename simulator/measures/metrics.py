@@ -411,6 +411,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
         "calling_day": [1 if d in work else 0 for d in range(n_days)],
         "first_measured_day": st.first_measured_day,
     }
+    if cnt.daily_open_counted is not None:  # 0 on the days after the run stopped: not counted
+        calendar["open_accounts_counted"] = cnt.daily_open_counted.tolist()
     out = {"daily": daily, "hourly": hourly, "campaigns": campaigns, "calendar": calendar}
     out.update(special_series(cnt))
     return out

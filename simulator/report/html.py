@@ -105,7 +105,7 @@ def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str,
     if coll:
         body.append(
             "<section><h2>Collectors</h2>"
-            + img(images, "league_table", "collector league table against targets")
+            + img(images, "league_table", "collector league table against targets or peers")
             + collectors_table(doc, tg)
             + "</section>"
         )

@@ -13,14 +13,11 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .data import (
     ABANDON_LIMIT,
     ALL_LAYERS,
-    LAYERS,
-    collector_team,
     fmt,
     headcount_params,
     label,
@@ -29,8 +26,9 @@ from .data import (
     resolve_targets,
     sweep_points,
 )
-from .figure_note import GREY, note_figure
+from .figure_note import BLUE, GREEN, GREY, RED, note_figure
 from .heatmap import rpc_departures, rpc_heatmap, rpc_rate_grid
+from .league import league_table
 
 __all__ = [
     "pyramid_funnel",
@@ -46,14 +44,6 @@ __all__ = [
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SHORT = {
-    "productive_rate": "productive\nrate",
-    "rpc_per_productive_hour": "contacts per\nprod. hour",
-    "promise_rate": "promise\nrate",
-    "kept_rate": "kept\nrate",
-    "avg_payment": "average\npayment $",
-}
-BLUE, RED, GREEN = "#3b6ea8", "#c0392b", "#2e8b57"
 
 
 def figure_bytes(fig: Figure, fmt_: str = "png", dpi: int = 100) -> bytes:
@@ -271,89 +261,6 @@ def pacing_frontier(results: dict[str, Any]) -> Figure:
     ax.legend(fontsize=8)
     if not by_mode:
         ax.text(0.5, 0.5, "no pacing data", transform=ax.transAxes, ha="center", color=GREY)
-    return fig
-
-
-# ------------------------------------------------------------------------------------ league table
-
-
-def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
-    """Collectors (or teams) ranked by value per paid hour, with their target marked, and beside
-    each bar, on the same row, each layer as a share of target, the layers significantly below
-    target boxed. Without targets the benchmark is the center's actual pyramid (nothing boxed)."""
-    m = results["metrics"]
-    units = m.get(level) or {}
-    fig = Figure(figsize=(11, max(2.5, 0.32 * len(units) + 1.6)), layout="constrained")
-    if not units:
-        return note_figure(fig, f"No {level} in these results.")
-    tg = resolve_targets(results)[level]
-    center = {k: mean(m["center"].get(k)) for k in ALL_LAYERS}
-    names = sorted(units, key=lambda n: -(mean(units[n]["value_per_paid_hour"]) or 0.0))
-    # One y axis for both panels, row i at y = i: each heat-map row sits beside its bar.
-    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1.0], sharey=True)
-    y = np.arange(len(names))
-    teams = m.get("teams") or {}
-    team_of = [collector_team(n, teams) if level == "collectors" else n for n in names]
-    palette = [BLUE, "#d35400", GREEN, "#8e44ad", "#16a085", GREY]
-    tcolor = {t: palette[i % len(palette)] for i, t in enumerate(dict.fromkeys(team_of))}
-    v = [mean(units[n]["value_per_paid_hour"]) or 0.0 for n in names]
-    lo = [units[n]["value_per_paid_hour"].get("ci95_low") for n in names]
-    hi = [units[n]["value_per_paid_hour"].get("ci95_high") for n in names]
-    xerr = np.array(
-        [
-            [a - (low if low is not None else a) for a, low in zip(v, lo)],
-            [(high if high is not None else a) - a for a, high in zip(v, hi)],
-        ]
-    )
-    ax1.barh(
-        y, v, color=[tcolor[t] for t in team_of], xerr=np.clip(xerr, 0, None), capsize=2, error_kw={"lw": 0.8}
-    )
-    tx = [
-        (i, tg[n]["targets"]["value_per_paid_hour"])
-        for i, n in enumerate(names)
-        if n in tg and tg[n]["targets"].get("value_per_paid_hour")
-    ]
-    if tx:
-        ax1.plot([t for _, t in tx], [i for i, _ in tx], "kD", ms=5, label="target")
-        ax1.legend(fontsize=8, loc="lower right")
-    ax1.set(xlabel="value per paid hour ($)", title="League table: value per paid hour")
-    ax1.grid(axis="x", alpha=0.3)
-
-    grid = np.full((len(names), len(LAYERS)), np.nan)
-    for i, n in enumerate(names):
-        bench = tg[n]["targets"] if n in tg else center
-        for j, layer in enumerate(LAYERS):
-            a, b = mean(units[n].get(layer)), bench.get(layer)
-            if a is not None and b:
-                grid[i, j] = a / b * 100
-    im = ax2.imshow(
-        np.ma.masked_invalid(grid),
-        aspect="auto",
-        cmap="RdYlGn",
-        vmin=70,
-        vmax=130,
-        extent=(-0.5, len(LAYERS) - 0.5, len(names) - 0.5, -0.5),
-    )
-    for i, n in enumerate(names):
-        for j in range(grid.shape[1]):
-            if np.isfinite(grid[i, j]):
-                ax2.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=7)
-        for layer in (tg[n].get("flagged_layers") or []) if n in tg else []:
-            ax2.add_patch(
-                Rectangle(
-                    (LAYERS.index(layer) - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2, gid="flagged"
-                )
-            )
-    ax1.set_yticks(y, names, fontsize=8)
-    ax1.set_ylim(len(names) - 0.5, -0.5)  # the first (best) on top, in both panels
-    ax2.tick_params(axis="y", labelleft=False, left=False)
-    ax2.set_xticks(range(len(LAYERS)), [SHORT[x] for x in LAYERS], fontsize=8)
-    bench_name = "target" if tg else "center average"
-    ax2.set_title(
-        f"Each layer as % of {bench_name}" + (" (boxed: significantly below target)" if tg else ""),
-        fontsize=10,
-    )
-    fig.colorbar(im, ax=ax2, label=f"% of {bench_name}", fraction=0.06, aspect=30)
     return fig
 
 

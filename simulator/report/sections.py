@@ -189,12 +189,17 @@ def unit_section(title: str, level: str, units: dict[str, Any], tg: dict[str, An
 
 
 def collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
+    from .league import collector_peers
+
     m = doc["metrics"]
     coll = m["collectors"]
     head = "".join(f"<th>{escape(SHORT.get(x, label(x)))}</th>" for x in ALL_LAYERS)
     rows = []
+    peers = collector_peers(doc)["collectors"]
     for cid in sorted(coll, key=lambda c: -(mean(coll[c]["value_per_paid_hour"]) or 0.0)):
         u = tg["collectors"].get(cid)
+        if u is None and cid in peers:  # no targets: significantly below its peers of the same segments
+            u = {"flagged_layers": peers[cid]["below"], "tested": peers[cid]["tested"]}
         flagged = (u or {}).get("flagged_layers") or []
         cells = []
         for layer in ALL_LAYERS:
@@ -212,8 +217,9 @@ def collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
     return (
         f'<div class="scroll"><table class="compact"><thead><tr><th>collector</th><th>team</th>'
         f"<th>flagged layers</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        f'<p class="note">▼ {escape(FLAG_NOTE)}; –: not tested (too few right-party contacts or '
-        "replications).</p>"
+        f'<p class="note">▼ {escape(FLAG_NOTE)}; without targets, significantly below the peers who work '
+        "the same segments (paired t-test, Holm, 5%), never the center average; –: not tested (too few "
+        "right-party contacts, replications or peers).</p>"
     )
 
 

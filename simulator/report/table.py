@@ -116,16 +116,16 @@ LABELS = {
     "incremental_share": "  incremental share of that cash %",
     "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
     "avg_payment_ordinary": "average payment of ordinary promises",
-    "agency_collected": "agency recoveries (projected)",
+    "agency_collected": "next stage's recoveries (placed; projected)",
     "cost_wages": "  wages (loaded)",
     "cost_supervision": "  supervision",
     "cost_telecom": "  telecom",
     "cost_dialer": "  dialer seats",
     "cost_skip_trace": "  skip-trace fees",
-    "cost_agency": "  agency commission",
+    "cost_agency": "  next stage's commission (placed)",
     "cost_abandon_penalty": "  abandon penalties",
     "cost": "cost (the sum of the parts)",
-    "net_value": "net value (collected + agency - cost)",
+    "net_value": "net value (collected + next stage's recoveries - cost)",
 }
 
 
@@ -155,7 +155,7 @@ def volume_table(doc: dict[str, Any]) -> str:
     return _render(rows, ["volumes and dollars per replication", *(name for name, _ in cols)])
 
 
-_NOT_BLOCKS = {"metrics", "series", "scenario", "targets"}
+_NOT_BLOCKS = {"metrics", "series", "scenario", "targets", "peers"}
 
 
 def _is_stat(v: Any) -> bool:
@@ -180,5 +180,24 @@ def blocks_table(doc: dict[str, Any]) -> str:
         if not all(_is_stat(v) for v in body.values()):
             continue
         rows = [(name, [_fmt_block(name, s)]) for name, s in body.items()]
-        sections.append(_render(rows, [block, "mean ± 95% CI"]))
+        sections.append(_render(rows, [block, "mean ± 95% CI"]) + _placement_staffing(block, body))
     return "\n\n".join(sections)
+
+
+def placement_staffing_note(body: dict[str, Any]) -> str:
+    """What a placement what-if did with in-house staff: held at the scenario's headcount (the
+    model's rule), with the work per collector it left; empty without those entries."""
+    n = (body.get("inhouse_collectors") or {}).get("mean")
+    per = (body.get("inhouse_open_accounts_per_collector") or {}).get("mean")
+    if n is None:
+        return ""
+    work = f", {per:,.0f} open accounts each" if per is not None else ""
+    return (
+        f"in-house staff held at {n:.0f} collector(s){work}: a placement rule moves work, not "
+        "headcount (to move staff with the work, docs/portfolio.md)"
+    )
+
+
+def _placement_staffing(block: str, body: dict[str, Any]) -> str:
+    note = placement_staffing_note(body) if block == "placement" else ""
+    return "\nnote: " + note if note else ""

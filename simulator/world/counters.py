@@ -104,6 +104,7 @@ class Counters:
     present_accounts: np.ndarray | None = None
     self_cure_usd: np.ndarray | None = None
     daily_open_accounts: np.ndarray | None = None
+    daily_open_counted: np.ndarray | None = None  # (D,) 1 on the days whose midnight was run, else 0
     daily_self_cure_usd: np.ndarray | None = None
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}

@@ -282,10 +282,12 @@ class LivingPortfolio:
         counters.present_accounts = self.present.copy()
         counters.self_cure_usd = self.self_cure_usd.copy()
         counters.daily_open_accounts = np.zeros((2, self.n_seg, days))
+        counters.daily_open_counted = np.zeros(days)
         counters.daily_self_cure_usd = np.zeros((self.n_seg, days))
         for day, v in self.daily_open.items():
             if day < days:
                 counters.daily_open_accounts[:, :, day] = v
+                counters.daily_open_counted[day] = 1.0
         for day, v in self.daily_self_cure.items():
             if day < days:
                 counters.daily_self_cure_usd[:, day] = v
