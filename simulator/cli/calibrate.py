@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["register", "cmd_calibrate"]
 
 EXIT_INPUT = 2
+EXIT_STRICT = 4
+"""``--backtest --strict``: the back-test FAILED or was INCONCLUSIVE (docs/contract.md)."""
 
 DESCRIPTION = """\
 Fit a scenario to an operation's own data and write it as a scenario file whose [calibration]
@@ -57,15 +59,19 @@ either way.
 
 --backtest holds out the last --holdout-days calling days, fits the rest, simulates the
 held-out days (after the fitted days, from the data's initial portfolio) and prints each
-pyramid layer and the daily volumes: observed against simulated, with a verdict per layer
-(docs/data-formats.md gives the rule). With --no-fit it checks --base as it is against them."""
+pyramid layer and the daily volumes: observed (with the SE of its own sampling) against
+simulated, the smallest error each check would detect, and a verdict per layer: pass, FAIL, or
+inconclusive when the check could not detect an error of 25% (docs/data-formats.md gives the
+rule). With --no-fit it checks --base as it is against every calling day (or the last
+--holdout-days). A failed or inconclusive back-test is a finding, exit 0, unless --strict (exit
+4)."""
 
 EPILOG = """\
 examples:
   collectsim calibrate export/ --out fitted.toml
   collectsim calibrate export/ --out fitted.toml --base scenarios/table_14_1.toml --html calibration.html
   collectsim calibrate export/ --out fitted.toml --backtest --holdout-days 5 -r 20
-  collectsim calibrate export/ --backtest --base my_center.toml --no-fit
+  collectsim calibrate export/ --backtest --base my_center.toml --no-fit --strict
   collectsim calibrate --kpi daily.csv --base my_center.toml --out fitted.toml"""
 
 
@@ -100,7 +106,8 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         type=positive_int,
         default=None,
         metavar="N",
-        help="calling days held out by --backtest (default: a fifth of the days, at least 1)",
+        help="calling days held out by --backtest (default: a fifth of the days, at least 1; "
+        "with --no-fit every calling day)",
     )
     p.add_argument(
         "-r",
@@ -118,6 +125,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="with --backtest: simulate --base as it is instead of a "
         "fit of the data (check a scenario against the data)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"with --backtest: exit {EXIT_STRICT} when the back-test FAILED or was INCONCLUSIVE "
+        "(every output is still written)",
     )
     p.add_argument(
         "--html",
@@ -174,6 +187,8 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(f"--holdout-days {args.holdout_days}: expected a whole number >= 1")
     if args.backtest and args.replications < 2:
         raise InputError("--backtest needs at least 2 replications (-r)")
+    if args.strict and not args.backtest:
+        raise InputError("--strict judges the back-test: it needs --backtest")
     if args.no_fit and not (args.backtest and args.base and args.folder):
         raise InputError(
             "--no-fit back-tests --base as it is: it needs --backtest, --base SCENARIO and a trace folder DIR"
@@ -213,12 +228,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.no_fit:
             from ..calibrate.backtest import backtest
 
-            hold = args.holdout_days or max(1, len(trace.dial_days) // 5)
+            hold = args.holdout_days or len(trace.dial_days)
             if args.lenient:
                 say(excluded_lines(trace.exclusions))
             bt = backtest(trace, hold, scenario=base, replications=args.replications, seed=args.seed)
             say(bt.table())
-            return 0  # a failed back-test is a finding, not an error: the table says FAILED
+            return _backtest_code(bt, args.strict)
         from ..calibrate.api import calibrate_trace
 
         fitted = calibrate_trace(trace, base)
@@ -248,6 +263,14 @@ def _run(args: argparse.Namespace) -> int:
             from ..report.calibration import render_calibration
 
             write(emit, html, render_calibration(fitted, bt))
+    return _backtest_code(bt, args.strict)
+
+
+def _backtest_code(bt, strict: bool) -> int:
+    """A failed or inconclusive back-test is a finding, not an error: exit 0, the table says
+    which; with --strict, exit 4."""
+    if strict and bt is not None and bt.verdict != "passed":
+        return EXIT_STRICT
     return 0
 
 
