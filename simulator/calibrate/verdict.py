@@ -185,10 +185,14 @@ def check_metric(
     R = len(sims)
     m = float(np.mean(sims))
     s = float(np.std(sims, ddof=1))
-    e = fig.se if fig.se is not None else s
     v_sim = s * s / R
-    v = e * e * (1 + ratio) + v_sim
-    df = v * v / (v_sim * v_sim / (R - 1)) if v_sim > 0 else math.inf
+    if fig.se is not None and fig.se >= s:
+        v = fig.se**2 * (1 + ratio) + v_sim
+        v_est = v_sim  # the part estimated from the R replications
+    else:  # the simulated spread of one realisation is the larger: it stands for the observation's
+        v = s * s * (1 + ratio) + v_sim
+        v_est = v
+    df = v * v / (v_est * v_est / (R - 1)) if v_est > 0 else math.inf
     crit = float(stdtrit(df, 0.5 + level / 2)) if math.isfinite(df) else float(ndtri(0.5 + level / 2))
     se = math.sqrt(v)
     half = crit * se
