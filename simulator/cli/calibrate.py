@@ -22,6 +22,7 @@ from .common import Subparsers
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..calibrate.api import Calibrated
+    from ..calibrate.not_from_data import NotFromData, ValueSplit
     from ..calibrate.read.screen import Exclusion
 
 __all__ = ["register", "cmd_calibrate"]
@@ -125,6 +126,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="with --backtest: simulate --base as it is instead of a "
         "fit of the data (check a scenario against the data)",
+    )
+    p.add_argument(
+        "--no-value-split",
+        action="store_true",
+        help="skip the short run (2 replications) of the fitted scenario that shows apart the "
+        "dollars of its net value resting on values not from data",
     )
     p.add_argument(
         "--strict",
@@ -237,7 +244,14 @@ def _run(args: argparse.Namespace) -> int:
         from ..calibrate.api import calibrate_trace
 
         fitted = calibrate_trace(trace, base)
+    from ..calibrate.not_from_data import not_from_data, value_split
+
+    unfitted = not_from_data(fitted)
+    split = None
+    if unfitted and not args.no_value_split:
+        split = value_split(fitted, unfitted, seed=args.seed)
     say(summary(fitted, args.lenient))
+    say(not_from_data_lines(unfitted, split))
     if args.backtest:
         from ..calibrate.backtest import backtest, backtest_kpi
 
@@ -262,7 +276,7 @@ def _run(args: argparse.Namespace) -> int:
         if html is not None:
             from ..report.calibration import render_calibration
 
-            write(emit, html, render_calibration(fitted, bt))
+            write(emit, html, render_calibration(fitted, bt, unfitted, split))
     return _backtest_code(bt, args.strict)
 
 
@@ -320,6 +334,18 @@ def summary(fitted: Calibrated, lenient: bool = False) -> str:
     lines.append("not identified by the data:")
     shown = {e.note() for e in exclusions}
     lines += [f"  - {x}" for x in cal.not_identified if x not in shown]
+    return "\n".join(lines)
+
+
+def not_from_data_lines(items: list[NotFromData], split: ValueSplit | None) -> str:
+    """The values not from data, one line each, and the dollars of net value resting on them."""
+    if not items:
+        return "not from data: nothing that drives dollars or the book"
+    lines = ["not from data (from --base, schema defaults or placeholders; the results rest on them):"]
+    for x in items:
+        lines.append(f"  - {x.key} = {x.value} ({x.source}" + (f"; {x.dollars})" if x.dollars else ")"))
+    if split is not None:
+        lines += split.lines()
     return "\n".join(lines)
 
 
