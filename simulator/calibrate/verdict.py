@@ -10,7 +10,9 @@ standard deviation s), the back-test asks whether x - m differs from 0:
 ``e^2`` is the observation's sampling variance; ``e^2 N_holdout / N_fit`` the fit's (an estimate
 from N_fit days has about N_holdout / N_fit times the variance of the N_holdout-day figure; 0
 when a scenario is back-tested as it is, nothing fitted); ``s^2 / R`` the simulated mean's.
-Where the data give no SE, ``e = s`` (the simulated spread of one realisation). The check fails
+Where the data give no SE, or the replications spread significantly more than it allows (s^2 /
+e^2 over the 95th percentile of chi2(R - 1) / (R - 1)), ``e = s`` (the simulated spread of one
+realisation), and that part of V counts as estimated from R - 1 degrees of freedom. The check fails
 when |x - m| > t_df(1 - a/2) sqrt(V), with ``a`` = 0.05 / (checks of the unit) (Bonferroni: a
 right model fails a unit's back-test at most 5% of the time) and ``df`` by Welch-Satterthwaite
 (V^2 / ((s^2/R)^2 / (R - 1)); the observed part counts as known).
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri, stdtrit
+from scipy.special import chdtri, ndtri, stdtrit
 
 from ..base.formatting import table
 from .observed import Figure
@@ -186,10 +188,12 @@ def check_metric(
     m = float(np.mean(sims))
     s = float(np.std(sims, ddof=1))
     v_sim = s * s / R
-    if fig.se is not None and fig.se >= s:
+    # the data's SE, unless the replications spread significantly more (one-sided F test at 5%:
+    # variation the count formulas leave out, such as the portfolio's day-to-day state)
+    if fig.se is not None and s * s <= fig.se**2 * float(chdtri(R - 1, 0.05)) / (R - 1):
         v = fig.se**2 * (1 + ratio) + v_sim
         v_est = v_sim  # the part estimated from the R replications
-    else:  # the simulated spread of one realisation is the larger: it stands for the observation's
+    else:  # the simulated spread of one realisation stands for the observation's
         v = s * s * (1 + ratio) + v_sim
         v_est = v
     df = v * v / (v_est * v_est / (R - 1)) if v_est > 0 else math.inf
