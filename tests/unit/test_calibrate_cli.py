@@ -201,3 +201,9 @@ def test_bad_numbers_on_the_command_line_exit_2_before_any_work(capsys):
             code = e.code
         assert code == 2, args
         assert "expected a whole number" in capsys.readouterr().err
+
+
+def test_strict_judges_the_back_test_only(trace_dir, tmp_path, capsys):
+    code, _, err = run([trace_dir, "--out", tmp_path / "o.toml", "--strict"], capsys)
+    assert code == 2 and "--strict judges the back-test: it needs --backtest" in err
+    assert not (tmp_path / "o.toml").exists()
