@@ -41,16 +41,13 @@ def test_default_probabilities_are_the_products_of_the_published_roll_rates():
     # closed-end loans charge off at 120 days: four buckets, four rolls
     loans = load_scenario(OPEN, ["portfolio.charge_off_days_past_due=120"]).scenario
     assert loans.portfolio.loss_rates()[0] == pytest.approx([math.prod(ROLLS[k:4]) for k in range(4)])
-    given = load_scenario(OPEN, ["portfolio.valuation.charge_off_probability=[0.2, 0.6]"]).scenario
-    assert given.portfolio.loss_rates()[0] == (0.2, 0.6, 0.6, 0.6, 0.6, 0.6)
+    given = load_scenario(OPEN, ["portfolio.valuation={charge_off_probability=[0.2, 0.6]}"]).scenario
+    assert given.portfolio.loss_rates() == ((0.2, 0.6, 0.6, 0.6, 0.6, 0.6), 0.15 * 0.2, 0.15)
 
 
 def test_roll_rates_and_charge_off_probability_together_are_refused():
     with pytest.raises(ScenarioError, match="roll_rates or charge_off_probability, not both"):
-        load_scenario(
-            OPEN,
-            ["portfolio.valuation.roll_rates=[0.3]", "portfolio.valuation.charge_off_probability=[0.2]"],
-        )
+        load_scenario(OPEN, ["portfolio.valuation.charge_off_probability=[0.2]"])
     with pytest.raises(ScenarioError, match="recovery_rate"):
         load_scenario(OPEN, ["portfolio.valuation.recovery_rate=1.5"])
 
@@ -187,3 +184,33 @@ def test_staff_best_headcount_moves_with_the_loss_rate(tmp_path, capsys):
     # the marginal is the paired difference per added collector
     nev = [r["net_economic_value"]["mean"] for r in lossy["rows"]]
     assert lossy["rows"][1]["marginal_net_economic_value"]["mean"] == pytest.approx((nev[1] - nev[0]) / 4)
+
+
+def test_the_new_figures_are_documented_extensions_and_the_valuation_block_has_a_schema():
+    import tomllib
+
+    import jsonschema
+
+    from simulator.measures.metrics import EXTRA_METRICS, METRICS
+    from simulator.scenario.json_schema import scenario_json_schema
+
+    new = ("expected_loss_end", "loss_avoided", "net_economic_value")
+    assert set(new) <= set(EXTRA_METRICS) and not set(new) & set(METRICS)
+    contract = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
+    portfolio_doc = (ROOT / "docs" / "portfolio.md").read_text(encoding="utf-8")
+    for name in (
+        *new,
+        "[portfolio.valuation]",
+        "loss_per_dollar_owed_control",
+        "marginal_net_economic_value",
+    ):
+        assert name in contract, name
+    for name in (*new, "recovery_rate", "charge_off_probability", "## Value by loss"):
+        assert name in portfolio_doc, name
+    validator = jsonschema.Draft202012Validator(scenario_json_schema())
+    raw = tomllib.loads(OPEN.read_text(encoding="utf-8"))
+    assert raw["portfolio"]["valuation"]["recovery_rate"] == 0.15  # the flagship writes its inputs out
+    assert list(validator.iter_errors(raw)) == []
+    for key, bad in (("recovery_rate", 1.2), ("loss_given", 0.5), ("roll_rates", [0.3, -0.1])):
+        wrong = {**raw, "portfolio": {**raw["portfolio"], "valuation": {"roll_rates": [0.5], key: bad}}}
+        assert list(validator.iter_errors(wrong)), key
