@@ -214,3 +214,33 @@ def test_the_new_figures_are_documented_extensions_and_the_valuation_block_has_a
     for key, bad in (("recovery_rate", 1.2), ("loss_given", 0.5), ("roll_rates", [0.3, -0.1])):
         wrong = {**raw, "portfolio": {**raw["portfolio"], "valuation": {"roll_rates": [0.5], key: bad}}}
         assert list(validator.iter_errors(wrong)), key
+
+
+@pytest.mark.slow
+def test_run_table_and_report_show_the_decision_figure_beside_cash_net_value():
+    """The decision figure is labelled as such, with cash net value beside it, where a control group
+    defines it, and nowhere in a closed portfolio."""
+    from simulator.experiment import run_experiment
+    from simulator.report.html import render_results
+    from simulator.report.table import volume_table
+
+    doc = json.loads(json.dumps(run_experiment(load_scenario(OPEN, SHORT), 1, 1).to_dict(), default=str))
+    text = volume_table(doc)
+    assert "net economic value (incremental + loss avoided - cost): the decision figure" in text
+    assert "net value, cash (collected + agency - cost)" in text and "loss avoided over" in text
+    page = render_results(doc, images={})
+    assert "net economic value: the decision figure" in page and "net value (cash)" in page
+    nev = doc["metrics"]["center"]["net_economic_value"]["mean"]
+    assert f"${nev:,.0f}" in page
+    closed = json.loads(
+        json.dumps(
+            run_experiment(
+                load_scenario(ROOT / "scenarios" / "table_14_1.toml", ["calendar.working_days=2"]), 1, 1
+            ).to_dict(),
+            default=str,
+        )
+    )
+    assert "net economic value" not in volume_table(closed) and "net economic value" not in render_results(
+        closed, images={}
+    )
+    assert "net value (collected + agency - cost)" in volume_table(closed)
