@@ -244,3 +244,21 @@ def test_run_table_and_report_show_the_decision_figure_beside_cash_net_value():
         closed, images={}
     )
     assert "net value (collected + agency - cost)" in volume_table(closed)
+
+
+@pytest.mark.slow
+def test_sensitivity_ranks_the_levers_by_their_paired_gain_in_net_economic_value():
+    from simulator.studies.sensitivity import simulated_sensitivity
+
+    loaded = load_scenario(OPEN, SHORT)
+    doc = simulated_sensitivity(loaded, 2, 3)
+    assert doc["ranked_by"] == "net_economic_value"
+    base = [run_replication(loaded.scenario, 3, r)["metrics"]["center"]["center"] for r in range(2)]
+    assert doc["baseline_net_economic_value"] == pytest.approx(sum(b["net_economic_value"] for b in base) / 2)
+    assert doc["baseline_value_per_paid_hour"] == pytest.approx(
+        sum(b["value_per_paid_hour"] for b in base) / 2
+    )
+    gains = [lv["simulated_net_economic_value"]["diff_mean"] for lv in doc["levers"]]
+    assert gains == sorted(gains, reverse=True) and all(
+        lv["simulated_net_economic_value"]["n"] == 2 for lv in doc["levers"]
+    )
