@@ -125,14 +125,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if json_out is not None:  # before the tables: a reader that goes away (| head) must not cost it
         emit(json_out, cmp.to_json())
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
-    if not args.all_metrics and (la.scenario.portfolio_on or lb.scenario.portfolio_on):
-        # a living portfolio's dollars, on the cash basis of the called accounts
+    living = la.scenario.portfolio_on or lb.scenario.portfolio_on
+    if not args.all_metrics and living:
+        # a living portfolio: the decision figure first, then its dollars on the cash basis of
+        # the called accounts and the losses
         metrics = (
+            "net_economic_value",
             *metrics,
             "self_cure_collected",
             "collected_cash",
             "incremental_collected",
             "incremental_share",
+            "expected_loss_end",
+            "loss_avoided",
         )
     say(
         f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
@@ -142,6 +147,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     say(f"B: {_label(lb)}")
     if la.sha256 == lb.sha256:
         say("note: A and B resolve to the same scenario; every difference is 0")
+    if living:
+        say(
+            "net_economic_value (the decision figure) = incremental_collected + loss_avoided - cost; "
+            "net_value (cash) = collected + agency_collected - cost"
+        )
     for level, extra in cmp.only_in_one().items():
         for side, names in extra.items():
             if names:

@@ -24,6 +24,7 @@ import numpy as np
 from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
+from .valuation import NOT_BY_COLLECTOR, portfolio_dollars, with_economic_value
 
 METRICS = (
     "paid_hours",
@@ -90,6 +91,9 @@ EXTRA_METRICS = (
     "attempted_7d_share",
     "contacted_7d_share",
     "attempts_per_account",
+    "expected_loss_end",
+    "loss_avoided",
+    "net_economic_value",
 )
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
@@ -287,49 +291,6 @@ def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
     return w
 
 
-def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
-    """Self-cure, cash and incremental dollars of a group of segments (None where not defined).
-
-    All are cash received in the measured window (US dollars), from the called accounts (the
-    control group apart). ``self_cure_collected``: paid with no promise. ``collected_cash``: paid
-    from every source (kept promises, plan installments, settlements, self-cures).
-    ``incremental_collected``: ``collected_cash`` less what the same accounts would have paid
-    uncalled, estimated segment by segment from the never-called control group: control dollars x
-    (called accounts / control accounts); so it never exceeds ``collected_cash``.
-    ``incremental_share``: incremental / cash. The incremental figures need a living portfolio
-    with ``control_share`` > 0 (docs/portfolio.md)."""
-    if cnt.received_usd is None:
-        return {
-            "self_cure_collected": 0.0,
-            "collected_cash": None,
-            "incremental_collected": None,
-            "incremental_share": None,
-        }
-    cash = float(cnt.received_usd[segments, 0].sum())
-    incremental = 0.0
-    for s in segments:
-        (treated_usd, control_usd), (n_treated, n_control) = cnt.received_usd[s], cnt.present_accounts[s]
-        if not n_control:
-            incremental = None
-            break
-        incremental += float(treated_usd - control_usd * n_treated / n_control)
-    return {
-        "self_cure_collected": float(cnt.self_cure_usd[segments].sum()),
-        "collected_cash": cash,
-        "incremental_collected": incremental,
-        "incremental_share": incremental / cash if incremental is not None and cash > 0 else None,
-    }
-
-
-NOT_BY_COLLECTOR: Metrics = {
-    "self_cure_collected": None,
-    "collected_cash": None,
-    "incremental_collected": None,
-    "incremental_share": None,
-}
-"""Portfolio dollars belong to segments, not to the collectors or teams who called them."""
-
-
 def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Metrics]]:
     """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
     R, S = cnt.promises.shape
@@ -343,10 +304,12 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
 
     out: dict[str, dict[str, Metrics]] = {
         "center": {
-            "center": {
-                **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
-                **portfolio_dollars(cnt, list(range(S))),
-            }
+            "center": with_economic_value(
+                {
+                    **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
+                    **portfolio_dollars(cnt, list(range(S))),
+                }
+            )
         },
         "segments": {},
         "teams": {},
@@ -355,17 +318,27 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
     for si, sname in enumerate(st.segments):
         mask = np.zeros(S, bool)
         mask[si] = True
-        out["segments"][sname] = {
-            **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
-            **portfolio_dollars(cnt, [si]),
-        }
+        out["segments"][sname] = with_economic_value(
+            {
+                **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
+                **portfolio_dollars(cnt, [si]),
+            }
+        )
     team = st.row_team
     for ti, tname in enumerate(st.teams):
-        out["teams"][tname] = {**kpis(_totals(cnt, st, w, team == ti, all_s, money)), **NOT_BY_COLLECTOR}
+        out["teams"][tname] = {
+            **kpis(_totals(cnt, st, w, team == ti, all_s, money)),
+            **NOT_BY_COLLECTOR,
+            "net_economic_value": None,
+        }
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
         mask[ci] = True
-        out["collectors"][cname] = {**kpis(_totals(cnt, st, w, mask, all_s, money)), **NOT_BY_COLLECTOR}
+        out["collectors"][cname] = {
+            **kpis(_totals(cnt, st, w, mask, all_s, money)),
+            **NOT_BY_COLLECTOR,
+            "net_economic_value": None,
+        }
     return out
 
 

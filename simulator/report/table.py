@@ -66,6 +66,8 @@ VOLUME = (
     "collected_cash",
     "incremental_collected",
     "incremental_share",
+    "expected_loss_end",
+    "loss_avoided",
     "arrangement_collected",
     "avg_payment_ordinary",
     "agency_collected",
@@ -79,6 +81,7 @@ VOLUME = (
     "cost",
     "cost_per_dollar",
     "net_value",
+    "net_economic_value",
     "occupancy",
     "idle_hours",
 )
@@ -114,6 +117,8 @@ LABELS = {
     "collected_cash": "collected: cash from called accounts (every source, measured window)",
     "incremental_collected": "  over the uncalled control: incremental",
     "incremental_share": "  incremental share of that cash %",
+    "expected_loss_end": "expected loss of the called accounts open at the end",
+    "loss_avoided": "loss avoided over the uncalled control",
     "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
     "avg_payment_ordinary": "average payment of ordinary promises",
     "agency_collected": "next stage's recoveries (placed; projected)",
@@ -126,7 +131,10 @@ LABELS = {
     "cost_abandon_penalty": "  abandon penalties",
     "cost": "cost (the sum of the parts)",
     "net_value": "net value (collected + next stage's recoveries - cost)",
+    "net_economic_value": "net economic value (incremental + loss avoided - cost): the decision figure",
 }
+CASH_NET_VALUE = "net value, cash (collected + next stage's recoveries - cost)"
+"""The label of net_value where net economic value is shown beside it."""
 
 
 def shown(metric: str, cols: list[tuple[str, dict]]) -> bool:
@@ -147,10 +155,12 @@ def volume_table(doc: dict[str, Any]) -> str:
     center, mean ± 95% CI half-width."""
     cols = _columns(doc)
     rows = []
+    economic = shown("net_economic_value", cols)
     for m in VOLUME:
         if m in cols[-1][1] and shown(m, cols):
             pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share")
-            name = LABELS.get(m, m) + (" %" if m in _PERCENT else "")
+            label = CASH_NET_VALUE if economic and m == "net_value" else LABELS.get(m, m)
+            name = label + (" %" if m in _PERCENT else "")
             rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))
     return _render(rows, ["volumes and dollars per replication", *(name for name, _ in cols)])
 
