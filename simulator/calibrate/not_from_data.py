@@ -13,9 +13,25 @@ a few times and shows the dollars of ``net_value`` that rest on them apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from .api import Calibrated
+from ..scenario.load import LoadedScenario
+from ..scenario.schema import Calibration, Scenario
+
+
+class Calibrated(Protocol):
+    """What this module reads of a :class:`simulator.calibrate.api.Calibrated` (a protocol, so
+    that the fitted scenario's ``to_toml`` can call back here without an import cycle)."""
+
+    raw: dict[str, Any]
+    loaded: LoadedScenario
+
+    @property
+    def scenario(self) -> Scenario: ...
+
+    @property
+    def calibration(self) -> Calibration: ...
+
 
 __all__ = ["NotFromData", "ValueSplit", "not_from_data", "value_split", "comment_block"]
 

@@ -80,7 +80,8 @@ def register(sub: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=wrap(
             "Sweep one team's headcount over --range A:B and report for the center, per "
-            "headcount, value per paid hour, net value (collected + next stage's recoveries - full cost), the net "
+            "headcount, value per paid hour, net value (collected + next stage's recoveries - full "
+            "cost), the net "
             "value each added collector brings over the previous headcount (paired replication "
             "by replication: common random numbers), RPC per productive hour, abandon rate, list "
             "coverage (accounts_dialed_share: the share of accounts dialed at least once) and "
