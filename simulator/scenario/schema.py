@@ -619,7 +619,8 @@ class Attempts(_Model):
 
 
 class Dialer(_Model):
-    """How the dialer paces calls (production)."""
+    """How the dialer paces calls (production). What the ratio counts, which calls are
+    abandoned, and what an abandon costs (the lost contact and the per-abandon cost): docs/dialer.md."""
 
     mode: Literal["preview", "progressive", "predictive"] = Field(
         "progressive",
@@ -634,8 +635,8 @@ class Dialer(_Model):
     pacing: Literal["fixed", "adaptive", "poisson"] = Field(
         "fixed",
         description=(
-            "predictive pacing. fixed: ratio lines per available collector; adaptive: a controller moves the "
-            "dial level to keep the abandon rate under max_abandon_rate; poisson: calls placed at "
+            "predictive pacing. fixed: ratio lines ringing per available collector; adaptive: a controller "
+            "moves the dial level to keep the abandon rate under max_abandon_rate; poisson: calls placed at "
             "calls_per_hour at random (open loop; for validation and blasting studies)"
         ),
     )
@@ -643,7 +644,15 @@ class Dialer(_Model):
         1.5,
         gt=0,
         le=20,
-        description="lines per available collector (fixed pacing; start level of adaptive pacing)",
+        description=(
+            "lines ringing per available collector (fixed pacing; start level of adaptive pacing). Each "
+            "time a collector frees up or a line ends, the dialer tops the calls ringing (placed, not yet "
+            "answered or ended) up to floor(ratio x available + 0.5), i.e. rounded half up; calls "
+            "connected or waiting for a collector do not count, and ringing calls beyond it are not hung "
+            "up. Available: free collectors whose work window outlasts the mean ring to a live answer (or "
+            "ring_timeout_s if longer) plus abandon_after_s; adaptive pacing adds the collectors whose "
+            "call ends within that mean ring"
+        ),
     )
     max_dial_level: float = Field(
         4.0, ge=1, le=20, description="cap on lines per available collector (adaptive pacing)"
@@ -687,6 +696,26 @@ class Dialer(_Model):
     )
     calls_per_hour: float = Field(
         0.0, ge=0, description="calls placed per hour per campaign (poisson pacing)"
+    )
+    abandon_answer_factor: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description=(
+            "lost contact: after a right party is hung up on (an abandoned call: no collector free in "
+            "time, or AMD took the debtor for a machine), that account's later dials reach the right "
+            "party with probability times this factor, once more per such abandon (1: no effect; the "
+            "difference goes to no answer)"
+        ),
+    )
+    abandon_answer_half_life_days: float | None = Field(
+        None,
+        gt=0,
+        le=3650,
+        description=(
+            "calendar days in which half of the answer rate an abandon took comes back (omit: it does "
+            "not come back within the run)"
+        ),
     )
     list_strategy: Literal[
         "least_recent", "balance", "risk_score", "days_past_due", "random", "best_time"
@@ -1101,7 +1130,8 @@ class Costs(_Model):
     abandon_penalty_usd: NonNeg = Field(
         0.0,
         description=(
-            "optional cost per abandoned call (e.g. the expected fine or complaint handling), US dollars"
+            "optional cost per abandoned call (e.g. the expected fine or complaint handling), US dollars "
+            "(docs/dialer.md gives a basis)"
         ),
     )
 

@@ -31,6 +31,7 @@ from .dial_log import DialLog
 from .dialing import DIALERS
 from .event_count import CountingEnvironment
 from .living import LivingPortfolio
+from .lost_contacts import LostContacts
 from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
@@ -116,6 +117,9 @@ class World(WorldState):
         )
         if self.living is not None:
             self.living.recorder = self.recorder
+        self.lost_contacts = (
+            LostContacts(scenario, self.portfolio.n, self.streams) if LostContacts.on(scenario) else None
+        )
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
         self.collectors = collector_roster(scenario, self.streams)
@@ -201,6 +205,8 @@ class World(WorldState):
             "worst_daily_abandon_rate": worst_day,
             "worst_30_day_abandon_rate": worst_30,
         }
+        if self.lost_contacts is not None:
+            cnt.blocks["lost_contacts"] = self.lost_contacts.block()
         for t in self.tasks:
             t.finish(cnt)
         service_at_end(self)

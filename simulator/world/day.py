@@ -41,6 +41,8 @@ def day_process(state: WorldState, dialer: Dialer) -> Generator:
             if day == cal.first_measured_day:  # the warm-up is over: measure from here
                 state.counters.reset_totals()
                 state.rules.reset()
+                if state.lost_contacts is not None:
+                    state.lost_contacts.reset()
                 for t in state.tasks:
                     t.start_measuring(day)
         if (

@@ -67,6 +67,7 @@ class DialKernel:
         "exempt",
         "lists",
         "log_cols",
+        "lost",
         "models",
         "ofcom_s",
         "phone",
@@ -114,6 +115,7 @@ class DialKernel:
         self.amd = d.amd
         self.amd_ok = state.streams.batched("dialer/amd", lambda rng, n: rng.random(n))
         self.amd_accuracy = d.amd_accuracy
+        self.lost = state.lost_contacts  # answer rates lowered by abandons, or None
         # rules
         self.win_lo, self.win_hi = (
             clock_minutes(comp.calling_window_start),
@@ -170,6 +172,10 @@ class DialKernel:
             else:
                 cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
                 o = bisect_right(cum, m.u_outcome.next())
+        if o == RPC:
+            lost = self.lost
+            if lost is not None and lost.mult[a] < 1.0 and not lost.answers(a, now):
+                o = NO_ANSWER  # the debtor, hung up on before, lets it ring
         hf = m.fixed[o]
         if hf is None:
             ring, talk, wrap = m.ring_next[o](), m.talk_next[o](), m.wrap_next[o]()
@@ -186,6 +192,8 @@ class DialKernel:
             if o == MACHINE and correct:
                 talk = wrap = 0.0  # detected: the dialer drops it, nobody listens
             elif o != MACHINE and not correct:
+                if o == RPC and self.lost is not None:
+                    self.lost.hang_up(a, now + ring)
                 o, talk, wrap = ABANDONED, 0.0, 0.0  # a live person hung up on
         # rules (minute in [lo, hi) <=> second in [60 lo, 60 hi))
         rules = self.rules

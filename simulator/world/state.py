@@ -25,6 +25,7 @@ from .contact import SegmentModel
 from .counters import Counters, Structure
 from .dial_log import DialLog
 from .living import LivingPortfolio
+from .lost_contacts import LostContacts
 from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
@@ -65,6 +66,7 @@ class WorldState:
     portfolio: Portfolio  # every account and its state
     living: LivingPortfolio | None  # arrivals, exits, payments and the ledger ([portfolio] on)
     behaviour: AccountBehaviour | None  # account-level behaviour ([portfolio.behaviour] on)
+    lost_contacts: LostContacts | None  # answer rates lowered by abandons (dialer.abandon_answer_factor)
     lists: CallLists  # today's call lists and retry queues
     models: list[SegmentModel]  # per segment: outcome tables and samplers
     collectors: list[Collector]

@@ -39,6 +39,32 @@ def test_validate_and_run_print_the_warning(capsys):
     assert code == 0 and "cannot be met" in err and "5.0% of live answers" in err
 
 
+def test_run_on_dialer_modes_warns_before_it_simulates(capsys):
+    """The bundled scenario as shipped (adaptive pacing, amd_accuracy 0.95, limit 3%) with AMD
+    switched on: `run` names the infeasible target on stderr, figure included, and still runs."""
+    code, out, err = cli(
+        capsys,
+        "run",
+        str(DIALER_MODES),
+        "-r",
+        "1",
+        "-q",
+        "--set",
+        "dialer.amd=true",
+        "--set",
+        "calendar.working_days=1",
+        "--set",
+        "teams.collectors.headcount=4",
+    )
+    assert code == 0 and "value per paid hour" in out
+    line = next(x for x in err.splitlines() if "cannot be met" in x)
+    assert line == (
+        "warning: dialer.max_abandon_rate = 3.0% cannot be met: with dialer.amd_accuracy = 0.95, "
+        "answering-machine detection alone hangs up on 5.0% of live answers (abandoned calls), "
+        "whatever the pacing"
+    )
+
+
 @pytest.mark.slow
 def test_the_simulated_abandon_rate_sits_at_the_amd_floor():
     """Two days of the adaptive dialer at accuracy 0.95: the daily abandon rate of live answers

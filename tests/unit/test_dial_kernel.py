@@ -53,6 +53,14 @@ def _ringout_amd_random():
     return raw
 
 
+def _lost_contacts():
+    """AMD hangs up on right parties, who then answer less (the lost-contact thinning, on its own
+    stream), the lost answer rate coming back with a half-life of a day."""
+    raw = _ringout_amd_random()
+    raw["dialer"].update(abandon_answer_factor=0.3, abandon_answer_half_life_days=1.0)
+    return raw
+
+
 def _rules_measured():
     """The waiting period measured but not enforced, and the no-redial rule after an abandon
     enforced: accounts come back inside their waiting period, and abandons block redials."""
@@ -96,6 +104,7 @@ SCENARIOS = {
     "flat": _flat,
     "hourly_curve": _hourly_curve,
     "ringout_amd_random": _ringout_amd_random,
+    "lost_contacts": _lost_contacts,
     "rules_measured": _rules_measured,
     "reminders": _reminders,
     "account_behaviour": _account_behaviour,
@@ -127,6 +136,7 @@ def test_runs_of_dials_make_exactly_the_kernels_dials(name, seed):
     for field in ("paid_s", "productive_s", "idle_s"):
         np.testing.assert_allclose(getattr(run, field), getattr(one, field), rtol=0, atol=1e-6, err_msg=field)
     assert run.blocks["compliance"] == one.blocks["compliance"]
+    assert run.blocks.get("lost_contacts") == one.blocks.get("lost_contacts")
     assert run.reminders_reached == one.reminders_reached
 
 
@@ -134,6 +144,9 @@ def test_the_scenarios_reach_the_branches_they_are_for():
     """Each scenario of the pin test exercises what it claims (else the pin has no teeth)."""
     _, cnt = _run(_ringout_amd_random(), 0, runs=True)
     assert cnt.dials[..., ABANDONED].sum() > 0  # AMD false positives
+    _, cnt = _run(_lost_contacts(), 0, runs=True)
+    lost = cnt.blocks["lost_contacts"]
+    assert lost["right_parties_abandoned"] > 20 and lost["dials_unanswered"] > 5
     _, cnt = _run(_rules_measured(), 0, runs=True)
     comp = cnt.blocks["compliance"]
     assert comp["calls_in_waiting_period"] > 0

@@ -255,6 +255,8 @@ class PredictiveDialer(CampaignEvents, Dialer):
         entry[1] = False
         a, s, o, ring, talk, wrap, t0, _ = entry[0]
         if o != MACHINE:
+            if o == RPC and self.kernel.lost is not None:
+                self.kernel.lost.hang_up(a, now)
             o = ABANDONED
             pc.live += 1
             pc.abandoned += 1

@@ -114,6 +114,7 @@ class ProgressiveDialer(Dialer):
         delay = k.retry_delay_s
         wait_s, exempt, ofcom_s = k.wait_s, k.exempt, k.ofcom_s
         rt, amd, amd_next, amd_acc = k.ring_timeout, k.amd, k.amd_ok.next, k.amd_accuracy
+        lost = k.lost
         talk_mult = c.talk_mult
         log = w.log
         r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
@@ -156,6 +157,8 @@ class ProgressiveDialer(Dialer):
                 o = bisect_right(cum, u_next())
             else:
                 o = account_outcome(a, s, slot, u_next())
+            if o == RPC and lost is not None and lost.mult[a] < 1.0 and not lost.answers(a, t):
+                o = NO_ANSWER
             hf = fixed[o]
             if hf is None:
                 ring = rings[o]()
@@ -173,6 +176,8 @@ class ProgressiveDialer(Dialer):
                 if o == MACHINE and correct:
                     talk = wrap = 0.0
                 elif o != MACHINE and not correct:
+                    if o == RPC and lost is not None:
+                        lost.hang_up(a, t + ring)
                     o, talk, wrap = ABANDONED, 0.0, 0.0
             # rules
             if t < conv_end[a] + wait_s and not (exempt and status[a] == PROMISED):
