@@ -24,6 +24,7 @@ import numpy as np
 from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
+from .lift import LIFT_METRICS, NO_LIFT, control_lift
 
 METRICS = (
     "paid_hours",
@@ -90,6 +91,7 @@ EXTRA_METRICS = (
     "attempted_7d_share",
     "contacted_7d_share",
     "attempts_per_account",
+    *LIFT_METRICS,
 )
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
@@ -346,6 +348,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             "center": {
                 **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
                 **portfolio_dollars(cnt, list(range(S))),
+                **control_lift(cnt, list(range(S))),
             }
         },
         "segments": {},
@@ -358,14 +361,23 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         out["segments"][sname] = {
             **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
             **portfolio_dollars(cnt, [si]),
+            **control_lift(cnt, [si]),
         }
     team = st.row_team
     for ti, tname in enumerate(st.teams):
-        out["teams"][tname] = {**kpis(_totals(cnt, st, w, team == ti, all_s, money)), **NOT_BY_COLLECTOR}
+        out["teams"][tname] = {
+            **kpis(_totals(cnt, st, w, team == ti, all_s, money)),
+            **NOT_BY_COLLECTOR,
+            **NO_LIFT,
+        }
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
         mask[ci] = True
-        out["collectors"][cname] = {**kpis(_totals(cnt, st, w, mask, all_s, money)), **NOT_BY_COLLECTOR}
+        out["collectors"][cname] = {
+            **kpis(_totals(cnt, st, w, mask, all_s, money)),
+            **NOT_BY_COLLECTOR,
+            **NO_LIFT,
+        }
     return out
 
 

@@ -105,6 +105,11 @@ class Counters:
     self_cure_usd: np.ndarray | None = None
     daily_open_accounts: np.ndarray | None = None
     daily_self_cure_usd: np.ndarray | None = None
+    # Roll rates on ([roll_rates]; None otherwise): the roll matrices of the measured window per
+    # segment and group, treated (0) or control (1), start bucket and destination (S, 2, 5, 6),
+    # by accounts and by US dollars of balance at the period's start (world/tasks/aging.py).
+    roll_groups: np.ndarray | None = None
+    roll_groups_usd: np.ndarray | None = None
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(

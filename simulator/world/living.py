@@ -125,6 +125,9 @@ class LivingPortfolio:
         # and treated (0) / control (1): the incremental-value estimate
         self.received_usd = np.zeros((n_seg, 2))
         self.present = np.zeros((n_seg, 2), dtype=np.int64)
+        # accounts already counted present: an account that cures and defaults again is still
+        # one account of its group (the unit the control group was drawn on)
+        self.counted = np.zeros(p.n, dtype=bool)
         self.self_cure_usd = np.zeros(n_seg)
         self.n_seg = n_seg
         self.daily_open: dict[int, np.ndarray] = {}  # calendar day -> open accounts at its end, by segment
@@ -141,8 +144,15 @@ class LivingPortfolio:
         active = self._active()
         self.ledger_usd["balance_start"] = float(p.balance[active].sum())
         self.ledger_accounts["accounts_start"] = int(active.sum())
-        np.add.at(self.present, (p.segment[active], p.control[active].astype(np.int64)), 1)
+        self._count_present(np.flatnonzero(active))
         self.measuring = True
+
+    def _count_present(self, accounts: np.ndarray) -> None:
+        """Count accounts present in the measured window by segment and group, each once."""
+        p = self.p
+        new = accounts[~self.counted[accounts]]
+        self.counted[new] = True
+        np.add.at(self.present, (p.segment[new], p.control[new].astype(np.int64)), 1)
 
     def _enter(self, accounts: np.ndarray) -> None:
         """Accounts come in (new, or defaulting again): booked as inflow."""
@@ -151,7 +161,7 @@ class LivingPortfolio:
         p = self.p
         self.ledger_usd["balance_inflow"] += float(p.balance[accounts].sum())
         self.ledger_accounts["accounts_inflow"] += len(accounts)
-        np.add.at(self.present, (p.segment[accounts], p.control[accounts].astype(np.int64)), 1)
+        self._count_present(accounts)
 
     # -- midnight -------------------------------------------------------------------------------
     def open_day(self, day: int) -> None:
