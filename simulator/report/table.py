@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..base.formatting import NA, stat_of, table
+from ..measures.lift import LIFT_METRICS
 from ..measures.pyramid import LAYER_LABELS, LAYERS
 
 _PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy"}
@@ -66,6 +67,7 @@ VOLUME = (
     "collected_cash",
     "incremental_collected",
     "incremental_share",
+    *LIFT_METRICS,
     "arrangement_collected",
     "avg_payment_ordinary",
     "agency_collected",
@@ -114,6 +116,14 @@ LABELS = {
     "collected_cash": "collected: cash from called accounts (every source, measured window)",
     "incremental_collected": "  over the uncalled control: incremental",
     "incremental_share": "  incremental share of that cash %",
+    "cure_rate_treated": "cure rate of called accounts (per roll period) %",
+    "cure_rate_control": "cure rate of the uncalled control %",
+    "cure_lift": "  lift in cure rate (called - control), points",
+    "roll_rate_treated": "roll rate of called accounts (forward, by count) %",
+    "roll_rate_control": "roll rate of the uncalled control %",
+    "roll_lift": "  rolls prevented (control - called), points",
+    "roll_lift_usd": "  rolls prevented by balance (control - called), points",
+    "charge_off_lift": "  charge-offs prevented (control - called), points",
     "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
     "avg_payment_ordinary": "average payment of ordinary promises",
     "agency_collected": "agency recoveries (projected)",
@@ -149,7 +159,7 @@ def volume_table(doc: dict[str, Any]) -> str:
     rows = []
     for m in VOLUME:
         if m in cols[-1][1] and shown(m, cols):
-            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share")
+            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share") or m in LIFT_METRICS
             name = LABELS.get(m, m) + (" %" if m in _PERCENT else "")
             rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))
     return _render(rows, ["volumes and dollars per replication", *(name for name, _ in cols)])
