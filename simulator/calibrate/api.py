@@ -41,8 +41,13 @@ class Calibrated:
         return cal
 
     def toml(self) -> str:
-        """The fitted scenario as TOML text (loads with ``load_scenario``)."""
-        return toml_text(self.raw)
+        """The fitted scenario as TOML text (loads with ``load_scenario``), with a comment block
+        listing the values not from data (:mod:`.not_from_data`)."""
+        from .not_from_data import comment_block, not_from_data
+
+        text = toml_text(self.raw)
+        head, sep, body = text.partition("\n\n")
+        return head + sep + comment_block(not_from_data(self)) + body
 
 
 def toml_text(raw: dict[str, Any]) -> str:

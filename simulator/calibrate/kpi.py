@@ -47,7 +47,6 @@ __all__ = [
     "fit_kpi",
     "read_kpi",
     "kpi_dates",
-    "observed_kpi_layers",
     "calibrate_kpi",
     "write_daily_kpis",
     "KPI_RATIOS",
@@ -160,41 +159,6 @@ def fit_kpi(
         int(len(np.unique(d[rows]))),
         exclusions=daily.exclusions,
     )
-
-
-def observed_kpi_layers(
-    path: str | Path, since: np.datetime64, days: int, lenient: bool = False
-) -> dict[str, dict[str, float | None]]:
-    """The pyramid layers and daily volumes of the rows dated ``since`` or later, for the center
-    and each team (the back-test's observed side)."""
-    t, teams = read_kpi(path, lenient)
-    rows = t["date"] >= since
-    units: dict[str, np.ndarray] = {"center": rows}
-    if t.has("team"):
-        units.update({team: rows & (t["team"] == code) for code, team in enumerate(teams)})
-    out: dict[str, dict[str, float | None]] = {}
-    for unit, m in units.items():
-        s = {
-            c: float(t[c][m].sum())
-            for c in ("paid_hours", "productive_hours", "dials", "rpc", "promises", "kept", "collected_usd")
-        }
-        out[unit] = {
-            "productive_rate": _ratio(s, "productive_hours", "paid_hours"),
-            "rpc_per_productive_hour": _ratio(s, "rpc", "productive_hours"),
-            "promise_rate": _ratio(s, "promises", "rpc"),
-            "kept_rate": _ratio(s, "kept", "promises"),
-            "avg_payment": _ratio(s, "collected_usd", "kept"),
-            "value_per_paid_hour": _ratio(s, "collected_usd", "paid_hours"),
-            "dials": s["dials"] / days,
-            "rpc": s["rpc"] / days,
-            "promises": s["promises"] / days,
-            "collected": s["collected_usd"] / days,
-        }
-    return out
-
-
-def _ratio(sums: dict[str, float], num: str, den: str) -> float | None:
-    return sums[num] / sums[den] if sums[den] else None
 
 
 def _mean_rpc_share(seg, team, sc: Scenario) -> float:

@@ -22,11 +22,14 @@ from .common import Subparsers
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..calibrate.api import Calibrated
+    from ..calibrate.not_from_data import NotFromData, ValueSplit
     from ..calibrate.read.screen import Exclusion
 
 __all__ = ["register", "cmd_calibrate"]
 
 EXIT_INPUT = 2
+EXIT_STRICT = 4
+"""``--backtest --strict``: the back-test FAILED or was INCONCLUSIVE (docs/contract.md)."""
 
 DESCRIPTION = """\
 Fit a scenario to an operation's own data and write it as a scenario file whose [calibration]
@@ -57,15 +60,19 @@ either way.
 
 --backtest holds out the last --holdout-days calling days, fits the rest, simulates the
 held-out days (after the fitted days, from the data's initial portfolio) and prints each
-pyramid layer and the daily volumes: observed against simulated, with a verdict per layer
-(docs/data-formats.md gives the rule). With --no-fit it checks --base as it is against them."""
+pyramid layer and the daily volumes: observed (with the SE of its own sampling) against
+simulated, the smallest error each check would detect, and a verdict per layer: pass, FAIL, or
+inconclusive when the check could not detect an error of 25% (docs/data-formats.md gives the
+rule). With --no-fit it checks --base as it is against every calling day (or the last
+--holdout-days). A failed or inconclusive back-test is a finding, exit 0, unless --strict (exit
+4)."""
 
 EPILOG = """\
 examples:
   collectsim calibrate export/ --out fitted.toml
   collectsim calibrate export/ --out fitted.toml --base scenarios/table_14_1.toml --html calibration.html
   collectsim calibrate export/ --out fitted.toml --backtest --holdout-days 5 -r 20
-  collectsim calibrate export/ --backtest --base my_center.toml --no-fit
+  collectsim calibrate export/ --backtest --base my_center.toml --no-fit --strict
   collectsim calibrate --kpi daily.csv --base my_center.toml --out fitted.toml"""
 
 
@@ -100,7 +107,8 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         type=positive_int,
         default=None,
         metavar="N",
-        help="calling days held out by --backtest (default: a fifth of the days, at least 1)",
+        help="calling days held out by --backtest (default: a fifth of the days, at least 1; "
+        "with --no-fit every calling day)",
     )
     p.add_argument(
         "-r",
@@ -118,6 +126,18 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="with --backtest: simulate --base as it is instead of a "
         "fit of the data (check a scenario against the data)",
+    )
+    p.add_argument(
+        "--no-value-split",
+        action="store_true",
+        help="skip the short run (2 replications) of the fitted scenario that shows apart the "
+        "dollars of its net value resting on values not from data",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"with --backtest: exit {EXIT_STRICT} when the back-test FAILED or was INCONCLUSIVE "
+        "(every output is still written)",
     )
     p.add_argument(
         "--html",
@@ -174,6 +194,8 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(f"--holdout-days {args.holdout_days}: expected a whole number >= 1")
     if args.backtest and args.replications < 2:
         raise InputError("--backtest needs at least 2 replications (-r)")
+    if args.strict and not args.backtest:
+        raise InputError("--strict judges the back-test: it needs --backtest")
     if args.no_fit and not (args.backtest and args.base and args.folder):
         raise InputError(
             "--no-fit back-tests --base as it is: it needs --backtest, --base SCENARIO and a trace folder DIR"
@@ -213,16 +235,23 @@ def _run(args: argparse.Namespace) -> int:
         if args.no_fit:
             from ..calibrate.backtest import backtest
 
-            hold = args.holdout_days or max(1, len(trace.dial_days) // 5)
+            hold = args.holdout_days or len(trace.dial_days)
             if args.lenient:
                 say(excluded_lines(trace.exclusions))
             bt = backtest(trace, hold, scenario=base, replications=args.replications, seed=args.seed)
             say(bt.table())
-            return 0  # a failed back-test is a finding, not an error: the table says FAILED
+            return _backtest_code(bt, args.strict)
         from ..calibrate.api import calibrate_trace
 
         fitted = calibrate_trace(trace, base)
+    from ..calibrate.not_from_data import not_from_data, value_split
+
+    unfitted = not_from_data(fitted)
+    split = None
+    if unfitted and not args.no_value_split:
+        split = value_split(fitted, unfitted, seed=args.seed)
     say(summary(fitted, args.lenient))
+    say(not_from_data_lines(unfitted, split))
     if args.backtest:
         from ..calibrate.backtest import backtest, backtest_kpi
 
@@ -247,7 +276,15 @@ def _run(args: argparse.Namespace) -> int:
         if html is not None:
             from ..report.calibration import render_calibration
 
-            write(emit, html, render_calibration(fitted, bt))
+            write(emit, html, render_calibration(fitted, bt, unfitted, split))
+    return _backtest_code(bt, args.strict)
+
+
+def _backtest_code(bt, strict: bool) -> int:
+    """A failed or inconclusive back-test is a finding, not an error: exit 0, the table says
+    which; with --strict, exit 4."""
+    if strict and bt is not None and bt.verdict != "passed":
+        return EXIT_STRICT
     return 0
 
 
@@ -297,6 +334,18 @@ def summary(fitted: Calibrated, lenient: bool = False) -> str:
     lines.append("not identified by the data:")
     shown = {e.note() for e in exclusions}
     lines += [f"  - {x}" for x in cal.not_identified if x not in shown]
+    return "\n".join(lines)
+
+
+def not_from_data_lines(items: list[NotFromData], split: ValueSplit | None) -> str:
+    """The values not from data, one line each, and the dollars of net value resting on them."""
+    if not items:
+        return "not from data: nothing that drives dollars or the book"
+    lines = ["not from data (from --base, schema defaults or placeholders; the results rest on them):"]
+    for x in items:
+        lines.append(f"  - {x.key} = {x.value} ({x.source}" + (f"; {x.dollars})" if x.dollars else ")"))
+    if split is not None:
+        lines += split.lines()
     return "\n".join(lines)
 
 

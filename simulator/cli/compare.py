@@ -126,14 +126,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if json_out is not None:  # before the tables: a reader that goes away (| head) must not cost it
         emit(json_out, cmp.to_json())
     metrics = ALL_METRICS if args.all_metrics else KEY_METRICS
-    if not args.all_metrics and (la.scenario.portfolio_on or lb.scenario.portfolio_on):
-        # a living portfolio's dollars, on the cash basis of the called accounts
+    living = la.scenario.portfolio_on or lb.scenario.portfolio_on
+    if not args.all_metrics and living:
+        # a living portfolio: the decision figure first, then its dollars on the cash basis of
+        # the called accounts and the losses
         metrics = (
+            "net_economic_value",
             *metrics,
             "self_cure_collected",
             "collected_cash",
             "incremental_collected",
             "incremental_share",
+            "expected_loss_end",
+            "loss_avoided",
         )
     if not args.all_metrics and any(
         x.scenario.portfolio_on and x.scenario.special_on("roll_rates") for x in (la, lb)
@@ -147,6 +152,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     say(f"B: {_label(lb)}")
     if la.sha256 == lb.sha256:
         say("note: A and B resolve to the same scenario; every difference is 0")
+    if living:
+        say(
+            "net_economic_value (the decision figure) = incremental_collected + loss_avoided - cost; "
+            "net_value (cash) = collected + agency_collected - cost"
+        )
     for level, extra in cmp.only_in_one().items():
         for side, names in extra.items():
             if names:
@@ -160,6 +170,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         say()
         say(f"{block} (result block)")
         say(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))
+        if block == "placement" and "inhouse_collectors" in keys:
+            say(_placement_staffing(cmp, lb.scenario))
     say()
     say(
         "* the 95% CI of B - A excludes 0.  var ratio = var(B - A) / (var(A) + var(B)): the variance of "
@@ -167,6 +179,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
 
     return warn_breaches([("A: ", cmp.a.breaches()), ("B: ", cmp.b.breaches())], args.strict, EXIT_OK)
+
+
+def _placement_staffing(cmp, sb) -> str:
+    """Whether the placement what-if held in-house staff or moved them, and, when held, the
+    headcount that would follow the work: each of B's teams scaled by B's open accounts / A's."""
+    means = {
+        k: (d["a_mean"], d["b_mean"])
+        for k in ("inhouse_collectors", "inhouse_open_accounts", "inhouse_open_accounts_per_collector")
+        for d in [cmp.paired_block("placement", k)]
+    }
+    (a_n, b_n), (a_open, b_open), (a_per, b_per) = means.values()
+    work = (
+        f"open accounts per collector A {a_per:,.0f}, B {b_per:,.0f}"
+        if a_per is not None and b_per is not None
+        else "open accounts per collector not measured"
+    )
+    if a_n != b_n:
+        return f"note: in-house staff moved with the what-if: A {a_n:.0f}, B {b_n:.0f} collectors ({work})"
+    out = f"note: in-house staff held at {a_n:.0f} collector(s) in A and B ({work})."
+    if a_open and b_open is not None and abs(b_open - a_open) > 0.005 * a_open:
+        r = b_open / a_open
+        sets = " ".join(
+            f"--set-b teams.{t}.headcount={max(1, round(team.headcount * r))}" for t, team in sb.teams.items()
+        )
+        out += f" To move staff with the work (x{r:.2f}, A's accounts per collector): {sets}"
+    return out + " (docs/portfolio.md)"
 
 
 def _paired_row(name: str, d: dict) -> list[str]:

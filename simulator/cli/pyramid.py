@@ -152,22 +152,40 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         )
         emit(json_out, text)
     base = doc["baseline_value_per_paid_hour"]
+    economic = doc.get("ranked_by") == "net_economic_value"
     say(
         f"scenario {loaded.scenario.scenario.name!r}: value per paid hour {number(base, money=True)} $ "
         f"({args.replications} paired replications, seed {args.seed})"
     )
-    say("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
-    rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
-    for lv in doc["levers"]:
-        sim = lv["simulated"]
-        ci = (
-            f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
-            if sim["diff_ci95_low"] is not None
-            else NA
+    if economic:
+        say(
+            f"net economic value (incremental cash + loss avoided - cost; the decision figure) "
+            f"{number(doc['baseline_net_economic_value'], money=True)} $ per replication"
         )
-        rows.append([LAYER_LABELS[lv["layer"]], _signed(lv["analytic_gain"]), ci, lv["how"]])
-    say(table(rows, left=(0, 3)))
+        say(
+            "gain from +1% of each layer, ranked by the simulated gain in net economic value "
+            "($ per replication), beside the gain in value per paid hour ($ per paid hour, cash)"
+        )
+        rows = [
+            ["layer", "net economic value (95% CI)", "value/paid h: analytic", "simulated (95% CI)", "how"]
+        ]
+    else:
+        say("gain in value per paid hour from +1% of each layer, ranked by the simulated gain")
+        rows = [["layer", "analytic", "simulated (95% CI)", "how"]]
+    for lv in doc["levers"]:
+        row = [LAYER_LABELS[lv["layer"]]]
+        if economic:
+            row.append(_gain_ci(lv["simulated_net_economic_value"]))
+        rows.append([*row, _signed(lv["analytic_gain"]), _gain_ci(lv["simulated"]), lv["how"]])
+    say(table(rows, left=(0, len(rows[0]) - 1)))
     return EXIT_OK
+
+
+def _gain_ci(sim: dict) -> str:
+    """A paired gain with its 95% CI, signed."""
+    if sim["diff_ci95_low"] is None:
+        return NA
+    return f"{_signed(sim['diff_mean'])} [{_signed(sim['diff_ci95_low'])}, {_signed(sim['diff_ci95_high'])}]"
 
 
 def _signed(v) -> str:

@@ -81,7 +81,8 @@ def register(sub: Subparsers) -> None:
         help="also print actual against target for the center, each team, segment and collector: "
         "the layers significantly below target (flagged: one-sided t-test, Holm correction "
         "across units and layers) and the coaching they call for, and the lowest layer as "
-        "information (needs targets in the scenario and 2+ replications)",
+        "information (needs 2+ replications); without targets, each collector against the peers "
+        "who work the same segments (paired t-test, Holm)",
     )
     p.add_argument(
         "--precision",

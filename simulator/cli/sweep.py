@@ -80,13 +80,17 @@ def register(sub: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=wrap(
             "Sweep one team's headcount over --range A:B and report for the center, per "
-            "headcount, value per paid hour, net value (collected + agency - full cost), the net "
+            "headcount, value per paid hour, net value (collected + next stage's recoveries - full "
+            "cost), the net "
             "value each added collector brings over the previous headcount (paired replication "
             "by replication: common random numbers), RPC per productive hour, abandon rate, list "
             "coverage (accounts_dialed_share: the share of accounts dialed at least once) and "
             "service (attempted_7d_share and contacted_7d_share: open accounts dialed and reached "
-            "in the last 7 days of calling; attempts_per_account), with 95% CIs. Names the "
-            "headcount with the largest mean net value, the last one up to which every added "
+            "in the last 7 days of calling; attempts_per_account), with 95% CIs. With a living "
+            "portfolio and a control group, net economic value (incremental cash over the "
+            "never-called control + loss avoided - cost) and its marginal per added collector "
+            "come first and are the decision figure, with cash net value beside them. Names the "
+            "headcount with the largest mean decision figure, the last one up to which every added "
             "collector pays beyond doubt, and the smallest one meeting every --constraint. Writes "
             'the sweep outputs (plus a "staffing" block in summary.json) and resumes like sweep.'
         ),
@@ -227,7 +231,13 @@ def _values_text(values: dict) -> str:
 def cmd_sweep(args: argparse.Namespace) -> int:
     plan, outcome = _run_sweep(args, list(args.set))
     params = [p for p, _ in plan.parameters]
+    economic = any(
+        v["metrics"] and v["metrics"]["center"]["net_economic_value"]["mean"] is not None
+        for v in outcome.summary["variants"]
+    )
     shown = ("value_per_paid_hour", "rpc_per_productive_hour", "net_value", "abandon_rate")
+    if economic:
+        shown = ("net_economic_value", *shown)
     rows = [["variant", *params, "ok", *shown]]
     for v in outcome.summary["variants"]:
         c = v["metrics"]["center"] if v["metrics"] else {}
@@ -243,6 +253,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             ]
         )
     print("center, mean ± 95% CI half-width:")
+    if economic:
+        print(
+            "net_economic_value (the decision figure) = incremental cash over the never-called control "
+            "+ loss avoided - cost; net_value (cash) = collected + next stage's recoveries - cost"
+        )
     print(table(rows))
     return _sweep_done(outcome, args.strict)
 
@@ -274,9 +289,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
         swept=(path, values),
     )
     st = outcome.summary["staffing"]
+    economic = st["decision_metric"] == "net_economic_value"
     labels = {
         "value_per_paid_hour": "value/paid h",
-        "net_value": "net value",
+        "net_value": "net value (cash)" if economic else "net value",
+        "net_economic_value": "net economic value",
         "rpc_per_productive_hour": "RPC/prod h",
         "abandon_rate": "abandon rate",
         "accounts_dialed_share": "coverage",
@@ -284,42 +301,42 @@ def cmd_staff(args: argparse.Namespace) -> int:
         "contacted_7d_share": "contacted 7d",
         "attempts_per_account": "attempts/acct",
     }
-    rows = [
-        [
-            "headcount",
-            labels["net_value"],
-            "+1 collector",
-            *[labels[m] for m in STAFF_METRICS if m != "net_value"],
-        ]
-    ]
+    valued = ("net_economic_value", "net_value") if economic else ("net_value",)
+    others = [m for m in STAFF_METRICS if m not in ("net_value", "net_economic_value")]
+    head = ["headcount"]
+    for m in valued:
+        head += [labels[m], "+1 collector" + (" (cash)" if economic and m == "net_value" else "")]
+    rows = [head + [labels[m] for m in others]]
     for r in st["rows"]:
-        mv = r["marginal_net_value"]
-        rows.append(
-            [
-                str(r["headcount"]),
-                stat_of(r["net_value"]),
-                stat_of(mv) if mv else "-",
-                *[
-                    stat_of(r[m], percent=m.endswith(("_share", "_rate")))
-                    for m in STAFF_METRICS
-                    if m != "net_value"
-                ],
-            ]
-        )
+        row = [str(r["headcount"])]
+        for m in valued:
+            mv = r[f"marginal_{m}"]
+            row += [stat_of(r[m]), stat_of(mv) if mv else "-"]
+        rows.append(row + [stat_of(r[m], percent=m.endswith(("_share", "_rate"))) for m in others])
     print(
         f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width. +1 collector: "
-        "net value each added collector brings over the previous headcount (paired by replication). "
-        "coverage: share of accounts dialed at least once; attempted/contacted 7d: share of open "
+        "what each added collector brings over the previous headcount (paired by replication). "
+        + (
+            "net economic value (the decision figure) = incremental cash over the never-called "
+            "control + loss avoided - cost; net value (cash) = collected + next stage's recoveries - cost. "
+            if economic
+            else ""
+        )
+        + "coverage: share of accounts dialed at least once; attempted/contacted 7d: share of open "
         "accounts dialed/reached in the last 7 days of calling (%)"
     )
     print(table(rows))
-    b = st["best_net_value"]
     print()
+    decision = labels[st["decision_metric"]]
+    b = st["best"]
     if b:
-        print(f"largest mean net value: headcount {b['headcount']} ({stat_of(b)})")
+        print(f"largest mean {decision}: headcount {b['headcount']} ({stat_of(b)})")
+    if economic and st["best_net_value"]:
+        bc = st["best_net_value"]
+        print(f"largest mean net value (cash), for comparison: headcount {bc['headcount']} ({stat_of(bc)})")
     paying = st["last_paying_headcount"]
     print(
-        "each added collector brings net value (95% CI above 0) "
+        f"each added collector brings {decision} (95% CI above 0) "
         + (f"up to headcount {paying}" if paying is not None else "at no step of the range")
     )
     if constraints:

@@ -40,6 +40,8 @@ SERIES_BYTES = (3, 18)
 """A number of the daily series: compact (replications.jsonl), and a mean in results.json."""
 TARGETS_BYTES_PER_UNIT = 1800
 """The targets block, per unit (center, team, collector, segment) when the scenario sets targets."""
+PEERS_BYTES_PER_COLLECTOR = 1200
+"""The peers block, per collector (open_portfolio: about 1,070)."""
 TRACE_DIALS_PER_COLLECTOR_DAY = 200
 """Low for progressive dialing (table_14_1: 340; placement: 230); predictive dials more."""
 TRACE_DIAL_BYTES = 110
@@ -78,8 +80,10 @@ def results_bytes(sc: Scenario, replications: int) -> int:
     """A results document (``run --json``, ``--out``'s results.json) of ``replications``."""
     stats = _units(sc) * len(ALL_METRICS)
     return (
-        1024 + stats * (STAT_BYTES + VALUE_BYTES * replications) + _series_numbers(sc) * SERIES_BYTES[1]
-    ) + _targets(sc)
+        (1024 + stats * (STAT_BYTES + VALUE_BYTES * replications) + _series_numbers(sc) * SERIES_BYTES[1])
+        + _targets(sc)
+        + sum(t.headcount for t in sc.teams.values()) * PEERS_BYTES_PER_COLLECTOR
+    )
 
 
 def record_bytes(sc: Scenario) -> int:

@@ -15,6 +15,7 @@ from ..base.documents import RESULTS_SCHEMA
 from ..base.formatting import stat_of, table
 from ..base.statistics import Moments, moments_of, stat, stat_from_moments
 from ..measures.breaches import BREACH_TOLERANCE, breaches, limits_of
+from ..measures.peers import peers_block
 from ..measures.pyramid import targets_block
 from ..scenario.load import LoadedScenario
 from .accumulate import VALUES_KEPT, ReplicationStore
@@ -22,6 +23,25 @@ from .metric_refs import ALL_METRICS, KEY_METRICS, LEVELS, MetricRef, parse_metr
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+
+COUNTED_ONLY = ("open_accounts", "control_open_accounts")
+"""Daily series that are stocks counted at a midnight: a day with no midnight run (after the
+run stopped) has no count, not a count of 0."""
+
+
+def uncounted_as_null(series: dict[str, Any]) -> dict[str, Any]:
+    """``series`` with the open accounts of the days not counted in every replication set to None
+    (``calendar.open_accounts_counted`` below 1: the share of replications whose run reached that
+    day's midnight; the world stops once every promise is settled, before the series ends)."""
+    counted = (series.get("calendar") or {}).get("open_accounts_counted")
+    if not counted:
+        return series
+    for seg in (series.get("daily") or {}).values():
+        for key in COUNTED_ONLY:
+            if key in seg:
+                seg[key] = [v if c >= 1.0 else None for v, c in zip(seg[key], counted)]
+    return series
 
 
 class Results:
@@ -127,12 +147,14 @@ class Results:
             "collectsim_version": __version__,
             "metrics": metrics,
             **extra,
-            "series": self.store.series_mean(),
+            "series": uncounted_as_null(self.store.series_mean()),
         }
         doc["breaches"] = breaches(self.loaded.scenario, extra.get("compliance"))
         targets = targets_block(self.loaded.scenario, metrics)
         if targets is not None:
             doc["targets"] = targets
+        if metrics["collectors"]:
+            doc["peers"] = peers_block(self.loaded.scenario, metrics)
         if self.precision is not None:
             doc["precision"] = self.precision
         if self.parameter_uncertainty is not None:

@@ -25,6 +25,7 @@ from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
 from .lift import LIFT_METRICS, NO_LIFT, control_lift
+from .valuation import NOT_BY_COLLECTOR, portfolio_dollars, with_economic_value
 
 METRICS = (
     "paid_hours",
@@ -91,6 +92,9 @@ EXTRA_METRICS = (
     "attempted_7d_share",
     "contacted_7d_share",
     "attempts_per_account",
+    "expected_loss_end",
+    "loss_avoided",
+    "net_economic_value",
     *LIFT_METRICS,
 )
 """Further metrics reported after the contract's (extensions, never replacements)."""
@@ -289,49 +293,6 @@ def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
     return w
 
 
-def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
-    """Self-cure, cash and incremental dollars of a group of segments (None where not defined).
-
-    All are cash received in the measured window (US dollars), from the called accounts (the
-    control group apart). ``self_cure_collected``: paid with no promise. ``collected_cash``: paid
-    from every source (kept promises, plan installments, settlements, self-cures).
-    ``incremental_collected``: ``collected_cash`` less what the same accounts would have paid
-    uncalled, estimated segment by segment from the never-called control group: control dollars x
-    (called accounts / control accounts); so it never exceeds ``collected_cash``.
-    ``incremental_share``: incremental / cash. The incremental figures need a living portfolio
-    with ``control_share`` > 0 (docs/portfolio.md)."""
-    if cnt.received_usd is None:
-        return {
-            "self_cure_collected": 0.0,
-            "collected_cash": None,
-            "incremental_collected": None,
-            "incremental_share": None,
-        }
-    cash = float(cnt.received_usd[segments, 0].sum())
-    incremental = 0.0
-    for s in segments:
-        (treated_usd, control_usd), (n_treated, n_control) = cnt.received_usd[s], cnt.present_accounts[s]
-        if not n_control:
-            incremental = None
-            break
-        incremental += float(treated_usd - control_usd * n_treated / n_control)
-    return {
-        "self_cure_collected": float(cnt.self_cure_usd[segments].sum()),
-        "collected_cash": cash,
-        "incremental_collected": incremental,
-        "incremental_share": incremental / cash if incremental is not None and cash > 0 else None,
-    }
-
-
-NOT_BY_COLLECTOR: Metrics = {
-    "self_cure_collected": None,
-    "collected_cash": None,
-    "incremental_collected": None,
-    "incremental_share": None,
-}
-"""Portfolio dollars belong to segments, not to the collectors or teams who called them."""
-
-
 def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Metrics]]:
     """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
     R, S = cnt.promises.shape
@@ -346,8 +307,12 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
     out: dict[str, dict[str, Metrics]] = {
         "center": {
             "center": {
-                **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
-                **portfolio_dollars(cnt, list(range(S))),
+                **with_economic_value(
+                    {
+                        **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
+                        **portfolio_dollars(cnt, list(range(S))),
+                    }
+                ),
                 **control_lift(cnt, list(range(S))),
             }
         },
@@ -359,8 +324,12 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         mask = np.zeros(S, bool)
         mask[si] = True
         out["segments"][sname] = {
-            **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
-            **portfolio_dollars(cnt, [si]),
+            **with_economic_value(
+                {
+                    **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
+                    **portfolio_dollars(cnt, [si]),
+                }
+            ),
             **control_lift(cnt, [si]),
         }
     team = st.row_team
@@ -368,6 +337,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         out["teams"][tname] = {
             **kpis(_totals(cnt, st, w, team == ti, all_s, money)),
             **NOT_BY_COLLECTOR,
+            "net_economic_value": None,
             **NO_LIFT,
         }
     for ci, cname in enumerate(st.collectors):
@@ -376,6 +346,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
         out["collectors"][cname] = {
             **kpis(_totals(cnt, st, w, mask, all_s, money)),
             **NOT_BY_COLLECTOR,
+            "net_economic_value": None,
             **NO_LIFT,
         }
     return out
@@ -423,6 +394,8 @@ def replication_series(st: Structure, cnt: Counters) -> dict:
         "calling_day": [1 if d in work else 0 for d in range(n_days)],
         "first_measured_day": st.first_measured_day,
     }
+    if cnt.daily_open_counted is not None:  # 0 on the days after the run stopped: not counted
+        calendar["open_accounts_counted"] = cnt.daily_open_counted.tolist()
     out = {"daily": daily, "hourly": hourly, "campaigns": campaigns, "calendar": calendar}
     out.update(special_series(cnt))
     return out

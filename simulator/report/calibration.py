@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 
 from ..base.outcomes import RPC, THIRD_PARTY
 from ..calibrate.api import Calibrated
-from ..calibrate.backtest import Backtest
+from ..calibrate.backtest import MDE_LIMIT, POWER, Backtest
+from ..calibrate.not_from_data import NotFromData, ValueSplit
 from ..scenario.schema import OUTCOMES
 from .style import PAGE_CSS
 
@@ -30,6 +31,8 @@ CSS = (
     PAGE_CSS
     + """
 tr.fail td{background:#fde2df;color:#8e1b10;font-weight:bold}
+tr.weak td{background:#fff4d6}
+span.weak{color:#8a5a00;font-weight:bold}
 ul.plain{font-size:13px;margin:4px 0 4px 18px;padding:0}
 """
 )
@@ -53,7 +56,11 @@ def _f(x: Any, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def _table(head: list[str], rows: list[list[Any]], classes: list[str] | None = None) -> str:
+def _table(
+    head: list[str], rows: list[list[Any]], classes: list[str] | None = None, short: tuple[int, ...] = ()
+) -> str:
+    """An HTML table; text cells wrap and are left-aligned, except in the ``short`` columns
+    (a percentage, a one-word verdict)."""
     out = ["<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
     for i, r in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes and classes[i] else ""
@@ -61,7 +68,7 @@ def _table(head: list[str], rows: list[list[Any]], classes: list[str] | None = N
             f"<tr{cls}>"
             + "".join(
                 f'<td class="text">{escape(c)}</td>'
-                if isinstance(c, str) and j
+                if isinstance(c, str) and j and j not in short
                 else f"<td>{escape(c) if isinstance(c, str) else _f(c)}</td>"
                 for j, c in enumerate(r)
             )
@@ -205,45 +212,89 @@ def _backtest_section(bt: Backtest) -> str:
                 ch.unit,
                 ch.metric,
                 ch.observed,
+                ch.observed_se,
                 ch.sim_mean,
-                ch.ci_low,
-                ch.ci_high,
                 ch.sim_low,
                 ch.sim_high,
+                "-" if ch.mde is None else f"{ch.mde:.0%}",
                 ch.verdict,
             ]
         )
-        classes.append("fail" if ch.verdict == "fail" else "")
-    verdict = '<span class="pass">PASSED</span>' if bt.passed else '<span class="breach">FAILED</span>'
+        classes.append("fail" if ch.verdict == "fail" else "weak" if ch.verdict == "inconclusive" else "")
+    verdict = {
+        "passed": '<span class="pass">PASSED</span>',
+        "failed": '<span class="breach">FAILED</span>',
+        "inconclusive": '<span class="weak">INCONCLUSIVE</span>',
+    }[bt.verdict]
+    what = (
+        f"The last {bt.holdout_days} calling day(s) from {escape(bt.first_holdout_date)} were held out and "
+        f"the model fitted on the {bt.fit_days} before them"
+        if bt.fit_days
+        else f"The {bt.holdout_days} calling day(s) from {escape(bt.first_holdout_date)} were checked "
+        "against the scenario as it is (nothing fitted)"
+    )
     return (
-        f'<section><h2>Back-test: {verdict}</h2><p class="note">The last {bt.holdout_days} calling day(s) '
-        f"from {escape(bt.first_holdout_date)} were held out and the model fitted on the {bt.fit_days} "
-        "before "
-        f"them; {bt.replications} replications of the data's span, the fitted days as warm-up, measured on "
-        "the held-out days. A check passes when the observed value "
-        f"lies in the {bt.level:.2%} prediction interval (95% for each unit's checks together, Bonferroni; "
-        "the interval adds the fit's own error), or within 1% of the simulated mean.</p>"
+        f'<section><h2>Back-test: {verdict}</h2><p class="note">{what}; {bt.replications} replications of '
+        "the data's span, the days before as warm-up, measured on the checked days. Each figure's SE is "
+        "that of its own sampling in the checked days (binomial, renewal or compound Poisson; or the "
+        "simulated spread where that is significantly larger). A check fails when observed - simulated "
+        "lies outside "
+        f"the pass interval, {bt.level:.2%} of their combined SE (which adds the simulated mean's and the "
+        "fit's error; 95% for each unit's checks together, Bonferroni). The text table adds the 95% CI of "
+        "the simulated mean. <b>Detectable</b> is the smallest "
+        f"error, as a share of the simulated value, the check finds with {POWER:.0%} power; over "
+        f"{MDE_LIMIT:.0%} the check is inconclusive, and the back-test is when one of the center's is "
+        f"({bt.failed} failed, {bt.inconclusive} inconclusive).</p>"
         + _table(
             [
                 "unit",
                 "metric",
                 "observed",
+                "observed SE",
                 "simulated mean",
-                "95% CI low",
-                "95% CI high",
-                "prediction low",
-                "prediction high",
+                "pass low",
+                "pass high",
+                "detectable",
                 "verdict",
             ],
             rows,
             classes,
+            short=(7, 8),
         )
         + "</section>"
     )
 
 
-def render_calibration(c: Calibrated, bt: Backtest | None = None) -> str:
-    """The calibration report as HTML text."""
+def _not_from_data_section(items: list[NotFromData], split: ValueSplit | None) -> str:
+    if not items:
+        return ""
+    body = (
+        '<section><h2>Not from data</h2><p class="note">These values were not fitted: the data never '
+        "showed them. They come from the base scenario, the schema's defaults or a placeholder, and "
+        "the results rest on them as on any fitted value.</p>"
+        + _table(
+            ["key", "value", "source", "dollars resting on it"],
+            [[x.key, x.value, x.source, x.dollars] for x in items],
+        )
+    )
+    if split is not None:
+        body += '<ul class="plain">' + "".join(f"<li>{escape(x.strip())}</li>" for x in split.lines())
+        body += "</ul>"
+    return body + "</section>"
+
+
+def render_calibration(
+    c: Calibrated,
+    bt: Backtest | None = None,
+    not_from_data: list[NotFromData] | None = None,
+    split: ValueSplit | None = None,
+) -> str:
+    """The calibration report as HTML text; ``not_from_data`` and ``split``: the values the
+    data never showed and the dollars resting on them (:mod:`simulator.calibrate.not_from_data`;
+    None: listed from ``c``, no split)."""
+    from ..calibrate.not_from_data import not_from_data as _unfitted
+
+    items = _unfitted(c) if not_from_data is None else not_from_data
     cal = c.calibration
     title = f"Calibration: {c.scenario.scenario.name}"
     sub = f"{cal.data} data from {cal.first_date} to {cal.last_date}; collectsim {cal.collectsim_version}"
@@ -275,6 +326,7 @@ def render_calibration(c: Calibrated, bt: Backtest | None = None) -> str:
     kpi = _params(cal, "kpi.")
     if kpi:
         body.append("<section><h2>Daily KPI ratios</h2>" + _table(HEAD, kpi) + "</section>")
+    body.append(_not_from_data_section(items, split))
     if bt is not None:
         body.append(_backtest_section(bt))
     body.append(

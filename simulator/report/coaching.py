@@ -29,7 +29,10 @@ def targets_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
     center, where the next dollar is."""
     tb = doc.get("targets")
     if not tb:
-        return "no targets in this scenario (add targets to [teams.<name>] or [targets])"
+        return (
+            "no targets in this scenario (add targets to [teams.<name>] or [targets]): each collector "
+            "against its peers instead\n" + peers_table(doc, max_collectors)
+        )
     layers = [*LAYERS, "value_per_paid_hour"]
     rows = [["unit", *(SHORT[x] for x in layers), "flagged", "coaching", "lowest (info)"]]
     units = [("center", "center", tb["center"]["center"])]
@@ -81,3 +84,44 @@ def targets_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
             + f" (each +1% of any layer: +{number(nd[0]['gain_per_1pct'], money=True)})"
         )
     return head + "\n" + table(rows, left=(0, len(rows[0]) - 3, len(rows[0]) - 2, len(rows[0]) - 1)) + tail
+
+
+def peers_table(doc: dict[str, Any], max_collectors: int = 200) -> str:
+    """One row per collector: each layer as actual/peers (the median of the other collectors working
+    the same segments; ▼ / ▲: significantly below / above them), and the layers below and above.
+    A collector on a harder segment is compared with the others on that segment, not with the
+    center."""
+    from .league import collector_peers
+
+    block = collector_peers(doc)
+    coll = block.get("collectors") or {}
+    if not coll:
+        return "no collectors in these results"
+    who = "the other collectors of its team" if block.get("basis") == "team" else "its peers"
+    rows = [["collector", "peer group", *(SHORT[x] for x in LAYERS), "below peers", "above peers"]]
+    for cid, u in list(coll.items())[:max_collectors]:
+        below, above = u.get("below") or [], u.get("above") or []
+        cells = [
+            f"{_v(x, u['actual'].get(x))}/{_v(x, (u.get('reference') or {}).get(x))}"
+            + (" ▼" if x in below else " ▲" if x in above else "")
+            for x in LAYERS
+        ]
+        rows.append(
+            [
+                cid,
+                f"{u.get('peer_group') or '-'} ({u.get('peers', 0)} peers)",
+                *cells,
+                ", ".join(LAYER_LABELS[x] for x in below) or ("-" if u.get("tested") else "not tested"),
+                ", ".join(LAYER_LABELS[x] for x in above) or ("-" if u.get("tested") else ""),
+            ]
+        )
+    n_tests = sum(len(u.get("p_values") or {}) for u in coll.values())
+    head = (
+        f"each collector against {who} (the median of the other collectors working the same segments, "
+        "replication by replication; rates in %): actual/peers per layer. ▼ / ▲: significantly below / "
+        "above the peers, a paired two-sided t-test over the replications with the Holm correction "
+        f"across all {n_tests} collector x layer tests (family-wise 5%)\n"
+        f"below peers: {sum(bool(u.get('below')) for u in coll.values())} collector(s); "
+        f"above peers: {sum(bool(u.get('above')) for u in coll.values())} collector(s)"
+    )
+    return head + "\n" + table(rows, left=(0, 1, len(rows[0]) - 2, len(rows[0]) - 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 GREY = "#555555"
+BLUE, RED, GREEN = "#3b6ea8", "#c0392b", "#2e8b57"
 
 
 def note_figure(fig: Figure, text: str) -> Figure:

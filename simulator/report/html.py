@@ -105,7 +105,7 @@ def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str,
     if coll:
         body.append(
             "<section><h2>Collectors</h2>"
-            + img(images, "league_table", "collector league table against targets")
+            + img(images, "league_table", "collector league table against targets or peers")
             + collectors_table(doc, tg)
             + "</section>"
         )
@@ -141,9 +141,11 @@ def render_sweep(doc: dict[str, Any], source_file: str = "", images: dict[str, b
     images = png_images("sweep", doc) if images is None else images
     params = list(doc.get("parameters") or sorted({k for v in sweep_points(doc) for k in v["values"]}))
     pts = sweep_points(doc)
+    economic = any(mean(p["metrics"]["center"].get("net_economic_value")) is not None for p in pts)
     cols = [
         ("value_per_paid_hour", "value per paid hour"),
-        ("net_value", "net value"),
+        *([("net_economic_value", "net economic value (decision)")] if economic else []),
+        ("net_value", "net value (cash)" if economic else "net value"),
         ("rpc_per_productive_hour", "contacts per productive hour"),
         ("abandon_rate", "abandon rate"),
         ("collected", "collected"),
@@ -158,11 +160,13 @@ def render_sweep(doc: dict[str, Any], source_file: str = "", images: dict[str, b
         ab = mean(p["metrics"]["center"].get("abandon_rate"))
         return ab is None or ab <= ABANDON_LIMIT
 
-    best = max(
-        (p for p in pts if compliant(p)),
-        key=lambda p: mean(net_value(p["metrics"]["center"]) or {}) or float("-inf"),
-        default=None,
-    )
+    def decision(p: dict) -> float:
+        c = p["metrics"]["center"]
+        s = c.get("net_economic_value") if economic else net_value(c)
+        v = mean(s or {})
+        return float("-inf") if v is None else v
+
+    best = max((p for p in pts if compliant(p)), key=decision, default=None)
     for p in pts:
         c = p["metrics"]["center"]
         cells = "".join(f"<td>{escape(str(p['values'].get(k, '')))}</td>" for k in params)
@@ -180,8 +184,15 @@ def render_sweep(doc: dict[str, Any], source_file: str = "", images: dict[str, b
         + "</tr></thead><tbody>"
         + "".join(rows)
         + '</tbody></table><p class="note">Center figures, mean per replication. '
-        "Highlighted: the highest net value among variants within the 3% abandon limit; red: abandon "
-        "rate over the limit.</p></section>",
+        + (
+            "Net economic value = incremental cash over the never-called control + loss avoided - cost "
+            "(the decision figure); net value = collected + next stage's recoveries - cost (cash). "
+            if economic
+            else ""
+        )
+        + "Highlighted: the highest "
+        + ("net economic value" if economic else "net value")
+        + " among variants within the 3% abandon limit; red: abandon rate over the limit.</p></section>",
     ]
     failed = doc.get("failed") or []
     if failed:

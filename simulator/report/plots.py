@@ -13,24 +13,20 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .data import (
     ABANDON_LIMIT,
     ALL_LAYERS,
-    LAYERS,
-    collector_team,
     fmt,
-    headcount_params,
     label,
     mean,
-    net_value,
     resolve_targets,
-    sweep_points,
 )
-from .figure_note import GREY, note_figure
+from .figure_note import BLUE, GREEN, GREY, RED, note_figure
 from .heatmap import rpc_departures, rpc_heatmap, rpc_rate_grid
+from .league import league_table
+from .sweep_plots import pacing_frontier, staffing_curve
 
 __all__ = [
     "pyramid_funnel",
@@ -46,14 +42,6 @@ __all__ = [
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SHORT = {
-    "productive_rate": "productive\nrate",
-    "rpc_per_productive_hour": "contacts per\nprod. hour",
-    "promise_rate": "promise\nrate",
-    "kept_rate": "kept\nrate",
-    "avg_payment": "average\npayment $",
-}
-BLUE, RED, GREEN = "#3b6ea8", "#c0392b", "#2e8b57"
 
 
 def figure_bytes(fig: Figure, fmt_: str = "png", dpi: int = 100) -> bytes:
@@ -139,221 +127,6 @@ def pyramid_funnel(results: dict[str, Any]) -> Figure:
         "significantly below target)",
         fontsize=11,
     )
-    return fig
-
-
-# ------------------------------------------------------------------------------------------ sweeps
-
-
-def _band(ax, x, stats, color, lbl, scale=1.0):
-    order = np.argsort(x)
-    xs = np.asarray(x, float)[order]
-    ys = np.array([mean(stats[i]) if mean(stats[i]) is not None else np.nan for i in order]) * scale
-    lo = (
-        np.array(
-            [stats[i].get("ci95_low") if stats[i].get("ci95_low") is not None else np.nan for i in order],
-            float,
-        )
-        * scale
-    )
-    hi = (
-        np.array(
-            [stats[i].get("ci95_high") if stats[i].get("ci95_high") is not None else np.nan for i in order],
-            float,
-        )
-        * scale
-    )
-    ax.plot(xs, ys, "o-", color=color, label=lbl)
-    if np.isfinite(lo).any():
-        ax.fill_between(xs, lo, hi, color=color, alpha=0.2, label=f"{lbl}: 95% CI" if lbl else "95% CI")
-
-
-def _headcount(p: dict[str, Any], params: list[str]) -> float | None:
-    if params:
-        vals = [p["values"].get(k) for k in params]
-        return float(sum(vals)) if all(isinstance(v, (int, float)) for v in vals) else None
-    coll = p["metrics"].get("collectors")
-    return float(len(coll)) if isinstance(coll, dict) else None
-
-
-def staffing_curve(results: dict[str, Any]) -> Figure:
-    """Value per paid hour and net value (collected - cost) against headcount, from a staffing sweep
-    (a ``teams.<T>.headcount`` parameter), with 95% CI bands. Several headcount parameters add up;
-    other swept parameters give one line each."""
-    params = headcount_params(results)
-    fig = Figure(figsize=(10, 4), layout="constrained")
-    pts = [p for p in sweep_points(results) if _headcount(p, params) is not None]
-    if not pts:
-        return note_figure(fig, "No staffing sweep: no teams.<team>.headcount parameter.")
-    others = sorted({k for p in pts for k in p["values"] if k not in params})
-    groups: dict[str, list] = {}
-    for p in pts:
-        key = ", ".join(f"{k}={p['values'].get(k)}" for k in others)
-        groups.setdefault(key, []).append(p)
-    ax1, ax2 = fig.subplots(1, 2)
-    colors = [BLUE, GREEN, "#8e44ad", "#d35400", "#16a085", GREY]
-    for i, (key, ps) in enumerate(groups.items()):
-        x = [_headcount(p, params) for p in ps]
-        c = colors[i % len(colors)]
-        _band(ax1, x, [p["metrics"]["center"].get("value_per_paid_hour") or {} for p in ps], c, key or None)
-        nv = [net_value(p["metrics"]["center"]) or {} for p in ps]
-        _band(ax2, x, nv, c, key or None)
-    xl = "headcount" + (f" ({' + '.join(params)})" if params else "")
-    ax1.set(xlabel=xl, ylabel="value per paid hour ($)", title="Value per paid hour")
-    ax2.set(xlabel=xl, ylabel="net value = collected - cost ($)", title="Net value")
-    ax2.axhline(0, color=GREY, lw=0.8)
-    for ax in (ax1, ax2):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle("Staffing: what another collector is worth", fontsize=11)
-    return fig
-
-
-def pacing_frontier(results: dict[str, Any]) -> Figure:
-    """Abandon rate against RPC per productive hour across dialer ratios and modes (one line per
-    mode, points labelled by ratio), with 95% CIs and the 3% abandon limit."""
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
-    pts = sweep_points(results)
-    ax = fig.add_subplot(1, 1, 1)
-    by_mode: dict[str, list] = {}
-    fixed = results.get("fixed") if isinstance(results.get("fixed"), dict) else {}
-    for p in pts:
-        c = p["metrics"]["center"]
-        if mean(c.get("rpc_per_productive_hour")) is None:
-            continue
-        mode = str(p["values"].get("dialer.mode", fixed.get("dialer.mode", "as in scenario")))
-        by_mode.setdefault(mode, []).append(p)
-    colors = [BLUE, "#d35400", GREEN, "#8e44ad", GREY]
-    for i, (mode, ps) in enumerate(sorted(by_mode.items())):
-        ps.sort(
-            key=lambda p: (
-                p["values"].get("dialer.ratio") or 0,
-                mean(p["metrics"]["center"]["rpc_per_productive_hour"]),
-            )
-        )
-        xs, ys, xe, ye = [], [], [[], []], [[], []]
-        for p in ps:
-            c = p["metrics"]["center"]
-            x = mean(c["rpc_per_productive_hour"])
-            y = (mean(c.get("abandon_rate")) or 0.0) * 100
-            xs.append(x)
-            ys.append(y)
-            for arr, s, v, sc in (
-                (xe, c["rpc_per_productive_hour"], x, 1),
-                (ye, c.get("abandon_rate") or {}, y, 100),
-            ):
-                lo, hi = s.get("ci95_low"), s.get("ci95_high")
-                arr[0].append(v - lo * sc if lo is not None else 0.0)
-                arr[1].append(hi * sc - v if hi is not None else 0.0)
-            r = p["values"].get("dialer.ratio")
-            if r is not None:
-                ax.annotate(f"ratio {r:g}", (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
-        c_ = colors[i % len(colors)]
-        ax.errorbar(
-            xs,
-            ys,
-            xerr=np.clip(xe, 0, None),
-            yerr=np.clip(ye, 0, None),
-            fmt="o-",
-            color=c_,
-            capsize=3,
-            label=f"mode: {mode}",
-        )
-    ax.axhline(ABANDON_LIMIT * 100, color=RED, ls="--", lw=1.5, label="3% abandon limit")
-    ax.set(
-        xlabel="right-party contacts per productive hour",
-        ylabel="abandon rate (% of live answers)",
-        title="Pacing frontier: contacts bought with abandoned calls",
-    )
-    ax.set_ylim(bottom=0.0, top=max(ax.get_ylim()[1], ABANDON_LIMIT * 100 * 4 / 3))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    if not by_mode:
-        ax.text(0.5, 0.5, "no pacing data", transform=ax.transAxes, ha="center", color=GREY)
-    return fig
-
-
-# ------------------------------------------------------------------------------------ league table
-
-
-def league_table(results: dict[str, Any], level: str = "collectors") -> Figure:
-    """Collectors (or teams) ranked by value per paid hour, with their target marked, and beside
-    each bar, on the same row, each layer as a share of target, the layers significantly below
-    target boxed. Without targets the benchmark is the center's actual pyramid (nothing boxed)."""
-    m = results["metrics"]
-    units = m.get(level) or {}
-    fig = Figure(figsize=(11, max(2.5, 0.32 * len(units) + 1.6)), layout="constrained")
-    if not units:
-        return note_figure(fig, f"No {level} in these results.")
-    tg = resolve_targets(results)[level]
-    center = {k: mean(m["center"].get(k)) for k in ALL_LAYERS}
-    names = sorted(units, key=lambda n: -(mean(units[n]["value_per_paid_hour"]) or 0.0))
-    # One y axis for both panels, row i at y = i: each heat-map row sits beside its bar.
-    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.1, 1.0], sharey=True)
-    y = np.arange(len(names))
-    teams = m.get("teams") or {}
-    team_of = [collector_team(n, teams) if level == "collectors" else n for n in names]
-    palette = [BLUE, "#d35400", GREEN, "#8e44ad", "#16a085", GREY]
-    tcolor = {t: palette[i % len(palette)] for i, t in enumerate(dict.fromkeys(team_of))}
-    v = [mean(units[n]["value_per_paid_hour"]) or 0.0 for n in names]
-    lo = [units[n]["value_per_paid_hour"].get("ci95_low") for n in names]
-    hi = [units[n]["value_per_paid_hour"].get("ci95_high") for n in names]
-    xerr = np.array(
-        [
-            [a - (low if low is not None else a) for a, low in zip(v, lo)],
-            [(high if high is not None else a) - a for a, high in zip(v, hi)],
-        ]
-    )
-    ax1.barh(
-        y, v, color=[tcolor[t] for t in team_of], xerr=np.clip(xerr, 0, None), capsize=2, error_kw={"lw": 0.8}
-    )
-    tx = [
-        (i, tg[n]["targets"]["value_per_paid_hour"])
-        for i, n in enumerate(names)
-        if n in tg and tg[n]["targets"].get("value_per_paid_hour")
-    ]
-    if tx:
-        ax1.plot([t for _, t in tx], [i for i, _ in tx], "kD", ms=5, label="target")
-        ax1.legend(fontsize=8, loc="lower right")
-    ax1.set(xlabel="value per paid hour ($)", title="League table: value per paid hour")
-    ax1.grid(axis="x", alpha=0.3)
-
-    grid = np.full((len(names), len(LAYERS)), np.nan)
-    for i, n in enumerate(names):
-        bench = tg[n]["targets"] if n in tg else center
-        for j, layer in enumerate(LAYERS):
-            a, b = mean(units[n].get(layer)), bench.get(layer)
-            if a is not None and b:
-                grid[i, j] = a / b * 100
-    im = ax2.imshow(
-        np.ma.masked_invalid(grid),
-        aspect="auto",
-        cmap="RdYlGn",
-        vmin=70,
-        vmax=130,
-        extent=(-0.5, len(LAYERS) - 0.5, len(names) - 0.5, -0.5),
-    )
-    for i, n in enumerate(names):
-        for j in range(grid.shape[1]):
-            if np.isfinite(grid[i, j]):
-                ax2.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=7)
-        for layer in (tg[n].get("flagged_layers") or []) if n in tg else []:
-            ax2.add_patch(
-                Rectangle(
-                    (LAYERS.index(layer) - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2, gid="flagged"
-                )
-            )
-    ax1.set_yticks(y, names, fontsize=8)
-    ax1.set_ylim(len(names) - 0.5, -0.5)  # the first (best) on top, in both panels
-    ax2.tick_params(axis="y", labelleft=False, left=False)
-    ax2.set_xticks(range(len(LAYERS)), [SHORT[x] for x in LAYERS], fontsize=8)
-    bench_name = "target" if tg else "center average"
-    ax2.set_title(
-        f"Each layer as % of {bench_name}" + (" (boxed: significantly below target)" if tg else ""),
-        fontsize=10,
-    )
-    fig.colorbar(im, ax=ax2, label=f"% of {bench_name}", fraction=0.06, aspect=30)
     return fig
 
 

@@ -22,7 +22,7 @@ LEDGER_BALANCE = (
     ("settlement_discount", "- forgiven in settlements"),
     ("balance_cured", "- owed by cured accounts"),
     ("balance_charged_off", "- charged off"),
-    ("balance_placed", "- placed with an agency"),
+    ("balance_placed", "- handed to the next stage (placed)"),
     ("balance_end", "= balance at the end"),
 )
 LEDGER_ACCOUNTS = (
@@ -32,7 +32,7 @@ LEDGER_ACCOUNTS = (
     ("accounts_cured", "- cured"),
     ("accounts_settled", "- settled"),
     ("accounts_charged_off", "- charged off"),
-    ("accounts_placed", "- placed"),
+    ("accounts_placed", "- handed to the next stage (placed)"),
     ("accounts_end", "= open at the end"),
 )
 

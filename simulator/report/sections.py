@@ -118,10 +118,32 @@ def headline_html(doc: dict[str, Any], tg: dict[str, Any]) -> str:
                 f"{fmt_ci('incremental_collected', c['incremental_collected'])}",
             )
         )
+    economic = mean(c.get("net_economic_value")) is not None
+    if economic:
+        cards.append(
+            card(
+                "loss avoided over the uncalled control",
+                fmt("loss_avoided", mean(c["loss_avoided"])),
+                "expected loss the called accounts' remaining balance no longer carries; 95% CI "
+                f"{fmt_ci('loss_avoided', c['loss_avoided'])}",
+            )
+        )
+        cards.append(
+            card(
+                "net economic value: the decision figure",
+                fmt("net_economic_value", mean(c["net_economic_value"])),
+                "incremental cash + loss avoided - full cost; 95% CI "
+                f"{fmt_ci('net_economic_value', c['net_economic_value'])}",
+            )
+        )
     nv = net_value(c)
     if nv:
         cards.append(
-            card("net value", fmt("net_value", mean(nv)), "collected + agency - full cost; per replication")
+            card(
+                "net value (cash)" if economic else "net value",
+                fmt("net_value", mean(nv)),
+                "collected + next stage's recoveries - full cost; per replication",
+            )
         )
     return (
         f'<section><h2>Headline</h2><div class="cards">{"".join(cards)}</div>'
@@ -189,12 +211,17 @@ def unit_section(title: str, level: str, units: dict[str, Any], tg: dict[str, An
 
 
 def collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
+    from .league import collector_peers
+
     m = doc["metrics"]
     coll = m["collectors"]
     head = "".join(f"<th>{escape(SHORT.get(x, label(x)))}</th>" for x in ALL_LAYERS)
     rows = []
+    peers = collector_peers(doc)["collectors"]
     for cid in sorted(coll, key=lambda c: -(mean(coll[c]["value_per_paid_hour"]) or 0.0)):
         u = tg["collectors"].get(cid)
+        if u is None and cid in peers:  # no targets: significantly below its peers of the same segments
+            u = {"flagged_layers": peers[cid]["below"], "tested": peers[cid]["tested"]}
         flagged = (u or {}).get("flagged_layers") or []
         cells = []
         for layer in ALL_LAYERS:
@@ -212,14 +239,15 @@ def collectors_table(doc: dict[str, Any], tg: dict[str, Any]) -> str:
     return (
         f'<div class="scroll"><table class="compact"><thead><tr><th>collector</th><th>team</th>'
         f"<th>flagged layers</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        f'<p class="note">▼ {escape(FLAG_NOTE)}; –: not tested (too few right-party contacts or '
-        "replications).</p>"
+        f'<p class="note">▼ {escape(FLAG_NOTE)}; without targets, significantly below the peers who work '
+        "the same segments (paired t-test, Holm, 5%), never the center average; –: not tested (too few "
+        "right-party contacts, replications or peers).</p>"
     )
 
 
 def dollars_html(doc: dict[str, Any]) -> str:
     """Dollars in both views, labelled, and cost by component, for each segment and the center."""
-    from .table import LABELS, VOLUME, shown
+    from .table import CASH_NET_VALUE, LABELS, VOLUME, shown
 
     m = doc["metrics"]
     cols = [*m["segments"].items(), ("center", m["center"])]
@@ -227,9 +255,12 @@ def dollars_html(doc: dict[str, Any]) -> str:
     names = [k for k in VOLUME if k in m["center"] and k in money and shown(k, cols)]
     head = "".join(f"<th>{escape(n)}</th>" for n, _ in cols)
     rows = []
+    economic = "net_economic_value" in names
     for k in names:
         cells = "".join(f"<td>{escape(fmt(k, mean(st.get(k))))}</td>" for _, st in cols)
-        rows.append(f"<tr><td>{escape(LABELS.get(k, k.replace('_', ' ')).strip())}</td>{cells}</tr>")
+        text = CASH_NET_VALUE if economic and k == "net_value" else LABELS.get(k, k.replace("_", " "))
+        cls = ' class="value"' if k == "net_economic_value" else ""
+        rows.append(f"<tr{cls}><td>{escape(text.strip())}</td>{cells}</tr>")
     return (
         "<section><h2>Dollars and costs</h2><table><thead><tr><th>per replication</th>"
         + head
@@ -238,8 +269,16 @@ def dollars_html(doc: dict[str, Any]) -> str:
         + "</tbody></table>"
         '<p class="note">Cohort view: the eventual dollars of the promises made in the calling period, '
         "whenever paid (the pyramid's value per paid hour). Cash view: the payments received by the last "
-        "calling day. Cost is the sum of its parts (docs/contract.md says how each is attributed).</p>"
-        "</section>"
+        "calling day. Cost is the sum of its parts (docs/contract.md says how each is attributed)."
+        + (
+            " Expected loss: balance x P(charge-off | bucket) x (1 - recovery), at the end of the run; "
+            "loss avoided: the never-called control's loss per dollar owed on what the called accounts "
+            "still owe, less their loss (docs/portfolio.md). Net economic value = incremental cash + "
+            "loss avoided - cost is the decision figure; net value is cash."
+            if economic
+            else ""
+        )
+        + "</p></section>"
     )
 
 

@@ -67,6 +67,8 @@ VOLUME = (
     "collected_cash",
     "incremental_collected",
     "incremental_share",
+    "expected_loss_end",
+    "loss_avoided",
     *LIFT_METRICS,
     "arrangement_collected",
     "avg_payment_ordinary",
@@ -81,6 +83,7 @@ VOLUME = (
     "cost",
     "cost_per_dollar",
     "net_value",
+    "net_economic_value",
     "occupancy",
     "idle_hours",
 )
@@ -116,6 +119,8 @@ LABELS = {
     "collected_cash": "collected: cash from called accounts (every source, measured window)",
     "incremental_collected": "  over the uncalled control: incremental",
     "incremental_share": "  incremental share of that cash %",
+    "expected_loss_end": "expected loss of the called accounts open at the end",
+    "loss_avoided": "loss avoided over the uncalled control",
     "cure_rate_treated": "cure rate of called accounts (per roll period) %",
     "cure_rate_control": "cure rate of the uncalled control %",
     "cure_lift": "  lift in cure rate (called - control), points",
@@ -126,17 +131,20 @@ LABELS = {
     "charge_off_lift": "  charge-offs prevented (control - called), points",
     "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
     "avg_payment_ordinary": "average payment of ordinary promises",
-    "agency_collected": "agency recoveries (projected)",
+    "agency_collected": "next stage's recoveries (placed; projected)",
     "cost_wages": "  wages (loaded)",
     "cost_supervision": "  supervision",
     "cost_telecom": "  telecom",
     "cost_dialer": "  dialer seats",
     "cost_skip_trace": "  skip-trace fees",
-    "cost_agency": "  agency commission",
+    "cost_agency": "  next stage's commission (placed)",
     "cost_abandon_penalty": "  abandon penalties",
     "cost": "cost (the sum of the parts)",
-    "net_value": "net value (collected + agency - cost)",
+    "net_value": "net value (collected + next stage's recoveries - cost)",
+    "net_economic_value": "net economic value (incremental + loss avoided - cost): the decision figure",
 }
+CASH_NET_VALUE = "net value, cash (collected + next stage's recoveries - cost)"
+"""The label of net_value where net economic value is shown beside it."""
 
 
 def shown(metric: str, cols: list[tuple[str, dict]]) -> bool:
@@ -157,15 +165,19 @@ def volume_table(doc: dict[str, Any]) -> str:
     center, mean ± 95% CI half-width."""
     cols = _columns(doc)
     rows = []
+    economic = shown("net_economic_value", cols)
     for m in VOLUME:
         if m in cols[-1][1] and shown(m, cols):
+            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share")
+            label = CASH_NET_VALUE if economic and m == "net_value" else LABELS.get(m, m)
+            name = label + (" %" if m in _PERCENT else "")
             pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share") or m in LIFT_METRICS
             name = LABELS.get(m, m) + (" %" if m in _PERCENT else "")
             rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))
     return _render(rows, ["volumes and dollars per replication", *(name for name, _ in cols)])
 
 
-_NOT_BLOCKS = {"metrics", "series", "scenario", "targets"}
+_NOT_BLOCKS = {"metrics", "series", "scenario", "targets", "peers"}
 
 
 def _is_stat(v: Any) -> bool:
@@ -190,5 +202,24 @@ def blocks_table(doc: dict[str, Any]) -> str:
         if not all(_is_stat(v) for v in body.values()):
             continue
         rows = [(name, [_fmt_block(name, s)]) for name, s in body.items()]
-        sections.append(_render(rows, [block, "mean ± 95% CI"]))
+        sections.append(_render(rows, [block, "mean ± 95% CI"]) + _placement_staffing(block, body))
     return "\n\n".join(sections)
+
+
+def placement_staffing_note(body: dict[str, Any]) -> str:
+    """What a placement what-if did with in-house staff: held at the scenario's headcount (the
+    model's rule), with the work per collector it left; empty without those entries."""
+    n = (body.get("inhouse_collectors") or {}).get("mean")
+    per = (body.get("inhouse_open_accounts_per_collector") or {}).get("mean")
+    if n is None:
+        return ""
+    work = f", {per:,.0f} open accounts each" if per is not None else ""
+    return (
+        f"in-house staff held at {n:.0f} collector(s){work}: a placement rule moves work, not "
+        "headcount (to move staff with the work, docs/portfolio.md)"
+    )
+
+
+def _placement_staffing(block: str, body: dict[str, Any]) -> str:
+    note = placement_staffing_note(body) if block == "placement" else ""
+    return "\nnote: " + note if note else ""

@@ -141,6 +141,75 @@ class AccountBehaviour(_Model):
     )
 
 
+PUBLISHED_ROLL_RATES = (0.34, 0.78, 0.88, 0.88, 0.92, 0.92)
+"""Monthly balance-weighted roll rates of prime US card trusts (Citibank Credit Card Master Trust
+I 2007-2024, BA Master Credit Card Trust II 2014-2019, SEC filings): 1-29 -> 30-59, 30-59 ->
+60-89, ..., 150-179 days past due -> charge-off (docs/portfolio.md, "Value by loss")."""
+
+
+class Valuation(_Model):
+    """What an account's balance is expected to lose: balance x P(charge-off | its 30-day bucket
+    of days past due) x (1 - recovery_rate). The probabilities are inputs (by default the
+    published roll rates' products), not the run's own roll matrix, so a book's loss does not
+    move with simulation noise (docs/portfolio.md)."""
+
+    roll_rates: list[Probability] = Field(
+        list(PUBLISHED_ROLL_RATES),
+        min_length=1,
+        max_length=120,
+        description=(
+            "monthly roll rate from each 30-day bucket of days past due to the next, starting with 1-29 -> "
+            "30-59; the last bucket before charge_off_days_past_due rolls to charge-off (a list shorter than "
+            "the buckets repeats its last rate). P(charge-off) of a bucket is the product of the rates from "
+            "it on"
+        ),
+    )
+    charge_off_probability: list[Probability] | None = Field(
+        None,
+        min_length=1,
+        max_length=120,
+        description=(
+            "P(charge-off) per 30-day bucket of days past due, 1-29 first, set directly instead of "
+            "roll_rates (a shorter list repeats its last entry)"
+        ),
+    )
+    cured_charge_off_probability: Probability | None = Field(
+        None,
+        description=(
+            "P(charge-off) of an account that left cured (omit: cure_redefault_probability x the 1-29 "
+            "bucket's probability)"
+        ),
+    )
+    recovery_rate: Probability = Field(
+        0.15,
+        description=(
+            "share of a charged-off balance recovered after charge-off (card trusts: 7-19% of gross "
+            "charge-offs)"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Valuation:
+        """`portfolio.valuation`: give `roll_rates` or `charge_off_probability`, not both."""
+        if self.charge_off_probability is not None and "roll_rates" in self.model_fields_set:
+            raise ValueError("give roll_rates or charge_off_probability, not both")
+        return self
+
+    def charge_off_probabilities(self, charge_off_days_past_due: float) -> tuple[float, ...]:
+        """P(charge-off) of each 30-day bucket of days past due below the charge-off threshold
+        (1-29, 30-59, ...; ceil(threshold / 30) buckets)."""
+        n = max(1, math.ceil(charge_off_days_past_due / 30.0))
+        if self.charge_off_probability is not None:
+            given = self.charge_off_probability
+            return tuple(float(given[min(k, len(given) - 1)]) for k in range(n))
+        rates = [float(self.roll_rates[min(k, len(self.roll_rates) - 1)]) for k in range(n)]
+        out, flow = [], 1.0
+        for r in reversed(rates):
+            flow *= r
+            out.append(flow)
+        return tuple(reversed(out))
+
+
 class LivingPortfolio(_Model):
     """The living portfolio: partial payments, cures, settlements, charge-off and roll through the
     delinquency buckets, new accounts (segments.<name>.inflow), self-cure
@@ -197,6 +266,9 @@ class LivingPortfolio(_Model):
     behaviour: AccountBehaviour | None = Field(
         None, description="account-level behaviour (omit: every account alike)"
     )
+    valuation: Valuation = Field(
+        Valuation(), description="expected loss of a balance by its days past due (omit: the defaults)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LivingPortfolio:
@@ -210,6 +282,17 @@ class LivingPortfolio(_Model):
         if m is not None and m.lower <= 0:
             raise ValueError("promise_past_due_multiple must produce numbers > 0")
         return self
+
+    def loss_rates(self) -> tuple[tuple[float, ...], float, float]:
+        """The valuation's inputs for this portfolio: P(charge-off) per 30-day bucket of days
+        past due below the charge-off threshold, P(charge-off) of a cured account, and the
+        recovery rate after charge-off."""
+        v = self.valuation
+        by_bucket = v.charge_off_probabilities(self.charge_off_days_past_due)
+        cured = v.cured_charge_off_probability
+        if cured is None:
+            cured = self.cure_redefault_probability * by_bucket[0]
+        return by_bucket, float(cured), float(v.recovery_rate)
 
     @property
     def behaviour_on(self) -> bool:

@@ -52,6 +52,7 @@ CROSS_RULES: dict[str, list[str]] = {
         "`close_time` is after `open_time`.",
         "`warmup_days` is below `working_days` (something is left to measure).",
     ],
+    "Reage": ["`max_per_5_years` is at least `max_per_12_months`."],
     "Team": [
         "`segments` lists each segment at most once.",
         "The shift (`shift_start_time` + `shift_length_h`) ends by midnight (24:00).",

@@ -916,11 +916,41 @@ class PaymentPlan(RearrangeOption):
 
 
 class Reage(RearrangeOption):
-    """A re-age: after a qualifying payment the account is brought current (days past due reset to 0)."""
+    """A re-age: after consecutive qualifying payments the account is brought current (days past
+    due reset to 0). The defaults follow the FFIEC's Uniform Retail Credit Classification and
+    Account Management Policy (65 FR 36903, June 2000) for open-end credit: at least three
+    consecutive minimum monthly payments, at most one re-age in any 12 months and two in any five
+    years. A broken qualifying payment ends the attempt (the account returns to the lists); an
+    account over a limit is not offered a re-age. The limits count the re-ages completed in the
+    run (no history before it)."""
 
     qualifying_payment_usd: NonNeg = Field(
-        50.0, description="payment that qualifies the re-age, US dollars (capped at the balance)"
+        50.0, description="each qualifying payment, US dollars (capped at the balance left)"
     )
+    qualifying_payments: int = Field(
+        3,
+        ge=1,
+        le=24,
+        description="consecutive qualifying payments before the re-age (FFIEC 2000: at least three)",
+    )
+    interval_days: int = Field(
+        30, ge=1, le=365, description="calendar days between qualifying payments (monthly: 30)"
+    )
+    max_per_12_months: int = Field(
+        1, ge=1, le=100, description="re-ages of one account in any 365 days at most (FFIEC 2000: one)"
+    )
+    max_per_5_years: int = Field(
+        2, ge=1, le=100, description="re-ages of one account in any 1,826 days at most (FFIEC 2000: two)"
+    )
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> Reage:
+        if self.max_per_5_years < self.max_per_12_months:
+            raise ValueError(
+                f"max_per_5_years ({self.max_per_5_years}) must be at least max_per_12_months "
+                f"({self.max_per_12_months})"
+            )
+        return self
 
 
 class Rearrangement(_Model):

@@ -84,6 +84,41 @@ def lever_scenario(raw: dict, lever: str, step: float = 0.01) -> dict:
     return out
 
 
+class _Figure:
+    """The center's value of one figure per replication, for the baseline and each lever: online
+    moments, and the values themselves while they fit in memory."""
+
+    def __init__(self, name: str, n: int) -> None:
+        self.name, self.n = name, n
+        self.keep = kept_replications(n)
+        self.kept = array("d")  # per replication: the baseline's and each lever's value (NaN: undefined)
+        self.base_moments, self.pairs = ColumnMoments(1), PairedMoments(n - 1)
+        self.count = 0
+
+    def add(self, group: list[float | None]) -> None:
+        row = np.array(group, dtype=float)  # None -> NaN
+        self.base_moments.add(row[:1])
+        self.pairs.add(np.full(self.n - 1, row[0]), row[1:])
+        if len(self.kept) < self.keep * self.n:
+            self.kept.extend(row.tolist())
+        self.count += 1
+
+    def results(self) -> tuple[float | None, list[dict]]:
+        """The baseline's mean and, per lever (LAYERS order), the paired difference."""
+        n, kept = self.n, self.kept
+        complete = len(kept) == self.count * n
+
+        def column(i: int) -> list[float | None]:
+            return [None if math.isnan(v) else v for v in kept[i::n]]
+
+        if complete:
+            base = column(0)
+            defined = [v for v in base if v is not None]
+            base_mean = sum(defined) / len(defined) if defined else None
+            return base_mean, [paired_difference(base, column(i)) for i in range(1, n)]
+        return self.base_moments.moments(0).mean, [self.pairs.paired(i) for i in range(n - 1)]
+
+
 def simulated_sensitivity(
     loaded: LoadedScenario,
     replications: int = 10,
@@ -94,32 +129,30 @@ def simulated_sensitivity(
 ) -> dict:
     """Baseline and one +``step`` variant per lever, replication r of each at (seed, r).
 
-    Returns ``{"baseline": STAT-like means, "levers": [{"layer", "how", "analytic_gain",
+    Returns ``{"baseline_value_per_paid_hour", "levers": [{"layer", "how", "analytic_gain",
     "simulated": paired_difference(...)}...]}`` ranked by the simulated mean gain in the center's
-    value per paid hour (US dollars per paid hour).
+    value per paid hour (US dollars per paid hour). With a living portfolio and a control group,
+    also ``"baseline_net_economic_value"`` and per lever ``"simulated_net_economic_value"`` (the
+    paired gain in the center's net economic value, US dollars per replication), and the levers
+    are ranked by that decision figure (``"ranked_by"`` names the figure).
     """
     variants = [loaded.scenario] + [
         parse_scenario(lever_scenario(dict(loaded.raw), lv, step), loaded.source) for lv in LAYERS
     ]
     n = len(variants)
-    keep = kept_replications(n)
-    kept = array("d")  # per replication: the baseline's and each lever's value (NaN: undefined)
-    group: list[float | None] = []
-    base_moments, pairs = ColumnMoments(1), PairedMoments(n - 1)
-    count = 0
+    pf = loaded.scenario.portfolio
+    economic = bool(loaded.scenario.portfolio_on and pf is not None and pf.control_share > 0)
+    names = ("value_per_paid_hour", "net_economic_value") if economic else ("value_per_paid_hour",)
+    figures = [_Figure(name, n) for name in names]
+    groups: list[list[float | None]] = [[] for _ in figures]
 
     def take(result: Mapping[str, Any]) -> None:
-        nonlocal count
-        group.append(result["metrics"]["center"]["center"]["value_per_paid_hour"])
-        if len(group) < n:
-            return
-        row = np.array(group, dtype=float)  # None -> NaN
-        base_moments.add(row[:1])
-        pairs.add(np.full(n - 1, row[0]), row[1:])
-        if len(kept) < keep * n:
-            kept.extend(row.tolist())
-        count += 1
-        group.clear()
+        center = result["metrics"]["center"]["center"]
+        for f, g in zip(figures, groups):
+            g.append(center[f.name])
+            if len(g) == n:
+                f.add(g)
+                g.clear()
 
     jobs = ((sc, seed, r) for r in range(replications) for sc in variants)
     run_jobs(
@@ -131,37 +164,26 @@ def simulated_sensitivity(
         total=n * replications,
         sink=take,
     )
-    complete = len(kept) == count * n
-
-    def column(i: int) -> list[float | None]:
-        return [None if math.isnan(v) else v for v in kept[i::n]]
-
-    if complete:
-        base = column(0)
-        defined = [v for v in base if v is not None]
-        base_mean = sum(defined) / len(defined) if defined else None
-    else:
-        m = base_moments.moments(0)
-        base_mean = m.mean
+    base_mean, sims = figures[0].results()
     levers = []
-    for i, lv in enumerate(LAYERS, start=1):
-        if complete:
-            sim = paired_difference(base, column(i))
-        else:
-            sim = pairs.paired(i - 1)
+    for i, lv in enumerate(LAYERS):
         levers.append(
             {
                 "layer": lv,
                 "how": LEVERS[lv],
                 "analytic_gain": None if base_mean is None else base_mean * step,
-                "simulated": sim,
+                "simulated": sims[i],
             }
         )
-    levers.sort(key=lambda d: -(d["simulated"]["diff_mean"] or 0.0))
-    return {
-        "baseline_value_per_paid_hour": base_mean,
-        "replications": replications,
-        "seed": seed,
-        "step": step,
-        "levers": levers,
-    }
+    out: dict[str, Any] = {"baseline_value_per_paid_hour": base_mean}
+    ranked = "simulated"
+    if economic:
+        nev_mean, nev_sims = figures[1].results()
+        out["baseline_net_economic_value"] = nev_mean
+        for lever, sim in zip(levers, nev_sims):
+            lever["simulated_net_economic_value"] = sim
+        ranked = "simulated_net_economic_value"
+        out["ranked_by"] = "net_economic_value"
+    levers.sort(key=lambda d: -(d[ranked]["diff_mean"] or 0.0))
+    out.update({"replications": replications, "seed": seed, "step": step, "levers": levers})
+    return out

@@ -10,11 +10,19 @@ from ..base.statistics import t_interval
 from ..experiment.replications import MetricRef, parse_metric_ref
 from .sweep.plan import SweepError
 
-__all__ = ["Constraint", "parse_constraint", "staffing_block", "headcount_values", "STAFF_METRICS"]
+__all__ = [
+    "Constraint",
+    "parse_constraint",
+    "staffing_block",
+    "headcount_values",
+    "STAFF_METRICS",
+    "decision_metric",
+]
 
 STAFF_METRICS = (
     "value_per_paid_hour",
     "net_value",
+    "net_economic_value",
     "rpc_per_productive_hour",
     "abandon_rate",
     "accounts_dialed_share",
@@ -87,20 +95,36 @@ def _unit_stat(variant: Mapping[str, Any], ref: MetricRef) -> Mapping[str, Any] 
     return m.get(ref.level, {}).get(ref.unit, {}).get(ref.metric)
 
 
+def decision_metric(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The figure a headcount is chosen on: ``net_economic_value`` (incremental cash + loss
+    avoided - cost) when every row has it (a living portfolio with a control group), else cash
+    ``net_value``."""
+    ok = rows and all(
+        r.get("net_economic_value") and r["net_economic_value"]["mean"] is not None for r in rows
+    )
+    return "net_economic_value" if ok else "net_value"
+
+
 def staffing_block(
     summary: Mapping[str, Any], team: str, path: str, constraints: Sequence[Constraint]
 ) -> dict[str, Any]:
     """Conclusions of a headcount sweep from summary.json's variants (center-level metrics)::
 
     {"team", "parameter", "level": "center", "metrics": [...],
+     "decision_metric": "net_economic_value" | "net_value",
      "rows": [{"headcount", "variant", METRIC: {"mean", "ci95_low", "ci95_high"},
-               "marginal_net_value": {"from_headcount", "mean", "ci95_low", "ci95_high", "n"} | null}],
+               "marginal_net_value": MARGINAL | null,
+               "marginal_net_economic_value": MARGINAL | null}],
+     "best": {"metric", "headcount", "variant", "mean", "ci95_low", "ci95_high"} | null,
      "best_net_value": {"headcount", "variant", "mean", "ci95_low", "ci95_high"} | null,
-     "last_paying_headcount": int | null,   (every step up to it adds net value, 95% CI above 0)
+     "best_net_economic_value": (the same) | null,
+     "last_paying_headcount": int | null,   (every step up to it adds decision value, 95% CI above 0)
      "constraints": [...],
      "smallest_meeting_constraints": {"headcount", "variant"} | null      (on the means)
      "smallest_meeting_constraints_ci95": {"headcount", "variant"} | null (whole 95% CI inside)}
-    """
+
+    MARGINAL = {"from_headcount", "mean", "ci95_low", "ci95_high", "n"}. The decision figure
+    (:func:`decision_metric`) picks ``best`` and ``last_paying_headcount``."""
     rows = []
     for v in summary["variants"]:
         hc = v["values"].get(path)
@@ -111,18 +135,17 @@ def staffing_block(
         rows.append(row)
     rows.sort(key=lambda r: r["headcount"])
     by_id = {v["id"]: v for v in summary["variants"]}
-    _marginal(rows, by_id, summary.get("replications"))
+    for metric in ("net_value", "net_economic_value"):
+        _marginal(rows, by_id, summary.get("replications"), metric)
+    decision = decision_metric(rows)
     paying = None
     for r in rows[1:]:
-        mv = r["marginal_net_value"]
+        mv = r[f"marginal_{decision}"]
         if mv is None or mv["ci95_low"] is None or mv["ci95_low"] <= 0:
             break
         paying = r["headcount"]
-    best = None
-    for r in rows:
-        s = r["net_value"]
-        if s and s["mean"] is not None and (best is None or s["mean"] > best["mean"]):
-            best = {"headcount": r["headcount"], "variant": r["variant"], **s}
+    bests = {m: _best(rows, m) for m in ("net_value", "net_economic_value")}
+    best = bests[decision]
 
     def smallest(use_ci: bool):
         if not constraints:
@@ -139,13 +162,26 @@ def staffing_block(
         "parameter": path,
         "level": "center",
         "metrics": list(STAFF_METRICS),
+        "decision_metric": decision,
         "rows": rows,
-        "best_net_value": best,
+        "best": None if best is None else {"metric": decision, **best},
+        "best_net_value": bests["net_value"],
+        "best_net_economic_value": bests["net_economic_value"],
         "last_paying_headcount": paying,
         "constraints": [c.as_dict() for c in constraints],
         "smallest_meeting_constraints": smallest(False),
         "smallest_meeting_constraints_ci95": smallest(True),
     }
+
+
+def _best(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, Any] | None:
+    """The row with the largest mean ``metric`` (the first on a tie), or None."""
+    best = None
+    for r in rows:
+        s = r[metric]
+        if s and s["mean"] is not None and (best is None or s["mean"] > best["mean"]):
+            best = {"headcount": r["headcount"], "variant": r["variant"], **s}
+    return best
 
 
 def _replication_values(
@@ -164,22 +200,26 @@ def _replication_values(
     return {r: v for r, v in zip(reps, values) if v is not None}
 
 
-def _marginal(rows: list[dict[str, Any]], by_id: Mapping[str, Any], replications: int | None) -> None:
-    """Each row's ``marginal_net_value``: the net value one added collector brings from the
-    previous headcount, (net(h) - net(h_prev)) / (h - h_prev), US dollars per replication, with a
-    paired 95% t-interval: replication r of every headcount shares its seeds (common random
-    numbers), so the differences are taken replication by replication."""
+def _marginal(
+    rows: list[dict[str, Any]], by_id: Mapping[str, Any], replications: int | None, metric: str = "net_value"
+) -> None:
+    """Each row's ``marginal_<metric>``: what one added collector brings to ``metric`` (net value
+    or net economic value) from the previous headcount, (x(h) - x(h_prev)) / (h - h_prev), US
+    dollars per replication, with a paired 95% t-interval: replication r of every headcount
+    shares its seeds (common random numbers), so the differences are taken replication by
+    replication."""
     prev = None
+    key = f"marginal_{metric}"
     for r in rows:
-        r["marginal_net_value"] = None
-        cur = _replication_values(by_id[r["variant"]], "net_value", replications)
+        r[key] = None
+        cur = _replication_values(by_id[r["variant"]], metric, replications)
         if prev is not None and r["headcount"] != prev[0]:
             step = r["headcount"] - prev[0]
             common = sorted(set(cur) & set(prev[1]))
             diffs = [(cur[k] - prev[1][k]) / step for k in common]
             if diffs:
                 mean, lo, hi = t_interval(diffs)
-                r["marginal_net_value"] = {
+                r[key] = {
                     "from_headcount": prev[0],
                     "mean": mean,
                     "ci95_low": lo,

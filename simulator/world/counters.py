@@ -99,17 +99,23 @@ class Counters:
     # treated and control accounts (S, 2), accounts present (S, 2), the treated accounts'
     # self-cure dollars (S,), per
     # day the open accounts at midnight, treated and control (2, S, D), and the self-cure
-    # dollars (S, D).
+    # dollars (S, D); and at the end of the run the expected losses (world/valuation.py), treated
+    # and control (S, 2), of the accounts open then and of every account in the portfolio during
+    # the measured window, and what those accounts still owe (S, 2).
     received_usd: np.ndarray | None = None
     present_accounts: np.ndarray | None = None
     self_cure_usd: np.ndarray | None = None
     daily_open_accounts: np.ndarray | None = None
+    daily_open_counted: np.ndarray | None = None  # (D,) 1 on the days whose midnight was run, else 0
     daily_self_cure_usd: np.ndarray | None = None
     # Roll rates on ([roll_rates]; None otherwise): the roll matrices of the measured window per
     # segment and group, treated (0) or control (1), start bucket and destination (S, 2, 5, 6),
     # by accounts and by US dollars of balance at the period's start (world/tasks/aging.py).
     roll_groups: np.ndarray | None = None
     roll_groups_usd: np.ndarray | None = None
+    open_loss_usd: np.ndarray | None = None
+    loss_usd: np.ndarray | None = None
+    owed_usd: np.ndarray | None = None
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(

@@ -36,6 +36,7 @@ from .portfolio import (
     UNREACHABLE,
     WAITING,
 )
+from .valuation import LossRates, expected_loss_usd
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
@@ -125,10 +126,9 @@ class LivingPortfolio:
         # and treated (0) / control (1): the incremental-value estimate
         self.received_usd = np.zeros((n_seg, 2))
         self.present = np.zeros((n_seg, 2), dtype=np.int64)
-        # accounts already counted present: an account that cures and defaults again is still
-        # one account of its group (the unit the control group was drawn on)
-        self.counted = np.zeros(p.n, dtype=bool)
         self.self_cure_usd = np.zeros(n_seg)
+        self.in_window = np.zeros(p.n, dtype=bool)  # in the portfolio at some time in the measured window
+        self.loss_rates = LossRates(*cfg.loss_rates())
         self.n_seg = n_seg
         self.daily_open: dict[int, np.ndarray] = {}  # calendar day -> open accounts at its end, by segment
         self.daily_self_cure: dict[int, np.ndarray] = {}  # calendar day -> self-cure dollars, by segment
@@ -148,10 +148,12 @@ class LivingPortfolio:
         self.measuring = True
 
     def _count_present(self, accounts: np.ndarray) -> None:
-        """Count accounts present in the measured window by segment and group, each once."""
+        """Mark accounts in the measured window and count them present by segment and group,
+        each once: an account that cures and defaults again is still one account of its group
+        (the unit the control group was drawn on)."""
         p = self.p
-        new = accounts[~self.counted[accounts]]
-        self.counted[new] = True
+        new = accounts[~self.in_window[accounts]]
+        self.in_window[new] = True
         np.add.at(self.present, (p.segment[new], p.control[new].astype(np.int64)), 1)
 
     def _enter(self, accounts: np.ndarray) -> None:
@@ -292,14 +294,49 @@ class LivingPortfolio:
         counters.present_accounts = self.present.copy()
         counters.self_cure_usd = self.self_cure_usd.copy()
         counters.daily_open_accounts = np.zeros((2, self.n_seg, days))
+        counters.daily_open_counted = np.zeros(days)
         counters.daily_self_cure_usd = np.zeros((self.n_seg, days))
         for day, v in self.daily_open.items():
             if day < days:
                 counters.daily_open_accounts[:, :, day] = v
+                counters.daily_open_counted[day] = 1.0
         for day, v in self.daily_self_cure.items():
             if day < days:
                 counters.daily_self_cure_usd[:, day] = v
         counters.blocks["portfolio"] = self.ledger()
+        self.fill_losses(counters)
+
+    def fill_losses(self, counters) -> None:
+        """The expected losses at the end of the run (world/valuation.py), by segment, treated
+        (0) and control (1): of the accounts open then (``open_loss_usd``), of every account in
+        the portfolio at some time in the measured window, wherever it is now (``loss_usd``), and
+        what those accounts still owe (``owed_usd``: balances open, cured, placed or charged off,
+        and settlement discounts)."""
+        p, w = self.p, self.in_window
+        loss = expected_loss_usd(p.balance, p.days_past_due, p.status, self.loss_rates)
+        where = p.segment.astype(np.int64) * 2 + p.control.astype(np.int64)
+        size = 2 * self.n_seg
+
+        def by_group(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            return np.bincount(where[mask], weights=values[mask], minlength=size).reshape(self.n_seg, 2)
+
+        owed = np.where(p.status == PAID, 0.0, p.balance)
+        counters.open_loss_usd = by_group(loss, self._active())
+        counters.loss_usd = by_group(loss, w)
+        counters.owed_usd = by_group(owed, w)
+        rates = self.loss_rates
+        block = {
+            f"charge_off_probability_{b}": x
+            for b, x in zip(_bucket_names(len(rates.by_bucket)), rates.by_bucket)
+        }
+        block["charge_off_probability_cured"] = rates.cured
+        block["recovery_rate"] = rates.recovery
+        for k, group in ((0, "treated"), (1, "control")):
+            owed_k = counters.owed_usd[:, k].sum()
+            block[f"loss_per_dollar_owed_{group}"] = (
+                float(counters.loss_usd[:, k].sum() / owed_k) if owed_k else 0.0
+            )
+        counters.blocks["valuation"] = block
 
     def ledger(self) -> dict[str, float]:
         """The ``portfolio`` result block: the balance and account ledgers of the measured window."""
@@ -310,3 +347,8 @@ class LivingPortfolio:
         out.update({k: float(v) for k, v in self.ledger_accounts.items()})
         out["accounts_end"] = float(active.sum())
         return out
+
+
+def _bucket_names(n: int) -> list[str]:
+    """Names of the first ``n`` 30-day buckets of days past due: 1_29, 30_59, 60_89, ..."""
+    return ["1_29"] + [f"{30 * k}_{30 * k + 29}" for k in range(1, n)]

@@ -29,7 +29,7 @@ class AccountStatus(IntEnum):
     PAID = 2  # paid off: off the lists for good
     TRACING = 3  # waiting for a skip trace
     UNREACHABLE = 4  # no working number and no trace left
-    PLACED = 5  # placed with an agency
+    PLACED = 5  # handed to the next stage (placed: an agency, or the next unit)
     WAITING = 6  # enters the portfolio later in the run (living portfolio)
     CURED = 7  # paid its past-due amount: current again, out of the portfolio
     SETTLED = 8  # paid a settlement; the rest of the balance forgiven

@@ -1,7 +1,7 @@
 """Service measures at the end of a run: how well the calling covered the accounts still owing.
 
 For each segment: the accounts still open when the run ends (``OPEN_STATES``: still owing, so not
-paid off, cured, settled, charged off, placed with an agency or yet to arrive; a living
+paid off, cured, settled, charged off, handed to the next stage (placed) or yet to arrive; a living
 portfolio's control group, never called on purpose, is left out), and how many of them were
 dialed, and reached in person (reminder calls included), in the last 7 calendar days of calling
 (the 7 days ending on the last calling day). The metrics divide them into

@@ -81,7 +81,7 @@ def test_backtest_option_prints_the_verdicts(trace_dir, tmp_path, capsys):
     assert "value_per_paid_hour" in stdout
     assert any(f"back-test {v}" in stdout for v in ("PASSED", "FAILED", "INCONCLUSIVE"))
     if "INCONCLUSIVE" in stdout:  # 3 replications: some intervals too wide to fail, and said so
-        assert "could not fail" in stdout and "add replications" in stdout
+        assert "too little data to detect an error of 25%" in stdout and "hold out more days" in stdout
     code, _, err = run([trace_dir, "--backtest", "--holdout-days", "6"], capsys)
     assert code == 2 and "--holdout-days 6" in err and "expected 1 to 5" in err
 
@@ -172,13 +172,14 @@ def del_after(lines, k):
 
 
 def test_a_check_that_cannot_fail_is_inconclusive_not_passed():
-    """Two replications give a prediction interval far wider than the value: such a check is
-    'inconclusive', and a back-test with one says so instead of PASSED."""
+    """Two replications far apart and no SE from the data: the check could not detect an error
+    of 25%, so it is 'inconclusive', and a back-test with one at the center says so instead of
+    PASSED."""
     from simulator.calibrate.backtest import Backtest
     from simulator.calibrate.backtest import check_metric as _check
 
     c = _check("center", "collected", 15_000.0, [10_000.0, 30_000.0], 0.995, 0.2)
-    assert c.verdict == "inconclusive" and c.sim_low < 0 < 2 * 15_000 < c.sim_high
+    assert c.verdict == "inconclusive" and c.sim_low < 0 < 2 * 15_000 < c.sim_high and c.mde > 1
     assert (
         _check("center", "collected", 15_000.0, [14_600.0, 15_200.0, 14_700.0, 14_900.0], 0.995, 0.2).verdict
         == "pass"
@@ -187,7 +188,7 @@ def test_a_check_that_cannot_fail_is_inconclusive_not_passed():
         _check("center", "collected", 15_000.0, [20_000.0, 20_100.0, 19_900.0], 0.995, 0.2).verdict == "fail"
     )
     bt = Backtest(1, 4, "2024-01-05", 2, 0.995, checks=[c])
-    assert bt.passed and bt.inconclusive == 1 and "back-test INCONCLUSIVE" in bt.table()
+    assert not bt.passed and bt.inconclusive == 1 and "back-test INCONCLUSIVE" in bt.table()
 
 
 def test_bad_numbers_on_the_command_line_exit_2_before_any_work(capsys):
@@ -200,3 +201,9 @@ def test_bad_numbers_on_the_command_line_exit_2_before_any_work(capsys):
             code = e.code
         assert code == 2, args
         assert "expected a whole number" in capsys.readouterr().err
+
+
+def test_strict_judges_the_back_test_only(trace_dir, tmp_path, capsys):
+    code, _, err = run([trace_dir, "--out", tmp_path / "o.toml", "--strict"], capsys)
+    assert code == 2 and "--strict judges the back-test: it needs --backtest" in err
+    assert not (tmp_path / "o.toml").exists()

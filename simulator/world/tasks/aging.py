@@ -7,7 +7,7 @@ past due and of where the accounts that left went.
 
 A roll period compares two snapshots ``period_days`` apart. Every account in a bucket at the
 first stays in that bucket's denominator and is counted where it is at the second: in a bucket
-by its days past due (an account placed with an agency or handed to the next stage, at its days
+by its days past due (an account handed to the next stage (placed), at its days
 past due when it left a living portfolio), current when it cured, paid off or settled, or
 charged off. Rates come by count and weighted by the balance at the period's start (``_usd``).
 

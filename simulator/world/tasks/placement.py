@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...base.clock import HOUR_S
-from ..portfolio import OPEN, PLACED, UNREACHABLE
+from ..portfolio import ACTIVE, OPEN, PLACED, UNREACHABLE
 from .base import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,6 +32,11 @@ class Placement(Task):
         # one uniform per account, drawn up front: common random numbers across placement rules
         self.u_recover = state.streams.generator("placement/recovery").random(n)
         self.dialed_after = 0
+        # the in-house work: accounts still worked (open, promised, tracing, unreachable; the
+        # control group left out) at the close of each measured calling day
+        self.work_days = set(state.calendar.work_days)
+        self.open_account_days = 0
+        self.measured_calling_days = 0
 
     def start_day(self, day: int) -> None:
         cfg, p = self.cfg, self.state.portfolio
@@ -56,10 +61,15 @@ class Placement(Task):
                 self.state.living.leave_many(np.flatnonzero(new), PLACED, day)
 
     def end_of_day(self, day: int, dialed: np.ndarray, promises_due: int) -> None:
-        """Conservation: count dials today to accounts placed on or before today (should be 0)."""
+        """Conservation: count dials today to accounts placed on or before today (should be 0);
+        on a measured calling day, the accounts still worked in house at its close."""
         if len(dialed):
             pd = self.placed_day[dialed]
             self.dialed_after += int(((pd >= 0) & (pd <= day)).sum())
+        if day in self.work_days and day >= self.state.calendar.first_measured_day:
+            p = self.state.portfolio
+            self.open_account_days += int((np.isin(p.status, ACTIVE) & ~p.control).sum())
+            self.measured_calling_days += 1
 
     def finish(self, counters: Counters) -> None:
         """The block and the metrics count the placements of the measured window (after any
@@ -78,6 +88,8 @@ class Placement(Task):
         )  # 0 where not placed in the window
         collected = float(counters.collected.sum())
         agency_net = gross - commission
+        days = self.measured_calling_days
+        open_accounts = self.open_account_days / days if days else None
         seg, S = w.portfolio.segment, len(counters.accounts)
         counters.agency_collected_usd[:] = np.bincount(
             seg[rec], weights=self.placed_balance[rec], minlength=S
@@ -95,4 +107,7 @@ class Placement(Task):
             "inhouse_net_usd": collected - inhouse_cost_usd,
             "total_net_usd": collected - inhouse_cost_usd + agency_net,
             "dialed_after_placement": float(self.dialed_after),
+            "inhouse_collectors": float(w.n_collectors),
+            "inhouse_open_accounts": open_accounts,
+            "inhouse_open_accounts_per_collector": open_accounts / w.n_collectors if w.n_collectors else None,
         }

@@ -50,9 +50,8 @@ class Rearrangement(Task):
         for opt in OPTIONS:
             o = getattr(sc.rearrangement, opt)
             if o is not None:
-                span = max(
-                    span, o.due_days + (o.installments - 1) * o.interval_days if opt == "plan" else o.due_days
-                )
+                later = {"plan": "installments", "reage": "qualifying_payments"}.get(opt)
+                span = max(span, o.due_days + ((getattr(o, later) - 1) * o.interval_days if later else 0))
         return last_work_day + span + 2
 
     def __init__(self, state: WorldState) -> None:
@@ -95,6 +94,8 @@ class Rearrangement(Task):
         self.first_measured_s = state.calendar.first_measured_day * DAY_S
         self.plans_in_force = 0
         self.days_forgiven = 0.0
+        self.reaged_on: dict[int, list[int]] = {}  # account -> calendar days of its completed re-ages
+        self.reage_over_limits = 0.0  # eligible accounts not offered a re-age: over a limit
 
     def _done(self, a: int, exit_status: int, day: int) -> None:
         """The arrangement is complete: in a living portfolio the account leaves as
@@ -116,8 +117,12 @@ class Rearrangement(Task):
         p = self.state.portfolio
         bal = float(p.balance[a])
         dpd = float(p.days_past_due[a])
+        day = int(end_s // DAY_S)
         for opt, o, acc, keep in self.options:
             if bal < o.min_balance_usd or bal <= 0 or not o.min_days_past_due <= dpd <= o.max_days_past_due:
+                continue
+            if opt == "reage" and not self._reage_allowed(a, day, o):
+                self.reage_over_limits += end_s >= self.first_measured_s
                 continue
             st = (self.stats if end_s >= self.first_measured_s else self.warmup_stats)[opt]
             st["offers"] += 1
@@ -126,7 +131,6 @@ class Rearrangement(Task):
                 continue
             st["accepted"] += 1
             st["accepted_balance_usd"] += bal
-            day = int(end_s // DAY_S)
             if opt == "settlement":
                 amount, state = bal * (1.0 - o.discount_share), [bal * o.discount_share]
             elif opt == "plan":
@@ -134,7 +138,7 @@ class Rearrangement(Task):
                 state = [amount, o.installments, 0]  # installment, remaining, broken so far
                 self.plans_in_force += 1
             else:
-                amount, state = min(o.qualifying_payment_usd, bal), [dpd]
+                amount, state = min(o.qualifying_payment_usd, bal), [o.qualifying_payments]  # payments left
             self._promise(
                 collector.idx,
                 a,
@@ -147,6 +151,17 @@ class Rearrangement(Task):
                 end_s,
             )
             return
+
+    def _reage_allowed(self, a: int, day: int, o) -> bool:
+        """The FFIEC frequency limits: fewer than ``max_per_12_months`` re-ages of the account in
+        the last 365 days and fewer than ``max_per_5_years`` in the last 1,826."""
+        past = self.reaged_on.get(a)
+        if not past:
+            return True
+        return (
+            sum(day - d < 365 for d in past) < o.max_per_12_months
+            and sum(day - d < 1826 for d in past) < o.max_per_5_years
+        )
 
     def _promise(
         self,
@@ -224,6 +239,19 @@ class Rearrangement(Task):
                 (day + 1) * DAY_S,
             )
             return
+        if kept and opt == "reage" and state[0] > 1 and p.balance[a] >= 0.005:
+            self._promise(  # the next qualifying payment
+                coll,
+                a,
+                s,
+                min(o.qualifying_payment_usd, float(p.balance[a])),
+                day,
+                day + o.interval_days,
+                Arrangement(self, opt, [state[0] - 1], negotiated=False),
+                e[P_KEEP],
+                (day + 1) * DAY_S,
+            )
+            return
         if kept:
             st["completed"] += 1
             if opt == "settlement":
@@ -231,9 +259,12 @@ class Rearrangement(Task):
                 self._done(a, SETTLED, day)
                 if self.state.living is None:
                     p.balance[a] = 0.0
+            elif p.balance[a] < 0.005:  # paid off before the last qualifying payment: no re-age
+                self._done(a, PAID, day)
             else:
                 if measured:
                     self.days_forgiven += float(p.days_past_due[a])
+                self.reaged_on.setdefault(a, []).append(day)
                 self._done(a, CURED, day)
             p.days_past_due[a] = 0.0
         else:
@@ -255,5 +286,6 @@ class Rearrangement(Task):
             )
         if "reage" in self.config:
             out["reage_days_past_due_forgiven"] = self.days_forgiven
+            out["reage_over_limits"] = self.reage_over_limits
         out["plans_in_force_at_end"] = float(self.plans_in_force)
         counters.blocks[self.name] = out
