@@ -168,11 +168,9 @@ def volume_table(doc: dict[str, Any]) -> str:
     economic = shown("net_economic_value", cols)
     for m in VOLUME:
         if m in cols[-1][1] and shown(m, cols):
-            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share")
+            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share") or m in LIFT_METRICS
             label = CASH_NET_VALUE if economic and m == "net_value" else LABELS.get(m, m)
             name = label + (" %" if m in _PERCENT else "")
-            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share") or m in LIFT_METRICS
-            name = LABELS.get(m, m) + (" %" if m in _PERCENT else "")
             rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))
     return _render(rows, ["volumes and dollars per replication", *(name for name, _ in cols)])
 
