@@ -90,6 +90,7 @@ def _label(loaded) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..experiment.replications import ALL_METRICS, KEY_METRICS
+    from ..measures.lift import LIFT_METRICS
     from ..studies.comparison import run_comparison
 
     check_executor(args)
@@ -139,6 +140,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             "expected_loss_end",
             "loss_avoided",
         )
+    if not args.all_metrics and any(
+        x.scenario.portfolio_on and x.scenario.special_on("roll_rates") for x in (la, lb)
+    ):
+        metrics = (*metrics, *LIFT_METRICS)  # the calling's lift over the control (measures/lift.py)
     say(
         f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
         "(common random numbers)"

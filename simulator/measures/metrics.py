@@ -24,6 +24,7 @@ import numpy as np
 from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
+from .lift import LIFT_METRICS, NO_LIFT, control_lift
 from .valuation import NOT_BY_COLLECTOR, portfolio_dollars, with_economic_value
 
 METRICS = (
@@ -94,6 +95,7 @@ EXTRA_METRICS = (
     "expected_loss_end",
     "loss_avoided",
     "net_economic_value",
+    *LIFT_METRICS,
 )
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
@@ -304,12 +306,15 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
 
     out: dict[str, dict[str, Metrics]] = {
         "center": {
-            "center": with_economic_value(
-                {
-                    **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
-                    **portfolio_dollars(cnt, list(range(S))),
-                }
-            )
+            "center": {
+                **with_economic_value(
+                    {
+                        **kpis({**_totals(cnt, st, w, all_c, all_s, money), **coverage(all_s)}),
+                        **portfolio_dollars(cnt, list(range(S))),
+                    }
+                ),
+                **control_lift(cnt, list(range(S))),
+            }
         },
         "segments": {},
         "teams": {},
@@ -318,18 +323,22 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
     for si, sname in enumerate(st.segments):
         mask = np.zeros(S, bool)
         mask[si] = True
-        out["segments"][sname] = with_economic_value(
-            {
-                **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
-                **portfolio_dollars(cnt, [si]),
-            }
-        )
+        out["segments"][sname] = {
+            **with_economic_value(
+                {
+                    **kpis({**_totals(cnt, st, w, all_c, mask, money), **coverage(mask)}),
+                    **portfolio_dollars(cnt, [si]),
+                }
+            ),
+            **control_lift(cnt, [si]),
+        }
     team = st.row_team
     for ti, tname in enumerate(st.teams):
         out["teams"][tname] = {
             **kpis(_totals(cnt, st, w, team == ti, all_s, money)),
             **NOT_BY_COLLECTOR,
             "net_economic_value": None,
+            **NO_LIFT,
         }
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
@@ -338,6 +347,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             **kpis(_totals(cnt, st, w, mask, all_s, money)),
             **NOT_BY_COLLECTOR,
             "net_economic_value": None,
+            **NO_LIFT,
         }
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..base.formatting import NA, stat_of, table
+from ..measures.lift import LIFT_METRICS
 from ..measures.pyramid import LAYER_LABELS, LAYERS
 
 _PERCENT = {"productive_rate", "promise_rate", "kept_rate", "abandon_rate", "broken_rate", "occupancy"}
@@ -68,6 +69,7 @@ VOLUME = (
     "incremental_share",
     "expected_loss_end",
     "loss_avoided",
+    *LIFT_METRICS,
     "arrangement_collected",
     "avg_payment_ordinary",
     "agency_collected",
@@ -119,6 +121,14 @@ LABELS = {
     "incremental_share": "  incremental share of that cash %",
     "expected_loss_end": "expected loss of the called accounts open at the end",
     "loss_avoided": "loss avoided over the uncalled control",
+    "cure_rate_treated": "cure rate of called accounts (per roll period) %",
+    "cure_rate_control": "cure rate of the uncalled control %",
+    "cure_lift": "  lift in cure rate (called - control), points",
+    "roll_rate_treated": "roll rate of called accounts (forward, by count) %",
+    "roll_rate_control": "roll rate of the uncalled control %",
+    "roll_lift": "  rolls prevented (control - called), points",
+    "roll_lift_usd": "  rolls prevented by balance (control - called), points",
+    "charge_off_lift": "  charge-offs prevented (control - called), points",
     "arrangement_collected": "  of which arrangements (settlements, plans, re-ages)",
     "avg_payment_ordinary": "average payment of ordinary promises",
     "agency_collected": "next stage's recoveries (placed; projected)",
@@ -158,7 +168,7 @@ def volume_table(doc: dict[str, Any]) -> str:
     economic = shown("net_economic_value", cols)
     for m in VOLUME:
         if m in cols[-1][1] and shown(m, cols):
-            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share")
+            pct = m in _PERCENT or m in ("kept_rate_usd", "incremental_share") or m in LIFT_METRICS
             label = CASH_NET_VALUE if economic and m == "net_value" else LABELS.get(m, m)
             name = label + (" %" if m in _PERCENT else "")
             rows.append((name, [stat_of(stats.get(m) or {"mean": None}, percent=pct) for _, stats in cols]))

@@ -254,6 +254,15 @@ class LivingPortfolio(_Model):
     redefault_after_days: Dist = Field(
         Constant(value=30.0), description=("calendar days from a cure to the re-default (whole numbers >= 1)")
     )
+    promise_past_due_multiple: Dist | None = Field(
+        None,
+        description=(
+            "size promises by what the account owes: an ordinary promise is for the past-due amount on "
+            "its due day (M x ceil(days past due then / 30), at most the balance) times a draw of this "
+            "distribution (> 0; 1: exactly what is due) times the collector's payment multiplier, and "
+            "the segment's payment_usd is not used (omit: the payment_usd draw)"
+        ),
+    )
     behaviour: AccountBehaviour | None = Field(
         None, description="account-level behaviour (omit: every account alike)"
     )
@@ -269,6 +278,9 @@ class LivingPortfolio(_Model):
                 "redefault_after_days must produce whole numbers >= 1 "
                 "(use a constant, uniform_int or discrete distribution)"
             )
+        m = self.promise_past_due_multiple
+        if m is not None and m.lower <= 0:
+            raise ValueError("promise_past_due_multiple must produce numbers > 0")
         return self
 
     def loss_rates(self) -> tuple[tuple[float, ...], float, float]:

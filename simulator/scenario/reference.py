@@ -83,7 +83,10 @@ CROSS_RULES: dict[str, list[str]] = {
         "`days_past_due` produces values >= 1.",
         "`dated` lists each day at most once.",
     ],
-    "LivingPortfolio": ["`redefault_after_days` produces whole numbers >= 1."],
+    "LivingPortfolio": [
+        "`redefault_after_days` produces whole numbers >= 1.",
+        "`promise_past_due_multiple` produces numbers > 0.",
+    ],
     "TimeZones": [
         "`offsets_h` and `weights` have the same length.",
         "`offsets_h` lists each offset at most once; each is a multiple of 0.25 between -14 and 14.",

@@ -108,6 +108,11 @@ class Counters:
     daily_open_accounts: np.ndarray | None = None
     daily_open_counted: np.ndarray | None = None  # (D,) 1 on the days whose midnight was run, else 0
     daily_self_cure_usd: np.ndarray | None = None
+    # Roll rates on ([roll_rates]; None otherwise): the roll matrices of the measured window per
+    # segment and group, treated (0) or control (1), start bucket and destination (S, 2, 5, 6),
+    # by accounts and by US dollars of balance at the period's start (world/tasks/aging.py).
+    roll_groups: np.ndarray | None = None
+    roll_groups_usd: np.ndarray | None = None
     open_loss_usd: np.ndarray | None = None
     loss_usd: np.ndarray | None = None
     owed_usd: np.ndarray | None = None

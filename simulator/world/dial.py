@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.schema import clock_minutes
+from .contact import sampler
+from .delinquency import CYCLE_DAYS
 from .portfolio import OPEN, PROMISED
 from .promises import P_KEEP
 from .retry_queue import TICKS_PER_S
@@ -68,8 +70,10 @@ class DialKernel:
         "lists",
         "log_cols",
         "lost",
+        "min_payment",
         "models",
         "ofcom_s",
+        "past_due_multiple",
         "phone",
         "portfolio",
         "promises_today",
@@ -109,6 +113,9 @@ class DialKernel:
         self.segment_list = p.segment_list
         self.phone = p.phone  # per-account phone state, or None when phone status is not modelled
         self.behaviour = state.behaviour  # account-level behaviour, or None: the segment's rates
+        # promises sized by the past-due amount (portfolio.promise_past_due_multiple), or None
+        self.past_due_multiple = _past_due_multiple(state)
+        self.min_payment = state.living.min_payment_list if self.past_due_multiple is not None else None
         self.start_wd = state.calendar.start_weekday
         # draw
         self.ring_timeout = d.ring_timeout_s
@@ -303,17 +310,33 @@ class DialKernel:
             for offer in self.refusal_hooks:
                 offer(c, a, s, end_s)
             return
-        amount = m.payment.next() * c.payment_mult
-        if beh is not None:
-            amount *= beh.payment_mult[a]
+        day = int(end_s // DAY_S)
+        due_in = int(m.due_days.next())
+        if self.past_due_multiple is None:
+            amount = m.payment.next() * c.payment_mult
+            if beh is not None:
+                amount *= beh.payment_mult[a]
+        else:  # what will be past due on the promise's due day
+            cycles = ceil((float(p.days_past_due[a]) + due_in) / CYCLE_DAYS)
+            amount = self.min_payment[a] * cycles * self.past_due_multiple.next() * c.payment_mult
         balance = p.balance[a]
         if amount > balance:
             amount = float(balance)
-        day = int(end_s // DAY_S)
         status[a] = PROMISED
         self.promises_today.append((c.idx, s, amount, day))  # counted at midnight (day.close_day)
         keep_p = m.keep_p if beh is None else beh.keep_probability(a)
-        due = day + int(m.due_days.next())
+        due = day + due_in
         entry = self.book.add(due, c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult, made_day=day)
         if self.recorder is not None:
             self.recorder.promise_made(entry, end_s, due)
+
+
+def _past_due_multiple(state: WorldState):
+    """The sampler of portfolio.promise_past_due_multiple when a living portfolio sizes promises
+    by the past-due amount; None otherwise."""
+    if state.living is None:
+        return None
+    multiple = state.scenario.portfolio.promise_past_due_multiple
+    return (
+        None if multiple is None else sampler(state.streams, "portfolio/promise_past_due_multiple", multiple)
+    )

@@ -144,9 +144,17 @@ class LivingPortfolio:
         active = self._active()
         self.ledger_usd["balance_start"] = float(p.balance[active].sum())
         self.ledger_accounts["accounts_start"] = int(active.sum())
-        np.add.at(self.present, (p.segment[active], p.control[active].astype(np.int64)), 1)
-        self.in_window |= active
+        self._count_present(np.flatnonzero(active))
         self.measuring = True
+
+    def _count_present(self, accounts: np.ndarray) -> None:
+        """Mark accounts in the measured window and count them present by segment and group,
+        each once: an account that cures and defaults again is still one account of its group
+        (the unit the control group was drawn on)."""
+        p = self.p
+        new = accounts[~self.in_window[accounts]]
+        self.in_window[new] = True
+        np.add.at(self.present, (p.segment[new], p.control[new].astype(np.int64)), 1)
 
     def _enter(self, accounts: np.ndarray) -> None:
         """Accounts come in (new, or defaulting again): booked as inflow."""
@@ -155,8 +163,7 @@ class LivingPortfolio:
         p = self.p
         self.ledger_usd["balance_inflow"] += float(p.balance[accounts].sum())
         self.ledger_accounts["accounts_inflow"] += len(accounts)
-        np.add.at(self.present, (p.segment[accounts], p.control[accounts].astype(np.int64)), 1)
-        self.in_window[accounts] = True
+        self._count_present(accounts)
 
     # -- midnight -------------------------------------------------------------------------------
     def open_day(self, day: int) -> None:

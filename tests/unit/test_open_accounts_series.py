@@ -23,7 +23,9 @@ def test_open_accounts_after_the_calling_days_are_counted_or_null():
     for s in daily.values():
         assert all(v is None for v in s["open_accounts"][last + 1 :])
         assert all(v is None for v in s["control_open_accounts"][last + 1 :])
-        assert min(s["open_accounts"][: last + 1]) > 500  # the trailing days hold real stocks
+        # the trailing days hold real stocks (they drain: no inflow after the last calling day,
+        # and about half of the accounts self-cure within a cycle)
+        assert min(s["open_accounts"][: last + 1]) > 100
     # the last count is the ledger's closing stock (worked and control accounts together)
     end = sum(s["open_accounts"][last] + s["control_open_accounts"][last] for s in daily.values())
-    assert end == doc["portfolio"]["accounts_end"]["mean"] > 1000
+    assert end == doc["portfolio"]["accounts_end"]["mean"] > 200

@@ -69,7 +69,7 @@ def test_expected_loss_end_is_the_open_called_accounts_balance_x_p_x_1_minus_r(w
     open_called = np.isin(p.status, ACTIVE) & ~p.control
     bucket = np.minimum((p.days_past_due // 30).astype(int), len(probs) - 1)
     each = np.where(p.days_past_due > 0, probs[bucket], 0.0) * p.balance * (1 - 0.15)
-    assert open_called.sum() > 1000
+    assert open_called.sum() > 500
     assert m["center"]["center"]["expected_loss_end"] == pytest.approx(each[open_called].sum(), rel=1e-12)
     for i, name in enumerate(w.structure.segments):
         mine = open_called & (p.segment == i)
@@ -118,7 +118,9 @@ def test_net_economic_value_is_incremental_cash_plus_loss_avoided_less_cost(worl
     assert first["loss_avoided"] == pytest.approx(loss_c / owed_c * owed_t - loss_t, rel=1e-12)
     v = cnt.blocks["valuation"]
     assert v["charge_off_probability_30_59"] == pytest.approx(_default_probabilities()[1])
-    assert v["loss_per_dollar_owed_control"] == pytest.approx(loss_c / owed_c, rel=0.5)
+    # the block's figure is the center's: every segment's control loss over what it owes
+    center_c = cnt.loss_usd[:, 1].sum() / cnt.owed_usd[:, 1].sum()
+    assert v["loss_per_dollar_owed_control"] == pytest.approx(center_c, rel=1e-12)
 
 
 def test_without_a_control_group_the_loss_figures_that_need_it_are_none():
@@ -147,7 +149,7 @@ def test_loss_avoided_is_zero_when_calling_changes_nothing():
         "segments.early_high_risk.promise_probability=0.0",
     ]
     sc = load_scenario(OPEN, no_effect).scenario
-    reps = [run_replication(sc, 11, r)["metrics"]["center"]["center"] for r in range(8)]
+    reps = [run_replication(sc, 11, r)["metrics"]["center"]["center"] for r in range(16)]
     mean, lo, hi = t_interval([u["loss_avoided"] for u in reps])
     assert lo < 0 < hi, (mean, lo, hi)
     assert reps[0]["expected_loss_end"] > 1e5  # a real book, not an empty one
@@ -160,15 +162,15 @@ def test_loss_avoided_is_zero_when_calling_changes_nothing():
 
 def _staff(tmp_path, recovery: float) -> dict:
     out = tmp_path / f"staff-{recovery}"
-    sets = [*SHORT, "teams.risk_team.hourly_wage_usd=500", f"portfolio.valuation.recovery_rate={recovery}"]
-    args = ["staff", str(OPEN), "--team", "risk_team", "--range", "1:5", "--step", "4", "-r", "3", "-q"]
+    sets = [*SHORT, "teams.risk_team.hourly_wage_usd=300", f"portfolio.valuation.recovery_rate={recovery}"]
+    args = ["staff", str(OPEN), "--team", "risk_team", "--range", "1:5", "--step", "4", "-r", "6", "-q"]
     assert main([*args, *[x for s in sets for x in ("--set", s)], "--out", str(out)]) == 0
     return json.loads((out / "summary.json").read_text())["staffing"]
 
 
 @pytest.mark.slow
 def test_staff_best_headcount_moves_with_the_loss_rate(tmp_path, capsys):
-    """A costly collector ($500 an hour) on the high-risk segment: with no recovery after
+    """A costly collector ($300 an hour) on the high-risk segment: with no recovery after
     charge-off, the loss each added collector avoids pays for him and 5 beats 1; with 90%
     recovered, the same loss is worth a tenth and 1 beats 5. Cash net value, which knows nothing of
     losses, is the same in both."""
@@ -227,7 +229,7 @@ def test_run_table_and_report_show_the_decision_figure_beside_cash_net_value():
     doc = json.loads(json.dumps(run_experiment(load_scenario(OPEN, SHORT), 1, 1).to_dict(), default=str))
     text = volume_table(doc)
     assert "net economic value (incremental + loss avoided - cost): the decision figure" in text
-    assert "net value, cash (collected + agency - cost)" in text and "loss avoided over" in text
+    assert "net value, cash (collected + next stage's recoveries - cost)" in text and "loss avoided over" in text
     page = render_results(doc, images={})
     assert "net economic value: the decision figure" in page and "net value (cash)" in page
     nev = doc["metrics"]["center"]["net_economic_value"]["mean"]
@@ -243,7 +245,7 @@ def test_run_table_and_report_show_the_decision_figure_beside_cash_net_value():
     assert "net economic value" not in volume_table(closed) and "net economic value" not in render_results(
         closed, images={}
     )
-    assert "net value (collected + agency - cost)" in volume_table(closed)
+    assert "net value (collected + next stage's recoveries - cost)" in volume_table(closed)
 
 
 @pytest.mark.slow

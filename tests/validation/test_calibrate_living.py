@@ -60,11 +60,10 @@ def test_inflow_and_self_cure_inside_their_intervals(fitted):
             assert abs(f.value - seg.inflow.weekday_profile[w]) <= 3 * f.se, (name, w, f)
         assert got.inflow.days_past_due.values == [1.0, 2.0, 3.0, 4.0, 5.0]
         assert got.accounts == seg.accounts and got.days_past_due.values == seg.days_past_due.values
-        assert (
-            p[f"segments.{name}.wrong_number_share"].ci95_low
-            <= seg.wrong_number_share
-            <= p[f"segments.{name}.wrong_number_share"].ci95_high
-        )
+        # inside 3 SE, as the weekday profile: one 95% interval per segment and check would
+        # miss by chance in one check out of 20
+        wrong = p[f"segments.{name}.wrong_number_share"]
+        assert abs(wrong.value - seg.wrong_number_share) <= 3 * wrong.se, (name, wrong)
         assert got.phones.values == seg.phones.values
 
 
@@ -129,10 +128,13 @@ def test_outcome_probabilities_are_the_accounts_not_the_dials(fitted):
 
 @pytest.mark.slow
 def test_value_per_paid_hour_within_5_percent(fitted):
-    """20 working days after a 5-day warm-up, 4 replications of each at the same seeds (common
-    random numbers: the fitted and the original scenario share their random streams)."""
+    """40 working days after a 5-day warm-up, 4 replications of each at the same seeds (common
+    random numbers: the fitted and the original scenario share their random streams). With
+    payments the size of the past-due amount, a segment's value per paid hour is small and
+    noisy: over 20 days the replications' relative differences spread from -9% to -2% on the
+    high-risk segment; over 40 days, -3% to -1%."""
     truth, fit, path = fitted
-    sets = ["calendar.working_days=20", "calendar.warmup_days=5"]
+    sets = ["calendar.working_days=40", "calendar.warmup_days=5"]
     a = run_experiment(load_scenario(ORIGINAL, sets), 4, seed=11, workers=2)
     b = run_experiment(load_scenario(path, sets), 4, seed=11, workers=2)
     for name in truth.segments:

@@ -192,9 +192,11 @@ def test_warmup_days_are_left_out_of_every_metric():
 
 @pytest.fixture(scope="module")
 def list_order():
-    """open_portfolio.toml over 50 working days (20 of warm-up), random list order against
-    highest score first and largest balance first, 6 replications at the same seeds."""
-    base = ["calendar.working_days=50"]
+    """open_portfolio.toml over 50 working days (20 of warm-up) with three collectors a team,
+    random list order against highest score first and largest balance first, 6 replications at
+    the same seeds. List order decides who is called only where the team cannot call everyone:
+    with five a team, most accounts are reached whatever the order."""
+    base = ["calendar.working_days=50", "teams.early_team.headcount=3", "teams.risk_team.headcount=3"]
     loaded = {
         s: load_scenario(SCENARIOS / "open_portfolio.toml", base + [f"dialer.list_strategy={s}"])
         for s in ("random", "risk_score", "balance")
@@ -207,12 +209,12 @@ def _paired(a: Results, b: Results, metric: str) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("metric", ["collected", "incremental_collected", "promise_rate"])
+@pytest.mark.parametrize("metric", ["collected", "promise_rate"])
 def test_highest_score_first_collects_more_than_random_order(list_order, metric):
     """The behaviour model gives high-score accounts higher promise and keep probabilities, so
-    calling them first raises the promise rate and the dollars collected, and (since their
-    self-cure is counted in the baseline) the incremental dollars: the paired 95% CI of
-    risk_score - random lies above 0."""
+    calling them first raises the promise rate and the dollars collected: the paired 95% CI of
+    risk_score - random lies above 0. (Not the incremental dollars: high scores also self-cure
+    more, so part of what calling them first collects they would have paid uncalled.)"""
     d = _paired(list_order["random"], list_order["risk_score"], metric)
     assert d["diff_ci95_low"] > 0, d
 

@@ -10,6 +10,10 @@ first stays in that bucket's denominator and is counted where it is at the secon
 by its days past due (an account handed to the next stage (placed), at its days
 past due when it left a living portfolio), current when it cured, paid off or settled, or
 charged off. Rates come by count and weighted by the balance at the period's start (``_usd``).
+
+The same matrices are also kept per segment and group, treated (called) or the never-called
+control group of a living portfolio (Counters.roll_groups): what the treatment's lift over
+control is measured on (measures/lift.py).
 """
 
 from __future__ import annotations
@@ -74,6 +78,11 @@ class Aging(Task):
             self.trans = np.zeros((len(BUCKETS), len(DESTINATIONS)), dtype=np.int64)
             self.trans_usd = np.zeros((len(BUCKETS), len(DESTINATIONS)))
             self.periods = 0
+            # per segment x group (0 treated, 1 control) x start bucket x destination
+            self.n_seg = len(sc.segments)
+            self.group_shape = (self.n_seg, 2, len(BUCKETS), len(DESTINATIONS))
+            self.groups = np.zeros(self.group_shape, dtype=np.int64)
+            self.groups_usd = np.zeros(self.group_shape)
 
     def on_payment(self, account: int, amount_usd: float, day: int) -> None:
         """A kept payment cures or partly cures the account (roll rates on, closed portfolio)."""
@@ -126,8 +135,20 @@ class Aging(Task):
             self.trans_usd += np.bincount(cell, weights=self.snap_usd[keep], minlength=size).reshape(
                 self.trans.shape
             )
+            self._count_groups(cell, keep)
             self._snapshot()
             self.periods += 1
+
+    def _count_groups(self, cell: np.ndarray, keep: np.ndarray) -> None:
+        """Add a finished period's moves to the per segment and group matrices."""
+        p = self.state.portfolio
+        group = p.segment[keep].astype(np.int64) * 2 + p.control[keep].astype(np.int64)
+        cell = group * (len(BUCKETS) * len(DESTINATIONS)) + cell
+        size = self.groups.size
+        self.groups += np.bincount(cell, minlength=size).reshape(self.group_shape)
+        self.groups_usd += np.bincount(cell, weights=self.snap_usd[keep], minlength=size).reshape(
+            self.group_shape
+        )
 
     def start_measuring(self, day: int) -> None:
         """Roll rates count the roll periods that end in the measured window; the
@@ -135,6 +156,8 @@ class Aging(Task):
         if self.roll is not None:
             self.trans[:] = 0
             self.trans_usd[:] = 0.0
+            self.groups[:] = 0
+            self.groups_usd[:] = 0.0
             self.periods = 0
             now = bucket_of(self.dpd)
             inside = self._in_portfolio()
@@ -167,6 +190,8 @@ class Aging(Task):
             out[f"accounts_{b}_start"] = float(self.start_counts[i])
             out[f"accounts_{b}_end"] = float(end_counts[i])
         counters.blocks["roll_rates"] = out
+        counters.roll_groups = self.groups.copy()
+        counters.roll_groups_usd = self.groups_usd.copy()
 
 
 def roll_rates(trans: np.ndarray, suffix: str) -> dict[str, float | None]:
