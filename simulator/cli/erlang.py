@@ -46,20 +46,22 @@ mean wait of the calls answered. docs/contract.md (section 'collectsim erlang') 
 
 def agent_counts(text: str) -> list[int]:
     """Agents: ``14``, a range ``10-20`` or a list ``10,12,14`` (whole numbers >= 1)."""
+    from ..measures.erlang import MAX_AGENTS
+
     counts: list[int] = []
     try:
         for part in text.split(","):
             lo, sep, hi = part.strip().partition("-")
             a = int(lo)
             b = int(hi) if sep else a
-            if a < 1 or b < a:
+            if a < 1 or b < a or b > MAX_AGENTS:
                 raise ValueError
             counts.extend(range(a, b + 1))
             if len(counts) > MAX_ROWS:
                 raise argparse.ArgumentTypeError(f"at most {MAX_ROWS} agent counts, got {text!r}")
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected whole numbers >= 1 as N, N-M or N,M,..., got {text!r}"
+            f"expected whole numbers from 1 to {MAX_AGENTS:,} as N, N-M or N,M,..., got {text!r}"
         ) from None
     return sorted(set(counts))
 
