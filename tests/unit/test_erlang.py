@@ -329,7 +329,10 @@ def test_cli_bad_input_exits_2(capsys, argv, fragment):
     [
         (["--calls-per-hour=-5", "--aht-s=180"], "--calls-per-hour: expected a number > 0"),
         (["--calls-per-hour=200", "--aht-s=nan"], "--aht-s: expected a finite number"),
-        (["--calls-per-hour=200", "--aht-s=180", "--agents=0"], "--agents: expected whole numbers from 1 to 100,000"),
+        (
+            ["--calls-per-hour=200", "--aht-s=180", "--agents=0"],
+            "--agents: expected whole numbers from 1 to 100,000",
+        ),
     ],
 )
 def test_cli_bad_values_are_argument_errors(capsys, argv, fragment):
