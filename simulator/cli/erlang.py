@@ -72,10 +72,10 @@ def register(sub: Subparsers) -> None:
         "erlang",
         help="Erlang B, C and A: service level, ASA, abandonment, agents needed (no simulation)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Steady-state figures of one inbound queue with Poisson arrivals and "
-        "exponential handle times: Erlang B (calls lost when every agent is busy), Erlang C "
-        "(calls wait as long as it takes) or Erlang A (callers hang up after an exponential "
-        "patience). Give --agents for the figures of given teams, a target for the smallest "
+        description="Steady-state figures of one inbound queue with Poisson arrivals and\n"
+        "exponential handle times: Erlang B (calls lost when every agent is busy), Erlang C\n"
+        "(calls wait as long as it takes) or Erlang A (callers hang up after an exponential\n"
+        "patience). Give --agents for the figures of given teams, a target for the smallest\n"
         "team meeting it, or both.",
         epilog=EXAMPLES,
     )
