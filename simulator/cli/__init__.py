@@ -1,7 +1,7 @@
 """The collectsim command line: argument parsing and printing only.
 
 One module per group of commands (:mod:`.run`; :mod:`.validate`: validate and schema;
-:mod:`.pyramid`: pyramid and sensitivity; :mod:`.compare`; :mod:`.sweep`: sweep and staff;
+:mod:`.pyramid`: pyramid and sensitivity; :mod:`.erlang`; :mod:`.compare`; :mod:`.sweep`: sweep and staff;
 :mod:`.report`; :mod:`.calibrate`), each adding its parsers with ``register(subparsers)``;
 :mod:`.common` holds the options they share and the progress bar, :mod:`.argtypes` the argument
 types.
@@ -69,7 +69,7 @@ docs/contract.md has the whole contract."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import compare, pyramid, run, sweep, validate
+    from . import compare, erlang, pyramid, run, sweep, validate
     from .calibrate import register as register_calibrate
     from .report import register as register_report
 
@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(sub)
     validate.register(sub)
     pyramid.register(sub)
+    erlang.register(sub)
     compare.register(sub)
     sweep.register(sub)
     register_report(sub)

@@ -38,6 +38,14 @@ def number_arg(text: str) -> float:
     return v
 
 
+def positive_number(text: str) -> float:
+    """A finite number > 0 (a rate, a duration)."""
+    v = number_arg(text)
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return v
+
+
 def output_path(text: str) -> str:
     """An output path (a file, a folder, or ``-`` where a command allows standard output): not
     empty, since an empty path names nothing and would otherwise be taken as no output at all."""

@@ -13,6 +13,7 @@ EMPTY = [
     ["run", "--trace", ""],
     ["compare", "a.toml", "--json", ""],
     ["sensitivity", "--json", ""],
+    ["erlang", "--json", ""],
     ["sweep", "a.toml", "--set", "x=1", "--out", ""],
     ["staff", "a.toml", "--team", "t", "--range", "1:2", "--out", ""],
     ["schema", "--out", ""],
