@@ -29,7 +29,13 @@ PERCENT = {
     "incremental_share",
     "worst_daily_abandon_rate",
     "worst_30_day_abandon_rate",
+    "cure_rate_treated",
+    "cure_rate_control",
+    "roll_rate_treated",
+    "roll_rate_control",
 }
+LIFT_POINTS = {"cure_lift", "roll_lift", "roll_lift_usd", "charge_off_lift"}
+"""Differences of two rates, shown in percentage points."""
 MAX_INPUT_BYTES = 1 << 30
 """Largest results file read (1 GiB): far above any real run, and it keeps a mistyped path such
 as a disk image from being read whole."""
@@ -205,6 +211,8 @@ def mean(s: dict | None) -> float | None:
 
 def fmt(metric: str, v: float | None) -> str:
     """A number as a manager reads it: 85.0%, 9.98, $141.00, $662.2, 20,448."""
+    if metric in LIFT_POINTS:
+        return NA if v is None else f"{v * 100:+.1f} pt"
     text = number(v, percent=metric in PERCENT, money=metric in DOLLARS)
     if text == NA:
         return text
