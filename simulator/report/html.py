@@ -13,6 +13,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from .blocks import further_blocks_html
 from .data import (
     ABANDON_LIMIT,
     fmt,
@@ -127,6 +128,7 @@ def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str,
             '<section><h2>Day by day and hour by hour</h2><p class="note">No series in these '
             "results.</p></section>"
         )
+    body.append(further_blocks_html(doc))
     body.append(provenance_html(doc, source_file))
     return _page(
         f"collectsim report: {name}",
