@@ -294,6 +294,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
         "value_per_paid_hour": "value/paid h",
         "net_value": "net value (cash)" if economic else "net value",
         "net_economic_value": "net economic value",
+        "incremental_collected": "incremental cash",
+        "loss_avoided": "loss avoided",
         "rpc_per_productive_hour": "RPC/prod h",
         "abandon_rate": "abandon rate",
         "accounts_dialed_share": "coverage",
@@ -302,7 +304,12 @@ def cmd_staff(args: argparse.Namespace) -> int:
         "attempts_per_account": "attempts/acct",
     }
     valued = ("net_economic_value", "net_value") if economic else ("net_value",)
-    others = [m for m in STAFF_METRICS if m not in ("net_value", "net_economic_value")]
+    others = [
+        m
+        for m in STAFF_METRICS
+        if m not in ("net_value", "net_economic_value")
+        and any(r[m] and r[m]["mean"] is not None for r in st["rows"])
+    ]
     head = ["headcount"]
     for m in valued:
         head += [labels[m], "+1 collector" + (" (cash)" if economic and m == "net_value" else "")]

@@ -23,6 +23,8 @@ STAFF_METRICS = (
     "value_per_paid_hour",
     "net_value",
     "net_economic_value",
+    "incremental_collected",
+    "loss_avoided",
     "rpc_per_productive_hour",
     "abandon_rate",
     "accounts_dialed_share",
