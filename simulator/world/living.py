@@ -177,7 +177,7 @@ class LivingPortfolio:
     def open_day(self, day: int) -> None:
         """Calendar day ``day`` begins (see the module docstring for the order)."""
         p = self.p
-        self.vintages.file_payments()
+        self.vintages.file()  # yesterday's payments and exits
         self.vintages.today = day
         if day == self.first_day and not self.measuring:
             self._start_measuring()
@@ -226,7 +226,7 @@ class LivingPortfolio:
             called = ~p.control[cure]
             np.add.at(self.received_usd, (seg, (~called).astype(np.int64)), owed)
             np.add.at(self.self_cure_usd, seg[called], owed[called])  # the control group's is the baseline
-            self.vintages.book(COLLECTED, cure, owed, day)
+            self.vintages.book(COLLECTED, cure, owed)
         paid_off = p.balance[cure] < 0.005
         self.leave_many(cure[paid_off], PAID, day)
         self.leave_many(cure[~paid_off], CURED, day)
@@ -286,7 +286,7 @@ class LivingPortfolio:
         if status in RESIDUAL:
             self.ledger_usd[RESIDUAL[status]] += float(p.balance[accounts].sum())
         if status in VINTAGE_FIGURE:
-            self.vintages.book(VINTAGE_FIGURE[status], accounts, p.balance[accounts], day)
+            self.vintages.book(VINTAGE_FIGURE[status], accounts, p.balance[accounts])
 
     def close_day(self, day: int) -> None:
         """Calendar day ``day`` is over: note the open accounts the unit works (the control
@@ -319,7 +319,7 @@ class LivingPortfolio:
                 counters.daily_self_cure_usd[:, day] = v
         counters.blocks["portfolio"] = self.ledger()
         self.fill_losses(counters)
-        self.vintages.file_payments()
+        self.vintages.file()
         counters.blocks["vintages"] = self.vintages.block()
         counters.blocks["charge_off_forecast"] = forecast_of_book(self.p, self._active(), self.loss_rates)
 

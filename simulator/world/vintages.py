@@ -17,7 +17,7 @@ Everything is booked where the portfolio's ledger books it (living.py), so, per 
 the vintages' collected dollars sum to the ledger's ``collected_total``, and their cured,
 charged-off and placed dollars to ``balance_cured``, ``balance_charged_off`` and
 ``balance_placed``. The hot path (a payment)
-costs one list append; the day's payments are filed at the next midnight.
+costs one list append, an exit one more; the day's are filed together at the next midnight.
 """
 
 from __future__ import annotations
@@ -53,12 +53,13 @@ class Vintages:
         self.last_work_day = last_work_day
         self.months = max(1, math.ceil((last_work_day + 1 - first_day) / CYCLE_DAYS))
         rows = 1 + self.months
-        self.row = np.full(n_accounts, -1, dtype=np.int64)  # the account's vintage (-1: not entered)
-        self.since = np.zeros(n_accounts, dtype=np.int64)  # calendar day of its (last) entry
+        self.row = np.full(n_accounts, -1, dtype=np.int32)  # the account's vintage (-1: not entered)
+        self.since = np.zeros(n_accounts, dtype=np.int32)  # calendar day of its (last) entry
         self.entered = np.zeros((rows, 2))  # entry balance, US dollars, treated (0) / control (1)
         self.accounts = np.zeros((rows, 2), dtype=np.int64)
         self.usd = np.zeros((len(FIGURES), rows, self.months, 2))  # by age, not yet cumulative
         self.paid_today: list[tuple[int, float]] = []  # (account, dollars) since the last filing
+        self.pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (figure, accounts, dollars)
         self.today = first_day
 
     def enter(self, accounts: np.ndarray, balance_usd: np.ndarray, day: int, start: bool = False) -> None:
@@ -73,23 +74,31 @@ class Vintages:
         np.add.at(self.entered, (r, g), balance_usd)
         np.add.at(self.accounts, (r, g), 1)
 
-    def book(self, figure: int, accounts: np.ndarray, usd: np.ndarray, day: int) -> None:
-        """Dollars ``usd`` of ``figure`` (one of FIGURES, by index) from ``accounts``
-        on calendar day ``day``."""
-        if not len(accounts):
-            return
-        r = self.row[accounts]
-        age = np.minimum((day - self.since[accounts]) // int(CYCLE_DAYS), self.months - 1)
-        np.add.at(self.usd[figure], (r, age, self.control[accounts].astype(np.int64)), usd)
+    def book(self, figure: int, accounts: np.ndarray, usd: np.ndarray) -> None:
+        """Dollars ``usd`` of ``figure`` (one of FIGURES, by index) from ``accounts`` today
+        (:attr:`today`), filed at the next midnight (:meth:`file`)."""
+        self.pending.append((figure, accounts, usd))
 
-    def file_payments(self) -> None:
-        """File the payments noted since the last filing (on calendar day :attr:`today`)."""
-        if not self.paid_today:
+    def file(self) -> None:
+        """File what was booked and paid since the last filing, on calendar day :attr:`today`
+        (an account's vintage and entry day do not change within a day: it enters at midnight)."""
+        if self.paid_today:
+            n = len(self.paid_today)
+            a = np.fromiter((x[0] for x in self.paid_today), dtype=np.int64, count=n)
+            usd = np.fromiter((x[1] for x in self.paid_today), dtype=float, count=n)
+            self.paid_today.clear()
+            self.pending.append((COLLECTED, a, usd))
+        if not self.pending:
             return
-        a = np.fromiter((x[0] for x in self.paid_today), dtype=np.int64, count=len(self.paid_today))
-        usd = np.fromiter((x[1] for x in self.paid_today), dtype=float, count=len(self.paid_today))
-        self.paid_today.clear()
-        self.book(COLLECTED, a, usd, self.today)
+        fig = np.repeat(
+            np.fromiter((x[0] for x in self.pending), dtype=np.int64, count=len(self.pending)),
+            np.fromiter((len(x[1]) for x in self.pending), dtype=np.int64, count=len(self.pending)),
+        )
+        a = np.concatenate([x[1] for x in self.pending]).astype(np.int64)
+        usd = np.concatenate([x[2] for x in self.pending]).astype(float)
+        self.pending.clear()
+        age = np.minimum((self.today - self.since[a]) // int(CYCLE_DAYS), self.months - 1)
+        np.add.at(self.usd, (fig, self.row[a], age, self.control[a].astype(np.int64)), usd)
 
     # -- results --------------------------------------------------------------------------------
     def names(self) -> list[str]:

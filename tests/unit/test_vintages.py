@@ -103,10 +103,16 @@ def test_ages_are_months_since_each_accounts_own_entry_and_the_last_age_holds_th
     v.enter(np.array([2]), np.array([400.0]), 45)  # month_1
     v.paid_today.extend([(1, 20.0), (3, 5.0)])
     v.today = 44  # 29 days after entry: age 0
-    v.file_payments()
-    v.book(CURED_FIG, np.array([1]), np.array([60.0]), 46)  # 31 days: age 1
-    v.book(PLACED_FIG, np.array([2]), np.array([100.0]), 200)  # far past: month_1's last age (0)
-    v.book(PLACED_FIG, np.array([0]), np.array([100.0]), 75)  # start: 65 days, age 2 -> last age 1
+    v.file()
+    v.today = 46  # 31 days: age 1
+    v.book(CURED_FIG, np.array([1]), np.array([60.0]))
+    v.file()
+    v.today = 75  # start: 65 days, age 2 -> its last age, 1
+    v.book(PLACED_FIG, np.array([0]), np.array([100.0]))
+    v.file()
+    v.today = 200  # far past: month_1's last age (0)
+    v.book(PLACED_FIG, np.array([2]), np.array([100.0]))
+    v.file()
     b = v.block()
     assert v.months == 2 and b["month_1_months_complete"] == 0.0 and b["month_0_months_complete"] == 1.0
     assert b["month_0_age_0_collected_usd"] == 20.0 and b["control_month_0_age_0_collected_usd"] == 5.0
