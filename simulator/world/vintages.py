@@ -97,8 +97,11 @@ class Vintages:
         a = np.concatenate([x[1] for x in self.pending]).astype(np.int64)
         usd = np.concatenate([x[2] for x in self.pending]).astype(float)
         self.pending.clear()
+        r = self.row[a]
+        if (r < 0).any():  # never seen entering: left out, so the ledger check would show it
+            fig, a, usd, r = fig[r >= 0], a[r >= 0], usd[r >= 0], r[r >= 0]
         age = np.minimum((self.today - self.since[a]) // int(CYCLE_DAYS), self.months - 1)
-        np.add.at(self.usd, (fig, self.row[a], age, self.control[a].astype(np.int64)), usd)
+        np.add.at(self.usd, (fig, r, age, self.control[a].astype(np.int64)), usd)
 
     # -- results --------------------------------------------------------------------------------
     def names(self) -> list[str]:
