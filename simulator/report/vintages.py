@@ -103,7 +103,7 @@ def vintage_figure(results: dict[str, Any]) -> Figure:
         ax.grid(alpha=0.3)
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter("{x:.0f}%")
+        ax.yaxis.set_major_formatter("{x:g}%")  # 0.5%, 1%, ... on a curve of a few percent
         ax.xaxis.get_major_locator().set_params(integer=True)
     handles, labels = left.get_legend_handles_labels()
     handles += [Line2D([], [], color=GREY, ls="-"), Line2D([], [], color=GREY, ls="--")]
