@@ -167,6 +167,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         say("center" if level == "center" else f"{level[:-1]} {unit}")
         say(table([["metric", *header], *(_paired_row(m, cmp.paired(level, unit, m)) for m in metrics)]))
     for block, keys in cmp.blocks().items():
+        if block == "vintages":  # each curve's last point (every point is in --json)
+            from ..report.vintages import last_age_keys
+
+            keys = last_age_keys(keys)
         say()
         say(f"{block} (result block)")
         say(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))

@@ -37,6 +37,7 @@ from .sections import (
     unit_section,
 )
 from .style import PAGE_CSS
+from .vintages import vintage_figure, vintages_html
 
 __all__ = ["render_results", "render_sweep", "render", "figures_for", "png_images"]
 
@@ -115,6 +116,8 @@ def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str,
     body.append(compliance_html(doc))
     if doc.get("portfolio"):
         body.append(portfolio_html(doc, img(images, "portfolio_daily", "the living portfolio day by day")))
+    if doc.get("vintages"):
+        body.append(vintages_html(doc, img(images, "vintages", "liquidation curves by inflow month")))
     series = doc.get("series") or {}
     if series.get("daily") or series.get("hourly"):
         part = ["<section><h2>Day by day and hour by hour</h2>"]
@@ -261,4 +264,6 @@ def figures_for(kind: str, doc: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         out["rpc_heatmap"] = lambda: plots.rpc_heatmap(doc)
     if doc.get("portfolio"):
         out["portfolio_daily"] = lambda: portfolio_daily(doc)
+    if doc.get("vintages"):
+        out["vintages"] = lambda: vintage_figure(doc)
     return out

@@ -199,6 +199,11 @@ def blocks_table(doc: dict[str, Any]) -> str:
             continue
         if not all(_is_stat(v) for v in body.values()):
             continue
+        if block == "vintages":  # curves: one row per vintage, not per entry
+            from .vintages import vintages_text
+
+            sections.append(vintages_text(body))
+            continue
         rows = [(name, [_fmt_block(name, s)]) for name, s in body.items()]
         sections.append(_render(rows, [block, "mean ± 95% CI"]) + _placement_staffing(block, body))
     return "\n\n".join(sections)

@@ -37,6 +37,7 @@ from .portfolio import (
     WAITING,
 )
 from .valuation import LossRates, expected_loss_usd
+from .vintages import CHARGED_OFF_FIG, COLLECTED, CURED_FIG, PLACED_FIG, Vintages, forecast_of_book
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
@@ -54,6 +55,8 @@ RESIDUAL = {
     PLACED: "balance_placed",
 }
 """Where the balance an account still owes when it leaves goes in the ledger (a paid account owes 0)."""
+VINTAGE_FIGURE = {CURED: CURED_FIG, CHARGED_OFF: CHARGED_OFF_FIG, PLACED: PLACED_FIG}
+"""The exits whose balance a vintage's curves count (world/vintages.py)."""
 SELF_CURING = (OPEN, TRACING, UNREACHABLE)
 """Statuses from which an account can self-cure (not one holding a promise)."""
 
@@ -98,6 +101,8 @@ class LivingPortfolio:
         self.first_day = calendar.first_measured_day
         self.work_days = calendar.work_days
         self.measuring = self.first_day == 0
+        self.vintages = Vintages(p.control, self.first_day, calendar.last_work_day)
+        self.paid_today = self.vintages.paid_today  # (account, dollars) paid today, filed at midnight
         self.ledger_usd = dict.fromkeys(
             (
                 "balance_start",
@@ -144,7 +149,9 @@ class LivingPortfolio:
         active = self._active()
         self.ledger_usd["balance_start"] = float(p.balance[active].sum())
         self.ledger_accounts["accounts_start"] = int(active.sum())
-        self._count_present(np.flatnonzero(active))
+        a = np.flatnonzero(active)
+        self._count_present(a)
+        self.vintages.enter(a, p.balance[a], self.first_day, start=True)
         self.measuring = True
 
     def _count_present(self, accounts: np.ndarray) -> None:
@@ -156,7 +163,7 @@ class LivingPortfolio:
         self.in_window[new] = True
         np.add.at(self.present, (p.segment[new], p.control[new].astype(np.int64)), 1)
 
-    def _enter(self, accounts: np.ndarray) -> None:
+    def _enter(self, accounts: np.ndarray, day: int) -> None:
         """Accounts come in (new, or defaulting again): booked as inflow."""
         if not self.measuring or not len(accounts):
             return
@@ -164,11 +171,14 @@ class LivingPortfolio:
         self.ledger_usd["balance_inflow"] += float(p.balance[accounts].sum())
         self.ledger_accounts["accounts_inflow"] += len(accounts)
         self._count_present(accounts)
+        self.vintages.enter(accounts, p.balance[accounts], day)
 
     # -- midnight -------------------------------------------------------------------------------
     def open_day(self, day: int) -> None:
         """Calendar day ``day`` begins (see the module docstring for the order)."""
         p = self.p
+        self.vintages.file()  # yesterday's payments and exits
+        self.vintages.today = day
         if day == self.first_day and not self.measuring:
             self._start_measuring()
         dpd, status = p.days_past_due, p.status
@@ -185,14 +195,14 @@ class LivingPortfolio:
             status[a] = OPEN
             dpd[a] = 1.0
             p.priority[a] = 0
-            self._enter(a)
+            self._enter(a, day)
             if self.recorder is not None:
                 self.recorder.accounts_moved(day, back, p.segment[a].tolist(), "redefaulted", dpd[a].tolist())
         new = np.flatnonzero((p.entry_day == day) & (status == WAITING))
         if len(new):
             status[new] = OPEN
             dpd[new] = p.days_past_due_at_entry[new]
-            self._enter(new)
+            self._enter(new, day)
 
     def _self_cure(self, day: int) -> None:
         """Open accounts that pay their past-due amount today with no contact."""
@@ -216,6 +226,7 @@ class LivingPortfolio:
             called = ~p.control[cure]
             np.add.at(self.received_usd, (seg, (~called).astype(np.int64)), owed)
             np.add.at(self.self_cure_usd, seg[called], owed[called])  # the control group's is the baseline
+            self.vintages.book(COLLECTED, cure, owed)
         paid_off = p.balance[cure] < 0.005
         self.leave_many(cure[paid_off], PAID, day)
         self.leave_many(cure[~paid_off], CURED, day)
@@ -233,6 +244,7 @@ class LivingPortfolio:
         if self.measuring:
             self.ledger_usd["collected_total"] += paid
             self.received_usd[p.segment_list[a], int(self.control_list[a])] += paid
+            self.paid_today.append((a, paid))
         return paid
 
     def after_payment(self, a: int, day: int) -> None:
@@ -273,6 +285,8 @@ class LivingPortfolio:
         self.ledger_accounts["accounts_" + EXITS[status]] += len(accounts)
         if status in RESIDUAL:
             self.ledger_usd[RESIDUAL[status]] += float(p.balance[accounts].sum())
+        if status in VINTAGE_FIGURE:
+            self.vintages.book(VINTAGE_FIGURE[status], accounts, p.balance[accounts])
 
     def close_day(self, day: int) -> None:
         """Calendar day ``day`` is over: note the open accounts the unit works (the control
@@ -305,6 +319,9 @@ class LivingPortfolio:
                 counters.daily_self_cure_usd[:, day] = v
         counters.blocks["portfolio"] = self.ledger()
         self.fill_losses(counters)
+        self.vintages.file()
+        counters.blocks["vintages"] = self.vintages.block()
+        counters.blocks["charge_off_forecast"] = forecast_of_book(self.p, self._active(), self.loss_rates)
 
     def fill_losses(self, counters) -> None:
         """The expected losses at the end of the run (world/valuation.py), by segment, treated

@@ -39,6 +39,26 @@ def assert_ledger_balances(block: dict) -> None:
     assert all(block[k] >= 0 for k in block), block
 
 
+def assert_vintages_add_up(blocks: dict) -> None:
+    """The vintages' curves end at the ledger's exits (world/vintages.py), to the cent."""
+    v, ledger = blocks["vintages"], blocks["portfolio"]
+    for figure, key in (
+        ("collected", "collected_total"),
+        ("cured", "balance_cured"),
+        ("charged_off", "balance_charged_off"),
+        ("placed", "balance_placed"),
+    ):
+        last: dict[str, tuple[int, float]] = {}
+        for k, x in v.items():
+            if k.endswith(f"_{figure}_usd"):
+                name, age = k[: -len(f"_{figure}_usd")].rsplit("_age_", 1)
+                if int(age) >= last.get(name, (-1, 0.0))[0]:
+                    last[name] = (int(age), x)
+        assert abs(sum(x for _, x in last.values()) - ledger[key]) < 0.005, (figure, ledger[key])
+    entered = sum(x for k, x in v.items() if k.endswith("_entry_balance_usd"))
+    assert abs(entered - ledger["balance_start"] - ledger["balance_inflow"]) < 0.005
+
+
 @st.composite
 def living_scenarios(draw):
     raw = small_scenario()
@@ -96,6 +116,7 @@ def living_scenarios(draw):
 def test_ledger_balances_on_random_living_portfolios(raw, seed):
     cnt = World(parse_scenario(raw), seed, 0).run()
     assert_ledger_balances(cnt.blocks["portfolio"])
+    assert_vintages_add_up(cnt.blocks)
     assert (cnt.promises >= cnt.kept + cnt.broken).all()
 
 
@@ -109,6 +130,7 @@ def test_ledger_balances_on_open_portfolio(replication):
     cnt = World(sc, 1, replication).run()
     block = cnt.blocks["portfolio"]
     assert_ledger_balances(block)
+    assert_vintages_add_up(cnt.blocks)
     assert (
         block["accounts_inflow"] > 3000 and block["accounts_cured"] > 1000 and block["accounts_placed"] > 100
     )
