@@ -13,7 +13,18 @@ from .table import placement_staffing_note
 
 __all__ = ["further_blocks_html", "SHOWN_ELSEWHERE"]
 
-SHOWN_ELSEWHERE = {"metrics", "series", "scenario", "targets", "peers", "portfolio", "compliance", "breaches"}
+SHOWN_ELSEWHERE = {
+    "metrics",
+    "series",
+    "scenario",
+    "targets",
+    "peers",
+    "portfolio",
+    "compliance",
+    "breaches",
+    "vintages",
+    "charge_off_forecast",
+}
 """Top-level entries the page shows in sections of their own, or that are not result blocks."""
 
 
