@@ -1,8 +1,20 @@
 """Today's call lists: per bucket (segment x time zone) a fresh list in list-strategy order and a
 queue of same-day retries by ready time, so the dialer can take the accounts whose local clock
-is inside the calling window without scanning anything."""
+is inside the calling window without scanning anything.
+
+One line per account: an account is on at most one of today's fresh list, the retry queue or a
+line (a call from its placing to the end of its ring and talk), because a retry is filed only by
+the settling of the account's line, and ready only after that line has ended. The one place a
+second could arise is the new day's list, made at midnight while calls may still be going on:
+:meth:`CallLists.rebuild` leaves the accounts on a line then (:meth:`CallLists.file_lines`) off
+it. Such an account keeps what its line gave it instead: the retry its settling filed, or, for a
+call not settled yet (a predictive call still ringing or waiting for a collector), the retry its
+settling will file. So every dialer mode, the retry queue and the new list keep the rule without
+a check per dial."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import numpy as np
 
@@ -28,7 +40,9 @@ class CallLists:
         "fresh",
         "head",
         "helping",
+        "lines",
         "max_per_day",
+        "on_line",
         "p",
         "pending",
         "recycle_s",
@@ -74,12 +88,18 @@ class CallLists:
         # file_spent. Exact: every write of blocked_until_s is a max, and the only read that can
         # see the difference is the next rebuild, which comes after file_spent.
         self.spent: list[tuple[int, float]] = []
+        # Settled lines that ran past a midnight, account -> when the line ends (s), and the
+        # accounts on a line at the last midnight (file_lines), which rebuild keeps off the list.
+        self.lines: dict[int, float] = {}
+        self.on_line: list[int] = []
 
     def rebuild(self, day: int) -> None:
         """Start a calling day: every open account not blocked goes on its bucket's list.
 
         Order: promise reminders and (if configured) broken promises first, then the list
-        strategy, then account number.
+        strategy, then account number. An account on a line at midnight (file_lines) is left
+        off; if it would have been listed it keeps its pending retry (every other retry of
+        yesterday is dropped), else it gets nothing today but what its line's settling files.
         """
         p, day_start = self.p, day * DAY_S
         # attempts_today went back to 0 for yesterday's accounts when the day was filed (record_day)
@@ -91,6 +111,11 @@ class CallLists:
                 lst[a] = v
             p.allowed_np = allowed
         ok = (((p.status == OPEN) & (p.blocked_until_s <= day_start)) | (p.reminder_due == 1)) & (allowed > 0)
+        held = None
+        if self.on_line:
+            on = np.asarray(self.on_line, dtype=np.int64)
+            held = set(on[ok[on]].tolist())
+            ok[on] = False
         idx = np.flatnonzero(ok)
         first = np.where(
             p.reminder_due[idx] == 1, 2, p.priority[idx] if self.scenario.attempts.broken_promise_first else 0
@@ -112,7 +137,7 @@ class CallLists:
             self.served[b] = None
             self.fresh[b] = []
             self.head[b] = 0
-            self.retry[b].clear()
+            self.retry[b].clear(held)
             self.refill(b)
 
     MIN_HELPING = 2000
@@ -225,6 +250,22 @@ class CallLists:
             return -np.inf
         k = self.retry[b].peek()
         return np.inf if k is None else key_time_s(k)
+
+    def file_lines(
+        self, acct: np.ndarray, line_end_s: np.ndarray, in_flight: Collection[int], now: float
+    ) -> None:
+        """At midnight ``now`` (s): note the accounts on a line, for the rebuild that follows.
+        ``acct``, ``line_end_s``: the closing day's dials and when each one's ring and talk end;
+        ``in_flight``: accounts whose call is placed and not yet settled (Dialer.lines_in_flight)."""
+        lines = self.lines
+        late = np.flatnonzero(line_end_s > now)
+        for a, end in zip(acct[late].tolist(), line_end_s[late].tolist()):
+            if end > lines.get(a, -np.inf):
+                lines[a] = end
+        if lines:
+            for a in [a for a, end in lines.items() if end <= now]:
+                del lines[a]
+        self.on_line = sorted(set(lines).union(in_flight)) if lines or in_flight else []
 
     def file_spent(self) -> None:
         """Recycle the accounts that used up their attempts: no dial before ``recycle_after_days``

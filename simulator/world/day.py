@@ -1,7 +1,8 @@
 """Midnight: the one place where a calendar day is closed and the next one opened.
 
 Closing day d: fold the day's dials into the counters, count the promises made, recycle the
-accounts out of attempts, file the day's attempts in the 7-day ring, settle the promises due
+accounts out of attempts, note the accounts still on a line (the next list leaves them off),
+file the day's attempts in the 7-day ring, settle the promises due
 (:func:`settle_due`, the one place a promise is kept or broken), and let the special tasks end
 their day. At the end of the warm-up the run totals start from zero. Opening a day: the living
 portfolio's night (aging, exits, self-cure, arrivals), the special tasks' start, and on a
@@ -11,7 +12,7 @@ calling day until every promise has been settled (and no special task wants anot
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Collection, Generator
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ def day_process(state: WorldState, dialer: Dialer) -> Generator:
     while True:
         if day > 0:
             dialer.flush(env.now)
-            close_day(state, day - 1)
+            close_day(state, day - 1, dialer.lines_in_flight())
             if day == cal.first_measured_day:  # the warm-up is over: measure from here
                 state.counters.reset_totals()
                 state.rules.reset()
@@ -80,8 +81,9 @@ def mark_reminders(state: WorldState, day: int) -> None:
             p.reminder_due[a] = 1
 
 
-def close_day(state: WorldState, day: int) -> None:
-    """Close calendar day ``day`` (see the module docstring)."""
+def close_day(state: WorldState, day: int, in_flight: Collection[int] = ()) -> None:
+    """Close calendar day ``day`` (see the module docstring). ``in_flight``: accounts whose call
+    is placed and not yet settled at this midnight (Dialer.lines_in_flight)."""
     cnt, p = state.counters, state.portfolio
     cols = state.log.to_numpy()
     state.log.clear()
@@ -98,6 +100,10 @@ def close_day(state: WorldState, day: int) -> None:
         np.add.at(cnt.daily_promises, (seg, day_made), 1)
         made.clear()
     state.lists.file_spent()  # before the next rebuild reads blocked_until_s
+    # the accounts on a line now, which the next rebuild keeps off the list
+    state.lists.file_lines(
+        cols["acct"], cols["t"] + cols["ring"] + cols["talk"], in_flight, (day + 1) * DAY_S
+    )
     dialed = p.record_day(day, cols["acct"])
     state.rules.close_day(p.attempts_7_total, dialed)
     cnt.fold(cols, p.segment, day, state.calendar.weekday(day))

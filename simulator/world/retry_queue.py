@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from bisect import insort
 from heapq import heappop, heappush
+from itertools import chain
 from operator import neg
 
 TICKS_PER_S = 1024
@@ -108,8 +109,12 @@ class RetryQueue:
         self.due.extend(lst)
         self.end = (s + 1) << SLOT_BITS
 
-    def clear(self) -> None:
+    def clear(self, keep: set[int] | None = None) -> None:
+        """Empty the queue, but for the retries of the accounts in ``keep`` (if given)."""
+        kept = [k for k in chain(self.due, *self.far.values()) if k & ACCOUNT_MASK in keep] if keep else ()
         self.due.clear()
         self.end = 0
         self.far.clear()
         self.slots.clear()
+        for k in kept:
+            self.push(k)

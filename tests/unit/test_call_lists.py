@@ -80,3 +80,34 @@ def test_helpings_serve_the_whole_sorted_list(strategy, broken_first, helping, m
                 got.append(a)
             assert got == exp, (b, day)
             assert lists.fresh_left(b) == 0 and lists.next_ready_s(b) == np.inf
+
+
+def test_accounts_on_a_line_at_midnight_stay_off_the_new_list():
+    """file_lines notes the accounts on a line at midnight: a settled line that ends after it
+    (also one that runs past two midnights), and a call placed and not yet settled. rebuild
+    leaves them off the new list; one that would have been listed keeps its pending retry, every
+    other retry of the day before is dropped."""
+    from simulator.world.retry_queue import ACCOUNT_MASK, retry_key
+
+    w = World(parse_scenario(small_scenario(segments__s1__accounts=50)), 1, 0)
+    lists, p = w.lists, w.portfolio
+    day1 = 86_400.0
+    # day 0's dials: account 3's line ends 30 s after midnight, 4's a day and a half later, 5's
+    # before midnight; 6 has a call in flight; 7 is on a line but paid (not listed today)
+    acct = np.array([3, 4, 5, 7])
+    ends = np.array([day1 + 30.0, 2.5 * day1, day1 - 1.0, day1 + 60.0])
+    p.status[7] = PAID
+    for a in (3, 5, 9):  # retries filed on day 0
+        lists.retry[p.bucket_list[a]].push(retry_key(day1 + 3600.0, a))
+    lists.file_lines(acct, ends, {6}, day1)
+    assert lists.on_line == [3, 4, 6, 7]
+    lists.rebuild(1)
+    listed = {a for f in lists.fresh for a in f}
+    assert listed == set(range(50)) - {3, 4, 6, 7}
+    retries = sorted(k & ACCOUNT_MASK for q in lists.retry for k in q.due)
+    assert retries == [3]  # 3 keeps its retry; 5 and 9 are on the new list instead
+    # the next midnight: 3's line has ended, 4's has not (and nothing is in flight)
+    lists.file_lines(np.zeros(0, dtype=np.int64), np.zeros(0), (), 2 * day1)
+    assert lists.on_line == [4]
+    lists.rebuild(2)
+    assert {a for f in lists.fresh for a in f} == set(range(50)) - {4, 7}

@@ -4,14 +4,14 @@ A dialer mode is one class in this package, subclassing :class:`Dialer`, listed 
 ``dialing.DIALERS`` under the name ``dialer.mode`` takes in a scenario. The world builds it once,
 calls :meth:`start`, runs each collector's working day (shift.collector_process), which
 yields from :meth:`work` for every stretch of ready time between breaks, and calls
-:meth:`flush` before each midnight's close. Every dial goes through the dial kernel
-(world/dial.py): draw, rules, settle, log.
+:meth:`flush` and :meth:`lines_in_flight` before each midnight's close. Every dial goes through
+the dial kernel (world/dial.py): draw, rules, settle, log.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Generator
+from collections.abc import Collection, Generator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +47,12 @@ class Dialer(ABC):
 
     def flush(self, now: float) -> None:  # noqa: B027 - an optional hook, empty by design
         """Bring any deferred bookkeeping up to ``now`` (called before each midnight's close)."""
+
+    def lines_in_flight(self) -> Collection[int]:
+        """Accounts whose call is placed but not yet settled (DialKernel.finish), asked at each
+        midnight: the new day's list leaves them off (CallLists.rebuild). None unless the mode
+        settles a call after placing it (the predictive dialer)."""
+        return ()
 
 
 def wait_for_account(state: WorldState, c: Collector, camp: Campaign, now: float, until: float) -> float:

@@ -123,7 +123,7 @@ class CampaignEvents:
 
     Subclasses provide ``answer``, ``hang_up``, ``give_up`` and ``pace``, and the attributes
     ``state``, ``env``, ``kernel``, ``campaigns`` (PredictiveCampaign by index), ``local``,
-    ``r_min`` and ``idle``."""
+    ``r_min``, ``idle`` and ``in_flight`` (accounts whose call is placed and not yet settled)."""
 
     __slots__ = ()
 
@@ -140,13 +140,14 @@ class CampaignEvents:
         bound = (now, mark + 1)
         if not lazy or not lazy[0] < bound:
             return
-        finish, pace = self.kernel.finish, self.pace
+        finish, pace, in_flight = self.kernel.finish, self.pace, self.in_flight
         row, ki = self.state.n_collectors + pc.idx, pc.idx  # unanswered calls: the campaign's row
         while lazy and lazy[0] < bound:
             end, _, kind, call = heappop(lazy)
             if kind == END:
                 pc.ringing -= 1
                 a, _s, o, ring, _talk, _wrap, t0, _ = call
+                in_flight.discard(a)
                 if o == ABANDONED:  # AMD took a live person for a machine
                     pc.live += 1
                     pc.abandoned += 1

@@ -34,6 +34,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
     __slots__ = (
         "campaigns",
         "idle",
+        "in_flight",
         "lines_wanted",
         "local",
         "max_lines",
@@ -64,6 +65,8 @@ class PredictiveDialer(CampaignEvents, Dialer):
             buckets
         )
         self.idle = [0.0] * state.n_collectors  # idle seconds since the last flush, by collector
+        # Accounts whose call is placed and not yet settled (ringing, or answered and waiting)
+        self.in_flight: set[int] = set()
         # Shortest ring before a call can reach a collector (s): how long unanswered ends may
         # wait to be played (see catch_up).
         self.r_min = min(
@@ -75,6 +78,9 @@ class PredictiveDialer(CampaignEvents, Dialer):
     def start(self) -> None:
         for pc in self.campaigns:
             self.pacing.start(pc)
+
+    def lines_in_flight(self) -> set[int]:
+        return self.in_flight
 
     # -- collectors ---------------------------------------------------------------------------
     def work(self, c: Collector, until: float) -> Generator:
@@ -113,6 +119,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
             self.idle[c.idx] += now - c.t_free
             c.t_free = None
         a, s, o, ring, talk, wrap, t0, placed = call
+        self.in_flight.discard(a)
         k = self.kernel
         if o == RPC:
             talk *= c.talk_mult
@@ -192,6 +199,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
                     self.schedule_sweep(pc, nxt + self.r_min)
             return False
         s, o, ring, talk, wrap = self.kernel.draw(a, now)
+        self.in_flight.add(a)
         pc.ringing += 1
         call = (a, s, o, ring, talk, wrap, now, pc)
         end = now + ring
@@ -254,6 +262,7 @@ class PredictiveDialer(CampaignEvents, Dialer):
             return
         entry[1] = False
         a, s, o, ring, talk, wrap, t0, _ = entry[0]
+        self.in_flight.discard(a)
         if o != MACHINE:
             if o == RPC and self.kernel.lost is not None:
                 self.kernel.lost.hang_up(a, now)
