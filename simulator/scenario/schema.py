@@ -717,6 +717,34 @@ class Dialer(_Model):
             "not come back within the run)"
         ),
     )
+    spam_label_abandon_rate: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description=(
+            "caller-ID reputation: when a calling day's abandon rate (abandoned calls / live answers, "
+            "all campaigns together) exceeds this share, the carriers' call analytics label the center's "
+            "numbers as spam for the next spam_label_days calendar days (omit: no labelling)"
+        ),
+    )
+    spam_label_days: int = Field(
+        7,
+        ge=1,
+        le=365,
+        description=(
+            "calendar days the center's numbers stay labelled after a day over spam_label_abandon_rate"
+        ),
+    )
+    spam_label_answer_factor: float = Field(
+        0.375,
+        gt=0,
+        le=1,
+        description=(
+            "while labelled, a person (right party or third party) answers a dial with probability times "
+            "this factor; the difference goes to no answer, machines still pick up (0.375: Hiya 2019, 9% "
+            "of calls labelled spam answered against 24% of unidentified calls; docs/dialer.md)"
+        ),
+    )
     list_strategy: Literal[
         "least_recent", "balance", "risk_score", "days_past_due", "random", "best_time"
     ] = Field(

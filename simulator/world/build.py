@@ -35,6 +35,7 @@ from .lost_contacts import LostContacts
 from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
+from .reputation import CallerReputation
 from .routing import Dialables, build_campaigns
 from .service import service_at_end
 from .shift import collector_process
@@ -118,7 +119,12 @@ class World(WorldState):
         if self.living is not None:
             self.living.recorder = self.recorder
         self.lost_contacts = (
-            LostContacts(scenario, self.portfolio.n, self.streams) if LostContacts.on(scenario) else None
+            LostContacts(scenario, self.portfolio.n, self.streams) if LostContacts.needed(scenario) else None
+        )
+        self.reputation = (
+            CallerReputation(scenario, self.lost_contacts)
+            if self.lost_contacts is not None and CallerReputation.on(scenario)
+            else None
         )
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
@@ -205,8 +211,10 @@ class World(WorldState):
             "worst_daily_abandon_rate": worst_day,
             "worst_30_day_abandon_rate": worst_30,
         }
-        if self.lost_contacts is not None:
+        if self.lost_contacts is not None and LostContacts.on(self.scenario):
             cnt.blocks["lost_contacts"] = self.lost_contacts.block()
+        if self.reputation is not None:
+            cnt.blocks["reputation"] = self.reputation.block()
         for t in self.tasks:
             t.finish(cnt)
         service_at_end(self)

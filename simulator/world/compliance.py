@@ -32,14 +32,21 @@ class RuleCounters:
             self.max_attempts_7 = max(self.max_attempts_7, int(attempts_7_total[dialed].max()))
 
 
+def abandon_rate(live: np.ndarray | float, abandoned: np.ndarray | float) -> np.ndarray:
+    """Abandoned calls / live answers, element by element (0 where nothing was answered live).
+    The daily figure of the compliance block, and the spam label's daily check
+    (world/reputation.py)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.greater(live, 0), np.divide(abandoned, np.maximum(live, 1)), 0.0)
+
+
 def worst_rates(live: np.ndarray, abandoned: np.ndarray, window_days: int = 30) -> tuple[float, float]:
     """Worst daily and worst rolling-``window_days`` abandon rate over campaigns (K, D arrays).
 
     Days without live answers are skipped; a run shorter than the window is measured whole.
     """
     worst_day = 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        daily = np.where(live > 0, abandoned / np.maximum(live, 1), 0.0)
+    daily = abandon_rate(live, abandoned)
     if daily.size:
         worst_day = float(daily.max())
     D = live.shape[1]

@@ -44,6 +44,8 @@ def day_process(state: WorldState, dialer: Dialer) -> Generator:
                 state.rules.reset()
                 if state.lost_contacts is not None:
                     state.lost_contacts.reset()
+                if state.reputation is not None:
+                    state.reputation.reset()
                 for t in state.tasks:
                     t.start_measuring(day)
         if (
@@ -107,6 +109,8 @@ def close_day(state: WorldState, day: int, in_flight: Collection[int] = ()) -> N
     dialed = p.record_day(day, cols["acct"])
     state.rules.close_day(p.attempts_7_total, dialed)
     cnt.fold(cols, p.segment, day, state.calendar.weekday(day))
+    if state.reputation is not None:
+        state.reputation.close_day(day, cnt, len(cols["out"]), day in state.calendar.work_days)
     if state.trace is not None and len(cols["out"]):
         state.trace.append(cols)
     due = settle_due(state, day)

@@ -122,7 +122,7 @@ class DialKernel:
         self.amd = d.amd
         self.amd_ok = state.streams.batched("dialer/amd", lambda rng, n: rng.random(n))
         self.amd_accuracy = d.amd_accuracy
-        self.lost = state.lost_contacts  # answer rates lowered by abandons, or None
+        self.lost = state.lost_contacts  # answers thinned after abandons (account, spam label), or None
         # rules
         self.win_lo, self.win_hi = (
             clock_minutes(comp.calling_window_start),
@@ -179,10 +179,10 @@ class DialKernel:
             else:
                 cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
                 o = bisect_right(cum, m.u_outcome.next())
-        if o == RPC:
+        if o == RPC or o == THIRD_PARTY:
             lost = self.lost
-            if lost is not None and lost.mult[a] < 1.0 and not lost.answers(a, now):
-                o = NO_ANSWER  # the debtor, hung up on before, lets it ring
+            if lost is not None and not lost.answers(a, o, now):
+                o = NO_ANSWER  # hung up on before, or the numbers are labelled spam: let it ring
         hf = m.fixed[o]
         if hf is None:
             ring, talk, wrap = m.ring_next[o](), m.talk_next[o](), m.wrap_next[o]()

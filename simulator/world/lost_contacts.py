@@ -1,18 +1,26 @@
-"""Lost contacts: a debtor hung up on answers that number less often afterwards.
+"""Lost contacts: a person hung up on answers the center's calls less often afterwards.
 
-When a right party answers and the call is abandoned (no collector free within
-``dialer.abandon_after_s``, or answering-machine detection took the debtor for a machine), the
-account's chance that a later dial reaches the right party is multiplied by
-``dialer.abandon_answer_factor`` f, once per such abandon. With
-``dialer.abandon_answer_half_life_days`` H the lost part comes back: a multiplier m set at time
-t0 stands at ``1 - (1 - m) 2^(-(t - t0) / H)`` at time t. So after k abandons close together a
-dial reaches the right party with probability p f^k, p being what it would be without them.
+Two effects thin the answers, both here, on one stream:
 
-The dial kernel applies it by thinning (``DialKernel.draw`` and its inlined copy in
-``ProgressiveDialer.run_of_dials``): a right-party outcome drawn for an account whose multiplier
-is under 1 stands with probability equal to the multiplier, on a stream of its own, and is
-otherwise a no-answer. Every other draw is untouched, so a scenario without the effect, or an
-account never hung up on, draws exactly what it drew before.
+- **the account** (``dialer.abandon_answer_factor`` f): when a right party answers and the call
+  is abandoned (no collector free within ``dialer.abandon_after_s``, or answering-machine
+  detection took the debtor for a machine), the account's chance that a later dial reaches the
+  right party is multiplied by f, once per such abandon. With
+  ``dialer.abandon_answer_half_life_days`` H the lost part comes back: a multiplier m set at time
+  t0 stands at ``1 - (1 - m) 2^(-(t - t0) / H)`` at time t. So after k abandons close together a
+  dial reaches the right party with probability p f^k, p being what it would be without them.
+- **the center** (``label``, set each midnight by world/reputation.py): while the carriers label
+  the center's numbers as spam, every person (right party or third party) answers with
+  probability times ``dialer.spam_label_answer_factor``; machines still pick up.
+
+A person's answer drawn for account a stands with probability m_a x label (m_a: the account's
+multiplier for a right party, 1 for a third party): one uniform u of the stream
+``dialer/abandon_answer``, drawn only when that product is under 1. Otherwise the dial is a no
+answer, counted against the label when u < m_a (the account alone would have answered), else
+against the account. The dial kernel applies it (``DialKernel.draw`` and its inlined copy in
+``ProgressiveDialer.run_of_dials``). Every other draw is untouched, so a scenario without either
+effect, or an account never hung up on while the numbers are clean, draws exactly what it drew
+before.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..base.clock import DAY_S
+from ..base.outcomes import RPC
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
@@ -34,7 +43,17 @@ class LostContacts:
     """Each account's answer multiplier after abandons, and the counts of the measured window.
     Times are seconds from midnight of calendar day 0."""
 
-    __slots__ = ("factor", "half_life_s", "mult", "since_s", "u", "hung_up", "unanswered")
+    __slots__ = (
+        "factor",
+        "half_life_s",
+        "mult",
+        "since_s",
+        "u",
+        "label",
+        "hung_up",
+        "unanswered",
+        "label_unanswered",
+    )
 
     def __init__(self, scenario: Scenario, n_accounts: int, streams: Streams) -> None:
         d = scenario.dialer
@@ -46,17 +65,25 @@ class LostContacts:
         self.mult: list[float] = [1.0] * n_accounts
         self.since_s: list[float] = [0.0] * n_accounts
         self.u = streams.batched("dialer/abandon_answer", _uniform)
+        self.label = 1.0  # the center's answer multiplier: spam_label_answer_factor while labelled
         self.reset()
 
     def reset(self) -> None:
         """Count from zero (the end of the warm-up); the multipliers stay."""
         self.hung_up = 0  # right parties hung up on
         self.unanswered = 0  # dials that reached no one because of an earlier abandon
+        self.label_unanswered = 0  # dials that reached no one because the numbers were labelled
 
     @staticmethod
     def on(scenario: Scenario) -> bool:
-        """Whether ``scenario`` models lost contacts."""
+        """Whether ``scenario`` models lost contacts of accounts (the ``lost_contacts`` block)."""
         return scenario.dialer.abandon_answer_factor < 1.0
+
+    @staticmethod
+    def needed(scenario: Scenario) -> bool:
+        """Whether ``scenario`` thins answers at all: lost contacts of accounts, or a spam label."""
+        d = scenario.dialer
+        return d.abandon_answer_factor < 1.0 or d.spam_label_abandon_rate is not None
 
     def multiplier(self, a: int, t: float) -> float:
         """Account ``a``'s answer multiplier at time ``t`` (1: unaffected)."""
@@ -72,12 +99,24 @@ class LostContacts:
         self.since_s[a] = t
         self.hung_up += 1
 
-    def answers(self, a: int, t: float) -> bool:
-        """A right-party answer was drawn for account ``a`` (multiplier under 1) at ``t``: does
-        it stand? One uniform of the stream ``dialer/abandon_answer``."""
-        if self.u.next() < self.multiplier(a, t):
+    def answers(self, a: int, o: int, t: float) -> bool:
+        """A person answered a dial to account ``a`` at ``t`` (``o``: RPC or THIRD_PARTY): does the
+        answer stand? One uniform of the stream ``dialer/abandon_answer`` when the answer
+        multiplier may be under 1 (see the module docstring)."""
+        label = self.label
+        if o == RPC and self.mult[a] < 1.0:
+            m = self.multiplier(a, t)
+        elif label >= 1.0:
             return True
-        self.unanswered += 1
+        else:
+            m = 1.0
+        u = self.u.next()
+        if u < m * label:
+            return True
+        if u < m:
+            self.label_unanswered += 1
+        else:
+            self.unanswered += 1
         return False
 
     def block(self) -> dict[str, float]:

@@ -29,6 +29,7 @@ from .lost_contacts import LostContacts
 from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
+from .reputation import CallerReputation
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -66,7 +67,8 @@ class WorldState:
     portfolio: Portfolio  # every account and its state
     living: LivingPortfolio | None  # arrivals, exits, payments and the ledger ([portfolio] on)
     behaviour: AccountBehaviour | None  # account-level behaviour ([portfolio.behaviour] on)
-    lost_contacts: LostContacts | None  # answer rates lowered by abandons (dialer.abandon_answer_factor)
+    lost_contacts: LostContacts | None  # answers thinned after abandons (account, spam label)
+    reputation: CallerReputation | None  # the spam label's daily check (dialer.spam_label_abandon_rate)
     lists: CallLists  # today's call lists and retry queues
     models: list[SegmentModel]  # per segment: outcome tables and samplers
     collectors: list[Collector]

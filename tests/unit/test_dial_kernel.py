@@ -61,6 +61,15 @@ def _lost_contacts():
     return raw
 
 
+def _spam_label():
+    """AMD abandons a fifth of live answers every day, over the spam-label threshold, so the
+    numbers are labelled from the second day: right and third parties answer half as often (the
+    label's thinning, on the lost contacts' stream), on top of the lost contacts."""
+    raw = _lost_contacts()
+    raw["dialer"].update(spam_label_abandon_rate=0.05, spam_label_days=2, spam_label_answer_factor=0.5)
+    return raw
+
+
 def _rules_measured():
     """The waiting period measured but not enforced, and the no-redial rule after an abandon
     enforced: accounts come back inside their waiting period, and abandons block redials."""
@@ -105,6 +114,7 @@ SCENARIOS = {
     "hourly_curve": _hourly_curve,
     "ringout_amd_random": _ringout_amd_random,
     "lost_contacts": _lost_contacts,
+    "spam_label": _spam_label,
     "rules_measured": _rules_measured,
     "reminders": _reminders,
     "account_behaviour": _account_behaviour,
@@ -137,6 +147,7 @@ def test_runs_of_dials_make_exactly_the_kernels_dials(name, seed):
         np.testing.assert_allclose(getattr(run, field), getattr(one, field), rtol=0, atol=1e-6, err_msg=field)
     assert run.blocks["compliance"] == one.blocks["compliance"]
     assert run.blocks.get("lost_contacts") == one.blocks.get("lost_contacts")
+    assert run.blocks.get("reputation") == one.blocks.get("reputation")
     assert run.reminders_reached == one.reminders_reached
 
 
@@ -147,6 +158,9 @@ def test_the_scenarios_reach_the_branches_they_are_for():
     _, cnt = _run(_lost_contacts(), 0, runs=True)
     lost = cnt.blocks["lost_contacts"]
     assert lost["right_parties_abandoned"] > 20 and lost["dials_unanswered"] > 5
+    _, cnt = _run(_spam_label(), 0, runs=True)
+    rep = cnt.blocks["reputation"]
+    assert rep["days_labelled"] == 3 and rep["dials_unanswered"] > 20  # days 2-4 of 4
     _, cnt = _run(_rules_measured(), 0, runs=True)
     comp = cnt.blocks["compliance"]
     assert comp["calls_in_waiting_period"] > 0

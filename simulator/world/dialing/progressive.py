@@ -157,7 +157,7 @@ class ProgressiveDialer(Dialer):
                 o = bisect_right(cum, u_next())
             else:
                 o = account_outcome(a, s, slot, u_next())
-            if o == RPC and lost is not None and lost.mult[a] < 1.0 and not lost.answers(a, t):
+            if (o == RPC or o == THIRD_PARTY) and lost is not None and not lost.answers(a, o, t):
                 o = NO_ANSWER
             hf = fixed[o]
             if hf is None:
