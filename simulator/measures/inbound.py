@@ -5,7 +5,8 @@ and the inbound pyramid. Pure functions, as metrics.py.
   the queue, not for a team): ``inbound_calls`` (arrivals, retrials included),
   ``inbound_abandoned``, ``inbound_abandon_rate`` = abandoned / calls, ``service_level`` =
   calls answered within ``service_level_s`` / calls (every arriving call in the denominator,
-  those who hung up included, as :mod:`.erlang` defines it).
+  those who hung up included, as :mod:`.erlang` defines it), ``inbound_queued_share`` = calls
+  that found no free collector / calls (Erlang's P(wait)).
 - Answers (every level): ``inbound_answered``, ``asa_s`` = mean seconds waited by the answered
   calls, ``inbound_rpc`` (answered calls from an open account: negotiations).
 - Pyramid (every level): ``inbound_promises``, ``inbound_kept``, ``inbound_collected`` (US
@@ -27,6 +28,7 @@ INBOUND_METRICS = (
     "inbound_abandon_rate",
     "asa_s",
     "service_level",
+    "inbound_queued_share",
     "inbound_rpc",
     "inbound_promises",
     "inbound_kept",
@@ -79,6 +81,9 @@ def inbound_metrics(
         out["inbound_abandoned"] = float(tot[_Q["abandoned"]])
         out["inbound_abandon_rate"] = _ratio(tot[_Q["abandoned"]], calls)
         out["service_level"] = _ratio(tot[_Q["answered_in_sl"]], calls)
+        out["inbound_queued_share"] = _ratio(tot[_Q["queued"]], calls)
     else:
-        out.update(inbound_calls=None, inbound_abandoned=None, inbound_abandon_rate=None, service_level=None)
+        for k in ("inbound_calls", "inbound_abandoned", "inbound_abandon_rate", "service_level"):
+            out[k] = None
+        out["inbound_queued_share"] = None
     return {k: out[k] for k in INBOUND_METRICS}

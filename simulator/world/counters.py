@@ -17,10 +17,10 @@ from ..base.outcomes import ABANDONED, N_OUT, THIRD_PARTY
 RING, TALK, WRAP = range(3)
 """Columns of ``Counters.handle_s``: seconds ringing (dialing), talking and wrapping up."""
 
-QUEUE_COLUMNS = ("calls", "answered", "abandoned", "answered_in_sl", "wait_answered_s", "retrials")
+QUEUE_COLUMNS = ("calls", "answered", "abandoned", "answered_in_sl", "wait_answered_s", "retrials", "queued")
 """Columns of ``Counters.inbound_queue``: inbound calls arrived (retrials included), answered,
-abandoned, answered within the service-level threshold, seconds waited by the answered calls, and
-retrials (calls again after hanging up)."""
+abandoned, answered within the service-level threshold, seconds waited by the answered calls,
+retrials (calls again after hanging up), and calls that found no free collector and queued."""
 ANSWER_COLUMNS = ("answered", "answered_in_sl", "wait_s", "rpc")
 """Columns of ``Counters.inbound_answers``: calls answered, of those within the threshold, seconds
 they waited, and right-party negotiations (answered calls from an open account)."""

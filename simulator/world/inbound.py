@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .dial import DialKernel
     from .state import WorldState
 
-CALLS, ANSWERED, ABANDONED, IN_SL, WAIT_ANSWERED, RETRIALS = range(len(QUEUE_COLUMNS))
+CALLS, ANSWERED, ABANDONED, IN_SL, WAIT_ANSWERED, RETRIALS, QUEUED = range(len(QUEUE_COLUMNS))
 A_ANSWERED, A_IN_SL, A_WAIT, A_RPC = range(len(ANSWER_COLUMNS))
 WAITING, TAKEN, GONE = range(3)
 T, ACCOUNT, SEGMENT, STATE = range(4)  # fields of a caller: [arrival s, account, segment, state]
@@ -171,6 +171,7 @@ class InboundDesk:
             wake.succeed(caller)
             return
         self.queue.append(caller)
+        q[QUEUED] += 1
         patience = self.patience.next()
         if patience < _NEVER_S:
             self.env.timeout(patience).callbacks.append(partial(self.hang_up, caller))
