@@ -70,9 +70,8 @@ def check(center: dict, theory) -> list[str]:
     for metric, fig in PAIRS:
         st, want = center[metric], getattr(theory, fig)
         if not st["ci95_low"] <= want <= st["ci95_high"]:
-            out.append(
-                f"{metric}: theory {want:.4f}, simulated {st['mean']:.4f} [{st['ci95_low']:.4f}, {st['ci95_high']:.4f}]"
-            )
+            ci = f"[{st['ci95_low']:.4f}, {st['ci95_high']:.4f}]"
+            out.append(f"{metric}: theory {want:.4f}, simulated {st['mean']:.4f} {ci}")
     return out
 
 
