@@ -76,6 +76,7 @@ class Inbound(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Inbound:
+        """Every hour and weekday multiplier and every base rate is a finite number >= 0."""
         for name in ("hour_multipliers", "weekday_multipliers"):
             if any(not 0.0 <= v < float("inf") for v in getattr(self, name)):
                 raise ValueError(f"{name}: every multiplier must be a finite number >= 0")
