@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
     from .collectors import Collector
-    from .inbound import InboundDesk
     from .routing import Campaign
 
 
@@ -82,7 +81,6 @@ class WorldState:
     promises_today: list[tuple[int, int, float, int]]  # (collector, segment, amount, day made)
     trace: list[dict[str, np.ndarray]] | None  # every day's dial columns (trace=True)
     recorder: Recorder | None  # promises, payments and shifts (trace=True)
-    inbound: InboundDesk | None  # the inbound queue ([inbound] on; None otherwise)
     reminder_lead: int | None  # days before the due date of promise reminders (None: off)
 
     @property
