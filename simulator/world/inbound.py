@@ -16,7 +16,10 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
 - **Answer**: ``talk_s`` (times the collector's talk multiplier) then ``wrap_s`` seconds of handling,
   counted in ``Counters.handle_s`` like outbound handling (occupancy). A caller whose account is
   open negotiates through :meth:`DialKernel.talk`, the conversation of an outbound right-party
-  contact, with the inbound promise and keep multipliers on the collector's own.
+  contact, with the inbound promise and keep multipliers on the collector's own. The
+  conversation starts the account's waiting period but does not take the account off the
+  outbound lists already built for the day (an outbound dial to it that day is a measured
+  violation), nor does the queue know whether the account is on an outbound call at the time.
 
 Counts go to ``Counters.inbound_queue`` (by segment) and ``Counters.inbound_answers`` (by
 answering collector and segment), columns in counters.QUEUE_COLUMNS and ANSWER_COLUMNS.
