@@ -24,6 +24,7 @@ import numpy as np
 from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
+from .inbound import INBOUND_METRICS, inbound_metrics, inbound_rpc
 from .lift import LIFT_METRICS, NO_LIFT, control_lift
 from .valuation import NOT_BY_COLLECTOR, portfolio_dollars, with_economic_value
 
@@ -96,6 +97,7 @@ EXTRA_METRICS = (
     "loss_avoided",
     "net_economic_value",
     *LIFT_METRICS,
+    *INBOUND_METRICS,
 )
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
@@ -130,7 +132,10 @@ def kpis(t: dict[str, float]) -> Metrics:
     """
     g = t.get
     paid_h, prod_h = t["paid_s"] / HOUR_S, t["productive_s"] / HOUR_S
-    connects = t["rpc"] + g("reminder_contacts", 0.0) + t["third_party"] + t["abandoned"]
+    # rpc counts the negotiations of outbound dials and of inbound calls; connects only dials
+    connects = (
+        t["rpc"] - g("inbound_rpc", 0.0) + g("reminder_contacts", 0.0) + t["third_party"] + t["abandoned"]
+    )
     agency = g("agency_collected", 0.0)
     ordinary_kept = t["kept"] - g("arrangement_kept", 0.0)
     m: Metrics = {
@@ -214,7 +219,8 @@ def _totals(
         "wrap_s": (cnt.handle_s[:, :, WRAP] * cells).sum(),
         "dials": d.sum(),
         "handled": d[is_coll].sum(),
-        "rpc": d[:, :, RPC].sum() - reminders,
+        "rpc": d[:, :, RPC].sum() - reminders + inbound_rpc(cnt, cells),
+        "inbound_rpc": inbound_rpc(cnt, cells),
         "third_party": d[:, :, THIRD_PARTY].sum(),
         "machine": d[:, :, MACHINE].sum(),
         "abandoned": d[:, :, ABANDONED].sum(),
@@ -314,6 +320,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
                     }
                 ),
                 **control_lift(cnt, list(range(S))),
+                **inbound_metrics(cnt, st, all_c, all_s, queue=True),
             }
         },
         "segments": {},
@@ -331,6 +338,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
                 }
             ),
             **control_lift(cnt, [si]),
+            **inbound_metrics(cnt, st, all_c, mask, queue=True),
         }
     team = st.row_team
     for ti, tname in enumerate(st.teams):
@@ -339,6 +347,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             **NOT_BY_COLLECTOR,
             "net_economic_value": None,
             **NO_LIFT,
+            **inbound_metrics(cnt, st, team == ti, all_s, queue=False),
         }
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
@@ -348,6 +357,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             **NOT_BY_COLLECTOR,
             "net_economic_value": None,
             **NO_LIFT,
+            **inbound_metrics(cnt, st, mask, all_s, queue=False),
         }
     return out
 

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from ..base.outcomes import RETRY_OUTCOMES, SCENARIO_OUTCOMES
 from ..base.outcomes import Outcome as OutcomeCode
 from .distributions import Constant, Dist
+from .inbound import Inbound
 from .portfolio import Inflow, LivingPortfolio
 
 __all__ = [
@@ -243,6 +244,10 @@ class Team(_Model):
         ),
     )
     skill: TeamSkill = Field(TeamSkill(), description="skill profiles of the team's collectors")
+    role: Literal["outbound", "inbound"] = Field(
+        "outbound",
+        description="outbound: the team dials its segments; inbound: it answers the [inbound] queue",
+    )
     targets: Targets | None = Field(
         None, description="the team's weekly pyramid targets, also applied to each of its collectors"
     )
@@ -1223,6 +1228,9 @@ class Scenario(_Model):
     costs: Costs = Field(
         Costs(), description="costs beyond wages: loading, supervision, telecom, dialer seats"
     )
+    inbound: Inbound | None = Field(
+        None, description="inbound calls and their queue, answered by inbound teams (omit: off)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -1235,6 +1243,11 @@ class Scenario(_Model):
     def cross_problems(self) -> list[tuple[str, str]]:
         """Rules that tie sections together, as (key path, message) pairs."""
         out: list[tuple[str, str]] = []
+        roles = {n: t.role for n, t in self.teams.items()}
+        if self.inbound is not None:
+            out.extend(self.inbound.problems(list(self.segments), roles))
+        elif "inbound" in roles.values():
+            out.append(("teams", 'a team has role = "inbound" but there is no [inbound] block'))
         for kind, names in (("teams", self.teams), ("segments", self.segments)):
             for n in names:
                 if not _NAME.match(n):

@@ -30,6 +30,7 @@ from .dial import DialKernel
 from .dial_log import DialLog
 from .dialing import DIALERS
 from .event_count import CountingEnvironment
+from .inbound import InboundDesk
 from .living import LivingPortfolio
 from .lost_contacts import LostContacts
 from .portfolio import Portfolio
@@ -140,9 +141,11 @@ class World(WorldState):
         # task's last event) can fall due.
         last = self.calendar.last_work_day
         self.n_days = max(last + max_due_days(scenario) + 2, days_counted(scenario, last))
-        # also sets each collector's campaign and segments
+        # also sets each outbound collector's campaign and segments (inbound teams answer the queue)
+        roles = [scenario.teams[t].role for t in scenario.team_names]
+        outbound = [c for c in self.collectors if roles[c.team] == "outbound"]
         self.campaigns = build_campaigns(
-            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, self.collectors)
+            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound)
         )
         self.structure = Structure(
             segments=tuple(scenario.segment_names),
@@ -159,6 +162,7 @@ class World(WorldState):
             first_measured_day=self.calendar.first_measured_day,
             collector_supervision_usd_per_h=supervision_rates(scenario, self.collectors),
             cost_rates=cost_rates(scenario),
+            team_roles=tuple(roles),
         )
         self.counters = Counters.zeros(
             self.n_collectors + len(self.campaigns), len(scenario.segments), self.n_days, len(self.campaigns)
@@ -168,6 +172,7 @@ class World(WorldState):
             self.recorder.phone_at_entry = list(self.portfolio.phone)
         self.kernel = DialKernel(self)
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
+        self.inbound = InboundDesk(self, self.kernel) if scenario.inbound is not None else None
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
         """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t (seconds),
@@ -184,8 +189,12 @@ class World(WorldState):
         env = self.env
         env.process(day_process(self, self.dialer))
         self.dialer.start()
+        desk = self.inbound
+        if desk is not None:
+            desk.start()
         for c in self.collectors:
-            env.process(collector_process(self, self.dialer, c))
+            work = desk if desk is not None and desk.is_inbound(c) else self.dialer
+            env.process(collector_process(self, work, c))
         with gc_tuned():
             env.run()
         self.dialer.flush(env.now)

@@ -17,6 +17,14 @@ from ..base.outcomes import ABANDONED, N_OUT, THIRD_PARTY
 RING, TALK, WRAP = range(3)
 """Columns of ``Counters.handle_s``: seconds ringing (dialing), talking and wrapping up."""
 
+QUEUE_COLUMNS = ("calls", "answered", "abandoned", "answered_in_sl", "wait_answered_s", "retrials", "queued")
+"""Columns of ``Counters.inbound_queue``: inbound calls arrived (retrials included), answered,
+abandoned, answered within the service-level threshold, seconds waited by the answered calls,
+retrials (calls again after hanging up), and calls that found no free collector and queued."""
+ANSWER_COLUMNS = ("answered", "answered_in_sl", "wait_s", "rpc")
+"""Columns of ``Counters.inbound_answers``: calls answered, of those within the threshold, seconds
+they waited, and right-party negotiations (answered calls from an open account)."""
+
 
 @dataclass(frozen=True)
 class CostRates:
@@ -55,6 +63,8 @@ class Structure:
     """Per collector: supervision cost per paid hour of the collector (the team's supervisors'
     loaded wages shared over its collectors); empty without a costs block."""
     cost_rates: CostRates = field(default_factory=CostRates)
+    team_roles: tuple[str, ...] = ()
+    """Per team: "outbound" (dials) or "inbound" (answers the inbound queue); empty: all outbound."""
 
     @property
     def n_collectors(self) -> int:
@@ -116,6 +126,11 @@ class Counters:
     open_loss_usd: np.ndarray | None = None
     loss_usd: np.ndarray | None = None
     owed_usd: np.ndarray | None = None
+    # Inbound calls ([inbound] on; None otherwise): the queue's counts by the caller's segment
+    # (S, len(QUEUE_COLUMNS)) and the answered calls by answering row and segment
+    # (R, S, len(ANSWER_COLUMNS)); see world/inbound.py.
+    inbound_queue: np.ndarray | None = None
+    inbound_answers: np.ndarray | None = None
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(
@@ -228,6 +243,10 @@ class Counters:
             "days_worked",
         ):
             getattr(self, name)[...] = 0
+        for name in ("inbound_queue", "inbound_answers"):
+            a = getattr(self, name)
+            if a is not None:
+                a[...] = 0
 
     def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
         """Add one day's dials (columns coll, acct, camp, t, out, ring, talk, wrap, in time

@@ -1,0 +1,89 @@
+"""Counters -> the inbound metrics of one unit (center, segment or team): the queue's service
+and the inbound pyramid. Pure functions, as metrics.py.
+
+- Queue (center and segment; ``None`` for a team, because a caller who hangs up was waiting for
+  the queue, not for a team): ``inbound_calls`` (arrivals, retrials included),
+  ``inbound_abandoned``, ``inbound_abandon_rate`` = abandoned / calls, ``service_level`` =
+  calls answered within ``service_level_s`` / calls (every arriving call in the denominator,
+  those who hung up included, as :mod:`.erlang` defines it), ``inbound_queued_share`` = calls
+  that found no free collector / calls (Erlang's P(wait)).
+- Answers (every level): ``inbound_answered``, ``asa_s`` = mean seconds waited by the answered
+  calls, ``inbound_rpc`` (answered calls from an open account: negotiations).
+- Pyramid (every level): ``inbound_promises``, ``inbound_kept``, ``inbound_collected`` (US
+  dollars), the promises, kept promises and dollars of the collectors of inbound teams.
+
+Without an ``[inbound]`` block the counts are 0 and the ratios ``None``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..world.counters import ANSWER_COLUMNS, QUEUE_COLUMNS, Counters, Structure
+
+INBOUND_METRICS = (
+    "inbound_calls",
+    "inbound_answered",
+    "inbound_abandoned",
+    "inbound_abandon_rate",
+    "asa_s",
+    "service_level",
+    "inbound_queued_share",
+    "inbound_rpc",
+    "inbound_promises",
+    "inbound_kept",
+    "inbound_collected",
+)
+"""Contract names of the inbound metrics, in the order they are reported."""
+
+_Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
+_A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return float(a) / float(b) if b else None
+
+
+def inbound_rpc(cnt: Counters, cells: np.ndarray) -> float:
+    """Right-party negotiations of inbound calls over the (row, segment) ``cells`` mask."""
+    if cnt.inbound_answers is None:
+        return 0.0
+    return float((cnt.inbound_answers[:, :, _A["rpc"]] * cells).sum())
+
+
+def inbound_metrics(
+    cnt: Counters, st: Structure, row_mask: np.ndarray, seg_mask: np.ndarray, queue: bool
+) -> dict[str, float | None]:
+    """The inbound metrics of the (row, segment) cells selected by the masks; ``queue``: the unit
+    is the center or a segment, so the queue's arrivals and abandonment are its own."""
+    cells = np.outer(row_mask, seg_mask).astype(float)
+    n_rows = len(row_mask)
+    inbound_row = np.zeros(n_rows, bool)
+    for r, team in enumerate(st.collector_team):
+        inbound_row[r] = bool(st.team_roles) and st.team_roles[team] == "inbound"
+    pyr = cells * inbound_row[:, None]
+    out: dict[str, float | None] = {
+        "inbound_promises": float((cnt.promises * pyr).sum()),
+        "inbound_kept": float((cnt.kept * pyr).sum()),
+        "inbound_collected": float((cnt.collected * pyr).sum()),
+    }
+    ans = cnt.inbound_answers
+    answered = float((ans[:, :, _A["answered"]] * cells).sum()) if ans is not None else 0.0
+    wait = float((ans[:, :, _A["wait_s"]] * cells).sum()) if ans is not None else 0.0
+    out["inbound_answered"] = answered
+    out["asa_s"] = _ratio(wait, answered)
+    out["inbound_rpc"] = inbound_rpc(cnt, cells)
+    if queue:
+        q = cnt.inbound_queue
+        tot = q[seg_mask].sum(axis=0) if q is not None else np.zeros(len(QUEUE_COLUMNS))
+        calls = float(tot[_Q["calls"]])
+        out["inbound_calls"] = calls
+        out["inbound_abandoned"] = float(tot[_Q["abandoned"]])
+        out["inbound_abandon_rate"] = _ratio(tot[_Q["abandoned"]], calls)
+        out["service_level"] = _ratio(tot[_Q["answered_in_sl"]], calls)
+        out["inbound_queued_share"] = _ratio(tot[_Q["queued"]], calls)
+    else:
+        for k in ("inbound_calls", "inbound_abandoned", "inbound_abandon_rate", "service_level"):
+            out[k] = None
+        out["inbound_queued_share"] = None
+    return {k: out[k] for k in INBOUND_METRICS}

@@ -1,0 +1,248 @@
+"""The inbound queue: debtors' calls arriving, waiting, hanging up and calling again, answered by
+the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.py).
+
+- **Arrivals**: a non-homogeneous Poisson process with a rate constant within each hour of the
+  center clock, ``sum_s calls_per_hour[s] x hour x weekday multipliers x the day's busyness``,
+  on calling days inside the calling window (compliance.calling_window_*, read on the center
+  clock). Within an hour the gaps are exponential; a gap that runs past the hour restarts at the
+  hour with the next hour's rate (memorylessness makes this exact). The caller's segment is drawn
+  in proportion to the base rates, the account uniformly among the segment's open accounts
+  (none open: a caller with no account, answered but never negotiating).
+- **Queue**: first come, first served. A caller who finds a free inbound collector is answered at
+  once (the longest-free collector takes it); otherwise the caller waits until answered or until
+  the patience runs out, then hangs up and, with ``retrial_probability``, calls again after
+  ``retrial_delay_s`` if that falls inside the same day's window. A patience longer than two days
+  never ends (no timer is set).
+- **Answer**: ``talk_s`` (times the collector's talk multiplier) then ``wrap_s`` seconds of handling,
+  counted in ``Counters.handle_s`` like outbound handling (occupancy). A caller whose account is
+  open negotiates through :meth:`DialKernel.talk`, the conversation of an outbound right-party
+  contact, with the inbound promise and keep multipliers on the collector's own. The
+  conversation starts the account's waiting period but does not take the account off the
+  outbound lists already built for the day (an outbound dial to it that day is a measured
+  violation), nor does the queue know whether the account is on an outbound call at the time.
+
+Counts go to ``Counters.inbound_queue`` (by segment) and ``Counters.inbound_answers`` (by
+answering collector and segment), columns in counters.QUEUE_COLUMNS and ANSWER_COLUMNS.
+Random draws come from the named streams ``inbound/*``. Times are seconds from midnight of
+calendar day 0 (center clock).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..base.clock import DAY_S, HOUR_S
+from ..scenario.schema import clock_minutes
+from .contact import sampler
+from .counters import ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP
+from .portfolio import OPEN
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .collectors import Collector
+    from .dial import DialKernel
+    from .state import WorldState
+
+CALLS, ANSWERED, ABANDONED, IN_SL, WAIT_ANSWERED, RETRIALS, QUEUED = range(len(QUEUE_COLUMNS))
+A_ANSWERED, A_IN_SL, A_WAIT, A_RPC = range(len(ANSWER_COLUMNS))
+WAITING, TAKEN, GONE = range(3)
+T, ACCOUNT, SEGMENT, STATE = range(4)  # fields of a caller: [arrival s, account, segment, state]
+_NEVER_S = 2 * DAY_S  # patience beyond this sets no hang-up timer
+
+
+def busyness_factors(cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` daily busyness factors: gamma draws of mean 1 and coefficient of variation ``cv``
+    (all 1 when ``cv`` is 0)."""
+    if cv <= 0:
+        return np.ones(n)
+    shape = 1.0 / (cv * cv)
+    return rng.gamma(shape, 1.0 / shape, n)
+
+
+class InboundDesk:
+    """The inbound queue of one replication and the work of its inbound collectors; stands where
+    a dialer stands for outbound collectors (shift.collector_process calls :meth:`work`)."""
+
+    def __init__(self, state: WorldState, kernel: DialKernel) -> None:
+        sc = state.scenario
+        ib = sc.inbound
+        streams = state.streams
+        self.env, self.kernel, self.portfolio = state.env, kernel, state.portfolio
+        names = sc.segment_names
+        base = np.array([ib.calls_per_hour.get(s, 0.0) for s in names], dtype=float)
+        self.base_per_h = float(base.sum())
+        self.segment_cum = np.cumsum(base) / self.base_per_h if self.base_per_h > 0 else None
+        self.hour_mult, self.weekday_mult = list(ib.hour_multipliers), list(ib.weekday_multipliers)
+        self.work_days = list(state.calendar.work_days)
+        self.start_wd = state.calendar.start_weekday
+        comp = sc.compliance
+        self.win_lo_s = 60.0 * clock_minutes(comp.calling_window_start)
+        self.win_hi_s = 60.0 * clock_minutes(comp.calling_window_end)
+        self.busyness = busyness_factors(
+            ib.busyness_cv, len(self.work_days), streams.generator("inbound/busyness")
+        )
+        self.rng = streams.generator("inbound/arrivals")  # gaps, segments
+        self.pick = streams.generator("inbound/account")
+        self.retry_u = streams.generator("inbound/retrial")
+        self.patience = sampler(streams, "inbound/patience", ib.patience_s)
+        self.retry_delay = sampler(streams, "inbound/retrial_delay", ib.retrial_delay_s)
+        self.talk_s = sampler(streams, "inbound/talk", ib.talk_s)
+        self.wrap_s = sampler(streams, "inbound/wrap", ib.wrap_s)
+        self.retry_p = ib.retrial_probability
+        self.sl_s = ib.service_level_s
+        p = state.portfolio
+        self.accounts_of = [np.flatnonzero(p.segment == s) for s in range(len(names))]
+        # the collector as an inbound caller meets it: the inbound multipliers on its own
+        self.as_inbound = {
+            c.idx: replace(
+                c,
+                promise_mult=c.promise_mult * ib.promise_multiplier,
+                keep_mult=c.keep_mult * ib.keep_multiplier,
+            )
+            for c in state.collectors
+            if sc.teams[sc.team_names[c.team]].role == "inbound"
+        }
+        cnt = state.counters
+        n_rows, n_seg = cnt.promises.shape
+        cnt.inbound_queue = np.zeros((n_seg, len(QUEUE_COLUMNS)))
+        cnt.inbound_answers = np.zeros((n_rows, n_seg, len(ANSWER_COLUMNS)))
+        self.counters = cnt
+        self.queue: deque[list] = deque()  # callers in arrival order (hung-up ones skipped lazily)
+        self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
+
+    def is_inbound(self, c: Collector) -> bool:
+        """Whether collector ``c`` answers this queue."""
+        return c.idx in self.as_inbound
+
+    def start(self) -> None:
+        """Start the arrival process."""
+        self.env.process(self.arrivals())
+
+    def arrivals(self) -> Generator:
+        """The first calls of each calling day (retrials are scheduled by :meth:`hang_up`)."""
+        env, rng = self.env, self.rng
+        if self.segment_cum is None:
+            return
+        for k, day in enumerate(self.work_days):
+            day0 = day * DAY_S
+            level = self.base_per_h * self.weekday_mult[(self.start_wd + day) % 7] * self.busyness[k]
+            t, end = day0 + self.win_lo_s, day0 + self.win_hi_s
+            while t < end:
+                h = int((t - day0) // HOUR_S)
+                h_end = min(day0 + (h + 1) * HOUR_S, end)
+                rate = level * self.hour_mult[h % 24] / HOUR_S
+                if rate <= 0:
+                    t = h_end
+                    continue
+                t += rng.exponential(1.0 / rate)
+                if t >= h_end:
+                    t = h_end
+                    continue
+                yield env.timeout(t - env.now)
+                s = int(np.searchsorted(self.segment_cum, rng.random(), side="right"))
+                self.arrive(self.account_of(min(s, len(self.accounts_of) - 1)), s, False)
+
+    def account_of(self, s: int) -> int:
+        """A random open account of segment ``s`` (-1 when none is open)."""
+        ids = self.accounts_of[s]
+        if not len(ids):
+            return -1
+        status = self.portfolio.status
+        for _ in range(16):  # rejection: most accounts of a segment are usually open
+            a = int(ids[self.pick.integers(len(ids))])
+            if status[a] == OPEN:
+                return a
+        open_ids = ids[status[ids] == OPEN]
+        return int(open_ids[self.pick.integers(len(open_ids))]) if len(open_ids) else -1
+
+    def arrive(self, a: int, s: int, retrial: bool, _event: object = None) -> None:
+        """A call from account ``a`` (segment ``s``) arrives now."""
+        q = self.counters.inbound_queue[s]
+        q[CALLS] += 1
+        if retrial:
+            q[RETRIALS] += 1
+            if a >= 0 and self.portfolio.status[a] != OPEN:
+                a = -1  # the account closed meanwhile: the call is not a negotiation
+        caller = [self.env.now, a, s, WAITING]
+        if self.free:
+            _c, wake = self.free.popleft()
+            wake.succeed(caller)
+            return
+        self.queue.append(caller)
+        q[QUEUED] += 1
+        patience = self.patience.next()
+        if patience < _NEVER_S:
+            self.env.timeout(patience).callbacks.append(partial(self.hang_up, caller))
+
+    def hang_up(self, caller: list, _event: object) -> None:
+        """The caller's patience ran out: abandoned unless answered, and perhaps a retrial."""
+        if caller[STATE] != WAITING:
+            return
+        caller[STATE] = GONE
+        s = caller[SEGMENT]
+        self.counters.inbound_queue[s, ABANDONED] += 1
+        if self.retry_p and self.retry_u.random() < self.retry_p:
+            delay = self.retry_delay.next()
+            now = self.env.now
+            day0 = now // DAY_S * DAY_S
+            if now + delay < day0 + self.win_hi_s:
+                retry = partial(self.arrive, caller[ACCOUNT], s, True)
+                self.env.timeout(delay).callbacks.append(retry)
+
+    def next_waiting(self) -> list | None:
+        """The longest-waiting caller still on the line, taken off the queue (None: nobody)."""
+        q = self.queue
+        while q:
+            caller = q.popleft()
+            if caller[STATE] == WAITING:
+                return caller
+        return None
+
+    def work(self, c: Collector, until: float) -> Generator:
+        """Collector ``c`` answers calls until ``until`` (a call in progress then runs over)."""
+        env = self.env
+        idle = self.counters.idle_s
+        while env.now < until:
+            caller = self.next_waiting()
+            if caller is None:
+                wake = env.event()
+                entry = (c, wake)
+                self.free.append(entry)
+                t0 = env.now
+                yield wake | env.timeout(until - t0)
+                idle[c.idx] += env.now - t0
+                if not wake.triggered:
+                    self.free.remove(entry)
+                    return
+                caller = wake.value
+            yield env.timeout(self.answer(c, caller))
+
+    def answer(self, c: Collector, caller: list) -> float:
+        """Collector ``c`` answers ``caller`` now; returns the handling seconds (talk + wrap)."""
+        now = self.env.now
+        caller[STATE] = TAKEN
+        a, s = caller[ACCOUNT], caller[SEGMENT]
+        wait = now - caller[T]
+        within = 1.0 if wait <= self.sl_s else 0.0
+        cnt = self.counters
+        q = cnt.inbound_queue[s]
+        q[ANSWERED] += 1
+        q[IN_SL] += within
+        q[WAIT_ANSWERED] += wait
+        row = cnt.inbound_answers[c.idx, s]
+        row[A_ANSWERED] += 1
+        row[A_IN_SL] += within
+        row[A_WAIT] += wait
+        talk = self.talk_s.next() * c.talk_mult
+        wrap = self.wrap_s.next()
+        if a >= 0 and self.portfolio.status[a] == OPEN:
+            row[A_RPC] += 1
+            self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk)
+        cnt.handle_s[c.idx, s, TALK] += talk
+        cnt.handle_s[c.idx, s, WRAP] += wrap
+        return talk + wrap
