@@ -174,6 +174,10 @@ def _mean_rpc_share(seg, team, sc: Scenario) -> float:
     return float(np.mean(vals))
 
 
+MAX_DIALS_PER_PRODUCTIVE_HOUR = 3600.0
+"""More dials than one a second per productive hour is no dialer: the hours are wrong."""
+
+
 def calibrate_kpi(
     path: str | Path, base: BaseSpec = None, before: np.datetime64 | None = None, lenient: bool = False
 ) -> Calibrated:
@@ -188,6 +192,17 @@ def calibrate_kpi(
     params: list[dict] = []
     notes = [e.note() for e in kf.exclusions]
     notes += [f"not identified by daily KPIs, kept from the base: {x}" for x in KPI_NOT_IDENTIFIED]
+    for unit, est in kf.units.items():
+        e = est.get("dials_per_productive_hour")
+        if e is not None and math.isfinite(e.value) and e.value > MAX_DIALS_PER_PRODUCTIVE_HOUR:
+            raise CalibrationDataError(
+                str(kf.path),
+                None,
+                "productive_hours",
+                f"{unit}: {e.value:.4g} dials per productive hour (dials / productive_hours), more than "
+                f"{MAX_DIALS_PER_PRODUCTIVE_HOUR:.0f} (one a second): productive_hours is too small for "
+                "the dials",
+            )
     for unit, est in kf.units.items():
         idle = [r for r, e in est.items() if not math.isfinite(e.value)]
         if idle:

@@ -433,3 +433,34 @@ def test_an_outcome_model_with_no_room_for_unanswered_dials_is_made_valid():
     note = make_feasible(of)
     assert "shrunk toward flat" in note and "(no dials there)" in note
     assert live_probabilities(of).max() <= 0.999
+
+
+# ------------------------------------------------------- found by the 10,000-set fuzz (seeds 3000+)
+
+
+def test_every_promise_of_one_account_fits_without_the_links(trace, capsys):
+    """Promises all of one account give the covariate links a singular design: the segment keeps
+    its plain rates instead of crashing (LinAlgError)."""
+
+    def one_account(rows):
+        col = rows[0].index("account_id")
+        for r in rows[1:]:
+            r[col] = rows[1][col]
+
+    edit(trace, "promises.csv", one_account)
+    code, _, err = calibrate(capsys, trace, "--lenient")
+    assert code == 0, err
+    doc = fitted(trace)
+    assert "payment_usd" not in {link.get("response") for link in doc.get("calibration", {}).get("links", [])}
+
+
+def test_daily_kpis_with_vanishing_productive_hours(daily, capsys):
+    def tiny(rows):
+        col = rows[0].index("productive_hours")
+        for r in rows[1:]:
+            r[col] = "1.656104218985857e-303"
+
+    edit_file(daily, tiny)
+    code, _, err = kpi(capsys, daily)
+    assert code == 2 and "Traceback" not in err
+    assert f"{daily}, column productive_hours: center: " in err and "dials per productive hour" in err

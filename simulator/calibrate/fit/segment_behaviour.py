@@ -115,16 +115,25 @@ def fit_behaviour(tr: Trace, seg: int) -> Behaviour:
     return beh
 
 
+def _or_none(fit, *args) -> Link | None:
+    """A link fitted, or None when its covariates do not vary among the rows (a singular design
+    or information matrix), like a link with too few rows: the segment keeps its plain rate."""
+    try:
+        return fit(*args)
+    except np.linalg.LinAlgError:
+        return None
+
+
 def _links(tr: Trace, seg: int, cov, rpc: np.ndarray, plain: np.ndarray, resolved: np.ndarray) -> list[Link]:
     acct_codes, names, X = cov
     d, pr = tr.dials, tr.promises
-    out: list[Link] = []
+    out: list[Link | None] = []
     # right-party contact per dial (party unknown: abandoned dials left out)
     dm = (d["seg"] == seg) & (d["out"] != ABANDONED)
     found, Xd = _lookup(acct_codes, X, d["acct"][dm])
     y = (d["out"][dm] == RPC)[found]
     if found.sum() > len(names) + 1 and 0 < y.sum() < len(y):
-        out.append(fit_logistic(Xd, y, None, names, "rpc"))
+        out.append(_or_none(fit_logistic, Xd, y, None, names, "rpc"))
     # promise per right-party contact, by account and day (successes capped at the contacts)
     if rpc.any():
         key_r = d["acct"][rpc] * _DAYS + (d["day"][rpc] + _DAY0)
@@ -138,18 +147,18 @@ def _links(tr: Trace, seg: int, cov, rpc: np.ndarray, plain: np.ndarray, resolve
         succ = np.minimum(succ, trials)
         found, Xr = _lookup(acct_codes, X, keys // _DAYS)
         if found.sum() > len(names) + 1 and 0 < succ[found].sum() < trials[found].sum():
-            out.append(fit_logistic(Xr, succ[found], trials[found], names, "promise"))
+            out.append(_or_none(fit_logistic, Xr, succ[found], trials[found], names, "promise"))
     # keep per resolved plain promise
     if resolved.any():
         found, Xk = _lookup(acct_codes, X, pr["account_id"][resolved])
         y = (pr["status"][resolved] == KEPT)[found]
         if found.sum() > len(names) + 1 and 0 < y.sum() < len(y):
-            out.append(fit_logistic(Xk, y, None, names, "keep"))
+            out.append(_or_none(fit_logistic, Xk, y, None, names, "keep"))
         amt = pr["amount_usd"][plain]
         found, Xa = _lookup(acct_codes, X, pr["account_id"][plain])
         if found.sum() > len(names) + 1 and (amt[found] > 0).all():
-            out.append(fit_loglinear(Xa, amt[found], names, "payment_usd"))
-    return out
+            out.append(_or_none(fit_loglinear, Xa, amt[found], names, "payment_usd"))
+    return [link for link in out if link is not None]
 
 
 def fit_portfolio(tr: Trace, seg: int, last_day: int) -> Portfolio:
