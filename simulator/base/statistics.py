@@ -89,6 +89,12 @@ def sample_variance(values: Sequence[float]) -> float | None:
         return None
 
 
+def _no_difference(n: int) -> dict:
+    """The paired-difference document of ``n`` pairs before anything is computed (all None)."""
+    keys = ("a_mean", "b_mean", "diff_mean", "diff_ci95_low", "diff_ci95_high", "var_a", "var_b", "var_diff")
+    return {"n": n, **dict.fromkeys(keys), "variance_ratio": None}
+
+
 def paired_difference(a: Sequence[float | None], b: Sequence[float | None], level: float = 0.95) -> dict:
     """Paired comparison of replication values of two variants run with common random numbers.
 
@@ -106,18 +112,7 @@ def paired_difference(a: Sequence[float | None], b: Sequence[float | None], leve
     if len(a) != len(b):
         raise ValueError(f"paired values need equal lengths, got {len(a)} and {len(b)}")
     pairs = [(float(x), float(y)) for x, y in zip(a, b) if x is not None and y is not None]
-    out: dict = {
-        "n": len(pairs),
-        "a_mean": None,
-        "b_mean": None,
-        "diff_mean": None,
-        "diff_ci95_low": None,
-        "diff_ci95_high": None,
-        "var_a": None,
-        "var_b": None,
-        "var_diff": None,
-        "variance_ratio": None,
-    }
+    out: dict = _no_difference(len(pairs))
     if not pairs:
         return out
     xa = [p[0] for p in pairs]
@@ -215,18 +210,7 @@ def stat_from_moments(moments: Moments, kept: Sequence[float | None], spread: bo
 def paired_from_moments(a: Moments, b: Moments, d: Moments, level: float = 0.95) -> dict:
     """:func:`paired_difference` from the moments of the pairs' A values, B values and
     differences B - A (pairs where either value is undefined left out of all three)."""
-    out: dict = {
-        "n": d.n,
-        "a_mean": None,
-        "b_mean": None,
-        "diff_mean": None,
-        "diff_ci95_low": None,
-        "diff_ci95_high": None,
-        "var_a": None,
-        "var_b": None,
-        "var_diff": None,
-        "variance_ratio": None,
-    }
+    out: dict = _no_difference(d.n)
     if d.n == 0:
         return out
     out["a_mean"], out["b_mean"] = a.mean, b.mean
