@@ -208,7 +208,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = loaded.scenario
     # The files first: a reader of the tables that goes away (| head) must not cost the results.
     # A file that cannot be written keeps neither the others nor the results from being saved.
-    text = res.to_json()
+    from ..experiment.results import results_json
+
+    text = results_json(doc) if json_out is not None or out_dir is not None else ""
     trace_failed = None
     with Writes() as write:
         if record is not None:

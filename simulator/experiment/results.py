@@ -171,7 +171,7 @@ class Results:
 
     def to_json(self) -> str:
         """Canonical JSON text: the same seed and scenario always give the same bytes."""
-        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
+        return results_json(self.to_dict())
 
     def summary(self, metrics: Sequence[str] = KEY_METRICS) -> str:
         """A readable plain-text table: for the center, each segment and each team, the mean and
@@ -225,6 +225,11 @@ class Results:
         df = pd.DataFrame(rows, columns=["replication", "level", "unit", "metric", "value"])
         df["value"] = df["value"].astype(float)
         return df
+
+
+def results_json(doc: Mapping[str, Any]) -> str:
+    """The canonical JSON text of a results document (:meth:`Results.to_dict`)."""
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
 
 
 def iter_long(
