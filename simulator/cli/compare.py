@@ -154,7 +154,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         say("note: A and B resolve to the same scenario; every difference is 0")
     if living:
         say(
-            "net_economic_value (the decision figure) = incremental_collected + loss_avoided - cost; "
+            "net_economic_value (the decision figure) = loss_avoided - cost; "
             "net_value (cash) = collected + agency_collected - cost"
         )
     for level, extra in cmp.only_in_one().items():

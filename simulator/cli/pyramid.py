@@ -159,7 +159,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     if economic:
         say(
-            f"net economic value (incremental cash + loss avoided - cost; the decision figure) "
+            f"net economic value (loss avoided - cost; the decision figure) "
             f"{number(doc['baseline_net_economic_value'], money=True)} $ per replication"
         )
         say(

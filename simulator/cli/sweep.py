@@ -87,8 +87,8 @@ def register(sub: Subparsers) -> None:
             "coverage (accounts_dialed_share: the share of accounts dialed at least once) and "
             "service (attempted_7d_share and contacted_7d_share: open accounts dialed and reached "
             "in the last 7 days of calling; attempts_per_account), with 95% CIs. With a living "
-            "portfolio and a control group, net economic value (incremental cash over the "
-            "never-called control + loss avoided - cost) and its marginal per added collector "
+            "portfolio and a control group, net economic value (the expected loss the calling "
+            "prevents against the never-called control - cost) and its marginal per added collector "
             "come first and are the decision figure, with cash net value beside them. Names the "
             "headcount with the largest mean decision figure, the last one up to which every added "
             "collector pays beyond doubt, and the smallest one meeting every --constraint. Writes "
@@ -255,8 +255,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print("center, mean ± 95% CI half-width:")
     if economic:
         print(
-            "net_economic_value (the decision figure) = incremental cash over the never-called control "
-            "+ loss avoided - cost; net_value (cash) = collected + next stage's recoveries - cost"
+            "net_economic_value (the decision figure) = loss avoided against the never-called control "
+            "- cost; net_value (cash) = collected + next stage's recoveries - cost"
         )
     print(table(rows))
     return _sweep_done(outcome, args.strict)
@@ -324,8 +324,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
         f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width. +1 collector: "
         "what each added collector brings over the previous headcount (paired by replication). "
         + (
-            "net economic value (the decision figure) = incremental cash over the never-called "
-            "control + loss avoided - cost; net value (cash) = collected + next stage's recoveries - cost. "
+            "net economic value (the decision figure) = loss avoided against the never-called "
+            "control - cost; net value (cash) = collected + next stage's recoveries - cost. "
             if economic
             else ""
         )

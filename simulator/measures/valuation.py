@@ -9,6 +9,9 @@ from ..world.counters import Counters
 
 Metrics = dict[str, float | None]
 
+LOSS_AVOIDED_WORDS = "the expected loss the calling prevents against the never-called control"
+"""What ``loss_avoided`` is, in the words the reports use."""
+
 
 def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
     """Self-cure, cash, incremental dollars and losses of a group of segments (None where not
@@ -27,9 +30,9 @@ def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
     ``expected_loss_end``: of the called accounts open then. ``loss_avoided``: segment by
     segment, the control group's loss per dollar owed (expected loss / balance still owed, over
     every control account in the portfolio during the window, wherever it went) times what the
-    called accounts still owe, less the called accounts' expected loss. The dollars the called
-    accounts paid are not owed, so they count once, in ``incremental_collected``; loss avoided is
-    the loss the called accounts' remaining balance no longer carries (docs/portfolio.md)."""
+    called accounts would owe uncalled (what they still owe + ``incremental_collected``), less
+    the called accounts' expected loss: the whole expected loss the calling prevents, on the
+    balance left and on the dollars it brought in early (docs/portfolio.md, "Value by loss")."""
     if cnt.received_usd is None:
         return {**NOT_BY_COLLECTOR, "self_cure_collected": 0.0}
     cash = float(cnt.received_usd[segments, 0].sum())
@@ -40,10 +43,11 @@ def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
         if not n_control:
             incremental = avoided = None
             break
-        incremental += float(treated_usd - control_usd * n_treated / n_control)
+        extra = float(treated_usd - control_usd * n_treated / n_control)
+        incremental += extra
         (loss_t, loss_c), (owed_t, owed_c) = cnt.loss_usd[s], cnt.owed_usd[s]
         if avoided is not None:
-            avoided = None if not owed_c else avoided + float(loss_c / owed_c * owed_t - loss_t)
+            avoided = None if not owed_c else avoided + float(loss_c / owed_c * (owed_t + extra) - loss_t)
     return {
         "self_cure_collected": float(cnt.self_cure_usd[segments].sum()),
         "collected_cash": cash,
@@ -55,12 +59,14 @@ def portfolio_dollars(cnt: Counters, segments: list[int]) -> Metrics:
 
 
 def economic_value(m: Metrics) -> float | None:
-    """``net_economic_value`` = incremental_collected + loss_avoided - cost, US dollars (None
-    without a living portfolio with a control group)."""
-    inc, avoided, cost = m.get("incremental_collected"), m.get("loss_avoided"), m.get("cost")
-    if inc is None or avoided is None or cost is None:
+    """``net_economic_value`` = loss_avoided - cost, US dollars (None without a living portfolio
+    with a control group). The incremental cash is not added: uncalled, those dollars would still
+    be owed, and worth what is not lost of them; what the calling gains on them is the loss they
+    no longer carry, which loss_avoided holds. Adding them would count each dollar twice."""
+    avoided, cost = m.get("loss_avoided"), m.get("cost")
+    if avoided is None or cost is None:
         return None
-    return float(inc + avoided - cost)
+    return float(avoided - cost)
 
 
 NOT_BY_COLLECTOR: Metrics = {

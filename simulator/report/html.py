@@ -13,6 +13,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from ..measures.valuation import LOSS_AVOIDED_WORDS
 from .blocks import further_blocks_html
 from .data import (
     ABANDON_LIMIT,
@@ -190,7 +191,7 @@ def render_sweep(doc: dict[str, Any], source_file: str = "", images: dict[str, b
         + "".join(rows)
         + '</tbody></table><p class="note">Center figures, mean per replication. '
         + (
-            "Net economic value = incremental cash over the never-called control + loss avoided - cost "
+            f"Net economic value = loss avoided ({LOSS_AVOIDED_WORDS}) - cost "
             "(the decision figure); net value = collected + next stage's recoveries - cost (cash). "
             if economic
             else ""

@@ -125,7 +125,8 @@ def headline_html(doc: dict[str, Any], tg: dict[str, Any]) -> str:
             card(
                 "loss avoided over the uncalled control",
                 fmt("loss_avoided", mean(c["loss_avoided"])),
-                "expected loss the called accounts' remaining balance no longer carries; 95% CI "
+                "expected loss the calling prevents, on the balance left and on the dollars paid "
+                "early; 95% CI "
                 f"{fmt_ci('loss_avoided', c['loss_avoided'])}",
             )
         )
@@ -133,8 +134,7 @@ def headline_html(doc: dict[str, Any], tg: dict[str, Any]) -> str:
             card(
                 "net economic value: the decision figure",
                 fmt("net_economic_value", mean(c["net_economic_value"])),
-                "incremental cash + loss avoided - full cost; 95% CI "
-                f"{fmt_ci('net_economic_value', c['net_economic_value'])}",
+                f"loss avoided - full cost; 95% CI {fmt_ci('net_economic_value', c['net_economic_value'])}",
             )
         )
     nv = net_value(c)

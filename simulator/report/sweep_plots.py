@@ -88,7 +88,7 @@ def staffing_curve(results: dict[str, Any]) -> Figure:
         )
         ax3.set(
             xlabel=xl,
-            ylabel="incremental cash + loss avoided - cost ($)",
+            ylabel="loss avoided - cost ($)",
             title="Net economic value (the decision figure)",
         )
         ax3.axhline(0, color=GREY, lw=0.8)

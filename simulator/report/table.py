@@ -141,7 +141,7 @@ LABELS = {
     "cost_abandon_penalty": "  abandon penalties",
     "cost": "cost (the sum of the parts)",
     "net_value": "net value (collected + next stage's recoveries - cost)",
-    "net_economic_value": "net economic value (incremental + loss avoided - cost): the decision figure",
+    "net_economic_value": "net economic value (loss avoided - cost): the decision figure",
 }
 CASH_NET_VALUE = "net value, cash (collected + next stage's recoveries - cost)"
 """The label of net_value where net economic value is shown beside it."""

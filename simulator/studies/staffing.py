@@ -98,8 +98,8 @@ def _unit_stat(variant: Mapping[str, Any], ref: MetricRef) -> Mapping[str, Any] 
 
 
 def decision_metric(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The figure a headcount is chosen on: ``net_economic_value`` (incremental cash + loss
-    avoided - cost) when every row has it (a living portfolio with a control group), else cash
+    """The figure a headcount is chosen on: ``net_economic_value`` (loss avoided - cost) when
+    every row has it (a living portfolio with a control group), else cash
     ``net_value``."""
     ok = rows and all(
         r.get("net_economic_value") and r["net_economic_value"]["mean"] is not None for r in rows

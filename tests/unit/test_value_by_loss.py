@@ -1,7 +1,8 @@
 """Value by loss: every account of a living portfolio carries an expected loss (balance x
 P(charge-off | its 30-day bucket) x (1 - recovery)), the center and segments report the loss of
 the called book at the end, the loss the calling avoided against the never-called control, and
-net_economic_value = incremental_collected + loss_avoided - cost."""
+net_economic_value = loss_avoided - cost (the incremental cash is timing: its value is the loss it no
+longer carries, which loss_avoided holds)."""
 
 import json
 import math
@@ -103,19 +104,24 @@ def test_losses_add_up_to_the_ledger(world):
     assert cnt.open_loss_usd.sum() == pytest.approx(open_loss, rel=1e-9)
 
 
-def test_net_economic_value_is_incremental_cash_plus_loss_avoided_less_cost(world):
+def test_net_economic_value_is_the_loss_avoided_less_cost(world):
     _, cnt, m = world
     for u in [m["center"]["center"], *m["segments"].values()]:
-        assert u["net_economic_value"] == pytest.approx(
-            u["incremental_collected"] + u["loss_avoided"] - u["cost"], rel=1e-12
-        )
+        assert u["net_economic_value"] == pytest.approx(u["loss_avoided"] - u["cost"], rel=1e-12)
     seg = m["segments"]
     c = m["center"]["center"]
     assert c["loss_avoided"] == pytest.approx(sum(s["loss_avoided"] for s in seg.values()), rel=1e-12)
-    # segment by segment: the control's loss per dollar owed on what the called accounts owe
+    # segment by segment: the control's loss per dollar owed on what the called accounts would owe
+    # uncalled (what they owe + the incremental dollars they paid), less their loss. That is the
+    # change in book value (cash + owed - expected loss) the calling makes: each dollar once.
     (loss_t, loss_c), (owed_t, owed_c) = cnt.loss_usd[0], cnt.owed_usd[0]
+    (paid_t, paid_c), (n_t, n_c) = cnt.received_usd[0], cnt.present_accounts[0]
     first = seg[next(iter(seg))]
-    assert first["loss_avoided"] == pytest.approx(loss_c / owed_c * owed_t - loss_t, rel=1e-12)
+    extra = paid_t - paid_c * n_t / n_c
+    assert first["incremental_collected"] == pytest.approx(extra, rel=1e-12)
+    book_called = paid_t + owed_t - loss_t
+    book_uncalled = paid_c * n_t / n_c + (owed_t + extra) * (1 - loss_c / owed_c)
+    assert first["loss_avoided"] == pytest.approx(book_called - book_uncalled, rel=1e-9)
     v = cnt.blocks["valuation"]
     assert v["charge_off_probability_30_59"] == pytest.approx(_default_probabilities()[1])
     # the block's figure is the center's: every segment's control loss over what it owes
@@ -228,7 +234,7 @@ def test_run_table_and_report_show_the_decision_figure_beside_cash_net_value():
 
     doc = json.loads(json.dumps(run_experiment(load_scenario(OPEN, SHORT), 1, 1).to_dict(), default=str))
     text = volume_table(doc)
-    assert "net economic value (incremental + loss avoided - cost): the decision figure" in text
+    assert "net economic value (loss avoided - cost): the decision figure" in text
     assert "net value, cash (collected + next stage's recoveries - cost)" in text
     assert "loss avoided over" in text
     page = render_results(doc, images={})
