@@ -140,7 +140,10 @@ def cmd_erlang(args: argparse.Namespace) -> int:
     if not args.agents and not targets:
         raise InputError("give --agents, a target (--min-service-level, --max-asa-s, ...), or both")
     json_out = json_target(args)
-    traffic = Traffic(args.calls_per_hour, args.aht_s, args.patience_s)
+    try:
+        traffic = Traffic(args.calls_per_hour, args.aht_s, args.patience_s)
+    except ValueError as e:
+        raise InputError(f"--calls-per-hour, --aht-s: {e}") from None
     met = []
     counts = set(args.agents or ())
     for metric, option, bound in targets:

@@ -92,6 +92,11 @@ class Traffic:
                 continue
             if not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+        if not math.isfinite(self.load):
+            raise ValueError(
+                f"calls_per_hour x aht_s ({self.calls_per_hour:g} x {self.aht_s:g}) is too large: "
+                "the offered load is not a finite number of Erlangs"
+            )
 
     @property
     def arrival_rate(self) -> float:
@@ -189,6 +194,11 @@ def agents_needed(model: str, traffic: Traffic, metric: str, bound: float, targe
             raise ValueError(f"an asa_s target must be a number of seconds > 0, got {bound!r}")
     elif not math.isfinite(bound) or not 0 < bound < 1 and not (metric == "occupancy" and bound == 1):
         raise ValueError(f"a {metric} target must be a fraction between 0 and 1, got {bound!r}")
+    if traffic.load >= MAX_AGENTS:
+        raise ValueError(
+            f"the offered load is {traffic.load:,.0f} Erlangs: a {metric} target would need more "
+            f"than the {MAX_AGENTS:,} agents this calculator searches"
+        )
     # Erlang C needs n > A.
     lo = int(math.floor(traffic.load)) if model == "c" else 0
     if metric == "occupancy" and model == "c":

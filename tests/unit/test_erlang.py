@@ -360,3 +360,16 @@ def test_every_target_figure_improves_with_each_agent(model, patience):
         v = np.array([getattr(f, name) for f in rows])
         sign = 1 if name == "service_level" else -1
         assert np.all(sign * np.diff(v) >= -1e-15), name
+
+
+def test_an_offered_load_beyond_the_search_is_refused_at_once(capsys):
+    """A target search never runs on a load no team of MAX_AGENTS meets, and a load that is not a
+    finite number is bad input, not an internal error (found in review: 1e12 calls an hour ran
+    on; 1e308 x 1e308 overflowed)."""
+    from simulator.cli import main
+
+    assert main(["erlang", "--calls-per-hour", "1e12", "--aht-s", "180", "--min-service-level", "0.8"]) == 2
+    assert "50,000,000,000 Erlangs" in capsys.readouterr().err
+    assert main(["erlang", "--calls-per-hour", "1e308", "--aht-s", "1e308", "--agents", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "not a finite number of Erlangs" in err and "internal error" not in err
