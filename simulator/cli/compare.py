@@ -155,7 +155,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if living:
         say(
             "net_economic_value (the decision figure) = loss_avoided - cost; "
-            "net_value (cash) = collected + agency_collected - cost"
+            "net_value (collections) = collected + agency_collected - cost"
         )
     for level, extra in cmp.only_in_one().items():
         for side, names in extra.items():

@@ -256,7 +256,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if economic:
         print(
             "net_economic_value (the decision figure) = loss avoided against the never-called control "
-            "- cost; net_value (cash) = collected + next stage's recoveries - cost"
+            "- cost; net_value (collections) = collected + next stage's recoveries - cost"
         )
     print(table(rows))
     return _sweep_done(outcome, args.strict)
@@ -292,7 +292,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     economic = st["decision_metric"] == "net_economic_value"
     labels = {
         "value_per_paid_hour": "value/paid h",
-        "net_value": "net value (cash)" if economic else "net value",
+        "net_value": "net value (collections)" if economic else "net value",
         "net_economic_value": "net economic value",
         "incremental_collected": "incremental cash",
         "loss_avoided": "loss avoided",
@@ -312,7 +312,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     ]
     head = ["headcount"]
     for m in valued:
-        head += [labels[m], "+1 collector" + (" (cash)" if economic and m == "net_value" else "")]
+        head += [labels[m], "+1 collector" + (" (collections)" if economic and m == "net_value" else "")]
     rows = [head + [labels[m] for m in others]]
     for r in st["rows"]:
         row = [str(r["headcount"])]
@@ -325,7 +325,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
         "what each added collector brings over the previous headcount (paired by replication). "
         + (
             "net economic value (the decision figure) = loss avoided against the never-called "
-            "control - cost; net value (cash) = collected + next stage's recoveries - cost. "
+            "control - cost; net value (collections) = collected + next stage's recoveries - cost. "
             if economic
             else ""
         )
@@ -340,7 +340,10 @@ def cmd_staff(args: argparse.Namespace) -> int:
         print(f"largest mean {decision}: headcount {b['headcount']} ({stat_of(b)})")
     if economic and st["best_net_value"]:
         bc = st["best_net_value"]
-        print(f"largest mean net value (cash), for comparison: headcount {bc['headcount']} ({stat_of(bc)})")
+        print(
+            f"largest mean net value (collections), for comparison: headcount {bc['headcount']} "
+            f"({stat_of(bc)})"
+        )
     paying = st["last_paying_headcount"]
     print(
         f"each added collector brings {decision} (95% CI above 0) "

@@ -151,7 +151,7 @@ def render_sweep(doc: dict[str, Any], source_file: str = "", images: dict[str, b
     cols = [
         ("value_per_paid_hour", "value per paid hour"),
         *([("net_economic_value", "net economic value (decision)")] if economic else []),
-        ("net_value", "net value (cash)" if economic else "net value"),
+        ("net_value", "net value (collections)" if economic else "net value"),
         ("rpc_per_productive_hour", "contacts per productive hour"),
         ("abandon_rate", "abandon rate"),
         ("collected", "collected"),
@@ -192,7 +192,7 @@ def render_sweep(doc: dict[str, Any], source_file: str = "", images: dict[str, b
         + '</tbody></table><p class="note">Center figures, mean per replication. '
         + (
             f"Net economic value = loss avoided ({LOSS_AVOIDED_WORDS}) - cost "
-            "(the decision figure); net value = collected + next stage's recoveries - cost (cash). "
+            "(the decision figure); net value = collected + next stage's recoveries - cost (collections). "
             if economic
             else ""
         )

@@ -141,7 +141,7 @@ def headline_html(doc: dict[str, Any], tg: dict[str, Any]) -> str:
     if nv:
         cards.append(
             card(
-                "net value (cash)" if economic else "net value",
+                "net value (collections)" if economic else "net value",
                 fmt("net_value", mean(nv)),
                 "collected + next stage's recoveries - full cost; per replication",
             )

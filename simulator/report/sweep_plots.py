@@ -84,7 +84,7 @@ def staffing_curve(results: dict[str, Any]) -> Figure:
         ax2.set(
             xlabel=xl,
             ylabel="net value = collected + next stage's recoveries - cost ($)",
-            title="Net value (cash)",
+            title="Net value (collections)",
         )
         ax3.set(
             xlabel=xl,

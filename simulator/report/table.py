@@ -143,7 +143,7 @@ LABELS = {
     "net_value": "net value (collected + next stage's recoveries - cost)",
     "net_economic_value": "net economic value (loss avoided - cost): the decision figure",
 }
-CASH_NET_VALUE = "net value, cash (collected + next stage's recoveries - cost)"
+CASH_NET_VALUE = "net value, collections (collected + next stage's recoveries - cost)"
 """The label of net_value where net economic value is shown beside it."""
 
 

@@ -182,7 +182,7 @@ def test_staff_best_headcount_moves_with_the_loss_rate(tmp_path, capsys):
     losses, is the same in both."""
     lossy, mild = _staff(tmp_path, 0.0), _staff(tmp_path, 0.9)
     text = capsys.readouterr().out
-    assert "net economic value" in text and "+1 collector (cash)" in text
+    assert "net economic value" in text and "+1 collector (collections)" in text
     assert lossy["decision_metric"] == mild["decision_metric"] == "net_economic_value"
     assert lossy["best"]["headcount"] == 5 and mild["best"]["headcount"] == 1
     assert lossy["rows"][1]["marginal_net_economic_value"]["ci95_low"] > 0
@@ -235,10 +235,10 @@ def test_run_table_and_report_show_the_decision_figure_beside_cash_net_value():
     doc = json.loads(json.dumps(run_experiment(load_scenario(OPEN, SHORT), 1, 1).to_dict(), default=str))
     text = volume_table(doc)
     assert "net economic value (loss avoided - cost): the decision figure" in text
-    assert "net value, cash (collected + next stage's recoveries - cost)" in text
+    assert "net value, collections (collected + next stage's recoveries - cost)" in text
     assert "loss avoided over" in text
     page = render_results(doc, images={})
-    assert "net economic value: the decision figure" in page and "net value (cash)" in page
+    assert "net economic value: the decision figure" in page and "net value (collections)" in page
     nev = doc["metrics"]["center"]["net_economic_value"]["mean"]
     assert f"${nev:,.0f}" in page
     closed = json.loads(
