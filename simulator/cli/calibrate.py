@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..base.errors import EXIT_BREACH
 from ..base.formatting import table
 from .argtypes import output_path, positive_int, seed
 from .common import Subparsers
@@ -28,8 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["register", "cmd_calibrate"]
 
 EXIT_INPUT = 2
-EXIT_STRICT = 4
-"""``--backtest --strict``: the back-test FAILED or was INCONCLUSIVE (docs/contract.md)."""
+EXIT_STRICT = EXIT_BREACH
+"""``--backtest --strict``: the back-test FAILED or was INCONCLUSIVE; the exit code of every
+``--strict`` finding (docs/contract.md)."""
 
 DESCRIPTION = """\
 Fit a scenario to an operation's own data and write it as a scenario file whose [calibration]

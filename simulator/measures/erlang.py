@@ -22,9 +22,9 @@ is per second: lambda = calls_per_hour / 3600, mu = 1 / aht_s, theta = 1 / patie
   not depend on which of the two happens, so a caller who finds ``j`` ahead is answered with
   probability ``n mu / (n mu + (j + 1) theta)`` (the product telescopes) after a wait that is a
   sum of independent exponentials of rates ``n mu + theta, ..., n mu + (j + 1) theta``. Such a
-  sum (rates ``c + i theta``) is the ``(j+1)``-th smallest of ``c / theta + j`` exponentials of
-  rate theta, whose distribution function is the regularized incomplete beta
-  ``I_{1 - exp(-theta t)}(j + 1, c / theta)``: an exact, positive sum with no cancellation
+  sum (rates ``c + i theta``, i = 1..j+1) is the ``(j+1)``-th smallest of ``c / theta + j + 1``
+  exponentials of rate theta, whose distribution function is the regularized incomplete beta
+  ``I_{1 - exp(-theta t)}(j + 1, c / theta + 1)``: an exact, positive sum with no cancellation
   (the closed form of the hypoexponential alternates in sign and loses every digit past a few
   dozen callers). Hence the service level
   ``P(answered within t) = sum_{k<n} p[k] + sum_j p[n+j] n mu / (n mu + (j+1) theta) I(...)``,

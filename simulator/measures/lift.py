@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..world.counters import Counters
+from ..world.tasks.aging import CHARGED_OFF_COLUMN
 
 LIFT_METRICS = (
     "cure_rate_treated",
@@ -43,7 +44,7 @@ LIFT_METRICS = (
 NO_LIFT: dict[str, float | None] = dict.fromkeys(LIFT_METRICS)
 """The lift metrics where they are not defined (teams, collectors, no control group)."""
 
-_CHARGED_OFF = 5  # the charge-off column of the roll matrices (aging.DESTINATIONS)
+_CHARGED_OFF = CHARGED_OFF_COLUMN
 
 
 def _share(a: float, b: float) -> float | None:

@@ -351,7 +351,7 @@ class LivingPortfolio:
         for k, group in ((0, "treated"), (1, "control")):
             owed_k = counters.owed_usd[:, k].sum()
             block[f"loss_per_dollar_owed_{group}"] = (
-                float(counters.loss_usd[:, k].sum() / owed_k) if owed_k else 0.0
+                float(counters.loss_usd[:, k].sum() / owed_k) if owed_k else None
             )
         counters.blocks["valuation"] = block
 

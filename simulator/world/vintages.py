@@ -116,7 +116,9 @@ class Vintages:
     def months_complete(self, r: int) -> int:
         """Ages of row ``r`` that every one of its accounts has lived in full by the last
         calling day."""
-        last_entry = self.first_day if r == 0 else min(self.first_day + 30 * r - 1, self.last_work_day)
+        last_entry = (
+            self.first_day if r == 0 else min(self.first_day + int(CYCLE_DAYS) * r - 1, self.last_work_day)
+        )
         return max(0, (self.last_work_day - last_entry + 1) // int(CYCLE_DAYS))
 
     def block(self) -> dict[str, float | None]:
