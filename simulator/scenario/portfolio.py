@@ -259,8 +259,9 @@ class LivingPortfolio(_Model):
         description=(
             "size promises by what the account owes: an ordinary promise is for the past-due amount on "
             "its due day (M x ceil(days past due then / 30), at most the balance) times a draw of this "
-            "distribution (> 0; 1: exactly what is due) times the collector's payment multiplier, and "
-            "the segment's payment_usd is not used (omit: the payment_usd draw)"
+            "distribution (> 0; 1: exactly what is due) times the collector's payment multiplier; the "
+            "segment's payment_usd and the account behaviour's payment multiplier are not used (the "
+            "amount due already follows the account) (omit: the payment_usd draw)"
         ),
     )
     behaviour: AccountBehaviour | None = Field(
