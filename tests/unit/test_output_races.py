@@ -20,21 +20,6 @@ from simulator.base import disk, fileio, locks
 from simulator.cli import main
 from simulator.experiment import replications as experiment
 
-from ..conftest import tiny_scenario, write_toml
-
-
-@pytest.fixture
-def scen(tmp_path):
-    return str(write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500)))
-
-
-@pytest.fixture
-def no_simulation(monkeypatch):
-    def boom(*a, **k):
-        raise AssertionError("a replication ran although the output was refused")
-
-    monkeypatch.setattr(experiment, "run_replication", boom)
-
 
 @pytest.fixture(autouse=True)
 def _quick_locks(monkeypatch):

@@ -13,23 +13,9 @@ import pytest
 from simulator.base import disk, fileio, locks
 from simulator.cli import main
 from simulator.experiment import output_size
-from simulator.experiment import replications as experiment
 from simulator.scenario import load_scenario
 
-from ..conftest import fill_device, tiny_scenario, write_toml
-
-
-@pytest.fixture
-def scen(tmp_path):
-    return str(write_toml(tmp_path / "s.toml", tiny_scenario(accounts=1500)))
-
-
-@pytest.fixture
-def no_simulation(monkeypatch):
-    def boom(*a, **k):
-        raise AssertionError("a replication ran although the output was refused")
-
-    monkeypatch.setattr(experiment, "run_replication", boom)
+from ..conftest import fill_device
 
 
 @pytest.fixture(autouse=True)
