@@ -11,6 +11,12 @@ and the inbound pyramid. Pure functions, as metrics.py.
   calls, ``inbound_rpc`` (answered calls from an open account: negotiations).
 - Pyramid (every level): ``inbound_promises``, ``inbound_kept``, ``inbound_collected`` (US
   dollars), the promises, kept promises and dollars of the collectors of inbound teams.
+- Classes and IVR (center and segment; ``None`` for a team): ``inbound_response_calls`` (calls
+  back prompted by outbound dials that reached the queue, in ``inbound_calls``),
+  ``inbound_response_asa_s`` (their mean wait when answered), ``inbound_response_promise_share``
+  = promises made in those calls / ``inbound_promises``; ``ivr_calls`` (calls settled in the IVR,
+  not in ``inbound_calls``), ``ivr_promises``, ``ivr_kept``, ``ivr_collected`` (US dollars): the
+  IVR's pyramid, apart from the collectors' ``promises``, ``kept`` and ``collected``.
 
 Without an ``[inbound]`` block the counts are 0 and the ratios ``None``.
 """
@@ -33,10 +39,32 @@ INBOUND_METRICS = (
     "inbound_promises",
     "inbound_kept",
     "inbound_collected",
+    "inbound_response_calls",
+    "inbound_response_asa_s",
+    "inbound_response_promise_share",
+    "ivr_calls",
+    "ivr_promises",
+    "ivr_kept",
+    "ivr_collected",
 )
 """Contract names of the inbound metrics, in the order they are reported."""
 
 _Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
+_QUEUE_ONLY = (
+    "inbound_calls",
+    "inbound_abandoned",
+    "inbound_abandon_rate",
+    "service_level",
+    "inbound_queued_share",
+    "inbound_response_calls",
+    "inbound_response_asa_s",
+    "inbound_response_promise_share",
+    "ivr_calls",
+    "ivr_promises",
+    "ivr_kept",
+    "ivr_collected",
+)
+"""The metrics of the queue itself (center and segment); None for a team or a collector."""
 _A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
 
 
@@ -82,8 +110,12 @@ def inbound_metrics(
         out["inbound_abandon_rate"] = _ratio(tot[_Q["abandoned"]], calls)
         out["service_level"] = _ratio(tot[_Q["answered_in_sl"]], calls)
         out["inbound_queued_share"] = _ratio(tot[_Q["queued"]], calls)
+        out["inbound_response_calls"] = float(tot[_Q["response_calls"]])
+        out["inbound_response_asa_s"] = _ratio(tot[_Q["response_wait_s"]], tot[_Q["response_answered"]])
+        out["inbound_response_promise_share"] = _ratio(tot[_Q["response_promises"]], out["inbound_promises"])
+        for k in ("ivr_calls", "ivr_promises", "ivr_kept", "ivr_collected"):
+            out[k] = float(tot[_Q[k]])
     else:
-        for k in ("inbound_calls", "inbound_abandoned", "inbound_abandon_rate", "service_level"):
+        for k in _QUEUE_ONLY:
             out[k] = None
-        out["inbound_queued_share"] = None
     return {k: out[k] for k in INBOUND_METRICS}

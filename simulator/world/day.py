@@ -21,6 +21,7 @@ import numpy as np
 
 from ..base.clock import DAY_S
 from .dial_log import float_rows
+from .inbound_traffic import settle_ivr_promises
 from .portfolio import OPEN, PAID
 from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, MADE, P_KEEP, SEG, U_KEEP
 
@@ -152,9 +153,15 @@ def settle_due(state: WorldState, day: int) -> int:
     amount = e[:, E_AMOUNT]
     kept = e[:, E_U_KEEP] < np.minimum(1.0, e[:, E_P_KEEP])
     broken = ~kept
+    counted = e[:, E_MADE] >= state.calendar.first_measured_day
+    # the IVR's promises (counter row IVR_ROW) are counted apart, in the inbound queue's columns
+    staffed = None
+    if cnt.inbound_queue is not None:
+        staffed = settle_ivr_promises(cnt, coll, s, amount, kept & counted)
     n_seg = cnt.daily_kept.shape[0]
-    cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
-    cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
+    dk = kept if staffed is None else kept & staffed
+    cnt.daily_kept[:, day] += np.bincount(s[dk], minlength=n_seg)
+    cnt.daily_collected[:, day] += np.bincount(s[dk], weights=amount[dk], minlength=n_seg)
     arrangements = list(map(_ARRANGEMENT, due))
     # list.count(None) runs in C: without arrangements due (the usual day) no per-entry loop
     ordinary = (
@@ -168,14 +175,15 @@ def settle_due(state: WorldState, day: int) -> int:
         if ordinary.all()
         else np.fromiter((x is None or x.negotiated for x in arrangements), dtype=bool, count=n)
     )
-    counted = e[:, E_MADE] >= state.calendar.first_measured_day
     ck, cb = (kept, broken) if counted.all() else (kept & counted, broken & counted)
     ckp, cbp = (ck, cb) if promise is ordinary and ordinary.all() else (ck & promise, cb & promise)
+    if staffed is not None:
+        ck, cb, ckp, cbp = ck & staffed, cb & staffed, ckp & staffed, cbp & staffed
     np.add.at(cnt.kept, (coll[ckp], s[ckp]), 1)
     np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])
     np.add.at(cnt.broken, (coll[cbp], s[cbp]), 1)
     if state.calendar.first_measured_day <= day <= state.calendar.last_work_day:
-        np.add.at(cnt.collected_in_period, (coll[kept], s[kept]), amount[kept])
+        np.add.at(cnt.collected_in_period, (coll[dk], s[dk]), amount[dk])
     again = a[broken & ordinary]
     rec = state.recorder
     if living is None:

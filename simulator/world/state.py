@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
     from .collectors import Collector
+    from .inbound_traffic import ResponseCalls
     from .routing import Campaign
 
 
@@ -84,6 +85,7 @@ class WorldState:
     trace: list[dict[str, np.ndarray]] | None  # every day's dial columns (trace=True)
     recorder: Recorder | None  # promises, payments and shifts (trace=True)
     reminder_lead: int | None  # days before the due date of promise reminders (None: off)
+    responses: ResponseCalls | None  # calls back prompted by outbound dials (inbound.responses)
 
     @property
     def n_collectors(self) -> int:
