@@ -11,7 +11,11 @@ that settles a share of the calls without a collector (scenario keys ``inbound.r
   does not call) is moved to the next window opening: a debtor who finds the lines closed calls
   when they open. A call back that would fall after the last calling day is dropped. It is
   hooked into :meth:`DialKernel.finish` as the first dial hook, only when ``responses`` is set:
-  without it the kernel has no hook and progressive runs of dials stay on.
+  without it the kernel has no hook and progressive runs of dials stay on. With it the
+  predictive dialer plays its campaigns' events as SimPy events (not lazily), so a dial is
+  settled at its end; only an unanswered call (a machine the detector caught) may be settled up
+  to the shortest live ring time late, and a call back whose moment is already past then
+  arrives at once (``late`` counts them).
 - **IVR** (:class:`Ivr`): a caller from an open account goes to the IVR with ``ivr_share`` and
   never reaches the queue nor a collector. With ``ivr_promise_probability`` it promises; the
   promise's amount, due day and keep probability are sized by :meth:`DialKernel.promise`, as a
@@ -84,6 +88,7 @@ class ResponseCalls:
         self.arrive: Callable | None = None  # InboundDesk.arrive, bound when the desk is built
         self.prompted = 0  # calls back drawn (those dropped after the last calling day included)
         self.dropped = 0
+        self.late, self.late_s = 0, 0.0  # calls back that arrived late (see the module docstring)
 
     @staticmethod
     def on(state: WorldState) -> bool:
@@ -118,8 +123,12 @@ class ResponseCalls:
             if t is None:
                 self.dropped += 1
                 return False
+            late = self.env.now - t
+            if late > 0:  # the dialer settled the dial after the call back's moment
+                self.late += 1
+                self.late_s += late
             call = partial(self.arrive, a, self.segment_of[a], False, klass=RESPONSE)
-            self.env.timeout(t - self.env.now).callbacks.append(call)
+            self.env.timeout(max(0.0, -late)).callbacks.append(call)
         return False
 
 

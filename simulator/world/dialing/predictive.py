@@ -60,9 +60,13 @@ class PredictiveDialer(CampaignEvents, Dialer):
         # each other between outside events: an answer may overflow to another campaign's
         # collector, or two campaigns dial the same buckets (shared lists, where one campaign
         # played ahead would take accounts out of the other's past).
+        # Calls back prompted by a dial (inbound.responses) are outside events too: they need the
+        # dial settled in time (world/inbound_traffic.py).
         buckets = [b for k in state.campaigns for b in k.buckets]
-        self.local = (self.overflow != "overflow" or len(state.campaigns) <= 1) and len(set(buckets)) == len(
-            buckets
+        self.local = (
+            (self.overflow != "overflow" or len(state.campaigns) <= 1)
+            and len(set(buckets)) == len(buckets)
+            and getattr(state, "responses", None) is None
         )
         self.idle = [0.0] * state.n_collectors  # idle seconds since the last flush, by collector
         # Accounts whose call is placed and not yet settled (ringing, or answered and waiting)
