@@ -140,6 +140,8 @@ def settle_due(state: WorldState, day: int) -> int:
     promise then leaves the account paid (kept) or back on the lists, first in line (broken);
     with a living portfolio a kept one is a payment that may leave the account open
     (living.LivingPortfolio.after_payment). An arrangement's payment is followed up by its task.
+    Promises made in the inbound IVR (counter row inbound_traffic.IVR_ROW) are settled alike but
+    counted in the inbound queue's IVR columns, not in the collectors' counts nor the daily series.
     Counters are added in the order the promises were filed (``np.add.at`` is sequential), so
     the sums are those of settling them one at a time.
     """

@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
     from .collectors import Collector
-    from .inbound_traffic import ResponseCalls
     from .routing import Campaign
 
 
@@ -55,6 +54,13 @@ class SpecialTask(Protocol):
     def start_measuring(self, day: int) -> None: ...
     def wants_day(self, day: int) -> bool: ...
     def finish(self, counters: Counters) -> None: ...
+
+
+class ResponseHook(Protocol):
+    """Calls back prompted by outbound dials as the dial kernel sees them
+    (inbound_traffic.ResponseCalls): a dial hook that never claims the account."""
+
+    def on_dial(self, a: int, o: int, end_s: float) -> bool: ...
 
 
 class WorldState:
@@ -85,7 +91,7 @@ class WorldState:
     trace: list[dict[str, np.ndarray]] | None  # every day's dial columns (trace=True)
     recorder: Recorder | None  # promises, payments and shifts (trace=True)
     reminder_lead: int | None  # days before the due date of promise reminders (None: off)
-    responses: ResponseCalls | None  # calls back prompted by outbound dials (inbound.responses)
+    responses: ResponseHook | None  # calls back prompted by outbound dials (inbound.responses)
 
     @property
     def n_collectors(self) -> int:

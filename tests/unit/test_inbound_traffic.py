@@ -1,6 +1,8 @@
 """Inbound traffic beyond the background rate (world/inbound_traffic.py): calls back after
 outbound dials, caller classes and priorities in the queue, and the IVR."""
 
+import csv
+import io
 import math
 
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 
 from simulator.base.clock import DAY_S
 from simulator.base.outcomes import ABANDONED, MACHINE, THIRD_PARTY
+from simulator.experiment.trace_export import trace_tables, traced_world
 from simulator.measures.metrics import replication_metrics
 from simulator.scenario import ScenarioError, parse_scenario
 from simulator.world.build import World
@@ -246,3 +249,14 @@ def test_response_promise_share_counts_the_promises_of_response_callers():
     frac = q[Q["response_answered"]] / q[Q["answered"]]
     assert binomial_ok(resp_p, total_p, frac), (resp_p, total_p, frac, rpc)
     assert np.isfinite(m["inbound_response_asa_s"])
+
+
+def test_ivr_promises_have_no_collector_in_the_trace():
+    """promises.csv names no collector for a promise made in the IVR, and a collector for the
+    others: as many empty collector cells as IVR promises."""
+    w = traced_world(parse_scenario(blended_floor(ivr_share=0.5, ivr_promise_probability=0.8)), 1)
+    rows = list(csv.DictReader(io.StringIO(trace_tables(w)["promises.csv"].decode())))
+    ivr = w.counters.inbound_queue.sum(axis=0)[Q["ivr_promises"]]
+    assert ivr > 20
+    assert sum(r["collector_id"] == "" for r in rows) == ivr
+    assert set(r["collector_id"] for r in rows) - {""} <= set(w.structure.collectors)
