@@ -18,6 +18,7 @@ from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .behaviour import AccountBehaviour
+from .blend import BlendWork
 from .calendar import WorkCalendar
 from .call_lists import CallLists
 from .collectors import collector_roster
@@ -141,9 +142,10 @@ class World(WorldState):
         # task's last event) can fall due.
         last = self.calendar.last_work_day
         self.n_days = max(last + max_due_days(scenario) + 2, days_counted(scenario, last))
-        # also sets each outbound collector's campaign and segments (inbound teams answer the queue)
+        # also sets each outbound and blend collector's campaign and segments (inbound teams answer
+        # the queue only)
         roles = [scenario.teams[t].role for t in scenario.team_names]
-        outbound = [c for c in self.collectors if roles[c.team] == "outbound"]
+        outbound = [c for c in self.collectors if roles[c.team] != "inbound"]
         self.campaigns = build_campaigns(
             Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound)
         )
@@ -192,8 +194,13 @@ class World(WorldState):
         desk = self.inbound
         if desk is not None:
             desk.start()
+        blend = BlendWork(self, desk, self.dialer) if desk is not None and desk.blend else None
         for c in self.collectors:
-            work = desk if desk is not None and desk.is_inbound(c) else self.dialer
+            work = self.dialer
+            if desk is not None and desk.is_inbound(c):
+                work = desk
+            elif blend is not None and desk.is_blend(c):
+                work = blend
             env.process(collector_process(self, work, c))
         with gc_tuned():
             env.run()

@@ -36,6 +36,7 @@ from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.schema import clock_minutes
 from .contact import sampler
+from .counters import A_PROMISES
 from .delinquency import CYCLE_DAYS
 from .portfolio import OPEN, PROMISED
 from .promises import P_KEEP
@@ -280,10 +281,11 @@ class DialKernel:
         self.finish(c.idx, a, c.campaign.idx, now - lead_s, o, ring + lead_s, talk, wrap, now + dur)
         return dur
 
-    def talk(self, c: Collector, a: int, s: int, end_s: float) -> None:
+    def talk(self, c: Collector, a: int, s: int, end_s: float, inbound: bool = False) -> None:
         """A right-party conversation of collector ``c`` with account ``a`` (segment ``s``) ending
         at ``end_s``: a promise (amount, due day), a firmer promise on a confirmation call, or a
-        refusal."""
+        refusal. ``inbound``: the debtor called in (world/inbound.py); its promise is also counted
+        in Counters.inbound_answers."""
         p = self.portfolio
         m = self.models[s]
         p.last_conversation_end_s[a] = end_s
@@ -326,7 +328,11 @@ class DialKernel:
         self.promises_today.append((c.idx, s, amount, day))  # counted at midnight (day.close_day)
         keep_p = m.keep_p if beh is None else beh.keep_probability(a)
         due = day + due_in
-        entry = self.book.add(due, c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult, made_day=day)
+        entry = self.book.add(
+            due, c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult, made_day=day, inbound=inbound
+        )
+        if inbound:
+            self.counters.inbound_answers[c.idx, s, A_PROMISES] += 1
         if self.recorder is not None:
             self.recorder.promise_made(entry, end_s, due)
 
