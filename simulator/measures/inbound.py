@@ -15,6 +15,11 @@ and the inbound pyramid. Pure functions, as metrics.py.
   dollars), the promises, kept promises and dollars of inbound calls' negotiations, whoever
   answered them (inbound or blend collectors).
 
+- Call-backs (center and segment; world/callbacks.py): ``callbacks_due`` (set times that came
+  while the account was open), ``callbacks_made``, ``callbacks_made_on_time`` (started within
+  ``on_time_s`` of the set time), ``callbacks_on_time_rate`` = on time / due, ``callbacks_rpc``
+  (call-backs that reached the debtor).
+
 Without an ``[inbound]`` block the counts are 0 and the ratios ``None``.
 """
 
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..world.counters import ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP, Counters, Structure
+from ..world.counters import ANSWER_COLUMNS, CALLBACK_COLUMNS, QUEUE_COLUMNS, TALK, WRAP, Counters, Structure
 
 INBOUND_METRICS = (
     "inbound_calls",
@@ -37,8 +42,28 @@ INBOUND_METRICS = (
     "inbound_promises",
     "inbound_kept",
     "inbound_collected",
+    "callbacks_due",
+    "callbacks_made",
+    "callbacks_made_on_time",
+    "callbacks_on_time_rate",
+    "callbacks_rpc",
 )
 """Contract names of the inbound metrics, in the order they are reported."""
+
+QUEUE_ONLY = (
+    "inbound_calls",
+    "inbound_abandoned",
+    "inbound_abandon_rate",
+    "service_level",
+    "inbound_queued_share",
+    "callbacks_due",
+    "callbacks_made",
+    "callbacks_made_on_time",
+    "callbacks_on_time_rate",
+    "callbacks_rpc",
+)
+"""Metrics of the queue and its call-backs: for the center and segments, None for teams,
+collectors and groups."""
 
 _Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
 _A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
@@ -86,8 +111,15 @@ def inbound_metrics(
         out["inbound_abandon_rate"] = _ratio(tot[_Q["abandoned"]], calls)
         out["service_level"] = _ratio(tot[_Q["answered_in_sl"]], calls)
         out["inbound_queued_share"] = _ratio(tot[_Q["queued"]], calls)
+        cb = (
+            cnt.callbacks[seg_mask].sum(axis=0)
+            if cnt.callbacks is not None
+            else np.zeros(len(CALLBACK_COLUMNS))
+        )
+        for k, col in zip(("callbacks_due", "callbacks_made", "callbacks_made_on_time", "callbacks_rpc"), cb):
+            out[k] = float(col)
+        out["callbacks_on_time_rate"] = _ratio(out["callbacks_made_on_time"], out["callbacks_due"])
     else:
-        for k in ("inbound_calls", "inbound_abandoned", "inbound_abandon_rate", "service_level"):
+        for k in QUEUE_ONLY:
             out[k] = None
-        out["inbound_queued_share"] = None
     return {k: out[k] for k in INBOUND_METRICS}

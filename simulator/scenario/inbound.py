@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .callbacks import Callbacks
 from .distributions import Constant, Dist, Exponential
 
 
@@ -76,6 +77,9 @@ class Inbound(_Model):
         1.0, ge=0.0, description="multiplier of the keep probability of an inbound caller's promise"
     )
 
+    callbacks: Callbacks | None = Field(
+        None, description="call-backs at a set time, made by inbound and blend collectors (omit: none)"
+    )
     reservation_threshold: int = Field(
         0,
         ge=0,
@@ -108,6 +112,8 @@ class Inbound(_Model):
                     f"unknown segment(s) {unknown}; expected names from [segments]: {sorted(segments)}",
                 )
             )
+        if self.callbacks is not None and not {"outbound", "blend"} & set(roles.values()):
+            out.append(("inbound.callbacks", "call-backs need a team that dials (role outbound or blend)"))
         if not {"inbound", "blend"} & set(roles.values()):
             out.append(("inbound", 'no team has role = "inbound" or "blend": nobody answers inbound calls'))
         return out

@@ -3,8 +3,9 @@ threshold (scenario ``[inbound] reservation_threshold``, r).
 
 A blend collector who is ready (logged in, between breaks, no call) does, in this order:
 
-1. answers the longest-waiting inbound caller, if any (inbound calls never wait while a blend
-   collector could dial: the dialer holds back whenever a caller waits);
+1. makes a call-back that is due (world/callbacks.py), else answers the longest-waiting inbound
+   caller, if any (inbound calls never wait while a blend collector could dial: the dialer holds
+   back whenever a caller waits);
 2. dials one account of its campaign if more than r blend collectors are free, counting itself
    (the collectors waiting in the desk's ``free_blend`` pool and this one), so r collectors stay
    free for inbound calls;
@@ -46,9 +47,9 @@ class BlendWork:
         env, desk = self.env, self.desk
         camp = c.campaign
         while env.now < until:
-            caller = desk.next_waiting()
-            if caller is not None:
-                yield env.timeout(desk.answer(c, caller))
+            work = desk.next_work()
+            if work is not None:
+                yield env.timeout(desk.serve(c, work))
                 continue
             now = env.now
             wait_to = until
@@ -68,4 +69,4 @@ class BlendWork:
             if not wake.triggered:
                 desk.free_blend.remove(entry)
                 continue
-            yield env.timeout(desk.answer(c, wake.value))
+            yield env.timeout(desk.serve(c, wake.value))

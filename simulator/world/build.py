@@ -21,6 +21,7 @@ from .behaviour import AccountBehaviour
 from .blend import BlendWork
 from .calendar import WorkCalendar
 from .call_lists import CallLists
+from .callbacks import CallbackDesk
 from .collectors import collector_roster
 from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
@@ -175,6 +176,8 @@ class World(WorldState):
         self.kernel = DialKernel(self)
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
         self.inbound = InboundDesk(self, self.kernel) if scenario.inbound is not None else None
+        if self.inbound is not None and scenario.inbound.callbacks is not None:
+            self.inbound.callbacks = CallbackDesk(self, self.inbound)
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
         """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t (seconds),

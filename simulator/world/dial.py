@@ -268,17 +268,20 @@ class DialKernel:
         else:
             self.spent.append((a, end_s))
 
-    def dial(self, c: Collector, a: int, now: float, lead_s: float = 0.0) -> float:
+    def dial(self, c: Collector, a: int, now: float, lead_s: float = 0.0, camp: int | None = None) -> float:
         """A whole dial by collector ``c`` to account ``a`` at ``now``, the collector waiting
         through the ring, talking and wrapping up. ``lead_s``: seconds the collector spent on the
-        account before dialing (preview), logged as ring time. Returns the seconds from ``now``
-        until the collector is free again."""
+        account before dialing (preview), logged as ring time; ``camp``: the campaign the dial
+        counts for (None: the collector's). Returns the seconds from ``now`` until the collector
+        is free again."""
         s, o, ring, talk, wrap = self.draw(a, now)
         if o == RPC:
             talk *= c.talk_mult
             self.talk(c, a, s, now + ring + talk)
         dur = ring + talk + wrap
-        self.finish(c.idx, a, c.campaign.idx, now - lead_s, o, ring + lead_s, talk, wrap, now + dur)
+        if camp is None:
+            camp = c.campaign.idx
+        self.finish(c.idx, a, camp, now - lead_s, o, ring + lead_s, talk, wrap, now + dur)
         return dur
 
     def talk(self, c: Collector, a: int, s: int, end_s: float, inbound: bool = False) -> None:

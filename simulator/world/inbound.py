@@ -45,6 +45,7 @@ from .counters import A_ANSWERED, A_HANDLE, A_IN_SL, A_RPC, A_WAIT, ANSWER_COLUM
 from .portfolio import OPEN
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .callbacks import CallbackDesk
     from .collectors import Collector
     from .dial import DialKernel
     from .state import WorldState
@@ -117,6 +118,7 @@ class InboundDesk:
         self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
         # free blend collectors waiting for a call (world/blend.py), taken after the inbound ones
         self.free_blend: deque[tuple[Collector, object]] = deque()
+        self.callbacks: CallbackDesk | None = None  # set by CallbackDesk when call-backs are on
 
     def is_inbound(self, c: Collector) -> bool:
         """Whether collector ``c`` only answers this queue (an inbound team's)."""
@@ -202,6 +204,21 @@ class InboundDesk:
                 retry = partial(self.arrive, caller[ACCOUNT], s, True)
                 self.env.timeout(delay).callbacks.append(retry)
 
+    def next_work(self) -> list | tuple | None:
+        """The next piece of work for a free collector, taken: a call-back due (world/callbacks.py)
+        first, else the longest-waiting caller; None when there is none."""
+        cb = self.callbacks
+        if cb is not None and cb.jobs:
+            return cb.jobs.popleft()
+        return self.next_waiting()
+
+    def serve(self, c: Collector, work: list | tuple) -> float:
+        """Collector ``c`` does ``work`` (from :meth:`next_work` or a wake-up) now; returns the
+        seconds until it is free."""
+        if type(work) is list:
+            return self.answer(c, work)
+        return self.callbacks.make(c, work)
+
     def next_waiting(self) -> list | None:
         """The longest-waiting caller still on the line, taken off the queue (None: nobody)."""
         q = self.queue
@@ -216,7 +233,7 @@ class InboundDesk:
         env = self.env
         idle = self.counters.idle_s
         while env.now < until:
-            caller = self.next_waiting()
+            caller = self.next_work()
             if caller is None:
                 wake = env.event()
                 entry = (c, wake)
@@ -228,7 +245,7 @@ class InboundDesk:
                     self.free.remove(entry)
                     return
                 caller = wake.value
-            yield env.timeout(self.answer(c, caller))
+            yield env.timeout(self.serve(c, caller))
 
     def answer(self, c: Collector, caller: list) -> float:
         """Collector ``c`` answers ``caller`` now; returns the handling seconds (talk + wrap)."""
