@@ -45,7 +45,6 @@ from .counters import A_ANSWERED, A_HANDLE, A_IN_SL, A_RPC, A_WAIT, ANSWER_COLUM
 from .portfolio import OPEN
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .callbacks import CallbackDesk
     from .collectors import Collector
     from .dial import DialKernel
     from .state import WorldState
@@ -118,7 +117,8 @@ class InboundDesk:
         self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
         # free blend collectors waiting for a call (world/blend.py), taken after the inbound ones
         self.free_blend: deque[tuple[Collector, object]] = deque()
-        self.callbacks: CallbackDesk | None = None  # set by CallbackDesk when call-backs are on
+        # the call-backs (world/callbacks.CallbackDesk, which sets itself here), or None
+        self.callbacks = None
 
     def is_inbound(self, c: Collector) -> bool:
         """Whether collector ``c`` only answers this queue (an inbound team's)."""
