@@ -8,9 +8,17 @@ and the inbound pyramid. Pure functions, as metrics.py.
   those who hung up included, as :mod:`.erlang` defines it), ``inbound_queued_share`` = calls
   that found no free collector / calls (Erlang's P(wait)).
 - Answers (every level): ``inbound_answered``, ``asa_s`` = mean seconds waited by the answered
-  calls, ``inbound_rpc`` (answered calls from an open account: negotiations).
+  calls, ``inbound_rpc`` (answered calls from an open account: negotiations),
+  ``inbound_work_share`` = seconds of talk and wrap-up on inbound calls / all seconds of talk
+  and wrap-up (inbound and outbound).
 - Pyramid (every level): ``inbound_promises``, ``inbound_kept``, ``inbound_collected`` (US
-  dollars), the promises, kept promises and dollars of the collectors of inbound teams.
+  dollars), the promises, kept promises and dollars of inbound calls' negotiations, whoever
+  answered them (inbound or blend collectors).
+
+- Call-backs (center and segment; world/callbacks.py): ``callbacks_due`` (set times that came
+  while the account was open), ``callbacks_made``, ``callbacks_made_on_time`` (started within
+  ``on_time_s`` of the set time), ``callbacks_on_time_rate`` = on time / due, ``callbacks_rpc``
+  (call-backs that reached the debtor).
 
 Without an ``[inbound]`` block the counts are 0 and the ratios ``None``.
 """
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..world.counters import ANSWER_COLUMNS, QUEUE_COLUMNS, Counters, Structure
+from ..world.counters import ANSWER_COLUMNS, CALLBACK_COLUMNS, QUEUE_COLUMNS, TALK, WRAP, Counters, Structure
 
 INBOUND_METRICS = (
     "inbound_calls",
@@ -29,12 +37,33 @@ INBOUND_METRICS = (
     "asa_s",
     "service_level",
     "inbound_queued_share",
+    "inbound_work_share",
     "inbound_rpc",
     "inbound_promises",
     "inbound_kept",
     "inbound_collected",
+    "callbacks_due",
+    "callbacks_made",
+    "callbacks_made_on_time",
+    "callbacks_on_time_rate",
+    "callbacks_rpc",
 )
 """Contract names of the inbound metrics, in the order they are reported."""
+
+QUEUE_ONLY = (
+    "inbound_calls",
+    "inbound_abandoned",
+    "inbound_abandon_rate",
+    "service_level",
+    "inbound_queued_share",
+    "callbacks_due",
+    "callbacks_made",
+    "callbacks_made_on_time",
+    "callbacks_on_time_rate",
+    "callbacks_rpc",
+)
+"""Metrics of the queue and its call-backs: for the center and segments, None for teams,
+collectors and groups."""
 
 _Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
 _A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
@@ -57,20 +86,20 @@ def inbound_metrics(
     """The inbound metrics of the (row, segment) cells selected by the masks; ``queue``: the unit
     is the center or a segment, so the queue's arrivals and abandonment are its own."""
     cells = np.outer(row_mask, seg_mask).astype(float)
-    n_rows = len(row_mask)
-    inbound_row = np.zeros(n_rows, bool)
-    for r, team in enumerate(st.collector_team):
-        inbound_row[r] = bool(st.team_roles) and st.team_roles[team] == "inbound"
-    pyr = cells * inbound_row[:, None]
-    out: dict[str, float | None] = {
-        "inbound_promises": float((cnt.promises * pyr).sum()),
-        "inbound_kept": float((cnt.kept * pyr).sum()),
-        "inbound_collected": float((cnt.collected * pyr).sum()),
-    }
     ans = cnt.inbound_answers
-    answered = float((ans[:, :, _A["answered"]] * cells).sum()) if ans is not None else 0.0
-    wait = float((ans[:, :, _A["wait_s"]] * cells).sum()) if ans is not None else 0.0
+
+    def answers(col: str) -> float:
+        return float((ans[:, :, _A[col]] * cells).sum()) if ans is not None else 0.0
+
+    out: dict[str, float | None] = {
+        "inbound_promises": answers("promises"),
+        "inbound_kept": answers("kept"),
+        "inbound_collected": answers("collected_usd"),
+    }
+    answered, wait = answers("answered"), answers("wait_s")
     out["inbound_answered"] = answered
+    handled = float(((cnt.handle_s[:, :, TALK] + cnt.handle_s[:, :, WRAP]) * cells).sum())
+    out["inbound_work_share"] = _ratio(answers("handle_s"), handled) if ans is not None else None
     out["asa_s"] = _ratio(wait, answered)
     out["inbound_rpc"] = inbound_rpc(cnt, cells)
     if queue:
@@ -82,8 +111,15 @@ def inbound_metrics(
         out["inbound_abandon_rate"] = _ratio(tot[_Q["abandoned"]], calls)
         out["service_level"] = _ratio(tot[_Q["answered_in_sl"]], calls)
         out["inbound_queued_share"] = _ratio(tot[_Q["queued"]], calls)
+        cb = (
+            cnt.callbacks[seg_mask].sum(axis=0)
+            if cnt.callbacks is not None
+            else np.zeros(len(CALLBACK_COLUMNS))
+        )
+        for k, col in zip(("callbacks_due", "callbacks_made", "callbacks_made_on_time", "callbacks_rpc"), cb):
+            out[k] = float(col)
+        out["callbacks_on_time_rate"] = _ratio(out["callbacks_made_on_time"], out["callbacks_due"])
     else:
-        for k in ("inbound_calls", "inbound_abandoned", "inbound_abandon_rate", "service_level"):
+        for k in QUEUE_ONLY:
             out[k] = None
-        out["inbound_queued_share"] = None
     return {k: out[k] for k in INBOUND_METRICS}

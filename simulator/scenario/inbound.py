@@ -9,13 +9,16 @@ day 1). A caller waits at most a patience time, then hangs up and calls again wi
 ``retrial_probability`` after ``retrial_delay_s``. A call answered is handled for ``talk_s`` then
 ``wrap_s`` seconds; a caller whose account is open negotiates as an outbound right-party contact
 does, with the promise and keep probabilities scaled by ``promise_multiplier`` and
-``keep_multiplier``. Teams with ``role = "inbound"`` answer the queue, first come first served.
+``keep_multiplier``. Teams with ``role = "inbound"`` answer the queue, first come first served;
+teams with ``role = "blend"`` answer it first and dial their segments while more than
+``reservation_threshold`` blend collectors are free (world/blend.py).
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .callbacks import Callbacks
 from .distributions import Constant, Dist, Exponential
 
 
@@ -74,6 +77,19 @@ class Inbound(_Model):
         1.0, ge=0.0, description="multiplier of the keep probability of an inbound caller's promise"
     )
 
+    callbacks: Callbacks | None = Field(
+        None, description="call-backs at a set time, made by inbound and blend collectors (omit: none)"
+    )
+    reservation_threshold: int = Field(
+        0,
+        ge=0,
+        description=(
+            "blend teams: a free blend collector dials only while more than this many blend collectors "
+            "are free (the rest wait for inbound calls); 0: blend collectors dial whenever no inbound "
+            "call waits"
+        ),
+    )
+
     @model_validator(mode="after")
     def _check(self) -> Inbound:
         """Every hour and weekday multiplier and every base rate is a finite number >= 0."""
@@ -96,6 +112,8 @@ class Inbound(_Model):
                     f"unknown segment(s) {unknown}; expected names from [segments]: {sorted(segments)}",
                 )
             )
-        if "inbound" not in roles.values():
-            out.append(("inbound", 'no team has role = "inbound": nobody answers inbound calls'))
+        if self.callbacks is not None and not {"outbound", "blend"} & set(roles.values()):
+            out.append(("inbound.callbacks", "call-backs need a team that dials (role outbound or blend)"))
+        if not {"inbound", "blend"} & set(roles.values()):
+            out.append(("inbound", 'no team has role = "inbound" or "blend": nobody answers inbound calls'))
         return out

@@ -21,9 +21,25 @@ QUEUE_COLUMNS = ("calls", "answered", "abandoned", "answered_in_sl", "wait_answe
 """Columns of ``Counters.inbound_queue``: inbound calls arrived (retrials included), answered,
 abandoned, answered within the service-level threshold, seconds waited by the answered calls,
 retrials (calls again after hanging up), and calls that found no free collector and queued."""
-ANSWER_COLUMNS = ("answered", "answered_in_sl", "wait_s", "rpc")
+ANSWER_COLUMNS = (
+    "answered",
+    "answered_in_sl",
+    "wait_s",
+    "rpc",
+    "handle_s",
+    "promises",
+    "kept",
+    "collected_usd",
+)
 """Columns of ``Counters.inbound_answers``: calls answered, of those within the threshold, seconds
-they waited, and right-party negotiations (answered calls from an open account)."""
+they waited, right-party negotiations (answered calls from an open account), seconds of talk and
+wrap-up, and the promises these negotiations made, of those the kept ones and their dollars
+(promises counted as Counters.promises is, kept ones as Counters.kept: made in the measured
+window)."""
+CALLBACK_COLUMNS = ("due", "made", "made_on_time", "rpc")
+"""Columns of ``Counters.callbacks``: call-backs whose set time came (account still open), made,
+made within ``on_time_s`` of the set time, and made that reached the debtor (world/callbacks.py)."""
+A_ANSWERED, A_IN_SL, A_WAIT, A_RPC, A_HANDLE, A_PROMISES, A_KEPT, A_COLLECTED = range(len(ANSWER_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -64,7 +80,8 @@ class Structure:
     loaded wages shared over its collectors); empty without a costs block."""
     cost_rates: CostRates = field(default_factory=CostRates)
     team_roles: tuple[str, ...] = ()
-    """Per team: "outbound" (dials) or "inbound" (answers the inbound queue); empty: all outbound."""
+    """Per team: "outbound" (dials), "inbound" (answers the inbound queue) or "blend" (both, by the
+    blend policy); empty: all outbound."""
 
     @property
     def n_collectors(self) -> int:
@@ -131,6 +148,7 @@ class Counters:
     # (R, S, len(ANSWER_COLUMNS)); see world/inbound.py.
     inbound_queue: np.ndarray | None = None
     inbound_answers: np.ndarray | None = None
+    callbacks: np.ndarray | None = None  # (S, len(CALLBACK_COLUMNS)) with [inbound.callbacks]
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(
@@ -243,7 +261,7 @@ class Counters:
             "days_worked",
         ):
             getattr(self, name)[...] = 0
-        for name in ("inbound_queue", "inbound_answers"):
+        for name in ("inbound_queue", "inbound_answers", "callbacks"):
             a = getattr(self, name)
             if a is not None:
                 a[...] = 0

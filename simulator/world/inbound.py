@@ -9,7 +9,8 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
   in proportion to the base rates, the account uniformly among the segment's open accounts
   (none open: a caller with no account, answered but never negotiating).
 - **Queue**: first come, first served. A caller who finds a free inbound collector is answered at
-  once (the longest-free collector takes it); otherwise the caller waits until answered or until
+  once (the longest-free collector takes it; a free blend collector only when no inbound-only
+  one is free); otherwise the caller waits until answered or until
   the patience runs out, then hangs up and, with ``retrial_probability``, calls again after
   ``retrial_delay_s`` if that falls inside the same day's window. A patience longer than two days
   never ends (no timer is set).
@@ -40,7 +41,7 @@ import numpy as np
 from ..base.clock import DAY_S, HOUR_S
 from ..scenario.schema import clock_minutes
 from .contact import sampler
-from .counters import ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP
+from .counters import A_ANSWERED, A_HANDLE, A_IN_SL, A_RPC, A_WAIT, ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP
 from .portfolio import OPEN
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,7 +50,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .state import WorldState
 
 CALLS, ANSWERED, ABANDONED, IN_SL, WAIT_ANSWERED, RETRIALS, QUEUED = range(len(QUEUE_COLUMNS))
-A_ANSWERED, A_IN_SL, A_WAIT, A_RPC = range(len(ANSWER_COLUMNS))
 WAITING, TAKEN, GONE = range(3)
 T, ACCOUNT, SEGMENT, STATE = range(4)  # fields of a caller: [arrival s, account, segment, state]
 _NEVER_S = 2 * DAY_S  # patience beyond this sets no hang-up timer
@@ -105,8 +105,9 @@ class InboundDesk:
                 keep_mult=c.keep_mult * ib.keep_multiplier,
             )
             for c in state.collectors
-            if sc.teams[sc.team_names[c.team]].role == "inbound"
+            if sc.teams[sc.team_names[c.team]].role in ("inbound", "blend")
         }
+        self.blend = {c.idx for c in state.collectors if sc.teams[sc.team_names[c.team]].role == "blend"}
         cnt = state.counters
         n_rows, n_seg = cnt.promises.shape
         cnt.inbound_queue = np.zeros((n_seg, len(QUEUE_COLUMNS)))
@@ -114,10 +115,18 @@ class InboundDesk:
         self.counters = cnt
         self.queue: deque[list] = deque()  # callers in arrival order (hung-up ones skipped lazily)
         self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
+        # free blend collectors waiting for a call (world/blend.py), taken after the inbound ones
+        self.free_blend: deque[tuple[Collector, object]] = deque()
+        # the call-backs (world/callbacks.CallbackDesk, which sets itself here), or None
+        self.callbacks = None
 
     def is_inbound(self, c: Collector) -> bool:
-        """Whether collector ``c`` answers this queue."""
-        return c.idx in self.as_inbound
+        """Whether collector ``c`` only answers this queue (an inbound team's)."""
+        return c.idx in self.as_inbound and c.idx not in self.blend
+
+    def is_blend(self, c: Collector) -> bool:
+        """Whether collector ``c`` answers this queue and dials (a blend team's)."""
+        return c.idx in self.blend
 
     def start(self) -> None:
         """Start the arrival process."""
@@ -169,8 +178,9 @@ class InboundDesk:
             if a >= 0 and self.portfolio.status[a] != OPEN:
                 a = -1  # the account closed meanwhile: the call is not a negotiation
         caller = [self.env.now, a, s, WAITING]
-        if self.free:
-            _c, wake = self.free.popleft()
+        free = self.free or self.free_blend
+        if free:
+            _c, wake = free.popleft()
             wake.succeed(caller)
             return
         self.queue.append(caller)
@@ -194,6 +204,21 @@ class InboundDesk:
                 retry = partial(self.arrive, caller[ACCOUNT], s, True)
                 self.env.timeout(delay).callbacks.append(retry)
 
+    def next_work(self) -> list | tuple | None:
+        """The next piece of work for a free collector, taken: a call-back due (world/callbacks.py)
+        first, else the longest-waiting caller; None when there is none."""
+        cb = self.callbacks
+        if cb is not None and cb.jobs:
+            return cb.jobs.popleft()
+        return self.next_waiting()
+
+    def serve(self, c: Collector, work: list | tuple) -> float:
+        """Collector ``c`` does ``work`` (from :meth:`next_work` or a wake-up) now; returns the
+        seconds until it is free."""
+        if type(work) is list:
+            return self.answer(c, work)
+        return self.callbacks.make(c, work)
+
     def next_waiting(self) -> list | None:
         """The longest-waiting caller still on the line, taken off the queue (None: nobody)."""
         q = self.queue
@@ -208,7 +233,7 @@ class InboundDesk:
         env = self.env
         idle = self.counters.idle_s
         while env.now < until:
-            caller = self.next_waiting()
+            caller = self.next_work()
             if caller is None:
                 wake = env.event()
                 entry = (c, wake)
@@ -220,7 +245,7 @@ class InboundDesk:
                     self.free.remove(entry)
                     return
                 caller = wake.value
-            yield env.timeout(self.answer(c, caller))
+            yield env.timeout(self.serve(c, caller))
 
     def answer(self, c: Collector, caller: list) -> float:
         """Collector ``c`` answers ``caller`` now; returns the handling seconds (talk + wrap)."""
@@ -240,9 +265,10 @@ class InboundDesk:
         row[A_WAIT] += wait
         talk = self.talk_s.next() * c.talk_mult
         wrap = self.wrap_s.next()
+        row[A_HANDLE] += talk + wrap
         if a >= 0 and self.portfolio.status[a] == OPEN:
             row[A_RPC] += 1
-            self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk)
+            self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk, inbound=True)
         cnt.handle_s[c.idx, s, TALK] += talk
         cnt.handle_s[c.idx, s, WRAP] += wrap
         return talk + wrap
