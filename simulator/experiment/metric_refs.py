@@ -11,7 +11,9 @@ from typing import Any
 from ..measures.metrics import EXTRA_METRICS, METRICS
 from ..scenario.schema import Scenario
 
-LEVELS = ("center", "segments", "teams", "collectors")
+LEVELS = ("center", "segments", "teams", "collectors", "groups")
+"""Levels of the results' metrics; ``groups`` (collectors by their team's role: inbound, blend,
+outbound) only with an [inbound] block."""
 ALL_METRICS = METRICS + EXTRA_METRICS
 KEY_METRICS = (
     "value_per_paid_hour",

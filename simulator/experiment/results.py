@@ -129,6 +129,8 @@ class Results:
             raise ValueError("no replications")
         metrics: dict[str, Any] = {"center": self.metric_stats("center", "center")}
         for level in LEVELS[1:]:
+            if level == "groups" and level not in self.store.units:
+                continue  # collector groups only with an [inbound] block
             metrics[level] = {name: self.metric_stats(level, name) for name in self._units(level)}
         extra: dict[str, Any] = {}
         for block, names in self.store.blocks.items():
@@ -240,6 +242,6 @@ def iter_long(
     for i, rep in enumerate(per_rep):
         r = replications[i] if replications is not None else i
         for level in LEVELS:
-            for unit, ms in rep["metrics"][level].items():
+            for unit, ms in rep["metrics"].get(level, {}).items():
                 for metric in ALL_METRICS:
                     yield r, level, unit, metric, ms[metric]

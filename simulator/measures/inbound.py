@@ -8,9 +8,17 @@ and the inbound pyramid. Pure functions, as metrics.py.
   those who hung up included, as :mod:`.erlang` defines it), ``inbound_queued_share`` = calls
   that found no free collector / calls (Erlang's P(wait)).
 - Answers (every level): ``inbound_answered``, ``asa_s`` = mean seconds waited by the answered
-  calls, ``inbound_rpc`` (answered calls from an open account: negotiations).
+  calls, ``inbound_rpc`` (answered calls from an open account: negotiations),
+  ``inbound_work_share`` = seconds of talk and wrap-up on inbound calls / all seconds of talk
+  and wrap-up (inbound and outbound).
 - Pyramid (every level): ``inbound_promises``, ``inbound_kept``, ``inbound_collected`` (US
-  dollars), the promises, kept promises and dollars of the collectors of inbound teams.
+  dollars), the promises, kept promises and dollars of inbound calls' negotiations, whoever
+  answered them (inbound or blend collectors).
+
+- Call-backs (center and segment; world/callbacks.py): ``callbacks_due`` (set times that came
+  while the account was open), ``callbacks_made``, ``callbacks_made_on_time`` (started within
+  ``on_time_s`` of the set time), ``callbacks_on_time_rate`` = on time / due, ``callbacks_rpc``
+  (call-backs that reached the debtor).
 - Classes and IVR (center and segment; ``None`` for a team): ``inbound_response_calls`` (calls
   back prompted by outbound dials that reached the queue, in ``inbound_calls``),
   ``inbound_response_asa_s`` (their mean wait when answered), ``inbound_response_promise_share``
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..world.counters import ANSWER_COLUMNS, QUEUE_COLUMNS, Counters, Structure
+from ..world.counters import ANSWER_COLUMNS, CALLBACK_COLUMNS, QUEUE_COLUMNS, TALK, WRAP, Counters, Structure
 
 INBOUND_METRICS = (
     "inbound_calls",
@@ -35,10 +43,16 @@ INBOUND_METRICS = (
     "asa_s",
     "service_level",
     "inbound_queued_share",
+    "inbound_work_share",
     "inbound_rpc",
     "inbound_promises",
     "inbound_kept",
     "inbound_collected",
+    "callbacks_due",
+    "callbacks_made",
+    "callbacks_made_on_time",
+    "callbacks_on_time_rate",
+    "callbacks_rpc",
     "inbound_response_calls",
     "inbound_response_asa_s",
     "inbound_response_promise_share",
@@ -49,13 +63,17 @@ INBOUND_METRICS = (
 )
 """Contract names of the inbound metrics, in the order they are reported."""
 
-_Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
-_QUEUE_ONLY = (
+QUEUE_ONLY = (
     "inbound_calls",
     "inbound_abandoned",
     "inbound_abandon_rate",
     "service_level",
     "inbound_queued_share",
+    "callbacks_due",
+    "callbacks_made",
+    "callbacks_made_on_time",
+    "callbacks_on_time_rate",
+    "callbacks_rpc",
     "inbound_response_calls",
     "inbound_response_asa_s",
     "inbound_response_promise_share",
@@ -64,7 +82,10 @@ _QUEUE_ONLY = (
     "ivr_kept",
     "ivr_collected",
 )
-"""The metrics of the queue itself (center and segment); None for a team or a collector."""
+"""Metrics of the queue and its call-backs: for the center and segments, None for teams,
+collectors and groups."""
+
+_Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
 _A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
 
 
@@ -85,20 +106,20 @@ def inbound_metrics(
     """The inbound metrics of the (row, segment) cells selected by the masks; ``queue``: the unit
     is the center or a segment, so the queue's arrivals and abandonment are its own."""
     cells = np.outer(row_mask, seg_mask).astype(float)
-    n_rows = len(row_mask)
-    inbound_row = np.zeros(n_rows, bool)
-    for r, team in enumerate(st.collector_team):
-        inbound_row[r] = bool(st.team_roles) and st.team_roles[team] == "inbound"
-    pyr = cells * inbound_row[:, None]
-    out: dict[str, float | None] = {
-        "inbound_promises": float((cnt.promises * pyr).sum()),
-        "inbound_kept": float((cnt.kept * pyr).sum()),
-        "inbound_collected": float((cnt.collected * pyr).sum()),
-    }
     ans = cnt.inbound_answers
-    answered = float((ans[:, :, _A["answered"]] * cells).sum()) if ans is not None else 0.0
-    wait = float((ans[:, :, _A["wait_s"]] * cells).sum()) if ans is not None else 0.0
+
+    def answers(col: str) -> float:
+        return float((ans[:, :, _A[col]] * cells).sum()) if ans is not None else 0.0
+
+    out: dict[str, float | None] = {
+        "inbound_promises": answers("promises"),
+        "inbound_kept": answers("kept"),
+        "inbound_collected": answers("collected_usd"),
+    }
+    answered, wait = answers("answered"), answers("wait_s")
     out["inbound_answered"] = answered
+    handled = float(((cnt.handle_s[:, :, TALK] + cnt.handle_s[:, :, WRAP]) * cells).sum())
+    out["inbound_work_share"] = _ratio(answers("handle_s"), handled) if ans is not None else None
     out["asa_s"] = _ratio(wait, answered)
     out["inbound_rpc"] = inbound_rpc(cnt, cells)
     if queue:
@@ -110,12 +131,20 @@ def inbound_metrics(
         out["inbound_abandon_rate"] = _ratio(tot[_Q["abandoned"]], calls)
         out["service_level"] = _ratio(tot[_Q["answered_in_sl"]], calls)
         out["inbound_queued_share"] = _ratio(tot[_Q["queued"]], calls)
+        cb = (
+            cnt.callbacks[seg_mask].sum(axis=0)
+            if cnt.callbacks is not None
+            else np.zeros(len(CALLBACK_COLUMNS))
+        )
+        for k, col in zip(("callbacks_due", "callbacks_made", "callbacks_made_on_time", "callbacks_rpc"), cb):
+            out[k] = float(col)
+        out["callbacks_on_time_rate"] = _ratio(out["callbacks_made_on_time"], out["callbacks_due"])
         out["inbound_response_calls"] = float(tot[_Q["response_calls"]])
         out["inbound_response_asa_s"] = _ratio(tot[_Q["response_wait_s"]], tot[_Q["response_answered"]])
         out["inbound_response_promise_share"] = _ratio(tot[_Q["response_promises"]], out["inbound_promises"])
         for k in ("ivr_calls", "ivr_promises", "ivr_kept", "ivr_collected"):
             out[k] = float(tot[_Q[k]])
     else:
-        for k in _QUEUE_ONLY:
+        for k in QUEUE_ONLY:
             out[k] = None
     return {k: out[k] for k in INBOUND_METRICS}

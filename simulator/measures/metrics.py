@@ -299,6 +299,10 @@ def segment_shares(cnt: Counters, st: Structure) -> np.ndarray:
     return w
 
 
+ROLES = ("inbound", "blend", "outbound")
+"""Collector groups of the ``groups`` level (with an [inbound] block): teams by their role."""
+
+
 def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Metrics]]:
     """All levels' metrics for one replication: {"center": {"center": M}, "segments": {...}, ...}."""
     R, S = cnt.promises.shape
@@ -349,6 +353,20 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             **NO_LIFT,
             **inbound_metrics(cnt, st, team == ti, all_s, queue=False),
         }
+    if cnt.inbound_answers is not None:  # collector groups, by their teams' role
+        roles = np.array([st.team_roles[t] for t in st.collector_team] + [""] * (R - len(st.collectors)))
+        groups = {}
+        for role in ROLES:
+            mask = roles == role
+            if mask.any():
+                groups[role] = {
+                    **kpis(_totals(cnt, st, w, mask, all_s, money)),
+                    **NOT_BY_COLLECTOR,
+                    "net_economic_value": None,
+                    **NO_LIFT,
+                    **inbound_metrics(cnt, st, mask, all_s, queue=False),
+                }
+        out["groups"] = groups
     for ci, cname in enumerate(st.collectors):
         mask = np.zeros(R, bool)
         mask[ci] = True

@@ -10,7 +10,9 @@ day 1). A caller waits at most a patience time, then hangs up and calls again wi
 ``wrap_s`` seconds; a caller whose account is open negotiates as an outbound right-party contact
 does, with the promise and keep probabilities scaled by ``promise_multiplier`` and
 ``keep_multiplier``. Teams with ``role = "inbound"`` answer the queue, first come first served
-within a priority level (``priorities``: lower levels first).
+within a priority level (``priorities``: lower levels first); teams with ``role = "blend"``
+answer it first and dial their segments while more than ``reservation_threshold`` blend
+collectors are free (world/blend.py).
 
 Besides the background rate, an outbound dial to an open account that ends in a message left on
 a machine, a message left with a third party or an abandoned call brings a call back from that
@@ -25,6 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .callbacks import Callbacks
 from .distributions import Constant, Dist, Exponential
 
 
@@ -34,7 +37,9 @@ class _Model(BaseModel):
 
 CALLER_CLASSES = ("background", "response", "callback")
 """Classes of inbound callers, in code order (world/inbound.py): a background call, a call back
-prompted by outbound activity, and a scheduled call-back. A retrial keeps its caller's class."""
+prompted by outbound dials, and a caller queued as a call-back (none yet: the call-backs at a set
+time of ``callbacks`` are collectors' jobs, served before the queue). A retrial keeps its
+caller's class."""
 
 
 class Response(_Model):
@@ -108,11 +113,24 @@ class Inbound(_Model):
         1.0, ge=0.0, description="multiplier of the keep probability of an inbound caller's promise"
     )
 
+    callbacks: Callbacks | None = Field(
+        None, description="call-backs at a set time, made by inbound and blend collectors (omit: none)"
+    )
+    reservation_threshold: int = Field(
+        0,
+        ge=0,
+        description=(
+            "blend teams: a free blend collector dials only while more than this many blend collectors "
+            "are free (the rest wait for inbound calls); 0: blend collectors dial whenever no inbound "
+            "call waits"
+        ),
+    )
+
     responses: Responses | None = Field(
         None,
         description="calls back from accounts after outbound messages and abandoned calls (omit: none)",
     )
-    priorities: dict[Literal["background", "response", "callback"], int] = Field(
+    priorities: dict[Literal["background", "response"], int] = Field(
         {},
         description="queue priority per caller class, lower served first (classes left out: 0; "
         "all equal: first come first served)",
@@ -146,6 +164,8 @@ class Inbound(_Model):
                     f"unknown segment(s) {unknown}; expected names from [segments]: {sorted(segments)}",
                 )
             )
-        if "inbound" not in roles.values():
-            out.append(("inbound", 'no team has role = "inbound": nobody answers inbound calls'))
+        if self.callbacks is not None and not {"outbound", "blend"} & set(roles.values()):
+            out.append(("inbound.callbacks", "call-backs need a team that dials (role outbound or blend)"))
+        if not {"inbound", "blend"} & set(roles.values()):
+            out.append(("inbound", 'no team has role = "inbound" or "blend": nobody answers inbound calls'))
         return out

@@ -107,7 +107,8 @@ CROSS_RULES: dict[str, list[str]] = {
         "Every team's shift lies inside the center's hours (`calendar.open_time` to `calendar.close_time`).",
         "At least one team has a headcount above 0.",
         "`inbound.calls_per_hour` names only segments under `[segments]`.",
-        'With an `[inbound]` block at least one team has `role = "inbound"`; without one, no team has.',
+        'With an `[inbound]` block at least one team has `role = "inbound"` or `"blend"`; '
+        "without one, no team has.",
         "Every tier named in a team's `skill.tiers` or `skill.collectors` exists under "
         "`[skill_tiers]`; tier shares are not all 0; `skill.collectors` keys are collector numbers "
         "(1 to the headcount).",

@@ -244,9 +244,13 @@ class Team(_Model):
         ),
     )
     skill: TeamSkill = Field(TeamSkill(), description="skill profiles of the team's collectors")
-    role: Literal["outbound", "inbound"] = Field(
+    role: Literal["outbound", "inbound", "blend"] = Field(
         "outbound",
-        description="outbound: the team dials its segments; inbound: it answers the [inbound] queue",
+        description=(
+            "outbound: the team dials its segments; inbound: it answers the [inbound] queue; blend: it "
+            "answers the queue first and dials while the blend policy lets it ([inbound] "
+            "reservation_threshold)"
+        ),
     )
     targets: Targets | None = Field(
         None, description="the team's weekly pyramid targets, also applied to each of its collectors"
@@ -1246,8 +1250,16 @@ class Scenario(_Model):
         roles = {n: t.role for n, t in self.teams.items()}
         if self.inbound is not None:
             out.extend(self.inbound.problems(list(self.segments), roles))
-        elif "inbound" in roles.values():
-            out.append(("teams", 'a team has role = "inbound" but there is no [inbound] block'))
+        elif {"inbound", "blend"} & set(roles.values()):
+            out.append(("teams", 'a team has role = "inbound" or "blend" but there is no [inbound] block'))
+        if "blend" in roles.values() and self.dialer.mode == "predictive":
+            out.append(
+                (
+                    "dialer.mode",
+                    'blend teams dial one call at a time: use mode "progressive" or "preview" '
+                    "(the predictive dialer does not pace for blend collectors)",
+                )
+            )
         for kind, names in (("teams", self.teams), ("segments", self.segments)):
             for n in names:
                 if not _NAME.match(n):

@@ -18,8 +18,10 @@ from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .behaviour import AccountBehaviour
+from .blend import BlendWork
 from .calendar import WorkCalendar
 from .call_lists import CallLists
+from .callbacks import CallbackDesk
 from .collectors import collector_roster
 from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
@@ -142,9 +144,10 @@ class World(WorldState):
         # task's last event) can fall due.
         last = self.calendar.last_work_day
         self.n_days = max(last + max_due_days(scenario) + 2, days_counted(scenario, last))
-        # also sets each outbound collector's campaign and segments (inbound teams answer the queue)
+        # also sets each outbound and blend collector's campaign and segments (inbound teams answer
+        # the queue only)
         roles = [scenario.teams[t].role for t in scenario.team_names]
-        outbound = [c for c in self.collectors if roles[c.team] == "outbound"]
+        outbound = [c for c in self.collectors if roles[c.team] != "inbound"]
         self.campaigns = build_campaigns(
             Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound)
         )
@@ -175,6 +178,8 @@ class World(WorldState):
         self.kernel = DialKernel(self)
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
         self.inbound = InboundDesk(self, self.kernel) if scenario.inbound is not None else None
+        if self.inbound is not None and scenario.inbound.callbacks is not None:
+            self.inbound.callbacks = CallbackDesk(self, self.inbound)
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
         """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t (seconds),
@@ -194,8 +199,13 @@ class World(WorldState):
         desk = self.inbound
         if desk is not None:
             desk.start()
+        blend = BlendWork(self, desk, self.dialer) if desk is not None and desk.blend else None
         for c in self.collectors:
-            work = desk if desk is not None and desk.is_inbound(c) else self.dialer
+            work = self.dialer
+            if desk is not None and desk.is_inbound(c):
+                work = desk
+            elif blend is not None and desk.is_blend(c):
+                work = blend
             env.process(collector_process(self, work, c))
         with gc_tuned():
             env.run()

@@ -42,9 +42,25 @@ collector and queued; of those, calls back prompted by outbound dials (class ``r
 arrived, answered, seconds they waited, promises made in them; then the calls settled in the IVR
 (not in ``calls``), the IVR's promises, dollars promised, kept promises and dollars collected
 (world/inbound_traffic.py)."""
-ANSWER_COLUMNS = ("answered", "answered_in_sl", "wait_s", "rpc")
+ANSWER_COLUMNS = (
+    "answered",
+    "answered_in_sl",
+    "wait_s",
+    "rpc",
+    "handle_s",
+    "promises",
+    "kept",
+    "collected_usd",
+)
 """Columns of ``Counters.inbound_answers``: calls answered, of those within the threshold, seconds
-they waited, and right-party negotiations (answered calls from an open account)."""
+they waited, right-party negotiations (answered calls from an open account), seconds of talk and
+wrap-up, and the promises these negotiations made, of those the kept ones and their dollars
+(promises counted as Counters.promises is, kept ones as Counters.kept: made in the measured
+window)."""
+CALLBACK_COLUMNS = ("due", "made", "made_on_time", "rpc")
+"""Columns of ``Counters.callbacks``: call-backs whose set time came (account still open), made,
+made within ``on_time_s`` of the set time, and made that reached the debtor (world/callbacks.py)."""
+A_ANSWERED, A_IN_SL, A_WAIT, A_RPC, A_HANDLE, A_PROMISES, A_KEPT, A_COLLECTED = range(len(ANSWER_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,8 @@ class Structure:
     loaded wages shared over its collectors); empty without a costs block."""
     cost_rates: CostRates = field(default_factory=CostRates)
     team_roles: tuple[str, ...] = ()
-    """Per team: "outbound" (dials) or "inbound" (answers the inbound queue); empty: all outbound."""
+    """Per team: "outbound" (dials), "inbound" (answers the inbound queue) or "blend" (both, by the
+    blend policy); empty: all outbound."""
 
     @property
     def n_collectors(self) -> int:
@@ -152,6 +169,7 @@ class Counters:
     # (R, S, len(ANSWER_COLUMNS)); see world/inbound.py.
     inbound_queue: np.ndarray | None = None
     inbound_answers: np.ndarray | None = None
+    callbacks: np.ndarray | None = None  # (S, len(CALLBACK_COLUMNS)) with [inbound.callbacks]
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(
@@ -264,7 +282,7 @@ class Counters:
             "days_worked",
         ):
             getattr(self, name)[...] = 0
-        for name in ("inbound_queue", "inbound_answers"):
+        for name in ("inbound_queue", "inbound_answers", "callbacks"):
             a = getattr(self, name)
             if a is not None:
                 a[...] = 0

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..base.clock import DAY_S
+from .counters import A_COLLECTED, A_KEPT
 from .dial_log import float_rows
 from .inbound_traffic import settle_ivr_promises
 from .portfolio import OPEN, PAID
-from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, MADE, P_KEEP, SEG, U_KEEP
+from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, INBOUND, MADE, P_KEEP, SEG, U_KEEP
 
 if TYPE_CHECKING:  # pragma: no cover
     from .dialing.base import Dialer
@@ -123,6 +124,7 @@ def close_day(state: WorldState, day: int, in_flight: Collection[int] = ()) -> N
 
 _NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, MADE)
 _ARRANGEMENT = itemgetter(ARRANGEMENT)
+_INBOUND = itemgetter(INBOUND)
 E_COLL, E_ACCT, E_SEG, E_AMOUNT, E_U_KEEP, E_P_KEEP, E_MADE = range(7)
 """Columns of the settled promises' number array (the entries' fields picked by _NUMBERS)."""
 
@@ -184,6 +186,11 @@ def settle_due(state: WorldState, day: int) -> int:
     np.add.at(cnt.kept, (coll[ckp], s[ckp]), 1)
     np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])
     np.add.at(cnt.broken, (coll[cbp], s[cbp]), 1)
+    if cnt.inbound_answers is not None:  # the promises inbound calls made, also counted apart
+        inb = np.fromiter(map(_INBOUND, due), dtype=bool, count=n)
+        ki, kpi = ck & inb, ckp & inb
+        np.add.at(cnt.inbound_answers, (coll[kpi], s[kpi], A_KEPT), 1)
+        np.add.at(cnt.inbound_answers, (coll[ki], s[ki], A_COLLECTED), amount[ki])
     if state.calendar.first_measured_day <= day <= state.calendar.last_work_day:
         np.add.at(cnt.collected_in_period, (coll[dk], s[dk]), amount[dk])
     again = a[broken & ordinary]

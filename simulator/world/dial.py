@@ -36,6 +36,7 @@ from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import ABANDONED, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.schema import clock_minutes
 from .contact import sampler
+from .counters import A_PROMISES
 from .delinquency import CYCLE_DAYS
 from .portfolio import OPEN, PROMISED
 from .promises import P_KEEP
@@ -272,23 +273,27 @@ class DialKernel:
         else:
             self.spent.append((a, end_s))
 
-    def dial(self, c: Collector, a: int, now: float, lead_s: float = 0.0) -> float:
+    def dial(self, c: Collector, a: int, now: float, lead_s: float = 0.0, camp: int | None = None) -> float:
         """A whole dial by collector ``c`` to account ``a`` at ``now``, the collector waiting
         through the ring, talking and wrapping up. ``lead_s``: seconds the collector spent on the
-        account before dialing (preview), logged as ring time. Returns the seconds from ``now``
-        until the collector is free again."""
+        account before dialing (preview), logged as ring time; ``camp``: the campaign the dial
+        counts for (None: the collector's). Returns the seconds from ``now`` until the collector
+        is free again."""
         s, o, ring, talk, wrap = self.draw(a, now)
         if o == RPC:
             talk *= c.talk_mult
             self.talk(c, a, s, now + ring + talk)
         dur = ring + talk + wrap
-        self.finish(c.idx, a, c.campaign.idx, now - lead_s, o, ring + lead_s, talk, wrap, now + dur)
+        if camp is None:
+            camp = c.campaign.idx
+        self.finish(c.idx, a, camp, now - lead_s, o, ring + lead_s, talk, wrap, now + dur)
         return dur
 
-    def talk(self, c: Collector, a: int, s: int, end_s: float) -> None:
+    def talk(self, c: Collector, a: int, s: int, end_s: float, inbound: bool = False) -> None:
         """A right-party conversation of collector ``c`` with account ``a`` (segment ``s``) ending
         at ``end_s``: a promise (amount, due day), a firmer promise on a confirmation call, or a
-        refusal."""
+        refusal. ``inbound``: the debtor called in (world/inbound.py); its promise is also counted
+        in Counters.inbound_answers."""
         p = self.portfolio
         m = self.models[s]
         p.last_conversation_end_s[a] = end_s
@@ -315,14 +320,16 @@ class DialKernel:
             for offer in self.refusal_hooks:
                 offer(c, a, s, end_s)
             return
-        amount, day = self.promise(c, a, s, end_s)
+        amount, day = self.promise(c, a, s, end_s, inbound)
         self.promises_today.append((c.idx, s, amount, day))  # counted at midnight (day.close_day)
 
-    def promise(self, c: Collector, a: int, s: int, end_s: float) -> tuple[float, int]:
+    def promise(self, c: Collector, a: int, s: int, end_s: float, inbound: bool = False) -> tuple[float, int]:
         """File the promise of open account ``a`` (segment ``s``) agreed at ``end_s`` with ``c``
         (a collector, or the IVR's line: counter row ``c.idx``): its amount, due day and keep
-        draw, sized with ``c``'s payment and keep multipliers. Returns the amount (US dollars)
-        and the calendar day it was made; the caller counts it."""
+        draw, sized with ``c``'s payment and keep multipliers; ``inbound``: a collector's
+        negotiation with a debtor who called in (also counted in Counters.inbound_answers).
+        Returns the amount (US dollars) and the calendar day it was made; the caller counts it
+        in the pyramid."""
         p = self.portfolio
         m = self.models[s]
         beh = self.behaviour
@@ -341,7 +348,11 @@ class DialKernel:
         p.status[a] = PROMISED
         keep_p = m.keep_p if beh is None else beh.keep_probability(a)
         due = day + due_in
-        entry = self.book.add(due, c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult, made_day=day)
+        entry = self.book.add(
+            due, c.idx, a, s, amount, m.u_keep.next(), keep_p * c.keep_mult, made_day=day, inbound=inbound
+        )
+        if inbound:
+            self.counters.inbound_answers[c.idx, s, A_PROMISES] += 1
         if self.recorder is not None:
             self.recorder.promise_made(entry, end_s, due)
         return amount, day

@@ -9,16 +9,18 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
   in proportion to the base rates, the account uniformly among the segment's open accounts
   (none open: a caller with no account, answered but never negotiating).
 - **Callers** have a class (inbound_traffic.BACKGROUND, RESPONSE, CALLBACK): background calls
-  from the arrival process, calls back prompted by outbound dials (inbound_traffic.ResponseCalls)
-  and scheduled call-backs. A call from an open account goes first, with ``ivr_share``, to the
-  IVR (inbound_traffic.Ivr), which settles it without the queue.
+  from the arrival process, calls back prompted by outbound dials (inbound_traffic.ResponseCalls),
+  and a class for callers queued as call-backs (the call-backs at a set time of world/callbacks.py
+  are jobs, not callers). A first call from an open account goes, with ``ivr_share``, to the IVR
+  (inbound_traffic.Ivr), which settles it without the queue.
 - **Queue**: one first-come-first-served line per priority level (``priorities``: class ->
   level, lower first; all equal, the default: one line). A caller who finds a free inbound
-  collector is answered at once (the longest-free collector takes it); otherwise the caller
-  waits until answered or until the patience runs out, then hangs up and, with
-  ``retrial_probability``, calls again after ``retrial_delay_s`` if that falls inside the same
-  day's window; a retrial keeps its class. A patience longer than two days never ends (no timer
-  is set), nor does a caller's who arrives with ``patient=True``.
+  collector is answered at once (the longest-free collector takes it; a free blend collector
+  only when no inbound-only one is free); otherwise the caller waits until answered or until the
+  patience runs out, then hangs up and, with ``retrial_probability``, calls again after
+  ``retrial_delay_s`` if that falls inside the same day's window; a retrial keeps its class. A
+  patience longer than two days never ends (no timer is set), nor does a caller's who arrives
+  with ``patient=True``.
 - **Answer**: ``talk_s`` (times the collector's talk multiplier) then ``wrap_s`` seconds of handling,
   counted in ``Counters.handle_s`` like outbound handling (occupancy). A caller whose account is
   open negotiates through :meth:`DialKernel.talk`, the conversation of an outbound right-party
@@ -47,7 +49,7 @@ from ..base.clock import DAY_S, HOUR_S
 from ..scenario.inbound import CALLER_CLASSES
 from ..scenario.schema import clock_minutes
 from .contact import sampler
-from .counters import ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP
+from .counters import A_ANSWERED, A_HANDLE, A_IN_SL, A_RPC, A_WAIT, ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP
 from .inbound_traffic import BACKGROUND, CALLBACK, RESPONSE, Ivr
 from .portfolio import OPEN, PROMISED
 
@@ -60,7 +62,6 @@ CALLS, ANSWERED, ABANDONED, IN_SL, WAIT_ANSWERED, RETRIALS, QUEUED = range(7)
 R_CALLS, R_ANSWERED, R_WAIT, R_PROMISES = (
     QUEUE_COLUMNS.index("response_" + k) for k in ("calls", "answered", "wait_s", "promises")
 )
-A_ANSWERED, A_IN_SL, A_WAIT, A_RPC = range(len(ANSWER_COLUMNS))
 WAITING, TAKEN, GONE = range(3)
 T, ACCOUNT, SEGMENT, STATE, CLASS = range(5)  # a caller: [arrival s, account, segment, state, class]
 _NEVER_S = 2 * DAY_S  # patience beyond this sets no hang-up timer
@@ -116,8 +117,9 @@ class InboundDesk:
                 keep_mult=c.keep_mult * ib.keep_multiplier,
             )
             for c in state.collectors
-            if sc.teams[sc.team_names[c.team]].role == "inbound"
+            if sc.teams[sc.team_names[c.team]].role in ("inbound", "blend")
         }
+        self.blend = {c.idx for c in state.collectors if sc.teams[sc.team_names[c.team]].role == "blend"}
         cnt = state.counters
         n_rows, n_seg = cnt.promises.shape
         cnt.inbound_queue = np.zeros((n_seg, len(QUEUE_COLUMNS)))
@@ -133,10 +135,18 @@ class InboundDesk:
         if responses is not None:
             responses.arrive = self.arrive
         self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
+        # free blend collectors waiting for a call (world/blend.py), taken after the inbound ones
+        self.free_blend: deque[tuple[Collector, object]] = deque()
+        # the call-backs (world/callbacks.CallbackDesk, which sets itself here), or None
+        self.callbacks = None
 
     def is_inbound(self, c: Collector) -> bool:
-        """Whether collector ``c`` answers this queue."""
-        return c.idx in self.as_inbound
+        """Whether collector ``c`` only answers this queue (an inbound team's)."""
+        return c.idx in self.as_inbound and c.idx not in self.blend
+
+    def is_blend(self, c: Collector) -> bool:
+        """Whether collector ``c`` answers this queue and dials (a blend team's)."""
+        return c.idx in self.blend
 
     def start(self) -> None:
         """Start the arrival process."""
@@ -205,8 +215,9 @@ class InboundDesk:
             if a >= 0 and self.portfolio.status[a] != OPEN:
                 a = -1  # the account closed meanwhile: the call is not a negotiation
         caller = [self.env.now, a, s, WAITING, klass]
-        if self.free:
-            _c, wake = self.free.popleft()
+        free = self.free or self.free_blend
+        if free:
+            _c, wake = free.popleft()
             wake.succeed(caller)
             return
         self.queues[self.level_of[klass]].append(caller)
@@ -232,6 +243,21 @@ class InboundDesk:
                 retry = partial(self.arrive, caller[ACCOUNT], s, True, klass=caller[CLASS])
                 self.env.timeout(delay).callbacks.append(retry)
 
+    def next_work(self) -> list | tuple | None:
+        """The next piece of work for a free collector, taken: a call-back due (world/callbacks.py)
+        first, else the longest-waiting caller; None when there is none."""
+        cb = self.callbacks
+        if cb is not None and cb.jobs:
+            return cb.jobs.popleft()
+        return self.next_waiting()
+
+    def serve(self, c: Collector, work: list | tuple) -> float:
+        """Collector ``c`` does ``work`` (from :meth:`next_work` or a wake-up) now; returns the
+        seconds until it is free."""
+        if type(work) is list:
+            return self.answer(c, work)
+        return self.callbacks.make(c, work)
+
     def next_waiting(self) -> list | None:
         """The longest-waiting caller still on the line of the first priority level that has
         one, taken off the queue (None: nobody)."""
@@ -247,7 +273,7 @@ class InboundDesk:
         env = self.env
         idle = self.counters.idle_s
         while env.now < until:
-            caller = self.next_waiting()
+            caller = self.next_work()
             if caller is None:
                 wake = env.event()
                 entry = (c, wake)
@@ -259,7 +285,7 @@ class InboundDesk:
                     self.free.remove(entry)
                     return
                 caller = wake.value
-            yield env.timeout(self.answer(c, caller))
+            yield env.timeout(self.serve(c, caller))
 
     def answer(self, c: Collector, caller: list) -> float:
         """Collector ``c`` answers ``caller`` now; returns the handling seconds (talk + wrap)."""
@@ -279,9 +305,10 @@ class InboundDesk:
         row[A_WAIT] += wait
         talk = self.talk_s.next() * c.talk_mult
         wrap = self.wrap_s.next()
+        row[A_HANDLE] += talk + wrap
         if a >= 0 and self.portfolio.status[a] == OPEN:
             row[A_RPC] += 1
-            self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk)
+            self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk, inbound=True)
             if caller[CLASS] == RESPONSE and self.portfolio.status[a] == PROMISED:
                 q[R_PROMISES] += 1
         if caller[CLASS] == RESPONSE:

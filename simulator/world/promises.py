@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 # A promise is a small list, so a confirmation call can raise its keep probability in place:
-# [collector, account, segment, amount_usd, u_keep, p_keep, arrangement, made_day]. It is kept iff
+# [collector, account, segment, amount_usd, u_keep, p_keep, arrangement, made_day, inbound]. It is kept iff
 # u_keep < min(1, p_keep). ``arrangement`` is None for a promise taken in a conversation, or the
 # object of the special task whose payment it is (a plan installment, a settlement, a re-age):
 # that object's ``on_promise_due(entry, kept, day)`` says what follows. ``made_day``: the
 # calendar day it was made (promises made in the warm-up are left out of the measured counts).
-COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, ARRANGEMENT, MADE = range(8)
+# ``inbound``: True when an inbound call's negotiation made it (counted apart in
+# Counters.inbound_answers as well).
+COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, ARRANGEMENT, MADE, INBOUND = range(9)
 
 
 class PromiseBook:
@@ -39,10 +41,11 @@ class PromiseBook:
         p_keep: float,
         arrangement: object = None,
         made_day: int = 0,
+        inbound: bool = False,
     ) -> list:
         """File a promise of ``amount`` US dollars made on calendar day ``made_day`` and due on
         ``due_day``; returns its entry."""
-        entry = [collector, account, segment, amount, u_keep, p_keep, arrangement, made_day]
+        entry = [collector, account, segment, amount, u_keep, p_keep, arrangement, made_day, inbound]
         self.by_due_day[due_day].append(entry)
         if self.track:
             self.by_account[account] = entry

@@ -250,7 +250,7 @@ def planned_staff(dials: Dialables) -> list[float]:
     names = dials.scenario.segment_names
     planned = [0.0] * len(names)
     for team in dials.scenario.teams.values():
-        if team.role != "outbound":
+        if team.role == "inbound":
             continue
         for x in team.segments:
             planned[names.index(x)] += team.headcount / len(team.segments)
@@ -286,7 +286,7 @@ def _by_team(dials: Dialables, segments_of: dict[str, list[str]]) -> list[Campai
     seg_index = {n: i for i, n in enumerate(dials.scenario.segment_names)}
     out = []
     for ti, tname in enumerate(dials.scenario.team_names):
-        if dials.scenario.teams[tname].role != "outbound":
+        if dials.scenario.teams[tname].role == "inbound":
             continue  # an inbound team answers the queue (world/inbound.py), it has no campaign
         members = [c for c in dials.collectors if c.team == ti]
         out.append(_campaign(dials, len(out), tname, [seg_index[x] for x in segments_of[tname]], members))

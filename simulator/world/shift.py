@@ -18,9 +18,12 @@ def collector_process(state: WorldState, dialer: Dialer, c: Collector) -> Genera
 
     A block (break, lunch, meeting, training) starts when it is due or, if a call is still
     going on then, when that call ends; it keeps its full length. Paid time is measured from
-    shift start to logout, so a call running past the end of the shift is paid overtime.
+    shift start to logout, so a call running past the end of the shift is paid overtime. A shift
+    that runs across the midnight where the warm-up ends counts only its part after that
+    midnight, as its calls do (the run totals start from zero there).
     """
     env, cnt, rec = state.env, state.counters, state.recorder
+    measured_from = state.calendar.first_measured_day * DAY_S
     for day in state.calendar.work_days:
         day0 = day * DAY_S
         start = day0 + c.shift_start_s
@@ -28,7 +31,7 @@ def collector_process(state: WorldState, dialer: Dialer, c: Collector) -> Genera
             yield env.timeout(start - env.now)
         login = env.now
         cnt.days_worked[c.idx] += 1
-        unproductive = 0.0
+        unproductive = unmeasured = 0.0  # seconds in blocks; of those before measured_from
         for b_start, b_len, _kind in c.blocks:
             due = day0 + b_start
             if env.now < due:
@@ -36,11 +39,18 @@ def collector_process(state: WorldState, dialer: Dialer, c: Collector) -> Genera
             t0 = env.now
             yield env.timeout(b_len)
             unproductive += env.now - t0
+            if t0 < measured_from:
+                unmeasured += min(env.now, measured_from) - t0
         end = day0 + c.shift_end_s
         if env.now < end:
             yield from dialer.work(c, end)
         paid = env.now - login
-        cnt.paid_s[c.idx] += paid
-        cnt.productive_s[c.idx] += paid - unproductive
+        if login < measured_from <= env.now:  # the shift straddles the end of the warm-up
+            counted = env.now - measured_from
+            cnt.paid_s[c.idx] += counted
+            cnt.productive_s[c.idx] += counted - (unproductive - unmeasured)
+        else:
+            cnt.paid_s[c.idx] += paid
+            cnt.productive_s[c.idx] += paid - unproductive
         if rec is not None:
             rec.shift(c.idx, login, env.now, paid, paid - unproductive)

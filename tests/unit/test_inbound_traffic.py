@@ -35,7 +35,7 @@ def build(raw: dict, seed: int = 1) -> World:
 
 def test_new_keys_are_checked_by_name():
     raw = blended_floor(priorities={"vip": 1})
-    with pytest.raises(ScenarioError, match=r"inbound\.priorities.*'background', 'response' or 'callback'"):
+    with pytest.raises(ScenarioError, match=r"inbound\.priorities.*'background' or 'response'"):
         parse_scenario(raw)
     raw = blended_floor(responses={"machine": {"probability": 1.5}})
     with pytest.raises(ScenarioError, match=r"inbound\.responses\.machine\.probability"):
@@ -181,7 +181,7 @@ def test_equal_priorities_are_first_come_first_served():
     same = blended_floor(
         responses={"machine": {"probability": 0.2}},
         retrial_probability=0.5,
-        priorities={"background": 4, "response": 4, "callback": 4},
+        priorities={"background": 4, "response": 4},
     )
     out = []
     for raw in (base, same):

@@ -45,6 +45,14 @@ class Dialer(ABC):
         """Collector ``c`` is ready from now until ``until``: dial (a SimPy process body the
         collector's process yields from). The last call may run past ``until``."""
 
+    def one_dial(self, c: Collector, until: float) -> Generator:
+        """One dial by collector ``c`` from now, for a blend collector (world/blend.py): a
+        SimPy process body that returns True once the call is over, or False at once when no
+        account of the campaign is ready. Modes that cannot dial one call for one collector
+        (the predictive dialer paces lines for a pool) do not offer it."""
+        raise NotImplementedError(f"the {self.name} dialer does not dial for blend collectors")
+        yield  # pragma: no cover - a generator
+
     def flush(self, now: float) -> None:  # noqa: B027 - an optional hook, empty by design
         """Bring any deferred bookkeeping up to ``now`` (called before each midnight's close)."""
 

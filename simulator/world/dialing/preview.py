@@ -26,20 +26,26 @@ class PreviewDialer(Dialer):
         self.preview = sampler(state.streams, "dialer/preview", state.scenario.dialer.preview_time_s)
 
     def work(self, c: Collector, until: float) -> Generator:
-        env, camp, dial = self.env, c.campaign, self.kernel.dial
-        timeout = env.timeout
+        env, camp = self.env, c.campaign
         while env.now < until:
             now = env.now
-            a = camp.next_account(now)
-            if a is None:
-                yield timeout(wait_for_account(self.state, c, camp, now, until))
-                continue
-            reading = self.preview.next()
-            yield timeout(reading)
-            now = env.now
-            if not camp.can_dial(a, now):
-                # The calling window (or the segment's schedule) closed while the collector read
-                # the account: back to the head of its list, undialed.
-                self.state.lists.put_back(a, now)
-                continue
-            yield timeout(dial(c, a, now, reading))
+            dialed = yield from self.one_dial(c, until)
+            if dialed is None:
+                yield env.timeout(wait_for_account(self.state, c, camp, now, until))
+
+    def one_dial(self, c: Collector, until: float) -> Generator:
+        """Read the next account, then dial it. Returns None when no account is ready, False when
+        the calling window closed while the collector read it (the account goes back to the
+        head of its list, undialed), True once the call is over."""
+        env, camp = self.env, c.campaign
+        a = camp.next_account(env.now)
+        if a is None:
+            return None
+        reading = self.preview.next()
+        yield env.timeout(reading)
+        now = env.now
+        if not camp.can_dial(a, now):
+            self.state.lists.put_back(a, now)
+            return False
+        yield env.timeout(self.kernel.dial(c, a, now, reading))
+        return True

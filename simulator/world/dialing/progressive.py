@@ -63,6 +63,14 @@ class ProgressiveDialer(Dialer):
                 continue
             yield timeout(dial(c, a, now))
 
+    def one_dial(self, c: Collector, until: float) -> Generator:
+        now = self.env.now
+        a = c.campaign.next_account(now)
+        if a is None:
+            return False
+        yield self.env.timeout(self.kernel.dial(c, a, now))
+        return True
+
     def run_of_dials(self, c: Collector, camp: Campaign, now: float, until: float) -> float | None:
         """Make collector ``c``'s next dials from ``now`` in one go, as one SimPy timeout.
 

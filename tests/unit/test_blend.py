@@ -1,0 +1,100 @@
+"""Blend collectors (world/blend.py): the reservation threshold, the inbound pyramid of blend
+collectors, and the collector groups of the results."""
+
+import numpy as np
+import pytest
+
+from simulator.measures.metrics import replication_metrics
+from simulator.scenario import ScenarioError, parse_scenario
+from simulator.world.build import World
+from simulator.world.counters import ANSWER_COLUMNS, QUEUE_COLUMNS
+
+from .test_inbound import blended_floor
+
+A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
+Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
+
+
+def floor(role: str = "blend", reserve: int = 1, **inbound) -> dict:
+    raw = blended_floor(reservation_threshold=reserve, **inbound)
+    raw["teams"]["desk"]["role"] = role
+    return raw
+
+
+def run(raw: dict, seed: int = 1) -> World:
+    w = World(parse_scenario(raw), seed, 0)
+    w.run()
+    return w
+
+
+def desk_rows(w: World) -> np.ndarray:
+    return np.array([w.structure.teams[c.team] == "desk" for c in w.collectors])
+
+
+def test_blend_collectors_answer_and_dial():
+    w = run(floor())
+    cnt, rows = w.counters, desk_rows(w)
+    assert cnt.inbound_answers[: len(rows)][rows, :, A["answered"]].sum() > 50
+    assert cnt.dials[: len(rows)][rows].sum() > 100  # they dial too
+    # every arriving call is answered, abandoned or still waiting at the end
+    q = cnt.inbound_queue.sum(axis=0)
+    assert q[Q["answered"]] + q[Q["abandoned"]] <= q[Q["calls"]]
+
+
+def test_reservation_threshold_trades_dials_for_service():
+    """A higher threshold keeps more blend collectors free: fewer dials by the desk, more calls
+    answered at once (the same seed and arrivals)."""
+    low, high = run(floor(reserve=0)), run(floor(reserve=3))
+    rows = desk_rows(low)
+    dials = [w.counters.dials[: len(rows)][rows].sum() for w in (low, high)]
+    queued = [
+        w.counters.inbound_queue[:, Q["queued"]].sum() / w.counters.inbound_queue[:, Q["calls"]].sum()
+        for w in (low, high)
+    ]
+    assert dials[1] < 0.8 * dials[0]
+    assert queued[1] < queued[0]
+
+
+def test_inbound_pyramid_counts_the_negotiations_of_inbound_calls_only():
+    """A blend collector's promises split into inbound and outbound: the inbound columns never
+    exceed the totals, and an inbound-only desk's promises are all inbound."""
+    w = run(floor())
+    cnt = w.counters
+    ans = cnt.inbound_answers
+    assert 0 < ans[:, :, A["promises"]].sum() < cnt.promises.sum()
+    assert np.all(ans[:, :, A["promises"]] <= cnt.promises)
+    assert np.all(ans[:, :, A["kept"]] <= cnt.kept)
+    assert np.all(ans[:, :, A["collected_usd"]] <= cnt.collected + 1e-9)
+    w = run(floor(role="inbound"))
+    rows = desk_rows(w)
+    n = len(rows)
+    assert np.array_equal(
+        w.counters.inbound_answers[:n][rows, :, A["promises"]], w.counters.promises[:n][rows]
+    )
+    assert np.allclose(w.counters.inbound_answers[:n][rows, :, A["kept"]], w.counters.kept[:n][rows])
+
+
+def test_groups_level_by_role():
+    w = run(floor())
+    m = replication_metrics(w.structure, w.counters)
+    assert set(m["groups"]) == {"blend", "outbound"}
+    assert m["groups"]["outbound"]["inbound_answered"] == 0.0
+    assert m["groups"]["blend"]["inbound_answered"] == m["center"]["center"]["inbound_answered"]
+    assert 0.0 < m["groups"]["blend"]["inbound_work_share"] < 1.0
+    total = sum(g["dials"] for g in m["groups"].values())
+    assert total == m["center"]["center"]["dials"]
+
+
+def test_blend_needs_a_one_call_dialer():
+    raw = floor()
+    raw["dialer"] = {"mode": "predictive"}
+    with pytest.raises(ScenarioError, match="dialer.mode: blend teams"):
+        parse_scenario(raw)
+
+
+def test_preview_blend_runs():
+    raw = floor()
+    raw["dialer"] = {"mode": "preview"}
+    w = run(raw)
+    rows = desk_rows(w)
+    assert w.counters.dials[: len(rows)][rows].sum() > 50
