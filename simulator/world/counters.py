@@ -24,6 +24,10 @@ retrials (calls again after hanging up), and calls that found no free collector 
 ANSWER_COLUMNS = ("answered", "answered_in_sl", "wait_s", "rpc")
 """Columns of ``Counters.inbound_answers``: calls answered, of those within the threshold, seconds
 they waited, and right-party negotiations (answered calls from an open account)."""
+HOUR_COLUMNS = ("calls", "answered", "answered_in_sl", "abandoned", "wait_answered_s")
+"""Columns of ``Counters.inbound_hours``, one row per hour of the day (center clock) in which the
+calls arrived: calls arrived, answered, answered within the threshold, abandoned, and seconds
+waited by the answered calls (world/inbound_hours.py)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class Counters:
     # (R, S, len(ANSWER_COLUMNS)); see world/inbound.py.
     inbound_queue: np.ndarray | None = None
     inbound_answers: np.ndarray | None = None
+    inbound_hours: np.ndarray | None = None  # (24, len(HOUR_COLUMNS)) by hour of arrival
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(
@@ -243,7 +248,7 @@ class Counters:
             "days_worked",
         ):
             getattr(self, name)[...] = 0
-        for name in ("inbound_queue", "inbound_answers"):
+        for name in ("inbound_queue", "inbound_answers", "inbound_hours"):
             a = getattr(self, name)
             if a is not None:
                 a[...] = 0
