@@ -43,6 +43,16 @@ INBOUND_METRICS = (
 )
 """Contract names of the inbound metrics, in the order they are reported."""
 
+QUEUE_METRICS = (
+    "inbound_calls",
+    "inbound_abandoned",
+    "inbound_abandon_rate",
+    "service_level",
+    "inbound_queued_share",
+)
+"""The queue's measures: defined for the center and the segments, ``None`` for teams and
+collectors (a caller who hangs up waited for the queue, not for a team)."""
+
 _Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
 _A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
 
@@ -90,9 +100,8 @@ def inbound_metrics(
         out["service_level"] = _ratio(tot[_Q["answered_in_sl"]], calls)
         out["inbound_queued_share"] = _ratio(tot[_Q["queued"]], calls)
     else:
-        for k in ("inbound_calls", "inbound_abandoned", "inbound_abandon_rate", "service_level"):
+        for k in QUEUE_METRICS:
             out[k] = None
-        out["inbound_queued_share"] = None
     return {k: out[k] for k in INBOUND_METRICS}
 
 
