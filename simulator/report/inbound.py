@@ -32,7 +32,7 @@ ROWS = (
     ("inbound_abandoned", "abandoned"),
     ("inbound_abandon_rate", "abandon rate %"),
     ("asa_s", "average speed of answer, s"),
-    ("service_level", "service level % (answered within the threshold / calls)"),
+    ("service_level", "service level (answered within the threshold / calls) %"),
     ("inbound_queued_share", "found no free collector %"),
     ("inbound_rpc", "inbound rpc (negotiations)"),
     ("inbound_promises", "inbound promises"),
