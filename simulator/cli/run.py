@@ -166,6 +166,7 @@ def _precision_report(p: dict) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..experiment.replications import run_experiment
     from ..report import pyramid_table, volume_table
+    from ..report.inbound import inbound_table
 
     loaded = load(args)
     precision = _precision_targets(args, loaded)
@@ -219,7 +220,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             write(emit, json_out, text)
         if out_dir is not None:
             write(emit_in_folder, out_dir, "--out", "results.json", text, args.force)
-            summary = pyramid_table(doc) + "\n\n" + volume_table(doc) + "\n"
+            summary = (
+                "\n\n".join(filter(None, (pyramid_table(doc), volume_table(doc), inbound_table(doc)))) + "\n"
+            )
             write(emit_in_folder, out_dir, "--out", "summary.txt", summary, args.force)
         if trace_dir is not None:  # replication 0 kept its trace as it ran
             trace_failed = res.trace.get(TRACE_ERROR)
@@ -254,6 +257,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     say(pyramid_table(doc))
     say()
     say(volume_table(doc))
+    inbound = inbound_table(doc)
+    if inbound:
+        say()
+        say(inbound)
     from ..report.table import blocks_table
 
     blocks = blocks_table(doc)

@@ -96,10 +96,13 @@ def register(sub: Subparsers) -> None:
         ),
         epilog="example:\n  collectsim staff scenarios/table_14_1.toml --team low_risk_team --range 8:16 "
         "--step 2 -r 6 \\\n      --constraint 'abandon_rate<=0.03' "
-        "--constraint 'accounts_dialed_share>=0.5'\n\n"
+        "--constraint 'accounts_dialed_share>=0.5'\n"
+        "  collectsim staff INBOUND.toml --team desk --range 6:12 -r 6 \\\n"
+        "      --constraint 'service_level>=0.8'\n\n"
         "constraints (quote them: < and > are special to the shell): METRIC<=V or METRIC>=V;\n"
         "METRIC is a center metric (abandon_rate) or LEVEL.UNIT.METRIC\n"
-        "(segments.low_risk.accounts_dialed_share). The smallest headcount\n"
+        "(segments.low_risk.accounts_dialed_share); the inbound queue's service_level\n"
+        "and inbound_abandon_rate are center or segment metrics. The smallest headcount\n"
         "meeting them is given on the means and, more cautiously, with the whole 95% CI.\n\n" + sweep_epilog,
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
@@ -302,6 +305,9 @@ def cmd_staff(args: argparse.Namespace) -> int:
         "attempted_7d_share": "attempted 7d",
         "contacted_7d_share": "contacted 7d",
         "attempts_per_account": "attempts/acct",
+        "service_level": "service level",
+        "inbound_abandon_rate": "inbound abandon",
+        "asa_s": "ASA s",
     }
     valued = ("net_economic_value", "net_value") if economic else ("net_value",)
     others = [
@@ -319,7 +325,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
         for m in valued:
             mv = r[f"marginal_{m}"]
             row += [stat_of(r[m]), stat_of(mv) if mv else "-"]
-        rows.append(row + [stat_of(r[m], percent=m.endswith(("_share", "_rate"))) for m in others])
+        rows.append(row + [stat_of(r[m], percent=m.endswith(("_share", "_rate", "_level"))) for m in others])
     print(
         f"team {args.team!r}: center metrics per headcount, mean ± 95% CI half-width. +1 collector: "
         "what each added collector brings over the previous headcount (paired by replication). "
@@ -331,6 +337,12 @@ def cmd_staff(args: argparse.Namespace) -> int:
         )
         + "coverage: share of accounts dialed at least once; attempted/contacted 7d: share of open "
         "accounts dialed/reached in the last 7 days of calling (%)"
+        + (
+            "; service level: inbound calls answered within the threshold / calls, inbound abandon: "
+            "calls abandoned / calls (%), ASA: average speed of answer of the answered calls"
+            if "service_level" in others
+            else ""
+        )
     )
     print(table(rows))
     print()

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..measures.inbound import INBOUND_METRICS, QUEUE_METRICS
 from ..measures.metrics import EXTRA_METRICS, METRICS
 from ..scenario.schema import Scenario
 
@@ -47,8 +48,11 @@ class MetricRef:
 
 def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
     """Parse ``METRIC``, ``center.METRIC`` or ``LEVEL.UNIT.METRIC`` (LEVEL: segments, teams,
-    collectors). Raises ValueError with what was expected. Segment and team names are checked
-    against ``scenario`` when given."""
+    collectors). Raises ValueError with what was expected. The inbound queue's measures
+    (``service_level``, ``inbound_abandon_rate``, ...: measures/inbound.QUEUE_METRICS) are refused
+    for teams and collectors, where they are always null. With ``scenario``, segment and team
+    names are checked against it, and an inbound metric is refused when it has no ``[inbound]``
+    block."""
     parts = text.strip().split(".")
     if len(parts) == 1:
         level, unit, metric = "center", "center", parts[0]
@@ -68,6 +72,16 @@ def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ValueError(
             f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: {', '.join(ALL_METRICS)}"
+        )
+    if metric in QUEUE_METRICS and level in ("teams", "collectors"):
+        raise ValueError(
+            f"metric {text!r}: {metric} is a measure of the inbound queue, defined for the center "
+            f"and the segments only (a caller waits for the queue, not for a team); use {metric} "
+            f"or segments.SEGMENT.{metric}"
+        )
+    if scenario is not None and metric in INBOUND_METRICS and scenario.inbound is None:
+        raise ValueError(
+            f"metric {text!r}: {metric} needs inbound calls; the scenario has no [inbound] block"
         )
     if scenario is not None and level in ("segments", "teams"):
         names = list(scenario.segments if level == "segments" else scenario.teams)

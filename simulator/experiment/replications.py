@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..measures.inbound import inbound_by_hour, window_hours
 from ..measures.metrics import replication_metrics, replication_series
 from ..scenario.load import LoadedScenario
 from ..scenario.schema import Scenario
@@ -87,6 +88,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int, trace: bool
     if "portfolio" in blocks:
         warmup = portfolio_warmup_days(st.work_days, cnt.daily_open_accounts)
         blocks["portfolio"] = {**blocks["portfolio"], "warmup_days_mser5": float(warmup)}
+    if cnt.inbound_hours is not None:
+        blocks["inbound_by_hour"] = inbound_by_hour(cnt.inbound_hours, window_hours(scenario))
     out = {"metrics": replication_metrics(st, cnt), "blocks": blocks, "series": replication_series(st, cnt)}
     if trace:
         try:

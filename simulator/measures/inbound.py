@@ -27,12 +27,19 @@ and the inbound pyramid. Pure functions, as metrics.py.
   IVR's pyramid, apart from the collectors' ``promises``, ``kept`` and ``collected``.
 
 Without an ``[inbound]`` block the counts are 0 and the ratios ``None``.
+
+By hour (:func:`inbound_by_hour`, the results block ``inbound_by_hour``): for each hour of the
+calling window (center clock) the calls that arrived in it, and what became of them: answered,
+abandoned, ``service_level`` (answered within ``service_level_s`` / calls), ``abandon_rate``
+(abandoned / calls) and ``asa_s`` (mean seconds waited by the answered calls); ratios ``None`` in
+an hour without calls (without answers, for ``asa_s``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..scenario.schema import Scenario, clock_minutes
 from ..world.counters import ANSWER_COLUMNS, CALLBACK_COLUMNS, QUEUE_COLUMNS, TALK, WRAP, Counters, Structure
 
 INBOUND_METRICS = (
@@ -63,7 +70,7 @@ INBOUND_METRICS = (
 )
 """Contract names of the inbound metrics, in the order they are reported."""
 
-QUEUE_ONLY = (
+QUEUE_METRICS = (
     "inbound_calls",
     "inbound_abandoned",
     "inbound_abandon_rate",
@@ -82,8 +89,8 @@ QUEUE_ONLY = (
     "ivr_kept",
     "ivr_collected",
 )
-"""Metrics of the queue and its call-backs: for the center and segments, None for teams,
-collectors and groups."""
+"""The queue's measures and its call-backs': defined for the center and the segments, ``None``
+for teams, collectors and groups (a caller who hangs up waited for the queue, not for a team)."""
 
 _Q = {k: i for i, k in enumerate(QUEUE_COLUMNS)}
 _A = {k: i for i, k in enumerate(ANSWER_COLUMNS)}
@@ -145,6 +152,42 @@ def inbound_metrics(
         for k in ("ivr_calls", "ivr_promises", "ivr_kept", "ivr_collected"):
             out[k] = float(tot[_Q[k]])
     else:
-        for k in QUEUE_ONLY:
+        for k in QUEUE_METRICS:
             out[k] = None
     return {k: out[k] for k in INBOUND_METRICS}
+
+
+HOUR_FIGURES = ("calls", "answered", "abandoned", "service_level", "abandon_rate", "asa_s")
+"""The figures of each hour in the ``inbound_by_hour`` block, named ``hHH_<figure>``."""
+
+
+def window_hours(scenario: Scenario) -> range:
+    """The hours of the day (center clock) that the calling window touches: inbound calls arrive
+    and retry only inside it."""
+    comp = scenario.compliance
+    lo, hi = clock_minutes(comp.calling_window_start), clock_minutes(comp.calling_window_end)
+    return range(lo // 60, -(-hi // 60))
+
+
+def hour_key(hour: int, figure: str) -> str:
+    """The ``inbound_by_hour`` entry of ``figure`` in hour ``hour``, e.g. ``h09_service_level``."""
+    return f"h{hour:02d}_{figure}"
+
+
+def inbound_by_hour(hours: np.ndarray, window: range) -> dict[str, float | None]:
+    """The ``inbound_by_hour`` block of one replication from ``Counters.inbound_hours`` (24 rows
+    by hour of arrival, columns HOUR_COLUMNS): for each hour of ``window``, the figures of
+    :data:`HOUR_FIGURES` (module docstring). Counts are calls; ``asa_s`` seconds."""
+    out: dict[str, float | None] = {}
+    for h in window:
+        calls, answered, in_sl, abandoned, wait = (float(x) for x in hours[h])  # HOUR_COLUMNS
+        figures = {
+            "calls": calls,
+            "answered": answered,
+            "abandoned": abandoned,
+            "service_level": _ratio(in_sl, calls),
+            "abandon_rate": _ratio(abandoned, calls),
+            "asa_s": _ratio(wait, answered),
+        }
+        out.update({hour_key(h, k): figures[k] for k in HOUR_FIGURES})
+    return out

@@ -24,6 +24,7 @@ SHOWN_ELSEWHERE = {
     "breaches",
     "vintages",
     "charge_off_forecast",
+    "inbound_by_hour",
 }
 """Top-level entries the page shows in sections of their own, or that are not result blocks."""
 

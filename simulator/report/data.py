@@ -33,6 +33,9 @@ PERCENT = {
     "cure_rate_control",
     "roll_rate_treated",
     "roll_rate_control",
+    "service_level",
+    "inbound_abandon_rate",
+    "inbound_queued_share",
 }
 LIFT_POINTS = {"cure_lift", "roll_lift", "roll_lift_usd", "charge_off_lift"}
 """Differences of two rates, shown in percentage points."""

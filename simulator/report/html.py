@@ -2,8 +2,9 @@
 
 Order: compliance breaches (red, when any), headline, center, segments, teams, collectors (actual
 against target with each layer's 95% CI, the layers significantly below target flagged),
-compliance, day-by-day and hour-by-hour patterns, and the scenario's provenance. A sweep folder
-gets its own page with the staffing and pacing plots. The sections are :mod:`.sections`.
+compliance, the inbound side (with an ``[inbound]`` block, :mod:`.inbound`), day-by-day and
+hour-by-hour patterns, and the scenario's provenance. A sweep folder gets its own page with the
+staffing and pacing plots. The sections are :mod:`.sections`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .data import (
     resolve_targets,
     sweep_points,
 )
+from .inbound import has_inbound, inbound_html
 from .portfolio import portfolio_daily, portfolio_html
 from .sections import (
     breaches_html,
@@ -115,6 +117,7 @@ def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str,
     else:
         body.append('<section><h2>Collectors</h2><p class="note">None in these results.</p></section>')
     body.append(compliance_html(doc))
+    body.append(inbound_html(doc, lambda name, alt: img(images, name, alt)))
     if doc.get("portfolio"):
         body.append(portfolio_html(doc, img(images, "portfolio_daily", "the living portfolio day by day")))
     if doc.get("vintages"):
@@ -263,6 +266,11 @@ def figures_for(kind: str, doc: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         out["daily"] = lambda: plots.daily_series(doc)
     if series.get("hourly"):
         out["rpc_heatmap"] = lambda: plots.rpc_heatmap(doc)
+    if has_inbound(doc):
+        from . import inbound_plots
+
+        out["inbound_hours"] = lambda: inbound_plots.inbound_hours(doc)
+        out["inbound_groups"] = lambda: inbound_plots.inbound_groups(doc)
     if doc.get("portfolio"):
         out["portfolio_daily"] = lambda: portfolio_daily(doc)
     if doc.get("vintages"):

@@ -31,6 +31,9 @@ STAFF_METRICS = (
     "attempted_7d_share",
     "contacted_7d_share",
     "attempts_per_account",
+    "service_level",
+    "inbound_abandon_rate",
+    "asa_s",
 )
 
 

@@ -61,6 +61,10 @@ CALLBACK_COLUMNS = ("due", "made", "made_on_time", "rpc")
 """Columns of ``Counters.callbacks``: call-backs whose set time came (account still open), made,
 made within ``on_time_s`` of the set time, and made that reached the debtor (world/callbacks.py)."""
 A_ANSWERED, A_IN_SL, A_WAIT, A_RPC, A_HANDLE, A_PROMISES, A_KEPT, A_COLLECTED = range(len(ANSWER_COLUMNS))
+HOUR_COLUMNS = ("calls", "answered", "answered_in_sl", "abandoned", "wait_answered_s")
+"""Columns of ``Counters.inbound_hours``, one row per hour of the day (center clock) in which the
+calls arrived: calls arrived, answered, answered within the threshold, abandoned, and seconds
+waited by the answered calls (world/inbound_hours.py)."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,7 @@ class Counters:
     inbound_queue: np.ndarray | None = None
     inbound_answers: np.ndarray | None = None
     callbacks: np.ndarray | None = None  # (S, len(CALLBACK_COLUMNS)) with [inbound.callbacks]
+    inbound_hours: np.ndarray | None = None  # (24, len(HOUR_COLUMNS)) by hour of arrival
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(
@@ -282,7 +287,7 @@ class Counters:
             "days_worked",
         ):
             getattr(self, name)[...] = 0
-        for name in ("inbound_queue", "inbound_answers", "callbacks"):
+        for name in ("inbound_queue", "inbound_answers", "inbound_hours", "callbacks"):
             a = getattr(self, name)
             if a is not None:
                 a[...] = 0

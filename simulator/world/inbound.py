@@ -31,6 +31,7 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
 
 Counts go to ``Counters.inbound_queue`` (by segment) and ``Counters.inbound_answers`` (by
 answering collector and segment), columns in counters.QUEUE_COLUMNS and ANSWER_COLUMNS.
+The queue by hour of arrival is counted by world/inbound_hours.py (``Counters.inbound_hours``).
 Random draws come from the named streams ``inbound/*``. Times are seconds from midnight of
 calendar day 0 (center clock).
 """
@@ -50,6 +51,7 @@ from ..scenario.inbound import CALLER_CLASSES
 from ..scenario.schema import clock_minutes
 from .contact import sampler
 from .counters import A_ANSWERED, A_HANDLE, A_IN_SL, A_RPC, A_WAIT, ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP
+from .inbound_hours import InboundHours
 from .inbound_traffic import BACKGROUND, CALLBACK, RESPONSE, Ivr
 from .portfolio import OPEN, PROMISED
 
@@ -125,6 +127,7 @@ class InboundDesk:
         cnt.inbound_queue = np.zeros((n_seg, len(QUEUE_COLUMNS)))
         cnt.inbound_answers = np.zeros((n_rows, n_seg, len(ANSWER_COLUMNS)))
         self.counters = cnt
+        self.hours = InboundHours(cnt)  # the queue by hour of arrival
         # one line per priority level, lowest level first: callers in arrival order (hung-up
         # ones skipped lazily)
         levels = sorted({ib.priorities.get(k, 0) for k in CALLER_CLASSES})
@@ -207,6 +210,7 @@ class InboundDesk:
             return
         q = self.counters.inbound_queue[s]
         q[CALLS] += 1
+        self.hours.arrived(self.env.now)
         if retrial or klass:
             if retrial:
                 q[RETRIALS] += 1
@@ -235,6 +239,7 @@ class InboundDesk:
         caller[STATE] = GONE
         s = caller[SEGMENT]
         self.counters.inbound_queue[s, ABANDONED] += 1
+        self.hours.abandoned(caller[T])
         if self.retry_p and self.retry_u.random() < self.retry_p:
             delay = self.retry_delay.next()
             now = self.env.now
@@ -299,6 +304,7 @@ class InboundDesk:
         q[ANSWERED] += 1
         q[IN_SL] += within
         q[WAIT_ANSWERED] += wait
+        self.hours.answered(caller[T], wait, within)
         row = cnt.inbound_answers[c.idx, s]
         row[A_ANSWERED] += 1
         row[A_IN_SL] += within
