@@ -136,6 +136,7 @@ class World(WorldState):
         self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)
         self.log = DialLog()
         self.promises_today = []
+        self.consented_dials = []
         self.rules = RuleCounters()
         att = scenario.attempts
         self.reminder_lead = att.reminder_days_before_due if att.promise_reminder else None
