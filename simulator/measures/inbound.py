@@ -18,7 +18,9 @@ and the inbound pyramid. Pure functions, as metrics.py.
 - Call-backs (center and segment; world/callbacks.py): ``callbacks_due`` (set times that came
   while the account was open), ``callbacks_made``, ``callbacks_made_on_time`` (started within
   ``on_time_s`` of the set time), ``callbacks_on_time_rate`` = on time / due, ``callbacks_rpc``
-  (call-backs that reached the debtor).
+  (call-backs that reached the debtor). ``outbound_mismatches``: live answers of predictive
+  calls that found no collector within ``abandon_after_s`` (the dialer's abandons, apart from
+  answering-machine detection's and from inbound abandonment; 0 for the other modes).
 
 Without an ``[inbound]`` block the counts are 0 and the ratios ``None``.
 
@@ -54,6 +56,7 @@ INBOUND_METRICS = (
     "callbacks_made_on_time",
     "callbacks_on_time_rate",
     "callbacks_rpc",
+    "outbound_mismatches",
 )
 """Contract names of the inbound metrics, in the order they are reported."""
 
@@ -68,6 +71,7 @@ QUEUE_METRICS = (
     "callbacks_made_on_time",
     "callbacks_on_time_rate",
     "callbacks_rpc",
+    "outbound_mismatches",
 )
 """The queue's measures and its call-backs': defined for the center and the segments, ``None``
 for teams, collectors and groups (a caller who hangs up waited for the queue, not for a team)."""
@@ -126,6 +130,8 @@ def inbound_metrics(
         for k, col in zip(("callbacks_due", "callbacks_made", "callbacks_made_on_time", "callbacks_rpc"), cb):
             out[k] = float(col)
         out["callbacks_on_time_rate"] = _ratio(out["callbacks_made_on_time"], out["callbacks_due"])
+        mm = cnt.outbound_mismatches
+        out["outbound_mismatches"] = float(mm[seg_mask].sum()) if mm is not None else 0.0
     else:
         for k in QUEUE_METRICS:
             out[k] = None
