@@ -90,3 +90,19 @@ def test_staff_names_the_smallest_desk_meeting_a_service_level(tmp_path):
     found = summary["staffing"]["smallest_meeting_constraints"]
     assert found is not None and 2 < found["headcount"] <= 7
     assert "smallest headcount meeting service_level>=0.8" in p.stdout
+
+
+def test_sweep_over_thresholds_shows_the_inbound_side(tmp_path):
+    p = collectsim(
+        "sweep",
+        SCENARIO,
+        *SHORT,
+        "-r",
+        "2",
+        "--set",
+        "inbound.reservation_threshold=0,4",
+        "--out",
+        str(tmp_path / "s"),
+    )
+    head = next(line for line in p.stdout.splitlines() if line.startswith("variant"))
+    assert "service_level" in head and "outbound_rpc" in head
