@@ -144,6 +144,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         x.scenario.portfolio_on and x.scenario.special_on("roll_rates") for x in (la, lb)
     ):
         metrics = (*metrics, *LIFT_METRICS)  # the calling's lift over the control (measures/lift.py)
+    if not args.all_metrics and (la.scenario.inbound is not None or lb.scenario.inbound is not None):
+        # the inbound side: its service beside the outbound contacts it trades against
+        metrics = (
+            *metrics,
+            "outbound_rpc",
+            "service_level",
+            "inbound_abandon_rate",
+            "asa_s",
+            "inbound_collected",
+        )
     say(
         f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
         "(common random numbers)"
@@ -171,6 +181,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             from ..report.vintages import last_age_keys
 
             keys = last_age_keys(keys)
+        elif block == "inbound_by_hour":  # the service level of each hour (every entry is in --json)
+            keys = [k for k in keys if k.endswith("_service_level")]
         say()
         say(f"{block} (result block)")
         say(table([["entry", *header], *(_paired_row(k, cmp.paired_block(block, k)) for k in keys)]))

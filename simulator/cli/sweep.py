@@ -241,6 +241,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     shown = ("value_per_paid_hour", "rpc_per_productive_hour", "net_value", "abandon_rate")
     if economic:
         shown = ("net_economic_value", *shown)
+    inbound = any(
+        v["metrics"] and v["metrics"]["center"]["service_level"]["mean"] is not None
+        for v in outcome.summary["variants"]
+    )
+    if inbound:  # the inbound service beside the outbound contacts it trades against
+        shown = (*shown, "outbound_rpc", "service_level", "inbound_abandon_rate")
     rows = [["variant", *params, "ok", *shown]]
     for v in outcome.summary["variants"]:
         c = v["metrics"]["center"] if v["metrics"] else {}

@@ -18,7 +18,9 @@ and the inbound pyramid. Pure functions, as metrics.py.
 - Call-backs (center and segment; world/callbacks.py): ``callbacks_due`` (set times that came
   while the account was open), ``callbacks_made``, ``callbacks_made_on_time`` (started within
   ``on_time_s`` of the set time), ``callbacks_on_time_rate`` = on time / due, ``callbacks_rpc``
-  (call-backs that reached the debtor).
+  (call-backs that reached the debtor). ``outbound_mismatches``: live answers of predictive
+  calls that found no collector within ``abandon_after_s`` (the dialer's abandons, apart from
+  answering-machine detection's and from inbound abandonment; 0 for the other modes).
 - Classes and IVR (center and segment; ``None`` for a team): ``inbound_response_calls`` (calls
   back prompted by outbound dials that reached the queue, in ``inbound_calls``),
   ``inbound_response_asa_s`` (their mean wait when answered), ``inbound_response_promise_share``
@@ -60,6 +62,7 @@ INBOUND_METRICS = (
     "callbacks_made_on_time",
     "callbacks_on_time_rate",
     "callbacks_rpc",
+    "outbound_mismatches",
     "inbound_response_calls",
     "inbound_response_asa_s",
     "inbound_response_promise_share",
@@ -81,6 +84,7 @@ QUEUE_METRICS = (
     "callbacks_made_on_time",
     "callbacks_on_time_rate",
     "callbacks_rpc",
+    "outbound_mismatches",
     "inbound_response_calls",
     "inbound_response_asa_s",
     "inbound_response_promise_share",
@@ -146,6 +150,8 @@ def inbound_metrics(
         for k, col in zip(("callbacks_due", "callbacks_made", "callbacks_made_on_time", "callbacks_rpc"), cb):
             out[k] = float(col)
         out["callbacks_on_time_rate"] = _ratio(out["callbacks_made_on_time"], out["callbacks_due"])
+        mm = cnt.outbound_mismatches
+        out["outbound_mismatches"] = float(mm[seg_mask].sum()) if mm is not None else 0.0
         out["inbound_response_calls"] = float(tot[_Q["response_calls"]])
         out["inbound_response_asa_s"] = _ratio(tot[_Q["response_wait_s"]], tot[_Q["response_answered"]])
         out["inbound_response_promise_share"] = _ratio(tot[_Q["response_promises"]], out["inbound_promises"])

@@ -98,6 +98,7 @@ EXTRA_METRICS = (
     "net_economic_value",
     *LIFT_METRICS,
     *INBOUND_METRICS,
+    "outbound_rpc",
 )
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
@@ -145,6 +146,7 @@ def kpis(t: dict[str, float]) -> Metrics:
         "dials": float(t["dials"]),
         "connects": float(connects),
         "rpc": float(t["rpc"]),
+        "outbound_rpc": float(t["rpc"] - g("inbound_rpc", 0.0)),
         "third_party": float(t["third_party"]),
         "abandoned": float(t["abandoned"]),
         "abandon_rate": _ratio(t["abandoned"], connects),

@@ -38,10 +38,23 @@ ROWS = (
     ("inbound_promises", "inbound promises"),
     ("inbound_kept", "inbound kept"),
     ("inbound_collected", "inbound collected $"),
+    ("inbound_work_share", "inbound share of talk and wrap-up %"),
     ("occupancy", "occupancy %"),
+    ("callbacks_due", "call-backs due"),
+    ("callbacks_on_time_rate", "call-backs made on time / due %"),
+    ("callbacks_rpc", "call-backs that reached the debtor"),
+    ("outbound_mismatches", "outbound mismatches (predictive answers left without a collector)"),
 )
 """The rows of the inbound table: metric and label."""
-PERCENT = {"inbound_abandon_rate", "service_level", "inbound_queued_share", "occupancy", "abandon_rate"}
+PERCENT = {
+    "inbound_abandon_rate",
+    "service_level",
+    "inbound_queued_share",
+    "occupancy",
+    "abandon_rate",
+    "inbound_work_share",
+    "callbacks_on_time_rate",
+}
 MONEY = {"inbound_collected", "collected"}
 
 GROUP_ORDER = ("inbound", "blend", "outbound")
@@ -49,9 +62,10 @@ GROUP_COLUMNS = (
     ("occupancy", "occupancy %"),
     ("productive_hours", "productive hours"),
     ("inbound_answered", "calls answered"),
+    ("inbound_work_share", "inbound share %"),
     ("asa_s", "ASA s"),
     ("dials", "dials"),
-    ("rpc", "rpc"),
+    ("outbound_rpc", "outbound rpc"),
     ("promises", "promises"),
     ("collected", "collected $"),
 )

@@ -1252,14 +1252,6 @@ class Scenario(_Model):
             out.extend(self.inbound.problems(list(self.segments), roles))
         elif {"inbound", "blend"} & set(roles.values()):
             out.append(("teams", 'a team has role = "inbound" or "blend" but there is no [inbound] block'))
-        if "blend" in roles.values() and self.dialer.mode == "predictive":
-            out.append(
-                (
-                    "dialer.mode",
-                    'blend teams dial one call at a time: use mode "progressive" or "preview" '
-                    "(the predictive dialer does not pace for blend collectors)",
-                )
-            )
         for kind, names in (("teams", self.teams), ("segments", self.segments)):
             for n in names:
                 if not _NAME.match(n):

@@ -63,16 +63,17 @@ class Comparison:
         return list(side.store.units.get(level, {}))
 
     def units(self) -> list[tuple[str, str]]:
-        """(level, unit) pairs present in both: center, then segments and teams."""
+        """(level, unit) pairs present in both: center, then segments, teams and collector
+        groups (with an [inbound] block)."""
         out = [("center", "center")]
-        for level in ("segments", "teams"):
+        for level in ("segments", "teams", "groups"):
             ub = self._units(self.b, level)
             out += [(level, u) for u in self._units(self.a, level) if u in ub]
         return out
 
     def only_in_one(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {}
-        for level in ("segments", "teams"):
+        for level in ("segments", "teams", "groups"):
             ua, ub = self._units(self.a, level), self._units(self.b, level)
             extra = {"a": [u for u in ua if u not in ub], "b": [u for u in ub if u not in ua]}
             if extra["a"] or extra["b"]:
@@ -107,7 +108,8 @@ class Comparison:
         {"schema", "seed", "replications",
          "a": {"name", "sha256", "file_sha256", "source", "overrides"}, "b": {...},
          "metrics": {"center": {METRIC: PAIRED}, "segments": {NAME: {METRIC: PAIRED}},
-                     "teams": {NAME: {METRIC: PAIRED}}},
+                     "teams": {NAME: {METRIC: PAIRED}},
+                     "groups": {ROLE: {METRIC: PAIRED}} (with an [inbound] block)},
          "only_in_one": {level: {"a": [...], "b": [...]}}}
         PAIRED = statistics.paired_difference(...) plus "a_values", "b_values"
         """
@@ -123,7 +125,7 @@ class Comparison:
             if level == "center":
                 out["center"] = d
             else:
-                out[level][unit] = d
+                out.setdefault(level, {})[unit] = d
 
         def side(r: Results) -> dict[str, Any]:
             lo = r.loaded

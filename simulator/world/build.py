@@ -137,6 +137,7 @@ class World(WorldState):
         self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)
         self.log = DialLog()
         self.promises_today = []
+        self.consented_dials = []
         self.rules = RuleCounters()
         att = scenario.attempts
         self.reminder_lead = att.reminder_days_before_due if att.promise_reminder else None
@@ -199,7 +200,12 @@ class World(WorldState):
         desk = self.inbound
         if desk is not None:
             desk.start()
-        blend = BlendWork(self, desk, self.dialer) if desk is not None and desk.blend else None
+        blend = None
+        if desk is not None and desk.blend:
+            if self.dialer.name == "predictive":  # blend collectors work in its campaigns' pools
+                self.dialer.blend_with(desk)
+            else:
+                blend = BlendWork(self, desk, self.dialer)
         for c in self.collectors:
             work = self.dialer
             if desk is not None and desk.is_inbound(c):

@@ -11,7 +11,8 @@
   outcome drawn at that hour, the rules, the log; it counts for the campaign that dials the
   account's bucket). The debtor asked for the call, so it is not counted as a call inside the
   waiting period after the conversation (Reg F excludes calls the consumer consented to within
-  the last seven days). It is the account's last attempt of that day: one that does not reach
+  the last seven days), nor in the 7-day attempt count, for the same reason
+  (day.without_consented). It is the account's last attempt of that day: one that does not reach
   the debtor is not retried until the lists are next built. On time when started within
   ``on_time_s`` of the set time.
 
@@ -65,6 +66,7 @@ class CallbackDesk:
             for b in camp.buckets:
                 self.campaign_of_bucket[b] = camp.idx
         self.jobs: deque[CallbackJob] = deque()
+        self.consented = state.consented_dials
         state.counters.callbacks = np.zeros((len(sc.segments), len(CALLBACK_COLUMNS)))
         self.counts = state.counters.callbacks
         self.kernel.refusal_hooks = (*self.kernel.refusal_hooks, self.asked)
@@ -126,6 +128,7 @@ class CallbackDesk:
             p.allowed_today[a] = last
             p.allowed_np[a] = last
         dur = k.dial(c, a, now, camp=self.campaign_of_bucket[p.bucket_list[a]])
+        self.consented.append(a)
         if waiting:
             k.rules.in_waiting_period -= 1
         if p.last_conversation_end_s[a] != talks:

@@ -173,6 +173,9 @@ class Counters:
     # (R, S, len(ANSWER_COLUMNS)); see world/inbound.py.
     inbound_queue: np.ndarray | None = None
     inbound_answers: np.ndarray | None = None
+    # live answers of predictive calls that found no collector (abandoned by the dialer, not by
+    # answering-machine detection), by segment ([inbound] on; None otherwise)
+    outbound_mismatches: np.ndarray | None = None
     callbacks: np.ndarray | None = None  # (S, len(CALLBACK_COLUMNS)) with [inbound.callbacks]
     inbound_hours: np.ndarray | None = None  # (24, len(HOUR_COLUMNS)) by hour of arrival
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
@@ -287,7 +290,7 @@ class Counters:
             "days_worked",
         ):
             getattr(self, name)[...] = 0
-        for name in ("inbound_queue", "inbound_answers", "inbound_hours", "callbacks"):
+        for name in ("inbound_queue", "inbound_answers", "inbound_hours", "callbacks", "outbound_mismatches"):
             a = getattr(self, name)
             if a is not None:
                 a[...] = 0

@@ -12,6 +12,7 @@ calling day until every promise has been settled (and no special task wants anot
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Generator
 from itertools import chain
 from operator import itemgetter
@@ -108,7 +109,12 @@ def close_day(state: WorldState, day: int, in_flight: Collection[int] = ()) -> N
     state.lists.file_lines(
         cols["acct"], cols["t"] + cols["ring"] + cols["talk"], in_flight, (day + 1) * DAY_S
     )
-    dialed = p.record_day(day, cols["acct"])
+    consented = state.consented_dials
+    dialed = p.record_day(day, without_consented(cols["acct"], consented) if consented else cols["acct"])
+    if consented:
+        for a in consented:  # a call-back alone still starts tomorrow from 0 attempts
+            p.attempts_today[a] = 0
+        consented.clear()
     state.rules.close_day(p.attempts_7_total, dialed)
     cnt.fold(cols, p.segment, day, state.calendar.weekday(day))
     if state.reputation is not None:
@@ -120,6 +126,21 @@ def close_day(state: WorldState, day: int, in_flight: Collection[int] = ()) -> N
         t.end_of_day(day, cols["acct"], due)
     if state.living is not None:
         state.living.close_day(day)
+
+
+def without_consented(accounts: np.ndarray, consented: list[int]) -> np.ndarray:
+    """The day's dialed ``accounts`` (one entry per dial) less one entry per dial made with the
+    debtor's consent (``consented``, one account per dial): the dials the 7-day count takes.
+    Reg F (12 CFR 1006.14(b)(3)) leaves out of that count calls made with the consumer's prior
+    consent given within the last seven days."""
+    left = Counter(consented)
+    keep = np.ones(len(accounts), dtype=bool)
+    for i in np.flatnonzero(np.isin(accounts, list(left))):
+        a = int(accounts[i])
+        if left[a]:
+            left[a] -= 1
+            keep[i] = False
+    return accounts[keep]
 
 
 _NUMBERS = itemgetter(COLL, ACCT, SEG, AMOUNT, U_KEEP, P_KEEP, MADE)

@@ -142,6 +142,10 @@ class InboundDesk:
         self.free_blend: deque[tuple[Collector, object]] = deque()
         # the call-backs (world/callbacks.CallbackDesk, which sets itself here), or None
         self.callbacks = None
+        # the predictive dialer's hand-over of a free blend collector to a caller nobody else can
+        # take (PredictiveDialer.lend_for_inbound), or None
+        self.take_from_dialer = None
+        cnt.outbound_mismatches = np.zeros(n_seg)
 
     def is_inbound(self, c: Collector) -> bool:
         """Whether collector ``c`` only answers this queue (an inbound team's)."""
@@ -224,6 +228,8 @@ class InboundDesk:
             _c, wake = free.popleft()
             wake.succeed(caller)
             return
+        if self.take_from_dialer is not None and self.take_from_dialer(caller):
+            return  # a blend collector free in a predictive pool answers it
         self.queues[self.level_of[klass]].append(caller)
         q[QUEUED] += 1
         if patient:

@@ -88,6 +88,9 @@ class WorldState:
     tasks: list[SpecialTask]  # the special tasks that are on, in hook order
     n_days: int  # calendar days the per-day counters cover
     promises_today: list[tuple[int, int, float, int]]  # (collector, segment, amount, day made)
+    # accounts of today's dials made with the debtor's consent (call-backs), one per dial: left
+    # out of the 7-day attempt count (day.close_day)
+    consented_dials: list[int]
     trace: list[dict[str, np.ndarray]] | None  # every day's dial columns (trace=True)
     recorder: Recorder | None  # promises, payments and shifts (trace=True)
     reminder_lead: int | None  # days before the due date of promise reminders (None: off)

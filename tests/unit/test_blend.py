@@ -2,10 +2,9 @@
 collectors, and the collector groups of the results."""
 
 import numpy as np
-import pytest
 
 from simulator.measures.metrics import replication_metrics
-from simulator.scenario import ScenarioError, parse_scenario
+from simulator.scenario import parse_scenario
 from simulator.world.build import World
 from simulator.world.counters import ANSWER_COLUMNS, QUEUE_COLUMNS
 
@@ -85,11 +84,39 @@ def test_groups_level_by_role():
     assert total == m["center"]["center"]["dials"]
 
 
-def test_blend_needs_a_one_call_dialer():
-    raw = floor()
-    raw["dialer"] = {"mode": "predictive"}
-    with pytest.raises(ScenarioError, match="dialer.mode: blend teams"):
-        parse_scenario(raw)
+def predictive_floor(reserve: int) -> dict:
+    raw = floor(reserve=reserve)
+    raw["dialer"] = {"mode": "predictive", "pacing": "fixed", "ratio": 2.5, "abandon_after_s": 2.0}
+    return raw
+
+
+def test_predictive_blend_answers_first_and_counts_mismatches():
+    """Blend collectors in a predictive campaign: they answer inbound calls and their campaign's
+    live answers; answers that found no collector are the outbound mismatches, all of them
+    abandoned calls of the dial log."""
+    w = run(predictive_floor(1))
+    cnt, rows = w.counters, desk_rows(w)
+    n = len(rows)
+    assert cnt.inbound_answers[:n][rows, :, A["answered"]].sum() > 50
+    assert cnt.dials[:n][rows].sum() > 100
+    m = replication_metrics(w.structure, cnt)["center"]["center"]
+    assert 0 < m["outbound_mismatches"] <= m["abandoned"]
+    q = cnt.inbound_queue.sum(axis=0)
+    assert q[Q["answered"]] + q[Q["abandoned"]] <= q[Q["calls"]]
+
+
+def test_predictive_blend_reserve_protects_inbound():
+    """A reserve of 3 instead of 0: fewer calls queue, fewer dials by the blend team."""
+    low, high = run(predictive_floor(0)), run(predictive_floor(3))
+    rows = desk_rows(low)
+    n = len(rows)
+    queued = [
+        w.counters.inbound_queue[:, Q["queued"]].sum() / w.counters.inbound_queue[:, Q["calls"]].sum()
+        for w in (low, high)
+    ]
+    dials = [w.counters.dials[:n][rows].sum() for w in (low, high)]
+    assert queued[1] < queued[0]
+    assert dials[1] < dials[0]
 
 
 def test_preview_blend_runs():

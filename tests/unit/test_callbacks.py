@@ -122,3 +122,22 @@ def test_callbacks_need_a_dialing_team():
     del raw["teams"]["t1"]
     with pytest.raises(ScenarioError, match="call-backs need a team that dials"):
         parse_scenario(raw)
+
+
+def test_consented_dials_leave_the_7_day_count():
+    from simulator.world.day import without_consented
+
+    acct = np.array([5, 7, 5, 9, 5])
+    assert without_consented(acct, [5, 9]).tolist() == [7, 5, 5]
+    assert without_consented(acct, [5, 5, 5, 5]).tolist() == [7, 9]
+
+
+def test_callbacks_keep_the_7_in_7_cap():
+    """Call-backs on every refusal, a cap of 3 calls in 7 days: the count of the rule never goes
+    over the cap, though call-backs are made on top of it."""
+    raw = with_callbacks(1.0, delay_s=600.0)
+    raw["compliance"]["max_attempts_in_7_days"] = 3
+    raw["calendar"]["working_days"] = 4
+    w = run(raw)
+    assert w.counters.callbacks[:, CB_MADE].sum() > 50
+    assert w.rules.max_attempts_7 <= 3

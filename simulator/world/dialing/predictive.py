@@ -43,6 +43,9 @@ class PredictiveDialer(CampaignEvents, Dialer):
         "patience",
         "r_min",
         "tracks_busy",
+        "desk",
+        "reserve",
+        "reserved",
     )
 
     def __init__(self, state: WorldState, kernel: DialKernel) -> None:
@@ -68,6 +71,12 @@ class PredictiveDialer(CampaignEvents, Dialer):
             and len(set(buckets)) == len(buckets)
             and getattr(state, "responses", None) is None
         )
+        # Blend collectors (world/blend.py) also answer the inbound queue, whose events are SimPy
+        # events: the campaigns' answers and hang-ups are SimPy events too (not local), so a blend
+        # collector is freed at the simulation's own time. The desk is set by blend_with.
+        self.desk = None
+        self.reserve = 0
+        self.reserved: dict = {}  # blend collector -> its entry in the desk's free_blend pool
         self.idle = [0.0] * state.n_collectors  # idle seconds since the last flush, by collector
         # Accounts whose call is placed and not yet settled (ringing, or answered and waiting)
         self.in_flight: set[int] = set()
@@ -102,9 +111,13 @@ class PredictiveDialer(CampaignEvents, Dialer):
 
     def _free(self, c: Collector, pc: PredictiveCampaign, now: float) -> None:
         """Collector ``c`` is ready at ``now``: the work window is over, or a waiting call is
-        taken, or the collector joins the free pool and the campaign paces."""
+        taken, or the collector joins the free pool and the campaign paces. A blend collector
+        first makes a due call-back or answers a waiting caller, or stays free for inbound
+        calls while no more than the reserve of blend collectors is free (blend_ready)."""
         if now >= c.until:
             c.done.succeed()
+            return
+        if self.desk is not None and self.blend_ready(c, pc, now):
             return
         if pc.waiting:
             call = self.take_waiting(pc)
@@ -163,6 +176,11 @@ class PredictiveDialer(CampaignEvents, Dialer):
         self.catch_up(pc, now, mark)
         if c in pc.free:
             pc.drop_free(c)
+            self.idle[c.idx] += now - c.t_free
+            c.t_free = None
+            c.done.succeed()
+        elif c in self.reserved:
+            self.desk.free_blend.remove(self.reserved.pop(c))
             self.idle[c.idx] += now - c.t_free
             c.t_free = None
             c.done.succeed()
@@ -273,5 +291,74 @@ class PredictiveDialer(CampaignEvents, Dialer):
             o = ABANDONED
             pc.live += 1
             pc.abandoned += 1
+            mismatches = self.state.counters.outbound_mismatches
+            if mismatches is not None:
+                mismatches[s] += 1
         self.kernel.finish(self.state.n_collectors + pc.idx, a, pc.idx, t0, o, now - t0, 0.0, 0.0, now)
         self.pace(pc, now)
+
+    # -- blend collectors ---------------------------------------------------------------------
+    def blend_with(self, desk) -> None:
+        """Let the blend collectors of inbound desk ``desk`` (world/inbound.py) work in this
+        dialer's campaigns: they answer the queue first and join a campaign's free pool only while
+        more than ``reservation_threshold`` blend collectors are free; an inbound caller who finds
+        nobody free takes a blend collector from a free pool (the dialer holds back)."""
+        self.desk = desk
+        self.reserve = self.state.scenario.inbound.reservation_threshold
+        self.local = False
+        desk.take_from_dialer = self.lend_for_inbound
+
+    def blend_ready(self, c: Collector, pc: PredictiveCampaign, now: float) -> bool:
+        """Blend collector ``c``, ready at ``now``: serve the desk's work, or wait in the reserve;
+        False when ``c`` is not a blend collector or may dial (it then joins the free pool)."""
+        desk = self.desk
+        if not desk.is_blend(c):
+            return False
+        work = desk.next_work()
+        if work is not None:
+            self.serve_desk(c, work, now)
+            return True
+        if len(desk.free_blend) + 1 > self.reserve:
+            return False
+        c.t_free = now
+        wake = self.env.event()
+        wake.callbacks.append(partial(self._woken, c))
+        entry = (c, wake)
+        self.reserved[c] = entry
+        desk.free_blend.append(entry)
+        return True
+
+    def _woken(self, c: Collector, ev) -> None:
+        """A blend collector waiting in the reserve is given inbound work (a caller, a call-back)."""
+        del self.reserved[c]
+        self.serve_desk(c, ev.value, self.env.now)
+
+    def serve_desk(self, c: Collector, work, now: float) -> None:
+        """Blend collector ``c`` does the desk's ``work`` from ``now``, then is ready again."""
+        if c.t_free is not None:
+            self.idle[c.idx] += now - c.t_free
+            c.t_free = None
+        d = self.desk.serve(c, work)
+        self.env.timeout(d, c).callbacks.append(self._back_from_desk)
+
+    def _back_from_desk(self, ev) -> None:
+        c = ev.value
+        pc = self.campaigns[c.campaign.idx]
+        now = self.env.now
+        self.catch_up(pc, now)
+        self._free(c, pc, now)
+
+    def lend_for_inbound(self, caller) -> bool:
+        """An inbound ``caller`` found no free inbound or reserved blend collector: the blend
+        collector free the longest in a campaign's pool answers it (lines already ringing for
+        the pool may then find nobody: outbound mismatches). False when none is free."""
+        now = self.env.now
+        is_blend = self.desk.is_blend
+        for pc in self.campaigns:
+            self.catch_up(pc, now)
+            for c in pc.free:
+                if is_blend(c):
+                    pc.drop_free(c)
+                    self.serve_desk(c, caller, now)
+                    return True
+        return False
