@@ -116,7 +116,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
                 clock.when(r.made_at_s),
                 names[r.account],
                 segs[r.segment],
-                collectors[r.collector],
+                collectors[r.collector] if r.collector >= 0 else "",  # -1: made in the IVR
                 f"{r.amount_usd:.2f}",
                 clock.date(r.due_day),
                 r.kind,

@@ -21,6 +21,12 @@ and the inbound pyramid. Pure functions, as metrics.py.
   (call-backs that reached the debtor). ``outbound_mismatches``: live answers of predictive
   calls that found no collector within ``abandon_after_s`` (the dialer's abandons, apart from
   answering-machine detection's and from inbound abandonment; 0 for the other modes).
+- Classes and IVR (center and segment; ``None`` for a team): ``inbound_response_calls`` (calls
+  back prompted by outbound dials that reached the queue, in ``inbound_calls``),
+  ``inbound_response_asa_s`` (their mean wait when answered), ``inbound_response_promise_share``
+  = promises made in those calls / ``inbound_promises``; ``ivr_calls`` (calls settled in the IVR,
+  not in ``inbound_calls``), ``ivr_promises``, ``ivr_kept``, ``ivr_collected`` (US dollars): the
+  IVR's pyramid, apart from the collectors' ``promises``, ``kept`` and ``collected``.
 
 Without an ``[inbound]`` block the counts are 0 and the ratios ``None``.
 
@@ -57,6 +63,13 @@ INBOUND_METRICS = (
     "callbacks_on_time_rate",
     "callbacks_rpc",
     "outbound_mismatches",
+    "inbound_response_calls",
+    "inbound_response_asa_s",
+    "inbound_response_promise_share",
+    "ivr_calls",
+    "ivr_promises",
+    "ivr_kept",
+    "ivr_collected",
 )
 """Contract names of the inbound metrics, in the order they are reported."""
 
@@ -72,6 +85,13 @@ QUEUE_METRICS = (
     "callbacks_on_time_rate",
     "callbacks_rpc",
     "outbound_mismatches",
+    "inbound_response_calls",
+    "inbound_response_asa_s",
+    "inbound_response_promise_share",
+    "ivr_calls",
+    "ivr_promises",
+    "ivr_kept",
+    "ivr_collected",
 )
 """The queue's measures and its call-backs': defined for the center and the segments, ``None``
 for teams, collectors and groups (a caller who hangs up waited for the queue, not for a team)."""
@@ -132,6 +152,11 @@ def inbound_metrics(
         out["callbacks_on_time_rate"] = _ratio(out["callbacks_made_on_time"], out["callbacks_due"])
         mm = cnt.outbound_mismatches
         out["outbound_mismatches"] = float(mm[seg_mask].sum()) if mm is not None else 0.0
+        out["inbound_response_calls"] = float(tot[_Q["response_calls"]])
+        out["inbound_response_asa_s"] = _ratio(tot[_Q["response_wait_s"]], tot[_Q["response_answered"]])
+        out["inbound_response_promise_share"] = _ratio(tot[_Q["response_promises"]], out["inbound_promises"])
+        for k in ("ivr_calls", "ivr_promises", "ivr_kept", "ivr_collected"):
+            out[k] = float(tot[_Q[k]])
     else:
         for k in QUEUE_METRICS:
             out[k] = None

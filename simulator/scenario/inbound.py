@@ -9,12 +9,21 @@ day 1). A caller waits at most a patience time, then hangs up and calls again wi
 ``retrial_probability`` after ``retrial_delay_s``. A call answered is handled for ``talk_s`` then
 ``wrap_s`` seconds; a caller whose account is open negotiates as an outbound right-party contact
 does, with the promise and keep probabilities scaled by ``promise_multiplier`` and
-``keep_multiplier``. Teams with ``role = "inbound"`` answer the queue, first come first served;
-teams with ``role = "blend"`` answer it first and dial their segments while more than
-``reservation_threshold`` blend collectors are free (world/blend.py).
+``keep_multiplier``. Teams with ``role = "inbound"`` answer the queue, first come first served
+within a priority level (``priorities``: lower levels first); teams with ``role = "blend"``
+answer it first and dial their segments while more than ``reservation_threshold`` blend
+collectors are free (world/blend.py).
+
+Besides the background rate, an outbound dial to an open account that ends in a message left on
+a machine, a message left with a third party or an abandoned call brings a call back from that
+account with ``responses.<outcome>.probability``, ``delay_s`` after the dial ends (world/
+inbound_traffic.py). A share ``ivr_share`` of the calls from open accounts is settled in the IVR
+without a collector: a promise with ``ivr_promise_probability``.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -24,6 +33,33 @@ from .distributions import Constant, Dist, Exponential
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+CALLER_CLASSES = ("background", "response", "callback")
+"""Classes of inbound callers, in code order (world/inbound.py): a background call, a call back
+prompted by outbound dials, and a caller queued as a call-back (none yet: the call-backs at a set
+time of ``callbacks`` are collectors' jobs, served before the queue). A retrial keeps its
+caller's class."""
+
+
+class Response(_Model):
+    """Calls back prompted by one outbound outcome."""
+
+    probability: float = Field(
+        ge=0.0, le=1.0, description="probability that a dial ending in this outcome brings a call back"
+    )
+    delay_s: Dist = Field(
+        Exponential(dist="exponential", mean=3600.0),
+        description="seconds from the end of the dial to the call back",
+    )
+
+
+class Responses(_Model):
+    """Calls back from accounts after outbound dials, per outcome (an outcome left out: none)."""
+
+    machine: Response | None = Field(None, description="after a message left on an answering machine")
+    third_party: Response | None = Field(None, description="after a message left with a third party")
+    abandoned: Response | None = Field(None, description="after a call the dialer abandoned")
 
 
 class Inbound(_Model):
@@ -88,6 +124,22 @@ class Inbound(_Model):
             "are free (the rest wait for inbound calls); 0: blend collectors dial whenever no inbound "
             "call waits"
         ),
+    )
+
+    responses: Responses | None = Field(
+        None,
+        description="calls back from accounts after outbound messages and abandoned calls (omit: none)",
+    )
+    priorities: dict[Literal["background", "response"], int] = Field(
+        {},
+        description="queue priority per caller class, lower served first (classes left out: 0; "
+        "all equal: first come first served)",
+    )
+    ivr_share: float = Field(
+        0.0, ge=0.0, le=1.0, description="share of the calls from open accounts settled in the IVR"
+    )
+    ivr_promise_probability: float = Field(
+        0.0, ge=0.0, le=1.0, description="probability that a caller settled in the IVR promises to pay"
     )
 
     @model_validator(mode="after")

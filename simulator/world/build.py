@@ -33,6 +33,7 @@ from .dial_log import DialLog
 from .dialing import DIALERS
 from .event_count import CountingEnvironment
 from .inbound import InboundDesk
+from .inbound_traffic import ResponseCalls
 from .living import LivingPortfolio
 from .lost_contacts import LostContacts
 from .portfolio import Portfolio
@@ -174,6 +175,7 @@ class World(WorldState):
         build_tasks(self)
         if self.recorder is not None and self.portfolio.phone is not None:
             self.recorder.phone_at_entry = list(self.portfolio.phone)
+        self.responses = ResponseCalls(self) if ResponseCalls.on(self) else None
         self.kernel = DialKernel(self)
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
         self.inbound = InboundDesk(self, self.kernel) if scenario.inbound is not None else None

@@ -17,10 +17,31 @@ from ..base.outcomes import ABANDONED, N_OUT, THIRD_PARTY
 RING, TALK, WRAP = range(3)
 """Columns of ``Counters.handle_s``: seconds ringing (dialing), talking and wrapping up."""
 
-QUEUE_COLUMNS = ("calls", "answered", "abandoned", "answered_in_sl", "wait_answered_s", "retrials", "queued")
-"""Columns of ``Counters.inbound_queue``: inbound calls arrived (retrials included), answered,
-abandoned, answered within the service-level threshold, seconds waited by the answered calls,
-retrials (calls again after hanging up), and calls that found no free collector and queued."""
+QUEUE_COLUMNS = (
+    "calls",
+    "answered",
+    "abandoned",
+    "answered_in_sl",
+    "wait_answered_s",
+    "retrials",
+    "queued",
+    "response_calls",
+    "response_answered",
+    "response_wait_s",
+    "response_promises",
+    "ivr_calls",
+    "ivr_promises",
+    "ivr_promised_usd",
+    "ivr_kept",
+    "ivr_collected",
+)
+"""Columns of ``Counters.inbound_queue``: inbound calls that reached the queue (retrials
+included), answered, abandoned, answered within the service-level threshold, seconds waited by
+the answered calls, retrials (calls again after hanging up), and calls that found no free
+collector and queued; of those, calls back prompted by outbound dials (class ``response``):
+arrived, answered, seconds they waited, promises made in them; then the calls settled in the IVR
+(not in ``calls``), the IVR's promises, dollars promised, kept promises and dollars collected
+(world/inbound_traffic.py)."""
 ANSWER_COLUMNS = (
     "answered",
     "answered_in_sl",

@@ -23,6 +23,7 @@ import numpy as np
 from ..base.clock import DAY_S
 from .counters import A_COLLECTED, A_KEPT
 from .dial_log import float_rows
+from .inbound_traffic import settle_ivr_promises
 from .portfolio import OPEN, PAID
 from .promises import ACCT, AMOUNT, ARRANGEMENT, COLL, INBOUND, MADE, P_KEEP, SEG, U_KEEP
 
@@ -162,6 +163,8 @@ def settle_due(state: WorldState, day: int) -> int:
     promise then leaves the account paid (kept) or back on the lists, first in line (broken);
     with a living portfolio a kept one is a payment that may leave the account open
     (living.LivingPortfolio.after_payment). An arrangement's payment is followed up by its task.
+    Promises made in the inbound IVR (counter row inbound_traffic.IVR_ROW) are settled alike but
+    counted in the inbound queue's IVR columns, not in the collectors' counts nor the daily series.
     Counters are added in the order the promises were filed (``np.add.at`` is sequential), so
     the sums are those of settling them one at a time.
     """
@@ -175,9 +178,15 @@ def settle_due(state: WorldState, day: int) -> int:
     amount = e[:, E_AMOUNT]
     kept = e[:, E_U_KEEP] < np.minimum(1.0, e[:, E_P_KEEP])
     broken = ~kept
+    counted = e[:, E_MADE] >= state.calendar.first_measured_day
+    # the IVR's promises (counter row IVR_ROW) are counted apart, in the inbound queue's columns
+    staffed = None
+    if cnt.inbound_queue is not None:
+        staffed = settle_ivr_promises(cnt, coll, s, amount, kept & counted)
     n_seg = cnt.daily_kept.shape[0]
-    cnt.daily_kept[:, day] += np.bincount(s[kept], minlength=n_seg)
-    cnt.daily_collected[:, day] += np.bincount(s[kept], weights=amount[kept], minlength=n_seg)
+    dk = kept if staffed is None else kept & staffed
+    cnt.daily_kept[:, day] += np.bincount(s[dk], minlength=n_seg)
+    cnt.daily_collected[:, day] += np.bincount(s[dk], weights=amount[dk], minlength=n_seg)
     arrangements = list(map(_ARRANGEMENT, due))
     # list.count(None) runs in C: without arrangements due (the usual day) no per-entry loop
     ordinary = (
@@ -191,9 +200,10 @@ def settle_due(state: WorldState, day: int) -> int:
         if ordinary.all()
         else np.fromiter((x is None or x.negotiated for x in arrangements), dtype=bool, count=n)
     )
-    counted = e[:, E_MADE] >= state.calendar.first_measured_day
     ck, cb = (kept, broken) if counted.all() else (kept & counted, broken & counted)
     ckp, cbp = (ck, cb) if promise is ordinary and ordinary.all() else (ck & promise, cb & promise)
+    if staffed is not None:
+        ck, cb, ckp, cbp = ck & staffed, cb & staffed, ckp & staffed, cbp & staffed
     np.add.at(cnt.kept, (coll[ckp], s[ckp]), 1)
     np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])
     np.add.at(cnt.broken, (coll[cbp], s[cbp]), 1)
@@ -203,7 +213,7 @@ def settle_due(state: WorldState, day: int) -> int:
         np.add.at(cnt.inbound_answers, (coll[kpi], s[kpi], A_KEPT), 1)
         np.add.at(cnt.inbound_answers, (coll[ki], s[ki], A_COLLECTED), amount[ki])
     if state.calendar.first_measured_day <= day <= state.calendar.last_work_day:
-        np.add.at(cnt.collected_in_period, (coll[kept], s[kept]), amount[kept])
+        np.add.at(cnt.collected_in_period, (coll[dk], s[dk]), amount[dk])
     again = a[broken & ordinary]
     rec = state.recorder
     if living is None:

@@ -137,7 +137,12 @@ class DialKernel:
             comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
         )
         # settle
-        self.dial_hooks = tuple(t.on_dial for t in state.tasks if t.hooks("on_dial"))
+        # calls back prompted by outbound dials come first: a task claiming the account hides
+        # the outcome from the hooks after it
+        responses = getattr(state, "responses", None)
+        self.dial_hooks = (() if responses is None else (responses.on_dial,)) + tuple(
+            t.on_dial for t in state.tasks if t.hooks("on_dial")
+        )
         self.refusal_hooks = tuple(t.on_refusal for t in state.tasks if t.hooks("on_refusal"))
         self.retry_delay_s = state.lists.retry_delay_s
         self.abandon_block_s = state.lists.abandon_block_s
@@ -315,6 +320,19 @@ class DialKernel:
             for offer in self.refusal_hooks:
                 offer(c, a, s, end_s)
             return
+        amount, day = self.promise(c, a, s, end_s, inbound)
+        self.promises_today.append((c.idx, s, amount, day))  # counted at midnight (day.close_day)
+
+    def promise(self, c: Collector, a: int, s: int, end_s: float, inbound: bool = False) -> tuple[float, int]:
+        """File the promise of open account ``a`` (segment ``s``) agreed at ``end_s`` with ``c``
+        (a collector, or the IVR's line: counter row ``c.idx``): its amount, due day and keep
+        draw, sized with ``c``'s payment and keep multipliers; ``inbound``: a collector's
+        negotiation with a debtor who called in (also counted in Counters.inbound_answers).
+        Returns the amount (US dollars) and the calendar day it was made; the caller counts it
+        in the pyramid."""
+        p = self.portfolio
+        m = self.models[s]
+        beh = self.behaviour
         day = int(end_s // DAY_S)
         due_in = int(m.due_days.next())
         if self.past_due_multiple is None:
@@ -327,8 +345,7 @@ class DialKernel:
         balance = p.balance[a]
         if amount > balance:
             amount = float(balance)
-        status[a] = PROMISED
-        self.promises_today.append((c.idx, s, amount, day))  # counted at midnight (day.close_day)
+        p.status[a] = PROMISED
         keep_p = m.keep_p if beh is None else beh.keep_probability(a)
         due = day + due_in
         entry = self.book.add(
@@ -338,6 +355,7 @@ class DialKernel:
             self.counters.inbound_answers[c.idx, s, A_PROMISES] += 1
         if self.recorder is not None:
             self.recorder.promise_made(entry, end_s, due)
+        return amount, day
 
 
 def _past_due_multiple(state: WorldState):

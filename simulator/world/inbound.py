@@ -8,12 +8,19 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
   hour with the next hour's rate (memorylessness makes this exact). The caller's segment is drawn
   in proportion to the base rates, the account uniformly among the segment's open accounts
   (none open: a caller with no account, answered but never negotiating).
-- **Queue**: first come, first served. A caller who finds a free inbound collector is answered at
-  once (the longest-free collector takes it; a free blend collector only when no inbound-only
-  one is free); otherwise the caller waits until answered or until
-  the patience runs out, then hangs up and, with ``retrial_probability``, calls again after
-  ``retrial_delay_s`` if that falls inside the same day's window. A patience longer than two days
-  never ends (no timer is set).
+- **Callers** have a class (inbound_traffic.BACKGROUND, RESPONSE, CALLBACK): background calls
+  from the arrival process, calls back prompted by outbound dials (inbound_traffic.ResponseCalls),
+  and a class for callers queued as call-backs (the call-backs at a set time of world/callbacks.py
+  are jobs, not callers). A first call from an open account goes, with ``ivr_share``, to the IVR
+  (inbound_traffic.Ivr), which settles it without the queue.
+- **Queue**: one first-come-first-served line per priority level (``priorities``: class ->
+  level, lower first; all equal, the default: one line). A caller who finds a free inbound
+  collector is answered at once (the longest-free collector takes it; a free blend collector
+  only when no inbound-only one is free); otherwise the caller waits until answered or until the
+  patience runs out, then hangs up and, with ``retrial_probability``, calls again after
+  ``retrial_delay_s`` if that falls inside the same day's window; a retrial keeps its class. A
+  patience longer than two days never ends (no timer is set), nor does a caller's who arrives
+  with ``patient=True``.
 - **Answer**: ``talk_s`` (times the collector's talk multiplier) then ``wrap_s`` seconds of handling,
   counted in ``Counters.handle_s`` like outbound handling (occupancy). A caller whose account is
   open negotiates through :meth:`DialKernel.talk`, the conversation of an outbound right-party
@@ -40,20 +47,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..base.clock import DAY_S, HOUR_S
+from ..scenario.inbound import CALLER_CLASSES
 from ..scenario.schema import clock_minutes
 from .contact import sampler
 from .counters import A_ANSWERED, A_HANDLE, A_IN_SL, A_RPC, A_WAIT, ANSWER_COLUMNS, QUEUE_COLUMNS, TALK, WRAP
 from .inbound_hours import InboundHours
-from .portfolio import OPEN
+from .inbound_traffic import BACKGROUND, CALLBACK, RESPONSE, Ivr
+from .portfolio import OPEN, PROMISED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
     from .dial import DialKernel
     from .state import WorldState
 
-CALLS, ANSWERED, ABANDONED, IN_SL, WAIT_ANSWERED, RETRIALS, QUEUED = range(len(QUEUE_COLUMNS))
+CALLS, ANSWERED, ABANDONED, IN_SL, WAIT_ANSWERED, RETRIALS, QUEUED = range(7)
+R_CALLS, R_ANSWERED, R_WAIT, R_PROMISES = (
+    QUEUE_COLUMNS.index("response_" + k) for k in ("calls", "answered", "wait_s", "promises")
+)
 WAITING, TAKEN, GONE = range(3)
-T, ACCOUNT, SEGMENT, STATE = range(4)  # fields of a caller: [arrival s, account, segment, state]
+T, ACCOUNT, SEGMENT, STATE, CLASS = range(5)  # a caller: [arrival s, account, segment, state, class]
 _NEVER_S = 2 * DAY_S  # patience beyond this sets no hang-up timer
 
 
@@ -116,7 +128,15 @@ class InboundDesk:
         cnt.inbound_answers = np.zeros((n_rows, n_seg, len(ANSWER_COLUMNS)))
         self.counters = cnt
         self.hours = InboundHours(cnt)  # the queue by hour of arrival
-        self.queue: deque[list] = deque()  # callers in arrival order (hung-up ones skipped lazily)
+        # one line per priority level, lowest level first: callers in arrival order (hung-up
+        # ones skipped lazily)
+        levels = sorted({ib.priorities.get(k, 0) for k in CALLER_CLASSES})
+        self.queues: list[deque[list]] = [deque() for _ in levels]
+        self.level_of = [levels.index(ib.priorities.get(k, 0)) for k in CALLER_CLASSES]
+        self.ivr = Ivr(state, kernel) if ib.ivr_share > 0 else None
+        responses = getattr(state, "responses", None)
+        if responses is not None:
+            responses.arrive = self.arrive
         self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
         # free blend collectors waiting for a call (world/blend.py), taken after the inbound ones
         self.free_blend: deque[tuple[Collector, object]] = deque()
@@ -176,16 +196,33 @@ class InboundDesk:
         open_ids = ids[status[ids] == OPEN]
         return int(open_ids[self.pick.integers(len(open_ids))]) if len(open_ids) else -1
 
-    def arrive(self, a: int, s: int, retrial: bool, _event: object = None) -> None:
-        """A call from account ``a`` (segment ``s``) arrives now."""
+    def arrive(
+        self,
+        a: int,
+        s: int,
+        retrial: bool,
+        _event: object = None,
+        klass: int = BACKGROUND,
+        patient: bool = False,
+    ) -> None:
+        """A call of class ``klass`` from account ``a`` (segment ``s``; -1: no account) arrives
+        now; ``retrial``: it calls again after hanging up; ``patient``: it waits in the queue
+        until answered (no patience drawn). ``_event``: the SimPy event that scheduled it."""
+        ivr = self.ivr
+        if ivr is not None and not retrial and klass != CALLBACK and ivr.takes(a):
+            ivr.settle(a, s)
+            return
         q = self.counters.inbound_queue[s]
         q[CALLS] += 1
         self.hours.arrived(self.env.now)
-        if retrial:
-            q[RETRIALS] += 1
+        if retrial or klass:
+            if retrial:
+                q[RETRIALS] += 1
+            if klass == RESPONSE:
+                q[R_CALLS] += 1
             if a >= 0 and self.portfolio.status[a] != OPEN:
                 a = -1  # the account closed meanwhile: the call is not a negotiation
-        caller = [self.env.now, a, s, WAITING]
+        caller = [self.env.now, a, s, WAITING, klass]
         free = self.free or self.free_blend
         if free:
             _c, wake = free.popleft()
@@ -193,8 +230,10 @@ class InboundDesk:
             return
         if self.take_from_dialer is not None and self.take_from_dialer(caller):
             return  # a blend collector free in a predictive pool answers it
-        self.queue.append(caller)
+        self.queues[self.level_of[klass]].append(caller)
         q[QUEUED] += 1
+        if patient:
+            return
         patience = self.patience.next()
         if patience < _NEVER_S:
             self.env.timeout(patience).callbacks.append(partial(self.hang_up, caller))
@@ -212,7 +251,7 @@ class InboundDesk:
             now = self.env.now
             day0 = now // DAY_S * DAY_S
             if now + delay < day0 + self.win_hi_s:
-                retry = partial(self.arrive, caller[ACCOUNT], s, True)
+                retry = partial(self.arrive, caller[ACCOUNT], s, True, klass=caller[CLASS])
                 self.env.timeout(delay).callbacks.append(retry)
 
     def next_work(self) -> list | tuple | None:
@@ -231,12 +270,13 @@ class InboundDesk:
         return self.callbacks.make(c, work)
 
     def next_waiting(self) -> list | None:
-        """The longest-waiting caller still on the line, taken off the queue (None: nobody)."""
-        q = self.queue
-        while q:
-            caller = q.popleft()
-            if caller[STATE] == WAITING:
-                return caller
+        """The longest-waiting caller still on the line of the first priority level that has
+        one, taken off the queue (None: nobody)."""
+        for q in self.queues:
+            while q:
+                caller = q.popleft()
+                if caller[STATE] == WAITING:
+                    return caller
         return None
 
     def work(self, c: Collector, until: float) -> Generator:
@@ -281,6 +321,11 @@ class InboundDesk:
         if a >= 0 and self.portfolio.status[a] == OPEN:
             row[A_RPC] += 1
             self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk, inbound=True)
+            if caller[CLASS] == RESPONSE and self.portfolio.status[a] == PROMISED:
+                q[R_PROMISES] += 1
+        if caller[CLASS] == RESPONSE:
+            q[R_ANSWERED] += 1
+            q[R_WAIT] += wait
         cnt.handle_s[c.idx, s, TALK] += talk
         cnt.handle_s[c.idx, s, WRAP] += wrap
         return talk + wrap

@@ -56,6 +56,13 @@ class SpecialTask(Protocol):
     def finish(self, counters: Counters) -> None: ...
 
 
+class ResponseHook(Protocol):
+    """Calls back prompted by outbound dials as the dial kernel sees them
+    (inbound_traffic.ResponseCalls): a dial hook that never claims the account."""
+
+    def on_dial(self, a: int, o: int, end_s: float) -> bool: ...
+
+
 class WorldState:
     """Everything a replication's parts share. Times are seconds from midnight of calendar day 0
     (center clock); money is US dollars."""
@@ -87,6 +94,7 @@ class WorldState:
     trace: list[dict[str, np.ndarray]] | None  # every day's dial columns (trace=True)
     recorder: Recorder | None  # promises, payments and shifts (trace=True)
     reminder_lead: int | None  # days before the due date of promise reminders (None: off)
+    responses: ResponseHook | None  # calls back prompted by outbound dials (inbound.responses)
 
     @property
     def n_collectors(self) -> int:

@@ -56,7 +56,7 @@ def test_inbound_block_rules_name_the_key():
 def test_every_call_is_answered_abandoned_or_still_waiting():
     w = run(blended_floor(retrial_probability=0.5, retrial_delay_s={"dist": "exponential", "mean": 300.0}))
     q = w.counters.inbound_queue[0]
-    waiting = sum(1 for c in w.inbound.queue if c[3] == 0)
+    waiting = sum(1 for line in w.inbound.queues for c in line if c[3] == 0)
     assert q[Q["calls"]] > 300
     assert q[Q["calls"]] == q[Q["answered"]] + q[Q["abandoned"]] + waiting
     assert 0 < q[Q["retrials"]] < q[Q["abandoned"]]

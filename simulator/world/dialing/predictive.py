@@ -63,9 +63,13 @@ class PredictiveDialer(CampaignEvents, Dialer):
         # each other between outside events: an answer may overflow to another campaign's
         # collector, or two campaigns dial the same buckets (shared lists, where one campaign
         # played ahead would take accounts out of the other's past).
+        # Calls back prompted by a dial (inbound.responses) are outside events too: they need the
+        # dial settled in time (world/inbound_traffic.py).
         buckets = [b for k in state.campaigns for b in k.buckets]
-        self.local = (self.overflow != "overflow" or len(state.campaigns) <= 1) and len(set(buckets)) == len(
-            buckets
+        self.local = (
+            (self.overflow != "overflow" or len(state.campaigns) <= 1)
+            and len(set(buckets)) == len(buckets)
+            and getattr(state, "responses", None) is None
         )
         # Blend collectors (world/blend.py) also answer the inbound queue, whose events are SimPy
         # events: the campaigns' answers and hang-ups are SimPy events too (not local), so a blend
