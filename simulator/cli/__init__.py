@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from .._version import __version__
+from ..base import interrupts
 from ..base.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INPUT,
@@ -132,13 +133,16 @@ def _sigint_noted() -> Iterator[Callable[[], bool]]:
 
     def on_sigint(signum: int, frame: object) -> None:
         noted.append(signum)
+        interrupts.note()
         raise KeyboardInterrupt
 
+    interrupts.clear()
     signal.signal(signal.SIGINT, on_sigint)
     try:
         yield lambda: bool(noted)
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        interrupts.clear()
 
 
 def _main(argv: Sequence[str] | None, seen: Callable[[], bool]) -> int:

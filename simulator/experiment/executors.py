@@ -26,6 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from contextlib import contextmanager
 from typing import Any
 
+from ..base.interrupts import raise_if_noted
 from .capacity import plan_workers
 
 __all__ = [
@@ -427,6 +428,7 @@ def run_ordered(
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for f in sorted(done, key=pending.__getitem__):
                 on_done(pending.pop(f), f)
+            raise_if_noted()  # a Ctrl-C whose KeyboardInterrupt a library dropped (base/interrupts.py)
     except BaseException:
         for f in pending:
             f.cancel()
