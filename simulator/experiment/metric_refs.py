@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..measures.inbound import INBOUND_METRICS, QUEUE_METRICS
-from ..measures.metrics import EXTRA_METRICS, METRICS
+from ..measures.metrics import EXTRA_METRICS, METRICS, ROLES
 from ..scenario.schema import Scenario
 
 LEVELS = ("center", "segments", "teams", "collectors", "groups")
@@ -48,11 +48,11 @@ class MetricRef:
 
 def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
     """Parse ``METRIC``, ``center.METRIC`` or ``LEVEL.UNIT.METRIC`` (LEVEL: segments, teams,
-    collectors). Raises ValueError with what was expected. The inbound queue's measures
+    collectors, groups). Raises ValueError with what was expected. The inbound queue's measures
     (``service_level``, ``inbound_abandon_rate``, ...: measures/inbound.QUEUE_METRICS) are refused
-    for teams and collectors, where they are always null. With ``scenario``, segment and team
-    names are checked against it, and an inbound metric is refused when it has no ``[inbound]``
-    block."""
+    for teams, collectors and groups, where they are always null; a group is a team role. With
+    ``scenario``, segment and team names are checked against it, and an inbound metric is refused
+    when it has no ``[inbound]`` block."""
     parts = text.strip().split(".")
     if len(parts) == 1:
         level, unit, metric = "center", "center", parts[0]
@@ -63,7 +63,7 @@ def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
     else:
         raise ValueError(
             f"metric {text!r}: expected METRIC, center.METRIC or LEVEL.UNIT.METRIC with "
-            f"LEVEL one of segments, teams, collectors (e.g. segments.low_risk.promise_rate)"
+            f"LEVEL one of segments, teams, collectors, groups (e.g. segments.low_risk.promise_rate)"
         )
     if metric not in ALL_METRICS:
         import difflib
@@ -73,7 +73,9 @@ def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
         raise ValueError(
             f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: {', '.join(ALL_METRICS)}"
         )
-    if metric in QUEUE_METRICS and level in ("teams", "collectors"):
+    if level == "groups" and unit not in ROLES:
+        raise ValueError(f"metric {text!r}: no collector group {unit!r}; expected one of: {', '.join(ROLES)}")
+    if metric in QUEUE_METRICS and level in ("teams", "collectors", "groups"):
         raise ValueError(
             f"metric {text!r}: {metric} is a measure of the inbound queue, defined for the center "
             f"and the segments only (a caller waits for the queue, not for a team); use {metric} "
@@ -83,6 +85,13 @@ def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
         raise ValueError(
             f"metric {text!r}: {metric} needs inbound calls; the scenario has no [inbound] block"
         )
+    if scenario is not None and level == "groups":
+        roles = {t.role for t in scenario.teams.values() if t.headcount}
+        if scenario.inbound is None or unit not in roles:
+            raise ValueError(
+                f"metric {text!r}: the scenario has no {unit} collectors"
+                + ("" if scenario.inbound is not None else " (groups need an [inbound] block)")
+            )
     if scenario is not None and level in ("segments", "teams"):
         names = list(scenario.segments if level == "segments" else scenario.teams)
         if unit not in names:

@@ -9,9 +9,9 @@ queue. It is made on time when the dial starts within ``on_time_s`` seconds of t
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .distributions import Dist, LogNormal
+from .distributions import Dist, LogNormal, check_durations
 
 
 class Callbacks(BaseModel):
@@ -31,3 +31,8 @@ class Callbacks(BaseModel):
     on_time_s: float = Field(
         300.0, gt=0.0, description="a call-back started within this many seconds of its set time is on time"
     )
+
+    @model_validator(mode="after")
+    def _check(self) -> Callbacks:
+        check_durations(self, ("delay_s",))
+        return self

@@ -333,3 +333,12 @@ def scale_spec(spec: Any, factor: float) -> Any:
     if out.get("dist") == "uniform_int":
         out = {"dist": "uniform", "low": out["low"], "high": out["high"]}
     return out
+
+
+def check_durations(model: object, keys: tuple[str, ...]) -> None:
+    """Raise ValueError naming the first of ``model``'s distributions ``keys`` (seconds) that can
+    draw a negative value: durations and delays must be >= 0."""
+    for key in keys:
+        d = getattr(model, key)
+        if d.lower < 0:
+            raise ValueError(f"{key} can be negative (smallest value {d.lower:g}); durations must be >= 0")

@@ -28,7 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .callbacks import Callbacks
-from .distributions import Constant, Dist, Exponential
+from .distributions import Constant, Dist, Exponential, check_durations
 
 
 class _Model(BaseModel):
@@ -52,6 +52,11 @@ class Response(_Model):
         Exponential(dist="exponential", mean=3600.0),
         description="seconds from the end of the dial to the call back",
     )
+
+    @model_validator(mode="after")
+    def _check(self) -> Response:
+        check_durations(self, ("delay_s",))
+        return self
 
 
 class Responses(_Model):
@@ -144,7 +149,9 @@ class Inbound(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Inbound:
-        """Every hour and weekday multiplier and every base rate is a finite number >= 0."""
+        """Every hour and weekday multiplier and every base rate is a finite number >= 0, and no
+        duration can be negative."""
+        check_durations(self, ("patience_s", "retrial_delay_s", "talk_s", "wrap_s"))
         for name in ("hour_multipliers", "weekday_multipliers"):
             if any(not 0.0 <= v < float("inf") for v in getattr(self, name)):
                 raise ValueError(f"{name}: every multiplier must be a finite number >= 0")

@@ -93,6 +93,8 @@ CROSS_RULES: dict[str, list[str]] = {
         "`weights` are not all 0.",
     ],
     "Window": ["`end_time` is after `start_time`."],
+    "Response": ["`delay_s` cannot be negative."],
+    "Callbacks": ["`delay_s` cannot be negative."],
     "Dialer": [
         "`ring_timeout_s` is 0 (off) or at least 15.",
         'Predictive mode with `pacing = "poisson"` needs `calls_per_hour` > 0.',

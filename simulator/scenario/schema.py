@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from ..base.outcomes import RETRY_OUTCOMES, SCENARIO_OUTCOMES
 from ..base.outcomes import Outcome as OutcomeCode
-from .distributions import Constant, Dist
+from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
 from .portfolio import Inflow, LivingPortfolio
 
@@ -332,12 +332,7 @@ class Outcome(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Outcome:
-        for key in ("ring_time_s", "talk_time_s", "wrap_time_s"):
-            d = getattr(self, key)
-            if d.lower < 0:
-                raise ValueError(
-                    f"{key} can be negative (smallest value {d.lower:g}); durations must be >= 0"
-                )
+        check_durations(self, ("ring_time_s", "talk_time_s", "wrap_time_s"))
         return self
 
     @property

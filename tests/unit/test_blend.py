@@ -125,3 +125,64 @@ def test_preview_blend_runs():
     w = run(raw)
     rows = desk_rows(w)
     assert w.counters.dials[: len(rows)][rows].sum() > 50
+
+
+def blend_floor_file(**edits) -> dict:
+    """scenarios/inbound_blend.toml as a dict, shortened to 3 days, with ``edits`` (a__b keys)."""
+    import tomllib
+
+    from ..conftest import ROOT
+
+    raw = tomllib.loads((ROOT / "scenarios" / "inbound_blend.toml").read_text())
+    raw["calendar"]["working_days"], raw["calendar"]["warmup_days"] = 3, 1
+    for path, value in edits.items():
+        node = raw
+        *head, last = path.split("__")
+        for k in head:
+            node = node[k]
+        node[last] = value
+    return raw
+
+
+def test_predictive_blend_wake_up_at_the_end_of_a_work_stretch():
+    """A call-back due at the calling window's opening wakes a reserved blend collector at the
+    very moment its work stretch ends for a break: it is served, then the break starts (this
+    raised ValueError when the end of the stretch removed it from the reserve first)."""
+    raw = blend_floor_file(
+        dialer__mode="predictive",
+        compliance__calling_window_start="09:00",
+        teams__blend__breaks=[{"start_time": "09:00", "length_min": 15.0}],
+        teams__blend__break_stagger_min=0.0,
+        inbound__reservation_threshold=20,
+        inbound__callbacks={"probability": 1.0, "delay_s": {"dist": "exponential", "mean": 40000.0}},
+    )
+    w = run(raw)
+    assert w.counters.callbacks[:, 1].sum() > 0  # call-backs were made
+
+
+def test_reserve_never_holds_more_than_the_threshold_and_no_collector_is_in_two_pools():
+    """Sampled every 30 s: with accounts always ready, at most r blend collectors wait in the
+    reserve; with the predictive dialer none of them is also in a campaign's free pool."""
+    for mode, r in (("progressive", 2), ("predictive", 2)):
+        raw = floor(reserve=r)
+        raw["teams"]["desk"]["headcount"] = 6
+        if mode == "predictive":
+            raw["dialer"] = {"mode": "predictive", "pacing": "fixed", "ratio": 2.0}
+        w = World(parse_scenario(raw), 1, 0)
+        desk, seen = w.inbound, []
+
+        def watch(w=w, desk=desk, seen=seen, mode=mode):
+            env, end = w.env, (w.calendar.last_work_day + 1) * 86400.0
+            while env.now < end:
+                yield env.timeout(30.0)
+                reserve = {c.idx for c, _ in desk.free_blend}
+                pools = set()
+                if mode == "predictive":
+                    pools = {c.idx for pc in w.dialer.campaigns for c in pc.free}
+                seen.append((len(reserve), len(reserve & pools)))
+
+        w.env.process(watch())
+        w.run()
+        assert max(n for n, _ in seen) <= r, mode
+        assert max(n for n, _ in seen) == r  # the reserve does fill up to r
+        assert all(both == 0 for _, both in seen), mode

@@ -179,7 +179,8 @@ class PredictiveDialer(CampaignEvents, Dialer):
             self.idle[c.idx] += now - c.t_free
             c.t_free = None
             c.done.succeed()
-        elif c in self.reserved:
+        elif c in self.reserved and not self.reserved[c][1].triggered:
+            # (a wake-up given at this same moment is served first: _woken, then _free ends it)
             self.desk.free_blend.remove(self.reserved.pop(c))
             self.idle[c.idx] += now - c.t_free
             c.t_free = None
