@@ -17,6 +17,7 @@ import simpy
 from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
+from .account_lines import AccountLines
 from .behaviour import AccountBehaviour
 from .calendar import WorkCalendar
 from .call_lists import CallLists
@@ -144,8 +145,10 @@ class World(WorldState):
         # also sets each outbound collector's campaign and segments (inbound teams answer the queue)
         roles = [scenario.teams[t].role for t in scenario.team_names]
         outbound = [c for c in self.collectors if roles[c.team] == "outbound"]
+        # one line per account, outbound and inbound together: only with inbound calls
+        self.lines = AccountLines(self.portfolio, self.recorder) if scenario.inbound is not None else None
         self.campaigns = build_campaigns(
-            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound)
+            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound, self.lines)
         )
         self.structure = Structure(
             segments=tuple(scenario.segment_names),
@@ -172,6 +175,8 @@ class World(WorldState):
             self.recorder.phone_at_entry = list(self.portfolio.phone)
         self.kernel = DialKernel(self)
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
+        if self.lines is not None:
+            self.lines.dialer = self.dialer
         self.inbound = InboundDesk(self, self.kernel) if scenario.inbound is not None else None
 
     def trace_arrays(self) -> dict[str, np.ndarray]:

@@ -7,7 +7,7 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
   clock). Within an hour the gaps are exponential; a gap that runs past the hour restarts at the
   hour with the next hour's rate (memorylessness makes this exact). The caller's segment is drawn
   in proportion to the base rates, the account uniformly among the segment's open accounts
-  (none open: a caller with no account, answered but never negotiating).
+  whose line is free (none: a caller with no account, answered but never negotiating).
 - **Queue**: first come, first served. A caller who finds a free inbound collector is answered at
   once (the longest-free collector takes it); otherwise the caller waits until answered or until
   the patience runs out, then hangs up and, with ``retrial_probability``, calls again after
@@ -17,9 +17,12 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
   counted in ``Counters.handle_s`` like outbound handling (occupancy). A caller whose account is
   open negotiates through :meth:`DialKernel.talk`, the conversation of an outbound right-party
   contact, with the inbound promise and keep multipliers on the collector's own. The
-  conversation starts the account's waiting period but does not take the account off the
-  outbound lists already built for the day (an outbound dial to it that day is a measured
-  violation), nor does the queue know whether the account is on an outbound call at the time.
+  conversation starts the account's waiting period and takes the account off the day's outbound
+  lists.
+- **One line per account** (account_lines.py): a caller's account is on the caller's line from
+  arrival until hang-up or the end of the talk, and no outbound dial reaches it meanwhile; a
+  background caller whose account is on an outbound line is redrawn, a retrial from it is
+  dropped.
 
 Counts go to ``Counters.inbound_queue`` (by segment) and ``Counters.inbound_answers`` (by
 answering collector and segment), columns in counters.QUEUE_COLUMNS and ANSWER_COLUMNS.
@@ -112,6 +115,7 @@ class InboundDesk:
         cnt.inbound_queue = np.zeros((n_seg, len(QUEUE_COLUMNS)))
         cnt.inbound_answers = np.zeros((n_rows, n_seg, len(ANSWER_COLUMNS)))
         self.counters = cnt
+        self.lines = state.lines  # one line per account (account_lines.py)
         self.queue: deque[list] = deque()  # callers in arrival order (hung-up ones skipped lazily)
         self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
 
@@ -148,20 +152,25 @@ class InboundDesk:
                 self.arrive(self.account_of(min(s, len(self.accounts_of) - 1)), s, False)
 
     def account_of(self, s: int) -> int:
-        """A random open account of segment ``s`` (-1 when none is open)."""
+        """A random open account of segment ``s`` whose line is free (-1 when there is none)."""
         ids = self.accounts_of[s]
         if not len(ids):
             return -1
-        status = self.portfolio.status
-        for _ in range(16):  # rejection: most accounts of a segment are usually open
+        status, now, lines = self.portfolio.status, self.env.now, self.lines
+        for _ in range(16):  # rejection: most accounts of a segment are usually open and free
             a = int(ids[self.pick.integers(len(ids))])
             if status[a] == OPEN:
-                return a
+                if lines.is_free(a, now):
+                    return a
+                lines.redrawn += 1
         open_ids = ids[status[ids] == OPEN]
+        open_ids = open_ids[[lines.is_free(a, now) for a in open_ids.tolist()]] if len(open_ids) else open_ids
         return int(open_ids[self.pick.integers(len(open_ids))]) if len(open_ids) else -1
 
     def arrive(self, a: int, s: int, retrial: bool, _event: object = None) -> None:
         """A call from account ``a`` (segment ``s``) arrives now."""
+        if not self.lines.call_in(a, self.env.now):
+            return  # the account is on another line: no call (account_lines.py)
         q = self.counters.inbound_queue[s]
         q[CALLS] += 1
         if retrial:
@@ -184,6 +193,7 @@ class InboundDesk:
         if caller[STATE] != WAITING:
             return
         caller[STATE] = GONE
+        self.lines.hung_up(caller[ACCOUNT], caller[SEGMENT], caller[T], self.env.now)
         s = caller[SEGMENT]
         self.counters.inbound_queue[s, ABANDONED] += 1
         if self.retry_p and self.retry_u.random() < self.retry_p:
@@ -240,6 +250,7 @@ class InboundDesk:
         row[A_WAIT] += wait
         talk = self.talk_s.next() * c.talk_mult
         wrap = self.wrap_s.next()
+        self.lines.answered(c.idx, a, s, caller[T], now, talk)
         if a >= 0 and self.portfolio.status[a] == OPEN:
             row[A_RPC] += 1
             self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk)

@@ -42,4 +42,9 @@ class PreviewDialer(Dialer):
                 # the account: back to the head of its list, undialed.
                 self.state.lists.put_back(a, now)
                 continue
+            lines = self.state.lines
+            if lines is not None and lines.no_dial_before[a] > now:
+                # the account called in while the collector read it: dropped for the day
+                lines.passed_over += 1
+                continue
             yield timeout(dial(c, a, now, reading))
