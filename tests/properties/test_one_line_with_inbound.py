@@ -49,8 +49,10 @@ def with_desk(raw: dict, calls_per_hour: float, headcount: int = 4, hours=("00:0
     return raw
 
 
-def _run(raw: dict, seed: int):
+def _run(raw: dict, seed: int, runs: bool = True):
     w = World(parse_scenario(raw), seed, 0, trace=True)
+    if not runs:  # progressive: every dial through the kernel, none in runs of dials
+        w.dialer.runs = False
     cnt = w.run()
     return w, cnt, w.trace_arrays(), w.recorder.inbound_calls
 
@@ -69,12 +71,14 @@ def _lines_report(tr, calls) -> list:
     ]
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", [*MODES, "progressive-one-dial"])
 def test_no_account_on_an_outbound_and_an_inbound_line_at_once(mode):
     """Calling all day and night on 600 accounts, 120 inbound calls an hour (a fifth of the
     portfolio calls in each day): callers drawn from accounts on a line are redrawn, accounts
     the lists give while their debtor is on the inbound line are passed over, and the lines of
     dials and calls never overlap, across midnight included."""
+    runs = mode != "progressive-one-dial"
+    mode = mode.removesuffix("-one-dial")
     raw = calling_through_midnight(mode, **MODES[mode])
     raw["segments"]["s1"].update(accounts=600, promise_probability=0.05)  # most stay open
     raw["attempts"]["retry_delay_min"] = 20.0
@@ -85,7 +89,7 @@ def test_no_account_on_an_outbound_and_an_inbound_line_at_once(mode):
         retrial_probability=0.8,
         retrial_delay_s={"dist": "exponential", "mean": 120.0},
     )
-    w, cnt, tr, calls = _run(raw, 0)
+    w, cnt, tr, calls = _run(raw, 0, runs)
     lines = w.lines
     assert len(tr["t"]) > 1000 and len(calls) > 5000
     assert lines.redrawn > 50 and lines.passed_over > 20 and lines.dropped > 0
