@@ -1,5 +1,6 @@
 """The dial-level trace of a replication as the CSV files a dialer and a collection system
-export (docs/data-formats.md): dials, promises, payments, accounts, shifts and account events.
+export (docs/data-formats.md): dials, promises, payments, accounts, shifts, account events and
+inbound calls (a header alone when the scenario has no ``[inbound]`` block).
 
 ``collectsim run ... --trace DIR`` runs replication 0 with the world's recorder on
 (``run_replication(..., trace=True)``: the same numbers as without it), builds the files with
@@ -33,6 +34,7 @@ TRACE_FILES = (
     "accounts.csv",
     "shifts.csv",
     "account_events.csv",
+    "inbound_calls.csv",
 )
 
 
@@ -66,7 +68,7 @@ def _csv(header: list[str], rows) -> bytes:
 
 
 def trace_tables(w: World) -> dict[str, bytes]:
-    """The six files' contents (CSV bytes) of a finished traced world."""
+    """The seven files' contents (CSV bytes) of a finished traced world."""
     sc, p, st = w.scenario, w.portfolio, w.structure
     clock = _Clock(sc)
     names = [f"A{a}" for a in range(p.n)]
@@ -175,6 +177,18 @@ def trace_tables(w: World) -> dict[str, bytes]:
         )
         for day, c, login, logout, paid, productive in sorted(rec.shifts)
     ]
+    inbound = [
+        (
+            clock.when(arrived),
+            names[a] if a >= 0 else "",
+            segs[s],
+            "" if answered != answered else clock.when(answered),  # NaN: abandoned
+            clock.when(ended),
+            collectors[coll] if coll >= 0 else "",
+            negotiated,
+        )
+        for coll, a, s, arrived, answered, ended, negotiated in sorted(rec.inbound_calls, key=lambda r: r[3])
+    ]
     return {
         "dials.csv": _csv(
             [
@@ -217,11 +231,15 @@ def trace_tables(w: World) -> dict[str, bytes]:
             ["date", "collector_id", "team", "login", "logout", "paid_s", "productive_s"], shifts
         ),
         "account_events.csv": _csv(["date", "account_id", "segment", "event", "days_past_due"], events),
+        "inbound_calls.csv": _csv(
+            ["arrived_at", "account_id", "segment", "answered_at", "ended_at", "collector_id", "negotiated"],
+            inbound,
+        ),
     }
 
 
 def write_trace(w: World, folder: Path) -> list[Path]:
-    """Write the six files of a finished traced world into ``folder`` (which must exist and
+    """Write the seven files of a finished traced world into ``folder`` (which must exist and
     have been checked for writing); returns their paths."""
     out = []
     for name, data in trace_tables(w).items():

@@ -17,6 +17,7 @@ import simpy
 from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
+from .account_lines import AccountLines
 from .behaviour import AccountBehaviour
 from .blend import BlendWork
 from .calendar import WorkCalendar
@@ -149,8 +150,10 @@ class World(WorldState):
         # the queue only)
         roles = [scenario.teams[t].role for t in scenario.team_names]
         outbound = [c for c in self.collectors if roles[c.team] != "inbound"]
+        # one line per account, outbound and inbound together: only with inbound calls
+        self.lines = AccountLines(self.portfolio, self.recorder) if scenario.inbound is not None else None
         self.campaigns = build_campaigns(
-            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound)
+            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound, self.lines)
         )
         self.structure = Structure(
             segments=tuple(scenario.segment_names),
@@ -178,6 +181,8 @@ class World(WorldState):
         self.responses = ResponseCalls(self) if ResponseCalls.on(self) else None
         self.kernel = DialKernel(self)
         self.dialer = DIALERS[scenario.dialer.mode](self, self.kernel)
+        if self.lines is not None:
+            self.lines.dialer = self.dialer
         self.inbound = InboundDesk(self, self.kernel) if scenario.inbound is not None else None
         if self.inbound is not None and scenario.inbound.callbacks is not None:
             self.inbound.callbacks = CallbackDesk(self, self.inbound)

@@ -7,7 +7,8 @@
 - **Due**: at the set time, if the account is still open (no promise, no payment since), the
   call-back joins the desk's call-backs in set-time order, or goes at once to a free collector
   of an inbound or blend team (InboundDesk.next_work takes call-backs before waiting callers).
-- **Made**: the collector dials the account through the dial kernel (a dial like any other: the
+- **Made**: inside the calling window, when the account is on no other line (account_lines.py),
+  the collector dials the account through the dial kernel (a dial like any other: the
   outcome drawn at that hour, the rules, the log; it counts for the campaign that dials the
   account's bucket). The debtor asked for the call, so it is not counted as a call inside the
   waiting period after the conversation (Reg F excludes calls the consumer consented to within
@@ -39,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .state import WorldState
 
 CB_DUE, CB_MADE, CB_ON_TIME, CB_RPC = range(len(CALLBACK_COLUMNS))
+RETRY_S = 60.0
+"""Seconds until a call-back whose account is on another line is tried again."""
 
 
 class CallbackJob(tuple):
@@ -66,6 +69,7 @@ class CallbackDesk:
             for b in camp.buckets:
                 self.campaign_of_bucket[b] = camp.idx
         self.jobs: deque[CallbackJob] = deque()
+        self.lines = state.lines  # one line per account (account_lines.py)
         self.consented = state.consented_dials
         state.counters.callbacks = np.zeros((len(sc.segments), len(CALLBACK_COLUMNS)))
         self.counts = state.counters.callbacks
@@ -95,6 +99,16 @@ class CallbackDesk:
         if due is not None:
             self.env.timeout(due - self.env.now).callbacks.append(partial(self.fall_due, a, s, due))
 
+    def put_back(self, job: CallbackJob, _event: object) -> None:
+        """A call-back not made when a collector took it is due again (counted due once)."""
+        desk = self.desk
+        free = desk.free or desk.free_blend
+        if free:
+            _c, wake = free.popleft()
+            wake.succeed(job)
+        else:
+            self.jobs.append(job)
+
     def fall_due(self, a: int, s: int, due: float, _event: object) -> None:
         """The set time of a call-back to account ``a`` has come."""
         if self.portfolio.status[a] != OPEN:
@@ -110,10 +124,25 @@ class CallbackDesk:
             self.jobs.append(job)
 
     def make(self, c: Collector, job: CallbackJob) -> float:
-        """Collector ``c`` makes call-back ``job`` now; returns the seconds until it is free."""
+        """Collector ``c`` makes call-back ``job`` now; returns the seconds until it is free (0
+        when it is not made now: the account closed since, which drops it; the calling window
+        closed, which sets it again at the next opening; the account is on another line, which
+        puts it back for a minute). The debtor asked for it, so an account held off today's
+        lists (an inbound conversation, account_lines.py) is still called back."""
         due, a, s = job
         k, p = self.kernel, self.portfolio
         now = self.env.now
+        lines = self.lines
+        if p.status[a] != OPEN:
+            return 0.0
+        if not self.win_lo_s <= now % DAY_S < self.win_hi_s:
+            again = self.set_time(now)
+            if again is not None:
+                self.env.timeout(again - now).callbacks.append(partial(self.put_back, job))
+            return 0.0
+        if lines is not None and not lines.is_free(a, now):
+            self.env.timeout(RETRY_S).callbacks.append(partial(self.put_back, job))
+            return 0.0
         row = self.counts[s]
         row[CB_MADE] += 1
         if now - due <= self.on_time_s:

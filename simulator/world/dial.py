@@ -67,6 +67,7 @@ class DialKernel:
         "dial_hooks",
         "handling_s",
         "enforce_wait",
+        "line_end",
         "exempt",
         "lists",
         "log_cols",
@@ -105,6 +106,8 @@ class DialKernel:
         self.handling_s = [camp.used_s if len(camp.segments) > 1 else None for camp in state.campaigns]
         self.promises_today = state.promises_today
         self.recorder = state.recorder  # None unless the world keeps a trace
+        # when each account's line ends (account_lines.py): None without inbound calls
+        self.line_end = state.lines.line_end if state.lines is not None else None
         # the portfolio's bucket tables never move: bound once
         self.bucket_list, self.bucket_segment, self.bucket_offset_s = (
             p.bucket_list,
@@ -233,7 +236,8 @@ class DialKernel:
     ) -> None:
         """Steps 4 and 3 once the call is over at ``end_s``: the dial's row in the log (counter row
         ``row``: a collector, or a campaign's row for calls no collector took; placed at ``t`` by
-        campaign ``camp``), then the account's bookkeeping.
+        campaign ``camp``), the end of the account's line when the center also answers inbound
+        calls, then the account's bookkeeping.
 
         Settling: a right-party contact leaves today's lists (the conversation rules block it);
         anything else is retried the same day after the outcome's retry delay while the day's
@@ -251,6 +255,9 @@ class DialKernel:
         c_ring(ring)
         c_talk(talk)
         c_wrap(wrap)
+        line_end = self.line_end
+        if line_end is not None:  # the line (ring and talk) ends: account_lines.py
+            line_end[a] = t + ring + talk
         # settle
         p = self.portfolio
         if o == ABANDONED:

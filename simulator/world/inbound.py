@@ -7,7 +7,7 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
   clock). Within an hour the gaps are exponential; a gap that runs past the hour restarts at the
   hour with the next hour's rate (memorylessness makes this exact). The caller's segment is drawn
   in proportion to the base rates, the account uniformly among the segment's open accounts
-  (none open: a caller with no account, answered but never negotiating).
+  whose line is free (none: a caller with no account, answered but never negotiating).
 - **Callers** have a class (inbound_traffic.BACKGROUND, RESPONSE, CALLBACK): background calls
   from the arrival process, calls back prompted by outbound dials (inbound_traffic.ResponseCalls),
   and a class for callers queued as call-backs (the call-backs at a set time of world/callbacks.py
@@ -25,9 +25,12 @@ the collectors of inbound teams (scenario block ``[inbound]``, scenario/inbound.
   counted in ``Counters.handle_s`` like outbound handling (occupancy). A caller whose account is
   open negotiates through :meth:`DialKernel.talk`, the conversation of an outbound right-party
   contact, with the inbound promise and keep multipliers on the collector's own. The
-  conversation starts the account's waiting period but does not take the account off the
-  outbound lists already built for the day (an outbound dial to it that day is a measured
-  violation), nor does the queue know whether the account is on an outbound call at the time.
+  conversation starts the account's waiting period and takes the account off the day's outbound
+  lists.
+- **One line per account** (account_lines.py): a caller's account is on the caller's line from
+  arrival until hang-up or the end of the talk, and no outbound dial reaches it meanwhile; a
+  background caller whose account is on an outbound line is redrawn, a retrial from it is
+  dropped.
 
 Counts go to ``Counters.inbound_queue`` (by segment) and ``Counters.inbound_answers`` (by
 answering collector and segment), columns in counters.QUEUE_COLUMNS and ANSWER_COLUMNS.
@@ -137,6 +140,7 @@ class InboundDesk:
         responses = getattr(state, "responses", None)
         if responses is not None:
             responses.arrive = self.arrive
+        self.lines = state.lines  # one line per account (account_lines.py)
         self.free: deque[tuple[Collector, object]] = deque()  # (collector, its wake-up event)
         # free blend collectors waiting for a call (world/blend.py), taken after the inbound ones
         self.free_blend: deque[tuple[Collector, object]] = deque()
@@ -184,16 +188,19 @@ class InboundDesk:
                 self.arrive(self.account_of(min(s, len(self.accounts_of) - 1)), s, False)
 
     def account_of(self, s: int) -> int:
-        """A random open account of segment ``s`` (-1 when none is open)."""
+        """A random open account of segment ``s`` whose line is free (-1 when there is none)."""
         ids = self.accounts_of[s]
         if not len(ids):
             return -1
-        status = self.portfolio.status
-        for _ in range(16):  # rejection: most accounts of a segment are usually open
+        status, now, lines = self.portfolio.status, self.env.now, self.lines
+        for _ in range(16):  # rejection: most accounts of a segment are usually open and free
             a = int(ids[self.pick.integers(len(ids))])
             if status[a] == OPEN:
-                return a
+                if lines.is_free(a, now):
+                    return a
+                lines.redrawn += 1
         open_ids = ids[status[ids] == OPEN]
+        open_ids = open_ids[[lines.is_free(a, now) for a in open_ids.tolist()]] if len(open_ids) else open_ids
         return int(open_ids[self.pick.integers(len(open_ids))]) if len(open_ids) else -1
 
     def arrive(
@@ -208,9 +215,12 @@ class InboundDesk:
         """A call of class ``klass`` from account ``a`` (segment ``s``; -1: no account) arrives
         now; ``retrial``: it calls again after hanging up; ``patient``: it waits in the queue
         until answered (no patience drawn). ``_event``: the SimPy event that scheduled it."""
+        if not self.lines.call_in(a, self.env.now):
+            return  # the account is on another line: no call (account_lines.py)
         ivr = self.ivr
         if ivr is not None and not retrial and klass != CALLBACK and ivr.takes(a):
             ivr.settle(a, s)
+            self.lines.release(a, self.env.now)
             return
         q = self.counters.inbound_queue[s]
         q[CALLS] += 1
@@ -243,6 +253,7 @@ class InboundDesk:
         if caller[STATE] != WAITING:
             return
         caller[STATE] = GONE
+        self.lines.hung_up(caller[ACCOUNT], caller[SEGMENT], caller[T], self.env.now)
         s = caller[SEGMENT]
         self.counters.inbound_queue[s, ABANDONED] += 1
         self.hours.abandoned(caller[T])
@@ -318,6 +329,7 @@ class InboundDesk:
         talk = self.talk_s.next() * c.talk_mult
         wrap = self.wrap_s.next()
         row[A_HANDLE] += talk + wrap
+        self.lines.answered(c.idx, a, s, caller[T], now, talk)
         if a >= 0 and self.portfolio.status[a] == OPEN:
             row[A_RPC] += 1
             self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk, inbound=True)

@@ -41,6 +41,11 @@ class Recorder:
     events: list[tuple[int, int, int, str, float]] = field(default_factory=list)
     """(day, account, segment, event, days_past_due): an account leaving the portfolio (paid,
     cured, settled, charged_off, placed) or coming back to it (redefaulted)"""
+    inbound_calls: list[tuple[int, int, int, float, float, float, int]] = field(default_factory=list)
+    """(collector, account, segment, arrived_s, answered_s, ended_s, negotiated): an inbound call
+    answered by collector row ``collector`` (talk over at ``ended_s``), or abandoned (collector
+    -1, ``answered_s`` NaN, hung up at ``ended_s``); account -1: a caller with no account;
+    ``negotiated`` 1 when the caller's account was open (world/account_lines.py)"""
     phone_at_entry: list[int] | None = None  # Portfolio.phone as the world was built
     _open: dict[int, PromiseRecord] = field(default_factory=dict)  # id(book entry) -> its record
 

@@ -21,6 +21,7 @@ from .retry_queue import ACCOUNT_MASK, TICKS_PER_S
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario
+    from .account_lines import AccountLines
     from .calendar import WorkCalendar
     from .call_lists import CallLists
     from .collectors import Collector
@@ -217,11 +218,29 @@ class Campaign:
         return max(nxt, now)
 
 
-class Dialables:
-    """What campaigns dial from: the scenario, the calendar, the portfolio and its call lists, and
-    the segment models."""
+class CampaignBesideInbound(Campaign):
+    """A campaign of a center that also answers inbound calls: an account the lists give whose
+    line is taken (an inbound caller waiting or talking, or held off today's lists after an
+    inbound conversation: world/account_lines.py) is passed over and dropped for the day."""
 
-    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors")
+    __slots__ = ("lines",)
+
+    def next_account(self, now: float) -> int | None:
+        """The next account to dial now whose line is free, or None (Campaign.next_account)."""
+        until = self.lines.no_dial_before
+        while True:
+            a = Campaign.next_account(self, now)
+            if a is None or until[a] <= now:
+                return a
+            self.lines.passed_over += 1
+
+
+class Dialables:
+    """What campaigns dial from: the scenario, the calendar, the portfolio and its call lists, the
+    segment models, and the accounts' lines when the center also answers inbound calls (None
+    otherwise: world/account_lines.py)."""
+
+    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors", "lines")
 
     def __init__(
         self,
@@ -231,9 +250,10 @@ class Dialables:
         lists: CallLists,
         models: list[SegmentModel],
         collectors: list[Collector],
+        lines: AccountLines | None = None,
     ) -> None:
         self.scenario, self.calendar, self.portfolio, self.lists = scenario, calendar, portfolio, lists
-        self.models, self.collectors = models, collectors
+        self.models, self.collectors, self.lines = models, collectors, lines
 
 
 def segment_value_per_dial(dials: Dialables, s: int) -> float:
@@ -267,7 +287,7 @@ def _campaign(
 ) -> Campaign:
     teams = {c.team for c in members}
     order = sorted(range(len(segs)), key=lambda i: segs[i])
-    camp = Campaign(
+    camp = (Campaign if dials.lines is None else CampaignBesideInbound)(
         idx,
         name,
         teams.pop() if len(teams) == 1 else -1,
@@ -276,6 +296,8 @@ def _campaign(
         [weights[i] for i in order] if weights else None,
         dials,
     )
+    if dials.lines is not None:
+        camp.lines = dials.lines
     for c in members:
         c.campaign = camp
         c.segments = sorted(segs)

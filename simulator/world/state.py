@@ -17,6 +17,7 @@ import simpy
 
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
+from .account_lines import AccountLines
 from .behaviour import AccountBehaviour
 from .calendar import WorkCalendar
 from .call_lists import CallLists
@@ -77,6 +78,7 @@ class WorldState:
     lost_contacts: LostContacts | None  # answers thinned after abandons (account, spam label)
     reputation: CallerReputation | None  # the spam label's daily check (dialer.spam_label_abandon_rate)
     lists: CallLists  # today's call lists and retry queues
+    lines: AccountLines | None  # one line per account with inbound calls ([inbound] on)
     models: list[SegmentModel]  # per segment: outcome tables and samplers
     collectors: list[Collector]
     campaigns: list[Campaign]  # pools of collectors and the buckets they dial

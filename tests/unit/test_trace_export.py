@@ -10,8 +10,9 @@ from collections import Counter
 import pytest
 
 from simulator.experiment.trace_export import TRACE_FILES, trace_tables, traced_world
-from simulator.scenario import load_scenario
-from tests.conftest import SCENARIOS
+from simulator.scenario import load_scenario, parse_scenario
+from tests.conftest import SCENARIOS, small_scenario
+from tests.unit.test_inbound import blended_floor
 
 
 def rows(data: bytes) -> list[dict[str, str]]:
@@ -63,3 +64,24 @@ def test_a_closed_portfolio_records_paid_accounts():
     events = rows(tables["account_events.csv"])
     kept = sum(p["status"] == "kept" for p in rows(tables["promises.csv"]))
     assert len(events) == kept > 0 and {e["event"] for e in events} == {"paid"}
+
+
+def test_inbound_calls_file_counts_the_queue():
+    """inbound_calls.csv has one row per call answered or abandoned: its counts are the queue's
+    (answered, abandoned, negotiations), rows in arrival order, each line ending after it began;
+    a scenario without [inbound] writes the header alone."""
+    raw = blended_floor(patience_s={"dist": "exponential", "mean": 30.0}, retrial_probability=0.3)
+    w = traced_world(parse_scenario(raw), 2)
+    calls = rows(trace_tables(w)["inbound_calls.csv"])
+    q = w.counters.inbound_queue.sum(axis=0)
+    answered = [c for c in calls if c["answered_at"]]
+    abandoned = [c for c in calls if not c["answered_at"]]
+    assert len(answered) == q[1] > 200 and len(abandoned) == q[2] > 20
+    assert sum(int(c["negotiated"]) for c in calls) == w.counters.inbound_answers[:, :, 3].sum() > 100
+    assert all(c["collector_id"] for c in answered) and not any(c["collector_id"] for c in abandoned)
+    assert [c["arrived_at"] for c in calls] == sorted(c["arrived_at"] for c in calls)
+    assert all(c["arrived_at"] <= (c["answered_at"] or c["ended_at"]) <= c["ended_at"] for c in calls)
+    plain = traced_world(parse_scenario(small_scenario(calendar__working_days=1)), 1)
+    assert trace_tables(plain)["inbound_calls.csv"] == (
+        b"arrived_at,account_id,segment,answered_at,ended_at,collector_id,negotiated\n"
+    )

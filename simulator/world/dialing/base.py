@@ -56,6 +56,10 @@ class Dialer(ABC):
     def flush(self, now: float) -> None:  # noqa: B027 - an optional hook, empty by design
         """Bring any deferred bookkeeping up to ``now`` (called before each midnight's close)."""
 
+    def catch_up_to(self, now: float) -> None:  # noqa: B027 - an optional hook, empty by design
+        """Play any events the mode keeps for itself up to ``now``, before something outside
+        reads or changes an account (the inbound desk: world/account_lines.py)."""
+
     def lines_in_flight(self) -> Collection[int]:
         """Accounts whose call is placed but not yet settled (DialKernel.finish), asked at each
         midnight: the new day's list leaves them off (CallLists.rebuild). None unless the mode

@@ -95,6 +95,10 @@ class PredictiveDialer(CampaignEvents, Dialer):
     def lines_in_flight(self) -> set[int]:
         return self.in_flight
 
+    def catch_up_to(self, now: float) -> None:
+        for pc in self.campaigns:
+            self.catch_up(pc, now)
+
     # -- collectors ---------------------------------------------------------------------------
     def work(self, c: Collector, until: float) -> Generator:
         env = self.env

@@ -47,5 +47,10 @@ class PreviewDialer(Dialer):
         if not camp.can_dial(a, now):
             self.state.lists.put_back(a, now)
             return False
+        lines = self.state.lines
+        if lines is not None and lines.no_dial_before[a] > now:
+            # the account called in while the collector read it: dropped for the day
+            lines.passed_over += 1
+            return False
         yield env.timeout(self.kernel.dial(c, a, now, reading))
         return True

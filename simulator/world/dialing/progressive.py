@@ -81,7 +81,8 @@ class ProgressiveDialer(Dialer):
         already exists). Each dial is the one the kernel would make at its moment: same streams,
         the earliest retry due by then or else the next fresh account, same rules and
         bookkeeping. The only difference is that a run claims its accounts when it starts, so
-        collectors interleave on the lists run by run rather than dial by dial.
+        collectors interleave on the lists run by run rather than dial by dial; with inbound
+        calls the run's lines are also held against callers from then on (account_lines.py).
 
         Returns the seconds until the collector is free again, or None when the one-dial path
         must handle this moment (several open buckets, or no account ready now).
@@ -123,6 +124,9 @@ class ProgressiveDialer(Dialer):
         wait_s, exempt, ofcom_s = k.wait_s, k.exempt, k.ofcom_s
         rt, amd, amd_next, amd_acc = k.ring_timeout, k.amd, k.amd_ok.next, k.amd_accuracy
         lost = k.lost
+        line_end = k.line_end  # None unless the center also answers inbound calls
+        if line_end is not None:
+            no_dial_before = w.lines.no_dial_before
         talk_mult = c.talk_mult
         log = w.log
         r_acct, r_t, r_out, r_ring, r_talk, r_wrap = log.run_cols
@@ -151,6 +155,9 @@ class ProgressiveDialer(Dialer):
                 h += 1
             else:
                 break  # the lists ran dry: the one-dial path waits for the next retry
+            if line_end is not None and no_dial_before[a] > t:  # inbound line, or held: dropped
+                w.lines.passed_over += 1
+                continue
             # ---- KERNEL INLINED: DialKernel.draw, settle and log for one dial (the only copy;
             # tests/unit/test_dial_kernel.py fails when it differs from the kernel) ----
             # draw (the hour and the calling-window state are constant over a run)
@@ -228,6 +235,9 @@ class ProgressiveDialer(Dialer):
         lists.head[b] = h
         if codes is not None:
             codes.i = ci
+        if line_end is not None:  # the run's lines, some ahead of the clock (account_lines.py)
+            for a, t0, r, tk in zip(log.r_acct[n0:], log.r_t[n0:], log.r_ring[n0:], log.r_talk[n0:]):
+                line_end[a] = t0 + r + tk
         n_dials = log.end_run(c.idx, camp.idx, n0)
         if not n_dials:
             return None
