@@ -16,14 +16,11 @@ first); ``aux_share`` is the expected share of scheduled productive time lost to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .clock import Clock, clock_minutes, hhmm
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .schema import Team
 
 __all__ = ["Block", "Shift", "ShiftPlan", "shift_plans", "check_team", "weekday_absenteeism"]
 
@@ -66,6 +63,23 @@ class Shift(_Model):
         if (self.share is None) == (self.headcount is None):
             raise ValueError(f"shift {self.start_time}: give exactly one of share and headcount")
         return self
+
+
+class Team(Protocol):
+    """What these functions read of a team (schema.Team, which imports this module)."""
+
+    headcount: int
+    shift_start_time: str | None
+    shift_length_h: float | None
+    shifts: list[Shift]
+    breaks: list[Block]
+    lunch: Block | None
+    meeting_min_per_day: float
+    training_min_per_day: float
+    break_stagger_min: float
+    absenteeism: float
+    absenteeism_weekday_multipliers: list[float]
+    aux_share: float
 
 
 @dataclass(frozen=True)
