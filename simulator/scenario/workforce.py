@@ -158,7 +158,8 @@ def _check_shape(team: Team) -> None:
             total = sum(s.headcount or 0 for s in team.shifts)
             if total != team.headcount:
                 raise ValueError(
-                    f"the shifts' headcounts add up to {total}, not the team's headcount {team.headcount}"
+                    f"the shifts' headcounts add up to {total}, not the team's headcount {team.headcount} "
+                    "(give shares to let the headcount vary, as staff and sweep do)"
                 )
         else:
             total_share = sum(s.share or 0.0 for s in team.shifts)
