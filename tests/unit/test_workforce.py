@@ -190,3 +190,22 @@ def test_team_with_neither_one_shift_nor_shifts_is_refused(tmp_path, capsys):
     raw["teams"]["t1"].pop("shift_length_h")
     code, _, err = cli(capsys, "validate", str(write_toml(tmp_path / "bad.toml", raw)))
     assert code == 2 and "give shift_start_time and shift_length_h" in err
+
+
+def test_shift_shares_split_the_headcount_by_largest_remainder():
+    for n, split in ((8, [6, 2]), (9, [7, 2]), (10, [8, 2]), (1, [1, 0]), (3, [2, 1])):
+        team = parse_scenario(_two_shift_raw(headcount=n)).teams["t1"]
+        assert [p.headcount for p in team.shift_plans()] == split, n
+
+
+def test_planned_productive_rate_counts_every_shift_and_the_expected_aux():
+    """The pyramid's planned rate: six 8.5 h shifts with 30 min lunch + 6 min meeting + 6 min
+    training, two 4 h shifts with 12 min; productive = paid less those, times 1 - aux_share."""
+    from simulator.measures.pyramid import productive_rate
+
+    team = parse_scenario(_two_shift_raw(aux_share=0.1)).teams["t1"]
+    paid = 6 * 8.5 + 2 * 4.0
+    productive = 6 * (8.5 - 42 / 60) + 2 * (4.0 - 12 / 60)
+    assert productive_rate(team) == pytest.approx(0.9 * productive / paid, rel=1e-12)
+    single = parse_scenario(small_scenario()).teams["t1"]
+    assert productive_rate(single) == pytest.approx(1 - 72 / 480, rel=1e-12)
