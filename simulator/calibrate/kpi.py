@@ -232,7 +232,9 @@ def calibrate_kpi(
             continue
         traw = raw["teams"][tname]
         pr = est["productive_rate"]
-        if math.isfinite(pr.value):
+        if team.shifts:
+            notes.append(f"teams.{tname}: several shifts; breaks and lunch kept from the base")
+        elif math.isfinite(pr.value):
             unprod = (1 - pr.value) * team.shift_length_h * 60
             layout, placed = layout_within_shift(
                 traw, team.shift_start_min, team.shift_length_h, unprod, traw

@@ -83,10 +83,11 @@ def _dials(sc: Scenario, rng: np.random.Generator, acc: dict[str, np.ndarray], d
     names = []
     for tname, team in sc.teams.items():
         width = max(2, len(str(team.headcount)))
-        for k in range(team.headcount):
+        plans = [(plan, j) for plan in team.shift_plans() for j in range(plan.headcount)]
+        for k, (plan, j) in enumerate(plans):
             names.append(f"{tname}-{k + 1:0{width}d}")
-            off = team.break_stagger_min * k / team.headcount if team.headcount else 0.0
-            blocks = [(s * 60, length * 60) for s, length, _ in team.unproductive_blocks(off)]
+            off = team.break_stagger_min * j / plan.headcount
+            blocks = [(s * 60, length * 60) for s, length, _ in team.unproductive_blocks(off, plan)]
             for d in days:
                 rows.append(
                     (
@@ -94,8 +95,8 @@ def _dials(sc: Scenario, rng: np.random.Generator, acc: dict[str, np.ndarray], d
                         tname,
                         [seg_index[s] for s in team.segments],
                         d,
-                        d * DAY_S + team.shift_start_min * 60,
-                        d * DAY_S + team.shift_end_min * 60,
+                        d * DAY_S + plan.start_min * 60,
+                        d * DAY_S + plan.end_min * 60,
                         blocks,
                     )
                 )

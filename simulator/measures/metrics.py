@@ -93,6 +93,8 @@ EXTRA_METRICS = (
     "attempted_7d_share",
     "contacted_7d_share",
     "attempts_per_account",
+    "absent_days",
+    "absence_rate",
     "expected_loss_end",
     "loss_avoided",
     "net_economic_value",
@@ -188,6 +190,8 @@ def kpis(t: dict[str, float]) -> Metrics:
     m["attempted_7d_share"] = _ratio(g("attempted_7d", 0.0), g("open_accounts", 0.0))
     m["contacted_7d_share"] = _ratio(g("contacted_7d", 0.0), g("open_accounts", 0.0))
     m["attempts_per_account"] = _ratio(t["dials"], g("accounts", 0.0))
+    m["absent_days"] = float(g("absent_days", 0.0))
+    m["absence_rate"] = _ratio(g("absent_days", 0.0), g("absent_days", 0.0) + g("days_worked", 0.0))
     return m
 
 
@@ -245,7 +249,9 @@ def _totals(
     if st.collector_supervision_usd_per_h:
         sup[: st.n_collectors] = st.collector_supervision_usd_per_h
     out["cost_supervision"] = (cnt.paid_s[:, None] * share * sup[:, None]).sum() / HOUR_S
-    out["cost_dialer"] = (cnt.days_worked[:, None] * share).sum() * rates.dialer_seat_usd_per_day
+    out["days_worked"] = (cnt.days_worked[:, None] * share).sum()
+    out["absent_days"] = (cnt.absent_days[:, None] * share).sum()
+    out["cost_dialer"] = out["days_worked"] * rates.dialer_seat_usd_per_day
     for name, a in money.items():  # costs of dials and of accounts
         out[name] = (a * cells).sum()
     out["cost"] = math.fsum(out[k] for k in COST_COMPONENTS)

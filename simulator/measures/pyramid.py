@@ -16,6 +16,7 @@ from scipy.special import stdtr
 from ..base.clock import HOUR_S
 from ..base.statistics import moments_of
 from ..scenario.schema import Segment, Team
+from ..scenario.workforce import scheduled_hours
 
 __all__ = [
     "Pyramid",
@@ -87,9 +88,13 @@ TABLE_14_1 = {
 
 
 def productive_rate(team: Team) -> float:
-    """Scheduled productive share of a team's paid shift (breaks, lunch, meetings, training off)."""
-    blocks = sum(length for _, length, _ in team.unproductive_blocks())
-    return 1.0 - blocks / (team.shift_length_h * 60.0)
+    """Scheduled productive share of a team's paid shifts (breaks, lunch, meetings, training and
+    the expected unplanned aux off; absent days change paid and productive time alike)."""
+    if not team.shifts and not team.aux_share:
+        blocks = sum(length for _, length, _ in team.unproductive_blocks())
+        return 1.0 - blocks / (team.shift_length_h * 60.0)
+    paid, productive = scheduled_hours(team)
+    return productive / paid if paid else 0.0
 
 
 def progressive_rpc_per_hour(segment: Segment) -> float:
@@ -352,7 +357,7 @@ def targets_block(scenario, metrics: dict) -> dict | None:
         center = pyr(scenario.targets)
     else:
         center = planned_center_targets(
-            {n: (t.headcount * t.shift_length_h * days, pyr(t.targets)) for n, t in teams.items()}
+            {n: (scheduled_hours(t)[0] * days, pyr(t.targets)) for n, t in teams.items()}
         )
     out: dict = {
         "center": {"center": unit(metrics["center"], center)},

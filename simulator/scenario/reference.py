@@ -60,7 +60,14 @@ CROSS_RULES: dict[str, list[str]] = {
         "end) lie inside the shift, both as scheduled and when delayed by `break_stagger_min`.",
         "Breaks, lunch, meeting and training do not overlap.",
         "Together they leave some productive time in the shift.",
+        "Either `shift_start_time` and `shift_length_h` (one shift) or `shifts` (several), not both; "
+        "with `shifts`, breaks and lunch go inside each shift, and the rules above hold for each shift.",
+        "`shifts` give `share` on every shift (the shares add up to 1) or `headcount` on every shift "
+        "(they add up to the team's `headcount`).",
+        "`absenteeism_weekday_multipliers` is empty or has 7 values, and `absenteeism` times each "
+        "multiplier is at most 1.",
     ],
+    "Shift": ["Exactly one of `share` and `headcount` is given."],
     "Outcome": [
         "`ring_time_s`, `talk_time_s` and `wrap_time_s` can never be negative (for example "
         "a `uniform` with `low = -5` is rejected).",

@@ -15,15 +15,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from ..base.outcomes import RETRY_OUTCOMES, SCENARIO_OUTCOMES
 from ..base.outcomes import Outcome as OutcomeCode
+from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
 from .portfolio import Inflow, LivingPortfolio
+from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
 
 __all__ = [
     "Scenario",
     "Meta",
     "Calendar",
     "Block",
+    "Shift",
     "Team",
     "Outcome",
     "Outcomes",
@@ -60,19 +63,6 @@ OUTCOMES = SCENARIO_OUTCOMES
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
-_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
-
-
-def clock_minutes(text: str) -> int:
-    """Minutes after midnight of an ``"HH:MM"`` clock time (``"24:00"`` is allowed)."""
-    h, m = text.split(":")
-    return int(h) * 60 + int(m)
-
-
-def _clock(v: str) -> str:
-    if not _CLOCK.match(v) or clock_minutes(v) > 24 * 60:
-        raise ValueError(f'expected a clock time "HH:MM" between 00:00 and 24:00, got {v!r}')
-    return v
 
 
 def _finite(v: float) -> float:
@@ -81,7 +71,6 @@ def _finite(v: float) -> float:
     return v
 
 
-Clock = Annotated[str, AfterValidator(_clock)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_finite)]
 NonNeg = Annotated[float, Field(ge=0.0), AfterValidator(_finite)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -147,13 +136,6 @@ class Calendar(_Model):
         if clock_minutes(self.close_time) <= clock_minutes(self.open_time):
             raise ValueError(f"close_time {self.close_time} must be after open_time {self.open_time}")
         return self
-
-
-class Block(_Model):
-    """A scheduled block of unproductive time inside a shift (a break or lunch)."""
-
-    start_time: Clock = Field(description="local clock time HH:MM at which the block is scheduled to start")
-    length_min: float = Field(gt=0, le=24 * 60, description="length of the block in minutes")
 
 
 class SkillTier(_Model):
@@ -224,9 +206,18 @@ class Team(_Model):
             "give the fully loaded cost here)"
         )
     )
-    shift_start_time: Clock = Field(description="local clock time HH:MM at which the shift starts")
-    shift_length_h: float = Field(
-        gt=0, le=24, description="paid length of the shift in hours (breaks and lunch included)"
+    shift_start_time: Clock | None = Field(
+        None, description="local clock time HH:MM at which the shift starts (one shift; or give shifts)"
+    )
+    shift_length_h: float | None = Field(
+        None, gt=0, le=24, description="paid length of the shift in hours (breaks and lunch included)"
+    )
+    shifts: list[Shift] = Field(
+        [],
+        description=(
+            "several shifts instead of one (part-time ones included), each with its start_time, length_h, "
+            "share or headcount, breaks and lunch; collectors fill them in id order, the first shift first"
+        ),
     )
     breaks: list[Block] = Field([], description="paid breaks, each a start time and a length")
     lunch: Block | None = Field(None, description="lunch (paid, unproductive); omit for none")
@@ -244,6 +235,26 @@ class Team(_Model):
         ),
     )
     skill: TeamSkill = Field(TeamSkill(), description="skill profiles of the team's collectors")
+    absenteeism: Probability = Field(
+        0.0, description="probability that a collector is absent on a calling day (does not log in)"
+    )
+    absenteeism_weekday_multipliers: list[NonNeg] = Field(
+        [],
+        description=(
+            "7 multipliers of absenteeism, Monday first, e.g. Mondays and Fridays higher (empty: 1 every day)"
+        ),
+    )
+    aux_share: float = Field(
+        0.0,
+        ge=0,
+        le=0.9,
+        description=(
+            "expected share of scheduled productive time lost to unplanned aux (paid, not productive)"
+        ),
+    )
+    aux_mean_min: float = Field(
+        5.0, gt=0, le=240, description="mean length of an unplanned aux block in minutes"
+    )
     role: Literal["outbound", "inbound", "blend"] = Field(
         "outbound",
         description=(
@@ -258,59 +269,35 @@ class Team(_Model):
 
     @property
     def shift_start_min(self) -> float:
-        return float(clock_minutes(self.shift_start_time))
+        """Minutes after midnight at which the team's first shift starts."""
+        return min(p.start_min for p in self.shift_plans())
 
     @property
     def shift_end_min(self) -> float:
-        return self.shift_start_min + self.shift_length_h * 60
+        """Minutes after midnight at which the team's last shift ends."""
+        return max(p.end_min for p in self.shift_plans())
 
-    def unproductive_blocks(self, offset_min: float = 0.0) -> list[tuple[float, float, str]]:
-        """Scheduled (start, length, kind) blocks in minutes after midnight, sorted by start.
+    def shift_plans(self) -> list[ShiftPlan]:
+        """The team's shifts with the collectors on each (scenario/workforce.py)."""
+        return shift_plans(self)
+
+    def unproductive_blocks(
+        self, offset_min: float = 0.0, plan: ShiftPlan | None = None
+    ) -> list[tuple[float, float, str]]:
+        """Scheduled (start, length, kind) blocks in minutes after midnight, sorted by start, of
+        ``plan`` (default: the team's first shift).
 
         ``offset_min`` delays the breaks and lunch (staggering); meetings open the shift and
         training closes it whatever the offset.
         """
-        out: list[tuple[float, float, str]] = []
-        if self.meeting_min_per_day > 0:
-            out.append((self.shift_start_min, self.meeting_min_per_day, "meeting"))
-        for b in self.breaks:
-            out.append((clock_minutes(b.start_time) + offset_min, b.length_min, "break"))
-        if self.lunch is not None:
-            out.append((clock_minutes(self.lunch.start_time) + offset_min, self.lunch.length_min, "lunch"))
-        if self.training_min_per_day > 0:
-            out.append(
-                (self.shift_end_min - self.training_min_per_day, self.training_min_per_day, "training")
-            )
-        return sorted(out)
+        return plan_blocks(self, plan or self.shift_plans()[0], offset_min)
 
     @model_validator(mode="after")
     def _check(self) -> Team:
         if len(set(self.segments)) != len(self.segments):
             raise ValueError(f"segments lists a segment twice: {self.segments}")
-        if self.shift_end_min > 24 * 60:
-            raise ValueError(
-                f"shift starting {self.shift_start_time} for {self.shift_length_h} h ends after midnight"
-            )
-        blocks = self.unproductive_blocks(self.break_stagger_min)
-        for start, length, kind in self.unproductive_blocks(0.0) + blocks:
-            if start < self.shift_start_min or start + length > self.shift_end_min + 1e-9:
-                raise ValueError(
-                    f"{kind} at {_hhmm(start)} for {length:g} min does not fit inside the shift "
-                    f"{self.shift_start_time}-{_hhmm(self.shift_end_min)}"
-                )
-        for (s1, l1, k1), (s2, _, k2) in zip(blocks, blocks[1:]):
-            if s1 + l1 > s2 + 1e-9:
-                raise ValueError(f"{k1} at {_hhmm(s1)} for {l1:g} min overlaps {k2} at {_hhmm(s2)}")
-        if sum(b[1] for b in blocks) >= self.shift_length_h * 60:
-            raise ValueError(
-                "breaks, lunch, meetings and training fill the whole shift: no productive time is left"
-            )
+        check_team(self)
         return self
-
-
-def _hhmm(minutes: float) -> str:
-    m = int(round(minutes))
-    return f"{m // 60:02d}:{m % 60:02d}"
 
 
 class Outcome(_Model):
@@ -1270,11 +1257,13 @@ class Scenario(_Model):
                     )
                 )
             worked.update(team.segments)
-            if team.shift_start_min < open_m or team.shift_end_min > close_m:
+            for k, plan in enumerate(team.shift_plans()):
+                if plan.start_min >= open_m and plan.end_min <= close_m:
+                    continue
                 out.append(
                     (
-                        f"teams.{tname}.shift_start_time",
-                        f"shift {team.shift_start_time}-{_hhmm(team.shift_end_min)} is outside the "
+                        f"teams.{tname}.shifts.{k}" if team.shifts else f"teams.{tname}.shift_start_time",
+                        f"shift {plan.label} is outside the "
                         f"center's hours {self.calendar.open_time}-{self.calendar.close_time} (calendar)",
                     )
                 )

@@ -62,20 +62,24 @@ def lever_scenario(raw: dict, lever: str, step: float = 0.01) -> dict:
                         o[key] = scale_spec(o[key], 1.0 / k)
     elif lever == "productive_rate":
         for team in out["teams"].values():
-            blocks = (
-                [b["length_min"] for b in team.get("breaks", [])]
-                + ([team["lunch"]["length_min"]] if team.get("lunch") else [])
-                + [team.get("meeting_min_per_day", 0.0), team.get("training_min_per_day", 0.0)]
-            )
-            unproductive = float(sum(blocks))
-            productive = team["shift_length_h"] * 60.0 - unproductive
+            # one shift, or several (each with its breaks and lunch; meeting and training in each)
+            shifts = team.get("shifts") or [team]
+            shared = [team.get("meeting_min_per_day", 0.0), team.get("training_min_per_day", 0.0)]
+            unproductive = productive = 0.0
+            for sh in shifts:
+                blocks = [b["length_min"] for b in sh.get("breaks", [])]
+                blocks += [sh["lunch"]["length_min"]] if sh.get("lunch") else []
+                mins = float(sum(blocks + shared))
+                unproductive += mins
+                productive += sh.get("length_h", sh.get("shift_length_h", 0.0)) * 60.0 - mins
             if unproductive <= 0:
                 continue
             f = max(0.0, (unproductive - step * productive) / unproductive)
-            for b in team.get("breaks", []):
-                b["length_min"] *= f
-            if team.get("lunch"):
-                team["lunch"]["length_min"] *= f
+            for sh in shifts:
+                for b in sh.get("breaks", []):
+                    b["length_min"] *= f
+                if sh.get("lunch"):
+                    sh["lunch"]["length_min"] *= f
             for key in ("meeting_min_per_day", "training_min_per_day"):
                 if key in team:
                     team[key] *= f

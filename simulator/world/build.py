@@ -133,7 +133,7 @@ class World(WorldState):
         )
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
-        self.collectors = collector_roster(scenario, self.streams)
+        self.collectors = collector_roster(scenario, self.streams, self.calendar)
         # Promise-confirmation calls are the only reason to look a promise up by account.
         self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)
         self.log = DialLog()

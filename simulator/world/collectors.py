@@ -1,5 +1,6 @@
-"""Collectors: the roster, with readable ids, skill profiles, shifts and breaks. A collector's
-working day is shift.py; how ready time is spent belongs to the dialer."""
+"""Collectors: the roster, with readable ids, skill profiles, shifts and breaks, absent days and
+unplanned aux (shrinkage.py). A collector's working day is shift.py; how ready time is spent
+belongs to the dialer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
+from .calendar import WorkCalendar
+from .shrinkage import AuxTime, absence_matrix
 
 
 @dataclass(eq=False, slots=True)
@@ -29,6 +32,9 @@ class Collector:
     payment_mult: float = 1.0
     talk_mult: float = 1.0
     tier: str = ""
+    shift: int = 0  # index of the collector's shift in the team's shifts
+    absent: Any = field(default=None, repr=False)  # (calling days,) bool: absent that day, or None
+    aux: AuxTime | None = field(default=None, repr=False)  # unplanned aux blocks, or None
     campaign: Any = field(default=None, repr=False)  # the routing.Campaign the collector works in
     # predictive dialer state within a work window (dialing.predictive.PredictiveDialer)
     until: float = field(default=0.0, repr=False)  # end of the current work window (s)
@@ -63,8 +69,12 @@ def _tier_of_each(team, n: int) -> list[str | None]:
     return out
 
 
-def collector_roster(scenario: Scenario, streams: Streams | None = None) -> list[Collector]:
-    """Collectors with stable readable ids ``<team>-NN`` in team order, with skill profiles."""
+def collector_roster(
+    scenario: Scenario, streams: Streams | None = None, calendar: WorkCalendar | None = None
+) -> list[Collector]:
+    """Collectors with stable readable ids ``<team>-NN`` in team order, with skill profiles, their
+    shifts (id order, the first shift first) and, given the streams and the calendar, their absent
+    days and unplanned aux time."""
     out: list[Collector] = []
     seg_index = {s: i for i, s in enumerate(scenario.segment_names)}
     for ti, (tname, team) in enumerate(scenario.teams.items()):
@@ -75,9 +85,15 @@ def collector_roster(scenario: Scenario, streams: Streams | None = None) -> list
         if sd > 0 and streams is not None:
             # mean-preserving log-normal spread around the tier
             noise = streams.generator(f"skill/{tname}").lognormal(-sd * sd / 2, sd, (team.headcount, 4))
-        for k in range(team.headcount):
-            offset = team.break_stagger_min * k / team.headcount if team.headcount else 0.0
-            blocks = [(s * 60.0, length * 60.0, kind) for s, length, kind in team.unproductive_blocks(offset)]
+        absent = None
+        if streams is not None and calendar is not None:
+            absent = absence_matrix(team, tname, team.headcount, calendar, streams)
+        plans = [(si, j, p) for si, p in enumerate(team.shift_plans()) for j in range(p.headcount)]
+        for k, (si, j, plan) in enumerate(plans):
+            offset = team.break_stagger_min * j / plan.headcount
+            blocks = [
+                (s * 60.0, length * 60.0, kind) for s, length, kind in team.unproductive_blocks(offset, plan)
+            ]
             out.append(
                 Collector(
                     idx=len(out),
@@ -85,12 +101,17 @@ def collector_roster(scenario: Scenario, streams: Streams | None = None) -> list
                     team=ti,
                     hourly_wage_usd=team.hourly_wage_usd,
                     segments=[seg_index[s] for s in team.segments],
-                    shift_start_s=team.shift_start_min * 60.0,
-                    shift_end_s=team.shift_end_min * 60.0,
+                    shift_start_s=plan.start_min * 60.0,
+                    shift_end_s=plan.end_min * 60.0,
                     blocks=blocks,
                 )
             )
             c = out[-1]
+            c.shift = si
+            if absent is not None:
+                c.absent = absent[k].tolist()
+            if team.aux_share > 0 and streams is not None:
+                c.aux = AuxTime(streams, c.name, team.aux_share, team.aux_mean_min)
             tier = scenario.skill_tiers[tiers[k]] if tiers[k] else None
             if tier is not None:
                 c.tier = tiers[k]

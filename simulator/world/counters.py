@@ -192,6 +192,7 @@ class Counters:
     plan_installments_kept: np.ndarray = None  # (R, S)
     collected_in_period: np.ndarray = None  # (R, S) dollars paid on a calling day or before the last
     days_worked: np.ndarray = None  # (R,) days each collector logged in
+    absent_days: np.ndarray = None  # (R,) calling days each collector was absent (did not log in)
     skip_trace_fees_usd: np.ndarray = None  # (S,) skip-trace fees by the account's segment
     agency_commission_usd: np.ndarray = None  # (S,) agency commission by the account's segment
     agency_collected_usd: np.ndarray = None  # (S,) agency recoveries (gross) by the account's segment
@@ -238,7 +239,7 @@ class Counters:
         ):
             setattr(c, name, i(n_rows, n_seg))
         c.arrangement_collected, c.collected_in_period = f(n_rows, n_seg), f(n_rows, n_seg)
-        c.days_worked = i(n_rows)
+        c.days_worked, c.absent_days = i(n_rows), i(n_rows)
         for name in ("skip_trace_fees_usd", "agency_commission_usd", "agency_collected_usd"):
             setattr(c, name, f(n_seg))
         for name in ("open_accounts", "attempted_7d", "contacted_7d"):
@@ -288,6 +289,7 @@ class Counters:
             "reminder_contacts",
             "arrangement_promises",
             "days_worked",
+            "absent_days",
         ):
             getattr(self, name)[...] = 0
         for name in ("inbound_queue", "inbound_answers", "inbound_hours", "callbacks", "outbound_mismatches"):

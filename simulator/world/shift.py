@@ -14,9 +14,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def collector_process(state: WorldState, dialer: Dialer, c: Collector) -> Generator:
-    """Log in at shift start, work between scheduled blocks, take each block, log out.
+    """Log in at shift start, work between scheduled blocks, take each block, log out; on a day
+    the collector is absent, do not log in (shrinkage.py).
 
-    A block (break, lunch, meeting, training) starts when it is due or, if a call is still
+    A block (break, lunch, meeting, training, unplanned aux) starts when it is due or, if a call is still
     going on then, when that call ends; it keeps its full length. Paid time is measured from
     shift start to logout, so a call running past the end of the shift is paid overtime. A shift
     that runs across the midnight where the warm-up ends counts only its part after that
@@ -24,15 +25,20 @@ def collector_process(state: WorldState, dialer: Dialer, c: Collector) -> Genera
     """
     env, cnt, rec = state.env, state.counters, state.recorder
     measured_from = state.calendar.first_measured_day * DAY_S
-    for day in state.calendar.work_days:
+    absent, aux = c.absent, c.aux
+    for i, day in enumerate(state.calendar.work_days):
         day0 = day * DAY_S
         start = day0 + c.shift_start_s
         if env.now < start:
             yield env.timeout(start - env.now)
+        if absent is not None and absent[i]:
+            cnt.absent_days[c.idx] += 1
+            continue
         login = env.now
         cnt.days_worked[c.idx] += 1
         unproductive = unmeasured = 0.0  # seconds in blocks; of those before measured_from
-        for b_start, b_len, _kind in c.blocks:
+        blocks = c.blocks if aux is None else aux.day_blocks(c.blocks, c.shift_start_s, c.shift_end_s)
+        for b_start, b_len, _kind in blocks:
             due = day0 + b_start
             if env.now < due:
                 yield from dialer.work(c, due)

@@ -29,6 +29,10 @@ def team_table(
             "(cost metrics are placeholders)"
         )
     start = f"{int(tf.shift_start_min) // 60:02d}:{int(tf.shift_start_min) % 60:02d}"
+    if team.pop("shifts", None):
+        notes.append(
+            f"{key}.shifts: the base's several shifts are replaced by the one shift fitted from the data"
+        )
     team.update(headcount=tf.headcount, shift_start_time=start, shift_length_h=tf.shift_length_h)
     if segments:
         team["segments"] = segments
