@@ -163,11 +163,13 @@ def _tolerances(args: argparse.Namespace, constraints) -> list[float]:
                 f"--tolerance {text!r}: expected METRIC=EPS with EPS > 0, e.g. abandon_rate=0.005"
             )
         given[name.strip()] = eps
-    out = []
+    out, used = [], set()
     for c in constraints:
         left = c.text.partition(c.op)[0].strip()
         names = {left, str(c.ref), c.ref.metric if c.ref.level == "center" else str(c.ref)}
-        eps = next((given.pop(n) for n in list(given) if n in names), None)
+        name = next((n for n in given if n in names), None)
+        eps = None if name is None else given[name]
+        used.add(name)
         if eps is None:
             eps = DEFAULT_TOLERANCE_SHARE * abs(c.value)
             if eps == 0:
@@ -176,8 +178,9 @@ def _tolerances(args: argparse.Namespace, constraints) -> list[float]:
                     f"--tolerance {left}=EPS"
                 )
         out.append(eps)
-    if given:
-        raise InputError(f"--tolerance {next(iter(given))}: no --constraint on that metric")
+    unused = [n for n in given if n not in used]
+    if unused:
+        raise InputError(f"--tolerance {unused[0]}: no --constraint on that metric")
     return out
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from simulator.cli import main
+from simulator.experiment import replications as experiment
 
 from ..conftest import tiny_scenario, write_toml
 
@@ -143,10 +144,59 @@ def test_a_capped_run_resumes_to_the_uninterrupted_result(scen, tmp_path, capsys
     assert "holds a different sweep" in capsys.readouterr().err
 
 
+def test_failed_replications_undefined_metrics_and_conflicts(scen, tmp_path, monkeypatch, capsys):
+    """A replication that raises stops the run with exit 3, recorded, and a rerun retries it; an
+    objective a design leaves undefined (null) is bad input; --set and --vary on one path too."""
+    real = experiment.run_replication
+
+    def flaky(scenario, seed, replication):
+        if replication == 3 and scenario.teams["t1"].headcount == 4:
+            raise RuntimeError("boom")
+        return real(scenario, seed, replication)
+
+    monkeypatch.setattr(experiment, "run_replication", flaky)
+    out = tmp_path / "o"
+    assert optimize(scen, out) == 3
+    err = capsys.readouterr().err
+    assert "1 replication(s) raised" in err and "v001 replication 3: RuntimeError: boom" in err
+    assert not (out / "summary.json").exists()
+    monkeypatch.setattr(experiment, "run_replication", real)
+    assert optimize(scen, out) == 0
+    assert ", 29 already done" in capsys.readouterr().out  # the first stage but the failed one
+    # net economic value needs a living portfolio with a control group: null here
+    code = main(["optimize", str(scen), "--vary", "teams.t1.headcount=3,4", "--objective",
+                 "net_economic_value", "--delta", "1", "--out", str(tmp_path / "n"), "-q"])  # fmt: skip
+    assert code == 2
+    assert "center.net_economic_value is undefined (null) in design v000" in capsys.readouterr().err
+    assert optimize(scen, tmp_path / "c", "--set", "teams.t1.headcount=3") == 2
+    assert "is also given to --vary" in capsys.readouterr().err
+
+
+def test_one_tolerance_serves_every_constraint_on_its_metric(scen, tmp_path, capsys):
+    out = tmp_path / "o"
+    extra = [
+        "--constraint",
+        "abandon_rate>=0",
+        "--constraint",
+        "abandon_rate<=0.05",
+        "--tolerance",
+        "abandon_rate=0.01",
+    ]
+    assert optimize(scen, out, *extra) == 0
+    doc = json.loads((out / "summary.json").read_text())
+    assert [c["tolerance"] for c in doc["constraints"]] == [0.01, 0.01]
+    assert all(c["decision"] == "feasible" for d in doc["designs"] for c in d["constraints"])
+
+
 @pytest.mark.slow
-def test_the_process_pool_decides_as_the_serial_run(scen, tmp_path):
+@pytest.mark.parametrize(
+    "executor", [["--workers", "2"], ["--executor", "dask", "--workers", "2"]], ids=["process", "dask"]
+)
+def test_the_process_pool_and_dask_decide_as_the_serial_run(scen, tmp_path, executor):
+    if "dask" in executor:
+        pytest.importorskip("distributed")
     assert optimize(scen, tmp_path / "a") == 0
-    assert optimize(scen, tmp_path / "b", "--workers", "2", "--batch", "3") == 0
+    assert optimize(scen, tmp_path / "b", *executor, "--batch", "3") == 0
     a = json.loads((tmp_path / "a" / "summary.json").read_text())
     b = json.loads((tmp_path / "b" / "summary.json").read_text())
     for doc in (a, b):
