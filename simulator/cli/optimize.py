@@ -338,10 +338,11 @@ def _print(args: argparse.Namespace, outcome) -> None:
     else:
         print("chosen: none: no design was shown to meet the constraints")
     others = s["not_separated"]
-    print(
-        "could not separate from it: "
-        + (", ".join(f"{i} ({_values_text(ids[i]['values'])})" for i in others) if others else "none")
-    )
+    if ch:
+        print(
+            "could not separate from it: "
+            + (", ".join(f"{i} ({_values_text(ids[i]['values'])})" for i in others) if others else "none")
+        )
     for label, key in (("eliminated", "eliminated"), ("infeasible", "infeasible")):
         if s[key]:
             print(f"{label}: {', '.join(s[key])}")
@@ -363,7 +364,8 @@ def _print(args: argparse.Namespace, outcome) -> None:
     else:
         print(
             f"guarantee: not established: stopped at --max-replications {proc['max_replications']} with "
-            f"{len(others) + 1} design(s) in contention; rerun with a larger --max-replications to go on"
+            f"{len(others) + (1 if ch else 0)} design(s) in contention; rerun with a larger "
+            "--max-replications to go on"
         )
     print(f"outputs in {outcome.out}/: summary.json, replications.jsonl, manifest.json")
 
