@@ -16,6 +16,7 @@ EMPTY = [
     ["erlang", "--json", ""],
     ["sweep", "a.toml", "--set", "x=1", "--out", ""],
     ["staff", "a.toml", "--team", "t", "--range", "1:2", "--out", ""],
+    ["optimize", "a.toml", "--vary", "x=1,2", "--objective", "net_value", "--delta", "1", "--out", ""],
     ["schema", "--out", ""],
     ["report", "r.json", "--html", ""],
     ["report", "r.json", "--png", ""],

@@ -140,7 +140,7 @@ def test_run_refuses_a_call_that_lasts_thousands_of_years(capsys, no_simulation)
 
 
 def test_help_documents_yes(capsys):
-    for cmd in ("run", "compare", "sweep", "staff", "sensitivity"):
+    for cmd in ("run", "compare", "sweep", "staff", "sensitivity", "optimize"):
         with pytest.raises(SystemExit):
             main([cmd, "--help"])
         text = " ".join(capsys.readouterr().out.split())
