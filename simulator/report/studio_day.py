@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from ..base.clock import DAY_S
-from ..base.outcomes import OUTCOME_NAMES, RPC
+from ..base.outcomes import ABANDONED, OUTCOME_NAMES, RPC, THIRD_PARTY
 from ..world.build import World
 
-__all__ = ["collector_day", "collector_days", "day_designs"]
+__all__ = ["collector_day", "collector_days", "day_designs", "dialer_hour"]
 
 AWAY_S = 300.0
 """A gap between two calls of at least this many seconds is drawn as away (a break, lunch, a
@@ -88,13 +88,8 @@ def collector_day(scenario: Any, seed: int, variant: str, values: dict[str, Any]
         for p in w.recorder.promises
         if p.collector == c and lo <= p.made_at_s < hi
     ]
-    away, end = [], float(shift[0])
-    for start, ring, talk, wrap, _ in calls:
-        if start - end >= AWAY_S:
-            away.append([round(end, 1), round(start, 1)])
-        end = max(end, start + ring + talk + wrap)
-    if shift[1] - end >= AWAY_S:
-        away.append([round(end, 1), round(float(shift[1]), 1)])
+    away = _away(calls, shift)
+    camp = int(tr["camp"][mine][0]) if mine.any() else 0
     return {
         "variant": variant,
         "values": values,
@@ -106,4 +101,69 @@ def collector_day(scenario: Any, seed: int, variant: str, values: dict[str, Any]
         "away": away,
         "outcomes": list(OUTCOME_NAMES),
         "rpc_code": RPC,
+        "hour": dialer_hour(w, tr, camp, day),
+    }
+
+
+def _away(calls: list[list[float]], shift: tuple[float, float]) -> list[list[float]]:
+    """The gaps of at least :data:`AWAY_S` between a collector's calls within the shift."""
+    away, end = [], float(shift[0])
+    for start, ring, talk, wrap, _ in calls:
+        if start - end >= AWAY_S:
+            away.append([round(end, 1), round(float(start), 1)])
+        end = max(end, start + ring + talk + wrap)
+    if shift[1] - end >= AWAY_S:
+        away.append([round(end, 1), round(float(shift[1]), 1)])
+    return away
+
+
+def dialer_hour(
+    w: World, tr: dict[str, np.ndarray], camp: int, day: int, bin_s: float = 15.0
+) -> dict[str, Any]:
+    """One hour of campaign ``camp``'s dialer on ``day`` (10:00 to 11:00), every ``bin_s``
+    seconds: lines ringing, collectors on a call (talk and wrap; under progressive and preview
+    dialing also the ring they wait through) and collectors free (logged in, not on a call, not
+    away: see :data:`AWAY_S`); and per minute the calls answered by a person (right or third
+    party) and the calls abandoned (answered with no collector free)."""
+    lo = day * DAY_S + 10 * 3600.0
+    n = len(w.collectors)
+    waits_ring = w.scenario.dialer.mode != "predictive"
+    in_day = (tr["camp"] == camp) & (tr["t"] >= day * DAY_S) & (tr["t"] < (day + 1) * DAY_S)
+    mid = lo + bin_s * (np.arange(int(3600 / bin_s)) + 0.5)
+    t, ring, talk, wrap = (tr[k][in_day] for k in ("t", "ring", "talk", "wrap"))
+    coll, out = tr["coll"][in_day], tr["out"][in_day]
+    ringing = ((t[:, None] <= mid) & (mid < t[:, None] + ring[:, None])).sum(axis=0)
+    staff = sorted({int(c) for c in coll if c < n})
+    busy = np.zeros(len(mid), int)
+    free = np.zeros(len(mid), int)
+    for c in staff:
+        m = coll == c
+        order = np.argsort(t[m], kind="stable")
+        ct, cr, ck, cw = t[m][order], ring[m][order], talk[m][order], wrap[m][order]
+        start = ct if waits_ring else ct + cr
+        on = ((start[:, None] <= mid) & (mid < (ct + cr + ck + cw)[:, None])).any(axis=0)
+        shift = next(((s[2], s[3]) for s in w.recorder.shifts if s[0] == day and s[1] == c), None)
+        if shift is None:
+            continue
+        calls = [[a, b, k, x, 0] for a, b, k, x in zip(ct, cr, ck, cw)]
+        away = np.zeros(len(mid), bool)
+        for a, b in _away(calls, shift):
+            away |= (a <= mid) & (mid < b)
+        logged = (shift[0] <= mid) & (mid < shift[1])
+        busy += on & logged
+        free += logged & ~on & ~away
+    minute = ((t + ring - lo) // 60).astype(int)
+    inside = (minute >= 0) & (minute < 60)
+    person = inside & np.isin(out, (RPC, THIRD_PARTY)) & (coll < n)
+    dropped = inside & (out == ABANDONED)
+    return {
+        "start": lo - day * DAY_S,
+        "bin_s": bin_s,
+        "ringing": ringing.tolist(),
+        "busy": busy.tolist(),
+        "free": free.tolist(),
+        "answered": np.bincount(minute[person], minlength=60)[:60].tolist(),
+        "abandoned": np.bincount(minute[dropped], minlength=60)[:60].tolist(),
+        "collectors": len(staff),
+        "dials": int(((t >= lo) & (t < lo + 3600)).sum()),
     }

@@ -173,6 +173,11 @@ def test_collector_day_advances(studio, browser, tmp_path):
     for n, d in enumerate(data["days"]):
         assert int(page.inner_text(f"#day{n}-calls")) == len(d["calls"])
         assert int(page.inner_text(f"#day{n}-promises")) == len(d["promises"])
+    # the dialer's hour, said in words beside the chart
+    for n, d in enumerate(data["days"]):
+        said = page.inner_text(f"#hour{n}-summary")
+        assert f"{d['hour']['dials']} dials in the hour" in said
+        assert f"{sum(d['hour']['abandoned'])} abandoned" in said
     # an exercise: guess, reveal, and the answer is the grid's paired difference
     page.check("#ex-0-0")
     page.click("#ex-0 button")

@@ -102,6 +102,28 @@ def test_collector_day_is_the_trace(grid):
     assert any(b - a >= 1800 for a, b in day["away"])
     rpc = sum(1 for c in day["calls"] if c[4] == day["rpc_code"])
     assert 0 < len(day["promises"]) <= rpc
+    # the dialer's hour: a progressive dialer abandons nothing; no more collectors on a call or
+    # free than the campaign has; answers are persons reached, at most one per dial
+    h = day["hour"]
+    assert h["collectors"] == 4 and sum(h["abandoned"]) == 0 and h["start"] == 36000
+    assert all(b + f <= 4 for b, f in zip(h["busy"], h["free"])) and max(h["busy"]) > 0
+    assert 0 < sum(h["answered"]) <= h["dials"]
+
+
+def test_predictive_hour_abandons_and_waits(grid):
+    plan, _ = grid
+    (v,) = [
+        x
+        for x in plan.variants
+        if x.values == {"teams.low_risk_team.headcount": 4, "dialer.mode": "predictive"}
+    ]
+    h = collector_day(v.loaded.scenario, plan.seed, v.id, v.values)["hour"]
+    assert max(h["ringing"]) > 0 and sum(h["answered"]) > 0
+    # collectors wait, free, for the dialer's answers; a progressive collector is never free (it
+    # dials its next account the moment it is done)
+    assert sum(h["free"]) > 0
+    (p,) = [x for x in plan.variants if x.values == {**v.values, "dialer.mode": "progressive"}]
+    assert sum(collector_day(p.loaded.scenario, plan.seed, p.id, p.values)["hour"]["free"]) == 0
 
 
 def test_studio_bad_input(capsys, tmp_path):

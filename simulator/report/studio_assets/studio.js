@@ -165,7 +165,7 @@
   }
 
   /* ---- a collector's day ------------------------------------------------------------------ */
-  var COL = { ring: "#56B4E9", rpc: "#0072B2", other: "#CC79A7", wrap: "#E69F00", away: "#BBBBBB" };
+  var COL = { ring: "#56B4E9", rpc: "#0072B2", other: "#CC79A7", wrap: "#E69F00", away: "#BBBBBB", idle: "#FFFFFF" };
   var days = D.days, W = 640, H = 70, t0 = Infinity, t1 = 0, panels = [];
   days.forEach(function (d) { t0 = Math.min(t0, d.shift[0]); t1 = Math.max(t1, d.shift[1]); });
   function x(t) { return 10 + (W - 20) * (t - t0) / Math.max(1, t1 - t0); }
@@ -217,11 +217,60 @@
     var vals = {};
     names.forEach(function (nm) { var c = el("div", { "class": "count" }); c.appendChild(el("div", { "class": "k" }, nm[1])); vals[nm[0]] = el("div", { "class": "v", id: "day" + n + "-" + nm[0] }, "0"); c.appendChild(vals[nm[0]]); counts.appendChild(c); });
     box.appendChild(counts);
+    var hl = d.hour ? hourChart(box, d, n) : null;
     $("days").appendChild(box);
-    panels.push({ d: d, clip: cr, line: line, vals: vals });
+    panels.push({ d: d, clip: cr, line: line, vals: vals, hour: hl });
   });
+  function hourChart(box, d, n) {
+    var h = d.hour, HW = 640, HH = 150, bins = h.ringing.length;
+    var top = Math.max(4, Math.max.apply(null, h.ringing.concat(h.busy, h.free)));
+    var hx = function (i) { return 30 + (HW - 40) * i / bins; };
+    var hy = function (v) { return 110 - 95 * v / top; };
+    box.appendChild(el("h3", {}, "The dialer at work, " + hhmm(h.start) + " to " + hhmm(h.start + 3600)));
+    var svg = document.createElementNS(NS, "svg");
+    var sum = function (a) { return a.reduce(function (s, x) { return s + x; }, 0); };
+    var meanFree = sum(h.free) / bins;
+    svg.setAttribute("viewBox", "0 0 " + HW + " " + HH); svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "one hour of the " + d.mode + " dialer: " + h.dials + " dials, " + sum(h.answered) + " answered by a person, " + sum(h.abandoned) + " abandoned, " + meanFree.toFixed(1) + " collectors free on average");
+    var series = [["ringing", "#56B4E9", "lines ringing"], ["busy", "#0072B2", "collectors on a call"], ["free", "#009E73", "collectors free, waiting"]];
+    series.forEach(function (sr) {
+      var pts = h[sr[0]].map(function (v, i) { return hx(i) + "," + hy(v) + " " + hx(i + 1) + "," + hy(v); }).join(" ");
+      var pl = document.createElementNS(NS, "polyline");
+      pl.setAttribute("points", pts); pl.setAttribute("fill", "none"); pl.setAttribute("stroke", sr[1]); pl.setAttribute("stroke-width", 1.6);
+      if (sr[0] === "free") pl.setAttribute("stroke-dasharray", "4 2");
+      svg.appendChild(pl);
+    });
+    h.abandoned.forEach(function (k, m) {
+      if (!k) return;
+      var r = document.createElementNS(NS, "rect");
+      r.setAttribute("x", hx(m * 60 / h.bin_s)); r.setAttribute("width", (HW - 40) / 60 - 1);
+      r.setAttribute("y", 128 - 4 * k); r.setAttribute("height", 4 * k); r.setAttribute("fill", "#D55E00");
+      svg.appendChild(r);
+    });
+    [0, Math.round(top / 2), top].forEach(function (v) {
+      var tx = document.createElementNS(NS, "text"); tx.setAttribute("x", 24); tx.setAttribute("y", hy(v) + 3);
+      tx.setAttribute("font-size", "9"); tx.setAttribute("text-anchor", "end"); tx.textContent = v; svg.appendChild(tx);
+    });
+    for (var m = 0; m <= 60; m += 10) {
+      var tx = document.createElementNS(NS, "text"); tx.setAttribute("x", hx(m * 60 / h.bin_s)); tx.setAttribute("y", 145);
+      tx.setAttribute("font-size", "9"); tx.setAttribute("text-anchor", "middle"); tx.textContent = hhmm(h.start + 60 * m); svg.appendChild(tx);
+    }
+    var ph = document.createElementNS(NS, "line");
+    ph.setAttribute("y1", 10); ph.setAttribute("y2", 130); ph.setAttribute("stroke", "#D55E00"); ph.setAttribute("stroke-width", 1.5);
+    svg.appendChild(ph);
+    box.appendChild(svg);
+    var lg = el("p", { "class": "legend" });
+    series.concat([["abandoned", "#D55E00", "calls abandoned (bars, per minute)"]]).forEach(function (sr) {
+      var sp = el("span"), i = el("i"); i.style.background = sr[1]; sp.appendChild(i); sp.appendChild(document.createTextNode(sr[2])); lg.appendChild(sp);
+    });
+    box.appendChild(lg);
+    box.appendChild(el("p", { "class": "note", id: "hour" + n + "-summary" }, h.dials + " dials in the hour for a campaign of " + h.collectors + " collectors; " + sum(h.answered) +
+      " answered by a person, " + sum(h.abandoned) + " abandoned (answered with no collector free); on average " + meanFree.toFixed(1) + " collectors free and waiting" +
+      (d.mode === "predictive" ? "." : " (a " + d.mode + " collector waits through each ring: counted as on a call).")));
+    return { line: ph, x: function (t) { return hx((t - h.start) / h.bin_s); }, start: h.start };
+  }
   $("day-legend").innerHTML = "";
-  [["ring", "dialing and ringing"], ["rpc", "talking with the debtor (right party)"], ["other", "machine, third party, other"], ["wrap", "wrap-up"], ["away", "away: break, lunch, meeting"]].forEach(function (p) {
+  [["ring", "dialing and ringing"], ["rpc", "talking with the debtor (right party)"], ["other", "machine, third party, other"], ["wrap", "wrap-up"], ["away", "away: break, lunch, meeting"], ["idle", "idle, waiting (white)"]].forEach(function (p) {
     var s = el("span"); var i = el("i"); i.style.background = COL[p[0]]; s.appendChild(i); s.appendChild(document.createTextNode(p[1])); $("day-legend").appendChild(s);
   });
   if (!days.length) $("day-section").appendChild(el("p", { "class": "note" }, "No collector's day in this page."));
@@ -242,6 +291,11 @@
       });
       d.promises.forEach(function (q) { if (q[0] <= t) { c.promises++; c.kept += q[1]; c.usd += q[2]; } });
       p.clip.setAttribute("width", x(t));
+      if (p.hour) {
+        var inHour = t >= p.hour.start && t <= p.hour.start + 3600;
+        p.hour.line.setAttribute("visibility", inHour ? "visible" : "hidden");
+        p.hour.line.setAttribute("x1", p.hour.x(t)); p.hour.line.setAttribute("x2", p.hour.x(t));
+      }
       p.line.setAttribute("x1", x(t)); p.line.setAttribute("x2", x(t));
       for (var k in c) p.vals[k].textContent = k === "usd" ? fmt("money", c.usd) : String(c[k]);
       var el0 = Math.max(0, Math.min(t, d.shift[1]) - d.shift[0]);
