@@ -16,8 +16,9 @@
   }
   function fmtDiff(kind, x) {
     if (x === null || x === undefined) return "–";
-    var sign = x < 0 ? "−" : "+";
-    return kind === "pct" ? sign + (100 * Math.abs(x)).toFixed(1) + " pt" : sign + fmt(kind, Math.abs(x));
+    var body = kind === "pct" ? (100 * Math.abs(x)).toFixed(1) + " pt" : fmt(kind, Math.abs(x));
+    if (parseFloat(body.replace(/[^0-9.]/g, "")) === 0) return body;  /* no sign on a change that rounds to 0 */
+    return (x < 0 ? "−" : "+") + body;
   }
   function key(idx) { return idx.join(","); }
   function el(tag, attrs, text) {
@@ -267,7 +268,7 @@
     box.appendChild(el("p", { "class": "note", id: "hour" + n + "-summary" }, h.dials + " dials in the hour for a campaign of " + h.collectors + " collectors; " + sum(h.answered) +
       " answered by a person, " + sum(h.abandoned) + " abandoned (answered with no collector free); on average " + meanFree.toFixed(1) + " collectors free and waiting" +
       (d.mode === "predictive" ? "." : " (a " + d.mode + " collector waits through each ring: counted as on a call).")));
-    return { line: ph, x: function (t) { return hx((t - h.start) / h.bin_s); }, start: h.start };
+    return { line: ph, x: function (t) { return hx(Math.max(0, Math.min(bins, (t - h.start) / h.bin_s))); }, start: h.start };
   }
   $("day-legend").innerHTML = "";
   [["ring", "dialing and ringing"], ["rpc", "talking with the debtor (right party)"], ["other", "machine, third party, other"], ["wrap", "wrap-up"], ["away", "away: break, lunch, meeting"], ["idle", "idle, waiting (white)"]].forEach(function (p) {
