@@ -5,6 +5,7 @@ levers on (simulator/report/studio.py)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -66,7 +67,7 @@ def register(sub: Subparsers) -> None:
     replication_args(p, "replications per lever setting (default 5)")
     strict_arg(p)
     confirm_arg(p)
-    executor_args(p)
+    executor_args(p, "; studio: every CPU when no executor option is given")
     p.set_defaults(func=cmd_studio, replications=5)
 
 
@@ -87,6 +88,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
         raise InputError("--lever: give at least one lever with two values or more (PATH=V1,V2,...)")
     started = time.monotonic()
     sweep_args = argparse.Namespace(**{**vars(args), "out": work})
+    if args.workers is None and args.executor is None and args.scheduler is None:
+        sweep_args.workers = os.cpu_count() or 1  # a build step: every CPU unless told otherwise
     plan, outcome = _run_sweep(sweep_args, list(args.set or ()) + levers)
     code = _sweep_done(outcome, args.strict)
     print("tracing one replication per dialer mode for the collector's day...", file=sys.stderr)
