@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from ..base.errors import InputError
-from ..base.fileio import check_output_file
+from ..base.fileio import check_output_file, check_output_folder
 from .argtypes import output_path
 from .budget import confirm_arg
 from .common import Subparsers, emit, executor_args, replication_args, strict_arg, wrap
@@ -90,7 +90,11 @@ def cmd_studio(args: argparse.Namespace) -> int:
     sweep_args = argparse.Namespace(**{**vars(args), "out": work})
     if args.workers is None and args.executor is None and args.scheduler is None:
         sweep_args.workers = os.cpu_count() or 1  # a build step: every CPU unless told otherwise
-    plan, outcome = _run_sweep(sweep_args, list(args.set or ()) + levers)
+    check_output_folder(work, "--work")
+    try:
+        plan, outcome = _run_sweep(sweep_args, list(args.set or ()) + levers)
+    except InputError as e:  # the sweep's messages name its folder --out: here it is --work
+        raise InputError(str(e).replace(f"--out {work}", f"--work {work}")) from None
     code = _sweep_done(outcome, args.strict)
     print("tracing one replication per dialer mode for the collector's day...", file=sys.stderr)
     days = collector_days(plan, outcome.summary)

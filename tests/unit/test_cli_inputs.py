@@ -21,6 +21,8 @@ EMPTY = [
     ["report", "r.json", "--png", ""],
     ["calibrate", "d", "--out", ""],
     ["calibrate", "d", "--html", ""],
+    ["studio", "--out", ""],
+    ["studio", "--work", ""],
 ]
 
 

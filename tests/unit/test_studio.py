@@ -145,3 +145,11 @@ def test_studio_bad_input(capsys, tmp_path):
         "-q",
     )
     assert code == 2 and "warp" in err
+
+
+def test_studio_work_folder_of_another_sweep_is_named(capsys, tmp_path):
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "stray.txt").write_text("x")
+    code, _, err = cli(capsys, "studio", "--out", str(tmp_path / "p.html"), "--work", str(work), "-q")
+    assert code == 2 and f"--work {work}" in err and "--out" not in err
