@@ -68,10 +68,14 @@ def _r(x: float | None, digits: int = 2) -> float | None:
 
 def exercises(data: dict[str, Any], summary: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
     """Up to ``limit`` questions, one per lever with two values or more: at the baseline setting,
-    what does moving this lever from its baseline value to another do to value per paid hour?
+    what does moving this lever from its baseline value to another do to value per paid hour
+    (net economic value, the decision figure, on a living portfolio with a control group)?
     The answer is the paired difference over the replications (common random numbers) with its
     95% CI, and whether it is significant (the CI excludes 0)."""
     by_id = {v["id"]: v for v in summary["variants"]}
+    keys = {m["key"] for m in data["metrics"]}
+    metric = "net_economic_value" if "net_economic_value" in keys else "value_per_paid_hour"
+    words = "net economic value" if metric == "net_economic_value" else "value per paid hour"
     cells = data["cells"]
     base = [lv["base"] for lv in data["levers"]]
     out = []
@@ -87,8 +91,8 @@ def exercises(data: dict[str, Any], summary: dict[str, Any], limit: int = 3) -> 
         b_key = ",".join(map(str, base[:i] + [j] + base[i + 1 :]))
         if a_key not in cells or b_key not in cells:
             continue
-        a = by_id[cells[a_key]["id"]]["metrics"]["center"]["value_per_paid_hour"]["values"]
-        b = by_id[cells[b_key]["id"]]["metrics"]["center"]["value_per_paid_hour"]["values"]
+        a = by_id[cells[a_key]["id"]]["metrics"]["center"][metric]["values"]
+        b = by_id[cells[b_key]["id"]]["metrics"]["center"][metric]["values"]
         d = paired_difference(a, b)
         if d["diff_mean"] is None:
             continue
@@ -103,8 +107,10 @@ def exercises(data: dict[str, Any], summary: dict[str, Any], limit: int = 3) -> 
                 "to": j,
                 "question": (
                     f"At the baseline setting, change {lv['label']} from {_show(lv['values'][base[i]])} to "
-                    f"{_show(lv['values'][j])}. What happens to value per paid hour?"
+                    f"{_show(lv['values'][j])}. What happens to {words}?"
                 ),
+                "metric": metric,
+                "words": words,
                 "choices": ["up", "down", "no clear change"],
                 "answer": answer,
                 "a": _r(d["a_mean"]),

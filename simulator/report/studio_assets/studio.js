@@ -340,7 +340,7 @@
       var ok = g && g.value === e.answer;
       out.hidden = false; out.innerHTML = "";
       out.appendChild(el("span", { "class": ok ? "right" : "wrong" }, ok ? "Right. " : "Not quite. "));
-      out.appendChild(document.createTextNode("Value per paid hour goes from " + fmt("money", e.a) + " to " + fmt("money", e.b) +
+      out.appendChild(document.createTextNode(e.words.charAt(0).toUpperCase() + e.words.slice(1) + " goes from " + fmt("money", e.a) + " to " + fmt("money", e.b) +
         ": " + fmtDiff("money", e.diff) + " (95% CI " + fmtDiff("money", e.lo) + " to " + fmtDiff("money", e.hi) + ", paired over " + D.replications +
         " replications), so the answer is: " + e.answer + (e.answer === "no clear change" ? " (the CI includes 0: not significant)." : " (significant: the CI excludes 0).")));
       var show2 = el("button", { type: "button" }, "Show it on the levers");
