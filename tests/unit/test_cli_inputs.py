@@ -22,6 +22,8 @@ EMPTY = [
     ["report", "r.json", "--png", ""],
     ["calibrate", "d", "--out", ""],
     ["calibrate", "d", "--html", ""],
+    ["studio", "--out", ""],
+    ["studio", "--work", ""],
 ]
 
 
