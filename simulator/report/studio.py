@@ -164,7 +164,7 @@ def studio_data(inp: StudioInputs) -> dict[str, Any]:
         "days": inp.days,
         "tq": [round(float(sps.t.ppf(0.975, df)), 4) for df in range(1, 201)],
     }
-    data["exercises"] = exercises(data, summary)
+    data["exercises"] = exercises(data)
     return data
 
 

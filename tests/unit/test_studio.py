@@ -5,11 +5,13 @@ the command's bad input."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from simulator.base.statistics import paired_difference
 from simulator.report.studio import StudioInputs, default_levers, render_studio, studio_data
+from simulator.report.studio_coach import verdict
 from simulator.report.studio_day import collector_day
 from simulator.scenario import load_scenario
 from simulator.studies.sweep import plan_sweep, run_sweep
@@ -73,8 +75,30 @@ def test_exercises_are_the_paired_differences(grid):
         d = paired_difference(a, b)
         assert ex["diff"] == pytest.approx(d["diff_mean"], abs=0.006)
         lo, hi = d["diff_ci95_low"], d["diff_ci95_high"]
-        expect = "up" if lo > 0 else "down" if hi < 0 else "no clear change"
-        assert ex["answer"] == expect
+        if lo > 0 or hi < 0:
+            assert ex["answer"] == ("up" if lo > 0 else "down") and ex["needed"] is None
+        else:  # never "no clear change" from a CI wide against the baseline figure
+            assert (hi - lo) / 2 > 0.01 * abs(d["a_mean"])
+            assert ex["answer"] == "cannot tell from 3 replications"
+            assert ex["needed"] == max(4, math.ceil(3 * ((hi - lo) / 2 / abs(d["diff_mean"])) ** 2))
+        assert ex["answer"] in ex["choices"] and ex["why"]
+
+
+def _diff(values_a, values_b):
+    return paired_difference(values_a, values_b)
+
+
+def test_verdict_says_cannot_tell_and_the_replications_needed():
+    # differences 1, -3, 2, 4: mean 1, sd sqrt(26/3), half-width t(3) sd / 2 = 4.684
+    d = _diff([100.0, 100.0, 100.0, 100.0], [101.0, 97.0, 102.0, 104.0])
+    hw = 3.182446 * math.sqrt(26 / 3) / 2
+    assert verdict(d, 100.0) == ("cannot tell", math.ceil(4 * hw**2))
+    # the same differences on a figure of 10,000: the CI is within 1% of it, "no clear change"
+    big = _diff([1e4] * 4, [1e4 + 1, 1e4 - 3, 1e4 + 2, 1e4 + 4])
+    assert verdict(big, 1e4) == ("no clear change", None)
+    assert verdict(_diff([1.0, 2.0, 3.0], [2.0, 3.1, 4.0]), 2.0) == ("up", None)
+    assert verdict(_diff([1.0, 2.0, 3.0], [0.0, 0.9, 2.0]), 2.0) == ("down", None)
+    assert verdict(_diff([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]), 2.0) == ("no change", None)
 
 
 def test_page_is_one_file_with_its_data(grid):

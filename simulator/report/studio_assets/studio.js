@@ -323,10 +323,10 @@
   window.matchMedia && window.matchMedia("print").addListener && window.matchMedia("print").addListener(function (m) { if (m.matches) { clock.t = t1; drawDay(); } });
 
   /* ---- exercises ------------------------------------------------------------------------- */
-  D.exercises.forEach(function (e, n) {
+  (D.exercises || []).forEach(function (e, n) {
     var box = el("div", { "class": "exercise", id: "ex-" + n });
-    var fs = el("fieldset"); fs.appendChild(el("legend", {}, (n + 1) + ". " + e.question));
-    e.choices.forEach(function (c, j) {
+    var fs = el("fieldset"); fs.appendChild(el("legend", {}, (n + 1) + ". " + (e.question || "")));
+    (e.choices || []).forEach(function (c, j) {
       var id = "ex-" + n + "-" + j, lab = el("label", { "for": id });
       var r = el("input", { type: "radio", name: "ex-" + n, id: id, value: c });
       r.addEventListener("change", function () { btn.disabled = false; });
@@ -340,17 +340,26 @@
       var ok = g && g.value === e.answer;
       out.hidden = false; out.innerHTML = "";
       out.appendChild(el("span", { "class": ok ? "right" : "wrong" }, ok ? "Right. " : "Not quite. "));
-      out.appendChild(document.createTextNode(e.words.charAt(0).toUpperCase() + e.words.slice(1) + " goes from " + fmt("money", e.a) + " to " + fmt("money", e.b) +
-        ": " + fmtDiff("money", e.diff) + " (95% CI " + fmtDiff("money", e.lo) + " to " + fmtDiff("money", e.hi) + ", paired over " + D.replications +
-        " replications), so the answer is: " + e.answer + (e.answer === "no clear change" ? " (the CI includes 0: not significant)." : " (significant: the CI excludes 0).")));
+      /* the figures from the cells' own values, as the pyramid shows them on the levers */
+      var words = e.words || "value per paid hour", ca = D.cells[e.a_key], cb = D.cells[e.b_key];
+      var ma = ca && ca.m[e.metric], mb = cb && cb.m[e.metric], p = ma && mb ? paired(ma[3], mb[3]) : null;
+      var a = ma ? ma[0] : e.a, b = mb ? mb[0] : e.b, diff = p ? p.m : e.diff, lo = p ? p.lo : e.lo, hi = p ? p.hi : e.hi;
+      out.appendChild(document.createTextNode(words.charAt(0).toUpperCase() + words.slice(1) + " goes from " + fmt("money", a) + " to " + fmt("money", b) +
+        ": " + fmtDiff("money", diff) + " (95% CI " + fmtDiff("money", lo) + " to " + fmtDiff("money", hi) + ", paired over " + D.replications +
+        " replications), so the answer is: " + (e.answer || "–") + (e.why ? " (" + e.why + ")." : ".") + (e.note ? " " + e.note : "")));
       var show2 = el("button", { type: "button" }, "Show it on the levers");
-      show2.addEventListener("click", function () { state.pinned = e.a_key.split(",").map(Number); state.idx = e.b_key.split(",").map(Number); state.missing = null; update(true); $("pyramid-section").scrollIntoView(); });
-      out.appendChild(show2);
+      show2.addEventListener("click", function () {
+        state.pinned = String(e.a_key || key(state.pinned)).split(",").map(Number);
+        state.idx = String(e.b_key || key(state.idx)).split(",").map(Number);
+        state.missing = null; update(true);
+        $("pyramid-section").scrollIntoView(); $("status").focus();
+      });
+      if (ca && cb) out.appendChild(show2);
     });
     box.appendChild(btn); box.appendChild(out);
     $("exercises").appendChild(box);
   });
-  if (!D.exercises.length) $("exercises").appendChild(el("p", { "class": "note" }, "No exercise: the grid has no lever with two values at the baseline."));
+  if (!(D.exercises || []).length) $("exercises").appendChild(el("p", { "class": "note" }, "No exercise: the grid has no lever with two values at the baseline."));
 
   /* ---- wiring ---------------------------------------------------------------------------- */
   $("pin").addEventListener("click", function () { if (!state.missing) { state.pinned = state.idx.slice(); update(false); } });
