@@ -35,12 +35,18 @@ def test_default_levers_follow_the_scenario():
     assert default_levers(s) == [
         "teams.low_risk_team.headcount=8,12,16",
         "dialer.mode=progressive,predictive",
+        "dialer.ratio=1.1,1.5",
         "dialer.list_strategy=least_recent,balance",
         "routing.policy=segment_teams,pooled",
     ]
     one = load_scenario(SCENARIOS / "dialer_modes.toml").scenario
     assert default_levers(one)[0] == "teams.collectors.headcount=27,40,53"
     assert not any(x.startswith("routing.") for x in default_levers(one))
+    # adaptive pacing: the abandon-rate limit at 3% and the scenario's own; none when they agree
+    assert not any(x.startswith("dialer.max_abandon_rate") for x in default_levers(one))
+    strict = load_scenario(SCENARIOS / "dialer_modes.toml", ["dialer.max_abandon_rate=0.05"]).scenario
+    assert "dialer.max_abandon_rate=0.03,0.05" in default_levers(strict)
+    assert not any(x.startswith("dialer.ratio") for x in default_levers(strict))
 
 
 def test_cells_carry_the_sweeps_figures(grid):
@@ -131,6 +137,9 @@ def test_collector_day_is_the_trace(grid):
     h = day["hour"]
     assert h["collectors"] == 4 and sum(h["abandoned"]) == 0 and h["start"] == 36000
     assert all(b + f <= 4 for b, f in zip(h["busy"], h["free"])) and max(h["busy"]) > 0
+    # each logged-in collector is on a call, free or away (a break): never two of them
+    assert all(b + f + a <= 4 for b, f, a in zip(h["busy"], h["free"], h["away"]))
+    assert day["pacing"] == ""  # progressive: no pacing to say
     assert 0 < sum(h["answered"]) <= h["dials"]
 
 
@@ -141,7 +150,9 @@ def test_predictive_hour_abandons_and_waits(grid):
         for x in plan.variants
         if x.values == {"teams.low_risk_team.headcount": 4, "dialer.mode": "predictive"}
     ]
-    h = collector_day(v.loaded.scenario, plan.seed, v.id, v.values)["hour"]
+    day = collector_day(v.loaded.scenario, plan.seed, v.id, v.values)
+    assert day["pacing"] == "fixed pacing, 1.5 lines per free collector"  # the scenario's own
+    h = day["hour"]
     assert max(h["ringing"]) > 0 and sum(h["answered"]) > 0
     # collectors wait, free, for the dialer's answers; a progressive collector is never free (it
     # dials its next account the moment it is done)
