@@ -53,7 +53,14 @@ def league_block(doc: dict[str, Any], max_collectors: int = 60) -> dict[str, Any
                 row.update(basis="peers", coaching=text or "no significant difference from peers")
             else:
                 ref, flagged = {}, []
-                row.update(basis="none", coaching="")
+                row.update(
+                    basis="none",
+                    coaching=(
+                        "no team target: see collectors vs peers"
+                        if level == "teams"
+                        else "no peers on the same segments to compare with"
+                    ),
+                )
             row["ratio"] = {
                 x: _r(mean(u.get(x)) / ref[x], 3) if mean(u.get(x)) is not None and ref.get(x) else None
                 for x in LAYERS
