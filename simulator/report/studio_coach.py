@@ -107,8 +107,10 @@ def exercises(data: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
     (net economic value on a living portfolio with a control group, else value per paid hour)?
     The answer is the paired difference over the replications (common random numbers) of the
     cells' own values (so the page's pyramid shows the same figures) with its 95% CI, read by
-    :func:`verdict`. When the decision figure cannot be told from the grid's replications and
-    value per paid hour can, the question asks about value per paid hour and ``note`` says why."""
+    :func:`verdict`; a lever that leaves every replication unchanged at the baseline (a
+    predictive pacing ratio under a progressive dialer) gets no question. When the decision
+    figure cannot be told from the grid's replications and value per paid hour can, the
+    question asks about value per paid hour and ``note`` says why."""
     keys = [m["key"] for m in data["metrics"]]
     figures = [k for k in ("net_economic_value", "value_per_paid_hour") if k in keys]
     cells, n_rep = data["cells"], data["replications"]
@@ -132,8 +134,8 @@ def exercises(data: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
             d = paired_difference(a[3], b[3])
             if d["diff_mean"] is not None:
                 reads.append((metric, d, *verdict(d, d["a_mean"])))
-        if not reads:
-            continue
+        if not reads or all(r[2] == "no change" for r in reads):
+            continue  # a lever that does nothing at the baseline (a pacing ratio under progressive)
         metric, d, answer, needed = next((r for r in reads if r[2] != "cannot tell"), reads[0])
         words = _WORDS[metric]
         note = ""
