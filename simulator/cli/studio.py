@@ -27,7 +27,8 @@ def register(sub: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=wrap(
             "Simulate a grid of lever settings (--lever PATH=V1,V2,...; by default the first team's "
-            "headcount, the dialer mode, the list order and, with two teams or more, the case-matching "
+            "headcount, the dialer mode, its pacing target, the list order and, with two teams or more, the "
+            "case-matching "
             "policy) with common random numbers, N replications each, plus one traced replication "
             "per dialer mode for the collector's day, and write one HTML page that opens from a file "
             "with no network: sliders for the levers, the five layers of the pyramid and value per paid "

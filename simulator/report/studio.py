@@ -78,7 +78,10 @@ class StudioInputs:
 
 def default_levers(scenario: Any) -> list[str]:
     """The default grid as ``PATH=V1,V2,...`` texts: the first outbound team's headcount at 2/3,
-    1 and 4/3 of its value, the dialer mode (progressive, predictive), the list order
+    1 and 4/3 of its value, the dialer mode (progressive, predictive), the predictive pacing
+    target, so that an abandon breach can be fixed on the page (adaptive pacing: the abandon-rate
+    limit at 3% and the scenario's own if different; fixed pacing: the ratio at the scenario's own
+    and at 3/4 of it, not under 1), the list order
     (least_recent, balance) and, with two teams or more, case matching (segment_teams, pooled)."""
     out = []
     team = next((n for n, t in scenario.teams.items() if t.role != "inbound"), None)
@@ -87,6 +90,15 @@ def default_levers(scenario: Any) -> list[str]:
         hs = sorted({max(1, round(h * 2 / 3)), h, max(2, round(h * 4 / 3))})
         out.append(f"teams.{team}.headcount=" + ",".join(map(str, hs)))
     out.append("dialer.mode=progressive,predictive")
+    d = scenario.dialer
+    if d.pacing == "adaptive":
+        targets = sorted({0.03, d.max_abandon_rate})
+        if len(targets) > 1:
+            out.append("dialer.max_abandon_rate=" + ",".join(f"{x:g}" for x in targets))
+    elif d.pacing == "fixed":
+        ratios = sorted({round(max(1.0, 0.75 * d.ratio), 1), d.ratio})
+        if len(ratios) > 1:
+            out.append("dialer.ratio=" + ",".join(f"{x:g}" for x in ratios))
     out.append("dialer.list_strategy=least_recent,balance")
     if len(scenario.teams) > 1 and len(scenario.segments) > 1:
         out.append("routing.policy=segment_teams,pooled")
@@ -164,7 +176,7 @@ def studio_data(inp: StudioInputs) -> dict[str, Any]:
         "days": inp.days,
         "tq": [round(float(sps.t.ppf(0.975, df)), 4) for df in range(1, 201)],
     }
-    data["exercises"] = exercises(data, summary)
+    data["exercises"] = exercises(data)
     return data
 
 

@@ -16,7 +16,7 @@ from ..base.clock import DAY_S
 from ..base.outcomes import ABANDONED, OUTCOME_NAMES, RPC, THIRD_PARTY
 from ..world.build import World
 
-__all__ = ["collector_day", "collector_days", "day_designs", "dialer_hour"]
+__all__ = ["collector_day", "collector_days", "day_designs", "dialer_hour", "pacing_words"]
 
 AWAY_S = 300.0
 """A gap between two calls of at least this many seconds is drawn as away (a break, lunch, a
@@ -95,6 +95,7 @@ def collector_day(scenario: Any, seed: int, variant: str, values: dict[str, Any]
         "values": values,
         "collector": w.collectors[c].name,
         "mode": scenario.dialer.mode,
+        "pacing": pacing_words(scenario.dialer),
         "shift": [round(float(shift[0]), 1), round(float(shift[1]), 1)],
         "calls": calls,
         "promises": promises,
@@ -103,6 +104,18 @@ def collector_day(scenario: Any, seed: int, variant: str, values: dict[str, Any]
         "rpc_code": RPC,
         "hour": dialer_hour(w, tr, camp, day),
     }
+
+
+def pacing_words(dialer: Any) -> str:
+    """The pacing setting of a predictive dialer in words ("" for the other modes): the ratio of
+    fixed pacing (lines per free collector), the abandon-rate target of adaptive pacing."""
+    if dialer.mode != "predictive":
+        return ""
+    if dialer.pacing == "fixed":
+        return f"fixed pacing, {dialer.ratio:g} lines per free collector"
+    if dialer.pacing == "adaptive":
+        return f"adaptive pacing, abandon target {100 * dialer.max_abandon_rate:g}%"
+    return f"{dialer.pacing} pacing"
 
 
 def _away(calls: list[list[float]], shift: tuple[float, float]) -> list[list[float]]:
@@ -122,9 +135,10 @@ def dialer_hour(
 ) -> dict[str, Any]:
     """One hour of campaign ``camp``'s dialer on ``day`` (10:00 to 11:00), every ``bin_s``
     seconds: lines ringing, collectors on a call (talk and wrap; under progressive and preview
-    dialing also the ring they wait through) and collectors free (logged in, not on a call, not
-    away: see :data:`AWAY_S`); and per minute the calls answered by a person (right or third
-    party) and the calls abandoned (answered with no collector free)."""
+    dialing also the ring they wait through), collectors free (logged in, not on a call, not
+    away: see :data:`AWAY_S`) and collectors away (logged in, on a break); and per minute the
+    calls answered by a person (right or third party) and the calls abandoned (answered with no
+    collector free)."""
     lo = day * DAY_S + 10 * 3600.0
     n = len(w.collectors)
     waits_ring = w.scenario.dialer.mode != "predictive"
@@ -136,6 +150,7 @@ def dialer_hour(
     staff = sorted({int(c) for c in coll if c < n})
     busy = np.zeros(len(mid), int)
     free = np.zeros(len(mid), int)
+    away_n = np.zeros(len(mid), int)
     for c in staff:
         m = coll == c
         order = np.argsort(t[m], kind="stable")
@@ -152,6 +167,7 @@ def dialer_hour(
         logged = (shift[0] <= mid) & (mid < shift[1])
         busy += on & logged
         free += logged & ~on & ~away
+        away_n += logged & ~on & away
     minute = ((t + ring - lo) // 60).astype(int)
     inside = (minute >= 0) & (minute < 60)
     person = inside & np.isin(out, (RPC, THIRD_PARTY)) & (coll < n)
@@ -162,6 +178,7 @@ def dialer_hour(
         "ringing": ringing.tolist(),
         "busy": busy.tolist(),
         "free": free.tolist(),
+        "away": away_n.tolist(),
         "answered": np.bincount(minute[person], minlength=60)[:60].tolist(),
         "abandoned": np.bincount(minute[dropped], minlength=60)[:60].tolist(),
         "collectors": len(staff),

@@ -21,7 +21,8 @@ from tests.conftest import collectsim_env
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 HEADCOUNT = "teams.low_risk_team.headcount"
-GRID = [f"{HEADCOUNT}=8,12", "dialer.mode=progressive,predictive"]
+RATIO = "pacing ratio (lines per free collector)"
+GRID = [f"{HEADCOUNT}=8,12", "dialer.mode=progressive,predictive", "dialer.ratio=1.1,1.5"]
 SMALL = [
     "--set",
     "calendar.working_days=2",
@@ -82,13 +83,19 @@ def _open(browser, url: str):
     return page, seen
 
 
-def _vph(summary: dict, headcount: int, mode: str) -> float:
+def _center(summary: dict, headcount: int, mode: str, ratio: float = 1.5) -> dict:
     (v,) = [
         v
         for v in summary["variants"]
-        if v["values"][HEADCOUNT] == headcount and v["values"]["dialer.mode"] == mode
+        if v["values"][HEADCOUNT] == headcount
+        and v["values"]["dialer.mode"] == mode
+        and v["values"]["dialer.ratio"] == ratio
     ]
-    return v["metrics"]["center"]["value_per_paid_hour"]["mean"]
+    return v["metrics"]["center"]
+
+
+def _vph(summary: dict, headcount: int, mode: str) -> float:
+    return _center(summary, headcount, mode)["value_per_paid_hour"]["mean"]
 
 
 def _shot(page, tmp_path: Path, name: str, full: bool = False) -> Path:
@@ -107,7 +114,8 @@ def test_page_is_small_and_offline(studio):
     assert "default-src 'none'" in html
     for needle in ("http://", "https://", "<link", "src="):
         assert needle not in html.replace("http://www.w3.org/2000/svg", ""), needle
-    assert len(data["cells"]) == 4 and [lv["path"] for lv in data["levers"]] == [HEADCOUNT, "dialer.mode"]
+    assert len(data["cells"]) == 8
+    assert [lv["path"] for lv in data["levers"]] == [HEADCOUNT, "dialer.mode", "dialer.ratio"]
 
 
 def test_slider_shows_the_grids_value(studio, browser, tmp_path):
@@ -128,10 +136,11 @@ def test_slider_shows_the_grids_value(studio, browser, tmp_path):
     assert f"{_vph(summary, 8, 'predictive'):,.2f}" in text
     # the hash carries the levers, and a fresh page opened at it shows the same setting
     url = page.url
-    assert url.endswith(f"#{HEADCOUNT}=8&dialer.mode=predictive")
+    assert url.endswith(f"#{HEADCOUNT}=8&dialer.mode=predictive&dialer.ratio=1.5")
     _shot(page, tmp_path, "studio-levers")
     again, seen2 = _open(browser, url)
     assert again.input_value("#lever-0") == "0" and again.input_value("#lever-1") == "1"
+    assert again.input_value("#lever-2") == "1"
     assert float(again.get_attribute("#m-value_per_paid_hour .mean", "data-value")) == shown_p
     assert seen["requests"] == [path.as_uri()] and seen2["requests"] == [url.split("#")[0]]
     assert seen["errors"] == [] and seen2["errors"] == []
@@ -146,6 +155,49 @@ def test_unsimulated_combination_is_said(studio, browser):
     assert "Not simulated" in status and "10" in status
     assert page.locator("#m-value_per_paid_hour").count() == 0
     assert seen["errors"] == []
+    page.close()
+
+
+def test_pacing_lever_pin_in_the_hash_and_unknown_keys(studio, browser):
+    path, data, summary = studio
+    # a link with an unknown lever and a pinned baseline: the status names the key, the pinned
+    # column is the pin's figure, the pacing ratio lever moves the abandon rate to the grid's
+    link = f"#{HEADCOUNT}=8&dialer.mode=predictive&dialer.ratio=1.5&team.headcount=3&pin=12,progressive,1.5"
+    page, seen = _open(browser, path.as_uri() + link)
+    assert "unknown lever team.headcount ignored" in page.inner_text("#status")
+    assert (
+        page.inner_text("#pinned") == f"headcount of low_risk_team 12, dialer mode progressive, {RATIO} 1.5"
+    )
+    base = _vph(summary, 12, "progressive")
+    assert f"{base:,.2f}" in page.inner_text("#m-value_per_paid_hour td:nth-child(4)")
+    page.select_option("#lever-1", label="predictive")
+    slider = page.locator("#lever-2")
+    slider.focus()
+    page.keyboard.press("ArrowLeft")  # ratio 1.5 -> 1.1
+    shown = float(page.get_attribute("#m-abandon_rate .mean", "data-value"))
+    assert shown == pytest.approx(_center(summary, 8, "predictive", 1.1)["abandon_rate"]["mean"], rel=1e-5)
+    assert "unknown lever" not in page.inner_text("#status")  # said once, for the link
+    # pin this setting: the pin goes in the hash and round-trips through a fresh page
+    page.click("#pin")
+    assert page.url.endswith("&dialer.ratio=1.1&pin=8,predictive,1.1")
+    again, seen2 = _open(browser, page.url)
+    assert again.inner_text("#pinned") == f"headcount of low_risk_team 8, dialer mode predictive, {RATIO} 1.1"
+    assert again.inner_text("#m-value_per_paid_hour td:nth-child(5)").startswith(("0", "$0"))
+    # the collector's day and the dialer's hour say which setting they show
+    # the predictive ring is a hatched band under the bar, not the collector's time
+    assert again.locator("#days svg").nth(2).locator("pattern").count() == 1
+    assert again.locator("#days svg").nth(0).locator("pattern").count() == 0
+    heads = again.locator("#days h3").all_inner_texts()
+    assert heads[0].startswith("A: progressive dialer, collector")
+    assert heads[1].endswith("10:00 to 11:00: progressive dialer")
+    assert heads[2].startswith("B: predictive dialer (fixed pacing, 1.5 lines per free collector)")
+    assert heads[3].endswith(": predictive dialer, fixed pacing, 1.5 lines per free collector")
+    # pinning a setting that is not simulated says why
+    again.goto(path.as_uri() + f"#{HEADCOUNT}=10&dialer.mode=progressive&dialer.ratio=1.5")
+    again.click("#pin")
+    assert "Nothing pinned: this setting was not simulated" in again.inner_text("#status")
+    assert seen["errors"] == [] and seen2["errors"] == []
+    again.close()
     page.close()
 
 
@@ -182,7 +234,15 @@ def test_collector_day_advances(studio, browser, tmp_path):
     page.check("#ex-0-0")
     page.click("#ex-0 button")
     ex = data["exercises"][0]
-    assert f"{abs(ex['diff']):,.2f}" in page.inner_text("#ex-0 .reveal")
+    said = page.inner_text("#ex-0 .reveal")
+    assert f"{abs(ex['diff']):,.2f}" in said and f"so the answer is: {ex['answer']} ({ex['why']})" in said
+    # "Show it on the levers" sets the question's two settings and moves the focus to the status
+    page.click("#ex-0 .reveal button")
+    assert page.eval_on_selector("#status", "e => document.activeElement === e")
+    assert page.inner_text("#pinned") == "".join(
+        f"{', ' if i else ''}{lv['label']} {lv['values'][int(j)]}"
+        for i, (lv, j) in enumerate(zip(data["levers"], ex["a_key"].split(",")))
+    )
     _shot(page, tmp_path, "studio-page", full=True)
     assert seen["errors"] == []
     page.close()

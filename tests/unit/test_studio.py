@@ -5,11 +5,13 @@ the command's bad input."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from simulator.base.statistics import paired_difference
 from simulator.report.studio import StudioInputs, default_levers, render_studio, studio_data
+from simulator.report.studio_coach import verdict
 from simulator.report.studio_day import collector_day
 from simulator.scenario import load_scenario
 from simulator.studies.sweep import plan_sweep, run_sweep
@@ -33,12 +35,18 @@ def test_default_levers_follow_the_scenario():
     assert default_levers(s) == [
         "teams.low_risk_team.headcount=8,12,16",
         "dialer.mode=progressive,predictive",
+        "dialer.ratio=1.1,1.5",
         "dialer.list_strategy=least_recent,balance",
         "routing.policy=segment_teams,pooled",
     ]
     one = load_scenario(SCENARIOS / "dialer_modes.toml").scenario
     assert default_levers(one)[0] == "teams.collectors.headcount=27,40,53"
     assert not any(x.startswith("routing.") for x in default_levers(one))
+    # adaptive pacing: the abandon-rate limit at 3% and the scenario's own; none when they agree
+    assert not any(x.startswith("dialer.max_abandon_rate") for x in default_levers(one))
+    strict = load_scenario(SCENARIOS / "dialer_modes.toml", ["dialer.max_abandon_rate=0.05"]).scenario
+    assert "dialer.max_abandon_rate=0.03,0.05" in default_levers(strict)
+    assert not any(x.startswith("dialer.ratio") for x in default_levers(strict))
 
 
 def test_cells_carry_the_sweeps_figures(grid):
@@ -73,8 +81,30 @@ def test_exercises_are_the_paired_differences(grid):
         d = paired_difference(a, b)
         assert ex["diff"] == pytest.approx(d["diff_mean"], abs=0.006)
         lo, hi = d["diff_ci95_low"], d["diff_ci95_high"]
-        expect = "up" if lo > 0 else "down" if hi < 0 else "no clear change"
-        assert ex["answer"] == expect
+        if lo > 0 or hi < 0:
+            assert ex["answer"] == ("up" if lo > 0 else "down") and ex["needed"] is None
+        else:  # never "no clear change" from a CI wide against the baseline figure
+            assert (hi - lo) / 2 > 0.01 * abs(d["a_mean"])
+            assert ex["answer"] == "cannot tell from 3 replications"
+            assert ex["needed"] == max(4, math.ceil(3 * ((hi - lo) / 2 / abs(d["diff_mean"])) ** 2))
+        assert ex["answer"] in ex["choices"] and ex["why"]
+
+
+def _diff(values_a, values_b):
+    return paired_difference(values_a, values_b)
+
+
+def test_verdict_says_cannot_tell_and_the_replications_needed():
+    # differences 1, -3, 2, 4: mean 1, sd sqrt(26/3), half-width t(3) sd / 2 = 4.684
+    d = _diff([100.0, 100.0, 100.0, 100.0], [101.0, 97.0, 102.0, 104.0])
+    hw = 3.182446 * math.sqrt(26 / 3) / 2
+    assert verdict(d, 100.0) == ("cannot tell", math.ceil(4 * hw**2))
+    # the same differences on a figure of 10,000: the CI is within 1% of it, "no clear change"
+    big = _diff([1e4] * 4, [1e4 + 1, 1e4 - 3, 1e4 + 2, 1e4 + 4])
+    assert verdict(big, 1e4) == ("no clear change", None)
+    assert verdict(_diff([1.0, 2.0, 3.0], [2.0, 3.1, 4.0]), 2.0) == ("up", None)
+    assert verdict(_diff([1.0, 2.0, 3.0], [0.0, 0.9, 2.0]), 2.0) == ("down", None)
+    assert verdict(_diff([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]), 2.0) == ("no change", None)
 
 
 def test_page_is_one_file_with_its_data(grid):
@@ -107,6 +137,9 @@ def test_collector_day_is_the_trace(grid):
     h = day["hour"]
     assert h["collectors"] == 4 and sum(h["abandoned"]) == 0 and h["start"] == 36000
     assert all(b + f <= 4 for b, f in zip(h["busy"], h["free"])) and max(h["busy"]) > 0
+    # each logged-in collector is on a call, free or away (a break): never two of them
+    assert all(b + f + a <= 4 for b, f, a in zip(h["busy"], h["free"], h["away"]))
+    assert day["pacing"] == ""  # progressive: no pacing to say
     assert 0 < sum(h["answered"]) <= h["dials"]
 
 
@@ -117,7 +150,9 @@ def test_predictive_hour_abandons_and_waits(grid):
         for x in plan.variants
         if x.values == {"teams.low_risk_team.headcount": 4, "dialer.mode": "predictive"}
     ]
-    h = collector_day(v.loaded.scenario, plan.seed, v.id, v.values)["hour"]
+    day = collector_day(v.loaded.scenario, plan.seed, v.id, v.values)
+    assert day["pacing"] == "fixed pacing, 1.5 lines per free collector"  # the scenario's own
+    h = day["hour"]
     assert max(h["ringing"]) > 0 and sum(h["answered"]) > 0
     # collectors wait, free, for the dialer's answers; a progressive collector is never free (it
     # dials its next account the moment it is done)
