@@ -72,9 +72,19 @@ COMPLIANCE_LIMITS = {
     # name: (label, limit, kind) with kind "max" (worst replication must be <= limit)
     "calls_outside_window": ("calls outside the calling window (8am-9pm local)", 0.0, "count"),
     "max_attempts_in_7_days": ("most attempts on one account in 7 days (Reg F: 7)", 7.0, "count"),
+    "accounts_over_7_day_limit": ("accounts called more often than the 7-day limit", 0.0, "count"),
+    "calls_over_7_day_limit": ("calls beyond the 7-day limit", 0.0, "count"),
     "calls_in_waiting_period": ("calls within 7 days after a conversation", 0.0, "count"),
-    "worst_daily_abandon_rate": ("worst daily abandon rate (3% limit)", 0.03, "rate"),
-    "worst_30_day_abandon_rate": ("worst 30-day abandon rate (FCC/Ofcom 3%)", 0.03, "rate"),
+    "worst_daily_abandon_rate": (
+        "worst daily abandon rate (UK Ofcom: 3% per campaign per 24 h)",
+        0.03,
+        "rate",
+    ),
+    "worst_30_day_abandon_rate": (
+        "worst 30-day abandon rate (US FCC/TCPA: 3% per campaign per 30 days)",
+        0.03,
+        "rate",
+    ),
 }
 
 

@@ -139,7 +139,7 @@ class World(WorldState):
         self.log = DialLog()
         self.promises_today = []
         self.consented_dials = []
-        self.rules = RuleCounters()
+        self.rules = RuleCounters(scenario.compliance.max_attempts_in_7_days)
         att = scenario.attempts
         self.reminder_lead = att.reminder_days_before_due if att.promise_reminder else None
         # Calendar days counted: the calling days and then until the last promise (or a special
@@ -239,6 +239,8 @@ class World(WorldState):
         cnt.blocks["compliance"] = {
             "calls_outside_window": float(self.rules.outside_window),
             "max_attempts_in_7_days": float(self.rules.max_attempts_7),
+            "accounts_over_7_day_limit": float(len(self.rules.over_7)),
+            "calls_over_7_day_limit": float(self.rules.calls_over_7),
             "calls_in_waiting_period": float(self.rules.in_waiting_period),
             "worst_daily_abandon_rate": worst_day,
             "worst_30_day_abandon_rate": worst_30,

@@ -12,11 +12,14 @@ import numpy as np
 
 
 class RuleCounters:
-    """Violations and extremes counted during one replication."""
+    """Violations and extremes counted during one replication. ``cap``: the most attempts on one
+    account in 7 calendar days (compliance.max_attempts_in_7_days), or None not to count the
+    accounts and calls over it."""
 
-    __slots__ = ("outside_window", "in_waiting_period", "max_attempts_7")
+    __slots__ = ("outside_window", "in_waiting_period", "max_attempts_7", "cap", "over_7", "calls_over_7")
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int | None = None) -> None:
+        self.cap = cap
         self.reset()
 
     def reset(self) -> None:
@@ -24,12 +27,27 @@ class RuleCounters:
         self.outside_window = 0
         self.in_waiting_period = 0
         self.max_attempts_7 = 0
+        self.over_7: set[int] = set()  # accounts whose 7-day count went over the cap
+        self.calls_over_7 = 0
 
-    def close_day(self, attempts_7_total: np.ndarray, dialed: np.ndarray) -> None:
+    def close_day(
+        self, attempts_7_total: np.ndarray, dialed: np.ndarray, counts: np.ndarray | None = None
+    ) -> None:
         """After a day is filed, note the largest 7-day attempt total of any account (only the
-        accounts dialed that day can have a new largest total)."""
-        if len(dialed):
-            self.max_attempts_7 = max(self.max_attempts_7, int(attempts_7_total[dialed].max()))
+        accounts dialed that day can have a new largest total), and, with ``counts`` (the day's
+        attempts of each account of ``dialed``), the accounts over the cap and the day's calls
+        beyond it: for an account at T attempts in the 7 days ending today after n of them
+        today, min(n, T - cap) when T > cap."""
+        if not len(dialed):
+            return
+        total = attempts_7_total[dialed]
+        self.max_attempts_7 = max(self.max_attempts_7, int(total.max()))
+        if self.cap is None or counts is None:
+            return
+        over = total > self.cap
+        if over.any():
+            self.over_7.update(dialed[over].tolist())
+            self.calls_over_7 += int(np.minimum(counts[over], total[over] - self.cap).sum())
 
 
 def abandon_rate(live: np.ndarray | float, abandoned: np.ndarray | float) -> np.ndarray:

@@ -115,7 +115,7 @@ def close_day(state: WorldState, day: int, in_flight: Collection[int] = ()) -> N
         for a in consented:  # a call-back alone still starts tomorrow from 0 attempts
             p.attempts_today[a] = 0
         consented.clear()
-    state.rules.close_day(p.attempts_7_total, dialed)
+    state.rules.close_day(p.attempts_7_total, dialed, p.day_dials[day % 7][1])
     cnt.fold(cols, p.segment, day, state.calendar.weekday(day))
     if state.reputation is not None:
         state.reputation.close_day(day, cnt, len(cols["out"]), day in state.calendar.work_days)
