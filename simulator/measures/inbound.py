@@ -73,26 +73,17 @@ INBOUND_METRICS = (
 )
 """Contract names of the inbound metrics, in the order they are reported."""
 
-QUEUE_METRICS = (
-    "inbound_calls",
-    "inbound_abandoned",
-    "inbound_abandon_rate",
-    "service_level",
-    "inbound_queued_share",
-    "callbacks_due",
-    "callbacks_made",
-    "callbacks_made_on_time",
-    "callbacks_on_time_rate",
-    "callbacks_rpc",
-    "outbound_mismatches",
-    "inbound_response_calls",
-    "inbound_response_asa_s",
-    "inbound_response_promise_share",
-    "ivr_calls",
-    "ivr_promises",
-    "ivr_kept",
-    "ivr_collected",
+BY_ANSWERER = (
+    "inbound_answered",
+    "asa_s",
+    "inbound_work_share",
+    "inbound_rpc",
+    "inbound_promises",
+    "inbound_kept",
+    "inbound_collected",
 )
+"""The inbound metrics of whoever answered: defined at every level (center to collector)."""
+QUEUE_METRICS = tuple(m for m in INBOUND_METRICS if m not in BY_ANSWERER)
 """The queue's measures and its call-backs': defined for the center and the segments, ``None``
 for teams, collectors and groups (a caller who hangs up waited for the queue, not for a team)."""
 

@@ -100,7 +100,8 @@ class CallbackDesk:
             self.env.timeout(due - self.env.now).callbacks.append(partial(self.fall_due, a, s, due))
 
     def put_back(self, job: CallbackJob, _event: object) -> None:
-        """A call-back not made when a collector took it is due again (counted due once)."""
+        """Call-back ``job`` is due now: to a free inbound (else blend) collector, or to the jobs
+        waiting (also when one was not made when a collector took it: counted due once)."""
         desk = self.desk
         free = desk.free or desk.free_blend
         if free:
@@ -114,14 +115,7 @@ class CallbackDesk:
         if self.portfolio.status[a] != OPEN:
             return  # a promise or a payment since: nothing to call back about
         self.counts[s, CB_DUE] += 1
-        job = CallbackJob((due, a, s))
-        desk = self.desk
-        free = desk.free or desk.free_blend
-        if free:
-            _c, wake = free.popleft()
-            wake.succeed(job)
-        else:
-            self.jobs.append(job)
+        self.put_back(CallbackJob((due, a, s)), None)
 
     def make(self, c: Collector, job: CallbackJob) -> float:
         """Collector ``c`` makes call-back ``job`` now; returns the seconds until it is free (0
