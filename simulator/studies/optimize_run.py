@@ -34,6 +34,7 @@ from .optimize import Bound, Selection, select_best
 from .sweep import Constraint
 from .sweep.plan import SweepError, SweepPlan, plan_sweep, split_values
 from .sweep.store import Appender, prepare_folder, read_records, record_outcome, write_text
+from .sweep.summary import scenario_record
 
 __all__ = [
     "OptimizeError",
@@ -316,7 +317,6 @@ def summary_document(plan: SweepPlan, sel: Selection, settings: dict[str, Any]) 
             "objective": d["objective"],
             "feasibility_shown": all(x["decision"] == "feasible" for x in d["constraints"]),
         }
-    b = plan.base
 
     def having(status: str) -> list[str]:
         return [d["id"] for d in designs if d["status"] == status]
@@ -324,12 +324,7 @@ def summary_document(plan: SweepPlan, sel: Selection, settings: dict[str, Any]) 
     return {
         "schema": OPTIMIZE_SCHEMA,
         "collectsim_version": __version__,
-        "scenario": {
-            "name": b.scenario.scenario.name,
-            "sha256": b.sha256,
-            "source": b.source,
-            "file_sha256": b.file_sha256,
-        },
+        "scenario": scenario_record(plan.base),
         "seed": plan.seed,
         "parameters": [p for p, _ in plan.parameters],
         "fixed": plan.fixed,

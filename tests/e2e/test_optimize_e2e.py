@@ -4,16 +4,15 @@ again ends with the summary of an uninterrupted run, to the byte (serial and pro
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from ..conftest import collectsim_env, tiny_scenario, write_toml
+from .processes import kill_session, start
+from .test_executor_signals import interrupt, lines
 
 pytestmark = pytest.mark.e2e
 
@@ -63,13 +62,6 @@ def test_a_bad_vary_path_exits_2_and_writes_nothing(tmp_path):
     assert p.stdout == "" and not out.exists()
 
 
-def lines(path) -> int:
-    try:
-        return len(path.read_bytes().splitlines())
-    except FileNotFoundError:
-        return 0
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("executor", [[], ["--workers", "2"]], ids=["serial", "process"])
 def test_ctrl_c_then_rerun_gives_the_uninterrupted_summary(tmp_path, executor):
@@ -79,27 +71,12 @@ def test_ctrl_c_then_rerun_gives_the_uninterrupted_summary(tmp_path, executor):
     out = tmp_path / "o"
     jsonl = out / "replications.jsonl"
     rng = random.Random(f"optimize-{len(executor)}")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", *argv(scen, out, *executor)],
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start(*argv(scen, out, *executor))
     try:
-        deadline = time.monotonic() + 120
         at_least = rng.randint(40, 80)
-        while lines(jsonl) < at_least:
-            assert proc.poll() is None, f"ended before the interrupt: {proc.stderr.read()}"
-            assert time.monotonic() < deadline, "never got ready"
-            time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        err = interrupt(proc, lambda: lines(jsonl) >= at_least, True, rng, timeout=120, spread_s=0.0)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_session(proc)
     assert proc.returncode == 130, err
     assert "interrupted; finished replications are kept in" in err and "Traceback" not in err
     kept = lines(jsonl)

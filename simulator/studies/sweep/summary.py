@@ -19,6 +19,7 @@ from ...base.csvcells import safe_cell
 from ...base.documents import SWEEP_SCHEMA
 from ...base.statistics import stat
 from ...experiment.replications import ALL_METRICS, Results, iter_long
+from ...scenario import LoadedScenario
 from .plan import SweepPlan
 from .store import write_text
 
@@ -35,6 +36,17 @@ def _param_cell(v: Any) -> str:
 
 def _num_cell(v: float | None) -> str:
     return "" if v is None else repr(float(v))
+
+
+def scenario_record(b: LoadedScenario) -> dict[str, str]:
+    """The ``scenario`` entry of a sweep's or an optimiser's summary: the base scenario's name,
+    the SHA-256 of its resolved text and of its file, and where it came from."""
+    return {
+        "name": b.scenario.scenario.name,
+        "sha256": b.sha256,
+        "source": b.source,
+        "file_sha256": b.file_sha256,
+    }
 
 
 def summary_document(plan: SweepPlan, records: Mapping[tuple[str, int], Mapping[str, Any]]) -> dict[str, Any]:
@@ -89,15 +101,9 @@ def summary_document(plan: SweepPlan, records: Mapping[tuple[str, int], Mapping[
                 "breaches": breaches,
             }
         )
-    b = plan.base
     return {
         "schema": SWEEP_SCHEMA,
-        "scenario": {
-            "name": b.scenario.scenario.name,
-            "sha256": b.sha256,
-            "source": b.source,
-            "file_sha256": b.file_sha256,
-        },
+        "scenario": scenario_record(plan.base),
         "seed": plan.seed,
         "replications": plan.replications,
         "collectsim_version": __version__,
