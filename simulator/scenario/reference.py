@@ -53,6 +53,12 @@ CROSS_RULES: dict[str, list[str]] = {
         "`warmup_days` is below `working_days` (something is left to measure).",
     ],
     "Reage": ["`max_per_5_years` is at least `max_per_12_months`."],
+    "Band": ["`lo` is below `hi`."],
+    "StrategyRule": ["`list_order` names each key at most once."],
+    "Strategy": [
+        "`arms` shares are each in (0, 1] and add up to 1.",
+        "a rule's `arms` are arms of `arms`; rule names are unique.",
+    ],
     "Team": [
         "`segments` lists each segment at most once.",
         "The shift (`shift_start_time` + `shift_length_h`) ends by midnight (24:00).",

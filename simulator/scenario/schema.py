@@ -19,6 +19,7 @@ from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
 from .portfolio import Inflow, LivingPortfolio
+from .strategy import Strategy
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
 
 __all__ = [
@@ -1217,6 +1218,13 @@ class Scenario(_Model):
     inbound: Inbound | None = Field(
         None, description="inbound calls and their queue, answered by inbound teams (omit: off)"
     )
+    strategy: Strategy | None = Field(
+        None,
+        description=(
+            "champion/challenger arms and the strategy tree: list order, hold and priority by account "
+            "(omit: one treatment for the whole book)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -1234,6 +1242,17 @@ class Scenario(_Model):
             out.extend(self.inbound.problems(list(self.segments), roles))
         elif {"inbound", "blend"} & set(roles.values()):
             out.append(("teams", 'a team has role = "inbound" or "blend" but there is no [inbound] block'))
+        if self.strategy is not None:
+            for k, rule in enumerate(self.strategy.rules):
+                unknown = [s for s in rule.segments if s not in self.segments]
+                if unknown:
+                    out.append(
+                        (
+                            f"strategy.rules.{k}.segments",
+                            f"unknown segment(s) {unknown}; "
+                            f"expected names from [segments]: {sorted(self.segments)}",
+                        )
+                    )
         for kind, names in (("teams", self.teams), ("segments", self.segments)):
             for n in names:
                 if not _NAME.match(n):

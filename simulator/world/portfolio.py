@@ -71,6 +71,7 @@ class Portfolio:
     __slots__ = (
         "allowed_np",
         "allowed_today",
+        "arm",
         "attempts_7_list",
         "attempts_7_total",
         "attempts_today",
@@ -194,6 +195,15 @@ class Portfolio:
         # Never called (the control group of a living portfolio): such an account is also
         # blocked from the lists for good.
         self.control = np.zeros(n, dtype=bool)
+        # The strategy arm of each account (index into Strategy.arm_names; 0, the champion,
+        # without a [strategy] block), drawn for every account from its own stream, so the
+        # split is the same whatever else the scenario changes (scenario/strategy.py).
+        self.arm = np.zeros(n, dtype=np.int8)
+        strategy = scenario.strategy
+        if strategy is not None and len(strategy.arm_names) > 1:
+            shares = np.asarray(strategy.arm_shares)
+            u = streams.generator("strategy/arm").random(n)
+            self.arm[:] = np.minimum(np.searchsorted(np.cumsum(shares), u, side="right"), len(shares) - 1)
 
     def record_day(self, day: int, accounts: np.ndarray) -> np.ndarray:
         """File calendar day ``day``'s attempts (one entry per dial) in the 7-day ring and start
