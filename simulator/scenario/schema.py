@@ -738,7 +738,17 @@ class Dialer(_Model):
         ),
     )
     list_strategy: (
-        Literal["least_recent", "balance", "risk_score", "days_past_due", "random", "best_time"]
+        Literal[
+            "least_recent",
+            "balance",
+            "risk_score",
+            "days_past_due",
+            "random",
+            "best_time",
+            "expected_value",
+            "riskiest",
+            "oldest",
+        ]
         | list[ListKey]
     ) = Field(
         "least_recent",
@@ -746,9 +756,9 @@ class Dialer(_Model):
             "order of the daily lists. least_recent: least recently attempted first; balance: largest first; "
             "risk_score: highest score first; days_past_due: fewest days first; random; best_time: least "
             "recent order, and at each moment the dialer works the segment and time zone whose right-party "
-            "rate is highest at the account's local hour. Or a list of keys, sorted by the first, then the "
-            "next (docs/strategy.md): those above but best_time, and expected_value (largest expected "
-            "payment first), riskiest (lowest score first), oldest (most days past due first)"
+            "rate is highest at the account's local hour; expected_value: largest expected payment first; "
+            "riskiest: lowest score first; oldest: most days past due first. Or a list of these keys but "
+            "best_time, sorted by the first, then the next (docs/strategy.md)"
         ),
     )
 

@@ -114,12 +114,14 @@ class CallLists:
         self.on_line: list[int] = []
 
     def rebuild(self, day: int) -> None:
-        """Start a calling day: every open account not blocked goes on its bucket's list.
+        """Start a calling day: every open account not blocked (nor held by a strategy rule)
+        goes on its bucket's list.
 
         Order: promise reminders and (if configured) broken promises first, then the strategy
-        rules' priorities (world/strategy.py), then the list order, then account number. An account on a line at midnight (file_lines) is left
-        off; if it would have been listed it keeps its pending retry (every other retry of
-        yesterday is dropped), else it gets nothing today but what its line's settling files.
+        rules' priorities (world/strategy.py), then the list order (world/list_order.py), then
+        account number. An account on a line at midnight (file_lines) is left off; if it would
+        have been listed it keeps its pending retry (every other retry of yesterday is
+        dropped), else it gets nothing today but what its line's settling files.
         """
         p, day_start = self.p, day * DAY_S
         # attempts_today went back to 0 for yesterday's accounts when the day was filed (record_day)
