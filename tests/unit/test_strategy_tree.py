@@ -10,6 +10,7 @@ from bisect import bisect_left
 import numpy as np
 import pytest
 
+from simulator import load_scenario
 from simulator.base.clock import DAY_S
 from simulator.scenario import parse_scenario
 from simulator.scenario.strategy import Band
@@ -226,8 +227,6 @@ def test_expected_value_is_p_pay_times_amount_due():
     np.testing.assert_allclose(
         w.lists.order.expected_value(idx), 0.2 * 0.8 * 0.6 * w.portfolio.balance[idx], rtol=1e-12
     )
-    from simulator import load_scenario
-
     sc = load_scenario(SCENARIOS / "open_portfolio.toml").scenario
     w = World(sc, 1, 0)
     p, b, pf = w.portfolio, w.behaviour, sc.portfolio
