@@ -112,6 +112,7 @@ CROSS_RULES: dict[str, list[str]] = {
         "`ring_timeout_s` is 0 (off) or at least 15.",
         'Predictive mode with `pacing = "poisson"` needs `calls_per_hour` > 0.',
         'With `pacing = "adaptive"`, `ratio` (the starting level) is at most `max_dial_level`.',
+        "`list_strategy` given as a list names one key or more, each at most once.",
     ],
     "Compliance": ["`calling_window_end` is after `calling_window_start`."],
     "Scenario": [

@@ -19,7 +19,7 @@ from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
 from .portfolio import Inflow, LivingPortfolio
-from .strategy import Strategy
+from .strategy import ListKey, Strategy
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
 
 __all__ = [
@@ -737,15 +737,28 @@ class Dialer(_Model):
             "of calls labelled spam answered against 24% of unidentified calls; docs/dialer.md)"
         ),
     )
-    list_strategy: Literal[
-        "least_recent", "balance", "risk_score", "days_past_due", "random", "best_time"
-    ] = Field(
+    list_strategy: (
+        Literal[
+            "least_recent",
+            "balance",
+            "risk_score",
+            "days_past_due",
+            "random",
+            "best_time",
+            "expected_value",
+            "riskiest",
+            "oldest",
+        ]
+        | list[ListKey]
+    ) = Field(
         "least_recent",
         description=(
             "order of the daily lists. least_recent: least recently attempted first; balance: largest first; "
             "risk_score: highest score first; days_past_due: fewest days first; random; best_time: least "
             "recent order, and at each moment the dialer works the segment and time zone whose right-party "
-            "rate is highest at the account's local hour"
+            "rate is highest at the account's local hour; expected_value: largest expected payment first; "
+            "riskiest: lowest score first; oldest: most days past due first. Or a list of these keys but "
+            "best_time, sorted by the first, then the next (docs/strategy.md)"
         ),
     )
 
@@ -761,7 +774,17 @@ class Dialer(_Model):
             raise ValueError(
                 f"ratio {self.ratio:g} (the starting level) exceeds max_dial_level {self.max_dial_level:g}"
             )
+        if isinstance(self.list_strategy, list):
+            keys = self.list_strategy
+            if not keys or len(set(keys)) != len(keys):
+                raise ValueError(f"list_strategy {keys}: expected one key or more, each at most once")
         return self
+
+    @property
+    def list_order(self) -> tuple[str, ...]:
+        """The list order's keys, sorted by the first, then the next (one for a single value)."""
+        s = self.list_strategy
+        return (s,) if isinstance(s, str) else tuple(s)
 
 
 class Compliance(_Model):

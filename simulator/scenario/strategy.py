@@ -12,10 +12,11 @@ balance). A condition left out matches every account. A band ``[lo, hi]`` holds 
 An account that matches no rule is treated as without the block: the dialer's list order, no hold
 and no extra priority.
 
-Treatments: a list order (one key or several, sorted by the first, then the next), a hold (no
-outbound action while the account has been in the portfolio fewer than ``hold_days`` days: the
-self-cure hold of likely self-curers) and a priority (higher first, after promise reminders and
-broken promises).
+Treatments: a list order (one key or several, sorted by the first, then the next), a hold (off
+the call lists while the account has been in the portfolio fewer than ``hold_days`` calendar
+days: the self-cure hold of likely self-curers; a promise reminder due is still called) and a
+priority (higher first, after promise reminders and broken promises). world/strategy.py applies
+them; docs/strategy.md explains them.
 """
 
 from __future__ import annotations
@@ -88,7 +89,10 @@ class StrategyRule(_Model):
         0,
         ge=0,
         le=3650,
-        description="no outbound action while the account has been in the portfolio fewer days than this",
+        description=(
+            "off the call lists while the account has been in the portfolio fewer calendar days than "
+            "this (a promise reminder due is still called)"
+        ),
     )
     priority: int = Field(0, ge=0, le=9, description="higher is listed first (0: none)")
 

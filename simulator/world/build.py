@@ -131,7 +131,9 @@ class World(WorldState):
             if self.lost_contacts is not None and CallerReputation.on(scenario)
             else None
         )
-        self.lists = CallLists(scenario, self.portfolio, self.streams)
+        self.lists = CallLists(
+            scenario, self.portfolio, self.streams, self.behaviour, self.calendar.first_measured_day
+        )
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
         self.collectors = collector_roster(scenario, self.streams, self.calendar)
         # Promise-confirmation calls are the only reason to look a promise up by account.
@@ -249,6 +251,8 @@ class World(WorldState):
             cnt.blocks["lost_contacts"] = self.lost_contacts.block()
         if self.reputation is not None:
             cnt.blocks["reputation"] = self.reputation.block()
+        if self.lists.tree is not None:
+            cnt.blocks["strategy"] = self.lists.tree.block()
         for t in self.tasks:
             t.finish(cnt)
         service_at_end(self)

@@ -15,6 +15,7 @@ a check per dial."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,8 +24,13 @@ from ..base.outcomes import OUTCOME_NAMES
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .dial_log import float_rows
+from .list_order import ListOrder
 from .portfolio import OPEN, Portfolio
 from .retry_queue import ACCOUNT_MASK, RetryQueue, due_limit, key_time_s, retry_key
+from .strategy import StrategyTree
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .behaviour import AccountBehaviour
 
 
 class CallLists:
@@ -43,6 +49,7 @@ class CallLists:
         "lines",
         "max_per_day",
         "on_line",
+        "order",
         "p",
         "pending",
         "recycle_s",
@@ -53,9 +60,17 @@ class CallLists:
         "scenario",
         "spent",
         "strategy",
+        "tree",
     )
 
-    def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        portfolio: Portfolio,
+        streams: Streams,
+        behaviour: AccountBehaviour | None = None,
+        first_measured_day: int = 0,
+    ) -> None:
         self.p = portfolio
         self.scenario = scenario
         nb = len(portfolio.bucket_segment)
@@ -77,8 +92,13 @@ class CallLists:
             delays[OUTCOME_NAMES.index(k)] = v * 60.0
         self.retry_delay_s = delays  # by outcome (the rpc entry is never used: no same-day retry)
         self.recycle_s = att.recycle_after_days * DAY_S
-        self.strategy = scenario.dialer.list_strategy
+        self.strategy = scenario.dialer.list_order
         self.rng = streams.generator("lists/order")
+        self.order = ListOrder(scenario, portfolio, self.rng, behaviour)
+        # the [strategy] block's rules (world/strategy.py); None without one
+        self.tree = (
+            StrategyTree(scenario, portfolio, first_measured_day) if scenario.strategy is not None else None
+        )
         self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
         self.abandon_block_s = (
             comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
@@ -94,12 +114,14 @@ class CallLists:
         self.on_line: list[int] = []
 
     def rebuild(self, day: int) -> None:
-        """Start a calling day: every open account not blocked goes on its bucket's list.
+        """Start a calling day: every open account not blocked (nor held by a strategy rule)
+        goes on its bucket's list.
 
-        Order: promise reminders and (if configured) broken promises first, then the list
-        strategy, then account number. An account on a line at midnight (file_lines) is left
-        off; if it would have been listed it keeps its pending retry (every other retry of
-        yesterday is dropped), else it gets nothing today but what its line's settling files.
+        Order: promise reminders and (if configured) broken promises first, then the strategy
+        rules' priorities (world/strategy.py), then the list order (world/list_order.py), then
+        account number. An account on a line at midnight (file_lines) is left off; if it would
+        have been listed it keeps its pending retry (every other retry of yesterday is
+        dropped), else it gets nothing today but what its line's settling files.
         """
         p, day_start = self.p, day * DAY_S
         # attempts_today went back to 0 for yesterday's accounts when the day was filed (record_day)
@@ -111,24 +133,27 @@ class CallLists:
                 lst[a] = v
             p.allowed_np = allowed
         ok = (((p.status == OPEN) & (p.blocked_until_s <= day_start)) | (p.reminder_due == 1)) & (allowed > 0)
+        tree = self.tree
+        if tree is not None:  # the rules' holds leave accounts off today's list
+            tree.hold(day, ok)
         held = None
         if self.on_line:
             on = np.asarray(self.on_line, dtype=np.int64)
             held = set(on[ok[on]].tolist())
             ok[on] = False
         idx = np.flatnonzero(ok)
-        first = np.where(
-            p.reminder_due[idx] == 1, 2, p.priority[idx] if self.scenario.attempts.broken_promise_first else 0
-        ).astype(np.int8)
-        key = {
-            "least_recent": lambda i: p.last_attempt_s[i],
-            "best_time": lambda i: p.last_attempt_s[i],
-            "balance": lambda i: -p.balance[i],
-            "risk_score": lambda i: -p.risk_score[i],
-            "days_past_due": lambda i: p.days_past_due[i],
-            "random": lambda i: self.rng.random(len(i)),
-        }[self.strategy](idx)
         buckets = p.bucket[idx]
+        broken_first = self.scenario.attempts.broken_promise_first
+        if tree is not None:
+            first, key = tree.first_and_key(idx, broken_first, self.order)
+        else:
+            first = np.where(p.reminder_due[idx] == 1, 2, p.priority[idx] if broken_first else 0).astype(
+                np.int8
+            )
+            if len(self.strategy) == 1:
+                key = self.order.key(self.strategy[0], idx)
+            else:
+                key = self.order.ranked(self.strategy, idx, buckets)
         for b in range(len(self.fresh)):
             mine = buckets == b
             # Yesterday's use of the bucket sizes today's first helping (see refill).
@@ -175,13 +200,13 @@ class CallLists:
             # have last_attempt_s = -inf).
             pick_parts = []
             need = k
-            for g in (2, 1, 0):
-                in_g = first == g
-                n_g = int(np.count_nonzero(in_g))
+            counts = np.bincount(first)
+            for g in range(len(counts) - 1, -1, -1):
+                n_g = int(counts[g])
                 if not n_g:
                     continue
                 if n_g <= need:
-                    pick_parts.append(np.flatnonzero(in_g))
+                    pick_parts.append(np.flatnonzero(first == g))
                     need -= n_g
                     if not need:
                         break
@@ -189,7 +214,7 @@ class CallLists:
                 if n_g == m:  # one group (the usual case): no gather
                     pos, kg = None, key
                 else:
-                    pos = np.flatnonzero(in_g)
+                    pos = np.flatnonzero(first == g)
                     kg = key[pos]
                 # The boundary key: np.partition is slow on many equal keys, so it runs only
                 # when the smallest key (never-dialed accounts under least_recent) falls short.
