@@ -49,6 +49,7 @@ REGENERATE = "python -m simulator.scenario.reference --write"
 CROSS_RULES: dict[str, list[str]] = {
     "Calendar": [
         "`weekdays` lists each day at most once.",
+        "`holidays` lists each day at most once.",
         "`close_time` is after `open_time`.",
         "`warmup_days` is below `working_days` (something is left to measure).",
     ],

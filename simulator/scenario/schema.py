@@ -114,13 +114,25 @@ class Calendar(_Model):
         ),
     )
 
+    holidays: list[Annotated[int, Field(ge=0, le=36600)]] = Field(
+        [],
+        description=(
+            "calendar days (0 = the first day of the run; nominal date 2024-01-01 + start weekday index "
+            "+ day, docs/data-formats.md) on which nobody works and no call is made, even on a working "
+            "weekday; the run still has working_days calling days, so each holiday in its span pushes "
+            "its end a calendar day later"
+        ),
+    )
+
     def work_days(self) -> list[int]:
-        """The calendar days (0 = the first day of the run) on which the center calls."""
+        """The calendar days (0 = the first day of the run) on which the center calls: the
+        working weekdays that are not holidays."""
         start = WEEKDAYS.index(self.start_weekday)
         working = {WEEKDAYS.index(d) for d in self.weekdays}
+        off = set(self.holidays)
         out, day = [], 0
         while len(out) < self.working_days:
-            if (start + day) % 7 in working:
+            if (start + day) % 7 in working and day not in off:
                 out.append(day)
             day += 1
         return out
@@ -129,6 +141,8 @@ class Calendar(_Model):
     def _check(self) -> Calendar:
         if len(set(self.weekdays)) != len(self.weekdays):
             raise ValueError(f"weekdays lists a day twice: {self.weekdays}")
+        if len(set(self.holidays)) != len(self.holidays):
+            raise ValueError(f"holidays lists a day twice: {self.holidays}")
         if self.warmup_days >= self.working_days:
             raise ValueError(
                 f"warmup_days ({self.warmup_days}) must be below working_days ({self.working_days}): "
