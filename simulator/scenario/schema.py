@@ -18,6 +18,7 @@ from ..base.outcomes import Outcome as OutcomeCode
 from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
+from .phones import PhoneNumber, phone_problems
 from .portfolio import Inflow, LivingPortfolio
 from .strategy import Strategy
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
@@ -518,6 +519,14 @@ class Segment(_Model):
             "number of phone numbers per account (whole numbers >= 1; used by account-level behaviour)"
         ),
     )
+    phone_numbers: list[PhoneNumber] = Field(
+        [],
+        max_length=8,
+        description=(
+            "the segment's phone numbers: type, share of accounts having one, validity, consent and answer "
+            "curve of each (scenario/phones.py; omit: one number per account, the segment's own outcomes)"
+        ),
+    )
     wrong_number_share: Probability = Field(
         0.0,
         description=(
@@ -819,6 +828,17 @@ class Compliance(_Model):
     )
     enforce_no_redial_after_abandon: bool = Field(
         False, description="the dialer obeys no_redial_after_abandon_h (off by default)"
+    )
+    cell_without_consent: Literal["manual_only", "never"] = Field(
+        "manual_only",
+        description=(
+            "a cell phone whose debtor gave no consent (segments.<name>.phone_numbers): manual_only: dialed "
+            "only in preview mode, never by the progressive or predictive dialer (the TCPA); never: not "
+            "dialed at all"
+        ),
+    )
+    enforce_cell_consent: bool = Field(
+        True, description="the dialer obeys cell_without_consent (off: it dials any phone, and counts)"
     )
 
     @model_validator(mode="after")
@@ -1252,6 +1272,7 @@ class Scenario(_Model):
         """Rules that tie sections together, as (key path, message) pairs."""
         out: list[tuple[str, str]] = []
         roles = {n: t.role for n, t in self.teams.items()}
+        out.extend(phone_problems(self))
         if self.inbound is not None:
             out.extend(self.inbound.problems(list(self.segments), roles))
         elif {"inbound", "blend"} & set(roles.values()):

@@ -40,6 +40,7 @@ class DialLog:
         "r_wrap",
         "run_cols",
         "runs",
+        "phone",
     )
 
     def __init__(self) -> None:
@@ -62,6 +63,9 @@ class DialLog:
             self.r_ring = array("d")
             self.r_talk = array("d")
             self.r_wrap = array("d")
+            # the index of the number dialed among the account's, with several numbers per
+            # account (world/phone_numbers.py; such worlds make no runs of dials): else empty
+            self.phone = array("b")
             # The bound ``append`` of each run column, in the order acct, t, out, ring, talk, wrap:
             # a run appends its dials through them, then calls end_run.
             self.run_cols = (
@@ -89,6 +93,7 @@ class DialLog:
             self.r_ring,
             self.r_talk,
             self.r_wrap,
+            self.phone,
         ):
             del col[:]
         self.runs.clear()
@@ -121,6 +126,9 @@ class DialLog:
             "wrap": np.float64,
         }
         cols = {k: np.frombuffer(getattr(self, k), dtype=d).copy() for k, d in dtypes.items()}
+        if len(self.phone):
+            cols["phone"] = np.frombuffer(self.phone, dtype=np.int8).copy()
+            dtypes["phone"] = np.int8
         if self.runs:
             meta = np.array(self.runs, dtype=np.int64)
             runs = {
