@@ -139,8 +139,8 @@ class World(WorldState):
             self.phone_numbers = AccountPhones(
                 scenario, self.portfolio, self.streams, self.calendar.first_measured_day * DAY_S
             )
-            for m in self.models:  # each number's own table decides the outcome
-                m.codes = None
+            for m in self.models:  # each number's own table, varying by hour, decides the outcome
+                m.codes, m.flat = None, False
         self.collectors = collector_roster(scenario, self.streams, self.calendar)
         # Promise-confirmation calls are the only reason to look a promise up by account.
         self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)

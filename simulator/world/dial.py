@@ -72,6 +72,7 @@ class DialKernel:
         "exempt",
         "lists",
         "log_cols",
+        "log_phone",
         "lost",
         "min_payment",
         "models",
@@ -121,8 +122,6 @@ class DialKernel:
         self.behaviour = state.behaviour  # account-level behaviour, or None: the segment's rates
         # several numbers per account (phone_numbers.py), or None; the dial log records the number
         self.numbers = getattr(state, "phone_numbers", None)
-        if self.numbers is not None:
-            self.numbers.log_phone = state.log.phone.append
         # promises sized by the past-due amount (portfolio.promise_past_due_multiple), or None
         self.past_due_multiple = _past_due_multiple(state)
         self.min_payment = state.living.min_payment_list if self.past_due_multiple is not None else None
@@ -169,6 +168,7 @@ class DialKernel:
             log.talk.append,
             log.wrap.append,
         )
+        self.log_phone = log.phone.append
 
     def draw(self, a: int, now: float) -> tuple[int, int, float, float, float]:
         """Steps 1 and 2 for a dial to account ``a`` placed at ``now``: returns its segment, its
@@ -265,7 +265,7 @@ class DialKernel:
         c_wrap(wrap)
         numbers = self.numbers
         if numbers is not None:
-            numbers.logged(a, o, t)
+            self.log_phone(numbers.note(a, o, t))
         line_end = self.line_end
         if line_end is not None:  # the line (ring and talk) ends: account_lines.py
             line_end[a] = t + ring + talk

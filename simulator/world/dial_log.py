@@ -41,6 +41,7 @@ class DialLog:
         "run_cols",
         "runs",
         "phone",
+        "r_phone",
     )
 
     def __init__(self) -> None:
@@ -64,8 +65,9 @@ class DialLog:
             self.r_talk = array("d")
             self.r_wrap = array("d")
             # the index of the number dialed among the account's, with several numbers per
-            # account (world/phone_numbers.py; such worlds make no runs of dials): else empty
+            # account (world/phone_numbers.py), for dials one at a time and for runs: else empty
             self.phone = array("b")
+            self.r_phone = array("b")
             # The bound ``append`` of each run column, in the order acct, t, out, ring, talk, wrap:
             # a run appends its dials through them, then calls end_run.
             self.run_cols = (
@@ -94,6 +96,7 @@ class DialLog:
             self.r_talk,
             self.r_wrap,
             self.phone,
+            self.r_phone,
         ):
             del col[:]
         self.runs.clear()
@@ -126,7 +129,7 @@ class DialLog:
             "wrap": np.float64,
         }
         cols = {k: np.frombuffer(getattr(self, k), dtype=d).copy() for k, d in dtypes.items()}
-        if len(self.phone):
+        if len(self.phone) or len(self.r_phone):
             cols["phone"] = np.frombuffer(self.phone, dtype=np.int8).copy()
             dtypes["phone"] = np.int8
         if self.runs:

@@ -21,9 +21,10 @@ every number may be dialed; the dials to cells without consent are counted eithe
 (``autodialed_cells_without_consent`` in the compliance block, ``manual_dials_cells_without_
 consent`` in the ``phones`` block). A number a skip trace finds has no consent.
 
-The kernel (DialKernel.draw) calls :meth:`dial`, and :meth:`logged` when the dial ends
-(DialKernel.finish): the number used goes to the dial log's ``phone`` column (the trace's
-``phone_type`` and ``phone_index``) and the measured dials are counted by type.
+The kernel (DialKernel.draw, and its inlined copy through :meth:`outcome`) calls :meth:`dial`,
+and :meth:`note` when the dial ends (DialKernel.finish; after a run of dials for the run's
+dials): the number used goes to the dial log's ``phone`` column (the trace's ``phone_type`` and
+``phone_index``) and the measured dials are counted by type.
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ from ..scenario.phones import PHONE_TYPES
 from .phones import DISCONNECTED, TRACED, VALID, _cumulative
 
 if TYPE_CHECKING:  # pragma: no cover
-    from array import array
-
     from ..base.rng import Streams
     from ..scenario.phones import PhoneNumber
     from ..scenario.schema import Scenario, Segment
@@ -100,7 +99,6 @@ class AccountPhones:
         "kind",
         "last",
         "live_by_type",
-        "log_phone",
         "manual_no_consent",
         "auto_no_consent",
         "mults",
@@ -173,7 +171,6 @@ class AccountPhones:
         self.no_dialable_phone = 0
         for a in range(n):
             self._check_dialable(a, p)
-        self.log_phone: array | None = None  # DialLog.phone's append, bound by the kernel
         types = len(PHONE_TYPES)
         self.dials_by_type = [0] * types
         self.live_by_type = [0] * types
@@ -223,14 +220,19 @@ class AccountPhones:
             return INVALID
         return bisect_right((self.traced_tables if st == TRACED else self.tables)[self.table[i]][slot], u)
 
-    def logged(self, a: int, o: int, t: float) -> None:
-        """The dial to account ``a`` placed at ``t`` ended in outcome ``o``: its number goes to the
-        dial log; counted by type (and against the consent rule) when ``t`` is measured."""
+    def outcome(self, a: int, s: int, slot: int, u: float) -> int:
+        """:meth:`dial` with the signature of AccountBehaviour.outcome (``s``, the account's
+        segment, unused), for the inlined kernel (ProgressiveDialer.run_of_dials)."""
+        return self.dial(a, slot, u)
+
+    def note(self, a: int, o: int, t: float) -> int:
+        """The dial to account ``a`` placed at ``t`` ended in outcome ``o``: counted by type (and
+        against the consent rule) when ``t`` is measured. Returns the index of its number among
+        the account's, for the dial log's ``phone`` column."""
         i = self.last[a]
-        if self.log_phone is not None:
-            self.log_phone(i - self.first[a])
+        j = i - self.first[a]
         if t < self.first_measured_s:
-            return
+            return j
         k = self.kind[i]
         self.dials_by_type[k] += 1
         if o == RPC:
@@ -244,6 +246,7 @@ class AccountPhones:
                 self.auto_no_consent += 1
             else:
                 self.manual_no_consent += 1
+        return j
 
     # skip tracing (tasks/skip_trace.py)
 

@@ -187,3 +187,27 @@ def test_phone_numbers_on_one_segment_only_are_refused():
 def test_an_unknown_phone_type_is_refused():
     with pytest.raises(ScenarioError, match="cell"):
         parse_scenario(tiny_scenario(segments__s1__phone_numbers=[{"type": "fax"}]))
+
+
+def test_the_trace_names_the_number_and_calibration_reads_it(tmp_path):
+    """dials.csv gains phone_type and phone_index with phone numbers (and only then); the
+    calibration reader accepts the file with and without them."""
+    from simulator.calibrate.api import read_trace
+    from simulator.experiment.trace_export import trace_tables
+
+    w = _world(NUMBERS, days=1, accounts=300)
+    header, *rows = trace_tables(w)["dials.csv"].decode().splitlines()
+    assert header.endswith(",abandoned,phone_type,phone_index")
+    ph = w.phone_numbers
+    for line, (a, i, _) in zip(rows, _dials(w)):
+        kind, j = line.split(",")[-2:]
+        assert (kind, int(j)) == (PHONE_TYPES[ph.kind[i]], i - ph.first[a])
+    plain = World(parse_scenario(tiny_scenario(accounts=300)), 3, 0, trace=True)
+    plain.run()
+    for name, world in (("with", w), ("without", plain)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, data in trace_tables(world).items():
+            (folder / file).write_bytes(data)
+        assert read_trace(folder) is not None
+    assert not trace_tables(plain)["dials.csv"].decode().splitlines()[0].endswith("phone_index")
