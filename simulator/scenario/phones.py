@@ -144,6 +144,14 @@ def phone_problems(scenario) -> list[tuple[str, str]]:
                     "set phones or phone_numbers, not both: the phone numbers give each account its count",
                 )
             )
+    st = scenario.skip_trace
+    if st is not None and st.bad_number_share_by_segment:
+        out.append(
+            (
+                "skip_trace.bad_number_share_by_segment",
+                "with phone_numbers each number's valid gives its chance to work: drop this table",
+            )
+        )
     pf = scenario.portfolio
     if pf is not None and pf.behaviour_on:
         out.append(

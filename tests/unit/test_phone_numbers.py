@@ -211,3 +211,20 @@ def test_the_trace_names_the_number_and_calibration_reads_it(tmp_path):
             (folder / file).write_bytes(data)
         assert read_trace(folder) is not None
     assert not trace_tables(plain)["dials.csv"].decode().splitlines()[0].endswith("phone_index")
+
+
+@pytest.mark.parametrize(
+    ("block", "key"),
+    [
+        (
+            {"skip_trace": {"bad_number_share_by_segment": {"s1": 0.2}}},
+            "skip_trace.bad_number_share_by_segment",
+        ),
+        ({"portfolio": {"behaviour": {"spread": 1.0}}}, "portfolio.behaviour"),
+        ({"segments__s1__phones": {"dist": "uniform_int", "low": 1, "high": 3}}, "segments.s1.phones"),
+    ],
+)
+def test_settings_that_phone_numbers_replace_are_refused(block, key):
+    raw = tiny_scenario(segments__s1__phone_numbers=[{"type": "cell"}], **block)
+    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+        parse_scenario(raw)
