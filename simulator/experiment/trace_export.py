@@ -21,6 +21,7 @@ from ..base.clock import HOUR_S
 from ..base.csvcells import safe_cell
 from ..base.fileio import atomic_write
 from ..base.outcomes import ABANDONED, OUTCOME_NAMES
+from ..scenario.phones import PHONE_TYPES
 from ..scenario.schema import Scenario
 from ..world.build import World
 from ..world.calendar import nominal_date
@@ -81,6 +82,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
     tr = w.trace_arrays()
     n_coll = len(collectors)
     mode = sc.dialer.mode
+    numbers = w.phone_numbers  # several numbers per account: dials.csv names the number dialed
     dials = []
     for coll, a, camp, t, o, ring, talk, wrap in zip(
         tr["coll"].astype(int).tolist(),
@@ -108,6 +110,26 @@ def trace_tables(w: World) -> dict[str, bytes]:
                 int(o == ABANDONED),
             )
         )
+    dial_columns = [
+        "call_start",
+        "account_id",
+        "segment",
+        "tz_offset_h",
+        "collector_id",
+        "campaign",
+        "dialer_mode",
+        "outcome",
+        "ring_s",
+        "talk_s",
+        "wrap_s",
+        "abandoned",
+    ]
+    if numbers is not None:
+        dial_columns += ["phone_type", "phone_index"]
+        dials = [
+            (*row, PHONE_TYPES[numbers.kind_at(a, j)], j)
+            for row, a, j in zip(dials, tr["acct"].astype(int).tolist(), tr["phone"].astype(int).tolist())
+        ]
     rec = w.recorder
     promises = []
     for r in sorted(rec.promises, key=lambda r: r.made_at_s):
@@ -190,23 +212,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
         for coll, a, s, arrived, answered, ended, negotiated in sorted(rec.inbound_calls, key=lambda r: r[3])
     ]
     return {
-        "dials.csv": _csv(
-            [
-                "call_start",
-                "account_id",
-                "segment",
-                "tz_offset_h",
-                "collector_id",
-                "campaign",
-                "dialer_mode",
-                "outcome",
-                "ring_s",
-                "talk_s",
-                "wrap_s",
-                "abandoned",
-            ],
-            dials,
-        ),
+        "dials.csv": _csv(dial_columns, dials),
         "promises.csv": _csv(
             [
                 "promise_id",

@@ -40,6 +40,11 @@ RULES = {
         "conversation; UK Ofcom: none within 72 h of an abandoned call, when on",
         "count",
     ),
+    "autodialed_cells_without_consent": (
+        "autodialed calls to cells without consent",
+        "US TCPA: an autodialed call to a cell phone needs the debtor's prior express consent",
+        "count",
+    ),
 }
 """The compliance measures that have a limit, in the order warnings are given."""
 
@@ -53,6 +58,7 @@ def limits_of(scenario: Any) -> dict[str, float]:
         "calls_outside_window": 0.0,
         "max_attempts_in_7_days": float(comp.max_attempts_in_7_days),
         "calls_in_waiting_period": 0.0,
+        "autodialed_cells_without_consent": 0.0,
     }
 
 
@@ -66,6 +72,11 @@ def _setting(scenario: Any, measure: str) -> str:
         return (
             f"{comp.calling_window_start}-{comp.calling_window_end} local, "
             f"compliance.enforce_calling_window: {on(comp.enforce_calling_window)}"
+        )
+    if measure == "autodialed_cells_without_consent":
+        return (
+            f"compliance.cell_without_consent: {comp.cell_without_consent}, "
+            f"enforce_cell_consent: {on(comp.enforce_cell_consent)}"
         )
     if measure == "max_attempts_in_7_days":
         return f"compliance.max_attempts_in_7_days, enforce_7_in_7: {on(comp.enforce_7_in_7)}"

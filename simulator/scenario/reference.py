@@ -49,6 +49,7 @@ REGENERATE = "python -m simulator.scenario.reference --write"
 CROSS_RULES: dict[str, list[str]] = {
     "Calendar": [
         "`weekdays` lists each day at most once.",
+        "`holidays` lists each day at most once.",
         "`close_time` is after `open_time`.",
         "`warmup_days` is below `working_days` (something is left to measure).",
     ],
@@ -120,6 +121,10 @@ CROSS_RULES: dict[str, list[str]] = {
         "(at most 64 characters).",
         "Every segment a team lists in `segments` exists under `[segments]`.",
         "Every segment is worked by at least one team.",
+        "When one segment lists `phone_numbers`, every segment does; such a segment leaves `phones` "
+        "at 1 (its numbers give each account's count), account-level behaviour "
+        "(`portfolio.behaviour`) is off and `skip_trace.bad_number_share_by_segment` is empty "
+        "(each number's `valid` gives its chance to work).",
         "Every team's shift lies inside the center's hours (`calendar.open_time` to `calendar.close_time`).",
         "At least one team has a headcount above 0.",
         "`inbound.calls_per_hour` names only segments under `[segments]`.",

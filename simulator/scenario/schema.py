@@ -18,6 +18,7 @@ from ..base.outcomes import Outcome as OutcomeCode
 from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
+from .phones import PhoneNumber, phone_problems
 from .portfolio import Inflow, LivingPortfolio
 from .strategy import ListKey, Strategy
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
@@ -114,13 +115,25 @@ class Calendar(_Model):
         ),
     )
 
+    holidays: list[Annotated[int, Field(ge=0, le=36600)]] = Field(
+        [],
+        description=(
+            "calendar days (0 = the first day of the run; nominal date 2024-01-01 + start weekday index "
+            "+ day, docs/data-formats.md) on which nobody works and no call is made, even on a working "
+            "weekday; the run still has working_days calling days, so each holiday in its span pushes "
+            "its end a calendar day later"
+        ),
+    )
+
     def work_days(self) -> list[int]:
-        """The calendar days (0 = the first day of the run) on which the center calls."""
+        """The calendar days (0 = the first day of the run) on which the center calls: the
+        working weekdays that are not holidays."""
         start = WEEKDAYS.index(self.start_weekday)
         working = {WEEKDAYS.index(d) for d in self.weekdays}
+        off = set(self.holidays)
         out, day = [], 0
         while len(out) < self.working_days:
-            if (start + day) % 7 in working:
+            if (start + day) % 7 in working and day not in off:
                 out.append(day)
             day += 1
         return out
@@ -129,6 +142,8 @@ class Calendar(_Model):
     def _check(self) -> Calendar:
         if len(set(self.weekdays)) != len(self.weekdays):
             raise ValueError(f"weekdays lists a day twice: {self.weekdays}")
+        if len(set(self.holidays)) != len(self.holidays):
+            raise ValueError(f"holidays lists a day twice: {self.holidays}")
         if self.warmup_days >= self.working_days:
             raise ValueError(
                 f"warmup_days ({self.warmup_days}) must be below working_days ({self.working_days}): "
@@ -504,6 +519,14 @@ class Segment(_Model):
             "number of phone numbers per account (whole numbers >= 1; used by account-level behaviour)"
         ),
     )
+    phone_numbers: list[PhoneNumber] = Field(
+        [],
+        max_length=8,
+        description=(
+            "the segment's phone numbers: type, share of accounts having one, validity, consent and answer "
+            "curve of each (scenario/phones.py; omit: one number per account, the segment's own outcomes)"
+        ),
+    )
     wrong_number_share: Probability = Field(
         0.0,
         description=(
@@ -828,6 +851,17 @@ class Compliance(_Model):
     )
     enforce_no_redial_after_abandon: bool = Field(
         False, description="the dialer obeys no_redial_after_abandon_h (off by default)"
+    )
+    cell_without_consent: Literal["manual_only", "never"] = Field(
+        "manual_only",
+        description=(
+            "a cell phone whose debtor gave no consent (segments.<name>.phone_numbers): manual_only: dialed "
+            "only in preview mode, never by the progressive or predictive dialer (the TCPA); never: not "
+            "dialed at all"
+        ),
+    )
+    enforce_cell_consent: bool = Field(
+        True, description="the dialer obeys cell_without_consent (off: it dials any phone, and counts)"
     )
 
     @model_validator(mode="after")
@@ -1261,6 +1295,7 @@ class Scenario(_Model):
         """Rules that tie sections together, as (key path, message) pairs."""
         out: list[tuple[str, str]] = []
         roles = {n: t.role for n, t in self.teams.items()}
+        out.extend(phone_problems(self))
         if self.inbound is not None:
             out.extend(self.inbound.problems(list(self.segments), roles))
         elif {"inbound", "blend"} & set(roles.values()):

@@ -37,6 +37,7 @@ from .inbound import InboundDesk
 from .inbound_traffic import ResponseCalls
 from .living import LivingPortfolio
 from .lost_contacts import LostContacts
+from .phone_numbers import AccountPhones
 from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
@@ -135,6 +136,13 @@ class World(WorldState):
             scenario, self.portfolio, self.streams, self.behaviour, self.calendar.first_measured_day
         )
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
+        self.phone_numbers = None
+        if any(s.phone_numbers for s in scenario.segments.values()):
+            self.phone_numbers = AccountPhones(
+                scenario, self.portfolio, self.streams, self.calendar.first_measured_day * DAY_S
+            )
+            for m in self.models:  # each number's own table, varying by hour, decides the outcome
+                m.codes, m.flat = None, False
         self.collectors = collector_roster(scenario, self.streams, self.calendar)
         # Promise-confirmation calls are the only reason to look a promise up by account.
         self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)
@@ -191,13 +199,16 @@ class World(WorldState):
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
         """The whole dial trace as columns (needs ``trace=True``): coll, acct, camp, t (seconds),
-        out, ring, talk, wrap (seconds)."""
+        out, ring, talk, wrap (seconds), and phone with several numbers per account."""
         if self.trace is None:
             raise RuntimeError("build the World with trace=True to keep a dial trace")
         keys = ("coll", "acct", "camp", "t", "out", "ring", "talk", "wrap")
+        if self.phone_numbers is not None:
+            keys += ("phone",)  # the index of the number dialed among the account's (phone_numbers.py)
         if not self.trace:
             return {k: np.zeros(0) for k in keys}
-        return {k: np.concatenate([d[k] for d in self.trace]) for k in keys}
+        # (a day without dials has no phone column)
+        return {k: np.concatenate([d[k] for d in self.trace if k in d] or [np.zeros(0)]) for k in keys}
 
     def run(self) -> Counters:
         """Run the replication to its end and return its counters."""
@@ -247,6 +258,10 @@ class World(WorldState):
             "worst_daily_abandon_rate": worst_day,
             "worst_30_day_abandon_rate": worst_30,
         }
+        numbers = self.phone_numbers
+        if numbers is not None:
+            cnt.blocks["compliance"]["autodialed_cells_without_consent"] = float(numbers.auto_no_consent)
+            cnt.blocks["phones"] = numbers.block()
         if self.lost_contacts is not None and LostContacts.on(self.scenario):
             cnt.blocks["lost_contacts"] = self.lost_contacts.block()
         if self.reputation is not None:

@@ -3,7 +3,8 @@
 A dial goes through four steps, each written once, here:
 
 1. **draw**: the outcome at the account's local hour and weekday (from its phone's outcome table
-   when phone status is modelled), its ring, talk and wrap seconds, then ring-out (the dialer
+   when phone status is modelled; with several numbers per account, from the table of the
+   number the dialer picks: phone_numbers.py), its ring, talk and wrap seconds, then ring-out (the dialer
    hangs up after ``ring_timeout_s``) and answering-machine detection;
 2. **rules**: the calling rules measured at the moment of dialing (calls outside the account's
    local window, calls inside a waiting period), whatever the lists enforce: a rule switched off
@@ -71,9 +72,11 @@ class DialKernel:
         "exempt",
         "lists",
         "log_cols",
+        "log_phone",
         "lost",
         "min_payment",
         "models",
+        "numbers",
         "ofcom_s",
         "past_due_multiple",
         "phone",
@@ -117,6 +120,8 @@ class DialKernel:
         self.segment_list = p.segment_list
         self.phone = p.phone  # per-account phone state, or None when phone status is not modelled
         self.behaviour = state.behaviour  # account-level behaviour, or None: the segment's rates
+        # several numbers per account (phone_numbers.py), or None; the dial log records the number
+        self.numbers = getattr(state, "phone_numbers", None)
         # promises sized by the past-due amount (portfolio.promise_past_due_multiple), or None
         self.past_due_multiple = _past_due_multiple(state)
         self.min_payment = state.living.min_payment_list if self.past_due_multiple is not None else None
@@ -163,6 +168,7 @@ class DialKernel:
             log.talk.append,
             log.wrap.append,
         )
+        self.log_phone = log.phone.append
 
     def draw(self, a: int, now: float) -> tuple[int, int, float, float, float]:
         """Steps 1 and 2 for a dial to account ``a`` placed at ``now``: returns its segment, its
@@ -185,6 +191,8 @@ class DialKernel:
             slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
             if self.behaviour is not None:  # the account's own propensities and phone
                 o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())
+            elif self.numbers is not None:  # the number the dialer picks, and its own table
+                o = self.numbers.dial(a, slot, m.u_outcome.next())
             else:
                 cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
                 o = bisect_right(cum, m.u_outcome.next())
@@ -255,6 +263,9 @@ class DialKernel:
         c_ring(ring)
         c_talk(talk)
         c_wrap(wrap)
+        numbers = self.numbers
+        if numbers is not None:
+            self.log_phone(numbers.note(a, o, t))
         line_end = self.line_end
         if line_end is not None:  # the line (ring and talk) ends: account_lines.py
             line_end[a] = t + ring + talk

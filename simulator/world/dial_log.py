@@ -40,6 +40,8 @@ class DialLog:
         "r_wrap",
         "run_cols",
         "runs",
+        "phone",
+        "r_phone",
     )
 
     def __init__(self) -> None:
@@ -62,6 +64,10 @@ class DialLog:
             self.r_ring = array("d")
             self.r_talk = array("d")
             self.r_wrap = array("d")
+            # the index of the number dialed among the account's, with several numbers per
+            # account (world/phone_numbers.py), for dials one at a time and for runs: else empty
+            self.phone = array("b")
+            self.r_phone = array("b")
             # The bound ``append`` of each run column, in the order acct, t, out, ring, talk, wrap:
             # a run appends its dials through them, then calls end_run.
             self.run_cols = (
@@ -89,6 +95,8 @@ class DialLog:
             self.r_ring,
             self.r_talk,
             self.r_wrap,
+            self.phone,
+            self.r_phone,
         ):
             del col[:]
         self.runs.clear()
@@ -121,6 +129,9 @@ class DialLog:
             "wrap": np.float64,
         }
         cols = {k: np.frombuffer(getattr(self, k), dtype=d).copy() for k, d in dtypes.items()}
+        if len(self.phone) or len(self.r_phone):
+            cols["phone"] = np.frombuffer(self.phone, dtype=np.int8).copy()
+            dtypes["phone"] = np.int8
         if self.runs:
             meta = np.array(self.runs, dtype=np.int64)
             runs = {

@@ -188,7 +188,7 @@ class Portfolio:
         # Phone state per account (phones.PhoneState), which picks the outcome table its dials
         # use; None when phone status is not modelled (phones.model_phone_status sets it).
         self.phone: list[int] | None = None
-        self.phones: np.ndarray | None = None  # phone numbers per account (account-level behaviour)
+        self.phones: np.ndarray | None = None  # phone numbers per account (behaviour, phone_numbers.py)
         # Attempts on the 6 calendar days before today as a Python list, for per-dial reads
         # (contact fatigue, with today's attempts); None unless something reads it.
         self.attempts_7_list: list[int] | None = None

@@ -27,6 +27,7 @@ from .counters import Counters, Structure
 from .dial_log import DialLog
 from .living import LivingPortfolio
 from .lost_contacts import LostContacts
+from .phone_numbers import AccountPhones
 from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
@@ -76,6 +77,7 @@ class WorldState:
     living: LivingPortfolio | None  # arrivals, exits, payments and the ledger ([portfolio] on)
     behaviour: AccountBehaviour | None  # account-level behaviour ([portfolio.behaviour] on)
     lost_contacts: LostContacts | None  # answers thinned after abandons (account, spam label)
+    phone_numbers: AccountPhones | None  # several numbers per account (segments' phone_numbers)
     reputation: CallerReputation | None  # the spam label's daily check (dialer.spam_label_abandon_rate)
     lists: CallLists  # today's call lists and retry queues
     lines: AccountLines | None  # one line per account with inbound calls ([inbound] on)

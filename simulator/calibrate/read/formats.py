@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ...base.outcomes import OUTCOME_NAMES
+from ...scenario.phones import PHONE_TYPES
 from ...world.phones import STATUS_WORDS
 
 __all__ = [
@@ -135,6 +136,7 @@ _LIMITS = {
     "days_past_due": MAX_DAYS_PAST_DUE,
     "risk_score": MAX_SCORE,
     "phones": MAX_PHONES,
+    "phone_index": MAX_PHONES,
     **dict.fromkeys(
         ("paid_hours", "productive_hours", "dials", "connects", "rpc", "promises", "kept"), MAX_COUNT
     ),
@@ -190,6 +192,22 @@ DIALS = FileSpec(
             "flag",
             required=False,
             doc="1: a live answer no collector took within the abandon limit",
+        ),
+        _c(
+            "phone_type",
+            "enum",
+            required=False,
+            blank_ok=True,
+            choices=PHONE_TYPES,
+            doc="the type of the number dialed (cell, home, work), with several numbers per account",
+        ),
+        _c(
+            "phone_index",
+            "int",
+            required=False,
+            blank_ok=True,
+            nonneg=True,
+            doc="which of the account's numbers was dialed (0 = its first)",
         ),
     ),
     order_by="call_start",

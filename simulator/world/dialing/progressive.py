@@ -39,7 +39,7 @@ class ProgressiveDialer(Dialer):
         delays = state.lists.retry_delay_s
         self.max_run_s = min([self.MAX_RUN_S] + [x for k, x in enumerate(delays) if k != RPC])
         # The inlined kernel in run_of_dials knows no task hooks, and phone states only through
-        # account-level behaviour.
+        # account-level behaviour or several numbers per account.
         self.runs = (
             not kernel.dial_hooks
             and (kernel.phone is None or kernel.behaviour is not None)
@@ -110,7 +110,14 @@ class ProgressiveDialer(Dialer):
         slot = ((k.start_wd + hour // 24) % 7) * 24 + hour % 24
         cum = m.cum_by_slot[slot]
         u_next = m.u_outcome.next
-        account_outcome = k.behaviour.outcome if k.behaviour is not None else None
+        # the account's own outcome: its behaviour, or the number the dialer picks
+        account_outcome = (
+            k.behaviour.outcome
+            if k.behaviour is not None
+            else k.numbers.outcome
+            if k.numbers is not None
+            else None
+        )
         codes = (
             m.codes if account_outcome is None else None
         )  # flat outcome probabilities: read the codes inline
@@ -238,6 +245,11 @@ class ProgressiveDialer(Dialer):
         if line_end is not None:  # the run's lines, some ahead of the clock (account_lines.py)
             for a, t0, r, tk in zip(log.r_acct[n0:], log.r_t[n0:], log.r_ring[n0:], log.r_talk[n0:]):
                 line_end[a] = t0 + r + tk
+        numbers = k.numbers
+        if numbers is not None:  # the run's numbers, as DialKernel.finish logs them
+            note, r_phone = numbers.note, log.r_phone.append
+            for a, o, t0 in zip(log.r_acct[n0:], log.r_out[n0:], log.r_t[n0:]):
+                r_phone(note(a, o, t0))
         n_dials = log.end_run(c.idx, camp.idx, n0)
         if not n_dials:
             return None

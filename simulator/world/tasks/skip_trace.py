@@ -1,5 +1,9 @@
 """Skip tracing: per-account phone validity, the skip-trace queue, traces and fresh numbers
-(see schema.SkipTrace for the model)."""
+(see schema.SkipTrace for the model).
+
+With several numbers per account (world/phone_numbers.py) the numbers' own validity replaces
+the per-account draw: an account goes to the queue once every number its dialer may dial has
+been found invalid (``invalid_attempts`` invalid dials each), and a hit replaces one of them."""
 
 from __future__ import annotations
 
@@ -31,7 +35,9 @@ class SkipTrace(Task):
         cfg = self.cfg = sc.skip_trace
         p = self.p = state.portfolio
         n = p.n
-        if p.phone is None:  # else account-level behaviour modelled the numbers (behaviour.py)
+        # With several numbers per account (phone_numbers.py) those are traced, one at a time
+        self.numbers = state.phone_numbers
+        if self.numbers is None and p.phone is None:  # else behaviour.py modelled the numbers
             phone = np.zeros(n, dtype=np.int8)
             for i, (name, seg) in enumerate(sc.segments.items()):
                 mine = np.flatnonzero(p.segment == i)  # the initial accounts, then those entering later
@@ -39,10 +45,10 @@ class SkipTrace(Task):
                 u = state.streams.generator(f"skip_trace/{name}/bad_number").random(len(mine))
                 phone[mine] = np.where(u < q, DISCONNECTED, VALID)
             model_phone_status(p, phone)
-        if state.behaviour is None:  # account-level behaviour draws from each account's own table
+        if state.behaviour is None and self.numbers is None:  # behaviour: each account's own table
             model_phone_tables(state.models, sc.segments.values(), cfg.new_number_rpc_multiplier)
         self.phone = p.phone  # read per dial (DialKernel.draw); a trace that finds the debtor writes it
-        self.bad_at_start = not_working(self.phone)
+        self.bad_at_start = self._not_working()
         self.invalid_n = [0] * n
         self.tp_n = [0] * n
         self.rpc_seen = [0] * n
@@ -63,8 +69,14 @@ class SkipTrace(Task):
         self.measured_hit = np.zeros(n, dtype=bool)  # ... and found by such a trace
         self.collected_traced_usd = 0.0
 
+    def _not_working(self) -> int:
+        """Accounts none of whose numbers (that the dialer may dial) reaches the debtor."""
+        if self.numbers is None:
+            return not_working(self.phone)
+        return sum(1 for a in range(self.p.n) if not self.numbers.working(a))
+
     def start_measuring(self, day: int) -> None:
-        self.bad_at_start = not_working(self.phone)
+        self.bad_at_start = self._not_working()
 
     def on_dial(self, account: int, outcome: int, end_s: float) -> bool:
         """Count the dial's outcome; True if the account went to the queue (it leaves today's
@@ -73,6 +85,8 @@ class SkipTrace(Task):
         if outcome == RPC:
             self.rpc_seen[a] = 1
             return False
+        if outcome == INVALID and self.numbers is not None:  # traced once every number is found bad
+            return self.numbers.all_found_invalid(a) and self._enqueue(a, end_s)
         if outcome == INVALID:
             k = self.invalid_n[a] + 1
             self.invalid_n[a] = k
@@ -123,9 +137,11 @@ class SkipTrace(Task):
             if self.u_hit.next() < cfg.hit_probability:
                 self.hits += measured
                 self.measured_hit[a] |= measured
-                self.phone[a] = (
-                    DISCONNECTED if self.u_number.next() < cfg.new_number_bad_probability else TRACED
-                )
+                bad = self.u_number.next() < cfg.new_number_bad_probability
+                if self.numbers is None:
+                    self.phone[a] = DISCONNECTED if bad else TRACED
+                else:  # the number found replaces one found bad (phone_numbers.py)
+                    self.numbers.traced(a, bad, p)
                 self.invalid_n[a] = self.tp_n[a] = 0
                 p.status[a] = OPEN
                 p.blocked_until_s[a] = max(p.blocked_until_s[a], (day + 1) * DAY_S)
