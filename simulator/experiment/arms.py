@@ -12,13 +12,13 @@ the differences over replications are independent: a Student-t interval on their
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from ..base.statistics import paired_difference, paired_from_moments
 from ..measures.arms import ALL_ARM_METRICS, CHALLENGER_METRICS
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .results import Results
+from ..scenario.strategy import Strategy
+from .accumulate import ReplicationStore
 
 ARMS_LEVEL, CHALLENGERS_LEVEL = "arms", "challengers"
 """Levels of a replication's ``metrics`` that hold the arms' values and each challenger's
@@ -40,20 +40,21 @@ def relative_lift(paired: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def arms_blocks(res: Results) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(``arms``, ``challengers``) of the results document, or None without arms.
+def arms_blocks(
+    store: ReplicationStore, stat: Callable[[tuple], dict], strategy: Strategy | None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(``arms``, ``challengers``) of the results document, or None without arms. ``stat``: the
+    STAT of a store key (Results._stat); ``strategy``: the scenario's block, for the shares.
 
     ``arms``: {arm: {metric: STAT}} for every name of measures/arms.ALL_ARM_METRICS.
     ``challengers``: {challenger: {"champion", "share", "champion_share", "metrics": {metric:
     PAIRED + relative lift}}} for measures/arms.CHALLENGER_METRICS, PAIRED being
     ``compare``'s paired difference (``a`` the champion, ``b`` the challenger)."""
-    store = res.store
     units = store.units.get(ARMS_LEVEL)
     if not units:
         return None
     names = list(units)
-    arms = {name: {m: res._stat(("metrics", ARMS_LEVEL, name, m)) for m in ALL_ARM_METRICS} for name in names}
-    strategy = res.loaded.scenario.strategy
+    arms = {name: {m: stat(("metrics", ARMS_LEVEL, name, m)) for m in ALL_ARM_METRICS} for name in names}
     shares = dict(zip(strategy.arm_names, strategy.arm_shares)) if strategy is not None else {}
     champ = names[0]
     challengers: dict[str, Any] = {}

@@ -158,7 +158,7 @@ class Results:
             doc["targets"] = targets
         if metrics["collectors"]:
             doc["peers"] = peers_block(self.loaded.scenario, metrics)
-        arms = arms_blocks(self)
+        arms = arms_blocks(self.store, self._stat, self.loaded.scenario.strategy)
         if arms is not None:  # champion/challenger arms ([strategy] with two or more)
             doc["arms"], doc["challengers"] = arms
         if self.precision is not None:
