@@ -250,3 +250,18 @@ def test_metric_references_to_arms():
         parse_metric_ref("arms.champion.collected", load_scenario(SCENARIOS / "open_portfolio.toml").scenario)
     with pytest.raises(ValueError, match="unknown metric"):
         parse_metric_ref("center.collected_per_account", sc)  # an arm's figure only
+
+
+def test_challengers_from_moments_when_values_are_not_all_kept():
+    """A run too long to keep every replication's values compares the arms from the moments of
+    the per-replication differences: the same means and intervals."""
+    from simulator.experiment.results import Results
+
+    raw = _living_small()
+    loaded = LoadedScenario(parse_scenario(raw), "<test>", "0" * 64, (), raw)
+    reps = [run_replication(loaded.scenario, 3, r) for r in range(4)]
+    full = Results(loaded, 3, reps).to_dict()["challengers"]["challenger"]["metrics"]
+    part = Results(loaded, 3, reps, keep=1).to_dict()["challengers"]["challenger"]["metrics"]
+    for m in CHALLENGER_METRICS:
+        for k in ("n", "a_mean", "b_mean", "diff_mean", "diff_ci95_low", "diff_ci95_high", "relative_lift"):
+            assert part[m][k] == pytest.approx(full[m][k], rel=1e-9), (m, k)
