@@ -167,6 +167,7 @@ def _precision_report(p: dict) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..experiment.replications import run_experiment
     from ..report import pyramid_table, volume_table
+    from ..report.arms import arms_table
     from ..report.inbound import inbound_table
 
     loaded = load(args)
@@ -222,7 +223,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if out_dir is not None:
             write(emit_in_folder, out_dir, "--out", "results.json", text, args.force)
             summary = (
-                "\n\n".join(filter(None, (pyramid_table(doc), volume_table(doc), inbound_table(doc)))) + "\n"
+                "\n\n".join(
+                    filter(None, (pyramid_table(doc), volume_table(doc), inbound_table(doc), arms_table(doc)))
+                )
+                + "\n"
             )
             write(emit_in_folder, out_dir, "--out", "summary.txt", summary, args.force)
         if trace_dir is not None:  # replication 0 kept its trace as it ran
@@ -262,6 +266,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if inbound:
         say()
         say(inbound)
+    arms = arms_table(doc)
+    if arms:
+        say()
+        say(arms)
     from ..report.table import blocks_table
 
     blocks = blocks_table(doc)

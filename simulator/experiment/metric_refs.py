@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..measures.arms import ALL_ARM_METRICS
 from ..measures.inbound import INBOUND_METRICS, QUEUE_METRICS
 from ..measures.metrics import EXTRA_METRICS, METRICS, ROLES
 from ..scenario.schema import Scenario
@@ -15,6 +16,9 @@ from ..scenario.schema import Scenario
 LEVELS = ("center", "segments", "teams", "collectors", "groups")
 """Levels of the results' metrics; ``groups`` (collectors by their team's role: inbound, blend,
 outbound) only with an [inbound] block."""
+ARMS = "arms"
+"""The level of a champion/challenger arm's metrics (``arms.ARM.METRIC``; a [strategy] block with
+two arms or more): reported in the results document's ``arms`` block, not under ``metrics``."""
 ALL_METRICS = METRICS + EXTRA_METRICS
 KEY_METRICS = (
     "value_per_paid_hour",
@@ -48,7 +52,8 @@ class MetricRef:
 
 def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
     """Parse ``METRIC``, ``center.METRIC`` or ``LEVEL.UNIT.METRIC`` (LEVEL: segments, teams,
-    collectors, groups). Raises ValueError with what was expected. The inbound queue's measures
+    collectors, groups, arms: a champion/challenger arm, with the arms' own per-account figures,
+    measures/arms.ARM_METRICS). Raises ValueError with what was expected. The inbound queue's measures
     (``service_level``, ``inbound_abandon_rate``, ...: measures/inbound.QUEUE_METRICS) are refused
     for teams, collectors and groups, where they are always null; a group is a team role. With
     ``scenario``, segment and team names are checked against it, and an inbound metric is refused
@@ -58,24 +63,33 @@ def parse_metric_ref(text: str, scenario: Scenario | None = None) -> MetricRef:
         level, unit, metric = "center", "center", parts[0]
     elif len(parts) == 2 and parts[0] == "center":
         level, unit, metric = "center", "center", parts[1]
-    elif len(parts) == 3 and parts[0] in LEVELS[1:]:
+    elif len(parts) == 3 and parts[0] in (*LEVELS[1:], ARMS):
         level, unit, metric = parts
     else:
         raise ValueError(
             f"metric {text!r}: expected METRIC, center.METRIC or LEVEL.UNIT.METRIC with "
-            f"LEVEL one of segments, teams, collectors, groups (e.g. segments.low_risk.promise_rate)"
+            f"LEVEL one of segments, teams, collectors, groups, arms (e.g. segments.low_risk.promise_rate)"
         )
-    if metric not in ALL_METRICS:
+    known = ALL_ARM_METRICS if level == ARMS else ALL_METRICS
+    if metric not in known:
         import difflib
 
-        close = difflib.get_close_matches(metric, ALL_METRICS, n=1)
+        close = difflib.get_close_matches(metric, known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ValueError(
-            f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: {', '.join(ALL_METRICS)}"
+            f"metric {text!r}: unknown metric {metric!r}; {hint}expected one of: {', '.join(known)}"
         )
+    if scenario is not None and level == ARMS:
+        strategy = scenario.strategy
+        names = strategy.arm_names if strategy is not None and len(strategy.arm_names) > 1 else []
+        if unit not in names:
+            raise ValueError(
+                f"metric {text!r}: no arm named {unit!r}; "
+                + (f"expected one of: {', '.join(names)}" if names else "the scenario has no [strategy] arms")
+            )
     if level == "groups" and unit not in ROLES:
         raise ValueError(f"metric {text!r}: no collector group {unit!r}; expected one of: {', '.join(ROLES)}")
-    if metric in QUEUE_METRICS and level in ("teams", "collectors", "groups"):
+    if metric in QUEUE_METRICS and level in ("teams", "collectors", "groups", ARMS):
         raise ValueError(
             f"metric {text!r}: {metric} is a measure of the inbound queue, defined for the center "
             f"and the segments only (a caller waits for the queue, not for a team); use {metric} "

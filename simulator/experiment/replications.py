@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..measures.arms import arm_metrics, challenger_differences
 from ..measures.inbound import inbound_by_hour, window_hours
 from ..measures.metrics import replication_metrics, replication_series
 from ..scenario.load import LoadedScenario
@@ -90,7 +91,12 @@ def run_replication(scenario: Scenario, seed: int, replication: int, trace: bool
         blocks["portfolio"] = {**blocks["portfolio"], "warmup_days_mser5": float(warmup)}
     if cnt.inbound_hours is not None:
         blocks["inbound_by_hour"] = inbound_by_hour(cnt.inbound_hours, window_hours(scenario))
-    out = {"metrics": replication_metrics(st, cnt), "blocks": blocks, "series": replication_series(st, cnt)}
+    metrics = replication_metrics(st, cnt)
+    arms = arm_metrics(st, cnt)
+    if arms:  # champion/challenger arms: per arm, and each challenger less the champion
+        metrics["arms"] = arms
+        metrics["challengers"] = challenger_differences(arms)
+    out = {"metrics": metrics, "blocks": blocks, "series": replication_series(st, cnt)}
     if trace:
         try:
             out[TRACE] = trace_tables(w)

@@ -19,6 +19,7 @@ from ..measures.peers import peers_block
 from ..measures.pyramid import targets_block
 from ..scenario.load import LoadedScenario
 from .accumulate import VALUES_KEPT, ReplicationStore
+from .arms import arms_blocks
 from .metric_refs import ALL_METRICS, KEY_METRICS, LEVELS, MetricRef, parse_metric_ref
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -157,6 +158,9 @@ class Results:
             doc["targets"] = targets
         if metrics["collectors"]:
             doc["peers"] = peers_block(self.loaded.scenario, metrics)
+        arms = arms_blocks(self.store, self._stat, self.loaded.scenario.strategy)
+        if arms is not None:  # champion/challenger arms ([strategy] with two or more)
+            doc["arms"], doc["challengers"] = arms
         if self.precision is not None:
             doc["precision"] = self.precision
         if self.parameter_uncertainty is not None:

@@ -19,6 +19,8 @@ SHOWN_ELSEWHERE = {
     "scenario",
     "targets",
     "peers",
+    "arms",
+    "challengers",
     "portfolio",
     "compliance",
     "breaches",

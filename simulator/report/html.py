@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from ..measures.valuation import LOSS_AVOIDED_WORDS
+from .arms import arms_html
 from .blocks import further_blocks_html
 from .data import (
     ABANDON_LIMIT,
@@ -104,6 +105,7 @@ def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str,
         + "</section>"
     )
     body.append(dollars_html(doc))
+    body.append(arms_html(doc))
     body.append(unit_section("Segments", "segments", m["segments"], tg))
     body.append(unit_section("Teams", "teams", m["teams"], tg))
     coll = m["collectors"]

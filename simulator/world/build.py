@@ -18,6 +18,7 @@ from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .account_lines import AccountLines
+from .arms import ArmCounts
 from .behaviour import AccountBehaviour
 from .blend import BlendWork
 from .calendar import WorkCalendar
@@ -181,10 +182,23 @@ class World(WorldState):
             collector_supervision_usd_per_h=supervision_rates(scenario, self.collectors),
             cost_rates=cost_rates(scenario),
             team_roles=tuple(roles),
+            arms=tuple(scenario.strategy.arm_names)
+            if scenario.strategy is not None and len(scenario.strategy.arm_names) > 1
+            else (),
         )
         self.counters = Counters.zeros(
             self.n_collectors + len(self.campaigns), len(scenario.segments), self.n_days, len(self.campaigns)
         )
+        strategy = scenario.strategy
+        if strategy is not None and len(strategy.arm_names) > 1:
+            self.counters.arms = ArmCounts(
+                len(strategy.arm_names),
+                self.n_collectors + len(self.campaigns),
+                len(scenario.segments),
+                self.portfolio.arm,
+            )
+            if self.living is not None:
+                self.living.attach_arms(self.counters.arms)
         build_tasks(self)
         if self.recorder is not None and self.portfolio.phone is not None:
             self.recorder.phone_at_entry = list(self.portfolio.phone)
@@ -246,6 +260,13 @@ class World(WorldState):
             cnt.accounts[:] = cnt.present_accounts[:, 0]  # the accounts worked (not the control group)
         else:
             cnt.accounts[:] = np.bincount(p.segment, minlength=len(self.models))
+        arms = cnt.arms
+        if arms is not None:
+            arms.coverage("accounts_dialed", dialed)
+            if self.living is not None:
+                arms.accounts[:] = arms.present.sum(axis=1)
+            else:
+                arms.coverage("accounts", np.ones(p.n, dtype=bool))
         if isinstance(env, CountingEnvironment):
             cnt.events = env.scheduled
         worst_day, worst_30 = worst_rates(cnt.campaign_live[:, first:], cnt.campaign_abandoned[:, first:])

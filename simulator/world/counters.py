@@ -8,11 +8,15 @@ memory does not grow with the number of dials; KPIs are pure functions of them (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import ABANDONED, N_OUT, THIRD_PARTY
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .arms import ArmCounts
 
 RING, TALK, WRAP = range(3)
 """Columns of ``Counters.handle_s``: seconds ringing (dialing), talking and wrapping up."""
@@ -107,6 +111,9 @@ class Structure:
     team_roles: tuple[str, ...] = ()
     """Per team: "outbound" (dials), "inbound" (answers the inbound queue) or "blend" (both, by the
     blend policy); empty: all outbound."""
+    arms: tuple[str, ...] = ()
+    """The champion/challenger arms, the champion first, when a [strategy] block has two or
+    more (Counters.arms counts by them); empty otherwise."""
 
     @property
     def n_collectors(self) -> int:
@@ -178,6 +185,7 @@ class Counters:
     outbound_mismatches: np.ndarray | None = None
     callbacks: np.ndarray | None = None  # (S, len(CALLBACK_COLUMNS)) with [inbound.callbacks]
     inbound_hours: np.ndarray | None = None  # (24, len(HOUR_COLUMNS)) by hour of arrival
+    arms: ArmCounts | None = None  # by champion/challenger arm ([strategy] with 2+ arms; world/arms.py)
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(
@@ -296,6 +304,8 @@ class Counters:
             a = getattr(self, name)
             if a is not None:
                 a[...] = 0
+        if self.arms is not None:
+            self.arms.reset_totals()
 
     def fold(self, cols: dict[str, np.ndarray], segment_of: np.ndarray, day: int, weekday: int) -> None:
         """Add one day's dials (columns coll, acct, camp, t, out, ring, talk, wrap, in time
@@ -320,3 +330,5 @@ class Counters:
         live = out >= THIRD_PARTY
         self.campaign_live[:, day] += np.bincount(camp[live], minlength=K)
         self.campaign_abandoned[:, day] += np.bincount(camp[out == ABANDONED], minlength=K)
+        if self.arms is not None:
+            self.arms.fold(cols)

@@ -97,12 +97,14 @@ def close_day(state: WorldState, day: int, in_flight: Collection[int] = ()) -> N
         np.maximum.at(p.last_attempt_s, cols["acct"], cols["t"])
     made = state.promises_today
     if made:
-        pr = float_rows(made, 4)
+        pr = float_rows(made, 5)
         coll, seg, day_made = pr[:, 0].astype(np.int64), pr[:, 1].astype(np.int64), pr[:, 3].astype(np.int64)
         cnt.ensure_day(int(day_made.max()))
         np.add.at(cnt.promises, (coll, seg), 1)
         np.add.at(cnt.promised_usd, (coll, seg), pr[:, 2])
         np.add.at(cnt.daily_promises, (seg, day_made), 1)
+        if cnt.arms is not None:
+            cnt.arms.made(coll, pr[:, 4].astype(np.int64), pr[:, 2])
         made.clear()
     state.lists.file_spent()  # before the next rebuild reads blocked_until_s
     # the accounts on a line now, which the next rebuild keeps off the list
@@ -207,6 +209,8 @@ def settle_due(state: WorldState, day: int) -> int:
     np.add.at(cnt.kept, (coll[ckp], s[ckp]), 1)
     np.add.at(cnt.collected, (coll[ck], s[ck]), amount[ck])
     np.add.at(cnt.broken, (coll[cbp], s[cbp]), 1)
+    if cnt.arms is not None:
+        cnt.arms.settled(a, amount, ckp, ck, cbp)
     if cnt.inbound_answers is not None:  # the promises inbound calls made, also counted apart
         inb = np.fromiter(map(_INBOUND, due), dtype=bool, count=n)
         ki, kpi = ck & inb, ckp & inb

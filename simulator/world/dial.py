@@ -331,6 +331,9 @@ class DialKernel:
             if entry is not None:
                 entry[P_KEEP] *= self.reminder_mult
             self.counters.reminder_contacts[c.idx, s] += 1
+            arms = self.counters.arms
+            if arms is not None:
+                arms.reminder_contacts[arms.arm_list[a]] += 1
             return
         beh = self.behaviour
         promise_p = m.promise_p if beh is None else beh.promise_probability(a)
@@ -339,7 +342,7 @@ class DialKernel:
                 offer(c, a, s, end_s)
             return
         amount, day = self.promise(c, a, s, end_s, inbound)
-        self.promises_today.append((c.idx, s, amount, day))  # counted at midnight (day.close_day)
+        self.promises_today.append((c.idx, s, amount, day, a))  # counted at midnight (day.close_day)
 
     def promise(self, c: Collector, a: int, s: int, end_s: float, inbound: bool = False) -> tuple[float, int]:
         """File the promise of open account ``a`` (segment ``s``) agreed at ``end_s`` with ``c``

@@ -330,8 +330,15 @@ class InboundDesk:
         wrap = self.wrap_s.next()
         row[A_HANDLE] += talk + wrap
         self.lines.answered(c.idx, a, s, caller[T], now, talk)
+        arms = cnt.arms
+        if arms is not None and a >= 0:
+            arm_handle = arms.handle_s[c.idx, arms.arm_list[a]]
+            arm_handle[TALK] += talk
+            arm_handle[WRAP] += wrap
         if a >= 0 and self.portfolio.status[a] == OPEN:
             row[A_RPC] += 1
+            if arms is not None:
+                arms.inbound_rpc[arms.arm_list[a]] += 1
             self.kernel.talk(self.as_inbound[c.idx], a, s, now + talk, inbound=True)
             if caller[CLASS] == RESPONSE and self.portfolio.status[a] == PROMISED:
                 q[R_PROMISES] += 1

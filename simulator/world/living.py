@@ -42,6 +42,7 @@ from .vintages import CHARGED_OFF_FIG, COLLECTED, CURED_FIG, PLACED_FIG, Vintage
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
     from ..scenario.schema import Scenario
+    from .arms import ArmCounts
     from .behaviour import AccountBehaviour
     from .calendar import WorkCalendar
     from .portfolio import Portfolio
@@ -137,8 +138,25 @@ class LivingPortfolio:
         self.n_seg = n_seg
         self.daily_open: dict[int, np.ndarray] = {}  # calendar day -> open accounts at its end, by segment
         self.daily_self_cure: dict[int, np.ndarray] = {}  # calendar day -> self-cure dollars, by segment
+        self.arms: ArmCounts | None = None  # by champion/challenger arm (attach_arms)
         if self.measuring:
             self._start_measuring()
+
+    def attach_arms(self, arms: ArmCounts) -> None:
+        """Count by arm from now on (world/arms.py), the accounts already in the measured window
+        (those present when it opened) included."""
+        arms.start_living()
+        self.arms = arms
+        self._count_arms(np.flatnonzero(self.in_window), start=True)
+
+    def _count_arms(self, new: np.ndarray, start: bool) -> None:
+        """Count the called accounts of ``new`` (just in the measured window) by arm and segment."""
+        arms, p = self.arms, self.p
+        called = new[~p.control[new]]
+        arm = arms.arm[called].astype(np.int64)
+        np.add.at(arms.present, (arm, p.segment[called]), 1)
+        counted = arms.accounts_at_start if start else arms.accounts_entered
+        counted += np.bincount(arm, minlength=arms.n_arms)
 
     # -- the measured window ------------------------------------------------------------------
     def _active(self) -> np.ndarray:
@@ -150,11 +168,11 @@ class LivingPortfolio:
         self.ledger_usd["balance_start"] = float(p.balance[active].sum())
         self.ledger_accounts["accounts_start"] = int(active.sum())
         a = np.flatnonzero(active)
-        self._count_present(a)
+        self._count_present(a, start=True)
         self.vintages.enter(a, p.balance[a], self.first_day, start=True)
         self.measuring = True
 
-    def _count_present(self, accounts: np.ndarray) -> None:
+    def _count_present(self, accounts: np.ndarray, start: bool = False) -> None:
         """Mark accounts in the measured window and count them present by segment and group,
         each once: an account that cures and defaults again is still one account of its group
         (the unit the control group was drawn on)."""
@@ -162,6 +180,8 @@ class LivingPortfolio:
         new = accounts[~self.in_window[accounts]]
         self.in_window[new] = True
         np.add.at(self.present, (p.segment[new], p.control[new].astype(np.int64)), 1)
+        if self.arms is not None:
+            self._count_arms(new, start)
 
     def _enter(self, accounts: np.ndarray, day: int) -> None:
         """Accounts come in (new, or defaulting again): booked as inflow."""
@@ -226,6 +246,10 @@ class LivingPortfolio:
             called = ~p.control[cure]
             np.add.at(self.received_usd, (seg, (~called).astype(np.int64)), owed)
             np.add.at(self.self_cure_usd, seg[called], owed[called])  # the control group's is the baseline
+            if self.arms is not None:
+                arm = self.arms.arm[cure[called]].astype(np.int64)
+                np.add.at(self.arms.received_usd, (arm, seg[called]), owed[called])
+                np.add.at(self.arms.self_cure_usd, (arm, seg[called]), owed[called])
             self.vintages.book(COLLECTED, cure, owed)
         paid_off = p.balance[cure] < 0.005
         self.leave_many(cure[paid_off], PAID, day)
@@ -244,6 +268,8 @@ class LivingPortfolio:
         if self.measuring:
             self.ledger_usd["collected_total"] += paid
             self.received_usd[p.segment_list[a], int(self.control_list[a])] += paid
+            if self.arms is not None and not self.control_list[a]:
+                self.arms.received_usd[self.arms.arm_list[a], p.segment_list[a]] += paid
             self.paid_today.append((a, paid))
         return paid
 
@@ -354,6 +380,19 @@ class LivingPortfolio:
                 float(counters.loss_usd[:, k].sum() / owed_k) if owed_k else None
             )
         counters.blocks["valuation"] = block
+        arms = self.arms
+        if arms is not None:  # the called accounts by arm and segment
+            A, S = arms.n_arms, self.n_seg
+            cell = arms.arm.astype(np.int64) * S + p.segment.astype(np.int64)
+            called = ~p.control
+
+            def by_arm(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+                m = mask & called
+                return np.bincount(cell[m], weights=values[m], minlength=A * S).reshape(A, S)
+
+            arms.open_loss_usd = by_arm(loss, self._active())
+            arms.loss_usd = by_arm(loss, w)
+            arms.owed_usd = by_arm(owed, w)
 
     def ledger(self) -> dict[str, float]:
         """The ``portfolio`` result block: the balance and account ledgers of the measured window."""

@@ -38,3 +38,8 @@ def service_at_end(state: WorldState) -> None:
     cnt.open_accounts[:] = np.bincount(seg, minlength=S)
     cnt.attempted_7d[:] = np.bincount(seg[attempted], minlength=S)
     cnt.contacted_7d[:] = np.bincount(seg[contacted], minlength=S)
+    if cnt.arms is not None:
+        arm = np.flatnonzero(is_open)
+        cnt.arms.coverage("open_accounts", arm)
+        cnt.arms.coverage("attempted_7d", arm[attempted])
+        cnt.arms.coverage("contacted_7d", arm[contacted])

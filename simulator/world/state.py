@@ -91,7 +91,7 @@ class WorldState:
     structure: Structure  # names of the counter rows
     tasks: list[SpecialTask]  # the special tasks that are on, in hook order
     n_days: int  # calendar days the per-day counters cover
-    promises_today: list[tuple[int, int, float, int]]  # (collector, segment, amount, day made)
+    promises_today: list[tuple[int, int, float, int, int]]  # (collector, segment, amount, day made, account)
     # accounts of today's dials made with the debtor's consent (call-backs), one per dial: left
     # out of the 7-day attempt count (day.close_day)
     consented_dials: list[int]

@@ -83,6 +83,13 @@ class Aging(Task):
             self.group_shape = (self.n_seg, 2, len(BUCKETS), len(DESTINATIONS))
             self.groups = np.zeros(self.group_shape, dtype=np.int64)
             self.groups_usd = np.zeros(self.group_shape)
+            # the called accounts by arm ([strategy] with two arms or more; world/arms.py)
+            arms = state.counters.arms
+            self.arm_shape = (
+                (arms.n_arms if arms is not None else 0,) + self.group_shape[:1] + self.group_shape[2:]
+            )
+            self.arm_groups = np.zeros(self.arm_shape, dtype=np.int64)
+            self.arm_groups_usd = np.zeros(self.arm_shape)
 
     def on_payment(self, account: int, amount_usd: float, day: int) -> None:
         """A kept payment cures or partly cures the account (roll rates on, closed portfolio)."""
@@ -149,6 +156,18 @@ class Aging(Task):
         self.groups_usd += np.bincount(cell, weights=self.snap_usd[keep], minlength=size).reshape(
             self.group_shape
         )
+        if self.arm_groups.size:
+            called = ~p.control[keep]
+            arm = p.arm[keep][called].astype(np.int64)
+            per_seg = len(BUCKETS) * len(DESTINATIONS)
+            cell = arm * (self.n_seg * per_seg) + (
+                p.segment[keep][called].astype(np.int64) * per_seg + cell[called] % per_seg
+            )
+            size = self.arm_groups.size
+            self.arm_groups += np.bincount(cell, minlength=size).reshape(self.arm_shape)
+            self.arm_groups_usd += np.bincount(
+                cell, weights=self.snap_usd[keep][called], minlength=size
+            ).reshape(self.arm_shape)
 
     def start_measuring(self, day: int) -> None:
         """Roll rates count the roll periods that end in the measured window; the
@@ -158,6 +177,8 @@ class Aging(Task):
             self.trans_usd[:] = 0.0
             self.groups[:] = 0
             self.groups_usd[:] = 0.0
+            self.arm_groups[:] = 0
+            self.arm_groups_usd[:] = 0.0
             self.periods = 0
             now = bucket_of(self.dpd)
             inside = self._in_portfolio()
@@ -192,6 +213,9 @@ class Aging(Task):
         counters.blocks["roll_rates"] = out
         counters.roll_groups = self.groups.copy()
         counters.roll_groups_usd = self.groups_usd.copy()
+        if counters.arms is not None:
+            counters.arms.roll_groups = self.arm_groups.copy()
+            counters.arms.roll_groups_usd = self.arm_groups_usd.copy()
 
 
 def roll_rates(trans: np.ndarray, suffix: str) -> dict[str, float | None]:

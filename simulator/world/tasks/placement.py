@@ -95,6 +95,11 @@ class Placement(Task):
             seg[rec], weights=self.placed_balance[rec], minlength=S
         )
         counters.agency_commission_usd[:] = counters.agency_collected_usd * cfg.commission_share
+        if counters.arms is not None:
+            arms = counters.arms
+            arms.agency_collected_usd[:] = np.bincount(
+                arms.arm[rec], weights=self.placed_balance[rec], minlength=arms.n_arms
+            )
         counters.blocks[self.name] = {
             "placed_accounts": float(placed.sum()),
             "placed_balance_usd": placed_bal,

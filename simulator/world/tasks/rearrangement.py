@@ -186,6 +186,10 @@ class Rearrangement(Task):
             cnt.ensure_day(day)
             cnt.daily_promises[s, day] += 1
         cnt.promised_usd[coll, s] += amount
+        if cnt.arms is not None:
+            arm = cnt.arms.arm_list[a]
+            cnt.arms.promises[arm] += arrangement.negotiated
+            cnt.arms.promised_usd[arm] += amount
         entry = w.book.add(
             due, coll, a, s, amount, self.u_keep[arrangement.option].next(), p_keep, arrangement, day
         )

@@ -115,6 +115,9 @@ class SkipTrace(Task):
             self.measured_traced[a] = True
             self.cost_usd += self.cfg.cost_per_trace_usd
             self.fees_by_segment[p.segment_list[a]] += self.cfg.cost_per_trace_usd
+            arms = self.state.counters.arms
+            if arms is not None:
+                arms.skip_trace_fees_usd[arms.arm_list[a]] += self.cfg.cost_per_trace_usd
         p.status[a] = TRACING
         due = int(end_s // DAY_S) + self.cfg.delay_days
         self.queue[due].append(a)
