@@ -151,6 +151,8 @@ def test_no_block_and_one_arm_measure_the_same():
     one = load_scenario(SCENARIOS / "open_portfolio.toml", [*SHORT, "strategy.arms={champion=1.0}"]).scenario
     a, b = run_replication(base, 4, 0), run_replication(one, 4, 0)
     assert "arms" not in a["metrics"] and "arms" not in b["metrics"]
+    # The block adds only its own counts (every account-day under no rule).
+    assert b["blocks"].pop("strategy")["no_rule.account_days"] > 0
     assert a["metrics"] == b["metrics"] and a["blocks"] == b["blocks"]
 
 
