@@ -20,6 +20,7 @@ COMPONENTS = (
     "cost_skip_trace",
     "cost_agency",
     "cost_abandon_penalty",
+    "cost_channels",
 )
 FULL = {
     "wage_loading_share": 0.3,
