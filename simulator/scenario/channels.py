@@ -43,8 +43,8 @@ __all__ = [
     "SUPPRESSION_FLAGS",
     "STOPS",
     "RESPONSE_KINDS",
-    "Response",
-    "Channel",
+    "ChannelResponse",
+    "MessageChannel",
     "PathStep",
     "Suppressions",
     "Channels",
@@ -81,20 +81,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class Response(_Model):
+class ChannelResponse(_Model):
     """One kind of response to a delivered message."""
 
     probability: Probability = Field(description="probability a delivered message brings it")
     delay_h: Dist = Field(Constant(value=0.0), description="hours from delivery to the response (>= 0)")
 
     @model_validator(mode="after")
-    def _check(self) -> Response:
+    def _check(self) -> ChannelResponse:
         if self.delay_h.lower < 0:
             raise ValueError("delay_h can be negative; a response comes after the delivery")
         return self
 
 
-class Channel(_Model):
+class MessageChannel(_Model):
     """A message channel: its cost, delivery, responses and limits."""
 
     cost_usd: NonNeg = Field(description="cost of one send, US dollars")
@@ -110,13 +110,17 @@ class Channel(_Model):
     max_per_account: int | None = Field(
         None, ge=0, description="most sends to one account in the whole run (omit: no limit)"
     )
-    payment: Response | None = Field(None, description="a self-service payment (omit: none)")
-    promise: Response | None = Field(None, description="a promise to pay (omit: none)")
-    inbound_call: Response | None = Field(None, description="a call into the inbound queue (omit: none)")
-    opt_out: Response | None = Field(None, description="an opt-out (STOP) of this channel (omit: none)")
+    payment: ChannelResponse | None = Field(None, description="a self-service payment (omit: none)")
+    promise: ChannelResponse | None = Field(None, description="a promise to pay (omit: none)")
+    inbound_call: ChannelResponse | None = Field(
+        None, description="a call into the inbound queue (omit: none)"
+    )
+    opt_out: ChannelResponse | None = Field(
+        None, description="an opt-out (STOP) of this channel (omit: none)"
+    )
 
     @model_validator(mode="after")
-    def _check(self) -> Channel:
+    def _check(self) -> MessageChannel:
         total = sum(r.probability for r in self.responses() if r is not None)
         if total > 1.0 + 1e-12:
             raise ValueError(f"the response probabilities sum to {total:.4g}; at most 1")
@@ -124,7 +128,7 @@ class Channel(_Model):
             raise ValueError("delivery_delay_days can be negative")
         return self
 
-    def responses(self) -> list[Response | None]:
+    def responses(self) -> list[ChannelResponse | None]:
         """The responses in RESPONSE_KINDS order (None: that kind never comes)."""
         return [getattr(self, k) for k in RESPONSE_KINDS]
 
@@ -154,11 +158,11 @@ class Suppressions(_Model):
 class Channels(_Model):
     """The ``[channels]`` block (see the module docstring)."""
 
-    sms: Channel | None = Field(None, description="text messages (omit: off)")
-    email: Channel | None = Field(None, description="email (omit: off)")
-    letter: Channel | None = Field(None, description="letters by post (omit: off)")
-    voicemail: Channel | None = Field(None, description="limited-content voicemail (omit: off)")
-    ivr_call: Channel | None = Field(None, description="pre-recorded or IVR calls (omit: off)")
+    sms: MessageChannel | None = Field(None, description="text messages (omit: off)")
+    email: MessageChannel | None = Field(None, description="email (omit: off)")
+    letter: MessageChannel | None = Field(None, description="letters by post (omit: off)")
+    voicemail: MessageChannel | None = Field(None, description="limited-content voicemail (omit: off)")
+    ivr_call: MessageChannel | None = Field(None, description="pre-recorded or IVR calls (omit: off)")
     path: str = Field("", description="the name of the paths in use (empty: none, call every day)")
     paths: dict[str, dict[str, list[PathStep]]] = Field(
         {}, description="contact paths: paths.NAME.SEGMENT = list of steps"
