@@ -1,18 +1,16 @@
-"""Counters -> per-replication KPIs at center, segment, team and collector level.
-
-Pure functions: no simulation state, no I/O. Every METRIC of the contract is produced at every
+"""Counters -> per-replication KPIs at center, segment, team and collector level. Pure
+functions: no simulation state, no I/O. Every METRIC of the contract is produced at every
 level; a ratio whose denominator is 0 is ``None``.
 
 Allocation rule for segment hours: a collector's paid, productive and idle time and the costs
 that follow paid time (wages, supervision, dialer seats) are split across the segments the
 collector dialed in proportion to the collector's handling time (ring + talk + wrap seconds) on
-each segment; a collector who dialed nothing splits them equally over the team's segments. With
-teams dedicated to one segment the split is exact. Costs of a dial (telecom, abandon penalties)
-belong to the row and segment of the dial. Costs of an account that no dial carries (skip-trace
-fees, agency commission, message sends) and agency recoveries are split across the rows that dialed the
-account's segment in proportion to their dials on it (equally over the collectors assigned to
-the segment when nobody dialed it). The cost components therefore add up to ``cost`` at every
-level: collector, team, segment and center.
+each segment (equally over the team's segments for a collector who dialed nothing). Costs of a
+dial (telecom, abandon penalties) belong to the row and segment of the dial. Costs of an account
+that no dial carries (skip-trace fees, agency commission, message sends) and agency recoveries
+are split across the rows that dialed the account's segment in proportion to their dials on it
+(equally over the collectors assigned to the segment when nobody dialed it). The cost
+components therefore add up to ``cost`` at every level: collector, team, segment and center.
 """
 
 from __future__ import annotations
@@ -206,12 +204,9 @@ def _totals(
     seg_mask: np.ndarray,
     money: dict[str, np.ndarray] | None = None,
 ) -> dict[str, float]:
-    """Sum counters over the (row, segment) cells selected by the masks.
-
-    ``cs_weight`` (R, S) is each row's share of time per segment (rows sum to 1); ``money``
-    holds the (R, S) cost components and agency recoveries of :func:`money_cells` (computed
-    from them when not given).
-    """
+    """Sum counters over the (row, segment) cells selected by the masks. ``cs_weight`` (R, S) is
+    each row's share of time per segment (rows sum to 1); ``money`` holds the (R, S) cost
+    components and agency recoveries of :func:`money_cells` (computed when not given)."""
     if money is None:
         money = money_cells(cnt, st)
     cells = np.outer(row_mask, seg_mask).astype(float)

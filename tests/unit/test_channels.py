@@ -246,3 +246,58 @@ def test_business_days_skip_the_weekend():
     assert business_day_after(4, 1, weekday) == 7  # Friday -> Monday
     assert business_day_after(0, 10, weekday) == 14
     assert business_day_after(3, 0, weekday) == 3
+
+
+def test_inbound_calls_the_messages_prompt_reach_the_queue():
+    """channels.toml has no calls back from dials (no inbound.responses): every response caller
+    in the queue is a call a message prompted. Nearly all the prompted calls arrive, within 10%
+    (a few find the account on a line or come after the last window; a few prompted in the
+    warm-up arrive after it)."""
+    _w, cnt, m = _run(_channels_toml(), trace=False)
+    block = cnt.blocks["channels"]
+    prompted = sum(block[f"{c}/inbound_calls"] for c in ("sms", "email", "letter", "voicemail"))
+    arrived = m["center"]["center"]["inbound_response_calls"]
+    assert prompted > 100 and abs(arrived - prompted) <= 0.1 * prompted
+
+
+def test_the_channels_table_gives_each_channels_share_of_money_and_cost():
+    from simulator.report.channels import channel_rows, channels_html, channels_text
+
+    s = lambda v: {"mean": v}  # noqa: E731
+    body = {
+        "sms/collected": s(300.0),
+        "sms/cost": s(10.0),
+        "letter/collected": s(100.0),
+        "letter/cost": s(30.0),
+        "sms/seg/collected": s(300.0),
+        "responses_dropped": s(2.0),
+    }
+    rows = dict(channel_rows(body))
+    assert rows["sms / seg"]["collected"] == 300.0
+    text = channels_text(body)
+    sms = next(line for line in text.splitlines() if line.startswith("sms "))
+    assert "75.0%" in sms and "25.0%" in sms  # 300 of 400 dollars, 10 of 40 dollars of cost
+    assert "dropped): 2.0" in text
+    assert "<h2>Channels</h2>" in channels_html({"channels": body}) and channels_html({}) == ""
+
+
+@pytest.mark.slow
+def test_a_digital_first_path_trades_calls_for_messages_paired():
+    """channels.toml, digital-first against call-first with common random numbers (4 paired
+    replications): the digital path makes fewer dials, its messages bring dollars and opt-outs,
+    each difference with a 95% t-interval that excludes 0."""
+    from scipy import stats
+
+    diffs: dict[str, list[float]] = {"dials": [], "channel_collected": [], "channel_opt_outs": []}
+    for r in range(4):
+        got = {}
+        for path in ("call_first", "digital_first"):
+            w = World(_channels_toml(f"channels.path={path}"), 1, r)
+            got[path] = replication_metrics(w.structure, w.run())["center"]["center"]
+        for k in diffs:
+            diffs[k].append(got["digital_first"][k] - got["call_first"][k])
+    t = stats.t.ppf(0.975, 3)
+    for k, d in diffs.items():
+        half = t * np.std(d, ddof=1) / 2.0
+        lo, hi = np.mean(d) - half, np.mean(d) + half
+        assert (hi < 0) if k == "dials" else (lo > 0), (k, lo, hi)
