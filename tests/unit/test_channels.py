@@ -301,3 +301,32 @@ def test_a_digital_first_path_trades_calls_for_messages_paired():
         half = t * np.std(d, ddof=1) / 2.0
         lo, hi = np.mean(d) - half, np.mean(d) + half
         assert (hi < 0) if k == "dials" else (lo > 0), (k, lo, hi)
+
+
+def test_limits_repeat_end_and_days_past_due_band_of_a_step():
+    """A daily text from path day 1 to day 9, only to accounts under 30 days past due, at most 2
+    in any 7 days and 3 in all: sends on days 0-1 and 7-8 (the window frees on day 7) until the
+    third, never after path day 9, never to an account at 30 days past due or more."""
+    ch = {
+        "sms": {"cost_usd": 0.01, "max_per_period": 2, "period_days": 7, "max_per_account": 3},
+        "path": "p",
+        "paths": {
+            "p": {
+                "s1": [
+                    {"day": 1, "channel": "sms", "every_days": 1, "until_day": 9, "days_past_due": [0, 30]}
+                ]
+            }
+        },
+    }
+    raw = small_scenario(calendar__working_days=12, segments__s1__accounts=300)
+    raw["segments"]["s1"]["days_past_due"] = {"dist": "uniform", "low": 0.0, "high": 60.0}
+    w, _cnt, _ = _run(_with_channels(raw, ch))
+    days: dict[int, list[int]] = {}
+    for day, _name, accts in w.channels.sends:
+        for a in accts.tolist():
+            days.setdefault(a, []).append(day)
+    dpd = w.portfolio.days_past_due_at_entry
+    assert days and all(dpd[a] < 30 for a in days)
+    young = [a for a in range(300) if dpd[a] < 30]
+    for a in young:
+        assert days[a] == [0, 1, 7]  # weekdays 0-4 and 7-8; the third send ends it
