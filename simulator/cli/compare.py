@@ -154,6 +154,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             "asa_s",
             "inbound_collected",
         )
+    if not args.all_metrics and (la.scenario.channels is not None or lb.scenario.channels is not None):
+        # messages: what they sent, brought and cost, and the opt-outs they drew
+        metrics = (*metrics, "cost", "channel_sent", "channel_collected", "channel_opt_outs", "cost_channels")
     say(
         f"collectsim {__version__}  compare: seed {args.seed}, {args.replications} paired replications "
         "(common random numbers)"
@@ -181,6 +184,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             from ..report.vintages import last_age_keys
 
             keys = last_age_keys(keys)
+        elif block == "channels":  # each channel's totals (per segment too in --json)
+            keys = [k for k in keys if k.count("/") == 1]
         elif block == "inbound_by_hour":  # the service level of each hour (every entry is in --json)
             keys = [k for k in keys if k.endswith("_service_level")]
         say()

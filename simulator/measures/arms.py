@@ -32,7 +32,9 @@ import numpy as np
 from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.arms import TALK, WRAP, ArmCounts
+from ..world.channels import COLLECTED, COST, OPT_OUTS, SENT
 from ..world.counters import Counters, Structure
+from .channels import CHANNEL_METRICS
 from .inbound import INBOUND_METRICS
 from .lift import control_lift
 from .metrics import COST_COMPONENTS, EXTRA_METRICS, METRICS, Metrics, kpis
@@ -153,6 +155,7 @@ def _arm_totals(cnt: Counters, st: Structure, arms: ArmCounts, a: int, v: np.nda
         "cost_skip_trace": float(arms.skip_trace_fees_usd[a]),
         "cost_agency": agency * commission,
         "cost_abandon_penalty": float(d[:, ABANDONED].sum()) * rates.abandon_penalty_usd,
+        "cost_channels": 0.0 if arms.channels is None else float(arms.channels[a, :, COST].sum()),
         "agency_collected": agency,
     }
     t["cost_dialer"] = t["days_worked"] * rates.dialer_seat_usd_per_day
@@ -160,6 +163,18 @@ def _arm_totals(cnt: Counters, st: Structure, arms: ArmCounts, a: int, v: np.nda
     for k in ("accounts", "accounts_dialed", "open_accounts", "attempted_7d", "contacted_7d"):
         t[k] = float(getattr(arms, k)[a])
     return t
+
+
+def _arm_channel_metrics(arms: ArmCounts, a: int) -> Metrics:
+    """The ``channel_*`` metrics of arm ``a``'s accounts (0 without channels)."""
+    if arms.channels is None:
+        return dict.fromkeys(CHANNEL_METRICS, 0.0)
+    c = arms.channels[a]
+    return {
+        "channel_sent": float(c[:, SENT].sum()),
+        "channel_collected": float(c[:, COLLECTED].sum()),
+        "channel_opt_outs": float(c[:, OPT_OUTS].sum()),
+    }
 
 
 def _arm_view(cnt: Counters, arms: ArmCounts, a: int) -> Counters:
@@ -201,6 +216,7 @@ def arm_metrics(st: Structure, cnt: Counters) -> dict[str, Metrics]:
         m = with_economic_value({**kpis(t), **portfolio_dollars(view, segments)})
         m.update(control_lift(view, segments))
         m.update(dict.fromkeys(NOT_BY_ARM))
+        m.update(_arm_channel_metrics(arms, a))
         n = t["accounts"]
         m["accounts"] = n
         living = arms.accounts_at_start is not None

@@ -1,18 +1,16 @@
-"""Counters -> per-replication KPIs at center, segment, team and collector level.
-
-Pure functions: no simulation state, no I/O. Every METRIC of the contract is produced at every
+"""Counters -> per-replication KPIs at center, segment, team and collector level. Pure
+functions: no simulation state, no I/O. Every METRIC of the contract is produced at every
 level; a ratio whose denominator is 0 is ``None``.
 
 Allocation rule for segment hours: a collector's paid, productive and idle time and the costs
 that follow paid time (wages, supervision, dialer seats) are split across the segments the
 collector dialed in proportion to the collector's handling time (ring + talk + wrap seconds) on
-each segment; a collector who dialed nothing splits them equally over the team's segments. With
-teams dedicated to one segment the split is exact. Costs of a dial (telecom, abandon penalties)
-belong to the row and segment of the dial. Costs of an account that no dial carries (skip-trace
-fees, agency commission) and agency recoveries are split across the rows that dialed the
-account's segment in proportion to their dials on it (equally over the collectors assigned to
-the segment when nobody dialed it). The cost components therefore add up to ``cost`` at every
-level: collector, team, segment and center.
+each segment (equally over the team's segments for a collector who dialed nothing). Costs of a
+dial (telecom, abandon penalties) belong to the row and segment of the dial. Costs of an account
+that no dial carries (skip-trace fees, agency commission, message sends) and agency recoveries
+are split across the rows that dialed the account's segment in proportion to their dials on it
+(equally over the collectors assigned to the segment when nobody dialed it). The cost
+components therefore add up to ``cost`` at every level: collector, team, segment and center.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ import numpy as np
 from ..base.clock import HOUR_S
 from ..base.outcomes import ABANDONED, MACHINE, RPC, THIRD_PARTY
 from ..world.counters import TALK, WRAP, Counters, Structure
+from .channels import CHANNEL_METRICS, NO_CHANNELS, channel_cost_by_segment, channel_metrics
 from .inbound import INBOUND_METRICS, inbound_metrics, inbound_rpc
 from .lift import LIFT_METRICS, NO_LIFT, control_lift
 from .valuation import NOT_BY_COLLECTOR, portfolio_dollars, with_economic_value
@@ -62,6 +61,7 @@ COST_COMPONENTS = (
     "cost_skip_trace",
     "cost_agency",
     "cost_abandon_penalty",
+    "cost_channels",
 )
 """The parts of ``cost``, which they sum to at every level."""
 
@@ -101,6 +101,7 @@ EXTRA_METRICS = (
     *LIFT_METRICS,
     *INBOUND_METRICS,
     "outbound_rpc",
+    *CHANNEL_METRICS,
 )
 """Further metrics reported after the contract's (extensions, never replacements)."""
 
@@ -203,12 +204,9 @@ def _totals(
     seg_mask: np.ndarray,
     money: dict[str, np.ndarray] | None = None,
 ) -> dict[str, float]:
-    """Sum counters over the (row, segment) cells selected by the masks.
-
-    ``cs_weight`` (R, S) is each row's share of time per segment (rows sum to 1); ``money``
-    holds the (R, S) cost components and agency recoveries of :func:`money_cells` (computed
-    from them when not given).
-    """
+    """Sum counters over the (row, segment) cells selected by the masks. ``cs_weight`` (R, S) is
+    each row's share of time per segment (rows sum to 1); ``money`` holds the (R, S) cost
+    components and agency recoveries of :func:`money_cells` (computed when not given)."""
     if money is None:
         money = money_cells(cnt, st)
     cells = np.outer(row_mask, seg_mask).astype(float)
@@ -272,6 +270,7 @@ def money_cells(cnt: Counters, st: Structure) -> dict[str, np.ndarray]:
         "cost_skip_trace": by_dials * cnt.skip_trace_fees_usd[None, :],
         "cost_agency": by_dials * cnt.agency_commission_usd[None, :],
         "cost_abandon_penalty": cnt.dials[:, :, ABANDONED] * rates.abandon_penalty_usd,
+        "cost_channels": by_dials * channel_cost_by_segment(cnt)[None, :],
         "agency_collected": by_dials * cnt.agency_collected_usd[None, :],
     }
 
@@ -333,6 +332,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
                 ),
                 **control_lift(cnt, list(range(S))),
                 **inbound_metrics(cnt, st, all_c, all_s, queue=True),
+                **channel_metrics(cnt, list(range(S))),
             }
         },
         "segments": {},
@@ -351,6 +351,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             ),
             **control_lift(cnt, [si]),
             **inbound_metrics(cnt, st, all_c, mask, queue=True),
+            **channel_metrics(cnt, [si]),
         }
     team = st.row_team
     for ti, tname in enumerate(st.teams):
@@ -360,6 +361,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             "net_economic_value": None,
             **NO_LIFT,
             **inbound_metrics(cnt, st, team == ti, all_s, queue=False),
+            **NO_CHANNELS,
         }
     if cnt.inbound_answers is not None:  # collector groups, by their teams' role
         roles = np.array([st.team_roles[t] for t in st.collector_team] + [""] * (R - len(st.collectors)))
@@ -373,6 +375,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
                     "net_economic_value": None,
                     **NO_LIFT,
                     **inbound_metrics(cnt, st, mask, all_s, queue=False),
+                    **NO_CHANNELS,
                 }
         out["groups"] = groups
     for ci, cname in enumerate(st.collectors):
@@ -384,6 +387,7 @@ def replication_metrics(st: Structure, cnt: Counters) -> dict[str, dict[str, Met
             "net_economic_value": None,
             **NO_LIFT,
             **inbound_metrics(cnt, st, mask, all_s, queue=False),
+            **NO_CHANNELS,
         }
     return out
 

@@ -25,6 +25,7 @@ SHOWN_ELSEWHERE = {
     "compliance",
     "breaches",
     "vintages",
+    "channels",
     "charge_off_forecast",
     "inbound_by_hour",
 }

@@ -66,6 +66,8 @@ DOLLARS = {
     "cost_skip_trace",
     "cost_agency",
     "cost_abandon_penalty",
+    "cost_channels",
+    "channel_collected",
 }
 
 COMPLIANCE_LIMITS = {

@@ -17,6 +17,7 @@ from typing import Any
 from ..measures.valuation import LOSS_AVOIDED_WORDS
 from .arms import arms_html
 from .blocks import further_blocks_html
+from .channels import channels_html
 from .data import (
     ABANDON_LIMIT,
     fmt,
@@ -119,6 +120,7 @@ def render_results(doc: dict[str, Any], source_file: str = "", images: dict[str,
     else:
         body.append('<section><h2>Collectors</h2><p class="note">None in these results.</p></section>')
     body.append(compliance_html(doc))
+    body.append(channels_html(doc))
     body.append(inbound_html(doc, lambda name, alt: img(images, name, alt)))
     if doc.get("portfolio"):
         body.append(portfolio_html(doc, img(images, "portfolio_daily", "the living portfolio day by day")))

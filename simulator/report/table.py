@@ -65,6 +65,7 @@ VOLUME = (
     "collected_in_period",
     "kept_rate_usd",
     "collected_cash",
+    "channel_collected",
     "incremental_collected",
     "incremental_share",
     "expected_loss_end",
@@ -80,6 +81,7 @@ VOLUME = (
     "cost_skip_trace",
     "cost_agency",
     "cost_abandon_penalty",
+    "cost_channels",
     "cost",
     "cost_per_dollar",
     "net_value",
@@ -139,6 +141,8 @@ LABELS = {
     "cost_skip_trace": "  skip-trace fees",
     "cost_agency": "  next stage's commission (placed)",
     "cost_abandon_penalty": "  abandon penalties",
+    "cost_channels": "  messages (channels)",
+    "channel_collected": "collected by messages (self-service and their promises)",
     "cost": "cost (the sum of the parts)",
     "net_value": "net value (collected + next stage's recoveries - cost)",
     "net_economic_value": "net economic value (loss avoided - cost): the decision figure",
@@ -205,6 +209,11 @@ def blocks_table(doc: dict[str, Any]) -> str:
             from .vintages import vintages_text
 
             sections.append(vintages_text(body))
+            continue
+        if block == "channels":  # a table per channel and segment
+            from .channels import channels_text
+
+            sections.append(channels_text(body))
             continue
         rows = [(name, [_fmt_block(name, s)]) for name, s in body.items()]
         sections.append(_render(rows, [block, "mean ± 95% CI"]) + _placement_staffing(block, body))

@@ -109,6 +109,16 @@ CROSS_RULES: dict[str, list[str]] = {
     "Window": ["`end_time` is after `start_time`."],
     "Response": ["`delay_s` cannot be negative."],
     "Callbacks": ["`delay_s` cannot be negative."],
+    "ChannelResponse": ["`delay_h` cannot be negative."],
+    "MessageChannel": [
+        "The response probabilities (`payment`, `promise`, `inbound_call`, `opt_out`) sum to at most 1.",
+        "`delivery_delay_days` cannot be negative.",
+    ],
+    "Channels": [
+        "`path` is empty or one of `paths`.",
+        "A step's channel is `call` or a channel with its own block; `until_day` is not before `day`; "
+        "a `days_past_due` band has lo < hi.",
+    ],
     "Dialer": [
         "`ring_timeout_s` is 0 (off) or at least 15.",
         'Predictive mode with `pacing = "poisson"` needs `calls_per_hour` > 0.',
@@ -128,6 +138,8 @@ CROSS_RULES: dict[str, list[str]] = {
         "Every team's shift lies inside the center's hours (`calendar.open_time` to `calendar.close_time`).",
         "At least one team has a headcount above 0.",
         "`inbound.calls_per_hour` names only segments under `[segments]`.",
+        "`channels.paths.NAME` and `channels.suppressions` name only segments under `[segments]` "
+        "(and `all`, for suppressions).",
         'With an `[inbound]` block at least one team has `role = "inbound"` or `"blend"`; '
         "without one, no team has.",
         "Every tier named in a team's `skill.tiers` or `skill.collectors` exists under "

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from ..base.outcomes import RETRY_OUTCOMES, SCENARIO_OUTCOMES
 from ..base.outcomes import Outcome as OutcomeCode
+from .channels import Channels
 from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
@@ -1282,6 +1283,9 @@ class Scenario(_Model):
             "(omit: one treatment for the whole book)"
         ),
     )
+    channels: Channels | None = Field(
+        None, description="messages, contact paths and suppressions (omit: off)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -1300,6 +1304,8 @@ class Scenario(_Model):
             out.extend(self.inbound.problems(list(self.segments), roles))
         elif {"inbound", "blend"} & set(roles.values()):
             out.append(("teams", 'a team has role = "inbound" or "blend" but there is no [inbound] block'))
+        if self.channels is not None:
+            out.extend(self.channels.problems(list(self.segments)))
         if self.strategy is not None:
             for k, rule in enumerate(self.strategy.rules):
                 unknown = [s for s in rule.segments if s not in self.segments]

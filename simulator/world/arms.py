@@ -58,6 +58,9 @@ class ArmCounts:
         self.agency_collected_usd = np.zeros(A)
         for name in ("accounts", "accounts_dialed", "open_accounts", "attempted_7d", "contacted_7d"):
             setattr(self, name, np.zeros(A, dtype=np.int64))
+        # Messages ([channels] on): (A, K, len(channels.FIGURES)) per arm, channel and figure,
+        # set by the Channels task when it is built.
+        self.channels: np.ndarray | None = None
         self.accounts_at_start: np.ndarray | None = None
         self.accounts_entered: np.ndarray | None = None
         self.received_usd: np.ndarray | None = None

@@ -24,6 +24,7 @@ from .blend import BlendWork
 from .calendar import WorkCalendar
 from .call_lists import CallLists
 from .callbacks import CallbackDesk
+from .channels import Channels
 from .collectors import collector_roster
 from .compliance import RuleCounters, worst_rates
 from .contact import SegmentModel
@@ -200,6 +201,9 @@ class World(WorldState):
             if self.living is not None:
                 self.living.attach_arms(self.counters.arms)
         build_tasks(self)
+        self.channels = Channels(self) if Channels.wanted(scenario) else None
+        if self.channels is not None:  # a special task of its own: the last in hook order
+            self.tasks.append(self.channels)
         if self.recorder is not None and self.portfolio.phone is not None:
             self.recorder.phone_at_entry = list(self.portfolio.phone)
         self.responses = ResponseCalls(self) if ResponseCalls.on(self) else None

@@ -14,7 +14,7 @@ a check per dial."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,6 +42,7 @@ class CallLists:
 
     __slots__ = (
         "abandon_block_s",
+        "call_mask",
         "cap_7",
         "fresh",
         "head",
@@ -112,6 +113,8 @@ class CallLists:
         # accounts on a line at the last midnight (file_lines), which rebuild keeps off the list.
         self.lines: dict[int, float] = {}
         self.on_line: list[int] = []
+        # calendar day -> the accounts the dialer may call that day (contact paths); None: all
+        self.call_mask: Callable[[int], np.ndarray] | None = None
 
     def rebuild(self, day: int) -> None:
         """Start a calling day: every open account not blocked (nor held by a strategy rule)
@@ -136,6 +139,8 @@ class CallLists:
         tree = self.tree
         if tree is not None:  # the rules' holds leave accounts off today's list
             tree.hold(day, ok)
+        if self.call_mask is not None:  # contact paths and suppressions (world/channel_paths.py)
+            ok &= self.call_mask(day)
         held = None
         if self.on_line:
             on = np.asarray(self.on_line, dtype=np.int64)

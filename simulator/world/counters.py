@@ -186,6 +186,9 @@ class Counters:
     callbacks: np.ndarray | None = None  # (S, len(CALLBACK_COLUMNS)) with [inbound.callbacks]
     inbound_hours: np.ndarray | None = None  # (24, len(HOUR_COLUMNS)) by hour of arrival
     arms: ArmCounts | None = None  # by champion/challenger arm ([strategy] with 2+ arms; world/arms.py)
+    # Messages ([channels] on; None otherwise): per channel on, segment and figure
+    # (K, S, len(world.channels.FIGURES)); the cost figure joins the costs (cost_channels)
+    channels: np.ndarray | None = None
     events: int = 0  # SimPy events scheduled (a World built with count_events=True; 0 otherwise)
     blocks: dict = field(default_factory=dict)  # extra scalar groups, e.g. {"compliance": {...}}
     series: dict = field(

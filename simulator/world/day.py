@@ -185,6 +185,9 @@ def settle_due(state: WorldState, day: int) -> int:
     staffed = None
     if cnt.inbound_queue is not None:
         staffed = settle_ivr_promises(cnt, coll, s, amount, kept & counted)
+    channels = getattr(state, "channels", None)
+    if channels is not None:  # the channels' promises, counted in their block
+        staffed = channels.settle_promises(coll, s, amount, kept & counted, staffed, a)
     n_seg = cnt.daily_kept.shape[0]
     dk = kept if staffed is None else kept & staffed
     cnt.daily_kept[:, day] += np.bincount(s[dk], minlength=n_seg)

@@ -102,16 +102,7 @@ class ResponseCalls:
     def moment(self, t: float) -> float | None:
         """The moment a call back meant for ``t`` arrives: ``t`` inside a calling window, else the
         next window opening (None: after the last calling day)."""
-        day = int(t // DAY_S)
-        i = bisect_left(self.work_days, day)
-        if i < len(self.work_days) and self.work_days[i] == day:
-            since = t - day * DAY_S
-            if since < self.win_lo_s:
-                return day * DAY_S + self.win_lo_s
-            if since < self.win_hi_s:
-                return t
-            i += 1
-        return self.work_days[i] * DAY_S + self.win_lo_s if i < len(self.work_days) else None
+        return next_open_moment(t, self.work_days, self.win_lo_s, self.win_hi_s)
 
     def on_dial(self, a: int, o: int, end_s: float) -> bool:
         """A dial to account ``a`` ended in outcome ``o`` at ``end_s``: perhaps a call back. Never
@@ -130,6 +121,22 @@ class ResponseCalls:
             call = partial(self.arrive, a, self.segment_of[a], False, klass=RESPONSE)
             self.env.timeout(max(0.0, -late)).callbacks.append(call)
         return False
+
+
+def next_open_moment(t: float, work_days: list[int], win_lo_s: float, win_hi_s: float) -> float | None:
+    """``t`` (seconds) when it falls inside the calling window (``win_lo_s`` to ``win_hi_s``
+    seconds after midnight) of one of the sorted ``work_days``, else the next window opening;
+    None after the last one."""
+    day = int(t // DAY_S)
+    i = bisect_left(work_days, day)
+    if i < len(work_days) and work_days[i] == day:
+        since = t - day * DAY_S
+        if since < win_lo_s:
+            return day * DAY_S + win_lo_s
+        if since < win_hi_s:
+            return t
+        i += 1
+    return work_days[i] * DAY_S + win_lo_s if i < len(work_days) else None
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ class WorldState:
     recorder: Recorder | None  # promises, payments and shifts (trace=True)
     reminder_lead: int | None  # days before the due date of promise reminders (None: off)
     responses: ResponseHook | None  # calls back prompted by outbound dials (inbound.responses)
+    channels: SpecialTask | None  # messages and contact paths ([channels] on; channels.Channels)
 
     @property
     def n_collectors(self) -> int:

@@ -35,6 +35,7 @@ COMPONENTS = (
     "cost_skip_trace",
     "cost_agency",
     "cost_abandon_penalty",
+    "cost_channels",
 )
 
 

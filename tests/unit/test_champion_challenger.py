@@ -43,6 +43,9 @@ CONSERVED = (
     "wrap_hours",
     "cost",
     *COST_COMPONENTS,
+    "channel_sent",
+    "channel_collected",
+    "channel_opt_outs",
 )
 """Figures whose sum over the arms is the center's."""
 LIVING_CONSERVED = (
@@ -118,11 +121,16 @@ def test_arms_add_up_to_the_center_on_the_living_portfolio():
         ("table_14_1.toml", ["attempts.promise_reminder=true"]),  # reminder contacts, not rpc
         ("dialer_modes.toml", ["calendar.working_days=3", "dialer.mode=predictive"]),  # abandons, campaigns
         ("inbound_blend.toml", ["calendar.working_days=4"]),  # inbound negotiations and talk
+        # messages: their cost, sends, payments and opt-outs by the account's arm
+        ("channels.toml", ["calendar.working_days=12", "calendar.warmup_days=2"]),
     ],
 )
 def test_arms_add_up_to_the_center(file, sets):
     sc = load_scenario(SCENARIOS / file, [*sets, TWO_ARMS]).scenario
     r = run_replication(sc, 3, 0)
+    if file == "channels.toml":
+        center = r["metrics"]["center"]["center"]
+        assert center["cost_channels"] > 0 and center["channel_collected"] > 0
     _assert_conserved(r, CONSERVED)
     arms = r["metrics"]["arms"]
     assert all(arms[a]["dials"] > 0 for a in arms)

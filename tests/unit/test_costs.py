@@ -20,6 +20,7 @@ COMPONENTS = (
     "cost_skip_trace",
     "cost_agency",
     "cost_abandon_penalty",
+    "cost_channels",
 )
 FULL = {
     "wage_loading_share": 0.3,
@@ -97,7 +98,8 @@ def test_cost_components_sum_to_cost_on_every_bundled_scenario(path):
 
 @pytest.fixture(scope="module")
 def full_cost_doc(tmp_path_factory):
-    """Two teams on two segments (one shared), predictive, skip tracing and placement, every cost."""
+    """Two teams on two segments (one shared), predictive, skip tracing, placement and a text
+    message, every cost."""
     raw = small_scenario()
     raw["calendar"]["working_days"] = 4
     raw["segments"]["s1"]["days_past_due"] = {"dist": "uniform", "low": 0.0, "high": 60.0}
@@ -113,6 +115,9 @@ def full_cost_doc(tmp_path_factory):
     raw["skip_trace"] = {"cost_per_trace_usd": 3.0}
     raw["placement"] = {"at_days_past_due": 45.0, "commission_share": 0.25}
     raw["costs"] = dict(FULL)
+    # a text to every s1 account on its first day, calls every day as without a path
+    steps = [{"day": 1, "channel": "call", "every_days": 1}, {"day": 1, "channel": "sms"}]
+    raw["channels"] = {"sms": {"cost_usd": 0.01}, "path": "p", "paths": {"p": {"s1": steps}}}
     path = write_toml(tmp_path_factory.mktemp("cost") / "s.toml", raw)
     return raw, run_experiment(load_scenario(path), 2, seed=5).to_dict()
 
@@ -135,6 +140,8 @@ def test_every_component_equals_its_closed_form(full_cost_doc):
         )
         assert math.isclose(at("cost_dialer"), (7 + 3) * days * 9.0, rel_tol=1e-12)
         assert math.isclose(at("cost_abandon_penalty"), at("abandoned") * 1.5, rel_tol=1e-12)
+        sent = doc["channels"]["sms/sent"]["values"][r]
+        assert sent > 1000 and math.isclose(at("cost_channels"), sent * 0.01, rel_tol=1e-12)
         assert math.isclose(at("cost_skip_trace"), doc["skip_trace"]["cost_usd"]["values"][r], rel_tol=1e-9)
         assert math.isclose(
             at("cost_agency"), doc["placement"]["agency_commission_usd"]["values"][r], rel_tol=1e-9

@@ -1,0 +1,332 @@
+"""Messages as actions and contact paths ([channels], world/channels.py, world/channel_paths.py):
+a closed form for a send with one response kind, the ledger and the cost identity to the cent,
+opt-outs honoured within their business days, suppression flags, call days of a path, and bad
+input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simulator import load_scenario
+from simulator.base.clock import DAY_S
+from simulator.measures.metrics import COST_COMPONENTS, replication_metrics
+from simulator.scenario.load import ScenarioError
+from simulator.scenario.schema import Scenario
+from simulator.world.build import World
+from simulator.world.channels import business_day_after
+
+from ..conftest import SCENARIOS, small_scenario, write_toml
+
+
+def _with_channels(raw: dict, channels: dict) -> Scenario:
+    raw = dict(raw)
+    raw["channels"] = channels
+    return Scenario.model_validate(raw)
+
+
+def _run(sc: Scenario, seed: int = 1, trace: bool = True):
+    w = World(sc, seed, 0, trace=trace)
+    cnt = w.run()
+    return w, cnt, replication_metrics(w.structure, cnt)
+
+
+SMS_ONLY = {
+    "sms": {
+        "cost_usd": 0.01,
+        "delivery_probability": 0.9,
+        "send_time": "10:00",
+        "payment": {"probability": 0.2, "delay_h": {"dist": "exponential", "mean": 10.0}},
+    },
+    "path": "p",
+    "paths": {"p": {"s1": [{"day": 1, "channel": "sms"}]}},
+}
+
+
+def test_one_sms_per_account_pays_accounts_x_delivery_x_probability_on_the_days_of_its_delay():
+    """3000 accounts, one SMS each at 10:00 of day 0, no calls (the path has no call step):
+    payments ~ Binomial(3000, d p P(delay < horizon)) with d = 0.9, p = 0.2 and an exponential
+    delay of mean 10 h cut at the end of the last calling day (day 2: 62 h after the send); by
+    day, the shares of the delay's mass in each day. Every dollar paid comes off the balances."""
+    sc = _with_channels(small_scenario(), SMS_ONLY)
+    w, cnt, m = _run(sc)
+    n, d, p, mean_h = 3000, 0.9, 0.2, 10.0
+    horizon = 62.0
+    q = d * p * (1 - math.exp(-horizon / mean_h))
+    block = cnt.blocks["channels"]
+    assert block["sms/sent"] == n and block["sms/cost"] == pytest.approx(n * 0.01, abs=1e-9)
+    pays = block["sms/payments"]
+    assert abs(pays - n * q) < 4 * math.sqrt(n * q * (1 - q))
+    assert m["center"]["center"]["dials"] == 0  # a path without a call step: never called
+    days = np.array([int(t // DAY_S) for t, *_ in w.channels.paid])
+    edges = [0.0, 14.0, 38.0, 62.0]  # hours after the send at which days 0, 1, 2 end
+    for day in range(3):
+        share = (math.exp(-edges[day] / mean_h) - math.exp(-edges[day + 1] / mean_h)) / (
+            1 - math.exp(-horizon / mean_h)
+        )
+        got = float(np.mean(days == day))
+        assert abs(got - share) < 4 * math.sqrt(share * (1 - share) / len(days)) + 1e-9
+    p_ = w.portfolio
+    assert float((p_.balance_at_entry - p_.balance).sum()) == pytest.approx(block["sms/collected"], abs=0.005)
+    c = m["center"]["center"]
+    assert c["cost_channels"] == pytest.approx(n * 0.01, abs=1e-9)
+    assert c["cost"] == pytest.approx(math.fsum(c[k] for k in COST_COMPONENTS), abs=0.005)
+    assert c["channel_sent"] == n and c["channel_collected"] == pytest.approx(block["sms/collected"])
+
+
+def _channels_toml(*extra: str) -> Scenario:
+    base = ("calendar.working_days=12", "calendar.warmup_days=2")
+    return load_scenario(SCENARIOS / "channels.toml", overrides=(*base, *extra)).scenario
+
+
+@pytest.mark.parametrize("path", ["digital_first", "call_first"])
+def test_channels_toml_keeps_the_ledger_and_the_cost_identity_to_the_cent(path):
+    """Self-service payments and the channels' kept promises go through the living portfolio:
+    its balance ledger still balances, the channels' dollars are among its cash, and the
+    channels' cost is a cost component at every level (center, segments, teams)."""
+    w, cnt, m = _run(_channels_toml(f"channels.path={path}"), trace=False)
+    led = cnt.blocks["portfolio"]
+    inflow = led["balance_start"] + led["balance_inflow"]
+    out = sum(
+        led[k]
+        for k in (
+            "collected_total",
+            "settlement_discount",
+            "balance_cured",
+            "balance_charged_off",
+            "balance_placed",
+            "balance_end",
+        )
+    )
+    assert inflow == pytest.approx(out, abs=0.005)
+    block = cnt.blocks["channels"]
+    names = ("sms", "email", "letter", "voicemail")
+    money = sum(block[f"{c}/collected"] for c in names)
+    assert money > 0 and money <= led["collected_total"]
+    cost = sum(block[f"{c}/cost"] for c in names)
+    center = m["center"]["center"]
+    assert center["cost_channels"] == pytest.approx(cost, abs=0.005)
+    for level in ("center", "segments", "teams"):
+        for unit in m[level].values():
+            assert unit["cost"] == pytest.approx(math.fsum(unit[k] for k in COST_COMPONENTS), abs=0.005)
+    assert sum(u["cost_channels"] for u in m["teams"].values()) == pytest.approx(cost, abs=0.005)
+    for c in names:  # the per-segment figures add up to the channel's
+        for fig in ("sent", "collected", "cost", "opt_outs"):
+            by_seg = sum(block[f"{c}/{s}/{fig}"] for s in w.structure.segments)
+            assert by_seg == pytest.approx(block[f"{c}/{fig}"], abs=1e-6)
+
+
+def test_an_opt_out_is_honoured_within_its_business_days_and_never_a_send_after():
+    """A text every day, STOP with probability 0.3 an hour after delivery, honoured within 3
+    business days: no text to an account on or after the 3rd business day after its STOP, and
+    (the rule allows it) some go out in between."""
+    ch = {
+        "sms": {
+            "cost_usd": 0.01,
+            "opt_out": {"probability": 0.3, "delay_h": 1.0},
+        },
+        "path": "p",
+        "paths": {"p": {"s1": [{"day": 1, "channel": "sms", "every_days": 1}]}},
+        "opt_out_business_days": 3,
+    }
+    sc = _with_channels(small_scenario(calendar__working_days=10, segments__s1__accounts=500), ch)
+    w, cnt, _ = _run(sc)
+    chan = w.channels
+    sent_days: dict[int, list[int]] = {}
+    for day, _name, accts in chan.sends:
+        for a in accts.tolist():
+            sent_days.setdefault(a, []).append(day)
+    assert chan.opt_outs and cnt.blocks["channels"]["sms/opt_outs"] == len(chan.opt_outs)
+    between = 0
+    for day, _name, a, until in chan.opt_outs:
+        assert until == business_day_after(day, 3, w.calendar.weekday)
+        assert until - day >= 3 and w.calendar.weekday(until) < 5
+        assert all(d < until for d in sent_days[a])
+        between += sum(day < d < until for d in sent_days[a])
+    assert between > 0
+
+
+def test_suppression_flags_stop_what_they_stop():
+    """Cease-communication stops every message and call; a dispute stops calls and texts but
+    not letters."""
+    ch = {
+        "sms": {"cost_usd": 0.01},
+        "letter": {"cost_usd": 0.8},
+        "path": "p",
+        "paths": {
+            "p": {
+                "s1": [
+                    {"day": 1, "channel": "call", "every_days": 1},
+                    {"day": 1, "channel": "sms", "every_days": 1},
+                    {"day": 1, "channel": "letter", "every_days": 1},
+                ]
+            }
+        },
+        "suppressions": {"all": {"cease_communication": 0.2, "dispute": 0.2}},
+    }
+    sc = _with_channels(small_scenario(segments__s1__accounts=400), ch)
+    w, _cnt, _ = _run(sc)
+    flags = w.channels.paths.flags
+    cease, dispute = flags["cease_communication"], flags["dispute"]
+    assert 40 < cease.sum() < 120 and 40 < dispute.sum() < 120
+    dialed = np.unique(w.trace_arrays()["acct"].astype(np.int64))
+    assert len(dialed) > 100 and not (cease | dispute)[dialed].any()
+    got = {"sms": set(), "letter": set()}
+    for _day, name, accts in w.channels.sends:
+        got[name].update(accts.tolist())
+    sms, letters = np.array(sorted(got["sms"])), np.array(sorted(got["letter"]))
+    assert not (cease | dispute)[sms].any()
+    assert not cease[letters].any() and dispute[letters].sum() > 20
+
+
+def test_a_path_calls_an_account_only_on_its_call_days():
+    """Calls every 3 days from path day 2 (day 1 = day 0 of the run for the initial accounts):
+    dials fall exactly on the calendar days of those steps, a step on a weekend moving to the
+    next working day."""
+    ch = {
+        "sms": {"cost_usd": 0.01},
+        "path": "p",
+        "paths": {"p": {"s1": [{"day": 2, "channel": "call", "every_days": 3}]}},
+    }
+    sc = _with_channels(small_scenario(calendar__working_days=10, segments__s1__accounts=150), ch)
+    w, _cnt, _ = _run(sc)
+    work = w.calendar.work_days
+    expected = set()
+    for x in range(1, 14, 3):  # calendar day of path day 2 + 3k
+        nxt = [d for d in work if d >= x]
+        if nxt:
+            expected.add(nxt[0])
+    t = w.trace_arrays()["t"]
+    assert set((t // DAY_S).astype(int).tolist()) == expected
+
+
+def test_without_a_path_the_block_still_gates_nothing_and_sends_nothing():
+    """Channels on but no path in use: every account is called as without the block, nothing
+    is sent, nothing costs."""
+    ch = dict(SMS_ONLY, path="")
+    raw = small_scenario(calendar__working_days=1, segments__s1__accounts=300)
+    _w, cnt, m = _run(_with_channels(raw, ch), trace=False)
+    _w0, cnt0, m0 = _run(Scenario.model_validate(raw), trace=False)
+    assert m["center"]["center"]["dials"] == m0["center"]["center"]["dials"] > 0
+    assert cnt.blocks["channels"]["sms/sent"] == 0 and m["center"]["center"]["cost_channels"] == 0
+
+
+@pytest.mark.parametrize(
+    "channels, words",
+    [
+        ({"path": "nope"}, "path 'nope' is not among paths"),
+        ({"paths": {"p": {"s1": [{"day": 1, "channel": "sms"}]}}}, "has no [channels.sms] block"),
+        ({"paths": {"p": {"zz": [{"day": 1, "channel": "call"}]}}}, "unknown segment"),
+        (
+            {
+                "sms": {
+                    "cost_usd": 0.01,
+                    "payment": {"probability": 0.7},
+                    "opt_out": {"probability": 0.5},
+                }
+            },
+            "sum to 1.2",
+        ),
+        ({"sms": {"cost_usd": -1.0}}, "cost_usd = -1.0: expected a number >= 0"),
+    ],
+)
+def test_bad_channels_get_a_clear_message(tmp_path, channels, words):
+    raw = small_scenario()
+    raw["channels"] = channels
+    path = write_toml(tmp_path / "bad.toml", raw)
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path)
+    assert words in str(e.value)
+
+
+def test_business_days_skip_the_weekend():
+    weekday = lambda d: d % 7  # noqa: E731  day 0 a Monday
+    assert business_day_after(4, 1, weekday) == 7  # Friday -> Monday
+    assert business_day_after(0, 10, weekday) == 14
+    assert business_day_after(3, 0, weekday) == 3
+
+
+def test_inbound_calls_the_messages_prompt_reach_the_queue():
+    """channels.toml has no calls back from dials (no inbound.responses): every response caller
+    in the queue is a call a message prompted. Nearly all the prompted calls arrive, within 10%
+    (a few find the account on a line or come after the last window; a few prompted in the
+    warm-up arrive after it)."""
+    _w, cnt, m = _run(_channels_toml(), trace=False)
+    block = cnt.blocks["channels"]
+    prompted = sum(block[f"{c}/inbound_calls"] for c in ("sms", "email", "letter", "voicemail"))
+    arrived = m["center"]["center"]["inbound_response_calls"]
+    assert prompted > 100 and abs(arrived - prompted) <= 0.1 * prompted
+
+
+def test_the_channels_table_gives_each_channels_share_of_money_and_cost():
+    from simulator.report.channels import channel_rows, channels_html, channels_text
+
+    s = lambda v: {"mean": v}  # noqa: E731
+    body = {
+        "sms/collected": s(300.0),
+        "sms/cost": s(10.0),
+        "letter/collected": s(100.0),
+        "letter/cost": s(30.0),
+        "sms/seg/collected": s(300.0),
+        "responses_dropped": s(2.0),
+    }
+    rows = dict(channel_rows(body))
+    assert rows["sms / seg"]["collected"] == 300.0
+    text = channels_text(body)
+    sms = next(line for line in text.splitlines() if line.startswith("sms "))
+    assert "75.0%" in sms and "25.0%" in sms  # 300 of 400 dollars, 10 of 40 dollars of cost
+    assert "dropped): 2.0" in text
+    assert "<h2>Channels</h2>" in channels_html({"channels": body}) and channels_html({}) == ""
+
+
+@pytest.mark.slow
+def test_a_digital_first_path_trades_calls_for_messages_paired():
+    """channels.toml, digital-first against call-first with common random numbers (4 paired
+    replications): the digital path makes fewer dials, its messages bring dollars and opt-outs,
+    each difference with a 95% t-interval that excludes 0."""
+    from scipy import stats
+
+    diffs: dict[str, list[float]] = {"dials": [], "channel_collected": [], "channel_opt_outs": []}
+    for r in range(4):
+        got = {}
+        for path in ("call_first", "digital_first"):
+            w = World(_channels_toml(f"channels.path={path}"), 1, r)
+            got[path] = replication_metrics(w.structure, w.run())["center"]["center"]
+        for k in diffs:
+            diffs[k].append(got["digital_first"][k] - got["call_first"][k])
+    t = stats.t.ppf(0.975, 3)
+    for k, d in diffs.items():
+        half = t * np.std(d, ddof=1) / 2.0
+        lo, hi = np.mean(d) - half, np.mean(d) + half
+        assert (hi < 0) if k == "dials" else (lo > 0), (k, lo, hi)
+
+
+def test_limits_repeat_end_and_days_past_due_band_of_a_step():
+    """A daily text from path day 1 to day 9, only to accounts under 30 days past due, at most 2
+    in any 7 days and 3 in all: sends on days 0-1 and 7-8 (the window frees on day 7) until the
+    third, never after path day 9, never to an account at 30 days past due or more."""
+    ch = {
+        "sms": {"cost_usd": 0.01, "max_per_period": 2, "period_days": 7, "max_per_account": 3},
+        "path": "p",
+        "paths": {
+            "p": {
+                "s1": [
+                    {"day": 1, "channel": "sms", "every_days": 1, "until_day": 9, "days_past_due": [0, 30]}
+                ]
+            }
+        },
+    }
+    raw = small_scenario(calendar__working_days=12, segments__s1__accounts=300)
+    raw["segments"]["s1"]["days_past_due"] = {"dist": "uniform", "low": 0.0, "high": 60.0}
+    w, _cnt, _ = _run(_with_channels(raw, ch))
+    days: dict[int, list[int]] = {}
+    for day, _name, accts in w.channels.sends:
+        for a in accts.tolist():
+            days.setdefault(a, []).append(day)
+    dpd = w.portfolio.days_past_due_at_entry
+    assert days and all(dpd[a] < 30 for a in days)
+    young = [a for a in range(300) if dpd[a] < 30]
+    for a in young:
+        assert days[a] == [0, 1, 7]  # weekdays 0-4 and 7-8; the third send ends it
