@@ -19,6 +19,7 @@ from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
 from .portfolio import Inflow, LivingPortfolio
+from .rules import RulePack, resolve_packs, shipped_packs
 from .strategy import Strategy
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
 
@@ -504,6 +505,13 @@ class Segment(_Model):
             "number of phone numbers per account (whole numbers >= 1; used by account-level behaviour)"
         ),
     )
+    states: dict[str, float] | None = Field(
+        None,
+        description=(
+            'shares of the accounts by state, e.g. { MA = 0.15, other = 0.85 }, drawn per account; rule packs '
+            "apply by state (compliance.packs.NAME.states); omit: no state"
+        ),
+    )
     wrong_number_share: Probability = Field(
         0.0,
         description=(
@@ -514,6 +522,10 @@ class Segment(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Segment:
+        if self.states is not None:
+            w = list(self.states.values())
+            if not w or any(not math.isfinite(x) or x < 0 for x in w) or sum(w) <= 0:
+                raise ValueError("states: shares must be finite, >= 0 and not all 0")
         if self.balance_usd.lower < 0:
             raise ValueError("balance_usd can be negative; balances must be >= 0")
         if self.payment_usd.lower < 0:
@@ -806,6 +818,16 @@ class Compliance(_Model):
     enforce_no_redial_after_abandon: bool = Field(
         False, description="the dialer obeys no_redial_after_abandon_h (off by default)"
     )
+    rules: list[str] = Field(
+        [],
+        description=(
+            "rule packs enforced and measured per account (shipped: reg_f, massachusetts, ofcom; or a name of "
+            "compliance.packs); with any, they replace the 7-in-7 count and the wait after a conversation above "
+            "(docs/compliance.md)"
+        ),
+    )
+    packs: dict[str, RulePack] = Field({}, description="the scenario's own rule packs, by name")
+    enforce_rules: bool = Field(True, description="the dialer obeys the packs of `rules` (false: measured only)")
 
     @model_validator(mode="after")
     def _check(self) -> Compliance:
@@ -814,7 +836,18 @@ class Compliance(_Model):
                 f"calling_window_end {self.calling_window_end} must be after "
                 f"calling_window_start {self.calling_window_start}"
             )
+        if len(set(self.rules)) != len(self.rules):
+            raise ValueError(f"compliance.rules names a pack twice: {self.rules}")
+        shadow = sorted(set(self.packs) & set(shipped_packs()))
+        if shadow:
+            raise ValueError(f"compliance.packs: {shadow} are names of shipped packs; choose other names")
+        resolve_packs(self.rules, self.packs)
         return self
+
+    @property
+    def rule_packs(self) -> dict[str, RulePack]:
+        """The packs of ``rules`` by name, in order (empty: the legacy counting above)."""
+        return resolve_packs(self.rules, self.packs)
 
 
 class Routing(_Model):

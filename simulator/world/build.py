@@ -42,6 +42,7 @@ from .promises import PromiseBook
 from .recorder import Recorder
 from .reputation import CallerReputation
 from .routing import Dialables, build_campaigns
+from .rule_engine import RuleEngine
 from .service import service_at_end
 from .shift import collector_process
 from .state import WorldState
@@ -131,6 +132,9 @@ class World(WorldState):
             if self.lost_contacts is not None and CallerReputation.on(scenario)
             else None
         )
+        self.rule_engine = (
+            RuleEngine(scenario, self.portfolio, trace=trace) if scenario.compliance.rules else None
+        )
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
         self.collectors = collector_roster(scenario, self.streams, self.calendar)
@@ -153,7 +157,16 @@ class World(WorldState):
         # one line per account, outbound and inbound together: only with inbound calls
         self.lines = AccountLines(self.portfolio, self.recorder) if scenario.inbound is not None else None
         self.campaigns = build_campaigns(
-            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound, self.lines)
+            Dialables(
+                scenario,
+                self.calendar,
+                self.portfolio,
+                self.lists,
+                self.models,
+                outbound,
+                self.lines,
+                self.rule_engine,
+            )
         )
         self.structure = Structure(
             segments=tuple(scenario.segment_names),
@@ -245,6 +258,8 @@ class World(WorldState):
             "worst_daily_abandon_rate": worst_day,
             "worst_30_day_abandon_rate": worst_30,
         }
+        if self.rule_engine is not None:
+            cnt.blocks["compliance"].update(self.rule_engine.block())
         if self.lost_contacts is not None and LostContacts.on(self.scenario):
             cnt.blocks["lost_contacts"] = self.lost_contacts.block()
         if self.reputation is not None:

@@ -79,7 +79,8 @@ class CallLists:
         self.recycle_s = att.recycle_after_days * DAY_S
         self.strategy = scenario.dialer.list_strategy
         self.rng = streams.generator("lists/order")
-        self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
+        # rule packs (compliance.rules) replace the 7-in-7 count: the rule engine enforces them
+        self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 and not comp.rules else 1 << 30
         self.abandon_block_s = (
             comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
         )

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
     from .contact import SegmentModel
     from .portfolio import Portfolio
+    from .rule_engine import RuleEngine
 
 
 class Campaign:
@@ -235,12 +236,50 @@ class CampaignBesideInbound(Campaign):
             self.lines.passed_over += 1
 
 
+class CampaignUnderRules(Campaign):
+    """A campaign whose accounts the rule packs (compliance.rules) must permit: an account the
+    lists give that a pack does not permit now is dropped for the day (the next day's list has it
+    again) and the block is noted (world/rule_engine.py)."""
+
+    __slots__ = ("engine",)
+
+    def next_account(self, now: float) -> int | None:
+        """The next account to dial now that the rule packs permit, or None."""
+        return _permitted(self, Campaign.next_account, now)
+
+
+class CampaignBesideInboundUnderRules(CampaignBesideInbound):
+    """CampaignUnderRules for a center that also answers inbound calls."""
+
+    __slots__ = ("engine",)
+
+    def next_account(self, now: float) -> int | None:
+        """The next account to dial now whose line is free and that the rule packs permit."""
+        return _permitted(self, CampaignBesideInbound.next_account, now)
+
+
+def _permitted(camp, take, now: float) -> int | None:
+    """The first account ``take(camp, now)`` gives that the rule engine permits (with the packs
+    not enforced, the first one: blocks are then measured, not obeyed)."""
+    engine = camp.engine
+    while True:
+        a = take(camp, now)
+        if a is None:
+            return None
+        rule = engine.permit(a, "call", now)
+        if rule is None:
+            return a
+        if not engine.enforce:
+            return a
+        engine.blocked(a, "call", now, rule)
+
+
 class Dialables:
     """What campaigns dial from: the scenario, the calendar, the portfolio and its call lists, the
     segment models, and the accounts' lines when the center also answers inbound calls (None
     otherwise: world/account_lines.py)."""
 
-    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors", "lines")
+    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors", "lines", "rules")
 
     def __init__(
         self,
@@ -251,9 +290,10 @@ class Dialables:
         models: list[SegmentModel],
         collectors: list[Collector],
         lines: AccountLines | None = None,
+        rules: RuleEngine | None = None,
     ) -> None:
         self.scenario, self.calendar, self.portfolio, self.lists = scenario, calendar, portfolio, lists
-        self.models, self.collectors, self.lines = models, collectors, lines
+        self.models, self.collectors, self.lines, self.rules = models, collectors, lines, rules
 
 
 def segment_value_per_dial(dials: Dialables, s: int) -> float:
@@ -287,7 +327,11 @@ def _campaign(
 ) -> Campaign:
     teams = {c.team for c in members}
     order = sorted(range(len(segs)), key=lambda i: segs[i])
-    camp = (Campaign if dials.lines is None else CampaignBesideInbound)(
+    if dials.rules is None:
+        cls = Campaign if dials.lines is None else CampaignBesideInbound
+    else:
+        cls = CampaignUnderRules if dials.lines is None else CampaignBesideInboundUnderRules
+    camp = cls(
         idx,
         name,
         teams.pop() if len(teams) == 1 else -1,
@@ -298,6 +342,8 @@ def _campaign(
     )
     if dials.lines is not None:
         camp.lines = dials.lines
+    if dials.rules is not None:
+        camp.engine = dials.rules
     for c in members:
         c.campaign = camp
         c.segments = sorted(segs)

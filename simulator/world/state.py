@@ -31,6 +31,7 @@ from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
 from .reputation import CallerReputation
+from .rule_engine import RuleEngine
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -85,6 +86,7 @@ class WorldState:
     book: PromiseBook  # open promises by due day
     log: DialLog  # today's dials, folded at midnight
     rules: RuleCounters  # calling-rule violations measured as dials are made
+    rule_engine: RuleEngine | None  # the rule packs of compliance.rules (None: none)
     counters: Counters  # what the replication measured
     structure: Structure  # names of the counter rows
     tasks: list[SpecialTask]  # the special tasks that are on, in hook order
