@@ -90,6 +90,7 @@ CROSS_RULES: dict[str, list[str]] = {
         "With the `contact_curve` multipliers, the live-answer probability and the right-party "
         "probability stay at most 1 at every hour and weekday.",
         "`phones` produces whole numbers >= 1.",
+        "`states` shares are finite, >= 0 and not all 0.",
         "A `wrong_number_share` above 0 plus the `invalid` outcome's probability is below 1.",
     ],
     "Inflow": [
@@ -113,7 +114,15 @@ CROSS_RULES: dict[str, list[str]] = {
         'Predictive mode with `pacing = "poisson"` needs `calls_per_hour` > 0.',
         'With `pacing = "adaptive"`, `ratio` (the starting level) is at most `max_dial_level`.',
     ],
-    "Compliance": ["`calling_window_end` is after `calling_window_start`."],
+    "Compliance": [
+        "`calling_window_end` is after `calling_window_start`.",
+        "`rules` names each pack once, and each is a shipped pack (`reg_f`, `massachusetts`, `ofcom`) "
+        "or one of `packs`; `packs` does not reuse a shipped pack's name.",
+    ],
+    "RulePack": [
+        "A pack has at least one of `limits`, `wait_after_conversation_days`, "
+        "`no_repeat_after_abandon_h`, `max_abandon_rate`.",
+    ],
     "Scenario": [
         "Team and segment names start with a letter and hold only letters, digits, `_` and `-` "
         "(at most 64 characters).",

@@ -4,7 +4,7 @@ A pack is data: limits on how many actions of some kinds (calls, texts, recorded
 account may receive in a window of calendar days, counted on a basis (every attempt, connecting
 calls only, conversations only), a wait after a conversation, a no-repeat period after an
 abandoned call, and the account states it applies to. The shipped packs (``reg_f``,
-``massachusetts``, ``ofcom``) live in ``simulator/data/rule_packs.toml`` and use the same schema
+``massachusetts``, ``ofcom``) live in ``simulator/data/rules/packs.toml`` and use the same schema
 as a pack written in the scenario (``[compliance.packs.NAME]``); docs/compliance.md cites each
 one. The world enforces and measures them in one rule engine (world/rule_engine.py).
 """
@@ -36,7 +36,9 @@ class Limit(_Model):
     days (the center's calendar)."""
 
     kinds: list[ActionKind] = Field(
-        ["call"], min_length=1, description="the kinds of action counted (call, sms, voicemail, ivr, email, letter)"
+        ["call"],
+        min_length=1,
+        description="the kinds of action counted (call, sms, voicemail, ivr, email, letter)",
     )
     max: int = Field(ge=0, le=10_000, description="most counted actions in the window")
     window_days: int = Field(ge=1, le=366, description="the window, in consecutive calendar days")
@@ -61,7 +63,7 @@ class RulePack(_Model):
     states: list[StateCode] | None = Field(
         None,
         description=(
-            "the account states it applies to (segments' `states` mix, e.g. [\"MA\"]); omit: every account"
+            'the account states it applies to (segments\' `states` mix, e.g. ["MA"]); omit: every account'
         ),
     )
     limits: list[Limit] = Field([], description="count limits per window")
@@ -106,8 +108,8 @@ class RulePack(_Model):
 
 @cache
 def shipped_packs() -> dict[str, RulePack]:
-    """The packs collectsim ships, by name (simulator/data/rule_packs.toml)."""
-    text = (resources.files("simulator") / "data" / "rule_packs.toml").read_text(encoding="utf-8")
+    """The packs collectsim ships, by name (simulator/data/rules/packs.toml)."""
+    text = (resources.files("simulator") / "data" / "rules" / "packs.toml").read_text(encoding="utf-8")
     return {name: RulePack.model_validate(body) for name, body in tomllib.loads(text).items()}
 
 

@@ -508,8 +508,8 @@ class Segment(_Model):
     states: dict[str, float] | None = Field(
         None,
         description=(
-            'shares of the accounts by state, e.g. { MA = 0.15, other = 0.85 }, drawn per account; rule packs '
-            "apply by state (compliance.packs.NAME.states); omit: no state"
+            "shares of the accounts by state, e.g. { MA = 0.15, other = 0.85 }, drawn per account; "
+            "rule packs apply by state (compliance.packs.NAME.states); omit: no state"
         ),
     )
     wrong_number_share: Probability = Field(
@@ -821,13 +821,15 @@ class Compliance(_Model):
     rules: list[str] = Field(
         [],
         description=(
-            "rule packs enforced and measured per account (shipped: reg_f, massachusetts, ofcom; or a name of "
-            "compliance.packs); with any, they replace the 7-in-7 count and the wait after a conversation above "
-            "(docs/compliance.md)"
+            "rule packs enforced and measured per account (shipped: reg_f, massachusetts, ofcom; or a "
+            "name of compliance.packs); with any, they replace the 7-in-7 count and the wait after a "
+            "conversation above (docs/compliance.md)"
         ),
     )
     packs: dict[str, RulePack] = Field({}, description="the scenario's own rule packs, by name")
-    enforce_rules: bool = Field(True, description="the dialer obeys the packs of `rules` (false: measured only)")
+    enforce_rules: bool = Field(
+        True, description="the dialer obeys the packs of `rules` (false: measured only)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Compliance:

@@ -223,6 +223,8 @@ class DialKernel:
             rules.in_waiting_period += 1
         if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
             rules.in_waiting_period += 1
+        if self.engine is not None:
+            self.engine.placed(a, now)
         return s, o, ring, talk, wrap
 
     def finish(

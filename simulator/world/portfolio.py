@@ -45,7 +45,12 @@ ACTIVE = (OPEN, PROMISED, TRACING, UNREACHABLE)
 
 
 def account_states(
-    scenario: Scenario, streams: Streams, segment: np.ndarray, first: np.ndarray, sizes: list[int], later: list[int]
+    scenario: Scenario,
+    streams: Streams,
+    segment: np.ndarray,
+    first: np.ndarray,
+    sizes: list[int],
+    later: list[int],
 ) -> tuple[list[str], np.ndarray | None]:
     """Each account's state (the segments' ``states`` mix), as codes into the returned names
     (code 0, "", is no state); None when no segment has a mix. Drawn per segment from the
@@ -66,9 +71,13 @@ def account_states(
             w = np.asarray([mix[k] for k in keys], dtype=float)
             codes = np.asarray([code[k] for k in keys], dtype=np.int16)
             lo, hi = int(first[i]), int(first[i + 1])
-            out[lo:hi] = codes[streams.generator(f"portfolio/{s}/state").choice(len(w), hi - lo, p=w / w.sum())]
+            out[lo:hi] = codes[
+                streams.generator(f"portfolio/{s}/state").choice(len(w), hi - lo, p=w / w.sum())
+            ]
             if later[i]:
-                pick = streams.generator(f"portfolio/{s}/inflow/state").choice(len(w), later[i], p=w / w.sum())
+                pick = streams.generator(f"portfolio/{s}/inflow/state").choice(
+                    len(w), later[i], p=w / w.sum()
+                )
                 out[lo_later:lo_later_next] = codes[pick]
         lo_later = lo_later_next
     return state_names, out
@@ -198,7 +207,9 @@ class Portfolio:
                 zone = streams.generator(f"{pre}/tz").choice(len(w), hi - lo, p=w / w.sum())
                 self.bucket[lo:hi] = base + zone
         self.days_past_due[:n0] = self.days_past_due_at_entry[:n0]
-        self.state_names, self.state = account_states(scenario, streams, self.segment, self.first, sizes, later)
+        self.state_names, self.state = account_states(
+            scenario, streams, self.segment, self.first, sizes, later
+        )
         self.balance_at_entry = self.balance.copy()
         self.bucket_list: list[int] = self.bucket.tolist()
         self.status = np.zeros(n, dtype=np.int8)

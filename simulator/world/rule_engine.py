@@ -136,7 +136,12 @@ class RuleEngine:
         for k in self.packs_of(a):
             if k.wait_days and kind in CALL_KINDS and self._waiting(k, a, t):
                 return k.name
-            if k.repeat_s and kind == "call" and self.predictive and t < self.p.last_abandon_s[a] + k.repeat_s:
+            if (
+                k.repeat_s
+                and kind == "call"
+                and self.predictive
+                and t < self.p.last_abandon_s[a] + k.repeat_s
+            ):
                 return k.name
             for c in k.counts:
                 if c.takes(kind, number):
@@ -177,15 +182,18 @@ class RuleEngine:
             self.consent_for = -1
             return
         day = int(t // DAY_S)
+        if kind != "call":  # a dialed call's waits are measured when it is placed (placed)
+            self._measure_waits(a, kind, t)
         for k in self.packs_of(a):
-            if k.wait_days and kind in CALL_KINDS and self._waiting(k, a, t):
-                k.waiting += 1
-            if k.repeat_s and kind == "call" and self.predictive and t < self.p.last_abandon_s[a] + k.repeat_s:
-                k.waiting += 1
             for c in k.counts:
                 if not c.takes(kind, number):
                     continue
-                if c.basis == "connecting" and not connected or c.basis == "conversations" and not conversation:
+                if (
+                    c.basis == "connecting"
+                    and not connected
+                    or c.basis == "conversations"
+                    and not conversation
+                ):
                     continue
                 d = c.in_window(a, day)
                 if d is None:
@@ -197,6 +205,24 @@ class RuleEngine:
                 if n > c.max:
                     k.beyond += 1
                     k.over.add(a)
+
+    def placed(self, a: int, t: float) -> None:
+        """A dial to account ``a`` is placed at ``t``: count it if it falls inside a wait (after a
+        conversation, or after an abandoned call), as things stand when it is placed."""
+        if self.consent_for != a:
+            self._measure_waits(a, "call", t)
+
+    def _measure_waits(self, a: int, kind: str, t: float) -> None:
+        for k in self.packs_of(a):
+            if k.wait_days and kind in CALL_KINDS and self._waiting(k, a, t):
+                k.waiting += 1
+            if (
+                k.repeat_s
+                and kind == "call"
+                and self.predictive
+                and t < self.p.last_abandon_s[a] + k.repeat_s
+            ):
+                k.waiting += 1
 
     def record_call(self, a: int, t: float, outcome: int) -> None:
         """A dial to account ``a`` placed at ``t`` ended with ``outcome`` (base.outcomes)."""
