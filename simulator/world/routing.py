@@ -260,7 +260,7 @@ class CampaignBesideInboundUnderRules(CampaignBesideInbound):
 
 def _permitted(camp, take, now: float) -> int | None:
     """The first account ``take(camp, now)`` gives that the rule engine permits (with the packs
-    not enforced, the first one: blocks are then measured, not obeyed)."""
+    not enforced, the first one: a block is then noted, not obeyed)."""
     engine = camp.engine
     while True:
         a = take(camp, now)
@@ -269,9 +269,9 @@ def _permitted(camp, take, now: float) -> int | None:
         rule = engine.permit(a, "call", now)
         if rule is None:
             return a
+        engine.blocked(a, "call", now, rule)
         if not engine.enforce:
             return a
-        engine.blocked(a, "call", now, rule)
 
 
 class Dialables:

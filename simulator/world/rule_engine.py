@@ -123,7 +123,8 @@ class RuleEngine:
         # the ends (s) of each account's last two conversations: (the one before, the last)
         self.conversation_end: dict[int, tuple[float, float]] = {}
         self.consent_for = -1  # the account of the consented dial under way (call-back), else -1
-        self.audit: list[tuple[float, int, str, str]] | None = [] if trace else None
+        # with a trace: (t, account, kind, rule, action) of each action a pack did not permit
+        self.audit: list[tuple[float, int, str, str, str]] | None = [] if trace else None
 
     def packs_of(self, a: int) -> tuple[_Pack, ...]:
         """The packs that apply to account ``a``."""
@@ -162,12 +163,14 @@ class RuleEngine:
         return not (self.exempt and self.p.status[a] == PROMISED)
 
     def blocked(self, a: int, kind: str, t: float, rule: str) -> None:
-        """Pack ``rule`` kept an action of ``kind`` to account ``a`` from being made at ``t``."""
-        for k in self.packs:
-            if k.name == rule:
-                k.blocked += 1
+        """Pack ``rule`` does not permit an action of ``kind`` to account ``a`` at ``t``: enforced,
+        it is not made (``blocked``); not enforced, it is made all the same (``not_enforced``)."""
+        if self.enforce:
+            for k in self.packs:
+                if k.name == rule:
+                    k.blocked += 1
         if self.audit is not None:
-            self.audit.append((t, a, kind, rule))
+            self.audit.append((t, a, kind, rule, "blocked" if self.enforce else "not_enforced"))
 
     def consented(self, a: int) -> None:
         """The next action recorded for account ``a`` is made with its consent (a call-back)."""

@@ -3,7 +3,7 @@ compliance block per pack, and enforcement checked on the dial trace (world/rule
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
@@ -11,6 +11,9 @@ from pydantic import ValidationError
 
 from simulator.base.clock import DAY_S
 from simulator.base.outcomes import BUSY, INVALID, RPC
+from simulator.experiment.trace_export import trace_tables
+from simulator.measures.breaches import RULES, breaches
+from simulator.report.data import compliance_label
 from simulator.scenario.rules import shipped_packs
 from simulator.scenario.schema import Scenario
 from simulator.world.build import World
@@ -173,3 +176,41 @@ def test_shipped_packs_and_bad_names():
         scenario(["reg_f"], packs={"reg_f": ALL_ATTEMPTS})
     with pytest.raises(ValidationError, match="basis"):
         scenario(["mine"], packs={"mine": {"limits": [{"max": 1, "window_days": 1, "basis": "calls"}]}})
+
+
+def test_the_audit_trail_lists_every_blocked_dial():
+    w, _ = traced(scenario(["reg_f", "massachusetts"], invalid=0.1, days=8, states={"MA": 0.3, "other": 0.7}))
+    rows = trace_tables(w)["rules.csv"].decode().splitlines()
+    assert rows[0] == "at,account_id,segment,kind,rule,action"
+    block = w.counters.blocks["compliance"]
+    by_rule = Counter(r.split(",")[4] for r in rows[1:])
+    assert by_rule == {
+        "reg_f": block["reg_f_actions_blocked"],
+        "massachusetts": block["massachusetts_actions_blocked"],
+    }
+    assert {r.split(",")[5] for r in rows[1:]} == {"blocked"}
+    # without rules the file is a header alone
+    assert trace_tables(traced(scenario([], days=1))[0])["rules.csv"].decode().splitlines() == [rows[0]]
+
+
+def test_breaches_with_packs_are_the_packs_not_the_old_7_day_count():
+    sc = scenario(["reg_f"])
+    over = {"values": [0.0, 3.0]}
+    found = breaches(sc, {"max_attempts_in_7_days": {"values": [12.0]}, "reg_f_actions_over_limit": over})
+    assert [b["measure"] for b in found] == ["reg_f_actions_over_limit"]
+    assert "12 CFR 1006.14(b)" in found[0]["message"] and "enforce_rules: enforced" in found[0]["message"]
+    plain = breaches(scenario([]), {"max_attempts_in_7_days": {"values": [12.0]}})
+    assert [b["measure"] for b in plain] == ["max_attempts_in_7_days"]
+
+
+def test_report_labels_name_the_right_regulator_for_each_abandon_rate():
+    assert "Ofcom" not in compliance_label("worst_30_day_abandon_rate")[0]
+    assert "FCC" in compliance_label("worst_30_day_abandon_rate")[0]
+    assert "Ofcom" in compliance_label("worst_daily_abandon_rate")[0]
+    assert "Ofcom" not in RULES["worst_30_day_abandon_rate"][1]
+    assert compliance_label("reg_f_actions_over_limit") == (
+        "reg_f: calls and messages beyond a limit",
+        0.0,
+        "count",
+    )
+    assert compliance_label("max_attempts_in_7_days", packs_on=True)[1] is None
