@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from simulator.base.clock import DAY_S
-from simulator.base.outcomes import BUSY, INVALID, RPC
+from simulator.base.outcomes import ABANDONED, BUSY, INVALID, RPC
 from simulator.experiment.trace_export import trace_tables
 from simulator.measures.breaches import RULES, breaches
 from simulator.report.data import compliance_label
@@ -214,3 +214,31 @@ def test_report_labels_name_the_right_regulator_for_each_abandon_rate():
         "count",
     )
     assert compliance_label("max_attempts_in_7_days", packs_on=True)[1] is None
+
+
+def calls_after_abandon(tr: dict[str, np.ndarray], hours: float) -> int:
+    """Dials placed within ``hours`` after an abandoned call to the same account ended."""
+    order = np.argsort(tr["t"], kind="stable")
+    last: dict[int, float] = {}
+    n = 0
+    for i in order.tolist():
+        a, t = int(tr["acct"][i]), float(tr["t"][i])
+        if a in last and t < last[a] + hours * 3600.0:
+            n += 1
+        if tr["out"][i] == ABANDONED:
+            last[a] = t + tr["ring"][i]  # an abandoned call's row ends when it is dropped
+    return n
+
+
+@pytest.mark.parametrize("enforce", [True, False])
+def test_ofcom_no_predictive_call_within_72_hours_after_an_abandon(enforce):
+    raw = tiny_scenario(days=5, collectors=4, accounts=400, **{"attempts__max_per_day": 4})
+    raw["dialer"] = {"mode": "predictive", "pacing": "fixed", "ratio": 3.0}
+    raw["compliance"].update(rules=["ofcom"], enforce_rules=enforce)
+    w, tr = traced(Scenario.model_validate(raw))
+    block = w.counters.blocks["compliance"]
+    assert (tr["out"] == ABANDONED).sum() > 50
+    if enforce:
+        assert calls_after_abandon(tr, 72) == 0 and block["ofcom_actions_blocked"] > 0
+    else:
+        assert block["ofcom_calls_in_waiting_period"] == calls_after_abandon(tr, 72) > 0
