@@ -244,14 +244,16 @@ def trace_tables(w: World) -> dict[str, bytes]:
 
 
 def _audit_rows(w: World, clock: _Clock, names: list[str], segs: list[str]) -> list[list[str]]:
-    """rules.csv: each action a rule pack did not permit (world/rule_engine.py), in time order."""
-    engine = w.rule_engine
-    if engine is None or not engine.audit:
-        return []
+    """rules.csv: each action a rule pack did not permit (world/rule_engine.py) and each account
+    held for its address's calling window (world/address_zones.py), in time order."""
+    rows = [
+        *(w.rule_engine.audit or [] if w.rule_engine is not None else []),
+        *(w.address_zones.audit or [] if w.address_zones is not None else []),
+    ]
     seg = w.portfolio.segment
     return [
         [clock.when(t), names[a], segs[seg[a]], kind, safe_cell(rule), action]
-        for t, a, kind, rule, action in sorted(engine.audit, key=lambda r: (r[0], r[1]))
+        for t, a, kind, rule, action in sorted(rows, key=lambda r: (r[0], r[1]))
     ]
 
 

@@ -105,6 +105,7 @@ CROSS_RULES: dict[str, list[str]] = {
         "`offsets_h` and `weights` have the same length.",
         "`offsets_h` lists each offset at most once; each is a multiple of 0.25 between -14 and 14.",
         "`weights` are not all 0.",
+        "`address_differs_share` above 0 needs two offsets or more with a weight above 0.",
     ],
     "Window": ["`end_time` is after `start_time`."],
     "Response": ["`delay_s` cannot be negative."],

@@ -408,9 +408,19 @@ class TimeZones(_Model):
     weights: list[NonNeg] = Field(
         [1.0], min_length=1, description="share of accounts in each offset (normalised)"
     )
+    address_differs_share: Probability = Field(
+        0.0,
+        description=(
+            "share of accounts whose address lies in another of these zones than their phone's area code "
+            "(drawn by the weights among the others): a call must be inside the calling window in both "
+            "(12 CFR 1006.6(b)(1)); needs two offsets or more"
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TimeZones:
+        if self.address_differs_share > 0 and sum(1 for w in self.weights if w > 0) < 2:
+            raise ValueError("address_differs_share needs two offsets or more with a weight above 0")
         if len(self.offsets_h) != len(self.weights):
             raise ValueError(
                 f"offsets_h has {len(self.offsets_h)} entries but weights has {len(self.weights)}"

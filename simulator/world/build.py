@@ -18,6 +18,7 @@ from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .account_lines import AccountLines
+from .address_zones import AddressZones
 from .behaviour import AccountBehaviour
 from .blend import BlendWork
 from .calendar import WorkCalendar
@@ -135,6 +136,11 @@ class World(WorldState):
         self.rule_engine = (
             RuleEngine(scenario, self.portfolio, trace=trace) if scenario.compliance.rules else None
         )
+        self.address_zones = (
+            AddressZones.draw(scenario, self.portfolio, self.streams, trace)
+            if AddressZones.on(scenario)
+            else None
+        )
         self.lists = CallLists(scenario, self.portfolio, self.streams)
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
         self.collectors = collector_roster(scenario, self.streams, self.calendar)
@@ -165,7 +171,7 @@ class World(WorldState):
                 self.models,
                 outbound,
                 self.lines,
-                self.rule_engine,
+                tuple(g for g in (self.rule_engine, self.address_zones) if g is not None),
             )
         )
         self.structure = Structure(
@@ -260,6 +266,8 @@ class World(WorldState):
         }
         if self.rule_engine is not None:
             cnt.blocks["compliance"].update(self.rule_engine.block())
+        if self.address_zones is not None:
+            cnt.blocks["compliance"].update(self.address_zones.block())
         if self.lost_contacts is not None and LostContacts.on(self.scenario):
             cnt.blocks["lost_contacts"] = self.lost_contacts.block()
         if self.reputation is not None:

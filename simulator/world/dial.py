@@ -58,6 +58,7 @@ class DialKernel:
         "amd_accuracy",
         "amd_ok",
         "abandon_block_s",
+        "address",
         "behaviour",
         "book",
         "bucket_list",
@@ -137,6 +138,7 @@ class DialKernel:
         self.wait_s = comp.wait_after_conversation_days * DAY_S
         # rule packs replace the wait after a conversation: the rule engine enforces them
         self.engine = state.rule_engine
+        self.address = state.address_zones  # two time zones for some accounts, or None
         self.enforce_wait = comp.enforce_wait_after_conversation and self.engine is None
         self.exempt = comp.exempt_promise_confirmation
         self.ofcom_s = (
@@ -225,6 +227,9 @@ class DialKernel:
             rules.in_waiting_period += 1
         if self.engine is not None:
             self.engine.placed(a, now)
+        address = self.address
+        if address is not None and address.outside_window(a, now):
+            address.outside += 1
         return s, o, ring, talk, wrap
 
     def finish(

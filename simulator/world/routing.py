@@ -13,7 +13,7 @@ bucket whose right-party rate at its local hour is highest.
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..base.clock import DAY_S, HOUR_S
 from ..scenario.schema import clock_minutes
@@ -27,7 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
     from .contact import SegmentModel
     from .portfolio import Portfolio
-    from .rule_engine import RuleEngine
+
+
+class Gate(Protocol):
+    """What an account must pass before a campaign gives it to dial (CampaignWithGates)."""
+
+    def passes(self, camp: Campaign, a: int, now: float) -> bool: ...
 
 
 class Campaign:
@@ -236,41 +241,39 @@ class CampaignBesideInbound(Campaign):
             self.lines.passed_over += 1
 
 
-class CampaignUnderRules(Campaign):
-    """A campaign whose accounts the rule packs (compliance.rules) must permit: an account the
-    lists give that a pack does not permit now is dropped for the day (the next day's list has it
-    again) and the block is noted (world/rule_engine.py)."""
+class CampaignWithGates(Campaign):
+    """A campaign whose accounts must pass gates before they are dialed: the rule packs
+    (world/rule_engine.py) and the calling window of an address in another time zone
+    (world/address_zones.py). An account a gate stops is held or dropped for the day by that gate."""
 
-    __slots__ = ("engine",)
-
-    def next_account(self, now: float) -> int | None:
-        """The next account to dial now that the rule packs permit, or None."""
-        return _permitted(self, Campaign.next_account, now)
-
-
-class CampaignBesideInboundUnderRules(CampaignBesideInbound):
-    """CampaignUnderRules for a center that also answers inbound calls."""
-
-    __slots__ = ("engine",)
+    __slots__ = ("gates",)
 
     def next_account(self, now: float) -> int | None:
-        """The next account to dial now whose line is free and that the rule packs permit."""
-        return _permitted(self, CampaignBesideInbound.next_account, now)
+        """The next account to dial now that passes every gate, or None."""
+        return _through_gates(self, Campaign.next_account, now)
 
 
-def _permitted(camp, take, now: float) -> int | None:
-    """The first account ``take(camp, now)`` gives that the rule engine permits (with the packs
-    not enforced, the first one: a block is then noted, not obeyed)."""
-    engine = camp.engine
+class CampaignBesideInboundWithGates(CampaignBesideInbound):
+    """CampaignWithGates for a center that also answers inbound calls."""
+
+    __slots__ = ("gates",)
+
+    def next_account(self, now: float) -> int | None:
+        """The next account to dial now whose line is free and that passes every gate."""
+        return _through_gates(self, CampaignBesideInbound.next_account, now)
+
+
+def _through_gates(camp, take, now: float) -> int | None:
+    """The first account ``take(camp, now)`` gives that passes every gate of ``camp``."""
+    gates = camp.gates
     while True:
         a = take(camp, now)
         if a is None:
             return None
-        rule = engine.permit(a, "call", now)
-        if rule is None:
-            return a
-        engine.blocked(a, "call", now, rule)
-        if not engine.enforce:
+        for gate in gates:
+            if not gate.passes(camp, a, now):
+                break
+        else:
             return a
 
 
@@ -279,7 +282,7 @@ class Dialables:
     segment models, and the accounts' lines when the center also answers inbound calls (None
     otherwise: world/account_lines.py)."""
 
-    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors", "lines", "rules")
+    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors", "lines", "gates")
 
     def __init__(
         self,
@@ -290,10 +293,10 @@ class Dialables:
         models: list[SegmentModel],
         collectors: list[Collector],
         lines: AccountLines | None = None,
-        rules: RuleEngine | None = None,
+        gates: tuple[Gate, ...] = (),
     ) -> None:
         self.scenario, self.calendar, self.portfolio, self.lists = scenario, calendar, portfolio, lists
-        self.models, self.collectors, self.lines, self.rules = models, collectors, lines, rules
+        self.models, self.collectors, self.lines, self.gates = models, collectors, lines, gates
 
 
 def segment_value_per_dial(dials: Dialables, s: int) -> float:
@@ -327,10 +330,10 @@ def _campaign(
 ) -> Campaign:
     teams = {c.team for c in members}
     order = sorted(range(len(segs)), key=lambda i: segs[i])
-    if dials.rules is None:
+    if not dials.gates:
         cls = Campaign if dials.lines is None else CampaignBesideInbound
     else:
-        cls = CampaignUnderRules if dials.lines is None else CampaignBesideInboundUnderRules
+        cls = CampaignWithGates if dials.lines is None else CampaignBesideInboundWithGates
     camp = cls(
         idx,
         name,
@@ -342,8 +345,8 @@ def _campaign(
     )
     if dials.lines is not None:
         camp.lines = dials.lines
-    if dials.rules is not None:
-        camp.engine = dials.rules
+    if dials.gates:
+        camp.gates = dials.gates
     for c in members:
         c.campaign = camp
         c.segments = sorted(segs)

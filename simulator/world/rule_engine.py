@@ -162,6 +162,16 @@ class RuleEngine:
             return False
         return not (self.exempt and self.p.status[a] == PROMISED)
 
+    def passes(self, camp: object, a: int, now: float) -> bool:
+        """A campaign may dial account ``a`` now (routing.Gate): the packs permit the call, or
+        they are not enforced. A call not permitted is noted (:meth:`blocked`); enforced, the
+        account leaves today's list (the next day's list has it again)."""
+        rule = self.permit(a, "call", now)
+        if rule is None:
+            return True
+        self.blocked(a, "call", now, rule)
+        return not self.enforce
+
     def blocked(self, a: int, kind: str, t: float, rule: str) -> None:
         """Pack ``rule`` does not permit an action of ``kind`` to account ``a`` at ``t``: enforced,
         it is not made (``blocked``); not enforced, it is made all the same (``not_enforced``)."""

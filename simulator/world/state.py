@@ -18,6 +18,7 @@ import simpy
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .account_lines import AccountLines
+from .address_zones import AddressZones
 from .behaviour import AccountBehaviour
 from .calendar import WorkCalendar
 from .call_lists import CallLists
@@ -87,6 +88,7 @@ class WorldState:
     log: DialLog  # today's dials, folded at midnight
     rules: RuleCounters  # calling-rule violations measured as dials are made
     rule_engine: RuleEngine | None  # the rule packs of compliance.rules (None: none)
+    address_zones: AddressZones | None  # accounts whose address is in another time zone (None: none)
     counters: Counters  # what the replication measured
     structure: Structure  # names of the counter rows
     tasks: list[SpecialTask]  # the special tasks that are on, in hook order

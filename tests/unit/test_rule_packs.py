@@ -242,3 +242,42 @@ def test_ofcom_no_predictive_call_within_72_hours_after_an_abandon(enforce):
         assert calls_after_abandon(tr, 72) == 0 and block["ofcom_actions_blocked"] > 0
     else:
         assert block["ofcom_calls_in_waiting_period"] == calls_after_abandon(tr, 72) > 0
+
+
+def two_zone_scenario(enforce: bool) -> Scenario:
+    raw = tiny_scenario(days=3, collectors=4, accounts=400, **{"attempts__max_per_day": 4})
+    raw["segments"]["s1"]["time_zones"] = {
+        "offsets_h": [0.0, -3.0],
+        "weights": [0.5, 0.5],
+        "address_differs_share": 0.4,
+    }
+    raw["compliance"]["enforce_calling_window"] = enforce
+    return Scenario.model_validate(raw)
+
+
+def outside_address_window(w: World, tr: dict[str, np.ndarray]) -> int:
+    """Dials on the trace outside 08:00-21:00 at the account's address (those with one)."""
+    off = w.address_zones.offset_s
+    local = [(t + off[a]) % DAY_S for a, t in zip(tr["acct"].tolist(), tr["t"].tolist()) if a in off]
+    return sum(1 for x in local if not 8 * 3600 <= x < 21 * 3600)
+
+
+@pytest.mark.parametrize("enforce", [True, False])
+def test_the_calling_window_holds_in_the_address_zone_too(enforce):
+    """An account whose address is 3 hours behind its area code's zone is called only when both
+    clocks are inside 08:00-21:00: from 11:00 at the center (shifts start at 09:00)."""
+    w, tr = traced(two_zone_scenario(enforce))
+    off = w.address_zones.offset_s
+    assert 120 <= len(off) <= 200  # 40% of 400 accounts, binomial
+    assert set(off.values()) == {0.0, -3 * 3600.0}
+    # each address zone differs from the account's area code's (its bucket's)
+    assert all(w.portfolio.bucket_offset_s[w.portfolio.bucket_list[a]] != x for a, x in off.items())
+    block = w.counters.blocks["compliance"]
+    if enforce:
+        assert outside_address_window(w, tr) == 0
+        assert block["accounts_delayed_for_address_window"] > 0
+        late = [t % DAY_S for a, t in zip(tr["acct"].tolist(), tr["t"].tolist()) if off.get(a) == -3 * 3600.0]
+        assert min(late) >= 11 * 3600
+    else:
+        assert block["calls_outside_address_window"] == outside_address_window(w, tr) > 0
+        assert block["accounts_delayed_for_address_window"] == 0

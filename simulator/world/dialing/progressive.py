@@ -38,11 +38,12 @@ class ProgressiveDialer(Dialer):
         # is planned: a run is never longer than the shortest retry delay.
         delays = state.lists.retry_delay_s
         self.max_run_s = min([self.MAX_RUN_S] + [x for k, x in enumerate(delays) if k != RPC])
-        # The inlined kernel in run_of_dials knows no task hooks, no rule packs, and phone
-        # states only through account-level behaviour.
+        # The inlined kernel in run_of_dials knows no task hooks, no rule packs, no address
+        # time zones, and phone states only through account-level behaviour.
         self.runs = (
             not kernel.dial_hooks
             and kernel.engine is None
+            and kernel.address is None
             and (kernel.phone is None or kernel.behaviour is not None)
             and self.max_run_s >= 60.0
         )
