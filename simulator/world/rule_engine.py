@@ -77,6 +77,7 @@ class _Pack:
     __slots__ = (
         "blocked",
         "beyond",
+        "call_counts",
         "counts",
         "largest",
         "name",
@@ -89,6 +90,8 @@ class _Pack:
     def __init__(self, name: str, pack: RulePack) -> None:
         self.name = name
         self.counts = [_Count(x) for x in pack.limits]
+        # the limits that count a dialed call (to a personal number): read on every dial
+        self.call_counts = tuple(c for c in self.counts if c.takes("call", PERSONAL))
         self.wait_days = pack.wait_after_conversation_days
         self.repeat_s = pack.no_repeat_after_abandon_h * HOUR_S
         self.reset()
@@ -134,6 +137,7 @@ class RuleEngine:
         """None if an action of ``kind`` to account ``a`` at ``t`` keeps every pack, else the name
         of the first pack it would break (whether or not the packs are enforced)."""
         day = int(t // DAY_S)
+        call = kind == "call" and number == PERSONAL
         for k in self.packs_of(a):
             if k.wait_days and kind in CALL_KINDS and self._waiting(k, a, t):
                 return k.name
@@ -144,8 +148,8 @@ class RuleEngine:
                 and t < self.p.last_abandon_s[a] + k.repeat_s
             ):
                 return k.name
-            for c in k.counts:
-                if c.takes(kind, number):
+            for c in k.call_counts if call else k.counts:
+                if call or c.takes(kind, number):
                     d = c.in_window(a, day)
                     if d is not None and len(d) >= c.max:
                         return k.name
@@ -238,8 +242,32 @@ class RuleEngine:
                 k.waiting += 1
 
     def record_call(self, a: int, t: float, outcome: int) -> None:
-        """A dial to account ``a`` placed at ``t`` ended with ``outcome`` (base.outcomes)."""
-        self.record(a, "call", t, outcome != BUSY and outcome != INVALID, outcome == RPC)
+        """A dial to account ``a`` placed at ``t`` ended with ``outcome`` (base.outcomes):
+        :meth:`record` for a call to a personal number, written for the dial path."""
+        if self.consent_for == a:
+            self.consent_for = -1
+            return
+        day = int(t // DAY_S)
+        connected = outcome != BUSY and outcome != INVALID
+        for k in self.by_state[0 if self.state is None else self.state[a]]:
+            for c in k.call_counts:
+                basis = c.basis
+                if basis != "attempts" and (not connected if basis == "connecting" else outcome != RPC):
+                    continue
+                d = c.days.get(a)
+                if d is None:
+                    d = c.days[a] = deque()
+                else:
+                    first = day - c.window + 1
+                    while d and d[0] < first:
+                        d.popleft()
+                d.append(day)
+                n = len(d)
+                if n > k.largest:
+                    k.largest = n
+                if n > c.max:
+                    k.beyond += 1
+                    k.over.add(a)
 
     def conversation(self, a: int, end_s: float) -> None:
         """Account ``a`` had a right-party conversation ending at ``end_s`` (outbound or inbound).
