@@ -10,9 +10,9 @@ Counting, per pack limit and account: the days (the center's calendar days) of t
 actions, the oldest dropped as the window slides. An action is counted when its kind is one of
 the limit's kinds, its number one of the limit's numbers (every dialed number is the debtor's
 personal number until accounts carry several phones) and its basis admits it: every attempt, a
-call that connects to the dialed number (not busy, not invalid: 12 CFR 1006.14(b)(2)), or a
-right-party conversation. Calls made with the debtor's consent (call-backs at a set time) are not
-counted (12 CFR 1006.14(b)(3)). A call is refused while the count in the window ending today
+call that connects to the dialed number (not busy, not invalid: 12 CFR 1006.14(b)(3)(ii)), or
+a right-party conversation. Calls made with the debtor's consent (call-backs at a set time) are
+not counted (12 CFR 1006.14(b)(3)(i)). A call is refused while the count in the window ending today
 has reached the limit, whatever its outcome will be, so an enforced limit is never passed.
 
 The wait after a conversation counts the conversation's day as day 1: with a wait of W days a
