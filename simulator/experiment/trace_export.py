@@ -1,6 +1,7 @@
 """The dial-level trace of a replication as the CSV files a dialer and a collection system
-export (docs/data-formats.md): dials, promises, payments, accounts, shifts, account events and
-inbound calls (a header alone when the scenario has no ``[inbound]`` block).
+export (docs/data-formats.md): dials, promises, payments, accounts, shifts, account events,
+inbound calls (a header alone when the scenario has no ``[inbound]`` block) and the rule packs'
+audit trail (rules.csv: a header alone without ``compliance.rules``).
 
 ``collectsim run ... --trace DIR`` runs replication 0 with the world's recorder on
 (``run_replication(..., trace=True)``: the same numbers as without it), builds the files with
@@ -36,6 +37,7 @@ TRACE_FILES = (
     "shifts.csv",
     "account_events.csv",
     "inbound_calls.csv",
+    "rules.csv",
 )
 
 
@@ -69,7 +71,7 @@ def _csv(header: list[str], rows) -> bytes:
 
 
 def trace_tables(w: World) -> dict[str, bytes]:
-    """The seven files' contents (CSV bytes) of a finished traced world."""
+    """The eight files' contents (CSV bytes) of a finished traced world."""
     sc, p, st = w.scenario, w.portfolio, w.structure
     clock = _Clock(sc)
     names = [f"A{a}" for a in range(p.n)]
@@ -241,11 +243,28 @@ def trace_tables(w: World) -> dict[str, bytes]:
             ["arrived_at", "account_id", "segment", "answered_at", "ended_at", "collector_id", "negotiated"],
             inbound,
         ),
+        "rules.csv": _csv(
+            ["at", "account_id", "segment", "kind", "rule", "action"], _audit_rows(w, clock, names, segs)
+        ),
     }
 
 
+def _audit_rows(w: World, clock: _Clock, names: list[str], segs: list[str]) -> list[list[str]]:
+    """rules.csv: each action a rule pack did not permit (world/rule_engine.py) and each account
+    held for its address's calling window (world/address_zones.py), in time order."""
+    rows = [
+        *(w.rule_engine.audit or [] if w.rule_engine is not None else []),
+        *(w.address_zones.audit or [] if w.address_zones is not None else []),
+    ]
+    seg = w.portfolio.segment
+    return [
+        [clock.when(t), names[a], segs[seg[a]], kind, safe_cell(rule), action]
+        for t, a, kind, rule, action in sorted(rows, key=lambda r: (r[0], r[1]))
+    ]
+
+
 def write_trace(w: World, folder: Path) -> list[Path]:
-    """Write the seven files of a finished traced world into ``folder`` (which must exist and
+    """Write the eight files of a finished traced world into ``folder`` (which must exist and
     have been checked for writing); returns their paths."""
     out = []
     for name, data in trace_tables(w).items():

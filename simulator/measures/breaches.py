@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["RULES", "BREACH_TOLERANCE", "breaches", "breach_lines", "limits_of", "infeasible_limits"]
+__all__ = [
+    "RULES",
+    "REPLACED_BY_PACKS",
+    "BREACH_TOLERANCE",
+    "breaches",
+    "breach_lines",
+    "limits_of",
+    "infeasible_limits",
+    "rules_of",
+]
 
 BREACH_TOLERANCE = 1e-12
 """A value breaches its limit when it exceeds the limit by more than this."""
@@ -49,10 +58,32 @@ RULES = {
 """The compliance measures that have a limit, in the order warnings are given."""
 
 
+REPLACED_BY_PACKS = ("max_attempts_in_7_days", "calls_in_waiting_period")
+"""The measures of :data:`RULES` that the rule packs replace when ``compliance.rules`` names any:
+they keep being measured, with the old counting, but are not limits then."""
+
+
+def rules_of(scenario: Any) -> dict[str, tuple[str, str, str]]:
+    """The measures that have a limit in ``scenario`` (a schema.Scenario), as :data:`RULES`:
+    with rule packs on, each pack's actions over a limit and calls inside a wait take the place
+    of the 7-day attempt count and the waiting period (:data:`REPLACED_BY_PACKS`)."""
+    packs = scenario.compliance.rule_packs
+    if not packs:
+        return RULES
+    out = {k: v for k, v in RULES.items() if k not in REPLACED_BY_PACKS}
+    for name, pack in packs.items():
+        rule = f"{name}: {pack.citation or pack.description or 'a rule pack of the scenario'}"
+        if pack.limits:
+            out[f"{name}_actions_over_limit"] = (f"{name} actions over a limit", rule, "count")
+        if pack.wait_after_conversation_days or pack.no_repeat_after_abandon_h:
+            out[f"{name}_calls_in_waiting_period"] = (f"{name} calls inside a wait", rule, "count")
+    return out
+
+
 def limits_of(scenario: Any) -> dict[str, float]:
-    """The limit of each measure of :data:`RULES` in ``scenario`` (a schema.Scenario)."""
+    """The limit of each measure of :func:`rules_of` in ``scenario`` (a schema.Scenario)."""
     comp, d = scenario.compliance, scenario.dialer
-    return {
+    out = {
         "worst_30_day_abandon_rate": d.max_abandon_rate,
         "worst_daily_abandon_rate": d.max_abandon_rate,
         "calls_outside_window": 0.0,
@@ -60,6 +91,10 @@ def limits_of(scenario: Any) -> dict[str, float]:
         "calls_in_waiting_period": 0.0,
         "autodialed_cells_without_consent": 0.0,
     }
+    for name in comp.rule_packs:
+        out[f"{name}_actions_over_limit"] = 0.0
+        out[f"{name}_calls_in_waiting_period"] = 0.0
+    return out
 
 
 def _setting(scenario: Any, measure: str) -> str:
@@ -80,6 +115,8 @@ def _setting(scenario: Any, measure: str) -> str:
         )
     if measure == "max_attempts_in_7_days":
         return f"compliance.max_attempts_in_7_days, enforce_7_in_7: {on(comp.enforce_7_in_7)}"
+    if measure not in RULES:  # a rule pack's measure
+        return f"compliance.rules, enforce_rules: {on(comp.enforce_rules)}"
     return (
         f"{comp.wait_after_conversation_days:g} days after a conversation, "
         f"enforce_wait_after_conversation: {on(comp.enforce_wait_after_conversation)}"
@@ -92,7 +129,7 @@ def _show(kind: str, v: float) -> str:
 
 def breaches(scenario: Any, compliance: Mapping[str, Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """Each limit exceeded in some replication: ``{"measure", "name", "rule", "worst", "mean",
-    "limit", "replications_over", "replications", "message"}``, in the order of :data:`RULES`.
+    "limit", "replications_over", "replications", "message"}``, in the order of :func:`rules_of`.
 
     ``compliance``: the results' compliance block, ``{measure: STAT}``. A STAT whose ``values``
     list only the first replications (a :class:`~simulator.base.statistics.Stat`) is read from
@@ -102,7 +139,7 @@ def breaches(scenario: Any, compliance: Mapping[str, Mapping[str, Any]] | None) 
         return []
     lim = limits_of(scenario)
     out = []
-    for measure, (name, rule, kind) in RULES.items():
+    for measure, (name, rule, kind) in rules_of(scenario).items():
         s = compliance.get(measure)
         if not isinstance(s, Mapping):
             continue

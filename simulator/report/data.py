@@ -91,6 +91,36 @@ COMPLIANCE_LIMITS = {
 }
 
 
+PACK_FIGURES = {
+    # a rule pack's figure (compliance.rules): label after the pack's name, limit
+    "_accounts_over_limit": ("accounts over a limit", 0.0),
+    "_actions_over_limit": ("calls and messages beyond a limit", 0.0),
+    "_largest_count": ("largest count in one window", None),
+    "_calls_in_waiting_period": ("calls inside a wait", 0.0),
+    "_actions_blocked": ("dials the rules blocked", None),
+}
+_REPLACED = (
+    "max_attempts_in_7_days",
+    "accounts_over_7_day_limit",
+    "calls_over_7_day_limit",
+    "calls_in_waiting_period",
+)
+
+
+def compliance_label(name: str, packs_on: bool = False) -> tuple[str, float | None, str]:
+    """(label, limit or None, kind) of a compliance figure. With rule packs on (``packs_on``) the
+    old 7-day and waiting-period figures are shown without a limit: the packs replace them."""
+    if name in COMPLIANCE_LIMITS:
+        lbl, limit, kind = COMPLIANCE_LIMITS[name]
+        if packs_on and name in _REPLACED:
+            return f"{lbl}, counted the old way (the rule packs replace it)", None, kind
+        return lbl, limit, kind
+    for suffix, (what, limit) in PACK_FIGURES.items():
+        if name.endswith(suffix):
+            return f"{name[: -len(suffix)]}: {what}", limit, "count"
+    return name.replace("_", " "), None, "count"
+
+
 ABANDON_LIMIT = 0.03
 """The 3% abandoned-call limit (US FCC/TCPA, UK Ofcom), as a fraction of live answers."""
 

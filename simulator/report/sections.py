@@ -12,9 +12,9 @@ from typing import Any
 from ..base.documents import SWEEP_SCHEMA
 from .data import (
     ALL_LAYERS,
-    COMPLIANCE_LIMITS,
     DOLLARS,
     collector_team,
+    compliance_label,
     fmt,
     fmt_ci,
     label,
@@ -332,8 +332,9 @@ def compliance_html(doc: dict[str, Any]) -> str:
             "(this version of the simulator does not record calling-rule checks yet).</p></section>"
         )
     rows = []
+    packs_on = any(k.endswith("_actions_blocked") for k in block)
     for name, s in block.items():
-        lbl, limit, kind = COMPLIANCE_LIMITS.get(name, (name.replace("_", " "), None, "count"))
+        lbl, limit, kind = compliance_label(name, packs_on)
         vals = [v for v in (s.get("values") or []) if v is not None] if isinstance(s, dict) else []
         worst = max(vals) if vals else mean(s)
         status = "–"

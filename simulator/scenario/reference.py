@@ -91,6 +91,7 @@ CROSS_RULES: dict[str, list[str]] = {
         "With the `contact_curve` multipliers, the live-answer probability and the right-party "
         "probability stay at most 1 at every hour and weekday.",
         "`phones` produces whole numbers >= 1.",
+        "`states` shares are finite, >= 0 and not all 0.",
         "A `wrong_number_share` above 0 plus the `invalid` outcome's probability is below 1.",
     ],
     "Inflow": [
@@ -105,6 +106,7 @@ CROSS_RULES: dict[str, list[str]] = {
         "`offsets_h` and `weights` have the same length.",
         "`offsets_h` lists each offset at most once; each is a multiple of 0.25 between -14 and 14.",
         "`weights` are not all 0.",
+        "`address_differs_share` above 0 needs two offsets or more with a weight above 0.",
     ],
     "Window": ["`end_time` is after `start_time`."],
     "Response": ["`delay_s` cannot be negative."],
@@ -125,7 +127,15 @@ CROSS_RULES: dict[str, list[str]] = {
         'With `pacing = "adaptive"`, `ratio` (the starting level) is at most `max_dial_level`.',
         "`list_strategy` given as a list names one key or more, each at most once.",
     ],
-    "Compliance": ["`calling_window_end` is after `calling_window_start`."],
+    "Compliance": [
+        "`calling_window_end` is after `calling_window_start`.",
+        "`rules` names each pack once, and each is a shipped pack (`reg_f`, `massachusetts`, `ofcom`) "
+        "or one of `packs`; `packs` does not reuse a shipped pack's name.",
+    ],
+    "RulePack": [
+        "A pack has at least one of `limits`, `wait_after_conversation_days`, "
+        "`no_repeat_after_abandon_h`, `max_abandon_rate`.",
+    ],
     "Scenario": [
         "Team and segment names start with a letter and hold only letters, digits, `_` and `-` "
         "(at most 64 characters).",

@@ -21,6 +21,7 @@ from .distributions import Constant, Dist, check_durations
 from .inbound import Inbound
 from .phones import PhoneNumber, phone_problems
 from .portfolio import Inflow, LivingPortfolio
+from .rules import RulePack, resolve_packs, shipped_packs
 from .strategy import ListKey, Strategy
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
 
@@ -423,9 +424,19 @@ class TimeZones(_Model):
     weights: list[NonNeg] = Field(
         [1.0], min_length=1, description="share of accounts in each offset (normalised)"
     )
+    address_differs_share: Probability = Field(
+        0.0,
+        description=(
+            "share of accounts whose address lies in another of these zones than their phone's area code "
+            "(drawn by the weights among the others): a call must be inside the calling window in both "
+            "(12 CFR 1006.6(b)(1)); needs two offsets or more"
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TimeZones:
+        if self.address_differs_share > 0 and sum(1 for w in self.weights if w > 0) < 2:
+            raise ValueError("address_differs_share needs two offsets or more with a weight above 0")
         if len(self.offsets_h) != len(self.weights):
             raise ValueError(
                 f"offsets_h has {len(self.offsets_h)} entries but weights has {len(self.weights)}"
@@ -528,6 +539,13 @@ class Segment(_Model):
             "curve of each (scenario/phones.py; omit: one number per account, the segment's own outcomes)"
         ),
     )
+    states: dict[str, float] | None = Field(
+        None,
+        description=(
+            "shares of the accounts by state, e.g. { MA = 0.15, other = 0.85 }, drawn per account; "
+            "rule packs apply by state (compliance.packs.NAME.states); omit: no state"
+        ),
+    )
     wrong_number_share: Probability = Field(
         0.0,
         description=(
@@ -538,6 +556,10 @@ class Segment(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Segment:
+        if self.states is not None:
+            w = list(self.states.values())
+            if not w or any(not math.isfinite(x) or x < 0 for x in w) or sum(w) <= 0:
+                raise ValueError("states: shares must be finite, >= 0 and not all 0")
         if self.balance_usd.lower < 0:
             raise ValueError("balance_usd can be negative; balances must be >= 0")
         if self.payment_usd.lower < 0:
@@ -864,6 +886,18 @@ class Compliance(_Model):
     enforce_cell_consent: bool = Field(
         True, description="the dialer obeys cell_without_consent (off: it dials any phone, and counts)"
     )
+    rules: list[str] = Field(
+        [],
+        description=(
+            "rule packs enforced and measured per account (shipped: reg_f, massachusetts, ofcom; or a "
+            "name of compliance.packs); with any, they replace the 7-in-7 count and the wait after a "
+            "conversation above (docs/compliance.md)"
+        ),
+    )
+    packs: dict[str, RulePack] = Field({}, description="the scenario's own rule packs, by name")
+    enforce_rules: bool = Field(
+        True, description="the dialer obeys the packs of `rules` (false: measured only)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Compliance:
@@ -872,7 +906,18 @@ class Compliance(_Model):
                 f"calling_window_end {self.calling_window_end} must be after "
                 f"calling_window_start {self.calling_window_start}"
             )
+        if len(set(self.rules)) != len(self.rules):
+            raise ValueError(f"compliance.rules names a pack twice: {self.rules}")
+        shadow = sorted(set(self.packs) & set(shipped_packs()))
+        if shadow:
+            raise ValueError(f"compliance.packs: {shadow} are names of shipped packs; choose other names")
+        resolve_packs(self.rules, self.packs)
         return self
+
+    @property
+    def rule_packs(self) -> dict[str, RulePack]:
+        """The packs of ``rules`` by name, in order (empty: the legacy counting above)."""
+        return resolve_packs(self.rules, self.packs)
 
 
 class Routing(_Model):

@@ -18,6 +18,7 @@ from ..base.clock import DAY_S
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .account_lines import AccountLines
+from .address_zones import AddressZones
 from .arms import ArmCounts
 from .behaviour import AccountBehaviour
 from .blend import BlendWork
@@ -45,6 +46,7 @@ from .promises import PromiseBook
 from .recorder import Recorder
 from .reputation import CallerReputation
 from .routing import Dialables, build_campaigns
+from .rule_engine import RuleEngine
 from .service import service_at_end
 from .shift import collector_process
 from .state import WorldState
@@ -134,6 +136,14 @@ class World(WorldState):
             if self.lost_contacts is not None and CallerReputation.on(scenario)
             else None
         )
+        self.rule_engine = (
+            RuleEngine(scenario, self.portfolio, trace=trace) if scenario.compliance.rules else None
+        )
+        self.address_zones = (
+            AddressZones.draw(scenario, self.portfolio, self.streams, trace)
+            if AddressZones.on(scenario)
+            else None
+        )
         self.lists = CallLists(
             scenario, self.portfolio, self.streams, self.behaviour, self.calendar.first_measured_day
         )
@@ -165,7 +175,16 @@ class World(WorldState):
         # one line per account, outbound and inbound together: only with inbound calls
         self.lines = AccountLines(self.portfolio, self.recorder) if scenario.inbound is not None else None
         self.campaigns = build_campaigns(
-            Dialables(scenario, self.calendar, self.portfolio, self.lists, self.models, outbound, self.lines)
+            Dialables(
+                scenario,
+                self.calendar,
+                self.portfolio,
+                self.lists,
+                self.models,
+                outbound,
+                self.lines,
+                tuple(g for g in (self.rule_engine, self.address_zones) if g is not None),
+            )
         )
         self.structure = Structure(
             segments=tuple(scenario.segment_names),
@@ -287,6 +306,10 @@ class World(WorldState):
         if numbers is not None:
             cnt.blocks["compliance"]["autodialed_cells_without_consent"] = float(numbers.auto_no_consent)
             cnt.blocks["phones"] = numbers.block()
+        if self.rule_engine is not None:
+            cnt.blocks["compliance"].update(self.rule_engine.block())
+        if self.address_zones is not None:
+            cnt.blocks["compliance"].update(self.address_zones.block())
         if self.lost_contacts is not None and LostContacts.on(self.scenario):
             cnt.blocks["lost_contacts"] = self.lost_contacts.block()
         if self.reputation is not None:

@@ -100,7 +100,8 @@ class CallLists:
         self.tree = (
             StrategyTree(scenario, portfolio, first_measured_day) if scenario.strategy is not None else None
         )
-        self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 else 1 << 30
+        # rule packs (compliance.rules) replace the 7-in-7 count: the rule engine enforces them
+        self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 and not comp.rules else 1 << 30
         self.abandon_block_s = (
             comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
         )

@@ -150,6 +150,8 @@ class CallbackDesk:
         if p.allowed_today[a] > last:
             p.allowed_today[a] = last
             p.allowed_np[a] = last
+        if k.engine is not None:  # asked for by the debtor: not counted by the rule packs
+            k.engine.consented(a)
         dur = k.dial(c, a, now, camp=self.campaign_of_bucket[p.bucket_list[a]])
         self.consented.append(a)
         if waiting:

@@ -45,6 +45,10 @@ def day_process(state: WorldState, dialer: Dialer) -> Generator:
             if day == cal.first_measured_day:  # the warm-up is over: measure from here
                 state.counters.reset_totals()
                 state.rules.reset()
+                if state.rule_engine is not None:
+                    state.rule_engine.reset()
+                if state.address_zones is not None:
+                    state.address_zones.reset()
                 if state.lost_contacts is not None:
                     state.lost_contacts.reset()
                 if state.reputation is not None:

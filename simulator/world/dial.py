@@ -59,6 +59,7 @@ class DialKernel:
         "amd_accuracy",
         "amd_ok",
         "abandon_block_s",
+        "address",
         "behaviour",
         "book",
         "bucket_list",
@@ -66,6 +67,7 @@ class DialKernel:
         "bucket_segment",
         "counters",
         "dial_hooks",
+        "engine",
         "handling_s",
         "enforce_wait",
         "line_end",
@@ -139,7 +141,10 @@ class DialKernel:
         )
         self.win_lo_s, self.win_hi_s = 60.0 * self.win_lo, 60.0 * self.win_hi
         self.wait_s = comp.wait_after_conversation_days * DAY_S
-        self.enforce_wait = comp.enforce_wait_after_conversation
+        # rule packs replace the wait after a conversation: the rule engine enforces them
+        self.engine = state.rule_engine
+        self.address = state.address_zones  # two time zones for some accounts, or None
+        self.enforce_wait = comp.enforce_wait_after_conversation and self.engine is None
         self.exempt = comp.exempt_promise_confirmation
         self.ofcom_s = (
             comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
@@ -228,6 +233,11 @@ class DialKernel:
             rules.in_waiting_period += 1
         if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
             rules.in_waiting_period += 1
+        if self.engine is not None:
+            self.engine.placed(a, now)
+        address = self.address
+        if address is not None and address.outside_window(a, now):
+            address.outside += 1
         return s, o, ring, talk, wrap
 
     def finish(
@@ -269,6 +279,8 @@ class DialKernel:
         line_end = self.line_end
         if line_end is not None:  # the line (ring and talk) ends: account_lines.py
             line_end[a] = t + ring + talk
+        if self.engine is not None:
+            self.engine.record_call(a, t, o)
         # settle
         p = self.portfolio
         if o == ABANDONED:
@@ -315,6 +327,8 @@ class DialKernel:
         p = self.portfolio
         m = self.models[s]
         p.last_conversation_end_s[a] = end_s
+        if self.engine is not None:
+            self.engine.conversation(a, end_s)
         if self.enforce_wait:
             until = end_s + self.wait_s
             if p.blocked_until_s[a] < until:

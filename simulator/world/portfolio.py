@@ -44,6 +44,45 @@ ACTIVE = (OPEN, PROMISED, TRACING, UNREACHABLE)
 """Statuses of an account that is in the portfolio (open delinquent, whether or not on the lists)."""
 
 
+def account_states(
+    scenario: Scenario,
+    streams: Streams,
+    segment: np.ndarray,
+    first: np.ndarray,
+    sizes: list[int],
+    later: list[int],
+) -> tuple[list[str], np.ndarray | None]:
+    """Each account's state (the segments' ``states`` mix), as codes into the returned names
+    (code 0, "", is no state); None when no segment has a mix. Drawn per segment from the
+    streams ``portfolio/SEGMENT/state`` (initial accounts) and ``portfolio/SEGMENT/inflow/state``
+    (accounts entering later), so the mix shifts no other draw."""
+    names = scenario.segment_names
+    mixes = [scenario.segments[s].states for s in names]
+    if all(m is None for m in mixes):
+        return [""], None
+    state_names = [""] + sorted({k for m in mixes if m for k in m})
+    code = {k: i for i, k in enumerate(state_names)}
+    out = np.zeros(len(segment), dtype=np.int16)
+    lo_later = int(first[-1])
+    for i, (s, mix) in enumerate(zip(names, mixes)):
+        lo_later_next = lo_later + later[i]
+        if mix is not None:
+            keys = list(mix)
+            w = np.asarray([mix[k] for k in keys], dtype=float)
+            codes = np.asarray([code[k] for k in keys], dtype=np.int16)
+            lo, hi = int(first[i]), int(first[i + 1])
+            out[lo:hi] = codes[
+                streams.generator(f"portfolio/{s}/state").choice(len(w), hi - lo, p=w / w.sum())
+            ]
+            if later[i]:
+                pick = streams.generator(f"portfolio/{s}/inflow/state").choice(
+                    len(w), later[i], p=w / w.sum()
+                )
+                out[lo_later:lo_later_next] = codes[pick]
+        lo_later = lo_later_next
+    return state_names, out
+
+
 def inflow_counts(scenario: Scenario, segment: str, calendar: WorkCalendar, streams: Streams) -> np.ndarray:
     """New accounts of ``segment`` entering on each calendar day 0 .. the last calling day."""
     inflow = scenario.segments[segment].inflow
@@ -101,6 +140,8 @@ class Portfolio:
         "segment",
         "segment_buckets",
         "segment_list",
+        "state",
+        "state_names",
         "status",
     )
 
@@ -166,6 +207,9 @@ class Portfolio:
                 zone = streams.generator(f"{pre}/tz").choice(len(w), hi - lo, p=w / w.sum())
                 self.bucket[lo:hi] = base + zone
         self.days_past_due[:n0] = self.days_past_due_at_entry[:n0]
+        self.state_names, self.state = account_states(
+            scenario, streams, self.segment, self.first, sizes, later
+        )
         self.balance_at_entry = self.balance.copy()
         self.bucket_list: list[int] = self.bucket.tolist()
         self.status = np.zeros(n, dtype=np.int8)

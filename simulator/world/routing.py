@@ -13,7 +13,7 @@ bucket whose right-party rate at its local hour is highest.
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..base.clock import DAY_S, HOUR_S
 from ..scenario.schema import clock_minutes
@@ -27,6 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
     from .contact import SegmentModel
     from .portfolio import Portfolio
+
+
+class Gate(Protocol):
+    """What an account must pass before a campaign gives it to dial (CampaignWithGates)."""
+
+    def passes(self, camp: Campaign, a: int, now: float) -> bool: ...
 
 
 class Campaign:
@@ -235,12 +241,48 @@ class CampaignBesideInbound(Campaign):
             self.lines.passed_over += 1
 
 
+class CampaignWithGates(Campaign):
+    """A campaign whose accounts must pass gates before they are dialed: the rule packs
+    (world/rule_engine.py) and the calling window of an address in another time zone
+    (world/address_zones.py). An account a gate stops is held or dropped for the day by that gate."""
+
+    __slots__ = ("gates",)
+
+    def next_account(self, now: float) -> int | None:
+        """The next account to dial now that passes every gate, or None."""
+        return _through_gates(self, Campaign.next_account, now)
+
+
+class CampaignBesideInboundWithGates(CampaignBesideInbound):
+    """CampaignWithGates for a center that also answers inbound calls."""
+
+    __slots__ = ("gates",)
+
+    def next_account(self, now: float) -> int | None:
+        """The next account to dial now whose line is free and that passes every gate."""
+        return _through_gates(self, CampaignBesideInbound.next_account, now)
+
+
+def _through_gates(camp, take, now: float) -> int | None:
+    """The first account ``take(camp, now)`` gives that passes every gate of ``camp``."""
+    gates = camp.gates
+    while True:
+        a = take(camp, now)
+        if a is None:
+            return None
+        for gate in gates:
+            if not gate.passes(camp, a, now):
+                break
+        else:
+            return a
+
+
 class Dialables:
     """What campaigns dial from: the scenario, the calendar, the portfolio and its call lists, the
     segment models, and the accounts' lines when the center also answers inbound calls (None
     otherwise: world/account_lines.py)."""
 
-    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors", "lines")
+    __slots__ = ("scenario", "calendar", "portfolio", "lists", "models", "collectors", "lines", "gates")
 
     def __init__(
         self,
@@ -251,9 +293,10 @@ class Dialables:
         models: list[SegmentModel],
         collectors: list[Collector],
         lines: AccountLines | None = None,
+        gates: tuple[Gate, ...] = (),
     ) -> None:
         self.scenario, self.calendar, self.portfolio, self.lists = scenario, calendar, portfolio, lists
-        self.models, self.collectors, self.lines = models, collectors, lines
+        self.models, self.collectors, self.lines, self.gates = models, collectors, lines, gates
 
 
 def segment_value_per_dial(dials: Dialables, s: int) -> float:
@@ -287,7 +330,11 @@ def _campaign(
 ) -> Campaign:
     teams = {c.team for c in members}
     order = sorted(range(len(segs)), key=lambda i: segs[i])
-    camp = (Campaign if dials.lines is None else CampaignBesideInbound)(
+    if not dials.gates:
+        cls = Campaign if dials.lines is None else CampaignBesideInbound
+    else:
+        cls = CampaignWithGates if dials.lines is None else CampaignBesideInboundWithGates
+    camp = cls(
         idx,
         name,
         teams.pop() if len(teams) == 1 else -1,
@@ -298,6 +345,8 @@ def _campaign(
     )
     if dials.lines is not None:
         camp.lines = dials.lines
+    if dials.gates:
+        camp.gates = dials.gates
     for c in members:
         c.campaign = camp
         c.segments = sorted(segs)

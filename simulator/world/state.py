@@ -18,6 +18,7 @@ import simpy
 from ..base.rng import Streams
 from ..scenario.schema import Scenario
 from .account_lines import AccountLines
+from .address_zones import AddressZones
 from .behaviour import AccountBehaviour
 from .calendar import WorkCalendar
 from .call_lists import CallLists
@@ -32,6 +33,7 @@ from .portfolio import Portfolio
 from .promises import PromiseBook
 from .recorder import Recorder
 from .reputation import CallerReputation
+from .rule_engine import RuleEngine
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -87,6 +89,8 @@ class WorldState:
     book: PromiseBook  # open promises by due day
     log: DialLog  # today's dials, folded at midnight
     rules: RuleCounters  # calling-rule violations measured as dials are made
+    rule_engine: RuleEngine | None  # the rule packs of compliance.rules (None: none)
+    address_zones: AddressZones | None  # accounts whose address is in another time zone (None: none)
     counters: Counters  # what the replication measured
     structure: Structure  # names of the counter rows
     tasks: list[SpecialTask]  # the special tasks that are on, in hook order

@@ -128,6 +128,18 @@ def _phone_numbers():
     )
 
 
+def _rule_packs(enforce: bool = True):
+    """Rule packs: Reg F everywhere and Massachusetts for 40% of the accounts, enforced (dials
+    blocked at the take) or measured only."""
+    raw = _rules_measured()
+    raw["compliance"].update(
+        enforce_no_redial_after_abandon=False, rules=["reg_f", "massachusetts"], enforce_rules=enforce
+    )
+    raw["segments"]["s1"]["states"] = {"MA": 0.4, "other": 0.6}
+    raw["segments"]["s1"]["accounts"] = 200
+    return raw
+
+
 SCENARIOS = {
     "flat": _flat,
     "hourly_curve": _hourly_curve,
@@ -138,6 +150,8 @@ SCENARIOS = {
     "reminders": _reminders,
     "account_behaviour": _account_behaviour,
     "phone_numbers": _phone_numbers,
+    "rule_packs": _rule_packs,
+    "rule_packs_measured": lambda: _rule_packs(enforce=False),
 }
 
 
@@ -189,6 +203,12 @@ def test_the_scenarios_reach_the_branches_they_are_for():
     w, cnt = _run(_rules_measured(), 0, runs=True)
     tr = w.trace_arrays()
     assert (tr["ring"][tr["out"] == NO_ANSWER] == 20.0).all()  # ring-out
+    _, cnt = _run(_rule_packs(), 0, runs=True)
+    assert cnt.blocks["compliance"]["reg_f_actions_blocked"] > 0
+    assert cnt.blocks["compliance"]["massachusetts_actions_blocked"] > 0
+    _, cnt = _run(_rule_packs(enforce=False), 0, runs=True)
+    assert cnt.blocks["compliance"]["massachusetts_actions_over_limit"] > 0
+    assert cnt.blocks["compliance"]["reg_f_calls_in_waiting_period"] > 0
     _, cnt = _run(_reminders(), 0, runs=True)
     assert cnt.reminders_reached > 0
     assert cnt.dials[..., RPC].sum() > 50

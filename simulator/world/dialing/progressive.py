@@ -38,10 +38,12 @@ class ProgressiveDialer(Dialer):
         # is planned: a run is never longer than the shortest retry delay.
         delays = state.lists.retry_delay_s
         self.max_run_s = min([self.MAX_RUN_S] + [x for k, x in enumerate(delays) if k != RPC])
-        # The inlined kernel in run_of_dials knows no task hooks, and phone states only through
-        # account-level behaviour or several numbers per account.
+        # The inlined kernel in run_of_dials knows no task hooks, no address time zones (their
+        # retries may fall due inside a run), and phone states only through account-level
+        # behaviour or several numbers per account.
         self.runs = (
             not kernel.dial_hooks
+            and kernel.address is None
             and (kernel.phone is None or kernel.behaviour is not None)
             and self.max_run_s >= 60.0
         )
@@ -132,6 +134,7 @@ class ProgressiveDialer(Dialer):
         rt, amd, amd_next, amd_acc = k.ring_timeout, k.amd, k.amd_ok.next, k.amd_accuracy
         lost = k.lost
         line_end = k.line_end  # None unless the center also answers inbound calls
+        engine = k.engine  # the rule packs (compliance.rules), or None
         if line_end is not None:
             no_dial_before = w.lines.no_dial_before
         talk_mult = c.talk_mult
@@ -164,6 +167,8 @@ class ProgressiveDialer(Dialer):
                 break  # the lists ran dry: the one-dial path waits for the next retry
             if line_end is not None and no_dial_before[a] > t:  # inbound line, or held: dropped
                 w.lines.passed_over += 1
+                continue
+            if engine is not None and not engine.passes(camp, a, t):  # CampaignWithGates' gate
                 continue
             # ---- KERNEL INLINED: DialKernel.draw, settle and log for one dial (the only copy;
             # tests/unit/test_dial_kernel.py fails when it differs from the kernel) ----
@@ -217,6 +222,9 @@ class ProgressiveDialer(Dialer):
             r_ring(ring)
             r_talk(talk)
             r_wrap(wrap)
+            if engine is not None:  # the rules measured at placing, then the dial recorded
+                engine.placed(a, t)
+                engine.record_call(a, t, o)
             # settle
             n = att[a] + 1
             att[a] = n
