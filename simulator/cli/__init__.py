@@ -2,8 +2,8 @@
 
 One module per group of commands (:mod:`.run`; :mod:`.validate`: validate and schema;
 :mod:`.pyramid`: pyramid and sensitivity; :mod:`.erlang`; :mod:`.compare`; :mod:`.sweep`: sweep and staff;
-:mod:`.optimize`; :mod:`.report`; :mod:`.calibrate`; :mod:`.studio`), each adding its parsers with
-``register(subparsers)``;
+:mod:`.optimize`; :mod:`.test_size`; :mod:`.report`; :mod:`.calibrate`; :mod:`.studio`), each adding
+its parsers with ``register(subparsers)``;
 :mod:`.common` holds the options they share and the progress bar, :mod:`.argtypes` the argument
 types.
 
@@ -71,7 +71,7 @@ docs/contract.md has the whole contract."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import compare, erlang, optimize, pyramid, run, studio, sweep, validate
+    from . import compare, erlang, optimize, pyramid, run, studio, sweep, test_size, validate
     from .calibrate import register as register_calibrate
     from .report import register as register_report
 
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.register(sub)
     sweep.register(sub)
     optimize.register(sub)
+    test_size.register(sub)
     studio.register(sub)
     register_report(sub)
     register_calibrate(sub)

@@ -4,6 +4,7 @@ Empty when the results have no ``arms`` block."""
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -21,8 +22,9 @@ ARM_ROWS = (
     ("collected", "collected: cohort (promises of the period)", "usd"),
     ("collected_per_account", "  per account", "usd"),
     ("collected_cash", "collected: cash (every source)", "usd"),
-    ("collected_cash_per_account", "  per account", "usd"),
     ("self_cure_collected", "  of which self-cure", "usd"),
+    ("collected_cash_per_account", "  cash per account", "usd"),
+    ("self_cure_per_account", "  self-cure per account", "usd"),
     ("incremental_collected", "incremental over the uncalled control", "usd"),
     ("cure_rate_treated", "cure rate (per roll period) %", "rate"),
     ("roll_rate_treated", "roll rate (forward, by count) %", "rate"),
@@ -62,14 +64,29 @@ def _arm_cell(s: dict[str, Any] | None, kind: str) -> str:
     return stat_of(s, percent=kind == "rate", money=kind == "usd")
 
 
+def _ci_decimals(lo: float | None, hi: float | None, scale: float) -> int | None:
+    """Decimals that show a 95% CI to about three significant digits of its width, so the
+    difference and its bounds read alike (None without a CI)."""
+    if lo is None or hi is None:
+        return None
+    width = abs(hi - lo) * scale
+    if not width > 0 or not math.isfinite(width):
+        return None
+    return min(4, max(0, 2 - math.floor(math.log10(width))))
+
+
 def _diff_cells(p: dict[str, Any], rate: bool) -> list[str]:
-    """Champion mean, challenger mean, difference [95% CI], relative lift [95% CI]."""
-
-    def n(v: float | None) -> str:
-        return number(v, percent=rate)
-
+    """Champion mean, challenger mean, difference [95% CI], relative lift [95% CI]; a
+    difference and its bounds with the same decimals, fitted to the interval's width."""
     lo, hi = p.get("diff_ci95_low"), p.get("diff_ci95_high")
-    diff = n(p.get("diff_mean")) + (f" [{n(lo)}, {n(hi)}]" if lo is not None and hi is not None else "")
+    d = _ci_decimals(lo, hi, 100.0 if rate else 1.0)
+
+    def n(v: float | None, decimals: int | None = None) -> str:
+        return number(v, percent=rate, decimals=decimals)
+
+    diff = n(p.get("diff_mean"), d) + (
+        f" [{n(lo, d)}, {n(hi, d)}]" if lo is not None and hi is not None else ""
+    )
     rl, rlo, rhi = p.get("relative_lift"), p.get("relative_lift_ci95_low"), p.get("relative_lift_ci95_high")
     rel = NA if rl is None else number(rl, percent=True) + "%"
     if rl is not None and rlo is not None and rhi is not None:
@@ -82,6 +99,22 @@ def _verdict(p: dict[str, Any]) -> str:
     if lo is None or hi is None:
         return ""
     return "higher" if lo > 0 else "lower" if hi < 0 else "no difference shown"
+
+
+def arm_shares(doc: dict[str, Any]) -> dict[str, float]:
+    """Each arm's share of the called accounts, from the ``challengers`` block ({} when unknown)."""
+    out: dict[str, float] = {}
+    for name, body in (doc.get("challengers") or {}).items():
+        if body.get("champion_share") is not None:
+            out[body["champion"]] = body["champion_share"]
+        if body.get("share") is not None:
+            out[name] = body["share"]
+    return out
+
+
+def _head(name: str, shares: dict[str, float]) -> str:
+    share = shares.get(name)
+    return name if share is None else f"{name} ({number(share, percent=True, decimals=0)}%)"
 
 
 def arm_rows(doc: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -112,8 +145,12 @@ def arms_table(doc: dict[str, Any]) -> str:
         return ""
     heads, rows = arm_rows(doc)
     champ = heads[0]
+    shares = arm_shares(doc)
     text = table(
-        [[f"arms (champion: {champ}); mean ± 95% CI half-width", *heads], *([r[0], *r[1]] for r in rows)]
+        [
+            [f"arms (champion: {champ}); mean ± 95% CI half-width", *(_head(h, shares) for h in heads)],
+            *([r[0], *r[1]] for r in rows),
+        ]
     )
     ch = challenger_rows(doc)
     if ch:
@@ -126,12 +163,19 @@ def arms_table(doc: dict[str, Any]) -> str:
                     "challenger",
                     "difference [95% CI]",
                     "relative lift [95% CI]",
-                    "",
+                    "verdict",
                 ],
                 *body,
             ]
         )
     return text
+
+
+def _verdict_html(verdict: str) -> str:
+    """A verdict in the report: a difference shown in bold, none shown in grey."""
+    if verdict in ("higher", "lower"):
+        return f"<b>{escape(verdict)}</b>"
+    return f'<span style="color:#777">{escape(verdict)}</span>'
 
 
 def _indented(label: str) -> str:
@@ -145,8 +189,9 @@ def arms_html(doc: dict[str, Any]) -> str:
     if not doc.get("arms"):
         return ""
     heads, rows = arm_rows(doc)
+    shares = arm_shares(doc)
     head = "".join(
-        f"<th>{escape(h)}{' (champion)' if i == 0 and h != 'champion' else ''}</th>"
+        f"<th>{escape(_head(h, shares))}{' (champion)' if i == 0 and h != 'champion' else ''}</th>"
         for i, h in enumerate(heads)
     )
     arm_table = (
@@ -160,15 +205,21 @@ def arms_html(doc: dict[str, Any]) -> str:
         + "</table></div>"
     )
     ch = challenger_rows(doc)
+    names = list(dict.fromkeys(name for name, _, _ in ch))
+    # one challenger: its name heads the column; several: each row names its challenger
+    one = len(names) == 1
     diff_table = ""
     if ch:
         diff_table = (
-            '<div class="scroll"><table class="compact"><tr><th>challenger against the champion</th>'
-            f"<th>{escape(heads[0])}</th><th>challenger</th><th>difference [95% CI]</th>"
-            "<th>relative lift [95% CI]</th><th></th></tr>"
+            '<div class="scroll"><table class="compact"><tr><th>'
+            + (f"{escape(names[0])} against {escape(heads[0])}" if one else "challenger against the champion")
+            + f"</th><th>{escape(heads[0])}</th><th>{escape(names[0]) if one else 'challenger'}</th>"
+            "<th>difference [95% CI]</th><th>relative lift [95% CI]</th>"
+            '<th style="text-align:left">verdict</th></tr>'
             + "".join(
-                f"<tr><td>{escape(name)}: {escape(label)}</td>"
-                + "".join(f'<td class="num">{escape(c)}</td>' for c in cells)
+                f"<tr><td>{'' if one else escape(name) + ': '}{escape(label)}</td>"
+                + "".join(f'<td class="num">{escape(c)}</td>' for c in cells[:-1])
+                + f'<td style="text-align:left">{_verdict_html(cells[-1])}</td>'
                 + "</tr>"
                 for name, label, cells in ch
             )

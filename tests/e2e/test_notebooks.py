@@ -18,13 +18,14 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 pytestmark = pytest.mark.e2e
 
 
-def test_the_four_notebooks_exist_without_outputs():
+def test_the_five_notebooks_exist_without_outputs():
     nbformat = pytest.importorskip("nbformat")
     assert [p.name for p in NOTEBOOKS] == [
         "01_pyramid.ipynb",
         "02_staffing.ipynb",
         "03_case_matching.ipynb",
         "04_dialer_campaign.ipynb",
+        "05_champion_challenger.ipynb",
     ]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)

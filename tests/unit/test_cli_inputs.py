@@ -24,6 +24,7 @@ EMPTY = [
     ["calibrate", "d", "--html", ""],
     ["studio", "--out", ""],
     ["studio", "--work", ""],
+    ["test-size", "a.toml", "--metric", "collected_per_account", "--lift", "1", "--json", ""],
 ]
 
 
