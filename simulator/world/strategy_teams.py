@@ -2,8 +2,9 @@
 matches are dialed by that team's campaign instead of the campaign(s) of their segment.
 
 The call lists are per bucket (segment x time zone) and each campaign dials its buckets
-(world/routing.py). A team named by a rule gets a copy of every bucket, with the same segment
-and time zone: its **team buckets**, which only its campaign dials. Each calling morning, when
+(world/routing.py). A team named by a rule gets a copy of every bucket of the segments its
+rules can send (a rule's ``segments``, or all), with the same segment and time zone: its
+**team buckets**, which only its campaign dials. Each calling morning, when
 the lists are built, every listed account goes to the bucket of its rule's team (or back to its
 home bucket, without a team): its place on the lists, its same-day retries and its call-backs
 follow its bucket, so only that team's collectors dial it that day.
@@ -43,13 +44,22 @@ class TeamBuckets:
         p = self.p = portfolio
         self.teams = sorted({names.index(r.team) for r in rules if r.team is not None})  # team indices
         nh = self.n_home = len(p.bucket_segment)
-        # table[row, home bucket]: row 0 the home bucket, row q + 1 that of teams[q]
-        self.table = np.empty((len(self.teams) + 1, nh), dtype=np.int32)
-        self.table[0] = np.arange(nh)
-        for q in range(len(self.teams)):
-            self.table[q + 1] = nh * (q + 1) + np.arange(nh)
-            p.bucket_segment.extend(p.bucket_segment[:nh])
-            p.bucket_offset_s.extend(p.bucket_offset_s[:nh])
+        segs = scenario.segment_names
+        # table[row, home bucket]: row 0 the home bucket, row q + 1 that of teams[q]: a copy for
+        # the segments its rules can send (a rule's segments, or all), else the home bucket
+        self.table = np.tile(np.arange(nh, dtype=np.int32), (len(self.teams) + 1, 1))
+        for q, t in enumerate(self.teams):
+            mine = [r for r in rules if r.team is not None and names.index(r.team) == t]
+            sent = (
+                set(range(len(segs)))
+                if any(not r.segments for r in mine)
+                else {segs.index(x) for r in mine for x in r.segments}
+            )
+            for b in range(nh):
+                if p.bucket_segment[b] in sent:
+                    self.table[q + 1, b] = len(p.bucket_segment)
+                    p.bucket_segment.append(p.bucket_segment[b])
+                    p.bucket_offset_s.append(p.bucket_offset_s[b])
         self.row_of_rule = np.array(
             [0 if r.team is None else self.teams.index(names.index(r.team)) + 1 for r in rules] + [0],
             dtype=np.int64,
@@ -77,7 +87,7 @@ class TeamBuckets:
             for camp in campaigns:
                 if camp.team != t:
                     continue
-                extra = self.table[q + 1].tolist()
+                extra = [b for b in self.table[q + 1].tolist() if b >= self.n_home]
                 camp.buckets = camp.buckets + extra
                 segs = sorted(set(camp.segments).union(p.bucket_segment[b] for b in extra))
                 camp.share = {s: 1.0 / len(segs) for s in segs}
