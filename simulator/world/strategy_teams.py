@@ -17,7 +17,8 @@ follow its bucket, so only that team's collectors dial it that day.
   the accounts sent to it, in equal shares (Campaign.share: it works next the segment furthest
   behind its share of handling time).
 - With a predictive dialer and ``routing.overflow = "overflow"`` an answered call may still go
-  to another campaign's free collector, as for any account.
+  to another campaign's free collector, as for any account; a call-back the debtor asked for
+  is returned by the inbound desk (world/callbacks.py), under the team's campaign.
 """
 
 from __future__ import annotations
