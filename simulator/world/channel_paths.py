@@ -18,7 +18,7 @@ its entry, so a switch would start the new path in its middle).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -29,7 +29,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario
     from .calendar import WorkCalendar
     from .portfolio import Portfolio
-    from .strategy import StrategyTree
+
+
+class RuleMatcher(Protocol):
+    """The strategy rules (world/strategy.py StrategyTree): the first rule each account matches."""
+
+    def match(self, idx: np.ndarray, day: int) -> np.ndarray: ...
 
 
 class ContactPaths:
@@ -67,7 +72,7 @@ class ContactPaths:
             [self.path_names.index(r.contact_path) if r.contact_path is not None else 0 for r in rules] + [0],
             dtype=np.int64,
         )
-        self.tree: StrategyTree | None = None
+        self.tree: RuleMatcher | None = None
         self.flags = {f: np.zeros(p.n, dtype=bool) for f in SUPPRESSION_FLAGS}
         for i, name in enumerate(names):
             probs = cfg.suppression_of(name)
@@ -84,7 +89,7 @@ class ContactPaths:
         self.previous_work_day = {d: (work[k - 1] if k else -1) for k, d in enumerate(work)}
         self._due: tuple[int, dict[str, np.ndarray]] | None = None
 
-    def follow(self, tree: StrategyTree) -> None:
+    def follow(self, tree: RuleMatcher) -> None:
         """Choose each account's set of paths by the strategy rules (when some rule has a
         ``contact_path``): the rule it matches on its first working day in the portfolio."""
         if len(self.path_names) > 1:

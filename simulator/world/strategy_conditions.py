@@ -19,7 +19,7 @@ filed under that day, and a window sums the days it covers. Matching runs every 
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -27,10 +27,26 @@ from ..scenario.phones import PHONE_TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.strategy import StrategyRule
-    from .channels import Channels
-    from .phone_numbers import AccountPhones
 
 CELL = PHONE_TYPES.index("cell")
+
+
+class Numbers(Protocol):
+    """What the conditions read of the accounts' phone numbers (world/phone_numbers.py
+    AccountPhones): per account its count, and per number its type code and consent."""
+
+    count: list[int]
+    kind: list[int]
+    consent: list[bool]
+
+
+class Sends(Protocol):
+    """What the conditions read of the channels (world/channels.py Channels): the channels on,
+    the first day each channel's opt-out is in force per account, and its sends so far."""
+
+    names: list[str]
+    opt_out_from: list[np.ndarray]
+    total: list[np.ndarray]
 
 
 class MessageWindow:
@@ -71,8 +87,8 @@ class PhoneAndChannelConditions:
     def __init__(self, rules: list[StrategyRule], n: int) -> None:
         self.rules = rules
         self._n = n
-        self.phones: AccountPhones | None = None
-        self.channels: Channels | None = None
+        self.phones: Numbers | None = None
+        self.channels: Sends | None = None
         self.windows: dict[tuple[str, int], MessageWindow] = {}
         self._cell_consent: np.ndarray | None = None
         self._types: np.ndarray | None = None
@@ -88,7 +104,7 @@ class PhoneAndChannelConditions:
             or rule.messages_in_last_days is not None
         )
 
-    def attach(self, phones: AccountPhones | None, channels: Channels | None) -> None:
+    def attach(self, phones: Numbers | None, channels: Sends | None) -> None:
         """The world's phone numbers and channels (None: not modelled)."""
         self.phones, self.channels = phones, channels
         for r in self.rules:

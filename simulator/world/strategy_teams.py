@@ -23,14 +23,30 @@ follow its bucket, so only that team's collectors dial it that day.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario
     from .portfolio import Portfolio
-    from .routing import Campaign
+
+
+class TeamCampaign(Protocol):
+    """What :meth:`TeamBuckets.extend` changes of a campaign (world/routing.py Campaign)."""
+
+    team: int
+    buckets: list[int]
+    segments: list[int]
+    share: dict[int, float]
+    used_s: dict[int, float]
+    whole_minutes: bool
+    _critical_min: list[int]
+    _open_from: float
+    _open_to: float
+
+    def _critical_minutes(self) -> tuple[list[int], bool]: ...
 
 
 class TeamBuckets:
@@ -80,7 +96,7 @@ class TeamBuckets:
             for x, y in zip(a.tolist(), b.tolist()):
                 lst[x] = y
 
-    def extend(self, campaigns: list[Campaign]) -> None:
+    def extend(self, campaigns: Sequence[TeamCampaign]) -> None:
         """Give each named team's campaign its team buckets (routing.build_campaigns made one
         campaign per outbound or blend team)."""
         p = self.p
