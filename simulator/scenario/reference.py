@@ -55,7 +55,8 @@ CROSS_RULES: dict[str, list[str]] = {
     ],
     "Reage": ["`max_per_5_years` is at least `max_per_12_months`."],
     "Band": ["`lo` is below `hi`."],
-    "StrategyRule": ["`list_order` names each key at most once."],
+    "StrategyRule": ["`list_order` names each key at most once; `phone_types` each type at most once."],
+    "MessagesInLastDays": ["`at_most`, when given, is at least `at_least`."],
     "Strategy": [
         "`arms` shares are each in (0, 1] and add up to 1.",
         "a rule's `arms` are arms of `arms`; rule names are unique.",
@@ -163,6 +164,11 @@ CROSS_RULES: dict[str, list[str]] = {
         "not set: minimum payments are the portfolio's, and roll rates only measure.",
         "With `[portfolio]` on, every segment's `days_past_due` is at least 1 (accounts are delinquent).",
         "A segment's `inflow.dated` days are no later than the last calling day.",
+        "A strategy rule's `segments` exist under `[segments]`; `has_cell_consent` and "
+        "`phone_types` need the segments' `phone_numbers`; `opted_out` needs a `[channels]` block "
+        "and `messages_in_last_days` the block of its channel; `contact_path` is one of "
+        "`channels.paths`; `team` is an outbound or blend team, with `routing.policy` "
+        '`"segment_teams"` or `"mapping"` (one campaign per team).',
     ],
     "LogNormal": ["`sd` is at most a million times `mean`."],
     "Gamma": ["`sd` is at most a million times `mean`."],

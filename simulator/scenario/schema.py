@@ -22,7 +22,7 @@ from .inbound import Inbound
 from .phones import PhoneNumber, phone_problems
 from .portfolio import Inflow, LivingPortfolio
 from .rules import RulePack, resolve_packs, shipped_packs
-from .strategy import ListKey, Strategy
+from .strategy import ListKey, Strategy, strategy_problems
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
 
 __all__ = [
@@ -1351,17 +1351,7 @@ class Scenario(_Model):
             out.append(("teams", 'a team has role = "inbound" or "blend" but there is no [inbound] block'))
         if self.channels is not None:
             out.extend(self.channels.problems(list(self.segments)))
-        if self.strategy is not None:
-            for k, rule in enumerate(self.strategy.rules):
-                unknown = [s for s in rule.segments if s not in self.segments]
-                if unknown:
-                    out.append(
-                        (
-                            f"strategy.rules.{k}.segments",
-                            f"unknown segment(s) {unknown}; "
-                            f"expected names from [segments]: {sorted(self.segments)}",
-                        )
-                    )
+        out.extend(strategy_problems(self))
         for kind, names in (("teams", self.teams), ("segments", self.segments)):
             for n in names:
                 if not _NAME.match(n):

@@ -186,6 +186,9 @@ class World(WorldState):
                 tuple(g for g in (self.rule_engine, self.address_zones) if g is not None),
             )
         )
+        tree = self.lists.tree
+        if tree is not None and tree.teams is not None:  # the rules' teams dial their team buckets
+            tree.teams.extend(self.campaigns)
         self.structure = Structure(
             segments=tuple(scenario.segment_names),
             teams=tuple(scenario.team_names),
@@ -223,6 +226,10 @@ class World(WorldState):
         self.channels = Channels(self) if Channels.wanted(scenario) else None
         if self.channels is not None:  # a special task of its own: the last in hook order
             self.tasks.append(self.channels)
+        if self.lists.tree is not None:  # the rules' phone and channel conditions read these
+            self.lists.tree.conditions.attach(self.phone_numbers, self.channels)
+            if self.channels is not None:  # the rules' contact paths (world/channel_paths.py)
+                self.channels.paths.follow(self.lists.tree)
         if self.recorder is not None and self.portfolio.phone is not None:
             self.recorder.phone_at_entry = list(self.portfolio.phone)
         self.responses = ResponseCalls(self) if ResponseCalls.on(self) else None

@@ -74,6 +74,11 @@ class CallLists:
     ) -> None:
         self.p = portfolio
         self.scenario = scenario
+        # the [strategy] block's rules (world/strategy.py); None without one. Its team treatments
+        # add buckets to the portfolio's (world/strategy_teams.py), so it comes first.
+        self.tree = (
+            StrategyTree(scenario, portfolio, first_measured_day) if scenario.strategy is not None else None
+        )
         nb = len(portfolio.bucket_segment)
         self.fresh: list[list[int]] = [[] for _ in range(nb)]
         self.head: list[int] = [0] * nb
@@ -96,10 +101,6 @@ class CallLists:
         self.strategy = scenario.dialer.list_order
         self.rng = streams.generator("lists/order")
         self.order = ListOrder(scenario, portfolio, self.rng, behaviour)
-        # the [strategy] block's rules (world/strategy.py); None without one
-        self.tree = (
-            StrategyTree(scenario, portfolio, first_measured_day) if scenario.strategy is not None else None
-        )
         # rule packs (compliance.rules) replace the 7-in-7 count: the rule engine enforces them
         self.cap_7 = comp.max_attempts_in_7_days if comp.enforce_7_in_7 and not comp.rules else 1 << 30
         self.abandon_block_s = (
@@ -148,6 +149,8 @@ class CallLists:
             held = set(on[ok[on]].tolist())
             ok[on] = False
         idx = np.flatnonzero(ok)
+        if tree is not None and tree.teams is not None:  # to the buckets of the rules' teams
+            tree.teams.route(idx, tree.rule[idx])
         buckets = p.bucket[idx]
         broken_first = self.scenario.attempts.broken_promise_first
         if tree is not None:

@@ -108,7 +108,7 @@ class DialKernel:
         self.counters, self.rules = state.counters, state.rules
         # Handling seconds by segment, per campaign: read only to share a campaign of several
         # segments between them (routing.Campaign.next_account), so kept only for those.
-        self.handling_s = [camp.used_s if len(camp.segments) > 1 else None for camp in state.campaigns]
+        self.handling_s = [camp.used_s if len(camp.used_s) > 1 else None for camp in state.campaigns]
         self.promises_today = state.promises_today
         self.recorder = state.recorder  # None unless the world keeps a trace
         # when each account's line ends (account_lines.py): None without inbound calls

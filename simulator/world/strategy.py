@@ -1,14 +1,19 @@
 """The strategy tree in the world: each morning every account eligible for the lists takes the
 treatment of the first rule of ``[strategy]`` it matches (scenario/strategy.py, docs/strategy.md).
 
-- **Match.** A rule's conditions (arms, segments, and half-open bands of risk score, days past
-  due and balance) are read on the account as it stands that morning; the first rule matched
-  wins; no match is the scenario's behaviour without the block.
+- **Match.** A rule's conditions (arms, segments, half-open bands of risk score, days past
+  due and balance, and the phone and channel conditions of world/strategy_conditions.py) are
+  read on the account as it stands that morning; the first rule matched wins; no match is the
+  scenario's behaviour without the block.
 - **Hold.** An account whose rule has ``hold_days = N`` stays off today's fresh list while
   day - entry day < N (calendar days; the initial book entered on day 0). A promise reminder
   due is still listed: a hold stops ordinary list calls, not the confirmation of a promise the
   debtor made. Call-backs the debtor asked for are not list calls and are not held.
 - **Priority.** Listed after promise reminders and broken-promise follow-ups, higher first.
+- **Team.** The accounts of a rule with ``team`` are listed in that team's buckets, which only
+  its campaign dials (world/strategy_teams.py).
+- **Contact path.** A rule's ``contact_path`` is chosen once per account, by
+  world/channel_paths.py, from the rule it matches on its first working day.
 - **Order.** The rule's ``list_order`` (or the dialer's ``list_strategy`` when empty): see
   world/list_order.py for how accounts under different orders interleave in one bucket.
 
@@ -25,6 +30,8 @@ import numpy as np
 from ..scenario.schema import Scenario
 from .list_order import ListOrder
 from .portfolio import Portfolio
+from .strategy_conditions import PhoneAndChannelConditions
+from .strategy_teams import TeamBuckets
 
 REMINDER_FIRST = 11
 """Priority group of promise reminders (listed first), above broken promises and every rule."""
@@ -37,6 +44,7 @@ class StrategyTree:
 
     __slots__ = (
         "account_days",
+        "conditions",
         "first_measured_day",
         "first_rule",
         "held_days",
@@ -50,6 +58,8 @@ class StrategyTree:
         "rule",
         "rule_arms",
         "rule_segments",
+        "rules",
+        "teams",
     )
 
     def __init__(self, scenario: Scenario, portfolio: Portfolio, first_measured_day: int) -> None:
@@ -57,7 +67,11 @@ class StrategyTree:
         assert strategy is not None
         self.p = portfolio
         self.first_measured_day = first_measured_day
-        rules = strategy.rules
+        rules = self.rules = strategy.rules
+        # the phone and channel conditions (attach gives them the world's numbers and channels)
+        self.conditions = PhoneAndChannelConditions(rules, portfolio.n)
+        # the teams rules name (world/strategy_teams.py: adds their buckets to the portfolio's)
+        self.teams = TeamBuckets(scenario, portfolio) if any(r.team is not None for r in rules) else None
         arms, segs = strategy.arm_names, scenario.segment_names
         self.names = [r.name for r in rules]
         self.rule_arms = [np.array([arms.index(a) for a in r.arms], dtype=np.int8) for r in rules]
@@ -92,8 +106,9 @@ class StrategyTree:
         self.account_days = np.zeros(n_rules + 1, dtype=np.int64)  # [-1]: no rule
         self.held_days = np.zeros(n_rules + 1, dtype=np.int64)
 
-    def match(self, idx: np.ndarray) -> np.ndarray:
-        """The first rule each account of ``idx`` matches today (-1: none)."""
+    def match(self, idx: np.ndarray, day: int) -> np.ndarray:
+        """The first rule each account of ``idx`` matches on the morning of calendar day ``day``
+        (-1: none)."""
         p = self.p
         out = np.full(len(idx), -1, dtype=np.int16)
         free = np.ones(len(idx), dtype=bool)
@@ -107,6 +122,8 @@ class StrategyTree:
             for attr, lo, hi in self.lo_hi[k]:
                 x = attrs[attr][idx]
                 m &= (x >= lo) & (x < hi)
+            if self.conditions.used_by(self.rules[k]):
+                m &= self.conditions.mask(self.rules[k], idx, day)
             out[m] = k
             free &= ~m
         return out
@@ -116,7 +133,7 @@ class StrategyTree:
         clear the flag of those on hold (not a promise reminder due); count the day."""
         p = self.p
         idx = np.flatnonzero(ok)
-        rule = self.match(idx)
+        rule = self.match(idx, day)
         self.rule[:] = -1
         self.rule[idx] = rule
         held = (day - p.entry_day[idx] < self.hold_days[rule]) & (p.reminder_due[idx] == 0)

@@ -155,7 +155,7 @@ def test_first_match_wins_on_half_open_bands_and_arms():
     ]
     for a, ((arm, bal, score, dpd), _) in enumerate(cases):
         p.arm[a], p.balance[a], p.risk_score[a], p.days_past_due[a] = arm, bal, score, dpd
-    got = w.lists.tree.match(np.arange(len(cases)))
+    got = w.lists.tree.match(np.arange(len(cases)), 0)
     assert got.tolist() == [k for _, k in cases]
     assert Band(lo=600.0, hi=700.0).holds(600.0) and not Band(lo=600.0, hi=700.0).holds(700.0)
 
