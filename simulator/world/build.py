@@ -155,6 +155,10 @@ class World(WorldState):
             )
             for m in self.models:  # each number's own table, varying by hour, decides the outcome
                 m.codes, m.flat = None, False
+            if self.rule_engine is not None:
+                self.rule_engine.attach_numbers(
+                    self.phone_numbers, self.portfolio.bucket_offset_s, self.calendar.start_weekday
+                )
         self.collectors = collector_roster(scenario, self.streams, self.calendar)
         # Promise-confirmation calls are the only reason to look a promise up by account.
         self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)

@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .portfolio import Portfolio
 
 CELL = PHONE_TYPES.index("cell")
+HOME = PHONE_TYPES.index("home")
+WORK = PHONE_TYPES.index("work")
 LIVE = (THIRD_PARTY, RPC)
 
 

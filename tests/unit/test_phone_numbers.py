@@ -190,18 +190,18 @@ def test_an_unknown_phone_type_is_refused():
 
 
 def test_the_trace_names_the_number_and_calibration_reads_it(tmp_path):
-    """dials.csv gains phone_type and phone_index with phone numbers (and only then); the
+    """dials.csv gains phone_type, phone_index and consent with phone numbers (and only then); the
     calibration reader accepts the file with and without them."""
     from simulator.calibrate.api import read_trace
     from simulator.experiment.trace_export import trace_tables
 
     w = _world(NUMBERS, days=1, accounts=300)
     header, *rows = trace_tables(w)["dials.csv"].decode().splitlines()
-    assert header.endswith(",abandoned,phone_type,phone_index")
+    assert header.endswith(",abandoned,phone_type,phone_index,consent")
     ph = w.phone_numbers
     for line, (a, i, _) in zip(rows, _dials(w)):
-        kind, j = line.split(",")[-2:]
-        assert (kind, int(j)) == (PHONE_TYPES[ph.kind[i]], i - ph.first[a])
+        kind, j, consent = line.split(",")[-3:]
+        assert (kind, int(j), int(consent)) == (PHONE_TYPES[ph.kind[i]], i - ph.first[a], int(ph.consent[i]))
     plain = World(parse_scenario(tiny_scenario(accounts=300)), 3, 0, trace=True)
     plain.run()
     for name, world in (("with", w), ("without", plain)):
