@@ -240,7 +240,8 @@ class RuleEngine:
             self.audit.append((t, a, kind, rule, "blocked" if self.enforce else "not_enforced"))
 
     def consented(self, a: int) -> None:
-        """The next action recorded for account ``a`` is made with its consent (a call-back)."""
+        """The next action recorded for account ``a`` is made with the debtor's consent given
+        within the past seven days (a call-back: DialKernel.consented): not counted by any pack."""
         self.consent_for = a
 
     def record(
