@@ -200,10 +200,10 @@ class DialKernel:
         else:
             hour = int(local // HOUR_S)  # hours since day 0 began, account's clock (floor)
             slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
-            if self.behaviour is not None:  # the account's own propensities and phone
-                o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())
-            elif self.numbers is not None:  # the number the dialer picks, and its own table
+            if self.numbers is not None:  # the number the dialer picks, its own table (and behaviour)
                 o = self.numbers.dial(a, slot, m.u_outcome.next())
+            elif self.behaviour is not None:  # the account's own propensities and phone
+                o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())
             else:
                 cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
                 o = bisect_right(cum, m.u_outcome.next())
