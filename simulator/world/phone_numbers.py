@@ -30,7 +30,7 @@ dials): the number used goes to the dial log's ``phone`` column (the trace's ``p
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -42,7 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
     from ..scenario.phones import PhoneNumber
     from ..scenario.schema import Scenario, Segment
-    from .behaviour import AccountBehaviour
     from .portfolio import Portfolio
 
 CELL = PHONE_TYPES.index("cell")
@@ -83,6 +82,12 @@ def number_table(
                 out[NO_ANSWER] = 1.0 - live
             tables.append(_cumulative(out))
     return tables, mults
+
+
+class Propensities(Protocol):
+    """What a dial reads of account-level behaviour (behaviour.AccountBehaviour)."""
+
+    def answer_propensity(self, a: int) -> float: ...
 
 
 def scaled_outcome(cum: list[float], m: float, u: float) -> int:
@@ -153,7 +158,7 @@ class AccountPhones:
         self.first_measured_s = first_measured_s
         # account-level behaviour (behaviour.py), whose answer propensity scales each dial's live
         # outcomes (the builder sets it), or None
-        self.behaviour: AccountBehaviour | None = None
+        self.behaviour: Propensities | None = None
         n = p.n
         width = max(len(seg.phone_numbers) for seg in sc.segments.values())
         present = np.zeros((n, width), dtype=bool)
