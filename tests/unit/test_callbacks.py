@@ -141,3 +141,17 @@ def test_callbacks_keep_the_7_in_7_cap():
     w = run(raw)
     assert w.counters.callbacks[:, CB_MADE].sum() > 50
     assert w.rules.max_attempts_7 <= 3
+
+
+def test_consent_lasts_seven_days():
+    """DialKernel.consented: a call-back made within seven days of being asked for is a dial with
+    the debtor's consent (12 CFR 1006.14(b)(3)(i)), one made later is not; consent_done ends it."""
+    from simulator.world.dial import CONSENT_S
+
+    w = World(parse_scenario(with_callbacks()), 1, 0)
+    k = w.inbound.callbacks.kernel
+    assert CONSENT_S == 7 * 86400.0
+    assert k.consented(3, 100.0, 100.0 + CONSENT_S - 1.0) and k.consent_for == 3
+    k.consent_done()
+    assert k.consent_for == -1
+    assert not k.consented(3, 100.0, 100.0 + CONSENT_S) and k.consent_for == -1
