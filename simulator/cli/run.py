@@ -72,7 +72,7 @@ def register(sub: Subparsers) -> None:
         help="also write the dial-level record of replication 0 into this "
         "folder (created if missing): dials.csv, promises.csv, "
         "payments.csv, accounts.csv, shifts.csv and account_events.csv, "
-        "the files `collectsim calibrate` reads, inbound_calls.csv and rules.csv "
+        "the files `collectsim calibrate` reads, inbound_calls.csv, rules.csv and messages.csv "
         "(docs/data-formats.md)",
     )
     p.add_argument("--force", action="store_true", help="replace existing output files (regular files only)")

@@ -1,7 +1,8 @@
 """The dial-level trace of a replication as the CSV files a dialer and a collection system
 export (docs/data-formats.md): dials, promises, payments, accounts, shifts, account events,
-inbound calls (a header alone when the scenario has no ``[inbound]`` block) and the rule packs'
-audit trail (rules.csv: a header alone without ``compliance.rules``).
+inbound calls (a header alone when the scenario has no ``[inbound]`` block), the rule packs'
+audit trail (rules.csv: a header alone without ``compliance.rules``) and the channels' messages
+(messages.csv: a header alone without ``[channels]``).
 
 ``collectsim run ... --trace DIR`` runs replication 0 with the world's recorder on
 (``run_replication(..., trace=True)``: the same numbers as without it), builds the files with
@@ -38,6 +39,7 @@ TRACE_FILES = (
     "account_events.csv",
     "inbound_calls.csv",
     "rules.csv",
+    "messages.csv",
 )
 
 
@@ -71,7 +73,7 @@ def _csv(header: list[str], rows) -> bytes:
 
 
 def trace_tables(w: World) -> dict[str, bytes]:
-    """The eight files' contents (CSV bytes) of a finished traced world."""
+    """The nine files' contents (CSV bytes) of a finished traced world."""
     sc, p, st = w.scenario, w.portfolio, w.structure
     clock = _Clock(sc)
     names = [f"A{a}" for a in range(p.n)]
@@ -127,9 +129,9 @@ def trace_tables(w: World) -> dict[str, bytes]:
         "abandoned",
     ]
     if numbers is not None:
-        dial_columns += ["phone_type", "phone_index"]
+        dial_columns += ["phone_type", "phone_index", "consent"]
         dials = [
-            (*row, PHONE_TYPES[numbers.kind_at(a, j)], j)
+            (*row, PHONE_TYPES[numbers.kind_at(a, j)], j, int(numbers.consent[numbers.first[a] + j]))
             for row, a, j in zip(dials, tr["acct"].astype(int).tolist(), tr["phone"].astype(int).tolist())
         ]
     rec = w.recorder
@@ -168,7 +170,9 @@ def trace_tables(w: World) -> dict[str, bytes]:
         + (["phones"] if p.phones is not None else [])
         + (["phone_status"] if phone is not None else [])
         + ["tz_offset_h", "control"]
+        + (["state"] if p.state is not None else [])
     )
+    states = [safe_cell(x) for x in p.state_names]
     accounts = []
     for a in entered.tolist():
         dpd = float(p.days_past_due_at_entry[a])
@@ -183,7 +187,10 @@ def trace_tables(w: World) -> dict[str, bytes]:
             row.append(int(p.phones[a]))
         if phone is not None:
             row.append(EXPORTED_STATUS[phone[a]])
-        accounts.append(row + [f"{offset_h[p.bucket_list[a]]:g}", int(p.control[a])])
+        row += [f"{offset_h[p.bucket_list[a]]:g}", int(p.control[a])]
+        if p.state is not None:
+            row.append(states[p.state[a]])
+        accounts.append(row)
     events = [
         (clock.date(day), names[a], segs[s], event, f"{dpd:g}")
         for day, a, s, event, dpd in sorted(rec.events, key=lambda r: r[0])
@@ -246,7 +253,32 @@ def trace_tables(w: World) -> dict[str, bytes]:
         "rules.csv": _csv(
             ["at", "account_id", "segment", "kind", "rule", "action"], _audit_rows(w, clock, names, segs)
         ),
+        "messages.csv": _csv(
+            ["sent_at", "account_id", "segment", "channel", "phone_type", "action", "delivered"],
+            _message_rows(w, clock, names, segs),
+        ),
     }
+
+
+def _message_rows(w: World, clock: _Clock, names: list[str], segs: list[str]) -> list[list]:
+    """messages.csv: each message a channel sent, or a rule pack blocked (world/channels.py), in
+    time order."""
+    ch = w.channels
+    if ch is None or ch.messages is None:
+        return []
+    seg = w.portfolio.segment
+    return [
+        [
+            clock.when(t),
+            names[a],
+            segs[seg[a]],
+            channel,
+            PHONE_TYPES[kind] if kind >= 0 else "",
+            action,
+            int(got),
+        ]
+        for t, channel, a, kind, action, got in sorted(ch.messages, key=lambda r: (r[0], r[2]))
+    ]
 
 
 def _audit_rows(w: World, clock: _Clock, names: list[str], segs: list[str]) -> list[list[str]]:
@@ -264,7 +296,7 @@ def _audit_rows(w: World, clock: _Clock, names: list[str], segs: list[str]) -> l
 
 
 def write_trace(w: World, folder: Path) -> list[Path]:
-    """Write the eight files of a finished traced world into ``folder`` (which must exist and
+    """Write the nine files of a finished traced world into ``folder`` (which must exist and
     have been checked for writing); returns their paths."""
     out = []
     for name, data in trace_tables(w).items():

@@ -97,7 +97,7 @@ PACK_FIGURES = {
     "_actions_over_limit": ("calls and messages beyond a limit", 0.0),
     "_largest_count": ("largest count in one window", None),
     "_calls_in_waiting_period": ("calls inside a wait", 0.0),
-    "_actions_blocked": ("dials the rules blocked", None),
+    "_actions_blocked": ("dials and messages the rules blocked", None),
 }
 _REPLACED = (
     "max_attempts_in_7_days",

@@ -152,13 +152,4 @@ def phone_problems(scenario) -> list[tuple[str, str]]:
                 "with phone_numbers each number's valid gives its chance to work: drop this table",
             )
         )
-    pf = scenario.portfolio
-    if pf is not None and pf.behaviour_on:
-        out.append(
-            (
-                "portfolio.behaviour",
-                "account-level behaviour does not model several phone numbers per account yet: drop "
-                "segments.<name>.phone_numbers or turn behaviour off",
-            )
-        )
     return out

@@ -143,8 +143,8 @@ CROSS_RULES: dict[str, list[str]] = {
         "Every segment a team lists in `segments` exists under `[segments]`.",
         "Every segment is worked by at least one team.",
         "When one segment lists `phone_numbers`, every segment does; such a segment leaves `phones` "
-        "at 1 (its numbers give each account's count), account-level behaviour "
-        "(`portfolio.behaviour`) is off and `skip_trace.bad_number_share_by_segment` is empty "
+        "at 1 (its numbers give each account's count, which account-level behaviour's "
+        "`phones_on_answer` reads) and `skip_trace.bad_number_share_by_segment` is empty "
         "(each number's `valid` gives its chance to work).",
         "Every team's shift lies inside the center's hours (`calendar.open_time` to `calendar.close_time`).",
         "At least one team has a headcount above 0.",

@@ -39,6 +39,7 @@ from .phones import DISCONNECTED, TRACED, VALID, WRONG, model_phone_status
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
     from ..scenario.schema import Scenario
+    from .phone_numbers import AccountPhones
     from .portfolio import Portfolio
 
 UNANSWERED = (NO_ANSWER, BUSY, MACHINE)
@@ -92,7 +93,9 @@ class AccountBehaviour:
         "traced_rpc_mult",
     )
 
-    def __init__(self, scenario: Scenario, portfolio: Portfolio, streams: Streams) -> None:
+    def __init__(
+        self, scenario: Scenario, portfolio: Portfolio, streams: Streams, numbers: AccountPhones | None = None
+    ) -> None:
         cfg = scenario.portfolio
         b = cfg.behaviour
         spread = b.spread
@@ -118,9 +121,12 @@ class AccountBehaviour:
             z_s = self._standardised(score[mine])
             d = dpd0[mine]
             z_d = (d - d.mean()) / CYCLE_DAYS
-            k = np.maximum(
-                1, np.rint(seg.phones.sample(streams.generator(f"portfolio/{name}/phones"), len(mine)))
-            )
+            if numbers is None:
+                k = np.maximum(
+                    1, np.rint(seg.phones.sample(streams.generator(f"portfolio/{name}/phones"), len(mine)))
+                )
+            else:  # several numbers per account: they give its count
+                k = np.asarray(numbers.count)[mine]
             phones[mine] = k
             answer[mine] = _normalised_exp(
                 spread * (b.score_on_answer * z_s + b.dpd_on_answer * z_d + b.phones_on_answer * np.log(k))
@@ -140,6 +146,8 @@ class AccountBehaviour:
                 seg.self_cure_per_day
                 * _normalised_exp(spread * (b.score_on_self_cure * z_s + b.dpd_on_self_cure * z_d)),
             )
+            if numbers is not None:
+                continue  # each number has its own state (phone_numbers.py)
             u = streams.generator(f"portfolio/{name}/phone_status").random(len(mine))
             q_dead, q_wrong = seg.outcomes.invalid.probability, seg.wrong_number_share
             phone[mine] = np.where(u < q_dead, DISCONNECTED, np.where(u < q_dead + q_wrong, WRONG, VALID))
@@ -153,7 +161,8 @@ class AccountBehaviour:
         self.keep_dpd = spread * b.dpd_on_keep / CYCLE_DAYS
         self.self_cure_dpd = spread * b.dpd_on_self_cure / CYCLE_DAYS
         p.phones = phones
-        self.phone = model_phone_status(p, phone)
+        # the account's one number's status; with several numbers, theirs (phone_numbers.py)
+        self.phone = model_phone_status(p, phone) if numbers is None else None
         f = b.fatigue_per_attempt
         self.fatigue = [(1.0 - f) ** k for k in range(MAX_FATIGUE_ATTEMPTS + 1)]
         p.attempts_7_list = self.recent = p.attempts_7_total.tolist()
@@ -210,6 +219,13 @@ class AccountBehaviour:
         if u < live:
             return THIRD_PARTY
         return UNANSWERED[bisect_right(cum, (u - live) / (1.0 - live))]
+
+    def answer_propensity(self, a: int) -> float:
+        """Account ``a``'s live-answer multiplier now: its answer multiplier times the fatigue of
+        its attempts in the last 7 days (what :meth:`outcome` applies; AccountPhones.dial applies
+        it to the number dialed)."""
+        n = self.recent[a] + self.today[a]
+        return self.answer_mult[a] * self.fatigue[n if n < MAX_FATIGUE_ATTEMPTS else MAX_FATIGUE_ATTEMPTS]
 
     def promise_probability(self, a: int) -> float:
         """Chance that a right-party conversation with account ``a`` ends in a promise now

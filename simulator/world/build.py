@@ -118,9 +118,19 @@ class World(WorldState):
         self.portfolio = Portfolio(scenario, self.streams, self.calendar)
         # The living portfolio and account-level behaviour: None unless their blocks are on.
         pf = scenario.portfolio
+        with_numbers = any(s.phone_numbers for s in scenario.segments.values())
+        self.phone_numbers = None
+        if with_numbers and pf and pf.behaviour_on:  # the behaviour reads each account's numbers
+            self.phone_numbers = AccountPhones(
+                scenario, self.portfolio, self.streams, self.calendar.first_measured_day * DAY_S
+            )
         self.behaviour = (
-            AccountBehaviour(scenario, self.portfolio, self.streams) if pf and pf.behaviour_on else None
+            AccountBehaviour(scenario, self.portfolio, self.streams, self.phone_numbers)
+            if pf and pf.behaviour_on
+            else None
         )
+        if self.phone_numbers is not None:
+            self.phone_numbers.behaviour = self.behaviour
         self.living = (
             LivingPortfolio(scenario, self.portfolio, self.streams, self.calendar, self.behaviour)
             if scenario.portfolio_on
@@ -148,13 +158,17 @@ class World(WorldState):
             scenario, self.portfolio, self.streams, self.behaviour, self.calendar.first_measured_day
         )
         self.models = [SegmentModel(n, s, self.streams) for n, s in scenario.segments.items()]
-        self.phone_numbers = None
-        if any(s.phone_numbers for s in scenario.segments.values()):
-            self.phone_numbers = AccountPhones(
-                scenario, self.portfolio, self.streams, self.calendar.first_measured_day * DAY_S
-            )
+        if with_numbers:
+            if self.phone_numbers is None:
+                self.phone_numbers = AccountPhones(
+                    scenario, self.portfolio, self.streams, self.calendar.first_measured_day * DAY_S
+                )
             for m in self.models:  # each number's own table, varying by hour, decides the outcome
                 m.codes, m.flat = None, False
+            if self.rule_engine is not None:
+                self.rule_engine.attach_numbers(
+                    self.phone_numbers, self.portfolio.bucket_offset_s, self.calendar.start_weekday
+                )
         self.collectors = collector_roster(scenario, self.streams, self.calendar)
         # Promise-confirmation calls are the only reason to look a promise up by account.
         self.book = PromiseBook(track_accounts=scenario.attempts.promise_reminder)

@@ -10,11 +10,13 @@
 - **Made**: inside the calling window, when the account is on no other line (account_lines.py),
   the collector dials the account through the dial kernel (a dial like any other: the
   outcome drawn at that hour, the rules, the log; it counts for the campaign that dials the
-  account's bucket). The debtor asked for the call, so it is not counted as a call inside the
-  waiting period after the conversation (Reg F excludes calls the consumer consented to within
-  the last seven days), nor in the 7-day attempt count, for the same reason
-  (day.without_consented). It is the account's last attempt of that day: one that does not reach
-  the debtor is not retried until the lists are next built. On time when started within
+  account's bucket). The debtor asked for the call: made within seven days of asking, it is a
+  call with the debtor's consent (DialKernel.consented; Reg F, 12 CFR 1006.14(b)(3)(i), excludes
+  calls the consumer consented to within the past seven days), so it is not counted as a call
+  inside the waiting period after the conversation, nor by the rule packs
+  (RuleEngine.consented), nor in the 7-day attempt count (day.without_consented). It is the
+  account's last attempt of that day: one that does not reach the debtor is not retried until
+  the lists are next built. On time when started within
   ``on_time_s`` of the set time.
 
 Counts by segment go to ``Counters.callbacks`` (columns CALLBACK_COLUMNS). Times are seconds
@@ -32,7 +34,7 @@ import numpy as np
 from ..base.clock import DAY_S
 from .contact import sampler
 from .counters import CALLBACK_COLUMNS
-from .portfolio import OPEN, PROMISED
+from .portfolio import OPEN
 
 if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
@@ -45,7 +47,7 @@ RETRY_S = 60.0
 
 
 class CallbackJob(tuple):
-    """A call-back due: (set time s, account, segment)."""
+    """A call-back due: (set time s, account, segment, time s the debtor asked for it)."""
 
     __slots__ = ()
 
@@ -97,7 +99,7 @@ class CallbackDesk:
             return
         due = self.set_time(end_s + self.delay.next())
         if due is not None:
-            self.env.timeout(due - self.env.now).callbacks.append(partial(self.fall_due, a, s, due))
+            self.env.timeout(due - self.env.now).callbacks.append(partial(self.fall_due, a, s, due, end_s))
 
     def put_back(self, job: CallbackJob, _event: object) -> None:
         """Call-back ``job`` is due now: to a free inbound (else blend) collector, or to the jobs
@@ -110,12 +112,12 @@ class CallbackDesk:
         else:
             self.jobs.append(job)
 
-    def fall_due(self, a: int, s: int, due: float, _event: object) -> None:
-        """The set time of a call-back to account ``a`` has come."""
+    def fall_due(self, a: int, s: int, due: float, asked_s: float, _event: object) -> None:
+        """The set time of a call-back to account ``a``, asked for at ``asked_s``, has come."""
         if self.portfolio.status[a] != OPEN:
             return  # a promise or a payment since: nothing to call back about
         self.counts[s, CB_DUE] += 1
-        self.put_back(CallbackJob((due, a, s)), None)
+        self.put_back(CallbackJob((due, a, s, asked_s)), None)
 
     def make(self, c: Collector, job: CallbackJob) -> float:
         """Collector ``c`` makes call-back ``job`` now; returns the seconds until it is free (0
@@ -123,7 +125,7 @@ class CallbackDesk:
         closed, which sets it again at the next opening; the account is on another line, which
         puts it back for a minute). The debtor asked for it, so an account held off today's
         lists (an inbound conversation, account_lines.py) is still called back."""
-        due, a, s = job
+        due, a, s, asked_s = job
         k, p = self.kernel, self.portfolio
         now = self.env.now
         lines = self.lines
@@ -141,8 +143,6 @@ class CallbackDesk:
         row[CB_MADE] += 1
         if now - due <= self.on_time_s:
             row[CB_ON_TIME] += 1
-        # asked for by the debtor: not a call inside the waiting period (module docstring)
-        waiting = now < p.last_conversation_end_s[a] + k.wait_s and not (k.exempt and p.status[a] == PROMISED)
         talks = p.last_conversation_end_s[a]
         # the day's last attempt: a call-back that does not reach the debtor is not retried today
         # (the conversation that asked for it keeps the account off today's lists)
@@ -150,12 +150,12 @@ class CallbackDesk:
         if p.allowed_today[a] > last:
             p.allowed_today[a] = last
             p.allowed_np[a] = last
-        if k.engine is not None:  # asked for by the debtor: not counted by the rule packs
-            k.engine.consented(a)
+        # asked for by the debtor: made with its consent (module docstring)
+        consented = k.consented(a, asked_s, now)
         dur = k.dial(c, a, now, camp=self.campaign_of_bucket[p.bucket_list[a]])
-        self.consented.append(a)
-        if waiting:
-            k.rules.in_waiting_period -= 1
+        if consented:
+            k.consent_done()
+            self.consented.append(a)
         if p.last_conversation_end_s[a] != talks:
             row[CB_RPC] += 1
         return dur

@@ -72,6 +72,8 @@ SENT, DELIVERED, RESPONSES, PAYMENTS, PROMISES, KEPT, COLLECTED, INBOUND_CALLS, 
     len(FIGURES)
 )
 PAYMENT, PROMISE, INBOUND_CALL, OPT_OUT = range(len(RESPONSE_KINDS))
+RULE_KIND = {"sms": "sms", "email": "email", "letter": "letter", "voicemail": "voicemail", "ivr_call": "ivr"}
+"""The kind of action (scenario.rules.ACTION_KINDS) a rule pack counts each channel's message as."""
 FIRST_CHANNEL_ROW = -2
 """Promise-book counter row of the first channel (the IVR's is -1): channel k files under -2 - k."""
 
@@ -165,6 +167,12 @@ class Channels(Task):
         self.sends: list[tuple[int, str, np.ndarray]] | None = [] if state.trace is not None else None
         self.opt_outs: list[tuple[int, str, int, int]] | None = [] if state.trace is not None else None
         self.paid: list[tuple[float, str, int, float]] | None = [] if state.trace is not None else None
+        # (seconds, channel, account, phone type code or -1, rule action, delivered) per message
+        # sent or blocked by a rule pack: kept with a trace (messages.csv)
+        self.messages: list[tuple[float, str, int, int, str, bool]] | None = (
+            [] if state.trace is not None else None
+        )
+        self.engine = state.rule_engine  # the rule packs, which messages count toward (or None)
 
     @classmethod
     def wanted(cls, scenario) -> bool:
@@ -202,6 +210,12 @@ class Channels(Task):
         a = np.flatnonzero(ok)
         if not len(a):
             return
+        engine = self.engine
+        numbers: list[tuple[str, int, str]] | None = None
+        if engine is not None:
+            a, numbers = self._ask_rules(k, a)
+            if not len(a):
+                return
         self.total[k][a] += 1
         if c.max_per_period is not None:
             self.in_period[k][a] += 1
@@ -210,6 +224,22 @@ class Channels(Task):
             self.sends.append((day, self.names[k], a))
         u = self.streams.generator(f"channels/{self.names[k]}/day/{day}").random((2, p.n))
         delivered = u[0, a] < c.delivery_probability
+        if engine is not None:
+            kind = RULE_KIND[self.names[k]]
+            now = self.state.env.now
+            for acct, number, got in zip(a.tolist(), numbers, delivered.tolist()):
+                engine.record(acct, kind, now, got, number=number[0])
+            if self.messages is not None:
+                name = self.names[k]
+                self.messages.extend(
+                    (now, name, acct, number[1], number[2], got)
+                    for acct, number, got in zip(a.tolist(), numbers, delivered.tolist())
+                )
+        elif self.messages is not None:
+            now, name = self.state.env.now, self.names[k]
+            self.messages.extend(
+                (now, name, acct, -1, "sent", got) for acct, got in zip(a.tolist(), delivered.tolist())
+            )
         kind = np.searchsorted(self.cum[k], u[1, a], side="right")  # len(RESPONSE_KINDS): none
         seg = p.segment[a]
         S = self.counts.shape[1]
@@ -230,6 +260,32 @@ class Channels(Task):
                 self.dropped += 1
                 continue
             self.state.env.timeout(t - now).callbacks.append(partial(self.respond, k, r, acct))
+
+    def _ask_rules(self, k: int, a: np.ndarray) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
+        """Channel ``k``'s sends to accounts ``a``, now, asked of the rule packs
+        (RuleEngine.permit, the message's kind and number): those a pack does not permit are
+        noted (RuleEngine.blocked, and in the messages with their rule action) and, the packs
+        enforced, left out. Returns the accounts sent to and, for each, its number's class and
+        phone type (RuleEngine.message_number) and its rule action (sent, or not_enforced: a pack
+        did not permit it, the packs not enforced)."""
+        engine = self.engine
+        name = self.names[k]
+        kind = RULE_KIND[name]
+        now = self.state.env.now
+        keep: list[int] = []
+        numbers: list[tuple[str, int, str]] = []
+        for acct in a.tolist():
+            number = engine.message_number(acct, kind)
+            rule = engine.permit(acct, kind, now, number[0])
+            if rule is not None:
+                engine.blocked(acct, kind, now, rule)
+                if engine.enforce:
+                    if self.messages is not None:
+                        self.messages.append((now, name, acct, number[1], "blocked", False))
+                    continue
+            keep.append(acct)
+            numbers.append((*number, "sent" if rule is None else "not_enforced"))
+        return np.asarray(keep, dtype=np.int64), numbers
 
     def respond(self, k: int, kind: int, a: int, _event: object = None) -> None:
         """Account ``a``'s response ``kind`` to channel ``k``'s message, now."""

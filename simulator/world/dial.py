@@ -47,6 +47,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
     from .state import WorldState
 
+CONSENT_S = 7 * DAY_S
+"""Seconds a debtor's consent to a call (asking for a call-back) excludes it from the counts:
+Reg F's "within the past seven days" (12 CFR 1006.14(b)(3)(i))."""
+
 
 class DialKernel:
     """Draw, rules, settle and log of one dial, and the conversation of a right-party contact.
@@ -71,6 +75,7 @@ class DialKernel:
         "handling_s",
         "enforce_wait",
         "line_end",
+        "consent_for",
         "exempt",
         "lists",
         "log_cols",
@@ -146,6 +151,7 @@ class DialKernel:
         self.address = state.address_zones  # two time zones for some accounts, or None
         self.enforce_wait = comp.enforce_wait_after_conversation and self.engine is None
         self.exempt = comp.exempt_promise_confirmation
+        self.consent_for = -1  # the account of the dial under way made with its consent (consented)
         self.ofcom_s = (
             comp.no_redial_after_abandon_h * HOUR_S if comp.enforce_no_redial_after_abandon else 0.0
         )
@@ -194,10 +200,10 @@ class DialKernel:
         else:
             hour = int(local // HOUR_S)  # hours since day 0 began, account's clock (floor)
             slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
-            if self.behaviour is not None:  # the account's own propensities and phone
-                o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())
-            elif self.numbers is not None:  # the number the dialer picks, and its own table
+            if self.numbers is not None:  # the number the dialer picks, its own table (and behaviour)
                 o = self.numbers.dial(a, slot, m.u_outcome.next())
+            elif self.behaviour is not None:  # the account's own propensities and phone
+                o = self.behaviour.outcome(a, s, slot, m.u_outcome.next())
             else:
                 cum = m.cum_by_slot[slot] if phone is None else m.cum_phone[phone[a]][slot]
                 o = bisect_right(cum, m.u_outcome.next())
@@ -230,7 +236,8 @@ class DialKernel:
             rules.outside_window += 1
         p = self.portfolio
         if now < p.last_conversation_end_s[a] + self.wait_s and not (self.exempt and p.status[a] == PROMISED):
-            rules.in_waiting_period += 1
+            if self.consent_for != a:  # a call the debtor asked for is not one inside the wait
+                rules.in_waiting_period += 1
         if self.ofcom_s and now < p.last_abandon_s[a] + self.ofcom_s:
             rules.in_waiting_period += 1
         if self.engine is not None:
@@ -239,6 +246,23 @@ class DialKernel:
         if address is not None and address.outside_window(a, now):
             address.outside += 1
         return s, o, ring, talk, wrap
+
+    def consented(self, a: int, given_s: float, now: float) -> bool:
+        """The next dial to account ``a``, placed at ``now``, is one the debtor asked for at
+        ``given_s`` (a call-back): made with the debtor's consent given within the past
+        CONSENT_S, it is not counted as a call inside the wait after a conversation, nor by the
+        rule packs (RuleEngine.consented): 12 CFR 1006.14(b)(3)(i). Returns whether it is;
+        :meth:`consent_done` ends it after the dial."""
+        if now - given_s >= CONSENT_S:
+            return False
+        self.consent_for = a
+        if self.engine is not None:
+            self.engine.consented(a)
+        return True
+
+    def consent_done(self) -> None:
+        """The consented dial (consented) is over."""
+        self.consent_for = -1
 
     def finish(
         self,

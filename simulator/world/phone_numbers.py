@@ -30,11 +30,11 @@ dials): the number used goes to the dial log's ``phone`` column (the trace's ``p
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from ..base.outcomes import INVALID, NO_ANSWER, RPC, THIRD_PARTY
+from ..base.outcomes import BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.phones import PHONE_TYPES
 from .phones import DISCONNECTED, TRACED, VALID, _cumulative
 
@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .portfolio import Portfolio
 
 CELL = PHONE_TYPES.index("cell")
+HOME = PHONE_TYPES.index("home")
+WORK = PHONE_TYPES.index("work")
 LIVE = (THIRD_PARTY, RPC)
 
 
@@ -82,6 +84,35 @@ def number_table(
     return tables, mults
 
 
+class Propensities(Protocol):
+    """What a dial reads of account-level behaviour (behaviour.AccountBehaviour)."""
+
+    def answer_propensity(self, a: int) -> float: ...
+
+
+def scaled_outcome(cum: list[float], m: float, u: float) -> int:
+    """The outcome drawn from uniform ``u`` of a number's cumulative table ``cum`` (number_table)
+    with both live outcomes times ``m`` (an account's answer propensity, behaviour.py), cut to a
+    live probability of at most 1, no answer, busy and machine rescaled to make up the rest."""
+    na, busy, machine = cum[NO_ANSWER], cum[BUSY] - cum[NO_ANSWER], cum[MACHINE] - cum[BUSY]
+    tp, rpc = (cum[THIRD_PARTY] - cum[INVALID]) * m, (1.0 - cum[THIRD_PARTY]) * m  # cum[RPC]: 2
+    live = tp + rpc
+    if live > 1.0:
+        tp, rpc, live = tp / live, rpc / live, 1.0
+    unanswered = na + busy + machine
+    scale = (1.0 - live) / unanswered if unanswered > 0 else 0.0
+    x = na * scale if unanswered > 0 else 1.0 - live
+    if u < x:
+        return NO_ANSWER
+    x += busy * scale
+    if u < x:
+        return BUSY
+    x += machine * scale
+    if u < x:
+        return MACHINE
+    return THIRD_PARTY if u < x + tp else RPC
+
+
 class AccountPhones:
     """Every account's phone numbers, in flat lists indexed by number (an account's numbers are
     ``first[a]`` to ``first[a] + count[a] - 1``)."""
@@ -101,6 +132,7 @@ class AccountPhones:
         "live_by_type",
         "manual_no_consent",
         "auto_no_consent",
+        "behaviour",
         "mults",
         "no_dialable_phone",
         "rpc_by_type",
@@ -124,6 +156,9 @@ class AccountPhones:
         self.invalid_after = skip.invalid_attempts if skip is not None else 1
         traced_mult = skip.new_number_rpc_multiplier if skip is not None else 1.0
         self.first_measured_s = first_measured_s
+        # account-level behaviour (behaviour.py), whose answer propensity scales each dial's live
+        # outcomes (the builder sets it), or None
+        self.behaviour: Propensities | None = None
         n = p.n
         width = max(len(seg.phone_numbers) for seg in sc.segments.values())
         present = np.zeros((n, width), dtype=bool)
@@ -218,7 +253,10 @@ class AccountPhones:
         if st == DISCONNECTED:
             self.invalid_n[i] += 1
             return INVALID
-        return bisect_right((self.traced_tables if st == TRACED else self.tables)[self.table[i]][slot], u)
+        cum = (self.traced_tables if st == TRACED else self.tables)[self.table[i]][slot]
+        if self.behaviour is not None:
+            return scaled_outcome(cum, self.behaviour.answer_propensity(a), u)
+        return bisect_right(cum, u)
 
     def outcome(self, a: int, s: int, slot: int, u: float) -> int:
         """:meth:`dial` with the signature of AccountBehaviour.outcome (``s``, the account's

@@ -8,8 +8,10 @@ states or names the account's state (the segments' ``states`` mix).
 
 Counting, per pack limit and account: the days (the center's calendar days) of the counted
 actions, the oldest dropped as the window slides. An action is counted when its kind is one of
-the limit's kinds, its number one of the limit's numbers (every dialed number is the debtor's
-personal number until accounts carry several phones) and its basis admits it: every attempt, a
+the limit's kinds, its number one of the limit's numbers (personal: a cell or home phone; other:
+a work phone; a dial goes to the number AccountPhones.pick gives, a message to the number
+:meth:`RuleEngine.message_number` gives; without several phones per account every number is
+personal) and its basis admits it: every attempt, a
 call that connects to the dialed number (not busy, not invalid: 12 CFR 1006.14(b)(3)(ii)), or
 a right-party conversation. Calls made with the debtor's consent (call-backs at a set time) are
 not counted (12 CFR 1006.14(b)(3)(i)). A call is refused while the count in the window ending today
@@ -32,14 +34,17 @@ from typing import TYPE_CHECKING
 
 from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import BUSY, INVALID, RPC
+from .phone_numbers import CELL, HOME, WORK
 from .portfolio import PROMISED
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.rules import Limit, RulePack
     from ..scenario.schema import Scenario
+    from .phone_numbers import AccountPhones
     from .portfolio import Portfolio
 
 PERSONAL = "personal"
+OTHER = "other"
 _INF = float("inf")
 CALL_KINDS = frozenset(("call", "ivr", "voicemail"))
 """The kinds that are telephone calls: a wait after a conversation binds them."""
@@ -123,11 +128,57 @@ class RuleEngine:
             for s in names
         ]
         self.state: list[int] | None = None if portfolio.state is None else portfolio.state.tolist()
+        # several numbers per account (attach_numbers): the class of each number (personal or
+        # other) and what the gate needs to know which number the dialer will pick
+        self.numbers: AccountPhones | None = None
+        self.number_class: list[str] = []
+        self.offset_s: list[float] = []
+        self.start_wd = 0
         # the ends (s) of each account's last two conversations: (the one before, the last)
         self.conversation_end: dict[int, tuple[float, float]] = {}
         self.consent_for = -1  # the account of the consented dial under way (call-back), else -1
         # with a trace: (t, account, kind, rule, action) of each action a pack did not permit
         self.audit: list[tuple[float, int, str, str, str]] | None = [] if trace else None
+
+    def attach_numbers(
+        self, numbers: AccountPhones, bucket_offset_s: list[float], start_weekday: int
+    ) -> None:
+        """Accounts carry several numbers (world/phone_numbers.py): a call counts against the
+        limits of the number the dialer picks, cell and home phones being personal numbers and
+        work phones other numbers. ``bucket_offset_s``: each bucket's local time offset (s)."""
+        self.numbers = numbers
+        self.offset_s = list(bucket_offset_s)
+        self.start_wd = start_weekday
+        self.bucket = self.p.bucket_list
+        self.number_class = [OTHER if k == WORK else PERSONAL for k in numbers.kind]
+
+    def number_of_call(self, a: int, t: float) -> str:
+        """The class (personal or other) of the number a dial to account ``a`` placed at ``t``
+        would try (AccountPhones.pick at the account's local slot); personal without numbers."""
+        numbers = self.numbers
+        if numbers is None:
+            return PERSONAL
+        hour = int((t + self.offset_s[self.bucket[a]]) // HOUR_S)
+        slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
+        return self.number_class[numbers.pick(a, slot)]
+
+    def message_number(self, a: int, kind: str) -> tuple[str, int]:
+        """The class (personal or other) and the phone type code (-1: none, PHONE_TYPES) of the
+        number a message of ``kind`` to account ``a`` goes to: a text to the account's first cell
+        number, a recorded message to its first personal (cell or home) number, either to its
+        first number when it has none of those; an email or a letter to no number (counted as
+        other). Without several numbers per account: a personal number of unknown type."""
+        if kind == "email" or kind == "letter":
+            return OTHER, -1
+        numbers = self.numbers
+        if numbers is None:
+            return PERSONAL, -1
+        f = numbers.first[a]
+        mine = range(f, f + numbers.count[a])
+        kinds = numbers.kind
+        want = (CELL,) if kind == "sms" else (CELL, HOME)
+        i = next((i for i in mine if kinds[i] in want), f)
+        return self.number_class[i], kinds[i]
 
     def packs_of(self, a: int) -> tuple[_Pack, ...]:
         """The packs that apply to account ``a``."""
@@ -170,7 +221,9 @@ class RuleEngine:
         """A campaign may dial account ``a`` now (routing.Gate): the packs permit the call, or
         they are not enforced. A call not permitted is noted (:meth:`blocked`); enforced, the
         account leaves today's list (the next day's list has it again)."""
-        rule = self.permit(a, "call", now)
+        rule = self.permit(
+            a, "call", now, self.number_of_call(a, now) if self.numbers is not None else PERSONAL
+        )
         if rule is None:
             return True
         self.blocked(a, "call", now, rule)
@@ -187,7 +240,8 @@ class RuleEngine:
             self.audit.append((t, a, kind, rule, "blocked" if self.enforce else "not_enforced"))
 
     def consented(self, a: int) -> None:
-        """The next action recorded for account ``a`` is made with its consent (a call-back)."""
+        """The next action recorded for account ``a`` is made with the debtor's consent given
+        within the past seven days (a call-back: DialKernel.consented): not counted by any pack."""
         self.consent_for = a
 
     def record(
@@ -198,9 +252,13 @@ class RuleEngine:
         if self.consent_for == a:
             self.consent_for = -1
             return
-        day = int(t // DAY_S)
         if kind != "call":  # a dialed call's waits are measured when it is placed (placed)
             self._measure_waits(a, kind, t)
+        self._count(a, kind, t, connected, conversation, number)
+
+    def _count(self, a: int, kind: str, t: float, connected: bool, conversation: bool, number: str) -> None:
+        """Count an action in every limit that takes it (record)."""
+        day = int(t // DAY_S)
         for k in self.packs_of(a):
             for c in k.counts:
                 if not c.takes(kind, number):
@@ -247,8 +305,12 @@ class RuleEngine:
         if self.consent_for == a:
             self.consent_for = -1
             return
-        day = int(t // DAY_S)
         connected = outcome != BUSY and outcome != INVALID
+        numbers = self.numbers
+        if numbers is not None and self.number_class[numbers.last[a]] != PERSONAL:
+            self._count(a, "call", t, connected, outcome == RPC, OTHER)
+            return
+        day = int(t // DAY_S)
         for k in self.by_state[0 if self.state is None else self.state[a]]:
             for c in k.call_counts:
                 basis = c.basis

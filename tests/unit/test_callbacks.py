@@ -141,3 +141,47 @@ def test_callbacks_keep_the_7_in_7_cap():
     w = run(raw)
     assert w.counters.callbacks[:, CB_MADE].sum() > 50
     assert w.rules.max_attempts_7 <= 3
+
+
+def test_consent_lasts_seven_days():
+    """DialKernel.consented: a call-back made within seven days of being asked for is a dial with
+    the debtor's consent (12 CFR 1006.14(b)(3)(i)), one made later is not; consent_done ends it."""
+    from simulator.world.dial import CONSENT_S
+
+    w = World(parse_scenario(with_callbacks()), 1, 0)
+    k = w.inbound.callbacks.kernel
+    assert CONSENT_S == 7 * 86400.0
+    assert k.consented(3, 100.0, 100.0 + CONSENT_S - 1.0) and k.consent_for == 3
+    k.consent_done()
+    assert k.consent_for == -1
+    assert not k.consented(3, 100.0, 100.0 + CONSENT_S) and k.consent_for == -1
+
+
+def test_rule_packs_do_not_count_callbacks():
+    """Under compliance.rules = ["reg_f"] (measured, not enforced) a call-back adds nothing to
+    the pack's wait count nor to the account's 7-day count, though ordinary dials do."""
+    raw = with_callbacks(0.8, delay_s=600.0)
+    raw["inbound"]["calls_per_hour"] = {"s1": 0.0}
+    raw["compliance"]["rules"] = ["reg_f"]
+    raw["compliance"]["enforce_rules"] = False
+    w = World(parse_scenario(raw), 1, 0)
+    desk, engine = w.inbound.callbacks, w.rule_engine
+    pack = engine.packs[0]
+    count = pack.counts[0]
+    grew, made = [], []
+    original = desk.make
+
+    def spy(c, job):
+        a = job[1]
+        before = (pack.waiting, len(count.days.get(a, ())))
+        dur = original(c, job)
+        if dur > 0:
+            made.append(a)
+            grew.append((pack.waiting - before[0], len(count.days.get(a, ())) - before[1]))
+        return dur
+
+    desk.make = spy
+    w.run()
+    assert len(made) > 20
+    assert set(grew) == {(0, 0)}
+    assert sum(len(d) for d in count.days.values()) > 100  # the ordinary dials are counted

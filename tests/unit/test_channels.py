@@ -330,3 +330,37 @@ def test_limits_repeat_end_and_days_past_due_band_of_a_step():
     young = [a for a in range(300) if dpd[a] < 30]
     for a in young:
         assert days[a] == [0, 1, 7]  # weekdays 0-4 and 7-8; the third send ends it
+
+
+@pytest.mark.parametrize("enforce", [True, False])
+def test_massachusetts_counts_texts_with_calls(enforce):
+    """A text every working day (3 days, no calls) to 3000 accounts, half with an MA address, under
+    compliance.rules = ["massachusetts"] (two telephone communications in 7 days to personal
+    numbers): enforced, each MA account gets its first two texts and the third is blocked (not
+    sent, not paid for, in rules.csv and messages.csv); measured only, all are sent and the third
+    is each MA account's one text beyond the limit."""
+    from simulator.experiment.trace_export import trace_tables
+
+    raw = small_scenario()
+    raw["segments"]["s1"]["states"] = {"MA": 0.5, "NY": 0.5}
+    raw["compliance"] = {**raw.get("compliance", {}), "rules": ["massachusetts"], "enforce_rules": enforce}
+    sc = _with_channels(
+        raw, {**SMS_ONLY, "paths": {"p": {"s1": [{"day": 1, "channel": "sms", "every_days": 1}]}}}
+    )
+    w, cnt, _ = _run(sc)
+    ma = int(np.sum(np.array(w.portfolio.state_names)[w.portfolio.state] == "MA"))
+    assert 1300 < ma < 1700
+    block, comp = cnt.blocks["channels"], cnt.blocks["compliance"]
+    sent = 3 * 3000 - (ma if enforce else 0)
+    assert block["sms/sent"] == sent and block["sms/cost"] == pytest.approx(sent * 0.01, abs=1e-9)
+    assert comp["massachusetts_actions_blocked"] == (ma if enforce else 0)
+    assert comp["massachusetts_actions_over_limit"] == (0 if enforce else ma)
+    assert comp["massachusetts_accounts_over_limit"] == (0 if enforce else ma)
+    assert comp["massachusetts_largest_count"] == (2 if enforce else 3)
+    tables = trace_tables(w)
+    rules = tables["rules.csv"].decode().splitlines()[1:]
+    messages = tables["messages.csv"].decode().splitlines()[1:]
+    assert len(rules) == ma and all(",sms,massachusetts," in r for r in rules)
+    actions = [r.split(",")[5] for r in messages]
+    assert actions.count("blocked" if enforce else "not_enforced") == ma
+    assert actions.count("sent") == 3 * 3000 - ma

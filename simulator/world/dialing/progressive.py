@@ -112,12 +112,12 @@ class ProgressiveDialer(Dialer):
         slot = ((k.start_wd + hour // 24) % 7) * 24 + hour % 24
         cum = m.cum_by_slot[slot]
         u_next = m.u_outcome.next
-        # the account's own outcome: its behaviour, or the number the dialer picks
+        # the account's own outcome: the number the dialer picks (with its behaviour), or its behaviour
         account_outcome = (
-            k.behaviour.outcome
-            if k.behaviour is not None
-            else k.numbers.outcome
+            k.numbers.outcome
             if k.numbers is not None
+            else k.behaviour.outcome
+            if k.behaviour is not None
             else None
         )
         codes = (
