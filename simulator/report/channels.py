@@ -51,11 +51,24 @@ def _cell(fig: str, v: float | None) -> str:
     return f"${v:,.2f}" if fig in MONEY else f"{v:,.1f}"
 
 
-def _shares(rows: list[tuple[str, dict[str, float | None]]]) -> dict[str, tuple[float | None, float | None]]:
-    """Each channel's share of the channels' dollars and of their cost."""
+def _center_totals(metrics: dict[str, Any] | None) -> tuple[float | None, float | None]:
+    """The center's mean cash collected (every source) and full cost, when the results have them."""
+    center = (metrics or {}).get("center")
+    if not isinstance(center, dict):
+        return None, None
+    return _mean(center.get("collected_cash")), _mean(center.get("cost"))
+
+
+def _shares(
+    rows: list[tuple[str, dict[str, float | None]]], metrics: dict[str, Any] | None = None
+) -> dict[str, tuple[float | None, float | None]]:
+    """Each channel's share of the center's cash (every source: calls, messages, self-cure) and
+    of its full cost; without the center's figures, of the channels' own dollars and cost."""
     tot = [(n, r) for n, r in rows if "/" not in n]
-    money = sum(r.get("collected") or 0.0 for _, r in tot)
-    cost = sum(r.get("cost") or 0.0 for _, r in tot)
+    money, cost = _center_totals(metrics)
+    if not money or not cost:
+        money = sum(r.get("collected") or 0.0 for _, r in tot)
+        cost = sum(r.get("cost") or 0.0 for _, r in tot)
     return {
         n: (
             (r.get("collected") or 0.0) / money if money else None,
@@ -69,11 +82,19 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
-def channels_text(body: dict[str, Any]) -> str:
-    """The block as text tables: one row per channel, then per channel and segment."""
+def _share_heads(metrics: dict[str, Any] | None) -> tuple[str, str]:
+    money, cost = _center_totals(metrics)
+    if money and cost:
+        return "share of all cash", "share of all cost"
+    return "share of channels' $", "share of channels' cost"
+
+
+def channels_text(body: dict[str, Any], metrics: dict[str, Any] | None = None) -> str:
+    """The block as text tables: one row per channel, then per channel and segment; ``metrics``
+    (the results' metrics) gives each channel's share of the center's cash and cost."""
     rows = channel_rows(body)
-    shares = _shares(rows)
-    head = ["channels (mean per replication)", *COLUMNS, "share of $", "share of cost"]
+    shares = _shares(rows, metrics)
+    head = ["channels (mean per replication)", *COLUMNS, *_share_heads(metrics)]
     lines = [head]
     for name, r in rows:
         sh = shares.get(name, (None, None))
@@ -92,7 +113,9 @@ def channels_html(doc: dict[str, Any]) -> str:
     if not isinstance(body, dict) or not body:
         return ""
     rows = channel_rows(body)
-    shares = _shares(rows)
+    metrics = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else None
+    shares = _shares(rows, metrics)
+    money_head, cost_head = _share_heads(metrics)
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in COLUMNS)
     trs = []
     for name, r in rows:
@@ -104,12 +127,13 @@ def channels_html(doc: dict[str, Any]) -> str:
     return (
         "<section><h2>Channels</h2><table><thead><tr><th>channel</th>"
         + head
-        + "<th>share of $</th><th>share of cost</th></tr></thead><tbody>"
+        + f"<th>{escape(money_head)}</th><th>{escape(cost_head)}</th></tr></thead><tbody>"
         + "".join(trs)
         + "</tbody></table>"
         '<p class="note">Messages sent by the contact paths, means per replication in the measured '
         "window. Payments are self-service payments and kept promises the channel brought; collected is "
         "their dollars (also in the portfolio's cash). Inbound calls the messages prompted go to the "
         "inbound queue, where the collectors' pyramid counts what they bring. The sends' cost is "
-        "cost_channels among the costs.</p></section>"
+        "cost_channels among the costs. The shares are of the center's cash from every source (calls, "
+        "messages, self-cure) and of its full cost.</p></section>"
     )

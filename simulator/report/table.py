@@ -213,7 +213,7 @@ def blocks_table(doc: dict[str, Any]) -> str:
         if block == "channels":  # a table per channel and segment
             from .channels import channels_text
 
-            sections.append(channels_text(body))
+            sections.append(channels_text(body, doc.get("metrics")))
             continue
         rows = [(name, [_fmt_block(name, s)]) for name, s in body.items()]
         sections.append(_render(rows, [block, "mean ± 95% CI"]) + _placement_staffing(block, body))

@@ -279,6 +279,13 @@ def test_the_channels_table_gives_each_channels_share_of_money_and_cost():
     assert "75.0%" in sms and "25.0%" in sms  # 300 of 400 dollars, 10 of 40 dollars of cost
     assert "dropped): 2.0" in text
     assert "<h2>Channels</h2>" in channels_html({"channels": body}) and channels_html({}) == ""
+    # With the center's figures, the shares are of all the cash and all the cost.
+    metrics = {"center": {"collected_cash": s(2000.0), "cost": s(1000.0)}}
+    text = channels_text(body, metrics)
+    sms = next(line for line in text.splitlines() if line.startswith("sms "))
+    assert "share of all cash" in text and "15.0%" in sms and "1.0%" in sms  # 300 / 2000, 10 / 1000
+    html = channels_html({"channels": body, "metrics": metrics})
+    assert "share of all cost" in html and "<td>15.0%</td><td>1.0%</td>" in html
 
 
 @pytest.mark.slow
