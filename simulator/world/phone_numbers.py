@@ -132,6 +132,7 @@ class AccountPhones:
         "live_by_type",
         "manual_no_consent",
         "auto_no_consent",
+        "callbacks_dropped",
         "behaviour",
         "mults",
         "no_dialable_phone",
@@ -212,6 +213,7 @@ class AccountPhones:
         self.rpc_by_type = [0] * types
         self.invalid_by_type = [0] * types
         self.auto_no_consent = self.manual_no_consent = 0
+        self.callbacks_dropped = 0
 
     def _check_dialable(self, a: int, p: Portfolio) -> None:
         """Keep account ``a`` off the lists for good when its dialer may dial none of its numbers."""
@@ -220,9 +222,15 @@ class AccountPhones:
             p.blocked_until_s[a] = np.inf
             self.no_dialable_phone += 1
 
+    def has_dialable(self, a: int) -> bool:
+        """Whether the dialer may dial some number of account ``a`` (a dial needs one: the lists
+        leave out an account with none; a call-back to it is dropped, callbacks.py)."""
+        f = self.first[a]
+        return any(self.dialable[f : f + self.count[a]])
+
     def pick(self, a: int, slot: int) -> int:
         """The number (flat index) a dial to account ``a`` at local slot ``slot`` tries (the
-        module's rule)."""
+        module's rule); account ``a`` has a number the dialer may dial (:meth:`has_dialable`)."""
         f = self.first[a]
         last = self.last[a]
         dialable, invalid_n, after = self.dialable, self.invalid_n, self.invalid_after
@@ -316,8 +324,9 @@ class AccountPhones:
 
     def block(self) -> dict[str, float]:
         """The results' ``phones`` block: measured dials, live answers, right-party contacts and
-        invalid dials by phone type, the accounts no number of which the dialer may dial, and
-        the preview dials to cells without consent."""
+        invalid dials by phone type, the accounts no number of which the dialer may dial, the
+        preview dials to cells without consent, and the call-backs dropped (set in the measured
+        period) because the dialer may dial none of the account's numbers."""
         out: dict[str, float] = {}
         for k, name in enumerate(PHONE_TYPES):
             out[f"dials_{name}"] = float(self.dials_by_type[k])
@@ -327,6 +336,7 @@ class AccountPhones:
         out["numbers_per_account"] = float(np.mean(self.count)) if self.count else 0.0
         out["accounts_without_dialable_phone"] = float(self.no_dialable_phone)
         out["manual_dials_cells_without_consent"] = float(self.manual_no_consent)
+        out["callbacks_without_dialable_phone"] = float(self.callbacks_dropped)
         return out
 
     def kind_at(self, a: int, j: int) -> int:
