@@ -41,10 +41,12 @@ import numpy as np
 from ..base.clock import DAY_S, HOUR_S
 from ..scenario.channels import CHANNELS, RESPONSE_KINDS
 from ..scenario.schema import clock_minutes
+from .channel_numbers import ask_rules, numbers_of_messages
 from .channel_paths import ContactPaths
 from .contact import sampler
 from .delinquency import CYCLE_DAYS
 from .inbound_traffic import RESPONSE, next_open_moment
+from .phone_numbers import CELL
 from .portfolio import OPEN, PAID, PROMISED
 from .tasks.base import Task
 
@@ -74,6 +76,9 @@ SENT, DELIVERED, RESPONSES, PAYMENTS, PROMISES, KEPT, COLLECTED, INBOUND_CALLS, 
 PAYMENT, PROMISE, INBOUND_CALL, OPT_OUT = range(len(RESPONSE_KINDS))
 RULE_KIND = {"sms": "sms", "email": "email", "letter": "letter", "voicemail": "voicemail", "ivr_call": "ivr"}
 """The kind of action (scenario.rules.ACTION_KINDS) a rule pack counts each channel's message as."""
+PHONE_CHANNELS = frozenset(("sms", "ivr_call"))
+"""The channels whose messages go to a phone number under the TCPA's consent rule for cells
+(AccountPhones.message_to)."""
 FIRST_CHANNEL_ROW = -2
 """Promise-book counter row of the first channel (the IVR's is -1): channel k files under -2 - k."""
 
@@ -173,6 +178,10 @@ class Channels(Task):
             [] if state.trace is not None else None
         )
         self.engine = state.rule_engine  # the rule packs, which messages count toward (or None)
+        # several numbers per account (phone_numbers.py), which texts and recorded calls go to
+        self.phones = state.phone_numbers
+        if self.phones is not None and any(n in PHONE_CHANNELS for n in self.names):
+            self.phones.messages_counted = True
 
     @classmethod
     def wanted(cls, scenario) -> bool:
@@ -210,12 +219,23 @@ class Channels(Task):
         a = np.flatnonzero(ok)
         if not len(a):
             return
+        to: list[int] | None = None  # the number (flat index) of each send, with several per account
+        if self.phones is not None and self.names[k] in PHONE_CHANNELS:
+            a, to = numbers_of_messages(self.phones, self.names[k] == "sms", a, self.measuring)
+            if not len(a):
+                return
         engine = self.engine
         numbers: list[tuple[str, int, str]] | None = None
         if engine is not None:
-            a, numbers = self._ask_rules(k, a)
+            name = self.names[k]
+            a, numbers, to = ask_rules(
+                engine, name, RULE_KIND[name], self.state.env.now, a, to, self.messages
+            )
             if not len(a):
                 return
+        if to is not None and self.measuring:
+            ph = self.phones
+            ph.messages_no_consent += sum(ph.kind[i] == CELL and not ph.consent[i] for i in to)
         self.total[k][a] += 1
         if c.max_per_period is not None:
             self.in_period[k][a] += 1
@@ -237,8 +257,10 @@ class Channels(Task):
                 )
         elif self.messages is not None:
             now, name = self.state.env.now, self.names[k]
+            types = [-1] * len(a) if to is None else [self.phones.kind[i] for i in to]
             self.messages.extend(
-                (now, name, acct, -1, "sent", got) for acct, got in zip(a.tolist(), delivered.tolist())
+                (now, name, acct, t, "sent", got)
+                for acct, t, got in zip(a.tolist(), types, delivered.tolist())
             )
         kind = np.searchsorted(self.cum[k], u[1, a], side="right")  # len(RESPONSE_KINDS): none
         seg = p.segment[a]
@@ -260,32 +282,6 @@ class Channels(Task):
                 self.dropped += 1
                 continue
             self.state.env.timeout(t - now).callbacks.append(partial(self.respond, k, r, acct))
-
-    def _ask_rules(self, k: int, a: np.ndarray) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
-        """Channel ``k``'s sends to accounts ``a``, now, asked of the rule packs
-        (RuleEngine.permit, the message's kind and number): those a pack does not permit are
-        noted (RuleEngine.blocked, and in the messages with their rule action) and, the packs
-        enforced, left out. Returns the accounts sent to and, for each, its number's class and
-        phone type (RuleEngine.message_number) and its rule action (sent, or not_enforced: a pack
-        did not permit it, the packs not enforced)."""
-        engine = self.engine
-        name = self.names[k]
-        kind = RULE_KIND[name]
-        now = self.state.env.now
-        keep: list[int] = []
-        numbers: list[tuple[str, int, str]] = []
-        for acct in a.tolist():
-            number = engine.message_number(acct, kind)
-            rule = engine.permit(acct, kind, now, number[0])
-            if rule is not None:
-                engine.blocked(acct, kind, now, rule)
-                if engine.enforce:
-                    if self.messages is not None:
-                        self.messages.append((now, name, acct, number[1], "blocked", False))
-                    continue
-            keep.append(acct)
-            numbers.append((*number, "sent" if rule is None else "not_enforced"))
-        return np.asarray(keep, dtype=np.int64), numbers
 
     def respond(self, k: int, kind: int, a: int, _event: object = None) -> None:
         """Account ``a``'s response ``kind`` to channel ``k``'s message, now."""

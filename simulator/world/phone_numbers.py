@@ -133,6 +133,10 @@ class AccountPhones:
         "manual_no_consent",
         "auto_no_consent",
         "callbacks_dropped",
+        "message_screen",
+        "messages_held",
+        "messages_no_consent",
+        "messages_counted",
         "behaviour",
         "mults",
         "no_dialable_phone",
@@ -214,6 +218,13 @@ class AccountPhones:
         self.invalid_by_type = [0] * types
         self.auto_no_consent = self.manual_no_consent = 0
         self.callbacks_dropped = 0
+        # texts and recorded messages (message_to): a cell without consent is not used when the
+        # consent rule is enforced; the messages to such cells (not enforced) and those held for
+        # want of a number are counted by the channels (world/channels.py), which set
+        # messages_counted
+        self.message_screen = comp.enforce_cell_consent
+        self.messages_held = self.messages_no_consent = 0
+        self.messages_counted = False
 
     def _check_dialable(self, a: int, p: Portfolio) -> None:
         """Keep account ``a`` off the lists for good when its dialer may dial none of its numbers."""
@@ -251,6 +262,27 @@ class AccountPhones:
         if best >= 0:
             return best
         return again if again >= 0 else fallback
+
+    def message_to(self, a: int, sms: bool) -> int:
+        """The number (flat index) a text (``sms``) or a pre-recorded call to account ``a`` goes
+        to, -1 when none may be used: a text to the account's first cell number, a recorded
+        call to its first personal (cell or home) number, either to its first number when it has
+        none of those; with ``enforce_cell_consent`` (TCPA: an autodialed text or a prerecorded
+        call to a cell needs prior express consent) cells without consent are left out, so an
+        account whose only numbers are such cells gets none."""
+        f = self.first[a]
+        kinds, consent = self.kind, self.consent
+        screen = self.message_screen
+        first = -1
+        for i in range(f, f + self.count[a]):
+            k = kinds[i]
+            if screen and k == CELL and not consent[i]:
+                continue
+            if k == CELL or (k == HOME and not sms):
+                return i
+            if first < 0:
+                first = i
+        return first
 
     def dial(self, a: int, slot: int, u: float) -> int:
         """A dial to account ``a`` at local slot ``slot``: picks its number and returns the outcome

@@ -17,6 +17,7 @@ from simulator.scenario.load import ScenarioError
 from simulator.scenario.schema import Scenario
 from simulator.world.build import World
 from simulator.world.channels import business_day_after
+from simulator.world.phone_numbers import CELL
 
 from ..conftest import SCENARIOS, small_scenario, write_toml
 
@@ -364,3 +365,41 @@ def test_massachusetts_counts_texts_with_calls(enforce):
     actions = [r.split(",")[5] for r in messages]
     assert actions.count("blocked" if enforce else "not_enforced") == ma
     assert actions.count("sent") == 3 * 3000 - ma
+
+
+@pytest.mark.parametrize("enforce", [True, False])
+def test_texts_and_recorded_calls_reach_no_cell_without_consent(enforce):
+    """Cells with consent on 40% of 3000 accounts, a home number on 50%; a text and an IVR call
+    to every account on day 0. Enforced (TCPA), a text goes to a consented cell, else to the
+    home number, and an account whose only number is a cell without consent gets neither: held,
+    (1 - 0.4)(1 - 0.5) = 30% of accounts, per message. Not enforced, every account gets both
+    and the messages to cells without consent are counted: a text to every account whose cell
+    lacks consent (60%), an IVR call too (the cell is listed first)."""
+    raw = small_scenario()
+    raw["segments"]["s1"]["phone_numbers"] = [
+        {"type": "cell", "consent": 0.4},
+        {"type": "home", "share": 0.5},
+    ]
+    raw["compliance"]["enforce_cell_consent"] = enforce
+    ivr = {"cost_usd": 0.05, "send_time": "11:00"}
+    path = {"p": {"s1": [{"day": 1, "channel": "sms"}, {"day": 1, "channel": "ivr_call"}]}}
+    sc = _with_channels(raw, {"sms": dict(SMS_ONLY["sms"]), "ivr_call": ivr, "path": "p", "paths": path})
+    w, cnt, _ = _run(sc)
+    ph, n = w.phone_numbers, 3000
+    cell_ok = np.array([ph.consent[ph.first[a]] for a in range(n)])
+    has_home = np.array([ph.count[a] == 2 for a in range(n)])
+    held = int((~cell_ok & ~has_home).sum())
+    assert abs(held - 0.3 * n) < 4 * math.sqrt(0.3 * 0.7 * n)
+    comp, block = cnt.blocks["compliance"], cnt.blocks["channels"]
+    if enforce:
+        assert block["sms/sent"] == block["ivr_call/sent"] == n - held
+        assert comp["messages_without_usable_number"] == 2 * held
+        assert comp["messages_to_cells_without_consent"] == 0
+    else:
+        assert block["sms/sent"] == block["ivr_call/sent"] == n
+        assert comp["messages_without_usable_number"] == 0
+        assert comp["messages_to_cells_without_consent"] == 2 * int((~cell_ok).sum())
+    # the trace's messages: the phone type each went to
+    cells = {(m[1], m[2]) for m in w.channels.messages if m[3] == CELL}
+    no_consent = {(ch, a) for ch, a in cells if not cell_ok[a]}
+    assert len(no_consent) == comp["messages_to_cells_without_consent"]
