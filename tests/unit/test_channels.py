@@ -12,6 +12,7 @@ import pytest
 
 from simulator import load_scenario
 from simulator.base.clock import DAY_S
+from simulator.measures.breaches import breaches
 from simulator.measures.metrics import COST_COMPONENTS, replication_metrics
 from simulator.scenario.load import ScenarioError
 from simulator.scenario.schema import Scenario
@@ -399,6 +400,8 @@ def test_texts_and_recorded_calls_reach_no_cell_without_consent(enforce):
         assert block["sms/sent"] == block["ivr_call/sent"] == n
         assert comp["messages_without_usable_number"] == 0
         assert comp["messages_to_cells_without_consent"] == 2 * int((~cell_ok).sum())
+        found = breaches(sc, {k: {"values": [v]} for k, v in comp.items()})
+        assert [b["measure"] for b in found] == ["messages_to_cells_without_consent"]
     # the trace's messages: the phone type each went to
     cells = {(m[1], m[2]) for m in w.channels.messages if m[3] == CELL}
     no_consent = {(ch, a) for ch, a in cells if not cell_ok[a]}

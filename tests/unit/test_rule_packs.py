@@ -305,6 +305,8 @@ def test_promise_reminders_in_reg_f_wait_are_consented_and_counted(exempt):
         assert block["reg_f_consented_calls_in_waiting_period"] == in_wait
     else:
         assert in_wait == 0 and block["reg_f_consented_calls_in_waiting_period"] == 0
+    # a figure, not a limit: the report does not show it as a breach
+    assert compliance_label("reg_f_consented_calls_in_waiting_period", True)[1] is None
 
 
 def _in_wait_by_consent_age(tr: dict[str, np.ndarray], wait_days: int) -> tuple[int, int]:
@@ -337,3 +339,27 @@ def test_a_reminder_seven_days_after_the_promise_has_no_consent():
     assert old == 0
     assert block["long_wait_consented_calls_in_waiting_period"] == young > 50
     assert block["long_wait_calls_in_waiting_period"] == 0
+
+
+def test_a_packs_abandon_rate_is_the_daily_limit():
+    """The dialer allows 5%; Ofcom's pack sets 3% per campaign per 24 hours, a pack of the
+    scenario 1%: the daily abandon rate's limit is the smallest, 1%, named after its pack; a
+    replication at 2% breaches it, and breaches nothing with the dialer's limit alone. The 30-day
+    rate keeps the dialer's limit."""
+    raw = tiny_scenario(days=2)
+    raw.setdefault("dialer", {})["max_abandon_rate"] = 0.05
+    block = {
+        "worst_daily_abandon_rate": {"values": [0.02, 0.005]},
+        "worst_30_day_abandon_rate": {"values": [0.02]},
+    }
+    assert breaches(Scenario.model_validate(raw), block) == []
+    raw["compliance"].update(rules=["ofcom", "uk_strict"], packs={"uk_strict": {"max_abandon_rate": 0.01}})
+    sc = Scenario.model_validate(raw)
+    found = breaches(sc, block)
+    assert [(b["measure"], b["limit"], b["worst"], b["replications_over"]) for b in found] == [
+        ("worst_daily_abandon_rate", 0.01, 0.02, 1)
+    ]
+    assert found[0]["rule"].startswith("uk_strict")
+    raw["compliance"].update(rules=["ofcom"], packs={})
+    found = breaches(Scenario.model_validate(raw), {"worst_daily_abandon_rate": {"values": [0.04]}})
+    assert found[0]["limit"] == 0.03 and found[0]["rule"].startswith("ofcom")
