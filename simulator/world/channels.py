@@ -210,9 +210,9 @@ class Channels(Task):
         ok = due & (p.status == OPEN) & ~p.control & ~self.paths.stopped[self.names[k]]
         ok &= self.opt_out_from[k] > day
         if c.max_per_period is not None:
-            gone = self.sent_on[k].pop(day - c.period_days, None)
-            if gone is not None:
-                self.in_period[k][gone] -= 1
+            sent_on = self.sent_on[k]
+            for d in [d for d in sent_on if d <= day - c.period_days]:  # out of the period now
+                self.in_period[k][sent_on.pop(d)] -= 1
             ok &= self.in_period[k] < c.max_per_period
         if c.max_per_account is not None:
             ok &= self.total[k] < c.max_per_account

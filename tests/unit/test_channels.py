@@ -20,7 +20,7 @@ from simulator.world.build import World
 from simulator.world.channels import business_day_after
 from simulator.world.phone_numbers import CELL
 
-from ..conftest import SCENARIOS, small_scenario, write_toml
+from ..conftest import SCENARIOS, small_scenario, tiny_scenario, write_toml
 
 
 def _with_channels(raw: dict, channels: dict) -> Scenario:
@@ -406,3 +406,19 @@ def test_texts_and_recorded_calls_reach_no_cell_without_consent(enforce):
     cells = {(m[1], m[2]) for m in w.channels.messages if m[3] == CELL}
     no_consent = {(ch, a) for ch, a in cells if not cell_ok[a]}
     assert len(no_consent) == comp["messages_to_cells_without_consent"]
+
+
+@pytest.mark.parametrize("second_day, sent", [(7, 100), (8, 200), (9, 200)])
+def test_a_send_leaves_the_period_limit_when_its_period_is_over(second_day, sent):
+    """One text per 7 days, texts on path days 1 and ``second_day`` to 100 accounts, every day a
+    working day: the second is refused inside the period (day 7: calendar day 6) and goes once
+    the period of the first is over (calendar day 7 or later), whether or not a send came
+    exactly seven days later."""
+    raw = tiny_scenario(days=12, collectors=1, accounts=100)
+    raw["calendar"]["weekdays"] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    steps = [{"day": 1, "channel": "sms"}, {"day": second_day, "channel": "sms"}]
+    sms = {"cost_usd": 0.01, "send_time": "10:00", "max_per_period": 1, "period_days": 7}
+    sc = _with_channels(raw, {"sms": sms, "path": "p", "paths": {"p": {"s1": steps}}})
+    w, cnt, _ = _run(sc)
+    assert cnt.blocks["channels"]["sms/sent"] == sent
+    assert [d for d, _, a in w.channels.sends] == ([0] if sent == 100 else [0, second_day - 1])
