@@ -20,7 +20,10 @@ probability, ``delivery_delay_days`` later; a delivered message brings at most o
   response's moment, moved to the next window opening when the lines are closed; without an
   ``[inbound]`` block no queue takes it: it is counted (``inbound_calls``) and goes no further;
 - **opt_out**: the channel stops for the account from the ``opt_out_business_days``-th
-  business day (Monday to Friday) after the request: never a send on or after that day.
+  business day (Monday to Friday) after the request: never a send on or after that day. A STOP
+  to a text or an IVR call with several numbers per account also revokes, from that day, the
+  consent of the account's cells (AccountPhones.revoke: the autodialer, texts and IVR calls
+  leave them).
 
 Payments and promises need the account open at the response's moment (else nothing comes), and
 responses that would come after the last calling day are dropped. Randomness: per channel and
@@ -130,6 +133,7 @@ class Channels(Task):
         never = np.iinfo(np.int64).max
         self.opt_out_from = [np.full(p.n, never, dtype=np.int64) for _ in self.names]
         self.opt_out_days = cfg.opt_out_business_days
+        self.revoke_on: dict[int, list[int]] = {}  # day -> accounts whose cells lose consent then
         self.send_s = [60.0 * clock_minutes(c.send_time) for c in self.cfg]
         self.delivery_delay = [
             sampler(streams, f"channels/{n}/delivery_delay", c.delivery_delay_days)
@@ -189,7 +193,12 @@ class Channels(Task):
 
     # -- the day --------------------------------------------------------------------------------
     def start_day(self, day: int) -> None:
-        """A working day: each channel's sends are set for its send time."""
+        """A day: the opt-outs honoured from today revoke their cells' consent
+        (AccountPhones.revoke, before the day's lists are built); a working day, each channel's
+        sends are set for its send time."""
+        for d in [d for d in self.revoke_on if d <= day]:
+            for a in self.revoke_on.pop(d):
+                self.phones.revoke(a, self.p)
         if day not in self.work:
             return
         due = self.paths.due(day)
@@ -301,6 +310,8 @@ class Channels(Task):
                 self.opt_out_from[k][a] = until
             if self.opt_outs is not None:
                 self.opt_outs.append((day, self.names[k], a, until))
+            if self.phones is not None and self.names[k] in PHONE_CHANNELS:  # consent revoked too
+                self.revoke_on.setdefault(until, []).append(a)
             _bump(rows, RESPONSES, 1)
             _bump(rows, OPT_OUTS, 1)
             return

@@ -133,6 +133,7 @@ class AccountPhones:
         "manual_no_consent",
         "auto_no_consent",
         "callbacks_dropped",
+        "revoked",
         "message_screen",
         "messages_held",
         "messages_no_consent",
@@ -218,6 +219,7 @@ class AccountPhones:
         self.invalid_by_type = [0] * types
         self.auto_no_consent = self.manual_no_consent = 0
         self.callbacks_dropped = 0
+        self.revoked = 0  # cells whose consent an opt-out revoked (revoke)
         # texts and recorded messages (message_to): a cell without consent is not used when the
         # consent rule is enforced; the messages to such cells (not enforced) and those held for
         # want of a number are counted by the channels (world/channels.py), which set
@@ -326,6 +328,24 @@ class AccountPhones:
                 self.manual_no_consent += 1
         return j
 
+    def revoke(self, a: int, p: Portfolio) -> None:
+        """Account ``a``'s opt-out (STOP to a text or an IVR call, world/channels.py) revokes its
+        consent on every cell number of the account (FCC: consent may be revoked by any
+        reasonable means, 47 CFR 64.1200(a)(10)): neither the dialer (under the consent rule)
+        nor a text or an IVR call uses them again; an account left with no number the dialer
+        may dial goes off the lists for good."""
+        f = self.first[a]
+        mine = range(f, f + self.count[a])
+        had = any(self.dialable[i] for i in mine)
+        for i in mine:
+            if self.kind[i] == CELL and self.consent[i]:
+                self.consent[i] = False
+                self.revoked += 1
+                self.dialable[i] = not self.screen
+        if had and not any(self.dialable[i] for i in mine):
+            p.blocked_until_s[a] = np.inf
+            self.no_dialable_phone += 1
+
     # skip tracing (tasks/skip_trace.py)
 
     def all_found_invalid(self, a: int) -> bool:
@@ -369,6 +389,7 @@ class AccountPhones:
         out["accounts_without_dialable_phone"] = float(self.no_dialable_phone)
         out["manual_dials_cells_without_consent"] = float(self.manual_no_consent)
         out["callbacks_without_dialable_phone"] = float(self.callbacks_dropped)
+        out["cells_consent_revoked"] = float(self.revoked)
         return out
 
     def kind_at(self, a: int, j: int) -> int:

@@ -422,3 +422,39 @@ def test_a_send_leaves_the_period_limit_when_its_period_is_over(second_day, sent
     w, cnt, _ = _run(sc)
     assert cnt.blocks["channels"]["sms/sent"] == sent
     assert [d for d, _, a in w.channels.sends] == ([0] if sent == 100 else [0, second_day - 1])
+
+
+def test_a_text_stop_revokes_the_cells_consent_for_the_dialer():
+    """Every account has a cell with consent (and 30% a home line); a text on day 1, STOP with
+    probability 0.4 an hour after delivery, calls every day, the STOP honoured within 2 business
+    days (dials to the cell go on until then): from that day no dial reaches an opted-out
+    account's cell (the progressive dialer needs consent), those with only a cell leave the
+    lists, and every STOP revokes exactly one cell's consent."""
+    raw = small_scenario(calendar__working_days=6, segments__s1__accounts=600)
+    raw["segments"]["s1"]["phone_numbers"] = [
+        {"type": "cell", "consent": 1.0},
+        {"type": "home", "share": 0.3},
+    ]
+    ch = {
+        "sms": {"cost_usd": 0.01, "opt_out": {"probability": 0.4, "delay_h": 1.0}},
+        "path": "p",
+        "paths": {
+            "p": {"s1": [{"day": 1, "channel": "sms"}, {"day": 1, "channel": "call", "every_days": 1}]}
+        },
+        "opt_out_business_days": 2,
+    }
+    w, cnt, _ = _run(_with_channels(raw, ch))
+    ph, tr = w.phone_numbers, w.trace_arrays()
+    stops = {a: until for _day, _name, a, until in w.channels.opt_outs}
+    assert abs(len(stops) - 0.4 * 600) < 4 * math.sqrt(0.24 * 600)
+    assert cnt.blocks["phones"]["cells_consent_revoked"] == len(stops)
+    after = before = 0
+    for a, t, j in zip(tr["acct"].tolist(), tr["t"].tolist(), tr["phone"].tolist()):
+        if a in stops:
+            if t >= stops[a] * DAY_S:
+                after += ph.kind_at(a, j) == CELL
+            else:
+                before += 1
+    assert after == 0 and before > 50
+    only_cell = [a for a in stops if ph.count[a] == 1]
+    assert only_cell and all(not tr["acct"][tr["t"] >= stops[a] * DAY_S].tolist().count(a) for a in only_cell)
