@@ -290,6 +290,8 @@ class AccountPhones:
         """A dial to account ``a`` at local slot ``slot``: picks its number and returns the outcome
         drawn from uniform ``u``."""
         i = self.pick(a, slot)
+        if i < 0:  # the lists, call-backs and reminders leave such accounts out (has_dialable)
+            raise RuntimeError(f"account {a} has no number the dialer may dial")
         self.last[a] = i
         st = self.state[i]
         if st == DISCONNECTED:
