@@ -1351,6 +1351,7 @@ class Scenario(_Model):
             out.append(("teams", 'a team has role = "inbound" or "blend" but there is no [inbound] block'))
         if self.channels is not None:
             out.extend(self.channels.problems(list(self.segments)))
+            out.extend(self.channels.window_problems(self.compliance))
         out.extend(strategy_problems(self))
         for kind, names in (("teams", self.teams), ("segments", self.segments)):
             for n in names:

@@ -1,7 +1,8 @@
 """Messages as actions (scenario block ``[channels]``, scenario/channels.py): sends, deliveries,
 responses, opt-outs, and the ``channels`` results block.
 
-On each working day, at each channel's ``send_time``, the channel sends to the accounts whose
+On each working day, at each channel's ``send_time`` local to the account (its time zone's
+offset, one send per zone), the channel sends to the accounts whose
 contact path has a step for it that day (world/channel_paths.py): open accounts outside the
 control group, not stopped by a suppression flag nor by an opt-out in force, within the
 channel's limits. Each send costs ``cost_usd``. A send is delivered with the channel's
@@ -195,20 +196,26 @@ class Channels(Task):
     def start_day(self, day: int) -> None:
         """A day: the opt-outs honoured from today revoke their cells' consent
         (AccountPhones.revoke, before the day's lists are built); a working day, each channel's
-        sends are set for its send time."""
+        sends are set for its send time local to each account (one send per time zone, at the
+        center's midnight at the earliest)."""
         for d in [d for d in self.revoke_on if d <= day]:
             for a in self.revoke_on.pop(d):
                 self.phones.revoke(a, self.p)
         if day not in self.work:
             return
         due = self.paths.due(day)
-        env = self.state.env
+        env, p = self.state.env, self.p
+        offset = np.asarray(p.bucket_offset_s)[p.bucket]  # each account's local time - center time (s)
+        zones = np.unique(offset)
         for k, name in enumerate(self.names):
             mask = due.get(name)
-            if mask is not None and mask.any():
-                env.timeout(day * DAY_S + self.send_s[k] - env.now).callbacks.append(
-                    partial(self.send, k, day, mask)
-                )
+            if mask is None or not mask.any():
+                continue
+            for off in zones.tolist():  # at the send time local to the account
+                mine = mask if len(zones) == 1 else mask & (offset == off)
+                if mine.any():
+                    at = max(day * DAY_S + self.send_s[k] - off, env.now)
+                    env.timeout(at - env.now).callbacks.append(partial(self.send, k, day, mine))
 
     def start_measuring(self, day: int) -> None:
         self.measuring = True
@@ -248,7 +255,8 @@ class Channels(Task):
         self.total[k][a] += 1
         if c.max_per_period is not None:
             self.in_period[k][a] += 1
-            self.sent_on[k][day] = a
+            sent = self.sent_on[k]
+            sent[day] = a if day not in sent else np.concatenate((sent[day], a))
         if self.sends is not None:
             self.sends.append((day, self.names[k], a))
         u = self.streams.generator(f"channels/{self.names[k]}/day/{day}").random((2, p.n))

@@ -458,3 +458,37 @@ def test_a_text_stop_revokes_the_cells_consent_for_the_dialer():
     assert after == 0 and before > 50
     only_cell = [a for a in stops if ph.count[a] == 1]
     assert only_cell and all(not tr["acct"][tr["t"] >= stops[a] * DAY_S].tolist().count(a) for a in only_cell)
+
+
+def test_messages_go_at_the_send_time_local_to_each_account():
+    """Accounts in three time zones (center, 1 and 3 hours behind): a text at 10:00 and an email
+    at 09:00 reach every account at that local time, one send per zone, so an account three hours
+    behind gets them at 13:00 and 12:00 center time."""
+    raw = small_scenario()
+    raw["segments"]["s1"]["time_zones"] = {"offsets_h": [0.0, -1.0, -3.0], "weights": [0.5, 0.3, 0.2]}
+    path = {"p": {"s1": [{"day": 1, "channel": "sms"}, {"day": 1, "channel": "email"}]}}
+    ch = {"sms": {"cost_usd": 0.01, "send_time": "10:00"}, "email": {"cost_usd": 0.002, "send_time": "09:00"}}
+    w, cnt, _ = _run(_with_channels(raw, {**ch, "path": "p", "paths": path}))
+    p = w.portfolio
+    local = {"sms": 10 * 3600.0, "email": 9 * 3600.0}
+    seen = {
+        (name, (t + p.bucket_offset_s[p.bucket_list[a]]) % DAY_S) for t, name, a, *_ in w.channels.messages
+    }
+    assert seen == {("sms", local["sms"]), ("email", local["email"])}
+    assert len(w.channels.messages) == 2 * 3000 == cnt.blocks["channels"]["sms/sent"] * 2
+    assert sorted({t for t, name, *_ in w.channels.messages if name == "sms"}) == [36000.0, 39600.0, 46800.0]
+
+
+@pytest.mark.parametrize("channel", ["sms", "email", "voicemail", "ivr_call"])
+def test_a_send_time_outside_the_calling_window_is_refused(channel):
+    raw = small_scenario()
+    raw["channels"] = {
+        channel: {"cost_usd": 0.01, "send_time": "07:30"},
+        "letter": {"cost_usd": 0.5, "send_time": "06:00"},
+    }
+    with pytest.raises(
+        Exception, match=f"channels.{channel}.send_time: 07:30 is outside the calling window 08:00-21:00"
+    ):
+        Scenario.model_validate(raw)
+    raw["channels"][channel]["send_time"] = "20:59"
+    Scenario.model_validate(raw)  # and a letter at 06:00 is fine
