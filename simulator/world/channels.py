@@ -200,7 +200,7 @@ class Channels(Task):
         center's midnight at the earliest)."""
         for d in [d for d in self.revoke_on if d <= day]:
             for a in self.revoke_on.pop(d):
-                self.phones.revoke(a, self.p)
+                self.phones.revoke(a, self.p, self.state.env.now)
         if day not in self.work:
             return
         due = self.paths.due(day)

@@ -134,6 +134,7 @@ class AccountPhones:
         "auto_no_consent",
         "callbacks_dropped",
         "revoked",
+        "revoked_at",
         "message_screen",
         "messages_held",
         "messages_no_consent",
@@ -220,6 +221,7 @@ class AccountPhones:
         self.auto_no_consent = self.manual_no_consent = 0
         self.callbacks_dropped = 0
         self.revoked = 0  # cells whose consent an opt-out revoked (revoke)
+        self.revoked_at: dict[int, float] = {}  # number (flat index) -> when (s) revoke took its consent
         # texts and recorded messages (message_to): a cell without consent is not used when the
         # consent rule is enforced; the messages to such cells (not enforced) and those held for
         # want of a number are counted by the channels (world/channels.py), which set
@@ -330,12 +332,18 @@ class AccountPhones:
                 self.manual_no_consent += 1
         return j
 
-    def revoke(self, a: int, p: Portfolio) -> None:
+    def consent_at(self, a: int, j: int, t: float) -> bool:
+        """Whether account ``a``'s ``j``-th number had consent at ``t`` (s): its consent now, or
+        one an opt-out revoked after ``t`` (the trace's ``consent`` column)."""
+        i = self.first[a] + j
+        return self.consent[i] or self.revoked_at.get(i, -1.0) > t
+
+    def revoke(self, a: int, p: Portfolio, t: float) -> None:
         """Account ``a``'s opt-out (STOP to a text or an IVR call, world/channels.py) revokes its
         consent on every cell number of the account (FCC: consent may be revoked by any
         reasonable means, 47 CFR 64.1200(a)(10)): neither the dialer (under the consent rule)
         nor a text or an IVR call uses them again; an account left with no number the dialer
-        may dial goes off the lists for good."""
+        may dial goes off the lists for good. ``t``: now (s)."""
         f = self.first[a]
         mine = range(f, f + self.count[a])
         had = any(self.dialable[i] for i in mine)
@@ -343,6 +351,7 @@ class AccountPhones:
             if self.kind[i] == CELL and self.consent[i]:
                 self.consent[i] = False
                 self.revoked += 1
+                self.revoked_at[i] = t
                 self.dialable[i] = not self.screen
         if had and not any(self.dialable[i] for i in mine):
             p.blocked_until_s[a] = np.inf

@@ -10,7 +10,7 @@ Counting, per pack limit and account: the days (the center's calendar days) of t
 actions, the oldest dropped as the window slides. An action is counted when its kind is one of
 the limit's kinds, its number one of the limit's numbers (personal: a cell or home phone; other:
 a work phone; a dial goes to the number AccountPhones.pick gives, a message to the number
-AccountPhones.message_to gives; without several phones per account every number is
+:meth:`RuleEngine.message_number` gives; without several phones per account every number is
 personal) and its basis admits it: every attempt, a
 call that connects to the dialed number (not busy, not invalid: 12 CFR 1006.14(b)(3)(ii)), or
 a right-party conversation. Calls made with the debtor's consent (call-backs at a set time) are
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import BUSY, INVALID, RPC
 from .dial import CONSENT_S
-from .phone_numbers import WORK
+from .phone_numbers import CELL, HOME, WORK
 from .portfolio import PROMISED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,15 +169,22 @@ class RuleEngine:
 
     def message_number(self, a: int, kind: str, i: int = -1) -> tuple[str, int]:
         """The class (personal or other) and the phone type code (-1: none, PHONE_TYPES) of the
-        number a message of ``kind`` to account ``a`` goes to: number ``i`` (flat index,
-        AccountPhones.message_to) for a text or a recorded message; an email or a letter to no
-        number (counted as other). Without several numbers per account: a personal number of
-        unknown type."""
+        number a message of ``kind`` to account ``a`` goes to: number ``i`` (flat index) when
+        given (a text or an IVR call: AccountPhones.message_to); else a text to the account's
+        first cell number, a recorded message to its first personal (cell or home) number,
+        either to its first number when it has none of those; an email or a letter to no number
+        (counted as other). Without several numbers per account: a personal number of unknown
+        type."""
         if kind == "email" or kind == "letter":
             return OTHER, -1
-        if self.numbers is None or i < 0:
+        numbers = self.numbers
+        if numbers is None:
             return PERSONAL, -1
-        return self.number_class[i], self.numbers.kind[i]
+        if i < 0:
+            f = numbers.first[a]
+            want = (CELL,) if kind == "sms" else (CELL, HOME)
+            i = next((j for j in range(f, f + numbers.count[a]) if numbers.kind[j] in want), f)
+        return self.number_class[i], numbers.kind[i]
 
     def packs_of(self, a: int) -> tuple[_Pack, ...]:
         """The packs that apply to account ``a``."""
