@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING
 
 from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import BUSY, INVALID, RPC
-from .dial import CONSENT_S
 from .phone_numbers import CELL, HOME, WORK
 from .portfolio import PROMISED
 
@@ -47,6 +46,10 @@ if TYPE_CHECKING:  # pragma: no cover
 PERSONAL = "personal"
 OTHER = "other"
 _INF = float("inf")
+CONSENT_S = 7 * DAY_S
+"""Seconds a debtor's consent to a call (asking for a call-back, agreeing to a promise
+reminder) excludes it from the counts: Reg F's "within the past seven days" (12 CFR
+1006.14(b)(3)(i))."""
 IN_WAIT, CONSENTED_IN_WAIT = 1, 2
 """Where a call stands to a pack's wait after a conversation (RuleEngine._wait_of)."""
 CALL_KINDS = frozenset(("call", "ivr", "voicemail"))
