@@ -131,8 +131,10 @@ def trace_tables(w: World) -> dict[str, bytes]:
     if numbers is not None:
         dial_columns += ["phone_type", "phone_index", "consent"]
         dials = [
-            (*row, PHONE_TYPES[numbers.kind_at(a, j)], j, int(numbers.consent[numbers.first[a] + j]))
-            for row, a, j in zip(dials, tr["acct"].astype(int).tolist(), tr["phone"].astype(int).tolist())
+            (*row, PHONE_TYPES[numbers.kind_at(a, j)], j, int(numbers.consent_at(a, j, t)))
+            for row, a, j, t in zip(
+                dials, tr["acct"].astype(int).tolist(), tr["phone"].astype(int).tolist(), tr["t"].tolist()
+            )
         ]
     rec = w.recorder
     promises = []

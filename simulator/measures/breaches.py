@@ -54,6 +54,11 @@ RULES = {
         "US TCPA: an autodialed call to a cell phone needs the debtor's prior express consent",
         "count",
     ),
+    "messages_to_cells_without_consent": (
+        "texts and IVR calls to cells without consent",
+        "US TCPA: an autodialed text or a prerecorded call to a cell phone needs prior express consent",
+        "count",
+    ),
 }
 """The compliance measures that have a limit, in the order warnings are given."""
 
@@ -71,6 +76,11 @@ def rules_of(scenario: Any) -> dict[str, tuple[str, str, str]]:
     if not packs:
         return RULES
     out = {k: v for k, v in RULES.items() if k not in REPLACED_BY_PACKS}
+    tightest = _daily_abandon_pack(scenario)
+    if tightest is not None:
+        name, pack = tightest, packs[tightest]
+        rule = f"{name}: {pack.citation or pack.description or 'a rule pack of the scenario'}"
+        out["worst_daily_abandon_rate"] = ("daily abandon rate", rule, "rate")
     for name, pack in packs.items():
         rule = f"{name}: {pack.citation or pack.description or 'a rule pack of the scenario'}"
         if pack.limits:
@@ -80,16 +90,32 @@ def rules_of(scenario: Any) -> dict[str, tuple[str, str, str]]:
     return out
 
 
+def _daily_abandon_pack(scenario: Any) -> str | None:
+    """The rule pack of ``scenario`` whose ``max_abandon_rate`` (per campaign per 24 hours) is the
+    smallest below ``dialer.max_abandon_rate`` (the first listed on a tie), or None."""
+    best, rate = None, scenario.dialer.max_abandon_rate
+    for name, pack in scenario.compliance.rule_packs.items():
+        if pack.max_abandon_rate is not None and pack.max_abandon_rate < rate:
+            best, rate = name, pack.max_abandon_rate
+    return best
+
+
 def limits_of(scenario: Any) -> dict[str, float]:
-    """The limit of each measure of :func:`rules_of` in ``scenario`` (a schema.Scenario)."""
+    """The limit of each measure of :func:`rules_of` in ``scenario`` (a schema.Scenario): the
+    daily abandon rate's is the smallest of ``dialer.max_abandon_rate`` and the rule packs'
+    ``max_abandon_rate`` (Ofcom: per campaign per 24 hours)."""
     comp, d = scenario.compliance, scenario.dialer
+    daily = _daily_abandon_pack(scenario)
     out = {
         "worst_30_day_abandon_rate": d.max_abandon_rate,
-        "worst_daily_abandon_rate": d.max_abandon_rate,
+        "worst_daily_abandon_rate": (
+            d.max_abandon_rate if daily is None else comp.rule_packs[daily].max_abandon_rate
+        ),
         "calls_outside_window": 0.0,
         "max_attempts_in_7_days": float(comp.max_attempts_in_7_days),
         "calls_in_waiting_period": 0.0,
         "autodialed_cells_without_consent": 0.0,
+        "messages_to_cells_without_consent": 0.0,
     }
     for name in comp.rule_packs:
         out[f"{name}_actions_over_limit"] = 0.0
@@ -100,6 +126,10 @@ def limits_of(scenario: Any) -> dict[str, float]:
 def _setting(scenario: Any, measure: str) -> str:
     """Where the limit is set in the scenario, and whether the dialer enforces it."""
     comp = scenario.compliance
+    if measure == "worst_daily_abandon_rate":
+        daily = _daily_abandon_pack(scenario)
+        if daily is not None:
+            return f"compliance.rules: {daily}'s max_abandon_rate, measured, not paced to"
     if measure.endswith("abandon_rate"):
         return "dialer.max_abandon_rate"
     on = lambda flag: "enforced" if flag else "not enforced"  # noqa: E731
@@ -108,7 +138,7 @@ def _setting(scenario: Any, measure: str) -> str:
             f"{comp.calling_window_start}-{comp.calling_window_end} local, "
             f"compliance.enforce_calling_window: {on(comp.enforce_calling_window)}"
         )
-    if measure == "autodialed_cells_without_consent":
+    if measure in ("autodialed_cells_without_consent", "messages_to_cells_without_consent"):
         return (
             f"compliance.cell_without_consent: {comp.cell_without_consent}, "
             f"enforce_cell_consent: {on(comp.enforce_cell_consent)}"

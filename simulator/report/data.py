@@ -78,6 +78,8 @@ COMPLIANCE_LIMITS = {
     "calls_over_7_day_limit": ("calls beyond the 7-day limit", 0.0, "count"),
     "calls_in_waiting_period": ("calls within 7 days after a conversation", 0.0, "count"),
     "autodialed_cells_without_consent": ("autodialed calls to cells without consent (TCPA)", 0.0, "count"),
+    "messages_to_cells_without_consent": ("texts, IVR calls to cells without consent (TCPA)", 0.0, "count"),
+    "messages_without_usable_number": ("texts and IVR calls held: no number with consent", None, "count"),
     "worst_daily_abandon_rate": (
         "worst daily abandon rate (UK Ofcom: 3% per campaign per 24 h)",
         0.03,
@@ -96,6 +98,7 @@ PACK_FIGURES = {
     "_accounts_over_limit": ("accounts over a limit", 0.0),
     "_actions_over_limit": ("calls and messages beyond a limit", 0.0),
     "_largest_count": ("largest count in one window", None),
+    "_consented_calls_in_waiting_period": ("promise reminders inside a wait, with consent", None),
     "_calls_in_waiting_period": ("calls inside a wait", 0.0),
     "_actions_blocked": ("dials and messages the rules blocked", None),
 }

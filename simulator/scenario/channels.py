@@ -30,11 +30,11 @@ every channel but letters (the verification goes by mail).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from .clock import Clock
+from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist
 
 __all__ = [
@@ -102,7 +102,13 @@ class MessageChannel(_Model):
     delivery_delay_days: Dist = Field(
         Constant(value=0.0), description="calendar days from send to delivery (a letter's postal delay)"
     )
-    send_time: Clock = Field("10:00", description="clock time of the day's sends (center clock, HH:MM)")
+    send_time: Clock = Field(
+        "10:00",
+        description=(
+            "clock time of the day's sends, local to each account (HH:MM); inside the calling window "
+            "except for letters"
+        ),
+    )
     max_per_period: int | None = Field(
         None, ge=0, description="most sends to one account in period_days days (omit: no limit)"
     )
@@ -205,6 +211,26 @@ class Channels(_Model):
             if seg != "all" and seg not in segments:
                 out.append(
                     (f"channels.suppressions.{seg}", f"unknown segment; expected 'all' or one of {segments}")
+                )
+        return out
+
+    def window_problems(self, compliance: Any) -> list[tuple[str, str]]:
+        """Send times outside the calling window (12 CFR 1006.6(b)(1): no communication at a time
+        inconvenient to the consumer, before 8 a.m. or after 9 p.m. local; letters excepted), as
+        (key path, message) pairs. ``compliance``: the scenario's compliance block."""
+        lo, hi = compliance.calling_window_start, compliance.calling_window_end
+        out = []
+        for name in self.on():
+            if name == "letter":
+                continue
+            t = getattr(self, name).send_time
+            if not clock_minutes(lo) <= clock_minutes(t) < clock_minutes(hi):
+                out.append(
+                    (
+                        f"channels.{name}.send_time",
+                        f"{t} is outside the calling window {lo}-{hi} (local to the account; "
+                        "compliance.calling_window_start/_end)",
+                    )
                 )
         return out
 

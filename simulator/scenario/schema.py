@@ -8,7 +8,6 @@ US dollars; probabilities are fractions in [0, 1]; clock times are ``"HH:MM"`` l
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -22,6 +21,7 @@ from .inbound import Inbound
 from .phones import PhoneNumber, phone_problems
 from .portfolio import Inflow, LivingPortfolio
 from .rules import RulePack, resolve_packs, shipped_packs
+from .strategy import NAME as _NAME
 from .strategy import ListKey, Strategy, strategy_problems
 from .workforce import Block, Shift, ShiftPlan, check_team, plan_blocks, shift_plans
 
@@ -65,8 +65,6 @@ OUTCOMES = SCENARIO_OUTCOMES
 """Every dial ends in exactly one of these, in this order (index = outcome code)."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 
 
 def _finite(v: float) -> float:
@@ -1351,6 +1349,7 @@ class Scenario(_Model):
             out.append(("teams", 'a team has role = "inbound" or "blend" but there is no [inbound] block'))
         if self.channels is not None:
             out.extend(self.channels.problems(list(self.segments)))
+            out.extend(self.channels.window_problems(self.compliance))
         out.extend(strategy_problems(self))
         for kind, names in (("teams", self.teams), ("segments", self.segments)):
             for n in names:

@@ -31,11 +31,15 @@ docs/strategy.md explains them.
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .phones import PhoneType
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+"""What a name given in the scenario (a team, a segment, an arm) looks like."""
 
 __all__ = [
     "ListKey",
@@ -191,6 +195,12 @@ class Strategy(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Strategy:
+        bad_names = [repr(k) for k in self.arms if not NAME.match(k)]
+        if bad_names:
+            raise ValueError(
+                f"arm name(s) {', '.join(bad_names)} must start with a letter and hold only letters, "
+                "digits, '_' and '-' (at most 64 characters)"
+            )
         if self.arms:
             bad = [f"{k} = {v!r}" for k, v in self.arms.items() if not (0.0 < v <= 1.0)]
             if bad:

@@ -326,6 +326,10 @@ class World(WorldState):
         numbers = self.phone_numbers
         if numbers is not None:
             cnt.blocks["compliance"]["autodialed_cells_without_consent"] = float(numbers.auto_no_consent)
+            if numbers.messages_counted:  # texts and recorded calls (world/channels.py)
+                comp = cnt.blocks["compliance"]
+                comp["messages_to_cells_without_consent"] = float(numbers.messages_no_consent)
+                comp["messages_without_usable_number"] = float(numbers.messages_held)
             cnt.blocks["phones"] = numbers.block()
         if self.rule_engine is not None:
             cnt.blocks["compliance"].update(self.rule_engine.block())

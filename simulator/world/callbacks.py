@@ -3,7 +3,9 @@
 - **Asked for**: a right-party conversation that ends without a promise (DialKernel.talk's
   refusal hooks) ends in a call-back with ``probability``; its set time is the conversation's end
   plus ``delay_s``, moved to the opening of the calling window (center clock) when it falls
-  outside it or on a day without calling. One set after the last calling day is dropped.
+  outside it or on a day without calling. One set after the last calling day is dropped, and so
+  is one to an account with several numbers none of which the dialer may dial (a cell without
+  consent, phone_numbers.py; counted in the ``phones`` block, ``callbacks_without_dialable_phone``).
 - **Due**: at the set time, if the account is still open (no promise, no payment since), the
   call-back joins the desk's call-backs in set-time order, or goes at once to a free collector
   of an inbound or blend team (InboundDesk.next_work takes call-backs before waiting callers).
@@ -73,6 +75,7 @@ class CallbackDesk:
         self.jobs: deque[CallbackJob] = deque()
         self.lines = state.lines  # one line per account (account_lines.py)
         self.consented = state.consented_dials
+        self.numbers = state.phone_numbers  # several numbers per account (phone_numbers.py), or None
         state.counters.callbacks = np.zeros((len(sc.segments), len(CALLBACK_COLUMNS)))
         self.counts = state.counters.callbacks
         self.kernel.refusal_hooks = (*self.kernel.refusal_hooks, self.asked)
@@ -97,6 +100,11 @@ class CallbackDesk:
         promise; perhaps in a call-back."""
         if self.ask.random() >= self.probability:
             return
+        numbers = self.numbers
+        if numbers is not None and not numbers.has_dialable(a):
+            if end_s >= numbers.first_measured_s:
+                numbers.callbacks_dropped += 1
+            return  # no number the dialer may dial: no call-back to set
         due = self.set_time(end_s + self.delay.next())
         if due is not None:
             self.env.timeout(due - self.env.now).callbacks.append(partial(self.fall_due, a, s, due, end_s))
@@ -123,14 +131,20 @@ class CallbackDesk:
         """Collector ``c`` makes call-back ``job`` now; returns the seconds until it is free (0
         when it is not made now: the account closed since, which drops it; the calling window
         closed, which sets it again at the next opening; the account is on another line, which
-        puts it back for a minute). The debtor asked for it, so an account held off today's
-        lists (an inbound conversation, account_lines.py) is still called back."""
+        puts it back for a minute; no number left the dialer may dial, which drops it). The
+        debtor asked for it, so an account held off today's lists (an inbound conversation,
+        account_lines.py) is still called back."""
         due, a, s, asked_s = job
         k, p = self.kernel, self.portfolio
         now = self.env.now
         lines = self.lines
         if p.status[a] != OPEN:
             return 0.0
+        numbers = self.numbers
+        if numbers is not None and not numbers.has_dialable(a):
+            if due >= numbers.first_measured_s:
+                numbers.callbacks_dropped += 1
+            return 0.0  # a skip trace since left no number the dialer may dial: dropped
         if not self.win_lo_s <= now % DAY_S < self.win_hi_s:
             again = self.set_time(now)
             if again is not None:

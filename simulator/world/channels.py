@@ -1,7 +1,8 @@
 """Messages as actions (scenario block ``[channels]``, scenario/channels.py): sends, deliveries,
 responses, opt-outs, and the ``channels`` results block.
 
-On each working day, at each channel's ``send_time``, the channel sends to the accounts whose
+On each working day, at each channel's ``send_time`` local to the account (its time zone's
+offset, one send per zone), the channel sends to the accounts whose
 contact path has a step for it that day (world/channel_paths.py): open accounts outside the
 control group, not stopped by a suppression flag nor by an opt-out in force, within the
 channel's limits. Each send costs ``cost_usd``. A send is delivered with the channel's
@@ -20,7 +21,10 @@ probability, ``delivery_delay_days`` later; a delivered message brings at most o
   response's moment, moved to the next window opening when the lines are closed; without an
   ``[inbound]`` block no queue takes it: it is counted (``inbound_calls``) and goes no further;
 - **opt_out**: the channel stops for the account from the ``opt_out_business_days``-th
-  business day (Monday to Friday) after the request: never a send on or after that day.
+  business day (Monday to Friday) after the request: never a send on or after that day. A STOP
+  to a text or an IVR call with several numbers per account also revokes, from that day, the
+  consent of the account's cells (AccountPhones.revoke: the autodialer, texts and IVR calls
+  leave them).
 
 Payments and promises need the account open at the response's moment (else nothing comes), and
 responses that would come after the last calling day are dropped. Randomness: per channel and
@@ -41,10 +45,12 @@ import numpy as np
 from ..base.clock import DAY_S, HOUR_S
 from ..scenario.channels import CHANNELS, RESPONSE_KINDS
 from ..scenario.schema import clock_minutes
+from .channel_numbers import ask_rules, numbers_of_messages
 from .channel_paths import ContactPaths
 from .contact import sampler
 from .delinquency import CYCLE_DAYS
 from .inbound_traffic import RESPONSE, next_open_moment
+from .phone_numbers import CELL
 from .portfolio import OPEN, PAID, PROMISED
 from .tasks.base import Task
 
@@ -74,6 +80,9 @@ SENT, DELIVERED, RESPONSES, PAYMENTS, PROMISES, KEPT, COLLECTED, INBOUND_CALLS, 
 PAYMENT, PROMISE, INBOUND_CALL, OPT_OUT = range(len(RESPONSE_KINDS))
 RULE_KIND = {"sms": "sms", "email": "email", "letter": "letter", "voicemail": "voicemail", "ivr_call": "ivr"}
 """The kind of action (scenario.rules.ACTION_KINDS) a rule pack counts each channel's message as."""
+PHONE_CHANNELS = frozenset(("sms", "ivr_call"))
+"""The channels whose messages go to a phone number under the TCPA's consent rule for cells
+(AccountPhones.message_to)."""
 FIRST_CHANNEL_ROW = -2
 """Promise-book counter row of the first channel (the IVR's is -1): channel k files under -2 - k."""
 
@@ -125,6 +134,7 @@ class Channels(Task):
         never = np.iinfo(np.int64).max
         self.opt_out_from = [np.full(p.n, never, dtype=np.int64) for _ in self.names]
         self.opt_out_days = cfg.opt_out_business_days
+        self.revoke_on: dict[int, list[int]] = {}  # day -> accounts whose cells lose consent then
         self.send_s = [60.0 * clock_minutes(c.send_time) for c in self.cfg]
         self.delivery_delay = [
             sampler(streams, f"channels/{n}/delivery_delay", c.delivery_delay_days)
@@ -173,6 +183,10 @@ class Channels(Task):
             [] if state.trace is not None else None
         )
         self.engine = state.rule_engine  # the rule packs, which messages count toward (or None)
+        # several numbers per account (phone_numbers.py), which texts and recorded calls go to
+        self.phones = state.phone_numbers
+        if self.phones is not None and any(n in PHONE_CHANNELS for n in self.names):
+            self.phones.messages_counted = True
 
     @classmethod
     def wanted(cls, scenario) -> bool:
@@ -180,17 +194,28 @@ class Channels(Task):
 
     # -- the day --------------------------------------------------------------------------------
     def start_day(self, day: int) -> None:
-        """A working day: each channel's sends are set for its send time."""
+        """A day: the opt-outs honoured from today revoke their cells' consent
+        (AccountPhones.revoke, before the day's lists are built); a working day, each channel's
+        sends are set for its send time local to each account (one send per time zone, at the
+        center's midnight at the earliest)."""
+        for d in [d for d in self.revoke_on if d <= day]:
+            for a in self.revoke_on.pop(d):
+                self.phones.revoke(a, self.p, self.state.env.now)
         if day not in self.work:
             return
         due = self.paths.due(day)
-        env = self.state.env
+        env, p = self.state.env, self.p
+        offset = np.asarray(p.bucket_offset_s)[p.bucket]  # each account's local time - center time (s)
+        zones = np.unique(offset)
         for k, name in enumerate(self.names):
             mask = due.get(name)
-            if mask is not None and mask.any():
-                env.timeout(day * DAY_S + self.send_s[k] - env.now).callbacks.append(
-                    partial(self.send, k, day, mask)
-                )
+            if mask is None or not mask.any():
+                continue
+            for off in zones.tolist():  # at the send time local to the account
+                mine = mask if len(zones) == 1 else mask & (offset == off)
+                if mine.any():
+                    at = max(day * DAY_S + self.send_s[k] - off, env.now)
+                    env.timeout(at - env.now).callbacks.append(partial(self.send, k, day, mine))
 
     def start_measuring(self, day: int) -> None:
         self.measuring = True
@@ -201,25 +226,37 @@ class Channels(Task):
         ok = due & (p.status == OPEN) & ~p.control & ~self.paths.stopped[self.names[k]]
         ok &= self.opt_out_from[k] > day
         if c.max_per_period is not None:
-            gone = self.sent_on[k].pop(day - c.period_days, None)
-            if gone is not None:
-                self.in_period[k][gone] -= 1
+            sent_on = self.sent_on[k]
+            for d in [d for d in sent_on if d <= day - c.period_days]:  # out of the period now
+                self.in_period[k][sent_on.pop(d)] -= 1
             ok &= self.in_period[k] < c.max_per_period
         if c.max_per_account is not None:
             ok &= self.total[k] < c.max_per_account
         a = np.flatnonzero(ok)
         if not len(a):
             return
+        to: list[int] | None = None  # the number (flat index) of each send, with several per account
+        if self.phones is not None and self.names[k] in PHONE_CHANNELS:
+            a, to = numbers_of_messages(self.phones, self.names[k] == "sms", a, self.measuring)
+            if not len(a):
+                return
         engine = self.engine
         numbers: list[tuple[str, int, str]] | None = None
         if engine is not None:
-            a, numbers = self._ask_rules(k, a)
+            name = self.names[k]
+            a, numbers, to = ask_rules(
+                engine, name, RULE_KIND[name], self.state.env.now, a, to, self.messages
+            )
             if not len(a):
                 return
+        if to is not None and self.measuring:
+            ph = self.phones
+            ph.messages_no_consent += sum(ph.kind[i] == CELL and not ph.consent[i] for i in to)
         self.total[k][a] += 1
         if c.max_per_period is not None:
             self.in_period[k][a] += 1
-            self.sent_on[k][day] = a
+            sent = self.sent_on[k]
+            sent[day] = a if day not in sent else np.concatenate((sent[day], a))
         if self.sends is not None:
             self.sends.append((day, self.names[k], a))
         u = self.streams.generator(f"channels/{self.names[k]}/day/{day}").random((2, p.n))
@@ -237,8 +274,10 @@ class Channels(Task):
                 )
         elif self.messages is not None:
             now, name = self.state.env.now, self.names[k]
+            types = [-1] * len(a) if to is None else [self.phones.kind[i] for i in to]
             self.messages.extend(
-                (now, name, acct, -1, "sent", got) for acct, got in zip(a.tolist(), delivered.tolist())
+                (now, name, acct, t, "sent", got)
+                for acct, t, got in zip(a.tolist(), types, delivered.tolist())
             )
         kind = np.searchsorted(self.cum[k], u[1, a], side="right")  # len(RESPONSE_KINDS): none
         seg = p.segment[a]
@@ -261,32 +300,6 @@ class Channels(Task):
                 continue
             self.state.env.timeout(t - now).callbacks.append(partial(self.respond, k, r, acct))
 
-    def _ask_rules(self, k: int, a: np.ndarray) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
-        """Channel ``k``'s sends to accounts ``a``, now, asked of the rule packs
-        (RuleEngine.permit, the message's kind and number): those a pack does not permit are
-        noted (RuleEngine.blocked, and in the messages with their rule action) and, the packs
-        enforced, left out. Returns the accounts sent to and, for each, its number's class and
-        phone type (RuleEngine.message_number) and its rule action (sent, or not_enforced: a pack
-        did not permit it, the packs not enforced)."""
-        engine = self.engine
-        name = self.names[k]
-        kind = RULE_KIND[name]
-        now = self.state.env.now
-        keep: list[int] = []
-        numbers: list[tuple[str, int, str]] = []
-        for acct in a.tolist():
-            number = engine.message_number(acct, kind)
-            rule = engine.permit(acct, kind, now, number[0])
-            if rule is not None:
-                engine.blocked(acct, kind, now, rule)
-                if engine.enforce:
-                    if self.messages is not None:
-                        self.messages.append((now, name, acct, number[1], "blocked", False))
-                    continue
-            keep.append(acct)
-            numbers.append((*number, "sent" if rule is None else "not_enforced"))
-        return np.asarray(keep, dtype=np.int64), numbers
-
     def respond(self, k: int, kind: int, a: int, _event: object = None) -> None:
         """Account ``a``'s response ``kind`` to channel ``k``'s message, now."""
         p, state = self.p, self.state
@@ -305,6 +318,8 @@ class Channels(Task):
                 self.opt_out_from[k][a] = until
             if self.opt_outs is not None:
                 self.opt_outs.append((day, self.names[k], a, until))
+            if self.phones is not None and self.names[k] in PHONE_CHANNELS:  # consent revoked too
+                self.revoke_on.setdefault(until, []).append(a)
             _bump(rows, RESPONSES, 1)
             _bump(rows, OPT_OUTS, 1)
             return

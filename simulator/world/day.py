@@ -73,15 +73,19 @@ def day_process(state: WorldState, dialer: Dialer) -> Generator:
 
 
 def mark_reminders(state: WorldState, day: int) -> None:
-    """Flag accounts whose promise falls due ``reminder_days_before_due`` days from now."""
+    """Flag accounts whose promise falls due ``reminder_days_before_due`` days from now (not
+    those with several numbers none of which the dialer may dial)."""
     p = state.portfolio
     p.reminder_due[:] = 0
     if state.reminder_lead is None:
         return
     comp = state.scenario.compliance
     wait_s = comp.wait_after_conversation_days * DAY_S
+    numbers = state.phone_numbers
     for e in state.book.due_on(day + state.reminder_lead):
         a = e[ACCT]
+        if numbers is not None and not numbers.has_dialable(a):
+            continue  # no number the dialer may dial (a promise made on an inbound call)
         if (
             comp.exempt_promise_confirmation
             or not comp.enforce_wait_after_conversation

@@ -42,14 +42,11 @@ from .delinquency import CYCLE_DAYS
 from .portfolio import OPEN, PROMISED
 from .promises import P_KEEP
 from .retry_queue import TICKS_PER_S
+from .rule_engine import CONSENT_S
 
 if TYPE_CHECKING:  # pragma: no cover
     from .collectors import Collector
     from .state import WorldState
-
-CONSENT_S = 7 * DAY_S
-"""Seconds a debtor's consent to a call (asking for a call-back) excludes it from the counts:
-Reg F's "within the past seven days" (12 CFR 1006.14(b)(3)(i))."""
 
 
 class DialKernel:

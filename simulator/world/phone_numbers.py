@@ -132,6 +132,13 @@ class AccountPhones:
         "live_by_type",
         "manual_no_consent",
         "auto_no_consent",
+        "callbacks_dropped",
+        "revoked",
+        "revoked_at",
+        "message_screen",
+        "messages_held",
+        "messages_no_consent",
+        "messages_counted",
         "behaviour",
         "mults",
         "no_dialable_phone",
@@ -212,6 +219,16 @@ class AccountPhones:
         self.rpc_by_type = [0] * types
         self.invalid_by_type = [0] * types
         self.auto_no_consent = self.manual_no_consent = 0
+        self.callbacks_dropped = 0
+        self.revoked = 0  # cells whose consent an opt-out revoked (revoke)
+        self.revoked_at: dict[int, float] = {}  # number (flat index) -> when (s) revoke took its consent
+        # texts and recorded messages (message_to): a cell without consent is not used when the
+        # consent rule is enforced; the messages to such cells (not enforced) and those held for
+        # want of a number are counted by the channels (world/channels.py), which set
+        # messages_counted
+        self.message_screen = comp.enforce_cell_consent
+        self.messages_held = self.messages_no_consent = 0
+        self.messages_counted = False
 
     def _check_dialable(self, a: int, p: Portfolio) -> None:
         """Keep account ``a`` off the lists for good when its dialer may dial none of its numbers."""
@@ -220,9 +237,15 @@ class AccountPhones:
             p.blocked_until_s[a] = np.inf
             self.no_dialable_phone += 1
 
+    def has_dialable(self, a: int) -> bool:
+        """Whether the dialer may dial some number of account ``a`` (a dial needs one: the lists
+        leave out an account with none; a call-back to it is dropped, callbacks.py)."""
+        f = self.first[a]
+        return any(self.dialable[f : f + self.count[a]])
+
     def pick(self, a: int, slot: int) -> int:
         """The number (flat index) a dial to account ``a`` at local slot ``slot`` tries (the
-        module's rule)."""
+        module's rule); account ``a`` has a number the dialer may dial (:meth:`has_dialable`)."""
         f = self.first[a]
         last = self.last[a]
         dialable, invalid_n, after = self.dialable, self.invalid_n, self.invalid_after
@@ -244,10 +267,33 @@ class AccountPhones:
             return best
         return again if again >= 0 else fallback
 
+    def message_to(self, a: int, sms: bool) -> int:
+        """The number (flat index) a text (``sms``) or a pre-recorded call to account ``a`` goes
+        to, -1 when none may be used: a text to the account's first cell number, a recorded
+        call to its first personal (cell or home) number, either to its first number when it has
+        none of those; with ``enforce_cell_consent`` (TCPA: an autodialed text or a prerecorded
+        call to a cell needs prior express consent) cells without consent are left out, so an
+        account whose only numbers are such cells gets none."""
+        f = self.first[a]
+        kinds, consent = self.kind, self.consent
+        screen = self.message_screen
+        first = -1
+        for i in range(f, f + self.count[a]):
+            k = kinds[i]
+            if screen and k == CELL and not consent[i]:
+                continue
+            if k == CELL or (k == HOME and not sms):
+                return i
+            if first < 0:
+                first = i
+        return first
+
     def dial(self, a: int, slot: int, u: float) -> int:
         """A dial to account ``a`` at local slot ``slot``: picks its number and returns the outcome
         drawn from uniform ``u``."""
         i = self.pick(a, slot)
+        if i < 0:  # the lists, call-backs and reminders leave such accounts out (has_dialable)
+            raise RuntimeError(f"account {a} has no number the dialer may dial")
         self.last[a] = i
         st = self.state[i]
         if st == DISCONNECTED:
@@ -286,6 +332,31 @@ class AccountPhones:
                 self.manual_no_consent += 1
         return j
 
+    def consent_at(self, a: int, j: int, t: float) -> bool:
+        """Whether account ``a``'s ``j``-th number had consent at ``t`` (s): its consent now, or
+        one an opt-out revoked after ``t`` (the trace's ``consent`` column)."""
+        i = self.first[a] + j
+        return self.consent[i] or self.revoked_at.get(i, -1.0) > t
+
+    def revoke(self, a: int, p: Portfolio, t: float) -> None:
+        """Account ``a``'s opt-out (STOP to a text or an IVR call, world/channels.py) revokes its
+        consent on every cell number of the account (FCC: consent may be revoked by any
+        reasonable means, 47 CFR 64.1200(a)(10)): neither the dialer (under the consent rule)
+        nor a text or an IVR call uses them again; an account left with no number the dialer
+        may dial goes off the lists for good. ``t``: now (s)."""
+        f = self.first[a]
+        mine = range(f, f + self.count[a])
+        had = any(self.dialable[i] for i in mine)
+        for i in mine:
+            if self.kind[i] == CELL and self.consent[i]:
+                self.consent[i] = False
+                self.revoked += 1
+                self.revoked_at[i] = t
+                self.dialable[i] = not self.screen
+        if had and not any(self.dialable[i] for i in mine):
+            p.blocked_until_s[a] = np.inf
+            self.no_dialable_phone += 1
+
     # skip tracing (tasks/skip_trace.py)
 
     def all_found_invalid(self, a: int) -> bool:
@@ -316,8 +387,9 @@ class AccountPhones:
 
     def block(self) -> dict[str, float]:
         """The results' ``phones`` block: measured dials, live answers, right-party contacts and
-        invalid dials by phone type, the accounts no number of which the dialer may dial, and
-        the preview dials to cells without consent."""
+        invalid dials by phone type, the accounts no number of which the dialer may dial, the
+        preview dials to cells without consent, and the call-backs dropped (set in the measured
+        period) because the dialer may dial none of the account's numbers."""
         out: dict[str, float] = {}
         for k, name in enumerate(PHONE_TYPES):
             out[f"dials_{name}"] = float(self.dials_by_type[k])
@@ -327,6 +399,8 @@ class AccountPhones:
         out["numbers_per_account"] = float(np.mean(self.count)) if self.count else 0.0
         out["accounts_without_dialable_phone"] = float(self.no_dialable_phone)
         out["manual_dials_cells_without_consent"] = float(self.manual_no_consent)
+        out["callbacks_without_dialable_phone"] = float(self.callbacks_dropped)
+        out["cells_consent_revoked"] = float(self.revoked)
         return out
 
     def kind_at(self, a: int, j: int) -> int:

@@ -46,6 +46,12 @@ if TYPE_CHECKING:  # pragma: no cover
 PERSONAL = "personal"
 OTHER = "other"
 _INF = float("inf")
+CONSENT_S = 7 * DAY_S
+"""Seconds a debtor's consent to a call (asking for a call-back, agreeing to a promise
+reminder) excludes it from the counts: Reg F's "within the past seven days" (12 CFR
+1006.14(b)(3)(i))."""
+IN_WAIT, CONSENTED_IN_WAIT = 1, 2
+"""Where a call stands to a pack's wait after a conversation (RuleEngine._wait_of)."""
 CALL_KINDS = frozenset(("call", "ivr", "voicemail"))
 """The kinds that are telephone calls: a wait after a conversation binds them."""
 
@@ -90,6 +96,7 @@ class _Pack:
         "repeat_s",
         "wait_days",
         "waiting",
+        "waiting_consented",
     )
 
     def __init__(self, name: str, pack: RulePack) -> None:
@@ -106,6 +113,7 @@ class _Pack:
         self.beyond = 0
         self.largest = 0
         self.waiting = 0
+        self.waiting_consented = 0
         self.blocked = 0
 
 
@@ -162,23 +170,24 @@ class RuleEngine:
         slot = ((self.start_wd + hour // 24) % 7) * 24 + hour % 24
         return self.number_class[numbers.pick(a, slot)]
 
-    def message_number(self, a: int, kind: str) -> tuple[str, int]:
+    def message_number(self, a: int, kind: str, i: int = -1) -> tuple[str, int]:
         """The class (personal or other) and the phone type code (-1: none, PHONE_TYPES) of the
-        number a message of ``kind`` to account ``a`` goes to: a text to the account's first cell
-        number, a recorded message to its first personal (cell or home) number, either to its
-        first number when it has none of those; an email or a letter to no number (counted as
-        other). Without several numbers per account: a personal number of unknown type."""
+        number a message of ``kind`` to account ``a`` goes to: number ``i`` (flat index) when
+        given (a text or an IVR call: AccountPhones.message_to); else a text to the account's
+        first cell number, a recorded message to its first personal (cell or home) number,
+        either to its first number when it has none of those; an email or a letter to no number
+        (counted as other). Without several numbers per account: a personal number of unknown
+        type."""
         if kind == "email" or kind == "letter":
             return OTHER, -1
         numbers = self.numbers
         if numbers is None:
             return PERSONAL, -1
-        f = numbers.first[a]
-        mine = range(f, f + numbers.count[a])
-        kinds = numbers.kind
-        want = (CELL,) if kind == "sms" else (CELL, HOME)
-        i = next((i for i in mine if kinds[i] in want), f)
-        return self.number_class[i], kinds[i]
+        if i < 0:
+            f = numbers.first[a]
+            want = (CELL,) if kind == "sms" else (CELL, HOME)
+            i = next((j for j in range(f, f + numbers.count[a]) if numbers.kind[j] in want), f)
+        return self.number_class[i], numbers.kind[i]
 
     def packs_of(self, a: int) -> tuple[_Pack, ...]:
         """The packs that apply to account ``a``."""
@@ -208,14 +217,26 @@ class RuleEngine:
 
     def _waiting(self, k: _Pack, a: int, t: float) -> bool:
         """A call to account ``a`` placed at ``t`` falls inside pack ``k``'s wait after the
-        account's last conversation that ended before ``t``."""
+        account's last conversation that ended before ``t``, and is not a promise reminder made
+        with the debtor's consent (:meth:`_wait_of`)."""
+        return self._wait_of(k, a, t) == IN_WAIT
+
+    def _wait_of(self, k: _Pack, a: int, t: float) -> int:
+        """Where a call to account ``a`` placed at ``t`` stands to pack ``k``'s wait after the
+        account's last conversation that ended before ``t``: outside it (0), inside it
+        (IN_WAIT), or inside it with the debtor's consent (CONSENTED_IN_WAIT): with
+        ``compliance.exempt_promise_confirmation`` a call to an account holding a promise (the
+        promise reminder) within CONSENT_S of that conversation, the reminder the debtor agreed
+        to when promising (12 CFR 1006.14(b)(3)(i): consent given within the past seven days)."""
         ends = self.conversation_end.get(a)
         if ends is None:
-            return False
+            return 0
         end = ends[1] if ends[1] < t else ends[0]
         if end == -_INF or int(t // DAY_S) - int(end // DAY_S) >= k.wait_days:
-            return False
-        return not (self.exempt and self.p.status[a] == PROMISED)
+            return 0
+        if self.exempt and self.p.status[a] == PROMISED and t - end < CONSENT_S:
+            return CONSENTED_IN_WAIT
+        return IN_WAIT
 
     def passes(self, camp: object, a: int, now: float) -> bool:
         """A campaign may dial account ``a`` now (routing.Gate): the packs permit the call, or
@@ -289,8 +310,12 @@ class RuleEngine:
 
     def _measure_waits(self, a: int, kind: str, t: float) -> None:
         for k in self.packs_of(a):
-            if k.wait_days and kind in CALL_KINDS and self._waiting(k, a, t):
-                k.waiting += 1
+            if k.wait_days and kind in CALL_KINDS:
+                where = self._wait_of(k, a, t)
+                if where == IN_WAIT:
+                    k.waiting += 1
+                elif where == CONSENTED_IN_WAIT:
+                    k.waiting_consented += 1
             if (
                 k.repeat_s
                 and kind == "call"
@@ -345,12 +370,14 @@ class RuleEngine:
     def block(self) -> dict[str, float]:
         """The compliance block's figures of each pack: ``{PACK}_accounts_over_limit``,
         ``_actions_over_limit``, ``_largest_count``, ``_calls_in_waiting_period``,
-        ``_actions_blocked``."""
+        ``_consented_calls_in_waiting_period`` (promise reminders inside the wait, made with
+        the debtor's consent: :meth:`_wait_of`), ``_actions_blocked``."""
         out: dict[str, float] = {}
         for k in self.packs:
             out[f"{k.name}_accounts_over_limit"] = float(len(k.over))
             out[f"{k.name}_actions_over_limit"] = float(k.beyond)
             out[f"{k.name}_largest_count"] = float(k.largest)
             out[f"{k.name}_calls_in_waiting_period"] = float(k.waiting)
+            out[f"{k.name}_consented_calls_in_waiting_period"] = float(k.waiting_consented)
             out[f"{k.name}_actions_blocked"] = float(k.blocked)
         return out

@@ -8,6 +8,7 @@ import pytest
 from simulator.scenario import ScenarioError, parse_scenario
 from simulator.world.build import World
 from simulator.world.callbacks import CB_DUE, CB_MADE, CB_ON_TIME
+from simulator.world.portfolio import PAID, PROMISED
 
 from .test_blend import floor
 
@@ -185,3 +186,48 @@ def test_rule_packs_do_not_count_callbacks():
     assert len(made) > 20
     assert set(grew) == {(0, 0)}
     assert sum(len(d) for d in count.days.values()) > 100  # the ordinary dials are counted
+
+
+def test_no_callback_to_an_account_without_a_number_to_dial():
+    """Cells without consent (and a home number on 30% of accounts): the accounts left without a
+    number the dialer may dial still call in and may ask for a call-back; each such request is
+    dropped and counted (asked with probability 1: one per refusal), and no dial reaches them."""
+    raw = with_callbacks(1.0, delay_s=600.0)
+    for seg in raw["segments"].values():
+        seg["phone_numbers"] = [{"type": "cell", "consent": 0.0}, {"type": "home", "share": 0.3}]
+    w = World(parse_scenario(raw), 1, 0, trace=True)
+    desk, ph = w.inbound.callbacks, w.phone_numbers
+    undialable = []
+    original = desk.asked
+
+    def spy(c, a, s, end_s):
+        if not ph.has_dialable(a) and end_s >= ph.first_measured_s:
+            undialable.append(a)
+        original(c, a, s, end_s)
+
+    w.kernel.refusal_hooks = tuple(spy if h == original else h for h in w.kernel.refusal_hooks)
+    cnt = w.run()
+    assert len(undialable) > 10
+    assert cnt.blocks["phones"]["callbacks_without_dialable_phone"] == len(undialable)
+    tr = w.trace_arrays()
+    dialed = {int(a) for a in tr["acct"]}
+    assert not dialed & set(undialable)
+    assert w.counters.callbacks[:, CB_MADE].sum() > 20  # those with a home number are called back
+
+
+def test_no_promise_reminder_to_an_account_without_a_number_to_dial():
+    """Promise reminders on, cells without consent (a home number on 30%): an inbound caller
+    with no number the dialer may dial can promise, but no reminder (no dial at all) goes to
+    them; reminders go to the others."""
+    raw = floor()
+    raw.setdefault("attempts", {})["promise_reminder"] = True
+    for seg in raw["segments"].values():
+        seg["phone_numbers"] = [{"type": "cell", "consent": 0.0}, {"type": "home", "share": 0.3}]
+    w = World(parse_scenario(raw), 1, 0, trace=True)
+    w.run()
+    ph, p, tr = w.phone_numbers, w.portfolio, w.trace_arrays()
+    undialable = {a for a in range(p.n) if not ph.has_dialable(a)}
+    # inbound callers among them promised (some paid since)
+    assert sum(p.status[a] in (PROMISED, PAID) for a in undialable) > 5
+    assert not {int(a) for a in tr["acct"]} & undialable
+    assert w.portfolio.n - len(undialable) > 100

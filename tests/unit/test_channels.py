@@ -12,13 +12,15 @@ import pytest
 
 from simulator import load_scenario
 from simulator.base.clock import DAY_S
+from simulator.measures.breaches import breaches
 from simulator.measures.metrics import COST_COMPONENTS, replication_metrics
 from simulator.scenario.load import ScenarioError
 from simulator.scenario.schema import Scenario
 from simulator.world.build import World
 from simulator.world.channels import business_day_after
+from simulator.world.phone_numbers import CELL
 
-from ..conftest import SCENARIOS, small_scenario, write_toml
+from ..conftest import SCENARIOS, small_scenario, tiny_scenario, write_toml
 
 
 def _with_channels(raw: dict, channels: dict) -> Scenario:
@@ -371,3 +373,129 @@ def test_massachusetts_counts_texts_with_calls(enforce):
     actions = [r.split(",")[5] for r in messages]
     assert actions.count("blocked" if enforce else "not_enforced") == ma
     assert actions.count("sent") == 3 * 3000 - ma
+
+
+@pytest.mark.parametrize("enforce", [True, False])
+def test_texts_and_recorded_calls_reach_no_cell_without_consent(enforce):
+    """Cells with consent on 40% of 3000 accounts, a home number on 50%; a text and an IVR call
+    to every account on day 0. Enforced (TCPA), a text goes to a consented cell, else to the
+    home number, and an account whose only number is a cell without consent gets neither: held,
+    (1 - 0.4)(1 - 0.5) = 30% of accounts, per message. Not enforced, every account gets both
+    and the messages to cells without consent are counted: a text to every account whose cell
+    lacks consent (60%), an IVR call too (the cell is listed first)."""
+    raw = small_scenario()
+    raw["segments"]["s1"]["phone_numbers"] = [
+        {"type": "cell", "consent": 0.4},
+        {"type": "home", "share": 0.5},
+    ]
+    raw["compliance"]["enforce_cell_consent"] = enforce
+    ivr = {"cost_usd": 0.05, "send_time": "11:00"}
+    path = {"p": {"s1": [{"day": 1, "channel": "sms"}, {"day": 1, "channel": "ivr_call"}]}}
+    sc = _with_channels(raw, {"sms": dict(SMS_ONLY["sms"]), "ivr_call": ivr, "path": "p", "paths": path})
+    w, cnt, _ = _run(sc)
+    ph, n = w.phone_numbers, 3000
+    cell_ok = np.array([ph.consent[ph.first[a]] for a in range(n)])
+    has_home = np.array([ph.count[a] == 2 for a in range(n)])
+    held = int((~cell_ok & ~has_home).sum())
+    assert abs(held - 0.3 * n) < 4 * math.sqrt(0.3 * 0.7 * n)
+    comp, block = cnt.blocks["compliance"], cnt.blocks["channels"]
+    if enforce:
+        assert block["sms/sent"] == block["ivr_call/sent"] == n - held
+        assert comp["messages_without_usable_number"] == 2 * held
+        assert comp["messages_to_cells_without_consent"] == 0
+    else:
+        assert block["sms/sent"] == block["ivr_call/sent"] == n
+        assert comp["messages_without_usable_number"] == 0
+        assert comp["messages_to_cells_without_consent"] == 2 * int((~cell_ok).sum())
+        found = breaches(sc, {k: {"values": [v]} for k, v in comp.items()})
+        assert [b["measure"] for b in found] == ["messages_to_cells_without_consent"]
+    # the trace's messages: the phone type each went to
+    cells = {(m[1], m[2]) for m in w.channels.messages if m[3] == CELL}
+    no_consent = {(ch, a) for ch, a in cells if not cell_ok[a]}
+    assert len(no_consent) == comp["messages_to_cells_without_consent"]
+
+
+@pytest.mark.parametrize("second_day, sent", [(7, 100), (8, 200), (9, 200)])
+def test_a_send_leaves_the_period_limit_when_its_period_is_over(second_day, sent):
+    """One text per 7 days, texts on path days 1 and ``second_day`` to 100 accounts, every day a
+    working day: the second is refused inside the period (day 7: calendar day 6) and goes once
+    the period of the first is over (calendar day 7 or later), whether or not a send came
+    exactly seven days later."""
+    raw = tiny_scenario(days=12, collectors=1, accounts=100)
+    raw["calendar"]["weekdays"] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    steps = [{"day": 1, "channel": "sms"}, {"day": second_day, "channel": "sms"}]
+    sms = {"cost_usd": 0.01, "send_time": "10:00", "max_per_period": 1, "period_days": 7}
+    sc = _with_channels(raw, {"sms": sms, "path": "p", "paths": {"p": {"s1": steps}}})
+    w, cnt, _ = _run(sc)
+    assert cnt.blocks["channels"]["sms/sent"] == sent
+    assert [d for d, _, a in w.channels.sends] == ([0] if sent == 100 else [0, second_day - 1])
+
+
+def test_a_text_stop_revokes_the_cells_consent_for_the_dialer():
+    """Every account has a cell with consent (and 30% a home line); a text on day 1, STOP with
+    probability 0.4 an hour after delivery, calls every day, the STOP honoured within 2 business
+    days (dials to the cell go on until then): from that day no dial reaches an opted-out
+    account's cell (the progressive dialer needs consent), those with only a cell leave the
+    lists, and every STOP revokes exactly one cell's consent."""
+    raw = small_scenario(calendar__working_days=6, segments__s1__accounts=600)
+    raw["segments"]["s1"]["phone_numbers"] = [
+        {"type": "cell", "consent": 1.0},
+        {"type": "home", "share": 0.3},
+    ]
+    ch = {
+        "sms": {"cost_usd": 0.01, "opt_out": {"probability": 0.4, "delay_h": 1.0}},
+        "path": "p",
+        "paths": {
+            "p": {"s1": [{"day": 1, "channel": "sms"}, {"day": 1, "channel": "call", "every_days": 1}]}
+        },
+        "opt_out_business_days": 2,
+    }
+    w, cnt, _ = _run(_with_channels(raw, ch))
+    ph, tr = w.phone_numbers, w.trace_arrays()
+    stops = {a: until for _day, _name, a, until in w.channels.opt_outs}
+    assert abs(len(stops) - 0.4 * 600) < 4 * math.sqrt(0.24 * 600)
+    assert cnt.blocks["phones"]["cells_consent_revoked"] == len(stops)
+    after = before = 0
+    for a, t, j in zip(tr["acct"].tolist(), tr["t"].tolist(), tr["phone"].tolist()):
+        if a in stops:
+            if t >= stops[a] * DAY_S:
+                after += ph.kind_at(a, j) == CELL
+            else:
+                before += 1
+    assert after == 0 and before > 50
+    only_cell = [a for a in stops if ph.count[a] == 1]
+    assert only_cell and all(not tr["acct"][tr["t"] >= stops[a] * DAY_S].tolist().count(a) for a in only_cell)
+
+
+def test_messages_go_at_the_send_time_local_to_each_account():
+    """Accounts in three time zones (center, 1 and 3 hours behind): a text at 10:00 and an email
+    at 09:00 reach every account at that local time, one send per zone, so an account three hours
+    behind gets them at 13:00 and 12:00 center time."""
+    raw = small_scenario()
+    raw["segments"]["s1"]["time_zones"] = {"offsets_h": [0.0, -1.0, -3.0], "weights": [0.5, 0.3, 0.2]}
+    path = {"p": {"s1": [{"day": 1, "channel": "sms"}, {"day": 1, "channel": "email"}]}}
+    ch = {"sms": {"cost_usd": 0.01, "send_time": "10:00"}, "email": {"cost_usd": 0.002, "send_time": "09:00"}}
+    w, cnt, _ = _run(_with_channels(raw, {**ch, "path": "p", "paths": path}))
+    p = w.portfolio
+    local = {"sms": 10 * 3600.0, "email": 9 * 3600.0}
+    seen = {
+        (name, (t + p.bucket_offset_s[p.bucket_list[a]]) % DAY_S) for t, name, a, *_ in w.channels.messages
+    }
+    assert seen == {("sms", local["sms"]), ("email", local["email"])}
+    assert len(w.channels.messages) == 2 * 3000 == cnt.blocks["channels"]["sms/sent"] * 2
+    assert sorted({t for t, name, *_ in w.channels.messages if name == "sms"}) == [36000.0, 39600.0, 46800.0]
+
+
+@pytest.mark.parametrize("channel", ["sms", "email", "voicemail", "ivr_call"])
+def test_a_send_time_outside_the_calling_window_is_refused(channel):
+    raw = small_scenario()
+    raw["channels"] = {
+        channel: {"cost_usd": 0.01, "send_time": "07:30"},
+        "letter": {"cost_usd": 0.5, "send_time": "06:00"},
+    }
+    with pytest.raises(
+        Exception, match=f"channels.{channel}.send_time: 07:30 is outside the calling window 08:00-21:00"
+    ):
+        Scenario.model_validate(raw)
+    raw["channels"][channel]["send_time"] = "20:59"
+    Scenario.model_validate(raw)  # and a letter at 06:00 is fine

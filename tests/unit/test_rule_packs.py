@@ -281,3 +281,85 @@ def test_the_calling_window_holds_in_the_address_zone_too(enforce):
     else:
         assert block["calls_outside_address_window"] == outside_address_window(w, tr) > 0
         assert block["accounts_delayed_for_address_window"] == 0
+
+
+def _reminders(exempt: bool, packs: dict | None = None, rules: tuple[str, ...] = ("reg_f",)) -> Scenario:
+    raw = tiny_scenario(days=10, collectors=4, accounts=150, **{"attempts__max_per_day": 4})
+    raw.setdefault("attempts", {})["promise_reminder"] = True
+    raw["compliance"].update(rules=list(rules), exempt_promise_confirmation=exempt, packs=packs or {})
+    return Scenario.model_validate(raw)
+
+
+@pytest.mark.parametrize("exempt", [True, False])
+def test_promise_reminders_in_reg_f_wait_are_consented_and_counted(exempt):
+    """Promise reminders under reg_f: with the exemption (the debtor agreed to the reminder when
+    promising, consent within 7 days) they pass the wait and every one is counted as a consented
+    call in it: the count equals the trace's dials inside the wait; without it they obey the
+    wait like any call (none on the trace)."""
+    w, tr = traced(_reminders(exempt))
+    block = w.counters.blocks["compliance"]
+    in_wait = calls_in_wait(tr, 7)
+    assert block["reg_f_calls_in_waiting_period"] == 0
+    if exempt:
+        assert in_wait > 50
+        assert block["reg_f_consented_calls_in_waiting_period"] == in_wait
+    else:
+        assert in_wait == 0 and block["reg_f_consented_calls_in_waiting_period"] == 0
+    # a figure, not a limit: the report does not show it as a breach
+    assert compliance_label("reg_f_consented_calls_in_waiting_period", True)[1] is None
+
+
+def _in_wait_by_consent_age(tr: dict[str, np.ndarray], wait_days: int) -> tuple[int, int]:
+    """Dials inside a ``wait_days`` wait after a conversation (calls_in_wait), split by the time
+    since that conversation's end: (under seven days, seven days or more)."""
+    order = np.argsort(tr["t"], kind="stable")
+    last_end: dict[int, float] = {}
+    young = old = 0
+    for i in order.tolist():
+        a, t = int(tr["acct"][i]), float(tr["t"][i])
+        e = last_end.get(a)
+        if e is not None and e < t and int(t // DAY_S) - int(e // DAY_S) < wait_days:
+            if t - e < 7 * DAY_S:
+                young += 1
+            else:
+                old += 1
+        if tr["out"][i] == RPC:
+            last_end[a] = t + tr["ring"][i] + tr["talk"][i]
+    return young, old
+
+
+def test_a_reminder_seven_days_after_the_promise_has_no_consent():
+    """A pack with a 9-day wait: a reminder placed seven days or more after the promise
+    conversation is past the seven days of consent, so it obeys the wait (none on the trace);
+    those placed before are consented, and counted so."""
+    packs = {"long_wait": {"wait_after_conversation_days": 9}}
+    w, tr = traced(_reminders(True, packs, rules=("long_wait",)))
+    block = w.counters.blocks["compliance"]
+    young, old = _in_wait_by_consent_age(tr, 9)
+    assert old == 0
+    assert block["long_wait_consented_calls_in_waiting_period"] == young > 50
+    assert block["long_wait_calls_in_waiting_period"] == 0
+
+
+def test_a_packs_abandon_rate_is_the_daily_limit():
+    """The dialer allows 5%; Ofcom's pack sets 3% per campaign per 24 hours, a pack of the
+    scenario 1%: the daily abandon rate's limit is the smallest, 1%, named after its pack; a
+    replication at 2% breaches it, and breaches nothing with the dialer's limit alone. The 30-day
+    rate keeps the dialer's limit."""
+    raw = tiny_scenario(days=2)
+    raw.setdefault("dialer", {})["max_abandon_rate"] = 0.05
+    block = {
+        "worst_daily_abandon_rate": {"values": [0.02, 0.005]},
+        "worst_30_day_abandon_rate": {"values": [0.02]},
+    }
+    assert breaches(Scenario.model_validate(raw), block) == []
+    raw["compliance"].update(rules=["ofcom", "uk_strict"], packs={"uk_strict": {"max_abandon_rate": 0.01}})
+    sc = Scenario.model_validate(raw)
+    found = breaches(sc, block)
+    assert [(b["measure"], b["limit"], b["worst"], b["replications_over"]) for b in found] == [
+        ("worst_daily_abandon_rate", 0.01, 0.02, 1)
+    ]
+    assert found[0]["rule"].startswith("uk_strict")
+    raw["compliance"].update(rules=["ofcom"], packs={})
+    found = breaches(Scenario.model_validate(raw), {"worst_daily_abandon_rate": {"values": [0.04]}})
+    assert found[0]["limit"] == 0.03 and found[0]["rule"].startswith("ofcom")

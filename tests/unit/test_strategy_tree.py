@@ -253,3 +253,15 @@ def test_expected_value_order_lists_the_largest_expected_payment_first():
     got = np.array(_drain(w.lists, 0, 0))
     ev = w.lists.order.expected_value(got)
     assert len(got) == 2000 and np.all(np.diff(ev) <= 0)
+
+
+@pytest.mark.parametrize("name", ["", " ", "1st", "a b", "x" * 65])
+def test_a_bad_arm_name_is_refused(name):
+    from simulator.scenario import ScenarioError
+
+    raw = small_scenario()
+    raw["strategy"] = {"arms": {"champion": 0.5, name: 0.5}}
+    with pytest.raises(ScenarioError, match="arm name"):
+        parse_scenario(raw)
+    raw["strategy"] = {"arms": {"champion": 0.5, "arm-2_b": 0.5}}
+    assert parse_scenario(raw).strategy.arm_names == ["champion", "arm-2_b"]
