@@ -80,9 +80,10 @@ SENT, DELIVERED, RESPONSES, PAYMENTS, PROMISES, KEPT, COLLECTED, INBOUND_CALLS, 
 PAYMENT, PROMISE, INBOUND_CALL, OPT_OUT = range(len(RESPONSE_KINDS))
 RULE_KIND = {"sms": "sms", "email": "email", "letter": "letter", "voicemail": "voicemail", "ivr_call": "ivr"}
 """The kind of action (scenario.rules.ACTION_KINDS) a rule pack counts each channel's message as."""
-PHONE_CHANNELS = frozenset(("sms", "ivr_call"))
+PHONE_CHANNELS = frozenset(("sms", "ivr_call", "voicemail"))
 """The channels whose messages go to a phone number under the TCPA's consent rule for cells
-(AccountPhones.message_to)."""
+(AccountPhones.message_to): texts, pre-recorded calls and voicemails (a prerecorded message; the
+FCC held ringless voicemail drops to be calls, CG Docket 02-278, 2022)."""
 FIRST_CHANNEL_ROW = -2
 """Promise-book counter row of the first channel (the IVR's is -1): channel k files under -2 - k."""
 

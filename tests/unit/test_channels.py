@@ -390,8 +390,18 @@ def test_texts_and_recorded_calls_reach_no_cell_without_consent(enforce):
     ]
     raw["compliance"]["enforce_cell_consent"] = enforce
     ivr = {"cost_usd": 0.05, "send_time": "11:00"}
-    path = {"p": {"s1": [{"day": 1, "channel": "sms"}, {"day": 1, "channel": "ivr_call"}]}}
-    sc = _with_channels(raw, {"sms": dict(SMS_ONLY["sms"]), "ivr_call": ivr, "path": "p", "paths": path})
+    vm = {"cost_usd": 0.02, "send_time": "12:00"}
+    steps = [{"day": 1, "channel": c} for c in ("sms", "ivr_call", "voicemail")]
+    sc = _with_channels(
+        raw,
+        {
+            "sms": dict(SMS_ONLY["sms"]),
+            "ivr_call": ivr,
+            "voicemail": vm,
+            "path": "p",
+            "paths": {"p": {"s1": steps}},
+        },
+    )
     w, cnt, _ = _run(sc)
     ph, n = w.phone_numbers, 3000
     cell_ok = np.array([ph.consent[ph.first[a]] for a in range(n)])
@@ -399,14 +409,15 @@ def test_texts_and_recorded_calls_reach_no_cell_without_consent(enforce):
     held = int((~cell_ok & ~has_home).sum())
     assert abs(held - 0.3 * n) < 4 * math.sqrt(0.3 * 0.7 * n)
     comp, block = cnt.blocks["compliance"], cnt.blocks["channels"]
+    # a voicemail is a prerecorded message to a phone: screened as an IVR call is
     if enforce:
-        assert block["sms/sent"] == block["ivr_call/sent"] == n - held
-        assert comp["messages_without_usable_number"] == 2 * held
+        assert block["sms/sent"] == block["ivr_call/sent"] == block["voicemail/sent"] == n - held
+        assert comp["messages_without_usable_number"] == 3 * held
         assert comp["messages_to_cells_without_consent"] == 0
     else:
-        assert block["sms/sent"] == block["ivr_call/sent"] == n
+        assert block["sms/sent"] == block["ivr_call/sent"] == block["voicemail/sent"] == n
         assert comp["messages_without_usable_number"] == 0
-        assert comp["messages_to_cells_without_consent"] == 2 * int((~cell_ok).sum())
+        assert comp["messages_to_cells_without_consent"] == 3 * int((~cell_ok).sum())
         found = breaches(sc, {k: {"values": [v]} for k, v in comp.items()})
         assert [b["measure"] for b in found] == ["messages_to_cells_without_consent"]
     # the trace's messages: the phone type each went to
