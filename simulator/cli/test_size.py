@@ -94,6 +94,7 @@ def register(sub: Subparsers) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> tuple[float, float] | None:
+    from ..studies.test_size import check_design
     from ..studies.test_size_pilot import check_metric, parse_shares
 
     try:
@@ -116,6 +117,13 @@ def _check_args(args: argparse.Namespace) -> tuple[float, float] | None:
         raise InputError(
             f"-r {args.replications}: the pilot needs at least 2 replications to estimate a variance"
         )
+    # before the pilot: quantiles and the lift's square that double precision cannot hold
+    for name, v in (("--lift", args.lift), ("--lift-relative", args.lift_relative)):
+        if v is not None:
+            try:
+                check_design(args.alpha, args.power, v, prefix="--", lift_name=name)
+            except ValueError as e:
+                raise InputError(str(e)) from None
     return shares
 
 

@@ -4,16 +4,19 @@ docs/champion-challenger.md). Pure functions, like metrics.py.
 An arm's figures are those of its called accounts (a living portfolio's control group apart):
 what the world counted by arm (world/arms.py) goes through the same KPI formulas as a segment's.
 
-**Cost split.** The arms share the floor, so a collector's paid time and the costs that follow
-it (wages, supervision, dialer seats) are split over the arms in proportion to the collector's
-handling time (ring + talk + wrap seconds of dials and inbound calls) on each arm's accounts;
-a collector who handled no account of any arm splits them like the whole floor's handling time
-(equally with none at all). Costs of a dial belong to its arm (telecom per dial and per talk
-minute, abandon penalties); inbound talk with callers who are not accounts of the portfolio is
-split like paid time. Account costs go to the account's arm: skip-trace fees, and the agency's
-commission on what it recovers from the accounts placed (control accounts placed included, by
-the arm they were drawn into). Summed over the arms, every cost component, and the dials, right-
-party contacts, promises, kept promises and collected dollars, equal the center's.
+**Cost split.** The arms share the floor, which is staffed for the whole book. A collector's
+handling time (ring + talk + wrap seconds of dials and inbound calls) on an arm's accounts is
+that arm's; the rest of the collector's paid time (idle, breaks, lunch, meetings, training, and
+inbound talk with callers who are not accounts of the portfolio) is split over the arms by their
+shares of the called accounts (:func:`time_shares`). The costs that follow paid time (wages,
+supervision, dialer seats) follow that split. Costs of a dial belong to its arm (telecom per dial
+and per talk minute, abandon penalties). Account costs go to the account's arm: skip-trace fees,
+and the agency's commission on what it recovers from the accounts placed (control accounts placed
+included, by the arm they were drawn into). Summed over the arms, every cost component, and the
+dials, right-party contacts, promises, kept promises and collected dollars, equal the center's.
+An arm's cost per account is then its own handling and dials plus the same per-account share of
+the floor's remaining time for every arm, so one arm's treatment does not move another's cost
+through the idle time it frees or takes.
 
 **Against the control group.** With a living portfolio and a control group, an arm's incremental
 dollars, loss avoided and net economic value are the center's formulas (measures/valuation.py)
@@ -97,25 +100,49 @@ def _per(a: float | None, n: float) -> float | None:
     return None if a is None or not n else float(a) / float(n)
 
 
-def time_shares(cnt: Counters, arms: ArmCounts) -> np.ndarray:
-    """(R, A): each counter row's share of its time spent on each arm's accounts (rows sum to 1;
-    the cost split of the module docstring)."""
-    handle = arms.handle_s.sum(axis=2)
-    tot = handle.sum(axis=1, keepdims=True)
-    floor = handle.sum(axis=0)
-    fallback = floor / floor.sum() if floor.sum() > 0 else np.full(arms.n_arms, 1.0 / arms.n_arms)
+def account_shares(arms: ArmCounts) -> np.ndarray:
+    """(A,): each arm's share of the called accounts (equal shares when no account was counted)."""
+    n = arms.accounts.astype(float)
+    return n / n.sum() if n.sum() > 0 else np.full(arms.n_arms, 1.0 / arms.n_arms)
+
+
+def split_time(total_s: np.ndarray, own_s: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """(R, A): each counter row's ``total_s`` seconds split over the arms: ``own_s`` (R, A), the
+    handling seconds on each arm's accounts, to that arm, and the rest of the row's time by
+    ``shares`` (A,). Rows sum to ``total_s``; where the arms' handling exceeds the row's time (a
+    predictive dialer's overlapping rings) the row is split in proportion to handling."""
+    own_tot = own_s.sum(axis=1)
+    rest = np.maximum(total_s - own_tot, 0.0)
+    part = own_s + rest[:, None] * shares[None, :]
+    tot = part.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot > 0, handle / np.where(tot > 0, tot, 1.0), fallback[None, :])
+        v = np.where(tot > 0, part / np.where(tot > 0, tot, 1.0), shares[None, :])
+    return v * total_s[:, None]
+
+
+def time_shares(cnt: Counters, arms: ArmCounts) -> np.ndarray:
+    """(R, A): each counter row's share of its paid time spent on each arm (rows sum to 1): its
+    handling seconds on the arm's accounts, plus the arm's share of the called accounts times the
+    rest of the row's paid time (the cost split of the module docstring)."""
+    shares = account_shares(arms)
+    paid = np.asarray(cnt.paid_s, dtype=float)
+    v = split_time(paid, arms.handle_s.sum(axis=2), shares)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(paid[:, None] > 0, v / np.where(paid > 0, paid, 1.0)[:, None], shares[None, :])
 
 
 def _arm_totals(cnt: Counters, st: Structure, arms: ArmCounts, a: int, v: np.ndarray) -> dict[str, float]:
     """The totals :func:`~.metrics.kpis` reads, for arm ``a``, with the row time shares ``v``."""
     R = v.shape[0]
     share = v[:, a]
+    shares = account_shares(arms)
+    acct = shares[a]
     d = arms.dials[:, a]
-    # handling seconds: the arm's own, plus its share of the rows' handling with no account
+    # handling seconds: the arm's own, plus its share of the accounts times the rows' handling
+    # with no account (inbound callers outside the portfolio)
     unattributed = cnt.handle_s.sum(axis=1) - arms.handle_s.sum(axis=1)  # (R, 3)
-    handle = arms.handle_s[:, a] + unattributed * share[:, None]
+    handle = arms.handle_s[:, a] + unattributed * acct
+    productive = split_time(np.asarray(cnt.productive_s, dtype=float), arms.handle_s.sum(axis=2), shares)
     rates = st.cost_rates
     n_camp = R - st.n_collectors
     wage = np.concatenate([st.collector_wage_usd, np.zeros(n_camp)])
@@ -130,8 +157,8 @@ def _arm_totals(cnt: Counters, st: Structure, arms: ArmCounts, a: int, v: np.nda
     commission = float(cnt.agency_commission_usd.sum()) / collected_agency if collected_agency else 0.0
     t = {
         "paid_s": float(paid.sum()),
-        "productive_s": float((cnt.productive_s * share).sum()),
-        "idle_s": float((cnt.idle_s * share).sum()),
+        "productive_s": float(productive[:, a].sum()),
+        "idle_s": float((cnt.idle_s * acct).sum()),
         "talk_s": talk_s,
         "wrap_s": float(handle[:, WRAP].sum()),
         "dials": dials,

@@ -31,7 +31,7 @@ ARM_ROWS = (
     ("cure_lift", "  lift in cure rate over control, points", "rate"),
     ("roll_lift", "  rolls prevented over control, points", "rate"),
     ("loss_avoided", "loss avoided over the uncalled control", "usd"),
-    ("cost", "cost (floor split by collector time)", "usd"),
+    ("cost", "cost (handling by arm, rest of the floor by accounts)", "usd"),
     ("cost_per_account", "  per account", "usd"),
     ("net_economic_value", "net economic value (loss avoided - cost)", "usd"),
     ("net_economic_value_per_account", "  per account", "usd"),
@@ -231,7 +231,8 @@ def arms_html(doc: dict[str, Any]) -> str:
         + diff_table
         + '<p class="note">Each arm is a random share of the accounts, assigned when they enter; the '
         "arms share the floor, so each replication measures every arm in the same world and the "
-        "differences are paired by replication (Student-t 95% intervals). The floor's cost is split "
-        "by the collectors' handling time on each arm's accounts. The uncalled control group is "
+        "differences are paired by replication (Student-t 95% intervals). The collectors' handling "
+        "time on an arm's accounts is the arm's; the rest of the floor's paid time (idle included) is "
+        "split by the arms' shares of the accounts. The uncalled control group is "
         "the baseline of every arm's incremental dollars, lifts and loss avoided.</p></section>"
     )

@@ -72,6 +72,10 @@ largest expected payment first (the probability of paying from the behaviour mod
 due); riskiest: lowest score first; oldest: most days past due first."""
 
 
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+"""Arm and rule names: as segment and team names (a letter, then letters, digits, ``_``, ``-``)."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -114,7 +118,12 @@ class MessagesInLastDays(_Model):
 class StrategyRule(_Model):
     """One node of the strategy tree: conditions on the account and the treatment it gets."""
 
-    name: str = Field(description="a name for the rule (reported with the accounts it treated)")
+    name: str = Field(
+        description=(
+            "a name for the rule (reported with the accounts it treated): a letter, then letters, "
+            "digits, '_' or '-'"
+        )
+    )
     arms: list[str] = Field([], description="the arms whose accounts this rule applies to (empty: every arm)")
     segments: list[str] = Field([], description="segments the rule applies to (empty: every segment)")
     risk_score: Band | None = Field(None, description="band of the account's risk score (omit: any)")
@@ -187,7 +196,8 @@ class Strategy(_Model):
     arms: dict[str, float] = Field(
         {},
         description=(
-            "arm name -> share of the book (shares add up to 1; the first arm is the champion; "
+            "arm name (a letter, then letters, digits, '_' or '-') -> share of the book (shares add "
+            "up to 1; the first arm is the champion; "
             "omit for one arm, champion)"
         ),
     )
@@ -195,12 +205,15 @@ class Strategy(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Strategy:
-        bad_names = [repr(k) for k in self.arms if not NAME.match(k)]
-        if bad_names:
-            raise ValueError(
-                f"arm name(s) {', '.join(bad_names)} must start with a letter and hold only letters, "
-                "digits, '_' and '-' (at most 64 characters)"
-            )
+        # names that metric references (arms.ARM.METRIC) and the strategy block's keys
+        # (rules.NAME.accounts) can hold, as segment and team names
+        for what, names in (("arms", list(self.arms)), ("rules", [r.name for r in self.rules])):
+            bad = [n for n in names if not NAME.match(n)]
+            if bad:
+                raise ValueError(
+                    f"{what}: name(s) {bad} must start with a letter and hold only letters, digits, "
+                    "'_' and '-' (at most 64 characters)"
+                )
         if self.arms:
             bad = [f"{k} = {v!r}" for k, v in self.arms.items() if not (0.0 < v <= 1.0)]
             if bad:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from scipy.special import chdtri, ndtr, ndtri
 
-__all__ = ["PilotVariance", "pilot_variance", "accounts_needed", "power_of", "TestSize"]
+__all__ = ["PilotVariance", "pilot_variance", "accounts_needed", "check_design", "power_of", "TestSize"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,31 @@ def _z(p: float) -> float:
     return float(ndtri(p))
 
 
+def check_design(
+    alpha: float, power: float, lift: float | None = None, *, prefix: str = "", lift_name: str = "lift"
+) -> None:
+    """ValueError unless ``alpha`` and ``power`` are in (0, 1) with finite normal quantiles
+    z(1 - alpha/2) and z(power) in double precision, and ``lift`` (when given; absolute or
+    relative) is finite with a square above 0 (a lift under about 1e-162 squares to 0). The
+    messages name the options ``prefix + "alpha"``, ``prefix + "power"`` and ``lift_name``."""
+    if not (0 < alpha < 1 and 0 < power < 1):
+        raise ValueError(f"{prefix}alpha and {prefix}power must be in (0, 1)")
+    if not math.isfinite(_z(1 - alpha / 2)):
+        raise ValueError(
+            f"{prefix}alpha {alpha:g}: too small for double precision (1 - alpha/2 rounds to 1); "
+            "use 1e-15 or more"
+        )
+    if not math.isfinite(_z(power)):
+        raise ValueError(
+            f"{prefix}power {power!r}: too close to 1 for double precision; use 1 - 1e-15 or less"
+        )
+    if lift is not None and not (math.isfinite(lift) and lift * lift > 0):
+        raise ValueError(
+            f"{lift_name} {lift:g}: expected a finite lift other than 0 whose square is above 0 in "
+            "double precision (about 1e-162 or more in size)"
+        )
+
+
 def accounts_needed(
     sigma2: float,
     lift: float,
@@ -82,7 +107,7 @@ def accounts_needed(
     of the test's accounts. Infinite for a zero lift."""
     if not (0 < alpha < 1 and 0 < power < 1):
         raise ValueError("alpha and power must be in (0, 1)")
-    if lift == 0:
+    if lift * lift == 0:
         return math.inf
     s_c, s_h = shares
     k = (_z(1 - alpha / 2) + _z(power)) ** 2

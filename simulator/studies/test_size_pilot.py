@@ -20,7 +20,7 @@ from ..base.documents import TEST_SIZE_SCHEMA
 from ..experiment.replications import ExecutorSpec, Results, run_experiment
 from ..measures.arms import CHALLENGER_METRICS
 from ..scenario.load import LoadedScenario, load_scenario
-from .test_size import TestSize, accounts_needed, pilot_variance, power_of
+from .test_size import TestSize, accounts_needed, check_design, pilot_variance, power_of
 
 __all__ = [
     "A_A_ARMS",
@@ -55,10 +55,13 @@ def pilot_scenario(loaded: LoadedScenario) -> tuple[LoadedScenario, bool]:
     return load_scenario(loaded.source, [*loaded.overrides, A_A_ARMS]), True
 
 
-def entries_per_day(loaded: LoadedScenario) -> float | None:
+def entries_per_day(loaded: LoadedScenario, arms: Sequence[str] | None = None) -> float | None:
     """Accounts entering the arms per calendar day: each segment's inflow (``accounts_per_day``
     times the mean of its weekday profile; dated counts left out) less the never-called control
-    group's share. None for a closed portfolio (no inflow: a test enrols the accounts there are)."""
+    group's share, times the shares of the book of the arms named in ``arms`` (the champion and
+    the challenger of the test: with three arms or more, the others' inflow does not enrol in
+    it; None: every arm). None for a closed portfolio (no inflow: a test enrols the accounts
+    there are)."""
     sc = loaded.scenario
     if not sc.portfolio_on:
         return None
@@ -69,6 +72,10 @@ def entries_per_day(loaded: LoadedScenario) -> float | None:
             continue
         total += inflow.accounts_per_day * math.fsum(inflow.weekday_profile) / len(inflow.weekday_profile)
     total *= 1.0 - sc.portfolio.control_share
+    strategy = sc.strategy
+    if arms is not None and strategy is not None and len(strategy.arm_names) > 1:
+        shares = dict(zip(strategy.arm_names, strategy.arm_shares))
+        total *= math.fsum(shares[a] for a in arms)
     return total or None
 
 
@@ -187,9 +194,15 @@ def size_test(
         if pilot.champion_mean == 0:
             raise ValueError("--lift-relative: the champion's mean is 0 in the pilot; give --lift")
         lift = lift_relative * pilot.champion_mean
-    if lift == 0 or not math.isfinite(lift):
-        raise ValueError(f"lift {lift!r}: expected a finite lift other than 0")
+    check_design(alpha, power, lift)
     pv = pilot_variance(pilot.differences, pilot.inverse_sizes, level)
+    total = accounts_needed(pv.sigma2, lift, alpha, power, shares)
+    upper = accounts_needed(pv.sigma2_upper, lift, alpha, power, shares)
+    if not (math.isfinite(total) and math.isfinite(upper)):
+        raise ValueError(
+            f"lift {lift:g}: the accounts needed are not a finite number (sigma per account "
+            f"{math.sqrt(pv.sigma2):g}); give a larger lift"
+        )
     return TestSize(
         metric=pilot.metric,
         lift=lift,
@@ -199,9 +212,9 @@ def size_test(
         shares=shares,
         pilot=pv,
         champion_mean=pilot.champion_mean,
-        accounts_total=accounts_needed(pv.sigma2, lift, alpha, power, shares),
-        accounts_total_upper=accounts_needed(pv.sigma2_upper, lift, alpha, power, shares),
-        entries_per_day=entries_per_day(pilot.loaded),
+        accounts_total=total,
+        accounts_total_upper=upper,
+        entries_per_day=entries_per_day(pilot.loaded, (pilot.champion, pilot.challenger)),
     )
 
 

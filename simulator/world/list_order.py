@@ -14,11 +14,13 @@ the past-due amount (minimum payment x cycles past due, at most the balance) wit
 portfolio, else the balance.
 
 **One float for several keys, and for several orders in one bucket.** An order of several keys is
-expressed as each account's rank in that order among the accounts of its bucket that follow the
-same order (ties share the lowest rank), divided by their number: a key in [0, 1). Accounts under
-different orders in one bucket then interleave by their relative position in their own order:
-the first tenth of one order's accounts come out with the first tenth of the other's (ties on
-the key by account number, as for every order).
+expressed as each account's rank in that order among the accounts of its group that follow the
+same order (the group: its bucket, and with a strategy tree its priority group), ties on the keys
+broken by account number so each account has its own rank, divided by their number: a key in
+[0, 1). Accounts under different orders in one group then interleave by their relative position
+in their own order: the first tenth of one order's accounts come out with the first tenth of the
+other's, however many of either tie on their keys (accounts never dialed, under
+``least_recent``).
 """
 
 from __future__ import annotations
@@ -120,29 +122,24 @@ class ListOrder:
         """P(pay) x amount due of each account (US dollars)."""
         return self.p_pay(idx) * self.amount_due(idx)
 
-    def ranked(self, keys: Sequence[str], idx: np.ndarray, buckets: np.ndarray) -> np.ndarray:
+    def ranked(self, keys: Sequence[str], idx: np.ndarray, groups: np.ndarray) -> np.ndarray:
         """Order ``keys`` as one float per account in [0, 1): the account's rank among those of
-        its bucket (``buckets``, aligned with ``idx``) by the keys in turn, ties sharing the lowest
-        rank, divided by their number."""
+        its group (``groups``, aligned with ``idx``: a bucket, or a bucket and priority group) by
+        the keys in turn, then by account number (``idx``), divided by their number."""
         m = len(idx)
         if not m:
             return np.zeros(0)
         cols = [self.key(k, idx) for k in keys]
-        order = np.lexsort((*reversed(cols), buckets))
+        order = np.lexsort((idx, *reversed(cols), groups))
         pos = np.arange(m)
-        sb = buckets[order]
-        new_bucket = np.empty(m, dtype=bool)
-        new_bucket[0] = True
-        new_bucket[1:] = sb[1:] != sb[:-1]
-        new_run = new_bucket.copy()
-        for c in cols:
-            sc = c[order]
-            new_run[1:] |= sc[1:] != sc[:-1]
-        bucket_start = np.maximum.accumulate(np.where(new_bucket, pos, 0))
-        run_start = np.maximum.accumulate(np.where(new_run, pos, 0))
-        starts = np.flatnonzero(new_bucket)
+        sg = groups[order]
+        new_group = np.empty(m, dtype=bool)
+        new_group[0] = True
+        new_group[1:] = sg[1:] != sg[:-1]
+        group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+        starts = np.flatnonzero(new_group)
         sizes = np.diff(np.append(starts, m))
         size = np.repeat(sizes, sizes)
         out = np.empty(m)
-        out[order] = (run_start - bucket_start) / size
+        out[order] = (pos - group_start) / size
         return out

@@ -15,7 +15,8 @@ treatment of the first rule of ``[strategy]`` it matches (scenario/strategy.py, 
 - **Contact path.** A rule's ``contact_path`` is chosen once per account, by
   world/channel_paths.py, from the rule it matches on its first working day.
 - **Order.** The rule's ``list_order`` (or the dialer's ``list_strategy`` when empty): see
-  world/list_order.py for how accounts under different orders interleave in one bucket.
+  world/list_order.py for how accounts under different orders interleave in one bucket and
+  priority group.
 
 Counts (the results' ``strategy`` block, over the measured window): per rule, the account-days
 it treated (eligible accounts x calling days), the accounts it treated at their first match in
@@ -163,10 +164,11 @@ class StrategyTree:
         if len(used) == 1 and len(self.orders[used[0]]) == 1:  # one order of one key: the key itself
             return first, order.key(self.orders[used[0]][0], idx)
         key = np.empty(len(idx))
-        buckets = p.bucket[idx]
+        # ranks within (bucket, priority group), each order apart: orders interleave in a group
+        groups = p.bucket[idx].astype(np.int64) * 256 + (first.astype(np.int64) + 128)
         for o in used.tolist():
             mine = np.flatnonzero(oid == o)
-            key[mine] = order.ranked(self.orders[o], idx[mine], buckets[mine])
+            key[mine] = order.ranked(self.orders[o], idx[mine], groups[mine])
         return first, key
 
     def block(self) -> dict[str, float]:

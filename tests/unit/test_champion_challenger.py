@@ -5,6 +5,7 @@ an A/A test, and a treatment with a real effect."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,11 +13,12 @@ import pytest
 from simulator.experiment import run_experiment
 from simulator.experiment.metric_refs import parse_metric_ref
 from simulator.experiment.replications import run_replication
-from simulator.measures.arms import ALL_ARM_METRICS, CHALLENGER_METRICS
+from simulator.measures.arms import ALL_ARM_METRICS, CHALLENGER_METRICS, time_shares
 from simulator.measures.metrics import COST_COMPONENTS
 from simulator.report.arms import arms_html, arms_table
 from simulator.scenario import parse_scenario
 from simulator.scenario.load import LoadedScenario, load_scenario
+from simulator.world.arms import ArmCounts
 from simulator.world.living import LivingPortfolio
 
 from ..conftest import SCENARIOS, small_scenario
@@ -137,18 +139,43 @@ def test_arms_add_up_to_the_center(file, sets):
 
 
 def test_the_floor_cost_follows_the_collectors_time():
-    """Wages split by handling time: the arm's share of the wages is its share of the collectors'
-    ring + talk + wrap seconds (one wage rate in small_scenario)."""
+    """Wages split by handling time on each arm's accounts plus the arms' account shares of the
+    rest of paid time: with every account called alike, the challenger's share of the wages is
+    about its share of the accounts and of the talk time (one wage rate in small_scenario)."""
     raw = _living_small("{champion=0.7, challenger=0.3}")
     r = run_replication(parse_scenario(raw), 2, 0)
     arms = r["metrics"]["arms"]
     wages = _sum_over_arms(arms, "cost_wages")
     share = arms["challenger"]["cost_wages"] / wages
-    # the challenger has 30% of the accounts and, with every account called alike, about 30% of
-    # the floor's time; its time share (ring seconds left out of these metrics) stays near it
     assert 0.2 < share < 0.4
     talk = arms["challenger"]["talk_hours"] / _sum_over_arms(arms, "talk_hours")
     assert abs(share - talk) < 0.05
+    # idle time is never handling: it is split by the arms' shares of the called accounts
+    n = {a: arms[a]["accounts"] for a in arms}
+    idle = r["metrics"]["center"]["center"]["idle_hours"]
+    assert idle > 0
+    for a in arms:
+        assert arms[a]["idle_hours"] == pytest.approx(idle * n[a] / sum(n.values()), rel=1e-9)
+
+
+def test_paid_time_splits_handling_by_arm_and_the_rest_by_accounts():
+    """time_shares on two collector rows, arms with equal accounts: row 0 (1,000 s paid) handled
+    300 s of the champion's accounts and 100 s of the challenger's, so the champion gets 300 + 600/2
+    = 600 s (0.6) and the challenger 100 + 300 = 400 s (0.4); row 1 (800 s) handled nothing: half
+    each. A split of paid time by handling alone would give 0.75 / 0.25 on both rows."""
+    arms = ArmCounts(2, 2, 1, np.zeros(4, dtype=np.int64))
+    arms.handle_s[0, 0] = (100.0, 150.0, 50.0)
+    arms.handle_s[0, 1] = (40.0, 50.0, 10.0)
+    arms.accounts[:] = (500, 500)
+    cnt = SimpleNamespace(paid_s=np.array([1000.0, 800.0]))
+    v = time_shares(cnt, arms)
+    assert v.ravel().tolist() == pytest.approx([0.6, 0.4, 0.5, 0.5], abs=1e-12)
+    # handling beyond the row's time (overlapping predictive rings): split by handling
+    arms.handle_s[1, 0, 0], arms.handle_s[1, 1, 0] = 900.0, 300.0
+    assert time_shares(cnt, arms)[1].tolist() == pytest.approx([0.75, 0.25], abs=1e-12)
+    # the rest goes by the accounts' shares, not the nominal arms' shares
+    arms.accounts[:] = (300, 100)
+    assert time_shares(cnt, arms)[0].tolist() == pytest.approx([(300 + 450) / 1000, (100 + 150) / 1000])
 
 
 # -- identity without the block, and with one arm -------------------------------------------------
@@ -238,7 +265,15 @@ def test_a_held_challenger_collects_less_and_rolls_more(challenger_not_called):
     assert ch["collected_per_account"]["relative_lift"] == pytest.approx(-1.0)  # no promise at all
     arms = doc["arms"]
     assert arms["challenger"]["dials"]["mean"] == 0.0
-    assert arms["challenger"]["cost"]["mean"] == 0.0  # no time on its accounts: no share of the floor
+    # no handling on its accounts: its cost is its accounts' share of the floor's other paid
+    # time, the same per account as the champion's share of it
+    champ, chal = arms["champion"], arms["challenger"]
+    assert chal["talk_hours"]["mean"] == 0.0 and chal["cost_telecom"]["mean"] == 0.0
+    assert chal["cost"]["mean"] > 0.0
+    assert chal["idle_hours"]["mean"] / chal["accounts"]["mean"] == pytest.approx(
+        champ["idle_hours"]["mean"] / champ["accounts"]["mean"], rel=0.05
+    )
+    assert chal["cost_per_account"]["mean"] < champ["cost_per_account"]["mean"]
     # uncalled, the challenger is a second control group: its lift over the control is 0 within its CI
     lift = arms["challenger"]["roll_lift"]
     assert lift["ci95_low"] < 0 < lift["ci95_high"]

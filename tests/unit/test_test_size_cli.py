@@ -126,12 +126,63 @@ def test_a_closed_portfolio_has_no_days(capsys, tmp_path):
         ([], "exactly one of --lift X and --lift-relative R"),
         (["--lift", "1", "--shares", "0.5,0.6"], "sum to 1"),
         (["--lift", "1", "--challenger", "nobody"], "--challenger 'nobody'"),
+        # refused before the pilot: a lift that squares to 0, a quantile that is infinite
+        (["--lift", "1e-200"], "--lift 1e-200: expected a finite lift other than 0 whose square"),
+        (["--lift-relative", "1e-300"], "--lift-relative 1e-300: expected a finite lift"),
+        (["--lift", "1", "--alpha", "1e-17"], "--alpha 1e-17: too small for double precision"),
     ],
 )
-def test_bad_input_exits_2(capsys, tmp_path, args, words):
+def test_bad_input_exits_2(capsys, tmp_path, args, words, monkeypatch):
+    import simulator.experiment.replications as replications
+
+    def no_pilot(*a, **k):
+        raise AssertionError("the pilot ran")
+
+    if "--challenger" not in args:  # every other bad input is refused before the pilot
+        monkeypatch.setattr(replications, "run_experiment", no_pilot)
     path = write_toml(tmp_path / "closed.toml", small_scenario(calendar__working_days=1))
     code, out, err = cli(capsys, "test-size", str(path), "--metric", "collected_per_account", *args)
     assert code == 2 and words in err and "Traceback" not in err, err
+
+
+def test_a_lift_too_small_for_a_finite_size_exits_2(capsys, tmp_path):
+    """--lift 1e-160 squares to about 1e-320: sigma^2 ... / lift^2 overflows to infinity, which is
+    refused after the pilot with the pilot's sigma (it was an OverflowError traceback)."""
+    path = write_toml(tmp_path / "closed.toml", small_scenario(calendar__working_days=1))
+    code, out, err = cli(capsys, "test-size", str(path), "--metric", "rpc_per_account", "--lift", "1e-160")
+    assert code == 2 and "the accounts needed are not a finite number" in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("challenger, share", [("challenger", 0.8), ("other", 0.7)])
+def test_days_count_the_inflow_of_the_two_arms_tested(capsys, tmp_path, challenger, share):
+    """Three arms (0.5, 0.3, 0.2): the test enrols only its champion's and challenger's share of
+    the 48 accounts a day that enter the arms (60 a day less the 20% control group)."""
+    raw = _living(days=3)
+    raw["strategy"] = {"arms": {"champion": 0.5, "challenger": 0.3, "other": 0.2}}
+    path = write_toml(tmp_path / "three.toml", raw)
+    code, out, err = cli(
+        capsys,
+        "test-size",
+        str(path),
+        "--metric",
+        "cost_per_account",
+        "--lift",
+        "0.1",
+        "--challenger",
+        challenger,
+        "-r",
+        "2",
+        "-q",
+        "--json",
+        "-",
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["entries_per_day"] == pytest.approx(48.0 * share)
+    shares = (doc["shares"]["champion"], doc["shares"]["challenger"])
+    assert shares[0] == pytest.approx(0.5 / share)  # the two arms' own split, by default
+    n = accounts_needed(doc["sigma_per_account"] ** 2, 0.1, shares=shares)
+    assert n > 0 and doc["days"] == pytest.approx(n / (48.0 * share), rel=1e-9)
 
 
 def test_unknown_or_non_per_account_metric_exits_2(capsys, tmp_path):

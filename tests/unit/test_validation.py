@@ -711,3 +711,30 @@ def test_reference_doc_is_up_to_date():
     assert actual == expected, (
         f"{doc} is out of date with the scenario schema; regenerate it with: {reference.REGENERATE}"
     )
+
+
+@pytest.mark.parametrize(
+    "arms, rule_name, path, bad",
+    [
+        # arms.chal.a.METRIC could not be read as a metric reference
+        ({"champion": 0.5, "chal.a": 0.5}, "r1", "strategy.arms", "['chal.a']"),
+        ({"champion": 0.5, "": 0.5}, "r1", "strategy.arms", "['']"),
+        ({"champion": 0.5, "1st": 0.5}, "r1", "strategy.arms", "['1st']"),
+        # rules..accounts in the strategy block
+        ({"champion": 0.5, "challenger": 0.5}, "", "strategy.rules", "['']"),
+        ({"champion": 0.5, "challenger": 0.5}, "self cure", "strategy.rules", "['self cure']"),
+    ],
+)
+def test_bad_arm_or_rule_name(arms, rule_name, path, bad):
+    raw = small_scenario()
+    raw["strategy"] = {"arms": arms, "rules": [{"name": rule_name, "hold_days": 1}]}
+    problem(raw, path, bad, "must start with a letter")
+
+
+def test_arm_and_rule_names_like_segment_names_are_valid():
+    raw = small_scenario()
+    raw["strategy"] = {
+        "arms": {"champion": 0.5, "chal_2-b": 0.5},
+        "rules": [{"name": "Self_cure-hold2", "arms": ["chal_2-b"], "hold_days": 1}],
+    }
+    assert parse_scenario(raw).strategy.arm_names == ["champion", "chal_2-b"]
