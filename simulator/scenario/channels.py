@@ -29,13 +29,13 @@ every channel but letters (the verification goes by mail).
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from .clock import Clock, clock_minutes
 from .distributions import Constant, Dist
+from .fields import NonNeg, Probability, _Model
 
 __all__ = [
     "CHANNELS",
@@ -65,20 +65,6 @@ STOPS: dict[str, frozenset[str]] = {
 """What each suppression flag stops: FDCPA 15 U.S.C. 1692c(c) (cease communication) and the
 bankruptcy stay (11 U.S.C. 362) stop everything; a dispute (1692g(b)) stops collection until the
 verification is mailed, so letters go on."""
-
-
-def _finite(x: float) -> float:
-    if not math.isfinite(x):
-        raise ValueError("must be a finite number")
-    return x
-
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_finite)]
-NonNeg = Annotated[float, Field(ge=0.0), AfterValidator(_finite)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class ChannelResponse(_Model):

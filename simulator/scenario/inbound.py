@@ -25,15 +25,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from .callbacks import Callbacks
 from .distributions import Constant, Dist, Exponential, check_durations
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
+from .fields import _Model
 
 CALLER_CLASSES = ("background", "response", "callback")
 """Classes of inbound callers, in code order (world/inbound.py): a background call, a call back

@@ -24,23 +24,17 @@ in business hours on weekdays and rarely otherwise. Calibrate them from dials.cs
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .distributions import Constant
+from .fields import _finite
 
 PHONE_TYPES = ("cell", "home", "work")
 """The phone types, in the order of their codes (cell 0, home 1, work 2)."""
 
 PhoneType = Literal["cell", "home", "work"]
-
-
-def _finite(v: float) -> float:
-    if not math.isfinite(v):
-        raise ValueError(f"expected a finite number, got {v!r}")
-    return v
 
 
 _Probability = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_finite)]

@@ -11,24 +11,12 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .distributions import Constant, Dist
+from .fields import NonNeg, Probability, _finite, _Model
 
-
-def _finite(v: float) -> float:
-    if not math.isfinite(v):
-        raise ValueError(f"expected a finite number, got {v!r}")
-    return v
-
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_finite)]
-NonNeg = Annotated[float, Field(ge=0.0), AfterValidator(_finite)]
 Coefficient = Annotated[float, Field(ge=-5.0, le=5.0), AfterValidator(_finite)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class DatedInflow(_Model):

@@ -16,7 +16,9 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from .fields import _Model
 
 ACTION_KINDS = ("call", "sms", "voicemail", "ivr", "email", "letter")
 """The kinds of action a limit can count: a dialed call, a text, a recorded (limited-content)
@@ -25,10 +27,6 @@ ActionKind = Literal["call", "sms", "voicemail", "ivr", "email", "letter"]
 Basis = Literal["attempts", "connecting", "conversations"]
 Numbers = Literal["personal", "other", "any"]
 StateCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Limit(_Model):

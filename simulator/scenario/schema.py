@@ -16,6 +16,7 @@ from .clock import clock_minutes
 from .compliance import Compliance
 from .costs import Costs
 from .dialing import Attempts, Dialer
+from .fields import NAME as _NAME
 from .fields import OUTCOMES, WEEKDAYS, _Model
 from .inbound import Inbound
 from .phones import phone_problems
@@ -33,7 +34,6 @@ from .special_tasks import (
     SkipTrace,
     Tracking,
 )
-from .strategy import NAME as _NAME
 from .strategy import Strategy, strategy_problems
 from .teams import SkillTier, Targets, Team, TeamSkill
 from .workforce import Block, Shift

@@ -31,15 +31,12 @@ docs/strategy.md explains them.
 from __future__ import annotations
 
 import math
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from .fields import NAME, _Model
 from .phones import PhoneType
-
-NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
-"""What a name given in the scenario (a team, a segment, an arm) looks like."""
 
 __all__ = [
     "ListKey",
@@ -70,14 +67,6 @@ LIST_KEYS: tuple[str, ...] = ListKey.__args__  # type: ignore[attr-defined]
 risk_score: highest score first; days_past_due: fewest days first; random; expected_value: the
 largest expected payment first (the probability of paying from the behaviour model x the amount
 due); riskiest: lowest score first; oldest: most days past due first."""
-
-
-NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
-"""Arm and rule names: as segment and team names (a letter, then letters, digits, ``_``, ``-``)."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Band(_Model):

@@ -18,15 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from .clock import Clock, clock_minutes, hhmm
+from .fields import _Model
 
 __all__ = ["Block", "Shift", "ShiftPlan", "shift_plans", "check_team", "weekday_absenteeism"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Block(_Model):
