@@ -27,6 +27,7 @@ from scipy import special
 
 from ..base.clock import DAY_S, HOUR_S
 from ..base.outcomes import RPC
+from ..experiment.trace_export import DIAL_COLUMNS
 from ..scenario.schema import OUTCOMES, WEEKDAYS, Scenario
 from ..world.calendar import nominal_date
 from .read.formats import DIAL_OUTCOMES
@@ -216,20 +217,7 @@ def write_synthetic_trace(
     a = d["acct"]
     _write(
         folder / "dials.csv",
-        [
-            "call_start",
-            "account_id",
-            "segment",
-            "tz_offset_h",
-            "collector_id",
-            "campaign",
-            "dialer_mode",
-            "outcome",
-            "ring_s",
-            "talk_s",
-            "wrap_s",
-            "abandoned",
-        ],
+        list(DIAL_COLUMNS),
         [
             _iso(origin, d["t"]),
             [f"A{x}" for x in a],

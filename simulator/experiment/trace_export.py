@@ -43,6 +43,24 @@ TRACE_FILES = (
 )
 
 
+DIAL_COLUMNS = (
+    "call_start",
+    "account_id",
+    "segment",
+    "tz_offset_h",
+    "collector_id",
+    "campaign",
+    "dialer_mode",
+    "outcome",
+    "ring_s",
+    "talk_s",
+    "wrap_s",
+    "abandoned",
+)
+"""The columns of dials.csv every export writes (docs/data-formats.md); with several numbers per
+account, ``phone_type``, ``phone_index`` and ``consent`` follow."""
+
+
 def traced_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
     """Run one replication with its trace and recorder on; returns the finished world."""
     w = World(scenario, seed, replication, trace=True)
@@ -114,20 +132,7 @@ def trace_tables(w: World) -> dict[str, bytes]:
                 int(o == ABANDONED),
             )
         )
-    dial_columns = [
-        "call_start",
-        "account_id",
-        "segment",
-        "tz_offset_h",
-        "collector_id",
-        "campaign",
-        "dialer_mode",
-        "outcome",
-        "ring_s",
-        "talk_s",
-        "wrap_s",
-        "abandoned",
-    ]
+    dial_columns = list(DIAL_COLUMNS)
     if numbers is not None:
         dial_columns += ["phone_type", "phone_index", "consent"]
         dials = [

@@ -10,21 +10,12 @@ from html import escape
 from typing import Any
 
 from ..base.formatting import table
+from ..world.channels import FIGURES
 
 __all__ = ["channel_rows", "channels_text", "channels_html"]
 
-COLUMNS = (
-    "sent",
-    "delivered",
-    "responses",
-    "payments",
-    "promises",
-    "kept",
-    "collected",
-    "inbound_calls",
-    "opt_outs",
-    "cost",
-)
+COLUMNS = FIGURES
+"""The columns: the world's figures of a channel, in its order."""
 MONEY = {"collected", "cost"}
 
 
