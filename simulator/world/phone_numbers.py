@@ -36,7 +36,7 @@ import numpy as np
 
 from ..base.outcomes import BUSY, INVALID, MACHINE, NO_ANSWER, RPC, THIRD_PARTY
 from ..scenario.phones import PHONE_TYPES
-from .phones import DISCONNECTED, TRACED, VALID, _cumulative
+from .phones import DISCONNECTED, TRACED, VALID, _cumulative, valid_number_probabilities
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.rng import Streams
@@ -62,12 +62,7 @@ def number_table(
     tables, mults = [], []
     for wd in range(7):
         for h in range(24):
-            probs = seg.outcome_probabilities(h, wd)
-            rest = 1.0 - probs[INVALID]
-            g = [x / rest if rest > 0 else 0.0 for x in probs]
-            g[INVALID] = 0.0
-            if rest <= 0:
-                g[NO_ANSWER] = 1.0
+            g = valid_number_probabilities(seg, h, wd)
             m = by_hour[h] * by_weekday[wd]
             mults.append(m)
             tp, rpc = g[THIRD_PARTY] * m, min(1.0, g[RPC] * m * rpc_multiplier)

@@ -75,6 +75,19 @@ def model_phone_tables(
         m.cum_phone = outcome_tables(seg, traced_rpc_multiplier)
 
 
+def valid_number_probabilities(seg: Segment, hour: int, weekday: int) -> list[float]:
+    """A working number's outcome probabilities at the account's local ``hour`` and ``weekday``:
+    the segment's without invalid dials (those are the disconnected numbers'), renormalised; all
+    no answer when the segment's dials are all invalid."""
+    probs = seg.outcome_probabilities(hour, weekday)
+    rest = 1.0 - probs[INVALID]
+    g = [x / rest if rest > 0 else 0.0 for x in probs]
+    g[INVALID] = 0.0
+    if rest <= 0:
+        g[NO_ANSWER] = 1.0
+    return g
+
+
 def outcome_tables(seg: Segment, traced_rpc_multiplier: float) -> PhoneTables:
     """The outcome tables of segment ``seg``'s phone states, by local slot. A valid number has the
     segment's outcome probabilities without invalid dials (those are the disconnected numbers'),
@@ -86,12 +99,7 @@ def outcome_tables(seg: Segment, traced_rpc_multiplier: float) -> PhoneTables:
     only_invalid[INVALID] = 1.0
     for wd in range(7):
         for h in range(24):
-            probs = seg.outcome_probabilities(h, wd)
-            rest = 1.0 - probs[INVALID]
-            g = [x / rest if rest > 0 else 0.0 for x in probs]
-            g[INVALID] = 0.0
-            if rest <= 0:
-                g[NO_ANSWER] = 1.0
+            g = valid_number_probabilities(seg, h, wd)
             valid.append(_cumulative(g))
             disconnected.append(_cumulative(only_invalid))
             t = list(g)
